@@ -1,0 +1,50 @@
+# OpenTTO — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/opentto
+
+.PHONY: demo test install lint test-sqlite test-postgres serve clean
+
+$(BIN)/opentto: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/opentto
+
+## make demo: install, migrate the SQLite database, load the bilingual demo, serve on $(PORT).
+demo: install
+	$(BIN)/opentto migrate --noinput
+	$(BIN)/opentto load_demo
+	@echo "Serving OpenTTO on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/opentto runserver 127.0.0.1:$(PORT) --noreload
+
+serve: install
+	$(BIN)/opentto runserver 127.0.0.1:$(PORT) --noreload
+
+## make test: lint, checks, the whole suite on SQLite, then on PostgreSQL.
+test: install lint test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check opentto tests bench
+	$(BIN)/mypy opentto
+	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto makemigrations --check --dry-run
+
+test-sqlite: install
+	@bash scripts/ensure-chromium
+	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider
+
+test-postgres: install
+	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -p no:cacheprovider; \
+	else \
+	  echo "PostgreSQL at $(PG_TEST_URL) does not answer: the PostgreSQL run is SKIPPED (CI requires it)."; \
+	  test -z "$$CI"; \
+	fi
+
+clean:
+	rm -rf var/test-media var/test-index test-artifacts

@@ -1,0 +1,3 @@
+from opentto.cli import main
+
+main()

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from opentto.dashboard.selectors import figures
+
+
+class Command(BaseCommand):
+    help = "Print the district's figures (results incubated, projects landed, transaction value, funnel)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        data = figures(None).as_json()
+        if options["json"]:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
+            return
+        self.stdout.write(f"results incubated: {data['results_incubated']}")
+        self.stdout.write(f"projects landed:   {data['projects_landed']}")
+        self.stdout.write(f"transaction value: {data['transaction_value_cny']} CNY")
+        for stage, count in data["funnel"].items():
+            self.stdout.write(f"  {stage:<11} {count}")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from opentto.demo.loader import demo_is_loaded, demo_password, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the bilingual demo story (never loaded unless asked for). Prints the demo password."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="delete all data first (flush)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = demo_password()
+        if options["reset"]:
+            call_command("flush", interactive=False, verbosity=0)
+        if demo_is_loaded():
+            self.stdout.write("Demo data already loaded (use --reset to load it again).")
+        else:
+            summary = load_demo(password=password)
+            self.stdout.write(
+                f"Loaded the demo: {summary.organisations} organisations, {summary.people} people, "
+                f"{summary.results} results."
+            )
+        self.stdout.write("")
+        self.stdout.write("Demo users: admin, manager, inventor, enterprise, reviewer, official, investor")
+        self.stdout.write(f"Demo password: {password}")

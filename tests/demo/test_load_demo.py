@@ -1,0 +1,67 @@
+"""The demo story loaded through the services gives the figures the source report states."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.test import Client
+
+from opentto.accounts.models import User
+from opentto.dashboard.selectors import figures
+from opentto.landing.models import Deal
+from opentto.results.models import Result
+
+DEMO_USERS = ["admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor"]
+
+
+@pytest.fixture
+def demo(db, monkeypatch, settings, tmp_path):
+    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_prints_the_password_and_is_not_loaded_twice(demo):
+    assert "Demo password: demo-pass-2022" in demo
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert Result.objects.count() == 96
+
+
+def test_demo_figures_tell_the_story_and_equal_a_recount_from_the_database(demo):
+    f = figures(None)
+    assert f.results_incubated == Result.objects.exclude(stage__in=["withdrawn", "declined"]).count() == 92
+    assert f.projects_landed == Result.objects.filter(stage="landed").count() == 10
+    recount = Deal.objects.filter(status="signed").aggregate(t=Sum("amount_cny"))["t"]
+    assert f.transaction_value_cny == recount
+    assert f.transaction_value_cny > Decimal("500000000")
+    assert sum(f.funnel.values()) == 96
+    assert Deal.objects.filter(status="terminated").count() == 1 and Deal.objects.filter(status="draft").count() == 1
+
+
+def test_the_two_cases_of_the_report_are_there(demo):
+    assert Result.objects.filter(title_zh__contains="机械臂", field="ai", is_public=True).exists()
+    assert Result.objects.filter(title_zh__contains="二尖瓣", field="medical_devices", is_public=True).exists()
+
+
+@pytest.mark.parametrize("username", DEMO_USERS)
+def test_every_demo_user_signs_in_with_the_password_alone(demo, username):
+    client = Client()
+    response = client.post("/en/accounts/login/", {"username": username, "password": "demo-pass-2022"})
+    assert response.status_code == 302, username
+    assert client.get("/en/dashboard/").status_code == 200
+    assert User.objects.get(username=username).role == username if username != "admin" else True
+
+
+def test_an_enterprise_user_cannot_open_a_confidential_demo_result(demo):
+    client = Client()
+    client.force_login(User.objects.get(username="enterprise"))
+    secret = Result.objects.filter(is_public=False).first()
+    assert secret is not None
+    assert client.get(f"/en/results/{secret.pk}/").status_code == 404
+    listed = client.get("/en/results/", {"public": ""}).context["page"].paginator.count
+    assert listed == Result.objects.filter(is_public=True).count()

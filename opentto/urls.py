@@ -11,6 +11,7 @@ from opentto.results import views as result_views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", core_views.healthz_view, name="healthz"),
     path("i18n/setlang/", core_views.set_language_view, name="set_language"),
+    path("", include("opentto.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -21,6 +22,14 @@ urlpatterns += i18n_patterns(
     path("results/", include("opentto.results.urls")),
     path("deals/", include("opentto.landing.urls")),
     path("organisations/", include("opentto.organisations.urls")),
+    path("account/", include("opentto.accounts.urls")),
+    path("evaluations/", include("opentto.evaluation.urls")),
+    path("planning/", include("opentto.planning.urls")),
+    path("demands/", include("opentto.demands.urls")),
+    path("showcase/", include("opentto.demands.showcase_urls")),
+    path("subsidies/", include("opentto.subsidies.urls")),
+    path("imports/", include("opentto.imports.urls")),
+    path("notifications/", include("opentto.notifications.urls")),
     path("search/", result_views.result_list_view, name="search"),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

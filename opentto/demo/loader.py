@@ -3,6 +3,7 @@ demo data obeys every rule real data obeys. Only ``opentto load_demo`` calls thi
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -53,6 +54,31 @@ def demo_password() -> str:
     path.write_text(password)
     path.chmod(0o600)
     return password
+
+
+@dataclass
+class DemoContext:
+    """What a demo extension (``opentto.<app>.demo.load(context)``) receives: the story and the rows
+    made from it, by the story's keys."""
+
+    story: Story
+    organisations: dict[str, Organisation]
+    people: dict[str, Person]
+    users: dict[str, User]  # by role
+    results: dict[str, Result]
+    password: str
+
+
+#: Each app that adds to the demo has a module with ``load(context: DemoContext) -> None``; they
+#: run in this order after the story is loaded, in the same transaction.
+DEMO_EXTENSIONS = (
+    "opentto.evaluation.demo",
+    "opentto.planning.demo",
+    "opentto.landing.demo",
+    "opentto.subsidies.demo",
+    "opentto.demands.demo",
+    "opentto.notifications.demo",
+)
 
 
 @dataclass
@@ -112,6 +138,7 @@ def load_demo(*, password: str, seed: int | None = None) -> LoadSummary:
     manager = users[UserRoleChoices.MANAGER]
     inventor_user = users.get(UserRoleChoices.INVENTOR)
 
+    results: dict[str, Result] = {}
     for r in story.results:
         result = result_onboard(
             data=ResultInput(
@@ -163,6 +190,16 @@ def load_demo(*, password: str, seed: int | None = None) -> LoadSummary:
             onboarded_at=at(r.onboarded_on, 9),
         )
         _replay(result, r, manager=manager, inventor_user=inventor_user, orgs=orgs)
+        results[r.key] = result
+    context = DemoContext(story=story, organisations=orgs, people=people, users=users, results=results, password=password)
+    for module_name in DEMO_EXTENSIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.load(context)
     return LoadSummary(
         organisations=len(orgs),
         people=len(people),

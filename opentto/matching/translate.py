@@ -23,6 +23,8 @@ _SKIP = ("variant of", "surname ", "see ", "abbr.", "cl:", "old variant", "used 
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 MAX_GRAM = 3
 MAX_CANDIDATES = 3
+HEAD_PENALTY = 3.0
+RANK_COST = 0.35
 
 
 class Lexicon:
@@ -30,7 +32,7 @@ class Lexicon:
 
     def __init__(self, analyzer: Analyzer) -> None:
         self._an = analyzer
-        self.table: dict[str, list[str]] = {}
+        self.table: dict[str, list[tuple[float, str]]] = {}
         self.available = False
         self._load()
 
@@ -60,7 +62,7 @@ class Lexicon:
             except ValueError:
                 continue
             simplified = head.split(" ")[-1]
-            if not _CJK.match(simplified) or len(simplified) < 2:
+            if not _CJK.match(simplified):
                 continue
             glosses = [g for g in defs.rstrip("/").split("/") if g]
             n = len(glosses)
@@ -76,8 +78,12 @@ class Lexicon:
                     if key is None:
                         continue
                     # fewer senses and an earlier gloss mean a more specific word
-                    rank = pos + 0.5 * n + 0.1 * abs(len(simplified) - 2)
+                    rank = pos + 0.5 * n + 0.5 * abs(len(simplified) - 2)
                     ranked.setdefault(key, []).append((rank, simplified))
+                    words = key.split()
+                    if len(words) > 1:  # "hydraulic pressure" also counts for "hydraulic"
+                        for w in words:
+                            ranked.setdefault(w, []).append((rank + HEAD_PENALTY, simplified))
         for g in load_synonyms():
             zh = [f for f in g.forms if _CJK.match(f)]
             for f in g.forms:
@@ -86,10 +92,10 @@ class Lexicon:
                     if key:
                         ranked.setdefault(key, []).extend((-1.0, z) for z in zh)
         for key, cands in ranked.items():
-            seen: dict[str, None] = {}
-            for _, w in sorted(cands):
-                seen.setdefault(w, None)
-            self.table[key] = list(seen)[:8]
+            seen: dict[str, float] = {}
+            for r, w in sorted(cands):
+                seen.setdefault(w, r)
+            self.table[key] = [(r, w) for w, r in seen.items()][:10]
         self.available = bool(self.table)
 
     def translate(
@@ -101,8 +107,8 @@ class Lexicon:
         and prefers the ones common in the corpus; an n-gram's weight 1.0 is shared by its
         kept candidates.
         """
-        words = [w for w in _WORD.findall(normalize(text)) if w not in EN_STOP]
-        stems = [self._an.stem(w) for w in words]
+        query_words = [w for w in _WORD.findall(normalize(text)) if w not in EN_STOP]
+        stems = [self._an.stem(w) for w in query_words]
         out: list[tuple[str, float, str]] = []
         i = 0
         while i < len(stems):
@@ -112,15 +118,17 @@ class Lexicon:
                 if not cands:
                     continue
                 if df is not None:
-                    scored = [(c, df(c), r) for r, c in enumerate(cands)]
+                    scored = [(c, df(c), r) for r, c in cands]
                     scored = [x for x in scored if x[1] > 0]
-                    scored.sort(key=lambda x: -(math.log1p(x[1]) - 0.7 * x[2]))
-                    cands = [c for c, _, _ in scored]
-                cands = cands[:MAX_CANDIDATES]
-                if not cands:
+                    scored.sort(key=lambda x: -(math.log1p(x[1]) - RANK_COST * x[2]))
+                    words = [c for c, _, _ in scored]
+                else:
+                    words = [c for _, c in cands]
+                words = words[:MAX_CANDIDATES]
+                if not words:
                     continue
-                src = " ".join(words[i : i + n])
-                out.extend((c, 1.0 / len(cands), src) for c in cands)
+                src = " ".join(query_words[i : i + n])
+                out.extend((c, 1.0 / len(words), src) for c in words)
                 i += n
                 break
             else:

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "opentto.landing",
     "opentto.dashboard",
     "opentto.matching",
+    "opentto.demands",
+    "opentto.subsidies",
+    "opentto.notifications",
+    "opentto.imports",
+    "opentto.api",
     "opentto.demo",
 ]
 
@@ -98,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opentto.core.context_processors.platform",
+                "opentto.core.context_processors.notifications",
             ],
         },
     },

@@ -84,9 +84,9 @@ class ReportPDF(FPDF):
             self.set_x(x)
         self.ln(1)
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None) -> None:
+    def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None) -> None:
         self.set_font(FONT_FAMILY, size=9)
-        with super().table(
+        with self.table(
             col_widths=tuple(widths) if widths else None, text_align="LEFT", line_height=5.5,
             headings_style=FontFace(emphasis=None, fill_color=(238, 242, 247)),
         ) as table:
@@ -111,3 +111,17 @@ class ReportPDF(FPDF):
 
     def to_bytes(self) -> bytes:
         return bytes(self.output())
+
+
+def extract_text(pdf_bytes: bytes) -> str:
+    """The PDF's text with white space and NULs removed (for tests and checks; needs ``pypdf``).
+
+    pypdf reads fpdf2's embedded CMap as one-byte codes and puts a NUL before each character;
+    poppler's ``pdftotext`` reads the same file cleanly. Removing both keeps the check strict about
+    the characters themselves."""
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf_bytes)).pages)
+    return "".join(ch for ch in text if ch != "\x00" and not ch.isspace())

@@ -8,12 +8,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
 
 from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.permissions import user_role
 from opentto.core.validators import validate_cn_application_number
-from opentto.organisations.models import Organisation, Person
+from opentto.organisations.models import RESEARCH_KINDS, Organisation, Person
 
 from .models import (
     IPAssetKindChoices,
@@ -55,7 +56,7 @@ class ResultForm(forms.Form):
     )
     owners = forms.ModelMultipleChoiceField(
         label=_("Owner organisations"), queryset=Organisation.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
     )
     is_public = forms.TypedChoiceField(
         label=_("Confidentiality"),
@@ -89,7 +90,9 @@ class ResultForm(forms.Form):
             owners = Organisation.objects.filter(pk=user.organisation_id or 0) | Organisation.objects.filter(
                 kind__in=["university", "institute", "hospital", "enterprise"]
             )
-        self.fields["owners"].queryset = owners.distinct()  # type: ignore[attr-defined]
+        # Research organisations first: they own most results.
+        order = Case(*(When(kind=k, then=n) for n, k in enumerate(RESEARCH_KINDS)), default=len(RESEARCH_KINDS))
+        self.fields["owners"].queryset = owners.distinct().order_by(order, "name_zh", "name_en")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

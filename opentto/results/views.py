@@ -186,7 +186,7 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
             initial["owners"] = [request.user.organisation_id]  # type: ignore[union-attr]
         inventor_initial: list[dict[str, Any]] = []
         person = getattr(request.user, "person", None)
-        if person is not None:
+        if person is not None and user_role(request.user) == UserRoleChoices.INVENTOR:
             inventor_initial = [{"person": person.pk, "share": 100}]
         form = ResultForm(user=request.user, initial=initial)  # type: ignore[arg-type]
         inventors = InventorFormSet(prefix="inventors", initial=inventor_initial)

@@ -73,7 +73,7 @@ def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: 
     page.select_option("#id_kind", "invention_patent")
     page.select_option("#id_field", "ai")
     page.select_option("#id_trl", "4")
-    page.select_option("#id_owners", str(institute.pk))
+    page.check(f"input[name=owners][value='{institute.pk}']")
     page.check("#id_is_public_0")
     page.fill("#id_abstract_en", "Machines that make multi-step decisions like people.")
     page.select_option("#id_inventors-0-person", str(person.pk))

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrganisationKindChoices
+from .models import MembershipRoleChoices, Organisation, OrganisationKindChoices
 
 
 class OrganisationForm(forms.Form):
@@ -16,3 +16,17 @@ class OrganisationForm(forms.Form):
     city_en = forms.CharField(label=_("City (English)"), max_length=100, required=False)
     description_zh = forms.CharField(label=_("Description (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     description_en = forms.CharField(label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PersonForm(forms.Form):
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100, required=False)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)  # type: ignore[arg-type]
+    role = forms.ChoiceField(label=_("Role in the organisation"), choices=MembershipRoleChoices.choices)
+    position_zh = forms.CharField(label=_("Position (Chinese)"), max_length=100, required=False)
+    position_en = forms.CharField(label=_("Position (English)"), max_length=100, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["organisation"].queryset = Organisation.objects.all()  # type: ignore[attr-defined]

@@ -12,10 +12,10 @@ from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, restrict_directory
 from opentto.results.selectors import results_visible
 
-from .forms import OrganisationForm
+from .forms import OrganisationForm, PersonForm
 from .models import Organisation, OrganisationKindChoices, Person
 from .selectors import organisation_list, person_list
-from .services import organisation_create
+from .services import organisation_create, person_create
 
 PAGE_SIZE = 25
 
@@ -76,6 +76,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "q": q, "organisation": organisation, "sort": sort, "querystring": querystring.urlencode(),
         "organisations": Organisation.objects.filter(kind__in=["university", "institute", "hospital"]),
+        "can_create": is_platform_staff(request.user),
     }
     template = "organisations/partials/person_table.html" if is_htmx(request) else "organisations/person_list.html"
     return render(request, template, context)
@@ -90,3 +91,27 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         {"person": person, "results": results, "memberships": person.memberships.select_related("organisation"),
          "show_email": is_platform_staff(request.user)},
     )
+
+
+@login_required
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    """Add a person (e.g. an inventor who is not on the platform yet) with their organisation."""
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, initial={"organisation": request.GET.get("organisation")})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = person_create(
+                name_zh=d["name_zh"], name_en=d["name_en"], email=d["email"],
+                memberships=[(d["organisation"], d["role"], d["position_zh"], d["position_en"])],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The person was added."))
+            return redirect("organisations:person", pk=person.pk)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "organisations/person_form.html", {"form": form}, status=status)

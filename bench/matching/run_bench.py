@@ -20,8 +20,16 @@ from metrics import evaluate, read_qrels, read_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
-    "patentmatch-zh": ("patentmatch/corpus.zh.jsonl", "patentmatch/queries.zh.jsonl", "patentmatch/qrels.tsv"),
-    "patentmatch-en": ("patentmatch/corpus.zh.jsonl", "patentmatch/queries.en.jsonl", "patentmatch/qrels.tsv"),
+    "patentmatch-zh": (
+        "patentmatch/corpus.zh.jsonl",
+        "patentmatch/queries.zh.jsonl",
+        "patentmatch/qrels.tsv",
+    ),
+    "patentmatch-en": (
+        "patentmatch/corpus.zh.jsonl",
+        "patentmatch/queries.en.jsonl",
+        "patentmatch/qrels.tsv",
+    ),
     "csl-title": ("csl/corpus.jsonl", "csl/queries.title.jsonl", "csl/qrels.title.tsv"),
 }
 
@@ -42,16 +50,32 @@ def main(argv: list[str] | None = None) -> int:
         corpus, queries, qrels = (args.bench_dir / x for x in SETS[name])
         for mode in args.modes.split(","):
             out = args.out_dir / f"{name}.{mode}.jsonl"
-            cmd = [sys.executable, "-m", "opentto.matching.cli", "--corpus", str(corpus),
-                   "--queries", str(queries), "--top", str(args.top), "--out", str(out),
-                   "--mode", mode, "--quiet"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "opentto.matching.cli",
+                "--corpus",
+                str(corpus),
+                "--queries",
+                str(queries),
+                "--top",
+                str(args.top),
+                "--out",
+                str(out),
+                "--mode",
+                mode,
+                "--quiet",
+            ]
             t = time.time()
             subprocess.run(cmd, check=True, cwd=ROOT)
             secs = time.time() - t
             m = evaluate(read_run(out), read_qrels(qrels))
             results.append({"set": name, "mode": mode, "seconds": round(secs, 1), **m})
-            print(f"| {name} | {mode} | {m['ndcg@10']:.3f} | {m['recall@10']:.3f} | "
-                  f"{m['recall@100']:.3f} | {m['mrr@10']:.3f} | {secs:.0f} |", flush=True)
+            print(
+                f"| {name} | {mode} | {m['ndcg@10']:.3f} | {m['recall@10']:.3f} | "
+                f"{m['recall@100']:.3f} | {m['mrr@10']:.3f} | {secs:.0f} |",
+                flush=True,
+            )
     (args.out_dir / "results.json").write_text(json.dumps(results, indent=1))
     return 0
 

@@ -1,6 +1,6 @@
 """Sweep hybrid-fusion weights on a benchmark set (scores computed once, fused many times).
 
-    .venv/bin/python bench/matching/tune.py CORPUS QUERIES QRELS [--translation-weight W]
+.venv/bin/python bench/matching/tune.py CORPUS QUERIES QRELS [--translation-weight W]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> int:
     p.add_argument("--k1", type=float, default=None)
     p.add_argument("--b", type=float, default=None)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--cached-only", action="store_true")
     p.add_argument("--set", action="append", default=[], help="FusionParams field=value")
     args = p.parse_args()
     eng = MatchEngine(None)
@@ -45,6 +46,13 @@ def main() -> int:
     eng.upsert(documents_from_rows(read_jsonl(args.corpus)))
     qrels = read_qrels(args.qrels)
     queries = [q for q in read_jsonl(args.queries) if q["_id"] in qrels]
+    if args.cached_only:  # A/B on the queries whose passage-mode vectors are already cached
+        from opentto.matching.embeddings import content_key
+
+        have = eng.embedder.cache.get_many([content_key(q["text"], "passage") for q in queries])
+        queries = [q for q in queries if content_key(q["text"], "passage") in have]
+        qrels = {q["_id"]: qrels[q["_id"]] for q in queries}
+        print("queries:", len(queries))
     alive = np.array(eng.bm25.alive)
     rows = []
     for q in queries:
@@ -53,11 +61,16 @@ def main() -> int:
     print("cross-lingual queries:", sum(r[3] for r in rows))
 
     def run_of(fn):
-        return {qid: [eng.slot_ids[i] for i in _top_indices(fn(lx, dn), 100)] for qid, lx, dn, _ in rows}
+        return {
+            qid: [eng.slot_ids[i] for i in _top_indices(fn(lx, dn), 100)] for qid, lx, dn, _ in rows
+        }
 
     def show(name, fn):
         m = evaluate(run_of(fn), qrels)
-        print(f"{name:28s} ndcg {m['ndcg@10']:.4f} r10 {m['recall@10']:.3f} r100 {m['recall@100']:.3f} mrr {m['mrr@10']:.4f}", flush=True)
+        print(
+            f"{name:28s} ndcg {m['ndcg@10']:.4f} r10 {m['recall@10']:.3f} r100 {m['recall@100']:.3f} mrr {m['mrr@10']:.4f}",
+            flush=True,
+        )
 
     show("lexical", lambda lx, dn: lx)
     show("dense", lambda lx, dn: dn)
@@ -75,10 +88,14 @@ def main() -> int:
     for w in (0.05, 0.1, 0.15, 0.2):
         show(f"max w_lex={w}", lambda lx, dn, w=w: dn + w * lx / max(lx.max(), 1e-9))
     for w in (0.3, 0.5, 1.0):
+
         def rrf(lx, dn, w=w):
-            r = np.empty(len(lx)); r[np.argsort(-lx)] = np.arange(len(lx))
-            s = np.empty(len(dn)); s[np.argsort(-dn)] = np.arange(len(dn))
+            r = np.empty(len(lx))
+            r[np.argsort(-lx)] = np.arange(len(lx))
+            s = np.empty(len(dn))
+            s[np.argsort(-dn)] = np.arange(len(dn))
             return w / (60 + r) + 1 / (60 + s)
+
         show(f"rrf w_lex={w}", rrf)
     return 0
 

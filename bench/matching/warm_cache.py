@@ -15,7 +15,9 @@ def main(argv: list[str]) -> int:
     emb = Embedder(default_cache_dir(), batch_size=32)
     for arg in argv:
         kind, path = arg.split(":", 1)
-        rows = [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+        rows = [
+            json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()
+        ]
         texts: list[str] = []
         for r in rows:
             if kind == "corpus":
@@ -26,7 +28,9 @@ def main(argv: list[str]) -> int:
         t = time.time()
         for i in range(0, len(texts), 128):
             emb.embed(texts[i : i + 128], "passage" if kind == "corpus" else "query")
-            print(f"{path} {min(i + 128, len(texts))}/{len(texts)} {time.time() - t:.0f}s", flush=True)
+            print(
+                f"{path} {min(i + 128, len(texts))}/{len(texts)} {time.time() - t:.0f}s", flush=True
+            )
     return 0
 
 

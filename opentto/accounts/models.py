@@ -47,6 +47,14 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=UserLanguageChoices.choices, default="", blank=True
     )
+    # Sign-in protection: consecutive wrong passwords and the lock they lead to.
+    failed_logins = models.PositiveSmallIntegerField(_("consecutive failed sign-ins"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Two-factor authentication (TOTP, RFC 6238); the secret is encrypted at rest.
+    totp_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    totp_confirmed_at = models.DateTimeField(_("two-factor enabled"), null=True, blank=True, editable=False)
+    totp_last_counter = models.BigIntegerField(null=True, blank=True, editable=False)
+    totp_recovery_hashes = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -56,6 +64,16 @@ class User(AbstractUser):
                 condition=models.Q(role__in=UserRoleChoices.values), name="accounts_user_role_valid"
             )
         ]
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None and bool(self.totp_secret_encrypted)
+
+    @property
+    def is_locked(self) -> bool:
+        from django.utils import timezone
+
+        return self.locked_until is not None and self.locked_until > timezone.now()
 
     @property
     def is_platform_staff(self) -> bool:

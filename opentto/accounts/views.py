@@ -1,21 +1,218 @@
+"""Sign-in (password, then the TOTP code when two-factor is on) and the account pages under
+``/account/``: overview, password, two-factor, my data."""
+
 from __future__ import annotations
 
+import base64
+import json
+import time
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
-from django.urls import translate_url
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy, translate_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from opentto.core.models import AuditEvent
+
+from . import totp
+from .forms import CodeForm, DisableTwoFactorForm, LoginForm, ip_throttled
+from .models import User
+from .services import (
+    totp_begin,
+    totp_check,
+    totp_confirm,
+    totp_disable,
+    totp_pending_secret,
+    two_factor_required,
+    user_login_failed,
+    user_login_succeeded,
+)
+
+PENDING_KEY = "opentto_2fa_pending"
+VERIFIED_KEY = "opentto_2fa_verified"
+PENDING_SECONDS = 300
+
+
+def _language_redirect(response: HttpResponse, user: User) -> HttpResponse:
+    if user.language:
+        response["Location"] = translate_url(response["Location"], user.language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in; afterwards the UI speaks the language the user chose last time."""
+    """Password first (wrong passwords are counted: the tenth in a row locks the account); users
+    with two-factor on then give the code from their app before they are signed in."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    form_class = LoginForm
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_invalid(form)
+        if getattr(form, "throttled", False) or ip_throttled(self.request):
+            response.status_code = 429
+        return response
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
+        user: User = form.get_user()
+        if user.has_two_factor:
+            self.request.session[PENDING_KEY] = {"user": user.pk, "backend": user.backend, "next": self.get_success_url(), "at": time.time()}  # type: ignore[attr-defined]
+            return redirect("accounts:verify")
         response: HttpResponse = super().form_valid(form)
-        language = form.get_user().language
-        if language:
-            response["Location"] = translate_url(response["Location"], language)
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        user_login_succeeded(user=user, request=self.request)
+        return _language_redirect(response, user)
+
+
+@never_cache
+def verify_view(request: HttpRequest) -> HttpResponse:
+    """The second step: the TOTP code (or a recovery code)."""
+    pending = request.session.get(PENDING_KEY)
+    user: User | None = None
+    if request.user.is_authenticated and request.user.has_two_factor and not request.session.get(VERIFIED_KEY):  # type: ignore[union-attr]
+        user = request.user  # type: ignore[assignment]  # signed in elsewhere (e.g. the admin's sign-in page)
+    elif pending and time.time() - float(pending.get("at", 0)) < PENDING_SECONDS:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        messages.info(request, _("Sign in with your password first."))
+        return redirect("login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user.is_locked:
+            form.add_error("code", _("This account is locked; ask an administrator to unlock it."))
+        elif totp_check(user=user, code=form.cleaned_data["code"], request=request):
+            next_url = (pending or {}).get("next") or settings.LOGIN_REDIRECT_URL
+            if not request.user.is_authenticated and pending:
+                login(request, user, backend=pending["backend"])
+            request.session.pop(PENDING_KEY, None)
+            request.session[VERIFIED_KEY] = True
+            user_login_succeeded(user=user, request=request, two_factor=True)
+            if not url_has_allowed_host_and_scheme(str(next_url), allowed_hosts={request.get_host()}):
+                next_url = settings.LOGIN_REDIRECT_URL
+            return _language_redirect(redirect(next_url), user)
+        else:
+            user_login_failed(user=user, request=request)
+            form.add_error("code", _("That code is not right. Enter the 6 digits your app shows now."))
+    return render(request, "accounts/verify.html", {"form": form}, status=422 if request.method == "POST" else 200)
+
+
+def mark_two_factor_verified(request: HttpRequest) -> None:
+    request.session[VERIFIED_KEY] = True
+
+
+@login_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    sign_ins = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk), action__in=["user.login", "user.login_failed", "user.locked"])[:10]
+    from opentto.access.models import AccessGrant, AccessRequest
+
+    return render(request, "accounts/account.html", {
+        "account": user,
+        "sign_ins": sign_ins,
+        "two_factor_required": two_factor_required(user),
+        "access_requests": AccessRequest.objects.filter(requester=user).select_related("result")[:10],
+        "access_grants": AccessGrant.objects.filter(user=user).live().select_related("result"),
+    })
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:overview")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        from opentto.core.audit import audit_record
+
+        audit_record(actor=self.request.user, action="user.password_change", obj=self.request.user, request=self.request)  # type: ignore[arg-type]
+        # The session survives the password change (Django keeps it); so does its 2FA state.
+        messages.success(self.request, _("Your password was changed."))
         return response
+
+
+def _qr_data_uri(uri: str) -> str:
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, dark="#111", light="#fff")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+@never_cache
+def two_factor_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context: dict[str, Any] = {"account": user, "required": two_factor_required(user)}
+    code_form = CodeForm()
+    disable_form = DisableTwoFactorForm(user=user)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "begin":
+                totp_begin(user=user, actor=user)
+                return redirect("accounts:two_factor")
+            if action == "confirm":
+                code_form = CodeForm(request.POST)
+                if code_form.is_valid():
+                    codes = totp_confirm(user=user, code=code_form.cleaned_data["code"], actor=user)
+                    request.session[VERIFIED_KEY] = True
+                    messages.success(request, _("Two-factor authentication is on."))
+                    context["recovery_codes"] = codes
+            elif action == "disable":
+                disable_form = DisableTwoFactorForm(request.POST, user=user)
+                if disable_form.is_valid():
+                    if two_factor_required(user):
+                        raise PermissionDenied(_("Your role must use two-factor authentication."))
+                    totp_disable(user=user, actor=user)
+                    messages.success(request, _("Two-factor authentication is off."))
+                    return redirect("accounts:two_factor")
+        except ValidationError as exc:
+            for message in exc.message_dict.get("code", exc.messages):
+                code_form.add_error("code", message)
+    secret = totp_pending_secret(user)
+    if secret:
+        uri = totp.provisioning_uri(secret, user.get_username())
+        context.update({"secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)), "qr": _qr_data_uri(uri), "uri": uri})
+    context.update({"code_form": code_form, "disable_form": disable_form})
+    status = 422 if request.method == "POST" and (code_form.errors or disable_form.errors) else 200
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+@login_required
+@require_POST
+def my_data_view(request: HttpRequest) -> HttpResponse:
+    """PIPL art. 45: a copy of the signed-in person's data, as JSON."""
+    from opentto.access.privacy import person_export
+
+    user: User = request.user  # type: ignore[assignment]
+    if user.person is None:
+        from opentto.core.audit import audit_record
+
+        audit_record(actor=user, action="user.export", obj=user, request=request)
+        data: dict[str, Any] = {"user": {"username": user.username, "email": user.email, "role": user.role, "language": user.language,
+                                         "date_joined": user.date_joined.isoformat(), "two_factor": user.has_two_factor}}
+    else:
+        data = person_export(person=user.person, actor=user, request=request)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="opentto-my-data-{user.pk}.json"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def verify_url() -> str:
+    return reverse("accounts:verify")
+
+
+__all__ = ["LoginView", "HttpResponseRedirect"]

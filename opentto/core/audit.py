@@ -1,16 +1,38 @@
-"""Writing the audit log. Every service calls :func:`audit_record` inside its transaction."""
+"""Writing and checking the audit log. Every service calls :func:`audit_record` inside its
+transaction; views that show confidential records or serve files call it with the request's
+remote address.
+
+The log is a hash chain: each entry stores the hash of the entry before it (``prev_hash``) and
+its own hash over its content and ``prev_hash``. Writers are serialised while they read the last
+hash and append (PostgreSQL: a transaction-scoped advisory lock; SQLite: the database's write lock,
+taken at the start of each transaction — ``transaction_mode=IMMEDIATE``), so the chain stays
+linear under concurrent writers. :func:`audit_verify` walks it and names the first bad entry.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models, transaction
 
 from .models import AuditEvent
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from opentto.accounts.models import User
+
+#: The key of the PostgreSQL advisory lock that serialises writers of the chain.
+AUDIT_LOCK_KEY = 0x0A0D17
+GENESIS = "0" * 64
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,6 +49,65 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _timestamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *, prev_hash: str, occurred_at: datetime, actor_id: int | None, action: str, object_type: str, object_id: str,
+    payload: Any, remote_addr: str | None, user_agent: str,
+) -> str:
+    """SHA-256 over the canonical JSON of an entry and the hash before it."""
+    content = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": _timestamp(occurred_at),
+            "actor": actor_id,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "payload": payload,
+            "from": remote_addr or "",
+            "ua": user_agent or "",
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return entry_hash(
+        prev_hash=event.prev_hash, occurred_at=event.occurred_at, actor_id=event.actor_id, action=event.action,
+        object_type=event.object_type, object_id=event.object_id, payload=event.payload,
+        remote_addr=event.remote_addr, user_agent=event.user_agent,
+    )
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+
+
+def request_remote_addr(request: HttpRequest) -> str | None:
+    """Where a request came from: ``REMOTE_ADDR``, or the header a trusted reverse proxy sets
+    (``OPENTTO_REMOTE_ADDR_HEADER``, e.g. ``HTTP_X_REAL_IP``)."""
+    header = getattr(settings, "OPENTTO_REMOTE_ADDR_HEADER", "")
+    value = (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR") or ""
+    value = value.split(",")[0].strip()
+    from django.core.validators import validate_ipv46_address
+
+    try:
+        validate_ipv46_address(value)
+    except Exception:  # noqa: BLE001 - anything that is not an address is not recorded
+        return None
+    return value
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -34,12 +115,81 @@ def audit_record(
     obj: models.Model | None = None,
     payload: dict[str, Any] | None = None,
     remote_addr: str | None = None,
+    request: HttpRequest | None = None,
+    user_agent: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        payload=_jsonable(payload or {}),
-        remote_addr=remote_addr,
-    )
+    """Append one entry. ``request`` (optional) supplies the remote address and browser."""
+    if request is not None:
+        remote_addr = remote_addr or request_remote_addr(request)
+        user_agent = user_agent or request.META.get("HTTP_USER_AGENT", "")
+    user_agent = (user_agent or "")[:200]
+    actor = actor if actor is not None and actor.is_authenticated else None
+    data = _jsonable(payload or {})
+    # Round-trip through JSON so the hash covers exactly what the database will give back.
+    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event = AuditEvent(
+            actor=actor,
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            payload=data,
+            remote_addr=remote_addr or None,
+            user_agent=user_agent,
+            prev_hash=last if last else GENESIS,
+        )
+        event.hash = event_hash(event)
+        event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_bad: AuditEvent | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the chain in order; the first entry whose hash or link does not match is reported."""
+    previous = GENESIS
+    checked = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != previous:
+            return VerifyResult(checked, event, "link")
+        if event.hash != event_hash(event):
+            return VerifyResult(checked, event, "content")
+        previous = event.hash
+        checked += 1
+    return VerifyResult(checked)
+
+
+EXPORT_COLUMNS = ["id", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "payload", "remote_addr", "user_agent", "prev_hash", "hash"]
+
+
+def audit_rows(queryset: models.QuerySet[AuditEvent] | None = None) -> Iterator[list[str]]:
+    qs = (queryset if queryset is not None else AuditEvent.objects.all()).select_related("actor").order_by("id")
+    for event in qs.iterator(chunk_size=2000):
+        yield [
+            str(event.pk), _timestamp(event.occurred_at), str(event.actor_id or ""),
+            event.actor.username if event.actor else "", event.action, event.object_type, event.object_id,
+            json.dumps(event.payload, ensure_ascii=False, sort_keys=True), event.remote_addr or "",
+            event.user_agent, event.prev_hash, event.hash,
+        ]
+
+
+def audit_export_csv(out: IO[str], queryset: models.QuerySet[AuditEvent] | None = None) -> int:
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in audit_rows(queryset):
+        # A cell that starts with = + - @ is not run as a formula by a spreadsheet.
+        writer.writerow(["'" + cell if cell and cell[0] in "=+-@" else cell for cell in row])
+        count += 1
+    return count

@@ -17,3 +17,9 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     from opentto.notifications.models import Notification
 
     return {"unread_notifications": Notification.objects.for_user(user).unread().count()}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    from .navigation import navigation as build
+
+    return build(request)

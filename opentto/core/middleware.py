@@ -1,10 +1,14 @@
-"""Security headers: a Content-Security-Policy that needs no inline script or style."""
+"""Security headers (a Content-Security-Policy that needs no inline script or style) and the
+two-factor gate (``OPENTTO_TOTP_REQUIRED_ROLES``; users with two-factor on must have given their
+code in this session)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,14 +25,56 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+#: Paths reachable before the two-factor step is done (sign-in, account pages, static files).
+_TWO_FACTOR_EXEMPT = ("/static/", "/healthz", "/i18n/", "/api/")
+
+
+def _two_factor_redirect(request: HttpRequest) -> HttpResponse | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    path = request.path
+    if path.startswith(_TWO_FACTOR_EXEMPT) or "/account/" in path or "/accounts/logout/" in path:
+        return None
+    from opentto.accounts.services import two_factor_required
+    from opentto.accounts.views import VERIFIED_KEY
+
+    if getattr(user, "has_two_factor", False):
+        if not request.session.get(VERIFIED_KEY):
+            return HttpResponseRedirect(reverse("accounts:verify") + "?" + urlencode({"next": request.get_full_path()}))
+        return None
+    if two_factor_required(user):
+        return HttpResponseRedirect(reverse("accounts:two_factor"))
+    return None
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """NUL characters in the path or form values: no legitimate use, and PostgreSQL refuses them."""
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        return True
+    if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    return False
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        if _has_nul(request):
+            response: HttpResponse = HttpResponseBadRequest("Bad request: NUL character.", content_type="text/plain")
+        else:
+            response = _two_factor_redirect(request) or self.get_response(request)
         if not request.path.startswith("/admin/") and not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            # Pages for a signed-in user may hold confidential data: no shared or disk caches.
+            response.headers["Cache-Control"] = "private, no-store"
         return response

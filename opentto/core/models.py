@@ -1,4 +1,5 @@
-"""Base models shared by every app: the append-only audit log."""
+"""Base models shared by every app: the append-only, hash-chained audit log and the grants that
+turn roles into permissions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """One change to a record, or one view of a confidential one. Never updated or deleted."""
+    """One change to a record, or one view of a confidential one. Never updated or deleted.
+
+    Each row carries the hash of the row before it (``prev_hash``) and its own (``hash``, over its
+    content and ``prev_hash``), so a changed, removed or inserted row breaks the chain that
+    ``opentto audit verify`` walks."""
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -17,7 +22,7 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -25,6 +30,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
     remote_addr = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True, default="")
+    prev_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True, default="")
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -42,3 +50,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit events are append-only")
+
+
+class GrantRoleChoices(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Anonymous visitor")
+    ADMIN = "admin", _("Platform admin")
+    MANAGER = "manager", _("TTO manager")
+    INVENTOR = "inventor", _("Researcher / inventor")
+    ENTERPRISE = "enterprise", _("Enterprise user")
+    REVIEWER = "reviewer", _("Reviewer")
+    OFFICIAL = "official", _("District official")
+    INVESTOR = "investor", _("Investor / bank")
+
+
+class Grant(models.Model):
+    """A role may perform ``actions`` on rows of ``object_type`` that match ``constraint`` (a named
+    SQL condition registered in ``opentto.core.permissions``). Grants add up; nothing else is
+    allowed."""
+
+    role = models.CharField(_("role"), max_length=16, choices=GrantRoleChoices.choices)
+    object_type = models.CharField(_("object type"), max_length=64, help_text=_("app_label.modelname, e.g. results.result"))
+    actions = models.JSONField(_("actions"), default=list)
+    constraint = models.CharField(_("constraint"), max_length=64, default="all")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    is_default = models.BooleanField(_("installed by default"), default=False, editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["object_type", "role", "constraint"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "object_type", "constraint"], name="core_grant_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=GrantRoleChoices.values), name="core_grant_role_valid"),
+        ]
+        indexes = [models.Index(fields=["role", "enabled"])]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {', '.join(self.actions)} on {self.object_type} ({self.constraint})"

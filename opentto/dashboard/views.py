@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
+from .charts import bar_chart, hbar_chart
+from .export import annual_report_pdf, table_xlsx
+from .reports import default_year, report_years, tables
 from .selectors import figures
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else default_year(request.user)
 
 
 @login_required
@@ -18,4 +26,34 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
          "width": round(100 * data.funnel[stage] / top, 1), "side": stage in SIDE_STAGES}
         for stage in (*PIPELINE_STAGES, *SIDE_STAGES)
     ]
-    return render(request, "dashboard/dashboard.html", {"figures": data, "funnel": funnel})
+    year = _year(request)
+    t = tables(request.user, year, data)
+    received_rows = [(str(row[0]), row[1]) for row in t["received"].rows[:-1]]
+    charts = {
+        "value_by_year": bar_chart(str(t["by_year"].title), [(r.label, r.transaction_value_cny) for r in data.by_year], css="chart-value-year"),
+        "received_by_year": bar_chart(str(t["received"].title), received_rows, css="chart-received"),
+        "conversion": hbar_chart(str(t["conversion"].title), [(row[0], row[1], f"{row[1]} · {row[2]}%") for row in t["conversion"].rows], css="chart-conversion"),
+    }
+    return render(request, "dashboard/dashboard.html", {
+        "figures": data, "funnel": funnel, "tables": t, "charts": charts, "year": year, "years": report_years(request.user),
+        "received_total": t["received"].rows[-1][1],
+    })
+
+
+@login_required
+def export_xlsx_view(request: HttpRequest, table: str) -> HttpResponse:
+    t = tables(request.user, _year(request))
+    if table not in t:
+        raise Http404
+    response = HttpResponse(table_xlsx(t[table]), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="opentto-{table}.xlsx"'
+    return response
+
+
+@login_required
+def annual_report_pdf_view(request: HttpRequest, year: int) -> HttpResponse:
+    if not 1990 <= year <= 2100:
+        raise Http404
+    response = HttpResponse(annual_report_pdf(request.user, year, figures(request.user)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="opentto-annual-report-{year}.pdf"'
+    return response

@@ -78,6 +78,7 @@ DEMO_EXTENSIONS = (
     "opentto.subsidies.demo",
     "opentto.demands.demo",
     "opentto.notifications.demo",
+    "opentto.access.demo",
 )
 
 

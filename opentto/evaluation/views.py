@@ -1,17 +1,74 @@
+"""Evaluation pages. Views parse input and call services and selectors; a round or review the user
+may not see answers 404."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.models import UserRoleChoices
+from opentto.core.audit import audit_record
+from opentto.core.permissions import is_platform_staff, user_role
 from opentto.results.selectors import results_visible
 
-from .forms import EvaluationForm
-from .services import evaluation_record
+from .forms import (
+    AssignForm,
+    CancelForm,
+    DeclarationForm,
+    EvaluationForm,
+    FinaliseForm,
+    InviteForm,
+    NoteForm,
+    ReopenForm,
+    RoundOpenForm,
+    RubricReviseForm,
+)
+from .models import ReviewAssignment, ReviewRound, Rubric, ScoreEvidence, TransferModeChoices
+from .scoring import criteria_in_use, round_statistics
+from .selectors import assignments_for_reviewer, reviewers_available, rounds_visible, rubrics_active
+from .services import (
+    CriterionInput,
+    ScoreInput,
+    evaluation_record,
+    report_store,
+    review_add_evidence,
+    review_assign,
+    review_declare,
+    review_remove,
+    review_save,
+    reviewer_invite,
+    round_accept_spread,
+    round_cancel,
+    round_finalise,
+    round_open,
+    round_reopen_criteria,
+    rubric_revise,
+)
+
+
+def _remote(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+
+
+# --- the manager's override (posted from the result page) ---------------------------------------
 
 
 @login_required
@@ -31,3 +88,419 @@ def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("results:detail", pk=pk)
+
+
+# --- rounds -----------------------------------------------------------------------------------------
+
+
+@login_required
+def round_list_view(request: HttpRequest) -> HttpResponse:
+    if user_role(request.user) == UserRoleChoices.REVIEWER:
+        return redirect("evaluation:my_reviews")
+    status = request.GET.get("status", "")
+    rounds = rounds_visible(request.user)
+    if status:
+        rounds = rounds.filter(status=status)
+    from django.core.paginator import Paginator
+
+    from .models import ReviewRoundStatusChoices
+
+    page = Paginator(rounds, 25).get_page(request.GET.get("page"))
+    return render(request, "evaluation/round_list.html", {
+        "page": page, "status": status, "statuses": ReviewRoundStatusChoices.choices, "is_staff": is_platform_staff(request.user),
+    })
+
+
+@login_required
+@require_POST
+def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
+    if not is_platform_staff(request.user):
+        raise Http404
+    result = get_object_or_404(results_visible(request.user), pk=result_pk)
+    form = RoundOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            review_round = round_open(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The review round is open. Now invite the reviewers."))
+            return redirect("evaluation:round", pk=review_round.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
+    return redirect("results:detail", pk=result.pk)
+
+
+def _round_for_staff(request: HttpRequest, pk: int) -> ReviewRound:
+    if not is_platform_staff(request.user):
+        raise Http404
+    return get_object_or_404(rounds_visible(request.user), pk=pk)
+
+
+def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any) -> HttpResponse:
+    stats = round_statistics(review_round)
+    in_use = criteria_in_use(review_round)
+    reopen_choices = [(c.key, c.title) for c, _w in in_use]
+    initial_reopen = [c.criterion.key for c in stats.disagreements]
+    final_initial: dict[str, Any] = {"trl_assessed": stats.trl_median}
+    context = {
+        "round": review_round,
+        "result": review_round.result,
+        "stats": stats,
+        "assignments": review_round.assignments.select_related("reviewer", "reviewer__organisation"),
+        "events": review_round.events.select_related("actor"),
+        "assign_form": forms.get("assign_form") or AssignForm(reviewers=reviewers_available(review_round)),
+        "invite_form": forms.get("invite_form") or InviteForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(choices=reopen_choices, initial={"criteria": initial_reopen}),
+        "accept_form": forms.get("accept_form") or NoteForm(),
+        "finalise_form": forms.get("finalise_form") or FinaliseForm(initial=final_initial),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "chart": _chart_rows(stats),
+    }
+    return render(request, "evaluation/round_detail.html", context, status=status)
+
+
+@login_required
+def round_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
+    if not is_platform_staff(request.user):
+        return redirect("evaluation:report", pk=pk)
+    return _round_page(request, review_round)
+
+
+@login_required
+@require_POST
+def round_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = AssignForm(request.POST, reviewers=reviewers_available(review_round))
+    if form.is_valid():
+        try:
+            assignment = review_assign(review_round=review_round, reviewer=form.cleaned_data["reviewer"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("%(name)s is invited.") % {"name": assignment.reviewer.get_full_name() or assignment.reviewer.username})
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, assign_form=form)
+
+
+@login_required
+@require_POST
+def round_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, invite_form=form)
+
+
+@login_required
+@require_POST
+def round_remove_view(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    assignment = get_object_or_404(review_round.assignments, pk=assignment_pk)
+    try:
+        review_remove(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The reviewer was removed from the round."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("evaluation:round", pk=pk)
+
+
+@login_required
+@require_POST
+def round_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    choices = [(c.key, c.title) for c, _w in criteria_in_use(review_round)]
+    form = ReopenForm(request.POST, choices=choices)
+    if form.is_valid():
+        try:
+            round_reopen_criteria(review_round=review_round, criterion_keys=form.cleaned_data["criteria"], note=form.cleaned_data["note"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The criteria are reopened; the reviewers were notified."))
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, reopen_form=form)
+
+
+@login_required
+@require_POST
+def round_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            round_accept_spread(review_round=review_round, note=form.cleaned_data["note"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The spread is accepted; record the outcome."))
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, accept_form=form)
+
+
+@login_required
+@require_POST
+def round_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = FinaliseForm(request.POST)
+    if form.is_valid():
+        try:
+            round_finalise(review_round=review_round, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The evaluation is finalised and its report stored."))
+            return redirect("evaluation:report", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, finalise_form=form)
+
+
+@login_required
+@require_POST
+def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            round_cancel(review_round=review_round, reason=form.cleaned_data["reason"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The review round is cancelled."))
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, cancel_form=form)
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def _chart_rows(stats: Any) -> list[dict[str, Any]]:
+    """Rows of the profile chart: one per criterion, grouped by dimension (x in 0…100)."""
+    rows = []
+    span = stats.scale_max - stats.scale_min
+    y = 0
+    for group in stats.groups:
+        rows.append({"heading": group.label, "y": y, "mean": group.mean, "x": float(group.percent or 0)})
+        y += 22
+        for c in [c for c in stats.criteria if c.criterion.group_key == group.key]:
+            def pos(v: Any) -> float:
+                return 0.0 if v is None else round(100 * (float(v) - stats.scale_min) / span, 1)
+            rows.append({
+                "criterion": c, "y": y, "x": pos(c.mean), "lo": pos(c.minimum), "span": max(pos(c.maximum) - pos(c.minimum), 1.0),
+                "weight_pct": float(c.weight * 100), "disagrees": c.disagrees,
+            })
+            y += 20
+    return rows
+
+
+def _finalised_round_for(request: HttpRequest, pk: int) -> ReviewRound:
+    review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
+    if review_round.status != "finalised":
+        raise Http404
+    return review_round
+
+
+@login_required
+def report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _finalised_round_for(request, pk)
+    stats = round_statistics(review_round)
+    audit_record(actor=request.user, action="evaluation.report_view", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
+    levels = {lv["level"]: lv for lv in (stats.criteria[0].criterion.levels if review_round.rubric.is_readiness and stats.criteria else [])}
+    return render(request, "evaluation/report.html", {
+        "round": review_round, "result": review_round.result, "stats": stats, "chart": _chart_rows(stats),
+        "trl_level": levels.get(review_round.trl_assessed or 0), "is_staff": is_platform_staff(request.user),
+        "modes": [TransferModeChoices(m).label for m in review_round.transfer_modes if m in TransferModeChoices.values],
+    })
+
+
+@login_required
+def report_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
+    review_round = _finalised_round_for(request, pk)
+    if not review_round.report_file:
+        report_store(review_round=review_round)
+    audit_record(actor=request.user, action="evaluation.report_download", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
+    return FileResponse(review_round.report_file.open("rb"), as_attachment=True,
+                        filename=f"evaluation-report-{review_round.result_id}-{review_round.pk}.pdf", content_type="application/pdf")
+
+
+# --- reviewers --------------------------------------------------------------------------------------
+
+
+@login_required
+def my_reviews_view(request: HttpRequest) -> HttpResponse:
+    if user_role(request.user) != UserRoleChoices.REVIEWER:
+        raise Http404
+    return render(request, "evaluation/my_reviews.html", {"assignments": assignments_for_reviewer(request.user)})
+
+
+def _own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
+    return get_object_or_404(assignments_for_reviewer(request.user), pk=pk)
+
+
+def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: dict[str, list[str]] | None = None,
+                 posted: dict[str, Any] | None = None, declaration: DeclarationForm | None = None, status: int = 200) -> HttpResponse:
+    review_round = assignment.review_round
+    result = review_round.result
+    rubric = review_round.rubric
+    can_read_details = assignment.has_declared_no_conflict
+    if can_read_details and (result.details_zh or result.details_en):
+        audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "review", "assignment": assignment.pk}, remote_addr=_remote(request))  # type: ignore[arg-type]
+    scores = {s.criterion_id: s for s in assignment.scores.select_related("criterion").prefetch_related("evidence")}
+    reopened = any(s.needs_rescore for s in scores.values())
+    editable = assignment.status == "accepted" and review_round.status == "open"
+    rows = []
+    for criterion, weight in criteria_in_use(review_round):
+        s = scores.get(criterion.pk)
+        if s is None:
+            continue
+        value = posted.get(f"score-{criterion.key}") if posted is not None else (str(s.score) if s.score is not None else "")
+        text = posted.get(f"justification-{criterion.key}") if posted is not None else s.justification
+        rows.append({
+            "criterion": criterion, "weight": weight * 100, "score": s, "value": value or "", "justification": text or "",
+            "editable": editable and (not reopened or s.needs_rescore), "errors": (errors or {}).get(criterion.key, []),
+        })
+    panel = None
+    if assignment.status == "submitted" and not review_round.is_blind:
+        panel = round_statistics(review_round)
+    return render(request, "evaluation/review.html", {
+        "assignment": assignment, "round": review_round, "result": result, "rubric": rubric, "rows": rows,
+        "show_details": can_read_details, "editable": editable, "reopened": reopened,
+        "scale": list(range(rubric.scale_min, rubric.scale_max + 1)), "panel": panel,
+        "declaration": declaration or DeclarationForm(), "general_errors": (errors or {}).get("__all__", []),
+        "ip_assets": result.ip_assets.all(),
+    }, status=status)
+
+
+@login_required
+def review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk)
+    if request.method != "POST":
+        return _review_page(request, assignment)
+    scores: dict[str, ScoreInput] = {}
+    for criterion, _w in criteria_in_use(assignment.review_round):
+        raw = request.POST.get(f"score-{criterion.key}")
+        if raw is None:
+            continue
+        try:
+            value = int(raw) if raw.strip() else None
+        except ValueError:
+            value = -1
+        scores[criterion.key] = ScoreInput(score=value, justification=request.POST.get(f"justification-{criterion.key}", ""))
+    submit = request.POST.get("action") == "submit"
+    try:
+        review_save(assignment=assignment, scores=scores, actor=request.user, submit=False)  # type: ignore[arg-type]
+        for criterion, _w in criteria_in_use(assignment.review_round):
+            for upload in request.FILES.getlist(f"evidence-{criterion.key}"):
+                review_add_evidence(assignment=assignment, criterion_key=criterion.key, upload=upload, actor=request.user)  # type: ignore[arg-type]
+        if submit:
+            review_save(assignment=assignment, scores={}, actor=request.user, submit=True)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        if "evidence" in errors:
+            errors = {**errors, "__all__": [*errors.get("__all__", []), *errors["evidence"]]}
+        marked = len([k for k in errors if k not in ("__all__", "evidence")])
+        if submit and marked:
+            errors = {**errors, "__all__": [
+                _("Not submitted: %(n)s criteria need your attention (marked below). Your scores are saved as a draft.") % {"n": marked},
+                *errors.get("__all__", []),
+            ]}
+        return _review_page(request, ReviewAssignment.objects.get(pk=assignment.pk), errors=errors, posted=request.POST.dict(), status=422)
+    messages.success(request, _("Your review is submitted. Thank you.") if submit else _("Draft saved."))
+    return redirect("evaluation:review", pk=pk)
+
+
+@login_required
+@require_POST
+def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            review_declare(assignment=assignment, has_conflict=form.cleaned_data["has_conflict"], statement=form.cleaned_data["statement"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Thank you: your declaration is recorded."))
+            return redirect("evaluation:review", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _review_page(request, assignment, declaration=form, status=422)
+
+
+@login_required
+def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_object_or_404(ScoreEvidence.objects.select_related("score__assignment__review_round"), pk=pk)
+    assignment = evidence.score.assignment
+    allowed = is_platform_staff(request.user) or (assignment.reviewer_id == request.user.pk and assignment.status in ("accepted", "submitted"))
+    if not allowed:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit_record(actor=request.user, action="evaluation.evidence_download", obj=evidence, remote_addr=_remote(request))  # type: ignore[arg-type]
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+
+
+# --- rubrics ----------------------------------------------------------------------------------------
+
+
+@login_required
+def rubric_list_view(request: HttpRequest) -> HttpResponse:
+    older = Rubric.objects.filter(is_active=False).order_by("key", "-version")
+    return render(request, "evaluation/rubric_list.html", {"rubrics": rubrics_active(), "older": older,
+                                                             "is_admin": user_role(request.user) == UserRoleChoices.ADMIN})
+
+
+@login_required
+def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rubric = get_object_or_404(Rubric.objects.prefetch_related("criteria"), pk=pk)
+    return render(request, "evaluation/rubric_detail.html", {
+        "rubric": rubric, "is_admin": user_role(request.user) == UserRoleChoices.ADMIN,
+        "versions": Rubric.objects.filter(key=rubric.key).order_by("-version"),
+    })
+
+
+@login_required
+def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if user_role(request.user) != UserRoleChoices.ADMIN:
+        raise Http404
+    rubric = get_object_or_404(Rubric.objects.filter(is_active=True), pk=pk)
+    form = RubricReviseForm(request.POST or None, rubric=rubric)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        criteria = [
+            CriterionInput(key=c.key, title_zh=data[f"c-{c.key}-title_zh"], title_en=data[f"c-{c.key}-title_en"],
+                           weight=data[f"c-{c.key}-weight"], clause=data[f"c-{c.key}-clause"],
+                           description_zh=c.description_zh, description_en=c.description_en)
+            for c in rubric.criteria.all()
+        ]
+        try:
+            new = rubric_revise(rubric=rubric, criteria=criteria, title_zh=data["title_zh"], title_en=data["title_en"], revision_note=data["revision_note"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Version %(version)s is published; finished evaluations keep the version they used.") % {"version": new.version})
+            return redirect("evaluation:rubric", pk=new.pk)
+        except ValidationError as exc:
+            keys = {c.key: n for n, c in enumerate(rubric.criteria.all())}
+            for key, errs in exc.message_dict.items():
+                target = key if key in form.fields else None
+                if key.startswith("criteria-"):
+                    _p, index, name = key.split("-", 2)
+                    ckey = next((k for k, n in keys.items() if str(n) == index), None)
+                    target = f"c-{ckey}-{name}" if ckey and f"c-{ckey}-{name}" in form.fields else None
+                for e in errs:
+                    form.add_error(target, e)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "evaluation/rubric_revise.html", {"rubric": rubric, "form": form}, status=status)
+
+
+# --- invitation: set a password with the one-time link ------------------------------------------------
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    template_name = "evaluation/invitation.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(actor=form.user, action="user.set_password_by_invitation", obj=form.user)
+        messages.success(self.request, _("Your password is set. Sign in to start your review."))
+        return response

@@ -1,10 +1,20 @@
-"""Writes for deals: create, sign (the covered results become ``landed``), terminate."""
+"""Writes for deals and their money.
+
+Deals: create, update terms, start / withdraw the public notice (公示), sign (the covered results
+become ``landed``), bring into force, complete, terminate (a result no other counted deal covers
+goes back to ``landing``). Money: payment schedule, payments received, royalty reports, costs per
+result, distribution rules and the distribution of a payment. Agreements beside deals.
+Every service validates first (a ``ValidationError`` keyed by field), then writes in one
+transaction with an audit event; status changes lock the deal row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,16 +23,168 @@ from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.money import to_yuan
+from opentto.core.money import FEN, to_yuan
 from opentto.core.permissions import is_platform_staff
-from opentto.organisations.models import Organisation, OrganisationKindChoices
-from opentto.results.models import Result, ResultStageChoices
+from opentto.core.validators import validate_unified_social_credit_code
+from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
+from opentto.results.models import IPAsset, Result, ResultStageChoices
 from opentto.results.pipeline import result_transition
 
-from .models import DEAL_TRANSITIONS, Deal, DealStatusChoices, DealTypeChoices
+from .distribution import DistributionError, distribute, split_largest_remainder
+from .models import (
+    COUNTED_STATUSES,
+    DEAL_TRANSITIONS,
+    EQUITY_TYPES,
+    NOTICE_MIN_DAYS,
+    Agreement,
+    AgreementKindChoices,
+    CoOwnerShare,
+    CostKindChoices,
+    Deal,
+    DealStatusChoices,
+    DealTypeChoices,
+    Distribution,
+    DistributionLine,
+    DistributionRule,
+    NoticeStatusChoices,
+    PartyChoices,
+    Payment,
+    PaymentScheduleItem,
+    PriceMethodChoices,
+    PublicNotice,
+    ResultCost,
+    RoyaltyReport,
+    ScheduleKindChoices,
+)
 
 MAX_AMOUNT = Decimal("99999999999999.99")
 COUNTERPARTY_KINDS = {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR, OrganisationKindChoices.BANK}
+#: A default rule when an organisation has configured none: the statutory floor of art. 45.
+DEFAULT_TEAM_SHARE = Decimal("0.50")
+
+
+def _require_staff(actor: User | None, message: str) -> None:
+    if not is_platform_staff(actor):
+        raise PermissionError(message)
+
+
+def _amount(value: Any, field: str, errors: dict[str, list[str]], *, positive: bool = False, required: bool = True) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
+        return None
+    try:
+        amount = to_yuan(value)
+    except (TypeError, ValueError):
+        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
+        return None
+    if amount < 0 or amount > MAX_AMOUNT or (positive and amount == 0):
+        errors.setdefault(field, []).append(
+            _("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan.") if positive
+            else _("The amount must be between 0 and 99,999,999,999,999.99 yuan.")
+        )
+        return None
+    return amount
+
+
+# --- deals ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DealTerms:
+    """The contract's terms beyond type and amount; every field optional."""
+
+    price_method: str = ""
+    currency: str = "CNY"
+    amount_foreign: Decimal | str | None = None
+    fx_rate: Decimal | str | None = None
+    term_starts_on: date | None = None
+    term_ends_on: date | None = None
+    royalty_rate: Decimal | str | None = None
+    royalty_minimum_cny: Decimal | str | None = None
+    equity_shares: Decimal | str | None = None
+    equity_percent: Decimal | str | None = None
+    equity_valuation_cny: Decimal | str | None = None
+    spinoff_name: str = ""
+    spinoff_credit_code: str = ""
+    spinoff_founded_on: date | None = None
+    spinoff_registered_capital_cny: Decimal | str | None = None
+    registration_number: str = ""
+    registration_date: date | None = None
+
+
+def _decimal_or_none(value: Any, field: str, errors: dict[str, list[str]], low: Decimal, high: Decimal, low_open: bool = True) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value).replace(",", "").strip())
+        if not d.is_finite():
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        errors.setdefault(field, []).append(_("Enter a number."))
+        return None
+    if (d <= low if low_open else d < low) or d > high:
+        errors.setdefault(field, []).append(_("Enter a number above %(low)s and at most %(high)s.") % {"low": low, "high": high})
+        return None
+    return d
+
+
+def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, errors: dict[str, list[str]]) -> tuple[dict[str, Any], Decimal | None]:
+    """Validated field values for a deal, and the CNY amount (computed for a foreign-currency deal)."""
+    out: dict[str, Any] = {}
+    if terms.price_method not in PriceMethodChoices.values:
+        errors["price_method"] = [_("Choose how the price was set.")]
+    out["price_method"] = terms.price_method
+    currency = (terms.currency or "CNY").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = [_("Give the currency as its three-letter ISO 4217 code, e.g. USD.")]
+    out["currency"] = currency
+    if currency == "CNY":
+        out["amount_foreign"] = out["fx_rate"] = None
+    else:
+        foreign = _amount(terms.amount_foreign, "amount_foreign", errors)
+        rate = _decimal_or_none(terms.fx_rate, "fx_rate", errors, Decimal(0), Decimal("100000"))
+        if rate is None and "fx_rate" not in errors:
+            errors["fx_rate"] = [_("Give the exchange rate used (yuan per unit of the currency).")]
+        if rate is not None and rate.as_tuple().exponent < -6:  # type: ignore[operator]
+            errors.setdefault("fx_rate", []).append(_("Give the rate with at most 6 decimals."))
+        out["amount_foreign"], out["fx_rate"] = foreign, rate
+        if foreign is not None and rate is not None:
+            amount_cny = (foreign * rate).quantize(FEN, rounding=ROUND_HALF_UP)
+    if terms.term_starts_on and terms.term_ends_on and terms.term_ends_on < terms.term_starts_on:
+        errors["term_ends_on"] = [_("The term cannot end before it starts.")]
+    out["term_starts_on"], out["term_ends_on"] = terms.term_starts_on, terms.term_ends_on
+    out["royalty_rate"] = _decimal_or_none(terms.royalty_rate, "royalty_rate", errors, Decimal(0), Decimal(1))
+    out["royalty_minimum_cny"] = _amount(terms.royalty_minimum_cny, "royalty_minimum_cny", errors, required=False)
+    out["equity_shares"] = _decimal_or_none(terms.equity_shares, "equity_shares", errors, Decimal(0), Decimal("1e15"))
+    out["equity_percent"] = _decimal_or_none(terms.equity_percent, "equity_percent", errors, Decimal(0), Decimal(100))
+    out["equity_valuation_cny"] = _amount(terms.equity_valuation_cny, "equity_valuation_cny", errors, required=False)
+    out["spinoff_name"] = terms.spinoff_name.strip()
+    code = terms.spinoff_credit_code.strip().upper()
+    if code:
+        try:
+            code = validate_unified_social_credit_code(code)
+        except ValidationError as exc:
+            errors["spinoff_credit_code"] = list(exc.messages)
+    out["spinoff_credit_code"] = code
+    out["spinoff_founded_on"] = terms.spinoff_founded_on
+    out["spinoff_registered_capital_cny"] = _amount(terms.spinoff_registered_capital_cny, "spinoff_registered_capital_cny", errors, required=False)
+    if deal_type == DealTypeChoices.SPIN_OFF and (code or terms.spinoff_founded_on) and not out["spinoff_name"]:
+        errors["spinoff_name"] = [_("Name the spin-off company.")]
+    if deal_type not in EQUITY_TYPES and (out["equity_shares"] or out["equity_percent"]):
+        errors["equity_shares"] = [_("Only equity and spin-off deals record shares received.")]
+    out["registration_number"] = terms.registration_number.strip()
+    out["registration_date"] = terms.registration_date
+    if out["registration_number"] and not terms.registration_date:
+        errors["registration_date"] = [_("Give the date of the technology-contract registration.")]
+    return out, amount_cny
+
+
+def _pledge_problem(results: Sequence[Result]) -> str | None:
+    """A patent under a standing pledge cannot be assigned (the planning app keeps the pledges)."""
+    from opentto.planning.services import assignment_problem
+
+    return assignment_problem(IPAsset.objects.filter(result__in=[r.pk for r in results]))
 
 
 def deal_create(
@@ -30,12 +192,16 @@ def deal_create(
     results: Sequence[Result],
     counterparty: Organisation,
     deal_type: str,
-    amount_cny: Decimal | str,
+    amount_cny: Decimal | str | None,
     title: str = "",
     actor: User,
+    terms: DealTerms | None = None,
+    plan: Any = None,
+    match_reference: str = "",
 ) -> Deal:
-    if not is_platform_staff(actor):
-        raise PermissionError(_("Only TTO managers create deals."))
+    """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match_reference`` (a match in
+    the demands app, e.g. ``"match:12"``) record where it came from."""
+    _require_staff(actor, _("Only TTO managers create deals."))
     errors: dict[str, list[str]] = {}
     if not results:
         errors["results"] = [_("A deal covers at least one result.")]
@@ -43,53 +209,138 @@ def deal_create(
         errors["deal_type"] = [_("Choose the type of deal.")]
     if counterparty.kind not in COUNTERPARTY_KINDS:
         errors["counterparty"] = [_("The counterparty must be an enterprise, an investor or a bank.")]
-    if counterparty.pk in {o.pk for r in results for o in r.owners.all()}:
+    owners = {o.pk: o for r in results for o in r.owners.all()}
+    if counterparty.pk in owners:
         errors.setdefault("counterparty", []).append(_("The counterparty cannot be an owner of the result."))
-    try:
-        amount = to_yuan(amount_cny)
-        if amount < 0 or amount > MAX_AMOUNT:
-            errors["amount_cny"] = [_("The contract amount must be between 0 and 99,999,999,999,999.99 yuan.")]
-    except (TypeError, ValueError):
-        errors["amount_cny"] = [_("Enter the contract amount in yuan, e.g. 1200000.00.")]
+    terms = terms or DealTerms()
+    amount = _amount(amount_cny, "amount_cny", errors) if terms.currency.strip().upper() in ("", "CNY") else None
+    values, amount = _clean_terms(terms, deal_type, amount, errors)
     for result in results:
         if result.stage not in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
             errors.setdefault("results", []).append(
                 _("“%(title)s” is not in landing: a deal is made once the plan is approved.") % {"title": result.title}
             )
+    if plan is not None and plan.result_id not in {r.pk for r in results}:
+        errors["plan"] = [_("The plan is not for a result this deal covers.")]
+    if deal_type == DealTypeChoices.ASSIGNMENT and (problem := _pledge_problem(results)):
+        errors.setdefault("deal_type", []).append(problem)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         deal = Deal.objects.create(
-            title=title.strip(), counterparty=counterparty, deal_type=deal_type, amount_cny=amount, created_by=actor
+            title=title.strip(), counterparty=counterparty, deal_type=deal_type, amount_cny=amount or Decimal(0), created_by=actor,
+            source_plan=plan, source_match=match_reference.strip()[:80], **values,
         )
         deal.results.set(results)
-        audit_record(actor=actor, action="deal.create", obj=deal, payload={"results": [r.pk for r in results], "amount_cny": amount})
+        deal.owners.set(owners.values())
+        audit_record(actor=actor, action="deal.create", obj=deal, payload={"results": [r.pk for r in results], "amount_cny": amount, **values})
     return deal
 
 
-def _move_deal(deal: Deal, target: str) -> Deal:
+def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str | None, title: str | None = None, actor: User) -> Deal:
+    """Change the terms. The price and amount are fixed once the notice runs or the deal is signed;
+    the other terms (registration, equity, spin-off, royalties) may be completed later."""
+    _require_staff(actor, _("Only TTO managers change deals."))
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().get(pk=deal.pk)
+        errors: dict[str, list[str]] = {}
+        amount = _amount(amount_cny, "amount_cny", errors) if terms.currency.strip().upper() in ("", "CNY") else None
+        values, amount = _clean_terms(terms, locked.deal_type, amount, errors)
+        if locked.status in {DealStatusChoices.COMPLETED, DealStatusChoices.TERMINATED}:
+            errors["status"] = [_("A completed or terminated deal cannot be changed.")]
+        if locked.status != DealStatusChoices.DRAFT and (
+            amount != locked.amount_cny or values["price_method"] != locked.price_method or values["currency"] != locked.currency
+        ):
+            errors.setdefault("amount_cny", []).append(_("The price is fixed once the notice has started or the deal is signed."))
+        if errors:
+            raise ValidationError(errors)
+        before = {k: getattr(locked, k) for k in values}
+        for k, v in values.items():
+            setattr(locked, k, v)
+        locked.amount_cny = amount  # type: ignore[assignment]
+        if title is not None:
+            locked.title = title.strip()
+        locked.save()
+        audit_record(actor=actor, action="deal.update", obj=locked, payload={"before": before, "after": values})
+    return locked
+
+
+def _lock_for(deal: Deal, target: str) -> Deal:
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if target not in DEAL_TRANSITIONS[locked.status]:
         raise ValidationError(
-            {"status": [_("A %(status)s deal cannot become %(target)s.") % {
+            {"status": [_("A deal in status “%(status)s” cannot move to “%(target)s”.") % {
                 "status": locked.get_status_display(), "target": DealStatusChoices(target).label}]},
             code="illegal_transition",
         )
     return locked
 
 
+def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: str = "", text_en: str = "", actor: User) -> PublicNotice:
+    """Publish the negotiated price (公示): the results' names and the price, for at least 15 days."""
+    _require_staff(actor, _("Only TTO managers publish notices."))
+    errors: dict[str, list[str]] = {}
+    if (ends_on - starts_on).days + 1 < NOTICE_MIN_DAYS:
+        errors["ends_on"] = [_("A notice runs for at least %(days)d days (国发〔2016〕16号).") % {"days": NOTICE_MIN_DAYS}]
+    if starts_on < timezone.localdate() - timedelta(days=1):
+        errors["starts_on"] = [_("A notice cannot start in the past.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _lock_for(deal, DealStatusChoices.NOTICE)
+        if locked.price_method != PriceMethodChoices.NEGOTIATED:
+            raise ValidationError({"price_method": [_("Only a negotiated price is publicly noticed; record the price method first.")]})
+        names = "；".join(r.title_zh or r.title_en for r in locked.results.all())
+        names_en = "; ".join(r.title_en or r.title_zh for r in locked.results.all())
+        notice = PublicNotice.objects.create(
+            deal=locked, starts_on=starts_on, ends_on=ends_on, price_cny=locked.amount_cny, published_by=actor,
+            text_zh=text_zh.strip() or f"拟以协议定价方式转化科技成果“{names}”，价格 {locked.amount_cny} 元。公示期内如有异议，请向技术转移办公室书面提出。",
+            text_en=text_en.strip() or f"The result(s) “{names_en}” are to be transferred at a negotiated price of {locked.amount_cny} yuan. Objections may be sent in writing to the TTO during the notice period.",
+        )
+        locked.status = DealStatusChoices.NOTICE
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="deal.notice_start", obj=locked, payload={"notice": notice.pk, "starts_on": starts_on, "ends_on": ends_on})
+    return notice
+
+
+def deal_notice_withdraw(*, deal: Deal, reason: str, objections: str = "", actor: User) -> Deal:
+    """End a running notice early (an objection, a changed price): the deal goes back to draft."""
+    _require_staff(actor, _("Only TTO managers withdraw notices."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason for this step.")]})
+    with transaction.atomic():
+        locked = _lock_for(deal, DealStatusChoices.DRAFT)
+        locked.notices.filter(status=NoticeStatusChoices.RUNNING).update(
+            status=NoticeStatusChoices.WITHDRAWN, withdrawn_reason=reason.strip(), objections=objections.strip()
+        )
+        locked.status = DealStatusChoices.DRAFT
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="deal.notice_withdraw", obj=locked, payload={"reason": reason.strip(), "objections": objections.strip()})
+    return locked
+
+
 def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None = None) -> Deal:
-    """Sign a deal: every result it covers that is in ``landing`` becomes ``landed``."""
-    if not is_platform_staff(actor):
-        raise PermissionError(_("Only TTO managers record signed deals."))
+    """Sign a deal: every result it covers that is in ``landing`` becomes ``landed``.
+
+    A negotiated price must have been noticed for its full period first (the notice ended before
+    the signing date)."""
+    _require_staff(actor, _("Only TTO managers record signed deals."))
     if signed_on > timezone.localdate():
         raise ValidationError({"signed_on": [_("The signing date cannot be in the future.")]})
     with transaction.atomic():
-        locked = _move_deal(deal, DealStatusChoices.SIGNED)
+        locked = _lock_for(deal, DealStatusChoices.SIGNED)
+        if locked.price_method == PriceMethodChoices.NEGOTIATED:
+            notice = locked.notices.filter(status=NoticeStatusChoices.RUNNING).order_by("-ends_on").first()
+            if notice is None:
+                raise ValidationError({"status": [_("A negotiated price must be publicly noticed for at least %(days)d days before signing.") % {"days": NOTICE_MIN_DAYS}]})
+            if signed_on <= notice.ends_on:
+                raise ValidationError({"signed_on": [_("The notice runs until %(date)s: sign after it has ended.") % {"date": notice.ends_on.isoformat()}]})
         results = list(locked.results.select_for_update())
         for result in results:
             if result.stage not in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
                 raise ValidationError({"results": [_("“%(title)s” is not in landing.") % {"title": result.title}]})
+        if locked.deal_type == DealTypeChoices.ASSIGNMENT and (problem := _pledge_problem(results)):
+            raise ValidationError({"deal_type": [problem]})
         locked.status = DealStatusChoices.SIGNED
         locked.signed_on = signed_on
         locked.save(update_fields=["status", "signed_on"])
@@ -103,24 +354,358 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
     return locked
 
 
+def deal_bring_into_force(*, deal: Deal, in_force_on: date, actor: User) -> Deal:
+    _require_staff(actor, _("Only TTO managers change deals."))
+    with transaction.atomic():
+        locked = _lock_for(deal, DealStatusChoices.IN_FORCE)
+        if locked.signed_on and in_force_on < locked.signed_on:
+            raise ValidationError({"in_force_on": [_("A deal cannot be in force before it was signed.")]})
+        locked.status, locked.in_force_on = DealStatusChoices.IN_FORCE, in_force_on
+        locked.save(update_fields=["status", "in_force_on"])
+        audit_record(actor=actor, action="deal.in_force", obj=locked, payload={"in_force_on": in_force_on})
+    return locked
+
+
+def deal_complete(*, deal: Deal, completed_on: date, actor: User) -> Deal:
+    """Every obligation performed: the deal stays counted."""
+    _require_staff(actor, _("Only TTO managers change deals."))
+    with transaction.atomic():
+        locked = _lock_for(deal, DealStatusChoices.COMPLETED)
+        if locked.signed_on and completed_on < locked.signed_on:
+            raise ValidationError({"completed_on": [_("A deal cannot be completed before it was signed.")]})
+        locked.status, locked.completed_on = DealStatusChoices.COMPLETED, completed_on
+        locked.save(update_fields=["status", "completed_on"])
+        audit_record(actor=actor, action="deal.complete", obj=locked, payload={"completed_on": completed_on})
+    return locked
+
+
 def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User) -> Deal:
-    """Terminate a signed deal; a result no other signed deal covers goes back to ``landing``."""
-    if not is_platform_staff(actor):
-        raise PermissionError(_("Only TTO managers terminate deals."))
+    """Terminate a signed or in-force deal; a result no other counted deal covers goes back to ``landing``."""
+    _require_staff(actor, _("Only TTO managers terminate deals."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
-        locked = _move_deal(deal, DealStatusChoices.TERMINATED)
+        locked = _lock_for(deal, DealStatusChoices.TERMINATED)
         if locked.signed_on and terminated_on < locked.signed_on:
             raise ValidationError({"terminated_on": [_("A deal cannot end before it was signed.")]})
         locked.status = DealStatusChoices.TERMINATED
         locked.terminated_on = terminated_on
-        locked.save(update_fields=["status", "terminated_on"])
+        locked.termination_reason = reason.strip()
+        locked.save(update_fields=["status", "terminated_on", "termination_reason"])
         audit_record(actor=actor, action="deal.terminate", obj=locked, payload={"reason": reason.strip()})
-        for result in locked.results.all():
+        for result in locked.results.select_for_update():
             if result.stage == ResultStageChoices.LANDED and not result.deals.counted().exists():
                 result_transition(
                     result=result, target=ResultStageChoices.LANDING, actor=actor, system=True,
                     reason=_("Deal terminated: %(reason)s") % {"reason": reason.strip()},
                 )
     return locked
+
+
+# --- schedule, payments, royalties ----------------------------------------------------------
+
+
+def schedule_item_add(*, deal: Deal, kind: str, amount_cny: Decimal | str | None, due_on: date | None, description: str = "", actor: User) -> PaymentScheduleItem:
+    _require_staff(actor, _("Only TTO managers change deals."))
+    errors: dict[str, list[str]] = {}
+    if kind not in ScheduleKindChoices.values:
+        errors["kind"] = [_("Choose the kind of payment.")]
+    amount = _amount(amount_cny, "amount_cny", errors, positive=True, required=kind != ScheduleKindChoices.ROYALTY)
+    if kind == ScheduleKindChoices.MILESTONE and not description.strip():
+        errors["description"] = [_("Describe the milestone that triggers the payment.")]
+    if kind in {ScheduleKindChoices.ROYALTY} and deal.royalty_rate is None:
+        errors["kind"] = [_("Set the contract's royalty rate first.")]
+    if deal.status in {DealStatusChoices.COMPLETED, DealStatusChoices.TERMINATED}:
+        errors["status"] = [_("A completed or terminated deal cannot be changed.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        item = PaymentScheduleItem.objects.create(deal=deal, kind=kind, amount_cny=amount, due_on=due_on, description=description.strip())
+        audit_record(actor=actor, action="deal.schedule_add", obj=deal, payload={"item": item.pk, "kind": kind, "amount_cny": amount, "due_on": due_on})
+    return item
+
+
+def royalty_report_record(
+    *, deal: Deal, period_start: date, period_end: date, due_on: date, net_sales_cny: Decimal | str, actor: User
+) -> RoyaltyReport:
+    """A licensee's sales report: royalty due = net sales × the contract's rate, rounded half up to
+    the fen, raised to the contract's minimum per period where one is set."""
+    _require_staff(actor, _("Only TTO managers record royalty reports."))
+    errors: dict[str, list[str]] = {}
+    sales = _amount(net_sales_cny, "net_sales_cny", errors)
+    if deal.royalty_rate is None:
+        errors["deal"] = [_("The contract has no royalty rate.")]
+    if deal.status not in COUNTED_STATUSES:
+        errors.setdefault("deal", []).append(_("Royalties are reported on signed deals."))
+    if period_end < period_start:
+        errors["period_end"] = [_("The period cannot end before it starts.")]
+    if due_on < period_end:
+        errors["due_on"] = [_("The payment is due after the period ends.")]
+    if RoyaltyReport.objects.filter(deal=deal, period_start=period_start).exists():
+        errors["period_start"] = [_("A report for this period is already recorded.")]
+    if errors:
+        raise ValidationError(errors)
+    assert sales is not None and deal.royalty_rate is not None
+    due = (sales * deal.royalty_rate).quantize(FEN, rounding=ROUND_HALF_UP)
+    minimum = deal.royalty_minimum_cny
+    applied = minimum is not None and due < minimum
+    with transaction.atomic():
+        report = RoyaltyReport.objects.create(
+            deal=deal, period_start=period_start, period_end=period_end, due_on=due_on, net_sales_cny=sales,
+            rate=deal.royalty_rate, royalty_due_cny=minimum if applied and minimum is not None else due, minimum_applied=applied, recorded_by=actor,
+        )
+        audit_record(actor=actor, action="deal.royalty_report", obj=deal, payload={"report": report.pk, "sales": sales, "due": report.royalty_due_cny})
+    return report
+
+
+def payment_record(
+    *, deal: Deal, received_on: date, amount_cny: Decimal | str, actor: User,
+    schedule_item: PaymentScheduleItem | None = None, royalty_report: RoyaltyReport | None = None, note: str = "",
+) -> Payment:
+    _require_staff(actor, _("Only TTO managers record payments."))
+    errors: dict[str, list[str]] = {}
+    amount = _amount(amount_cny, "amount_cny", errors, positive=True)
+    if received_on > timezone.localdate():
+        errors["received_on"] = [_("A payment cannot be received in the future.")]
+    if schedule_item is not None and schedule_item.deal_id != deal.pk:
+        errors["schedule_item"] = [_("That schedule item belongs to another deal.")]
+    if royalty_report is not None and royalty_report.deal_id != deal.pk:
+        errors["royalty_report"] = [_("That royalty report belongs to another deal.")]
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().get(pk=deal.pk)
+        if locked.status not in COUNTED_STATUSES and locked.status != DealStatusChoices.TERMINATED:
+            errors.setdefault("deal", []).append(_("Payments are recorded on signed deals."))
+        if locked.signed_on and received_on < locked.signed_on:
+            errors.setdefault("received_on", []).append(_("A payment cannot be received before the deal was signed."))
+        if errors:
+            raise ValidationError(errors)
+        payment = Payment.objects.create(
+            deal=locked, received_on=received_on, amount_cny=amount or Decimal(0), schedule_item=schedule_item,
+            royalty_report=royalty_report, note=note.strip(), recorded_by=actor,
+        )
+        audit_record(actor=actor, action="deal.payment", obj=locked, payload={"payment": payment.pk, "amount_cny": amount, "received_on": received_on})
+    return payment
+
+
+# --- agreements -------------------------------------------------------------------------------
+
+
+def agreement_create(
+    *, kind: str, title: str, parties: Sequence[Organisation], signed_on: date, actor: User,
+    results: Sequence[Result] = (), expires_on: date | None = None, notes: str = "",
+    shares: Sequence[tuple[Organisation, Decimal | str]] = (),
+) -> Agreement:
+    """Record an NDA/CDA, an MTA or a co-owner agreement (with each co-owner's share of income)."""
+    _require_staff(actor, _("Only TTO managers record agreements."))
+    errors: dict[str, list[str]] = {}
+    if kind not in AgreementKindChoices.values:
+        errors["kind"] = [_("Choose the kind of agreement.")]
+    if not title.strip():
+        errors["title"] = [_("Give the agreement a title.")]
+    if len({p.pk for p in parties}) < 2:
+        errors["parties"] = [_("An agreement has at least two parties.")]
+    if expires_on and expires_on < signed_on:
+        errors["expires_on"] = [_("An agreement cannot expire before it was signed.")]
+    clean_shares: list[tuple[Organisation, Decimal]] = []
+    if kind == AgreementKindChoices.CO_OWNER:
+        if not results:
+            errors["results"] = [_("A co-owner agreement names the results it governs.")]
+        party_ids = {p.pk for p in parties}
+        for org, share in shares:
+            try:
+                value = Decimal(str(share))
+            except ArithmeticError:
+                errors.setdefault("shares", []).append(_("Enter each share as a percentage."))
+                continue
+            if org.pk not in party_ids:
+                errors.setdefault("shares", []).append(_("%(org)s is not a party.") % {"org": org.name})
+            if not 0 < value <= 100:
+                errors.setdefault("shares", []).append(_("Each share is a percentage above 0 and at most 100."))
+            clean_shares.append((org, value))
+        if sum((s for _o, s in clean_shares), Decimal(0)) != 100:
+            errors.setdefault("shares", []).append(_("The co-owners' shares must add up to 100%."))
+        for result in results:
+            owners = set(result.ownerships.values_list("organisation_id", flat=True))
+            if owners != {o.pk for o, _s in clean_shares}:
+                errors.setdefault("results", []).append(_("The shares must name exactly the owners of “%(title)s”.") % {"title": result.title})
+    elif shares:
+        errors["shares"] = [_("Only a co-owner agreement sets shares of income.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        agreement = Agreement.objects.create(kind=kind, title=title.strip(), signed_on=signed_on, expires_on=expires_on, notes=notes.strip(), created_by=actor)
+        agreement.parties.set(parties)
+        agreement.results.set(results)
+        CoOwnerShare.objects.bulk_create([CoOwnerShare(agreement=agreement, organisation=o, share=s) for o, s in clean_shares])
+        audit_record(actor=actor, action="agreement.create", obj=agreement, payload={"kind": kind, "parties": [p.pk for p in parties], "shares": {o.pk: s for o, s in clean_shares}})
+    return agreement
+
+
+# --- costs, rules, distribution ---------------------------------------------------------------
+
+
+def cost_record(*, result: Result, kind: str, amount_cny: Decimal | str, incurred_on: date, description: str = "", actor: User) -> ResultCost:
+    _require_staff(actor, _("Only TTO managers record costs."))
+    errors: dict[str, list[str]] = {}
+    if kind not in CostKindChoices.values:
+        errors["kind"] = [_("Choose the kind of cost.")]
+    amount = _amount(amount_cny, "amount_cny", errors, positive=True)
+    if incurred_on > timezone.localdate():
+        errors["incurred_on"] = [_("A cost cannot be incurred in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        cost = ResultCost.objects.create(result=result, kind=kind, amount_cny=amount or Decimal(0), incurred_on=incurred_on, description=description.strip(), recorded_by=actor)
+        audit_record(actor=actor, action="result.cost", obj=result, payload={"cost": cost.pk, "kind": kind, "amount_cny": amount})
+    return cost
+
+
+def rule_set(
+    *, organisation: Organisation, team_share: Decimal | str, tto_share: Decimal | str = "0",
+    equity_team_share: Decimal | str = "0.5", legal_source: str, state_established: bool = True,
+    in_shanghai: bool = True, actor: User,
+) -> tuple[DistributionRule, list[str]]:
+    """Configure an organisation's distribution rule; returns it with the floors it falls below."""
+    _require_staff(actor, _("Only TTO managers configure distribution rules."))
+    errors: dict[str, list[str]] = {}
+    shares: dict[str, Decimal] = {}
+    for name, value in (("team_share", team_share), ("tto_share", tto_share), ("equity_team_share", equity_team_share)):
+        d = _decimal_or_none(value, name, errors, Decimal(0), Decimal(1), low_open=False)
+        if d is not None and d.as_tuple().exponent < -4:  # type: ignore[operator]
+            errors.setdefault(name, []).append(_("Give the share with at most 4 decimals (e.g. 0.7)."))
+        shares[name] = d if d is not None else Decimal(0)
+    if "team_share" not in errors and "tto_share" not in errors and shares["team_share"] + shares["tto_share"] > 1:
+        errors["tto_share"] = [_("The team's and the TTO's shares add up to more than 1.")]
+    if not legal_source.strip():
+        errors["legal_source"] = [_("Cite the rule's source (the organisation's regulation, its article).")]
+    if not organisation.is_research:
+        errors["organisation"] = [_("Distribution rules are set by universities, institutes and hospitals.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rule, _created = DistributionRule.objects.update_or_create(
+            organisation=organisation,
+            defaults={**shares, "legal_source": legal_source.strip(), "state_established": state_established,
+                      "in_shanghai": in_shanghai, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        warnings = rule.warnings()
+        audit_record(actor=actor, action="distribution_rule.set", obj=rule, payload={**shares, "warnings": warnings})
+    return rule, warnings
+
+
+def _coowner_weights(deal: Deal) -> list[tuple[Organisation, Decimal]]:
+    """Each owner institution's share: from a co-owner agreement covering the deal's results, else equal."""
+    owners = list(deal.owners.all()) or list(Organisation.objects.filter(ownerships__result__deals=deal).distinct())
+    agreement = (
+        Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results__in=deal.results.all())
+        .order_by("-signed_on", "-id").first()
+    )
+    if agreement is not None:
+        shares = {s.organisation_id: s.share for s in agreement.shares.all()}
+        if {o.pk for o in owners} <= set(shares):
+            return [(o, shares[o.pk]) for o in owners]
+    return [(o, Decimal(1)) for o in owners]
+
+
+def _team(deal: Deal, organisation: Organisation) -> list[tuple[Person, Decimal]]:
+    """The team within an institution: the inventors of the deal's results who belong to it (by
+    contribution share, summed over the results); all inventors if none belongs to it."""
+    weights: dict[int, Decimal] = {}
+    people: dict[int, Person] = {}
+    members = set(organisation.memberships.values_list("person_id", flat=True))
+    inventorships = list(
+        Result.inventors.through.objects.filter(result__deals=deal).select_related("person").order_by("result_id", "position", "id")  # type: ignore[attr-defined]
+    )
+    chosen = [i for i in inventorships if i.person_id in members] or inventorships
+    for i in chosen:
+        people[i.person_id] = i.person
+        weights[i.person_id] = weights.get(i.person_id, Decimal(0)) + i.share
+    return [(people[pk], w) for pk, w in weights.items()]
+
+
+def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
+    """Split one payment: outstanding costs of the deal's results (oldest first, as long as they fit)
+    are deducted; the net is split between the co-owners by their agreement (largest remainder);
+    within each institution its rule gives the team and the TTO their shares (rounded to the fen)
+    and the organisation the rest; the team's amount is split among its people by contribution
+    share (largest remainder). The lines add up exactly to the net."""
+    _require_staff(actor, _("Only TTO managers distribute income."))
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("deal").get(pk=payment.pk)
+        if Distribution.objects.filter(payment=locked).exists():
+            raise ValidationError({"payment": [_("This payment has already been distributed.")]})
+        deal = locked.deal
+        open_costs = ResultCost.objects.filter(result__deals=deal, distribution__isnull=True).values("pk")
+        costs = list(ResultCost.objects.select_for_update().filter(pk__in=open_costs).order_by("incurred_on", "id"))
+        deducted: list[ResultCost] = []
+        total_costs = Decimal("0.00")
+        for cost in costs:
+            if total_costs + cost.amount_cny <= locked.amount_cny:
+                deducted.append(cost)
+                total_costs += cost.amount_cny
+        net = locked.amount_cny - total_costs
+        weights = _coowner_weights(deal)
+        if not weights:
+            raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
+        by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
+        equity = deal.deal_type in EQUITY_TYPES
+        lines: list[DistributionLine] = []
+        rules: dict[str, Any] = {}
+        warnings: list[str] = []
+        for org, _w in weights:
+            share = by_org[str(org.pk)]
+            rule = DistributionRule.objects.filter(organisation=org).first()
+            team_share = (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
+            tto_share = rule.tto_share if rule else Decimal(0)
+            team_people = _team(deal, org)
+            if not team_people:
+                team_share = Decimal(0)
+            try:
+                split = distribute(share, Decimal(0), team_share, [("team", Decimal(100))], tto_share)
+            except DistributionError as exc:
+                raise ValidationError({"payment": [str(exc)]}) from exc
+            people_parts = split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people]) if team_people else {}
+            rules[str(org.pk)] = {
+                "organisation": org.name, "co_owner_share": str(_w), "amount": str(share), "team_share": str(team_share),
+                "tto_share": str(tto_share), "source": rule.legal_source if rule else _("No rule configured: the statutory floor of art. 45 applies."),
+            }
+            if rule:
+                warnings += rule.warnings()
+            lines.append(DistributionLine(organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation))
+            lines.append(DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto))
+            for person, _weight in team_people:
+                lines.append(DistributionLine(organisation=org, party=PartyChoices.PERSON, person=person, amount_cny=people_parts[str(person.pk)]))
+        assert sum((line.amount_cny for line in lines), Decimal(0)) == net
+        distribution = Distribution.objects.create(payment=locked, costs_cny=total_costs, net_cny=net, rules=rules, warnings=warnings, created_by=actor)
+        for line in lines:
+            line.distribution = distribution
+        DistributionLine.objects.bulk_create(lines)
+        ResultCost.objects.filter(pk__in=[c.pk for c in deducted]).update(distribution=distribution)
+        audit_record(actor=actor, action="payment.distribute", obj=locked, payload={"distribution": distribution.pk, "costs": total_costs, "net": net})
+    return distribution
+
+
+def royalty_flag_overdue(today: date | None = None) -> int:
+    """Tell the managers, once per report, about royalties overdue or short (due date passed and
+    less received than due). Returns the number of reports flagged."""
+    from opentto.accounts.models import UserRoleChoices
+    from opentto.notifications.services import notification_send
+
+    today = today or timezone.localdate()
+    managers = list(User.objects.filter(role=UserRoleChoices.MANAGER, is_active=True))
+    flagged = 0
+    for report in RoyaltyReport.objects.filter(flagged_on__isnull=True, due_on__lt=today).select_related("deal"):
+        if report.shortfall_cny <= 0:
+            continue
+        with transaction.atomic():
+            RoyaltyReport.objects.filter(pk=report.pk).update(flagged_on=today)
+            kind_zh, kind_en = ("不足", "short") if report.received_cny > 0 else ("逾期", "overdue")
+            notification_send(
+                recipients=managers, kind="landing.royalty",
+                title_zh=f"提成费{kind_zh}：{report.deal}（{report}）", title_en=f"Royalty {kind_en}: {report.deal} ({report})",
+                body_zh=f"应付 {report.royalty_due_cny} 元，已收 {report.received_cny} 元。", body_en=f"{report.royalty_due_cny} yuan due, {report.received_cny} received.",
+                url=f"/deals/{report.deal_id}/",
+            )
+            audit_record(actor=None, action="deal.royalty_flag", obj=report.deal, payload={"report": report.pk, "shortfall": report.shortfall_cny})
+        flagged += 1
+    return flagged

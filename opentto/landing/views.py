@@ -1,77 +1,266 @@
+"""Deal pages. Views parse forms and call services; the rules live in the services and selectors.
+A deal the viewer may not see answers 404; staff-only actions answer 404 to anyone else too (the
+``change`` scope is empty for them)."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.core.permissions import is_platform_staff
+from opentto.organisations.models import Person
 from opentto.results.selectors import results_visible
 
-from .forms import DealForm, DealSignForm, DealTerminateForm
-from .models import Deal
-from .services import deal_create, deal_sign, deal_terminate
+from . import services
+from .distribution import TAX_NOTES
+from .forms import (
+    AgreementForm,
+    CostForm,
+    DealDateForm,
+    DealForm,
+    DealSignForm,
+    DealTerminateForm,
+    DealTermsForm,
+    NoticeForm,
+    NoticeWithdrawForm,
+    PaymentForm,
+    RoyaltyReportForm,
+    RuleForm,
+    ScheduleForm,
+)
+from .models import Deal, DealStatusChoices, DistributionRule, Payment
+from .pdf import statement_pdf
+from .selectors import (
+    agreements_visible,
+    deals_visible,
+    may_see_statement,
+    people_with_statements,
+    royalty_flags,
+    rules_visible,
+    running_notices,
+    statement,
+)
 
 
-def _form_errors(request: HttpRequest, form: DealForm | DealSignForm | DealTerminateForm) -> None:
+def _form_errors(request: HttpRequest, form: Any) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
+        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
+
+
+def _validation_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _back(request: HttpRequest, deal: Deal) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("landing:detail", pk=deal.pk)
 
 
 @login_required
 @require_POST
 def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
+    if not is_platform_staff(request.user):
+        raise Http404
     form = DealForm(request.POST, result=result)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("results:detail", pk=pk)
     try:
-        deal_create(results=[result], actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        messages.success(request, _("The deal was recorded as a draft; sign it when the contract is signed."))
+        plan = result.plans.first()
+        services.deal_create(
+            results=[result], actor=request.user, counterparty=form.cleaned_data["counterparty"],  # type: ignore[arg-type]
+            deal_type=form.cleaned_data["deal_type"], amount_cny=form.cleaned_data["amount_cny"],
+            title=form.cleaned_data["title"], terms=form.terms(), plan=plan,
+        )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        _validation_errors(request, exc)
+        return redirect("results:detail", pk=pk)
+    messages.success(request, _("The deal was recorded as a draft; sign it when the contract is signed."))
     return redirect("results:detail", pk=pk)
 
 
-def _deal_for(request: HttpRequest, deal_pk: int) -> Deal:
-    return get_object_or_404(Deal.objects.restrict(request.user, "change"), pk=deal_pk)
+@login_required
+def deal_list_view(request: HttpRequest) -> HttpResponse:
+    deals = deals_visible(request.user).prefetch_related("results")
+    status = request.GET.get("status", "")
+    if status in DealStatusChoices.values:
+        deals = deals.filter(status=status)
+    page = Paginator(deals, 25).get_page(request.GET.get("page"))
+    return render(request, "landing/deal_list.html", {
+        "page": page, "status": status, "statuses": DealStatusChoices.choices,
+        "flags": royalty_flags(request.user) if is_platform_staff(request.user) else [],
+    })
+
+
+@login_required
+def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_object_or_404(deals_visible(request.user), pk=pk)
+    staff = is_platform_staff(request.user)
+    visible_results = set(results_visible(request.user).filter(deals=deal).values_list("pk", flat=True))
+    context: dict[str, Any] = {
+        "deal": deal, "is_staff": staff,
+        "results": [(r, r.pk in visible_results) for r in deal.results.all()],
+        "owners": deal.owners.all(), "notices": deal.notices.all(), "schedule": deal.schedule.all(),
+        "payments": deal.payments.select_related("distribution").all(), "reports": deal.royalty_reports.all(),
+        "received": deal.received_cny,
+    }
+    if staff:
+        context.update({
+            "terms_form": DealTermsForm.for_deal(deal), "notice_form": NoticeForm(), "withdraw_form": NoticeWithdrawForm(),
+            "sign_form": DealSignForm(), "date_form": DealDateForm(), "terminate_form": DealTerminateForm(),
+            "schedule_form": ScheduleForm(), "payment_form": PaymentForm(deal=deal), "report_form": RoyaltyReportForm(),
+            "cost_form": CostForm(deal=deal), "costs": [c for r in deal.results.all() for c in r.costs.all()],
+        })
+    return render(request, "landing/deal_detail.html", context)
+
+
+def _deal_action(form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, with_deal: bool = False) -> Callable[..., HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, deal_pk: int) -> HttpResponse:
+        deal = get_object_or_404(Deal.objects.restrict(request.user, "change"), pk=deal_pk)
+        form = form_cls(request.POST, deal=deal) if with_deal else form_cls(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return _back(request, deal)
+        try:
+            call(deal, form, request.user)
+            messages.success(request, _(success))
+        except ValidationError as exc:
+            _validation_errors(request, exc)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return _back(request, deal)
+
+    return view
+
+
+def _update(deal: Deal, form: DealTermsForm, actor: Any) -> None:
+    services.deal_update_terms(deal=deal, terms=form.terms(), amount_cny=form.cleaned_data["amount_cny"], title=form.cleaned_data["title"], actor=actor)
+
+
+deal_update_view = _deal_action(DealTermsForm, _update, "The terms were saved.")
+deal_notice_view = _deal_action(NoticeForm, lambda d, f, a: services.deal_notice_start(deal=d, actor=a, **f.cleaned_data), "The public notice is running.")
+deal_notice_withdraw_view = _deal_action(NoticeWithdrawForm, lambda d, f, a: services.deal_notice_withdraw(deal=d, actor=a, **f.cleaned_data), "The notice was withdrawn; the deal is a draft again.")
+deal_sign_view = _deal_action(DealSignForm, lambda d, f, a: services.deal_sign(deal=d, actor=a, **f.cleaned_data), "The deal was signed; the results it covers are landed.")
+deal_in_force_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_bring_into_force(deal=d, in_force_on=f.cleaned_data["on"], actor=a), "The deal is in force.")
+deal_complete_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_complete(deal=d, completed_on=f.cleaned_data["on"], actor=a), "The deal was completed.")
+deal_terminate_view = _deal_action(DealTerminateForm, lambda d, f, a: services.deal_terminate(deal=d, actor=a, **f.cleaned_data), "The deal was terminated.")
+deal_schedule_view = _deal_action(ScheduleForm, lambda d, f, a: services.schedule_item_add(deal=d, actor=a, **f.cleaned_data), "The payment was added to the schedule.")
+deal_payment_view = _deal_action(PaymentForm, lambda d, f, a: services.payment_record(deal=d, actor=a, **f.cleaned_data), "The payment was recorded.", with_deal=True)
+deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.royalty_report_record(deal=d, actor=a, **f.cleaned_data), "The royalty report was recorded.")
+deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(actor=a, **f.cleaned_data), "The cost was recorded; it is deducted from the next payment distributed.", with_deal=True)
 
 
 @login_required
 @require_POST
-def deal_sign_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
-    deal = _deal_for(request, deal_pk)
-    result = deal.results.first()
-    form = DealSignForm(request.POST)
-    if form.is_valid():
-        try:
-            deal_sign(deal=deal, signed_on=form.cleaned_data["signed_on"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The deal was signed; the result is landed."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        _form_errors(request, form)
-    return redirect("results:detail", pk=result.pk) if result else redirect("results:list")
+def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment.objects.filter(deal__in=Deal.objects.restrict(request.user, "change").values("pk")), pk=pk)
+    try:
+        distribution = services.payment_distribute(payment=payment, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The payment was distributed."))
+        for warning in distribution.warnings:
+            messages.warning(request, warning)
+    except ValidationError as exc:
+        _validation_errors(request, exc)
+    return redirect("landing:detail", pk=payment.deal_id)
+
+
+def notice_list_view(request: HttpRequest) -> HttpResponse:
+    """The public notices (公示) running today: open to everyone, as the law intends."""
+    return render(request, "landing/notice_list.html", {"notices": running_notices().prefetch_related("deal__results")})
 
 
 @login_required
-@require_POST
-def deal_terminate_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
-    deal = _deal_for(request, deal_pk)
-    result = deal.results.first()
-    form = DealTerminateForm(request.POST)
-    if form.is_valid():
-        try:
-            deal_terminate(deal=deal, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The deal was terminated."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        _form_errors(request, form)
-    return redirect("results:detail", pk=result.pk) if result else redirect("results:list")
+def agreement_list_view(request: HttpRequest) -> HttpResponse:
+    staff = is_platform_staff(request.user)
+    form = AgreementForm(request.POST or None) if staff else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                services.agreement_create(
+                    kind=data["kind"], title=data["title"], parties=list(data["parties"]), results=list(data["results"]),
+                    signed_on=data["signed_on"], expires_on=data["expires_on"], notes=data["notes"],
+                    shares=form.parsed_shares(), actor=request.user,  # type: ignore[arg-type]
+                )
+                messages.success(request, _("The agreement was recorded."))
+                return redirect("landing:agreements")
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error("shares", exc.messages)
+    agreements = agreements_visible(request.user).prefetch_related("parties", "results", "shares__organisation")
+    return render(request, "landing/agreement_list.html", {"agreements": agreements, "form": form})
+
+
+@login_required
+def rule_list_view(request: HttpRequest) -> HttpResponse:
+    staff = is_platform_staff(request.user)
+    form = RuleForm(request.POST or None) if staff else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                _rule, warnings = services.rule_set(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                messages.success(request, _("The rule was saved."))
+                for w in warnings:
+                    messages.warning(request, w)
+                return redirect("landing:rules")
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+    rules = [(r, r.warnings()) for r in rules_visible(request.user)]
+    from .distribution import NATIONAL_FLOORS, SHANGHAI_TEAM_FLOOR
+
+    return render(request, "landing/rule_list.html", {
+        "rules": rules, "form": form, "floors": [*NATIONAL_FLOORS.values(), SHANGHAI_TEAM_FLOOR],
+        "configured": DistributionRule.objects.count(),
+    })
+
+
+@login_required
+def statement_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "landing/statement_list.html", {"rows": people_with_statements(request.user)})
+
+
+def _statement_for(request: HttpRequest, person_pk: int, year: int) -> Any:
+    person = get_object_or_404(Person, pk=person_pk)
+    if not may_see_statement(request.user, person):
+        raise Http404
+    return statement(person, year)
+
+
+@login_required
+def statement_view(request: HttpRequest, person_pk: int, year: int) -> HttpResponse:
+    return render(request, "landing/statement.html", {"s": _statement_for(request, person_pk, year), "tax_notes": TAX_NOTES})
+
+
+@login_required
+def statement_pdf_view(request: HttpRequest, person_pk: int, year: int) -> HttpResponse:
+    s = _statement_for(request, person_pk, year)
+    response = HttpResponse(statement_pdf(s), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statement-{person_pk}-{year}.pdf"'
+    return response

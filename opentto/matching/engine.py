@@ -90,16 +90,18 @@ class Hit:
 class FusionParams:
     """Hybrid fusion: weighted sum of z-normalised lexical and dense scores."""
 
-    lexical_weight: float = 0.35
+    lexical_weight: float = 0.2
     dense_weight: float = 1.0
     # English query on a mostly Chinese index: the lexical side only has translations
-    cross_lingual_lexical_weight: float = 0.35
+    cross_lingual_lexical_weight: float = 0.2
     translation_weight: float = 0.6
     query_term_saturation: float = 4.0
+    translated_term_saturation: float = 1.5
+    translation_subtoken_weight: float = 0.0
     # queries longer than this (estimated tokens) are document-like: embed them as passages
-    symmetric_above_tokens: int = 10_000
+    symmetric_above_tokens: int = 150
     # cross-lingual: mix in the embedding of the translated (Chinese) query terms
-    translated_dense_weight: float = 0.0
+    translated_dense_weight: float = 0.5
     # pseudo-relevance feedback on the dense side: mean of the top documents' vectors
     prf_docs: int = 0
     prf_weight: float = 0.0
@@ -167,7 +169,9 @@ class MatchEngine:
     def embedder(self) -> Embedder:
         """The (lazily created) cached embedder."""
         if self._embedder is None:
-            self._embedder = Embedder(self._cache_dir, embed_fn=self._embed_fn, model_id=self.model_id)
+            self._embedder = Embedder(
+                self._cache_dir, embed_fn=self._embed_fn, model_id=self.model_id
+            )
         return self._embedder
 
     def __len__(self) -> int:
@@ -300,7 +304,9 @@ class MatchEngine:
             vecs: list[np.ndarray | None] = [None] * len(items)
             if self.dense_enabled:
                 flat = [p for ps in passages for p in ps]
-                mat = self.embedder.embed(flat, "passage") if flat else np.zeros((0, DIM), np.float16)
+                mat = (
+                    self.embedder.embed(flat, "passage") if flat else np.zeros((0, DIM), np.float16)
+                )
                 pos = 0
                 for i, ps in enumerate(passages):
                     vecs[i] = mat[pos : pos + len(ps)]
@@ -322,7 +328,9 @@ class MatchEngine:
                         v.tobytes() if v is not None else None,
                     )
                 )
-            self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
             self._db.commit()
             self._maybe_compact()
             return len(items)
@@ -361,8 +369,14 @@ class MatchEngine:
     # -- search ---------------------------------------------------------------------------
     def _dense_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         if self._matrix is None or self._pass_start is None:
-            self._matrix = np.ascontiguousarray(np.concatenate(self.vectors)) if self.vectors else np.zeros((0, DIM), np.float16)
-            counts = np.fromiter((len(v) for v in self.vectors), dtype=np.int64, count=len(self.vectors))
+            self._matrix = (
+                np.ascontiguousarray(np.concatenate(self.vectors))
+                if self.vectors
+                else np.zeros((0, DIM), np.float16)
+            )
+            counts = np.fromiter(
+                (len(v) for v in self.vectors), dtype=np.int64, count=len(self.vectors)
+            )
             self._pass_start = np.zeros(len(counts), dtype=np.int64)
             np.cumsum(counts[:-1], out=self._pass_start[1:])
         return self._matrix, self._pass_start
@@ -390,13 +404,23 @@ class MatchEngine:
 
             lex = get_lexicon(an)
             tw = self.fusion.translation_weight
+            shares: dict[str, float] = {}
             for zh, w, src in lex.translate(text, df=self.bm25.df):
-                for t in [zh, *([] if zh in self.bm25.vocab else an.chinese_tokens(zh))]:
-                    if t in self.bm25.vocab:
-                        terms[t] = terms.get(t, 0.0) + tw * w
-                        translated.add(t)
-                        forms.setdefault(t, src)
-                        break
+                subs = [t for t in an.chinese_tokens(zh) if t != zh and t in self.bm25.vocab]
+                parts: list[tuple[str, float]] = []
+                if zh in self.bm25.vocab:
+                    parts.append((zh, w))
+                    sw = self.fusion.translation_subtoken_weight
+                    parts += [(t, w * sw / len(subs)) for t in subs if sw > 0]
+                elif subs:
+                    parts += [(t, w / len(subs)) for t in subs]
+                for t, share in parts:
+                    shares[t] = shares.get(t, 0.0) + share
+                    forms.setdefault(t, src)
+            k3t = self.fusion.translated_term_saturation
+            for t, c in shares.items():
+                terms[t] = terms.get(t, 0.0) + tw * c * (k3t + 1) / (k3t + c)
+                translated.add(t)
         vector = None
         if need_dense:
             f = self.fusion
@@ -407,7 +431,9 @@ class MatchEngine:
             if cross and f.translated_dense_weight > 0 and self.translate_enabled:
                 from .translate import get_lexicon
 
-                words = list(dict.fromkeys(z for z, _, _ in get_lexicon(an).translate(text, df=self.bm25.df)))
+                words = list(
+                    dict.fromkeys(z for z, _, _ in get_lexicon(an).translate(text, df=self.bm25.df))
+                )
                 if words:
                     tv = self.embedder.embed([" ".join(words)], "query")[0].astype(np.float32)
                     qv = qv + f.translated_dense_weight * tv
@@ -428,16 +454,22 @@ class MatchEngine:
         dense = np.zeros(n, np.float32)
         if need_dense and prep.vector is not None and n:
             _, starts = self._dense_matrix()
-            dense = np.maximum.reduceat(self._passage_scores(prep.vector), starts).astype(np.float32)
+            dense = np.maximum.reduceat(self._passage_scores(prep.vector), starts).astype(
+                np.float32
+            )
             f = self.fusion
             if f.prf_docs > 0 and f.prf_weight > 0:
-                seed = dense if mode == "dense" else self._fuse(lex, dense, alive, prep.cross_lingual)
+                seed = (
+                    dense if mode == "dense" else self._fuse(lex, dense, alive, prep.cross_lingual)
+                )
                 seed = np.where(alive, seed, -np.inf)
                 top = _top_indices(seed, f.prf_docs)
                 fb = np.mean([self.vectors[i].astype(np.float32).mean(axis=0) for i in top], axis=0)
                 qv = prep.vector + f.prf_weight * fb
                 prep.vector = qv / max(float(np.linalg.norm(qv)), 1e-9)
-                dense = np.maximum.reduceat(self._passage_scores(prep.vector), starts).astype(np.float32)
+                dense = np.maximum.reduceat(self._passage_scores(prep.vector), starts).astype(
+                    np.float32
+                )
         if mode == "lexical":
             fused = np.where(lex > 0, lex, -np.inf).astype(np.float32)
         elif mode == "dense":
@@ -447,7 +479,9 @@ class MatchEngine:
         fused[~alive] = -np.inf
         return _Scores(lex, dense, fused, prep)
 
-    def _fuse(self, lex: np.ndarray, dense: np.ndarray, alive: np.ndarray, cross: bool) -> np.ndarray:
+    def _fuse(
+        self, lex: np.ndarray, dense: np.ndarray, alive: np.ndarray, cross: bool
+    ) -> np.ndarray:
         f = self.fusion
         wl = f.cross_lingual_lexical_weight if cross else f.lexical_weight
         return f.dense_weight * _znorm(dense, alive) + wl * _znorm(lex, alive)
@@ -464,13 +498,15 @@ class MatchEngine:
         """The ``top`` best documents for ``text``; never returns an id outside ``allowed_ids``
         or rejected by ``filter`` (both applied before the cut to ``top``)."""
         with self._lock:
-            if not text.strip() or not self.slot_of or top <= 0:
+            if not any(ch.isalnum() for ch in text) or not self.slot_of or top <= 0:
                 return []
             sc = self._scores(text, mode)
             fused = sc.fused
             if allowed_ids is not None:
                 allowed = set(allowed_ids)
-                mask = np.fromiter((i in allowed for i in self.slot_ids), dtype=bool, count=len(self.slot_ids))
+                mask = np.fromiter(
+                    (i in allowed for i in self.slot_ids), dtype=bool, count=len(self.slot_ids)
+                )
                 fused = np.where(mask, fused, -np.inf)
             valid = int(np.isfinite(fused).sum())
             hits: list[Hit] = []
@@ -484,7 +520,9 @@ class MatchEngine:
                         continue
                     if filter is not None and not filter(doc_id):
                         continue
-                    hits.append(Hit(doc_id, float(fused[s]), float(sc.lexical[s]), float(sc.dense[s])))
+                    hits.append(
+                        Hit(doc_id, float(fused[s]), float(sc.lexical[s]), float(sc.dense[s]))
+                    )
                     if len(hits) == top:
                         break
                 if len(hits) == top or k >= valid:
@@ -512,7 +550,9 @@ class MatchEngine:
         doc_forms = self.analyzer.surfaces(doc.body + "\n" + "\n".join(doc.keywords))
         terms = sorted(
             (
-                TermMatch(t, prep.forms.get(t, t), doc_forms.get(t, t), round(s, 4), t in prep.translated)
+                TermMatch(
+                    t, prep.forms.get(t, t), doc_forms.get(t, t), round(s, 4), t in prep.translated
+                )
                 for t, s in contrib.items()
             ),
             key=lambda m: -m.score,

@@ -84,9 +84,9 @@ class Lexicon:
                     if len(words) > 1:  # "hydraulic pressure" also counts for "hydraulic"
                         for w in words:
                             ranked.setdefault(w, []).append((rank + HEAD_PENALTY, simplified))
-        for g in load_synonyms():
-            zh = [f for f in g.forms if _CJK.match(f)]
-            for f in g.forms:
+        for group in load_synonyms():
+            zh = [f for f in group.forms if _CJK.match(f)]
+            for f in group.forms:
                 if not _CJK.match(f):
                     key = self._key(normalize(f))
                     if key:
@@ -140,11 +140,11 @@ _LEXICONS: dict[int, Lexicon] = {}
 _LOCK = threading.Lock()
 
 
-def get_lexicon(analyzer: Analyzer) -> Lexicon:
-    """The lexicon for an analyzer (built once per analyzer, ~1 s)."""
+def get_lexicon(analyzer: Analyzer | None = None) -> Lexicon:
+    """The process-wide lexicon (built once, ~2 s; it only uses the analyzer's stemmer)."""
     with _LOCK:
-        lex = _LEXICONS.get(id(analyzer))
+        lex = _LEXICONS.get(0)
         if lex is None:
-            lex = Lexicon(analyzer)
-            _LEXICONS[id(analyzer)] = lex
+            lex = Lexicon(analyzer or Analyzer(synonyms=[]))
+            _LEXICONS[0] = lex
         return lex

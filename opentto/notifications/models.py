@@ -50,3 +50,33 @@ class Notification(models.Model):
     @property
     def body(self) -> str:
         return bilingual(self.body_zh, self.body_en, get_language())
+
+
+class EmailModeChoices(models.TextChoices):
+    IMMEDIATE = "immediate", _("Each notification by e-mail as it happens")
+    DIGEST = "digest", _("One daily digest e-mail")
+    OFF = "off", _("No e-mail (in-app only)")
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear about things. Without a row: e-mail each notification."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email_mode = models.CharField(_("e-mail"), max_length=12, choices=EmailModeChoices.choices, default=EmailModeChoices.IMMEDIATE)
+    #: Kinds (``evaluation.assigned`` …) never e-mailed to this user; they stay in the app.
+    muted_kinds = models.JSONField(_("kinds not e-mailed"), default=list, blank=True)
+    last_digest_at = models.DateTimeField(_("last digest"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email_mode__in=EmailModeChoices.values), name="notifications_pref_email_mode_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.email_mode}"
+
+    def emails_kind(self, kind: str) -> bool:
+        return kind not in (self.muted_kinds or [])

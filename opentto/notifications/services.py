@@ -1,17 +1,24 @@
 """Sending notifications: one in-app row per recipient, and an e-mail in the recipient's language
-(Django's e-mail backend; the console in the demo). E-mail goes out after the transaction commits."""
+(Django's e-mail backend: SMTP in production, the console in the demo), as each recipient prefers:
+at once (after the transaction commits), in a daily digest, or never. In-app notifications are
+always kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
+from opentto.core.audit import audit_record
 
-from .models import Notification
+from .models import EmailModeChoices, Notification, NotificationPreference
 
 
 def notification_send(
@@ -27,6 +34,7 @@ def notification_send(
 ) -> list[Notification]:
     """Notify each active recipient once (duplicates in ``recipients`` are ignored)."""
     unique = {u.pk: u for u in recipients if u is not None and u.is_active}
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=list(unique))}
     with transaction.atomic():
         created = Notification.objects.bulk_create(
             [
@@ -36,8 +44,19 @@ def notification_send(
         )
         if email:
             for notification in created:
-                transaction.on_commit(lambda n=notification: _email(n))
+                pref = prefs.get(notification.recipient_id)
+                if pref is None or (pref.email_mode == EmailModeChoices.IMMEDIATE and pref.emails_kind(kind)):
+                    transaction.on_commit(lambda n=notification: _email(n))  # type: ignore[misc]
     return created
+
+
+def _language(user: User) -> str:
+    return "en" if user.language == "en" else "zh-hans"
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "OPENTTO_BASE_URL", "") or ""
+    return f"{base.rstrip('/')}{url}" if url.startswith("/") and base else url
 
 
 def _email(notification: Notification) -> None:
@@ -48,7 +67,7 @@ def _email(notification: Notification) -> None:
     subject = (notification.title_en or notification.title_zh) if english else (notification.title_zh or notification.title_en)
     body = (notification.body_en or notification.body_zh) if english else (notification.body_zh or notification.body_en)
     if notification.url:
-        body = f"{body}\n\n{notification.url}"
+        body = f"{body}\n\n{_absolute(notification.url)}"
     send_mail(subject=f"[OpenTTO] {subject}", message=body, from_email=None, recipient_list=[user.email], fail_silently=True)
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
@@ -60,3 +79,57 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def notification_mark_all_read(*, actor: User) -> int:
+    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+
+
+def notification_preference_get(user: User) -> NotificationPreference:
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+def notification_preference_set(*, user: User, email_mode: str, muted_kinds: list[str] | None = None, actor: User) -> NotificationPreference:
+    if actor.pk != user.pk:
+        raise PermissionError(_("Preferences are set by the user themself."))
+    if email_mode not in EmailModeChoices.values:
+        raise ValidationError({"email_mode": [_("Choose how you want to receive e-mail.")]})
+    kinds = sorted({str(k)[:48] for k in (muted_kinds or []) if str(k).strip()})
+    with transaction.atomic():
+        pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        pref.email_mode, pref.muted_kinds = email_mode, kinds
+        pref.save()
+        audit_record(actor=actor, action="notification_preference.set", obj=pref, payload={"email_mode": email_mode, "muted_kinds": kinds})
+    return pref
+
+
+def notification_digest_send(*, now: datetime | None = None) -> int:
+    """E-mail each user who chose the daily digest the notifications not yet e-mailed to them (at
+    most one digest a day; nothing is sent when there is nothing new). Returns the e-mails sent."""
+    now = now or timezone.now()
+    sent = 0
+    prefs = NotificationPreference.objects.filter(email_mode=EmailModeChoices.DIGEST, user__is_active=True).exclude(user__email="").select_related("user")
+    for pref in prefs:
+        if pref.last_digest_at and now - pref.last_digest_at < timedelta(hours=20):
+            continue
+        pending = list(
+            Notification.objects.filter(recipient=pref.user, emailed_at__isnull=True, read_at__isnull=True, created_at__lte=now)
+            .exclude(kind__in=pref.muted_kinds or [])
+            .order_by("created_at", "id")[:200]
+        )
+        if not pending:
+            continue
+        user = pref.user
+        with translation.override(_language(user)):
+            lines = []
+            for n in pending:
+                lines.append(f"- {n.title}")
+                if n.url:
+                    lines.append(f"  {_absolute(n.url)}")
+            subject = _("[OpenTTO] Your daily digest: %(n)d new notifications") % {"n": len(pending)}
+            body = _("What happened on OpenTTO since your last digest:") + "\n\n" + "\n".join(lines)
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email], fail_silently=True)
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+        NotificationPreference.objects.filter(pk=pref.pk).update(last_digest_at=now)
+        sent += 1
+    return sent

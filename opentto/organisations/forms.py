@@ -22,11 +22,9 @@ class PersonForm(forms.Form):
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100, required=False)
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)  # type: ignore[arg-type]
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all()
+    )
     role = forms.ChoiceField(label=_("Role in the organisation"), choices=MembershipRoleChoices.choices)
     position_zh = forms.CharField(label=_("Position (Chinese)"), max_length=100, required=False)
     position_en = forms.CharField(label=_("Position (English)"), max_length=100, required=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["organisation"].queryset = Organisation.objects.all()  # type: ignore[attr-defined]

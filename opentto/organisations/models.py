@@ -86,6 +86,15 @@ class Person(models.Model):
         Organisation, through="Membership", related_name="people", verbose_name=_("organisations")
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Personal data under PIPL: encrypted at rest (opentto.accounts.crypto), shown masked, and only
+    # to the roles that pay inventors; written through opentto.access.privacy.
+    id_number_encrypted = models.TextField(blank=True, default="", editable=False)
+    bank_name_encrypted = models.TextField(blank=True, default="", editable=False)
+    bank_account_encrypted = models.TextField(blank=True, default="", editable=False)
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True, editable=False)
+    consent_version = models.CharField(_("consent text version"), max_length=16, blank=True, default="", editable=False)
+    private_data_retain_until = models.DateField(_("keep personal data until"), null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name_en", "name_zh", "id"]

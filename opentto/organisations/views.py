@@ -69,6 +69,8 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
         organisation = int(request.GET.get("organisation", "") or 0) or None
     except ValueError:
         organisation = None
+    if organisation is not None and not 0 < organisation < 2**63:
+        organisation = None
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results"} else "name"
     page = Paginator(person_list(request.user, q=q, organisation=organisation, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()

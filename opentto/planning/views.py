@@ -1,33 +1,720 @@
+"""Views for operations planning. They parse input with forms, call one service, and render;
+permissions come from the selectors (a result the user may not see answers 404; a visible result
+the user may not plan for answers 403 on writes; nothing is changed on a refusal)."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from opentto.accounts.models import User
+from opentto.core.audit import audit_record
+from opentto.core.permissions import is_platform_staff
+from opentto.results.models import Result, ResultStageChoices
 from opentto.results.selectors import results_visible
 
-from .forms import PlanForm
-from .services import plan_approve
+from . import forms as f
+from . import selectors as sel
+from . import services as svc
+from . import valuation as calc
+from .ics import deadlines_ics
+from .memo import memo_data, valuation_memo_pdf
+from .models import (
+    PLAN_TRANSITIONS,
+    CalendarFeed,
+    DealRoom,
+    Filing,
+    FilingDeadline,
+    OverseasChannel,
+    PatentFamily,
+    PlanTarget,
+    PledgeLoan,
+    ServiceTask,
+    TransferOption,
+    TransferPlan,
+    TransferPlanStatusChoices,
+    Valuation,
+)
+
+TABS = ("plan", "ip", "financing", "services")
+
+
+def _staff_or_404(request: HttpRequest) -> None:
+    if not is_platform_staff(request.user):
+        raise Http404
+
+
+def _result_for_change(request: HttpRequest, pk: int) -> Result:
+    """A result the user may plan for: 404 when not visible at all, 403 when visible only."""
+    result = get_object_or_404(results_visible(request.user), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied(_("Only TTO managers do operations planning."))
+    return result
+
+
+def _result_for_view(request: HttpRequest, pk: int) -> Result:
+    return get_object_or_404(sel.planning_results(request.user), pk=pk)
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            base = field.split("-")[0]
+            form.add_error(base if base in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- the result's planning workspace -------------------------------------------------------------
+
+
+def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    user = request.user
+    staff = is_platform_staff(user)
+    context: dict[str, Any] = {"result": result, "tab": tab, "tabs": TABS, "can_change": staff, "today": timezone.localdate()}
+    if tab == "plan":
+        plans = list(sel.plans_for(user, result))
+        context["plans"] = plans
+        if staff:
+            context["new_plan_form"] = f.PlanDraftForm()
+            context["option_form"] = f.OptionForm()
+            context["target_form"] = f.TargetForm()
+            context["decision_form"] = f.DecisionForm()
+            context["target_status_form"] = f.TargetStatusForm()
+            context["negotiation_forms"] = {p.pk: f.NegotiationForm(plan=p, initial={"occurred_on": timezone.localdate()}) for p in plans}
+            context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in plans if p.status == TransferPlanStatusChoices.DRAFT}
+            context["suggested_targets"] = _suggested_targets(request, result)
+            context["plan_moves"] = {p.pk: [(target, verb, svc.plan_problem(p, target)) for (source, target), verb in PLAN_TRANSITIONS.items() if source == p.status and verb != "supersede"] for p in plans}
+    elif tab == "ip":
+        families = list(sel.families_for(user, result))
+        for family in families:
+            for filing in family.filings.all():
+                rows = sorted(filing.deadlines.all(), key=lambda d: (d.due, d.pk))
+                live = [d for d in rows if d.status == "open" and d.key != "term_end"]
+                filing.next_deadlines = live[:4]  # type: ignore[attr-defined]
+                filing.other_deadlines = [d for d in rows if d not in filing.next_deadlines]  # type: ignore[attr-defined]
+        context["families"] = families
+        context["lapses"] = sel.lapse_outlook(families)
+        context["proposals"] = {fam.pk: svc.layout_proposals(fam) for fam in families} if staff else {}
+        context["clearance"] = {fam.pk: svc.confidentiality_clearance(fam) for fam in families}
+        if staff:
+            context["family_form"] = f.FamilyForm(initial={"title_zh": result.title_zh, "title_en": result.title_en, "made_in_china": True, "manager": user.pk, "target_offices": ["CN"]})
+            context["filing_forms"] = {fam.pk: f.FilingForm(family=fam) for fam in families}
+            context["confidentiality_form"] = f.ConfidentialityForm()
+            context["filing_update_form"] = f.FilingUpdateForm()
+            context["abandon_form"] = f.AbandonForm(initial={"decided_on": timezone.localdate(), "approved_by": user.pk})
+            context["done_form"] = f.DoneForm(initial={"done_on": timezone.localdate()})
+    elif tab == "financing":
+        if not staff:
+            raise Http404
+        deals = list(svc.comparable_deals(result)[:50])
+        context["valuations"] = list(sel.valuations_for(user, result))
+        context["valuation_form"] = f.ValuationForm(deals=deals, initial={"valuation_date": timezone.localdate(), "concluded_method": "relief_from_royalty"})
+        context["pledges"] = list(sel.pledge_loans(user).filter(result=result))
+        context["pledge_form"] = f.PledgeForm(result=result)
+        context["rooms"] = list(sel.deal_rooms_for(user).filter(result=result).prefetch_related("invites__user", "attachments"))
+        context["room_form"] = f.DealRoomForm(result=result, initial={"title": result.title})
+        context["invite_form"] = f.InviteForm()
+    elif tab == "services":
+        context["channels"] = list(result.overseas_channels.prefetch_related("filings")) if sel.planning_results(user).filter(pk=result.pk).exists() else []
+        context["tasks"] = list(sel.tasks_for(user, result))
+        context["log"] = list(sel.service_log_for(user, result)[:50])
+        if staff:
+            context["channel_form"] = f.ChannelForm(result=result)
+            context["channel_status_form"] = f.ChannelStatusForm()
+            context["task_form"] = f.TaskForm(initial={"owner": user.pk, "due_on": timezone.localdate() + timedelta(days=14)})
+            context["task_status_form"] = f.TaskStatusForm()
+            context["log_form"] = f.ServiceLogForm(initial={"occurred_on": timezone.localdate()})
+    context.update(overrides or {})
+    return context
+
+
+def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
+    """Enterprises whose live demands fit the result (the demands app's matching), if present."""
+    try:
+        from opentto.demands.selectors import result_demands
+    except ImportError:  # the demands app is optional
+        return []
+    return list(result_demands(request.user, result).enterprises)
+
+
+def _render_workspace(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "planning/workspace.html", _workspace_context(request, result, tab, overrides), status=status)
+
+
+@login_required
+@require_GET
+def workspace_view(request: HttpRequest, pk: int, tab: str = "plan") -> HttpResponse:
+    if tab not in TABS:
+        raise Http404
+    result = _result_for_view(request, pk)
+    return _render_workspace(request, result, tab)
+
+
+def _act(
+    request: HttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
+    anchor: str = "",
+) -> HttpResponse:
+    """Validate ``form``, call the service; on error re-render the tab with the bound form (400)."""
+    if form.is_valid():
+        try:
+            call(form)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            url = reverse(f"planning:{'result' if tab == 'plan' else 'result_' + tab}", args=[result.pk])
+            return redirect(url + (f"#{anchor}" if anchor else ""))
+    messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    return _render_workspace(request, result, tab, {form_key: form, "open_form": form_key}, status=400)
+
+
+# plan ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.PlanDraftForm(request.POST)
+    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")  # type: ignore[arg-type]
+
+
+def _plan_for_change(request: HttpRequest, pk: int) -> TransferPlan:
+    plan = get_object_or_404(TransferPlan.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    return plan
+
+
+@login_required
+@require_POST
+def plan_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_change(request, pk)
+    form = f.PlanDraftForm(request.POST)
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def option_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_change(request, pk)
+    form = f.OptionForm(request.POST)
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[arg-type, attr-defined]
+
+
+@login_required
+@require_POST
+def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    option = get_object_or_404(TransferOption.objects.filter(plan__result__in=results_visible(request.user)).select_related("plan__result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    try:
+        svc.plan_option_remove(option=option, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The option was removed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("planning:result", pk=option.plan.result_id)
+
+
+@login_required
+@require_POST
+def target_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_change(request, pk)
+    form = f.TargetForm(request.POST)
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def target_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(PlanTarget.objects.filter(plan__result__in=results_visible(request.user)).select_related("plan__result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = f.TargetStatusForm(request.POST)
+    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def negotiation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_change(request, pk)
+    form = f.NegotiationForm(request.POST, plan=plan)
+    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    return response
+
+
+@login_required
+@require_POST
+def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    plan = _plan_for_change(request, pk)
+    form = f.DecisionForm(request.POST)
+    calls: dict[str, Callable[[Form], Any]] = {
+        "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),  # type: ignore[arg-type]
+        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
+        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
+        "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),  # type: ignore[arg-type]
+    }
+    if verb not in calls:
+        raise Http404
+    done = {"submit": _("The plan was submitted for approval."), "approve": _("The transfer plan was approved."), "reject": _("The plan was rejected."), "revise": _("The plan is a draft again.")}
+    return _act(request, plan.result, "plan", form, calls[verb], done[verb], "decision_form", f"plan-{plan.pk}")
 
 
 @login_required
 @require_POST
 def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The result page's one-step approval (``results:plan``)."""
     result = get_object_or_404(results_visible(request.user), pk=pk)
-    form = PlanForm(request.POST)
+    form = f.PlanForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}")
         return redirect("results:detail", pk=pk)
     try:
-        plan_approve(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        svc.plan_approve(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
         messages.success(request, _("The transfer plan was approved."))
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("results:detail", pk=pk)
+
+
+# IP layout -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def family_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.FamilyForm(request.POST)
+    return _act(request, result, "ip", form, lambda fm: svc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")  # type: ignore[arg-type]
+
+
+def _family_for_change(request: HttpRequest, pk: int) -> PatentFamily:
+    family = get_object_or_404(PatentFamily.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    return family
+
+
+@login_required
+@require_POST
+def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    family = _family_for_change(request, pk)
+    form = f.FilingForm(request.POST, family=family)
+
+    def call(fm: Form) -> Any:
+        c = fm.cleaned_data
+        data = svc.FilingInput(
+            office=c["office"], route=c["route"], application_number=c["application_number"], filing_date=c["filing_date"],
+            priority_date=c["priority_date"], planned_by=c["planned_by"], grant_date=c["grant_date"], receiving_office=c["receiving_office"],
+            parent=c["parent"], compensation_days=c["compensation_days"] or 0, ip_asset=c["ip_asset"],
+        )
+        return svc.filing_create(family=family, data=data, actor=request.user)  # type: ignore[arg-type]
+
+    overrides_key = "filing_form_bound"
+    if form.is_valid():
+        return _act(request, family.result, "ip", form, call, _("The filing was added and its deadlines derived."), overrides_key, f"family-{family.pk}")
+    context_forms = {family.pk: form}
+    messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    ctx = _workspace_context(request, family.result, "ip")
+    ctx["filing_forms"].update(context_forms)
+    return render(request, "planning/workspace.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def family_propose_view(request: HttpRequest, pk: int) -> HttpResponse:
+    family = _family_for_change(request, pk)
+    created = svc.layout_propose_filings(family=family, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("%(n)s planned filings were added.") % {"n": len(created)})
+    return redirect(reverse("planning:result_ip", args=[family.result_id]) + f"#family-{family.pk}")
+
+
+@login_required
+@require_POST
+def confidentiality_view(request: HttpRequest, pk: int) -> HttpResponse:
+    family = _family_for_change(request, pk)
+    form = f.ConfidentialityForm(request.POST)
+    return _act(request, family.result, "ip", form, lambda fm: svc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")  # type: ignore[arg-type]
+
+
+def _filing_for_change(request: HttpRequest, pk: int) -> Filing:
+    filing = get_object_or_404(Filing.objects.filter(family__result__in=results_visible(request.user)).select_related("family__result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    return filing
+
+
+@login_required
+@require_POST
+def filing_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = _filing_for_change(request, pk)
+    form = f.FilingUpdateForm(request.POST)
+
+    def call(fm: Form) -> Any:
+        c = fm.cleaned_data
+        return svc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)  # type: ignore[arg-type]
+
+    return _act(request, filing.family.result, "ip", form, call, _("The filing was updated and its deadlines derived again."), "filing_update_form", f"family-{filing.family_id}")
+
+
+@login_required
+@require_POST
+def filing_abandon_view(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = _filing_for_change(request, pk)
+    form = f.AbandonForm(request.POST)
+    return _act(request, filing.family.result, "ip", form, lambda fm: svc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+    deadline = get_object_or_404(FilingDeadline.objects.filter(filing__family__result__in=results_visible(request.user)).select_related("filing__family__result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = f.DoneForm(request.POST)
+    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: svc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")  # type: ignore[arg-type]
+    if request.POST.get("next") == "calendar" and response.status_code == 302:
+        return redirect("planning:calendar")
+    return response
+
+
+# financing ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    deals = list(svc.comparable_deals(result)[:50])
+    form = f.ValuationForm(request.POST, deals=deals)
+    if request.POST.get("action") == "preview":
+        preview = None
+        if form.is_valid():
+            values, errors = svc.valuation_compute(result, form.to_input())
+            if errors:
+                _apply_errors(form, ValidationError(errors))
+            else:
+                revenues = [calc.parse_decimal(r, "revenue") for r in values["revenues"]]
+                rfr = calc.relief_from_royalty(revenues, values["royalty_rate"], values["tax_rate"], values["discount_rate"], decay=values["decay"])
+                cells = calc.sensitivity_grid(revenues, values["royalty_rate"], values["tax_rate"], values["discount_rate"], decay=values["decay"])
+                royalties = sorted({c.royalty_rate for c in cells})
+                discounts = sorted({c.discount_rate for c in cells})
+                lookup = {(c.royalty_rate, c.discount_rate): c.value for c in cells}
+                preview = {"values": values, "years": [y.as_dict() for y in rfr.years], "royalties": royalties, "discounts": discounts,
+                           "grid": [(r, [lookup.get((r, d)) for d in discounts]) for r in royalties]}
+        return _render_workspace(request, result, "financing", {"valuation_form": form, "preview": preview, "open_form": "valuation_form"}, status=200 if preview else 400)
+    return _act(request, result, "financing", form, lambda fm: svc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[arg-type, attr-defined]
+
+
+def _valuation(request: HttpRequest, pk: int) -> Valuation:
+    _staff_or_404(request)
+    return get_object_or_404(Valuation.objects.select_related("result", "created_by"), pk=pk)
+
+
+@login_required
+@require_GET
+def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    valuation = _valuation(request, pk)
+    memo = memo_data(valuation)
+    grid = list(zip(memo.sensitivity_royalties, memo.sensitivity, strict=True))
+    return render(request, "planning/valuation_memo.html", {"memo": memo, "memo_grid": grid, "valuation": valuation, "result": valuation.result})
+
+
+@login_required
+@require_GET
+def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    valuation = _valuation(request, pk)
+    audit_record(actor=request.user, action="valuation.pdf", obj=valuation)  # type: ignore[arg-type]
+    response = HttpResponse(valuation_memo_pdf(valuation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="valuation-{valuation.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def pledge_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.PledgeForm(request.POST, result=result)
+    return _act(request, result, "financing", form, lambda fm: svc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")  # type: ignore[arg-type]
+
+
+@login_required
+@require_GET
+def pledge_list_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    return render(request, "planning/pledge_list.html", {
+        "loans": sel.pledge_loans(request.user), "register_form": f.PledgeRegisterForm(initial={"registration_date": timezone.localdate()}),
+        "release_form": f.PledgeReleaseForm(initial={"released_on": timezone.localdate()}),
+    })
+
+
+@login_required
+@require_POST
+def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    _staff_or_404(request)
+    loan = get_object_or_404(PledgeLoan, pk=pk)
+    forms_by_verb: dict[str, type[Form]] = {"register": f.PledgeRegisterForm, "release": f.PledgeReleaseForm, "cancel": Form}
+    if verb not in forms_by_verb:
+        raise Http404
+    form = forms_by_verb[verb](request.POST)
+    if form.is_valid():
+        try:
+            if verb == "register":
+                svc.pledge_loan_register(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            elif verb == "release":
+                svc.pledge_loan_release(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            else:
+                svc.pledge_loan_cancel(loan=loan, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The loan's status was changed."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("planning:pledges")
+
+
+@login_required
+def pool_list_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    form = f.PoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+            try:
+                pool = svc.pool_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                messages.success(request, _("The pool was created."))
+                return redirect("planning:pool", pk=pool.pk)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+    return render(request, "planning/pool_list.html", {"pools": sel.pools(request.user), "form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = get_object_or_404(sel.pools(request.user), pk=pk)
+    form = f.PoolAssetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+            try:
+                svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("The licence was added to the pool."))
+                return redirect("planning:pool", pk=pool.pk)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+    summary = sel.pool_summary(pool)
+    peak = max((a for _p, a in summary.periods), default=0)
+    bars = [(p, a, (a * 100 / peak) if peak else 0) for p, a in summary.periods]
+    return render(request, "planning/pool_detail.html", {"pool": pool, "summary": summary, "bars": bars, "form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def room_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.DealRoomForm(request.POST, result=result)
+    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")  # type: ignore[arg-type]
+
+
+@login_required
+@require_GET
+def room_list_view(request: HttpRequest) -> HttpResponse:
+    rooms = sel.deal_rooms_for(request.user)
+    if not is_platform_staff(request.user) and not rooms.exists() and sel.user_role(request.user) != "investor":
+        raise Http404
+    return render(request, "planning/room_list.html", {"rooms": rooms})
+
+
+@login_required
+@require_GET
+def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
+    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    return render(request, "planning/room_detail.html", {
+        "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": is_platform_staff(request.user),
+        "invites": room.invites.select_related("user"), "invite_form": f.InviteForm(),
+    })
+
+
+@login_required
+@require_GET
+def room_document_view(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
+    attachment = get_object_or_404(room.attachments.all(), pk=attachment_pk)
+    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+
+
+@login_required
+@require_POST
+def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_or_404(request)
+    room = get_object_or_404(DealRoom, pk=pk)
+    form = f.InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            svc.deal_room_invite(room=room, user=form.cleaned_data["user"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The investor was invited."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose an investor."))
+    return redirect("planning:room", pk=room.pk)
+
+
+@login_required
+@require_POST
+def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_or_404(request)
+    room = get_object_or_404(DealRoom, pk=pk)
+    svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The room is open.") if room.is_open else _("The room is closed."))
+    return redirect("planning:room", pk=room.pk)
+
+
+# overseas channels and companion services ------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def channel_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.ChannelForm(request.POST, result=result)
+    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def channel_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = get_object_or_404(OverseasChannel.objects.filter(result__in=results_visible(request.user)), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = f.ChannelStatusForm(request.POST)
+    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.TaskForm(request.POST)
+    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def task_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(ServiceTask.objects.filter(result__in=results_visible(request.user)), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = f.TaskStatusForm(request.POST)
+    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result_for_change(request, pk)
+    form = f.ServiceLogForm(request.POST)
+    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")  # type: ignore[arg-type]
+
+
+# overview pages -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    user = request.user
+    return render(request, "planning/index.html", {
+        "awaiting": sel.plans_awaiting_approval(user),
+        "deadlines": sel.calendar_deadlines(user, manager=user, days=60)[:20],  # type: ignore[arg-type]
+        "tasks": sel.my_open_tasks(user)[:20],
+        "results": sel.planning_results(user).filter(stage=ResultStageChoices.PLANNING).order_by("-stage_changed_at")[:30],
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_GET
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    manager: User = request.user  # type: ignore[assignment]
+    managers = list(User.objects.filter(patent_families__isnull=False).distinct().order_by("username"))
+    if request.GET.get("manager"):
+        manager = get_object_or_404(User, pk=request.GET["manager"]) if request.GET["manager"].isdigit() else manager
+    everyone = request.GET.get("manager") == "all"
+    days = int(request.GET["days"]) if request.GET.get("days", "") in {"90", "180", "365", "730"} else 180
+    rows = list(sel.calendar_deadlines(request.user, manager=None if everyone else manager, days=days))
+    feed = CalendarFeed.objects.filter(user=request.user).first()  # type: ignore[misc]
+    today = timezone.localdate()
+    months: dict[str, list[Any]] = {}
+    for row in rows:
+        months.setdefault(row.due.strftime("%Y-%m"), []).append(row)
+    return render(request, "planning/calendar.html", {
+        "months": months, "days": days, "horizons": (90, 180, 365, 730), "manager": manager, "managers": managers, "everyone": everyone, "today": today,
+        "feed_url": request.build_absolute_uri(reverse("planning:ics", args=[feed.token])) if feed else None,
+        "done_form": f.DoneForm(initial={"done_on": today}),
+    })
+
+
+@login_required
+@require_POST
+def calendar_feed_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    if request.POST.get("reset"):
+        svc.calendar_feed_reset(user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("A new feed address was made; the old one no longer works."))
+    else:
+        svc.calendar_feed_get_or_create(user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Your calendar feed is ready: subscribe to its address in your calendar application."))
+    return redirect("planning:calendar")
+
+
+@require_GET
+def ics_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The manager's deadlines as an iCalendar feed; the secret token in the address is the
+    only credential (calendar applications do not sign in). An unknown token answers 404."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    owner = feed.user
+    if not owner.is_active or not is_platform_staff(owner):
+        raise Http404
+    language = getattr(owner, "language", "") or translation.get_language()
+    with translation.override(language):
+        body = deadlines_ics(sel.feed_deadlines(owner), name=_("OpenTTO patent deadlines"), base_url=f"{request.scheme}://{request.get_host()}")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="opentto-deadlines.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@login_required
+@require_GET
+def workload_view(request: HttpRequest) -> HttpResponse:
+    _staff_or_404(request)
+    today = timezone.localdate()
+    form = f.WorkloadForm(request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today})
+    since, until = today.replace(month=1, day=1), today
+    if form.is_bound and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+        if since > until:
+            form.add_error("until", _("The end comes before the start."))
+    if not form.is_bound:
+        form = f.WorkloadForm(initial={"since": since, "until": until})
+    report = sel.workload(request.user, since=since, until=until)
+    return render(request, "planning/workload.html", {"form": form, "report": report, "since": since, "until": until})

@@ -49,19 +49,31 @@ def _latest_evaluation_is(result: Result, decision: str) -> str | None:
 
 
 def guard_proceed(result: Result) -> str | None:
-    return _latest_evaluation_is(result, "proceed")
+    """A finalised evaluation round whose outcome is "proceed", or a manager's override with a
+    written, audited reason (see ``opentto.evaluation.guards``)."""
+    from opentto.evaluation.guards import evaluation_outcome_problem
+
+    return evaluation_outcome_problem(result, "proceed")
 
 
 def guard_improve(result: Result) -> str | None:
-    return _latest_evaluation_is(result, "improve")
+    from opentto.evaluation.guards import evaluation_outcome_problem
+
+    return evaluation_outcome_problem(result, "improve")
 
 
 def guard_decline(result: Result) -> str | None:
-    return _latest_evaluation_is(result, "decline")
+    from opentto.evaluation.guards import evaluation_outcome_problem
+
+    return evaluation_outcome_problem(result, "decline")
 
 
 def guard_plan_approved(result: Result) -> str | None:
-    if not result.plans.exists():
+    # A draft, submitted or rejected plan is not enough: a manager must have approved one
+    # (opentto.planning: draft → submitted → approved).
+    if not result.plans.filter(status="approved").exists():
+        if result.plans.filter(status="submitted").exists():
+            return _("The transfer plan is submitted but not yet approved by a manager.")
         return _("An approved transfer plan is required before landing.")
     return None
 

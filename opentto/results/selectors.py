@@ -48,18 +48,43 @@ def _text_query(q: str, *, with_details: bool) -> Q:
 
 
 def result_search(user: Any, q: str) -> ResultQuerySet:
-    """Results matching every word of ``q``. Confidential details are searched only where the user
-    may read them, so a hit never reveals what a user may not see. (The matching issue replaces
-    this engine; the permission rule stays.)"""
+    """Results matching ``q`` through the matching engine (BM25 over segmented Chinese and stemmed
+    English with synonyms, and English→Chinese query-term translation), the same engine as the
+    demands' matches (``opentto.demands.index``). Hits weaker than a quarter of the best are left
+    out. Confidential details are searched in their own index, only among the results whose
+    details the user may read, so a hit never reveals what a user may not see. Patent numbers
+    match as substrings. If the index cannot be used, the plain word-by-word database search
+    answers instead."""
     visible = results_visible(user)
     q = q.strip()
     if not q:
         return visible
+    try:
+        from opentto.demands.index import ids_of, search_details, search_results
+
+        allowed = ids_of(visible)
+        hits = search_results(q, allowed_ids=allowed, top=1000, mode="lexical").hits
+        detail_allowed = ids_of(Result.objects.restrict(user, "view_details").filter(pk__in=visible.values("pk")))
+        detail_hits = search_details(q, allowed_ids=detail_allowed)
+        found = set()
+        for group in (hits, detail_hits):
+            if group:
+                floor = group[0].score * 0.25
+                found |= {int(h.id) for h in group if h.score >= floor}
+        numbers = Q()
+        for term in q.split():
+            numbers &= Q(ip_assets__application_number__icontains=term)
+        number_hits = Result.objects.filter(numbers).values("pk")
+        return visible.filter(Q(pk__in=found) | Q(pk__in=number_hits))
+    except Exception:  # noqa: BLE001 - the index is an accelerator; the database answers
+        import logging
+
+        logging.getLogger(__name__).exception("matching index unavailable; searching the database")
     summary_hits = Result.objects.filter(_text_query(q, with_details=False)).values("pk")
-    detail_hits = (
+    detail_hits_qs = (
         Result.objects.restrict(user, "view_details").filter(_text_query(q, with_details=True)).values("pk")
     )
-    return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits))
+    return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits_qs))
 
 
 def result_list(

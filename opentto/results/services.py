@@ -27,6 +27,7 @@ from opentto.core.audit import audit_record
 from opentto.core.permissions import user_role
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
+from opentto.demands.tasks import enqueue_result_index
 from opentto.organisations.models import Organisation, Person
 
 from .models import (
@@ -327,6 +328,7 @@ def result_onboard(
             reason=_("Onboarded"),
         )
         audit_record(actor=actor, action="result.onboard", obj=result, payload={"title_zh": result.title_zh, "title_en": result.title_en})
+    transaction.on_commit(lambda: enqueue_result_index(result.pk))
     return result
 
 
@@ -364,4 +366,5 @@ def result_update(
         _write_children(locked, data, assets)
         _save_attachments(locked, checked, actor)
         audit_record(actor=actor, action="result.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
+    transaction.on_commit(lambda: enqueue_result_index(locked.pk))
     return locked

@@ -46,11 +46,16 @@ from .services import DuplicateResultError, result_onboard, result_update
 PAGE_SIZE = 20
 
 
+MAX_ID = 2**63 - 1
+
+
 def _int_or_none(value: str | None) -> int | None:
+    """A database id from a query parameter, or ``None`` when it is not one."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def result_list_view(request: HttpRequest) -> HttpResponse:
@@ -100,8 +105,9 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "fundings": result.fundings.all(),
         "attachments": result.attachments.all() if details else [],
         "timeline": result.transitions.select_related("actor"),
-        "evaluations": result.evaluations.all() if request.user.is_authenticated else [],
-        "plans": result.plans.all() if request.user.is_authenticated else [],
+        # Evaluations and plans carry assessments and terms: for those who may read the details.
+        "evaluations": result.evaluations.all() if details else [],
+        "plans": result.plans.all() if details else [],
         "deals": Deal.objects.restrict(request.user, "view").filter(results=result).select_related("counterparty"),
         "is_staff": staff,
     }

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "opentto.core",
     "opentto.accounts",
     "opentto.organisations",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "opentto.notifications",
     "opentto.imports",
     "opentto.api",
+    "opentto.access",
     "opentto.demo",
 ]
 
@@ -104,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opentto.core.context_processors.platform",
                 "opentto.core.context_processors.notifications",
+                "opentto.core.context_processors.navigation",
             ],
         },
     },
@@ -142,6 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "opentto.accounts.validators.MaximumLengthValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -171,7 +175,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a working day, then sign in again
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Security (docs/security.md): wrong passwords before an account locks, the lock's length, failed
+# sign-ins per address per 15 minutes, roles that must use two-factor, the encryption keys of
+# personal data (Fernet, comma-separated, newest first; derived from SECRET_KEY when unset).
+OPENTTO_LOCKOUT_THRESHOLD = int(os.environ.get("OPENTTO_LOCKOUT_THRESHOLD", "10"))
+OPENTTO_LOCKOUT_MINUTES = int(os.environ.get("OPENTTO_LOCKOUT_MINUTES", "30"))
+OPENTTO_LOGIN_IP_LIMIT = int(os.environ.get("OPENTTO_LOGIN_IP_LIMIT", "50"))
+OPENTTO_TOTP_REQUIRED_ROLES = env_list("OPENTTO_TOTP_REQUIRED_ROLES")
+OPENTTO_FIELD_KEYS = os.environ.get("OPENTTO_FIELD_KEYS", "")
+OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -190,21 +205,69 @@ OPENTTO_INDEX_DIR = Path(os.environ.get("OPENTTO_INDEX_DIR", VAR_DIR / "index"))
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "opentto.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+        "opentto.api.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "opentto.api.pagination.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "ORDERING_PARAM": "ordering",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenTTO API",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": "Results, IP assets, organisations, people, deals and figures of an OpenTTO platform. "
+    "Authenticate with `Authorization: Token <key>` (`opentto token create USERNAME`).",
+    "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page's JavaScript and CSS come from the installed drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ResultKindEnum": "opentto.results.models.ResultKindChoices",
+        "ResultFieldEnum": "opentto.results.models.ResultFieldChoices",
+        "ResultStageEnum": "opentto.results.models.ResultStageChoices",
+        "IPAssetKindEnum": "opentto.results.models.IPAssetKindChoices",
+        "IPAssetStatusEnum": "opentto.results.models.IPAssetStatusChoices",
+        "OrganisationKindEnum": "opentto.organisations.models.OrganisationKindChoices",
+        "MembershipRoleEnum": "opentto.organisations.models.MembershipRoleChoices",
+        "DealStatusEnum": "opentto.landing.models.DealStatusChoices",
+        "DealTypeEnum": "opentto.landing.models.DealTypeChoices",
+    },
 }
+# SMTP for notification e-mail (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+#: The site's address, for links in e-mails (https://tto.example.gov.cn).
+OPENTTO_BASE_URL = os.environ.get("OPENTTO_BASE_URL", "")
+#: Prometheus scrapes /metrics with ``Authorization: Bearer <this>`` (empty: only signed-in staff).
+OPENTTO_METRICS_TOKEN = os.environ.get("OPENTTO_METRICS_TOKEN", "")
 
+# Structured logs: one JSON object per line on stderr (LOG_FORMAT=plain for a terminal).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "opentto.api.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if os.environ.get("LOG_FORMAT", "json").lower() == "plain" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

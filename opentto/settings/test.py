@@ -16,3 +16,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The embedding model loads in seconds and embeds slowly: tests that need it turn it on.
+OPENTTO_MATCHING_DENSE = False

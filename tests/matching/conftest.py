@@ -30,7 +30,9 @@ TINY = [
     Document("d1", "水稻除草机", "一种水田除草机，包括动力底盘和除草单元，用于去除株间杂草。"),
     Document("d2", "锂离子电池正极材料", "一种锂离子电池正极材料的制备方法，提高电池容量。"),
     Document("d3", "除草剂组合物", "含有甲维盐的杀虫剂和除草剂组合物。"),
-    Document("d4", "Image recognition", "A deep learning method for image recognition on AI chips."),
+    Document(
+        "d4", "Image recognition", "A deep learning method for image recognition on AI chips."
+    ),
     Document("d5", "集成电路封装", "一种集成电路芯片的封装结构，散热好。"),
 ]
 
@@ -57,7 +59,9 @@ def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatchEngin
     eng.upsert(
         [
             Document("zh-weed", "", "一种水田除草机，通过拔草、碎草和埋草去除稻田株间杂草。"),
-            Document("zh-battery", "", "一种锂离子电池正极材料及其制备方法，提高能量密度和循环寿命。"),
+            Document(
+                "zh-battery", "", "一种锂离子电池正极材料及其制备方法，提高能量密度和循环寿命。"
+            ),
             Document("zh-valve", "", "一种经心尖二尖瓣夹合器，用于治疗二尖瓣反流的介入医疗器械。"),
             Document("zh-chip", "", "一种集成电路芯片封装结构，改善散热并降低封装应力。"),
             Document("zh-robot", "", "基于强化学习的机械臂控制方法，使机器人能够进行多步决策。"),

@@ -9,14 +9,28 @@ from opentto.matching.passages import split_passages
 def test_chinese_search_mode_and_synonym_token() -> None:
     an = Analyzer()
     assert an.analyze("集成电路芯片的封装方法") == [
-        "集成", "成电", "电路", "集成电路", "芯片", "封装", "方法", "≡集成电路", "≡集成电路",
+        "集成",
+        "成电",
+        "电路",
+        "集成电路",
+        "芯片",
+        "封装",
+        "方法",
+        "≡集成电路",
+        "≡集成电路",
     ]
 
 
 def test_english_stemming_stopwords_and_plural_synonyms() -> None:
     an = Analyzer()
     assert an.analyze("Running machines were tested with AI chips") == [
-        "run", "machin", "test", "ai", "chip", "≡人工智能", "≡集成电路",
+        "run",
+        "machin",
+        "test",
+        "ai",
+        "chip",
+        "≡人工智能",
+        "≡集成电路",
     ]
 
 
@@ -43,7 +57,12 @@ def test_domain_words_join_the_dictionary() -> None:
     assert "钙钛矿叠层电池" not in an.analyze("钙钛矿叠层电池的制备")
     assert an.add_words(["钙钛矿叠层电池", "x", "钙钛矿叠层电池"]) == ["钙钛矿叠层电池"]
     assert an.analyze("钙钛矿叠层电池的制备") == [
-        "叠层", "电池", "钙钛矿", "钙钛矿叠层电池", "制备", "≡钙钛矿",
+        "叠层",
+        "电池",
+        "钙钛矿",
+        "钙钛矿叠层电池",
+        "制备",
+        "≡钙钛矿",
     ]
 
 
@@ -63,5 +82,7 @@ def test_passages_whole_when_short_windows_when_long() -> None:
     long_text = "".join(f"第{i}句讲的是一种新的电池材料和它的制备方法。" for i in range(60))
     parts = split_passages(long_text)
     assert len(parts) > 2
-    assert parts[0].startswith("第0句") and parts[-1].endswith("第59句讲的是一种新的电池材料和它的制备方法。")
+    assert parts[0].startswith("第0句") and parts[-1].endswith(
+        "第59句讲的是一种新的电池材料和它的制备方法。"
+    )
     assert all(len(p) < 400 for p in parts)

@@ -50,8 +50,10 @@ def test_hybrid_and_dense_modes_with_fake_embedder(fake_engine: MatchEngine) -> 
         hits = fake_engine.search("水田除草机", top=3, mode=mode)
         assert hits[0].id == "d1", mode
     ex = fake_engine.explain("水田除草机", "d1")
-    assert ex.dense > 0 and ex.lexical > 0 and ex.fused == pytest.approx(
-        fake_engine.search("水田除草机", top=1)[0].score
+    assert (
+        ex.dense > 0
+        and ex.lexical > 0
+        and ex.fused == pytest.approx(fake_engine.search("水田除草机", top=1)[0].score)
     )
     with pytest.raises(ValueError):
         fake_engine.search("x", mode="fuzzy")
@@ -63,6 +65,7 @@ def test_allowed_ids_never_leak(fake_engine: MatchEngine) -> None:
         assert set(ids(hits)) <= {"d2", "d3"}
         assert hits and hits[0].id == "d3"
     assert fake_engine.search("除草机", allowed_ids=set()) == []
+    assert fake_engine.search("，。！  ") == []  # nothing to match on
     assert fake_engine.search("除草机", allowed_ids={"nope"}) == []
     only = fake_engine.search("除草机", top=2, filter=lambda i: i in {"d4", "d5"}, mode="dense")
     assert set(ids(only)) == {"d4", "d5"}

@@ -1,0 +1,195 @@
+"""Personal data of people under China's Personal Information Protection Law (PIPL, 个人信息保护法).
+
+ID numbers and bank details are sensitive personal information (PIPL art. 28): they are encrypted
+at rest, shown masked, revealed in full only to the roles that pay inventors (admins and TTO
+managers), each reveal is recorded; processing needs the person's separate consent (art. 29),
+which is recorded with the version of the text; a person can obtain a copy of their data (art. 45);
+data past its retention date is erased (art. 47) while the audit trail keeps only ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentto.accounts import crypto
+from opentto.accounts.models import User
+from opentto.core.audit import audit_record
+from opentto.core.permissions import is_platform_staff
+from opentto.organisations.models import Person
+
+CONSENT_VERSION = "2026-11"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def validate_id_number(value: str) -> str:
+    """A resident identity card number (GB 11643-1999): 18 characters, the last a check
+    character over the first 17 (ISO 7064 MOD 11-2)."""
+    value = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="format")
+    check = _ID_CHECK[sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
+    if value[17] != check:
+        raise ValidationError(_("This ID number's check character is wrong; please check it."), code="check")
+    return value
+
+
+def validate_bank_account(value: str) -> str:
+    value = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{12,30}", value):
+        raise ValidationError(_("A bank account number has 12 to 30 digits."), code="format")
+    return value
+
+
+def can_see_private_data(user: Any) -> bool:
+    """The roles that pay inventors (reward and remuneration distributions)."""
+    return is_platform_staff(user)
+
+
+def person_private_data(person: Person, *, masked: bool = True) -> dict[str, str]:
+    id_number = crypto.decrypt(person.id_number_encrypted)
+    bank_name = crypto.decrypt(person.bank_name_encrypted)
+    account = crypto.decrypt(person.bank_account_encrypted)
+    if masked:
+        return {"id_number": crypto.mask(id_number, keep_start=0, keep_end=4), "bank_name": bank_name, "bank_account": crypto.mask(account)}
+    return {"id_number": id_number, "bank_name": bank_name, "bank_account": account}
+
+
+def person_set_private_data(*, person: Person, id_number: str, bank_name: str, bank_account: str, retain_until: date | None, actor: User, request: Any = None) -> Person:
+    if not can_see_private_data(actor):
+        raise PermissionError("only the roles that pay inventors record their ID and bank details")
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    for key, value, check in (("id_number", id_number, validate_id_number), ("bank_account", bank_account, validate_bank_account)):
+        if value and value.strip():
+            try:
+                clean[key] = check(value)
+            except ValidationError as exc:
+                errors[key] = exc.messages
+        else:
+            clean[key] = ""
+    bank_name = (bank_name or "").strip()[:100]
+    if person.consent_given_at is None and (clean.get("id_number") or clean.get("bank_account")):
+        errors.setdefault("__all__", []).append(_("Record the person's consent before storing their ID or bank details."))
+    if retain_until is not None and retain_until <= timezone.localdate():
+        errors["retain_until"] = [_("The retention date must be in the future.")]
+    if person.erased_at is not None:
+        errors.setdefault("__all__", []).append(_("This person's data has been erased."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(
+            id_number_encrypted=crypto.encrypt(clean["id_number"]), bank_name_encrypted=crypto.encrypt(bank_name),
+            bank_account_encrypted=crypto.encrypt(clean["bank_account"]), private_data_retain_until=retain_until,
+        )
+        # The audit trail records that the data changed, never the data.
+        audit_record(actor=actor, action="person.set_private_data", obj=person,
+                     payload={"id_number": bool(clean["id_number"]), "bank_account": bool(clean["bank_account"]), "retain_until": retain_until}, request=request)
+    person.refresh_from_db()
+    return person
+
+
+def person_reveal_private_data(*, person: Person, actor: User, request: Any = None) -> dict[str, str]:
+    if not can_see_private_data(actor):
+        raise PermissionError("not a role that pays inventors")
+    audit_record(actor=actor, action="person.reveal_private_data", obj=person, request=request)
+    return person_private_data(person, masked=False)
+
+
+def person_record_consent(*, person: Person, actor: User, request: Any = None) -> Person:
+    """The person (signed in as themselves) or the TTO on their written consent."""
+    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
+        raise PermissionError("consent is the person's (or recorded by the TTO from their signed form)")
+    with transaction.atomic():
+        now = timezone.now()
+        Person.objects.filter(pk=person.pk).update(consent_given_at=now, consent_version=CONSENT_VERSION)
+        audit_record(actor=actor, action="person.consent", obj=person, payload={"version": CONSENT_VERSION}, request=request)
+    person.consent_given_at, person.consent_version = now, CONSENT_VERSION
+    return person
+
+
+def person_withdraw_consent(*, person: Person, actor: User, request: Any = None) -> Person:
+    """Withdrawing consent (PIPL art. 15) erases the sensitive data it covered."""
+    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
+        raise PermissionError("consent is the person's")
+    with transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(
+            consent_given_at=None, consent_version="", id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="",
+        )
+        audit_record(actor=actor, action="person.withdraw_consent", obj=person, request=request)
+    person.refresh_from_db()
+    return person
+
+
+def person_export(*, person: Person, actor: User, request: Any = None) -> dict[str, Any]:
+    """A copy of everything the platform holds about the person (PIPL art. 45)."""
+    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
+        raise PermissionError("a person's data is exported for that person")
+    from opentto.core.models import AuditEvent
+
+    user = getattr(person, "user", None)
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "person": {
+            "id": person.pk, "name_zh": person.name_zh, "name_en": person.name_en, "email": person.email,
+            "created_at": person.created_at.isoformat(), "consent_given_at": person.consent_given_at.isoformat() if person.consent_given_at else None,
+            "consent_version": person.consent_version, **person_private_data(person, masked=False),
+        },
+        "memberships": [
+            {"organisation": m.organisation.name_zh or m.organisation.name_en, "role": m.role, "position_zh": m.position_zh, "position_en": m.position_en}
+            for m in person.memberships.select_related("organisation")
+        ],
+        "inventorships": [
+            {"result_id": i.result_id, "title_zh": i.result.title_zh, "title_en": i.result.title_en, "share": str(i.share)}
+            for i in person.inventorships.select_related("result")
+        ],
+    }
+    if user is not None:
+        data["user"] = {"username": user.username, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+                        "role": user.role, "language": user.language, "date_joined": user.date_joined.isoformat(),
+                        "two_factor": user.has_two_factor}
+        data["sign_ins"] = [
+            {"at": e.occurred_at.isoformat(), "action": e.action, "from": e.remote_addr}
+            for e in AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk), action__startswith="user.login")[:200]
+        ]
+    audit_record(actor=actor, action="person.export", obj=person, request=request)
+    return data
+
+
+def person_erase(*, person: Person, actor: User, request: Any = None) -> Person:
+    """Erase a person's personal data (PIPL art. 47). The row stays, so results keep their
+    inventorship shares and the audit trail keeps its ids; names become a placeholder."""
+    if not is_platform_staff(actor):
+        raise PermissionError("only the TTO erases a person's data")
+    if person.erased_at is not None:
+        raise ValidationError({"__all__": [_("This person's data has already been erased.")]})
+    with transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(
+            name_zh=f"已删除的个人 #{person.pk}", name_en=f"Erased person #{person.pk}", email="",
+            id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="",
+            consent_given_at=None, consent_version="", private_data_retain_until=None, erased_at=timezone.now(),
+        )
+        user = User.objects.filter(person=person).first()
+        if user is not None:
+            User.objects.filter(pk=user.pk).update(first_name="", last_name="", email="", is_active=False)
+        audit_record(actor=actor, action="person.erase", obj=person, payload={"user": user.pk if user else None}, request=request)
+    person.refresh_from_db()
+    return person
+
+
+def personal_data_purge_expired(*, today: date | None = None) -> int:
+    """Clear ID and bank details whose retention date has passed (run daily)."""
+    today = today or timezone.localdate()
+    count = 0
+    for person in Person.objects.filter(private_data_retain_until__lt=today, erased_at__isnull=True):
+        with transaction.atomic():
+            Person.objects.filter(pk=person.pk).update(id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="", private_data_retain_until=None)
+            audit_record(actor=None, action="person.purge_private_data", obj=person, payload={"retained_until": person.private_data_retain_until})
+        count += 1
+    return count

@@ -1,0 +1,118 @@
+"""The pattern every API resource follows, so adding one is a few lines.
+
+A resource is a ``RestrictedViewSet`` whose ``visible(user)`` returns the permission-restricted
+queryset (``Model.objects.restrict(user, "view")`` or the app's selector) and whose serializer is
+read-only; writes, where a resource has them, call the app's services in ``perform_write``. Other
+apps add their resources in ``opentto/<app>/api.py``::
+
+    from opentto.api.base import RestrictedViewSet
+    from opentto.demands.models import Demand
+
+    class DemandSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Demand
+            fields = ["id", "title_zh", "title_en", "status"]
+
+    class DemandViewSet(RestrictedViewSet):
+        serializer_class = DemandSerializer
+        ordering_fields = ["id", "created_at"]
+
+        def visible(self, user):
+            return Demand.objects.restrict(user, "view")
+
+    ROUTES = [("demands", DemandViewSet)]
+
+``opentto/api/urls.py`` registers every ``ROUTES`` it finds under ``/api/v1/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from rest_framework import exceptions, filters, mixins, viewsets
+from rest_framework.request import Request
+
+from .pagination import ApiCursorPagination
+
+
+@dataclass(frozen=True)
+class FilterParam:
+    """A query parameter a resource accepts. ``choices``: values outside them are ignored (as in
+    the UI's filters); ``kind``: ``str`` or ``int``."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...] = ()
+    kind: type = str
+
+
+class SelectorFilterBackend(filters.BaseFilterBackend):
+    """Reads the view's ``filter_params`` and hands the clean values to ``view.apply_filters``."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        params = clean_filter_params(request, getattr(view, "filter_params", ()))
+        return view.apply_filters(queryset, params) if params else queryset
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        out = []
+        for p in getattr(view, "filter_params", ()):
+            schema: dict[str, Any] = {"type": "integer" if p.kind is int else "string"}
+            if p.choices:
+                schema["enum"] = list(p.choices)
+            out.append({"name": p.name, "in": "query", "required": False, "description": p.description, "schema": schema})
+        return out
+
+
+def clean_filter_params(request: Request, declared: tuple[FilterParam, ...] | list[FilterParam]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for p in declared:
+        raw = request.query_params.get(p.name, "").strip()[:200]
+        if not raw or "\x00" in raw:  # NUL cannot reach PostgreSQL: ignored like any invalid value
+            continue
+        if p.kind is int:
+            try:
+                value = int(raw)
+            except ValueError:
+                continue
+            if not 0 < value < 2**62:
+                continue
+            params[p.name] = value
+        elif not p.choices or raw in p.choices:
+            params[p.name] = raw
+    return params
+
+
+class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """List and retrieve what ``visible(user)`` returns: a refused object is absent and answers 404."""
+
+    pagination_class = ApiCursorPagination
+    filter_backends = [SelectorFilterBackend, filters.OrderingFilter]
+    filter_params: tuple[FilterParam, ...] = ()
+    ordering_fields = ["id"]
+    ordering = "-id"
+    # Digits only, and few enough to fit a 64-bit key: anything else is simply not found (404).
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def visible(self, user: Any) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:
+        return queryset.filter(**params)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        # The schema generator calls this without a request: describe the anonymous view.
+        return self.visible(getattr(getattr(self, "request", None), "user", None))
+
+
+def raise_as_api_error(exc: Exception) -> None:
+    """Turn a service's refusal into the API's answer: 400 with the field-keyed messages, or 403."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise exceptions.ValidationError(detail) from exc
+    if isinstance(exc, PermissionError):
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+    raise exc
+

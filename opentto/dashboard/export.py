@@ -1,0 +1,67 @@
+"""Excel exports of the dashboard's tables and the annual report as a PDF."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from opentto.core.money import format_yuan
+from opentto.core.pdf import ReportPDF
+
+from .reports import Table, tables
+
+
+def table_xlsx(table: Table) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = table.key[:31]
+    ws.append([table.title])
+    ws["A1"].font = Font(bold=True)
+    ws.append(table.header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        ws.append([str(v) if not isinstance(v, int | Decimal | str) else v for v in row])
+        for i in table.money_columns:
+            c = ws.cell(row=ws.max_row, column=i + 1)
+            if isinstance(c.value, Decimal):
+                c.number_format = "#,##0.00"
+    ws.column_dimensions["A"].width = 48
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def annual_report_pdf(user: Any, year: int, figures_data: Any) -> bytes:
+    """The annual report; its headings are Chinese text that can be extracted from the PDF."""
+    t = tables(user, year, figures_data)
+    pdf = ReportPDF(title=f"{year}年度科技成果转化报告", subtitle=f"Annual report on the transfer of results, {year} · OpenTTO")
+    pdf.heading("一、总体情况 / Overview")
+    pdf.facts([
+        ("孵化成果数 / Results incubated", str(figures_data.results_incubated)),
+        ("落地项目数 / Projects landed", str(figures_data.projects_landed)),
+        ("转化交易金额 / Transaction value", format_yuan(figures_data.transaction_value_cny)),
+        ("到账金额 / Amounts received", format_yuan(t["received"].rows[-1][1] if t["received"].rows else Decimal(0))),
+    ], key_width=70)
+
+    def cells(table: Table) -> list[list[str]]:
+        return [[format_yuan(v) if i in table.money_columns and isinstance(v, Decimal) else str(v) for i, v in enumerate(row)] for row in table.rows]
+
+    pdf.heading("二、转让、许可、作价投资及技术开发、咨询、服务合同 / Contracts and rewards")
+    pdf.data_table(["项目 / Heading", "数量 / Number", "金额 / Value"], cells(t["china"]), widths=(104, 28, 42))
+    pdf.heading("三、转化流程 / Funnel conversion and time in stage")
+    pdf.data_table(["阶段 / Stage", "到达数 / Reached", "比例 / Share (%)"], cells(t["conversion"]), widths=(90, 42, 42))
+    pdf.data_table(["阶段 / Stage", "已结束停留 / Stays", "平均天数 / Mean", "中位天数 / Median"], cells(t["time_in_stage"]), widths=(70, 36, 34, 34))
+    pdf.heading("四、按领域、单位和年度 / By field, organisation and year")
+    for key in ("by_field", "by_organisation", "by_year"):
+        pdf.data_table(["名称 / Name", "孵化 / Incubated", "落地 / Landed", "交易金额 / Value"], cells(t[key]), widths=(80, 28, 28, 38))
+    pdf.heading("五、到账金额 / Amounts received")
+    pdf.data_table(["年度 / Year", "到账 / Received"], cells(t["received"]), widths=(80, 60))
+    pdf.heading("六、AUTM 指标 / AUTM-style metrics")
+    pdf.data_table(["指标 / Metric", "数量 / Number", "金额 / Value"], cells(t["autm"]), widths=(104, 28, 42))
+    return pdf.to_bytes()

@@ -1,0 +1,208 @@
+"""The money and the reports on top of :func:`opentto.dashboard.selectors.figures`.
+
+Every table here is computed from the data for the viewer's scope (the same scopes as the
+figures: ``Result.objects.restrict(user, "figures")`` and ``Deal.objects.restrict(user,
+"figures")`` over those results), so what a viewer may not see never enters a figure, a chart, an
+export or the annual report. ``user=None`` is the whole platform (command line).
+
+Definitions:
+- amounts received: payments recorded on deals in scope, by the year received;
+- funnel conversion: of the results in scope, the share that ever reached each stage;
+- time in stage: the mean and median days between entering a stage and leaving it (stays not yet
+  ended are not counted);
+- China's annual report (高校和科研院所科技成果转化年度报告) headings: number and value of transfer,
+  licence and equity-investment contracts signed in the year; technology development, consulting
+  and service contracts; cash rewards to individuals (distribution lines of payments received in
+  the year); equity rewards to individuals (the stake's valuation times the team's equity share
+  of the owner's rule — an estimate, labelled as such);
+- AUTM-style: invention disclosures (results onboarded), new patent applications (IP assets
+  filed), issued patents, licences and options executed, start-ups (spin-off deals), licence
+  income (payments received on licence deals).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentto.landing.models import (
+    EQUITY_TYPES,
+    LICENCE_TYPES,
+    TECH_SERVICE_TYPES,
+    TRANSFER_TYPES,
+    Deal,
+    DealTypeChoices,
+    DistributionLine,
+    DistributionRule,
+    PartyChoices,
+    Payment,
+)
+from opentto.results.models import (
+    PIPELINE_STAGES,
+    IPAsset,
+    ResultStageChoices,
+    StageTransition,
+)
+
+from .selectors import _scopes
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    money_columns: tuple[int, ...] = ()
+
+
+def scopes(user: Any) -> tuple[Any, Any, Any]:
+    """(results, counted deals, payments) in the viewer's scope."""
+    results, deals = _scopes(user)
+    counted = Deal.objects.filter(pk__in=deals.counted().values("pk"))
+    payments = Payment.objects.filter(deal__in=deals.values("pk"))
+    return results, counted, payments
+
+
+def amounts_received(user: Any) -> tuple[Decimal, list[tuple[int, Decimal]]]:
+    _results, _deals, payments = scopes(user)
+    total = payments.aggregate(t=Sum("amount_cny"))["t"] or ZERO
+    by_year = [(y, t) for y, t in payments.annotate(y=ExtractYear("received_on")).values_list("y").annotate(t=Sum("amount_cny")).order_by("y")]
+    return total, by_year
+
+
+def funnel_conversion(user: Any) -> list[tuple[str, str, int, Decimal]]:
+    """(stage, label, results that ever reached it, share of all results in scope in %)."""
+    results, _d, _p = scopes(user)
+    total = results.count()
+    reached = dict(
+        StageTransition.objects.filter(result__in=results.values("pk"), to_stage__in=PIPELINE_STAGES)
+        .values_list("to_stage").annotate(n=Count("result", distinct=True)).order_by()
+    )
+    out = []
+    for stage in PIPELINE_STAGES:
+        n = total if stage == ResultStageChoices.ONBOARDING else reached.get(stage, 0)
+        share = (Decimal(100) * n / total).quantize(Decimal("0.1")) if total else Decimal("0.0")
+        out.append((stage.value, str(stage.label), n, share))
+    return out
+
+
+def time_in_stage(user: Any) -> list[tuple[str, str, int, Decimal, Decimal]]:
+    """(stage, label, stays counted, mean days, median days) over ended stays."""
+    results, _d, _p = scopes(user)
+    stays: dict[str, list[float]] = defaultdict(list)
+    previous: dict[int, tuple[str, Any]] = {}
+    for result_id, to_stage, occurred in (
+        StageTransition.objects.filter(result__in=results.values("pk")).order_by("result_id", "occurred_at", "id")
+        .values_list("result_id", "to_stage", "occurred_at")
+    ):
+        if result_id in previous:
+            stage, since = previous[result_id]
+            stays[stage].append((occurred - since).total_seconds() / 86400)
+        previous[result_id] = (to_stage, occurred)
+    out = []
+    for stage in (*PIPELINE_STAGES[:-1], ResultStageChoices.ON_HOLD):
+        days = stays.get(stage, [])
+        mean = Decimal(str(round(statistics.fmean(days), 1))) if days else Decimal("0.0")
+        median = Decimal(str(round(statistics.median(days), 1))) if days else Decimal("0.0")
+        out.append((stage.value, str(stage.label), len(days), mean, median))
+    return out
+
+
+def _count_value(deals: Any, types: tuple[str, ...]) -> tuple[int, Decimal]:
+    agg = deals.filter(deal_type__in=types).aggregate(n=Count("pk"), t=Sum("amount_cny"))
+    return agg["n"] or 0, agg["t"] or ZERO
+
+
+def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decimal]]:
+    """(key, heading, number, value in yuan) for the annual report's headings."""
+    _results, counted, payments = scopes(user)
+    signed = counted.filter(signed_on__year=year)
+    rows: list[tuple[str, str, int | str, Decimal]] = []
+    for key, heading, types in (
+        ("transfer", _("转让合同 / Transfer (assignment) contracts"), TRANSFER_TYPES),
+        ("licence", _("许可合同 / Licence contracts"), LICENCE_TYPES),
+        ("equity", _("作价投资合同 / Equity-investment contracts"), EQUITY_TYPES),
+        ("tech_services", _("技术开发、咨询、服务合同 / Technology development, consulting and service contracts"), TECH_SERVICE_TYPES),
+    ):
+        n, value = _count_value(signed, types)
+        rows.append((key, heading, n, value))
+    lines = DistributionLine.objects.filter(
+        party=PartyChoices.PERSON, distribution__payment__in=payments.filter(received_on__year=year).values("pk")
+    )
+    agg = lines.aggregate(t=Sum("amount_cny"), n=Count("person", distinct=True))
+    rows.append(("cash_rewards", _("现金奖励（个人） / Cash rewards to individuals"), agg["n"] or 0, agg["t"] or ZERO))
+    equity_total = ZERO
+    rules = {r.organisation_id: r.equity_team_share for r in DistributionRule.objects.all()}
+    for deal in signed.filter(deal_type__in=EQUITY_TYPES, equity_valuation_cny__isnull=False).prefetch_related("owners"):
+        owners = list(deal.owners.all())
+        if not owners:
+            continue
+        share = sum((rules.get(o.pk, Decimal("0.5")) for o in owners), Decimal(0)) / len(owners)
+        equity_total += (deal.equity_valuation_cny * share).quantize(Decimal("0.01"))
+    rows.append(("equity_rewards", _("股权奖励（个人，估算） / Equity rewards to individuals (estimate)"), "—", equity_total))
+    return rows
+
+
+def autm(user: Any, year: int) -> list[tuple[str, str, int | str, Decimal | str]]:
+    results, counted, payments = scopes(user)
+    signed = counted.filter(signed_on__year=year)
+    ips = IPAsset.objects.filter(result__in=results.values("pk"), ip_kind__in=["invention", "utility", "design", "pct"])
+    licences = signed.filter(deal_type__in=LICENCE_TYPES)
+    income = payments.filter(received_on__year=year, deal__deal_type__in=LICENCE_TYPES).aggregate(t=Sum("amount_cny"))["t"] or ZERO
+    return [
+        ("disclosures", _("Invention disclosures"), results.filter(onboarded_at__year=year).count(), "—"),
+        ("patent_applications", _("New patent applications"), ips.filter(filing_date__year=year).count(), "—"),
+        ("patents_issued", _("Issued patents"), ips.filter(grant_date__year=year).count(), "—"),
+        ("licences", _("Licences and options executed"), licences.count(), licences.aggregate(t=Sum("amount_cny"))["t"] or ZERO),
+        ("startups", _("Start-ups formed"), signed.filter(deal_type=DealTypeChoices.SPIN_OFF).count(), "—"),
+        ("licence_income", _("Licence income received"), "—", income),
+    ]
+
+
+def report_years(user: Any) -> list[int]:
+    _results, counted, payments = scopes(user)
+    years = {d.year for d in counted.exclude(signed_on=None).values_list("signed_on", flat=True)}
+    years |= {d.year for d in payments.values_list("received_on", flat=True)}
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+def default_year(user: Any) -> int:
+    _results, counted, _p = scopes(user)
+    latest: date | None = counted.exclude(signed_on=None).order_by("-signed_on").values_list("signed_on", flat=True).first()
+    return latest.year if latest else timezone.localdate().year
+
+
+def tables(user: Any, year: int, figures_data: Any = None) -> dict[str, Table]:
+    """Every table of the dashboard, as the page, the Excel export and the PDF show it."""
+    from .selectors import figures
+
+    f = figures_data or figures(user)
+    out: dict[str, Table] = {}
+
+    def rows_of(items: Any) -> list[list[Any]]:
+        return [[r.label, r.results_incubated, r.projects_landed, r.transaction_value_cny] for r in items]
+
+    head = [_("Incubated"), _("Landed"), _("Transaction value (CNY)")]
+    out["by_organisation"] = Table("by_organisation", _("By organisation"), [_("Organisation"), *head], rows_of(f.by_organisation), (3,))
+    out["by_field"] = Table("by_field", _("By field"), [_("Field"), *head], rows_of(f.by_field), (3,))
+    out["by_year"] = Table("by_year", _("By year"), [_("Year"), *head], rows_of(f.by_year), (3,))
+    total, by_year = amounts_received(user)
+    out["received"] = Table("received", _("Amounts received"), [_("Year"), _("Received (CNY)")], [[str(y), t] for y, t in by_year] + [[_("Total"), total]], (1,))
+    out["conversion"] = Table("conversion", _("Funnel conversion"), [_("Stage"), _("Results that reached it"), _("Share (%)")], [[label, n, share] for _k, label, n, share in funnel_conversion(user)])
+    out["time_in_stage"] = Table("time_in_stage", _("Time in each stage (days)"), [_("Stage"), _("Stays ended"), _("Mean"), _("Median")], [[label, n, mean, median] for _k, label, n, mean, median in time_in_stage(user)])
+    out["china"] = Table("china", _("China annual report %(year)s") % {"year": year}, [_("Heading"), _("Number"), _("Value (CNY)")], [[h, n, v] for _k, h, n, v in china_annual(user, year)], (2,))
+    out["autm"] = Table("autm", _("AUTM-style metrics %(year)s") % {"year": year}, [_("Metric"), _("Number"), _("Value (CNY)")], [[h, n, v] for _k, h, n, v in autm(user, year)], (2,))
+    return out

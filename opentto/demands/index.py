@@ -1,0 +1,394 @@
+"""The Django side of the matching index: which text of a result or demand is indexed, keeping the
+on-disk indexes in step with the database, and choosing the search mode.
+
+Under ``settings.OPENTTO_INDEX_DIR`` live five indexes of :class:`opentto.matching.MatchEngine`:
+
+==================  ===================================================  =========
+directory           documents                                            dense
+==================  ===================================================  =========
+``results-lex``     results' public text (titles, abstract, advantages,  no
+                    applications, keywords, IP numbers)
+``results-dense``   the same documents                                   yes
+``details``         results' confidential details only                   no
+``demands-lex``     demands (title and problem)                          no
+``demands-dense``   the same documents                                   yes
+==================  ===================================================  =========
+
+* The lexical indexes are cheap (≈ 7 ms a result) and are kept in step with the database on every
+  search: a signature of the table (count, last ``updated_at``, sum of ids) is compared and, when it
+  differs, changed rows are re-indexed and deleted ones removed (``sync``). So an index that is
+  missing, corrupt or of an older format rebuilds itself, and a result saved a moment ago is found.
+* The dense indexes need the embedding model (≈ 0.2–0.8 s a result on 2 cores); they are filled
+  only by background tasks (``opentto.demands.tasks``: on commit of a save, by
+  ``opentto reindex`` and by the periodic ``demands.index_backfill``). A search is *hybrid* when
+  the dense index holds the current text of every document the user may see, *lexical* otherwise
+  (the page says so, with the progress).
+* Confidential details are never put in the text of the ``results-*`` indexes (whose passages are
+  shown as explanations); they have their own index, searched only with ``allowed_ids`` taken
+  from ``Result.objects.restrict(user, "view_details")``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Model, QuerySet, Sum
+
+from opentto.matching import Document, Hit, MatchEngine
+
+log = logging.getLogger(__name__)
+
+
+def dense_enabled() -> bool:
+    return bool(getattr(settings, "OPENTTO_MATCHING_DENSE", True))
+
+
+# -- documents ---------------------------------------------------------------------------------
+def _join(*parts: str) -> str:
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def result_document(result: Any) -> Document:
+    """A result's public text: never its confidential details."""
+    numbers = [a.application_number for a in result.ip_assets.all()]
+    return Document(
+        str(result.pk),
+        title=_join(result.title_zh, result.title_en),
+        text=_join(
+            result.abstract_zh, result.abstract_en, result.advantages_zh, result.advantages_en,
+            result.applications_zh, result.applications_en, " ".join(numbers),
+        ),
+        keywords=tuple(k for k in [*result.keywords_zh, *result.keywords_en] if k),
+    )
+
+
+def result_details_document(result: Any) -> Document:
+    return Document(str(result.pk), title="", text=_join(result.details_zh, result.details_en))
+
+
+def demand_document(demand: Any) -> Document:
+    return Document(str(demand.pk), title=_join(demand.title_zh, demand.title_en), text=_join(demand.problem_zh, demand.problem_en))
+
+
+def _results_qs() -> QuerySet[Any]:
+    from opentto.results.models import Result
+
+    return Result.objects.prefetch_related("ip_assets")
+
+
+def _demands_qs() -> QuerySet[Any]:
+    from .models import Demand
+
+    return Demand.objects.all()
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    name: str
+    queryset: Callable[[], QuerySet[Any]]
+    document: Callable[[Any], Document]
+    dense: bool
+
+
+SPECS = {
+    "results-lex": TierSpec("results-lex", _results_qs, result_document, False),
+    "results-dense": TierSpec("results-dense", _results_qs, result_document, True),
+    "details": TierSpec("details", _results_qs, result_details_document, False),
+    "demands-lex": TierSpec("demands-lex", _demands_qs, demand_document, False),
+    "demands-dense": TierSpec("demands-dense", _demands_qs, demand_document, True),
+}
+BATCH = 200
+#: A search re-indexes at most this many changed rows itself; more go to the background and the
+#: search answers from the database meanwhile (``IndexBuilding``).
+INLINE_SYNC_LIMIT = 2000
+
+
+class IndexBuilding(RuntimeError):
+    """The index is being (re)built in the background; search the database meanwhile."""
+
+
+class Tier:
+    """One on-disk index kept in step with one table, with the version stamp of every row."""
+
+    def __init__(self, spec: TierSpec, root: Path) -> None:
+        self.spec = spec
+        self.dir = root / spec.name
+        self.lock = threading.RLock()
+        self._engine: MatchEngine | None = None
+        self._stamps: dict[str, str] | None = None
+        self._signature: tuple[Any, ...] | None = None
+        self._generation = 0.0
+
+    @property
+    def engine(self) -> MatchEngine:
+        with self.lock:
+            if self._engine is None:
+                cache = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or self.dir.parent / "embeddings")
+                self._engine = MatchEngine(self.dir, cache_dir=cache, dense=self.spec.dense)
+                if self._engine.status.startswith("rebuilt") or self._engine.status == "created":
+                    self._write_stamps({})  # stamps no longer describe what is indexed
+                self._generation = self._marker_time()
+            return self._engine
+
+    # stamps: row id -> "updated_at" of the indexed version
+    @property
+    def stamps(self) -> dict[str, str]:
+        if self._stamps is None:
+            try:
+                self._stamps = dict(json.loads((self.dir / "stamps.json").read_text()))
+            except (OSError, ValueError):
+                self._stamps = {}
+        return self._stamps
+
+    def _write_stamps(self, stamps: dict[str, str]) -> None:
+        self._stamps = stamps
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f"stamps.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(stamps))
+        tmp.replace(self.dir / "stamps.json")
+
+    def _marker_time(self) -> float:
+        try:
+            return (self.dir / "generation").stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _touch(self) -> None:
+        (self.dir / "generation").write_text(str(time.time()))
+        self._generation = self._marker_time()
+
+    def refresh(self) -> None:
+        """Reload from disk when another process (a worker) has written to this index."""
+        with self.lock:
+            engine = self.engine
+            marker = self._marker_time()
+            if marker > self._generation:
+                engine.reload()
+                self._stamps = None
+                self._signature = None
+                self._generation = marker
+
+    @staticmethod
+    def _table_signature(qs: QuerySet[Any]) -> tuple[Any, ...]:
+        agg = qs.order_by().aggregate(n=Count("pk"), last=Max("updated_at"), ids=Sum("pk"))
+        return (agg["n"], agg["last"].isoformat() if agg["last"] else "", agg["ids"] or 0)
+
+    def sync(
+        self,
+        *,
+        only: Iterable[int] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        inline_limit: int | None = None,
+    ) -> int:
+        """Re-index rows whose ``updated_at`` changed and remove deleted ones; returns the count changed.
+
+        ``only`` limits the work to some ids (the task run on commit of one save)."""
+        with self.lock:
+            # (no reload from disk here: another process's changes are picked up row by row
+            # through the table signature, which is cheaper than re-reading the whole index)
+            engine = self.engine
+            base = self.spec.queryset()
+            if only is None:
+                signature = self._table_signature(base)
+                if signature == self._signature:
+                    return 0
+            current = {
+                str(pk): stamp.isoformat()
+                for pk, stamp in (base.filter(pk__in=list(only)) if only is not None else base).values_list("pk", "updated_at")
+            }
+            stamps = dict(self.stamps)
+            changed = [pk for pk, stamp in current.items() if stamps.get(pk) != stamp]
+            if inline_limit is not None and len(changed) > inline_limit:
+                _background_sync(self)
+                raise IndexBuilding(self.spec.name)
+            gone: list[str] = []
+            if only is None:
+                gone = [pk for pk in stamps if pk not in current] + [pk for pk in engine.ids() if pk not in current]
+            else:
+                gone = [str(pk) for pk in only if str(pk) not in current]
+            done = 0
+            for start in range(0, len(changed), BATCH):
+                chunk = changed[start : start + BATCH]
+                rows = list(base.filter(pk__in=[int(pk) for pk in chunk]))
+                docs = [self.spec.document(r) for r in rows]
+                engine.upsert(d for d in docs if d.body.strip())
+                engine.remove(d.id for d in docs if not d.body.strip())
+                for r in rows:
+                    stamps[str(r.pk)] = r.updated_at.isoformat()
+                done += len(chunk)
+                if self.spec.dense:  # resumable: what is embedded is recorded as it goes
+                    self._write_stamps(stamps)
+                if progress is not None:
+                    progress(done, len(changed))
+            if gone:
+                engine.remove(set(gone))
+                for pk in gone:
+                    stamps.pop(pk, None)
+            if changed or gone or only is None:
+                self._write_stamps(stamps)
+            if changed or gone:
+                self._touch()
+            if only is None:
+                self._signature = self._table_signature(base)
+            return len(changed) + len(set(gone))
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Empty the index and index every row again (embeddings come from the cache when unchanged)."""
+        with self.lock:
+            engine = self.engine
+            engine.remove(engine.ids())
+            self._write_stamps({})
+            self._signature = None
+            return self.sync(progress=progress)
+
+    def covers(self, ids: Iterable[str], reference: Tier) -> bool:
+        """True when this index holds the same text as ``reference`` for every id in ``ids``."""
+        mine, theirs = self.engine.hashes, reference.engine.hashes
+        return all(mine.get(i) == theirs.get(i) for i in ids if i in theirs)
+
+    def coverage(self, reference: Tier) -> tuple[int, int]:
+        mine, theirs = self.engine.hashes, reference.engine.hashes
+        return sum(1 for i, h in theirs.items() if mine.get(i) == h), len(theirs)
+
+
+_BUILDING: set[str] = set()
+
+
+def _background_sync(t: Tier) -> None:
+    """Bring a tier up to date outside the request (a thread here; a worker with a broker)."""
+    if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+        from .tasks import index_sync
+
+        index_sync.delay(t.spec.name)
+        return
+    with _TIERS_LOCK:
+        if t.spec.name in _BUILDING:
+            return
+        _BUILDING.add(t.spec.name)
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            t.sync()
+        except Exception:
+            log.exception("background indexing of %s failed", t.spec.name)
+        finally:
+            _BUILDING.discard(t.spec.name)
+            connection.close()
+
+    threading.Thread(target=run, name=f"index-{t.spec.name}", daemon=True).start()
+
+
+_TIERS: dict[tuple[str, str], Tier] = {}
+_TIERS_LOCK = threading.Lock()
+
+
+def tier(name: str) -> Tier:
+    root = Path(settings.OPENTTO_INDEX_DIR)
+    key = (str(root), name)
+    with _TIERS_LOCK:
+        found = _TIERS.get(key)
+        if found is None:
+            found = _TIERS[key] = Tier(SPECS[name], root)
+        return found
+
+
+def reset_tiers() -> None:
+    """Forget the open indexes (tests; after moving the index directory)."""
+    with _TIERS_LOCK:
+        for t in _TIERS.values():
+            if t._engine is not None:
+                t._engine.close()
+        _TIERS.clear()
+
+
+# -- searching ----------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    hits: list[Hit]
+    mode: str  # "hybrid" or "lexical"
+    embedded: int = 0  # dense coverage, for the progress note
+    total: int = 0
+
+
+def _search(kind: str, text: str, *, allowed_ids: set[str], top: int, explain: bool, mode: str = "auto") -> Outcome:
+    lex = tier(f"{kind}-lex")
+    lex.sync(inline_limit=INLINE_SYNC_LIMIT)
+    if not allowed_ids or not text.strip():
+        return Outcome([], "lexical")
+    embedded, total = 0, len(lex.engine)
+    if mode != "lexical" and dense_enabled():
+        dense = tier(f"{kind}-dense")
+        dense.refresh()
+        embedded, total = dense.coverage(lex)
+        if embedded and dense.covers(allowed_ids, lex):
+            hits = dense.engine.search(text, top=top, mode="hybrid", allowed_ids=allowed_ids, explain=explain)
+            return Outcome(hits, "hybrid", embedded, total)
+    hits = lex.engine.search(text, top=top, mode="lexical", allowed_ids=allowed_ids, explain=explain)
+    return Outcome(hits, "lexical", embedded, total)
+
+
+def search_results(text: str, *, allowed_ids: set[str], top: int = 20, explain: bool = False, mode: str = "auto") -> Outcome:
+    return _search("results", text, allowed_ids=allowed_ids, top=top, explain=explain, mode=mode)
+
+
+def search_demands(text: str, *, allowed_ids: set[str], top: int = 10, explain: bool = False, mode: str = "auto") -> Outcome:
+    return _search("demands", text, allowed_ids=allowed_ids, top=top, explain=explain, mode=mode)
+
+
+def search_details(text: str, *, allowed_ids: set[str], top: int = 500) -> list[Hit]:
+    details = tier("details")
+    details.sync(inline_limit=INLINE_SYNC_LIMIT)
+    if not allowed_ids or not text.strip():
+        return []
+    return details.engine.search(text, top=top, mode="lexical", allowed_ids=allowed_ids)
+
+
+def ids_of(model_qs: QuerySet[Any]) -> set[str]:
+    return {str(pk) for pk in model_qs.values_list("pk", flat=True)}
+
+
+def index_objects(model: type[Model], pks: Iterable[int], *, dense: bool | None = None) -> int:
+    """Index some rows now (the on-commit task): lexical first, then dense when enabled."""
+    pks = list(pks)
+    kind = "results" if model.__name__ == "Result" else "demands"
+    names = [f"{kind}-lex"] + (["details"] if kind == "results" else [])
+    if dense if dense is not None else dense_enabled():
+        names.append(f"{kind}-dense")
+    return sum(tier(name).sync(only=pks) for name in names)
+
+
+def rebuild_all(*, dense: bool | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Rebuild every index from the database (``opentto reindex``)."""
+    names = ["results-lex", "details", "demands-lex"]
+    if dense if dense is not None else dense_enabled():
+        names += ["results-dense", "demands-dense"]
+    return {name: tier(name).rebuild(progress=_named(progress, name)) for name in names}
+
+
+def backfill_dense(progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Embed what the dense indexes lack (resumable: a restart goes on where it stopped)."""
+    if not dense_enabled():
+        return {}
+    return {name: tier(name).sync(progress=_named(progress, name)) for name in ("results-dense", "demands-dense")}
+
+
+def _named(progress: Callable[[str, int, int], None] | None, name: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    report = progress
+
+    def named(done: int, total: int) -> None:
+        report(name, done, total)
+
+    return named

@@ -1,0 +1,368 @@
+"""Demands (需求), the matches made from them, relevance feedback and targeted R&D projects (定向研发).
+
+Two state machines, each an explicit table beside its choices (``DEMAND_TRANSITIONS``,
+``MATCH_TRANSITIONS``); the only way a status changes is the services in
+``opentto.demands.services``, which lock the row and record an event.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from opentto.core.i18n import bilingual
+from opentto.organisations.models import Organisation, Person
+from opentto.results.models import Result, ResultFieldChoices
+
+
+class DemandStatusChoices(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    MATCHED = "matched", _("Matched")
+    NEGOTIATING = "negotiating", _("In negotiation")
+    CLOSED_MET = "closed_met", _("Closed: met")
+    CLOSED_NOT_MET = "closed_not_met", _("Closed: not met")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: Demands in these statuses are live: matched against results and shown as "who needs this?".
+LIVE_DEMAND_STATUSES = (DemandStatusChoices.OPEN, DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING)
+CLOSED_DEMAND_STATUSES = (
+    DemandStatusChoices.CLOSED_MET, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN,
+)
+
+#: draft → open → matched → in negotiation → closed (met / not met / withdrawn)
+DEMAND_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DemandStatusChoices.DRAFT: (DemandStatusChoices.OPEN, DemandStatusChoices.WITHDRAWN),
+    DemandStatusChoices.OPEN: (
+        DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN,
+    ),
+    DemandStatusChoices.MATCHED: (
+        DemandStatusChoices.NEGOTIATING, DemandStatusChoices.OPEN, DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    ),
+    DemandStatusChoices.NEGOTIATING: (
+        DemandStatusChoices.CLOSED_MET, DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    ),
+    DemandStatusChoices.CLOSED_MET: (),
+    DemandStatusChoices.CLOSED_NOT_MET: (),
+    DemandStatusChoices.WITHDRAWN: (),
+}
+
+
+class DemandCooperationChoices(models.TextChoices):
+    LICENCE = "licence", _("Licence")
+    PURCHASE = "purchase", _("Purchase (assignment)")
+    CO_DEVELOPMENT = "co_development", _("Co-development")
+    COMMISSIONED_RD = "commissioned_rd", _("Commissioned R&D")
+    CONSULTING = "consulting", _("Consulting")
+
+
+class DemandQuerySet(models.QuerySet["Demand"]):
+    pass
+
+
+class Demand(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="demands", verbose_name=_("enterprise")
+    )
+    title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    problem_zh = models.TextField(_("technical problem (Chinese)"), blank=True)
+    problem_en = models.TextField(_("technical problem (English)"), blank=True)
+    field = models.CharField(_("field"), max_length=24, choices=ResultFieldChoices.choices, blank=True)
+    cooperation = models.JSONField(_("wanted cooperation"), default=list, blank=True)
+    budget_min_cny = models.DecimalField(_("budget from (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    budget_max_cny = models.DecimalField(_("budget up to (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Public: every signed-in user can read it. Confidential: only your organisation and the TTO managers."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DemandStatusChoices.choices, default=DemandStatusChoices.DRAFT
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DemandQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DemandStatusChoices.values), name="demands_status_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_title_present"),
+            models.CheckConstraint(
+                condition=models.Q(budget_min_cny__isnull=True) | models.Q(budget_min_cny__gte=0),
+                name="demands_budget_min_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_min_cny__isnull=True)
+                | models.Q(budget_max_cny__isnull=True)
+                | models.Q(budget_max_cny__gte=models.F("budget_min_cny")),
+                name="demands_budget_range_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return bilingual(self.title_zh, self.title_en, get_language())
+
+    @property
+    def problem(self) -> str:
+        return bilingual(self.problem_zh, self.problem_en, get_language())
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_DEMAND_STATUSES
+
+    def cooperation_labels(self) -> list[str]:
+        labels = dict(DemandCooperationChoices.choices)
+        return [str(labels.get(c, c)) for c in self.cooperation]
+
+    def can_move_to(self, target: str) -> bool:
+        return target in DEMAND_TRANSITIONS.get(self.status, ())
+
+    def match_text(self) -> str:
+        """The text matched against results: title and problem in both languages."""
+        return "\n".join(t for t in (self.title_zh, self.title_en, self.problem_zh, self.problem_en) if t.strip())
+
+
+class DemandEvent(models.Model):
+    """One status change of a demand (its timeline)."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class MatchStatusChoices(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    CONTACTED = "contacted", _("Contacted")
+    NDA = "nda", _("NDA signed")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    DEAL = "deal", _("Deal")
+    DECLINED = "declined", _("Declined")
+
+
+#: suggested → contacted → NDA → negotiating → deal / declined (declined from any open state)
+MATCH_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    MatchStatusChoices.SUGGESTED: (MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED),
+    MatchStatusChoices.CONTACTED: (MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
+    MatchStatusChoices.NDA: (MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
+    MatchStatusChoices.NEGOTIATING: (MatchStatusChoices.DEAL, MatchStatusChoices.DECLINED),
+    MatchStatusChoices.DEAL: (),
+    MatchStatusChoices.DECLINED: (),
+}
+
+
+class MatchSourceChoices(models.TextChoices):
+    ENGINE = "engine", _("Matching")
+    INTEREST = "interest", _("Expressed interest (showcase)")
+    MANAGER = "manager", _("TTO manager")
+
+
+class Match(models.Model):
+    """An enterprise and a result brought together, for a demand or from the showcase."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="matches", verbose_name=_("enterprise")
+    )
+    demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="matches")
+    status = models.CharField(
+        _("status"), max_length=16, choices=MatchStatusChoices.choices, default=MatchStatusChoices.SUGGESTED
+    )
+    source = models.CharField(_("source"), max_length=16, choices=MatchSourceChoices.choices, default=MatchSourceChoices.ENGINE)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    deal = models.ForeignKey(
+        "landing.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="matches", verbose_name=_("deal")
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-status_changed_at", "-id"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=MatchStatusChoices.values), name="demands_match_status_valid"),
+            models.UniqueConstraint(
+                fields=["demand", "result"], condition=models.Q(demand__isnull=False), name="demands_match_unique_per_demand"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "result"], condition=models.Q(demand__isnull=True),
+                name="demands_match_unique_interest",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} × {self.result}"
+
+    def can_move_to(self, target: str) -> bool:
+        return target in MATCH_TRANSITIONS.get(self.status, ())
+
+
+class MatchEvent(models.Model):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class FeedbackVerdictChoices(models.TextChoices):
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+
+class MatchFeedback(models.Model):
+    """A user's judgement of one suggested result for one demand: the platform's own relevance data."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="feedback")
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="demand_feedback")
+    verdict = models.CharField(max_length=16, choices=FeedbackVerdictChoices.choices)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    mode = models.CharField(max_length=8, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["demand", "result"], name="demands_feedback_unique"),
+            models.CheckConstraint(condition=models.Q(verdict__in=FeedbackVerdictChoices.values), name="demands_feedback_verdict_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: {self.result_id} for {self.demand_id}"
+
+
+class ProjectStatusChoices(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONTRACTED = "contracted", _("Contracted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+PROJECT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProjectStatusChoices.PROPOSED: (ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.TERMINATED),
+    ProjectStatusChoices.CONTRACTED: (ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.TERMINATED),
+    ProjectStatusChoices.IN_PROGRESS: (ProjectStatusChoices.COMPLETED, ProjectStatusChoices.TERMINATED),
+    ProjectStatusChoices.COMPLETED: (),
+    ProjectStatusChoices.TERMINATED: (),
+}
+
+
+class TargetedProject(models.Model):
+    """Targeted R&D (定向研发): research commissioned against a demand from a chosen team."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="projects")
+    research_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="targeted_projects", verbose_name=_("research organisation")
+    )
+    lead = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("team lead"))
+    members = models.ManyToManyField(Person, blank=True, related_name="targeted_projects", verbose_name=_("team members"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    scope_zh = models.TextField(_("scope (Chinese)"), blank=True)
+    scope_en = models.TextField(_("scope (English)"), blank=True)
+    budget_cny = models.DecimalField(_("budget (yuan)"), max_digits=16, decimal_places=2)
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatusChoices.choices, default=ProjectStatusChoices.PROPOSED)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("targeted R&D project")
+        verbose_name_plural = _("targeted R&D projects")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ProjectStatusChoices.values), name="demands_project_status_valid"),
+            models.CheckConstraint(condition=models.Q(budget_cny__gte=0), name="demands_project_budget_non_negative"),
+            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_project_title_present"),
+            models.CheckConstraint(
+                condition=models.Q(starts_on__isnull=True) | models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="demands_project_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return bilingual(self.title_zh, self.title_en, get_language())
+
+    @property
+    def scope(self) -> str:
+        return bilingual(self.scope_zh, self.scope_en, get_language())
+
+    @property
+    def milestones_total(self) -> Decimal:
+        return sum((m.amount_cny for m in self.milestones.all()), Decimal("0.00"))
+
+
+class ProjectMilestone(models.Model):
+    project = models.ForeignKey(TargetedProject, on_delete=models.CASCADE, related_name="milestones")
+    title_zh = models.CharField(_("milestone (Chinese)"), max_length=300, blank=True)
+    title_en = models.CharField(_("milestone (English)"), max_length=300, blank=True)
+    due_on = models.DateField(_("due"))
+    amount_cny = models.DecimalField(_("payment (yuan)"), max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_cny__gte=0), name="demands_milestone_amount_non_negative"),
+            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_milestone_title_present"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return bilingual(self.title_zh, self.title_en, get_language())

@@ -1,0 +1,5 @@
+"""Periodic tasks of the demands app (merged into Celery beat by ``opentto.celery``)."""
+
+BEAT_SCHEDULE = {
+    "demands-index-backfill": {"task": "demands.index_backfill", "schedule": 600.0},
+}

@@ -1,0 +1,379 @@
+"""Reads for demands, matches and targeted R&D projects. Each takes the user.
+
+Who sees a demand: TTO managers and admins all; an enterprise user their organisation's (any
+status) and every public one that is not a draft; other signed-in users public non-draft demands;
+anonymous visitors none. Only the demand's enterprise and the managers act on it (matches page,
+shortlist, contact, not relevant).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from opentto.accounts.models import UserRoleChoices
+from opentto.core.permissions import is_platform_staff, user_role
+from opentto.landing.models import Deal
+from opentto.matching import Explanation, Hit
+from opentto.organisations.models import Organisation, Person
+from opentto.results.models import Result, ResultStageChoices
+
+from . import index
+from .models import (
+    LIVE_DEMAND_STATUSES,
+    Demand,
+    DemandStatusChoices,
+    FeedbackVerdictChoices,
+    Match,
+    MatchFeedback,
+    TargetedProject,
+)
+
+#: A result is "available for licence" unless it is withdrawn or declined, or a counted deal of
+#: one of these types (exclusive licence, assignment) covers it.
+EXCLUSIVE_DEAL_TYPES = ("licence_exclusive", "assignment")
+COUNTED_DEAL_STATUSES = ("signed", "in_force", "completed")
+
+
+def demands_visible(user: Any) -> QuerySet[Demand]:
+    role = user_role(user)
+    qs = Demand.objects.select_related("organisation")
+    if role is None:
+        return qs.none()
+    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        return qs
+    public = Q(is_public=True) & ~Q(status=DemandStatusChoices.DRAFT)
+    if role == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None):
+        return qs.filter(public | Q(organisation_id=user.organisation_id))
+    return qs.filter(public)
+
+
+def demands_actionable(user: Any) -> QuerySet[Demand]:
+    """Demands the user may act on: their enterprise's, or all for managers."""
+    role = user_role(user)
+    qs = Demand.objects.select_related("organisation")
+    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        return qs
+    if role == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None):
+        return qs.filter(organisation_id=user.organisation_id)
+    return qs.none()
+
+
+def demand_can_act(user: Any, demand: Demand) -> bool:
+    return demands_actionable(user).filter(pk=demand.pk).exists()
+
+
+def demand_list(user: Any, *, q: str = "", status: str = "", field_: str = "", mine: bool = False) -> QuerySet[Demand]:
+    qs = demands_actionable(user) if mine else demands_visible(user)
+    if status in DemandStatusChoices.values:
+        qs = qs.filter(status=status)
+    if field_:
+        qs = qs.filter(field=field_)
+    q = q.strip()
+    if q:
+        try:
+            allowed = index.ids_of(qs)
+            hits = index.search_demands(q, allowed_ids=allowed, top=500, mode="lexical").hits
+            floor = hits[0].score * 0.25 if hits else 0
+            qs = qs.filter(pk__in=[int(h.id) for h in hits if h.score >= floor])
+        except index.IndexBuilding:
+            for term in q.split():
+                qs = qs.filter(Q(title_zh__icontains=term) | Q(title_en__icontains=term) | Q(problem_zh__icontains=term) | Q(problem_en__icontains=term))
+    return qs
+
+
+def matches_visible(user: Any) -> QuerySet[Match]:
+    """Matches: managers all; an enterprise its own; an inventor those on their organisation's results
+    that they may see."""
+    role = user_role(user)
+    qs = Match.objects.select_related("organisation", "result", "demand", "deal")
+    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        return qs
+    org_id = getattr(user, "organisation_id", None)
+    if role == UserRoleChoices.ENTERPRISE and org_id:
+        return qs.filter(organisation_id=org_id, result__in=Result.objects.restrict(user, "view").values("pk"))
+    if role == UserRoleChoices.INVENTOR and org_id:
+        own = Result.objects.filter(ownerships__organisation_id=org_id).values("pk")
+        # a confidential demand's match is not shown to the result's side
+        return qs.filter(result__in=own).filter(Q(demand__isnull=True) | Q(demand__is_public=True))
+    return qs.none()
+
+
+def projects_visible(user: Any) -> QuerySet[TargetedProject]:
+    role = user_role(user)
+    qs = TargetedProject.objects.select_related("demand", "demand__organisation", "research_organisation", "lead")
+    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        return qs
+    org_id = getattr(user, "organisation_id", None)
+    if role == UserRoleChoices.ENTERPRISE and org_id:
+        return qs.filter(demand__organisation_id=org_id)
+    if role == UserRoleChoices.INVENTOR and org_id:
+        return qs.filter(research_organisation_id=org_id)
+    return qs.none()
+
+
+# -- explanations ----------------------------------------------------------------------------
+def highlight(text: str, forms: Iterable[str]) -> SafeString:
+    """``text`` HTML-escaped, with every occurrence of ``forms`` wrapped in ``<mark>``."""
+    # single characters (多, 到) would light up half a Chinese text: they are listed, not marked
+    wanted = sorted({f for f in forms if f and len(f.strip()) > 1}, key=len, reverse=True)
+    if not wanted:
+        return mark_safe(escape(text))  # noqa: S308 - escaped
+    pattern = re.compile("|".join(re.escape(f) for f in wanted), re.IGNORECASE)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(f"<mark>{escape(m.group(0))}</mark>")
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece is escaped
+
+
+_SENTENCE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
+
+
+def snippet(passage: str, forms: Iterable[str], *, sentences: int = 2, limit: int = 320) -> str:
+    """The sentences of ``passage`` holding the most matched forms (in their order), cut to ``limit``."""
+    parts = [p.strip() for p in _SENTENCE.split(passage) if p and p.strip()]
+    if not parts:
+        return ""
+    wanted = sorted({f.lower() for f in forms if f and len(f.strip()) > 1}, key=len, reverse=True)
+    if wanted:
+        pattern = re.compile("|".join(re.escape(f) for f in wanted), re.IGNORECASE)
+        counts = [len(pattern.findall(p)) for p in parts]
+    else:
+        counts = [0] * len(parts)
+    scored = sorted(range(len(parts)), key=lambda i: (-counts[i], i))
+    chosen = sorted(scored[:sentences])
+    text = " … ".join(parts[i] for i in chosen)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class ResultMatch:
+    result: Result
+    rank: int
+    score: float
+    lexical: float
+    dense: float
+    terms: list[tuple[str, str, float, bool]]  # (query form, result form, share, translated)
+    demand_html: SafeString
+    passage_html: SafeString
+    snippet_html: SafeString
+    verdict: str = ""
+    match: Match | None = None
+
+
+@dataclass
+class TeamMatch:
+    person: Person
+    organisation: Organisation | None
+    score: float
+    relevance: float
+    recency: float
+    landed: int
+    results: list[Result] = field(default_factory=list)
+
+
+@dataclass
+class DemandMatches:
+    results: list[ResultMatch]
+    teams: list[TeamMatch]
+    mode: str
+    embedded: int
+    total: int
+    building: bool = False
+
+
+def _distinct_terms(terms: Sequence[Any]) -> list[tuple[str, str, float, bool]]:
+    seen: dict[tuple[str, str], tuple[str, str, float, bool]] = {}
+    for t in terms:
+        key = (t.query_form.lower(), t.doc_form.lower())
+        if key in seen:
+            q, d, score, translated = seen[key]
+            seen[key] = (q, d, score + t.score, translated and t.translated)
+        else:
+            seen[key] = (t.query_form, t.doc_form, t.score, t.translated)
+    return sorted(seen.values(), key=lambda x: -x[2])
+
+
+def _explained(hit: Hit, demand_text: str, rank: int, result: Result) -> ResultMatch:
+    why: Explanation | None = hit.explanation
+    terms = [t for t in (why.terms if why else ()) if len(t.term) > 1 or t.term.isascii()]
+    doc_forms = [t.doc_form for t in terms] + [t.term for t in terms]
+    return ResultMatch(
+        result=result,
+        rank=rank,
+        score=hit.score,
+        lexical=hit.lexical,
+        dense=hit.dense,
+        terms=_distinct_terms(terms)[:12],
+        demand_html=highlight(demand_text, [t.query_form for t in terms] + [t.term for t in terms]),
+        passage_html=highlight(why.best_passage if why else "", doc_forms),
+        snippet_html=highlight(snippet(why.best_passage if why else "", doc_forms), doc_forms),
+    )
+
+
+def _filtered_results(user: Any, filters: dict[str, Any]) -> QuerySet[Result]:
+    qs = Result.objects.restrict(user, "view").exclude(stage__in=[ResultStageChoices.WITHDRAWN])
+    if filters.get("field"):
+        qs = qs.filter(field=filters["field"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("trl_min"):
+        qs = qs.filter(trl__gte=filters["trl_min"])
+    if filters.get("owner"):
+        qs = qs.filter(pk__in=Result.objects.filter(ownerships__organisation_id=filters["owner"]).values("pk"))
+    if filters.get("licensable"):
+        qs = qs.exclude(stage=ResultStageChoices.DECLINED).exclude(
+            pk__in=Deal.objects.filter(deal_type__in=EXCLUSIVE_DEAL_TYPES, status__in=COUNTED_DEAL_STATUSES).values("results")
+        )
+    return qs
+
+
+#: team score = relevance × (0.6 + 0.4 × recency) + 0.15 × min(landed, 3), where relevance sums
+#: 1/(1 + rank) over the person's matched results, recency is 0.5^(age in years / 3) of their
+#: newest matched result, and landed counts their visible results in stage "landed".
+TEAM_RECENCY_HALF_LIFE_YEARS = 3.0
+TEAM_LANDED_WEIGHT = 0.15
+
+
+def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[TeamMatch]:
+    now = timezone.now()
+    teams: dict[int, TeamMatch] = {}
+    by_result = {r.pk: r for r in ranked}
+    from opentto.results.models import ResultInventor
+
+    rows = ResultInventor.objects.filter(result_id__in=list(by_result)).select_related("person")
+    rank_of = {r.pk: i for i, r in enumerate(ranked)}
+    for row in rows:
+        result = by_result[row.result_id]
+        team = teams.get(row.person_id)
+        if team is None:
+            team = teams[row.person_id] = TeamMatch(row.person, None, 0.0, 0.0, 0.0, 0)
+        team.relevance += 1.0 / (1 + rank_of[row.result_id])
+        age_years = max(0.0, (now - result.onboarded_at).days / 365.25)
+        team.recency = max(team.recency, math.pow(0.5, age_years / TEAM_RECENCY_HALF_LIFE_YEARS))
+        team.results.append(result)
+    if not teams:
+        return []
+    visible = Result.objects.restrict(user, "view")
+    landed: dict[int, int] = {}
+    for person_id in ResultInventor.objects.filter(
+        person_id__in=list(teams), result__in=visible.filter(stage=ResultStageChoices.LANDED).values("pk")
+    ).values_list("person_id", flat=True):
+        landed[person_id] = landed.get(person_id, 0) + 1
+    from opentto.organisations.models import Membership
+
+    orgs: dict[int, Organisation] = {}
+    for m in Membership.objects.filter(person_id__in=list(teams)).select_related("organisation").order_by("id"):
+        orgs.setdefault(m.person_id, m.organisation)
+    for person_id, team in teams.items():
+        team.landed = landed.get(person_id, 0)
+        team.organisation = orgs.get(person_id)
+        team.score = team.relevance * (0.6 + 0.4 * team.recency) + TEAM_LANDED_WEIGHT * min(team.landed, 3)
+    return sorted(teams.values(), key=lambda t: (-t.score, t.person.pk))[:top]
+
+
+def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None = None, top: int = 20) -> DemandMatches:
+    """Ranked results (only those the user may see, filtered before the cut) and ranked teams."""
+    filters = filters or {}
+    allowed = index.ids_of(_filtered_results(user, filters))
+    feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.filter(demand=demand)}
+    if not filters.get("show_dismissed"):
+        allowed -= {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
+    text = demand.match_text()
+    try:
+        outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
+    except index.IndexBuilding:
+        return DemandMatches([], [], "lexical", 0, 0, building=True)
+    results = Result.objects.in_bulk([int(h.id) for h in outcome.hits])
+    matches = {m.result_id: m for m in Match.objects.filter(demand=demand)}
+    ranked = []
+    for i, hit in enumerate(outcome.hits):
+        result = results.get(int(hit.id))
+        if result is None:
+            continue
+        rm = _explained(hit, text, i + 1, result)
+        rm.verdict = feedback.get(result.pk, "")
+        rm.match = matches.get(result.pk)
+        ranked.append(rm)
+    teams = rank_teams(user, [r.result for r in ranked])
+    return DemandMatches(ranked, teams, outcome.mode, outcome.embedded, outcome.total)
+
+
+@dataclass
+class DemandFit:
+    demand: Demand
+    score: float
+    rank: int
+
+
+@dataclass
+class ResultDemands:
+    demands: list[DemandFit]
+    enterprises: list[Organisation]
+    matches: list[Match]
+
+
+#: A demand "fits" a result when each is among the other's best: the demand is among the best
+#: ``2 × top`` demands for the result's text, and the result among the best ``MUTUAL_TOP`` results
+#: for the demand's text (so a long result text sharing a few common words is not enough).
+MUTUAL_TOP = 10
+
+
+def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
+    """Who needs this result: the live demands the user may see that fit it, their enterprises and
+    the matches already made."""
+    allowed = index.ids_of(demands_visible(user).filter(status__in=LIVE_DEMAND_STATUSES))
+    text = index.result_document(result).body
+    fits: list[DemandFit] = []
+    try:
+        hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
+    except index.IndexBuilding:
+        hits = []
+    demands = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+    visible_results: set[str] | None = None
+    for hit in hits:
+        d = demands.get(int(hit.id))
+        if d is None:
+            continue
+        # mutual: the result must also be among the best results for that demand
+        if visible_results is None:
+            visible_results = index.ids_of(Result.objects.restrict(user, "view"))
+        try:
+            back = index.search_results(d.match_text(), allowed_ids=visible_results, top=MUTUAL_TOP, mode="lexical").hits
+        except index.IndexBuilding:
+            back = []
+        rank = next((i + 1 for i, h in enumerate(back) if h.id == str(result.pk)), None)
+        if rank is not None:
+            fits.append(DemandFit(d, hit.score, rank))
+        if len(fits) == top:
+            break
+    matches = list(matches_visible(user).filter(result=result))
+    enterprises: dict[int, Organisation] = {}
+    for f in fits:
+        enterprises.setdefault(f.demand.organisation_id, f.demand.organisation)
+    for m in matches:
+        enterprises.setdefault(m.organisation_id, m.organisation)
+    return ResultDemands(fits, list(enterprises.values()), matches)
+
+
+def dashboard_counts(user: Any) -> dict[str, int]:
+    visible = demands_visible(user)
+    return {
+        "open": visible.filter(status__in=LIVE_DEMAND_STATUSES).count(),
+        "mine": demands_actionable(user).filter(status__in=LIVE_DEMAND_STATUSES).count() if not is_platform_staff(user) else 0,
+        "matches_active": matches_visible(user).exclude(status__in=["deal", "declined"]).count(),
+        "deals": matches_visible(user).filter(status="deal").count(),
+        "projects": projects_visible(user).count(),
+    }

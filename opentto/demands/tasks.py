@@ -1,0 +1,101 @@
+"""Background tasks of demand-driven matching (Celery; in-process in the embedded default).
+
+* ``demands.index_result`` / ``demands.index_demand``: queued on commit of a save, so a new or
+  edited result is found within seconds (lexical at once, then its embedding when dense matching
+  is on).
+* ``demands.index_backfill``: embeds what the dense indexes lack (periodic; resumable).
+* ``demands.notify_strong_matches``: when a demand opens, tell the owners and the TTO managers of
+  the results it matches strongly (targeted transfer).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from celery import shared_task
+
+# The project's Celery app, configured from the Django settings (tasks run in-process without a
+# broker). Importing it here makes it the current app even where ``opentto/__init__.py`` does not.
+from opentto.celery import app as _celery_app  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+_suspended = threading.local()
+
+
+#: A suspension lapses by itself after this many seconds (a bulk load that never commits).
+SUSPENSION_SECONDS = 600.0
+
+
+def indexing_suspended() -> bool:
+    return float(getattr(_suspended, "until", 0.0)) > time.monotonic()
+
+
+def suspend_indexing(value: bool) -> None:
+    """Bulk loads (the demo) index once at the end instead of once per row."""
+    _suspended.until = time.monotonic() + SUSPENSION_SECONDS if value else 0.0
+
+
+def enqueue_result_index(pk: int) -> None:
+    """Called on commit of ``result_onboard`` / ``result_update``; never fails the request."""
+    if indexing_suspended():
+        return
+    try:
+        index_result.delay(pk)
+    except Exception:  # the index heals itself on the next search; saving must not fail
+        log.exception("could not index result %s", pk)
+
+
+def enqueue_demand_index(pk: int, *, notify: bool = False) -> None:
+    if indexing_suspended():
+        return
+    try:
+        index_demand.delay(pk)
+        if notify:
+            notify_strong_matches.delay(pk)
+    except Exception:
+        log.exception("could not index demand %s", pk)
+
+
+@shared_task(name="demands.index_result")
+def index_result(pk: int) -> int:
+    from opentto.results.models import Result
+
+    from .index import index_objects
+
+    return index_objects(Result, [pk])
+
+
+@shared_task(name="demands.index_demand")
+def index_demand(pk: int) -> int:
+    from .index import index_objects
+    from .models import Demand
+
+    return index_objects(Demand, [pk])
+
+
+@shared_task(name="demands.index_backfill")
+def index_backfill() -> dict[str, int]:
+    from .index import backfill_dense
+
+    return backfill_dense()
+
+
+@shared_task(name="demands.notify_strong_matches")
+def notify_strong_matches(pk: int) -> int:
+    from .models import Demand
+    from .services import demand_notify_strong_matches
+
+    demand = Demand.objects.filter(pk=pk).first()
+    if demand is None:
+        return 0
+    return len(demand_notify_strong_matches(demand=demand))
+
+
+@shared_task(name="demands.index_sync")
+def index_sync(name: str) -> int:
+    from .index import tier
+
+    return tier(name).sync()

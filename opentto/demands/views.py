@@ -1,0 +1,384 @@
+"""Demand pages: list, post/edit, detail with timeline, matches (ranked results and teams with
+explanations), feedback, contact, the match records and targeted R&D projects. Views parse input
+and call services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from opentto.accounts.models import UserRoleChoices
+from opentto.core.http import is_htmx
+from opentto.core.permissions import is_platform_staff, user_role
+from opentto.organisations.models import Organisation
+from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices
+
+from .forms import MATCH_FILTER_TRL, DemandForm, MatchDealForm, ProjectForm
+from .models import (
+    DEMAND_TRANSITIONS,
+    MATCH_TRANSITIONS,
+    PROJECT_TRANSITIONS,
+    DemandStatusChoices,
+    FeedbackVerdictChoices,
+    MatchStatusChoices,
+    ProjectMilestone,
+    ProjectStatusChoices,
+)
+from .selectors import (
+    demand_can_act,
+    demand_list,
+    demand_matches,
+    demands_actionable,
+    demands_visible,
+    matches_visible,
+    projects_visible,
+)
+from .services import (
+    demand_create,
+    demand_transition,
+    demand_update,
+    feedback_record,
+    match_contact,
+    match_deal_create,
+    match_transition,
+    milestone_complete,
+    project_create,
+    project_transition,
+)
+
+PAGE_SIZE = 20
+#: What the buttons say (the status labels are states, the buttons are actions).
+DEMAND_VERBS: dict[str, Any] = {
+    DemandStatusChoices.OPEN: _lazy("Publish"),
+    DemandStatusChoices.CLOSED_MET: _lazy("Close: need met"),
+    DemandStatusChoices.CLOSED_NOT_MET: _lazy("Close: not met"),
+    DemandStatusChoices.WITHDRAWN: _lazy("Withdraw"),
+}
+
+
+def _may_post(user: Any) -> bool:
+    return user_role(user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER} or (
+        user_role(user) == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None) is not None
+    )
+
+
+def _apply(form: Any, exc: ValidationError) -> None:
+    for key, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+
+
+@login_required
+def demand_list_view(request: HttpRequest) -> HttpResponse:
+    params: dict[str, Any] = {
+        "q": request.GET.get("q", "").strip()[:200],
+        "status": request.GET.get("status", "") if request.GET.get("status") in DemandStatusChoices.values else "",
+        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
+        "mine": request.GET.get("mine") == "1",
+    }
+    qs = demand_list(request.user, q=params["q"], status=params["status"], field_=params["field"], mine=params["mine"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "page": page, "params": params, "querystring": querystring.urlencode(),
+        "statuses": DemandStatusChoices.choices, "fields": ResultFieldChoices.choices,
+        "can_post": _may_post(request.user), "can_filter_mine": user_role(request.user) == UserRoleChoices.ENTERPRISE,
+    }
+    template = "demands/partials/demand_table.html" if is_htmx(request) else "demands/demand_list.html"
+    return render(request, template, context)
+
+
+def _demand_form_view(request: HttpRequest, demand: Any) -> HttpResponse:
+    if request.method == "POST":
+        form = DemandForm(request.POST, user=request.user)  # type: ignore[arg-type]
+        if form.is_valid():
+            try:
+                if demand is None:
+                    saved = demand_create(data=form.to_input(), actor=request.user, publish="publish" in request.POST)  # type: ignore[arg-type]
+                    messages.success(request, _("The demand was published.") if saved.status == DemandStatusChoices.OPEN else _("The demand was saved as a draft."))
+                else:
+                    saved = demand_update(demand=demand, data=form.to_input(), actor=request.user)  # type: ignore[arg-type]
+                    messages.success(request, _("The demand was saved."))
+                return redirect("demands:detail", pk=saved.pk)
+            except ValidationError as exc:
+                _apply(form, exc)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+        return render(request, "demands/demand_form.html", {"form": form, "demand": demand}, status=422)
+    initial = DemandForm.initial_from(demand) if demand is not None else {}
+    form = DemandForm(user=request.user, initial=initial)  # type: ignore[arg-type]
+    return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
+
+
+@login_required
+def demand_create_view(request: HttpRequest) -> HttpResponse:
+    if not _may_post(request.user):
+        raise PermissionDenied
+    return _demand_form_view(request, None)
+
+
+@login_required
+def demand_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    return _demand_form_view(request, demand)
+
+
+@login_required
+def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_visible(request.user), pk=pk)
+    can_act = demand_can_act(request.user, demand)
+    context = {
+        "demand": demand,
+        "can_act": can_act,
+        "transitions": [(t, DEMAND_VERBS.get(t, DemandStatusChoices(t).label)) for t in DEMAND_TRANSITIONS[demand.status]
+                        if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}] if can_act else [],
+        "events": demand.events.select_related("actor"),
+        "matches": matches_visible(request.user).filter(demand=demand),
+        "projects": projects_visible(request.user).filter(demand=demand),
+        "is_staff": is_platform_staff(request.user),
+    }
+    return render(request, "demands/demand_detail.html", context)
+
+
+@login_required
+@require_POST
+def demand_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    target = request.POST.get("target", "")
+    try:
+        demand_transition(demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        messages.success(request, _("The demand is now “%(status)s”.") % {"status": DemandStatusChoices(target).label})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    response = redirect("demands:detail", pk=pk)
+    response.status_code = 303
+    return response
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    filters: dict[str, Any] = {
+        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
+        "trl_min": _int(request.GET.get("trl_min")) if (_int(request.GET.get("trl_min")) or 0) in range(1, 10) else None,
+        "owner": _int(request.GET.get("owner")),
+        "licensable": request.GET.get("licensable") == "1",
+        "show_dismissed": request.GET.get("dismissed") == "1",
+    }
+    top = 30 if request.GET.get("n") == "30" else 10
+    found = demand_matches(request.user, demand, filters=filters, top=top)
+    owners = Organisation.objects.filter(ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
+    context = {
+        "demand": demand, "found": found, "filters": filters,
+        "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,
+        "verdicts": FeedbackVerdictChoices, "is_staff": is_platform_staff(request.user), "top": top,
+    }
+    template = "demands/partials/match_results.html" if is_htmx(request) else "demands/demand_matches.html"
+    return render(request, template, context)
+
+
+def _back_to_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    target = request.POST.get("next", "")
+    response = redirect(target if target.startswith("/") and not target.startswith("//") else f"{_matches_url(pk)}")
+    response.status_code = 303
+    return response
+
+
+def _matches_url(pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse("demands:matches", args=[pk])
+
+
+@login_required
+@require_POST
+def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
+    verdict = request.POST.get("verdict", "")
+    if verdict not in {"", *FeedbackVerdictChoices.values}:
+        messages.error(request, _("Unknown judgement."))
+        return _back_to_matches(request, pk)
+    score = request.POST.get("score")
+    try:
+        score_value = float(score) if score else None
+    except ValueError:
+        score_value = None
+    feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,  # type: ignore[arg-type]
+                    rank=_int(request.POST.get("rank")), score=score_value, mode=request.POST.get("mode", "")[:8])
+    if verdict == FeedbackVerdictChoices.NOT_RELEVANT:
+        messages.success(request, _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title})
+    elif verdict == FeedbackVerdictChoices.SHORTLISTED:
+        messages.success(request, _("“%(title)s” was shortlisted.") % {"title": result.title})
+    return _back_to_matches(request, pk)
+
+
+@login_required
+@require_POST
+def demand_contact_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
+    try:
+        score = float(request.POST.get("score") or "nan")
+    except ValueError:
+        score = float("nan")
+    try:
+        match = match_contact(demand=demand, result=result, actor=request.user, message=request.POST.get("message", "")[:2000],  # type: ignore[arg-type]
+                              score=None if score != score else score)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_matches(request, pk)
+    messages.success(request, _("The TTO will put you in touch with the owners of “%(title)s”.") % {"title": result.title})
+    return redirect("demands:match", pk=match.pk)
+
+
+@login_required
+def match_list_view(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "") if request.GET.get("status") in MatchStatusChoices.values else ""
+    qs = matches_visible(request.user)
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/match_list.html", {"page": page, "status": status, "statuses": MatchStatusChoices.choices, "querystring": f"status={status}" if status else ""})
+
+
+@login_required
+def match_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    match = get_object_or_404(matches_visible(request.user), pk=pk)
+    staff = is_platform_staff(request.user)
+    may_move = staff or (user_role(request.user) == UserRoleChoices.ENTERPRISE and request.user.organisation_id == match.organisation_id)  # type: ignore[union-attr]
+    allowed = MATCH_TRANSITIONS[match.status]
+    transitions = [
+        (t, MatchStatusChoices(t).label) for t in allowed
+        if t != MatchStatusChoices.DEAL and (staff or t in {MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED})
+    ] if may_move else []
+    context = {
+        "match": match, "events": match.events.select_related("actor"), "transitions": transitions,
+        "deal_form": MatchDealForm(initial={"title": match.result.title}) if staff and match.status == MatchStatusChoices.NEGOTIATING else None,
+    }
+    return render(request, "demands/match_detail.html", context)
+
+
+@login_required
+@require_POST
+def match_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    match = get_object_or_404(matches_visible(request.user), pk=pk)
+    target = request.POST.get("target", "")
+    try:
+        match_transition(match=match, target=target, actor=request.user, note=request.POST.get("note", "")[:2000])  # type: ignore[arg-type]
+        messages.success(request, _("The match is now “%(status)s”.") % {"status": MatchStatusChoices(target).label})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    response = redirect("demands:match", pk=pk)
+    response.status_code = 303
+    return response
+
+
+@login_required
+@require_POST
+def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    match = get_object_or_404(matches_visible(request.user), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = MatchDealForm(request.POST)
+    if form.is_valid():
+        try:
+            deal = match_deal_create(match=match, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The deal “%(title)s” was created; it is listed on the result's page.") % {"title": deal.title or match.result.title})
+            return redirect("demands:match", pk=pk)
+        except ValidationError as exc:
+            _apply(form, exc)
+    context = {"match": match, "events": match.events.select_related("actor"), "transitions": [], "deal_form": form}
+    return render(request, "demands/match_detail.html", context, status=422)
+
+
+@login_required
+def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    if request.method == "POST":
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            data, rows = form.to_input()
+            try:
+                project = project_create(demand=demand, data=data, actor=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("The targeted R&D project was created."))
+                return redirect("demands:project", pk=project.pk)
+            except ValidationError as exc:
+                for key, errs in exc.message_dict.items():
+                    for message in errs:
+                        if key.startswith("milestones-"):
+                            _p, i, name = key.split("-", 2)
+                            row = rows[int(i)]
+                            field = {"title_zh": f"m{row}_title", "due_on": f"m{row}_due", "amount_cny": f"m{row}_amount"}.get(name)
+                            form.add_error(field, message)
+                        else:
+                            form.add_error(key if key in form.fields else None, message)
+        return render(request, "demands/project_form.html", {"form": form, "demand": demand}, status=422)
+    form = ProjectForm(initial={"title_zh": demand.title_zh, "title_en": demand.title_en})
+    return render(request, "demands/project_form.html", {"form": form, "demand": demand})
+
+
+@login_required
+def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(projects_visible(request.user), pk=pk)
+    staff = is_platform_staff(request.user)
+    context = {
+        "project": project, "milestones": project.milestones.all(), "members": project.members.all(),
+        "transitions": [(t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]] if staff else [],
+        "is_staff": staff,
+    }
+    return render(request, "demands/project_detail.html", context)
+
+
+@login_required
+@require_POST
+def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(projects_visible(request.user), pk=pk)
+    try:
+        project_transition(project=project, target=request.POST.get("target", ""), actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    response = redirect("demands:project", pk=pk)
+    response.status_code = 303
+    return response
+
+
+@login_required
+@require_POST
+def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(ProjectMilestone.objects.filter(project__in=projects_visible(request.user)), pk=pk)
+    done_on = parse_date(request.POST.get("done_on", "") or "")
+    try:
+        if done_on is None:
+            raise ValidationError({"done_on": [_("Give the date as YYYY-MM-DD.")]})
+        milestone_complete(milestone=milestone, done_on=done_on, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    response = redirect("demands:project", pk=milestone.project_id)
+    response.status_code = 303
+    return response

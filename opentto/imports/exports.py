@@ -1,0 +1,147 @@
+"""Exports of the lists to CSV and xlsx. Each uses the list page's own selector with the same query
+parameters, so an export holds exactly the rows the user sees on the page — nothing they may not
+see. Result exports carry the public summary (never confidential details) in the import
+template's columns, so an exported file can be imported again (it creates nothing new)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
+
+from opentto.organisations.models import OrganisationKindChoices
+from opentto.organisations.selectors import organisation_list, person_list
+from opentto.results.models import (
+    IPAsset,
+    ResultFieldChoices,
+    ResultInventor,
+    ResultKindChoices,
+    ResultStageChoices,
+)
+from opentto.results.selectors import SORTS, result_list
+
+EXPORTS = ("results", "organisations", "people")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def result_params(get: QueryDict) -> dict[str, Any]:
+    """The result list's query parameters, cleaned exactly as the list page cleans them."""
+    return {
+        "q": get.get("q", "").strip()[:200],
+        "stage": get.get("stage", "") if get.get("stage") in ResultStageChoices.values else "",
+        "field": get.get("field", "") if get.get("field") in ResultFieldChoices.values else "",
+        "kind": get.get("kind", "") if get.get("kind") in ResultKindChoices.values else "",
+        "owner": _int(get.get("owner")),
+        "public": get.get("public", "") if get.get("public") in {"public", "confidential"} else "",
+        "sort": get.get("sort", "newest") if get.get("sort") in SORTS else "newest",
+    }
+
+
+def export_rows(request: HttpRequest, what: str) -> tuple[list[str], Iterator[list[Any]]]:
+    user = request.user
+    get = request.GET
+    if what == "results":
+        qs = result_list(user, **result_params(get)).prefetch_related(
+            Prefetch("inventorships", queryset=ResultInventor.objects.select_related("person")),
+            Prefetch("ip_assets", queryset=IPAsset.objects.order_by("id")),
+        )
+        headers = ["id", "title_zh", "title_en", "stage", "kind", "field", "trl", "public", "abstract_zh", "abstract_en",
+                   "advantages_zh", "advantages_en", "applications_zh", "applications_en", "keywords_zh", "keywords_en",
+                   "owners", "inventors", "application_number", "ip_kind", "filing_date", "publication_number", "grant_number", "grant_date", "ip_status"]
+
+        def results() -> Iterator[list[Any]]:
+            for r in _chunked(qs):
+                asset = next(iter(r.ip_assets.all()), None)
+                yield [
+                    r.pk, r.title_zh, r.title_en, r.stage, r.kind, r.field, r.trl, "yes" if r.is_public else "no",
+                    r.abstract_zh, r.abstract_en, r.advantages_zh, r.advantages_en, r.applications_zh, r.applications_en,
+                    ";".join(r.keywords_zh or []), ";".join(r.keywords_en or []),
+                    ";".join(o.organisation.credit_code or o.organisation.name_zh or o.organisation.name_en for o in r.ownerships.all()),
+                    ";".join(f"{i.person.name_zh or i.person.name_en}:{i.share.normalize():f}" for i in r.inventorships.all()),
+                    asset.application_number if asset else "", asset.ip_kind if asset else "",
+                    asset.filing_date if asset and asset.filing_date else "", asset.publication_number if asset else "",
+                    asset.grant_number if asset else "", asset.grant_date if asset and asset.grant_date else "", asset.status if asset else "",
+                ]
+
+        return headers, results()
+    if what == "organisations":
+        kind = get.get("kind", "") if get.get("kind") in OrganisationKindChoices.values else ""
+        sort = get.get("sort", "name") if get.get("sort") in {"name", "results", "kind"} else "name"
+        orgs = organisation_list(user, q=get.get("q", "").strip()[:100], kind=kind, sort=sort)
+        headers = ["id", "name_zh", "name_en", "kind", "credit_code", "city_zh", "city_en", "description_zh", "description_en", "result_count"]
+        return headers, ([o.pk, o.name_zh, o.name_en, o.kind, o.credit_code, o.city_zh, o.city_en, o.description_zh, o.description_en, o.result_count] for o in _chunked(orgs))
+    sort = get.get("sort", "name") if get.get("sort") in {"name", "results"} else "name"
+    people = person_list(user, q=get.get("q", "").strip()[:100], organisation=_int(get.get("organisation")), sort=sort)
+    headers = ["id", "name_zh", "name_en", "email", "organisation", "role", "position_zh", "position_en", "result_count"]
+
+    def people_rows() -> Iterator[list[Any]]:
+        for p in _chunked(people):
+            m = next(iter(p.memberships.all()), None)
+            org = m.organisation if m else None
+            yield [p.pk, p.name_zh, p.name_en, p.email, (org.credit_code or org.name_zh or org.name_en) if org else "",
+                   m.role if m else "", m.position_zh if m else "", m.position_en if m else "", p.result_count]
+
+    return headers, people_rows()
+
+
+def _chunked(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
+    """Iterate a big queryset in slices so prefetches stay bounded in memory."""
+    start = 0
+    while True:
+        chunk = list(qs[start:start + size])
+        yield from chunk
+        if len(chunk) < size:
+            return
+        start += size
+
+
+def _safe(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula is written as text: a cell never runs anything."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "@", "\t", "\r"} or (isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit() and value != "-"):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(headers: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(headers)
+    for row in rows:
+        yield writer.writerow([_safe(v) for v in row])
+
+
+def xlsx_bytes(headers: list[str], rows: Iterator[list[Any]], title: str) -> bytes:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31] or _("Export"))
+    bold = Font(bold=True)
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(sheet, value=h)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_safe(v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,138 @@
+"""Import pages (platform staff) and list exports (anyone, limited to what they may see)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opentto.core.audit import audit_record
+from opentto.core.http import is_htmx
+from opentto.core.permissions import is_platform_staff
+
+from .columns import COLUMNS
+from .exports import EXPORTS, csv_stream, export_rows, xlsx_bytes
+from .forms import MappingForm, UploadForm
+from .models import ImportJob, ImportKindChoices, ImportStatusChoices
+from .services import import_job_configure, import_job_create, import_job_repeat, job_headers
+from .tasks import import_run_task
+from .template import template_csv, template_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _staff(request: HttpRequest) -> None:
+    if not is_platform_staff(request.user):
+        raise Http404
+
+
+def _start(job: ImportJob) -> None:
+    transaction.on_commit(lambda: import_run_task.delay(job.pk))
+
+
+@login_required
+def import_index_view(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(key if key in form.fields else None, message)
+        else:
+            return redirect("imports:job", token=job.token)
+    jobs = ImportJob.objects.select_related("created_by")[:30]
+    kinds = [(k, label, [c for c in COLUMNS[k]]) for k, label in ImportKindChoices.choices]
+    return render(request, "imports/import_index.html", {"form": form, "jobs": jobs, "kinds": kinds})
+
+
+@login_required
+def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    _staff(request)
+    if kind not in ImportKindChoices.values or fmt not in {"csv", "xlsx"}:
+        raise Http404
+    body, content_type = (template_csv(kind), "text/csv; charset=utf-8") if fmt == "csv" else (template_xlsx(kind), XLSX)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="opentto-{kind}-template.{fmt}"'
+    return response
+
+
+@login_required
+def job_view(request: HttpRequest, token: str) -> HttpResponse:
+    _staff(request)
+    job = get_object_or_404(ImportJob, token=token)
+    form = None
+    if job.status == ImportStatusChoices.PENDING and job.started_at is None:
+        headers = job_headers(job)
+        form = MappingForm(request.POST or None, kind=job.kind, headers=headers, mapping=job.mapping, options=job.options)
+        if request.method == "POST" and form.is_valid():
+            try:
+                import_job_configure(job=job, mapping=form.mapping(), options=form.options(), actor=request.user)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                if request.POST.get("action") == "import" and job.dry_run:
+                    job.dry_run = False
+                    job.save(update_fields=["dry_run"])
+                _start(job)
+                return redirect("imports:job", token=job.token)
+    context = {"job": job, "form": form, "errors": job.errors[:500], "more_errors": max(len(job.errors) - 500, 0)}
+    template = "imports/partials/job_status.html" if is_htmx(request) else "imports/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def job_repeat_view(request: HttpRequest, token: str) -> HttpResponse:
+    _staff(request)
+    job = get_object_or_404(ImportJob, token=token)
+    if not (job.is_finished or job.is_interrupted):
+        return redirect("imports:job", token=job.token)
+    new = import_job_repeat(job=job, dry_run=request.POST.get("dry_run") == "1", actor=request.user)  # type: ignore[arg-type]
+    _start(new)
+    return redirect("imports:job", token=new.token)
+
+
+@login_required
+def job_errors_view(request: HttpRequest, token: str) -> HttpResponse:
+    _staff(request)
+    job = get_object_or_404(ImportJob, token=token)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Column"), _("Problem")])
+    for error in job.errors:
+        writer.writerow([error["row"], error["column"], error["message"]])
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.token[:8]}-errors.csv"'
+    return response
+
+
+def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """``/imports/export/<results|organisations|people>.<csv|xlsx>?<the list's filters>``."""
+    if what not in EXPORTS or fmt not in {"csv", "xlsx"}:
+        raise Http404
+    if what != "results" and not request.user.is_authenticated:
+        raise Http404
+    headers, rows = export_rows(request, what)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"opentto-{what}-{stamp}.{fmt}"
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action=f"export.{what}", payload={"format": fmt, "query": request.GET.urlencode()[:500]}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    response: HttpResponse | StreamingHttpResponse
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(xlsx_bytes(headers, rows, what), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

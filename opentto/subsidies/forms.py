@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opentto.landing.models import Deal
+from opentto.organisations.models import Organisation
+from opentto.results.models import Result
+
+from .models import CostCategoryChoices, RecommendationChoices
+
+LINES = 4
+
+
+class ApplicationForm(forms.Form):
+    project_title_zh = forms.CharField(label=_("Project title (Chinese)"), max_length=300, required=False)
+    project_title_en = forms.CharField(label=_("Project title (English)"), max_length=300, required=False)
+    description = forms.CharField(label=_("Project description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    partners = forms.ModelMultipleChoiceField(label=_("Partner organisations"), queryset=Organisation.objects.all(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
+    results = forms.ModelMultipleChoiceField(label=_("Results"), queryset=Result.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
+    deal = forms.ModelChoiceField(label=_("Deal"), queryset=Deal.objects.none(), required=False)
+    requested_cny = forms.DecimalField(label=_("Amount requested (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+
+    def __init__(self, *args: Any, results: Any, deals: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["results"].queryset = results  # type: ignore[attr-defined]
+        self.fields["deal"].queryset = deals  # type: ignore[attr-defined]
+        for i in range(LINES):
+            self.fields[f"line{i}_category"] = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *CostCategoryChoices.choices], required=False)
+            self.fields[f"line{i}_description"] = forms.CharField(label=_("Eligible cost"), max_length=300, required=False)
+            self.fields[f"line{i}_amount"] = forms.DecimalField(label=_("Amount (CNY)"), max_digits=16, decimal_places=2, min_value=0, required=False)
+            self.fields[f"line{i}_document"] = forms.FileField(label=_("Supporting document"), required=False)
+
+    def line_rows(self) -> list[list[Any]]:
+        return [[self[f"line{i}_{k}"] for k in ("category", "description", "amount", "document")] for i in range(LINES)]
+
+
+class ReviewForm(forms.Form):
+    score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100)
+    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=RecommendationChoices.choices)
+    recommended_cny = forms.DecimalField(label=_("Amount recommended (CNY)"), max_digits=16, decimal_places=2, min_value=0, required=False)
+    comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecogniseForm(forms.Form):
+    recognition_number = forms.CharField(label=_("Recognition number (认定编号)"), max_length=60)
+
+
+class ApproveForm(forms.Form):
+    amount_cny = forms.DecimalField(label=_("Amount approved (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class TrancheForm(forms.Form):
+    milestone = forms.CharField(label=_("Milestone"), max_length=300)
+    amount_cny = forms.DecimalField(label=_("Amount (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+
+
+class AcceptForm(forms.Form):
+    acceptance_note = forms.CharField(label=_("Acceptance check: what was verified"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PayForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,477 @@
+"""Writes for subsidies: programmes, applications, the eligibility check, review, recognition,
+approval (within the cap, the eligible share and the remaining budget, under a row lock) and
+disbursement in tranches. Every step is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from opentto.accounts.models import User, UserRoleChoices
+from opentto.core.audit import audit_record
+from opentto.core.money import FEN, to_yuan
+from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.uploads import check_upload
+from opentto.landing.models import Deal
+from opentto.notifications.services import notification_send
+from opentto.organisations.models import RESEARCH_KINDS, Organisation, OrganisationKindChoices
+from opentto.results.models import Result
+
+from .models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationStatusChoices,
+    BudgetLine,
+    CostCategoryChoices,
+    Programme,
+    ProgrammeBudget,
+    ProgrammeKindChoices,
+    RecommendationChoices,
+    Review,
+    Tranche,
+    TrancheStatusChoices,
+)
+
+S = ApplicationStatusChoices
+MAX_AMOUNT = Decimal("99999999999999.99")
+APPLICANT_KINDS = {*RESEARCH_KINDS, OrganisationKindChoices.ENTERPRISE}
+
+
+def is_official(user: Any) -> bool:
+    return user_role(user) in {UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}
+
+
+def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False) -> Decimal | None:
+    try:
+        amount = to_yuan(value)
+    except (TypeError, ValueError):
+        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
+        return None
+    if amount > MAX_AMOUNT or amount < 0 or (amount == 0 and not allow_zero):
+        errors.setdefault(field, []).append(_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
+        return None
+    return amount
+
+
+# --- programmes -------------------------------------------------------------------------------
+
+
+def programme_create(
+    *, code: str, kind: str, name_zh: str, name_en: str, legal_basis_zh: str, legal_basis_en: str,
+    cap_per_project_cny: Decimal | str, window_opens: date, window_closes: date, actor: User | None,
+    eligible_share_cap: Decimal | str | None = None, who_may_apply_zh: str = "", who_may_apply_en: str = "",
+    requires_research_partner: bool = True, requires_enterprise_partner: bool = True, requires_deal: bool = False,
+    budgets: Sequence[tuple[int, Decimal | str]] = (),
+) -> Programme:
+    if actor is not None and not (is_official(actor) or is_platform_staff(actor)):
+        raise PermissionError(_("Only officials configure programmes."))
+    errors: dict[str, list[str]] = {}
+    if kind not in ProgrammeKindChoices.values:
+        errors["kind"] = [_("Choose the kind of programme.")]
+    if not name_zh.strip():
+        errors["name_zh"] = [_("Give the programme's Chinese name.")]
+    if not legal_basis_zh.strip():
+        errors["legal_basis_zh"] = [_("Cite the policy the programme implements.")]
+    cap = _money(cap_per_project_cny, "cap_per_project_cny", errors)
+    share: Decimal | None = None
+    if eligible_share_cap not in (None, ""):
+        try:
+            share = Decimal(str(eligible_share_cap))
+            if not 0 < share <= 1:
+                raise ValueError
+        except (ArithmeticError, ValueError):
+            errors["eligible_share_cap"] = [_("Give the share as a fraction above 0 and at most 1, e.g. 0.3.")]
+    if window_closes < window_opens:
+        errors["window_closes"] = [_("The window cannot close before it opens.")]
+    if Programme.objects.filter(code=code).exists():
+        errors["code"] = [_("A programme with this code exists.")]
+    clean_budgets = [(y, _money(b, "budgets", errors, allow_zero=True)) for y, b in budgets]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        programme = Programme.objects.create(
+            code=code, kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(), legal_basis_zh=legal_basis_zh.strip(),
+            legal_basis_en=legal_basis_en.strip(), cap_per_project_cny=cap or Decimal(0), eligible_share_cap=share,
+            who_may_apply_zh=who_may_apply_zh, who_may_apply_en=who_may_apply_en, window_opens=window_opens,
+            window_closes=window_closes, requires_research_partner=requires_research_partner,
+            requires_enterprise_partner=requires_enterprise_partner, requires_deal=requires_deal,
+        )
+        for year, amount in clean_budgets:
+            ProgrammeBudget.objects.create(programme=programme, year=year, budget_cny=amount or Decimal(0))
+        audit_record(actor=actor, action="subsidy.programme_create", obj=programme, payload={"cap": cap, "share": share, "budgets": dict(clean_budgets)})
+    return programme
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def may_apply_for(user: Any, organisation: Organisation) -> bool:
+    role = user_role(user)
+    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        return True
+    return role in {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR} and user.organisation_id == organisation.pk
+
+
+@dataclass
+class BudgetLineInput:
+    category: str
+    description: str
+    amount_cny: Decimal | str
+    document: UploadedFile | None = None
+
+
+def application_create(
+    *, programme: Programme, applicant: Organisation, project_title_zh: str, project_title_en: str = "",
+    description: str = "", requested_cny: Decimal | str, partners: Sequence[Organisation] = (),
+    results: Sequence[Result] = (), deal: Deal | None = None, budget_lines: Sequence[BudgetLineInput] = (),
+    year: int | None = None, actor: User,
+) -> Application:
+    """A draft application by the enterprise or the institute (a user of the applicant organisation)."""
+    if not may_apply_for(actor, applicant):
+        raise PermissionError(_("You may apply only for your own organisation."))
+    errors: dict[str, list[str]] = {}
+    if applicant.kind not in APPLICANT_KINDS:
+        errors["applicant"] = [_("The applicant must be an enterprise, a university, an institute or a hospital.")]
+    if not (project_title_zh.strip() or project_title_en.strip()):
+        errors["project_title_zh"] = [_("Give the project a title.")]
+    requested = _money(requested_cny, "requested_cny", errors)
+    if applicant.pk in {p.pk for p in partners}:
+        errors["partners"] = [_("The applicant is not its own partner.")]
+    checked: list[tuple[BudgetLineInput, Decimal | None, Any]] = []
+    for i, line in enumerate(budget_lines):
+        key = f"budget_lines-{i}"
+        if line.category not in CostCategoryChoices.values:
+            errors[f"{key}-category"] = [_("Choose a category.")]
+        if not line.description.strip():
+            errors[f"{key}-description"] = [_("Describe the cost.")]
+        amount = _money(line.amount_cny, f"{key}-amount_cny", errors)
+        upload = None
+        if line.document is not None:
+            try:
+                upload = check_upload(line.document)
+            except ValidationError as exc:
+                errors[f"{key}-document"] = list(exc.messages)
+        checked.append((line, amount, upload))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        application = Application.objects.create(
+            programme=programme, year=year or timezone.localdate().year, applicant=applicant,
+            project_title_zh=project_title_zh.strip(), project_title_en=project_title_en.strip(), description=description.strip(),
+            requested_cny=requested or Decimal(0), deal=deal, created_by=actor,
+        )
+        application.partners.set(partners)
+        application.results.set(results)
+        for line, amount, upload in checked:
+            bl = BudgetLine(application=application, category=line.category, description=line.description.strip(), amount_cny=amount or Decimal(0))
+            if upload is not None:
+                bl.document.save(upload.safe_name, upload.file, save=False)
+                bl.document_name, bl.document_sha256 = upload.safe_name, upload.sha256
+            bl.save()
+        application.eligible_costs_cny = sum((a for _l, a, _u in checked if a is not None), Decimal("0.00"))
+        application.save(update_fields=["eligible_costs_cny"])
+        audit_record(actor=actor, action="subsidy.application_create", obj=application, payload={"requested": requested, "lines": len(checked)})
+    return application
+
+
+def share_cap_for(programme: Programme, eligible_costs: Decimal) -> Decimal | None:
+    if programme.eligible_share_cap is None:
+        return None
+    return (eligible_costs * programme.eligible_share_cap).quantize(FEN, rounding=ROUND_DOWN)
+
+
+def eligibility_text(check: dict[str, Any]) -> str:
+    """A stored check's explanation in the active language (the message id is kept, not the text,
+    so the explanation follows the reader's language and later translations)."""
+    return _(check["text"]) % check.get("params", {})
+
+
+def eligibility_check(application: Application, today: date | None = None) -> list[dict[str, Any]]:
+    """Each rule of the programme, passed or failed, with its explanation in both languages."""
+    today = today or timezone.localdate()
+    p = application.programme
+    participants = [application.applicant, *application.partners.all()]
+    checks: list[dict[str, Any]] = []
+
+    def add(key: str, passed: bool, text: str, **params: Any) -> None:
+        checks.append({"key": key, "passed": passed, "text": text, "params": params})
+
+    add("window", p.window_opens <= today <= p.window_closes,
+        N_("Applications are open from %(opens)s to %(closes)s; today is %(today)s."),
+        opens=p.window_opens.isoformat(), closes=p.window_closes.isoformat(), today=today.isoformat())
+    add("applicant", application.applicant.kind in APPLICANT_KINDS,
+        N_("The applicant (%(name)s) is an enterprise, a university, an institute or a hospital."), name=application.applicant.name)
+    if p.requires_research_partner:
+        add("research_partner", any(o.kind in RESEARCH_KINDS for o in participants),
+            N_("A university, research institute or hospital takes part in the project."))
+    if p.requires_enterprise_partner:
+        add("enterprise_partner", any(o.kind == OrganisationKindChoices.ENTERPRISE for o in participants),
+            N_("An enterprise takes part in the project (industrialisation)."))
+    results = list(application.results.all())
+    participant_ids = {o.pk for o in participants}
+    add("results", bool(results) and all(set(r.ownerships.values_list("organisation_id", flat=True)) & participant_ids for r in results),
+        N_("At least one result is linked, and each is owned by a party to the project."))
+    if p.requires_deal or application.deal_id:
+        deal = application.deal
+        ok = deal is not None and deal.is_counted and bool({r.pk for r in results} & set(deal.results.values_list("pk", flat=True)))
+        add("deal", ok, N_("A signed deal (not terminated) covering a linked result is attached."))
+    lines = list(application.budget_lines.all())
+    add("budget", bool(lines) and all(bl.document for bl in lines),
+        N_("The budget lists the eligible costs, each with a supporting document."))
+    add("cap", application.requested_cny <= p.cap_per_project_cny,
+        N_("The amount requested (%(req)s yuan) is at most the cap per project (%(cap)s yuan)."),
+        req=f"{application.requested_cny:,.2f}", cap=f"{p.cap_per_project_cny:,.2f}")
+    share_cap = share_cap_for(p, application.eligible_costs_cny)
+    if share_cap is not None:
+        add("share", application.requested_cny <= share_cap,
+            N_("The amount requested is at most %(pct)s of the eligible costs (%(max)s yuan)."),
+            pct=f"{p.eligible_share_cap * 100:.0f}%", max=f"{share_cap:,.2f}")  # type: ignore[operator]
+    add("budget_year", ProgrammeBudget.objects.filter(programme=p, year=application.year).exists(),
+        N_("The programme has a budget for %(year)s."), year=application.year)
+    return checks
+
+
+def _lock(application: Application, target: str) -> Application:
+    locked = Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    if target not in APPLICATION_TRANSITIONS[locked.status]:
+        raise ValidationError({"status": [_("An application in status “%(status)s” cannot move to “%(target)s”.") % {
+            "status": locked.get_status_display(), "target": S(target).label}]}, code="illegal_transition")
+    return locked
+
+
+def _officials() -> list[User]:
+    return list(User.objects.filter(role=UserRoleChoices.OFFICIAL, is_active=True))
+
+
+def application_submit(*, application: Application, actor: User, today: date | None = None) -> Application:
+    """Submit: the eligibility check runs; a failed check makes the application ineligible (with
+    every reason); a passed one fixes the caps that bind the approval."""
+    if not may_apply_for(actor, application.applicant):
+        raise PermissionError(_("You may submit only your own organisation's applications."))
+    with transaction.atomic():
+        locked = _lock(application, S.SUBMITTED)
+        checks = eligibility_check(locked, today)
+        passed = all(c["passed"] for c in checks)
+        locked.eligibility = checks
+        locked.status = S.SUBMITTED if passed else S.INELIGIBLE
+        locked.submitted_at = timezone.now()
+        locked.cap_cny = locked.programme.cap_per_project_cny
+        locked.share_cap_cny = share_cap_for(locked.programme, locked.eligible_costs_cny)
+        locked.save()
+        audit_record(actor=actor, action="subsidy.submit", obj=locked, payload={"eligible": passed, "checks": checks})
+        if passed:
+            notification_send(
+                recipients=_officials(), kind="subsidy.submitted",
+                title_zh=f"新的补贴申请：{locked.project_title_zh or locked.project_title_en}",
+                title_en=f"New subsidy application: {locked.project_title_en or locked.project_title_zh}",
+                url=f"/subsidies/applications/{locked.pk}/",
+            )
+    return locked
+
+
+def application_withdraw(*, application: Application, actor: User) -> Application:
+    if not may_apply_for(actor, application.applicant):
+        raise PermissionError(_("You may withdraw only your own organisation's applications."))
+    with transaction.atomic():
+        locked = _lock(application, S.WITHDRAWN)
+        locked.status = S.WITHDRAWN
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="subsidy.withdraw", obj=locked)
+    return locked
+
+
+def application_start_review(*, application: Application, actor: User) -> Application:
+    if not is_official(actor):
+        raise PermissionError(_("Only officials send applications to review."))
+    with transaction.atomic():
+        locked = _lock(application, S.UNDER_REVIEW)
+        locked.status = S.UNDER_REVIEW
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="subsidy.start_review", obj=locked)
+        notification_send(
+            recipients=User.objects.filter(role=UserRoleChoices.REVIEWER, is_active=True), kind="subsidy.review",
+            title_zh=f"请评审补贴申请：{locked.project_title_zh}", title_en=f"Please review: {locked.project_title_en or locked.project_title_zh}",
+            url=f"/subsidies/applications/{locked.pk}/",
+        )
+    return locked
+
+
+def review_record(
+    *, application: Application, score: int, recommendation: str, comments: str, actor: User,
+    recommended_cny: Decimal | str | None = None,
+) -> Review:
+    if user_role(actor) not in {UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}:
+        raise PermissionError(_("Only reviewers and officials review applications."))
+    errors: dict[str, list[str]] = {}
+    if not 0 <= score <= 100:
+        errors["score"] = [_("Give a score from 0 to 100.")]
+    if recommendation not in RecommendationChoices.values:
+        errors["recommendation"] = [_("Choose a recommendation.")]
+    if not comments.strip():
+        errors["comments"] = [_("Explain your recommendation.")]
+    amount = None
+    if recommended_cny not in (None, ""):
+        amount = _money(recommended_cny, "recommended_cny", errors)
+    if Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() != S.UNDER_REVIEW:
+        errors["status"] = [_("Only applications under review are reviewed.")]
+    if Review.objects.filter(application=application, reviewer=actor).exists():
+        errors["reviewer"] = [_("You have already reviewed this application.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        review = Review.objects.create(application=application, reviewer=actor, score=score, recommendation=recommendation,
+                                       comments=comments.strip(), recommended_cny=amount)
+        audit_record(actor=actor, action="subsidy.review", obj=application, payload={"review": review.pk, "score": score, "recommendation": recommendation})
+    return review
+
+
+def application_recognise(*, application: Application, recognition_number: str, actor: User) -> Application:
+    """Recognition (认定) of the project by an official, after at least one expert review."""
+    if not is_official(actor):
+        raise PermissionError(_("Only officials recognise projects."))
+    if not recognition_number.strip():
+        raise ValidationError({"recognition_number": [_("Give the recognition number.")]})
+    with transaction.atomic():
+        locked = _lock(application, S.RECOGNISED)
+        if not locked.reviews.exists():
+            raise ValidationError({"status": [_("A project is recognised after at least one expert review.")]})
+        locked.status, locked.recognition_number = S.RECOGNISED, recognition_number.strip()
+        locked.recognised_by, locked.recognised_at = actor, timezone.now()
+        locked.save(update_fields=["status", "recognition_number", "recognised_by", "recognised_at"])
+        audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={"number": locked.recognition_number})
+    return locked
+
+
+def application_reject(*, application: Application, reason: str, actor: User) -> Application:
+    if not is_official(actor):
+        raise PermissionError(_("Only officials reject applications."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason for this step.")]})
+    with transaction.atomic():
+        locked = _lock(application, S.REJECTED)
+        locked.status, locked.decision_reason = S.REJECTED, reason.strip()
+        locked.save(update_fields=["status", "decision_reason"])
+        audit_record(actor=actor, action="subsidy.reject", obj=locked, payload={"reason": reason.strip()})
+    return locked
+
+
+def application_approve(*, application: Application, amount_cny: Decimal | str, actor: User) -> Application:
+    """Approve an amount no higher than the cap per project, the eligible share of the budgeted
+    costs, the amount requested and the year's remaining budget. The programme-year budget row is
+    locked (``SELECT … FOR UPDATE``) so two approvals at the same moment cannot both spend the
+    same remainder; the database's check constraints refuse it too."""
+    if not is_official(actor):
+        raise PermissionError(_("Only officials approve subsidies."))
+    errors: dict[str, list[str]] = {}
+    amount = _money(amount_cny, "amount_cny", errors)
+    if errors:
+        raise ValidationError(errors)
+    assert amount is not None
+    try:
+        with transaction.atomic():
+            budget = ProgrammeBudget.objects.select_for_update().filter(
+                programme_id=application.programme_id, year=application.year
+            ).first()
+            locked = _lock(application, S.APPROVED)
+            if budget is None:
+                raise ValidationError({"amount_cny": [_("The programme has no budget for %(year)s.") % {"year": locked.year}]})
+            limits = [
+                (locked.cap_cny, _("the cap per project (%(max)s yuan)")),
+                (locked.share_cap_cny, _("the eligible share of the costs (%(max)s yuan)")),
+                (locked.requested_cny, _("the amount requested (%(max)s yuan)")),
+                (budget.remaining_cny, _("the remaining budget for the year (%(max)s yuan)")),
+            ]
+            for limit, text in limits:
+                if limit is not None and amount > limit:
+                    errors.setdefault("amount_cny", []).append(
+                        _("The amount is above %(limit)s.") % {"limit": text % {"max": f"{limit:,.2f}"}}
+                    )
+            if errors:
+                raise ValidationError(errors)
+            budget.approved_cny = budget.approved_cny + amount
+            budget.save(update_fields=["approved_cny"])
+            locked.status, locked.approved_cny = S.APPROVED, amount
+            locked.approved_by, locked.approved_at = actor, timezone.now()
+            locked.save(update_fields=["status", "approved_cny", "approved_by", "approved_at"])
+            audit_record(actor=actor, action="subsidy.approve", obj=locked, payload={"amount": amount, "budget_remaining": budget.remaining_cny})
+            notification_send(
+                recipients=User.objects.filter(organisation=locked.applicant, is_active=True), kind="subsidy.approved",
+                title_zh=f"补贴申请已批准：{amount:,.2f} 元", title_en=f"Subsidy approved: {amount:,.2f} yuan",
+                url=f"/subsidies/applications/{locked.pk}/",
+            )
+    except IntegrityError as exc:  # the database's constraints: the last line of defence
+        raise ValidationError({"amount_cny": [_("The amount is above a cap or the remaining budget.")]}) from exc
+    return locked
+
+
+def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal | str, actor: User) -> Tranche:
+    if not is_official(actor):
+        raise PermissionError(_("Only officials plan disbursements."))
+    errors: dict[str, list[str]] = {}
+    amount = _money(amount_cny, "amount_cny", errors)
+    if not milestone.strip():
+        errors["milestone"] = [_("Name the milestone that releases this tranche.")]
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status != S.APPROVED:
+            errors["status"] = [_("Tranches are planned for approved applications.")]
+        planned = sum((t.amount_cny for t in locked.tranches.all()), Decimal("0.00"))
+        if amount is not None and locked.approved_cny is not None and planned + amount > locked.approved_cny:
+            errors.setdefault("amount_cny", []).append(
+                _("The tranches would add up to more than the amount approved (%(max)s yuan).") % {"max": f"{locked.approved_cny:,.2f}"})
+        if errors:
+            raise ValidationError(errors)
+        tranche = Tranche.objects.create(application=locked, sequence=locked.tranches.count() + 1, milestone=milestone.strip(), amount_cny=amount or Decimal(0))
+        audit_record(actor=actor, action="subsidy.tranche_add", obj=locked, payload={"tranche": tranche.pk, "amount": amount})
+    return tranche
+
+
+def tranche_accept(*, tranche: Tranche, acceptance_note: str, actor: User) -> Tranche:
+    """The milestone's acceptance check (验收): an official records what was checked."""
+    if not is_official(actor):
+        raise PermissionError(_("Only officials accept milestones."))
+    if not acceptance_note.strip():
+        raise ValidationError({"acceptance_note": [_("Record what was checked.")]})
+    with transaction.atomic():
+        locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
+        if locked.status != TrancheStatusChoices.PLANNED:
+            raise ValidationError({"status": [_("This milestone has already been accepted.")]})
+        locked.status, locked.acceptance_note = TrancheStatusChoices.ACCEPTED, acceptance_note.strip()
+        locked.accepted_by, locked.accepted_at = actor, timezone.now()
+        locked.save()
+        audit_record(actor=actor, action="subsidy.tranche_accept", obj=locked.application, payload={"tranche": locked.pk})
+    return locked
+
+
+def tranche_pay(*, tranche: Tranche, paid_on: date, actor: User) -> Tranche:
+    """Pay an accepted tranche, in order; when every tranche is paid and they add up to the amount
+    approved, the application is disbursed."""
+    if not is_official(actor):
+        raise PermissionError(_("Only officials record disbursements."))
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_("A payment cannot be made in the future.")]})
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=tranche.application_id)
+        locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
+        if locked.status != TrancheStatusChoices.ACCEPTED:
+            raise ValidationError({"status": [_("A tranche is paid once its milestone is accepted.")]})
+        if application.tranches.filter(sequence__lt=locked.sequence).exclude(status=TrancheStatusChoices.PAID).exists():
+            raise ValidationError({"status": [_("Pay the earlier tranches first.")]})
+        locked.status, locked.paid_on = TrancheStatusChoices.PAID, paid_on
+        locked.save(update_fields=["status", "paid_on"])
+        audit_record(actor=actor, action="subsidy.tranche_pay", obj=application, payload={"tranche": locked.pk, "amount": locked.amount_cny})
+        if not application.tranches.exclude(status=TrancheStatusChoices.PAID).exists() and application.disbursed_cny == application.approved_cny:
+            application.status = S.DISBURSED
+            application.save(update_fields=["status"])
+            audit_record(actor=actor, action="subsidy.disbursed", obj=application, payload={"amount": application.approved_cny})
+    return locked

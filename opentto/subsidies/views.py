@@ -1,0 +1,174 @@
+"""Subsidy pages: programmes, applications (create, submit, withdraw), review, recognition,
+approval, tranches, and the officials' dashboard. Rules live in the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opentto.accounts.models import UserRoleChoices
+from opentto.core.permissions import user_role
+from opentto.landing.models import Deal
+from opentto.results.models import Result
+
+from . import services
+from .forms import (
+    LINES,
+    AcceptForm,
+    ApplicationForm,
+    ApproveForm,
+    PayForm,
+    RecogniseForm,
+    RejectForm,
+    ReviewForm,
+    TrancheForm,
+)
+from .models import Application, ApplicationStatusChoices, Tranche
+from .selectors import applications_visible, officials_dashboard, programmes_visible
+
+
+def programme_list_view(request: HttpRequest) -> HttpResponse:
+    programmes = programmes_visible(request.user).prefetch_related("budgets")
+    return render(request, "subsidies/programme_list.html", {
+        "programmes": programmes,
+        "may_apply": user_role(request.user) in {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR, UserRoleChoices.MANAGER, UserRoleChoices.ADMIN}
+        and getattr(request.user, "organisation_id", None) is not None,
+    })
+
+
+@login_required
+def application_list_view(request: HttpRequest) -> HttpResponse:
+    apps = applications_visible(request.user)
+    status = request.GET.get("status", "")
+    if status in ApplicationStatusChoices.values:
+        apps = apps.filter(status=status)
+    return render(request, "subsidies/application_list.html", {"applications": apps, "status": status, "statuses": ApplicationStatusChoices.choices})
+
+
+@login_required
+def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResponse:
+    programme = get_object_or_404(programmes_visible(request.user), pk=programme_pk)
+    org = getattr(request.user, "organisation", None)
+    if org is None or not services.may_apply_for(request.user, org):
+        raise Http404
+    results = Result.objects.restrict(request.user, "view")
+    deals = Deal.objects.restrict(request.user, "view").counted()
+    form = ApplicationForm(request.POST or None, request.FILES or None, results=results, deals=deals)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        lines = [
+            services.BudgetLineInput(category=d[f"line{i}_category"], description=d[f"line{i}_description"],
+                                     amount_cny=d[f"line{i}_amount"], document=d[f"line{i}_document"])
+            for i in range(LINES) if d[f"line{i}_category"] or d[f"line{i}_description"] or d[f"line{i}_amount"] is not None
+        ]
+        try:
+            application = services.application_create(
+                programme=programme, applicant=org, project_title_zh=d["project_title_zh"], project_title_en=d["project_title_en"],
+                description=d["description"], requested_cny=d["requested_cny"], partners=list(d["partners"]),
+                results=list(d["results"]), deal=d["deal"], budget_lines=lines, actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The application was saved as a draft. Check it, then submit it."))
+            return redirect("subsidies:detail", pk=application.pk)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                name = field.replace("budget_lines-", "line").replace("-amount_cny", "_amount").replace("-", "_")
+                form.add_error(name if name in form.fields else None, errors)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+    return render(request, "subsidies/application_form.html", {"form": form, "programme": programme})
+
+
+@login_required
+def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(applications_visible(request.user), pk=pk)
+    role = user_role(request.user)
+    official = services.is_official(request.user)
+    ctx: dict[str, Any] = {
+        "a": application, "lines": application.budget_lines.all(), "reviews": application.reviews.select_related("reviewer"),
+        "tranches": application.tranches.all(), "official": official,
+        "is_applicant": services.may_apply_for(request.user, application.applicant),
+        "may_review": role in {UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}
+        and application.status == ApplicationStatusChoices.UNDER_REVIEW
+        and not application.reviews.filter(reviewer_id=request.user.pk).exists(),
+        "review_form": ReviewForm(), "recognise_form": RecogniseForm(), "approve_form": ApproveForm(), "reject_form": RejectForm(),
+        "tranche_form": TrancheForm(), "accept_form": AcceptForm(), "pay_form": PayForm(),
+    }
+    if official and application.status == ApplicationStatusChoices.RECOGNISED:
+        budget = application.programme.budgets.filter(year=application.year).first()
+        ctx["remaining"] = budget.remaining_cny if budget else None
+    return render(request, "subsidies/application_detail.html", ctx)
+
+
+def _action(form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        application = get_object_or_404(applications_visible(request.user), pk=pk)
+        form = form_cls(request.POST) if form_cls else None
+        if form is not None and not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors))
+            return redirect("subsidies:detail", pk=pk)
+        try:
+            call(application, form.cleaned_data if form else {}, request.user)
+            messages.success(request, _(success))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return redirect("subsidies:detail", pk=pk)
+
+    return view
+
+
+submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), "The application was submitted; see the eligibility check.")
+withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), "The application was withdrawn.")
+start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), "The application was sent to expert review.")
+review_view = _action(ReviewForm, lambda a, d, u: services.review_record(application=a, actor=u, **d), "Your review was recorded.")
+recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), "The project was recognised (认定).")
+approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), "The subsidy was approved.")
+reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), "The application was rejected.")
+tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), "The tranche was planned.")
+
+
+def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        tranche = get_object_or_404(Tranche.objects.filter(application__in=applications_visible(request.user).values("pk")), pk=pk)
+        form = form_cls(request.POST)
+        if form.is_valid():
+            try:
+                call(tranche, form.cleaned_data, request.user)
+                messages.success(request, _(success))
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+        else:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+        return redirect("subsidies:detail", pk=tranche.application_id)
+
+    return view
+
+
+tranche_accept_view = _tranche_action(AcceptForm, lambda t, d, u: services.tranche_accept(tranche=t, actor=u, **d), "The milestone was accepted.")
+tranche_pay_view = _tranche_action(PayForm, lambda t, d, u: services.tranche_pay(tranche=t, actor=u, **d), "The tranche was paid.")
+
+
+@login_required
+def officials_dashboard_view(request: HttpRequest) -> HttpResponse:
+    if user_role(request.user) not in {UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+        raise Http404
+    return render(request, "subsidies/dashboard.html", officials_dashboard(request.user))

@@ -1,0 +1,113 @@
+"""Demand-driven matching in Debian's Chromium: an enterprise user posts a demand in English, finds
+the Chinese result that fits it with the reasons, contacts its owners; a visitor browses the
+public showcase signed out. Screenshots go to ``$OPENTTO_TEST_ARTIFACTS`` (default
+``test-artifacts/``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from opentto.accounts.models import UserRoleChoices  # noqa: E402
+from opentto.demands import index  # noqa: E402
+from opentto.demands.models import Match  # noqa: E402
+from opentto.results.services import result_onboard  # noqa: E402
+
+from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/ensure-chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _lexical_index(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    settings.OPENTTO_INDEX_DIR = tmp_path / "index"
+    settings.OPENTTO_MATCHING_DENSE = False
+    yield
+    index.reset_tiers()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_its_owners(live_server, browser: Browser) -> None:
+    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
+    person = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    manager = make_user(UserRoleChoices.MANAGER, first_name="Mei")
+    result = result_onboard(
+        data=result_input([institute], [(person, "100")], ip_assets=[], title_en="", abstract_en="",
+                          abstract_zh="基于强化学习的机械臂控制方法，使机器人进行多步决策，泛化到新的装配任务。"),
+        actor=manager,
+    )
+    make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(name_en="SmartMake Robotics Ltd"), first_name="Jun", username="buyer")
+    errors: list[str] = []
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None)
+
+    page.goto(f"{live_server.url}/en/accounts/login/")
+    page.fill("#id_username", "buyer")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/en/demands/new/")
+    page.fill("#id_title_en", "Robot arm control that adapts to new assembly tasks")
+    page.fill("#id_problem_en", "Our robot arms need reinforcement learning control with multi-step decisions for new assembly tasks.")
+    page.check("input[name=cooperation][value=licence]")
+    page.check("#id_is_public_1")
+    page.click("button[name=publish]")
+    expect(page.locator("h1")).to_have_text("Robot arm control that adapts to new assembly tasks")
+    expect(page.locator(".meta .stage")).to_have_text("Open")
+
+    page.click("text=Find matches")
+    card = page.locator(f".match-card[data-result='{result.pk}']")
+    expect(card).to_be_visible()
+    expect(card.locator(".term.translated").first).to_be_visible()  # English words reached the Chinese text
+    expect(card.locator(".passage mark").first).to_be_visible()
+    shot(page, "demands-01-matches-en")
+    card.locator("[data-action=contact]").click()
+    expect(page).to_have_url(re.compile(r"/en/demands/matches/\d+/$"))
+    expect(page.locator(".stage").first).to_have_text("Contacted")
+    assert Match.objects.get().status == "contacted"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/zh-hans/demands/")
+    shot(page, "demands-02-list-zh-phone")
+    assert errors == []
+
+
+def test_a_visitor_browses_the_showcase_signed_out(live_server, browser: Browser) -> None:
+    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
+    person = MembershipFactory(organisation=institute, person=PersonFactory()).person
+    result_onboard(data=result_input([institute], [(person, "100")], ip_assets=[]), actor=make_user(UserRoleChoices.MANAGER))
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/zh-hans/showcase/?q=机械臂")
+    page.click(".card-title a")
+    expect(page).to_have_url(re.compile(r"/zh-hans/showcase/\d+-generalisable-robot-arm-control-by-reinforcement-learning/$"))
+    expect(page.locator("h1")).to_have_text("强化学习驱动的通用机械臂控制")
+    assert page.locator("link[rel=canonical]").get_attribute("href") == page.url
+    assert page.locator("meta[property='og:title']").get_attribute("content") == "强化学习驱动的通用机械臂控制"
+    shot(page, "demands-03-showcase-zh")

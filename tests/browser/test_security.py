@@ -1,0 +1,82 @@
+"""Security in Debian's Chromium: an enterprise asks for NDA access from the result page, the
+manager approves it, the enterprise reads the details, and the owner sees who looked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from opentto.accounts.models import UserRoleChoices  # noqa: E402
+from opentto.results.services import result_onboard  # noqa: E402
+
+from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+def sign_in(browser: Browser, base: str, username: str, width: int = 1280) -> Page:
+    page = browser.new_context(locale="en-GB", viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{base}/en/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    return page
+
+
+def test_nda_access_from_request_to_who_looked(live_server, browser: Browser) -> None:
+    university = OrganisationFactory(name_en="Test Institute")
+    person = MembershipFactory(organisation=university, person=PersonFactory(name_en="Li Ming")).person
+    manager = make_user(UserRoleChoices.MANAGER)
+    make_user(UserRoleChoices.INVENTOR, university, person=person)
+    make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(name_en="SmartMake"))
+    result = result_onboard(data=result_input([university], [(person, "100")], ip_assets=[]), actor=manager)
+    base = live_server.url
+
+    enterprise = sign_in(browser, base, "enterprise", width=390)
+    enterprise.goto(f"{base}/en/results/{result.pk}/")
+    assert "Policy network architecture" not in enterprise.content()
+    enterprise.click("text=Ask for access under NDA")
+    enterprise.fill("textarea[name=purpose]", "Evaluate an exclusive licence")
+    enterprise.click("form.form button[type=submit]")  # forgot to accept the NDA
+    assert "Accept the non-disclosure agreement" in enterprise.content()
+    enterprise.check("input[name=accept_nda]")
+    enterprise.click("form.form button[type=submit]")
+    enterprise.wait_for_url("**/account/access/")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    enterprise.screenshot(path=str(ARTIFACTS / "security-request-phone.png"), full_page=True)
+
+    staff = sign_in(browser, base, "manager")
+    staff.goto(f"{base}/en/account/access/")
+    staff.click("button[name=decision][value=approve]")
+    assert "Access granted." in staff.content()
+
+    enterprise.goto(f"{base}/en/results/{result.pk}/")
+    assert "Policy network architecture" in enterprise.content()
+
+    owner = sign_in(browser, base, "inventor")
+    owner.goto(f"{base}/en/results/{result.pk}/")
+    log = owner.locator(".access-log").inner_text()
+    assert "Who looked at this result" in log and "Read the confidential details" in log and "enterprise" in log
+    owner.screenshot(path=str(ARTIFACTS / "security-who-looked.png"), full_page=True)

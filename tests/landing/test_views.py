@@ -1,0 +1,73 @@
+"""Deal pages for each kind of user: anonymous, unpermitted, permitted and constrained."""
+
+import datetime as dt
+
+import pytest
+
+from opentto.core.models import AuditEvent
+from opentto.landing.models import Deal, Payment
+from opentto.landing.services import DealTerms, deal_create, deal_notice_start
+
+from ..conftest import make_user
+from ..factories import EnterpriseFactory
+
+
+@pytest.mark.django_db
+def test_deal_pages_by_role(client, signed_deal, manager, inventor, other_inventor, enterprise_user, investor):
+    other = EnterpriseFactory()
+    url = f"/en/deals/{signed_deal.pk}/"
+    assert client.get(url).status_code == 302  # anonymous: sign in
+    for user, expected in ((manager, 200), (inventor, 200), (enterprise_user, 200), (other_inventor, 404), (investor, 404),
+                           (make_user("enterprise", other, username="rival"), 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == expected, user.username
+        listed = client.get("/en/deals/").content.decode()
+        assert (f"/deals/{signed_deal.pk}/" in listed) == (expected == 200), user.username
+
+
+@pytest.mark.django_db
+def test_only_managers_record_payments_and_a_refusal_changes_nothing(client, signed_deal, manager, inventor, enterprise_user):
+    events = AuditEvent.objects.count()
+    for user in (inventor, enterprise_user):
+        client.force_login(user)
+        response = client.post(f"/en/deals/{signed_deal.pk}/payments/", {"received_on": "2025-03-10", "amount_cny": "100"})
+        assert response.status_code == 404
+    assert Payment.objects.count() == 0 and AuditEvent.objects.count() == events
+    client.force_login(manager)
+    response = client.post(f"/en/deals/{signed_deal.pk}/payments/", {"received_on": "2025-03-10", "amount_cny": "100.01"})
+    assert response.status_code == 302 and Payment.objects.get().amount_cny == Payment._meta.get_field("amount_cny").to_python("100.01")
+    payment = Payment.objects.get()
+    client.force_login(enterprise_user)
+    assert client.post(f"/en/deals/payments/{payment.pk}/distribute/").status_code == 404
+    client.force_login(manager)
+    assert client.post(f"/en/deals/payments/{payment.pk}/distribute/").status_code == 302
+    page = client.get(f"/en/deals/{signed_deal.pk}/").content.decode()
+    assert "¥100.01" in page and "Distribute</button>" not in page
+
+
+@pytest.mark.django_db
+def test_signing_before_a_notice_is_refused_with_a_message(client, manager, landing_result, enterprise_org):
+    deal = deal_create(results=[landing_result], counterparty=enterprise_org, deal_type="assignment", amount_cny="10", actor=manager,
+                       terms=DealTerms(price_method="negotiated"))
+    client.force_login(manager)
+    response = client.post(f"/en/deals/{deal.pk}/sign/", {"signed_on": dt.date.today().isoformat()}, follow=True)
+    assert "publicly noticed" in response.content.decode()
+    assert Deal.objects.get(pk=deal.pk).status == "draft"
+
+
+@pytest.mark.django_db
+def test_public_notices_are_public(client, manager, landing_result, enterprise_org):
+    deal = deal_create(results=[landing_result], counterparty=enterprise_org, deal_type="assignment", amount_cny="2860000", actor=manager,
+                       terms=DealTerms(price_method="negotiated"), title="Assignment of the arm")
+    deal_notice_start(deal=deal, starts_on=dt.date.today(), ends_on=dt.date.today() + dt.timedelta(days=14), actor=manager)
+    page = client.get("/zh-hans/deals/notices/").content.decode()
+    assert "Assignment of the arm" in page and "¥2,860,000.00" in page
+
+
+@pytest.mark.django_db
+def test_rules_page_warns_below_the_floor(client, manager, university):
+    client.force_login(manager)
+    response = client.post("/en/deals/rules/", {"organisation": university.pk, "team_share": "0.4", "tto_share": "0.1", "equity_team_share": "0.7",
+                                                "legal_source": "Rules art. 3", "state_established": "on", "in_shanghai": "on"}, follow=True)
+    page = response.content.decode()
+    assert "below the 50" in page and "Shanghai" in page

@@ -45,8 +45,9 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("accounts:overview", _("My account"), SIGNED_IN, "user"),
     NavEntry("landing:statements", _("Reward statements"), frozenset({R.INVENTOR}), "user"),
     NavEntry("accounts:access", _("Access under NDA"), frozenset({R.ADMIN, R.MANAGER, R.ENTERPRISE, R.INVESTOR}), "user"),
-    NavEntry("imports:home", _("Import"), STAFF, "user"),
+    NavEntry("imports:index", _("Import"), STAFF, "user"),
     NavEntry("accounts:grants", _("Permissions"), STAFF, "user"),
+    NavEntry("notifications:preferences", _("Notification settings"), SIGNED_IN, "user"),
 )
 
 

@@ -168,7 +168,7 @@ def _validate_result_input(
             add("inventors", _("Every contribution share must be greater than 0."))
         total = sum((i.share or Decimal(0) for i in data.inventors), Decimal(0))
         if total != HUNDRED:
-            add("inventors", _("The contribution shares add up to %(total)s%%; they must add up to 100%%.") % {"total": total.normalize()})
+            add("inventors", _("The contribution shares add up to %(total)s%%; they must add up to 100%%.") % {"total": format(total.normalize(), "f")})
 
     checked_assets: list[tuple[IPAssetInput, str]] = []
     seen_numbers: set[tuple[str, str]] = set()

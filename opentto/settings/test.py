@@ -1,6 +1,8 @@
 """Settings for the test suite (SQLite by default; DATABASE_URL selects PostgreSQL)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
@@ -11,7 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S3
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
-OPENTTO_INDEX_DIR = VAR_DIR / "test-index"
+# A fresh search index per test run: runs on SQLite and PostgreSQL must not share one.
+OPENTTO_INDEX_DIR = Path(tempfile.mkdtemp(prefix="opentto-test-index-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

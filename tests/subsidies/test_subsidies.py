@@ -160,6 +160,9 @@ def test_two_officials_approving_at_the_same_moment_cannot_overspend(programme, 
     outcome: dict[str, str] = {}
 
     def approve(app, actor, key):
+        from django.utils import translation
+
+        translation.activate("en")  # the active language is per thread
         try:
             barrier.wait()
             services.application_approve(application=app, amount_cny="4000000", actor=actor)

@@ -424,9 +424,9 @@ class MatchEngine:
         vector = None
         if need_dense:
             f = self.fusion
-            parts = split_passages(text) or [text]
+            passages = split_passages(text) or [text]
             qmode = "passage" if estimate_tokens(text) > f.symmetric_above_tokens else "query"
-            qv = self.embedder.embed(parts, qmode).astype(np.float32).mean(axis=0)
+            qv = self.embedder.embed(passages, qmode).astype(np.float32).mean(axis=0)
             qv /= max(float(np.linalg.norm(qv)), 1e-9)
             if cross and f.translated_dense_weight > 0 and self.translate_enabled:
                 from .translate import get_lexicon

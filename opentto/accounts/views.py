@@ -16,12 +16,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy, translate_url
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from opentto.core.i18n import translate_path
 from opentto.core.models import AuditEvent
 
 from . import totp
@@ -45,7 +46,7 @@ PENDING_SECONDS = 300
 
 def _language_redirect(response: HttpResponse, user: User) -> HttpResponse:
     if user.language:
-        response["Location"] = translate_url(response["Location"], user.language)
+        response["Location"] = translate_path(response["Location"], user.language)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 

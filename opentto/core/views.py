@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opentto import __version__
 from opentto.accounts.services import user_set_language
+from opentto.core.i18n import translate_path
 from opentto.results.selectors import results_visible
 
 
@@ -51,6 +51,6 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language, actor=request.user)  # type: ignore[arg-type]
-    response = HttpResponseRedirect(translate_url(next_url, language))
+    response = HttpResponseRedirect(translate_path(next_url, language))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response

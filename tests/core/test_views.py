@@ -57,3 +57,17 @@ def test_pages_carry_a_content_security_policy_without_inline_script(manager):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("browser_language", ["en", "zh-CN"])
+def test_language_switch_works_whatever_the_browsers_language(manager, browser_language):
+    from django.utils import translation
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=browser_language)
+    client.force_login(manager)
+    with translation.override(None):
+        to_chinese = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/en/results/?stage=landed"})
+        to_english = client.post("/i18n/setlang/", {"language": "en", "next": "/zh-hans/results/"})
+    assert to_chinese["Location"] == "/zh-hans/results/?stage=landed"
+    assert to_english["Location"] == "/en/results/"

@@ -154,7 +154,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"  # shown to users; stored in UTC (USE_TZ)
-USE_THOUSAND_SEPARATOR = True
+# Numbers in templates stay plain (ids in URLs and attributes); money uses the `yuan` filter and
+# counts `intcomma`, which add their own separators.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]

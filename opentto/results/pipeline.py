@@ -39,15 +39,6 @@ class TransitionError(ValidationError):
     """A move that is not allowed: illegal, not this user's, or its guard fails."""
 
 
-def _latest_evaluation_is(result: Result, decision: str) -> str | None:
-    latest = result.evaluations.order_by("-decided_at", "-id").first()
-    if latest is None:
-        return _("Record the evaluation with its decision first.")
-    if latest.decision != decision:
-        return _("The latest evaluation's decision is “%(decision)s”.") % {"decision": latest.get_decision_display()}
-    return None
-
-
 def guard_proceed(result: Result) -> str | None:
     """A finalised evaluation round whose outcome is "proceed", or a manager's override with a
     written, audited reason (see ``opentto.evaluation.guards``)."""

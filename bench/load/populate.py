@@ -4,7 +4,9 @@ signed deals), ``--demands`` demands, and the users the simulated visitors sign 
 session cookies written to ``--sessions``). Rows are bulk-inserted (not through the services:
 100,000 onboardings through the services would take hours); the text is generated.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/opentto_load python bench/load/populate.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/opentto_load nice -n 10 .venv/bin/python bench/load/populate.py
+
+(``run.py`` calls it; it adds nothing when the database already holds ``--results`` results.)
 """
 
 from __future__ import annotations
@@ -125,6 +127,13 @@ def populate(results: int, demands: int, orgs: int, seed: int) -> dict[str, int]
             ], batch_size=2000)
         made_demands = demands
     print(f"demands: {made_demands} ({time.monotonic() - started:.0f} s)")
+    # As after any bulk load: statistics for the planner and the visibility map for index-only scans.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"vacuum analyze: done ({time.monotonic() - started:.0f} s)")
     return {"results": Result.objects.count(), "demands": made_demands}
 
 

@@ -3,13 +3,16 @@
     .venv/bin/python bench/matching/run_bench.py [BENCH_DIR] [--sets patentmatch-zh,...]
         [--modes hybrid,lexical,dense] [--out-dir var/bench/matching]
 
-BENCH_DIR defaults to ``../shared/bench`` relative to the repository root.
+BENCH_DIR defaults to ``../shared/bench`` relative to the repository root. Sets:
+patentmatch-zh (zh->zh), patentmatch-en (en->zh), patentmatch-zh-en (zh->en), csl-title, and
+``<patentmatch set>-short``: the same with each query cut to its first sentence (demand-like).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics import evaluate, read_qrels, read_run  # noqa: E402
+
+from opentto.matching.analysis import Analyzer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
@@ -30,14 +35,52 @@ SETS = {
         "patentmatch/queries.en.jsonl",
         "patentmatch/qrels.tsv",
     ),
+    "patentmatch-zh-en": (
+        "patentmatch/corpus.en.jsonl",
+        "patentmatch/queries.zh.jsonl",
+        "patentmatch/qrels.tsv",
+    ),
     "csl-title": ("csl/corpus.jsonl", "csl/queries.title.jsonl", "csl/qrels.title.tsv"),
 }
+# Short, demand-style variants: each query cut to its first sentence, at most SHORT_CHARS
+# characters (Chinese) or SHORT_CHARS_EN (English, at a word boundary).
+for _name in ("patentmatch-zh", "patentmatch-en", "patentmatch-zh-en"):
+    SETS[_name + "-short"] = SETS[_name]
+SHORT_CHARS = 80
+SHORT_CHARS_EN = 200
+_SENTENCE_END = re.compile(r"[。；！？;!?]|\.(?:\s|$)")
+
+
+def shorten(text: str) -> str:
+    """The first sentence of ``text``, cut to a demand-like length."""
+    m = _SENTENCE_END.search(text)
+    first = text[: m.start()] if m else text
+    if Analyzer.is_mostly_english(first):
+        if len(first) > SHORT_CHARS_EN:
+            first = first[:SHORT_CHARS_EN].rsplit(" ", 1)[0]
+    else:
+        first = first[:SHORT_CHARS]
+    return first.strip()
+
+
+def short_queries(src: Path, out_dir: Path, name: str) -> Path:
+    """Write the shortened queries of ``src`` to ``out_dir`` and return the file."""
+    out = out_dir / f"{name}.queries.jsonl"
+    with src.open(encoding="utf-8") as fh, out.open("w", encoding="utf-8") as w:
+        for line in fh:
+            if line.strip():
+                q = json.loads(line)
+                w.write(
+                    json.dumps({"_id": q["_id"], "text": shorten(q["text"])}, ensure_ascii=False)
+                )
+                w.write("\n")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("bench_dir", nargs="?", type=Path, default=ROOT.parent / "shared" / "bench")
-    p.add_argument("--sets", default=",".join(SETS))
+    p.add_argument("--sets", default="patentmatch-zh,patentmatch-en,patentmatch-zh-en,csl-title")
     p.add_argument("--modes", default="lexical,dense,hybrid")
     p.add_argument("--out-dir", type=Path, default=ROOT / "var" / "bench" / "matching")
     p.add_argument("--top", type=int, default=100)
@@ -48,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):
         corpus, queries, qrels = (args.bench_dir / x for x in SETS[name])
+        if name.endswith("-short"):
+            queries = short_queries(queries, args.out_dir, name)
         for mode in args.modes.split(","):
             out = args.out_dir / f"{name}.{mode}.jsonl"
             cmd = [

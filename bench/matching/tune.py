@@ -1,6 +1,10 @@
 """Sweep hybrid-fusion weights on a benchmark set (scores computed once, fused many times).
 
 .venv/bin/python bench/matching/tune.py CORPUS QUERIES QRELS [--translation-weight W]
+    [--half even|odd]
+
+Choose a setting on one half of the queries (``--half even``, by position in the queries file)
+and confirm it on the other (``--half odd``) before making it a default.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ def main() -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--cached-only", action="store_true")
     p.add_argument("--set", action="append", default=[], help="FusionParams field=value")
+    p.add_argument("--half", choices=("even", "odd"), default=None, help="use half the queries")
+    p.add_argument("--lexical-only", action="store_true", help="no embeddings: lexical figures")
     args = p.parse_args()
-    eng = MatchEngine(None)
+    eng = MatchEngine(None, dense=not args.lexical_only)
     if args.translation_weight is not None:
         eng.fusion.translation_weight = args.translation_weight
     if args.k3 is not None:
@@ -46,6 +52,9 @@ def main() -> int:
     eng.upsert(documents_from_rows(read_jsonl(args.corpus)))
     qrels = read_qrels(args.qrels)
     queries = [q for q in read_jsonl(args.queries) if q["_id"] in qrels]
+    if args.half is not None:
+        queries = queries[(args.half == "odd") :: 2]
+        qrels = {q["_id"]: qrels[q["_id"]] for q in queries}
     if args.cached_only:  # A/B on the queries whose passage-mode vectors are already cached
         from opentto.matching.embeddings import content_key
 
@@ -56,7 +65,7 @@ def main() -> int:
     alive = np.array(eng.bm25.alive)
     rows = []
     for q in queries:
-        sc = eng._scores(q["text"], "hybrid")
+        sc = eng._scores(q["text"], "lexical" if args.lexical_only else "hybrid")
         rows.append((q["_id"], sc.lexical, sc.dense, sc.prepared.cross_lingual))
     print("cross-lingual queries:", sum(r[3] for r in rows))
 
@@ -73,6 +82,8 @@ def main() -> int:
         )
 
     show("lexical", lambda lx, dn: lx)
+    if args.lexical_only:
+        return 0
     show("dense", lambda lx, dn: dn)
     for w in (0.1, 0.15, 0.2, 0.25, 0.3, 0.45, 0.6):
         show(f"z w_lex={w}", lambda lx, dn, w=w: _znorm(dn, alive) + w * _znorm(lx, alive))

@@ -150,6 +150,11 @@ def person_export(*, person: Person, actor: User, request: Any = None) -> dict[s
             for i in person.inventorships.select_related("result")
         ],
     }
+    data["consents"] = [
+        {"at": e.occurred_at.isoformat(), "action": e.action, "version": (e.payload or {}).get("version", "")}
+        for e in AuditEvent.objects.filter(object_type="organisations.person", object_id=str(person.pk),
+                                           action__in=("person.consent", "person.withdraw_consent")).order_by("occurred_at", "id")
+    ]
     if user is not None:
         data["user"] = {"username": user.username, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
                         "role": user.role, "language": user.language, "date_joined": user.date_joined.isoformat(),

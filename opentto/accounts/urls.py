@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("two-factor/", views.two_factor_view, name="two_factor"),
     path("my-data/", views.my_data_view, name="my_data"),
+    path("privacy/", views.privacy_view, name="privacy"),
     path("access/", access_views.access_list_view, name="access"),
     path("access/request/<int:result_pk>/", access_views.access_request_view, name="access_request"),
     path("access/<int:pk>/decide/", access_views.access_decide_view, name="access_decide"),

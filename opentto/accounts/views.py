@@ -217,3 +217,39 @@ def verify_url() -> str:
 
 
 __all__ = ["LoginView", "HttpResponseRedirect"]
+
+
+#: Audit actions shown to a person as their consent history.
+CONSENT_ACTIONS = ("person.consent", "person.withdraw_consent")
+
+
+@login_required
+@never_cache
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    """PIPL self-service: the consents recorded for the signed-in person, giving and withdrawing
+    consent (each an audit entry), and the copy of their data (``my_data``)."""
+    from opentto.access.privacy import (
+        CONSENT_VERSION,
+        person_record_consent,
+        person_withdraw_consent,
+    )
+
+    user: User = request.user  # type: ignore[assignment]
+    person = user.person
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if person is None or person.erased_at is not None or action not in {"give", "withdraw"}:
+            return HttpResponse(status=400)
+        if action == "give":
+            person_record_consent(person=person, actor=user, request=request)
+            messages.success(request, _("Your consent was recorded."))
+        else:
+            person_withdraw_consent(person=person, actor=user, request=request)
+            messages.success(request, _("Your consent was withdrawn; your ID and bank details were erased."))
+        return redirect("accounts:privacy")
+    history = (
+        AuditEvent.objects.filter(object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS)
+        .select_related("actor").order_by("-occurred_at", "-id")
+        if person is not None else AuditEvent.objects.none()
+    )
+    return render(request, "accounts/privacy.html", {"person": person, "history": history, "consent_version": CONSENT_VERSION})

@@ -106,6 +106,22 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         # The schema generator calls this without a request: describe the anonymous view.
         return self.visible(getattr(getattr(self, "request", None), "user", None))
 
+    def get_object_from(self, queryset: QuerySet[Any]) -> Any:
+        """The object of the URL in ``queryset`` (another selector, e.g. what the caller may act on),
+        or 404."""
+        try:
+            return queryset.get(pk=int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
+        except (queryset.model.DoesNotExist, ValueError) as exc:
+            raise exceptions.NotFound() from exc
+
+
+def service_call(fn: Any, **kwargs: Any) -> Any:
+    """Call a service; its ValidationError answers 400, its PermissionError 403."""
+    try:
+        return fn(**kwargs)
+    except Exception as exc:
+        raise_as_api_error(exc)
+
 
 def raise_as_api_error(exc: Exception) -> None:
     """Turn a service's refusal into the API's answer: 400 with the field-keyed messages, or 403."""

@@ -38,6 +38,12 @@ class PersonRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         fields = ["id", "name_zh", "name_en"]
 
 
+class ResultRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Result
+        fields = ["id", "title_zh", "title_en"]
+
+
 class ResultSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """What anyone who may see a result sees: its public summary."""
 
@@ -231,3 +237,22 @@ class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     by_field = FigureRowSerializer(many=True)
     by_year = FigureRowSerializer(many=True)
 
+
+
+class DemandFitSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    demand = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+    rank = serializers.IntegerField(help_text="The result's rank among the best results for that demand.")
+
+    @extend_schema_field({"type": "object", "properties": {
+        "id": {"type": "integer"}, "title_zh": {"type": "string"}, "title_en": {"type": "string"},
+        "organisation": {"type": "integer"}, "status": {"type": "string"},
+    }, "required": ["id", "title_zh", "title_en", "organisation", "status"]})
+    def get_demand(self, obj: dict[str, Any]) -> dict[str, Any]:
+        d = obj["demand"]
+        return {"id": d.pk, "title_zh": d.title_zh, "title_en": d.title_en, "organisation": d.organisation_id, "status": d.status}
+
+
+class ResultDemandsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    demands = DemandFitSerializer(many=True, help_text="Live demands the caller may see that fit the result.")
+    matches = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the matches on this result the caller may see.")

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +33,7 @@ from opentto.results.models import (
 from opentto.results.selectors import result_list
 from opentto.results.services import InventorInput, IPAssetInput, ResultInput, result_onboard
 
-from .base import FilterParam, RestrictedViewSet, raise_as_api_error
+from .base import FilterParam, RestrictedViewSet, service_call
 from .serializers import (
     DealSerializer,
     FiguresSerializer,
@@ -42,16 +43,10 @@ from .serializers import (
     PersonCreateSerializer,
     PersonSerializer,
     ResultCreateSerializer,
+    ResultDemandsSerializer,
     ResultDetailSerializer,
     ResultSummarySerializer,
 )
-
-
-def _service_call(fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except Exception as exc:  # ValidationError → 400, PermissionError → 403, anything else re-raised
-        raise_as_api_error(exc)
 
 
 class ResultViewSet(RestrictedViewSet):
@@ -82,6 +77,8 @@ class ResultViewSet(RestrictedViewSet):
             return ResultDetailSerializer
         if self.action == "create":
             return ResultCreateSerializer
+        if self.action == "demands":
+            return ResultDemandsSerializer
         return ResultSummarySerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -117,9 +114,24 @@ class ResultViewSet(RestrictedViewSet):
                 "applications_zh", "applications_en", "details_zh", "details_en",
             )},
         )
-        result = _service_call(result_onboard, data=data, actor=request.user, confirm_duplicates=v["confirm_duplicates"])
+        result = service_call(result_onboard, data=data, actor=request.user, confirm_duplicates=v["confirm_duplicates"])
         body = ResultDetailSerializer(result, context={"request": request, "show_details": True}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ResultDemandsSerializer}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def demands(self, request: Request, pk: str | None = None) -> Response:
+        """Who needs this result: the live demands the caller may see that fit it (``result_demands``),
+        and the matches already made that the caller may see."""
+        from opentto.demands.selectors import result_demands
+
+        result = self.get_object()
+        found = result_demands(request.user, result)
+        data = {
+            "demands": [{"demand": f.demand, "score": round(f.score, 6), "rank": f.rank} for f in found.demands],
+            "matches": [m.pk for m in found.matches],
+        }
+        return Response(ResultDemandsSerializer(data).data)
 
 
 class IPAssetViewSet(RestrictedViewSet):
@@ -170,7 +182,7 @@ class OrganisationViewSet(RestrictedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = OrganisationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        org = _service_call(organisation_create, actor=request.user, **serializer.validated_data)
+        org = service_call(organisation_create, actor=request.user, **serializer.validated_data)
         org.result_count = 0
         return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
 
@@ -203,7 +215,7 @@ class PersonViewSet(RestrictedViewSet):
         orgs = {o.pk: o for o in restrict_directory(Organisation.objects.all(), request.user).filter(pk__in=[m["organisation"] for m in v["memberships"]])}
         if any(m["organisation"] not in orgs for m in v["memberships"]):
             return Response({"memberships": [_("Unknown organisation id.")]}, status=status.HTTP_400_BAD_REQUEST)
-        person = _service_call(
+        person = service_call(
             person_create, actor=request.user, name_zh=v["name_zh"], name_en=v["name_en"], email=v["email"],
             memberships=[(orgs[m["organisation"]], m["role"], m["position_zh"], m["position_en"]) for m in v["memberships"]],
         )

@@ -41,6 +41,14 @@ def check_opentto_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             hint="Run Redis and set CELERY_BROKER_URL=redis://127.0.0.1:6379/0; start a Celery worker and beat.",
             id="opentto.W002",
         ))
+    cache_backend = settings.CACHES["default"]["BACKEND"]
+    if cache_backend.endswith(("locmem.LocMemCache", "dummy.DummyCache")):
+        messages.append(Warning(
+            f"The cache is {cache_backend}: each worker process keeps its own copy of the figures and sees another "
+            "worker's changes only when they expire.",
+            hint="Set CACHE_URL=redis://127.0.0.1:6379/1 so all workers share one cache.",
+            id="opentto.W007",
+        ))
     backend = settings.EMAIL_BACKEND
     if backend.endswith(("console.EmailBackend", "locmem.EmailBackend", "dummy.EmailBackend", "filebased.EmailBackend")):
         messages.append(Warning(

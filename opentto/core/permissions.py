@@ -20,6 +20,11 @@ every ``migrate``/``flush``; switch one off with ``enabled=False`` rather than d
 | reviewer | public | — | — | — |
 | official | public (figures: all) | — | — | figures only |
 
+Review rounds and assignments, deal rooms, subsidy applications and programmes are grants too
+(:data:`ROLE_GRANTS`, data migration ``core.0004``): rounds for staff and, finalised, for the owning
+organisation's inventors; assignments for their reviewer; open deal rooms for invited investors;
+applications for staff, district officials, the applicant organisation and the invited reviewers.
+
 Other apps register their models with :func:`register` (actions and named constraints) and ship
 their default grants in :data:`DEFAULT_GRANTS`-style lists through :func:`install_default_grants`;
 see ``docs/security.md``.
@@ -221,6 +226,77 @@ register("organisations.organisation", actions=DIRECTORY_ACTIONS)
 register("organisations.person", actions=DIRECTORY_ACTIONS)
 
 
+# --- Constraints of the evaluation, planning and subsidies models (reviewer, investor, official) ---
+
+
+def _round_finalised_own_organisation(user: Any, model: type[Model]) -> Q | None:
+    """Finalised review rounds of results the user's organisation owns (reviewers stay anonymous)."""
+    org = _org_id(user)
+    if org is None:
+        return None
+    from opentto.results.models import Result
+
+    return Q(status="finalised", result_id__in=Result.objects.filter(ownerships__organisation_id=org).values("pk"))
+
+
+def _assignment_own(user: Any, model: type[Model]) -> Q | None:
+    """A reviewer's own assignments, except in cancelled rounds."""
+    if user_role(user) is None:
+        return None
+    return Q(reviewer_id=user.pk) & ~Q(review_round__status="cancelled")
+
+
+def _room_invited_open(user: Any, model: type[Model]) -> Q | None:
+    """Open deal rooms the user is invited to."""
+    if user_role(user) is None:
+        return None
+    return Q(is_open=True, pk__in=model._default_manager.filter(invites__user_id=user.pk).values("pk"))
+
+
+def _application_own_organisation(user: Any, model: type[Model]) -> Q | None:
+    org = _org_id(user)
+    return None if org is None else Q(applicant_id=org)
+
+
+def _application_assigned_or_reviewed(user: Any, model: type[Model]) -> Q | None:
+    """Applications whose review round the user is invited to (not removed), and those they reviewed earlier."""
+    if user_role(user) is None:
+        return None
+    from opentto.evaluation.models import ReviewAssignment
+
+    rounds = ReviewAssignment.objects.filter(reviewer_id=user.pk).exclude(status="removed").values("review_round_id")
+    return Q(pk__in=model._default_manager.filter(Q(review_round__in=rounds) | Q(reviews__reviewer_id=user.pk)).values("pk"))
+
+
+def _programme_active(user: Any, model: type[Model]) -> Q:
+    return Q(is_active=True)
+
+
+register("evaluation.reviewround", actions={"view"}, constraints={"finalised_own_organisation": _round_finalised_own_organisation})
+register("evaluation.reviewassignment", actions={"view"}, constraints={"own_assignment": _assignment_own})
+register("planning.dealroom", actions={"view"}, constraints={"invited_open": _room_invited_open})
+register("subsidies.application", actions={"view"}, constraints={
+    "own_organisation": _application_own_organisation, "assigned_or_reviewed": _application_assigned_or_reviewed,
+})
+register("subsidies.programme", actions={"view"}, constraints={"active": _programme_active})
+
+#: The reviewer, investor and district-official rules (and the staff and inventor rules of the
+#: same models), installed by the data migration ``core.0004``.
+ROLE_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    *[(role, "evaluation.reviewround", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)],
+    (UserRoleChoices.INVENTOR, "evaluation.reviewround", "finalised_own_organisation", ("view",)),
+    (UserRoleChoices.REVIEWER, "evaluation.reviewassignment", "own_assignment", ("view",)),
+    *[(role, "planning.dealroom", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)],
+    (UserRoleChoices.INVESTOR, "planning.dealroom", "invited_open", ("view",)),
+    *[(role, "subsidies.application", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL)],
+    (UserRoleChoices.REVIEWER, "subsidies.application", "assigned_or_reviewed", ("view",)),
+    *[(role, "subsidies.application", "own_organisation", ("view",)) for role in (UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR)],
+    *[(role, "subsidies.programme", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL)],
+    *[(role, "subsidies.programme", "active", ("view",))
+      for role in (ANONYMOUS, UserRoleChoices.INVENTOR, UserRoleChoices.ENTERPRISE, UserRoleChoices.REVIEWER, UserRoleChoices.INVESTOR)],
+]
+
+
 #: (role, object type, constraint, actions). Switch one off in the admin with ``enabled=False``.
 DEFAULT_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     *[
@@ -241,12 +317,15 @@ DEFAULT_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
     (UserRoleChoices.INVENTOR, "landing.deal", "covering_own_results", ("view", "figures")),
     (UserRoleChoices.ENTERPRISE, "results.result", "shared_under_nda", ("view", "view_details")),
     (UserRoleChoices.INVESTOR, "results.result", "shared_under_nda", ("view", "view_details")),
+    # Constraint registered by opentto.evaluation (apps.py): assigned reviewers who declared no conflict.
+    (UserRoleChoices.REVIEWER, "results.result", "assigned_reviewer_declared", ("view_details",)),
     (UserRoleChoices.ENTERPRISE, "landing.deal", "counterparty", ("view", "figures")),
     *[
         (role, object_type, ALL, ("view",))
         for role in UserRoleChoices.values
         for object_type in ("organisations.organisation", "organisations.person")
     ],
+    *ROLE_GRANTS,
 ]
 
 

@@ -6,7 +6,9 @@ figures: ``Result.objects.restrict(user, "figures")`` and ``Deal.objects.restric
 export or the annual report. ``user=None`` is the whole platform (command line).
 
 Definitions:
-- amounts received: payments recorded on deals in scope, by the year received;
+- amounts received: payments recorded on deals in scope, by the year received, by the owner
+  organisation of the deal's results and by the results' field (a payment counts in full for
+  each organisation or field of its deal);
 - funnel conversion: of the results in scope, the share that ever reached each stage;
 - time in stage: the mean and median days between entering a stage and leaving it (stays not yet
   ended are not counted);
@@ -46,9 +48,11 @@ from opentto.landing.models import (
     PartyChoices,
     Payment,
 )
+from opentto.organisations.models import Organisation
 from opentto.results.models import (
     PIPELINE_STAGES,
     IPAsset,
+    ResultFieldChoices,
     ResultStageChoices,
     StageTransition,
 )
@@ -80,6 +84,27 @@ def amounts_received(user: Any) -> tuple[Decimal, list[tuple[int, Decimal]]]:
     total = payments.aggregate(t=Sum("amount_cny"))["t"] or ZERO
     by_year = [(y, t) for y, t in payments.annotate(y=ExtractYear("received_on")).values_list("y").annotate(t=Sum("amount_cny")).order_by("y")]
     return total, by_year
+
+
+def received_by(user: Any, dimension: str) -> list[tuple[str, str, int, Decimal]]:
+    """Payments received on deals in scope, by the owner organisation of the deal's results
+    (``dimension="organisation"``) or by the results' field (``"field"``): (key, label, payments,
+    yuan). Like the transaction value by organisation, a payment on a deal whose results two
+    organisations own (or that span two fields) counts in full for each, so the rows may add up to
+    more than the total. Largest first."""
+    _results, _deals, payments = scopes(user)
+    path = {"organisation": "deal__results__ownerships__organisation", "field": "deal__results__field"}[dimension]
+    amounts = dict(payments.values_list("pk", "amount_cny"))
+    keys: dict[Any, set[int]] = defaultdict(set)
+    for payment_id, key in payments.values_list("pk", path).distinct():
+        if key is not None:
+            keys[key].add(payment_id)
+    labels: dict[Any, str] = (
+        {o.pk: o.name for o in Organisation.objects.filter(pk__in=list(keys))} if dimension == "organisation"
+        else {k: str(v) for k, v in ResultFieldChoices.choices}
+    )
+    rows = [(str(k), str(labels.get(k, k)), len(ids), sum((amounts[i] for i in ids), ZERO)) for k, ids in keys.items()]
+    return sorted(rows, key=lambda r: (-r[3], r[1]))
 
 
 def funnel_conversion(user: Any) -> list[tuple[str, str, int, Decimal]]:
@@ -201,6 +226,11 @@ def tables(user: Any, year: int, figures_data: Any = None) -> dict[str, Table]:
     out["by_year"] = Table("by_year", _("By year"), [_("Year"), *head], rows_of(f.by_year), (3,))
     total, by_year = amounts_received(user)
     out["received"] = Table("received", _("Amounts received"), [_("Year"), _("Received (CNY)")], [[str(y), t] for y, t in by_year] + [[_("Total"), total]], (1,))
+    for dim, key, title, first in (
+        ("organisation", "received_by_organisation", _("Amounts received by organisation"), _("Organisation")),
+        ("field", "received_by_field", _("Amounts received by field"), _("Field")),
+    ):
+        out[key] = Table(key, title, [first, _("Payments"), _("Received (CNY)")], [[label, n, t] for _k, label, n, t in received_by(user, dim)], (2,))
     out["conversion"] = Table("conversion", _("Funnel conversion"), [_("Stage"), _("Results that reached it"), _("Share (%)")], [[label, n, share] for _k, label, n, share in funnel_conversion(user)])
     out["time_in_stage"] = Table("time_in_stage", _("Time in each stage (days)"), [_("Stage"), _("Stays ended"), _("Mean"), _("Median")], [[label, n, mean, median] for _k, label, n, mean, median in time_in_stage(user)])
     out["china"] = Table("china", _("China annual report %(year)s") % {"year": year}, [_("Heading"), _("Number"), _("Value (CNY)")], [[h, n, v] for _k, h, n, v in china_annual(user, year)], (2,))

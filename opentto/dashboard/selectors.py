@@ -31,6 +31,8 @@ from opentto.results.models import (
     StageTransition,
 )
 
+from .cache import cached
+
 ZERO = Decimal("0.00")
 
 
@@ -86,6 +88,13 @@ def _scopes(user: Any) -> tuple[Any, Any]:
 
 
 def figures(user: Any) -> Figures:
+    """The figures ``user`` may see, from the figures cache (:mod:`opentto.dashboard.cache`)
+    while nothing has changed them; ``figures(None)`` is always computed."""
+    return cached(user, "figures", lambda: compute_figures(user))
+
+
+def compute_figures(user: Any) -> Figures:
+    """The figures computed from the rows (every call reads the whole scope)."""
     results, deals_all = _scopes(user)
     incubated = results.exclude(stage__in=NOT_INCUBATED_STAGES)
     counted = Deal.objects.filter(pk__in=deals_all.counted().values("pk"))

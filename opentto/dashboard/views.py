@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
+from .cache import cached
 from .charts import bar_chart, hbar_chart
 from .export import annual_report_pdf, table_xlsx
 from .reports import default_year, report_years, tables
@@ -14,7 +16,7 @@ from .selectors import figures
 
 def _year(request: HttpRequest) -> int:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else default_year(request.user)
+    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else cached(request.user, f"default_year:{timezone.localdate()}", lambda: default_year(request.user))
 
 
 @login_required
@@ -27,7 +29,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         for stage in (*PIPELINE_STAGES, *SIDE_STAGES)
     ]
     year = _year(request)
-    t = tables(request.user, year, data)
+    t = cached(request.user, f"tables:{year}", lambda: tables(request.user, year, data))
     received_rows = [(str(row[0]), row[1]) for row in t["received"].rows[:-1]]
     charts = {
         "value_by_year": bar_chart(str(t["by_year"].title), [(r.label, r.transaction_value_cny) for r in data.by_year], css="chart-value-year"),
@@ -35,14 +37,15 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "conversion": hbar_chart(str(t["conversion"].title), [(row[0], row[1], f"{row[1]} · {row[2]}%") for row in t["conversion"].rows], css="chart-conversion"),
     }
     return render(request, "dashboard/dashboard.html", {
-        "figures": data, "funnel": funnel, "tables": t, "charts": charts, "year": year, "years": report_years(request.user),
+        "figures": data, "funnel": funnel, "tables": t, "charts": charts, "year": year, "years": cached(request.user, f"years:{timezone.localdate()}", lambda: report_years(request.user)),
         "received_total": t["received"].rows[-1][1],
     })
 
 
 @login_required
 def export_xlsx_view(request: HttpRequest, table: str) -> HttpResponse:
-    t = tables(request.user, _year(request))
+    year = _year(request)
+    t = cached(request.user, f"tables:{year}", lambda: tables(request.user, year))
     if table not in t:
         raise Http404
     response = HttpResponse(table_xlsx(t[table]), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from opentto.accounts.models import User
 
 from .models import (
+    PURPOSE_WEIGHT_FALLBACK,
     EvaluationDecisionChoices,
     ReviewPurposeChoices,
     ReviewRound,
@@ -110,6 +111,15 @@ class CancelForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label=_("New deadline"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "deadline")
+        super().__init__(*args, **kwargs)
+
+
 class FinaliseForm(forms.Form):
     recommendation = forms.ChoiceField(label=_("Recommendation"), choices=[("", "—"), *EvaluationDecisionChoices.choices])
     transfer_modes = forms.MultipleChoiceField(
@@ -141,7 +151,19 @@ class DeclarationForm(forms.Form):
     statement = forms.CharField(label=_("Describe the conflict"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+#: Blank rows the editor offers for adding criteria.
+NEW_CRITERION_ROWS = 2
+
+
+def _weight_field(label: Any, initial: Any = None, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(label=label, min_value=Decimal("0"), max_value=Decimal("1000"), max_digits=7, decimal_places=3,
+                              initial=initial, required=required, widget=forms.NumberInput(attrs={"step": "0.001", "class": "weight"}))
+
+
 class RubricReviseForm(forms.Form):
+    """The rubric editor: every criterion's texts, clause, default weight and weight per purpose
+    (blank: the default weight), a box to remove it, and blank rows to add criteria."""
+
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=200, required=False)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
     revision_note = forms.CharField(label=_("What changed"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -149,21 +171,82 @@ class RubricReviseForm(forms.Form):
     def __init__(self, *args: Any, rubric: Rubric, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rubric = rubric
-        self.criterion_rows: list[tuple[RubricCriterion, list[str]]] = []
+        self.criterion_rows: list[dict[str, Any]] = []
         if not self.is_bound:
             self.initial.update(title_zh=rubric.title_zh, title_en=rubric.title_en)
-        for c in rubric.criteria.all():
-            names = []
-            for field, f in (
-                ("title_zh", forms.CharField(label=_("Name (Chinese)"), max_length=200, required=False, initial=c.title_zh)),
-                ("title_en", forms.CharField(label=_("Name (English)"), max_length=200, required=False, initial=c.title_en)),
-                ("weight", forms.DecimalField(label=_("Default weight"), min_value=Decimal("0"), max_digits=6, decimal_places=3, initial=c.weight)),
-                ("clause", forms.CharField(label=_("Place in the standard"), max_length=300, required=False, initial=c.clause)),
-            ):
-                name = f"c-{c.key}-{field}"
-                self.fields[name] = f
-                names.append(name)
-            self.criterion_rows.append((c, names))
+        criteria = list(rubric.criteria.all())
+        self.dimensions = list({c.group_key: (c.group_key, c.group) for c in criteria}.values())
+        for c in criteria:
+            self.criterion_rows.append(self._add_row(f"c-{c.key}", c))
+        if not rubric.is_readiness:
+            for n in range(NEW_CRITERION_ROWS):
+                self.criterion_rows.append(self._add_row(f"new-{n}", None))
 
-    def bound_rows(self) -> list[tuple[RubricCriterion, list[forms.BoundField]]]:
-        return [(c, [self[n] for n in names]) for c, names in self.criterion_rows]
+    def _add_row(self, prefix: str, c: RubricCriterion | None) -> dict[str, Any]:
+        weights = (c.purpose_weights if c is not None and isinstance(c.purpose_weights, dict) else {}) or {}
+        text: list[tuple[str, forms.Field]] = []
+        if c is None:
+            text += [
+                ("key", forms.CharField(label=_("Key"), max_length=40, required=False, help_text=_("e.g. data_quality"))),
+                ("group_key", forms.ChoiceField(label=_("Dimension"), choices=[("", "—"), *self.dimensions], required=False)),
+            ]
+        text += [
+            ("title_zh", forms.CharField(label=_("Name (Chinese)"), max_length=200, required=False, initial=c.title_zh if c else "")),
+            ("title_en", forms.CharField(label=_("Name (English)"), max_length=200, required=False, initial=c.title_en if c else "")),
+            ("description_zh", forms.CharField(label=_("Guidance (Chinese)"), required=False, initial=c.description_zh if c else "",
+                                               widget=forms.Textarea(attrs={"rows": 2}))),
+            ("description_en", forms.CharField(label=_("Guidance (English)"), required=False, initial=c.description_en if c else "",
+                                               widget=forms.Textarea(attrs={"rows": 2}))),
+            ("clause", forms.CharField(label=_("Place in the standard"), max_length=300, required=False, initial=c.clause if c else "")),
+        ]
+        weight_fields: list[tuple[str, forms.Field]] = [("weight", _weight_field(_("Default weight"), c.weight if c else None, required=c is not None))]
+        for purpose, label in ReviewPurposeChoices.choices:
+            wf = _weight_field(label, weights.get(purpose), required=False)
+            if c is not None:  # blank: what the purpose falls back to
+                fallback = c.weight if purpose not in PURPOSE_WEIGHT_FALLBACK else c.purpose_weight(PURPOSE_WEIGHT_FALLBACK[purpose])
+                wf.widget.attrs["placeholder"] = f"{fallback:.3f}"
+            weight_fields.append((f"w-{purpose}", wf))
+        names: dict[str, str] = {}
+        for field, f in text + weight_fields:
+            self.fields[f"{prefix}-{field}"] = f
+            names[field] = f"{prefix}-{field}"
+        if c is not None and not self.rubric.is_readiness:
+            self.fields[f"{prefix}-remove"] = forms.BooleanField(label=_("Remove this criterion"), required=False)
+            names["remove"] = f"{prefix}-remove"
+        return {"prefix": prefix, "criterion": c, "names": names,
+                "text": [n for n, _f in text], "weights": [n for n, _f in weight_fields]}
+
+    def bound_rows(self) -> list[dict[str, Any]]:
+        return [{
+            "criterion": row["criterion"], "prefix": row["prefix"],
+            "text": [self[row["names"][n]] for n in row["text"]],
+            "weights": [self[row["names"][n]] for n in row["weights"]],
+            "remove": self[row["names"]["remove"]] if "remove" in row["names"] else None,
+        } for row in self.criterion_rows]
+
+    def criterion_inputs(self) -> tuple[list[Any], list[str]]:
+        """The criteria of the new version (``CriterionInput``) and, aligned, each one's field prefix."""
+        from .services import CriterionInput
+
+        data = self.cleaned_data
+        inputs: list[Any] = []
+        prefixes: list[str] = []
+        for row in self.criterion_rows:
+            p, c = row["prefix"], row["criterion"]
+            if c is not None and data.get(f"{p}-remove"):
+                continue
+            if c is None and not any(str(data.get(f"{p}-{f}") or "").strip() for f in ("key", "title_zh", "title_en", "clause")):
+                continue  # an unused blank row
+            purpose_weights = {
+                purpose: data[f"{p}-w-{purpose}"] for purpose in ReviewPurposeChoices.values if data.get(f"{p}-w-{purpose}") is not None
+            }
+            weight = data.get(f"{p}-weight")
+            inputs.append(CriterionInput(
+                key=c.key if c is not None else (data.get(f"{p}-key") or "").strip(),
+                title_zh=data.get(f"{p}-title_zh") or "", title_en=data.get(f"{p}-title_en") or "",
+                weight=weight if weight is not None else Decimal("-1"), clause=data.get(f"{p}-clause") or "",
+                description_zh=data.get(f"{p}-description_zh") or "", description_en=data.get(f"{p}-description_en") or "",
+                purpose_weights=purpose_weights, group_key=c.group_key if c is not None else data.get(f"{p}-group_key") or "",
+            ))
+            prefixes.append(p)
+        return inputs, prefixes

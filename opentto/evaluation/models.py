@@ -51,6 +51,12 @@ class ReviewPurposeChoices(models.TextChoices):
     PRE_FILING = "pre_filing", _("Pre-filing assessment (is it worth patenting?)")
     PLEDGE = "pledge", _("IP pledge financing")
     PORTFOLIO = "portfolio", _("Portfolio review (keep paying for the patent?)")
+    SUBSIDY_REVIEW = "subsidy_review", _("Subsidy project review")
+
+
+#: A purpose without weights of its own in a criterion uses the weights of another purpose
+#: (subsidy project review weighs criteria like a transfer evaluation), then the default weight.
+PURPOSE_WEIGHT_FALLBACK: dict[str, str] = {ReviewPurposeChoices.SUBSIDY_REVIEW: ReviewPurposeChoices.TRANSFER}
 
 
 class ReviewRoundStatusChoices(models.TextChoices):
@@ -183,7 +189,15 @@ class RubricCriterion(models.Model):
         """The weight this criterion carries for ``purpose`` on a result of ``result_kind`` (0: not used)."""
         if self.kinds and result_kind not in self.kinds:
             return Decimal("0")
-        raw = self.purpose_weights.get(purpose) if isinstance(self.purpose_weights, dict) else None
+        return self.purpose_weight(purpose)
+
+    def purpose_weight(self, purpose: str) -> Decimal:
+        """The weight for ``purpose`` whatever the result's kind: its own, else the fallback
+        purpose's (``PURPOSE_WEIGHT_FALLBACK``), else the default weight."""
+        weights = self.purpose_weights if isinstance(self.purpose_weights, dict) else {}
+        raw = weights.get(purpose)
+        if raw is None and purpose in PURPOSE_WEIGHT_FALLBACK:
+            raw = weights.get(PURPOSE_WEIGHT_FALLBACK[purpose])
         return Decimal(str(raw)) if raw is not None else self.weight
 
 
@@ -456,4 +470,5 @@ ROUND_EVENT_LABELS = {
     "spread_accepted": _("Spread accepted"),
     "finalised": _("Outcome recorded"),
     "cancelled": _("Round cancelled"),
+    "deadline_changed": _("Deadline changed"),
 }

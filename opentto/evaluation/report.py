@@ -16,7 +16,7 @@ from .models import (
     ReviewRound,
     TransferModeChoices,
 )
-from .scoring import round_statistics
+from .scoring import CriterionStats, opportunity_risk, round_statistics
 
 DECISION_LABELS = {
     "proceed": ("推进至运营策划", "Proceed to planning"),
@@ -28,6 +28,7 @@ PURPOSE_LABELS = {
     "pre_filing": ("专利申请前评估", "Pre-filing assessment"),
     "pledge": ("知识产权质押融资", "IP pledge financing"),
     "portfolio": ("存量专利评估", "Portfolio review"),
+    "subsidy_review": ("补贴项目评审", "Subsidy project review"),
 }
 MODE_LABELS = {
     "licence": ("许可", "Licence"),
@@ -82,6 +83,25 @@ def report_pdf(review_round: ReviewRound) -> bytes:
             [(f"{g.label_zh} / {g.label_en}", float(g.mean or 0), f"{g.mean} / {rubric.scale_max}" if g.mean is not None else "—")
              for g in stats.groups],
             maximum=float(rubric.scale_max),
+        )
+        view = opportunity_risk(stats)
+        pdf.heading("机会与风险 / Opportunities and risks")
+        pdf.paragraph(
+            f"均分 ≥ {view.high_from} 的指标列为优势与机会，≤ {view.low_to} 的列为风险（仿 EPO IPscore）。\n"
+            f"Criteria with a mean of {view.high_from} or more are strengths and opportunities; {view.low_to} or less are risks (after the EPO's IPscore).",
+            size=9,
+        )
+
+        def cell(c: CriterionStats) -> str:
+            return f"{c.mean}  {c.criterion.title_zh} / {c.criterion.title_en}"
+
+        left = [cell(c) for c in view.opportunities] or ["—"]
+        right = [cell(c) for c in view.risks] or ["—"]
+        depth = max(len(left), len(right))
+        pdf.data_table(
+            ["优势与机会 / Strengths and opportunities", "风险 / Risks"],
+            [[left[i] if i < len(left) else "", right[i] if i < len(right) else ""] for i in range(depth)],
+            widths=(83, 83),
         )
     pdf.heading("指标得分 / Scores by criterion")
     header = ["指标 / Criterion", "权重 / Weight", "平均 / Mean", "最低–最高 / Range", "标准差 / SD"]

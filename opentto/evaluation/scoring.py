@@ -48,6 +48,8 @@ class CriterionStats:
     sd: Decimal | None = None  # population standard deviation
     spread: int | None = None  # maximum − minimum
     disagrees: bool = False
+    #: Each reviewer's score, aligned with ``RoundStatistics.reviewers`` (``None``: not scored).
+    by_reviewer: list[int | None] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -157,6 +159,54 @@ def round_statistics(review_round: ReviewRound, *, include_unsubmitted: bool = F
             key=key, label_zh=first.group_zh, label_en=first.group_en, mean=mean,
             percent=to_percent(mean, rubric.scale_min, rubric.scale_max) if mean is not None else None,
         ))
+    for row in stats.criteria:
+        row.by_reviewer = [score_map[a.pk].get(row.criterion.pk) for a in assignments]
     if rubric.is_readiness and stats.criteria and stats.criteria[0].scores:
         stats.trl_median = lower_median(stats.criteria[0].scores)
     return stats
+
+
+@dataclass
+class OpportunityRisk:
+    """The IPscore-style reading of a profile: criteria scored high are strengths / opportunities,
+    criteria scored low are risks. Thresholds on the rubric's scale (on 1–5: at least 4, at most 2)."""
+
+    high_from: Decimal
+    low_to: Decimal
+    opportunities: list[CriterionStats] = field(default_factory=list)  # highest mean first
+    risks: list[CriterionStats] = field(default_factory=list)  # lowest mean first
+    middle: list[CriterionStats] = field(default_factory=list)
+
+
+def opportunity_risk(stats: RoundStatistics) -> OpportunityRisk:
+    """Split the scored criteria: mean ≥ the upper quarter of the scale → opportunity; mean ≤ the
+    lower quarter → risk; the rest in the middle. Ties keep the rubric's order (more weight first)."""
+    span = Decimal(stats.scale_max - stats.scale_min)
+    view = OpportunityRisk(high_from=q2(stats.scale_min + span * Decimal("0.75")), low_to=q2(stats.scale_min + span * Decimal("0.25")))
+    scored = [c for c in stats.criteria if c.mean is not None]
+    for c in scored:
+        assert c.mean is not None
+        if c.mean >= view.high_from:
+            view.opportunities.append(c)
+        elif c.mean <= view.low_to:
+            view.risks.append(c)
+        else:
+            view.middle.append(c)
+    view.opportunities.sort(key=lambda c: (-(c.mean or 0), -c.weight))
+    view.risks.sort(key=lambda c: (c.mean or 0, -c.weight))
+    return view
+
+
+def profile_points(stats: RoundStatistics, *, left: int = 210, width: int = 480, row: int = 34, top: int = 34) -> dict[str, object]:
+    """Coordinates of the IPscore-style profile (one point per dimension on the rubric's scale) for an SVG."""
+    span = stats.scale_max - stats.scale_min
+    ticks = [{"value": v, "x": left + round(width * (v - stats.scale_min) / span, 1)} for v in range(stats.scale_min, stats.scale_max + 1)]
+    points = []
+    for n, g in enumerate(stats.groups):
+        y = top + n * row
+        x = None if g.mean is None else left + round(float(width * (g.mean - stats.scale_min) / span), 1)
+        points.append({"group": g, "x": x, "y": y, "label_x": None if x is None else x + 8})
+    line = " ".join(f"{p['x']},{p['y']}" for p in points if p["x"] is not None)
+    height = top + max(len(points) - 1, 0) * row + 24
+    return {"ticks": ticks, "points": points, "line": line, "height": height, "left": left, "right": left + width,
+            "width": left + width + 30, "bottom": height - 10}

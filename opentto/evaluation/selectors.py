@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User, UserRoleChoices
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import is_platform_staff, restrict, user_role
 from opentto.results.models import Result, ResultQuerySet
 
 from .models import (
@@ -34,15 +34,8 @@ def rubrics_active() -> QuerySet[Rubric]:
 
 
 def rounds_visible(user: Any) -> QuerySet[ReviewRound]:
-    base = ReviewRound.objects.select_related("result", "rubric")
-    if is_platform_staff(user):
-        return base
-    role = user_role(user)
-    org_id = getattr(user, "organisation_id", None)
-    if role == UserRoleChoices.INVENTOR and org_id:
-        own = Result.objects.filter(ownerships__organisation_id=org_id).values("pk")
-        return base.filter(status="finalised", result_id__in=own)
-    return base.none()
+    """The grants on ``evaluation.reviewround`` (``opentto.core.permissions``)."""
+    return restrict(ReviewRound.objects.select_related("result", "rubric"), user, "view")
 
 
 def round_can_manage(user: Any, review_round: ReviewRound) -> bool:
@@ -54,12 +47,10 @@ def rounds_for_result(user: Any, result: Result) -> QuerySet[ReviewRound]:
 
 
 def assignments_for_reviewer(user: Any) -> QuerySet[ReviewAssignment]:
-    """A reviewer's own assignments (any status), newest first."""
-    if user_role(user) != UserRoleChoices.REVIEWER:
-        return ReviewAssignment.objects.none()
+    """A reviewer's own assignments (any status), newest first: the grants on
+    ``evaluation.reviewassignment``."""
     return (
-        ReviewAssignment.objects.filter(reviewer=user)
-        .exclude(review_round__status="cancelled")
+        restrict(ReviewAssignment.objects.all(), user, "view")
         .select_related("review_round", "review_round__result", "review_round__rubric")
         .order_by("-invited_at", "-id")
     )

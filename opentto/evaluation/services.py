@@ -10,6 +10,7 @@ and defers e-mail until the transaction commits.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,8 @@ from opentto.notifications.services import notification_send
 from opentto.results.models import Result, ResultStageChoices
 
 from .models import (
+    LIVE_ROUND_STATUSES,
+    PURPOSE_WEIGHT_FALLBACK,
     ROUND_TRANSITIONS,
     CriterionScore,
     EvaluationDecisionChoices,
@@ -97,6 +100,12 @@ def _assignment_url(assignment: ReviewAssignment) -> str:
 
 @dataclass
 class CriterionInput:
+    """One criterion of a rubric version being published. ``purpose_weights``: the weight per
+    purpose (a purpose left out uses the default ``weight``; subsidy review first the transfer
+    weight); ``None`` keeps the old version's (reset when the default weight changes). A new
+    criterion (a key the old version does not have, only with ``complete=True``) names its
+    dimension with ``group_key`` (an existing one, or a new one with ``group_zh``/``group_en``)."""
+
     key: str
     title_zh: str
     title_en: str
@@ -104,32 +113,87 @@ class CriterionInput:
     clause: str
     description_zh: str = ""
     description_en: str = ""
+    purpose_weights: dict[str, Decimal] | None = None
+    group_key: str = ""
+    group_zh: str = ""
+    group_en: str = ""
+
+
+CRITERION_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+MAX_WEIGHT = Decimal("1000")
+
+
+def _weight_ok(value: Decimal | None) -> bool:
+    return value is not None and value.is_finite() and Decimal("0") <= value <= MAX_WEIGHT and value == value.quantize(Decimal("0.001"))
 
 
 def rubric_revise(
     *, rubric: Rubric, criteria: list[CriterionInput], title_zh: str, title_en: str, revision_note: str, actor: User,
+    complete: bool = False,
 ) -> Rubric:
     """Publish a new version of ``rubric`` (admins only). The old version stays, unchanged, for the
-    rounds that used it; the new one becomes the active version."""
+    rounds that used it; the new one becomes the active version.
+
+    ``complete=False``: ``criteria`` changes some of the old criteria; the others are copied.
+    ``complete=True`` (the editor): ``criteria`` is the whole new version — criteria left out are
+    removed, new keys are added — and both titles are required.
+
+    Weights are relative (a round normalises the weights of the criteria it uses to 100 %); every
+    purpose needs at least one criterion weighing more than 0."""
     if user_role(actor) != UserRoleChoices.ADMIN:
         raise PermissionError(_("Only platform admins edit rubrics."))
     errors: dict[str, list[str]] = {}
-    if not title_zh.strip() and not title_en.strip():
+    if complete and (not title_zh.strip() or not title_en.strip()):
+        errors["title_zh"] = [_("Give the rubric's title in both languages.")]
+    elif not title_zh.strip() and not title_en.strip():
         errors["title_zh"] = [_("Give the rubric a title in Chinese, in English, or both.")]
     if not revision_note.strip():
         errors["revision_note"] = [_("Say what changed in this version.")]
-    by_key = {c.key: c for c in rubric.criteria.all()}
+    old_criteria = list(rubric.criteria.all())
+    by_key = {c.key: c for c in old_criteria}
+    groups = {c.group_key: (c.group_zh, c.group_en) for c in old_criteria}
+    seen: set[str] = set()
     for n, c in enumerate(criteria):
+        if c.key in seen:
+            errors[f"criteria-{n}-key"] = [_("Two criteria have the same key.")]
+        seen.add(c.key)
         if c.key not in by_key:
-            errors[f"criteria-{n}-key"] = [_("Unknown criterion.")]
+            if not complete:
+                errors[f"criteria-{n}-key"] = [_("Unknown criterion.")]
+            elif rubric.is_readiness:
+                errors[f"criteria-{n}-key"] = [_("The TRL rubric has one criterion, the nine levels; none can be added.")]
+            elif not CRITERION_KEY_RE.match(c.key):
+                errors[f"criteria-{n}-key"] = [_("A key is 2 to 40 lower-case letters, digits, “-” or “_”, starting with a letter.")]
+            elif not c.group_key or (c.group_key not in groups and (not c.group_zh.strip() or not c.group_en.strip())):
+                errors[f"criteria-{n}-group_key"] = [_("Choose the criterion's dimension.")]
         if not c.title_zh.strip() or not c.title_en.strip():
             errors[f"criteria-{n}-title_zh"] = [_("Give the criterion's name in both languages.")]
         if not c.clause.strip():
             errors[f"criteria-{n}-clause"] = [_("Say where in the standard the criterion comes from (the clause, or the indicator's name).")]
-        if c.weight is None or c.weight < 0 or c.weight > 1000:
-            errors[f"criteria-{n}-weight"] = [_("A weight is a number from 0 to 1000.")]
-    if not errors and sum((c.weight for c in criteria), Decimal("0")) <= 0:
-        errors["criteria"] = [_("At least one criterion needs a weight above 0.")]
+        if not _weight_ok(c.weight):
+            errors[f"criteria-{n}-weight"] = [_("A weight is a number from 0 to 1000 with at most three decimals.")]
+        for purpose, value in (c.purpose_weights or {}).items():
+            if purpose not in ReviewPurposeChoices.values:
+                errors[f"criteria-{n}-weight"] = [_("Unknown purpose.")]
+            elif not _weight_ok(value):
+                errors[f"criteria-{n}-w-{purpose}"] = [_("A weight is a number from 0 to 1000 with at most three decimals.")]
+    if complete and not criteria:
+        errors["criteria"] = [_("A rubric needs at least one criterion.")]
+    if complete and rubric.is_readiness and len(criteria) != 1 and "criteria" not in errors:
+        errors["criteria"] = [_("The TRL rubric has one criterion, the nine levels; none can be added or removed.")]
+    if not errors:
+        merged = {c.key: c for c in criteria}
+        final = [merged.get(o.key) or o for o in old_criteria if complete is False or o.key in merged]
+        final += [c for c in criteria if c.key not in by_key]
+        if sum((c.weight for c in criteria), Decimal("0")) <= 0:
+            errors["criteria"] = [_("At least one criterion needs a weight above 0.")]
+        else:
+            for purpose, label in ReviewPurposeChoices.choices:
+                total = sum((_input_weight(c, purpose, by_key) for c in final), Decimal("0"))
+                if total <= 0:
+                    errors.setdefault("criteria", []).append(
+                        _("For “%(purpose)s”, at least one criterion needs a weight above 0.") % {"purpose": label}
+                    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -144,21 +208,63 @@ def rubric_revise(
             is_builtin=current.is_builtin, revision_note=revision_note.strip(), created_by=actor,
         )
         changes = {c.key: c for c in criteria}
+        position = 0
+        removed: list[str] = []
         for old in current.criteria.all():
             change = changes.get(old.key)
+            if complete and change is None:
+                removed.append(old.key)
+                continue
+            if change is None:
+                purpose_weights = old.purpose_weights
+            elif change.purpose_weights is not None:
+                purpose_weights = {p: str(v.quantize(Decimal("0.001"))) for p, v in change.purpose_weights.items()}
+            else:
+                # A changed default weight applies to every purpose in the new version.
+                purpose_weights = {} if change.weight != old.weight else old.purpose_weights
             RubricCriterion.objects.create(
-                rubric=new, key=old.key, position=old.position, group_key=old.group_key, group_zh=old.group_zh,
+                rubric=new, key=old.key, position=position, group_key=old.group_key, group_zh=old.group_zh,
                 group_en=old.group_en, title_zh=change.title_zh.strip() if change else old.title_zh,
                 title_en=change.title_en.strip() if change else old.title_en,
                 description_zh=change.description_zh.strip() if change else old.description_zh,
                 description_en=change.description_en.strip() if change else old.description_en,
                 clause=change.clause.strip() if change else old.clause, weight=change.weight if change else old.weight,
-                # A changed default weight applies to every purpose in the new version.
-                purpose_weights={} if change and change.weight != old.weight else old.purpose_weights,
-                kinds=old.kinds, levels=old.levels,
+                purpose_weights=purpose_weights, kinds=old.kinds, levels=old.levels,
             )
-        audit_record(actor=actor, action="rubric.revise", obj=new, payload={"key": new.key, "version": new.version, "from": current.version})
+            position += 1
+        added: list[str] = []
+        for c in criteria:
+            if c.key in by_key:
+                continue
+            group_zh, group_en = groups.get(c.group_key) or (c.group_zh.strip(), c.group_en.strip())
+            RubricCriterion.objects.create(
+                rubric=new, key=c.key, position=position, group_key=c.group_key, group_zh=group_zh, group_en=group_en,
+                title_zh=c.title_zh.strip(), title_en=c.title_en.strip(), description_zh=c.description_zh.strip(),
+                description_en=c.description_en.strip(), clause=c.clause.strip(), weight=c.weight,
+                purpose_weights={p: str(v.quantize(Decimal("0.001"))) for p, v in (c.purpose_weights or {}).items()},
+            )
+            added.append(c.key)
+            position += 1
+        audit_record(actor=actor, action="rubric.revise", obj=new, payload={
+            "key": new.key, "version": new.version, "from": current.version, "added": added, "removed": removed,
+        })
     return new
+
+
+def _input_weight(c: CriterionInput | RubricCriterion, purpose: str, old: dict[str, RubricCriterion]) -> Decimal:
+    """The weight ``c`` will carry for ``purpose`` in the new version (kinds aside)."""
+    if isinstance(c, RubricCriterion):
+        return c.purpose_weight(purpose)
+    weights = c.purpose_weights
+    if weights is None:
+        previous = old.get(c.key)
+        if previous is None or c.weight != previous.weight:
+            return c.weight
+        return previous.purpose_weight(purpose)
+    raw = weights.get(purpose)
+    if raw is None and purpose in PURPOSE_WEIGHT_FALLBACK:
+        raw = weights.get(PURPOSE_WEIGHT_FALLBACK[purpose])
+    return raw if raw is not None else c.weight
 
 
 # --- rounds ----------------------------------------------------------------------------------------
@@ -510,6 +616,40 @@ def round_cancel(*, review_round: ReviewRound, reason: str, actor: User) -> Revi
         locked.save(update_fields=["status", "cancel_reason"])
         _event(locked, "cancelled", actor, {"reason": reason.strip()})
         audit_record(actor=actor, action="evaluation.round_cancel", obj=locked, payload={"reason": reason.strip()})
+    return locked
+
+
+def round_change_deadline(*, review_round: ReviewRound, deadline: date, actor: User, reason: str = "", at: datetime | None = None) -> ReviewRound:
+    """The manager moves the deadline of a round still under way. A date in the past (or today)
+    is refused. Reminders follow the new date: those already sent for the old one are cleared, so
+    the periodic task reminds again against the new deadline. Reviewers still to submit are told."""
+    _require_staff(actor)
+    now = at or timezone.now()
+    if deadline is None or deadline <= timezone.localdate(now):
+        raise ValidationError({"deadline": [_("The deadline must be after today.")]})
+    with transaction.atomic():
+        locked = _lock_round(review_round)
+        if locked.status not in LIVE_ROUND_STATUSES:
+            raise ValidationError({"deadline": [_("The deadline of a finalised or cancelled round cannot be changed.")]})
+        old = locked.deadline
+        if deadline == old:
+            raise ValidationError({"deadline": [_("This is already the deadline.")]})
+        locked.deadline = deadline
+        locked.save(update_fields=["deadline"])
+        pending = list(locked.assignments.filter(status__in=("invited", "accepted")).select_related("reviewer"))
+        cleared, _count = ReviewReminder.objects.filter(assignment__review_round=locked).delete()
+        payload = {"from": old.isoformat(), "to": deadline.isoformat(), "reason": reason.strip()}
+        _event(locked, "deadline_changed", actor, payload, now)
+        audit_record(actor=actor, action="evaluation.change_deadline", obj=locked, payload={**payload, "reminders_cleared": cleared})
+        if pending:
+            r = locked.result
+            notification_send(
+                recipients=[a.reviewer for a in pending], kind="evaluation.deadline_changed",
+                title_zh=f"评审截止日期已调整：{r.title_zh or r.title_en}", title_en=f"New review deadline: {r.title_en or r.title_zh}",
+                body_zh=f"新的截止日期为 {deadline:%Y-%m-%d}（原为 {old:%Y-%m-%d}）。",
+                body_en=f"The deadline is now {deadline:%Y-%m-%d} (was {old:%Y-%m-%d}).",
+                url=reverse("evaluation:my_reviews"),
+            )
     return locked
 
 

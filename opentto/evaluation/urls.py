@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/accept/", views.round_accept_view, name="accept"),
     path("<int:pk>/finalise/", views.round_finalise_view, name="finalise"),
     path("<int:pk>/cancel/", views.round_cancel_view, name="cancel"),
+    path("<int:pk>/deadline/", views.round_deadline_view, name="deadline"),
     path("<int:pk>/report/", views.report_view, name="report"),
     path("<int:pk>/report.pdf", views.report_pdf_view, name="report_pdf"),
     path("reviews/", views.my_reviews_view, name="my_reviews"),

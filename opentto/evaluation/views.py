@@ -3,6 +3,7 @@ may not see answers 404."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from opentto.results.selectors import results_visible
 from .forms import (
     AssignForm,
     CancelForm,
+    DeadlineForm,
     DeclarationForm,
     EvaluationForm,
     FinaliseForm,
@@ -32,11 +34,17 @@ from .forms import (
     RoundOpenForm,
     RubricReviseForm,
 )
-from .models import ReviewAssignment, ReviewRound, Rubric, ScoreEvidence, TransferModeChoices
-from .scoring import criteria_in_use, round_statistics
+from .models import (
+    ReviewAssignment,
+    ReviewPurposeChoices,
+    ReviewRound,
+    Rubric,
+    ScoreEvidence,
+    TransferModeChoices,
+)
+from .scoring import criteria_in_use, opportunity_risk, profile_points, round_statistics
 from .selectors import assignments_for_reviewer, reviewers_available, rounds_visible, rubrics_active
 from .services import (
-    CriterionInput,
     ScoreInput,
     evaluation_record,
     report_store,
@@ -48,6 +56,7 @@ from .services import (
     reviewer_invite,
     round_accept_spread,
     round_cancel,
+    round_change_deadline,
     round_finalise,
     round_open,
     round_reopen_criteria,
@@ -155,7 +164,10 @@ def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 2
         "accept_form": forms.get("accept_form") or NoteForm(),
         "finalise_form": forms.get("finalise_form") or FinaliseForm(initial=final_initial),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "deadline_form": forms.get("deadline_form") or DeadlineForm(initial={"deadline": review_round.deadline}),
         "chart": _chart_rows(stats),
+        # The manager sees every reviewer's score per criterion, by name (blind or not).
+        "individual": stats if stats.submitted_count else None, "show_names": True,
     }
     return render(request, "evaluation/round_detail.html", context, status=status)
 
@@ -272,6 +284,21 @@ def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _round_page(request, review_round, status=422, cancel_form=form)
 
 
+@login_required
+@require_POST
+def round_deadline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, pk)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            round_change_deadline(review_round=review_round, deadline=form.cleaned_data["deadline"], reason=form.cleaned_data["reason"], actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The deadline is changed; the reviewers still to submit were told."))
+            return redirect("evaluation:round", pk=pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return _round_page(request, review_round, status=422, deadline_form=form)
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -310,6 +337,8 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/report.html", {
         "round": review_round, "result": review_round.result, "stats": stats, "chart": _chart_rows(stats),
         "trl_level": levels.get(review_round.trl_assessed or 0), "is_staff": is_platform_staff(request.user),
+        "orview": None if review_round.rubric.is_readiness else opportunity_risk(stats),
+        "profile": None if review_round.rubric.is_readiness or not stats.groups else profile_points(stats),
         "modes": [TransferModeChoices(m).label for m in review_round.transfer_modes if m in TransferModeChoices.values],
     })
 
@@ -369,6 +398,9 @@ def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: 
         "scale": list(range(rubric.scale_min, rubric.scale_max + 1)), "panel": panel,
         "declaration": declaration or DeclarationForm(), "general_errors": (errors or {}).get("__all__", []),
         "ip_assets": result.ip_assets.all(),
+        # Through the results app's permission-checked download view (granted to declared reviewers).
+        "attachments": result.attachments.all() if can_read_details else [],
+        "individual": panel, "show_names": False,
     }, status=status)
 
 
@@ -456,39 +488,49 @@ def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/rubric_detail.html", {
         "rubric": rubric, "is_admin": user_role(request.user) == UserRoleChoices.ADMIN,
         "versions": Rubric.objects.filter(key=rubric.key).order_by("-version"),
+        "shares": _rubric_shares(rubric), "purposes": ReviewPurposeChoices.choices,
     })
 
 
 @login_required
 def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rubric editor (admins): saving publishes a new version; rounds keep the version they used."""
     if user_role(request.user) != UserRoleChoices.ADMIN:
         raise Http404
     rubric = get_object_or_404(Rubric.objects.filter(is_active=True), pk=pk)
     form = RubricReviseForm(request.POST or None, rubric=rubric)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        criteria = [
-            CriterionInput(key=c.key, title_zh=data[f"c-{c.key}-title_zh"], title_en=data[f"c-{c.key}-title_en"],
-                           weight=data[f"c-{c.key}-weight"], clause=data[f"c-{c.key}-clause"],
-                           description_zh=c.description_zh, description_en=c.description_en)
-            for c in rubric.criteria.all()
-        ]
+        criteria, prefixes = form.criterion_inputs()
         try:
-            new = rubric_revise(rubric=rubric, criteria=criteria, title_zh=data["title_zh"], title_en=data["title_en"], revision_note=data["revision_note"], actor=request.user)  # type: ignore[arg-type]
+            new = rubric_revise(rubric=rubric, criteria=criteria, title_zh=data["title_zh"], title_en=data["title_en"],  # type: ignore[arg-type]
+                                revision_note=data["revision_note"], actor=request.user, complete=True)  # type: ignore[arg-type]
             messages.success(request, _("Version %(version)s is published; finished evaluations keep the version they used.") % {"version": new.version})
             return redirect("evaluation:rubric", pk=new.pk)
         except ValidationError as exc:
-            keys = {c.key: n for n, c in enumerate(rubric.criteria.all())}
             for key, errs in exc.message_dict.items():
                 target = key if key in form.fields else None
                 if key.startswith("criteria-"):
                     _p, index, name = key.split("-", 2)
-                    ckey = next((k for k, n in keys.items() if str(n) == index), None)
-                    target = f"c-{ckey}-{name}" if ckey and f"c-{ckey}-{name}" in form.fields else None
+                    field = f"{prefixes[int(index)]}-{name}" if index.isdigit() and int(index) < len(prefixes) else ""
+                    target = field if field in form.fields else None
                 for e in errs:
                     form.add_error(target, e)
     status = 422 if request.method == "POST" else 200
-    return render(request, "evaluation/rubric_revise.html", {"rubric": rubric, "form": form}, status=status)
+    return render(request, "evaluation/rubric_revise.html", {
+        "rubric": rubric, "form": form, "rows": form.bound_rows(), "shares": _rubric_shares(rubric),
+        "purposes": ReviewPurposeChoices.choices,
+    }, status=status)
+
+
+def _rubric_shares(rubric: Rubric) -> list[dict[str, Any]]:
+    """Per criterion, the share (%) of the total weight it carries for each purpose in this version
+    (before the kinds of result are taken into account): what the relative weights mean."""
+    criteria = list(rubric.criteria.all())
+    totals = {p: sum((c.purpose_weight(p) for c in criteria), Decimal("0")) for p in ReviewPurposeChoices.values}
+    return [{"criterion": c, "shares": [
+        (c.purpose_weight(p) * 100 / totals[p]) if totals[p] else Decimal("0") for p in ReviewPurposeChoices.values
+    ]} for c in criteria]
 
 
 # --- invitation: set a password with the one-time link ------------------------------------------------

@@ -119,10 +119,10 @@ def job_errors_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
-    """``/imports/export/<results|organisations|people>.<csv|xlsx>?<the list's filters>``."""
+    """``/imports/export/<list>.<csv|xlsx>?<the list's filters>`` for every list in ``EXPORTS``."""
     if what not in EXPORTS or fmt not in {"csv", "xlsx"}:
         raise Http404
-    if what != "results" and not request.user.is_authenticated:
+    if EXPORTS[what].signed_in and not request.user.is_authenticated:
         raise Http404
     headers, rows = export_rows(request, what)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -133,6 +133,6 @@ def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Str
     if fmt == "csv":
         response = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(xlsx_bytes(headers, rows, what), content_type=XLSX)
+        response = HttpResponse(xlsx_bytes(headers, rows, str(EXPORTS[what].title)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -9,7 +9,7 @@ Pure logic, ``Decimal`` only. Amounts are in yuan with fen (0.01) precision.
   with the largest-remainder method (:func:`split_largest_remainder`), ties going to the
   person listed first, so the parts add up exactly to the team amount.
 
-Statutory floors (:data:`NATIONAL_FLOORS`, :data:`SHANGHAI_TEAM_FLOOR`) and tax notes
+Statutory floors (:data:`NATIONAL_FLOORS`), Shanghai's standards (:data:`SHANGHAI_FLOORS`) and tax notes
 (:data:`TAX_NOTES`) are recorded as data with their sources and how sure we are of them;
 :func:`check_rule` compares a configured rule with the floors and returns warnings.
 """
@@ -25,6 +25,7 @@ from typing import Any, Final
 __all__ = [
     "FEN",
     "NATIONAL_FLOORS",
+    "SHANGHAI_FLOORS",
     "SHANGHAI_TEAM_FLOOR",
     "TAX_NOTES",
     "Distribution",
@@ -292,19 +293,47 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
     ),
 }
 
-#: Shanghai's higher team floor. NOT confirmed: we have not checked the text; no article
-#: number is given on purpose.
-SHANGHAI_TEAM_FLOOR: Final = StatutoryFloor(
-    key="shanghai_transfer_or_licence",
-    mode="transfer_or_licence",
-    minimum=Decimal("0.70"),
-    base="net income from the transfer or licence of the result",
-    source=(
-        "上海市促进科技成果转化条例 (Shanghai Regulations on Promoting the Transformation of "
-        "Scientific and Technological Achievements, 2017) — article not identified here"
-    ),
-    confidence="not confirmed: 70% as we understand it; check the text",
+#: Shanghai's standards: 上海市促进科技成果转化条例 (adopted 2017-04-20, in force 2017-06-01),
+#: art. 34 para. 1, checked against the regulation's text. They are *permissive*: research
+#: institutes and universities "may" (允许…可以) set or agree rewards of at least these shares; where
+#: an institution has set no rule and made no agreement, art. 33 para. 2 applies the national law
+#: (art. 45 above). So a rule below them is legal but below what Shanghai allows and encourages.
+#: Art. 34 para. 2 defines the net income: the income less related taxes and fees, the unit's
+#: costs of maintaining the result and the direct costs of the transaction (valuation, appraisal).
+SHANGHAI_SOURCE: Final = "上海市促进科技成果转化条例 (2017), art. 34 para. 1"
+SHANGHAI_CONFIDENCE: Final = (
+    "checked against the regulation's text; a standard it allows (可以…不低于), not a binding floor: "
+    "without a rule or agreement art. 33 para. 2 applies the national law"
 )
+SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
+    "transfer_or_licence": StatutoryFloor(
+        key="shanghai_transfer_or_licence",
+        mode="transfer_or_licence",
+        minimum=Decimal("0.70"),
+        base="net income from the transfer or licence of the result (Shanghai)",
+        source=f"{SHANGHAI_SOURCE} item (1) (第三十四条第一款第（一）项)",
+        confidence=SHANGHAI_CONFIDENCE,
+    ),
+    "equity": StatutoryFloor(
+        key="shanghai_equity",
+        mode="equity",
+        minimum=Decimal("0.70"),
+        base="shares or capital contribution from investing the result (Shanghai)",
+        source=f"{SHANGHAI_SOURCE} item (2) (第三十四条第一款第（二）项)",
+        confidence=SHANGHAI_CONFIDENCE,
+    ),
+    "self_exploitation": StatutoryFloor(
+        key="shanghai_self_exploitation",
+        mode="self_exploitation",
+        minimum=Decimal("0.05"),
+        base="operating profit, each year for 5 years from the first profitable year (Shanghai)",
+        source=f"{SHANGHAI_SOURCE} item (3) (第三十四条第一款第（三）项)",
+        confidence=SHANGHAI_CONFIDENCE,
+        years=(5, 5),
+    ),
+}
+#: The Shanghai standard for transfer and licence income (kept under its earlier name).
+SHANGHAI_TEAM_FLOOR: Final = SHANGHAI_FLOORS["transfer_or_licence"]
 
 MODES: Final[tuple[str, ...]] = ("transfer_or_licence", "equity", "self_exploitation")
 
@@ -321,8 +350,8 @@ def check_rule(
 
     ``mode`` is ``transfer_or_licence``, ``equity`` or ``self_exploitation``; ``team_share``
     is the fraction of the base going to the people (e.g. 0.5); ``years`` is the number of
-    years of profit sharing for self-exploitation. ``shanghai`` also checks the (unconfirmed)
-    Shanghai floor. For a state-established university or institute the art. 45 floors bind
+    years of profit sharing for self-exploitation. ``shanghai`` also compares the rule with the
+    standards of Shanghai's regulation (art. 34 para. 1), which are not binding. For a state-established university or institute the art. 45 floors bind
     its rules and agreements; for others they apply where no rule or agreement sets rewards.
     Returns an empty list when the rule meets every floor.
     """
@@ -354,11 +383,15 @@ def check_rule(
                 f"profit sharing for {years} year(s) is shorter than the {low} to {high} "
                 f"years of {floor.source}"
             )
-    if shanghai and mode == SHANGHAI_TEAM_FLOOR.mode and share < SHANGHAI_TEAM_FLOOR.minimum:
+    local = SHANGHAI_FLOORS.get(mode) if shanghai else None
+    if local is not None and share < local.minimum:
         warnings.append(
-            f"team share {share:%} is below the Shanghai floor of "
-            f"{SHANGHAI_TEAM_FLOOR.minimum:%} ({SHANGHAI_TEAM_FLOOR.source}; "
-            f"{SHANGHAI_TEAM_FLOOR.confidence})"
+            f"team share {share:%} is below the {local.minimum:%} that Shanghai's regulation allows "
+            f"and encourages ({local.source}; {local.confidence})"
+        )
+    if local is not None and local.years is not None and years is not None and years < local.years[0]:
+        warnings.append(
+            f"profit sharing for {years} year(s) is shorter than the {local.years[0]} years of {local.source}"
         )
     return warnings
 

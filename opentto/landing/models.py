@@ -477,7 +477,7 @@ class DistributionRule(models.Model):
         from .distribution import check_rule
 
         out = check_rule("transfer_or_licence", self.team_share, shanghai=self.in_shanghai, state_established=self.state_established)
-        out += check_rule("equity", self.equity_team_share, state_established=self.state_established)
+        out += check_rule("equity", self.equity_team_share, shanghai=self.in_shanghai, state_established=self.state_established)
         return out
 
 

@@ -26,6 +26,7 @@ from opentto.core.audit import audit_record
 from opentto.core.money import FEN, to_yuan
 from opentto.core.permissions import is_platform_staff
 from opentto.core.validators import validate_unified_social_credit_code
+from opentto.dashboard.cache import figures_changed
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import IPAsset, Result, ResultStageChoices
 from opentto.results.pipeline import result_transition
@@ -345,6 +346,7 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
         locked.signed_on = signed_on
         locked.save(update_fields=["status", "signed_on"])
         audit_record(actor=actor, action="deal.sign", obj=locked, payload={"signed_on": signed_on})
+        figures_changed()
         for result in results:
             if result.stage == ResultStageChoices.LANDING:
                 result_transition(
@@ -393,6 +395,7 @@ def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User)
         locked.termination_reason = reason.strip()
         locked.save(update_fields=["status", "terminated_on", "termination_reason"])
         audit_record(actor=actor, action="deal.terminate", obj=locked, payload={"reason": reason.strip()})
+        figures_changed()
         for result in locked.results.select_for_update():
             if result.stage == ResultStageChoices.LANDED and not result.deals.counted().exists():
                 result_transition(
@@ -484,6 +487,7 @@ def payment_record(
             royalty_report=royalty_report, note=note.strip(), recorded_by=actor,
         )
         audit_record(actor=actor, action="deal.payment", obj=locked, payload={"payment": payment.pk, "amount_cny": amount, "received_on": received_on})
+        figures_changed()
     return payment
 
 
@@ -590,6 +594,7 @@ def rule_set(
         )
         warnings = rule.warnings()
         audit_record(actor=actor, action="distribution_rule.set", obj=rule, payload={**shares, "warnings": warnings})
+        figures_changed()  # the annual report's equity-reward estimate reads the rules
     return rule, warnings
 
 
@@ -682,6 +687,7 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
         DistributionLine.objects.bulk_create(lines)
         ResultCost.objects.filter(pk__in=[c.pk for c in deducted]).update(distribution=distribution)
         audit_record(actor=actor, action="payment.distribute", obj=locked, payload={"distribution": distribution.pk, "costs": total_costs, "net": net})
+        figures_changed()
     return distribution
 
 

@@ -233,10 +233,10 @@ def rule_list_view(request: HttpRequest) -> HttpResponse:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
     rules = [(r, r.warnings()) for r in rules_visible(request.user)]
-    from .distribution import NATIONAL_FLOORS, SHANGHAI_TEAM_FLOOR
+    from .distribution import NATIONAL_FLOORS, SHANGHAI_FLOORS
 
     return render(request, "landing/rule_list.html", {
-        "rules": rules, "form": form, "floors": [*NATIONAL_FLOORS.values(), SHANGHAI_TEAM_FLOOR],
+        "rules": rules, "form": form, "floors": [*NATIONAL_FLOORS.values(), *SHANGHAI_FLOORS.values()],
         "configured": DistributionRule.objects.count(),
     })
 

@@ -151,6 +151,12 @@ class Analyzer:
             toks = self._jieba.cut_for_search(run)
         return [t for t in toks if t not in ZH_STOP]
 
+    def chinese_words(self, run: str) -> list[str]:
+        """Precise-mode segmentation of one CJK run (one word per position), stopwords removed."""
+        with self._lock:
+            toks = self._jieba.cut(run)
+        return [t for t in toks if t not in ZH_STOP and _HAS_CJK.search(t)]
+
     def _group_token(self, form: str) -> str:
         for cand in (form, form[:-1], form[:-2]):
             tok = self._form_token.get(cand)

@@ -1,8 +1,10 @@
-"""BM25 over numpy postings (no scipy).
+"""BM25 over compact numpy postings (no scipy, no per-document Python objects).
 
-Documents live in immutable *slots*: an update takes a new slot and kills the old one, so
-compiled postings never go stale; they only miss the newest slots, which are scored from a
-small second segment until the next merge.
+Documents live in immutable *slots*: an update takes a new slot and kills the old one. The
+postings of slots ``[0, base_n)`` are one term-major CSR (``indptr`` int64, ``post_slots``
+int32, ``post_tfs`` uint16) that may be memory-mapped from a snapshot and shared between
+processes; newer slots keep small per-slot arrays (the *delta*) until the engine consolidates
+them into a new CSR (:meth:`BM25Index.consolidated`). Scores are the same whatever the split.
 """
 
 from __future__ import annotations
@@ -13,42 +15,56 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+TF_MAX = np.iinfo(np.uint16).max
 
-class _Segment:
-    """Term-major postings (CSR) for the slots ``[start, stop)``."""
+
+class Growable:
+    """An append-only 1-d numpy buffer (amortised O(1) appends); ``view()`` is the live part."""
+
+    def __init__(self, dtype: type | np.dtype, data: np.ndarray | None = None) -> None:
+        n = 0 if data is None else len(data)
+        self.buf = np.zeros(max(16, n + n // 8), dtype=dtype)
+        if data is not None:
+            self.buf[:n] = data
+        self.n = n
+
+    def append(self, value: object) -> None:
+        if self.n == len(self.buf):
+            grown = np.zeros(len(self.buf) * 2, dtype=self.buf.dtype)
+            grown[: self.n] = self.buf[: self.n]
+            self.buf = grown
+        self.buf[self.n] = value
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self.buf[: self.n]
+
+
+class _Delta:
+    """Term-major postings (CSR) of the delta slots ``[start, stop)`` (rebuilt when it grows)."""
 
     def __init__(
-        self,
-        start: int,
-        stop: int,
-        slot_terms: list[np.ndarray],
-        slot_tfs: list[np.ndarray],
-        n_terms: int,
+        self, start: int, terms: list[np.ndarray], tfs: list[np.ndarray], n_terms: int
     ) -> None:
-        self.start, self.stop = start, stop
-        terms = slot_terms[start:stop]
+        self.start, self.stop = start, start + len(terms)
         lens = np.fromiter((len(t) for t in terms), dtype=np.int64, count=len(terms))
         if len(terms) and lens.sum():
             tid = np.concatenate(terms)
-            tf = np.concatenate(slot_tfs[start:stop])
-            slot = np.repeat(np.arange(start, stop, dtype=np.int32), lens)
+            tf = np.concatenate(tfs)
+            slot = np.repeat(np.arange(self.start, self.stop, dtype=np.int32), lens)
             order = np.argsort(tid, kind="stable")
-            tid, tf, slot = tid[order], tf[order], slot[order]
-            counts = np.bincount(tid, minlength=n_terms)
+            self.tids, self.tfs, self.slots = tid[order], tf[order], slot[order]
         else:
-            tf = np.zeros(0, np.float32)
-            slot = np.zeros(0, np.int32)
-            counts = np.zeros(n_terms, np.int64)
+            self.tids = np.zeros(0, np.int32)
+            self.tfs = np.zeros(0, np.uint16)
+            self.slots = np.zeros(0, np.int32)
         self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.indptr[1:])
-        self.slots = slot
-        self.tfs = tf.astype(np.float32)
+        np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.indptr[1:])
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, tfs) of a term; empty if the term is newer than the segment."""
         if tid + 1 >= len(self.indptr):
             return self.slots[:0], self.tfs[:0]
-        a, b = self.indptr[tid], self.indptr[tid + 1]
+        a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
         return self.slots[a:b], self.tfs[a:b]
 
 
@@ -58,14 +74,15 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        self.slot_terms: list[np.ndarray] = []
-        self.slot_tfs: list[np.ndarray] = []
-        self.lengths: list[float] = []
-        self.alive: list[bool] = []
-        self._base: _Segment | None = None
-        self._delta: _Segment | None = None
-        self._alive_arr: np.ndarray | None = None
-        self._len_arr: np.ndarray | None = None
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.post_slots = np.zeros(0, dtype=np.int32)
+        self.post_tfs = np.zeros(0, dtype=np.uint16)
+        self.base_n = 0
+        self._lengths = Growable(np.float32)
+        self._alive = Growable(np.bool_)
+        self.delta_terms: list[np.ndarray] = []
+        self.delta_tfs: list[np.ndarray] = []
+        self._delta: _Delta | None = None
         self.live_count = 0
         self.total_len = 0.0
 
@@ -73,58 +90,63 @@ class BM25Index:
     def add(self, tokens: Iterable[str]) -> int:
         """Index a bag of tokens in a new slot; returns the slot."""
         bag = Counter(tokens)
-        ids = np.fromiter(
-            (self.vocab.setdefault(t, len(self.vocab)) for t in bag), dtype=np.int32, count=len(bag)
-        )
-        tfs = np.fromiter(bag.values(), dtype=np.float32, count=len(bag))
-        self.slot_terms.append(ids)
-        self.slot_tfs.append(tfs)
+        vocab = self.vocab
+        ids = np.array([vocab.setdefault(t, len(vocab)) for t in bag], dtype=np.int32)
+        counts = np.array(list(bag.values()), dtype=np.int64)
+        tfs = np.minimum(counts, TF_MAX).astype(np.uint16)
+        self.delta_terms.append(ids)
+        self.delta_tfs.append(tfs)
         length = float(sum(bag.values()))
-        self.lengths.append(length)
-        self.alive.append(True)
+        self._lengths.append(length)
+        self._alive.append(True)
         self.live_count += 1
         self.total_len += length
-        self._invalidate()
-        return len(self.alive) - 1
+        self._delta = None
+        return self._alive.n - 1
 
     def kill(self, slot: int) -> None:
         """Remove a slot from all future results."""
-        if self.alive[slot]:
-            self.alive[slot] = False
+        alive = self._alive.view()
+        if alive[slot]:
+            alive[slot] = False
             self.live_count -= 1
-            self.total_len -= self.lengths[slot]
-            self._alive_arr = None
+            self.total_len -= float(self._lengths.view()[slot])
 
-    def _invalidate(self) -> None:
-        self._delta = None
-        self._alive_arr = None
-        self._len_arr = None
+    @property
+    def alive(self) -> np.ndarray:
+        """Live flag of every slot (a view: do not keep it across updates)."""
+        return self._alive.view()
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self._lengths.view()
 
     @property
     def n_slots(self) -> int:
         """Number of slots (live or dead)."""
-        return len(self.alive)
+        return self._alive.n
 
-    def _segments(self) -> list[_Segment]:
-        n = self.n_slots
-        base_stop = self._base.stop if self._base is not None else 0
-        if self._base is None or (n - base_stop) > max(2000, base_stop // 10):
-            self._base = _Segment(0, n, self.slot_terms, self.slot_tfs, len(self.vocab))
-            self._delta = None
-            base_stop = n
-        if base_stop < n and (self._delta is None or self._delta.stop != n):
-            self._delta = _Segment(base_stop, n, self.slot_terms, self.slot_tfs, len(self.vocab))
-        segs = [self._base]
-        if base_stop < n and self._delta is not None:
-            segs.append(self._delta)
-        return segs
+    @property
+    def delta_n(self) -> int:
+        return len(self.delta_terms)
 
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._alive_arr is None:
-            self._alive_arr = np.array(self.alive, dtype=bool)
-        if self._len_arr is None:
-            self._len_arr = np.array(self.lengths, dtype=np.float32)
-        return self._alive_arr, self._len_arr
+    def _delta_seg(self) -> _Delta | None:
+        if not self.delta_terms:
+            return None
+        if self._delta is None:
+            self._delta = _Delta(self.base_n, self.delta_terms, self.delta_tfs, len(self.vocab))
+        return self._delta
+
+    def postings(self, tid: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(slots, tfs) of a term in the base CSR and in the delta."""
+        out = []
+        if tid + 1 < len(self.indptr):
+            a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
+            out.append((self.post_slots[a:b], self.post_tfs[a:b]))
+        seg = self._delta_seg()
+        if seg is not None:
+            out.append(seg.postings(tid))
+        return out
 
     # -- statistics ---------------------------------------------------------------------
     def df(self, term: str) -> int:
@@ -132,8 +154,11 @@ class BM25Index:
         tid = self.vocab.get(term)
         if tid is None:
             return 0
-        alive, _ = self._arrays()
-        return int(sum(int(alive[seg.postings(tid)[0]].sum()) for seg in self._segments()))
+        alive = self.alive
+        all_alive = self.live_count == self.n_slots
+        return sum(
+            len(slots) if all_alive else int(alive[slots].sum()) for slots, _ in self.postings(tid)
+        )
 
     def idf(self, df: int) -> float:
         """BM25 idf (always positive)."""
@@ -146,50 +171,132 @@ class BM25Index:
         out = np.zeros(self.n_slots, dtype=np.float32)
         if not self.live_count:
             return out
-        alive, lengths = self._arrays()
+        alive, lengths = self.alive, self.lengths
+        all_alive = self.live_count == self.n_slots
         avgdl = max(self.total_len / self.live_count, 1e-9)
         k1, b = self.k1, self.b
-        segs = self._segments()
+        norm_of: np.ndarray | None = None  # per slot, computed once a query reaches a posting
         for term, qw in query.items():
             tid = self.vocab.get(term)
             if tid is None or qw == 0:
                 continue
             parts = []
-            for seg in segs:
-                slots, tfs = seg.postings(tid)
-                keep = alive[slots]
-                parts.append((slots[keep], tfs[keep]))
+            for slots, tfs in self.postings(tid):
+                if not all_alive:
+                    keep = alive[slots]
+                    slots, tfs = slots[keep], tfs[keep]
+                parts.append((slots, tfs))
             df = sum(len(p[0]) for p in parts)
             if not df:
                 continue
             w = qw * self.idf(df)
-            for slots, tfs in parts:
-                norm = k1 * (1.0 - b + b * lengths[slots] / avgdl)
-                out[slots] += w * tfs * (k1 + 1.0) / (tfs + norm)
+            if norm_of is None:
+                norm_of = k1 * (1.0 - b + b * lengths / avgdl)
+            for slots, tfs16 in parts:
+                tfs = tfs16.astype(np.float32)
+                out[slots] += w * tfs * (k1 + 1.0) / (tfs + norm_of[slots])
         return out
+
+    def slot_tf(self, tid: int, slot: int) -> float:
+        """Term frequency of one term in one slot (0 if absent)."""
+        if slot >= self.base_n:
+            i = slot - self.base_n
+            hit = np.nonzero(self.delta_terms[i] == tid)[0]
+            return float(self.delta_tfs[i][hit[0]]) if len(hit) else 0.0
+        if tid + 1 >= len(self.indptr):
+            return 0.0
+        a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
+        j = a + int(np.searchsorted(self.post_slots[a:b], slot))
+        return float(self.post_tfs[j]) if j < b and int(self.post_slots[j]) == slot else 0.0
 
     def term_scores(self, query: Mapping[str, float], slot: int) -> dict[str, float]:
         """Per-term BM25 contributions for one slot (for explanations)."""
         if not self.alive[slot]:
             return {}
-        ids = self.slot_terms[slot]
-        tfs = self.slot_tfs[slot]
-        pos = {int(t): float(f) for t, f in zip(ids, tfs, strict=True)}
         avgdl = max(self.total_len / max(self.live_count, 1), 1e-9)
-        norm = self.k1 * (1.0 - self.b + self.b * self.lengths[slot] / avgdl)
+        norm = self.k1 * (1.0 - self.b + self.b * float(self.lengths[slot]) / avgdl)
         out: dict[str, float] = {}
         for term, qw in query.items():
             tid = self.vocab.get(term)
-            if tid is None or tid not in pos:
+            if tid is None:
                 continue
-            tf = pos[tid]
+            tf = self.slot_tf(tid, slot)
+            if not tf:
+                continue
             out[term] = qw * self.idf(self.df(term)) * tf * (self.k1 + 1.0) / (tf + norm)
         return out
 
+    # -- consolidation ------------------------------------------------------------------
+    def consolidated(self, keep: np.ndarray) -> dict[str, np.ndarray]:
+        """One CSR over the kept slots (renumbered in order), merging base and delta without
+        a global sort: within a term, base postings precede delta ones (slot order)."""
+        n_terms = len(self.vocab)
+        remap = np.cumsum(keep, dtype=np.int64) - 1
+        base_counts = np.diff(self.indptr)
+        tid_b = np.repeat(np.arange(len(base_counts), dtype=np.int32), base_counts)
+        kb = keep[self.post_slots] if len(self.post_slots) else np.zeros(0, bool)
+        tid_b = tid_b[kb]
+        slots_b = remap[self.post_slots[kb]].astype(np.int32)
+        tfs_b = np.asarray(self.post_tfs[kb])
+        seg = self._delta_seg()
+        if seg is not None and len(seg.tids):
+            kd = keep[seg.slots]
+            tid_d, slots_d, tfs_d = seg.tids[kd], remap[seg.slots[kd]].astype(np.int32), seg.tfs[kd]
+        else:
+            tid_d = np.zeros(0, np.int32)
+            slots_d = np.zeros(0, np.int32)
+            tfs_d = np.zeros(0, np.uint16)
+        cb = np.bincount(tid_b, minlength=n_terms)
+        cd = np.bincount(tid_d, minlength=n_terms)
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(cb + cd, out=indptr[1:])
+        excl_b = np.cumsum(cb) - cb
+        excl_d = np.cumsum(cd) - cd
+        total = int(indptr[-1])
+        slots = np.empty(total, dtype=np.int32)
+        tfs = np.empty(total, dtype=np.uint16)
+        pos = indptr[tid_b] + (np.arange(len(tid_b), dtype=np.int64) - excl_b[tid_b])
+        slots[pos], tfs[pos] = slots_b, tfs_b
+        del pos
+        pos = indptr[tid_d] + cb[tid_d] + (np.arange(len(tid_d), dtype=np.int64) - excl_d[tid_d])
+        slots[pos], tfs[pos] = slots_d, tfs_d
+        return {
+            "lex_indptr": indptr,
+            "lex_slots": slots,
+            "lex_tfs": tfs,
+            "lex_lengths": np.asarray(self.lengths[keep], dtype=np.float32),
+        }
+
+    def merge_delta(self) -> None:
+        """Fold the delta into the base CSR (slots keep their numbers; dead ones stay dead)."""
+        arrays = self.consolidated(np.ones(self.n_slots, dtype=bool))
+        self.indptr, self.post_slots = arrays["lex_indptr"], arrays["lex_slots"]
+        self.post_tfs = arrays["lex_tfs"]
+        self.base_n = self.n_slots
+        self.delta_terms, self.delta_tfs, self._delta = [], [], None
+
+    def adopt(self, arrays: Mapping[str, np.ndarray], terms: list[str]) -> None:
+        """Take a consolidated CSR (all slots live) as the base; the delta is empty."""
+        self.vocab = {t: i for i, t in enumerate(terms)}
+        self.indptr = arrays["lex_indptr"]
+        self.post_slots = arrays["lex_slots"]
+        self.post_tfs = arrays["lex_tfs"]
+        lengths = np.asarray(arrays["lex_lengths"], dtype=np.float32)
+        self.base_n = len(lengths)
+        self._lengths = Growable(np.float32, lengths)
+        self._alive = Growable(np.bool_, np.ones(self.base_n, dtype=bool))
+        self.delta_terms, self.delta_tfs, self._delta = [], [], None
+        self.live_count = self.base_n
+        self.total_len = float(lengths.sum(dtype=np.float64))
+
     def memory_bytes(self) -> int:
-        """Approximate bytes held by postings and per-slot arrays."""
-        total = sum(a.nbytes for a in self.slot_terms) + sum(a.nbytes for a in self.slot_tfs)
-        for seg in (self._base, self._delta):
-            if seg is not None:
-                total += seg.indptr.nbytes + seg.slots.nbytes + seg.tfs.nbytes
+        """Bytes of postings, lengths, flags and delta arrays (mapped pages included)."""
+        total = self.indptr.nbytes + self.post_slots.nbytes + self.post_tfs.nbytes
+        total += self._lengths.buf.nbytes + self._alive.buf.nbytes
+        total += sum(
+            a.nbytes + t.nbytes for a, t in zip(self.delta_terms, self.delta_tfs, strict=True)
+        )
+        seg = self._delta
+        if seg is not None:
+            total += seg.tids.nbytes + seg.slots.nbytes + seg.tfs.nbytes + seg.indptr.nbytes
         return total

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from opentto.access.privacy import can_see_private_data
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, restrict_directory
 from opentto.results.selectors import results_visible
@@ -91,7 +92,7 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "organisations/person_detail.html",
         {"person": person, "results": results, "memberships": person.memberships.select_related("organisation"),
-         "show_email": is_platform_staff(request.user)},
+         "show_email": is_platform_staff(request.user), "may_see_private": can_see_private_data(request.user)},
     )
 
 

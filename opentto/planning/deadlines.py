@@ -21,7 +21,7 @@ Date arithmetic
 The day of the event is not counted; a period of months or years ends on the day with the
 same number in the relevant later month, or on that month's last day when the month has no
 such day (PCT r. 80.1 for years, r. 80.2 for months; EPC r. 131(4); the Chinese
-Implementing Regulations' rule on computing periods, rule 5 in the 2010 text). So
+Implementing Regulations, 2023 revision in force 2024-01-20, rule 5). So
 2023-08-31 + 6 months = 2024-02-29 and 2022-08-31 + 6 months = 2023-02-28; 2024-02-29 +
 12 months = 2025-02-28. ``due`` is always this nominal date. A period ending on a day the
 office is closed is extended to its next working day (Paris Convention art. 4C(3);
@@ -39,21 +39,22 @@ paris_priority         first   base + 12 months (inventions, utility        Pari
 pct_filing             WO      base + 12 months: last day to file the PCT   PCT art. 8(1)-(2)(a); Paris Convention art. 4C(1)
                                application claiming the priority
 national_phase         CN      base + 30 months; late until 32 months on    PCT art. 22(1); CN Implementing Regulations (2023
-                               payment of the grace fee                     revision, in force 2024-01-20), rule on late
-                                                                            national-phase entry (rule 103 in the 2010 text)
+                               payment of the grace fee                     revision, in force 2024-01-20) rule 120
 national_phase         EP      base + 31 months                             EPC r. 159(1); PCT art. 22(3)
 national_phase         KR      base + 31 months                             Korean Patent Act, national-phase provision (article
                                                                             number not confirmed here); PCT art. 22(3)
 national_phase         JP, US  base + 30 months                             PCT art. 22(1); Japan Patent Act art. 184-4(1);
                                                                             35 U.S.C. 371(b), 37 CFR 1.495
 cn_examination_request CN      base + 3 years (inventions)                  CN Patent Law art. 35(1); CN Implementing
-                                                                            Regulations, rule that the filing date means the
-                                                                            priority date where priority is claimed
-annuity                CN      year of grant: paid with the registration    CN Implementing Regulations, rules on registration
-                               (due = grant date, no late period); later    fees and annual fees (rules 97 and 98 in the 2010
-                               years: due on the filing anniversary that    text); late payment with surcharge within 6 months
-                               starts the year, late until due + 6 months
+                                                                            Regulations (2023 revision) rule 12(1): the filing
+                                                                            date means the priority date where priority is
+                                                                            claimed
+annuity                CN      year of grant: paid with the registration    CN Implementing Regulations (2023 revision) rules
+                               (due = grant date, no late period); later    60 and 114 (registration and the grant-year fee),
+                               years: due on the filing anniversary that    rule 115 (later years; 6 months' late payment
+                               starts the year, late until due + 6 months   with a surcharge)
 term_end               CN      filing + 20 years (invention), 10 (utility   CN Patent Law art. 42(1); compensation art. 42(2)-(3)
+                                                                            (Implementing Regulations rules 77-84)
                                model), 15 (design filed from 2021-06-01;
                                10 before); + compensation days
 us_maintenance         US      grant + 3.5, 7.5, 11.5 years; late until     35 U.S.C. 41(b); 37 CFR 1.362
@@ -146,9 +147,8 @@ SOURCE_PCT_FILING: Final = (
 SOURCE_NATIONAL_PHASE: Final[dict[str, str]] = {
     "CN": (
         "PCT art. 22(1); Implementing Regulations of the Patent Law (2023 revision, in force "
-        "2024-01-20), rule on late national-phase entry: 30 months from the priority date, up "
-        "to 32 months on payment of the grace fee (rule 103 in the 2010 text; current number "
-        "not confirmed here)"
+        "2024-01-20) rule 120: 30 months from the priority date, up to 32 months on payment "
+        "of the grace fee"
     ),
     "EP": "EPC r. 159(1): 31 months from the priority date (PCT art. 22(3))",
     "US": "PCT art. 22(1); 35 U.S.C. 371(b); 37 CFR 1.495: 30 months from the priority date",
@@ -161,18 +161,19 @@ SOURCE_NATIONAL_PHASE: Final[dict[str, str]] = {
 }
 SOURCE_CN_EXAM: Final = (
     "CN Patent Law art. 35(1): request for substantive examination within 3 years of the "
-    "filing date; Implementing Regulations of the Patent Law, rule that the filing date means "
-    "the priority date where priority is claimed (rule 11 in the 2010 text)"
+    "filing date; Implementing Regulations of the Patent Law (2023 revision, in force "
+    "2024-01-20) rule 12(1): the filing date means the priority date where priority is claimed"
 )
 SOURCE_CN_ANNUITY_GRANT_YEAR: Final = (
-    "Implementing Regulations of the Patent Law, rule on registration formalities: the annual "
-    "fee for the year of grant is paid with the registration fees (rule 97 in the 2010 text; "
-    "current number not confirmed here)"
+    "Implementing Regulations of the Patent Law (2023 revision, in force 2024-01-20) rule 60: "
+    "registration formalities within 2 months of receiving the notice to grant; rule 114: the "
+    "annual fee for the year of grant is paid with them"
 )
 SOURCE_CN_ANNUITY: Final = (
-    "Implementing Regulations of the Patent Law, rule on annual fees: each later year's fee "
-    "is due by the filing anniversary starting that year, late payment within 6 months with "
-    "a surcharge (rule 98 in the 2010 text; current number not confirmed here)"
+    "Implementing Regulations of the Patent Law (2023 revision, in force 2024-01-20) rule 115: "
+    "each later year's fee is paid before the previous patent year ends (the filing "
+    "anniversary starting the year); late payment within 6 months with a surcharge of 5% of "
+    "the year's fee per month late"
 )
 SOURCE_CN_TERM: Final[dict[str, str]] = {
     "invention": "CN Patent Law art. 42(1): 20 years from the filing date",
@@ -184,8 +185,9 @@ SOURCE_CN_TERM: Final[dict[str, str]] = {
     ),
 }
 SOURCE_CN_COMPENSATION: Final = (
-    "CN Patent Law art. 42(2) (unreasonable delay in granting) and art. 42(3) (new drugs): "
-    "patent-term compensation as granted by CNIPA"
+    "CN Patent Law art. 42(2) (unreasonable delay in granting; Implementing Regulations "
+    "(2023 revision) rules 77-79) and art. 42(3) (new drugs; rules 80-84): patent-term "
+    "compensation as granted by CNIPA"
 )
 SOURCE_US_MAINTENANCE: Final = (
     "35 U.S.C. 41(b): maintenance fees due 3.5, 7.5 and 11.5 years after grant; 37 CFR "
@@ -243,9 +245,9 @@ US_MAINTENANCE_STAGES: Final[tuple[tuple[str, int, int], ...]] = (
 )
 
 NOTE_CN_CONFIDENTIALITY: Final = (
-    "CN Patent Law art. 19: an invention or utility model made in China needs a "
-    "confidentiality examination before any foreign or PCT filing; a PCT application filed "
-    "at CNIPA counts as the request"
+    "CN Patent Law art. 19 and Implementing Regulations (2023 revision) rules 8-9: an "
+    "invention or utility model made in China needs a confidentiality examination before any "
+    "foreign or PCT filing; a PCT application filed at CNIPA counts as the request"
 )
 
 
@@ -423,8 +425,10 @@ def _check_priority(kind: str, filing_date: date, priority_date: date, pct: bool
         return (
             f"{what} was filed after the {months}-month priority period ended on "
             f"{end.isoformat()}: the priority claim holds only if the right of priority is "
-            "restored (e.g. PCT r. 26bis.3, within 2 months; availability and criteria "
-            "differ by office — check each office)"
+            "restored within 2 months (PCT r. 26bis.3 at the receiving office, r. 49ter.2 on "
+            "national-phase entry; in China, Implementing Regulations (2023 revision) rule 36, "
+            "and rule 128 for a national phase; availability and criteria differ by office — "
+            "check each office)"
         )
     raise DeadlineError(
         f"{what} was filed on {filing_date.isoformat()}, after the {months}-month priority "

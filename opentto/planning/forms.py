@@ -29,7 +29,8 @@ from .models import (
     ValuationMethodChoices,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+#: ``<input type="date">`` needs ISO dates whatever the language (zh-hans would render 2021/09/10).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _staff_users() -> Any:
@@ -39,14 +40,6 @@ def _staff_users() -> Any:
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.username
-
-
-class PlanForm(forms.Form):
-    """The one-step approval on the result page (create, submit and approve at once)."""
-
-    transfer_mode = forms.ChoiceField(label=_("Transfer mode"), choices=[("", "—"), *TransferModeChoices.choices])
-    summary_zh = forms.CharField(label=_("Plan summary (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    summary_en = forms.CharField(label=_("Plan summary (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class PlanDraftForm(forms.Form):
@@ -63,8 +56,9 @@ def _lines(text: str) -> list[list[str]]:
     return rows
 
 
-class OptionForm(forms.Form):
-    mode = forms.ChoiceField(label=_("Transfer mode"), choices=TransferModeChoices.choices)
+class TermsForm(forms.Form):
+    """The terms of one transfer mode (the services check which each mode needs)."""
+
     licence_type = forms.ChoiceField(label=_("Licence type"), choices=[("", "—"), *LicenceTypeChoices.choices], required=False)
     field_of_use = forms.CharField(label=_("Field of use"), required=False)
     territory = forms.CharField(label=_("Territory"), required=False)
@@ -89,11 +83,26 @@ class OptionForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def terms(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data.pop("mode", None)
+        data = {name: self.cleaned_data.get(name, "") for name in TermsForm.base_fields}
         data["milestones"] = [{"event": r[0], "amount_cny": r[1] if len(r) > 1 else ""} for r in _lines(data.get("milestones", ""))]
         data["payment_schedule"] = [{"due": r[0], "amount_cny": r[1] if len(r) > 1 else ""} for r in _lines(data.get("payment_schedule", ""))]
         return data
+
+
+class OptionForm(TermsForm):
+    mode = forms.ChoiceField(label=_("Transfer mode"), choices=TransferModeChoices.choices)
+    field_order = ["mode"]
+
+
+class PlanForm(TermsForm):
+    """The one-step form on the result page: the plan with its recommended mode and that mode's
+    terms, approved at once (or, under four-eyes approval, submitted for another manager)."""
+
+    transfer_mode = forms.ChoiceField(label=_("Transfer mode"), choices=[("", "—"), *TransferModeChoices.choices])
+    summary_zh = forms.CharField(label=_("Plan summary (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary_en = forms.CharField(label=_("Plan summary (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(label=_("Decision note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    field_order = ["transfer_mode", "summary_zh", "summary_en"]
 
 
 class TargetForm(forms.Form):
@@ -147,10 +156,29 @@ class FilingForm(forms.Form):
     compensation_days = forms.IntegerField(label=_("Patent-term compensation (days)"), min_value=0, required=False)
     ip_asset = forms.ModelChoiceField(label=_("IP asset of the result"), queryset=IPAsset.objects.none(), required=False)
 
-    def __init__(self, *args: Any, family: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, family: Any = None, filing: Any = None, **kwargs: Any) -> None:
+        if filing is not None:
+            family = filing.family
+            kwargs.setdefault("initial", {
+                "office": filing.office, "route": filing.route, "receiving_office": filing.receiving_office, "parent": filing.parent_id,
+                "application_number": filing.application_number, "filing_date": filing.filing_date, "priority_date": filing.priority_date,
+                "planned_by": filing.planned_by, "grant_date": filing.grant_date, "compensation_days": filing.compensation_days,
+                "ip_asset": filing.ip_asset_id,
+            })
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Filing.objects.filter(family=family, route=FilingRouteChoices.PCT) if family else Filing.objects.none()  # type: ignore[attr-defined]
+        parents = Filing.objects.filter(family=family, route=FilingRouteChoices.PCT) if family else Filing.objects.none()
+        self.fields["parent"].queryset = parents.exclude(pk=filing.pk) if filing is not None else parents  # type: ignore[attr-defined]
         self.fields["ip_asset"].queryset = family.result.ip_assets.all() if family else IPAsset.objects.none()  # type: ignore[attr-defined]
+
+    def to_input(self) -> Any:
+        from .services import FilingInput
+
+        c = self.cleaned_data
+        return FilingInput(
+            office=c["office"], route=c["route"], application_number=c["application_number"], filing_date=c["filing_date"],
+            priority_date=c["priority_date"], planned_by=c["planned_by"], grant_date=c["grant_date"], receiving_office=c["receiving_office"],
+            parent=c["parent"], compensation_days=c["compensation_days"] or 0, ip_asset=c["ip_asset"],
+        )
 
 
 class FilingUpdateForm(forms.Form):
@@ -262,6 +290,23 @@ class PoolAssetForm(forms.Form):
         return [(r[0], r[1] if len(r) > 1 else "") for r in _lines(self.cleaned_data["cash_flows"])]
 
 
+class PoolAssetEditForm(forms.Form):
+    """A licence in a pool: its licensee and expected royalties (the result stays)."""
+
+    licensee = forms.ModelChoiceField(label=_("Licensee"), queryset=Organisation.objects.filter(kind=OrganisationKindChoices.ENTERPRISE))
+    cash_flows = forms.CharField(label=_("Expected royalties: one per line, “period | amount” (period YYYY or YYYY-Qn)"), widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args: Any, asset: Any = None, **kwargs: Any) -> None:
+        if asset is not None:
+            kwargs.setdefault("initial", {
+                "licensee": asset.licensee_id,
+                "cash_flows": "\n".join(f"{f.period} | {f.amount_cny}" for f in asset.cash_flows.order_by("period")),
+            })
+        super().__init__(*args, **kwargs)
+
+    flows = PoolAssetForm.flows
+
+
 class DealRoomForm(forms.Form):
     title = forms.CharField(label=_("Title"))
     attachments = forms.ModelMultipleChoiceField(label=_("Documents shared"), queryset=Attachment.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
@@ -282,7 +327,13 @@ class ChannelForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=OverseasChannelStatusChoices.choices)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args: Any, result: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, result: Any = None, channel: Any = None, **kwargs: Any) -> None:
+        if channel is not None:
+            result = channel.result
+            kwargs.setdefault("initial", {
+                "country": channel.country, "partner": channel.partner, "status": channel.status, "notes": channel.notes,
+                "filings": [f.pk for f in channel.filings.all()],
+            })
         super().__init__(*args, **kwargs)
         self.fields["filings"].queryset = Filing.objects.filter(family__result=result).exclude(office="CN") if result else Filing.objects.none()  # type: ignore[attr-defined]
 

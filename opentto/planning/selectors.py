@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opentto.accounts.models import User, UserRoleChoices
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import is_platform_staff, restrict, user_role
 from opentto.results.models import Result
 
 from .models import (
@@ -208,13 +208,9 @@ def pool_summary(pool: SecuritisationPool) -> PoolSummary:
 
 
 def deal_rooms_for(user: Any) -> QuerySet[DealRoom]:
-    """Staff: every room. Investors: the open rooms they are invited to. Others: none."""
-    role = user_role(user)
-    if is_platform_staff(user):
-        return DealRoom.objects.select_related("result")
-    if role == UserRoleChoices.INVESTOR:
-        return DealRoom.objects.filter(is_open=True, invites__user=user).select_related("result")
-    return DealRoom.objects.none()
+    """Staff: every room. Investors: the open rooms they are invited to. Others: none (the grants
+    on ``planning.dealroom``)."""
+    return restrict(DealRoom.objects.select_related("result"), user, "view")
 
 
 # --- companion services ------------------------------------------------------------------------

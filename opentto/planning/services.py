@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -138,7 +139,7 @@ def plan_create(*, result: Result, transfer_mode: str = "", summary_zh: str = ""
     with transaction.atomic():
         plan = TransferPlan.objects.create(
             result=result, transfer_mode=transfer_mode, summary_zh=summary_zh.strip(), summary_en=summary_en.strip(),
-            created_by=actor, status=P.DRAFT,
+            created_by=actor, changed_by=actor, status=P.DRAFT,
         )
         _plan_event(plan, "", P.DRAFT, actor)
         audit_record(actor=actor, action="plan.create", obj=plan, payload={"result": result.pk})
@@ -156,7 +157,8 @@ def plan_update(*, plan: TransferPlan, transfer_mode: str, summary_zh: str, summ
         locked.transfer_mode = transfer_mode
         locked.summary_zh = summary_zh.strip()
         locked.summary_en = summary_en.strip()
-        locked.save(update_fields=["transfer_mode", "summary_zh", "summary_en"])
+        locked.changed_by = actor
+        locked.save(update_fields=["transfer_mode", "summary_zh", "summary_en", "changed_by"])
         audit_record(actor=actor, action="plan.update", obj=locked, payload={"mode": transfer_mode})
     return locked
 
@@ -251,6 +253,8 @@ def plan_option_add(*, plan: TransferPlan, mode: str, terms: dict[str, Any], act
         if locked.status != P.DRAFT:
             raise ValidationError({"mode": [_("Only a draft plan can be changed; revise a rejected plan first.")]})
         option = TransferOption.objects.create(plan=locked, mode=mode, **clean)
+        locked.changed_by = actor
+        locked.save(update_fields=["changed_by"])
         audit_record(actor=actor, action="plan.option_add", obj=option, payload={"plan": locked.pk, "mode": mode})
     return option
 
@@ -263,6 +267,8 @@ def plan_option_remove(*, option: TransferOption, actor: User) -> None:
             raise ValidationError({"mode": [_("Only a draft plan can be changed; revise a rejected plan first.")]})
         audit_record(actor=actor, action="plan.option_remove", obj=plan, payload={"option": option.pk, "mode": option.mode})
         option.delete()
+        plan.changed_by = actor
+        plan.save(update_fields=["changed_by"])
 
 
 def plan_target_add(*, plan: TransferPlan, organisation: Organisation, rationale: str = "", actor: User) -> PlanTarget:
@@ -310,8 +316,24 @@ def negotiation_record(*, plan: TransferPlan, occurred_on: date, summary: str, o
     return entry
 
 
-def plan_problem(plan: TransferPlan, target: str) -> str | None:
-    """Why ``plan`` cannot move to ``target`` now (``None`` when it can)."""
+def four_eyes_on() -> bool:
+    """Whether plans need a second pair of eyes (``OPENTTO_PLAN_FOUR_EYES``, on by default)."""
+    return bool(getattr(settings, "OPENTTO_PLAN_FOUR_EYES", True))
+
+
+def four_eyes_problem(plan: TransferPlan, actor: Any) -> str | None:
+    """Why ``actor`` may not approve ``plan`` under the four-eyes rule (``None`` when they may):
+    whoever drafted the plan or last changed its content needs another manager or an admin."""
+    if not four_eyes_on() or actor is None or actor.pk is None:
+        return None
+    if actor.pk in {plan.created_by_id, plan.changed_by_id}:
+        return _("Four-eyes approval: you drafted or last changed this plan, so another manager or an admin must approve it.")
+    return None
+
+
+def plan_problem(plan: TransferPlan, target: str, actor: Any = None) -> str | None:
+    """Why ``plan`` cannot move to ``target`` now (``None`` when it can); with ``actor``, also
+    whether the four-eyes rule lets them approve it."""
     if (plan.status, target) not in PLAN_TRANSITIONS:
         return _("A plan cannot move from “%(source)s” to “%(target)s”.") % {"source": P(plan.status).label, "target": P(target).label if target in P.values else target}
     if target in {P.SUBMITTED, P.APPROVED}:
@@ -323,6 +345,8 @@ def plan_problem(plan: TransferPlan, target: str) -> str | None:
             return _("Add the terms of the recommended transfer mode as an option first.")
     if target == P.APPROVED and plan.result.stage != ResultStageChoices.PLANNING:
         return _("The result is not in planning.")
+    if target == P.APPROVED and actor is not None:
+        return four_eyes_problem(plan, actor)
     return None
 
 
@@ -330,7 +354,7 @@ def _plan_move(plan: TransferPlan, target: str, actor: User, note: str = "", at:
     _require_staff(actor)
     with transaction.atomic():
         locked = TransferPlan.objects.select_for_update().select_related("result").get(pk=plan.pk)
-        problem = plan_problem(locked, target)
+        problem = plan_problem(locked, target, actor)
         if problem is None and target == P.REJECTED and not note.strip():
             problem = _("Give the reason for rejecting the plan.")
         if problem is not None:
@@ -376,14 +400,11 @@ def plan_revise(*, plan: TransferPlan, actor: User) -> TransferPlan:
     return _plan_move(plan, P.DRAFT, actor)
 
 
-def plan_approve(
-    *, result: Result, transfer_mode: str, summary_zh: str = "", summary_en: str = "", actor: User,
-    approved_at: datetime | None = None,
+def _plan_one_step(
+    *, result: Result, transfer_mode: str, summary_zh: str, summary_en: str, terms: dict[str, Any] | None,
+    drafter: User, when: datetime,
 ) -> TransferPlan:
-    """Create, submit and approve a one-option plan in one step (the demo story's plans, quick
-    decisions). The option carries only the mode; its terms can follow in a revised plan."""
-    if not is_platform_staff(actor):
-        raise PermissionError(_("Only TTO managers approve transfer plans."))
+    """Create a plan with one option (the recommended mode with its terms) and submit it."""
     errors: Errors = {}
     if transfer_mode not in TransferModeChoices.values:
         errors["transfer_mode"] = [_("Choose the transfer mode.")]
@@ -391,17 +412,54 @@ def plan_approve(
         errors["summary_zh"] = [_("Write the summary in Chinese, in English, or both.")]
     if result.stage != ResultStageChoices.PLANNING:
         errors.setdefault("transfer_mode", []).append(_("The result is not in planning."))
+    clean: dict[str, Any] = {}
+    if terms is not None and transfer_mode in TransferModeChoices.values:
+        clean, term_errors = _clean_option_terms(transfer_mode, terms)
+        errors.update(term_errors)
     _raise(errors)
+    plan = TransferPlan.objects.create(
+        result=result, transfer_mode=transfer_mode, summary_zh=summary_zh.strip(), summary_en=summary_en.strip(),
+        created_by=drafter, changed_by=drafter, created_at=when, status=P.DRAFT,
+    )
+    _plan_event(plan, "", P.DRAFT, drafter, at=when)
+    TransferOption.objects.create(plan=plan, mode=transfer_mode, created_at=when, **clean)
+    audit_record(actor=drafter, action="plan.create", obj=plan, payload={"result": result.pk, "one_step": True, "terms": terms is not None})
+    return _plan_move(plan, P.SUBMITTED, drafter, at=when)
+
+
+def plan_propose(
+    *, result: Result, transfer_mode: str, summary_zh: str = "", summary_en: str = "", terms: dict[str, Any], actor: User,
+) -> TransferPlan:
+    """The one-step form under four-eyes approval: create a plan with the recommended mode and its
+    terms (validated as in the workspace) and submit it; another manager or an admin approves it."""
+    _require_staff(actor)
+    with transaction.atomic():
+        return _plan_one_step(result=result, transfer_mode=transfer_mode, summary_zh=summary_zh, summary_en=summary_en, terms=terms, drafter=actor, when=timezone.now())
+
+
+def plan_approve(
+    *, result: Result, transfer_mode: str, summary_zh: str = "", summary_en: str = "", terms: dict[str, Any] | None = None,
+    note: str = "", actor: User, drafted_by: User | None = None, approved_at: datetime | None = None,
+) -> TransferPlan:
+    """Create, submit and approve a one-option plan in one step (the result page's quick form, the
+    demo story). ``terms`` are the recommended mode's terms, validated and recorded as in the
+    workspace (the quick form always sends them); without them the option carries only the mode
+    (decisions recorded elsewhere, e.g. the demo story). ``note`` is the decision note.
+
+    Under four-eyes approval (``OPENTTO_PLAN_FOUR_EYES``) the approver must not be the drafter:
+    ``drafted_by`` names the colleague who drafted the plan; without it the actor is the drafter
+    and the approval is refused (use ``plan_propose``, and another manager approves)."""
+    if not is_platform_staff(actor):
+        raise PermissionError(_("Only TTO managers approve transfer plans."))
+    drafter = drafted_by or actor
+    if drafted_by is not None and not is_platform_staff(drafted_by):
+        raise ValidationError({"drafted_by": [_("Choose a TTO manager.")]})
+    if four_eyes_on() and drafter.pk == actor.pk:
+        raise ValidationError({"status": [_("Four-eyes approval: you drafted or last changed this plan, so another manager or an admin must approve it.")]})
     when = approved_at or timezone.now()
     with transaction.atomic():
-        plan = TransferPlan.objects.create(
-            result=result, transfer_mode=transfer_mode, summary_zh=summary_zh.strip(), summary_en=summary_en.strip(),
-            created_by=actor, created_at=when, status=P.DRAFT,
-        )
-        _plan_event(plan, "", P.DRAFT, actor, at=when)
-        TransferOption.objects.create(plan=plan, mode=transfer_mode, created_at=when)
-        plan = _plan_move(plan, P.SUBMITTED, actor, at=when)
-        plan = _plan_move(plan, P.APPROVED, actor, at=when)
+        plan = _plan_one_step(result=result, transfer_mode=transfer_mode, summary_zh=summary_zh, summary_en=summary_en, terms=terms, drafter=drafter, when=when)
+        plan = _plan_move(plan, P.APPROVED, actor, note, at=when)
     return plan
 
 
@@ -630,16 +688,92 @@ def filing_create(*, family: PatentFamily, data: FilingInput, actor: User) -> Fi
         raise ValidationError({"filing_date": [problem]})
     with transaction.atomic():
         filing.save()
-        if data.route == FilingRouteChoices.PCT and filing.receiving_office == "CN" and family.needs_confidentiality_examination and data.filing_date:
-            ConfidentialityExamination.objects.create(
-                family=family, requested_on=data.filing_date, via_pct_at_cnipa=True, outcome=ConfidentialityOutcomeChoices.REQUESTED,
-                reference=filing.application_number, recorded_by=actor,
-            )
+        _record_pct_request(filing, actor)
         filing_deadlines_refresh(filing=filing)
         if filing.parent is not None and filing.status != FilingStatusChoices.PLANNED:
             filing_deadlines_refresh(filing=filing.parent)
         audit_record(actor=actor, action="ip.filing_create", obj=filing, payload={"family": family.pk, "office": filing.office, "route": filing.route, "status": status})
     return filing
+
+
+def _record_pct_request(filing: Filing, actor: User) -> None:
+    """A PCT application filed at CNIPA counts as the confidentiality-examination request
+    (Patent Law art. 19; Implementing Regulations (2023 revision) rule 8): record it once."""
+    family = filing.family
+    if (
+        filing.route == FilingRouteChoices.PCT and filing.receiving_office == "CN" and filing.filing_date
+        and family.needs_confidentiality_examination
+        and not family.confidentiality_examinations.filter(via_pct_at_cnipa=True, reference=filing.application_number).exists()
+    ):
+        ConfidentialityExamination.objects.create(
+            family=family, requested_on=filing.filing_date, via_pct_at_cnipa=True, outcome=ConfidentialityOutcomeChoices.REQUESTED,
+            reference=filing.application_number, recorded_by=actor,
+        )
+
+
+#: Fields the edit screen may change, in the order the audit event lists them.
+FILING_EDIT_FIELDS = (
+    "office", "route", "receiving_office", "parent_id", "application_number", "filing_date", "priority_date", "planned_by",
+    "grant_date", "compensation_days", "ip_asset_id",
+)
+
+
+def filing_edit(*, filing: Filing, data: FilingInput, actor: User) -> Filing:
+    """Correct or complete a filing (the edit screen): every field the creation form has. The
+    office and the route change only while the filing is planned; a filed application keeps a
+    filing date; an abandoned or lapsed filing is not changed. The filing's deadlines (and its PCT
+    application's) are derived again; all of it in one transaction, or nothing."""
+    _require_staff(actor)
+    with transaction.atomic():
+        locked = Filing.objects.select_for_update().select_related("family__result", "parent").get(pk=filing.pk)
+        if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
+            raise ValidationError({"status": [_("An abandoned or lapsed filing is not changed.")]})
+        errors: Errors = {}
+        if locked.status != FilingStatusChoices.PLANNED and (data.office != locked.office or data.route != locked.route):
+            errors["office"] = [_("The office and the route of a filed application do not change: abandon it and add the right one.")]
+        if locked.status != FilingStatusChoices.PLANNED and data.filing_date is None:
+            errors["filing_date"] = [_("A filed application keeps its filing date.")]
+        if data.parent is not None and data.parent.pk == locked.pk:
+            errors["parent"] = [_("Choose the PCT application of this family that enters the national phase.")]
+        if locked.route == FilingRouteChoices.PCT and data.route != FilingRouteChoices.PCT and locked.national_phases.exists():
+            errors["route"] = [_("National-phase entries depend on this PCT application: it stays a PCT application.")]
+        if locked.ip_asset_id and (data.ip_asset is None or data.ip_asset.pk != locked.ip_asset_id) and PledgedAsset.objects.filter(ip_asset_id=locked.ip_asset_id, is_standing=True).exists():
+            errors["ip_asset"] = [_("This patent is under a standing pledge: it stays linked to its filing until the pledge is released.")]
+        if data.route != FilingRouteChoices.NATIONAL_PHASE:
+            data.parent = None
+        if data.route != FilingRouteChoices.PCT:
+            data.receiving_office = ""
+        data.priority_date = data.priority_date or (data.parent.priority_date or data.parent.filing_date if data.parent else None)
+        fixed: Errors = {k: errors[k] for k in ("office", "route") if k in errors}
+        _validate_filing(locked.family, data, errors)
+        errors.update(fixed)  # a filed application's office and route: the first thing to correct
+        _raise(errors)
+        before = {name: getattr(locked, name) for name in FILING_EDIT_FIELDS}
+        old_parent = locked.parent
+        was_planned = locked.status == FilingStatusChoices.PLANNED
+        locked.office, locked.route = data.office, data.route
+        locked.receiving_office = data.receiving_office.strip().upper()
+        locked.parent = data.parent
+        locked.application_number = data.application_number.strip()
+        locked.filing_date, locked.priority_date, locked.planned_by = data.filing_date, data.priority_date, data.planned_by
+        locked.grant_date, locked.compensation_days, locked.ip_asset = data.grant_date, data.compensation_days, data.ip_asset
+        locked.status = FilingStatusChoices.PLANNED
+        if data.filing_date is not None:
+            locked.status = FilingStatusChoices.GRANTED if data.grant_date else FilingStatusChoices.FILED
+        if problem := _deadline_errors(locked):
+            raise ValidationError({"filing_date": [problem]})
+        locked.save()
+        if was_planned:
+            _record_pct_request(locked, actor)
+        filing_deadlines_refresh(filing=locked)
+        for parent in {p.pk: p for p in (old_parent, locked.parent) if p is not None}.values():
+            filing_deadlines_refresh(filing=parent)
+        changed = {
+            name: [str(before[name] or ""), str(getattr(locked, name) or "")]
+            for name in FILING_EDIT_FIELDS if before[name] != getattr(locked, name)
+        }
+        audit_record(actor=actor, action="ip.filing_edit", obj=locked, payload={"status": locked.status, "changed": changed})
+    return locked
 
 
 def filing_update(
@@ -1101,20 +1235,28 @@ def pool_create(*, name_zh: str = "", name_en: str = "", arranger: Organisation 
     return pool
 
 
+def pool_update(*, pool: SecuritisationPool, name_zh: str = "", name_en: str = "", arranger: Organisation | None = None, notes: str = "", actor: User) -> SecuritisationPool:
+    """Edit a pool's names, arranger and notes."""
+    _require_staff(actor)
+    if not name_zh.strip() and not name_en.strip():
+        raise ValidationError({"name_zh": [_("Give the name in Chinese, in English, or both.")]})
+    with transaction.atomic():
+        locked = SecuritisationPool.objects.select_for_update().get(pk=pool.pk)
+        before = {"name_zh": locked.name_zh, "name_en": locked.name_en, "arranger": locked.arranger_id, "notes": locked.notes}
+        locked.name_zh, locked.name_en, locked.arranger, locked.notes = name_zh.strip(), name_en.strip(), arranger, notes.strip()
+        locked.save(update_fields=["name_zh", "name_en", "arranger", "notes"])
+        after = {"name_zh": locked.name_zh, "name_en": locked.name_en, "arranger": locked.arranger_id, "notes": locked.notes}
+        audit_record(actor=actor, action="pool.update", obj=locked, payload={"changed": {k: [before[k], after[k]] for k in before if before[k] != after[k]}})
+    return locked
+
+
 def _check_period(period: str) -> bool:
     import re
 
     return bool(re.fullmatch(r"\d{4}(-Q[1-4])?", period))
 
 
-def pool_asset_add(*, pool: SecuritisationPool, result: Result, licensee: Organisation, cash_flows: Sequence[tuple[str, object]], actor: User) -> PoolAsset:
-    """A licensed result in the pool with its expected royalty per period (``YYYY`` or ``YYYY-Qn``)."""
-    _require_staff(actor)
-    errors: Errors = {}
-    if pool.assets.filter(result=result, licensee=licensee).exists():
-        errors["result"] = [_("This licence is already in the pool.")]
-    if licensee.kind != OrganisationKindChoices.ENTERPRISE:
-        errors["licensee"] = [_("The licensee is an enterprise.")]
+def _clean_cash_flows(cash_flows: Sequence[tuple[str, object]], errors: Errors) -> list[tuple[str, Decimal]]:
     rows: list[tuple[str, Decimal]] = []
     seen: set[str] = set()
     for i, (period, amount) in enumerate(cash_flows):
@@ -1132,12 +1274,55 @@ def pool_asset_add(*, pool: SecuritisationPool, result: Result, licensee: Organi
     kinds = {len(p) for p, _a in rows}
     if len(kinds) > 1:
         errors["cash_flows"] = [_("Use one kind of period (years or quarters) for the whole licence.")]
+    return rows
+
+
+def pool_asset_add(*, pool: SecuritisationPool, result: Result, licensee: Organisation, cash_flows: Sequence[tuple[str, object]], actor: User) -> PoolAsset:
+    """A licensed result in the pool with its expected royalty per period (``YYYY`` or ``YYYY-Qn``)."""
+    _require_staff(actor)
+    errors: Errors = {}
+    if pool.assets.filter(result=result, licensee=licensee).exists():
+        errors["result"] = [_("This licence is already in the pool.")]
+    if licensee.kind != OrganisationKindChoices.ENTERPRISE:
+        errors["licensee"] = [_("The licensee is an enterprise.")]
+    rows = _clean_cash_flows(cash_flows, errors)
     _raise(errors)
     with transaction.atomic():
         asset = PoolAsset.objects.create(pool=pool, result=result, licensee=licensee)
         PoolCashFlow.objects.bulk_create([PoolCashFlow(asset=asset, period=p, amount_cny=a) for p, a in rows])
         audit_record(actor=actor, action="pool.asset_add", obj=asset, payload={"pool": pool.pk, "result": result.pk, "total": str(sum(a for _p, a in rows))})
     return asset
+
+
+def pool_asset_update(*, asset: PoolAsset, licensee: Organisation, cash_flows: Sequence[tuple[str, object]], actor: User) -> PoolAsset:
+    """Edit a licence in a pool: its licensee and its expected royalties, which replace the old
+    ones as a whole (one transaction: all of them or none)."""
+    _require_staff(actor)
+    errors: Errors = {}
+    if licensee.kind != OrganisationKindChoices.ENTERPRISE:
+        errors["licensee"] = [_("The licensee is an enterprise.")]
+    elif PoolAsset.objects.filter(pool_id=asset.pool_id, result_id=asset.result_id, licensee=licensee).exclude(pk=asset.pk).exists():
+        errors["licensee"] = [_("This licence is already in the pool.")]
+    rows = _clean_cash_flows(cash_flows, errors)
+    _raise(errors)
+    with transaction.atomic():
+        locked = PoolAsset.objects.select_for_update().get(pk=asset.pk)
+        before = {"licensee": locked.licensee_id, "flows": {f.period: str(f.amount_cny) for f in locked.cash_flows.all()}}
+        locked.licensee = licensee
+        locked.save(update_fields=["licensee"])
+        locked.cash_flows.all().delete()
+        PoolCashFlow.objects.bulk_create([PoolCashFlow(asset=locked, period=p, amount_cny=a) for p, a in rows])
+        after = {"licensee": licensee.pk, "flows": {p: str(a) for p, a in rows}}
+        audit_record(actor=actor, action="pool.asset_update", obj=locked, payload={"pool": locked.pool_id, "before": before, "after": after})
+    return locked
+
+
+def pool_asset_remove(*, asset: PoolAsset, actor: User) -> None:
+    """Take a licence out of its pool (with its cash flows)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="pool.asset_remove", obj=asset.pool, payload={"asset": asset.pk, "result": asset.result_id, "licensee": asset.licensee_id})
+        asset.delete()
 
 
 # --- deal rooms ----------------------------------------------------------------------------------
@@ -1206,6 +1391,30 @@ def channel_create(*, result: Result, country: str, partner: str = "", filings: 
         channel.filings.set(filings)
         audit_record(actor=actor, action="channel.create", obj=channel, payload={"result": result.pk, "country": channel.country})
     return channel
+
+
+def channel_update(
+    *, channel: OverseasChannel, country: str, partner: str = "", filings: Sequence[Filing] = (), status: str, notes: str = "", actor: User,
+) -> OverseasChannel:
+    """Edit an overseas channel: country or region, partner, the filings needed there, status, notes."""
+    _require_staff(actor)
+    errors: Errors = {}
+    if not country.strip():
+        errors["country"] = [_("Name the country or region.")]
+    if status not in OverseasChannelStatusChoices.values:
+        errors["status"] = [_("Choose a status.")]
+    if any(f.family.result_id != channel.result_id for f in filings):
+        errors["filings"] = [_("Choose filings of this result.")]
+    _raise(errors)
+    with transaction.atomic():
+        locked = OverseasChannel.objects.select_for_update().get(pk=channel.pk)
+        before = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(locked.filings.values_list("pk", flat=True))}
+        locked.country, locked.partner, locked.status, locked.notes = country.strip(), partner.strip(), status, notes.strip()
+        locked.save(update_fields=["country", "partner", "status", "notes"])
+        locked.filings.set(filings)
+        after = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(f.pk for f in filings)}
+        audit_record(actor=actor, action="channel.update", obj=locked, payload={"changed": {k: [before[k], after[k]] for k in before if before[k] != after[k]}})
+    return locked
 
 
 def channel_set_status(*, channel: OverseasChannel, status: str, actor: User) -> OverseasChannel:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -41,6 +42,7 @@ from .models import (
     PatentFamily,
     PlanTarget,
     PledgeLoan,
+    PoolAsset,
     ServiceTask,
     TransferOption,
     TransferPlan,
@@ -96,7 +98,7 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
             context["negotiation_forms"] = {p.pk: f.NegotiationForm(plan=p, initial={"occurred_on": timezone.localdate()}) for p in plans}
             context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in plans if p.status == TransferPlanStatusChoices.DRAFT}
             context["suggested_targets"] = _suggested_targets(request, result)
-            context["plan_moves"] = {p.pk: [(target, verb, svc.plan_problem(p, target)) for (source, target), verb in PLAN_TRANSITIONS.items() if source == p.status and verb != "supersede"] for p in plans}
+            context["plan_moves"] = {p.pk: [(target, verb, svc.plan_problem(p, target, user)) for (source, target), verb in PLAN_TRANSITIONS.items() if source == p.status and verb != "supersede"] for p in plans}
     elif tab == "ip":
         families = list(sel.families_for(user, result))
         for family in families:
@@ -278,21 +280,32 @@ def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 @login_required
 @require_POST
 def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The result page's one-step approval (``results:plan``)."""
+    """The result page's one-step form (``results:plan``): the plan with its recommended mode and
+    that mode's terms, approved at once; under four-eyes approval, submitted for another manager.
+    Errors re-render the form with what was typed (400); nothing is saved."""
     result = get_object_or_404(results_visible(request.user), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied(_("Only TTO managers approve transfer plans."))
+    four_eyes = svc.four_eyes_on()
     form = f.PlanForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}")
-        return redirect("results:detail", pk=pk)
-    try:
-        svc.plan_approve(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        messages.success(request, _("The transfer plan was approved."))
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("results:detail", pk=pk)
+    if form.is_valid():
+        c = form.cleaned_data
+        common = {"result": result, "transfer_mode": c["transfer_mode"], "summary_zh": c["summary_zh"], "summary_en": c["summary_en"], "terms": form.terms(), "actor": request.user}
+        try:
+            if four_eyes:
+                svc.plan_propose(**common)  # type: ignore[arg-type]
+                messages.success(request, _("The transfer plan was submitted: another manager or an admin approves it."))
+            else:
+                svc.plan_approve(note=c["note"], **common)  # type: ignore[arg-type]
+                messages.success(request, _("The transfer plan was approved."))
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("results:detail", pk=pk)
+    messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    return render(request, "planning/plan_quick.html", {"result": result, "plan_form": form, "four_eyes": four_eyes}, status=400)
 
 
 # IP layout -------------------------------------------------------------------------------------
@@ -320,13 +333,7 @@ def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.FilingForm(request.POST, family=family)
 
     def call(fm: Form) -> Any:
-        c = fm.cleaned_data
-        data = svc.FilingInput(
-            office=c["office"], route=c["route"], application_number=c["application_number"], filing_date=c["filing_date"],
-            priority_date=c["priority_date"], planned_by=c["planned_by"], grant_date=c["grant_date"], receiving_office=c["receiving_office"],
-            parent=c["parent"], compensation_days=c["compensation_days"] or 0, ip_asset=c["ip_asset"],
-        )
-        return svc.filing_create(family=family, data=data, actor=request.user)  # type: ignore[arg-type]
+        return svc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[arg-type, attr-defined]
 
     overrides_key = "filing_form_bound"
     if form.is_valid():
@@ -373,6 +380,40 @@ def filing_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         return svc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)  # type: ignore[arg-type]
 
     return _act(request, filing.family.result, "ip", form, call, _("The filing was updated and its deadlines derived again."), "filing_update_form", f"family-{filing.family_id}")
+
+
+def _edit_page(
+    request: HttpRequest, form: Form, save: Callable[[Form], Any], *, heading: str, back_url: str, done: str, lead: str = "",
+) -> HttpResponse:
+    """GET shows the edit form; POST validates, calls the service and goes back; errors re-render
+    the form with what was typed (400) and nothing is saved."""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect(back_url)
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    status = 400 if form.is_bound else 200
+    return render(request, "planning/edit.html", {"form": form, "heading": heading, "lead": lead, "back_url": back_url}, status=status)
+
+
+@login_required
+def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = _filing_for_change(request, pk)
+    form = f.FilingForm(request.POST or None, filing=filing)
+    return _edit_page(
+        request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        heading=_("Edit the filing: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
+        lead=_("The office and the route change only while the filing is planned. The deadlines are derived again when you save."),
+        back_url=reverse("planning:result_ip", args=[filing.family.result_id]) + f"#family-{filing.family_id}",
+        done=_("The filing was saved and its deadlines derived again."),
+    )
 
 
 @login_required
@@ -519,7 +560,46 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     summary = sel.pool_summary(pool)
     peak = max((a for _p, a in summary.periods), default=0)
     bars = [(p, a, (a * 100 / peak) if peak else 0) for p, a in summary.periods]
-    return render(request, "planning/pool_detail.html", {"pool": pool, "summary": summary, "bars": bars, "form": form}, status=400 if form.errors else 200)
+    assets = list(pool.assets.select_related("result", "licensee").prefetch_related("cash_flows").order_by("pk"))
+    for asset in assets:
+        asset.total = sum((cf.amount_cny for cf in asset.cash_flows.all()), Decimal(0))  # type: ignore[attr-defined]
+    return render(request, "planning/pool_detail.html", {"pool": pool, "summary": summary, "bars": bars, "form": form, "assets": assets}, status=400 if form.errors else 200)
+
+
+@login_required
+def pool_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = get_object_or_404(sel.pools(request.user), pk=pk)
+    form = f.PoolForm(request.POST or None, initial={"name_zh": pool.name_zh, "name_en": pool.name_en, "arranger": pool.arranger_id, "notes": pool.notes})
+    return _edit_page(
+        request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        heading=_("Edit the pool: %(name)s") % {"name": pool.name}, back_url=reverse("planning:pool", args=[pool.pk]), done=_("The pool was saved."),
+    )
+
+
+def _pool_asset(request: HttpRequest, pk: int) -> PoolAsset:
+    return get_object_or_404(PoolAsset.objects.filter(pool__in=sel.pools(request.user)).select_related("pool", "result", "licensee"), pk=pk)
+
+
+@login_required
+def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = _pool_asset(request, pk)
+    form = f.PoolAssetEditForm(request.POST or None, asset=asset)
+    return _edit_page(
+        request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        heading=_("Edit the licence of %(result)s in %(pool)s") % {"result": asset.result.title, "pool": asset.pool.name},
+        lead=_("The expected royalties you save replace the licence's old ones."),
+        back_url=reverse("planning:pool", args=[asset.pool_id]), done=_("The licence was saved."),
+    )
+
+
+@login_required
+@require_POST
+def pool_asset_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = _pool_asset(request, pk)
+    pool_pk = asset.pool_id
+    svc.pool_asset_remove(asset=asset, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The licence was taken out of the pool."))
+    return redirect("planning:pool", pk=pool_pk)
 
 
 @login_required
@@ -605,6 +685,19 @@ def channel_status_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = f.ChannelStatusForm(request.POST)
     return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")  # type: ignore[arg-type]
+
+
+@login_required
+def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = get_object_or_404(OverseasChannel.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
+    if not is_platform_staff(request.user):
+        raise PermissionDenied
+    form = f.ChannelForm(request.POST or None, channel=channel)
+    return _edit_page(
+        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        heading=_("Edit the overseas channel: %(country)s") % {"country": channel.country},
+        back_url=reverse("planning:result_services", args=[channel.result_id]) + "#channels", done=_("The overseas channel was saved."),
+    )
 
 
 @login_required

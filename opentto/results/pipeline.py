@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.permissions import user_role
+from opentto.dashboard.cache import figures_changed
 
 from .models import Result, ResultStageChoices, StageTransition
 
@@ -192,5 +193,6 @@ def result_transition(
             actor=actor, action="result.transition", obj=locked,
             payload={"from": source, "to": target, "reason": reason.strip()},
         )
+        figures_changed()
     result.refresh_from_db()
     return result

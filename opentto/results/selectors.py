@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Q
+
+from opentto.dashboard.cache import cached_query
 
 from .models import Result, ResultQuerySet
 
@@ -62,9 +65,12 @@ def result_search(user: Any, q: str) -> ResultQuerySet:
     try:
         from opentto.demands.index import ids_of, search_details, search_results
 
-        allowed = ids_of(visible)
+        # Every visible id (100,000 at the load benchmark's size): from the cache while unchanged.
+        visible_ids = visible.values("pk")
+        allowed = cached_query(visible_ids, "result-ids", functools.partial(ids_of, visible_ids))
         hits = search_results(q, allowed_ids=allowed, top=1000, mode="lexical").hits
-        detail_allowed = ids_of(Result.objects.restrict(user, "view_details").filter(pk__in=visible.values("pk")))
+        readable = Result.objects.restrict(user, "view_details").filter(pk__in=visible_ids).values("pk")
+        detail_allowed = cached_query(readable, "result-ids", functools.partial(ids_of, readable))
         detail_hits = search_details(q, allowed_ids=detail_allowed)
         found = set()
         for group in (hits, detail_hits):

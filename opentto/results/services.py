@@ -27,6 +27,7 @@ from opentto.core.audit import audit_record
 from opentto.core.permissions import user_role
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
+from opentto.dashboard.cache import figures_changed
 from opentto.demands.tasks import enqueue_result_index
 from opentto.organisations.models import Organisation, Person
 
@@ -328,6 +329,7 @@ def result_onboard(
             reason=_("Onboarded"),
         )
         audit_record(actor=actor, action="result.onboard", obj=result, payload={"title_zh": result.title_zh, "title_en": result.title_en})
+        figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(result.pk))
     return result
 
@@ -366,5 +368,6 @@ def result_update(
         _write_children(locked, data, assets)
         _save_attachments(locked, checked, actor)
         audit_record(actor=actor, action="result.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
+        figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(locked.pk))
     return locked

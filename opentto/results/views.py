@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, user_role
+from opentto.dashboard.cache import CachedCountPaginator, cached_query
 from opentto.evaluation.forms import EvaluationForm
 from opentto.landing.forms import DealForm
 from opentto.landing.models import Deal
@@ -69,7 +69,9 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort", "newest") if request.GET.get("sort") in SORTS else "newest",
     }
     qs = result_list(request.user, **params)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The exact count and the owner filter read every visible row: cached until a service changes results.
+    page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    owners = Organisation.objects.filter(ownerships__result__in=results_visible(request.user).values("pk")).distinct()
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
@@ -79,8 +81,7 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
         "stages": ResultStageChoices.choices,
         "fields": ResultFieldChoices.choices,
         "kinds": ResultKindChoices.choices,
-        "owners": Organisation.objects.filter(ownerships__result__in=results_visible(request.user).values("pk")).distinct()
-        if request.user.is_authenticated else Organisation.objects.none(),
+        "owners": cached_query(owners, "owners", lambda: list(owners)) if request.user.is_authenticated and not is_htmx(request) else [],
         "sorts": [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
         "can_onboard": user_role(request.user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR},
     }

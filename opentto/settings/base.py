@@ -202,7 +202,23 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# Django's cache (the dashboard's figures, opentto/dashboard/cache.py): Redis when CACHE_URL names
+# one (production: shared by every worker, e.g. redis://127.0.0.1:6379/1), else in-process memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+OPENTTO_FIGURES_CACHE_SECONDS = int(os.environ.get("OPENTTO_FIGURES_CACHE_SECONDS", "300"))
+
+# Four-eyes approval of transfer plans (docs/planning.md): whoever drafted or last changed a plan
+# cannot approve it. On by default; the embedded/demo settings (dev.py) and tests turn it off.
+OPENTTO_PLAN_FOUR_EYES = env_bool("OPENTTO_PLAN_FOUR_EYES", True)
+
 OPENTTO_INDEX_DIR = Path(os.environ.get("OPENTTO_INDEX_DIR", VAR_DIR / "index"))
+# How often a search re-checks the indexed tables for writes that bypassed the services (seconds).
+OPENTTO_INDEX_SYNC_SECONDS = float(os.environ.get("OPENTTO_INDEX_SYNC_SECONDS", "2"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -221,7 +237,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenTTO API",
-    "DESCRIPTION": "Results, IP assets, organisations, people, deals and figures of an OpenTTO platform. "
+    "DESCRIPTION": "Results, IP assets, organisations, people, demands and their matches, evaluations, transfer plans, "
+    "deals, payments, subsidy applications and figures of an OpenTTO platform. "
     "Authenticate with `Authorization: Token <key>` (`opentto token create USERNAME`).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -21,3 +21,9 @@ STORAGES = {
 }
 # The embedding model loads in seconds and embeds slowly: tests that need it turn it on.
 OPENTTO_MATCHING_DENSE = False
+OPENTTO_INDEX_SYNC_SECONDS = 0.0  # tests write around the services and search at once
+# Figures are computed afresh in tests (factories write around the services that bump the cache);
+# tests/dashboard/test_cache.py turns the figures cache on.
+OPENTTO_FIGURES_CACHE_SECONDS = 0
+# Four-eyes plan approval: tests/planning/test_plan_workflow.py turns it on where it tests it.
+OPENTTO_PLAN_FOUR_EYES = False

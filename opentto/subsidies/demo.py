@@ -1,20 +1,26 @@
 """Demo subsidies: the Xuhui programme (cap 5,000,000 yuan per project) with a budget for this
-year and one application at every status, made through the services; an IP pledge interest
+year and one application at every status, made through the services (the ones past review have a
+finalised expert review round of the evaluation app; the one under review a round with one expert
+still to score); an IP pledge interest
 subsidy programme as a second programme type. Figures of the story are untouched."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from opentto.accounts.models import User
+from opentto.evaluation.models import Rubric
+from opentto.evaluation.selectors import reviewer_conflicts
+from opentto.evaluation.services import ScoreInput, review_declare, review_save, round_finalise
 from opentto.landing.models import COUNTED_STATUSES, Deal
 
 from . import services
-from .models import ProgrammeKindChoices, Tranche
+from .models import Application, ProgrammeKindChoices, Tranche
 
 XUHUI_BASIS_ZH = "《徐汇区关于促进科技成果转移转化的实施意见》"
 XUHUI_BASIS_EN = "Xuhui District implementing opinions on promoting the transfer and transformation of scientific and technological achievements"
@@ -27,9 +33,38 @@ def _doc(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
+def _review(application: Application, manager: User, panel: list[User], *, finalise: bool, centre: int) -> None:
+    """The expert review through the evaluation services: a subsidy-review round on the first
+    linked result; finalised (every expert scored) or, while under review, with one expert to go."""
+    result = services.review_result(application)
+    assert result is not None
+    experts = [u for u in panel if not reviewer_conflicts(u, result)][:2]
+    review_round = services.application_review_open(
+        application=application, rubric=Rubric.objects.get(key="result-value", is_active=True),
+        deadline=timezone.localdate() + timedelta(days=14), reviewers=experts, min_reviews=len(experts), actor=manager,
+    )
+    for n, assignment in enumerate(review_round.assignments.order_by("pk")):
+        if not finalise and n == len(experts) - 1:
+            break  # the last expert (the demo reviewer where there is one) has still to score
+        review_declare(assignment=assignment, has_conflict=False, actor=assignment.reviewer)
+        scores = {key: ScoreInput(min(5, centre + (k + n) % 2), "中试数据与合作企业的量产计划可信。 / Credible pilot data and production plan.")
+                  for k, key in enumerate(review_round.weights)}
+        review_save(assignment=assignment, scores=scores, actor=assignment.reviewer, submit=True, notify=False)
+    if finalise:
+        round_finalise(
+            review_round=review_round, recommendation="proceed", transfer_modes=["licence"], actor=manager,
+            strengths_zh="技术成熟，合作企业具备量产能力。", strengths_en="Mature technology; the partner can produce at scale.",
+            risks_zh="量产投入较大，需按里程碑拨付。", risks_en="Production needs heavy investment: pay by milestone.",
+            conditions_zh="中试线建成后拨付首笔资金。", conditions_en="The first tranche follows the pilot line.",
+            store_report=False, notify=False,
+        )
+
+
 def load(context: Any) -> None:
     manager, official = context.users["manager"], context.users["official"]
-    reviewer = context.users.get("reviewer", official)
+    reviewer = context.users.get("reviewer")
+    lin, qiao = (User.objects.filter(username=name).first() for name in ("expert-lin", "expert-qiao"))
+    panel = [u for u in (lin, reviewer, qiao) if u is not None]  # the demo reviewer second: last to score
     today = timezone.localdate()
     year = today.year
     xuhui = services.programme_create(
@@ -86,8 +121,7 @@ def load(context: Any) -> None:
             services.application_reject(application=application, reason="项目产业化路径不清晰 / The path to industrialisation is unclear.", actor=official)
             continue
         services.application_start_review(application=application, actor=official)
-        services.review_record(application=application, score=82 + n, recommendation="support", recommended_cny=requested,
-                               comments="技术成熟，合作方具备量产能力。 / Mature technology; the partner can produce at scale.", actor=reviewer)
+        _review(application, manager, panel, finalise=status != "under_review", centre=3 + n % 2)
         if status == "under_review":
             continue
         services.application_recognise(application=application, recognition_number=f"XH-{year}-{n:03d}", actor=official)

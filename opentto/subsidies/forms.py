@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opentto.accounts.models import User, UserRoleChoices
+from opentto.evaluation.models import Rubric, RubricKindChoices
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result
 
-from .models import CostCategoryChoices, RecommendationChoices
+from .models import CostCategoryChoices
 
 LINES = 4
 
@@ -38,11 +41,25 @@ class ApplicationForm(forms.Form):
         return [[self[f"line{i}_{k}"] for k in ("category", "description", "amount", "document")] for i in range(LINES)]
 
 
-class ReviewForm(forms.Form):
-    score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100)
-    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=RecommendationChoices.choices)
-    recommended_cny = forms.DecimalField(label=_("Amount recommended (CNY)"), max_digits=16, decimal_places=2, min_value=0, required=False)
-    comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 3}))
+class ReviewOpenForm(forms.Form):
+    """The expert review panel: a round of the evaluation app (purpose: subsidy project review)."""
+
+    rubric = forms.ModelChoiceField(label=_("Rubric"), queryset=Rubric.objects.none())
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reviewers = forms.ModelMultipleChoiceField(
+        label=_("Experts"), queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    min_reviews = forms.IntegerField(label=_("Reviews required"), min_value=1, max_value=9, initial=2)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rubric"].queryset = Rubric.objects.filter(is_active=True, kind=RubricKindChoices.SCORED)  # type: ignore[attr-defined]
+        self.fields["reviewers"].queryset = User.objects.filter(role=UserRoleChoices.REVIEWER, is_active=True).order_by("last_name", "username")  # type: ignore[attr-defined]
+        self.fields["deadline"].initial = timezone.localdate() + timedelta(days=14)
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for recognising without a finalised review"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
 class RecogniseForm(forms.Form):

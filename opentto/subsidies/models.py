@@ -159,6 +159,15 @@ class Application(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
+    # Expert review: a round of the evaluation app (purpose ``subsidy_review``) on the first linked
+    # result; the step is complete when the round is finalised, or an official records an override.
+    review_round = models.OneToOneField(
+        "evaluation.ReviewRound", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_application",
+        verbose_name=_("expert review round"),
+    )
+    review_override_reason = models.TextField(_("reason for recognising without a finalised review"), blank=True)
+    review_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review_override_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -179,6 +188,10 @@ class Application(models.Model):
                 condition=~models.Q(status__in=["approved", "disbursed"]) | models.Q(approved_cny__isnull=False),
                 name="subsidies_application_approved_has_amount",
             ),
+            models.CheckConstraint(
+                condition=models.Q(review_override_reason="") | models.Q(review_override_at__isnull=False),
+                name="subsidies_application_override_dated",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +200,15 @@ class Application(models.Model):
     @property
     def project_title(self) -> str:
         return bilingual(self.project_title_zh, self.project_title_en, get_language())
+
+    @property
+    def review_finalised(self) -> bool:
+        return self.review_round is not None and self.review_round.status == "finalised"
+
+    @property
+    def review_complete(self) -> bool:
+        """The expert-review step is done: its round is finalised, or an override is recorded."""
+        return self.review_finalised or bool(self.review_override_reason)
 
     @property
     def disbursed_cny(self) -> Decimal:
@@ -229,7 +251,9 @@ class RecommendationChoices(models.TextChoices):
 
 
 class Review(models.Model):
-    """An expert's review (a simple record; the evaluation app's panels may replace it)."""
+    """An expert's review recorded before subsidy reviews used the evaluation app's rounds. Kept,
+    read-only, for the applications reviewed that way (migration 0002 records them as the override
+    that completed their review step); new reviews are rounds (``Application.review_round``)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

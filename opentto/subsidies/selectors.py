@@ -4,7 +4,7 @@
 |---|---|---|
 | anyone | active programmes | — |
 | admin, manager, official | all | all |
-| reviewer | all | those under review, and those they reviewed |
+| reviewer | all | those whose review round they are invited to (or reviewed earlier) |
 | enterprise, inventor | all | their own organisation's (as applicant) |
 | others | all | — |
 """
@@ -14,10 +14,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import user_role
+from opentto.core.permissions import is_platform_staff, restrict, user_role
+from opentto.evaluation.scoring import round_statistics
 
 from .models import (
     Application,
@@ -29,26 +31,18 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
+#: A finalised round's recommendation, read as a subsidy outcome.
+OUTCOME_LABELS = {"proceed": _("Support"), "improve": _("Improve and resubmit"), "decline": _("Do not support")}
 
 
 def programmes_visible(user: Any) -> QuerySet[Programme]:
-    role = user_role(user)
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL}:
-        return Programme.objects.all()
-    return Programme.objects.filter(is_active=True)
+    """The grants on ``subsidies.programme`` (``opentto.core.permissions``)."""
+    return restrict(Programme.objects.all(), user, "view")
 
 
 def applications_visible(user: Any) -> QuerySet[Application]:
-    role = user_role(user)
-    qs = Application.objects.select_related("programme", "applicant")
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL}:
-        return qs
-    if role == UserRoleChoices.REVIEWER:
-        return qs.filter(Q(status=ApplicationStatusChoices.UNDER_REVIEW) | Q(pk__in=Application.objects.filter(reviews__reviewer=user).values("pk")))
-    org_id = getattr(user, "organisation_id", None)
-    if role in {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR} and org_id:
-        return qs.filter(applicant_id=org_id)
-    return qs.none()
+    """The grants on ``subsidies.application`` (``opentto.core.permissions``)."""
+    return restrict(Application.objects.select_related("programme", "applicant"), user, "view")
 
 
 def officials_dashboard(user: Any) -> dict[str, Any]:
@@ -71,3 +65,22 @@ def officials_dashboard(user: Any) -> dict[str, Any]:
             "remaining_cny": budget.remaining_cny,
         })
     return {"rows": rows}
+
+
+def application_review(application: Application, user: Any) -> dict[str, Any]:
+    """The expert review as the application page shows it: the round (rubric, status, reviews in),
+    and once it is finalised its outcome, overall score and the mean score of each criterion.
+    Reviewers' names are shown to TTO staff and officials only."""
+    review_round = application.review_round
+    out: dict[str, Any] = {"round": review_round, "complete": application.review_complete, "stats": None,
+                           "show_names": is_platform_staff(user) or user_role(user) == UserRoleChoices.OFFICIAL,
+                           "staff": is_platform_staff(user), "legacy": list(application.reviews.select_related("reviewer"))}
+    if review_round is None:
+        return out
+    assignments = list(review_round.assignments.select_related("reviewer"))
+    out["assignments"] = assignments
+    out["submitted"] = sum(1 for a in assignments if a.status == "submitted")
+    if review_round.status == "finalised":
+        out["stats"] = round_statistics(review_round)
+        out["outcome"] = OUTCOME_LABELS.get(review_round.recommendation, review_round.get_recommendation_display())
+    return out

@@ -1,4 +1,5 @@
-"""Writes for subsidies: programmes, applications, the eligibility check, review, recognition,
+"""Writes for subsidies: programmes, applications, the eligibility check, expert review (a round
+of the evaluation app, opened through its services), recognition,
 approval (within the cap, the eligible share and the remaining budget, under a row lock) and
 disbursement in tranches. Every step is audited."""
 
@@ -22,6 +23,9 @@ from opentto.core.audit import audit_record
 from opentto.core.money import FEN, to_yuan
 from opentto.core.permissions import is_platform_staff, user_role
 from opentto.core.uploads import check_upload
+from opentto.dashboard.cache import figures_changed
+from opentto.evaluation.models import ReviewPurposeChoices, ReviewRound, Rubric
+from opentto.evaluation.services import review_assign, round_open
 from opentto.landing.models import Deal
 from opentto.notifications.services import notification_send
 from opentto.organisations.models import RESEARCH_KINDS, Organisation, OrganisationKindChoices
@@ -36,8 +40,6 @@ from .models import (
     Programme,
     ProgrammeBudget,
     ProgrammeKindChoices,
-    RecommendationChoices,
-    Review,
     Tranche,
     TrancheStatusChoices,
 )
@@ -291,6 +293,8 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
 
 
 def application_start_review(*, application: Application, actor: User) -> Application:
+    """An official sends the application to expert review; the TTO's managers are asked to open
+    the panel (a review round of the evaluation app, :func:`application_review_open`)."""
     if not is_official(actor):
         raise PermissionError(_("Only officials send applications to review."))
     with transaction.atomic():
@@ -299,56 +303,93 @@ def application_start_review(*, application: Application, actor: User) -> Applic
         locked.save(update_fields=["status"])
         audit_record(actor=actor, action="subsidy.start_review", obj=locked)
         notification_send(
-            recipients=User.objects.filter(role=UserRoleChoices.REVIEWER, is_active=True), kind="subsidy.review",
-            title_zh=f"请评审补贴申请：{locked.project_title_zh}", title_en=f"Please review: {locked.project_title_en or locked.project_title_zh}",
+            recipients=User.objects.filter(role__in=[UserRoleChoices.MANAGER, UserRoleChoices.ADMIN], is_active=True), kind="subsidy.review",
+            title_zh=f"请组织补贴项目专家评审：{locked.project_title_zh or locked.project_title_en}",
+            title_en=f"Please open the expert review of: {locked.project_title_en or locked.project_title_zh}",
             url=f"/subsidies/applications/{locked.pk}/",
         )
     return locked
 
 
-def review_record(
-    *, application: Application, score: int, recommendation: str, comments: str, actor: User,
-    recommended_cny: Decimal | str | None = None,
-) -> Review:
-    if user_role(actor) not in {UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}:
-        raise PermissionError(_("Only reviewers and officials review applications."))
-    errors: dict[str, list[str]] = {}
-    if not 0 <= score <= 100:
-        errors["score"] = [_("Give a score from 0 to 100.")]
-    if recommendation not in RecommendationChoices.values:
-        errors["recommendation"] = [_("Choose a recommendation.")]
-    if not comments.strip():
-        errors["comments"] = [_("Explain your recommendation.")]
-    amount = None
-    if recommended_cny not in (None, ""):
-        amount = _money(recommended_cny, "recommended_cny", errors)
-    if Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() != S.UNDER_REVIEW:
-        errors["status"] = [_("Only applications under review are reviewed.")]
-    if Review.objects.filter(application=application, reviewer=actor).exists():
-        errors["reviewer"] = [_("You have already reviewed this application.")]
-    if errors:
-        raise ValidationError(errors)
+def review_result(application: Application) -> Result | None:
+    """The result the expert review scores: the application's first linked result."""
+    link = Application.results.through.objects.filter(application_id=application.pk).select_related("result").order_by("pk").first()
+    return link.result if link is not None else None
+
+
+def application_review_open(
+    *, application: Application, rubric: Rubric, deadline: date, actor: User, reviewers: Sequence[User] = (),
+    min_reviews: int = 2, is_blind: bool = False,
+) -> ReviewRound:
+    """Open the application's expert review through the evaluation services: a review round with
+    the purpose ``subsidy_review`` on the first linked result, with ``reviewers`` invited (each
+    checked for conflicts of interest by the evaluation app). A cancelled round may be replaced."""
+    if not is_platform_staff(actor):
+        raise PermissionError(_("Only TTO managers open expert review panels."))
     with transaction.atomic():
-        review = Review.objects.create(application=application, reviewer=actor, score=score, recommendation=recommendation,
-                                       comments=comments.strip(), recommended_cny=amount)
-        audit_record(actor=actor, action="subsidy.review", obj=application, payload={"review": review.pk, "score": score, "recommendation": recommendation})
-    return review
+        locked = Application.objects.select_for_update(of=("self",)).select_related("review_round").get(pk=application.pk)
+        if locked.status != S.UNDER_REVIEW:
+            raise ValidationError({"status": [_("An expert review is opened for applications under review.")]})
+        if locked.review_round is not None and locked.review_round.status != "cancelled":
+            raise ValidationError({"rubric": [_("This application already has a review round; another is opened only if it was cancelled.")]})
+        result = review_result(locked)
+        if result is None:
+            raise ValidationError({"rubric": [_("Link a result to the application first: the experts score it.")]})
+        review_round = round_open(
+            result=result, rubric=rubric, purpose=ReviewPurposeChoices.SUBSIDY_REVIEW, deadline=deadline,
+            actor=actor, min_reviews=min_reviews, is_blind=is_blind,
+        )
+        for reviewer in reviewers:
+            review_assign(review_round=review_round, reviewer=reviewer, actor=actor)
+        replaced = locked.review_round_id
+        locked.review_round = review_round
+        locked.save(update_fields=["review_round"])
+        audit_record(actor=actor, action="subsidy.review_open", obj=locked, payload={
+            "round": review_round.pk, "result": result.pk, "rubric": f"{rubric.key} v{rubric.version}",
+            "reviewers": [r.pk for r in reviewers], "replaced": replaced,
+        })
+    return review_round
+
+
+def application_review_override(*, application: Application, reason: str, actor: User) -> Application:
+    """An official records why the project may be recognised without a finalised review round."""
+    if not is_official(actor):
+        raise PermissionError(_("Only officials record an override of the expert review."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give a reason for this step.")]})
+    with transaction.atomic():
+        locked = Application.objects.select_for_update(of=("self",)).select_related("review_round").get(pk=application.pk)
+        if locked.status != S.UNDER_REVIEW:
+            raise ValidationError({"status": [_("An override is recorded for applications under review.")]})
+        if locked.review_finalised:
+            raise ValidationError({"reason": [_("The expert review is already finalised.")]})
+        locked.review_override_reason, locked.review_override_by, locked.review_override_at = reason.strip(), actor, timezone.now()
+        locked.save(update_fields=["review_override_reason", "review_override_by", "review_override_at"])
+        audit_record(actor=actor, action="subsidy.review_override", obj=locked, payload={
+            "reason": reason.strip(), "round": locked.review_round_id,
+            "round_status": locked.review_round.status if locked.review_round else None,
+        })
+    return locked
 
 
 def application_recognise(*, application: Application, recognition_number: str, actor: User) -> Application:
-    """Recognition (认定) of the project by an official, after at least one expert review."""
+    """Recognition (认定) of the project by an official, once its expert review round is finalised
+    (or an override with its reason is recorded)."""
     if not is_official(actor):
         raise PermissionError(_("Only officials recognise projects."))
     if not recognition_number.strip():
         raise ValidationError({"recognition_number": [_("Give the recognition number.")]})
     with transaction.atomic():
         locked = _lock(application, S.RECOGNISED)
-        if not locked.reviews.exists():
-            raise ValidationError({"status": [_("A project is recognised after at least one expert review.")]})
+        if not locked.review_complete:
+            raise ValidationError({"status": [_("A project is recognised once its expert review round is finalised, or with a recorded override.")]})
         locked.status, locked.recognition_number = S.RECOGNISED, recognition_number.strip()
         locked.recognised_by, locked.recognised_at = actor, timezone.now()
         locked.save(update_fields=["status", "recognition_number", "recognised_by", "recognised_at"])
-        audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={"number": locked.recognition_number})
+        audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={
+            "number": locked.recognition_number, "round": locked.review_round_id,
+            "override": bool(locked.review_override_reason) and not locked.review_finalised,
+        })
     return locked
 
 
@@ -404,6 +445,7 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
             locked.approved_by, locked.approved_at = actor, timezone.now()
             locked.save(update_fields=["status", "approved_cny", "approved_by", "approved_at"])
             audit_record(actor=actor, action="subsidy.approve", obj=locked, payload={"amount": amount, "budget_remaining": budget.remaining_cny})
+            figures_changed()
             notification_send(
                 recipients=User.objects.filter(organisation=locked.applicant, is_active=True), kind="subsidy.approved",
                 title_zh=f"补贴申请已批准：{amount:,.2f} 元", title_en=f"Subsidy approved: {amount:,.2f} yuan",
@@ -470,6 +512,7 @@ def tranche_pay(*, tranche: Tranche, paid_on: date, actor: User) -> Tranche:
         locked.status, locked.paid_on = TrancheStatusChoices.PAID, paid_on
         locked.save(update_fields=["status", "paid_on"])
         audit_record(actor=actor, action="subsidy.tranche_pay", obj=application, payload={"tranche": locked.pk, "amount": locked.amount_cny})
+        figures_changed()
         if not application.tranches.exclude(status=TrancheStatusChoices.PAID).exists() and application.disbursed_cny == application.approved_cny:
             application.status = S.DISBURSED
             application.save(update_fields=["status"])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import user_role
+from opentto.core.permissions import is_platform_staff, user_role
 from opentto.landing.models import Deal
 from opentto.results.models import Result
 
@@ -25,14 +25,20 @@ from .forms import (
     AcceptForm,
     ApplicationForm,
     ApproveForm,
+    OverrideForm,
     PayForm,
     RecogniseForm,
     RejectForm,
-    ReviewForm,
+    ReviewOpenForm,
     TrancheForm,
 )
 from .models import Application, ApplicationStatusChoices, Tranche
-from .selectors import applications_visible, officials_dashboard, programmes_visible
+from .selectors import (
+    application_review,
+    applications_visible,
+    officials_dashboard,
+    programmes_visible,
+)
 
 
 def programme_list_view(request: HttpRequest) -> HttpResponse:
@@ -89,16 +95,17 @@ def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResp
 @login_required
 def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(applications_visible(request.user), pk=pk)
-    role = user_role(request.user)
     official = services.is_official(request.user)
+    review = application_review(application, request.user)
+    under_review = application.status == ApplicationStatusChoices.UNDER_REVIEW
     ctx: dict[str, Any] = {
-        "a": application, "lines": application.budget_lines.all(), "reviews": application.reviews.select_related("reviewer"),
+        "a": application, "lines": application.budget_lines.all(), "review": review,
         "tranches": application.tranches.all(), "official": official,
         "is_applicant": services.may_apply_for(request.user, application.applicant),
-        "may_review": role in {UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}
-        and application.status == ApplicationStatusChoices.UNDER_REVIEW
-        and not application.reviews.filter(reviewer_id=request.user.pk).exists(),
-        "review_form": ReviewForm(), "recognise_form": RecogniseForm(), "approve_form": ApproveForm(), "reject_form": RejectForm(),
+        "may_open_review": is_platform_staff(request.user) and under_review
+        and (application.review_round is None or application.review_round.status == "cancelled"),
+        "may_override": official and under_review and not application.review_finalised,
+        "review_open_form": ReviewOpenForm(), "override_form": OverrideForm(), "recognise_form": RecogniseForm(), "approve_form": ApproveForm(), "reject_form": RejectForm(),
         "tranche_form": TrancheForm(), "accept_form": AcceptForm(), "pay_form": PayForm(),
     }
     if official and application.status == ApplicationStatusChoices.RECOGNISED:
@@ -133,7 +140,14 @@ def _action(form_cls: Callable[..., Any] | None, call: Callable[[Application, An
 submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), "The application was submitted; see the eligibility check.")
 withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), "The application was withdrawn.")
 start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), "The application was sent to expert review.")
-review_view = _action(ReviewForm, lambda a, d, u: services.review_record(application=a, actor=u, **d), "Your review was recorded.")
+review_open_view = _action(
+    ReviewOpenForm,
+    lambda a, d, u: services.application_review_open(
+        application=a, rubric=d["rubric"], deadline=d["deadline"], reviewers=list(d["reviewers"]), min_reviews=d["min_reviews"], actor=u,
+    ),
+    "The expert review round was opened.",
+)
+override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), "The override was recorded.")
 recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), "The project was recognised (认定).")
 approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), "The subsidy was approved.")
 reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), "The application was rejected.")

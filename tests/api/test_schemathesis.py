@@ -22,7 +22,11 @@ from opentto.api.services import token_create
 from opentto.results.models import Result
 from opentto.wsgi import application
 
+from . import fixtures as api_fixtures
+from .fixtures import World
+
 pytestmark = pytest.mark.django_db
+world = api_fixtures.world  # the fixture: a record of every app resource
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
@@ -41,6 +45,10 @@ def _operations() -> list[Any]:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
+    paths = {operation.path.removeprefix("/api/v1") for operation in operations}
+    for resource in ("demands", "matches", "evaluations", "plans", "payments", "subsidy-applications"):
+        assert f"/{resource}/" in paths and f"/{resource}/{{id}}/" in paths, resource
+    assert {"/demands/{id}/matches/", "/results/{id}/demands/"} <= paths
     return operations
 
 
@@ -54,12 +62,18 @@ def _fuzz(operation: Any, headers: dict[str, str], examples: int) -> None:
     run()
 
 
-def test_signed_in_manager_with_write_token(manager: User, onboarded: Result, confidential_result: Result) -> None:
+def test_signed_in_manager_with_write_token(manager: User, onboarded: Result, confidential_result: Result, world: World) -> None:
     key = token_create(user=manager, scope="write", actor=None)[1]
     for operation in _operations():
         _fuzz(operation, {"Authorization": f"Token {key}"}, examples=4)
 
 
-def test_anonymous_caller(onboarded: Result) -> None:
+def test_anonymous_caller(onboarded: Result, world: World) -> None:
     for operation in _operations():
         _fuzz(operation, {}, examples=2)
+
+
+def test_enterprise_user_with_write_token(enterprise_user: User, world: World) -> None:
+    key = token_create(user=enterprise_user, scope="write", actor=None)[1]
+    for operation in _operations():
+        _fuzz(operation, {"Authorization": f"Token {key}"}, examples=2)

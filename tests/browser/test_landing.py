@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 from opentto.landing.services import deal_create, deal_sign, rule_set  # noqa: E402
 from opentto.results.services import result_onboard  # noqa: E402
 from opentto.subsidies import services as subsidies  # noqa: E402
+from tests.subsidies.test_subsidies import finalised_review
 
 from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
 from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
@@ -80,7 +81,7 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     )
     subsidies.application_submit(application=application, actor=buyer_user)
     subsidies.application_start_review(application=application, actor=official)
-    subsidies.review_record(application=application, score=88, recommendation="support", comments="Mature; the partner can produce.", actor=reviewer)
+    finalised_review(application, manager, reviewer)
     subsidies.application_recognise(application=application, recognition_number="XH-2026-001", actor=official)
 
     errors: list[str] = []

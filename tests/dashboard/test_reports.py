@@ -128,3 +128,66 @@ def test_dashboard_for_a_manager_equals_the_command(client, book, manager):
     assert data["transaction_value_cny"] == str(sum(d.amount_cny for d in Deal.objects.counted())) == "4000000.10"
     assert 'data-figure="transaction_value_cny">¥4,000,000.10<' in page
     assert "<svg class=\"chart" in page and "style=" not in page.split("<main")[-1]
+
+
+@pytest.mark.django_db
+def test_amounts_received_by_organisation_field_and_year_honour_the_scope(client, book, manager, university, other_university, enterprise_user):
+    d1, d2 = book
+    field_a = d1.results.get().field
+    whole = tables(manager, 2025)
+    assert whole["received_by_organisation"].rows == [[other_university.name, 1, Decimal("500000.00")], [university.name, 1, Decimal("300000.03")]]
+    by_field = {row[0]: row[1:] for row in whole["received_by_field"].rows}
+    assert by_field == {str(d2.results.get().get_field_display()): [1, Decimal("500000.00")], str(d1.results.get().get_field_display()): [1, Decimal("300000.03")]}
+    assert field_a != "ic"
+    assert whole["received"].rows == [["2025", Decimal("800000.03")], ["Total", Decimal("800000.03")]]
+    # each by-organisation and by-field row agrees with the payments in the database
+    for org in (university, other_university):
+        paid = sum(p.amount_cny for p in Payment.objects.filter(deal__results__ownerships__organisation=org).distinct())
+        assert [r[2] for r in whole["received_by_organisation"].rows if r[0] == org.name] == [paid]
+    # an enterprise sees only its own deal's payments: on the page, in the tables and in the exports
+    mine = tables(enterprise_user, 2025)
+    assert mine["received_by_organisation"].rows == [[university.name, 1, Decimal("300000.03")]]
+    assert [r[1:] for r in mine["received_by_field"].rows] == [[1, Decimal("300000.03")]]
+    client.force_login(enterprise_user)
+    page = client.get("/en/dashboard/?year=2025").content.decode()
+    assert 'data-table="received_by_organisation"' in page and other_university.name not in page.split('data-table="received_by_organisation"')[1].split("</table>")[0]
+    ws = load_workbook(io.BytesIO(client.get("/en/deals/figures/received_by_organisation.xlsx?year=2025").content)).active
+    assert [list(r) for r in ws.iter_rows(min_row=3, values_only=True)] == [[university.name, 1, 300000.03]]
+    ws = load_workbook(io.BytesIO(client.get("/en/deals/figures/received_by_field.xlsx?year=2025").content)).active
+    assert len(list(ws.iter_rows(min_row=3, values_only=True))) == 1
+    client.force_login(manager)
+    page = client.get("/en/dashboard/?year=2025").content.decode()
+    assert other_university.name in page.split('data-table="received_by_organisation"')[1].split("</table>")[0]
+
+
+@pytest.mark.django_db
+def test_funnel_time_in_stage_china_and_autm_agree_with_the_rows(book, manager, enterprise_org):
+    import statistics
+
+    from opentto.results.models import Result, StageTransition
+
+    d1, d2 = book
+    # a technology service contract signed in 2025
+    r = d1.results.get()
+    deal_sign(deal=deal_create(results=[r], counterparty=enterprise_org, deal_type="tech_service", amount_cny="12345.67", actor=manager),
+              signed_on=DAY, actor=manager)
+    conversion = {k: n for k, _l, n, _s in funnel_conversion(manager)}
+    for stage in ("evaluation", "planning", "landing", "landed"):
+        assert conversion[stage] == StageTransition.objects.filter(to_stage=stage).values("result").distinct().count(), stage
+    stays: dict[str, list[float]] = {}
+    for result in Result.objects.all():
+        moves = list(StageTransition.objects.filter(result=result).order_by("occurred_at", "id"))
+        for before, after in zip(moves, moves[1:], strict=False):
+            stays.setdefault(before.to_stage, []).append((after.occurred_at - before.occurred_at).total_seconds() / 86400)
+    for stage, _label, n, mean, median in time_in_stage(manager):
+        days = stays.get(stage, [])
+        assert n == len(days), stage
+        assert mean == (Decimal(str(round(statistics.fmean(days), 1))) if days else Decimal("0.0")), stage
+        assert median == (Decimal(str(round(statistics.median(days), 1))) if days else Decimal("0.0")), stage
+    china = {k: (n, v) for k, _h, n, v in china_annual(manager, 2025)}
+    assert china["tech_services"] == (1, Decimal("12345.67"))
+    assert china_annual(manager, 2024)[0][2:] == (0, Decimal("0"))  # nothing signed in 2024
+    metrics = {k: (n, v) for k, _h, n, v in autm(manager, 2025)}
+    onboarded_2025 = Result.objects.filter(onboarded_at__year=2025).count()
+    assert metrics["disclosures"][0] == onboarded_2025
+    assert metrics["licence_income"][1] == sum(p.amount_cny for p in Payment.objects.filter(deal__deal_type__startswith="licence", received_on__year=2025))

@@ -12,6 +12,7 @@ from django.apps import apps
 
 from opentto.landing.distribution import (
     NATIONAL_FLOORS,
+    SHANGHAI_FLOORS,
     SHANGHAI_TEAM_FLOOR,
     TAX_NOTES,
     DistributionError,
@@ -237,12 +238,20 @@ def test_national_floors_data() -> None:
         assert floor.confidence == "sure"
 
 
-def test_shanghai_floor_is_recorded_as_unconfirmed_without_article_number() -> None:
-    assert SHANGHAI_TEAM_FLOOR.minimum == M("0.70")
-    assert "not confirmed" in SHANGHAI_TEAM_FLOOR.confidence
-    assert "art." not in SHANGHAI_TEAM_FLOOR.source
-    assert "第" not in SHANGHAI_TEAM_FLOOR.source
-    assert "2017" in SHANGHAI_TEAM_FLOOR.source
+def test_shanghai_standards_cite_article_34_and_are_not_binding() -> None:
+    """Checked against the text of 上海市促进科技成果转化条例 (2017): art. 34 para. 1 allows (可以)
+    rewards of at least 70% of net transfer/licence income (item 1), 70% of the shares (item 2) and
+    5% of operating profit for five years (item 3); art. 33 para. 2 applies the national law where
+    no rule or agreement exists."""
+    assert SHANGHAI_TEAM_FLOOR is SHANGHAI_FLOORS["transfer_or_licence"]
+    assert {k: (f.minimum, f.years) for k, f in SHANGHAI_FLOORS.items()} == {
+        "transfer_or_licence": (M("0.70"), None), "equity": (M("0.70"), None), "self_exploitation": (M("0.05"), (5, 5)),
+    }
+    assert SHANGHAI_TEAM_FLOOR.source == "上海市促进科技成果转化条例 (2017), art. 34 para. 1 item (1) (第三十四条第一款第（一）项)"
+    assert SHANGHAI_FLOORS["equity"].source.endswith("item (2) (第三十四条第一款第（二）项)")
+    for floor in SHANGHAI_FLOORS.values():
+        assert "not a binding floor" in floor.confidence and "art. 33 para. 2" in floor.confidence
+        assert "not confirmed" not in floor.confidence
 
 
 def test_check_rule() -> None:
@@ -255,8 +264,14 @@ def test_check_rule() -> None:
     assert "years" in check_rule("self_exploitation", M("0.05"), years=2)[0]
     assert "years" in check_rule("self_exploitation", M("0.05"))[0]
     shanghai = check_rule("transfer_or_licence", M("0.6"), shanghai=True)
-    assert len(shanghai) == 1 and "not confirmed" in shanghai[0]
+    assert len(shanghai) == 1 and "art. 34 para. 1 item (1)" in shanghai[0] and "not a binding floor" in shanghai[0]
     assert check_rule("transfer_or_licence", M("0.7"), shanghai=True) == []
+    assert check_rule("transfer_or_licence", M("0.6")) == []  # outside Shanghai: only the national floor
+    equity = check_rule("equity", M("0.6"), shanghai=True)
+    assert len(equity) == 1 and "item (2)" in equity[0]
+    assert check_rule("self_exploitation", M("0.05"), years=5, shanghai=True) == []
+    short = check_rule("self_exploitation", M("0.05"), years=4, shanghai=True)
+    assert len(short) == 1 and "5 years" in short[0] and "item (3)" in short[0]
     assert "no rule or agreement" in check_rule("equity", M("0.1"), state_established=False)[0]
     with pytest.raises(DistributionError):
         check_rule("gift", M("0.5"))

@@ -32,7 +32,9 @@ from ..results.test_pipeline import to_landing
 @pytest.mark.django_db
 def test_an_odd_payment_is_distributed_to_the_fen_with_nothing_lost(manager, university, signed_deal, landing_result, researcher, second_researcher):
     rule, warnings = rule_set(organisation=university, team_share="0.7", tto_share="0.1", legal_source="Rules art. 12", actor=manager)
-    assert warnings == []
+    # the default equity share (50%) meets the national floor but not Shanghai's standard (art. 34 para. 1 (2))
+    assert len(warnings) == 1 and "item (2)" in warnings[0]
+    assert rule_set(organisation=university, team_share="0.7", tto_share="0.1", equity_team_share="0.7", legal_source="Rules art. 12", actor=manager)[1] == []
     cost_record(result=landing_result, kind="agent", amount_cny="1000.00", incurred_on=dt.date(2025, 2, 1), actor=manager)
     cost_record(result=landing_result, kind="legal", amount_cny="99999999.00", incurred_on=dt.date(2025, 2, 2), actor=manager)  # does not fit
     payment = payment_record(deal=signed_deal, received_on=dt.date(2025, 3, 10), amount_cny="100000.01", actor=manager)

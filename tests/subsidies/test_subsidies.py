@@ -12,6 +12,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from opentto.core.models import AuditEvent
+from opentto.evaluation.models import Rubric
+from opentto.evaluation.services import (
+    ScoreInput,
+    review_declare,
+    review_save,
+    round_finalise,
+)
 from opentto.subsidies import services
 from opentto.subsidies.models import Application, ProgrammeBudget, Tranche
 
@@ -42,10 +49,24 @@ def apply(programme, applicant, partner, result, requested, costs, actor):
     )
 
 
+def finalised_review(app, manager, reviewer, score=4, recommendation="proceed"):
+    """The application's expert review through the evaluation services: open, score, finalise."""
+    review_round = services.application_review_open(
+        application=app, rubric=Rubric.objects.get(key="result-value", is_active=True),
+        deadline=timezone.localdate() + dt.timedelta(days=14), reviewers=[reviewer], min_reviews=1, actor=manager,
+    )
+    assignment = review_round.assignments.get()
+    review_declare(assignment=assignment, has_conflict=False, actor=reviewer)
+    review_save(assignment=assignment, scores={k: ScoreInput(score, "test data") for k in review_round.weights}, actor=reviewer, submit=True)
+    return round_finalise(review_round=review_round, recommendation=recommendation, transfer_modes=["licence"] if recommendation == "proceed" else [],
+                          strengths_en="Mature pilot line", risks_en="Cost of production", actor=manager, store_report=False)
+
+
 def to_recognised(app, official, reviewer):
-    services.application_submit(application=app, actor=make_user("manager", username=f"m{app.pk}"))
+    manager = make_user("manager", username=f"m{app.pk}")
+    services.application_submit(application=app, actor=manager)
     services.application_start_review(application=app, actor=official)
-    services.review_record(application=app, score=85, recommendation="support", comments="Good", actor=reviewer)
+    finalised_review(app, manager, reviewer)
     return services.application_recognise(application=app, recognition_number=f"XH-{app.pk}", actor=official)
 
 

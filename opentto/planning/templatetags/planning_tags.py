@@ -20,6 +20,7 @@ from ..models import (
     PledgeLoan,
     TransferPlanStatusChoices,
 )
+from ..services import four_eyes_on
 
 register = template.Library()
 
@@ -53,10 +54,12 @@ def planning_result_panel(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     result = context.get("result")
     user = getattr(request, "user", None)
-    out: dict[str, Any] = {"result": result, "user": user, "plan_form": context.get("plan_form"), "visible": False}
+    out: dict[str, Any] = {
+        "result": result, "user": user, "plan_form": context.get("plan_form"), "visible": False, "four_eyes": four_eyes_on(),
+    }
     if result is None or not sel.planning_results(user).filter(pk=result.pk).exists():
         return out
-    plans = list(result.plans.exclude(status=TransferPlanStatusChoices.SUPERSEDED).select_related("approved_by")[:3])
+    plans = list(result.plans.exclude(status=TransferPlanStatusChoices.SUPERSEDED).select_related("approved_by").prefetch_related("options")[:3])
     today = timezone.localdate()
     out.update(
         visible=True,

@@ -71,6 +71,10 @@ class Command(BaseCommand):
                 if target.exists() and options["force"]:
                     shutil.rmtree(target)
                 shutil.copytree(media, target, dirs_exist_ok=True)
+        # Figures cached from the database that was replaced are stale now.
+        from opentto.dashboard.cache import bump_figures_version
+
+        bump_figures_version()
         self.stdout.write(f"restored {path} ({manifest['engine']}, made {manifest['created_at']}): {manifest['rows']}")
 
     def _restore_postgresql(self, dump: Path) -> None:

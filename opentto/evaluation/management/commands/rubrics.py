@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from opentto.evaluation.models import ReviewPurposeChoices
 from opentto.evaluation.selectors import rubrics_active
 
 
@@ -16,7 +17,8 @@ def rubrics_as_json() -> list[dict[str, Any]]:
             item: dict[str, Any] = {
                 "key": c.key, "title_zh": c.title_zh, "title_en": c.title_en, "weight": float(c.weight),
                 "clause": c.clause, "dimension": c.group_key, "dimension_zh": c.group_zh, "dimension_en": c.group_en,
-                "weights_by_purpose": {k: float(v) for k, v in (c.purpose_weights or {}).items()},
+                # The weight each purpose gives the criterion (its own, the fallback purpose's, or the default).
+                "weights_by_purpose": {p: float(c.purpose_weight(p)) for p in ReviewPurposeChoices.values},
                 "kinds": list(c.kinds or []),
             }
             if c.levels:

@@ -1,0 +1,10 @@
+"""Settings of the load benchmark: the embedded defaults (``opentto.settings.dev``) as a
+production site would run them — ``DEBUG`` off, PostgreSQL from ``DATABASE_URL``, Django's cache in
+Redis when ``CACHE_URL`` names it (``run.py`` does), persistent database connections — with the
+matching app's dense (embedding) tier off: the benchmark's 100,000 texts are generated, and
+embedding them would take hours, so search and matching run on the lexical index."""
+
+from opentto.settings.dev import *  # noqa: F403
+
+DEBUG = False
+OPENTTO_MATCHING_DENSE = False

@@ -1,0 +1,190 @@
+"""The figures cache: the dashboard's figures and tables per permission scope, in Django's cache.
+
+Computing the figures reads every result, deal and stage transition in the viewer's scope (100,000
+results: seconds of database time), so they are computed once per *scope* and *figures version*
+and then read from the cache (Redis in production, shared by every worker; the in-process memory
+cache otherwise).
+
+- **Scope.** What a viewer's figures count is decided by two querysets only:
+  ``Result.objects.restrict(user, "figures")`` and ``Deal.objects.restrict(user, "figures")`` over
+  those results (:func:`opentto.dashboard.selectors._scopes`). The scope key is a digest of their
+  compiled SQL and parameters, so two viewers share cached figures exactly when the database
+  would give them the same rows: every manager, admin and official share one entry, the inventors
+  of one organisation share one, an enterprise user's depends on their organisation. A grant
+  switched on or off changes the SQL and so the key. The active language is part of the key
+  (labels are translated when computed).
+- **Version.** Services that change a figure (onboarding, stage transitions, result edits, deals
+  signed or terminated, payments and their distribution, distribution rules, subsidy approvals
+  and disbursements) call
+  :func:`figures_changed` inside their transaction; once it commits, the version stored in the
+  cache is replaced, so every cached entry is stale at once.
+- **Expiry.** Entries expire after ``OPENTTO_FIGURES_CACHE_SECONDS`` (300 s) whatever happens: a
+  safety net for changes made around the services (the admin, bulk SQL, a restore). ``0`` turns
+  the cache off (the test settings do; the cache's own tests turn it on).
+
+The same version also keys :func:`cached_query` (a value computed from one queryset, keyed by
+its SQL: the exact counts of the result list's paginator, its owner filter), so a list's count
+is computed once per distinct query until a service changes the data.
+
+The command line's platform-wide figures (``user=None``) are never cached. If the cache is
+unreachable, figures are computed as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+VERSION_KEY = "opentto:figures:version"
+DEFAULT_SECONDS = 300
+#: How long a computation holds its entry, and how long the others wait for it before computing too.
+LOCK_SECONDS = 120
+WAIT_SECONDS = 30.0
+
+
+def timeout() -> int:
+    return int(getattr(settings, "OPENTTO_FIGURES_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+def figures_version() -> str:
+    """The current figures version (created on first use)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, None):
+            version = cache.get(VERSION_KEY) or version
+    return str(version)
+
+
+def bump_figures_version() -> None:
+    """Make every cached figure stale now (prefer :func:`figures_changed` in a service)."""
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # noqa: BLE001 - the change is committed; the expiry catches up
+        logger.warning("figures cache: could not bump the version", exc_info=True)
+
+
+def figures_changed() -> None:
+    """Call from a service whose change moves a figure: the version is bumped once the
+    transaction commits (at once outside a transaction; never if it rolls back)."""
+    transaction.on_commit(bump_figures_version)
+
+
+_TIME_TEXT = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d):\d\d(?:\.\d+)?")
+
+
+def _sql(qs: QuerySet[Any], *, minute: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The query's SQL and parameters; ``minute``: times to the minute (a constraint such as "NDA
+    access not expired" compares with the current time, which would make every key new)."""
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:
+        return ("none", ())
+    if minute:  # a datetime (PostgreSQL) or its text (SQLite's adapted parameters)
+        params = tuple(
+            p.replace(second=0, microsecond=0) if isinstance(p, datetime)
+            else _TIME_TEXT.sub(r"\1", p) if isinstance(p, str) else p
+            for p in params
+        )
+    return (sql, tuple(repr(p) for p in params))
+
+
+def scope_key(user: Any) -> str:
+    """A digest of what ``user``'s figures count: equal digests mean equal rows (kept on the user
+    object for the rest of the request, like its grants)."""
+    from .selectors import _scopes
+
+    known = getattr(user, "_opentto_figures_scope", None)
+    if known is not None:
+        return str(known)
+    results, deals = _scopes(user)
+    raw = repr((_sql(results), _sql(deals)))
+    key = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    with contextlib.suppress(AttributeError):  # objects that refuse attributes
+        user._opentto_figures_scope = key
+    return key
+
+
+def cached(user: Any, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user``'s scope, from the cache when the figures have not changed.
+
+    ``name`` says what is computed and with which arguments (e.g. ``"tables:2026"``); the scope,
+    the language and the figures version are added here."""
+    if user is None or timeout() <= 0:
+        return compute()
+    try:
+        scope = scope_key(user)
+    except Exception:  # noqa: BLE001 - computing it will raise the same error where it belongs
+        return compute()
+    return _lookup(f"{name}:{translation.get_language() or ''}:{scope}", compute)
+
+
+def _lookup(key_parts: str, compute: Callable[[], T]) -> T:
+    seconds = timeout()
+    if seconds <= 0:
+        return compute()
+    try:
+        key = f"opentto:figures:{figures_version()}:{key_parts}"
+        hit = cache.get(key)
+        # One computation per entry at a time: the others wait for it (up to WAIT_SECONDS)
+        # rather than all reading the same rows at once after a change.
+        if hit is None and not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
+            deadline = time.monotonic() + WAIT_SECONDS
+            while hit is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                hit = cache.get(key)
+    except Exception:  # noqa: BLE001 - an unreachable cache must not take the dashboard down
+        logger.warning("figures cache: unavailable", exc_info=True)
+        return compute()
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    try:
+        value = compute()
+        try:
+            cache.set(key, value, seconds)
+        except Exception:  # noqa: BLE001
+            logger.warning("figures cache: could not store %s", key_parts, exc_info=True)
+    finally:
+        with contextlib.suppress(Exception):
+            cache.delete(f"{key}:computing")
+    return value
+
+
+def cached_query(qs: QuerySet[Any], name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` (which must read only ``qs``) cached under ``qs``'s SQL and parameters and
+    the figures version: equal SQL reads equal rows until a service changes them. Times in the
+    parameters count to the minute: an access that expires shows in a cached count within a
+    minute (the rows themselves are always read afresh)."""
+    digest = hashlib.sha256(repr(_sql(qs, minute=True)).encode()).hexdigest()[:32]
+    return _lookup(f"query:{name}:{digest}", compute)
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose exact ``count`` (a ``COUNT(*)`` over every matching row) is cached per
+    query until the data changes (:func:`cached_query`)."""
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if not isinstance(qs, QuerySet):
+            return super().count
+        return cached_query(qs.order_by(), "count", qs.count)

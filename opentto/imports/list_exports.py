@@ -1,0 +1,162 @@
+"""The exports of the other apps' list pages (see ``exports.py``). Each reads through the list
+page's selector with the list page's filters, and carries only the columns that page (or the
+object's page) shows that user: no reviewer names, no confidential result details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy
+
+from opentto.demands.models import DemandStatusChoices, MatchStatusChoices
+from opentto.demands.selectors import demand_list, matches_visible
+from opentto.evaluation.models import ReviewRoundStatusChoices
+from opentto.evaluation.selectors import rounds_visible
+from opentto.landing.models import DealStatusChoices
+from opentto.landing.selectors import deals_visible, payments_visible
+from opentto.planning.models import TransferPlan, TransferPlanStatusChoices
+from opentto.planning.selectors import planning_results
+from opentto.results.models import Result, ResultFieldChoices
+from opentto.subsidies.models import ApplicationStatusChoices
+from opentto.subsidies.selectors import applications_visible, programmes_visible
+
+from .exports import Rows, _int, choice, columns_rows, register_export
+
+
+def _org(o: Any) -> str:
+    return (o.name_zh or o.name_en) if o is not None else ""
+
+
+@register_export("demands", gettext_lazy("Demands"))
+def _demands(user: Any, get: QueryDict) -> Rows:
+    qs = demand_list(
+        user, q=get.get("q", "").strip()[:200], status=choice(DemandStatusChoices.values, get.get("status")),
+        field_=choice(ResultFieldChoices.values, get.get("field")), mine=get.get("mine") == "1",
+    )
+    return columns_rows(qs, [
+        ("id", lambda d: d.pk), ("title_zh", lambda d: d.title_zh), ("title_en", lambda d: d.title_en),
+        ("enterprise", lambda d: _org(d.organisation)), ("field", lambda d: d.field), ("cooperation", lambda d: d.cooperation),
+        ("budget_min_cny", lambda d: d.budget_min_cny), ("budget_max_cny", lambda d: d.budget_max_cny),
+        ("deadline", lambda d: d.deadline), ("status", lambda d: d.status), ("public", lambda d: "yes" if d.is_public else "no"),
+        ("problem_zh", lambda d: d.problem_zh), ("problem_en", lambda d: d.problem_en), ("created_at", lambda d: d.created_at),
+    ])
+
+
+@register_export("matches", gettext_lazy("Matches"))
+def _matches(user: Any, get: QueryDict) -> Rows:
+    qs = matches_visible(user)
+    status = choice(MatchStatusChoices.values, get.get("status"))
+    if status:
+        qs = qs.filter(status=status)
+    return columns_rows(qs, [
+        ("id", lambda m: m.pk), ("result", lambda m: m.result_id), ("result_title_zh", lambda m: m.result.title_zh),
+        ("result_title_en", lambda m: m.result.title_en), ("enterprise", lambda m: _org(m.organisation)),
+        ("demand", lambda m: m.demand_id), ("demand_title_zh", lambda m: m.demand.title_zh if m.demand else ""),
+        ("demand_title_en", lambda m: m.demand.title_en if m.demand else ""), ("status", lambda m: m.status),
+        ("source", lambda m: m.source), ("score", lambda m: m.score), ("deal", lambda m: m.deal_id),
+        ("status_changed_at", lambda m: m.status_changed_at),
+    ])
+
+
+def _deals(user: Any, get: QueryDict) -> Any:
+    qs = deals_visible(user)
+    status = choice(DealStatusChoices.values, get.get("status"))
+    return qs.filter(status=status) if status else qs
+
+
+@register_export("deals", gettext_lazy("Deals"))
+def _deal_rows(user: Any, get: QueryDict) -> Rows:
+    qs = _deals(user, get).prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
+    return columns_rows(qs, [
+        ("id", lambda d: d.pk), ("title", lambda d: d.title), ("counterparty", lambda d: _org(d.counterparty)),
+        ("deal_type", lambda d: d.deal_type), ("price_method", lambda d: d.price_method), ("amount_cny", lambda d: d.amount_cny),
+        ("currency", lambda d: d.currency), ("amount_foreign", lambda d: d.amount_foreign), ("status", lambda d: d.status),
+        ("signed_on", lambda d: d.signed_on), ("in_force_on", lambda d: d.in_force_on), ("completed_on", lambda d: d.completed_on),
+        ("terminated_on", lambda d: d.terminated_on), ("registration_number", lambda d: d.registration_number),
+        # only the covered results the user may see (the deal's page shows the others unnamed)
+        ("results", lambda d: sorted(r.pk for r in d.results.all())),
+    ])
+
+
+@register_export("payments", gettext_lazy("Payments"))
+def _payments(user: Any, get: QueryDict) -> Rows:
+    """Payments received on the deals of the deal list (same filters), or on one deal (``deal``)."""
+    qs = payments_visible(user).filter(deal__in=_deals(user, get).values("pk")).select_related("deal")
+    deal = _int(get.get("deal"))
+    if deal:
+        qs = qs.filter(deal_id=deal)
+    return columns_rows(qs.order_by("-received_on", "-id"), [
+        ("id", lambda p: p.pk), ("deal", lambda p: p.deal_id), ("deal_title", lambda p: p.deal.title),
+        ("received_on", lambda p: p.received_on), ("amount_cny", lambda p: p.amount_cny), ("note", lambda p: p.note),
+    ])
+
+
+@register_export("evaluations", gettext_lazy("Evaluations"))
+def _evaluations(user: Any, get: QueryDict) -> Rows:
+    qs = rounds_visible(user)
+    status = choice(ReviewRoundStatusChoices.values, get.get("status"))
+    if status:
+        qs = qs.filter(status=status)
+    # the reviewers are never named here (the report numbers them; blind rounds hide them)
+    return columns_rows(qs.order_by("-opened_at", "-id"), [
+        ("id", lambda r: r.pk), ("result", lambda r: r.result_id), ("result_title_zh", lambda r: r.result.title_zh),
+        ("result_title_en", lambda r: r.result.title_en), ("rubric", lambda r: f"{r.rubric.key} v{r.rubric.version}"),
+        ("purpose", lambda r: r.purpose), ("status", lambda r: r.status), ("blind", lambda r: "yes" if r.is_blind else "no"),
+        ("opened_at", lambda r: r.opened_at), ("deadline", lambda r: r.deadline), ("finalised_at", lambda r: r.finalised_at),
+        ("recommendation", lambda r: r.recommendation), ("overall_score", lambda r: r.overall_score),
+        ("trl_assessed", lambda r: r.trl_assessed), ("transfer_modes", lambda r: r.transfer_modes),
+    ])
+
+
+def _option_terms(option: Any) -> str:
+    money = [
+        ("upfront", option.upfront_fee_cny), ("royalty_rate", option.royalty_rate), ("price", option.price_cny),
+        ("valuation", option.valuation_cny), ("share_percent", option.equity_share_percent),
+        ("registered_capital", option.registered_capital_cny), ("budget", option.budget_cny),
+    ]
+    terms = ", ".join(f"{k} {v}" for k, v in money if v is not None)
+    return f"{option.mode}" + (f" ({terms})" if terms else "")
+
+
+@register_export("plans", gettext_lazy("Transfer plans"))
+def _plans(user: Any, get: QueryDict) -> Rows:
+    qs = TransferPlan.objects.filter(result__in=planning_results(user).values("pk")).select_related("result").prefetch_related("options")
+    status = choice(TransferPlanStatusChoices.values, get.get("status"))
+    if status:
+        qs = qs.filter(status=status)
+    return columns_rows(qs.order_by("-created_at", "-id"), [
+        ("id", lambda p: p.pk), ("result", lambda p: p.result_id), ("result_title_zh", lambda p: p.result.title_zh),
+        ("result_title_en", lambda p: p.result.title_en), ("transfer_mode", lambda p: p.transfer_mode), ("status", lambda p: p.status),
+        ("options", lambda p: [_option_terms(o) for o in p.options.all()]), ("summary_zh", lambda p: p.summary_zh),
+        ("summary_en", lambda p: p.summary_en), ("created_at", lambda p: p.created_at), ("submitted_at", lambda p: p.submitted_at),
+        ("approved_at", lambda p: p.approved_at),
+    ])
+
+
+@register_export("subsidy-applications", gettext_lazy("Subsidy applications"))
+def _applications(user: Any, get: QueryDict) -> Rows:
+    qs = applications_visible(user)
+    status = choice(ApplicationStatusChoices.values, get.get("status"))
+    if status:
+        qs = qs.filter(status=status)
+    return columns_rows(qs.order_by("-created_at", "-id"), [
+        ("id", lambda a: a.pk), ("programme", lambda a: a.programme.code), ("year", lambda a: a.year),
+        ("applicant", lambda a: _org(a.applicant)), ("project_title_zh", lambda a: a.project_title_zh),
+        ("project_title_en", lambda a: a.project_title_en), ("requested_cny", lambda a: a.requested_cny),
+        ("eligible_costs_cny", lambda a: a.eligible_costs_cny), ("approved_cny", lambda a: a.approved_cny),
+        ("status", lambda a: a.status), ("submitted_at", lambda a: a.submitted_at),
+        ("recognition_number", lambda a: a.recognition_number),
+    ])
+
+
+@register_export("subsidy-programmes", gettext_lazy("Subsidy programmes"), signed_in=False)
+def _programmes(user: Any, get: QueryDict) -> Rows:
+    return columns_rows(programmes_visible(user).order_by("-window_opens", "code"), [
+        ("id", lambda p: p.pk), ("code", lambda p: p.code), ("kind", lambda p: p.kind), ("name_zh", lambda p: p.name_zh),
+        ("name_en", lambda p: p.name_en), ("legal_basis_zh", lambda p: p.legal_basis_zh),
+        ("cap_per_project_cny", lambda p: p.cap_per_project_cny), ("eligible_share_cap", lambda p: p.eligible_share_cap),
+        ("window_opens", lambda p: p.window_opens), ("window_closes", lambda p: p.window_closes),
+        ("active", lambda p: "yes" if p.is_active else "no"),
+    ])

@@ -1,0 +1,210 @@
+"""The figures cache (opentto/dashboard/cache.py): per scope, per language, invalidated on commit."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from opentto.dashboard import cache as figures_cache
+from opentto.dashboard.cache import figures_version, scope_key
+from opentto.dashboard.selectors import figures
+from opentto.landing.services import deal_create, deal_sign, deal_terminate, payment_record
+from opentto.results.pipeline import result_transition
+from opentto.results.services import result_onboard
+
+from ..conftest import result_input
+from ..factories import EnterpriseFactory
+from ..results.test_pipeline import to_landing
+
+DAY = dt.date(2025, 6, 30)
+#: Tables only the figures and reports read: a cached dashboard must not touch them.
+FIGURE_TABLES = ("results_stagetransition", "landing_payment", "results_resultowner")
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.OPENTTO_FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def two_results(manager, university, other_university, researcher):
+    """One public result of each university, and a confidential one of the first."""
+    return [
+        result_onboard(data=result_input([owner], [(researcher, "100")], title_zh=f"成果{n}", title_en=f"Result {n}", ip_assets=[], is_public=public), actor=manager)
+        for n, (owner, public) in enumerate([(university, True), (other_university, True), (university, False)])
+    ]
+
+
+@pytest.mark.django_db
+def test_second_call_reads_the_cache_without_a_query(two_results, manager):
+    assert figures(manager).results_incubated == 3
+    with CaptureQueriesContext(connection) as queries:
+        again = figures(manager)
+    assert len(queries) == 0
+    assert again.results_incubated == 3
+
+
+@pytest.mark.django_db
+def test_second_dashboard_request_runs_no_figure_query(two_results, manager):
+    client = Client()
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("dashboard")).status_code == 200
+    assert any(t in q["sql"] for q in first for t in FIGURE_TABLES)  # the first request computes
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.context["figures"].results_incubated == 3
+    assert [q["sql"] for q in second if any(t in q["sql"] for t in FIGURE_TABLES)] == []
+    assert len(second) < len(first) - 5
+
+
+@pytest.mark.django_db
+def test_a_service_change_invalidates_on_commit(two_results, manager, django_capture_on_commit_callbacks):
+    assert figures(manager).funnel["withdrawn"] == 0
+    before = figures_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result_transition(result=two_results[0], target="withdrawn", actor=manager, reason="owner's request")
+        assert figures_version() == before  # not before the commit
+    assert callbacks and figures_version() != before
+    f = figures(manager)
+    assert f.funnel["withdrawn"] == 1 and f.results_incubated == 2
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_does_not_bump(two_results, manager, django_capture_on_commit_callbacks):
+    before = figures_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        result_transition(result=two_results[0], target="withdrawn", actor=manager, reason="x")
+        raise RuntimeError
+    assert callbacks == [] and figures_version() == before
+
+
+@pytest.mark.django_db
+def test_deals_and_payments_invalidate(two_results, manager, django_capture_on_commit_callbacks):
+    result = two_results[0]
+    to_landing(result, manager)
+    assert figures(manager).transaction_value_cny == 0
+    deal = deal_create(results=[result], counterparty=EnterpriseFactory(), deal_type="licence_exclusive", amount_cny="1000.50", actor=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = deal_sign(deal=deal, signed_on=DAY, actor=manager)
+    assert str(figures(manager).transaction_value_cny) == "1000.50"
+    version = figures_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_record(deal=deal, received_on=DAY, amount_cny="100", actor=manager)
+    assert figures_version() != version
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_terminate(deal=deal, terminated_on=DAY, reason="breach", actor=manager)
+    assert str(figures(manager).transaction_value_cny) == "0.00"
+
+
+@pytest.mark.django_db
+def test_scopes_never_share_cached_figures(two_results, manager, official, inventor, other_inventor, enterprise_user):
+    assert figures(manager).results_incubated == 3  # cached first: the widest scope
+    assert figures(enterprise_user).results_incubated == 2  # public only, not the manager's entry
+    assert figures(inventor).results_incubated == 3  # public + own confidential result
+    assert figures(other_inventor).results_incubated == 2
+    keys = {u.username: scope_key(u) for u in (manager, official, inventor, other_inventor, enterprise_user)}
+    assert keys[manager.username] == keys[official.username]  # the same rows: one entry
+    assert len({keys[u.username] for u in (manager, inventor, other_inventor, enterprise_user)}) == 4
+
+
+@pytest.mark.django_db
+def test_a_disabled_grant_changes_the_scope(two_results, manager, enterprise_user):
+    from opentto.core.models import Grant
+
+    assert figures(enterprise_user).results_incubated == 2
+    Grant.objects.filter(role="enterprise", object_type="results.result", constraint="public").update(enabled=False)
+    fresh = type(enterprise_user).objects.get(pk=enterprise_user.pk)  # no grants cached on the object
+    assert figures(fresh).results_incubated == 0
+
+
+@pytest.mark.django_db
+def test_labels_are_cached_per_language(two_results, manager):
+    with translation.override("en"):
+        english = {r.key: r.label for r in figures(manager).by_field}
+    with translation.override("zh-hans"):
+        chinese = {r.key: r.label for r in figures(manager).by_field}
+    assert english.keys() == chinese.keys() and english != chinese
+
+
+@pytest.mark.django_db
+def test_command_line_figures_are_never_cached(two_results):
+    figures(None)
+    with CaptureQueriesContext(connection) as queries:
+        figures(None)
+    assert len(queries) > 5
+
+
+@pytest.mark.django_db
+def test_off_when_the_timeout_is_zero(two_results, manager, settings):
+    settings.OPENTTO_FIGURES_CACHE_SECONDS = 0
+    figures(manager)
+    with CaptureQueriesContext(connection) as queries:
+        figures(manager)
+    assert len(queries) > 5
+
+
+@pytest.mark.django_db
+def test_an_unreachable_cache_computes_the_figures(two_results, manager):
+    with mock.patch.object(figures_cache.cache, "get", side_effect=ConnectionError("redis down")), \
+         mock.patch.object(figures_cache.cache, "set", side_effect=ConnectionError("redis down")):
+        assert figures(manager).results_incubated == 3
+        figures_cache.bump_figures_version()  # logged, not raised
+
+
+@pytest.mark.django_db
+def test_the_result_lists_count_is_cached_per_query_and_invalidated(two_results, manager, researcher, university, django_capture_on_commit_callbacks):
+    anonymous, staff = Client(), Client()
+    staff.force_login(manager)
+    assert anonymous.get(reverse("results:list")).context["page"].paginator.count == 2  # public only
+    assert staff.get(reverse("results:list")).context["page"].paginator.count == 3  # another query: not the anonymous count
+    with CaptureQueriesContext(connection) as queries:
+        page = anonymous.get(reverse("results:list")).context["page"]
+        assert page.paginator.count == 2
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert staff.get(reverse("results:list") + "?field=ic").context["page"].paginator.count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        result_onboard(data=result_input([university], [(researcher, "100")], title_zh="新成果", title_en="New result", ip_assets=[]), actor=manager)
+    assert anonymous.get(reverse("results:list")).context["page"].paginator.count == 3
+
+
+@pytest.mark.django_db
+def test_a_computation_in_progress_is_waited_for(two_results, manager, monkeypatch):
+    monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 0.3)
+    key = f"opentto:figures:{figures_version()}:figures:en:{scope_key(manager)}"
+    cache.add(f"{key}:computing", 1, 60)  # another worker is computing
+    calls = []
+    assert figures_cache.cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"  # gave up waiting
+    cache.add(f"{key}:computing", 1, 60)
+    cache.set(key, "theirs", 60)
+    assert figures_cache.cached(manager, "figures", lambda: "mine") == "theirs"
+
+
+@pytest.mark.django_db
+def test_a_time_in_the_scope_does_not_defeat_the_count_cache(two_results, enterprise_user):
+    client = Client()
+    client.force_login(enterprise_user)  # sees public results and those shared under a live NDA (compared with now)
+    assert client.get(reverse("results:list")).context["page"].paginator.count == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("results:list")).context["page"].paginator.count == 2
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "results_result" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_search_never_reuses_another_scopes_visible_ids(two_results, manager):
+    staff, anonymous = Client(), Client()
+    staff.force_login(manager)
+    seen_by_staff = {r.pk for r in staff.get(reverse("search") + "?q=decisions").context["page"].object_list}
+    assert seen_by_staff == {r.pk for r in two_results}
+    seen_by_anonymous = {r.pk for r in anonymous.get(reverse("search") + "?q=decisions").context["page"].object_list}
+    assert seen_by_anonymous == {r.pk for r in two_results if r.is_public}

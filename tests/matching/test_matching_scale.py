@@ -1,0 +1,207 @@
+"""Engine at scale: the .npy snapshot (mapped, replayed, rebuilt), consolidation, and the
+approximate dense path of large indexes (candidates from sign codes, exact rescoring)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from opentto.matching import Document, MatchEngine
+from opentto.matching import engine as engine_mod
+from opentto.matching.engine import SNAPSHOT_POINTER
+
+from .conftest import TINY, fake_embed
+
+WORDS = [
+    "水稻", "除草", "电池", "正极", "材料", "芯片", "封装", "散热", "机器人", "视觉",
+    "检测", "膜", "污水", "光伏", "清洗", "涂层", "腐蚀", "中药", "提取", "储能",
+    "均衡", "无人机", "喷洒", "温室", "灌溉", "传感器", "算法", "深度学习", "医疗", "影像",
+]  # fmt: skip
+QUERIES = ["水稻除草机器人", "电池正极材料", "芯片封装散热", "污水处理膜材料", "无人机喷洒"]
+
+
+def corpus(n: int, seed: int = 7) -> list[Document]:
+    rng = random.Random(seed)
+    return [
+        Document(f"g{i}", "", "一种" + "".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))))
+        for i in range(n)
+    ]
+
+
+def run(eng: MatchEngine, mode: str, top: int = 10, **kw: object) -> list[list[tuple[str, float]]]:
+    """Ids and scores per query, best first (equal scores in id order: ties between identical
+    texts are broken by slot, and consolidation renumbers slots)."""
+    return [
+        sorted(
+            ((h.id, round(h.score, 4)) for h in eng.search(q, top=top, mode=mode, **kw)),  # type: ignore[arg-type]
+            key=lambda x: (-x[1], x[0]),
+        )
+        for q in QUERIES
+    ]
+
+
+def same(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) -> bool:
+    """Equal scores, and equal ids except among the documents tied at the cut."""
+    for x, y in zip(a, b, strict=True):
+        if [s for _, s in x] != [s for _, s in y]:
+            return False
+        cut = x[-1][1] if x else None
+        if [i for i, s in x if s != cut] != [i for i, s in y if s != cut]:
+            return False
+    return len(a) == len(b)
+
+
+def test_snapshot_is_mapped_and_gives_the_same_results(tmp_path: Path) -> None:
+    docs = corpus(300)
+    mem = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    mem.upsert(docs)
+    eng = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    eng.save()
+    ptr = json.loads((tmp_path / "i" / SNAPSHOT_POINTER).read_text())
+    assert ptr["slots"] == 300 and ptr["seq"] == 1
+    again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    assert again.status == "loaded" and len(again) == 300
+    assert isinstance(again.bm25.post_slots, np.memmap) and isinstance(again._vec.base, np.memmap)
+    for mode in ("lexical", "dense", "hybrid"):
+        assert run(again, mode) == run(mem, mode) == run(eng, mode), mode
+    assert dict(again.hashes) == dict(mem.hashes)
+
+
+def test_changes_after_the_snapshot_are_replayed(tmp_path: Path) -> None:
+    eng = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(TINY)
+    eng.save()
+    eng.upsert([Document("d6", "光伏清洗机器人", "用于光伏组件的自动清洗机器人。")])
+    eng.upsert([Document("d1", "水稻除草机", "改进的水田除草机。")])
+    eng.remove(["d3"])
+    again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    assert again.status == "loaded" and sorted(again.ids()) == ["d1", "d2", "d4", "d5", "d6"]
+    assert [h.id for h in again.search("光伏清洗", top=1, mode="lexical")] == ["d6"]
+    assert again.search("甲维盐", mode="lexical") == []  # d3 is gone
+    assert again.hashes["d1"] == Document("d1", "水稻除草机", "改进的水田除草机。").content_hash()
+    assert run(again, "hybrid") == run(eng, "hybrid")
+
+
+def test_another_process_changes_are_not_lost_by_a_snapshot(tmp_path: Path) -> None:
+    a = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    a.upsert(TINY)
+    b = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    b.upsert([Document("b1", "膜材料", "用于污水处理的高效膜材料。")])
+    b.remove(["d2"])
+    a.upsert([Document("a1", "储能", "储能系统的电池均衡管理。")])  # catches up with b's changes
+    assert sorted(a.ids()) == ["a1", "b1", "d1", "d3", "d4", "d5"]
+    a.save()
+    c = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    assert sorted(c.ids()) == ["a1", "b1", "d1", "d3", "d4", "d5"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "format", "missing"])
+def test_damaged_snapshot_falls_back_to_the_database(tmp_path: Path, damage: str) -> None:
+    docs = corpus(120)
+    eng = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    eng.save()
+    expected = run(eng, "hybrid")
+    ptr_path = tmp_path / "i" / SNAPSHOT_POINTER
+    ptr = json.loads(ptr_path.read_text())
+    snap = tmp_path / "i" / ptr["dir"]
+    if damage == "truncate":
+        (snap / "lex_slots.npy").write_bytes((snap / "lex_slots.npy").read_bytes()[:100])
+    elif damage == "format":
+        ptr_path.write_text(json.dumps({**ptr, "snapshot_format": 0}))
+    else:
+        (snap / "vec.npy").unlink()
+    again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    assert again.status == "loaded" and len(again) == 120
+    assert run(again, "hybrid") == expected
+    # and a usable snapshot was written again
+    new = json.loads(ptr_path.read_text())
+    assert new["snapshot_format"] == engine_mod.SNAPSHOT_FORMAT and new["dir"] != ptr["dir"]
+    third = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    assert isinstance(third.bm25.post_slots, np.memmap) and run(third, "hybrid") == expected
+
+
+def test_consolidation_keeps_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = corpus(400)
+    ref = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    ref.upsert(docs)
+    monkeypatch.setattr(engine_mod, "MERGE_MIN", 25)
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    for i in range(0, 400, 30):
+        eng.upsert(docs[i : i + 30])
+    assert eng.bm25.base_n > 300 and eng.bm25.delta_n < 30  # merged several times
+    for mode in ("lexical", "dense", "hybrid"):
+        assert same(run(eng, mode), run(ref, mode)), mode
+    # dead slots are dropped once they outnumber live ones (every update kills a slot)
+    for round_ in range(3):
+        eng.upsert([Document(d.id, d.title, d.text + f"更新{round_}") for d in docs])
+    assert eng.bm25.n_slots < 2 * len(eng) and len(eng) == 400
+    ref.upsert([Document(d.id, d.title, d.text + "更新2") for d in docs])
+    for mode in ("lexical", "dense", "hybrid"):
+        assert same(run(eng, mode), run(ref, mode)), mode
+
+
+def test_approximate_path_equals_exact_when_candidates_cover_the_index(tmp_path: Path) -> None:
+    docs = corpus(500)
+    exact = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    exact.upsert(docs)
+    approx = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    approx.upsert(docs)
+    approx.exact_limit = 0
+    assert approx._approximate() and not exact._approximate()
+    for mode in ("dense", "hybrid"):
+        for got, want in zip(run(approx, mode), run(exact, mode), strict=True):
+            assert [i for i, _ in got] == [i for i, _ in want], mode
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=2e-3), mode
+
+
+def test_approximate_path_recall_and_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = corpus(1500, seed=3)
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    exact = run(eng, "dense", top=5)
+    eng.exact_limit = 0
+    monkeypatch.setattr(engine_mod, "DENSE_CANDIDATES", 150)  # a tenth of the passages
+    monkeypatch.setattr(engine_mod, "LEXICAL_CANDIDATES", 20)
+    approx = run(eng, "dense", top=5)
+    overlap = [
+        len({i for i, _ in a} & {i for i, _ in e}) for a, e in zip(approx, exact, strict=True)
+    ]
+    assert sum(overlap) >= 0.8 * 5 * len(QUERIES), overlap
+    # allowed ids are applied before the candidates are picked: the best allowed documents come
+    # back even when they are far from the query, and nothing else
+    allowed = {d.id for d in docs[::97]}
+    for mode in ("dense", "hybrid"):
+        hits = eng.search("水稻除草机器人", top=10, mode=mode, allowed_ids=allowed)
+        assert len(hits) == 10 and {h.id for h in hits} <= allowed, mode
+    # an explanation of a document outside the candidates still has its scores
+    candidates = {h.id for h in eng.search("水稻除草机器人", top=1500)}
+    assert 10 <= len(candidates) < 1500
+    far = next(d.id for d in docs if d.id not in candidates)
+    ex = eng.explain("水稻除草机器人", far)
+    eng.exact_limit = engine_mod.EXACT_LIMIT
+    want = eng.explain("水稻除草机器人", far)
+    assert ex.fused != 0 and ex.fused == pytest.approx(want.fused, abs=1e-3)
+    assert ex.dense == pytest.approx(want.dense) and ex.lexical == want.lexical
+
+
+def test_memory_is_compact(tmp_path: Path) -> None:
+    docs = corpus(1000)
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    eng.save()  # in memory: nothing to write
+    postings = len(eng.bm25.post_slots) + sum(len(t) for t in eng.bm25.delta_terms)
+    vectors = eng._vec.n_passages * 384 * 2
+    # float16 vectors once (+ 48 bytes of sign codes per passage), 6 bytes per posting
+    small = postings * 6 + 16 * len(eng.bm25.vocab) + 64 * 1024
+    assert eng.memory_bytes() < vectors + eng._vec.n_passages * 48 + small
+    lex_only = MatchEngine(None, dense=False)
+    lex_only.upsert(docs)
+    assert lex_only.memory_bytes() < small  # no vectors at all in a lexical-only index

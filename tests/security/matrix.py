@@ -1,0 +1,162 @@
+"""The world and the URL discovery behind the permission matrix (``test_permission_matrix.py``).
+
+The world has, for every kind of object a URL can name, an *own* object (of the inventor's
+organisation, University A, or of the enterprise user's organisation) and *another
+organisation's* object (University B, Rival Corp); every one of them is confidential (results not
+public, demands not public, deal terms, applications). The texts in :data:`OWN_SECRETS` and
+:data:`OTHER_SECRETS` appear only in these objects, so finding them in a page is a leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.utils import timezone, translation
+
+from opentto.accounts.models import UserRoleChoices
+from opentto.landing.models import Deal
+from opentto.organisations.models import Organisation
+from opentto.results.models import Attachment
+
+from .helpers import PDF
+
+#: The roles of the matrix, in the order of the expectation strings.
+ROLES = ("anon", "admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor")
+FIXTURES = {"anon": None, "admin": "admin_user", "manager": "manager", "inventor": "inventor", "enterprise": "enterprise_user",
+            "reviewer": "reviewer", "official": "official", "investor": "investor"}
+#: Text only the owners (and the TTO) of the own objects may see.
+OWN_SECRETS = ["Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "Own deal QW1",
+               "secret-drawing.pdf", "Own demand DM1", "Own application AP1"]
+#: Text only the TTO may see.
+OTHER_SECRETS = ["Rival battery RB2", "竞争对手电池RB2", "rival parameter Y8", "Secret deal ZQ7", "Rival demand DM2",
+                 "Rival application AP2"]
+#: Namespaces left out: Django's own admin (staff only, its own permission system).
+SKIP_NAMESPACES = {"admin"}
+MISSING = 2_000_000_000  # an id no object has
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    params: tuple[tuple[str, str], ...]  # (name, kind: int | str | format)
+
+
+def _params(pattern: object) -> list[tuple[str, str]]:
+    if isinstance(pattern, RoutePattern):
+        return [(key, "int" if conv.__class__.__name__ == "IntConverter" else ("format" if key == "format" else "str"))
+                for key, conv in pattern.converters.items()]
+    if isinstance(pattern, RegexPattern):
+        out = []
+        for key in pattern.regex.groupindex:
+            part = pattern.regex.pattern.split(f"(?P<{key}>", 1)[1]
+            out.append((key, "int" if part.startswith(("[0-9]", "\\d")) else ("format" if key == "format" else "str")))
+        return out
+    return []
+
+
+def walk(patterns: list[URLPattern | URLResolver] | None = None, ns: str = "", inherited: tuple[tuple[str, str], ...] = ()) -> Iterator[Route]:
+    """Every named URL of the running URLconf (the API router's included)."""
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            namespace = p.namespace or ""
+            if namespace in SKIP_NAMESPACES:
+                continue
+            params = inherited if isinstance(p.pattern, LocalePrefixPattern) else inherited + tuple(_params(p.pattern))
+            yield from walk(p.url_patterns, f"{ns}:{namespace}".strip(":") if namespace else ns, params)
+        elif p.name:
+            yield Route(f"{ns}:{p.name}" if ns else p.name, inherited + tuple(_params(p.pattern)))
+
+
+def routes() -> list[Route]:
+    seen: dict[tuple[str, tuple[str, ...]], Route] = {}
+    for route in walk():
+        if any(kind == "format" for _k, kind in route.params):
+            continue  # the router's ``.json`` twins of the same views
+        seen.setdefault((route.name, tuple(k for k, _v in route.params)), route)
+    return sorted(seen.values(), key=lambda r: r.name)
+
+
+def url_for(route: Route, value: int | None = None, extra: dict[str, Any] | None = None) -> str | None:
+    """The URL with every integer parameter set to ``value`` (or ``extra``) and every other one to ``x``."""
+    kwargs = {key: (value if kind == "int" else "x") for key, kind in route.params}
+    kwargs.update(extra or {})
+    with translation.override("en"):
+        try:
+            return reverse(route.name, kwargs=kwargs or None)
+        except NoReverseMatch:
+            return None
+
+
+def build_world(users: dict[str, Any], university: Organisation, other_university: Organisation, enterprise_org: Organisation,
+                researcher: Any, public_result: Any) -> dict[str, tuple[int, int]]:
+    """Create the own and the other organisation's object of every kind; returns kind → (own id, other id)."""
+    from opentto.evaluation.models import Rubric
+    from opentto.evaluation.services import review_assign, round_open
+    from opentto.planning.services import deal_room_create, deal_room_invite, plan_create
+    from opentto.results.services import result_onboard
+    from opentto.subsidies.models import Programme
+    from opentto.subsidies.services import application_create, programme_create
+    from tests.conftest import make_user, result_input
+    from tests.factories import PersonFactory
+    from tests.planning.conftest import to_planning
+
+    manager = users["manager"]
+    rival = Organisation.objects.create(name_zh="竞争企业", name_en="Rival Corp", kind="enterprise")
+    rival_user = make_user(UserRoleChoices.ENTERPRISE, rival, username="rival_enterprise")
+    rival_person = PersonFactory(name_zh="对手发明人", name_en="Rival Inventor")
+    own = result_onboard(data=result_input(
+        [university], [(researcher, "100")], title_zh="保密的芯片封装工艺", title_en="Confidential chip packaging process",
+        ip_assets=[], is_public=False, details_zh="机密参数X9", details_en="secret parameter X9"), actor=manager)
+    other = result_onboard(data=result_input(
+        [other_university], [(rival_person, "100")], title_zh="竞争对手电池RB2", title_en="Rival battery RB2",
+        ip_assets=[], is_public=False, details_zh="对手参数Y8", details_en="rival parameter Y8"), actor=manager)
+    world: dict[str, tuple[int, int]] = {"result": (own.pk, other.pk), "public_result": (public_result.pk, public_result.pk),
+                                         "organisation": (university.pk, other_university.pk), "person": (researcher.pk, rival_person.pk)}
+    attachments = []
+    for result, name in ((own, "secret-drawing.pdf"), (other, "rival-drawing.pdf")):
+        a = Attachment(result=result, original_name=name, content_type="application/pdf", size=len(PDF), sha256="0" * 64, uploaded_by=manager)
+        a.file.save("x", ContentFile(PDF), save=False)
+        a.save()
+        attachments.append(a.pk)
+    world["attachment"] = (attachments[0], attachments[1])
+    rounds, plans, rooms, deals = [], [], [], []
+    rubric = Rubric.objects.filter(is_active=True).order_by("key").first()
+    for result, counterparty, title in ((own, enterprise_org, "Own deal QW1"), (other, rival, "Secret deal ZQ7")):
+        to_planning(result, manager)
+        rounds.append(round_open(result=result, rubric=rubric, purpose="transfer", deadline=timezone.localdate() + dt.timedelta(days=14), actor=manager))
+        plans.append(plan_create(result=result, transfer_mode="licence", summary_en=f"plan of {title}", actor=manager).pk)
+        rooms.append(deal_room_create(result=result, title="Room " + title[-1], actor=manager))
+        deal = Deal.objects.create(title=title, counterparty=counterparty, deal_type="assignment", amount_cny="7777777.00", created_by=manager)
+        deal.results.add(result)
+        deals.append(deal.pk)
+    assignment = review_assign(review_round=rounds[0], reviewer=users["reviewer"], actor=manager)  # invited, not yet declared
+    deal_room_invite(room=rooms[0], user=users["investor"], actor=manager)
+    world.update({"round": (rounds[0].pk, rounds[1].pk), "plan": (plans[0], plans[1]), "room": (rooms[0].pk, rooms[1].pk),
+                  "deal": (deals[0], deals[1]), "assignment": (assignment.pk, MISSING)})
+    from opentto.demands.services import demand_create
+    from tests.demands.conftest import demand_input
+
+    demands = [
+        demand_create(data=demand_input(org, is_public=False, title_zh=f"保密需求{key}", title_en=key), actor=user, publish=True).pk
+        for org, user, key in ((enterprise_org, users["enterprise"], "Own demand DM1"), (rival, rival_user, "Rival demand DM2"))
+    ]
+    world["demand"] = (demands[0], demands[1])
+    programme = Programme.objects.filter(is_active=True).first() or programme_create(
+        code="T-1", kind="industrialisation", name_zh="测试计划", name_en="Test programme", legal_basis_zh="依据", legal_basis_en="basis",
+        cap_per_project_cny=Decimal("1000000"), window_opens=timezone.localdate() - dt.timedelta(days=10),
+        window_closes=timezone.localdate() + dt.timedelta(days=100), actor=manager)
+    applications = [
+        application_create(programme=programme, applicant=org, project_title_zh=f"申请{key}", project_title_en=key,
+                           requested_cny=Decimal("100000"), actor=user).pk
+        for org, user, key in ((enterprise_org, users["enterprise"], "Own application AP1"), (rival, rival_user, "Rival application AP2"))
+    ]
+    world["application"] = (applications[0], applications[1])
+    world["programme"] = (programme.pk, programme.pk)
+    return world

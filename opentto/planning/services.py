@@ -725,7 +725,7 @@ def filing_edit(*, filing: Filing, data: FilingInput, actor: User) -> Filing:
     application's) are derived again; all of it in one transaction, or nothing."""
     _require_staff(actor)
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().select_related("family__result", "parent").get(pk=filing.pk)
+        locked = Filing.objects.select_for_update(of=("self",)).select_related("family__result", "parent").get(pk=filing.pk)
         if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
             raise ValidationError({"status": [_("An abandoned or lapsed filing is not changed.")]})
         errors: Errors = {}
@@ -783,7 +783,7 @@ def filing_update(
     """Record progress (filed, granted) on a filing; its deadlines follow."""
     _require_staff(actor)
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().select_related("family", "parent").get(pk=filing.pk)
+        locked = Filing.objects.select_for_update(of=("self",)).select_related("family", "parent").get(pk=filing.pk)
         if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
             raise ValidationError({"status": [_("An abandoned or lapsed filing is not changed.")]})
         data = FilingInput(

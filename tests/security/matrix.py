@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from opentto.accounts.models import UserRoleChoices
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
-from opentto.results.models import Attachment
+from opentto.results.models import Attachment, IPAsset
 
 from .helpers import PDF
 
@@ -33,10 +33,10 @@ FIXTURES = {"anon": None, "admin": "admin_user", "manager": "manager", "inventor
             "reviewer": "reviewer", "official": "official", "investor": "investor"}
 #: Text only the owners (and the TTO) of the own objects may see.
 OWN_SECRETS = ["Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "Own deal QW1",
-               "secret-drawing.pdf", "Own demand DM1", "Own application AP1"]
+               "secret-drawing.pdf", "Own demand DM1", "Own application AP1", "Own partner CH1", "Own valuation VP1"]
 #: Text only the TTO may see.
 OTHER_SECRETS = ["Rival battery RB2", "竞争对手电池RB2", "rival parameter Y8", "Secret deal ZQ7", "Rival demand DM2",
-                 "Rival application AP2"]
+                 "Rival application AP2", "Rival partner CH2", "Rival valuation VP2", "Pool PL9"]
 #: Namespaces left out: Django's own admin (staff only, its own permission system).
 SKIP_NAMESPACES = {"admin"}
 MISSING = 2_000_000_000  # an id no object has
@@ -100,7 +100,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     from opentto.evaluation.models import Rubric
     from opentto.evaluation.services import review_assign, round_open
     from opentto.planning.services import deal_room_create, deal_room_invite, plan_create
-    from opentto.results.services import result_onboard
+    from opentto.results.services import IPAssetInput, result_onboard
     from opentto.subsidies.models import Programme
     from opentto.subsidies.services import application_create, programme_create
     from tests.conftest import make_user, result_input
@@ -113,10 +113,10 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     rival_person = PersonFactory(name_zh="对手发明人", name_en="Rival Inventor")
     own = result_onboard(data=result_input(
         [university], [(researcher, "100")], title_zh="保密的芯片封装工艺", title_en="Confidential chip packaging process",
-        ip_assets=[], is_public=False, details_zh="机密参数X9", details_en="secret parameter X9"), actor=manager)
+        ip_assets=[IPAssetInput(application_number="CN202310000001.5")], is_public=False, details_zh="机密参数X9", details_en="secret parameter X9"), actor=manager)
     other = result_onboard(data=result_input(
         [other_university], [(rival_person, "100")], title_zh="竞争对手电池RB2", title_en="Rival battery RB2",
-        ip_assets=[], is_public=False, details_zh="对手参数Y8", details_en="rival parameter Y8"), actor=manager)
+        ip_assets=[IPAssetInput(application_number="CN202310000002.X")], is_public=False, details_zh="对手参数Y8", details_en="rival parameter Y8"), actor=manager)
     world: dict[str, tuple[int, int]] = {"result": (own.pk, other.pk), "public_result": (public_result.pk, public_result.pk),
                                          "organisation": (university.pk, other_university.pk), "person": (researcher.pk, rival_person.pk)}
     attachments = []
@@ -159,4 +159,55 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     ]
     world["application"] = (applications[0], applications[1])
     world["programme"] = (programme.pk, programme.pk)
+    _build_planning(world, manager, enterprise_org, own, other)
+    _build_access(world, users, rival_user, public_result, rubric)
     return world
+
+
+def _build_planning(world: dict[str, tuple[int, int]], manager: Any, enterprise_org: Organisation, own: Any, other: Any) -> None:
+    """Patent families, filings, valuations, pledge loans, overseas channels and a securitisation pool
+    with one licence of each result (the pool itself is the TTO's: the same pool on both sides)."""
+    from opentto.organisations.models import OrganisationKindChoices
+    from opentto.planning.services import (
+        FilingInput,
+        ValuationInput,
+        channel_create,
+        family_create,
+        filing_create,
+        pledge_loan_create,
+        pool_asset_add,
+        pool_create,
+        valuation_create,
+    )
+
+    bank = Organisation.objects.create(name_zh="矩阵银行", name_en="Matrix Bank", kind=OrganisationKindChoices.BANK)
+    pool = pool_create(name_en="Pool PL9", actor=manager)
+    made: dict[str, list[int]] = {k: [] for k in ("family", "filing", "deadline", "valuation", "pledge", "channel", "pool_asset")}
+    for result, key, number in ((own, "Own", "CN2024100001"), (other, "Rival", "CN2024100002")):
+        family = family_create(result=result, kind="invention", title_en=f"family {key}", target_offices=["CN"], actor=manager)
+        filing = filing_create(family=family, data=FilingInput(office="CN", route="first", application_number=number,
+                                                                filing_date=dt.date(2024, 1, 31)), actor=manager)
+        valuation = valuation_create(result=result, data=ValuationInput(
+            valuation_date=timezone.localdate(), revenues=["1000000", "2000000"], royalty_rate="0.05", tax_rate="0.25", discount_rate="0.10",
+            purpose=f"{key} valuation VP{1 if key == 'Own' else 2}"), actor=manager)
+        loan = pledge_loan_create(result=result, lender=bank, valuation=valuation, ip_assets=list(result.ip_assets.all()), amount_cny="10000",
+                                  term_months=12, annual_rate="0.035", actor=manager)
+        channel = channel_create(result=result, country="Germany", partner=f"{key} partner CH{1 if key == 'Own' else 2}", filings=[filing], actor=manager)
+        asset = pool_asset_add(pool=pool, result=result, licensee=enterprise_org, cash_flows=[("2027-Q1", "300")], actor=manager)
+        for kind, pk in (("family", family.pk), ("filing", filing.pk), ("deadline", filing.deadlines.order_by("due", "pk")[0].pk),
+                         ("valuation", valuation.pk), ("pledge", loan.pk), ("channel", channel.pk), ("pool_asset", asset.pk)):
+            made[kind].append(pk)
+    world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
+    world["pool"] = (pool.pk, pool.pk)
+
+
+def _build_access(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, public_result: Any, rubric: Any) -> None:
+    """A pending access request (click-through NDA) of the enterprise user and one of Rival Corp's user,
+    both on the public result (a request needs a visible result); the active rubric (global: the same on both sides)."""
+    from opentto.access.services import access_request_create
+
+    requests = [access_request_create(result=public_result, purpose=f"due diligence {who}", nda_kind="click_through", accept_nda=True, actor=user).pk
+                for who, user in (("own", users["enterprise"]), ("rival", rival_user))]
+    world["access_request"] = (requests[0], requests[1])
+    world["rubric"] = (rubric.pk, rubric.pk)
+    world["ipasset"] = tuple(IPAsset.objects.filter(result_id=world["result"][k]).values_list("pk", flat=True).get() for k in (0, 1))  # type: ignore[assignment]

@@ -4,11 +4,11 @@ URL is filled with an id no object has); ``"none"``: the parameter is not an obj
 
 KINDS: dict[str, str] = {
     # accounts / access
-    "accounts:access_decide": "missing", "accounts:access_nda": "missing", "accounts:access_request": "result",
-    "accounts:access_revoke": "missing", "accounts:access_withdraw": "missing", "accounts:person_private": "person",
+    "accounts:access_decide": "access_request", "accounts:access_nda": "missing", "accounts:access_request": "result",
+    "accounts:access_revoke": "missing", "accounts:access_withdraw": "access_request", "accounts:person_private": "person",
     # REST API
     "deal-detail": "deal", "demand-detail": "demand", "demand-matches": "demand", "evaluation-detail": "round",
-    "ipasset-detail": "missing", "match-detail": "missing", "organisation-detail": "organisation", "payment-detail": "missing",
+    "ipasset-detail": "ipasset", "match-detail": "missing", "organisation-detail": "organisation", "payment-detail": "missing",
     "person-detail": "person", "plan-detail": "plan", "result-demands": "result", "result-detail": "result",
     "subsidyapplication-detail": "application", "subsidyprogramme-detail": "programme",
     # demands and matches
@@ -20,8 +20,8 @@ KINDS: dict[str, str] = {
     "evaluation:accept": "round", "evaluation:assign": "round", "evaluation:cancel": "round", "evaluation:deadline": "round",
     "evaluation:declare": "assignment", "evaluation:evidence": "missing", "evaluation:finalise": "round", "evaluation:invite": "round",
     "evaluation:open": "result", "evaluation:remove": "round", "evaluation:reopen": "round", "evaluation:report": "round",
-    "evaluation:report_pdf": "round", "evaluation:review": "assignment", "evaluation:round": "round", "evaluation:rubric": "missing",
-    "evaluation:rubric_revise": "missing", "evaluation:invitation": "none",
+    "evaluation:report_pdf": "round", "evaluation:review": "assignment", "evaluation:round": "round", "evaluation:rubric": "rubric",
+    "evaluation:rubric_revise": "rubric", "evaluation:invitation": "none",
     # imports (string tokens)
     "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
     # deals, payments, figures
@@ -32,20 +32,19 @@ KINDS: dict[str, str] = {
     "landing:update": "deal",
     "notifications:open": "missing", "organisations:detail": "organisation", "organisations:person": "person",
     # planning: plans, filings, pledges, deal rooms
-    "planning:channel_create": "result", "planning:channel_status": "missing", "planning:confidentiality": "missing",
-    "planning:deadline_done": "missing", "planning:family_create": "result", "planning:family_propose": "missing",
-    "planning:filing_abandon": "missing", "planning:filing_create": "missing", "planning:filing_update": "missing",
+    "planning:channel_create": "result", "planning:channel_status": "channel", "planning:confidentiality": "family",
+    "planning:deadline_done": "deadline", "planning:family_create": "result", "planning:family_propose": "family",
+    "planning:filing_abandon": "filing", "planning:filing_create": "family", "planning:filing_update": "filing",
     "planning:ics": "none", "planning:negotiation": "plan", "planning:option_add": "plan", "planning:option_remove": "missing",
     "planning:plan_create": "result", "planning:plan_move": "plan", "planning:plan_update": "plan", "planning:pledge_create": "result",
-    "planning:pledge_move": "missing", "planning:pool": "missing", "planning:result": "result", "planning:result_financing": "result",
+    "planning:pledge_move": "pledge", "planning:pool": "pool", "planning:result": "result", "planning:result_financing": "result",
     "planning:result_ip": "result", "planning:result_services": "result", "planning:room": "room", "planning:room_create": "result",
     "planning:room_document": "room", "planning:room_invite": "room", "planning:room_toggle": "room", "planning:service_log": "result",
     "planning:target_add": "plan", "planning:target_status": "missing", "planning:task_create": "result", "planning:task_status": "missing",
-    # Added by the planning edit screens while the matrix was recorded: no such objects in the world
-    # yet, so only "no object → 404" is asserted (their intended rules are still to be reviewed).
-    "planning:channel_edit": "missing", "planning:filing_edit": "missing", "planning:pool_asset_edit": "missing",
-    "planning:pool_asset_remove": "missing", "planning:pool_edit": "missing",
-    "planning:valuation": "result", "planning:valuation_memo": "missing", "planning:valuation_pdf": "missing",
+    # the planning edit screens
+    "planning:channel_edit": "channel", "planning:filing_edit": "filing", "planning:pool_asset_edit": "pool_asset",
+    "planning:pool_asset_remove": "pool_asset", "planning:pool_edit": "pool",
+    "planning:valuation": "result", "planning:valuation_memo": "valuation", "planning:valuation_pdf": "valuation",
     # results
     "results:attachment": "attachment", "results:deal_create": "result", "results:detail": "result", "results:edit": "result",
     "results:evaluation": "result", "results:plan": "result", "results:transition": "result",

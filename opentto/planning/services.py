@@ -1376,16 +1376,21 @@ def deal_room_set_open(*, room: DealRoom, is_open: bool, actor: User) -> DealRoo
 # --- overseas channels and companion services -------------------------------------------------
 
 
-def channel_create(*, result: Result, country: str, partner: str = "", filings: Sequence[Filing] = (), status: str = OverseasChannelStatusChoices.EXPLORING, notes: str = "", actor: User) -> OverseasChannel:
-    _require_staff(actor)
+def _channel_validate(*, result_id: int, country: str, status: str, filings: Sequence[Filing]) -> None:
+    """The rules shared by creating and editing an overseas channel."""
     errors: Errors = {}
     if not country.strip():
         errors["country"] = [_("Name the country or region.")]
     if status not in OverseasChannelStatusChoices.values:
         errors["status"] = [_("Choose a status.")]
-    if any(f.family.result_id != result.pk for f in filings):
+    if any(f.family.result_id != result_id for f in filings):
         errors["filings"] = [_("Choose filings of this result.")]
     _raise(errors)
+
+
+def channel_create(*, result: Result, country: str, partner: str = "", filings: Sequence[Filing] = (), status: str = OverseasChannelStatusChoices.EXPLORING, notes: str = "", actor: User) -> OverseasChannel:
+    _require_staff(actor)
+    _channel_validate(result_id=result.pk, country=country, status=status, filings=filings)
     with transaction.atomic():
         channel = OverseasChannel.objects.create(result=result, country=country.strip(), partner=partner.strip(), status=status, notes=notes.strip())
         channel.filings.set(filings)
@@ -1398,14 +1403,7 @@ def channel_update(
 ) -> OverseasChannel:
     """Edit an overseas channel: country or region, partner, the filings needed there, status, notes."""
     _require_staff(actor)
-    errors: Errors = {}
-    if not country.strip():
-        errors["country"] = [_("Name the country or region.")]
-    if status not in OverseasChannelStatusChoices.values:
-        errors["status"] = [_("Choose a status.")]
-    if any(f.family.result_id != channel.result_id for f in filings):
-        errors["filings"] = [_("Choose filings of this result.")]
-    _raise(errors)
+    _channel_validate(result_id=channel.result_id, country=country, status=status, filings=filings)
     with transaction.atomic():
         locked = OverseasChannel.objects.select_for_update().get(pk=channel.pk)
         before = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(locked.filings.values_list("pk", flat=True))}

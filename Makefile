@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/opentto
+# pytest-xdist processes for the suite (2: the machines have 2 cores; 0 runs it in one process)
+TEST_JOBS ?= 2
 
 .PHONY: demo test install lint test-sqlite test-postgres serve clean
 
@@ -36,11 +38,11 @@ lint: install
 
 test-sqlite: install
 	@bash scripts/ensure-chromium
-	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider
+	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider -n $(TEST_JOBS)
 
 test-postgres: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
-	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -p no:cacheprovider; \
+	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -p no:cacheprovider -n $(TEST_JOBS); \
 	else \
 	  echo "PostgreSQL at $(PG_TEST_URL) does not answer: the PostgreSQL run is SKIPPED (CI requires it)."; \
 	  test -z "$$CI"; \

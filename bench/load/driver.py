@@ -79,22 +79,36 @@ class Visitor(threading.Thread):
         if self.session:
             headers["Cookie"] = f"sessionid={self.session['sessionid']}"
         time.sleep(self.rng.uniform(0, self.think))  # spread the start
+        reused = False  # the connection has served a request (keep-alive)
         while time.monotonic() < self.stop_at:
             kind, path = self.request()
             while kind in self.skip:
                 kind, path = self.request()
             started = time.perf_counter()
             outcome = "ok"
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    outcome = f"HTTP {response.status}"
-            except TimeoutError:
-                outcome = "timeout"
-            except (OSError, http.client.HTTPException) as exc:
-                outcome = f"{type(exc).__name__}"
+            for attempt in (1, 2):
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status != 200:
+                        outcome = f"HTTP {response.status}"
+                except TimeoutError:
+                    outcome = "timeout"
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                    # The server closed an idle keep-alive connection as the request went out: a
+                    # browser sends an idempotent GET again on a new connection (RFC 9112 §9.3.1),
+                    # once; the time counts from the first attempt.
+                    conn.close()
+                    conn = self._connect()
+                    if attempt == 1 and reused:
+                        reused = False
+                        continue
+                    outcome = f"{type(exc).__name__}"
+                except (OSError, http.client.HTTPException) as exc:
+                    outcome = f"{type(exc).__name__}"
+                break
+            reused = outcome == "ok"
             if outcome != "ok":
                 conn.close()
                 conn = self._connect()

@@ -10,14 +10,20 @@ prints the median of the others, the number of queries and, with ``--queries N``
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# This file's directory comes first on sys.path, and its name would shadow the standard library's
+# ``profile`` (which cProfile imports): put the repository root there instead.
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opentto.settings.dev")
 os.environ.setdefault("DEBUG", "0")
 
@@ -44,6 +50,7 @@ def main() -> None:
     parser.add_argument("--role", default="", help="sign in as the first load user of this role (manager, inventor, enterprise); anonymous if empty")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--queries", type=int, default=0, help="show the N slowest queries of the last call")
+    parser.add_argument("--cprofile", type=int, default=0, help="profile the last call and show its N costliest functions (cumulative)")
     args = parser.parse_args()
     from opentto.results.models import Result
 
@@ -64,16 +71,24 @@ def main() -> None:
     for template in args.paths or DEFAULT_PATHS:
         path = template.format(result=result, demand=demand)
         times: list[float] = []
-        for _ in range(max(args.repeat, 1)):
+        profiler = None
+        for i in range(max(args.repeat, 1)):
+            if args.cprofile and i == max(args.repeat, 1) - 1:
+                profiler = cProfile.Profile()
+                profiler.enable()
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 response = client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
+            if profiler is not None:
+                profiler.disable()
         db_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         rest = times[1:] or times
         print(f"{path[:45]:<45} {response.status_code:>6} {times[0]:>9.0f} {statistics.median(rest):>9.0f} {len(queries):>7} {db_ms:>7.0f}")
         for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[: args.queries]:
             print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 1. create the database if needed, migrate, and fill it (``populate.py``: 100,000 results,
    10,000 demands, their organisations, then ``VACUUM ANALYZE``; skipped when already filled;
    ~200 s the first time);
-2. build the matching app's lexical index (``opentto reindex --lexical-only --missing``: only
-   what is missing, so a second run starts at once), as a deployment does after a bulk load;
+2. build the matching app's lexical index and the live demands' fit profiles (``opentto reindex
+   --lexical-only --missing``: only what is missing, so a second run starts at once; the profiles
+   live in the Redis cache), as a deployment does after a bulk load;
 3. start the app under gunicorn on 127.0.0.1 (``--workers`` processes × ``--threads``; settings
    ``bench.load.settings``; Django's cache in Redis, ``--cache-url``);
 4. warm up for ``--warmup`` seconds with the same mix (not measured), then drive it from a second
@@ -132,7 +133,7 @@ def main() -> None:
     port = args.port or free_port()
     log = var / "gunicorn.log"
     server = subprocess.Popen([py, "-m", "gunicorn", "opentto.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-                               "--threads", str(args.threads), "--worker-class", "gthread", "--timeout", "60", "--log-level", "warning",
+                               "--threads", str(args.threads), "--worker-class", "gthread", "--timeout", "60", "--keep-alive", "5", "--log-level", "warning",
                                "--error-logfile", str(log)], cwd=ROOT, env=env, start_new_session=True)
     code = 1
     try:

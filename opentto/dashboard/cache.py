@@ -15,7 +15,8 @@ cache otherwise).
   (labels are translated when computed).
 - **Version.** Services that change a figure (onboarding, stage transitions, result edits, deals
   signed or terminated, payments and their distribution, distribution rules, subsidy approvals
-  and disbursements) call
+  and disbursements) and the demand services (created, edited, moved: the live demands' id sets
+  of :func:`cached_ids`) call
   :func:`figures_changed` inside their transaction; once it commits, the version stored in the
   cache is replaced, so every cached entry is stale at once.
 - **Expiry.** Entries expire after ``OPENTTO_FIGURES_CACHE_SECONDS`` (300 s) whatever happens: a
@@ -24,7 +25,9 @@ cache otherwise).
 
 The same version also keys :func:`cached_query` (a value computed from one queryset, keyed by
 its SQL: the exact counts of the result list's paginator, its owner filter), so a list's count
-is computed once per distinct query until a service changes the data.
+is computed once per distinct query until a service changes the data, and :func:`cached_ids`
+(the ids a viewer may see, handed to the matching index; each process also keeps the same
+``frozenset`` object per query, so the index builds its mask of them once).
 
 The command line's platform-wide figures (``user=None``) are never cached. If the cache is
 unreachable, figures are computed as if there were no cache.
@@ -36,9 +39,12 @@ import contextlib
 import hashlib
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -176,6 +182,38 @@ def cached_query(qs: QuerySet[Any], name: str, compute: Callable[[], T]) -> T:
     minute (the rows themselves are always read afresh)."""
     digest = hashlib.sha256(repr(_sql(qs, minute=True)).encode()).hexdigest()[:32]
     return _lookup(f"query:{name}:{digest}", compute)
+
+
+_LOCAL_IDS: OrderedDict[str, frozenset[str]] = OrderedDict()
+_LOCAL_IDS_LOCK = threading.Lock()
+#: id sets a process keeps (each is a scope's visible ids: 100,000 ids ≈ 6 MB)
+LOCAL_IDS_MAX = 16
+
+
+def cached_ids(qs: QuerySet[Any], name: str, compute: Callable[[], AbstractSet[str]]) -> frozenset[str]:
+    """An id set computed from ``qs`` (e.g. every result a viewer may see), cached like
+    :func:`cached_query` and, on top, kept in this process as the same ``frozenset`` object while
+    the figures version holds: reading 100,000 ids from Redis costs ≈ 20 ms and the matching
+    index's mask of them ≈ 100 ms, and the index remembers its mask of a frozenset it saw."""
+    if timeout() <= 0:
+        return frozenset(compute())
+    digest = hashlib.sha256(repr(_sql(qs, minute=True)).encode()).hexdigest()[:32]
+    key_parts = f"query:{name}:{digest}"
+    try:
+        local_key = f"{figures_version()}:{key_parts}"
+    except Exception:  # noqa: BLE001 - no cache: compute
+        return frozenset(compute())
+    with _LOCAL_IDS_LOCK:
+        hit = _LOCAL_IDS.get(local_key)
+        if hit is not None:
+            _LOCAL_IDS.move_to_end(local_key)
+            return hit
+    value = frozenset(_lookup(key_parts, compute))
+    with _LOCAL_IDS_LOCK:
+        _LOCAL_IDS[local_key] = value
+        while len(_LOCAL_IDS) > LOCAL_IDS_MAX:
+            _LOCAL_IDS.popitem(last=False)
+    return value
 
 
 class CachedCountPaginator(Paginator):

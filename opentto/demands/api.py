@@ -1,7 +1,9 @@
 """API resources for demands and matches (``/api/v1/demands/``, ``/api/v1/matches/``).
 
 Reads go through the app's selectors (``demand_list``, ``demands_visible``, ``demands_actionable``,
-``matches_visible``, ``demand_matches``); posting a demand goes through ``demand_create``."""
+``matches_visible``, ``demand_matches``); posting a demand goes through ``demand_create``,
+contacting a result's owners for a demand through ``match_contact`` and moving a match along its
+workflow (contacted, NDA, negotiating, declined) through ``match_transition``."""
 
 from __future__ import annotations
 
@@ -9,17 +11,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer, ResultRefSerializer
 from opentto.core.permissions import restrict_directory
 from opentto.organisations.models import Organisation
-from opentto.results.models import ResultFieldChoices
+from opentto.results.models import Result, ResultFieldChoices
 
 from .models import Demand, DemandCooperationChoices, DemandStatusChoices, Match, MatchStatusChoices
 from .selectors import (
@@ -29,9 +33,11 @@ from .selectors import (
     demands_visible,
     matches_visible,
 )
-from .services import DemandInput, demand_create
+from .services import DemandInput, demand_create, match_contact, match_transition
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True}
+#: The roles the demand services accept as actors (an enterprise for its own organisation, TTO managers).
+DEMAND_WRITERS = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.ENTERPRISE})
 
 
 class DemandRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -95,6 +101,23 @@ class MatchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return obj.deal_id
 
 
+class MatchContactSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Contact the owners of a result for a demand (``match_contact``): the match is recorded as
+    "contacted" (an existing match of the same demand and result is returned as it is)."""
+
+    demand = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A demand the caller acts on.")
+    result = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A result the caller may see.")
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MatchTransitionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Move a match (``match_transition``): contacted, nda, negotiating (TTO managers) or declined
+    (with the reason in ``note``). A match becomes a deal only when the deal is created from it."""
+
+    target = serializers.ChoiceField(choices=MatchStatusChoices.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class RankedResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
     rank = serializers.IntegerField()
     score = serializers.FloatField()
@@ -123,6 +146,8 @@ class DemandViewSet(RestrictedViewSet):
         FilterParam("mine", "1: only the demands the caller acts on (their enterprise's).", ("1",)),
     )
     http_method_names = ["get", "post", "head", "options"]
+    writers = DEMAND_WRITERS
+    write_refused = gettext_lazy("Only enterprise users (for their own organisation) and TTO managers post demands.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return demands_visible(user)
@@ -186,6 +211,12 @@ class MatchViewSet(RestrictedViewSet):
         FilterParam("demand", "Demand id.", kind=int),
         FilterParam("result", "Result id.", kind=int),
     )
+    http_method_names = ["get", "post", "head", "options"]
+    writers = DEMAND_WRITERS  # match_contact and match_transition: the demand's enterprise, TTO managers
+    write_refused = {
+        "create": gettext_lazy("You may not act on this demand."),
+        "transition": gettext_lazy("You may not change this match."),
+    }
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return matches_visible(user)
@@ -195,6 +226,45 @@ class MatchViewSet(RestrictedViewSet):
             if key in params:
                 params[f"{key}_id"] = params.pop(key)
         return queryset.filter(**params)
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "create":
+            return MatchContactSerializer
+        if self.action == "transition":
+            return MatchTransitionSerializer
+        return MatchSerializer
+
+    @extend_schema(request=MatchContactSerializer, responses={201: MatchSerializer, 200: MatchSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Contact a result's owners for a demand: 201 with the new match, 200 with the match already made."""
+        serializer = MatchContactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        demand = demands_actionable(request.user).filter(pk=v["demand"]).first()
+        result = Result.objects.restrict(request.user, "view").filter(pk=v["result"]).first()
+        errors: dict[str, list[str]] = {}
+        if demand is None:
+            errors["demand"] = [_("Unknown demand id.")]
+        if result is None:
+            errors["result"] = [_("Unknown result id.")]
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        existed = Match.objects.filter(demand=demand, result=result).exists()
+        match = service_call(match_contact, demand=demand, result=result, message=v["message"], actor=request.user)
+        match = matches_visible(request.user).get(pk=match.pk)
+        return Response(MatchSerializer(match).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    @extend_schema(request=MatchTransitionSerializer, responses={200: MatchSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the match to ``target`` (``match_transition``): 404 for a match the caller may not
+        see, 403 for a move that is not theirs, 400 for a move the workflow does not allow."""
+        match = self.get_object_from(matches_visible(request.user))
+        serializer = MatchTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        service_call(match_transition, match=match, target=v["target"], note=v["note"], actor=request.user)
+        return Response(MatchSerializer(matches_visible(request.user).get(pk=match.pk)).data)
 
 
 ROUTES = [("demands", DemandViewSet, "demand"), ("matches", MatchViewSet, "match")]

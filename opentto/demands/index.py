@@ -381,6 +381,162 @@ def search_details(text: str, *, allowed_ids: AbstractSet[str], top: int = 500) 
     return details.engine.search(text, top=top, mode="lexical", allowed_ids=allowed_ids)
 
 
+# -- fit profiles: "who needs this" without searching at page time ---------------------------------
+#: A demand *fits* a result when, besides the demand being among the best for the result's text,
+#: the result is among the ``FIT_TOP`` best of all results for the demand's text.
+FIT_TOP = 10
+
+
+@dataclass(frozen=True)
+class FitProfile:
+    """What a result page needs to tell whether the result is among a demand's best results: the
+    demand's weighted query terms and the ``FIT_TOP`` best lexical scores over all results when it
+    was computed (fewer when fewer results share a term with the demand)."""
+
+    terms: dict[str, float]
+    top_scores: tuple[float, ...]
+    seq: int  # the results index's change sequence when computed
+    live: int  # results indexed then
+
+    def rank_of(self, score: float) -> int | None:
+        """The rank a result with this score takes among the demand's best (``None``: not among
+        them). A score equal to the last best one counts (float32 search vs float64 here)."""
+        if score <= 0:
+            return None
+        tolerance = 1e-4 * max(score, 1.0)
+        better = sum(1 for s in self.top_scores if s > score + tolerance)
+        if len(self.top_scores) == FIT_TOP and score < self.top_scores[-1] - tolerance:
+            return None
+        return better + 1
+
+
+def _fit_key(demand: Any) -> str:
+    return f"opentto:demand-fit:v1:{demand.pk}:{demand.updated_at.isoformat()}"
+
+
+def _fit_stale(profile: FitProfile, engine: MatchEngine) -> bool:
+    """Too old once the results index took more than 1 % of its size in changes (saves; a bulk
+    sync counts one per batch) or grew or shrank by more than 1 % since it was computed (any
+    change on an index under 100 results). A stored profile only ever makes a new result's fit a
+    little lenient: its score is compared with the best scores of the results before it."""
+    allowance = profile.live // 100
+    return engine.change_seq - profile.seq > allowance or abs(len(engine) - profile.live) > allowance
+
+
+def _fit_profile(engine: MatchEngine, demand: Any) -> FitProfile:
+    text = demand.match_text()
+    hits = engine.search(text, top=FIT_TOP, mode="lexical")
+    return FitProfile(engine.query_terms(text), tuple(h.lexical for h in hits), engine.change_seq, len(engine))
+
+
+#: A result page computes at most this many missing or stale fit profiles itself; the others are
+#: computed in the background (``demands.refresh_fits``) and count on the next view.
+INLINE_FITS = 2
+
+
+def fit_profiles(demands: Iterable[Any], *, compute: int | None = None) -> dict[int, FitProfile]:
+    """Fit profiles of the demands, from Django's cache (shared by the processes with Redis) or
+    computed now (one lexical search of the results each) when missing or stale. ``compute``
+    caps how many are computed here (``None``: all); the others are left out and queued for the
+    background (``0``: only look them up). They are computed ahead by a demand's indexing task, by the periodic
+    ``demands.index_backfill`` and by ``opentto reindex``, so a result page rarely computes one."""
+    from django.core.cache import cache
+
+    lex = tier("results-lex")
+    lex.sync(inline_limit=INLINE_SYNC_LIMIT)
+    engine = lex.engine
+    demands = list(demands)
+    keys = {d.pk: _fit_key(d) for d in demands}
+    found: dict[str, Any] = cache.get_many(list(keys.values())) if keys else {}
+    out: dict[int, FitProfile] = {}
+    fresh: dict[str, FitProfile] = {}
+    later: list[int] = []
+    for d in demands:
+        profile = found.get(keys[d.pk])
+        if not isinstance(profile, FitProfile) or _fit_stale(profile, engine):
+            if compute is not None and len(fresh) >= compute:
+                later.append(d.pk)
+                continue
+            profile = fresh[keys[d.pk]] = _fit_profile(engine, d)
+        out[d.pk] = profile
+    if fresh:
+        cache.set_many(fresh, int(getattr(settings, "OPENTTO_DEMAND_FIT_SECONDS", 24 * 3600)))
+    if later and compute:  # compute=0: only look up
+        _background_fits(later)
+    return out
+
+
+def _background_fits(pks: list[int]) -> None:
+    """Compute fit profiles outside the request (a worker with a broker; a thread otherwise)."""
+    if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+        from .tasks import refresh_fits_task
+
+        refresh_fits_task.delay(pks)
+        return
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            refresh_fits(pks)
+        except Exception:
+            log.exception("fit profiles of demands %s failed", pks)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="demand-fits", daemon=True).start()
+
+
+def result_fits(result_id: int, demands: Iterable[Any]) -> list[tuple[Any, int]]:
+    """The demands (in the given order) among whose ``FIT_TOP`` best results the result is, with
+    its rank there: one lookup per demand, no search (but for at most ``INLINE_FITS`` demands
+    whose profile is missing or stale; the others are left out until computed)."""
+    demands = list(demands)
+    profiles = fit_profiles(demands, compute=INLINE_FITS)
+    engine = tier("results-lex").engine
+    known = [d for d in demands if d.pk in profiles]  # the others are being computed in the background
+    scores = engine.lexical_scores([profiles[d.pk].terms for d in known], str(result_id))
+    out = []
+    for d, score in zip(known, scores, strict=True):
+        rank = profiles[d.pk].rank_of(score)
+        if rank is not None:
+            out.append((d, rank))
+    return out
+
+
+def refresh_fits(pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Compute the fit profiles of live demands (all, or ``pks``) that are missing or stale."""
+    from .models import LIVE_DEMAND_STATUSES, Demand
+
+    qs = Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES).order_by("pk")
+    if pks is not None:
+        qs = qs.filter(pk__in=list(pks))
+    demands = list(qs)
+    done = 0
+    for start in range(0, len(demands), BATCH):
+        chunk = demands[start : start + BATCH]
+        before = len(fit_profiles(chunk, compute=0))
+        fit_profiles(chunk)
+        done += len(chunk) - before
+        if progress is not None:
+            progress(start + len(chunk), len(demands))
+    return done
+
+
+def warm() -> None:
+    """Open the lexical indexes and build the query-translation lexicon now (a web worker calls
+    this as it starts, ``opentto/wsgi.py``), so that no request pays for them: the lexicon takes
+    2–11 s of CPU and opening 100,000 results' index a second. Never raises."""
+    try:
+        from opentto.matching.translate import get_lexicon
+
+        for name in ("results-lex", "details", "demands-lex"):
+            t = tier(name)
+            get_lexicon(t.engine.analyzer)
+    except Exception:
+        log.warning("warming the matching indexes failed; the first searches will do it", exc_info=True)
+
+
 def ids_of(model_qs: QuerySet[Any]) -> set[str]:
     return {str(pk) for pk in model_qs.values_list("pk", flat=True)}
 
@@ -392,7 +548,10 @@ def index_objects(model: type[Model], pks: Iterable[int], *, dense: bool | None 
     names = [f"{kind}-lex"] + (["details"] if kind == "results" else [])
     if dense if dense is not None else dense_enabled():
         names.append(f"{kind}-dense")
-    return sum(tier(name).sync(only=pks) for name in names)
+    changed = sum(tier(name).sync(only=pks) for name in names[:1])
+    if kind == "demands":  # its fit profile, before a result page needs it
+        refresh_fits(pks)
+    return changed + sum(tier(name).sync(only=pks) for name in names[1:])
 
 
 def rebuild_all(*, dense: bool | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:

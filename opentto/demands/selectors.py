@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from opentto.accounts.models import UserRoleChoices
 from opentto.core.permissions import is_platform_staff, user_role
-from opentto.dashboard.cache import cached_query
+from opentto.dashboard.cache import cached_ids
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
 from opentto.organisations.models import Organisation, Person
@@ -290,10 +290,11 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
     """Ranked results (only those the user may see, filtered before the cut) and ranked teams."""
     filters = filters or {}
     candidates = _filtered_results(user, filters).values("pk")  # every visible result's id: from the cache
-    allowed = cached_query(candidates, "result-ids", functools.partial(index.ids_of, candidates))
+    allowed = cached_ids(candidates, "result-ids", functools.partial(index.ids_of, candidates))
     feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.filter(demand=demand)}
-    if not filters.get("show_dismissed"):
-        allowed -= {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
+    dismissed = {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
+    if dismissed and not filters.get("show_dismissed"):
+        allowed = allowed - dismissed  # a new set (the index masks it afresh)
     text = demand.match_text()
     try:
         outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
@@ -328,44 +329,32 @@ class ResultDemands:
     matches: list[Match]
 
 
-#: A demand "fits" a result when each is among the other's best: the demand is among the best
-#: ``2 × top`` demands for the result's text, and the result among the best ``MUTUAL_TOP`` results
-#: for the demand's text (so a long result text sharing a few common words is not enough).
-MUTUAL_TOP = 10
-
 
 def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
     """Who needs this result: the live demands the user may see that fit it, their enterprises and
-    the matches already made."""
-    allowed = index.ids_of(demands_visible(user).filter(status__in=LIVE_DEMAND_STATUSES))
+    the matches already made.
+
+    A demand fits when each is among the other's best: the demand among the best ``2 × top``
+    demands for the result's text, and the result among the ``index.FIT_TOP`` best of all results
+    for the demand's text (so a long result text sharing a few common words is not enough). The
+    second half reads the demand's stored fit profile (its query terms and best scores) and
+    scores this one result: no search of the results at page time."""
+    live = demands_visible(user).filter(status__in=LIVE_DEMAND_STATUSES).values("pk")
+    # the same frozenset per scope while the data version holds: the index reuses its mask
+    allowed = cached_ids(live, "demand-ids", functools.partial(index.ids_of, live))
     text = index.result_document(result).body
     fits: list[DemandFit] = []
     try:
         hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
+        found = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+        candidates = [found[int(h.id)] for h in hits if int(h.id) in found]
+        score_of = {h.id: h.score for h in hits}
+        for demand, rank in index.result_fits(result.pk, candidates):
+            fits.append(DemandFit(demand, score_of[str(demand.pk)], rank))
+            if len(fits) == top:
+                break
     except index.IndexBuilding:
-        hits = []
-    demands = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
-    visible_results: frozenset[str] | None = None
-    for hit in hits:
-        d = demands.get(int(hit.id))
-        if d is None:
-            continue
-        # mutual: the result must also be among the best results for that demand
-        if visible_results is None:
-            # Every visible result's id (100,000 at the load benchmark's size): read once per
-            # query and figures version from the cache, not from the database on each page view.
-            visible = Result.objects.restrict(user, "view").values("pk")
-            # A frozenset: the index builds its mask of these ids once for all the searches below.
-            visible_results = frozenset(cached_query(visible, "result-ids", functools.partial(index.ids_of, visible)))
-        try:
-            back = index.search_results(d.match_text(), allowed_ids=visible_results, top=MUTUAL_TOP, mode="lexical").hits
-        except index.IndexBuilding:
-            back = []
-        rank = next((i + 1 for i, h in enumerate(back) if h.id == str(result.pk)), None)
-        if rank is not None:
-            fits.append(DemandFit(d, hit.score, rank))
-        if len(fits) == top:
-            break
+        fits = []
     matches = list(matches_visible(user).filter(result=result))
     enterprises: dict[int, Organisation] = {}
     for f in fits:

@@ -24,6 +24,7 @@ from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.money import to_yuan
 from opentto.core.permissions import is_platform_staff, user_role
+from opentto.dashboard.cache import figures_changed
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
 from opentto.notifications.services import notification_send
@@ -152,6 +153,7 @@ def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> D
         DemandEvent.objects.create(demand=demand, from_status="", to_status=DemandStatusChoices.DRAFT, actor=actor)
         audit_record(actor=actor, action="demand.create", obj=demand, payload={"title_zh": demand.title_zh, "title_en": demand.title_en})
         transaction.on_commit(lambda: enqueue_demand_index(demand.pk))
+        figures_changed()  # cached id sets of live demands (opentto.dashboard.cache.cached_ids)
     if publish:
         demand = demand_transition(demand=demand, target=DemandStatusChoices.OPEN, actor=actor)
     return demand
@@ -172,6 +174,7 @@ def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
         locked.save()
         audit_record(actor=actor, action="demand.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
         transaction.on_commit(lambda: enqueue_demand_index(locked.pk))
+        figures_changed()  # visibility may change (public / confidential)
     return locked
 
 
@@ -206,6 +209,7 @@ def demand_transition(*, demand: Demand, target: str, actor: User | None, reason
         audit_record(actor=actor, action="demand.transition", obj=locked, payload={"from": source, "to": target, "reason": reason.strip()})
         notify = source == DemandStatusChoices.DRAFT and target == DemandStatusChoices.OPEN
         transaction.on_commit(lambda: enqueue_demand_index(locked.pk, notify=notify))
+        figures_changed()  # live demands changed
     return locked
 
 

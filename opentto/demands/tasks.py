@@ -3,7 +3,9 @@
 * ``demands.index_result`` / ``demands.index_demand``: queued on commit of a save, so a new or
   edited result is found within seconds (lexical at once, then its embedding when dense matching
   is on).
-* ``demands.index_backfill``: embeds what the dense indexes lack (periodic; resumable).
+* ``demands.index_backfill``: embeds what the dense indexes lack and computes the live demands'
+  missing or stale fit profiles (periodic; resumable).
+* ``demands.refresh_fits``: fit profiles a result page found missing ("who needs this").
 * ``demands.notify_strong_matches``: when a demand opens, tell the owners and the TTO managers of
   the results it matches strongly (targeted transfer).
 """
@@ -78,9 +80,19 @@ def index_demand(pk: int) -> int:
 
 @shared_task(name="demands.index_backfill")
 def index_backfill() -> dict[str, int]:
-    from .index import backfill_dense
+    from .index import backfill_dense, refresh_fits
 
-    return backfill_dense()
+    done = backfill_dense()
+    done["demand-fits"] = refresh_fits()
+    return done
+
+
+@shared_task(name="demands.refresh_fits")
+def refresh_fits_task(pks: list[int] | None = None) -> int:
+    """Compute the fit profiles of live demands that are missing or stale (``pks``: only those)."""
+    from .index import refresh_fits
+
+    return refresh_fits(pks)
 
 
 @shared_task(name="demands.notify_strong_matches")

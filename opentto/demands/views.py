@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from opentto.accounts.models import UserRoleChoices
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, user_role
+from opentto.dashboard.cache import cached_query
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices
 
@@ -186,7 +187,9 @@ def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     top = 30 if request.GET.get("n") == "30" else 10
     found = demand_matches(request.user, demand, filters=filters, top=top)
-    owners = Organisation.objects.filter(ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
+    owners_qs = Organisation.objects.filter(ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
+    # the owner filter's choices: a join over every visible result, cached per query and data version
+    owners = cached_query(owners_qs, "owners", lambda: list(owners_qs)) if not is_htmx(request) else []
     context = {
         "demand": demand, "found": found, "filters": filters,
         "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,

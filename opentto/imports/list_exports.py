@@ -15,9 +15,14 @@ from opentto.demands.selectors import demand_list, matches_visible
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
 from opentto.landing.models import DealStatusChoices
-from opentto.landing.selectors import deals_visible, payments_visible
+from opentto.landing.selectors import (
+    agreements_visible,
+    deals_visible,
+    payments_visible,
+    running_notices,
+)
 from opentto.planning.models import TransferPlan, TransferPlanStatusChoices
-from opentto.planning.selectors import planning_results
+from opentto.planning.selectors import deal_rooms_for, planning_results, pledge_loans
 from opentto.results.models import Result, ResultFieldChoices
 from opentto.subsidies.models import ApplicationStatusChoices
 from opentto.subsidies.selectors import applications_visible, programmes_visible
@@ -93,6 +98,29 @@ def _payments(user: Any, get: QueryDict) -> Rows:
     ])
 
 
+@register_export("notices", gettext_lazy("Public notices"), signed_in=False)
+def _notices(user: Any, get: QueryDict) -> Rows:
+    """The public notices (公示) running today, as the public notice page lists them (anyone)."""
+    return columns_rows(running_notices().order_by("-starts_on", "-id"), [
+        ("id", lambda n: n.pk), ("deal_title", lambda n: str(n.deal)), ("starts_on", lambda n: n.starts_on),
+        ("ends_on", lambda n: n.ends_on), ("price_cny", lambda n: n.price_cny), ("text_zh", lambda n: n.text_zh),
+        ("text_en", lambda n: n.text_en),
+    ])
+
+
+@register_export("agreements", gettext_lazy("Agreements"))
+def _agreements(user: Any, get: QueryDict) -> Rows:
+    """The agreements of the agreement list (TTO managers all, others those their organisation is a
+    party to), with the page's columns (the notes are not shown there, so not here either)."""
+    qs = agreements_visible(user).prefetch_related("parties", "shares__organisation").order_by("-signed_on", "-id")
+    return columns_rows(qs, [
+        ("id", lambda a: a.pk), ("title", lambda a: a.title), ("kind", lambda a: a.kind),
+        ("parties", lambda a: sorted(_org(p) for p in a.parties.all())), ("signed_on", lambda a: a.signed_on),
+        ("expires_on", lambda a: a.expires_on),
+        ("shares", lambda a: [f"{_org(s.organisation)} {s.share.normalize():f}%" for s in sorted(a.shares.all(), key=lambda s: s.pk)]),
+    ])
+
+
 @register_export("evaluations", gettext_lazy("Evaluations"))
 def _evaluations(user: Any, get: QueryDict) -> Rows:
     qs = rounds_visible(user)
@@ -132,6 +160,29 @@ def _plans(user: Any, get: QueryDict) -> Rows:
         ("options", lambda p: [_option_terms(o) for o in p.options.all()]), ("summary_zh", lambda p: p.summary_zh),
         ("summary_en", lambda p: p.summary_en), ("created_at", lambda p: p.created_at), ("submitted_at", lambda p: p.submitted_at),
         ("approved_at", lambda p: p.approved_at),
+    ])
+
+
+@register_export("pledges", gettext_lazy("IP pledge loans"))
+def _pledges(user: Any, get: QueryDict) -> Rows:
+    """The IP pledge loans of the pledge list (TTO staff; anyone else: none)."""
+    return columns_rows(pledge_loans(user).order_by("-created_at", "-id"), [
+        ("id", lambda p: p.pk), ("result", lambda p: p.result_id), ("result_title_zh", lambda p: p.result.title_zh),
+        ("result_title_en", lambda p: p.result.title_en), ("lender", lambda p: _org(p.lender)),
+        ("patents", lambda p: sorted(a.ip_asset.application_number for a in p.pledged_assets.all())),
+        ("amount_cny", lambda p: p.amount_cny), ("max_ltv", lambda p: p.max_ltv),
+        ("valuation_cny", lambda p: p.valuation.concluded_value_cny), ("term_months", lambda p: p.term_months),
+        ("annual_rate", lambda p: p.annual_rate), ("registration_number", lambda p: p.registration_number),
+        ("registration_date", lambda p: p.registration_date), ("status", lambda p: p.status),
+    ])
+
+
+@register_export("rooms", gettext_lazy("Deal rooms"))
+def _rooms(user: Any, get: QueryDict) -> Rows:
+    """The deal rooms of the room list (TTO staff every room, an investor the open rooms they are
+    invited to): the room and its result's field and TRL, as the list shows them."""
+    return columns_rows(deal_rooms_for(user).order_by("-created_at", "-id"), [
+        ("id", lambda r: r.pk), ("title", lambda r: r.title), ("field", lambda r: r.result.field), ("trl", lambda r: r.result.trl),
     ])
 
 

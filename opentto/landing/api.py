@@ -9,11 +9,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 
 from .models import Deal, Payment
@@ -58,6 +60,8 @@ class PaymentViewSet(RestrictedViewSet):
     ordering_fields = ["id", "received_on", "recorded_at"]
     filter_params = (FilterParam("deal", "Deal id.", kind=int),)
     http_method_names = ["get", "post", "head", "options"]
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # payment_record: TTO managers
+    write_refused = gettext_lazy("Only TTO managers record payments.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return payments_visible(user)

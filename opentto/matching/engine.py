@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 DB_NAME = "index.sqlite3"
 #: the .npy snapshot next to the database (see ADR 0004); an older format is rewritten
-SNAPSHOT_FORMAT = 1
+#: 2: one-byte term frequencies with an overflow table, sign codes stored word-major
+SNAPSHOT_FORMAT = 2
 SNAPSHOT_POINTER = "snapshot.json"
 #: write a snapshot after this many changes (or a quarter of the index, whichever is more)
 SNAPSHOT_MIN = 5000
@@ -43,6 +45,8 @@ EXACT_LIMIT = 20000
 DENSE_CANDIDATES = 4000
 LEXICAL_CANDIDATES = 1000
 STATS_SAMPLE = 8192
+#: masks of allowed-id sets remembered (one per permission scope in use)
+MASK_CACHE = 8
 CODE_WORDS = DIM // 64
 
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -110,8 +114,9 @@ class FusionParams:
 
     lexical_weight: float = 0.2
     dense_weight: float = 1.0
-    # English query on a mostly Chinese index: the lexical side only has translations
-    cross_lingual_lexical_weight: float = 0.2
+    # a query in the other language than the index (English on Chinese, Chinese on English):
+    # the lexical side only has translations (0.3: PatentMatch en→zh, both halves; benchmarks.md)
+    cross_lingual_lexical_weight: float = 0.3
     translation_weight: float = 0.6
     query_term_saturation: float = 4.0
     translated_term_saturation: float = 1.5
@@ -132,6 +137,14 @@ class _Prepared:
     translated: set[str]
     vector: np.ndarray | None
     cross_lingual: bool
+    #: the query vector while its embedding runs in the background (see :meth:`resolve`)
+    pending: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+
+    def resolve(self) -> np.ndarray | None:
+        """The query vector, waiting for its embedding if it is still running."""
+        if self.pending is not None:
+            self.vector, self.pending = self.pending(), None
+        return self.vector
 
 
 @dataclass
@@ -140,17 +153,71 @@ class _Scores:
     dense: np.ndarray
     fused: np.ndarray
     prepared: _Prepared = field(repr=False)
+    #: approximate path: the (sorted) slots outside which ``fused`` is -inf
+    candidates: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass
+class _LexicalSide:
+    allowed: np.ndarray
+    top: np.ndarray
+    mean: float
+    std: float
+
+
+#: threads that embed a query's texts while the calling thread scores the lexical side (the
+#: embedding model releases the GIL); one per text: the query and its translated terms
+EMBED_THREADS = 2
+_POOL: tuple[int, ThreadPoolExecutor, threading.Semaphore] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _parallel(setting: bool | None) -> bool:
+    """Whether to embed in the background: as set, or (None) while the 1-minute load average
+    is below the number of usable cores. On saturated cores the threads cannot run at the same
+    time anyway, and each hand-over waits for the scheduler (measured: slower under load)."""
+    if setting is not None:
+        return setting
+    try:
+        return os.getloadavg()[0] < len(os.sched_getaffinity(0)) - 0.5
+    except (AttributeError, OSError):
+        return True
+
+
+def _embed_async(
+    embed: Callable[[Sequence[str], str], np.ndarray], texts: Sequence[str], mode: str
+) -> Future[np.ndarray] | None:
+    """Start ``embed(texts, mode)`` in one of the process's embedding threads (created again in
+    a forked child), or None when they are all busy (another request's query: the caller then
+    embeds it itself rather than queue behind it)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            pool = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="matching-embed")
+            _POOL = (os.getpid(), pool, threading.Semaphore(EMBED_THREADS))
+        _, pool, free = _POOL
+    if not free.acquire(blocking=False):
+        return None
+    try:
+        fut = pool.submit(embed, texts, mode)
+    except BaseException:
+        free.release()
+        raise
+    fut.add_done_callback(lambda _: free.release())
+    return fut
 
 
 class _Vectors:
     """Passage vectors (float16) of every slot, held once: a base matrix (memory-mapped from the
     snapshot, shared between processes) and the newer slots' vectors in memory, plus 384-bit
-    sign codes of the base for the coarse candidate pass of large indexes."""
+    sign codes of the base for the coarse candidate pass of large indexes. The base codes are
+    stored word-major (``CODE_WORDS`` rows of one uint64 per passage) so that the Hamming pass
+    reads contiguous memory; the newer slots' codes are passage-major."""
 
     def __init__(self) -> None:
         self.base = np.zeros((0, DIM), np.float16)
         self.base_start = np.zeros(1, np.int64)
-        self.base_codes = np.zeros((0, CODE_WORDS), np.uint64)
+        self.base_codes = np.zeros((CODE_WORDS, 0), np.uint64)
         self.centre = np.zeros(DIM, np.float32)
         self.extra: list[np.ndarray] = []
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -222,21 +289,33 @@ class _Vectors:
         """Slots of the ``k`` passages whose sign codes are nearest to the query's (Hamming)."""
         _, start, extra_codes = self._joined()
         qc = _sign_codes(q[None, :], np.zeros(DIM, np.float32), centred=False)[0]
-        dist = np.empty(len(start) - 1 and int(start[-1]), dtype=np.uint16)
-        m0 = len(self.base_codes)
-        for part, off in ((self.base_codes, 0), (extra_codes, m0)):
-            step = 262144
-            for i in range(0, len(part), step):
-                x = np.bitwise_count(part[i : i + step] ^ qc)
-                d = x[:, 0].astype(np.uint16)
-                for w in range(1, CODE_WORDS):
-                    d += x[:, w]
-                dist[off + i : off + i + len(d)] = d
+        dist = np.zeros(len(start) - 1 and int(start[-1]), dtype=np.uint16)
+        m0 = self.base_codes.shape[1]
+        # base (word-major): per block of passages, XOR + popcount one word at a time, summing
+        # three words in uint8 (≤ 192) before widening; all in small reused buffers
+        step = 65536
+        xor = np.empty(min(step, m0), np.uint64)
+        cnt = np.empty(len(xor), np.uint8)
+        acc = np.empty(len(xor), np.uint8)
+        for i in range(0, m0, step):
+            j = min(m0, i + step)
+            m, d = j - i, dist[i:j]
+            for w in range(CODE_WORDS):
+                np.bitwise_xor(self.base_codes[w, i:j], qc[w], out=xor[:m])
+                np.bitwise_count(xor[:m], out=cnt[:m] if w % 3 else acc[:m])
+                if w % 3:
+                    np.add(acc[:m], cnt[:m], out=acc[:m])
+                if w % 3 == 2 or w == CODE_WORDS - 1:
+                    np.add(d, acc[:m], out=d)
+        if len(extra_codes):
+            x = np.bitwise_count(extra_codes ^ qc)
+            dist[m0:] = x.sum(axis=1, dtype=np.uint16)
         if mask is not None:
             dist[np.repeat(~mask, np.diff(start))] = np.iinfo(np.uint16).max
         k = min(k, len(dist))
         near = np.argpartition(dist, k - 1)[:k] if k < len(dist) else np.arange(len(dist))
         near = near[dist[near] < np.iinfo(np.uint16).max]
+        near.sort()  # sorted lookups are cache-friendly (the result is a set anyway)
         slots = np.searchsorted(start, near, side="right") - 1
         return np.unique(slots)
 
@@ -247,7 +326,7 @@ class _Vectors:
             self.centre = extra.astype(np.float32).mean(axis=0) if len(extra) else self.centre
             codes = _sign_codes(extra, self.centre)
         self.base = np.concatenate([self.base, extra])
-        self.base_codes = np.concatenate([self.base_codes, codes])
+        self.base_codes = np.concatenate([self.base_codes, codes.T], axis=1)
         self.base_start = start
         self.extra = []
         self._cache = None
@@ -267,7 +346,7 @@ class _Vectors:
         return {
             "vec": vec,
             "vec_start": new_start,
-            "vec_codes": _sign_codes(vec, centre),
+            "vec_codes": np.ascontiguousarray(_sign_codes(vec, centre).T),
             "vec_centre": centre,
         }
 
@@ -358,8 +437,11 @@ class MatchEngine:
         #: write a snapshot by itself after enough changes (a bulk build turns this off and
         #: calls :meth:`save` at the end)
         self.autosave = True
+        #: embed the query in background threads while the lexical side is scored: True,
+        #: False, or None (automatic: only while the load average leaves a core free)
+        self.parallel_embedding: bool | None = None
         self.version = 0  # bumped on every change (callers cache derived figures on it)
-        self._mask_cache: tuple[frozenset[str], int, np.ndarray] | None = None
+        self._mask_cache: list[tuple[frozenset[str], int, np.ndarray]] = []
         self._words: set[str] = set()
         self._snapshot_locked = False
         self._reset_memory()
@@ -657,10 +739,15 @@ class MatchEngine:
             ):
                 return False
             d = self.index_dir / str(ptr["dir"])
-            names = ["lex_indptr", "lex_slots", "lex_tfs", "lex_lengths", "hashes"]
+            names = ["lex_indptr", "lex_slots", "lex_tfs", "lex_tf_over_pos", "lex_tf_over_val"]
+            names += ["lex_lengths", "hashes"]
             if self.dense_enabled:
                 names += ["vec", "vec_start", "vec_codes", "vec_centre"]
-            arrays = {n: np.load(d / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
+            # plain ndarray views of the mapped files (np.memmap's slicing costs ~6 µs a call)
+            arrays = {
+                n: np.load(d / f"{n}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                for n in names
+            }
             ids = json.loads((d / "ids.json").read_text("utf-8"))
             terms = json.loads((d / "terms.json").read_text("utf-8"))
             words = json.loads((d / "words.json").read_text("utf-8"))
@@ -672,12 +759,14 @@ class MatchEngine:
                 and int(arrays["lex_indptr"][-1])
                 == len(arrays["lex_slots"])
                 == len(arrays["lex_tfs"])
+                and arrays["lex_tfs"].dtype == np.uint8
+                and len(arrays["lex_tf_over_pos"]) == len(arrays["lex_tf_over_val"])
             )
             if self.dense_enabled:
                 m = int(ptr["passages"])
                 ok = ok and (
                     arrays["vec"].shape == (m, DIM)
-                    and arrays["vec_codes"].shape == (m, CODE_WORDS)
+                    and arrays["vec_codes"].shape == (CODE_WORDS, m)
                     and arrays["vec_start"].shape == (n + 1,)
                     and int(arrays["vec_start"][-1]) == m
                 )
@@ -942,22 +1031,38 @@ class MatchEngine:
             for t, c in shares.items():
                 terms[t] = terms.get(t, 0.0) + tw * c * (k3t + 1) / (k3t + c)
                 translated.add(t)
-        vector = None
+        prep = _Prepared(terms, forms, translated, None, cross)
         if need_dense:
             f = self.fusion
             passages = split_passages(text) or [text]
             qmode = "passage" if estimate_tokens(text) > f.symmetric_above_tokens else "query"
-            qv = self.embedder.embed(passages, qmode).astype(np.float32).mean(axis=0)
-            qv /= max(float(np.linalg.norm(qv)), 1e-9)
+            words = ""
             if cross and f.translated_dense_weight > 0 and trans:
                 from .translate import dense_text
 
                 words = dense_text(trans)
+            # both embeddings start now, in parallel; the caller scores the lexical side
+            # meanwhile and calls prep.resolve() when it needs the vector
+            embedder = self.embedder
+            jobs = [(passages, qmode)] + ([([words], "query")] if words else [])
+            futures: list[Future[np.ndarray] | None] = [None] * len(jobs)
+            if _parallel(self.parallel_embedding):
+                futures = [_embed_async(embedder.embed, t, m) for t, m in jobs]
+
+            def vector() -> np.ndarray:
+                got = [
+                    embedder.embed(t, m) if fut is None else fut.result()
+                    for fut, (t, m) in zip(futures, jobs, strict=True)
+                ]
+                qv = got[0].astype(np.float32).mean(axis=0)
+                qv /= max(float(np.linalg.norm(qv)), 1e-9)
                 if words:
-                    tv = self.embedder.embed([words], "query")[0].astype(np.float32)
+                    tv = got[1][0].astype(np.float32)
                     qv = qv + f.translated_dense_weight * tv
-            vector = qv / max(float(np.linalg.norm(qv)), 1e-9)
-        return _Prepared(terms, forms, translated, vector, cross)
+                return qv / max(float(np.linalg.norm(qv)), 1e-9)
+
+            prep.pending = vector
+        return prep
 
     def _translations(
         self, text: str, english: bool, native_hits: int, n_terms: int, cross: bool
@@ -989,9 +1094,15 @@ class MatchEngine:
         prep = self._prepare(text, need_lex, need_dense)
         n = self.bm25.n_slots
         alive = self._alive()
-        lex = self.bm25.score(prep.terms) if need_lex else np.zeros(n, np.float32)
-        if need_dense and prep.vector is not None and n and self._approximate():
-            return self._scores_approximate(prep, mode, lex, alive, mask)
+        approximate = need_dense and n > 0 and self._approximate()
+        try:
+            # the lexical side, while the query's embedding runs (see _prepare)
+            lex = self.bm25.score(prep.terms) if need_lex else np.zeros(n, np.float32)
+            lexical_side = self._lexical_side(lex, alive, mask, mode) if approximate else None
+        finally:
+            prep.resolve()  # never leave an embedding running unobserved
+        if lexical_side is not None and prep.vector is not None:
+            return self._scores_approximate(prep, mode, lex, alive, lexical_side)
         dense = np.zeros(n, np.float32)
         if need_dense and prep.vector is not None and n:
             dense = self._vec.exact_scores(prep.vector)
@@ -1019,27 +1130,42 @@ class MatchEngine:
         qv = vector + self.fusion.prf_weight * fb
         return qv / max(float(np.linalg.norm(qv)), 1e-9)
 
+    def _lexical_side(
+        self, lex: np.ndarray, alive: np.ndarray, mask: np.ndarray | None, mode: str
+    ) -> _LexicalSide:
+        """What the approximate path needs from the lexical scores alone (computed while the
+        query is being embedded): allowed slots, best lexical documents, mean and deviation."""
+        allowed = alive if mask is None else alive & mask
+        if mode == "dense":
+            return _LexicalSide(allowed, np.zeros(0, np.int64), 0.0, 0.0)
+        lx = np.where(allowed & (lex > 0), lex, -np.inf)
+        top = np.asarray(_top_indices(lx, LEXICAL_CANDIDATES), np.int64)
+        del lx
+        live = lex[alive]
+        lsd = float(live.std()) if len(live) else 0.0
+        lmean = float(live.mean()) if lsd >= 1e-9 else 0.0
+        return _LexicalSide(allowed, top, lmean, lsd)
+
     def _scores_approximate(
         self,
         prep: _Prepared,
         mode: str,
         lex: np.ndarray,
         alive: np.ndarray,
-        mask: np.ndarray | None,
+        side: _LexicalSide,
     ) -> _Scores:
         """Large indexes: dense scores only for candidates (the passages nearest by sign codes,
         plus the best lexical documents in hybrid mode), rescored exactly from the float16
         vectors; z-normalisation of the dense side from a fixed sample of live documents.
         Non-candidates score -inf."""
         n = len(lex)
-        allowed = alive if mask is None else alive & mask
+        allowed = side.allowed
         f = self.fusion
 
         def candidates(vector: np.ndarray) -> np.ndarray:
             cand = self._vec.coarse(vector, DENSE_CANDIDATES, allowed)
             if mode != "dense":
-                lx = np.where(allowed & (lex > 0), lex, -np.inf)
-                cand = np.union1d(cand, np.asarray(_top_indices(lx, LEXICAL_CANDIDATES), np.int64))
+                cand = np.union1d(cand, side.top)
             return cand.astype(np.int64)
 
         def fused_of(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1049,9 +1175,8 @@ class MatchEngine:
                 return cand, d, d.copy()
             mu, sd = self._dense_stats(vector)
             zd = (d - mu) / sd if sd >= 1e-9 else np.zeros_like(d)
-            live = lex[alive]
-            lsd = float(live.std()) if len(live) else 0.0
-            zl = (lex[cand] - float(live.mean())) / lsd if lsd >= 1e-9 else np.zeros(len(cand))
+            lsd = side.std
+            zl = (lex[cand] - side.mean) / lsd if lsd >= 1e-9 else np.zeros(len(cand))
             wl = f.cross_lingual_lexical_weight if prep.cross_lingual else f.lexical_weight
             return cand, d, (f.dense_weight * zd + wl * zl).astype(np.float32)
 
@@ -1066,7 +1191,7 @@ class MatchEngine:
         fused = np.full(n, -np.inf, np.float32)
         fused[cand] = fz
         fused[~alive] = -np.inf
-        return _Scores(lex, dense, fused, prep)
+        return _Scores(lex, dense, fused, prep, cand)
 
     def _fuse(
         self, lex: np.ndarray, dense: np.ndarray, alive: np.ndarray, cross: bool
@@ -1078,18 +1203,22 @@ class MatchEngine:
     def _mask(self, allowed_ids: Collection[str]) -> np.ndarray:
         """Slots of the allowed ids (built from the ids, not by scanning every slot).
 
-        Building it costs ≈ 90 ms for 100,000 ids. A ``frozenset`` (immutable) is remembered with
-        the index version, so a caller that searches several times with the same set (the
-        result page's mutual check) pays once; any other collection is read afresh."""
-        cached = self._mask_cache
-        if cached is not None and cached[0] is allowed_ids and cached[1] == self.version and cached[2].shape[0] == self.bm25.n_slots:
-            return cached[2]
-        mask = np.zeros(self.bm25.n_slots, dtype=bool)
+        Building it costs ≈ 90 ms for 100,000 ids. The masks of the last ``MASK_CACHE`` distinct
+        ``frozenset`` objects (immutable: callers keep one per permission scope, see
+        ``opentto.dashboard.cache.cached_ids``) are remembered with the index version, so each
+        is built once per scope and change; any other collection is read afresh."""
+        n = self.bm25.n_slots
+        for i, (ids, version, cached) in enumerate(self._mask_cache):
+            if ids is allowed_ids and version == self.version and cached.shape[0] == n:
+                self._mask_cache.append(self._mask_cache.pop(i))
+                return cached
+        mask = np.zeros(n, dtype=bool)
         slot_of = self.slot_of
         slots = [s for s in (slot_of.get(i) for i in allowed_ids) if s is not None]
         mask[np.asarray(slots, dtype=np.int64)] = True
         if isinstance(allowed_ids, frozenset):
-            self._mask_cache = (allowed_ids, self.version, mask)
+            self._mask_cache = [e for e in self._mask_cache if e[1] == self.version][-(MASK_CACHE - 1):]
+            self._mask_cache.append((allowed_ids, self.version, mask))
         return mask
 
     def search(
@@ -1115,13 +1244,20 @@ class MatchEngine:
                 )
             sc = self._scores(text, mode, mask)
             fused = sc.fused
-            if mask is not None:
+            cand = sc.candidates
+            if cand is not None:  # the rest is -inf: rank the candidates only (same order)
+                fused = fused[cand]
+                if mask is not None:
+                    fused = np.where(mask[cand], fused, -np.inf)
+            elif mask is not None:
                 fused = np.where(mask, fused, -np.inf)
             valid = int(np.isfinite(fused).sum())
             hits: list[Hit] = []
             k = min(valid, top if filter is None else max(top * 4, 50))
             while True:
                 order = _top_indices(fused, k)
+                if cand is not None:
+                    order = [int(cand[i]) for i in order]
                 hits = []
                 for s in order:
                     doc_id = self.slot_ids[s]
@@ -1130,7 +1266,7 @@ class MatchEngine:
                     if filter is not None and not filter(doc_id):
                         continue
                     hits.append(
-                        Hit(doc_id, float(fused[s]), float(sc.lexical[s]), float(sc.dense[s]))
+                        Hit(doc_id, float(sc.fused[s]), float(sc.lexical[s]), float(sc.dense[s]))
                     )
                     if len(hits) == top:
                         break
@@ -1211,6 +1347,44 @@ class MatchEngine:
             passages[best],
             best,
         )
+
+    # -- scoring single documents (no search) ----------------------------------------------
+    @property
+    def change_seq(self) -> int:
+        """The index's change sequence (shared by every process that opens it): how many
+        upserts and removals it has seen. Callers use the difference between two readings to
+        tell how much changed."""
+        return int(self._seen_seq)
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """The weighted lexical terms of a query (analysis and translation, as a lexical search
+        uses them), for :meth:`lexical_score`."""
+        with self._lock:
+            return dict(self._prepare(text, True, False).terms)
+
+    def lexical_score(self, terms: Mapping[str, float], doc_id: str) -> float:
+        """The BM25 score of one document for terms from :meth:`query_terms` — what a lexical
+        search would give it, without scoring every document (0 when it is not indexed)."""
+        with self._lock:
+            slot = self.slot_of.get(doc_id)
+            if slot is None:
+                return 0.0
+            return float(sum(self.bm25.term_scores(terms, slot).values()))
+
+    def lexical_scores(self, queries: Sequence[Mapping[str, float]], doc_id: str) -> list[float]:
+        """:meth:`lexical_score` of one document for several queries: the document's term counts
+        (stored with it) are read once, and each query costs a few dictionary lookups."""
+        with self._lock:
+            slot = self.slot_of.get(doc_id)
+            if slot is None:
+                return [0.0] * len(queries)
+            bm = self.bm25
+            row = self._db.execute("SELECT terms FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            counts: dict[str, int] | None = json.loads(row[0]) if row else None
+            if counts is None or abs(sum(counts.values()) - float(bm.lengths[slot])) > 0.5:
+                # not the counts that were indexed (e.g. a snapshot built without rows)
+                return [float(sum(bm.term_scores(q, slot).values())) for q in queries]
+            return [bm.score_counts(q, counts, slot) for q in queries]
 
     def memory_bytes(self) -> int:
         """Bytes of the lexical postings and the dense vectors (and their codes), memory-mapped

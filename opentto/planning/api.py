@@ -2,16 +2,28 @@
 
 Reads go through ``planning_results`` (the selector of every planning page): TTO staff see every
 plan, an inventor the plans of the results whose confidential details they may read, anyone else
-none. The terms (fees, prices, valuations) are the plan's: whoever may see the plan sees them."""
+none. The terms (fees, prices, valuations) are the plan's: whoever may see the plan sees them.
+
+Writes are the TTO's (operations planning) and go through the services: a draft plan
+(``plan_create``), its options with their terms (``plan_option_add``) and its workflow — submit,
+approve (four-eyes), reject, revise (``plan_submit``, ``plan_decide_approve``, ``plan_reject``,
+``plan_revise``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from rest_framework import serializers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from opentto.api.base import FilterParam, RestrictedViewSet
+from opentto.accounts.models import UserRoleChoices
+from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer, ResultRefSerializer
 
 from .models import (
@@ -23,6 +35,14 @@ from .models import (
     TransferPlanStatusChoices,
 )
 from .selectors import planning_results
+from .services import (
+    plan_create,
+    plan_decide_approve,
+    plan_option_add,
+    plan_reject,
+    plan_revise,
+    plan_submit,
+)
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True, "allow_null": True, "read_only": True}
 
@@ -73,6 +93,76 @@ class PlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
+class PlanCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A draft plan for a result in planning or landing (``plan_create``): TTO managers."""
+
+    result = serializers.IntegerField(min_value=1, max_value=2**62)
+    transfer_mode = serializers.ChoiceField(choices=TransferModeChoices.choices, required=False, allow_blank=True, default="")
+    summary_zh = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    summary_en = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+
+
+class MilestoneTermSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    event = serializers.CharField(max_length=300, allow_blank=True)
+    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+
+class PaymentTermSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    due = serializers.DateField()
+    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+
+def _text(max_length: int | None = None) -> Any:
+    return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length or 20000)
+
+
+def _money(**kw: Any) -> Any:
+    return serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True, default=None, **kw)
+
+
+class PlanOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A transfer option with its terms (``plan_option_add``), validated as in the workspace: the
+    terms each mode requires, rates as fractions, amounts in yuan with two decimals."""
+
+    mode = serializers.ChoiceField(choices=TransferModeChoices.choices)
+    licence_type = serializers.ChoiceField(choices=LicenceTypeChoices.choices, required=False, allow_blank=True, default="")
+    field_of_use = _text(300)
+    territory = _text(200)
+    term_years = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1200)
+    upfront_fee_cny = _money()
+    royalty_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False, allow_null=True, default=None)
+    minimum_annual_royalty_cny = _money()
+    milestones = MilestoneTermSerializer(many=True, required=False, default=list, max_length=50)
+    price_cny = _money()
+    payment_schedule = PaymentTermSerializer(many=True, required=False, default=list, max_length=50)
+    valuation_cny = _money()
+    equity_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None)
+    vesting = _text(300)
+    company_name = _text(200)
+    founders = _text(300)
+    registered_capital_cny = _money()
+    formation_plan = _text()
+    partner_scope = _text()
+    budget_cny = _money()
+    duration_months = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1200)
+    ip_ownership = _text(300)
+    notes = _text()
+
+
+#: What a plan may be moved to through the API (``superseded`` happens only on a newer approval).
+PLAN_TARGETS = (TransferPlanStatusChoices.SUBMITTED, TransferPlanStatusChoices.APPROVED, TransferPlanStatusChoices.REJECTED,
+                TransferPlanStatusChoices.DRAFT)
+
+
+class PlanTransitionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Move a plan: submitted (a draft with its summary and the recommended mode's option), approved
+    (by another manager or an admin under four-eyes approval), rejected (with the reason in
+    ``note``), draft (revise a rejected plan)."""
+
+    target = serializers.ChoiceField(choices=[(t.value, t.label) for t in PLAN_TARGETS])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class PlanViewSet(RestrictedViewSet):
     """Transfer plans of the results whose planning the caller may read."""
 
@@ -83,6 +173,9 @@ class PlanViewSet(RestrictedViewSet):
         FilterParam("transfer_mode", "Recommended transfer mode.", tuple(TransferModeChoices.values)),
         FilterParam("result", "Result id.", kind=int),
     )
+    http_method_names = ["get", "post", "head", "options"]
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # the planning services: TTO managers
+    write_refused = gettext_lazy("Only TTO managers do operations planning.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return (
@@ -95,6 +188,58 @@ class PlanViewSet(RestrictedViewSet):
         if "result" in params:
             params["result_id"] = params.pop("result")
         return queryset.filter(**params)
+
+    def get_serializer_class(self) -> Any:
+        return {"create": PlanCreateSerializer, "options": PlanOptionSerializer, "transition": PlanTransitionSerializer}.get(self.action or "", PlanSerializer)
+
+    def _plan_data(self, plan: TransferPlan) -> Any:
+        return PlanSerializer(self.visible(self.request.user).get(pk=plan.pk)).data
+
+    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A draft plan for a result in planning or landing."""
+        serializer = PlanCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        result = planning_results(request.user, "change").filter(pk=v["result"]).first()
+        if result is None:
+            return Response({"result": [_("Unknown result id.")]}, status=status.HTTP_400_BAD_REQUEST)
+        plan = service_call(plan_create, result=result, transfer_mode=v["transfer_mode"], summary_zh=v["summary_zh"],
+                            summary_en=v["summary_en"], actor=request.user)
+        return Response(self._plan_data(plan), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanOptionSerializer, responses={201: PlanSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def options(self, request: Request, pk: str | None = None) -> Response:
+        """Add a transfer option with its terms to a draft plan; answers the plan."""
+        plan = self.get_object_from(self.visible(request.user))
+        serializer = PlanOptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        terms = dict(serializer.validated_data)
+        mode = terms.pop("mode")
+        terms["milestones"] = [dict(m) for m in terms["milestones"]]
+        terms["payment_schedule"] = [dict(p) for p in terms["payment_schedule"]]
+        service_call(plan_option_add, plan=plan, mode=mode, terms=terms, actor=request.user)
+        return Response(self._plan_data(plan), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanTransitionSerializer, responses={200: PlanSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the plan to ``target``: 404 for a plan the caller may not see, 400 for a move the
+        workflow (or the four-eyes rule) does not allow now."""
+        plan = self.get_object_from(self.visible(request.user))
+        serializer = PlanTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target, note = serializer.validated_data["target"], serializer.validated_data["note"]
+        if target == TransferPlanStatusChoices.SUBMITTED:
+            service_call(plan_submit, plan=plan, actor=request.user)
+        elif target == TransferPlanStatusChoices.APPROVED:
+            service_call(plan_decide_approve, plan=plan, note=note, actor=request.user)
+        elif target == TransferPlanStatusChoices.REJECTED:
+            service_call(plan_reject, plan=plan, reason=note, actor=request.user)
+        else:
+            service_call(plan_revise, plan=plan, actor=request.user)
+        return Response(self._plan_data(plan))
 
 
 ROUTES = [("plans", PlanViewSet, "plan")]

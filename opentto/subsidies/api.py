@@ -4,23 +4,36 @@
 Reads go through ``programmes_visible`` and ``applications_visible``: officials and TTO managers
 see every application, a reviewer those under review and those they reviewed, an enterprise or an
 inventor their own organisation's. The results and the deal an application names are listed only
-where the caller may see them."""
+where the caller may see them.
+
+An enterprise or an inventor (for their own organisation) and the TTO managers draft an
+application (``application_create``) and submit it (``application_submit``: the eligibility check
+runs) or withdraw it (``application_withdraw``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from opentto.api.base import FilterParam, RestrictedViewSet
+from opentto.accounts.models import UserRoleChoices
+from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer
+from opentto.core.permissions import restrict_directory
 from opentto.landing.models import Deal
+from opentto.organisations.models import Organisation
 from opentto.results.models import Result
 
-from .models import Application, ApplicationStatusChoices, Programme
+from .models import Application, ApplicationStatusChoices, CostCategoryChoices, Programme
 from .selectors import applications_visible, programmes_visible
+from .services import BudgetLineInput, application_create, application_submit, application_withdraw
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True, "read_only": True}
 
@@ -77,6 +90,35 @@ class ApplicationSerializer(serializers.ModelSerializer):  # type: ignore[type-a
         return obj.deal_id if obj.deal_id is not None and visible is not None and obj.deal_id in visible else None
 
 
+def _ids(**kw: Any) -> Any:
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**62), required=False, default=list, max_length=100, **kw)
+
+
+class BudgetLineSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    category = serializers.ChoiceField(choices=CostCategoryChoices.choices)
+    description = serializers.CharField(max_length=300, allow_blank=True)
+    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Decimal yuan, two places.")
+
+
+class ApplicationCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A draft application (``application_create``), as the application form makes it."""
+
+    programme = serializers.IntegerField(min_value=1, max_value=2**62)
+    applicant = serializers.IntegerField(
+        min_value=1, max_value=2**62, required=False, allow_null=True, default=None,
+        help_text="The applicant organisation (TTO managers); others apply for their own organisation.",
+    )
+    project_title_zh = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    project_title_en = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    requested_cny = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Decimal yuan, two places.")
+    partners = _ids(help_text="Partner organisations (ids).")
+    results = _ids(help_text="Results named (ids the caller may see).")
+    deal = serializers.IntegerField(min_value=1, max_value=2**62, required=False, allow_null=True, default=None,
+                                    help_text="A signed deal the caller may see.")
+    budget_lines = BudgetLineSerializer(many=True, required=False, default=list, max_length=50)
+
+
 class ProgrammeViewSet(RestrictedViewSet):
     """Subsidy programmes (anyone: the active ones; officials and TTO managers: all)."""
 
@@ -97,6 +139,14 @@ class ApplicationViewSet(RestrictedViewSet):
         FilterParam("programme", "Programme id.", kind=int),
         FilterParam("year", "Budget year.", kind=int),
     )
+    http_method_names = ["get", "post", "head", "options"]
+    # may_apply_for: an enterprise or an inventor for their own organisation, TTO managers for any
+    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR})
+    write_refused = {
+        "create": gettext_lazy("You may apply only for your own organisation."),
+        "submit": gettext_lazy("You may submit only your own organisation's applications."),
+        "withdraw": gettext_lazy("You may withdraw only your own organisation's applications."),
+    }
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return applications_visible(user).prefetch_related(
@@ -113,6 +163,62 @@ class ApplicationViewSet(RestrictedViewSet):
         user = getattr(context.get("request"), "user", None)
         context["visible_deals"] = _LazyIds(lambda: set(Deal.objects.restrict(user, "view").values_list("pk", flat=True)))
         return context
+
+    def get_serializer_class(self) -> Any:
+        return ApplicationCreateSerializer if self.action == "create" else ApplicationSerializer
+
+    def _data(self, application: Application) -> Any:
+        return ApplicationSerializer(self.visible(self.request.user).get(pk=application.pk), context=self.get_serializer_context()).data
+
+    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Draft an application; submit it with ``/submit/``."""
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        user = request.user
+        directory = restrict_directory(Organisation.objects.all(), user)
+        errors: dict[str, list[str]] = {}
+        programme = programmes_visible(user).filter(pk=v["programme"]).first()
+        if programme is None:
+            errors["programme"] = [_("Unknown programme id.")]
+        applicant = getattr(user, "organisation", None) if v["applicant"] is None else directory.filter(pk=v["applicant"]).first()
+        if applicant is None:
+            errors["applicant"] = [_("Unknown organisation id.") if v["applicant"] is not None else _("Name the applicant organisation.")]
+        partners = list(directory.filter(pk__in=v["partners"]))
+        if len(partners) != len(set(v["partners"])):
+            errors["partners"] = [_("Unknown organisation id.")]
+        results = list(Result.objects.restrict(user, "view").filter(pk__in=v["results"]))
+        if len(results) != len(set(v["results"])):
+            errors["results"] = [_("Unknown result id.")]
+        deal = None
+        if v["deal"] is not None:
+            deal = Deal.objects.restrict(user, "view").counted().filter(pk=v["deal"]).first()
+            if deal is None:
+                errors["deal"] = [_("Unknown deal id.")]
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        lines = [BudgetLineInput(category=b["category"], description=b["description"], amount_cny=b["amount_cny"]) for b in v["budget_lines"]]
+        application = service_call(
+            application_create, programme=programme, applicant=applicant, project_title_zh=v["project_title_zh"],
+            project_title_en=v["project_title_en"], description=v["description"], requested_cny=v["requested_cny"],
+            partners=partners, results=results, deal=deal, budget_lines=lines, actor=user,
+        )
+        return Response(self._data(application), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ApplicationSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Submit a draft: the programme's eligibility check runs (a failed check makes it ineligible)."""
+        application = self.get_object_from(applications_visible(request.user))
+        return Response(self._data(service_call(application_submit, application=application, actor=request.user)))
+
+    @extend_schema(request=None, responses={200: ApplicationSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Withdraw an application before the decision."""
+        application = self.get_object_from(applications_visible(request.user))
+        return Response(self._data(service_call(application_withdraw, application=application, actor=request.user)))
 
 
 class _LazyIds:

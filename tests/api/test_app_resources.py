@@ -138,7 +138,9 @@ def test_recording_a_payment_goes_through_the_service(world: World, manager: Use
     refused = client_for(enterprise_user, "write").post("/api/v1/payments/", body, format="json")
     assert refused.status_code == 403
     unseen = client_for(other_inventor, "write").post("/api/v1/payments/", body, format="json")
-    assert unseen.status_code == 400 and "deal" in unseen.json()
+    assert unseen.status_code == 403  # may never record a payment: refused before the body is read
+    unknown = client_for(manager, "write").post("/api/v1/payments/", {**body, "deal": 2_000_000_000}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert unknown.status_code == 400 and unknown.json() == {"deal": ["Unknown deal id."]}
     before_signing = client_for(manager, "write").post("/api/v1/payments/", {**body, "received_on": "2025-01-01"}, format="json")
     assert before_signing.status_code == 400 and "received_on" in before_signing.json()
     assert Payment.objects.count() == 1

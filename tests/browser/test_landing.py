@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,43 +14,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from opentto.landing.services import deal_create, deal_sign, rule_set  # noqa: E402
 from opentto.results.services import result_onboard  # noqa: E402
 from opentto.subsidies import services as subsidies  # noqa: E402
 from tests.subsidies.test_subsidies import finalised_review
 
-from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
+from ..conftest import make_user, result_input  # noqa: E402
 from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
 from ..results.test_pipeline import to_landing  # noqa: E402
+from .conftest import login  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
-        yield browser
-        browser.close()
-
-
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"landing-{name}.png"), full_page=True)
-
-
-def login(page: Page, url: str, username: str) -> None:
-    page.goto(f"{url}/en/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/dashboard/"))
 
 
 def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browser) -> None:

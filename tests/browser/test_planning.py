@@ -20,7 +20,7 @@ from opentto.results.services import result_onboard  # noqa: E402
 from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
 from ..factories import MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
 from ..planning.conftest import to_planning  # noqa: E402
-from .test_main_path import browser, shot  # noqa: E402, F401
+from .test_main_path import shot  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

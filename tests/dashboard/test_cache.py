@@ -208,3 +208,35 @@ def test_search_never_reuses_another_scopes_visible_ids(two_results, manager):
     assert seen_by_staff == {r.pk for r in two_results}
     seen_by_anonymous = {r.pk for r in anonymous.get(reverse("search") + "?q=decisions").context["page"].object_list}
     assert seen_by_anonymous == {r.pk for r in two_results if r.is_public}
+
+
+def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager, inventor, two_results, settings, django_capture_on_commit_callbacks):
+    from opentto.dashboard.cache import _LOCAL_IDS, cached_ids, figures_changed
+    from opentto.results.models import Result
+
+    _LOCAL_IDS.clear()
+    calls = []
+
+    def ids_of(qs):
+        def compute():
+            calls.append(1)
+            return {str(pk) for pk in qs.values_list("pk", flat=True)}
+        return compute
+
+    visible = Result.objects.restrict(manager, "view").values("pk")
+    first = cached_ids(visible, "result-ids", ids_of(visible))
+    assert isinstance(first, frozenset) and first == {str(r.pk) for r in Result.objects.all()}
+    assert cached_ids(visible, "result-ids", ids_of(visible)) is first  # the same object: the index reuses its mask
+    assert len(calls) == 1
+    # another scope has its own set
+    mine = Result.objects.restrict(inventor, "view").values("pk")
+    assert cached_ids(mine, "result-ids", ids_of(mine)) == {str(pk) for pk in Result.objects.restrict(inventor, "view").values_list("pk", flat=True)}
+    # a service's change bumps the version: read afresh
+    with django_capture_on_commit_callbacks(execute=True):
+        figures_changed()
+    again = cached_ids(visible, "result-ids", ids_of(visible))
+    assert again == first and again is not first and len(calls) == 3
+    # with the cache off, every call computes
+    settings.OPENTTO_FIGURES_CACHE_SECONDS = 0
+    cached_ids(visible, "result-ids", ids_of(visible))
+    assert len(calls) == 4

@@ -55,6 +55,15 @@ def same(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) -> 
     return len(a) == len(b)
 
 
+def mapped(a: np.ndarray) -> bool:
+    """True when the array's memory is a memory-mapped file (a view of an ``np.memmap``)."""
+    while a is not None:
+        if isinstance(a, np.memmap):
+            return True
+        a = a.base  # type: ignore[assignment]
+    return False
+
+
 def test_snapshot_is_mapped_and_gives_the_same_results(tmp_path: Path) -> None:
     docs = corpus(300)
     mem = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
@@ -66,7 +75,8 @@ def test_snapshot_is_mapped_and_gives_the_same_results(tmp_path: Path) -> None:
     assert ptr["slots"] == 300 and ptr["seq"] == 1
     again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
     assert again.status == "loaded" and len(again) == 300
-    assert isinstance(again.bm25.post_slots, np.memmap) and isinstance(again._vec.base, np.memmap)
+    assert mapped(again.bm25.post_slots) and mapped(again._vec.base)
+    assert mapped(again.bm25.post_tfs) and again.bm25.post_tfs.dtype == np.uint8
     for mode in ("lexical", "dense", "hybrid"):
         assert run(again, mode) == run(mem, mode) == run(eng, mode), mode
     assert dict(again.hashes) == dict(mem.hashes)
@@ -113,7 +123,8 @@ def test_damaged_snapshot_falls_back_to_the_database(tmp_path: Path, damage: str
     if damage == "truncate":
         (snap / "lex_slots.npy").write_bytes((snap / "lex_slots.npy").read_bytes()[:100])
     elif damage == "format":
-        ptr_path.write_text(json.dumps({**ptr, "snapshot_format": 0}))
+        # an older format (1: two-byte frequencies, passage-major codes) is not read
+        ptr_path.write_text(json.dumps({**ptr, "snapshot_format": engine_mod.SNAPSHOT_FORMAT - 1}))
     else:
         (snap / "vec.npy").unlink()
     again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
@@ -123,7 +134,7 @@ def test_damaged_snapshot_falls_back_to_the_database(tmp_path: Path, damage: str
     new = json.loads(ptr_path.read_text())
     assert new["snapshot_format"] == engine_mod.SNAPSHOT_FORMAT and new["dir"] != ptr["dir"]
     third = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
-    assert isinstance(third.bm25.post_slots, np.memmap) and run(third, "hybrid") == expected
+    assert mapped(third.bm25.post_slots) and run(third, "hybrid") == expected
 
 
 def test_consolidation_keeps_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,3 +216,84 @@ def test_memory_is_compact(tmp_path: Path) -> None:
     lex_only = MatchEngine(None, dense=False)
     lex_only.upsert(docs)
     assert lex_only.memory_bytes() < small  # no vectors at all in a lexical-only index
+
+
+def test_base_postings_take_five_bytes_and_large_frequencies_stay_exact(tmp_path: Path) -> None:
+    # one-byte frequencies in the base CSR; 255 and more go to the overflow table, exactly
+    docs = corpus(200) + [
+        Document("big", "", "水稻" * 300 + "电池" * 255 + "芯片" * 254),
+        Document("huge", "", "除草" * 70000),  # above the uint16 cap: counted as 65535
+    ]
+    mem = MatchEngine(None, dense=False)
+    mem.upsert(docs)
+    assert mem.bm25.base_n == 0  # all in the delta (exact uint16 frequencies)
+    eng = MatchEngine(tmp_path / "i", dense=False)
+    eng.upsert(docs)
+    eng.save()
+    again = MatchEngine(tmp_path / "i", dense=False)
+    bm = again.bm25
+    assert bm.base_n == len(docs) and bm.post_tfs.dtype == np.uint8
+    assert sorted(int(v) for v in bm.tf_over_val) == [255, 300, 65535]
+    assert bm.memory_bytes() < 5 * len(bm.post_slots) + 16 * (len(bm.vocab) + len(docs)) + 4096
+    slot = again.slot_of["big"]
+    assert [bm.slot_tf(bm.vocab[t], slot) for t in ("水稻", "电池", "芯片")] == [300, 255, 254]
+    assert bm.slot_tf(bm.vocab["除草"], again.slot_of["huge"]) == 65535
+    for q in ["水稻", "电池 芯片", "除草 水稻", *QUERIES]:
+        a, b = mem.search(q, top=20, mode="lexical"), again.search(q, top=20, mode="lexical")
+        assert [(h.id, h.score) for h in a] == [(h.id, h.score) for h in b], q
+        terms = again.query_terms(q)
+        assert again.lexical_score(terms, "big") == pytest.approx(mem.lexical_score(terms, "big"))
+
+
+def test_scores_with_dead_slots_equal_a_clean_index(tmp_path: Path) -> None:
+    docs = corpus(300)
+    clean = MatchEngine(None, dense=False)
+    clean.upsert(docs[:250])
+    eng = MatchEngine(tmp_path / "i", dense=False)
+    eng.upsert(docs)
+    eng.save()
+    eng.remove([d.id for d in docs[250:]])  # dead slots in the mapped base
+    assert eng.bm25.live_count < eng.bm25.n_slots
+    for q in QUERIES:
+        assert [(h.id, h.score) for h in eng.search(q, top=300, mode="lexical")] == [
+            (h.id, h.score) for h in clean.search(q, top=300, mode="lexical")
+        ], q
+        assert eng.bm25.df("水稻") == clean.bm25.df("水稻")
+
+
+def test_parallel_query_embedding_gives_the_same_results(tmp_path: Path) -> None:
+    docs = corpus(300) + list(TINY)
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    queries = [*QUERIES, "deep learning image recognition chips", "rice weeding robot"]
+    for exact_limit in (engine_mod.EXACT_LIMIT, 0):
+        eng.exact_limit = exact_limit
+        got = {}
+        for parallel in (True, False):
+            eng.parallel_embedding = parallel
+            eng.embedder.cache = engine_mod.Embedder(None, embed_fn=fake_embed).cache  # empty
+            got[parallel] = [
+                [(h.id, h.score, h.lexical, h.dense) for h in eng.search(q, top=10, mode=m)]
+                for q in queries
+                for m in ("dense", "hybrid")
+            ]
+        assert got[True] == got[False]
+
+
+def test_busy_embedding_threads_are_not_waited_for(tmp_path: Path) -> None:
+    # when the process's embedding threads are busy (other requests), the caller embeds itself
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(corpus(100) + list(TINY))
+    eng.parallel_embedding = True
+    want = [(h.id, h.score) for h in eng.search("rice weeding robot", top=5)]
+    assert engine_mod._POOL is not None
+    free = engine_mod._POOL[2]
+    for _ in range(engine_mod.EMBED_THREADS):
+        assert free.acquire(blocking=False)
+    try:
+        assert engine_mod._embed_async(lambda t, m: fake_embed(t, True), ["x"], "query") is None
+        eng.embedder.cache = engine_mod.Embedder(None, embed_fn=fake_embed).cache  # empty
+        assert [(h.id, h.score) for h in eng.search("rice weeding robot", top=5)] == want
+    finally:
+        for _ in range(engine_mod.EMBED_THREADS):
+            free.release()

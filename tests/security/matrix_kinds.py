@@ -11,6 +11,8 @@ KINDS: dict[str, str] = {
     "ipasset-detail": "ipasset", "match-detail": "missing", "organisation-detail": "organisation", "payment-detail": "missing",
     "person-detail": "person", "plan-detail": "plan", "result-demands": "result", "result-detail": "result",
     "subsidyapplication-detail": "application", "subsidyprogramme-detail": "programme",
+    "match-transition": "missing", "plan-options": "plan", "plan-transition": "plan",
+    "subsidyapplication-submit": "application", "subsidyapplication-withdraw": "application",
     # demands and matches
     "demands:contact": "demand", "demands:detail": "demand", "demands:edit": "demand", "demands:feedback": "demand",
     "demands:match": "missing", "demands:match_deal": "missing", "demands:match_transition": "missing", "demands:matches": "demand",

@@ -13,7 +13,8 @@ from opentto.demands import index
 class Command(BaseCommand):
     help = (
         "Rebuild the matching indexes (results, confidential details, demands) from the database. "
-        "Embeddings of unchanged text come from the cache. --missing only adds what is missing or changed."
+        "Embeddings of unchanged text come from the cache. --missing only adds what is missing or changed. "
+        "Then computes the live demands' fit profiles that are missing or stale."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,4 +40,7 @@ class Command(BaseCommand):
             counts = index.rebuild_all(dense=dense, progress=progress)
         for name, n in counts.items():
             self.stdout.write(f"{name}: {n} documents indexed")
+        # The live demands' fit profiles ("who needs this" on result pages reads them).
+        fits = index.refresh_fits(progress=index._named(progress, "demand fits"))
+        self.stdout.write(f"demand fits: {fits} computed")
         self.stdout.write(f"done in {time.monotonic() - started:.1f} s")

@@ -88,7 +88,7 @@ def main() -> None:
         for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[: args.queries]:
             print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
         if profiler is not None:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.cprofile)
 
 
 if __name__ == "__main__":

@@ -8,3 +8,8 @@ from opentto.settings.dev import *  # noqa: F403
 
 DEBUG = False
 OPENTTO_MATCHING_DENSE = False
+
+import os  # noqa: E402
+
+if os.environ.get("DB_SERVER_SIDE_BINDING") == "1":  # experiment: prepared statements
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True  # noqa: F405

@@ -59,6 +59,12 @@ def check_opentto_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         ))
     elif backend.endswith("smtp.EmailBackend") and getattr(settings, "EMAIL_HOST", "") in {"", "localhost"}:
         messages.append(Warning("EMAIL_HOST is not set for the SMTP backend.", hint="Set EMAIL_HOST (and its port and credentials).", id="opentto.W004"))
+    if not str(getattr(settings, "OPENTTO_BASE_URL", "")).startswith(("https://", "http://")):
+        messages.append(Warning(
+            "OPENTTO_BASE_URL is not set: links in e-mails are paths without the site's address, which mail clients cannot open.",
+            hint="Set OPENTTO_BASE_URL to the address users open, e.g. https://tto.example.gov.cn.",
+            id="opentto.W008",
+        ))
     if "noreply@opentto.local" in settings.DEFAULT_FROM_EMAIL:
         messages.append(Warning("DEFAULT_FROM_EMAIL is the demo address.", hint="Set DEFAULT_FROM_EMAIL to an address of your office.", id="opentto.W005"))
     if not getattr(settings, "SESSION_COOKIE_SECURE", False) or not getattr(settings, "CSRF_COOKIE_SECURE", False):

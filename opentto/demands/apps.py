@@ -5,3 +5,13 @@ class DemandsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "opentto.demands"
     label = "demands"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if getattr(settings, "CACHE_URL", ""):  # a cache shared by the machines: vectors travel through it
+            from opentto.matching.embeddings import set_shared_vectors
+
+            from .index import SharedVectorsInCache
+
+            set_shared_vectors(SharedVectorsInCache())

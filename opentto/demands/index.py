@@ -36,7 +36,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Model, QuerySet, Sum
 
 from opentto.matching import Document, Hit, MatchEngine
+from opentto.matching.passages import split_passages
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +195,13 @@ class Tier:
         only: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
         inline_limit: int | None = None,
+        embed_missing: bool = True,
     ) -> int:
         """Re-index rows whose ``updated_at`` changed and remove deleted ones; returns the count changed.
 
-        ``only`` limits the work to some ids (the task run on commit of one save)."""
+        ``only`` limits the work to some ids (the task run on commit of one save).
+        ``embed_missing=False`` (a dense tier whose embedding is fanned out to workers): rows
+        whose passages' vectors are not cached yet are left for a later sync."""
         with self.lock:
             # (no reload from disk here: another process's changes are picked up row by row
             # through the table signature, which is cheaper than re-reading the whole index)
@@ -230,11 +234,16 @@ class Tier:
                 gone = [pk for pk in stamps if pk not in current] + [pk for pk in engine.ids() if pk not in current]
             else:
                 gone = [str(pk) for pk in only if str(pk) not in current]
-            done = 0
+            done = skipped = 0
             for start in range(0, len(changed), BATCH):
                 chunk = changed[start : start + BATCH]
                 rows = list(base.filter(pk__in=[int(pk) for pk in chunk]))
                 docs = [self.spec.document(r) for r in rows]
+                if self.spec.dense and not embed_missing:
+                    ready = {d.id for d in docs if not d.body.strip() or not engine.embedder.missing(split_passages(d.body), "passage")}
+                    skipped += len(docs) - len(ready)
+                    rows = [r for r in rows if str(r.pk) in ready]
+                    docs = [d for d in docs if d.id in ready]
                 engine.upsert(d for d in docs if d.body.strip())
                 engine.remove(d.id for d in docs if not d.body.strip())
                 for r in rows:
@@ -255,9 +264,19 @@ class Tier:
             if changed or gone:
                 self._touch()
             if only is None:
-                self._signature = self._table_signature(base)
+                # rows left for later must be looked at again by the next sync
+                self._signature = self._table_signature(base) if not skipped else None
                 self._checked_at = time.monotonic()
-            return len(changed) + len(set(gone))
+            return len(changed) - skipped + len(set(gone))
+
+    def pending(self) -> list[int]:
+        """Ids of rows whose current text this index does not hold (new or changed since)."""
+        with self.lock:
+            stamps = self.stamps
+            return [
+                pk for pk, stamp in self.spec.queryset().order_by("pk").values_list("pk", "updated_at")
+                if stamps.get(str(pk)) != stamp.isoformat()
+            ]
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Empty the index and index every row again (embeddings come from the cache when unchanged)."""
@@ -562,11 +581,100 @@ def rebuild_all(*, dense: bool | None = None, progress: Callable[[str, int, int]
     return {name: tier(name).rebuild(progress=_named(progress, name)) for name in names}
 
 
-def backfill_dense(progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-    """Embed what the dense indexes lack (resumable: a restart goes on where it stopped)."""
+#: rows per ``demands.embed_rows`` task when embedding is fanned out to workers
+EMBED_BATCH = 32
+#: a row queued for embedding is not queued again for this long (its worker may be busy)
+EMBED_QUEUED_SECONDS = 3600
+
+
+def fan_out_enabled() -> bool:
+    """Embedding goes to the workers (any machine) when there is a broker and a shared cache
+    (``CACHE_URL``) through which their vectors reach the machine that holds the index."""
+    return not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) and bool(getattr(settings, "CACHE_URL", ""))
+
+
+def backfill_dense(progress: Callable[[str, int, int], None] | None = None, *, fan_out: bool | None = None) -> dict[str, int]:
+    """Embed what the dense indexes lack (resumable: a restart goes on where it stopped).
+
+    ``fan_out`` (default: :func:`fan_out_enabled`): the rows to embed are split into tasks of
+    ``EMBED_BATCH`` rows (``demands.embed_rows``) that any worker, on any machine, takes; they
+    put their vectors in the shared cache. This run queues them and indexes only the rows whose
+    vectors are there already; the next (periodic) run indexes the rest."""
     if not dense_enabled():
         return {}
-    return {name: tier(name).sync(progress=_named(progress, name)) for name in ("results-dense", "demands-dense")}
+    if fan_out is None:
+        fan_out = fan_out_enabled()
+    out = {}
+    for name in ("results-dense", "demands-dense"):
+        t = tier(name)
+        if fan_out:
+            queue_embedding(name, t.pending())
+        out[name] = t.sync(progress=_named(progress, name), embed_missing=not fan_out)
+    return out
+
+
+def queue_embedding(name: str, pks: Iterable[int]) -> int:
+    """Queue ``demands.embed_rows`` tasks for the rows not queued in the last
+    ``EMBED_QUEUED_SECONDS``; returns how many rows were queued."""
+    from django.core.cache import cache
+
+    from .tasks import embed_rows
+
+    pks = list(pks)
+    marks = {pk: f"opentto:embed-queued:{name}:{pk}" for pk in pks}
+    queued = cache.get_many(list(marks.values())) if pks else {}
+    todo = [pk for pk in pks if marks[pk] not in queued]
+    for start in range(0, len(todo), EMBED_BATCH):
+        embed_rows.delay(name, todo[start : start + EMBED_BATCH])
+    if todo:
+        cache.set_many({marks[pk]: 1 for pk in todo}, EMBED_QUEUED_SECONDS)
+    return len(todo)
+
+
+def embed_rows(name: str, pks: Iterable[int]) -> int:
+    """Embed the passages of these rows into the embedding cache (and the shared one), without
+    touching the index: the work of one fanned-out task. Returns the passages embedded."""
+    spec = SPECS[name]
+    docs = [spec.document(r) for r in spec.queryset().filter(pk__in=list(pks))]
+    passages = [p for d in docs if d.body.strip() for p in split_passages(d.body)]
+    embedder = _worker_embedder()
+    todo = embedder.missing(passages, "passage")
+    if todo:
+        embedder.embed(todo, "passage")
+    return len(todo)
+
+
+_EMBEDDERS: dict[Path, Any] = {}
+
+
+def _worker_embedder() -> Any:
+    """This process's embedder over the same cache directory as the indexes (no index opened:
+    a worker on another machine holds none)."""
+    from opentto.matching.embeddings import Embedder
+
+    directory = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or Path(settings.OPENTTO_INDEX_DIR) / "embeddings")
+    with _TIERS_LOCK:
+        if directory not in _EMBEDDERS:
+            _EMBEDDERS[directory] = Embedder(directory)
+        return _EMBEDDERS[directory]
+
+
+class SharedVectorsInCache:
+    """The embedding cache's shared level in Django's cache (Redis in production): what a worker
+    on another machine embeds reaches the machine that holds the index."""
+
+    prefix = "opentto:vector:"
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        from django.core.cache import cache
+
+        got = cache.get_many([self.prefix + k.hex() for k in keys])
+        return {bytes.fromhex(k[len(self.prefix) :]): v for k, v in got.items() if isinstance(v, bytes)}
+
+    def set_many(self, items: dict[bytes, bytes]) -> None:
+        from django.core.cache import cache
+
+        cache.set_many({self.prefix + k.hex(): v for k, v in items.items()}, int(getattr(settings, "OPENTTO_SHARED_VECTOR_SECONDS", 7 * 24 * 3600)))
 
 
 def _named(progress: Callable[[str, int, int], None] | None, name: str) -> Callable[[int, int], None] | None:

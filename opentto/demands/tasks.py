@@ -6,6 +6,9 @@
 * ``demands.index_backfill``: embeds what the dense indexes lack and computes the live demands'
   missing or stale fit profiles (periodic; resumable).
 * ``demands.refresh_fits``: fit profiles a result page found missing ("who needs this").
+* ``demands.embed_rows``: with a broker and a shared cache, ``index_backfill`` splits the
+  embedding into tasks of 32 rows that workers on any machine take; their vectors reach the
+  index through the shared cache (``index.SharedVectorsInCache``).
 * ``demands.notify_strong_matches``: when a demand opens, tell the owners and the TTO managers of
   the results it matches strongly (targeted transfer).
 """
@@ -85,6 +88,15 @@ def index_backfill() -> dict[str, int]:
     done = backfill_dense()
     done["demand-fits"] = refresh_fits()
     return done
+
+
+@shared_task(name="demands.embed_rows")
+def embed_rows(name: str, pks: list[int]) -> int:
+    """Embed some rows' passages into the shared cache (fanned out by ``index_backfill``; any
+    worker on any machine with the database, the model and the shared cache)."""
+    from . import index
+
+    return index.embed_rows(name, pks)
 
 
 @shared_task(name="demands.refresh_fits")

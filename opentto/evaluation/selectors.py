@@ -33,6 +33,14 @@ def rubrics_active() -> QuerySet[Rubric]:
     return Rubric.objects.filter(is_active=True).prefetch_related("criteria").order_by("key")
 
 
+def rubrics_editable(user: Any) -> QuerySet[Rubric]:
+    """The active rubrics ``user`` may revise in the editor: every one for platform admins, none
+    for anyone else (``rubric_revise`` enforces the same rule on the write)."""
+    if user_role(user) != UserRoleChoices.ADMIN:
+        return Rubric.objects.none()
+    return Rubric.objects.filter(is_active=True)
+
+
 def rounds_visible(user: Any) -> QuerySet[ReviewRound]:
     """The grants on ``evaluation.reviewround`` (``opentto.core.permissions``)."""
     return restrict(ReviewRound.objects.select_related("result", "rubric"), user, "view")

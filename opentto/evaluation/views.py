@@ -43,7 +43,13 @@ from .models import (
     TransferModeChoices,
 )
 from .scoring import criteria_in_use, opportunity_risk, profile_points, round_statistics
-from .selectors import assignments_for_reviewer, reviewers_available, rounds_visible, rubrics_active
+from .selectors import (
+    assignments_for_reviewer,
+    reviewers_available,
+    rounds_visible,
+    rubrics_active,
+    rubrics_editable,
+)
 from .services import (
     ScoreInput,
     evaluation_record,
@@ -495,9 +501,7 @@ def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The rubric editor (admins): saving publishes a new version; rounds keep the version they used."""
-    if user_role(request.user) != UserRoleChoices.ADMIN:
-        raise Http404
-    rubric = get_object_or_404(Rubric.objects.filter(is_active=True), pk=pk)
+    rubric = get_object_or_404(rubrics_editable(request.user), pk=pk)
     form = RubricReviseForm(request.POST or None, rubric=rubric)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

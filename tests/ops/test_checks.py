@@ -22,7 +22,7 @@ def test_an_unsafe_site_is_reported(settings: Any, monkeypatch: pytest.MonkeyPat
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
     found = ids()
-    assert {"opentto.E001", "opentto.E002", "opentto.E003", "opentto.W001", "opentto.W002", "opentto.W003", "opentto.W007"} <= found
+    assert {"opentto.E001", "opentto.E002", "opentto.E003", "opentto.W001", "opentto.W002", "opentto.W003", "opentto.W007", "opentto.W008"} <= found
     # Registered as a deployment check: part of check --deploy, not of a plain check.
     assert "opentto.E002" in {m.id for m in run_checks(include_deployment_checks=True)}
     assert "opentto.E002" not in {m.id for m in run_checks(include_deployment_checks=False)}
@@ -38,6 +38,7 @@ def test_a_well_configured_site_passes(settings: Any, monkeypatch: pytest.Monkey
     settings.DEFAULT_FROM_EMAIL = "TTO <tto@example.gov.cn>"
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.OPENTTO_METRICS_TOKEN = "scrape"
+    settings.OPENTTO_BASE_URL = "https://tto.example.gov.cn"
     monkeypatch.setitem(settings.CACHES["default"], "BACKEND", "django.core.cache.backends.redis.RedisCache")
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     settings.LOGGING = {**settings.LOGGING, "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}}}

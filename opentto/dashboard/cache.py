@@ -71,20 +71,36 @@ def timeout() -> int:
     return int(getattr(settings, "OPENTTO_FIGURES_CACHE_SECONDS", DEFAULT_SECONDS))
 
 
+#: A process reads the version from the cache at most this often (a request asks for it two or
+#: three times); another process's change is seen within this time, this process's at once.
+VERSION_MEMO_SECONDS = 1.0
+_version_memo: tuple[float, str] | None = None
+
+
 def figures_version() -> str:
     """The current figures version (created on first use)."""
+    global _version_memo
+    now = time.monotonic()
+    memo = _version_memo
+    if memo is not None and now - memo[0] < VERSION_MEMO_SECONDS:
+        return memo[1]
     version = cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         if not cache.add(VERSION_KEY, version, None):
             version = cache.get(VERSION_KEY) or version
+    _version_memo = (now, str(version))
     return str(version)
 
 
 def bump_figures_version() -> None:
     """Make every cached figure stale now (prefer :func:`figures_changed` in a service)."""
+    global _version_memo
+    version = uuid.uuid4().hex
+    _version_memo = None
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+        cache.set(VERSION_KEY, version, None)
+        _version_memo = (time.monotonic(), version)
     except Exception:  # noqa: BLE001 - the change is committed; the expiry catches up
         logger.warning("figures cache: could not bump the version", exc_info=True)
 

@@ -125,6 +125,11 @@ class FusionParams:
     symmetric_above_tokens: int = 150
     # cross-lingual: mix in the embedding of the translated (Chinese) query terms
     translated_dense_weight: float = 0.5
+    # the same for a short (demand-style, embedded as `query:`) cross-lingual query, whose own
+    # embedding carries less: PatentMatch en→zh short hybrid 0.474 → 0.485 (even halves 0.485 →
+    # 0.500, odd 0.462 → 0.470), zh→en short 0.467 → 0.472 (docs/benchmarks.md); longer queries
+    # keep 0.5 (0.7 for all lost 0.001–0.003 on en→zh's halves)
+    short_translated_dense_weight: float = 0.7
     # pseudo-relevance feedback on the dense side: mean of the top documents' vectors
     prf_docs: int = 0
     prf_weight: float = 0.0
@@ -1037,7 +1042,10 @@ class MatchEngine:
             passages = split_passages(text) or [text]
             qmode = "passage" if estimate_tokens(text) > f.symmetric_above_tokens else "query"
             words = ""
-            if cross and f.translated_dense_weight > 0 and trans:
+            tdw = (
+                f.translated_dense_weight if qmode == "passage" else f.short_translated_dense_weight
+            )
+            if cross and tdw > 0 and trans:
                 from .translate import dense_text
 
                 words = dense_text(trans)
@@ -1058,7 +1066,7 @@ class MatchEngine:
                 qv /= max(float(np.linalg.norm(qv)), 1e-9)
                 if words:
                     tv = got[1][0].astype(np.float32)
-                    qv = qv + f.translated_dense_weight * tv
+                    qv = qv + tdw * tv
                 return qv / max(float(np.linalg.norm(qv)), 1e-9)
 
             prep.pending = vector

@@ -10,14 +10,14 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import get_language
 
 from opentto.core.i18n import bilingual
 
 if TYPE_CHECKING:
-    from .models import ReviewAssignment, ReviewRound, RubricCriterion
+    from .models import ReviewAssignment, ReviewRound, Rubric, RubricCriterion
 
 ONE_PLACE = Decimal("0.1")
 TWO_PLACES = Decimal("0.01")
@@ -210,3 +210,15 @@ def profile_points(stats: RoundStatistics, *, left: int = 210, width: int = 480,
     height = top + max(len(points) - 1, 0) * row + 24
     return {"ticks": ticks, "points": points, "line": line, "height": height, "left": left, "right": left + width,
             "width": left + width + 30, "bottom": height - 10}
+
+
+def rubric_weight_shares(rubric: Rubric) -> list[dict[str, Any]]:
+    """Per criterion, the share (%) of the total weight it carries for each purpose in this version
+    (before the kinds of result are taken into account): what the relative weights mean."""
+    from .models import ReviewPurposeChoices
+
+    criteria = list(rubric.criteria.all())
+    totals = {p: sum((c.purpose_weight(p) for c in criteria), Decimal("0")) for p in ReviewPurposeChoices.values}
+    return [{"criterion": c, "shares": [
+        (c.purpose_weight(p) * 100 / totals[p]) if totals[p] else Decimal("0") for p in ReviewPurposeChoices.values
+    ]} for c in criteria]

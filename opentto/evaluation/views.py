@@ -3,7 +3,6 @@ may not see answers 404."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -42,7 +41,13 @@ from .models import (
     ScoreEvidence,
     TransferModeChoices,
 )
-from .scoring import criteria_in_use, opportunity_risk, profile_points, round_statistics
+from .scoring import (
+    criteria_in_use,
+    opportunity_risk,
+    profile_points,
+    round_statistics,
+    rubric_weight_shares,
+)
 from .selectors import (
     assignments_for_reviewer,
     reviewers_available,
@@ -494,7 +499,7 @@ def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/rubric_detail.html", {
         "rubric": rubric, "is_admin": user_role(request.user) == UserRoleChoices.ADMIN,
         "versions": Rubric.objects.filter(key=rubric.key).order_by("-version"),
-        "shares": _rubric_shares(rubric), "purposes": ReviewPurposeChoices.choices,
+        "shares": rubric_weight_shares(rubric), "purposes": ReviewPurposeChoices.choices,
     })
 
 
@@ -522,19 +527,9 @@ def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error(target, e)
     status = 422 if request.method == "POST" else 200
     return render(request, "evaluation/rubric_revise.html", {
-        "rubric": rubric, "form": form, "rows": form.bound_rows(), "shares": _rubric_shares(rubric),
+        "rubric": rubric, "form": form, "rows": form.bound_rows(), "shares": rubric_weight_shares(rubric),
         "purposes": ReviewPurposeChoices.choices,
     }, status=status)
-
-
-def _rubric_shares(rubric: Rubric) -> list[dict[str, Any]]:
-    """Per criterion, the share (%) of the total weight it carries for each purpose in this version
-    (before the kinds of result are taken into account): what the relative weights mean."""
-    criteria = list(rubric.criteria.all())
-    totals = {p: sum((c.purpose_weight(p) for c in criteria), Decimal("0")) for p in ReviewPurposeChoices.values}
-    return [{"criterion": c, "shares": [
-        (c.purpose_weight(p) * 100 / totals[p]) if totals[p] else Decimal("0") for p in ReviewPurposeChoices.values
-    ]} for c in criteria]
 
 
 # --- invitation: set a password with the one-time link ------------------------------------------------

@@ -21,13 +21,19 @@ from opentto.landing.selectors import (
     payments_visible,
     running_notices,
 )
-from opentto.planning.models import TransferPlan, TransferPlanStatusChoices
-from opentto.planning.selectors import deal_rooms_for, planning_results, pledge_loans
+from opentto.planning.models import TransferPlanStatusChoices
+from opentto.planning.selectors import deal_rooms_for, plans_visible, pledge_loans
 from opentto.results.models import Result, ResultFieldChoices
 from opentto.subsidies.models import ApplicationStatusChoices
 from opentto.subsidies.selectors import applications_visible, programmes_visible
 
 from .exports import Rows, _int, choice, columns_rows, register_export
+
+
+def _with_status(qs: Any, statuses: Any, get: QueryDict) -> Any:
+    """``qs`` narrowed to the list's ``?status=`` filter when it names one of ``statuses``."""
+    status = choice(statuses.values, get.get("status"))
+    return qs.filter(status=status) if status else qs
 
 
 def _org(o: Any) -> str:
@@ -51,10 +57,7 @@ def _demands(user: Any, get: QueryDict) -> Rows:
 
 @register_export("matches", gettext_lazy("Matches"))
 def _matches(user: Any, get: QueryDict) -> Rows:
-    qs = matches_visible(user)
-    status = choice(MatchStatusChoices.values, get.get("status"))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(matches_visible(user), MatchStatusChoices, get)
     return columns_rows(qs, [
         ("id", lambda m: m.pk), ("result", lambda m: m.result_id), ("result_title_zh", lambda m: m.result.title_zh),
         ("result_title_en", lambda m: m.result.title_en), ("enterprise", lambda m: _org(m.organisation)),
@@ -66,9 +69,7 @@ def _matches(user: Any, get: QueryDict) -> Rows:
 
 
 def _deals(user: Any, get: QueryDict) -> Any:
-    qs = deals_visible(user)
-    status = choice(DealStatusChoices.values, get.get("status"))
-    return qs.filter(status=status) if status else qs
+    return _with_status(deals_visible(user), DealStatusChoices, get)
 
 
 @register_export("deals", gettext_lazy("Deals"))
@@ -123,10 +124,7 @@ def _agreements(user: Any, get: QueryDict) -> Rows:
 
 @register_export("evaluations", gettext_lazy("Evaluations"))
 def _evaluations(user: Any, get: QueryDict) -> Rows:
-    qs = rounds_visible(user)
-    status = choice(ReviewRoundStatusChoices.values, get.get("status"))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(rounds_visible(user), ReviewRoundStatusChoices, get)
     # the reviewers are never named here (the report numbers them; blind rounds hide them)
     return columns_rows(qs.order_by("-opened_at", "-id"), [
         ("id", lambda r: r.pk), ("result", lambda r: r.result_id), ("result_title_zh", lambda r: r.result.title_zh),
@@ -150,10 +148,7 @@ def _option_terms(option: Any) -> str:
 
 @register_export("plans", gettext_lazy("Transfer plans"))
 def _plans(user: Any, get: QueryDict) -> Rows:
-    qs = TransferPlan.objects.filter(result__in=planning_results(user).values("pk")).select_related("result").prefetch_related("options")
-    status = choice(TransferPlanStatusChoices.values, get.get("status"))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(plans_visible(user).select_related("result").prefetch_related("options"), TransferPlanStatusChoices, get)
     return columns_rows(qs.order_by("-created_at", "-id"), [
         ("id", lambda p: p.pk), ("result", lambda p: p.result_id), ("result_title_zh", lambda p: p.result.title_zh),
         ("result_title_en", lambda p: p.result.title_en), ("transfer_mode", lambda p: p.transfer_mode), ("status", lambda p: p.status),
@@ -188,10 +183,7 @@ def _rooms(user: Any, get: QueryDict) -> Rows:
 
 @register_export("subsidy-applications", gettext_lazy("Subsidy applications"))
 def _applications(user: Any, get: QueryDict) -> Rows:
-    qs = applications_visible(user)
-    status = choice(ApplicationStatusChoices.values, get.get("status"))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(applications_visible(user), ApplicationStatusChoices, get)
     return columns_rows(qs.order_by("-created_at", "-id"), [
         ("id", lambda a: a.pk), ("programme", lambda a: a.programme.code), ("year", lambda a: a.year),
         ("applicant", lambda a: _org(a.applicant)), ("project_title_zh", lambda a: a.project_title_zh),

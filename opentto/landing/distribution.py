@@ -22,6 +22,10 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Final
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 __all__ = [
     "FEN",
     "NATIONAL_FLOORS",
@@ -257,9 +261,9 @@ class StatutoryFloor:
     key: str
     mode: str
     minimum: Decimal
-    base: str
+    base: str | Promise  # translated when shown
     source: str
-    confidence: str
+    confidence: str | Promise
     years: tuple[int, int] | None = None
 
 
@@ -270,25 +274,25 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         key="transfer_or_licence",
         mode="transfer_or_licence",
         minimum=Decimal("0.50"),
-        base="net income from the transfer or licence of the result",
+        base=gettext_lazy("net income from the transfer or licence of the result"),
         source=f"{SOURCE_ART_45}, para. 1 item (1)",
-        confidence="sure",
+        confidence=gettext_lazy("sure"),
     ),
     "equity": StatutoryFloor(
         key="equity",
         mode="equity",
         minimum=Decimal("0.50"),
-        base="shares or capital contribution obtained by investing the result",
+        base=gettext_lazy("shares or capital contribution obtained by investing the result"),
         source=f"{SOURCE_ART_45}, para. 1 item (2)",
-        confidence="sure",
+        confidence=gettext_lazy("sure"),
     ),
     "self_exploitation": StatutoryFloor(
         key="self_exploitation",
         mode="self_exploitation",
         minimum=Decimal("0.05"),
-        base="operating profit from exploiting the result, each year for 3 to 5 years",
+        base=gettext_lazy("operating profit from exploiting the result, each year for 3 to 5 years"),
         source=f"{SOURCE_ART_45}, para. 1 item (3)",
-        confidence="sure",
+        confidence=gettext_lazy("sure"),
         years=(3, 5),
     ),
 }
@@ -301,7 +305,7 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
 #: Art. 34 para. 2 defines the net income: the income less related taxes and fees, the unit's
 #: costs of maintaining the result and the direct costs of the transaction (valuation, appraisal).
 SHANGHAI_SOURCE: Final = "上海市促进科技成果转化条例 (2017), art. 34 para. 1"
-SHANGHAI_CONFIDENCE: Final = (
+SHANGHAI_CONFIDENCE: Final = gettext_lazy(
     "checked against the regulation's text; a standard it allows (可以…不低于), not a binding floor: "
     "without a rule or agreement art. 33 para. 2 applies the national law"
 )
@@ -310,7 +314,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         key="shanghai_transfer_or_licence",
         mode="transfer_or_licence",
         minimum=Decimal("0.70"),
-        base="net income from the transfer or licence of the result (Shanghai)",
+        base=gettext_lazy("net income from the transfer or licence of the result (Shanghai)"),
         source=f"{SHANGHAI_SOURCE} item (1) (第三十四条第一款第（一）项)",
         confidence=SHANGHAI_CONFIDENCE,
     ),
@@ -318,7 +322,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         key="shanghai_equity",
         mode="equity",
         minimum=Decimal("0.70"),
-        base="shares or capital contribution from investing the result (Shanghai)",
+        base=gettext_lazy("shares or capital contribution from investing the result (Shanghai)"),
         source=f"{SHANGHAI_SOURCE} item (2) (第三十四条第一款第（二）项)",
         confidence=SHANGHAI_CONFIDENCE,
     ),
@@ -326,7 +330,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         key="shanghai_self_exploitation",
         mode="self_exploitation",
         minimum=Decimal("0.05"),
-        base="operating profit, each year for 5 years from the first profitable year (Shanghai)",
+        base=gettext_lazy("operating profit, each year for 5 years from the first profitable year (Shanghai)"),
         source=f"{SHANGHAI_SOURCE} item (3) (第三十四条第一款第（三）项)",
         confidence=SHANGHAI_CONFIDENCE,
         years=(5, 5),
@@ -363,35 +367,37 @@ def check_rule(
     warnings: list[str] = []
     floor = NATIONAL_FLOORS[mode]
     scope = (
-        "binding on a state-established university or institute"
+        _("binding on a state-established university or institute")
         if state_established
-        else "applies where no rule or agreement sets the rewards"
+        else _("applies where no rule or agreement sets the rewards")
     )
     if share < floor.minimum:
         warnings.append(
-            f"team share {share:%} of the {floor.base} is below the {floor.minimum:%} floor "
-            f"({floor.source}; {scope})"
+            _("team share %(share)s of the %(base)s is below the %(minimum)s floor (%(source)s; %(scope)s)")
+            % {"share": f"{share:%}", "base": floor.base, "minimum": f"{floor.minimum:%}", "source": floor.source, "scope": scope}
         )
     if floor.years is not None:
         low, high = floor.years
         if years is None:
             warnings.append(
-                f"set the number of years of profit sharing: {low} to {high} ({floor.source})"
+                _("set the number of years of profit sharing: %(low)s to %(high)s (%(source)s)")
+                % {"low": low, "high": high, "source": floor.source}
             )
         elif years < low:
             warnings.append(
-                f"profit sharing for {years} year(s) is shorter than the {low} to {high} "
-                f"years of {floor.source}"
+                _("profit sharing for %(years)s year(s) is shorter than the %(low)s to %(high)s years of %(source)s")
+                % {"years": years, "low": low, "high": high, "source": floor.source}
             )
     local = SHANGHAI_FLOORS.get(mode) if shanghai else None
     if local is not None and share < local.minimum:
         warnings.append(
-            f"team share {share:%} is below the {local.minimum:%} that Shanghai's regulation allows "
-            f"and encourages ({local.source}; {local.confidence})"
+            _("team share %(share)s is below the %(minimum)s that Shanghai's regulation allows and encourages (%(source)s; %(confidence)s)")
+            % {"share": f"{share:%}", "minimum": f"{local.minimum:%}", "source": local.source, "confidence": local.confidence}
         )
     if local is not None and local.years is not None and years is not None and years < local.years[0]:
         warnings.append(
-            f"profit sharing for {years} year(s) is shorter than the {local.years[0]} years of {local.source}"
+            _("profit sharing for %(years)s year(s) is shorter than the %(low)s years of %(source)s")
+            % {"years": years, "low": local.years[0], "source": local.source}
         )
     return warnings
 
@@ -402,29 +408,29 @@ def check_rule(
 @dataclass(frozen=True)
 class TaxNote:
     key: str
-    text: str
+    text: str | Promise  # translated when shown
     source: str
-    confidence: str
+    confidence: str | Promise
 
 
 TAX_NOTES: Final[tuple[TaxNote, ...]] = (
     TaxNote(
         key="cash_reward_half",
-        text=(
+        text=gettext_lazy(
             "Cash rewards to staff of non-profit research institutions and universities from "
             "the transfer of their results are taxed (individual income tax) on half their "
             "amount."
         ),
         source="财税〔2018〕58号",
-        confidence="fairly sure",
+        confidence=gettext_lazy("fairly sure"),
     ),
     TaxNote(
         key="equity_deferral",
-        text=(
+        text=gettext_lazy(
             "Equity rewards from investing a result in a company may defer individual income "
             "tax until the shares are transferred."
         ),
         source="财税〔2016〕101号",
-        confidence="fairly sure",
+        confidence=gettext_lazy("fairly sure"),
     ),
 )

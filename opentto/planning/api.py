@@ -34,7 +34,7 @@ from .models import (
     TransferPlan,
     TransferPlanStatusChoices,
 )
-from .selectors import planning_results
+from .selectors import planning_results, plans_visible
 from .services import (
     plan_create,
     plan_decide_approve,
@@ -179,7 +179,7 @@ class PlanViewSet(RestrictedViewSet):
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return (
-            TransferPlan.objects.filter(result__in=planning_results(user).values("pk"))
+            plans_visible(user)
             .select_related("result")
             .prefetch_related("options", Prefetch("targets", queryset=PlanTarget.objects.select_related("organisation")))
         )

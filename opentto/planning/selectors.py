@@ -59,8 +59,13 @@ def plans_for(user: Any, result: Result) -> QuerySet[TransferPlan]:
     return result.plans.select_related("approved_by", "created_by").prefetch_related("options", "targets__organisation", "negotiations__organisation", "events__actor")
 
 
+def plans_visible(user: Any) -> QuerySet[TransferPlan]:
+    """Every transfer plan of the results ``user`` may plan for (the API and the export)."""
+    return TransferPlan.objects.filter(result__in=planning_results(user).values("pk"))
+
+
 def plan_visible(user: Any, pk: int) -> QuerySet[TransferPlan]:
-    return TransferPlan.objects.filter(pk=pk, result__in=planning_results(user))
+    return plans_visible(user).filter(pk=pk)
 
 
 def plans_awaiting_approval(user: Any) -> QuerySet[TransferPlan]:

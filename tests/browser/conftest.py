@@ -1,6 +1,12 @@
-"""Browser tests run on a 2-core machine that may be busy: give page assertions room."""
+"""What every browser test module shares: Debian's Chromium, signing in, screenshots (to
+``$OPENTTO_TEST_ARTIFACTS``, default ``test-artifacts/``), and room for page assertions on a busy
+2-core machine."""
 
-from playwright.sync_api import expect
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from playwright.sync_api import expect  # noqa: E402
 
 # The first English query builds the translation lexicon (seconds on a busy machine).
 expect.set_options(timeout=30_000)
@@ -15,6 +21,15 @@ from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 from ..conftest import PASSWORD  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
+#: the smallest PDF the upload checks accept
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot, ``<name>.png`` in the artifacts directory."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")

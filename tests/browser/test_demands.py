@@ -5,26 +5,22 @@ public showcase signed out. Screenshots go to ``$OPENTTO_TEST_ARTIFACTS`` (defau
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from opentto.accounts.models import UserRoleChoices
+from opentto.demands import index
+from opentto.demands.models import Match
+from opentto.results.services import result_onboard
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from ..conftest import PASSWORD, make_user, result_input
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from .conftest import shot
 
-from opentto.accounts.models import UserRoleChoices  # noqa: E402
-from opentto.demands import index  # noqa: E402
-from opentto.demands.models import Match  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-
-from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
-from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -35,10 +31,6 @@ def _lexical_index(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore[
     yield
     index.reset_tiers()
 
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_its_owners(live_server, browser: Browser) -> None:

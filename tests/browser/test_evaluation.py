@@ -5,32 +5,23 @@ Screenshots go to ``$OPENTTO_TEST_ARTIFACTS`` (default ``test-artifacts/``)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from opentto.accounts.models import UserRoleChoices
+from opentto.evaluation.installer import install_builtin_rubrics
+from opentto.evaluation.models import Rubric
+from opentto.results.pipeline import result_transition
+from opentto.results.services import result_onboard
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from ..conftest import PASSWORD, make_user, result_input
+from ..factories import MembershipFactory, OrganisationFactory, PersonFactory
+from .conftest import shot
 
-from opentto.accounts.models import UserRoleChoices  # noqa: E402
-from opentto.evaluation.installer import install_builtin_rubrics  # noqa: E402
-from opentto.evaluation.models import Rubric  # noqa: E402
-from opentto.results.pipeline import result_transition  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-
-from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
-from ..factories import MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

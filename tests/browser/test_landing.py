@@ -5,35 +5,24 @@ languages and on a phone go to ``$OPENTTO_TEST_ARTIFACTS`` (default ``test-artif
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
-
-from opentto.landing.services import deal_create, deal_sign, rule_set  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-from opentto.subsidies import services as subsidies  # noqa: E402
+from opentto.landing.services import deal_create, deal_sign, rule_set
+from opentto.results.services import result_onboard
+from opentto.subsidies import services as subsidies
 from tests.subsidies.test_subsidies import finalised_review
 
-from ..conftest import make_user, result_input  # noqa: E402
-from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-from ..results.test_pipeline import to_landing  # noqa: E402
-from .conftest import login  # noqa: E402
+from ..conftest import make_user, result_input
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from ..results.test_pipeline import to_landing
+from .conftest import PDF, login, shot
 
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"landing-{name}.png"), full_page=True)
 
 
 def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browser) -> None:
@@ -78,16 +67,16 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     # team 2,625,000.12 split 60/40: 1,575,000.072 and 1,050,000.048; the fen left goes to the larger remainder
     expect(page.locator("main details").first).to_contain_text("Li Ming: ¥1,575,000.07")
     expect(page.locator("main details").first).to_contain_text("Wang Fang: ¥1,050,000.05")
-    shot(page, "01-deal-en")
+    shot(page, "landing-01-deal-en")
     page.goto(f"{live_server.url}/en/dashboard/")
     expect(page.locator("[data-figure=amounts_received_cny]")).to_have_text("¥3,750,000.17")
-    shot(page, "02-dashboard-en")
+    shot(page, "landing-02-dashboard-en")
     page.goto(f"{live_server.url}/zh-hans/dashboard/")
-    shot(page, "03-dashboard-zh")
+    shot(page, "landing-03-dashboard-zh")
     page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, "04-dashboard-phone-zh")
+    shot(page, "landing-04-dashboard-phone-zh")
     page.goto(f"{live_server.url}/zh-hans/deals/{deal.pk}/")
-    shot(page, "05-deal-phone-zh")
+    shot(page, "landing-05-deal-phone-zh")
 
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
     login(page, live_server.url, "official")
@@ -98,7 +87,7 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     page.fill("form[action$='/approve/'] #id_amount_cny", "4800000")
     page.click("form[action$='/approve/'] button")
     expect(page.locator("[data-status]")).to_have_text("Approved")
-    shot(page, "06-subsidy-en")
+    shot(page, "landing-06-subsidy-en")
     page.goto(f"{live_server.url}/zh-hans/subsidies/dashboard/")
-    shot(page, "07-subsidies-dashboard-zh")
+    shot(page, "landing-07-subsidies-dashboard-zh")
     assert errors == [], errors

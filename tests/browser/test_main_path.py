@@ -4,28 +4,19 @@ to landed with a deal, and see the dashboard figures change. Screenshots go to
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from opentto.accounts.models import UserRoleChoices
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from ..conftest import PASSWORD, make_user
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from .conftest import shot
 
-from opentto.accounts.models import UserRoleChoices  # noqa: E402
-
-from ..conftest import PASSWORD, make_user  # noqa: E402
-from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def figure(page: Page, key: str) -> str:

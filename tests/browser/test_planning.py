@@ -3,24 +3,20 @@ approves it, then calculates a valuation; screenshots in both languages and on a
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Browser, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from opentto.accounts.models import UserRoleChoices
+from opentto.planning.models import TransferPlan
+from opentto.results.services import result_onboard
 
-from playwright.sync_api import Browser, expect  # noqa: E402
-
-from opentto.accounts.models import UserRoleChoices  # noqa: E402
-from opentto.planning.models import TransferPlan  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-
-from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
-from ..factories import MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-from ..planning.conftest import to_planning  # noqa: E402
-from .test_main_path import shot  # noqa: E402
+from ..conftest import PASSWORD, make_user, result_input
+from ..factories import MembershipFactory, OrganisationFactory, PersonFactory
+from ..planning.conftest import to_planning
+from .conftest import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

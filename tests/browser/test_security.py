@@ -3,22 +3,16 @@ manager approves it, the enterprise reads the details, and the owner sees who lo
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import Browser, Page
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from opentto.accounts.models import UserRoleChoices
+from opentto.results.services import result_onboard
 
-from playwright.sync_api import Browser, Page  # noqa: E402
+from ..conftest import PASSWORD, make_user, result_input
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from .conftest import shot
 
-from opentto.accounts.models import UserRoleChoices  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-
-from ..conftest import PASSWORD, make_user, result_input  # noqa: E402
-from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -51,8 +45,7 @@ def test_nda_access_from_request_to_who_looked(live_server, browser: Browser) ->
     enterprise.check("input[name=accept_nda]")
     enterprise.click("form.form button[type=submit]")
     enterprise.wait_for_url("**/account/access/")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    enterprise.screenshot(path=str(ARTIFACTS / "security-request-phone.png"), full_page=True)
+    shot(enterprise, "security-request-phone")
 
     staff = sign_in(browser, base, "manager")
     staff.goto(f"{base}/en/account/access/")
@@ -66,4 +59,4 @@ def test_nda_access_from_request_to_who_looked(live_server, browser: Browser) ->
     owner.goto(f"{base}/en/results/{result.pk}/")
     log = owner.locator(".access-log").inner_text()
     assert "Who looked at this result" in log and "Read the confidential details" in log and "enterprise" in log
-    owner.screenshot(path=str(ARTIFACTS / "security-who-looked.png"), full_page=True)
+    shot(owner, "security-who-looked")

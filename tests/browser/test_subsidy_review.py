@@ -5,35 +5,24 @@ in Chromium, in English and Chinese; screenshots go to ``$OPENTTO_TEST_ARTIFACTS
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from opentto.landing.services import deal_create, deal_sign
+from opentto.results.services import result_onboard
+from opentto.subsidies import services as subsidies
 
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from ..conftest import make_user, result_input
+from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from ..results.test_pipeline import to_landing
+from ..subsidies.test_subsidies import finalised_review
+from .conftest import PDF, login, shot
 
-from opentto.landing.services import deal_create, deal_sign  # noqa: E402
-from opentto.results.services import result_onboard  # noqa: E402
-from opentto.subsidies import services as subsidies  # noqa: E402
-
-from ..conftest import make_user, result_input  # noqa: E402
-from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory  # noqa: E402
-from ..results.test_pipeline import to_landing  # noqa: E402
-from ..subsidies.test_subsidies import finalised_review  # noqa: E402
-from .conftest import login  # noqa: E402
-
-ARTIFACTS = Path(os.environ.get("OPENTTO_TEST_ARTIFACTS", "test-artifacts"))
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"subsidies-review-{name}.png"), full_page=True)
 
 
 def test_the_application_page_shows_the_finalised_review_in_both_languages(live_server, browser: Browser) -> None:
@@ -77,11 +66,11 @@ def test_the_application_page_shows_the_finalised_review_in_both_languages(live_
     page.fill("form[action$='/recognise/'] #id_recognition_number", "XH-2026-001")
     page.click("form[action$='/recognise/'] button")
     expect(page.locator("[data-status]")).to_have_text("Recognised (认定)")
-    shot(page, "01-official-en")
+    shot(page, "subsidies-review-01-official-en")
     page.goto(f"{live_server.url}/zh-hans/subsidies/applications/{application.pk}/")
     expect(page.locator("[data-review] [data-outcome]")).to_have_attribute("data-outcome", "proceed")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    shot(page, "02-official-zh")
+    shot(page, "subsidies-review-02-official-zh")
     page.set_viewport_size({"width": 390, "height": 844})
-    shot(page, "03-official-phone-zh")
+    shot(page, "subsidies-review-03-official-phone-zh")
     assert errors == [], errors

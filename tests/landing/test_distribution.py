@@ -357,3 +357,19 @@ def test_command_warns_below_floor_and_refuses() -> None:
             "--inventors",
             "A:100",
         )
+
+
+def test_rule_warnings_and_floors_in_the_users_language() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        warning = check_rule("transfer_or_licence", M("0.4"), state_established=False)
+        assert warning == [
+            "团队分成 40%（成果转让或许可所得的净收入）低于 50% 的下限"
+            f"（{NATIONAL_FLOORS['transfer_or_licence'].source}；在没有规定或约定奖励时适用）"
+        ]
+        assert str(NATIONAL_FLOORS["equity"].confidence) == "确定"
+    with translation.override("en"):
+        assert check_rule("self_exploitation", M("0.05")) == [
+            f"set the number of years of profit sharing: 3 to 5 ({NATIONAL_FLOORS['self_exploitation'].source})"
+        ]

@@ -350,7 +350,7 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
             exact = (
                 dense
                 if args.mode == "dense"
-                else eng._fuse(sc.lexical, dense, alive, sc.prepared.cross_lingual)
+                else eng._fuse(sc.lexical, dense, alive, sc.prepared.cross_lingual, sc.prepared.short)
             )
             exact = np.where(alive, exact, -np.inf)
             agree.append(len(approx & set(_top_indices(exact, 10))) / 10)

@@ -1,7 +1,8 @@
 """Sweep hybrid-fusion weights on a benchmark set (scores computed once, fused many times).
 
 .venv/bin/python bench/matching/tune.py CORPUS QUERIES QRELS [--translation-weight W]
-    [--half even|odd] [--set FIELD=VALUE ...] [--weights 0.1,0.2,...] [--quick]
+    [--half even|odd] [--set FIELD=VALUE ...] [--translate NAME=VALUE ...]
+    [--weights 0.1,0.2,...] [--quick]
 
 Choose a setting on one half of the queries (``--half even``, by position in the queries file)
 and confirm it on the other (``--half odd``) before making it a default.
@@ -34,6 +35,13 @@ def main() -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--cached-only", action="store_true")
     p.add_argument("--set", action="append", default=[], help="FusionParams field=value")
+    p.add_argument(
+        "--translate",
+        action="append",
+        default=[],
+        help="opentto.matching.translate constant=value (e.g. TABLE_CAP=30), set before the "
+        "dictionary is read",
+    )
     p.add_argument("--half", choices=("even", "odd"), default=None, help="use half the queries")
     p.add_argument("--lexical-only", action="store_true", help="no embeddings: lexical figures")
     p.add_argument(
@@ -42,6 +50,11 @@ def main() -> int:
         help="lexical weights of the z-score sweep (comma-separated)",
     )
     args = p.parse_args()
+    from opentto.matching import translate
+
+    for kv in args.translate:
+        k, v = kv.split("=")
+        setattr(translate, k, type(getattr(translate, k))(v))
     eng = MatchEngine(None, dense=not args.lexical_only)
     if args.translation_weight is not None:
         eng.fusion.translation_weight = args.translation_weight

@@ -64,7 +64,9 @@ class ResultSummarySerializer(serializers.ModelSerializer):  # type: ignore[type
 
     @extend_schema_field(OrganisationRefSerializer(many=True))
     def get_owners(self, obj: Result) -> list[dict[str, Any]]:
-        return [OrganisationRefSerializer(o.organisation).data for o in obj.ownerships.all()]
+        # The shape of OrganisationRefSerializer, built directly: a serializer per owner per row
+        # built its fields each time (a third of a list response's time).
+        return [{"id": o.organisation.pk, "name_zh": o.organisation.name_zh, "name_en": o.organisation.name_en} for o in obj.ownerships.all()]
 
 
 class IPAssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -89,7 +89,7 @@ class ResultViewSet(RestrictedViewSet):
         result = self.get_object()
         show = Result.objects.restrict(request.user, "view_details").filter(pk=result.pk).exists()
         if show and (result.details_zh or result.details_en):
-            audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+            audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
         data = ResultDetailSerializer(result, context={"request": request, "show_details": show}).data
         return Response(data)
 

@@ -117,8 +117,17 @@ def audit_record(
     remote_addr: str | None = None,
     request: HttpRequest | None = None,
     user_agent: str = "",
+    durable: bool = True,
 ) -> AuditEvent:
-    """Append one entry. ``request`` (optional) supplies the remote address and browser."""
+    """Append one entry. ``request`` (optional) supplies the remote address and browser.
+
+    ``durable=False`` is for read records (who viewed what) written on their own, outside any
+    write's transaction: on PostgreSQL their commit does not wait for the WAL to reach the disk
+    (``synchronous_commit = off``). A crash of the database server can lose the last fraction of
+    a second of such records, never corrupt the chain or another transaction; in exchange a page
+    view does not wait for a disk flush while it holds the chain's lock. Inside a write's
+    transaction the flag is ignored: the write's own commit decides.
+    """
     if request is not None:
         remote_addr = remote_addr or request_remote_addr(request)
         user_agent = user_agent or request.META.get("HTTP_USER_AGENT", "")
@@ -127,7 +136,11 @@ def audit_record(
     data = _jsonable(payload or {})
     # Round-trip through JSON so the hash covers exactly what the database will give back.
     data = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+    relaxed = not durable and connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(

@@ -200,6 +200,20 @@ def cached_query(qs: QuerySet[Any], name: str, compute: Callable[[], T]) -> T:
     return _lookup(f"query:{name}:{digest}", compute)
 
 
+def fragment_key(*parts: Any) -> str:
+    """The key of a rendered page fragment: a digest of what decides its content (a query's SQL
+    and parameters, which carry the viewer's permission scope; the ids shown; the query string),
+    with the active language. The figures version is added when it is looked up."""
+    raw = repr(tuple(_sql(p, minute=True) if isinstance(p, QuerySet) else p for p in parts))
+    return f"{translation.get_language() or ''}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def cached_fragment(key: str, render: Callable[[], str]) -> str:
+    """A rendered fragment (e.g. a page of a list), cached like :func:`cached_query` until a
+    service changes the data; ``key`` from :func:`fragment_key`."""
+    return _lookup(f"fragment:{key}", render)
+
+
 _LOCAL_IDS: OrderedDict[str, frozenset[str]] = OrderedDict()
 _LOCAL_IDS_LOCK = threading.Lock()
 #: id sets a process keeps (each is a scope's visible ids: 100,000 ids ≈ 6 MB)

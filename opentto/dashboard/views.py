@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
-from .cache import cached
+from .cache import cached, cached_fragment, fragment_key, scope_key
 from .charts import bar_chart, hbar_chart
 from .export import annual_report_pdf, table_xlsx
 from .reports import default_year, report_years, tables
@@ -19,8 +22,7 @@ def _year(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else cached(request.user, f"default_year:{timezone.localdate()}", lambda: default_year(request.user))
 
 
-@login_required
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def _main_context(request: HttpRequest, year: int) -> dict[str, Any]:
     data = figures(request.user)
     top = max(data.funnel.values(), default=0) or 1
     funnel = [
@@ -28,7 +30,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
          "width": round(100 * data.funnel[stage] / top, 1), "side": stage in SIDE_STAGES}
         for stage in (*PIPELINE_STAGES, *SIDE_STAGES)
     ]
-    year = _year(request)
     t = cached(request.user, f"tables:{year}", lambda: tables(request.user, year, data))
     received_rows = [(str(row[0]), row[1]) for row in t["received"].rows[:-1]]
     charts = {
@@ -36,10 +37,21 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "received_by_year": bar_chart(str(t["received"].title), received_rows, css="chart-received"),
         "conversion": hbar_chart(str(t["conversion"].title), [(row[0], row[1], f"{row[1]} · {row[2]}%") for row in t["conversion"].rows], css="chart-conversion"),
     }
-    return render(request, "dashboard/dashboard.html", {
+    return {
         "figures": data, "funnel": funnel, "tables": t, "charts": charts, "year": year, "years": cached(request.user, f"years:{timezone.localdate()}", lambda: report_years(request.user)),
         "received_total": t["received"].rows[-1][1],
-    })
+    }
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    # The figures, tables and charts of the viewer's scope: rendered once per scope, year, day
+    # and language until a service changes a figure (the per-user panels below are not cached).
+    key = fragment_key("dashboard", scope_key(request.user), year, str(timezone.localdate()))
+    main = cached_fragment(key, lambda: render_to_string("dashboard/partials/main.html", _main_context(request, year)))
+    # the fragment is the template's own, auto-escaped rendering (a SafeString, kept so by the cache)
+    return render(request, "dashboard/dashboard.html", {"main": main, "year": year})
 
 
 @login_required

@@ -16,7 +16,7 @@ directory           documents                                            dense
 
 * The lexical indexes are cheap (≈ 7 ms a result) and are kept in step with the database: each
   save queues its own re-indexing on commit, and searches compare (at most every
-  ``OPENTTO_INDEX_SYNC_SECONDS``, 2 s by default, per process) a signature of the table (count, last ``updated_at``, sum of ids) is compared and, when it
+  ``OPENTTO_INDEX_SYNC_SECONDS``, 30 s by default, per process) a signature of the table (count, last ``updated_at``, sum of ids) is compared and, when it
   differs, changed rows are re-indexed and deleted ones removed (``sync``). So an index that is
   missing, corrupt or of an older format rebuilds itself, and a result saved a moment ago is found.
 * The dense indexes need the embedding model (≈ 0.2–0.8 s a result on 2 cores); they are filled
@@ -132,6 +132,7 @@ class Tier:
         self._stamps: dict[str, str] | None = None
         self._signature: tuple[Any, ...] | None = None
         self._checked_at = 0.0  # time.monotonic() of the last signature check
+        self._full_syncs = 0  # whole-table syncs done (a thread that waited for one skips its own)
         self._generation = 0.0
         self._coverage: tuple[tuple[int, ...], tuple[int, int]] | None = None
 
@@ -202,24 +203,27 @@ class Tier:
         ``only`` limits the work to some ids (the task run on commit of one save).
         ``embed_missing=False`` (a dense tier whose embedding is fanned out to workers): rows
         whose passages' vectors are not cached yet are left for a later sync."""
+        base = self.spec.queryset()
+        if only is None:
+            # Saves reach the index through their own on-commit task; the signature is the
+            # safety net for writes that bypass the services (bulk loads, SQL, a restore).
+            # At 100,000 rows it costs ≈ 80 ms of database time (300 ms on a busy server), so
+            # it is checked at most every OPENTTO_INDEX_SYNC_SECONDS per process, and outside
+            # the lock: the other threads go on searching meanwhile.
+            interval = float(getattr(settings, "OPENTTO_INDEX_SYNC_SECONDS", 30.0))
+            now = time.monotonic()
+            if self._signature is not None and now - self._checked_at < interval:
+                return 0
+            self._checked_at = now  # the other threads skip the check while this one runs it
+            if self._signature is not None and self._table_signature(base) == self._signature:
+                return 0
+        full_syncs = self._full_syncs
         with self.lock:
+            if only is None and self._full_syncs != full_syncs:  # another thread did it meanwhile
+                return 0
             # (no reload from disk here: another process's changes are picked up row by row
             # through the table signature, which is cheaper than re-reading the whole index)
             engine = self.engine
-            base = self.spec.queryset()
-            if only is None:
-                # Saves reach the index through their own on-commit task; the signature is the
-                # safety net for writes that bypass the services (bulk loads, another process).
-                # At 100,000 rows it costs ≈ 80 ms, so it is checked at most every
-                # OPENTTO_INDEX_SYNC_SECONDS per process, not on every search.
-                interval = float(getattr(settings, "OPENTTO_INDEX_SYNC_SECONDS", 2.0))
-                now = time.monotonic()
-                if self._signature is not None and now - self._checked_at < interval:
-                    return 0
-                self._checked_at = now
-                signature = self._table_signature(base)
-                if signature == self._signature:
-                    return 0
             current = {
                 str(pk): stamp.isoformat()
                 for pk, stamp in (base.filter(pk__in=list(only)) if only is not None else base).values_list("pk", "updated_at")
@@ -267,6 +271,7 @@ class Tier:
                 # rows left for later must be looked at again by the next sync
                 self._signature = self._table_signature(base) if not skipped else None
                 self._checked_at = time.monotonic()
+                self._full_syncs += 1
             return len(changed) - skipped + len(set(gone))
 
     def pending(self) -> list[int]:

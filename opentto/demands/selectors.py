@@ -8,6 +8,7 @@ shortlist, contact, not relevant).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -25,6 +26,7 @@ from opentto.core.permissions import is_platform_staff, user_role
 from opentto.dashboard.cache import cached_ids
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
+from opentto.matching.engine import translation_off
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result, ResultStageChoices
 
@@ -344,8 +346,11 @@ def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
     allowed = cached_ids(live, "demand-ids", functools.partial(index.ids_of, live))
     text = index.result_document(result).body
     fits: list[DemandFit] = []
+    # A result written in both languages reaches Chinese and English demands with its own words.
+    bilingual = bool((result.title_zh or result.abstract_zh).strip() and (result.title_en or result.abstract_en).strip())
     try:
-        hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
+        with translation_off() if bilingual else contextlib.nullcontext():
+            hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
         found = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
         candidates = [found[int(h.id)] for h in hits if int(h.id) in found]
         score_of = {h.id: h.score for h in hits}

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,21 @@ from .analysis import Analyzer
 from .embeddings import DIM, MODEL_ID, Embedder, EmbedFn, default_cache_dir
 from .lexical import BM25Index
 from .passages import estimate_tokens, split_passages
+
+#: Query-term translation for the searches run in this context (see :func:`translation_off`).
+_TRANSLATE: ContextVar[bool] = ContextVar("opentto_matching_translate", default=True)
+
+
+@contextlib.contextmanager
+def translation_off() -> Iterator[None]:
+    """Searches in this block use the query's own words only: for a query that already carries
+    both languages (a bilingual result's text looking for demands), translating its English half
+    adds nothing the Chinese half does not, and costs a few milliseconds per page."""
+    token = _TRANSLATE.set(False)
+    try:
+        yield
+    finally:
+        _TRANSLATE.reset(token)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +61,11 @@ EXACT_LIMIT = 20000
 DENSE_CANDIDATES = 4000
 LEXICAL_CANDIDATES = 1000
 STATS_SAMPLE = 8192
+_BIT_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
+#: the 8 bits of every byte value (256 × 8), to count set bits per position with a bincount
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+#: postings read per translation candidate for its co-occurrence cohesion (an even sample)
+COHESION_SAMPLE = 1000
 #: masks of allowed-id sets remembered (one per permission scope in use)
 MASK_CACHE = 8
 CODE_WORDS = DIM // 64
@@ -117,6 +138,8 @@ class FusionParams:
     # a query in the other language than the index (English on Chinese, Chinese on English):
     # the lexical side only has translations (0.3: PatentMatch en→zh, both halves; benchmarks.md)
     cross_lingual_lexical_weight: float = 0.3
+    # the same for a short cross-lingual query (at most ``symmetric_above_tokens``)
+    short_cross_lingual_lexical_weight: float = 0.2
     translation_weight: float = 0.6
     query_term_saturation: float = 4.0
     translated_term_saturation: float = 1.5
@@ -126,13 +149,32 @@ class FusionParams:
     # cross-lingual: mix in the embedding of the translated (Chinese) query terms
     translated_dense_weight: float = 0.5
     # the same for a short (demand-style, embedded as `query:`) cross-lingual query, whose own
-    # embedding carries less: PatentMatch en→zh short hybrid 0.474 → 0.485 (even halves 0.485 →
-    # 0.500, odd 0.462 → 0.470), zh→en short 0.467 → 0.472 (docs/benchmarks.md); longer queries
-    # keep 0.5 (0.7 for all lost 0.001–0.003 on en→zh's halves)
-    short_translated_dense_weight: float = 0.7
+    # embedding carries less, with only each word's best candidate embedded: PatentMatch en→zh
+    # short hybrid 0.501 → 0.512 / 0.490 → 0.492 (even / odd halves; 3 candidates at 0.7 before,
+    # docs/benchmarks.md); longer queries keep 3 candidates at 0.5
+    short_translated_dense_weight: float = 1.4
+    # candidates per query word in that embedded text (best first), long and short queries
+    dense_translations_per_word: int = 3
+    short_dense_translations_per_word: int = 1
+    # translation disambiguation by co-occurrence in the index (``translate.cohere``): the
+    # weight of a candidate's mean PMI with the other query words' best candidates (0 = off)
+    translation_cohesion: float = 3.0
+    # a cross-lingual query's own terms found in the index (numbers, codes, loanwords)
+    cross_lingual_native_weight: float = 0.35
+    # how many of each word's candidates (best first) stand for it in the others' PMI
+    cohesion_top: int = 3
+    # Dirichlet smoothing of the co-occurrence rate (pseudo-documents at the base rate)
+    cohesion_smoothing: float = 5.0
     # pseudo-relevance feedback on the dense side: mean of the top documents' vectors
     prf_docs: int = 0
     prf_weight: float = 0.0
+
+    def lexical_weight_of(self, cross_lingual: bool, short: bool) -> float:
+        """The lexical side's weight for a query: same-language, cross-lingual, short
+        cross-lingual."""
+        if not cross_lingual:
+            return self.lexical_weight
+        return self.short_cross_lingual_lexical_weight if short else self.cross_lingual_lexical_weight
 
 
 @dataclass
@@ -142,6 +184,8 @@ class _Prepared:
     translated: set[str]
     vector: np.ndarray | None
     cross_lingual: bool
+    #: at most ``symmetric_above_tokens`` (a demand-like query, embedded as ``query:``)
+    short: bool = False
     #: the query vector while its embedding runs in the background (see :meth:`resolve`)
     pending: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
@@ -1009,8 +1053,11 @@ class MatchEngine:
         native_hits = sum(1 for t in terms if t in self.bm25.vocab)
         cross = english and native_hits < max(3, 0.25 * len(terms))
         trans: list[tuple[str, float, str, str]] = []
-        if self.translate_enabled and (need_lex or (need_dense and (cross or not english))):
+        if self.translate_enabled and _TRANSLATE.get() and (need_lex or (need_dense and (cross or not english))):
             trans, cross = self._translations(text, english, native_hits, len(terms), cross)
+        if cross and self.fusion.cross_lingual_native_weight != 1.0:
+            nw = self.fusion.cross_lingual_native_weight
+            terms = {t: w * nw for t, w in terms.items()}
         if need_lex and trans:
             tw = self.fusion.translation_weight
             shares: dict[str, float] = {}
@@ -1036,11 +1083,12 @@ class MatchEngine:
             for t, c in shares.items():
                 terms[t] = terms.get(t, 0.0) + tw * c * (k3t + 1) / (k3t + c)
                 translated.add(t)
-        prep = _Prepared(terms, forms, translated, None, cross)
+        short = estimate_tokens(text) <= self.fusion.symmetric_above_tokens
+        prep = _Prepared(terms, forms, translated, None, cross, short)
         if need_dense:
             f = self.fusion
             passages = split_passages(text) or [text]
-            qmode = "passage" if estimate_tokens(text) > f.symmetric_above_tokens else "query"
+            qmode = "query" if short else "passage"
             words = ""
             tdw = (
                 f.translated_dense_weight if qmode == "passage" else f.short_translated_dense_weight
@@ -1048,7 +1096,12 @@ class MatchEngine:
             if cross and tdw > 0 and trans:
                 from .translate import dense_text
 
-                words = dense_text(trans)
+                per_word = (
+                    f.dense_translations_per_word
+                    if qmode == "passage"
+                    else f.short_dense_translations_per_word
+                )
+                words = dense_text(trans, per_word)
             # both embeddings start now, in parallel; the caller scores the lexical side
             # meanwhile and calls prep.resolve() when it needs the vector
             embedder = self.embedder
@@ -1082,15 +1135,94 @@ class MatchEngine:
         from .translate import get_lexicon
 
         lex = get_lexicon(self.analyzer)
+        coh = self._cohesion if self.fusion.translation_cohesion > 0 else None
         if english:
-            return [(z, w, s, z) for z, w, s in lex.translate(text, df=self.bm25.df)], cross
+            got = lex.translate(text, df=self.bm25.df, cohesion=coh)
+            return [(z, w, s, z) for z, w, s in got], cross
         if native_hits >= 0.5 * n_terms:  # most of its own words are in the index
             return [], cross
         vocab = self.bm25.vocab
         reached = {src for t, _, src, _ in lex.translate_chinese(text) if t in vocab}
         if len(reached) <= native_hits:
             return [], cross
-        return lex.translate_chinese(text, df=self.bm25.df), True
+        return lex.translate_chinese(text, df=self.bm25.df, cohesion=coh), True
+
+    def _cohesion(self, pools: list[list[str]]) -> list[list[float]]:
+        """Co-occurrence cohesion of translation candidates (``translate.Cohesion``): for each
+        candidate c of a query word, ``translation_cohesion`` × the mean over the other words
+        w of log(P(w | c) / P(w)), where a document "has" w when it contains one of w's
+        ``cohesion_top`` best candidates, and P(w | c) is the rate among the documents with c,
+        smoothed towards P(w) by ``cohesion_smoothing`` pseudo-documents. One pass over each
+        candidate's postings (a candidate of several words: its rarest word's), at most
+        ``COHESION_SAMPLE`` of them."""
+        f = self.fusion
+        bm = self.bm25
+        live = bm.live_count
+        groups = len(pools)
+        zero = [[0.0] * len(p) for p in pools]
+        if not live or groups < 2 or groups > 64:
+            return zero
+        alive = bm.alive
+        all_alive = live == bm.n_slots
+        empty = np.zeros(0, np.int32)
+
+        def slots_of(term: str, sample: bool) -> np.ndarray:
+            best: tuple[int, int] | None = None
+            for word in term.split():
+                tid = bm.vocab.get(word)
+                if tid is None:
+                    return empty
+                d = bm._df_tid(tid)
+                if best is None or d < best[0]:
+                    best = (d, tid)
+            if best is None:
+                return empty
+            parts = bm._postings_slots(best[1])
+            got = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if sample and len(got) > COHESION_SAMPLE:  # an even sample of the sorted postings
+                got = got[:: -(-len(got) // COHESION_SAMPLE)]
+            return got if all_alive else got[alive[got]]
+
+        dtype = next(t for t in _BIT_TYPES if np.dtype(t).itemsize * 8 >= groups)
+        bits = np.zeros(bm.n_slots, dtype)  # bit g: the document has one of word g's best
+        for g, pool in enumerate(pools):
+            bit = dtype(1 << g)
+            for c in pool[: f.cohesion_top]:
+                bits[slots_of(c, False)] |= bit
+
+        def counts(b: np.ndarray, of: np.ndarray, n: int) -> np.ndarray:
+            """(n, groups): how many entries of each ``of`` value have each bit set in ``b``."""
+            cols = b.view(np.uint8).reshape(len(b), -1)
+            per = [
+                np.bincount(of * 256 + cols[:, j], minlength=n * 256).reshape(n, 256) @ _BYTE_BITS
+                for j in range(cols.shape[1])
+            ]
+            return np.concatenate(per, axis=1)[:, :groups]
+
+        whole = bits.view(np.uint8).reshape(len(bits), -1)
+        base = np.concatenate(
+            [np.bincount(whole[:, j], minlength=256) @ _BYTE_BITS for j in range(whole.shape[1])]
+        )[:groups] / live  # dead slots have no bits
+        if not all(base > 0):
+            return zero
+        sampled = [slots_of(c, True) for pool in pools for c in pool]
+        sizes = np.array([len(x) for x in sampled], np.int64)
+        flat = np.concatenate(sampled) if sampled else empty
+        which = np.repeat(np.arange(len(sampled), dtype=np.int64), sizes)
+        mu = f.cohesion_smoothing
+        rate = (counts(bits[flat], which, len(sampled)) + mu * base) / (sizes[:, None] + mu)
+        pmi = np.log(rate) - np.log(base)
+        # a candidate of word g: its mean over the other words (none of its own word's bit)
+        owner = np.repeat(np.arange(groups), [len(p) for p in pools])
+        pmi[np.arange(len(sampled)), owner] = 0.0
+        coh = f.translation_cohesion * pmi.sum(axis=1) / (groups - 1)
+        coh[sizes == 0] = 0.0
+        out: list[list[float]] = []
+        i = 0
+        for pool in pools:
+            out.append([float(x) for x in coh[i : i + len(pool)]])
+            i += len(pool)
+        return out
 
     def _scores(self, text: str, mode: str, mask: np.ndarray | None = None) -> _Scores:
         if mode not in MODES:
@@ -1117,7 +1249,7 @@ class MatchEngine:
             f = self.fusion
             if f.prf_docs > 0 and f.prf_weight > 0:
                 seed = (
-                    dense if mode == "dense" else self._fuse(lex, dense, alive, prep.cross_lingual)
+                    dense if mode == "dense" else self._fuse(lex, dense, alive, prep.cross_lingual, prep.short)
                 )
                 seed = np.where(alive, seed, -np.inf)
                 top = _top_indices(seed, f.prf_docs)
@@ -1128,7 +1260,7 @@ class MatchEngine:
         elif mode == "dense":
             fused = dense.copy()
         else:
-            fused = self._fuse(lex, dense, alive, prep.cross_lingual)
+            fused = self._fuse(lex, dense, alive, prep.cross_lingual, prep.short)
         fused[~alive] = -np.inf
         return _Scores(lex, dense, fused, prep)
 
@@ -1185,7 +1317,7 @@ class MatchEngine:
             zd = (d - mu) / sd if sd >= 1e-9 else np.zeros_like(d)
             lsd = side.std
             zl = (lex[cand] - side.mean) / lsd if lsd >= 1e-9 else np.zeros(len(cand))
-            wl = f.cross_lingual_lexical_weight if prep.cross_lingual else f.lexical_weight
+            wl = f.lexical_weight_of(prep.cross_lingual, prep.short)
             return cand, d, (f.dense_weight * zd + wl * zl).astype(np.float32)
 
         assert prep.vector is not None
@@ -1202,10 +1334,15 @@ class MatchEngine:
         return _Scores(lex, dense, fused, prep, cand)
 
     def _fuse(
-        self, lex: np.ndarray, dense: np.ndarray, alive: np.ndarray, cross: bool
+        self,
+        lex: np.ndarray,
+        dense: np.ndarray,
+        alive: np.ndarray,
+        cross: bool,
+        short: bool = False,
     ) -> np.ndarray:
         f = self.fusion
-        wl = f.cross_lingual_lexical_weight if cross else f.lexical_weight
+        wl = f.lexical_weight_of(cross, short)
         return f.dense_weight * _znorm(dense, alive) + wl * _znorm(lex, alive)
 
     def _mask(self, allowed_ids: Collection[str]) -> np.ndarray:
@@ -1316,7 +1453,7 @@ class MatchEngine:
             lsd = float(live.std())
             zd = (d - mu) / sd if sd >= 1e-9 else 0.0
             zl = (float(sc.lexical[slot]) - float(live.mean())) / lsd if lsd >= 1e-9 else 0.0
-            wl = f.cross_lingual_lexical_weight if sc.prepared.cross_lingual else f.lexical_weight
+            wl = f.lexical_weight_of(sc.prepared.cross_lingual, sc.prepared.short)
             fused[slot] = f.dense_weight * zd + wl * zl
         return _Scores(sc.lexical, dense, fused, sc.prepared)
 

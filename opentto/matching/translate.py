@@ -33,8 +33,10 @@ MAX_CANDIDATES = 5
 HEAD_PENALTY = 3.0
 RANK_COST = 0.35
 # candidates kept per gloss key; the corpus frequencies choose among them at query time
-TABLE_CAP = 30
+TABLE_CAP = 80
 PROB_WEIGHTS = True
+# a hyphenated word unknown to the dictionary is looked up by its parts
+HYPHEN_SPLIT = True
 # English senses kept per Chinese word (Chinese -> English direction)
 FORWARD_CAP = 6
 
@@ -116,48 +118,84 @@ class Lexicon:
         self.available = bool(self.table)
 
     def translate(
-        self, text: str, df: Callable[[str], int] | None = None
+        self,
+        text: str,
+        df: Callable[[str], int] | None = None,
+        cohesion: Cohesion | None = None,
     ) -> list[tuple[str, float, str]]:
         """(chinese_word, weight, english_source) for the English words of ``text``.
 
         ``df`` (document frequency of a Chinese word in the index) drops unknown candidates
         and prefers the ones common in the corpus; an n-gram's weight 1.0 is shared by its
-        kept candidates.
+        kept candidates. ``cohesion`` (see :func:`cohere`) moves each n-gram's candidates
+        towards those that occur in the index's documents with the other n-grams' candidates.
         """
-        query_words = [w for w in _WORD.findall(normalize(text)) if w not in EN_STOP]
+        query_words = self._query_words(text)
         stems = [self._an.stem(w) for w in query_words]
-        out: list[tuple[str, float, str]] = []
+        units: list[tuple[str, str, list[tuple[str, float]]]] = []
+        seen: dict[str, list[tuple[str, float]]] = {}
         i = 0
         while i < len(stems):
             for n in range(min(MAX_GRAM, len(stems) - i), 0, -1):
-                cands = self.table.get(" ".join(stems[i : i + n]))
+                key = " ".join(stems[i : i + n])
+                cands = self.table.get(key)
                 if not cands:
                     continue
-                if df is not None:
+                if key in seen:  # a repeated n-gram: the same (shared) list
+                    scored = seen[key]
+                elif df is not None:
                     freq = [(c, df(c), r) for r, c in cands]
                     scored = [(c, math.log1p(f) - RANK_COST * r) for c, f, r in freq if f > 0]
                     scored.sort(key=lambda x: -x[1])
                 else:
                     scored = [(c, -RANK_COST * r) for r, c in cands]
-                scored = scored[:MAX_CANDIDATES]
                 if not scored:
                     continue
-                src = " ".join(query_words[i : i + n])
-                if PROB_WEIGHTS:  # P(c | e) ∝ (1 + df) · exp(-cost · rank)
-                    top = scored[0][1]
-                    ps = [math.exp(v - top) for _, v in scored]
-                    tot = sum(ps)
-                    out.extend((c, p / tot, src) for (c, _), p in zip(scored, ps, strict=True))
-                else:
-                    out.extend((c, 1.0 / len(scored), src) for c, _ in scored)
+                seen[key] = scored
+                units.append((key, " ".join(query_words[i : i + n]), scored))
                 i += n
                 break
             else:
                 i += 1
+        if cohesion is not None:
+            cohere([u[2] for u in units], cohesion)
+        out: list[tuple[str, float, str]] = []
+        for _, src, scored in units:
+            kept = scored[:MAX_CANDIDATES]
+            if PROB_WEIGHTS:  # P(c | e) ∝ (1 + df) · exp(-cost · rank)
+                top = kept[0][1]
+                ps = [math.exp(v - top) for _, v in kept]
+                tot = sum(ps)
+                out.extend((c, p / tot, src) for (c, _), p in zip(kept, ps, strict=True))
+            else:
+                out.extend((c, 1.0 / len(kept), src) for c, _ in kept)
+        return out
+
+    def _query_words(self, text: str) -> list[str]:
+        """A query's English words without stop words; a hyphenated word of letters only that
+        the dictionary does not know is split into its parts ("high-frequency" -> "high",
+        "frequency"; "x9-policy" and "mo-99" stay whole)."""
+        out: list[str] = []
+        for w in _WORD.findall(normalize(text)):
+            if w in EN_STOP:
+                continue
+            parts = w.split("-")
+            if (
+                HYPHEN_SPLIT
+                and len(parts) > 1
+                and all(p.isalpha() for p in parts)  # not a code or model number ("x9-policy")
+                and self._an.stem(w) not in self.table
+            ):
+                out.extend(p for p in parts if p not in EN_STOP)
+            else:
+                out.append(w)
         return out
 
     def translate_chinese(
-        self, text: str, df: Callable[[str], int] | None = None
+        self,
+        text: str,
+        df: Callable[[str], int] | None = None,
+        cohesion: Cohesion | None = None,
     ) -> list[tuple[str, float, str, str]]:
         """(english_token, weight, chinese_source, english_surface) for the Chinese words of
         ``text``: the reverse of :meth:`translate`, for Chinese queries on English texts.
@@ -165,47 +203,83 @@ class Lexicon:
         Words are cut in precise mode; a word CC-CEDICT does not know is tried through its
         search-mode parts. A sense's candidates are weighted like :meth:`translate`'s; a
         multi-word sense ("hydraulic pressure") shares its weight among its words.
+        ``cohesion`` re-ranks each word's senses as in :meth:`translate`.
         """
-        out: list[tuple[str, float, str, str]] = []
+        units: list[tuple[str, float, list[tuple[str, float]]]] = []
+        seen: dict[str, list[tuple[str, float]]] = {}
         for m in _CJK_RUN.finditer(normalize(text)):
             for word in self._an.chinese_words(m.group(0)):
                 if word in self.forward:
-                    units = [word]
+                    parts = [word]
                 else:
-                    units = [
+                    parts = [
                         t for t in self._an.chinese_tokens(word) if t != word and t in self.forward
                     ]
-                for unit in units:
-                    out.extend(self._senses(unit, df, 1.0 / len(units)))
+                for unit in parts:
+                    scored = seen.get(unit)
+                    if scored is None:
+                        scored = seen[unit] = self._senses(unit, df)
+                    if scored:
+                        units.append((unit, 1.0 / len(parts), scored))
+        if cohesion is not None:
+            cohere([u[2] for u in units], cohesion)
+        out: list[tuple[str, float, str, str]] = []
+        for word, budget, scored in units:
+            kept = scored[:MAX_CANDIDATES]
+            ps = [math.exp(v - kept[0][1]) if PROB_WEIGHTS else 1.0 for _, v in kept]
+            tot = sum(ps)
+            surfaces = self._surfaces(word)
+            for (key, _), p in zip(kept, ps, strict=True):
+                stems = key.split()
+                out.extend(
+                    (x, budget * p / tot / len(stems), word, surfaces[key]) for x in stems
+                )
         return out
 
-    def _senses(
-        self, word: str, df: Callable[[str], int] | None, budget: float
-    ) -> list[tuple[str, float, str, str]]:
-        scored: list[tuple[str, str, float]] = []
-        for rank, key, surface in self.forward.get(word, []):
-            stems = key.split()
+    def _surfaces(self, word: str) -> dict[str, str]:
+        return {key: surface for _, key, surface in self.forward.get(word, [])}
+
+    def _senses(self, word: str, df: Callable[[str], int] | None) -> list[tuple[str, float]]:
+        """A Chinese word's English senses (stemmed keys) with their log-scores, best first."""
+        scored: list[tuple[str, float]] = []
+        for rank, key, _ in self.forward.get(word, []):
             if df is not None:
-                f = min(df(x) for x in stems)
+                f = min(df(x) for x in key.split())
                 if f <= 0:
                     continue
-                scored.append((key, surface, math.log1p(f) - RANK_COST * rank))
+                scored.append((key, math.log1p(f) - RANK_COST * rank))
             else:
-                scored.append((key, surface, -RANK_COST * rank))
-        scored.sort(key=lambda x: -x[2])
-        scored = scored[:MAX_CANDIDATES]
-        if not scored:
-            return []
-        if PROB_WEIGHTS:
-            ps = [math.exp(v - scored[0][2]) for _, _, v in scored]
-        else:
-            ps = [1.0] * len(scored)
-        tot = sum(ps)
-        out: list[tuple[str, float, str, str]] = []
-        for (key, surface, _), p in zip(scored, ps, strict=True):
-            stems = key.split()
-            out.extend((x, budget * p / tot / len(stems), word, surface) for x in stems)
-        return out
+                scored.append((key, -RANK_COST * rank))
+        scored.sort(key=lambda x: -x[1])
+        return scored
+
+
+#: ``cohesion(pools)``: for each query unit's candidate pool (terms of the index; a candidate
+#: of several words is given space-separated), a score per candidate of how much it co-occurs
+#: in the index's documents with the other units' candidates (0 = no evidence either way)
+Cohesion = Callable[[list[list[str]]], list[list[float]]]
+#: candidates per unit (best first by frequency and sense rank) that cohesion may re-rank
+COHESION_POOL = 10
+
+
+def cohere(units: list[list[tuple[str, float]]], cohesion: Cohesion) -> None:
+    """Re-rank, in place, each unit's (candidate, log-score) list, best first: the first
+    ``COHESION_POOL`` candidates get ``cohesion``'s score added (dictionary-based CLIR's
+    co-occurrence disambiguation, after Ballesteros & Croft 1998 and Gao et al. 2001). A unit
+    that occurs twice is one list, re-ranked once; fewer than two distinct units: unchanged."""
+    distinct: list[list[tuple[str, float]]] = []
+    ids: set[int] = set()
+    for scored in units:
+        if id(scored) not in ids:
+            ids.add(id(scored))
+            distinct.append(scored)
+    if len(distinct) < 2:
+        return
+    pools = [[c for c, _ in scored[:COHESION_POOL]] for scored in distinct]
+    for scored, extra in zip(distinct, cohesion(pools), strict=True):
+        head = [(c, v + x) for (c, v), x in zip(scored, extra, strict=False)]
+        head.sort(key=lambda x: -x[1])
+        scored[: len(head)] = head
 
 
 def dense_text(translations: list[tuple[str, float, str, str]], per_source: int = 3) -> str:

@@ -12,6 +12,7 @@ from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import is_platform_staff
 from opentto.core.validators import validate_unified_social_credit_code
+from opentto.dashboard.cache import figures_changed
 
 from .models import Membership, MembershipRoleChoices, Organisation, OrganisationKindChoices, Person
 
@@ -54,6 +55,7 @@ def organisation_create(
             description_zh=description_zh.strip(), description_en=description_en.strip(),
         )
         audit_record(actor=actor, action="organisation.create", obj=organisation, payload={"name_zh": name_zh, "name_en": name_en})
+        figures_changed()  # cached directory pages and filters list it from now on
     return organisation
 
 
@@ -85,4 +87,5 @@ def person_create(
             ]
         )
         audit_record(actor=actor, action="person.create", obj=person, payload={"name_zh": name_zh, "name_en": name_en})
+        figures_changed()
     return person

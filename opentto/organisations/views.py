@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from opentto.access.privacy import can_see_private_data
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, restrict_directory
+from opentto.dashboard.cache import fragment_key
 from opentto.results.selectors import results_visible
 
 from .forms import OrganisationForm, PersonForm
@@ -31,6 +32,8 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     querystring.pop("page", None)
     context = {
         "page": page, "q": q, "kind": kind, "sort": sort, "kinds": OrganisationKindChoices.choices,
+        # the page's query carries the viewer's scope and the cached counts: its table is rendered once
+        "table_key": fragment_key("organisation-table", page.object_list, page.number, page.paginator.count, request.GET.urlencode()),
         "querystring": querystring.urlencode(), "can_create": is_platform_staff(request.user),
     }
     template = "organisations/partials/organisation_table.html" if is_htmx(request) else "organisations/organisation_list.html"

@@ -291,10 +291,13 @@ class TimelineItem:
     actor: Any = None
 
 
-def result_timeline(user: Any, result: Result, limit: int = 30) -> list[TimelineItem]:
+def result_timeline(user: Any, result: Result, limit: int = 30, *, visible: bool | None = None) -> list[TimelineItem]:
     """The companion-service timeline of a result: plan events, negotiations, filings, service
-    log entries and completed tasks, newest first."""
-    if not planning_results(user).filter(pk=result.pk).exists():
+    log entries and completed tasks, newest first. ``visible``: the caller has just checked
+    ``planning_results(user)`` for this result (its answer); ``None`` checks here."""
+    if visible is None:
+        visible = planning_results(user).filter(pk=result.pk).exists()
+    if not visible:
         return []
     items: list[TimelineItem] = []
     for plan in result.plans.prefetch_related("events__actor"):

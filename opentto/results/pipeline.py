@@ -154,12 +154,16 @@ def transition_problem(result: Result, target: str, actor: User | None, *, syste
 
 
 def available_transitions(result: Result, actor: User | None) -> list[Transition]:
-    """The moves ``actor`` may make on ``result`` now, for the result page's buttons."""
-    return [
-        t
-        for t in TRANSITIONS
-        if t.source == result.stage and transition_problem(result, t.target, actor) is None
-    ]
+    """The moves ``actor`` may make on ``result`` now, for the result page's buttons (the
+    evaluation outcome behind several guards is read once)."""
+    from opentto.evaluation.guards import outcome_memo
+
+    with outcome_memo():
+        return [
+            t
+            for t in TRANSITIONS
+            if t.source == result.stage and transition_problem(result, t.target, actor) is None
+        ]
 
 
 def result_transition(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from opentto.core.permissions import allows
 from opentto.dashboard.cache import cached_ids
 
 from .models import Result, ResultQuerySet
@@ -25,11 +26,11 @@ def results_visible(user: Any) -> ResultQuerySet:
 
 
 def result_has_details_access(user: Any, result: Result) -> bool:
-    return Result.objects.restrict(user, "view_details").filter(pk=result.pk).exists()
+    return allows(user, result, "view_details")
 
 
 def result_can_change(user: Any, result: Result) -> bool:
-    return Result.objects.restrict(user, "change").filter(pk=result.pk).exists()
+    return allows(user, result, "change")
 
 
 def _text_query(q: str, *, with_details: bool) -> Q:
@@ -50,6 +51,42 @@ def _text_query(q: str, *, with_details: bool) -> Q:
     return condition
 
 
+def _ranked_hits(user: Any, q: str) -> list[int]:
+    """Ids of the visible results matching ``q`` through the matching engine, best first (see
+    :func:`result_search`). Raises when the index cannot be used."""
+    from opentto.demands.index import ids_of, search_details, search_results
+
+    visible = results_visible(user)
+    # Every visible id (100,000 at the load benchmark's size): from the cache while unchanged.
+    visible_ids = visible.values("pk")
+    allowed = cached_ids(visible_ids, "result-ids", functools.partial(ids_of, visible_ids))
+    hits = search_results(q, allowed_ids=allowed, top=1000, mode="lexical").hits
+    readable = Result.objects.restrict(user, "view_details").filter(pk__in=visible_ids).values("pk")
+    detail_allowed = cached_ids(readable, "result-ids", functools.partial(ids_of, readable))
+    detail_hits = search_details(q, allowed_ids=detail_allowed)
+    # Each index's scores relative to its best hit; a result found in both keeps the better.
+    best: dict[int, float] = {}
+    for group in (hits, detail_hits):
+        if group:
+            top = group[0].score
+            for h in group:
+                if h.score >= top * 0.25:
+                    pk, share = int(h.id), h.score / top if top else 0.0
+                    if share > best.get(pk, -1.0):
+                        best[pk] = share
+    return sorted(best, key=lambda pk: (-best[pk], pk))
+
+
+def _number_condition(q: str) -> Q | None:
+    """Patent numbers match as substrings; none without a digit (no substring scan then)."""
+    if not any(ch.isdigit() for ch in q):
+        return None
+    numbers = Q()
+    for term in q.split():
+        numbers &= Q(ip_assets__application_number__icontains=term)
+    return numbers
+
+
 def result_search(user: Any, q: str) -> ResultQuerySet:
     """Results matching ``q`` through the matching engine (BM25 over segmented Chinese and stemmed
     English with synonyms, and English→Chinese query-term translation), the same engine as the
@@ -63,27 +100,11 @@ def result_search(user: Any, q: str) -> ResultQuerySet:
     if not q:
         return visible
     try:
-        from opentto.demands.index import ids_of, search_details, search_results
-
-        # Every visible id (100,000 at the load benchmark's size): from the cache while unchanged.
-        visible_ids = visible.values("pk")
-        allowed = cached_ids(visible_ids, "result-ids", functools.partial(ids_of, visible_ids))
-        hits = search_results(q, allowed_ids=allowed, top=1000, mode="lexical").hits
-        readable = Result.objects.restrict(user, "view_details").filter(pk__in=visible_ids).values("pk")
-        detail_allowed = cached_ids(readable, "result-ids", functools.partial(ids_of, readable))
-        detail_hits = search_details(q, allowed_ids=detail_allowed)
-        found = set()
-        for group in (hits, detail_hits):
-            if group:
-                floor = group[0].score * 0.25
-                found |= {int(h.id) for h in group if h.score >= floor}
-        if not any(ch.isdigit() for ch in q):  # no patent number without a digit: skip the substring scan
+        found = _ranked_hits(user, q)
+        numbers = _number_condition(q)
+        if numbers is None:
             return visible.filter(pk__in=found)
-        numbers = Q()
-        for term in q.split():
-            numbers &= Q(ip_assets__application_number__icontains=term)
-        number_hits = Result.objects.filter(numbers).values("pk")
-        return visible.filter(Q(pk__in=found) | Q(pk__in=number_hits))
+        return visible.filter(Q(pk__in=found) | Q(pk__in=Result.objects.filter(numbers).values("pk")))
     except Exception:  # noqa: BLE001 - the index is an accelerator; the database answers
         import logging
 
@@ -93,6 +114,26 @@ def result_search(user: Any, q: str) -> ResultQuerySet:
         Result.objects.restrict(user, "view_details").filter(_text_query(q, with_details=True)).values("pk")
     )
     return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits_qs))
+
+
+def result_search_ranked(user: Any, q: str) -> list[int] | None:
+    """The ids :func:`result_search` finds, best first (engine hits by relevance, then patent
+    numbers), for a search sorted by relevance; ``None`` when the index cannot answer (the
+    caller then lists :func:`result_search`'s rows in another order)."""
+    q = q.strip()
+    try:
+        ranked = _ranked_hits(user, q)
+    except Exception:  # noqa: BLE001 - the index is an accelerator
+        import logging
+
+        logging.getLogger(__name__).exception("matching index unavailable; searching the database")
+        return None
+    numbers = _number_condition(q)
+    if numbers is not None:
+        seen = set(ranked)
+        extra = results_visible(user).filter(pk__in=Result.objects.filter(numbers).values("pk")).order_by("-onboarded_at", "-id")
+        ranked += [pk for pk in extra.values_list("pk", flat=True) if pk not in seen]
+    return ranked
 
 
 def result_list(

@@ -3,11 +3,14 @@ pipeline steps and attachment downloads. Views parse input and call services and
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +20,7 @@ from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff, user_role
-from opentto.dashboard.cache import CachedCountPaginator, cached_query
+from opentto.dashboard.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.evaluation.forms import EvaluationForm
 from opentto.landing.forms import DealForm
 from opentto.landing.models import Deal
@@ -39,6 +42,7 @@ from .selectors import (
     result_can_change,
     result_has_details_access,
     result_list,
+    result_search_ranked,
     results_visible,
 )
 from .services import DuplicateResultError, result_onboard, result_update
@@ -58,6 +62,31 @@ def _int_or_none(value: str | None) -> int | None:
     return number if number is not None and 0 < number <= MAX_ID else None
 
 
+def _sort_param(request: HttpRequest) -> str:
+    """A search is sorted by relevance unless another order is asked for; a list, newest first."""
+    sort = request.GET.get("sort", "")
+    searching = bool(request.GET.get("q", "").strip())
+    if sort in SORTS or (sort == "relevance" and searching):
+        return sort
+    return "relevance" if searching else "newest"
+
+
+def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
+    """One page of a search in relevance order: the engine ranks the visible ids, the other
+    filters keep theirs, and only the page's rows are read. ``None`` when the index cannot rank."""
+    ranked = result_search_ranked(request.user, params["q"])
+    if ranked is None:
+        return None
+    filters = {k: params[k] for k in ("stage", "field", "kind", "owner", "public") if params[k]}
+    if filters and ranked:
+        keep = set(result_list(request.user, **filters).filter(pk__in=ranked).values_list("pk", flat=True))
+        ranked = [pk for pk in ranked if pk in keep]
+    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = Result.objects.filter(pk__in=list(page.object_list)).prefetch_related("ownerships__organisation").in_bulk()
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]  # type: ignore[misc]  # ids → their rows
+    return page
+
+
 def result_list_view(request: HttpRequest) -> HttpResponse:
     params: dict[str, Any] = {
         "q": request.GET.get("q", "").strip()[:200],
@@ -66,23 +95,33 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
         "owner": _int_or_none(request.GET.get("owner")),
         "public": request.GET.get("public", "") if request.GET.get("public") in {"public", "confidential"} else "",
-        "sort": request.GET.get("sort", "newest") if request.GET.get("sort") in SORTS else "newest",
+        "sort": _sort_param(request),
     }
-    qs = result_list(request.user, **params)
-    # The exact count and the owner filter read every visible row: cached until a service changes results.
-    page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _ranked_page(request, params) if params["sort"] == "relevance" else None
+    if page is None:
+        if params["sort"] == "relevance":  # the index cannot rank: newest first
+            params["sort"] = "newest"
+        qs = result_list(request.user, **params)
+        # The exact count and the owner filter read every visible row: cached until a service changes results.
+        page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     owners = Organisation.objects.filter(ownerships__result__in=results_visible(request.user).values("pk")).distinct()
     querystring = request.GET.copy()
     querystring.pop("page", None)
+    # The table of a page is rendered once per query (its SQL carries the viewer's scope), page,
+    # query string and language until a service changes results (cached_fragment).
+    rows = page.object_list if isinstance(page.object_list, QuerySet) else tuple(r.pk for r in page.object_list)
     context = {
         "page": page,
+        "table_key": fragment_key("result-table", rows, page.number, page.paginator.count, request.GET.urlencode()),
         "params": params,
         "querystring": querystring.urlencode(),
         "stages": ResultStageChoices.choices,
         "fields": ResultFieldChoices.choices,
         "kinds": ResultKindChoices.choices,
-        "owners": cached_query(owners, "owners", lambda: list(owners)) if request.user.is_authenticated and not is_htmx(request) else [],
-        "sorts": [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
+        # called by the template only when the filter's rendered options are not cached
+        "owners": functools.partial(cached_query, owners, "owners", functools.partial(list, owners)) if request.user.is_authenticated and not is_htmx(request) else [],
+        "owners_key": fragment_key("owner-filter", owners, params["owner"]) if request.user.is_authenticated and not is_htmx(request) else "",
+        "sorts": ([("relevance", _("Relevance"))] if params["q"] else []) + [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
         "can_onboard": user_role(request.user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR},
     }
     template = "results/partials/result_table.html" if is_htmx(request) else "results/result_list.html"
@@ -93,7 +132,7 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     details = result_has_details_access(request.user, result)
     if details and (result.details_zh or result.details_en or result.attachments.exists()):
-        audit_record(actor=request.user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+        audit_record(actor=request.user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
     staff = is_platform_staff(request.user)
     context: dict[str, Any] = {
         "result": result,

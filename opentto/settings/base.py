@@ -92,6 +92,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "opentto.urls"
 WSGI_APPLICATION = "opentto.wsgi.application"
 
+FORM_RENDERER = "opentto.core.forms_renderer.Renderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -223,7 +225,7 @@ OPENTTO_PLAN_FOUR_EYES = env_bool("OPENTTO_PLAN_FOUR_EYES", True)
 
 OPENTTO_INDEX_DIR = Path(os.environ.get("OPENTTO_INDEX_DIR", VAR_DIR / "index"))
 # How often a search re-checks the indexed tables for writes that bypassed the services (seconds).
-OPENTTO_INDEX_SYNC_SECONDS = float(os.environ.get("OPENTTO_INDEX_SYNC_SECONDS", "2"))
+OPENTTO_INDEX_SYNC_SECONDS = float(os.environ.get("OPENTTO_INDEX_SYNC_SECONDS", "30"))
 OPENTTO_DEMAND_FIT_SECONDS = int(os.environ.get("OPENTTO_DEMAND_FIT_SECONDS", str(24 * 3600)))
 
 REST_FRAMEWORK = {

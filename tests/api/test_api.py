@@ -40,6 +40,8 @@ def test_anonymous_lists_public_summaries_only(onboarded: Result, confidential_r
     assert {"id", "title_zh", "title_en", "stage", "confidential"} <= set(row)
     assert row["confidential"] is False and row["stage"] == "onboarding"
     assert "details_zh" not in row
+    owner = onboarded.ownerships.get().organisation
+    assert row["owners"] == [{"id": owner.pk, "name_zh": owner.name_zh, "name_en": owner.name_en}]
     assert "next" in response.json()
     assert APIClient().get(f"/api/v1/results/{confidential_result.pk}/").status_code == 404
     detail = APIClient().get(f"/api/v1/results/{onboarded.pk}/").json()

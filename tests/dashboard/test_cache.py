@@ -28,9 +28,11 @@ FIGURE_TABLES = ("results_stagetransition", "landing_payment", "results_resultow
 
 
 @pytest.fixture(autouse=True)
-def _cache_on(settings):
+def _cache_on(settings, monkeypatch):
     settings.OPENTTO_FIGURES_CACHE_SECONDS = 300
     cache.clear()
+    # the process's memo of the version would outlive the cleared cache for up to a second
+    monkeypatch.setattr(figures_cache, "_version_memo", None)
     yield
     cache.clear()
 
@@ -63,7 +65,9 @@ def test_second_dashboard_request_runs_no_figure_query(two_results, manager):
     with CaptureQueriesContext(connection) as second:
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
-    assert response.context["figures"].results_incubated == 3
+    # the figures' part of the page is a cached fragment: the same HTML, nothing recomputed
+    assert 'data-figure="results_incubated">3<' in response.content.decode()
+    assert "figures" not in response.context
     assert [q["sql"] for q in second if any(t in q["sql"] for t in FIGURE_TABLES)] == []
     assert len(second) < len(first) - 5
 
@@ -240,3 +244,59 @@ def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager
     settings.OPENTTO_FIGURES_CACHE_SECONDS = 0
     cached_ids(visible, "result-ids", ids_of(visible))
     assert len(calls) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_page_table_is_rendered_once_per_scope_and_language_until_results_change(two_results, manager, enterprise_user, university, researcher):
+    """The results table and the owner filter are cached fragments: keyed by the page's query
+    (which carries the viewer's scope), the query string and the language; a service's change
+    shows at once."""
+    staff, outsider = Client(), Client()
+    staff.force_login(manager)
+    outsider.force_login(enterprise_user)
+
+    def titles(client, lang="en", **params):
+        with translation.override(lang):
+            body = client.get(reverse("results:list"), params).content.decode()
+        return [t for t in ("Result 0", "Result 1", "Result 2", "成果0", "Result 3") if f">{t}</a>" in body], body
+
+    assert titles(staff)[0] == ["Result 0", "Result 1", "Result 2"]
+    with CaptureQueriesContext(connection) as again:
+        shown, body = titles(staff)
+    assert shown == ["Result 0", "Result 1", "Result 2"] and 'id="filter-owner"' in body
+    assert not [q for q in again.captured_queries if 'FROM "results_result"' in q["sql"] or 'FROM "organisations_organisation"' in q["sql"]]
+    # another scope gets its own table (never the manager's confidential row), another language its own
+    assert titles(outsider)[0] == ["Result 0", "Result 1"]
+    zh = titles(staff, "zh-hans")[1]
+    assert all(f">成果{n}</a>" in zh for n in range(3)) and ">已入驻</th>" in zh and ">Onboarded</th>" not in zh
+    assert titles(staff, field="green_energy")[0] == []
+    # a result onboarded through the service shows on the next view
+    result_onboard(data=result_input([university], [(researcher, "100")], title_zh="成果3", title_en="Result 3", ip_assets=[], is_public=True), actor=manager)
+    assert titles(staff)[0] == ["Result 0", "Result 1", "Result 2", "Result 3"]
+    assert titles(outsider)[0] == ["Result 0", "Result 1", "Result 3"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_directory_table_is_cached_and_a_new_organisation_shows_at_once(two_results, manager):
+    from opentto.organisations.services import organisation_create
+
+    client = Client()
+    client.force_login(manager)
+    assert "Aaa New Company" not in client.get(reverse("organisations:list")).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(reverse("organisations:list")).status_code == 200
+    assert not [q for q in again.captured_queries if "result_count" in q["sql"]]  # the table came from the cache
+    organisation_create(actor=manager, name_zh="新公司", name_en="Aaa New Company", kind="enterprise")
+    assert "Aaa New Company" in client.get(reverse("organisations:list")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_fragment_stays_escaped(manager, university, researcher):
+    from ..security.test_attacks import XSS, _assert_escaped
+
+    result_onboard(data=result_input([university], [(researcher, "100")], title_zh=XSS[0], title_en=XSS[1], ip_assets=[], is_public=True), actor=manager)
+    client = Client()
+    client.force_login(manager)
+    for _ in range(2):  # rendered, then read back from the cache
+        _assert_escaped(client.get(reverse("results:list")).content.decode())
+        _assert_escaped(client.get(reverse("organisations:list")).content.decode())

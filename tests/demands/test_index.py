@@ -141,3 +141,42 @@ def test_dense_matching_finds_a_chinese_result_for_an_english_demand(settings, f
     assert (outcome.embedded, outcome.total) == (2, 2)
     assert ids(outcome.hits)[0] == str(arm_result.pk)
     assert outcome.hits[0].dense > outcome.hits[1].dense
+
+
+def test_a_search_lists_the_best_match_first_and_reads_only_its_page(manager, secret_arm_result, arm_result, battery_result):
+    client = Client()
+    client.force_login(manager)
+    # arm_result is the newest; the confidential one says "机械臂" three times and ranks first
+    page = client.get(reverse("search"), {"q": "机械臂控制"}).context["page"]
+    assert [r.pk for r in page] == [secret_arm_result.pk, arm_result.pk]
+    assert page.paginator.count == 2
+    newest = client.get(reverse("search"), {"q": "机械臂控制", "sort": "newest"}).context["page"]
+    assert [r.pk for r in newest] == [arm_result.pk, secret_arm_result.pk]
+    # other filters keep their meaning in relevance order
+    public = client.get(reverse("search"), {"q": "机械臂控制", "public": "public"}).context["page"]
+    assert [r.pk for r in public] == [arm_result.pk]
+    assert [r.pk for r in client.get(reverse("search"), {"q": "机械臂控制", "field": "green_energy"}).context["page"]] == []
+    # the sort menu offers relevance only to a search
+    assert ("relevance", "Relevance") in [(v, str(label)) for v, label in client.get(reverse("search"), {"q": "机械臂", "sort": "relevance"}, HTTP_ACCEPT_LANGUAGE="en").context["sorts"]]
+    assert "relevance" not in [v for v, _ in client.get(reverse("results:list"), {"sort": "relevance"}).context["sorts"]]
+    assert client.get(reverse("results:list"), {"sort": "relevance"}).context["params"]["sort"] == "newest"
+
+
+def test_a_relevance_search_never_shows_what_the_user_may_not_see(enterprise_user, secret_arm_result, arm_result):
+    client = Client()
+    client.force_login(enterprise_user)
+    page = client.get(reverse("search"), {"q": "机械臂控制"}).context["page"]
+    assert [r.pk for r in page] == [arm_result.pk] and page.paginator.count == 1
+    assert [r.pk for r in Client().get(reverse("search"), {"q": "Q7"}).context["page"]] == []
+
+
+def test_a_relevance_search_falls_back_to_newest_when_the_index_fails(monkeypatch, manager, secret_arm_result, arm_result):
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(index, "search_results", broken)
+    client = Client()
+    client.force_login(manager)
+    response = client.get(reverse("search"), {"q": "机械臂"})
+    assert response.status_code == 200 and response.context["params"]["sort"] == "newest"
+    assert [r.pk for r in response.context["page"]] == [arm_result.pk, secret_arm_result.pk]

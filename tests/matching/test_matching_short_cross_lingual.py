@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from opentto.matching import MatchEngine
+from opentto.matching.engine import _znorm
 from opentto.matching.passages import estimate_tokens
+from opentto.matching.translate import dense_text
 
 from .conftest import TINY, fake_embed
 
@@ -56,7 +58,8 @@ def _mixed(eng: MatchEngine, calls: list[tuple[tuple[str, ...], str]], weight: f
 
 def test_defaults() -> None:
     f = MatchEngine(None, dense=False).fusion
-    assert (f.translated_dense_weight, f.short_translated_dense_weight) == (0.5, 0.7)
+    assert (f.translated_dense_weight, f.short_translated_dense_weight) == (0.5, 1.4)
+    assert (f.dense_translations_per_word, f.short_dense_translations_per_word) == (3, 1)
     assert f.symmetric_above_tokens == 150
 
 
@@ -68,8 +71,12 @@ def test_short_cross_lingual_query_uses_the_short_weight() -> None:
     assert [m for _, m in calls] == ["query", "query"]  # the query, then its translated terms
     assert calls[0][0] == (SHORT,)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in calls[1][0][0])  # Chinese translations
-    np.testing.assert_allclose(vector, _mixed(eng, calls, 0.7), atol=1e-6)
+    np.testing.assert_allclose(vector, _mixed(eng, calls, 1.4), atol=1e-6)
     assert not np.allclose(vector, _mixed(eng, calls, 0.5), atol=1e-4)
+    # one (the best) candidate per English word in the embedded text
+    trans, _ = eng._translations(SHORT, True, 0, 8, True)
+    assert calls[1][0][0] == dense_text(trans, per_source=1)
+    assert dense_text(trans, per_source=1) != dense_text(trans, per_source=3)
 
 
 def test_long_cross_lingual_query_keeps_the_document_weight() -> None:
@@ -79,7 +86,9 @@ def test_long_cross_lingual_query_keeps_the_document_weight() -> None:
     assert cross
     assert [m for _, m in calls] == ["passage", "query"]
     np.testing.assert_allclose(vector, _mixed(eng, calls, 0.5), atol=1e-6)
-    assert not np.allclose(vector, _mixed(eng, calls, 0.7), atol=1e-4)
+    assert not np.allclose(vector, _mixed(eng, calls, 1.4), atol=1e-4)
+    trans, _ = eng._translations(LONG, True, 0, 8, True)
+    assert calls[1][0][0] == dense_text(trans, per_source=3)
 
 
 @pytest.mark.parametrize(
@@ -109,3 +118,27 @@ def test_same_language_query_embeds_no_translation() -> None:
     eng, calls = _engine()
     cross, _ = _query_vector(eng, "水田除草机")
     assert not cross and len(calls) == 1
+
+
+def test_short_cross_lingual_query_has_its_own_lexical_weight() -> None:
+    eng, _ = _engine()
+    f = eng.fusion
+    assert (f.lexical_weight, f.cross_lingual_lexical_weight) == (0.2, 0.3)
+    f.lexical_weight, f.cross_lingual_lexical_weight = 0.11, 0.22
+    f.short_cross_lingual_lexical_weight = 0.33
+    assert [f.lexical_weight_of(c, s) for c in (False, True) for s in (False, True)] == [
+        0.11,
+        0.11,
+        0.22,
+        0.33,
+    ]
+    for text, cross, short, weight in (
+        (SHORT, True, True, 0.33),
+        (LONG, True, False, 0.22),
+        ("水田除草机", False, True, 0.11),
+    ):
+        sc = eng._scores(text, "hybrid")
+        assert (sc.prepared.cross_lingual, sc.prepared.short) == (cross, short)
+        alive = eng.bm25.alive
+        want = _znorm(sc.dense, alive) + weight * _znorm(sc.lexical, alive)
+        np.testing.assert_allclose(sc.fused[alive], want[alive], atol=1e-5)

@@ -82,3 +82,23 @@ def test_people_list_filters_by_organisation_and_hides_email_from_non_staff(ente
     url = reverse("organisations:person", args=[researcher.pk])
     assert "li.ming@example.edu" not in client_for(enterprise_user).get(url).content.decode()
     assert "li.ming@example.edu" in client_for(manager).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_result_counts_follow_each_viewers_scope_in_every_order_and_with_the_cache_on(settings, enterprise_user, inventor, manager, university, other_university, onboarded, confidential_result):
+    """Counts come from one cached GROUP BY per scope, written into the query; sorting by them works."""
+    from django.core.cache import cache
+
+    from opentto.organisations.selectors import organisation_list, person_list
+
+    settings.OPENTTO_FIGURES_CACHE_SECONDS = 300
+    cache.clear()
+    for _ in range(2):  # computed, then read from the cache
+        assert {o.pk: o.result_count for o in organisation_list(enterprise_user)}[university.pk] == 1
+        assert {o.pk: o.result_count for o in organisation_list(inventor)}[university.pk] == 2
+        assert {o.pk: o.result_count for o in organisation_list(manager)}[university.pk] == 2
+        assert {o.pk: o.result_count for o in organisation_list(manager)}[other_university.pk] == 0
+        ranked = list(organisation_list(manager, sort="results"))
+        assert ranked[0].pk == university.pk and ranked[0].result_count == 2
+        assert [p.result_count for p in person_list(enterprise_user) if p.pk == onboarded.inventorships.get().person_id] == [1]
+    cache.clear()

@@ -165,3 +165,33 @@ def test_concurrent_processes_keep_one_chain_on_an_sqlite_file(tmp_path):
     verify = subprocess.run([sys.executable, "manage.py", "audit", "verify"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stderr
     assert "OK: 100 audit entries" in verify.stdout
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_read_record_on_its_own_does_not_wait_for_the_disk(manager):
+    """A page view's record (durable=False) commits without waiting for the WAL flush; the chain
+    stays whole."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        audit_record(actor=manager, action="result.view_details", durable=False)
+    assert [q["sql"] for q in ctx.captured_queries if "synchronous_commit" in q["sql"]] == ["SET LOCAL synchronous_commit TO OFF"]
+    with connection.cursor() as cursor:  # SET LOCAL ended with its transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert audit_verify().ok
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_write_the_write_decides_durability(manager):
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        audit_record(actor=manager, action="result.view_details", durable=False)
+    assert not [q for q in ctx.captured_queries if "synchronous_commit" in q["sql"]]
+    with CaptureQueriesContext(connection) as ctx:
+        audit_record(actor=manager, action="result.update")
+    assert not [q for q in ctx.captured_queries if "synchronous_commit" in q["sql"]]

@@ -73,7 +73,7 @@ def planning_result_panel(context: template.Context) -> dict[str, Any]:
             .order_by("due")[:5]
         ),
         pledges=list(PledgeLoan.objects.filter(result=result).select_related("lender")[:3]) if is_platform_staff(user) else [],
-        timeline=sel.result_timeline(user, result, limit=12),
+        timeline=sel.result_timeline(user, result, limit=12, visible=True),
         today=today,
     )
     return out

@@ -116,11 +116,20 @@ def result_search(user: Any, q: str) -> ResultQuerySet:
     return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits_qs))
 
 
-def result_search_ranked(user: Any, q: str) -> list[int] | None:
+def result_search_ranked(user: Any, q: str, **filters: Any) -> list[int] | None:
     """The ids :func:`result_search` finds, best first (engine hits by relevance, then patent
-    numbers), for a search sorted by relevance; ``None`` when the index cannot answer (the
+    numbers), narrowed by :func:`result_list`'s other ``filters`` (stage, field, kind, owner,
+    public), for a search sorted by relevance; ``None`` when the index cannot answer (the
     caller then lists :func:`result_search`'s rows in another order)."""
-    q = q.strip()
+    ranked = _ranked_ids(user, q.strip())
+    filters = {k: v for k, v in filters.items() if v}
+    if ranked and filters:
+        keep = set(result_list(user, **filters).filter(pk__in=ranked).values_list("pk", flat=True))
+        ranked = [pk for pk in ranked if pk in keep]
+    return ranked
+
+
+def _ranked_ids(user: Any, q: str) -> list[int] | None:
     try:
         ranked = _ranked_hits(user, q)
     except Exception:  # noqa: BLE001 - the index is an accelerator

@@ -72,15 +72,11 @@ def _sort_param(request: HttpRequest) -> str:
 
 
 def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
-    """One page of a search in relevance order: the engine ranks the visible ids, the other
-    filters keep theirs, and only the page's rows are read. ``None`` when the index cannot rank."""
-    ranked = result_search_ranked(request.user, params["q"])
+    """One page of a search in relevance order (only the page's rows are read); ``None`` when
+    the index cannot rank."""
+    ranked = result_search_ranked(request.user, params["q"], **{k: params[k] for k in ("stage", "field", "kind", "owner", "public")})
     if ranked is None:
         return None
-    filters = {k: params[k] for k in ("stage", "field", "kind", "owner", "public") if params[k]}
-    if filters and ranked:
-        keep = set(result_list(request.user, **filters).filter(pk__in=ranked).values_list("pk", flat=True))
-        ranked = [pk for pk in ranked if pk in keep]
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = Result.objects.filter(pk__in=list(page.object_list)).prefetch_related("ownerships__organisation").in_bulk()
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]  # type: ignore[misc]  # ids → their rows

@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class: gthread, or sync (one request at a time per process, as behind nginx)")
     parser.add_argument("--keep-alive", type=int, default=5, help="gunicorn's --keep-alive seconds; 0 closes each connection after its response")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "load-report.json")
     parser.add_argument("--no-index", action="store_true", help="do not build the search index; leave out search and match requests")
@@ -134,7 +135,7 @@ def main() -> None:
     port = args.port or free_port()
     log = var / "gunicorn.log"
     server = subprocess.Popen([py, "-m", "gunicorn", "opentto.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-                               "--threads", str(args.threads), "--worker-class", "gthread", "--timeout", "60", "--keep-alive", str(args.keep_alive), "--log-level", "warning",
+                               "--threads", str(args.threads), "--worker-class", args.worker_class, "--timeout", "60", "--keep-alive", str(args.keep_alive), "--log-level", "warning",
                                "--error-logfile", str(log)], cwd=ROOT, env=env, start_new_session=True)
     code = 1
     try:

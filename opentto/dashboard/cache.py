@@ -114,20 +114,43 @@ def figures_changed() -> None:
 _TIME_TEXT = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d):\d\d(?:\.\d+)?")
 
 
-def _sql(qs: QuerySet[Any], *, minute: bool = False) -> tuple[str, tuple[str, ...]]:
-    """The query's SQL and parameters; ``minute``: times to the minute (a constraint such as "NDA
-    access not expired" compares with the current time, which would make every key new)."""
+def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[str, ...]]:
+    """The query's SQL and parameters."""
     try:
         sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     except EmptyResultSet:
         return ("none", ())
-    if minute:  # a datetime (PostgreSQL) or its text (SQLite's adapted parameters)
-        params = tuple(
-            p.replace(second=0, microsecond=0) if isinstance(p, datetime)
-            else _TIME_TEXT.sub(r"\1", p) if isinstance(p, str) else p
-            for p in params
-        )
     return (sql, tuple(repr(p) for p in params))
+
+
+def _keyed(*parts: Any) -> tuple[str, str]:
+    """A digest of ``parts`` (querysets by their SQL and parameters) that does not change with the
+    clock, and the *freshness token*: the minute of every time among the parameters ("" when there
+    is none). A query that compares with the current time (an NDA access not yet expired) keeps its
+    key, and its cached value is refreshed when the minute changes (:func:`_lookup`)."""
+    raw: list[Any] = []
+    minutes: list[str] = []
+    for part in parts:
+        if not isinstance(part, QuerySet):
+            raw.append(part)
+            continue
+        try:
+            sql, params = part.query.get_compiler(using=part.db).as_sql()
+        except EmptyResultSet:
+            raw.append("none")
+            continue
+        kept: list[str] = []
+        for p in params:
+            if isinstance(p, datetime):
+                minutes.append(p.strftime("%Y-%m-%d %H:%M"))
+                kept.append("<time>")
+            elif isinstance(p, str) and (m := _TIME_TEXT.match(p)):  # SQLite's adapted datetimes
+                minutes.append(m.group(1))
+                kept.append("<time>")
+            else:
+                kept.append(repr(p))
+        raw.append((sql, tuple(kept)))
+    return hashlib.sha256(repr(tuple(raw)).encode()).hexdigest()[:32], "|".join(minutes)
 
 
 def scope_key(user: Any) -> str:
@@ -160,61 +183,106 @@ def cached(user: Any, name: str, compute: Callable[[], T]) -> T:
     return _lookup(f"{name}:{translation.get_language() or ''}:{scope}", compute)
 
 
-def _lookup(key_parts: str, compute: Callable[[], T]) -> T:
+#: Entries' keys start with this; its number changes with their format, so a worker of an older
+#: release never reads an entry of a newer one (or the reverse) during a rolling upgrade.
+ENTRY_PREFIX = "opentto:figures:2"
+#: How old a value may be when it is served while another request refreshes it (see _lookup).
+STALE_SECONDS = 120.0
+
+
+def _lookup(key_parts: str, compute: Callable[[], T], token: str = "") -> T:
+    return _lookup_token(key_parts, compute, token)[1]
+
+
+def _lookup_token(key_parts: str, compute: Callable[[], T], token: str = "") -> tuple[str, T]:
+    """``compute()`` under ``key_parts`` and the figures version, from the cache when it is there.
+
+    Entries are stored as ``(token, computed at, value)``. An entry whose freshness ``token`` (the
+    minute of the times in its query, :func:`_keyed`) is not the current one is refreshed by the
+    one request that takes its lock; the others meanwhile get the previous minute's value at once
+    (at most ``STALE_SECONDS`` old) instead of every request of every worker recomputing the same
+    entries when the minute turns."""
     seconds = timeout()
     if seconds <= 0:
-        return compute()
+        return token, compute()
     try:
-        key = f"opentto:figures:{figures_version()}:{key_parts}"
+        key = f"{ENTRY_PREFIX}:{figures_version()}:{key_parts}"
         hit = cache.get(key)
+        if hit is not None:
+            stored_token, computed_at, value = hit
+            if stored_token == token:
+                return token, value
+            if not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
+                if time.time() - computed_at <= STALE_SECONDS:
+                    return stored_token, value  # another request is refreshing it
+                hit = _wait_for(key, token)
+                if hit is not None:
+                    return token, hit[2]
+            hit = None
         # One computation per entry at a time: the others wait for it (up to WAIT_SECONDS)
         # rather than all reading the same rows at once after a change.
-        if hit is None and not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
-            deadline = time.monotonic() + WAIT_SECONDS
-            while hit is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-                hit = cache.get(key)
+        elif not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
+            hit = _wait_for(key, token)
+            if hit is not None:
+                return token, hit[2]
     except Exception:  # noqa: BLE001 - an unreachable cache must not take the dashboard down
         logger.warning("figures cache: unavailable", exc_info=True)
-        return compute()
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return token, compute()
     try:
         value = compute()
         try:
-            cache.set(key, value, seconds)
+            cache.set(key, (token, time.time(), value), seconds)
         except Exception:  # noqa: BLE001
             logger.warning("figures cache: could not store %s", key_parts, exc_info=True)
     finally:
         with contextlib.suppress(Exception):
             cache.delete(f"{key}:computing")
-    return value
+    return token, value
+
+
+def _wait_for(key: str, token: str) -> tuple[str, float, Any] | None:
+    """Wait (up to ``WAIT_SECONDS``) for another request to store ``key`` with ``token``."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        hit = cache.get(key)
+        if hit is not None and hit[0] == token:
+            return hit  # type: ignore[no-any-return]
+    return None
 
 
 def cached_query(qs: QuerySet[Any], name: str, compute: Callable[[], T]) -> T:
     """``compute()`` (which must read only ``qs``) cached under ``qs``'s SQL and parameters and
     the figures version: equal SQL reads equal rows until a service changes them. Times in the
     parameters count to the minute: an access that expires shows in a cached count within a
-    minute (the rows themselves are always read afresh)."""
-    digest = hashlib.sha256(repr(_sql(qs, minute=True)).encode()).hexdigest()[:32]
-    return _lookup(f"query:{name}:{digest}", compute)
+    minute or so (the rows themselves are always read afresh; :func:`_lookup`)."""
+    digest, token = _keyed(qs)
+    return _lookup(f"query:{name}:{digest}", compute, token)
 
 
-def fragment_key(*parts: Any) -> str:
+class FragmentKey(str):
+    """A fragment's key, with the freshness token of its queries (:func:`_keyed`)."""
+
+    token: str = ""
+
+
+def fragment_key(*parts: Any) -> FragmentKey:
     """The key of a rendered page fragment: a digest of what decides its content (a query's SQL
     and parameters, which carry the viewer's permission scope; the ids shown; the query string),
     with the active language. The figures version is added when it is looked up."""
-    raw = repr(tuple(_sql(p, minute=True) if isinstance(p, QuerySet) else p for p in parts))
-    return f"{translation.get_language() or ''}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+    digest, token = _keyed(*parts)
+    key = FragmentKey(f"{translation.get_language() or ''}:{digest}")
+    key.token = token
+    return key
 
 
 def cached_fragment(key: str, render: Callable[[], str]) -> str:
     """A rendered fragment (e.g. a page of a list), cached like :func:`cached_query` until a
     service changes the data; ``key`` from :func:`fragment_key`."""
-    return _lookup(f"fragment:{key}", render)
+    return _lookup(f"fragment:{key}", render, getattr(key, "token", ""))
 
 
-_LOCAL_IDS: OrderedDict[str, frozenset[str]] = OrderedDict()
+_LOCAL_IDS: OrderedDict[str, tuple[str, frozenset[str]]] = OrderedDict()
 _LOCAL_IDS_LOCK = threading.Lock()
 #: id sets a process keeps (each is a scope's visible ids: 100,000 ids ≈ 6 MB)
 LOCAL_IDS_MAX = 16
@@ -227,20 +295,24 @@ def cached_ids(qs: QuerySet[Any], name: str, compute: Callable[[], AbstractSet[s
     index's mask of them ≈ 100 ms, and the index remembers its mask of a frozenset it saw."""
     if timeout() <= 0:
         return frozenset(compute())
-    digest = hashlib.sha256(repr(_sql(qs, minute=True)).encode()).hexdigest()[:32]
+    digest, token = _keyed(qs)
     key_parts = f"query:{name}:{digest}"
     try:
         local_key = f"{figures_version()}:{key_parts}"
     except Exception:  # noqa: BLE001 - no cache: compute
         return frozenset(compute())
     with _LOCAL_IDS_LOCK:
-        hit = _LOCAL_IDS.get(local_key)
-        if hit is not None:
+        known = _LOCAL_IDS.get(local_key)
+        if known is not None:
             _LOCAL_IDS.move_to_end(local_key)
-            return hit
-    value = frozenset(_lookup(key_parts, compute))
+            if known[0] == token:
+                return known[1]
+    got, ids = _lookup_token(key_parts, compute, token)
+    value = frozenset(ids)
+    if known is not None and value == known[1]:
+        value = known[1]  # the minute turned but no id came or went: keep the index's mask
     with _LOCAL_IDS_LOCK:
-        _LOCAL_IDS[local_key] = value
+        _LOCAL_IDS[local_key] = (got, value)  # a value served stale is asked for again
         while len(_LOCAL_IDS) > LOCAL_IDS_MAX:
             _LOCAL_IDS.popitem(last=False)
     return value

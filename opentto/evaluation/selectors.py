@@ -25,6 +25,7 @@ from .models import (
     ReviewerConflict,
     ReviewRound,
     Rubric,
+    ScoreEvidence,
 )
 
 
@@ -62,6 +63,17 @@ def assignments_for_reviewer(user: Any) -> QuerySet[ReviewAssignment]:
         .select_related("review_round", "review_round__result", "review_round__rubric")
         .order_by("-invited_at", "-id")
     )
+
+
+def evidence_visible(user: Any) -> QuerySet[ScoreEvidence]:
+    """Evidence files a user may download: platform staff all of them; a reviewer those attached to
+    their own scores while the assignment is accepted or submitted; nobody else any."""
+    qs = ScoreEvidence.objects.select_related("score__assignment")
+    if is_platform_staff(user):
+        return qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    return qs.filter(score__assignment__reviewer=user, score__assignment__status__in=("accepted", "submitted"))
 
 
 def results_for_reviewer(user: Any) -> ResultQuerySet:

@@ -38,7 +38,6 @@ from .models import (
     ReviewPurposeChoices,
     ReviewRound,
     Rubric,
-    ScoreEvidence,
     TransferModeChoices,
 )
 from .scoring import (
@@ -50,6 +49,7 @@ from .scoring import (
 )
 from .selectors import (
     assignments_for_reviewer,
+    evidence_visible,
     reviewers_available,
     rounds_visible,
     rubrics_active,
@@ -470,11 +470,7 @@ def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = get_object_or_404(ScoreEvidence.objects.select_related("score__assignment__review_round"), pk=pk)
-    assignment = evidence.score.assignment
-    allowed = is_platform_staff(request.user) or (assignment.reviewer_id == request.user.pk and assignment.status in ("accepted", "submitted"))
-    if not allowed:
-        raise Http404
+    evidence = get_object_or_404(evidence_visible(request.user), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

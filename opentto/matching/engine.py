@@ -43,6 +43,7 @@ def translation_off() -> Iterator[None]:
     finally:
         _TRANSLATE.reset(token)
 
+
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
@@ -174,7 +175,9 @@ class FusionParams:
         cross-lingual."""
         if not cross_lingual:
             return self.lexical_weight
-        return self.short_cross_lingual_lexical_weight if short else self.cross_lingual_lexical_weight
+        return (
+            self.short_cross_lingual_lexical_weight if short else self.cross_lingual_lexical_weight
+        )
 
 
 @dataclass
@@ -1053,7 +1056,11 @@ class MatchEngine:
         native_hits = sum(1 for t in terms if t in self.bm25.vocab)
         cross = english and native_hits < max(3, 0.25 * len(terms))
         trans: list[tuple[str, float, str, str]] = []
-        if self.translate_enabled and _TRANSLATE.get() and (need_lex or (need_dense and (cross or not english))):
+        if (
+            self.translate_enabled
+            and _TRANSLATE.get()
+            and (need_lex or (need_dense and (cross or not english)))
+        ):
             trans, cross = self._translations(text, english, native_hits, len(terms), cross)
         if cross and self.fusion.cross_lingual_native_weight != 1.0:
             nw = self.fusion.cross_lingual_native_weight
@@ -1142,7 +1149,9 @@ class MatchEngine:
         if native_hits >= 0.5 * n_terms:  # most of its own words are in the index
             return [], cross
         vocab = self.bm25.vocab
-        reached = {src for t, _, src, _ in lex.translate_chinese(text) if t in vocab}
+        # whole words and their search-mode parts only: a word known only by its characters
+        # ("虢国考") is no sign of another language
+        reached = {src for t, _, src, _ in lex.translate_chinese(text, cover=False) if t in vocab}
         if len(reached) <= native_hits:
             return [], cross
         return lex.translate_chinese(text, df=self.bm25.df, cohesion=coh), True
@@ -1200,9 +1209,15 @@ class MatchEngine:
             return np.concatenate(per, axis=1)[:, :groups]
 
         whole = bits.view(np.uint8).reshape(len(bits), -1)
-        base = np.concatenate(
-            [np.bincount(whole[:, j], minlength=256) @ _BYTE_BITS for j in range(whole.shape[1])]
-        )[:groups] / live  # dead slots have no bits
+        base = (
+            np.concatenate(
+                [
+                    np.bincount(whole[:, j], minlength=256) @ _BYTE_BITS
+                    for j in range(whole.shape[1])
+                ]
+            )[:groups]
+            / live
+        )  # dead slots have no bits
         if not all(base > 0):
             return zero
         sampled = [slots_of(c, True) for pool in pools for c in pool]
@@ -1249,7 +1264,9 @@ class MatchEngine:
             f = self.fusion
             if f.prf_docs > 0 and f.prf_weight > 0:
                 seed = (
-                    dense if mode == "dense" else self._fuse(lex, dense, alive, prep.cross_lingual, prep.short)
+                    dense
+                    if mode == "dense"
+                    else self._fuse(lex, dense, alive, prep.cross_lingual, prep.short)
                 )
                 seed = np.where(alive, seed, -np.inf)
                 top = _top_indices(seed, f.prf_docs)
@@ -1362,7 +1379,9 @@ class MatchEngine:
         slots = [s for s in (slot_of.get(i) for i in allowed_ids) if s is not None]
         mask[np.asarray(slots, dtype=np.int64)] = True
         if isinstance(allowed_ids, frozenset):
-            self._mask_cache = [e for e in self._mask_cache if e[1] == self.version][-(MASK_CACHE - 1):]
+            self._mask_cache = [e for e in self._mask_cache if e[1] == self.version][
+                -(MASK_CACHE - 1) :
+            ]
             self._mask_cache.append((allowed_ids, self.version, mask))
         return mask
 

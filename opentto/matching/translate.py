@@ -39,6 +39,12 @@ PROB_WEIGHTS = True
 HYPHEN_SPLIT = True
 # English senses kept per Chinese word (Chinese -> English direction)
 FORWARD_CAP = 6
+# a Chinese word the dictionary does not know is looked up by its search-mode sub-words; one
+# without any known sub-word ("壳体", "机架") by the fewest dictionary words, single characters
+# included, that cover it ("壳" + "体", "机" + "架")
+COVER_UNKNOWN = True
+# the translation budget of a one-character word of a Chinese query ("口", "架": ambiguous)
+SINGLE_WORD_BUDGET = 0.5
 
 
 class Lexicon:
@@ -196,12 +202,15 @@ class Lexicon:
         text: str,
         df: Callable[[str], int] | None = None,
         cohesion: Cohesion | None = None,
+        cover: bool = True,
     ) -> list[tuple[str, float, str, str]]:
         """(english_token, weight, chinese_source, english_surface) for the Chinese words of
         ``text``: the reverse of :meth:`translate`, for Chinese queries on English texts.
 
         Words are cut in precise mode; a word CC-CEDICT does not know is tried through its
-        search-mode parts. A sense's candidates are weighted like :meth:`translate`'s; a
+        search-mode parts, or failing those the fewest dictionary words that cover it
+        (:meth:`_pieces`; not with ``cover=False``); a one-character word spends
+        ``SINGLE_WORD_BUDGET``. A sense's candidates are weighted like :meth:`translate`'s; a
         multi-word sense ("hydraulic pressure") shares its weight among its words.
         ``cohesion`` re-ranks each word's senses as in :meth:`translate`.
         """
@@ -209,18 +218,14 @@ class Lexicon:
         seen: dict[str, list[tuple[str, float]]] = {}
         for m in _CJK_RUN.finditer(normalize(text)):
             for word in self._an.chinese_words(m.group(0)):
-                if word in self.forward:
-                    parts = [word]
-                else:
-                    parts = [
-                        t for t in self._an.chinese_tokens(word) if t != word and t in self.forward
-                    ]
+                parts = self._pieces(word, cover)
+                budget = (SINGLE_WORD_BUDGET if len(word) == 1 else 1.0) / max(len(parts), 1)
                 for unit in parts:
                     scored = seen.get(unit)
                     if scored is None:
                         scored = seen[unit] = self._senses(unit, df)
                     if scored:
-                        units.append((unit, 1.0 / len(parts), scored))
+                        units.append((unit, budget, scored))
         if cohesion is not None:
             cohere([u[2] for u in units], cohesion)
         out: list[tuple[str, float, str, str]] = []
@@ -231,10 +236,39 @@ class Lexicon:
             surfaces = self._surfaces(word)
             for (key, _), p in zip(kept, ps, strict=True):
                 stems = key.split()
-                out.extend(
-                    (x, budget * p / tot / len(stems), word, surfaces[key]) for x in stems
-                )
+                out.extend((x, budget * p / tot / len(stems), word, surfaces[key]) for x in stems)
         return out
+
+    def _pieces(self, word: str, cover: bool = True) -> list[str]:
+        """The dictionary words a query word is looked up by: itself when the dictionary
+        knows it, else its known search-mode sub-words, else (``cover`` and
+        ``COVER_UNKNOWN``) its cover, :meth:`_cover`."""
+        if word in self.forward:
+            return [word]
+        parts = [t for t in self._an.chinese_tokens(word) if t != word and t in self.forward]
+        if not parts and cover and COVER_UNKNOWN:
+            parts = self._cover(word)
+        return parts
+
+    def _cover(self, word: str) -> list[str]:
+        """The fewest dictionary words, left to right, that cover the most of ``word``'s
+        characters (a character the dictionary does not know is skipped)."""
+        n = len(word)
+        # best[i]: (uncovered characters, pieces, pieces list) for word[:i]
+        none: list[str] = []
+        best: list[tuple[int, int, list[str]]] = [(0, 0, none)] + [(n + 1, n + 1, none)] * n
+        for i in range(n):
+            u, k, ps = best[i]
+            skip = (u + 1, k, ps)
+            if skip[:2] < best[i + 1][:2]:
+                best[i + 1] = skip
+            for j in range(i + 1, min(n, i + 8) + 1):
+                piece = word[i:j]
+                if piece != word and piece in self.forward:
+                    cand = (u, k + 1, ps + [piece])
+                    if cand[:2] < best[j][:2]:
+                        best[j] = cand
+        return best[n][2]
 
     def _surfaces(self, word: str) -> dict[str, str]:
         return {key: surface for _, key, surface in self.forward.get(word, [])}

@@ -185,12 +185,12 @@ def test_the_result_lists_count_is_cached_per_query_and_invalidated(two_results,
 @pytest.mark.django_db
 def test_a_computation_in_progress_is_waited_for(two_results, manager, monkeypatch):
     monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 0.3)
-    key = f"opentto:figures:{figures_version()}:figures:en:{scope_key(manager)}"
+    key = f"{figures_cache.ENTRY_PREFIX}:{figures_version()}:figures:en:{scope_key(manager)}"
     cache.add(f"{key}:computing", 1, 60)  # another worker is computing
     calls = []
     assert figures_cache.cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"  # gave up waiting
     cache.add(f"{key}:computing", 1, 60)
-    cache.set(key, "theirs", 60)
+    cache.set(key, ("", 0.0, "theirs"), 60)
     assert figures_cache.cached(manager, "figures", lambda: "mine") == "theirs"
 
 
@@ -202,6 +202,66 @@ def test_a_time_in_the_scope_does_not_defeat_the_count_cache(two_results, enterp
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("results:list")).context["page"].paginator.count == 2
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "results_result" in q["sql"]]
+
+
+def test_a_time_in_a_query_keeps_its_key_and_sets_the_freshness_token(enterprise_user, manager):
+    from opentto.dashboard.cache import _keyed
+    from opentto.results.models import Result
+
+    at = dt.datetime(2026, 11, 29, 15, 59, 58, 123, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        first = _keyed(Result.objects.restrict(enterprise_user, "view"))
+    with mock.patch("django.utils.timezone.now", return_value=at + dt.timedelta(seconds=3)):
+        second = _keyed(Result.objects.restrict(enterprise_user, "view"))
+    assert first[0] == second[0]  # the same entry...
+    assert (first[1], second[1]) == ("2026-11-29 15:59", "2026-11-29 16:00")  # ...refreshed
+    staff = _keyed(Result.objects.restrict(manager, "view"))
+    assert staff[1] == "" and staff[0] != first[0]  # no time in a manager's scope; another scope
+
+
+@pytest.mark.django_db
+def test_when_the_minute_turns_one_request_refreshes_and_the_others_get_the_last_value(monkeypatch):
+    calls: list[str] = []
+
+    def compute(value):
+        return lambda: calls.append(value) or value
+
+    lookup = figures_cache._lookup
+    assert lookup("query:t", compute("15:59"), "15:59") == "15:59"
+    assert lookup("query:t", compute("again"), "15:59") == "15:59" and calls == ["15:59"]
+    key = f"{figures_cache.ENTRY_PREFIX}:{figures_version()}:query:t"
+    # the minute turned while another request holds the entry's lock: the last value, at once
+    cache.add(f"{key}:computing", 1, 60)
+    assert lookup("query:t", compute("16:00"), "16:00") == "15:59" and calls == ["15:59"]
+    # ...but never one older than STALE_SECONDS: that waits (here: gives up) and computes
+    monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 0.1)
+    cache.set(key, ("15:57", 0.0, "15:57"), 60)
+    assert lookup("query:t", compute("16:00"), "16:00") == "16:00" and calls == ["15:59", "16:00"]
+    # the lock free: the first request of the new minute computes and stores it for the others
+    cache.delete(f"{key}:computing")
+    cache.set(key, ("15:59", 1e12, "15:59"), 60)
+    assert lookup("query:t", compute("16:00b"), "16:00") == "16:00b"
+    assert lookup("query:t", compute("never"), "16:00") == "16:00b" and calls == ["15:59", "16:00", "16:00b"]
+    assert cache.get(f"{key}:computing") is None
+
+
+@pytest.mark.django_db
+def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(enterprise_user, two_results):
+    from opentto.dashboard.cache import _LOCAL_IDS, cached_ids
+    from opentto.results.models import Result
+
+    _LOCAL_IDS.clear()
+    at = dt.datetime(2026, 11, 29, 15, 59, 30, tzinfo=dt.UTC)
+
+    def ids(moment):
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            qs = Result.objects.restrict(enterprise_user, "view").values("pk")
+            return cached_ids(qs, "result-ids", lambda: {str(pk) for pk in qs.values_list("pk", flat=True)})
+
+    first = ids(at)
+    assert first == {str(r.pk) for r in two_results if r.is_public}
+    assert ids(at + dt.timedelta(minutes=1)) is first  # recomputed, equal: the same object
+    assert len(_LOCAL_IDS) == 1
 
 
 @pytest.mark.django_db

@@ -231,3 +231,42 @@ def test_rubric_pages(client, manager, admin_user):
     response = client.post(reverse("evaluation:rubric_revise", args=[rubric.pk]), data)
     assert response.status_code == 302
     assert Rubric.objects.get(key="patent-value", is_active=True).version == 2
+
+
+@pytest.mark.django_db
+def test_evidence_downloads_only_for_staff_and_the_scoring_reviewer(client, manager, inventor, in_evaluation, reviewer_a, reviewer_b):
+    from opentto.evaluation.models import Rubric
+    from opentto.evaluation.selectors import evidence_visible
+
+    review_round = open_round(in_evaluation, manager, rubric=Rubric.objects.get(key="trl"), min_reviews=1)
+    assignment = review_assign(review_round=review_round, reviewer=reviewer_a, actor=manager)
+    review_declare(assignment=assignment, has_conflict=False, actor=reviewer_a)
+    login(client, reviewer_a)
+    pdf = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    pdf.name = "pilot-report.pdf"
+    client.post(reverse("evaluation:review", args=[assignment.pk]), {"score-trl": "6", "justification-trl": "现场试运行报告", "evidence-trl": pdf, "action": "submit"})
+    evidence = assignment.scores.get().evidence.get()
+    url = reverse("evaluation:evidence", args=[evidence.pk])
+    client.logout()
+
+    def downloads() -> int:
+        return AuditEvent.objects.filter(action="evaluation.evidence_download").count()
+
+    response = client.get(url)  # anonymous: to the sign-in page, nothing served or recorded
+    assert response.status_code == 302 and "login" in response["Location"]
+    for outsider in (reviewer_b, inventor):  # another reviewer; the result's own inventor
+        login(client, outsider)
+        assert client.get(url).status_code == 404
+    assert downloads() == 0
+    assert client.get(reverse("evaluation:evidence", args=[evidence.pk + 1000])).status_code == 404
+    for allowed in (reviewer_a, manager):
+        login(client, allowed)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"%PDF-1.4")
+        assert 'filename="pilot-report.pdf"' in response["Content-Disposition"]
+    assert list(AuditEvent.objects.filter(action="evaluation.evidence_download").values_list("actor_id", flat=True).order_by("id")) == [reviewer_a.pk, manager.pk]
+    # an assignment the manager removed takes the reviewer's access with it; staff keep theirs
+    ReviewAssignment.objects.filter(pk=assignment.pk).update(status="removed")
+    assert list(evidence_visible(reviewer_a)) == [] and list(evidence_visible(manager)) == [evidence]
+    assert list(evidence_visible(reviewer_b)) == [] and list(evidence_visible(None)) == []

@@ -73,3 +73,41 @@ def test_dense_text_keeps_the_best_candidates_per_source_word() -> None:
     ]
     assert dense_text(trans, per_source=3) == "a one b c e e"
     assert dense_text(trans, per_source=1) == "a one e e b"
+
+
+def test_unknown_chinese_word_is_looked_up_by_its_parts() -> None:
+    lex = get_lexicon()
+    # known to the dictionary: the word itself
+    assert lex._pieces("电池") == ["电池"]
+    # unknown, with known search-mode sub-words: those
+    assert "控制器" not in lex.forward
+    assert lex._pieces("控制器") == ["控制"]
+    # unknown, without any: the fewest dictionary words (single characters too) covering it
+    assert "机架" not in lex.forward and "壳体" not in lex.forward
+    assert lex._pieces("机架") == ["机", "架"]
+    assert lex._pieces("壳体") == ["壳", "体"]
+    assert lex._cover("平行四边形液压") == ["平行四边形", "液压"]
+    kept = lex.translate_chinese("机架", df=lambda t: 5 if t in ("machin", "frame") else 0)
+    assert [(t, w, src) for t, w, src, _ in kept] == [("machin", 0.5, "机"), ("frame", 0.5, "架")]
+
+
+def test_one_character_chinese_word_spends_half_a_budget() -> None:
+    lex = get_lexicon()
+    out = lex.translate_chinese("架")
+    assert {src for _, _, src, _ in out} == {"架"}
+    assert abs(sum(w for _, w, _, _ in out) - 0.5) < 1e-9
+    out = lex.translate_chinese("电池")
+    assert abs(sum(w for _, w, _, _ in out) - 1.0) < 1e-9
+
+
+def test_word_known_only_by_its_characters_does_not_make_a_query_cross_lingual() -> None:
+    # "虢国考" is unknown to the index and to the dictionary; its characters 国 and 考 would
+    # reach the English words of the mixed index, but only whole words and their search-mode
+    # parts count as evidence of another language
+    eng = MatchEngine(None, dense=False)
+    eng.upsert([Document("z", "", "一种国家考试系统。"), Document("y", "", "Nation state test.")])
+    lex = get_lexicon()
+    assert [s for _, _, s, _ in lex.translate_chinese("虢国考")][:1] == ["国"]
+    assert lex.translate_chinese("虢国考", cover=False) == []
+    prep = eng._prepare("虢国考", True, False)
+    assert not prep.cross_lingual and not prep.translated

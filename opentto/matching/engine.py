@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from .analysis import Analyzer
-from .embeddings import DIM, MODEL_ID, Embedder, EmbedFn, default_cache_dir
+from .embeddings import DIM, MODEL_ID, Embedder, EmbedFn, default_cache_dir, openmp_threads
 from .lexical import BM25Index
 from .passages import estimate_tokens, split_passages
 
@@ -265,10 +265,8 @@ def _embed_async(
 def _embed_wide(
     embed: Callable[[Sequence[str], str], np.ndarray], texts: Sequence[str], mode: str
 ) -> np.ndarray:
-    """``embed(texts, mode)`` on ``WIDE_EMBED_THREADS`` OpenMP threads (a whole abstract as the query
-    while a core is free: ≈ 1.8× faster; ``embeddings.openmp_threads``)."""
-    from .embeddings import openmp_threads
-
+    """``embed(texts, mode)`` on ``WIDE_EMBED_THREADS`` OpenMP threads (a whole abstract as the
+    query while a core is free; ``embeddings.openmp_threads``)."""
     with openmp_threads(WIDE_EMBED_THREADS):
         return embed(texts, mode)
 

@@ -24,7 +24,7 @@ import pstats  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opentto.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.load.settings")
 os.environ.setdefault("DEBUG", "0")
 
 import django  # noqa: E402

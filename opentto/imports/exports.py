@@ -32,7 +32,7 @@ from opentto.results.models import (
     ResultKindChoices,
     ResultStageChoices,
 )
-from opentto.results.selectors import SORTS, result_list
+from opentto.results.selectors import SORTS, result_list, result_search_ranked
 
 Rows = tuple[list[str], Iterator[list[Any]]]
 
@@ -87,8 +87,17 @@ def result_params(get: QueryDict) -> dict[str, Any]:
         "kind": get.get("kind", "") if get.get("kind") in ResultKindChoices.values else "",
         "owner": _int(get.get("owner")),
         "public": get.get("public", "") if get.get("public") in {"public", "confidential"} else "",
-        "sort": get.get("sort", "newest") if get.get("sort") in SORTS else "newest",
+        "sort": _result_sort(get),
     }
+
+
+def _result_sort(get: QueryDict) -> str:
+    """As the list page: a search is sorted by relevance unless another order is asked for."""
+    sort = get.get("sort", "")
+    searching = bool(get.get("q", "").strip())
+    if sort in SORTS or (sort == "relevance" and searching):
+        return sort
+    return "relevance" if searching else "newest"
 
 
 def export_rows(request: HttpRequest, what: str) -> Rows:
@@ -97,16 +106,24 @@ def export_rows(request: HttpRequest, what: str) -> Rows:
 
 @register_export("results", gettext_lazy("Results"), signed_in=False)
 def _results(user: Any, get: QueryDict) -> Rows:
-    qs = result_list(user, **result_params(get)).prefetch_related(
+    params = result_params(get)
+    ranked: list[int] | None = None
+    if params["sort"] == "relevance":
+        # the search's rows in the page's order, best first; newest first when the index cannot rank
+        ranked = result_search_ranked(user, params["q"], **{k: params[k] for k in ("stage", "field", "kind", "owner", "public")})
+        params["sort"] = "newest"
+    prefetch = (
         Prefetch("inventorships", queryset=ResultInventor.objects.select_related("person")),
         Prefetch("ip_assets", queryset=IPAsset.objects.order_by("id")),
     )
+    # ranked: the ids are the rows (read from the visible ones: never a row the user may not see)
+    qs = result_list(user, **(params if ranked is None else {})).prefetch_related(*prefetch)
     headers = ["id", "title_zh", "title_en", "stage", "kind", "field", "trl", "public", "abstract_zh", "abstract_en",
                "advantages_zh", "advantages_en", "applications_zh", "applications_en", "keywords_zh", "keywords_en",
                "owners", "inventors", "application_number", "ip_kind", "filing_date", "publication_number", "grant_number", "grant_date", "ip_status"]
 
     def results() -> Iterator[list[Any]]:
-        for r in _chunked(qs):
+        for r in _chunked(qs) if ranked is None else _in_order(qs, ranked):
             asset = next(iter(r.ip_assets.all()), None)
             yield [
                 r.pk, r.title_zh, r.title_en, r.stage, r.kind, r.field, r.trl, "yes" if r.is_public else "no",
@@ -156,6 +173,15 @@ def _chunked(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
         if len(chunk) < size:
             return
         start += size
+
+
+def _in_order(qs: QuerySet[Any], ids: list[int], size: int = 2000) -> Iterator[Any]:
+    """The rows of ``qs`` with these ids, in the ids' order, read in slices (an id ``qs`` does not
+    hold is left out)."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        rows = {r.pk: r for r in qs.filter(pk__in=chunk)}
+        yield from (rows[pk] for pk in chunk if pk in rows)
 
 
 _PLAIN_NUMBER = re.compile(r"-\d+(\.\d+)?")

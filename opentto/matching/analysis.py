@@ -102,8 +102,14 @@ class Analyzer:
             return None
         parts = []
         for f in forms:
-            esc = re.escape(f)
-            parts.append(esc if _HAS_CJK.search(f) else rf"(?<![a-z0-9]){esc}(?:e?s)?(?![a-z0-9])")
+            if _HAS_CJK.search(f):
+                parts.append(re.escape(f))
+            else:
+                # "not after a letter or digit", checked after the first character: every branch
+                # then starts with a literal, which the regex engine tests before entering the
+                # branch (4-5x faster than the lookbehind first; the same matches)
+                head, rest = re.escape(f[0]), re.escape(f[1:])
+                parts.append(rf"{head}(?<![a-z0-9].){rest}(?:e?s)?(?![a-z0-9])")
         return re.compile("|".join(parts))
 
     def add_words(self, words: Iterable[str]) -> list[str]:
@@ -180,11 +186,13 @@ class Analyzer:
         tokens.extend(self.synonym_tokens(norm))
         return tokens
 
-    def surfaces(self, text: str) -> dict[str, str]:
-        """Token -> first surface form in the text (for explanations)."""
+    def surfaces(self, text: str, *, chinese: bool = True) -> dict[str, str]:
+        """Token -> first surface form in the text (for explanations). A Chinese token is its
+        own surface form: ``chinese=False`` leaves them out (no segmentation), for a caller that
+        looks tokens up with themselves as the default."""
         norm = normalize(text)
         out: dict[str, str] = {}
-        for m in _CJK_RUN.finditer(norm):
+        for m in _CJK_RUN.finditer(norm) if chinese else ():
             for t in self.chinese_tokens(m.group(0)):
                 out.setdefault(t, t)
         for m in _LATIN.finditer(_CJK_RUN.sub(" ", norm)):

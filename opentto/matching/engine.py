@@ -1453,9 +1453,15 @@ class MatchEngine:
                     break
                 k = min(valid, k * 4)
             if explain:
+                slots = [self.slot_of[h.id] for h in hits]
+                contribs = (
+                    self.bm25.term_scores_many(sc.prepared.terms, slots)
+                    if sc.prepared.terms
+                    else [{} for _ in slots]
+                )
                 hits = [
-                    Hit(h.id, h.score, h.lexical, h.dense, self._explain(sc, self.slot_of[h.id]))
-                    for h in hits
+                    Hit(h.id, h.score, h.lexical, h.dense, self._explain(sc, s, c))
+                    for h, s, c in zip(hits, slots, contribs, strict=True)
                 ]
             return hits
 
@@ -1491,12 +1497,19 @@ class MatchEngine:
             fused[slot] = f.dense_weight * zd + wl * zl
         return _Scores(sc.lexical, dense, fused, sc.prepared)
 
-    def _explain(self, sc: _Scores, slot: int) -> Explanation:
+    def _explain(
+        self, sc: _Scores, slot: int, contrib: dict[str, float] | None = None
+    ) -> Explanation:
+        """``contrib``: the slot's per-term BM25 shares when the caller has them."""
         doc_id = self.slot_ids[slot]
         doc, stored_passages = self._document(doc_id)
         prep = sc.prepared
-        contrib = self.bm25.term_scores(prep.terms, slot) if prep.terms else {}
-        doc_forms = self.analyzer.surfaces(doc.body + "\n" + "\n".join(doc.keywords))
+        if contrib is None:
+            contrib = self.bm25.term_scores(prep.terms, slot) if prep.terms else {}
+        # a Chinese token's surface form is the token itself: no segmentation of the document
+        doc_forms = self.analyzer.surfaces(
+            doc.body + "\n" + "\n".join(doc.keywords), chinese=False
+        )
         terms = sorted(
             (
                 TermMatch(

@@ -125,7 +125,7 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    result = get_object_or_404(results_visible(request.user), pk=pk)
+    result = get_object_or_404(results_visible(request.user).prefetch_related("ip_assets"), pk=pk)
     details = result_has_details_access(request.user, result)
     if details and (result.details_zh or result.details_en or result.attachments.exists()):
         audit_record(actor=request.user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]

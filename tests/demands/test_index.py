@@ -162,6 +162,26 @@ def test_a_search_lists_the_best_match_first_and_reads_only_its_page(manager, se
     assert client.get(reverse("results:list"), {"sort": "relevance"}).context["params"]["sort"] == "newest"
 
 
+def test_a_search_exports_its_rows_in_the_order_of_its_page(manager, enterprise_user, secret_arm_result, arm_result, battery_result):
+    """The export of a search holds the page's rows in the page's order: best first by default,
+    newest first when asked; only the visible ones, whatever the order."""
+
+    def exported(client, **params):
+        response = client.get("/en/imports/export/results.csv", params)
+        assert response.status_code == 200
+        return [int(line.split(",", 1)[0]) for line in b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:]]
+
+    client = Client()
+    client.force_login(manager)
+    assert exported(client, q="机械臂控制") == [secret_arm_result.pk, arm_result.pk]
+    assert exported(client, q="机械臂控制", sort="relevance") == [secret_arm_result.pk, arm_result.pk]
+    assert exported(client, q="机械臂控制", sort="newest") == [arm_result.pk, secret_arm_result.pk]
+    assert exported(client, q="机械臂控制", public="public") == [arm_result.pk]
+    assert exported(client) == [battery_result.pk, arm_result.pk, secret_arm_result.pk]
+    client.force_login(enterprise_user)
+    assert exported(client, q="机械臂控制") == [arm_result.pk]
+
+
 def test_a_relevance_search_never_shows_what_the_user_may_not_see(enterprise_user, secret_arm_result, arm_result):
     client = Client()
     client.force_login(enterprise_user)

@@ -346,3 +346,25 @@ def test_a_long_query_alone_is_embedded_on_more_threads_when_a_core_is_free(
         eng.search(long_query, top=3, mode="dense")
         eng.search("水稻除草机", top=3, mode="dense")  # short: one thread whatever the cores
     assert threads == [(one, "passage"), (one, "query"), (one + 1, "passage"), (one, "query")]
+
+
+def test_term_scores_of_many_slots_equal_one_slot_at_a_time(tmp_path: Path) -> None:
+    """The explanations of a result list read every hit's term shares in one pass
+    (``term_scores_many``): the same numbers, in the same order, as ``term_scores`` slot by slot,
+    for base slots (snapshot), delta slots (added since), dead slots and a frequency above a byte."""
+    docs = corpus(200) + [Document("heavy", "", "电池" * 300 + "芯片")]
+    eng = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    eng.upsert(docs)
+    eng.save()
+    again = MatchEngine(tmp_path / "i", cache_dir=tmp_path / "c", embed_fn=fake_embed)
+    again.upsert([Document(f"new{i}", "", d.body) for i, d in enumerate(corpus(20, seed=99))])
+    again.remove(["g3", "new4"])
+    bm = again.bm25
+    assert bm.base_n == 201 and bm.delta_n == 20
+    query = again.query_terms("电池正极材料 芯片封装 无人机喷洒 量子")
+    slots = list(range(bm.n_slots))
+    many = bm.term_scores_many(query, slots)
+    one = [bm.term_scores(query, s) for s in slots]
+    assert many == one
+    assert any(many[i] for i in range(201, 221)) and many[200]["电池"] > 0
+    assert many[3] == {} and not bm.alive[3]

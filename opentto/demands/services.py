@@ -551,9 +551,12 @@ def project_transition(*, project: TargetedProject, target: str, actor: User) ->
     return locked
 
 
-def milestone_complete(*, milestone: ProjectMilestone, done_on: date, actor: User) -> ProjectMilestone:
+def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, actor: User) -> ProjectMilestone:
+    """Record a milestone as done on ``done_on`` (the TTO only: refused before the date is looked at)."""
     if not is_platform_staff(actor):
         raise PermissionError(_("The TTO tracks targeted R&D projects."))
+    if done_on is None:
+        raise ValidationError({"done_on": [_("Give the date as YYYY-MM-DD.")]})
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": [_("The date cannot be in the future.")]})
     with transaction.atomic():

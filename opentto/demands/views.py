@@ -348,6 +348,8 @@ def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     staff = is_platform_staff(request.user)
     context = {
         "project": project, "milestones": project.milestones.all(), "members": project.members.all(),
+        # the research team works on the project, not on the demand: a confidential demand stays the enterprise's
+        "demand_visible": demands_visible(request.user).filter(pk=project.demand_id).exists(),
         "transitions": [(t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]] if staff else [],
         "is_staff": staff,
     }
@@ -373,10 +375,11 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(ProjectMilestone.objects.filter(project__in=projects_visible(request.user)), pk=pk)
-    done_on = parse_date(request.POST.get("done_on", "") or "")
     try:
-        if done_on is None:
-            raise ValidationError({"done_on": [_("Give the date as YYYY-MM-DD.")]})
+        done_on = parse_date(request.POST.get("done_on", "") or "")
+    except ValueError:  # well formed but not a date (2025-02-30)
+        done_on = None
+    try:
         milestone_complete(milestone=milestone, done_on=done_on, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -89,3 +89,48 @@ def test_a_visitor_browses_the_showcase_signed_out(live_server, browser: Browser
     assert page.locator("link[rel=canonical]").get_attribute("href") == page.url
     assert page.locator("meta[property='og:title']").get_attribute("content") == "强化学习驱动的通用机械臂控制"
     shot(page, "demands-03-showcase-zh")
+
+
+def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_project(live_server, browser: Browser) -> None:
+    """The TTO marks a milestone done through the page's date field; the research team reads the
+    project (Chinese, phone) without the enterprise's confidential demand."""
+    from django.utils import timezone
+
+    from opentto.demands.models import ProjectMilestone
+    from opentto.demands.services import demand_create, project_create
+
+    from ..demands.conftest import demand_input
+    from ..demands.test_services import project_input
+    from .conftest import login
+
+    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
+    lead = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    enterprise = EnterpriseFactory(name_zh="智造机器人有限公司", name_en="SmartMake Robotics Ltd")
+    buyer = make_user(UserRoleChoices.ENTERPRISE, enterprise, username="buyer")
+    make_user(UserRoleChoices.MANAGER, username="tto", first_name="Mei")
+    make_user(UserRoleChoices.INVENTOR, institute, username="team")
+    demand = demand_create(data=demand_input(enterprise, is_public=False, title_zh="保密需求：焊接机器人", title_en="Confidential: welding robot"),
+                           actor=buyer, publish=True)
+    project = project_create(demand=demand, data=project_input(institute, lead), actor=buyer)
+    first = project.milestones.order_by("position")[0]
+    today = timezone.localdate()
+
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    login(page, live_server.url, "tto")
+    page.goto(f"{live_server.url}/en/demands/projects/{project.pk}/")
+    expect(page.locator("body")).to_contain_text("Confidential: welding robot")  # the TTO sees the demand
+    page.fill(f"#done-{first.pk}", today.isoformat())
+    page.locator(f"form[action$='/milestones/{first.pk}/done/'] button").click()
+    expect(page.locator("tbody tr").first).to_contain_text(today.strftime("%Y-%m-%d"))
+    assert ProjectMilestone.objects.get(pk=first.pk).done_on == today
+    shot(page, "demands-03-project-en")
+
+    team = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    login(team, live_server.url, "team")
+    team.goto(f"{live_server.url}/zh-hans/demands/projects/{project.pk}/")
+    expect(team.locator("h1")).to_have_text("定向研发：机械臂自适应控制")
+    expect(team.locator("body")).to_contain_text(today.strftime("%Y-%m-%d"))
+    body = team.locator("body").inner_text()
+    assert "保密需求" not in body and "welding robot" not in body
+    assert team.locator("input[type=date]").count() == 0  # only the TTO marks milestones
+    shot(team, "demands-04-project-team-zh-phone")

@@ -240,3 +240,42 @@ def test_sitemap_lists_public_pages_in_both_languages(arm_result, secret_arm_res
     assert body.count("<url>") == 2
     assert f"/en/showcase/{arm_result.pk}-" in body and f"/zh-hans/showcase/{arm_result.pk}-" in body
     assert f"/{secret_arm_result.pk}-" not in body
+
+
+def test_project_page_and_its_milestones_for_every_kind_of_user(manager, enterprise_user, open_demand, university, researcher):
+    """A targeted R&D project: the commissioning enterprise reads it, a stranger gets 404, only the
+    TTO marks milestones done (refused before the date is read), and a bad date is a message, not
+    an error page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from opentto.demands.services import project_create
+
+    from .test_services import project_input
+
+    project = project_create(demand=open_demand, data=project_input(university, researcher), actor=enterprise_user)
+    first = project.milestones.order_by("position")[0]
+    page, done = f"/en/demands/projects/{project.pk}/", f"/en/demands/projects/milestones/{first.pk}/done/"
+    anonymous = Client()
+    assert anonymous.get(page).status_code == 302 and anonymous.post(done, {"done_on": "2025-01-02"}).status_code == 302
+    stranger = client_for(make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(), username="stranger"))
+    assert stranger.get(page).status_code == 404 and stranger.post(done, {"done_on": "2025-01-02"}).status_code == 404
+    owner = client_for(enterprise_user)
+    body = owner.get(page).content.decode()
+    assert "定向研发：机械臂自适应控制" in body and "Mark done" not in body
+    for value in ("2025-01-02", "", "2025-02-30"):
+        assert owner.post(done, {"done_on": value}).status_code == 403
+    tto = client_for(manager)
+    assert "Mark done" in tto.get(page).content.decode()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    for value, message in (("", "Give the date as YYYY-MM-DD."), ("2025-02-30", "Give the date as YYYY-MM-DD."),
+                           (tomorrow, "The date cannot be in the future.")):
+        response = tto.post(done, {"done_on": value}, follow=True)
+        assert response.status_code == 200 and message in response.content.decode()
+    first.refresh_from_db()
+    assert first.done_on is None
+    response = tto.post(done, {"done_on": "2025-01-02"})
+    assert response.status_code == 303 and response["Location"] == page
+    first.refresh_from_db()
+    assert first.done_on == dt.date(2025, 1, 2)

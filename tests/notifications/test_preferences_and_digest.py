@@ -93,3 +93,32 @@ def test_digest_is_scheduled() -> None:
     from opentto.celery import collect_beat_schedule
 
     assert collect_beat_schedule()["notifications-daily-digest"]["task"] == "opentto.notifications.digest"
+
+
+def test_opening_a_notification_marks_it_read_and_follows_only_local_links(manager: User, reviewer: User) -> None:
+    """POST only, the recipient's own notifications only (404 for anyone else, nothing marked); an
+    off-site link is not followed (the list instead)."""
+    from django.test import Client
+
+    notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="任务", title_en="Task", url="/en/results/1/")
+    notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="外链", title_en="Outside", url="https://evil.example/x")
+    local, outside = Notification.objects.order_by("pk")
+    url = f"/en/notifications/{local.pk}/open/"
+    response = Client().post(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    stranger = Client()
+    stranger.force_login(reviewer)
+    assert stranger.post(url).status_code == 404
+    owner = Client()
+    owner.force_login(manager)
+    assert owner.get(url).status_code == 405
+    local.refresh_from_db()
+    assert local.read_at is None
+    response = owner.post(url)
+    assert response.status_code == 302 and response["Location"] == "/en/results/1/"
+    local.refresh_from_db()
+    assert local.read_at is not None
+    response = owner.post(f"/en/notifications/{outside.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/en/notifications/"
+    outside.refresh_from_db()
+    assert outside.read_at is not None

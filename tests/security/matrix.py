@@ -148,6 +148,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
         for org, user, key in ((enterprise_org, users["enterprise"], "Own demand DM1"), (rival, rival_user, "Rival demand DM2"))
     ]
     world["demand"] = (demands[0], demands[1])
+    _build_demand_work(world, users, rival_user, public_result, (university, researcher), (other_university, rival_person))
     programme = Programme.objects.filter(is_active=True).first() or programme_create(
         code="T-1", kind="industrialisation", name_zh="测试计划", name_en="Test programme", legal_basis_zh="依据", legal_basis_en="basis",
         cap_per_project_cny=Decimal("1000000"), window_opens=timezone.localdate() - dt.timedelta(days=10),
@@ -160,8 +161,38 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     world["application"] = (applications[0], applications[1])
     world["programme"] = (programme.pk, programme.pk)
     _build_planning(world, manager, enterprise_org, own, other)
+    _build_plan_work(world, manager, enterprise_org)
     _build_access(world, users, rival_user, public_result, rubric)
     return world
+
+
+def _build_demand_work(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, public_result: Any,
+                       own_team: tuple[Organisation, Any], other_team: tuple[Organisation, Any]) -> None:
+    """An enterprise's interest in the public result (the enterprise user's and Rival Corp's: a match each, no
+    demand), a targeted R&D project with one milestone on each demand, and a payment on each deal."""
+    from opentto.demands.models import Demand
+    from opentto.demands.services import (
+        MilestoneInput,
+        ProjectInput,
+        match_express_interest,
+        project_create,
+    )
+    from opentto.landing.models import Payment
+    from opentto.organisations.models import Membership
+
+    matches = [match_express_interest(result=public_result, actor=user, message="").pk for user in (users["enterprise"], rival_user)]
+    today = timezone.localdate()
+    projects = []
+    for which, ((org, lead), user) in enumerate(((own_team, users["enterprise"]), (other_team, rival_user))):
+        Membership.objects.get_or_create(person=lead, organisation=org)
+        projects.append(project_create(demand=Demand.objects.get(pk=world["demand"][which]), actor=user, data=ProjectInput(
+            research_organisation=org, lead=lead, title_en=f"project {which}", scope_en="scope", budget_cny="100000.00",
+            starts_on=today, ends_on=today + dt.timedelta(days=300),
+            milestones=[MilestoneInput(title_en="step", due_on=today + dt.timedelta(days=90), amount_cny="100000")])))
+    payments = [Payment.objects.create(deal_id=deal, received_on=today, amount_cny=Decimal("1000.00"), recorded_by=users["manager"]).pk
+                for deal in world["deal"]]
+    world.update({"match": (matches[0], matches[1]), "project": (projects[0].pk, projects[1].pk),
+                  "milestone": (projects[0].milestones.get().pk, projects[1].milestones.get().pk), "payment": (payments[0], payments[1])})
 
 
 def _build_planning(world: dict[str, tuple[int, int]], manager: Any, enterprise_org: Organisation, own: Any, other: Any) -> None:
@@ -199,6 +230,24 @@ def _build_planning(world: dict[str, tuple[int, int]], manager: Any, enterprise_
             made[kind].append(pk)
     world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
     world["pool"] = (pool.pk, pool.pk)
+
+
+def _build_plan_work(world: dict[str, tuple[int, int]], manager: Any, enterprise_org: Organisation) -> None:
+    """On each plan a licence option and a target enterprise; on each result a service task (the TTO's)."""
+    from opentto.planning.models import TransferPlan
+    from opentto.planning.services import plan_option_add, plan_target_add, task_create
+    from opentto.results.models import Result
+
+    terms = {"licence_type": "exclusive", "field_of_use": "robots", "territory": "Mainland China", "term_years": "10",
+             "upfront_fee_cny": "2000000", "royalty_rate": "0.05", "minimum_annual_royalty_cny": "300000", "milestones": []}
+    made: dict[str, list[int]] = {"option": [], "target": [], "task": []}
+    for which in (0, 1):
+        plan = TransferPlan.objects.get(pk=world["plan"][which])
+        made["option"].append(plan_option_add(plan=plan, mode="licence", terms=terms, actor=manager).pk)
+        made["target"].append(plan_target_add(plan=plan, organisation=enterprise_org, rationale="fits", actor=manager).pk)
+        made["task"].append(task_create(result=Result.objects.get(pk=world["result"][which]), title="Call the bank", kind="financing",
+                                        owner=manager, due_on=timezone.localdate() + dt.timedelta(days=7), actor=manager).pk)
+    world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
 
 
 def _build_access(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, public_result: Any, rubric: Any) -> None:

@@ -133,3 +133,28 @@ def test_owners_see_who_looked_others_do_not(inventor, other_inventor, manager, 
     for outsider in (other_inventor, enterprise_user):
         page = client_for(outsider).get(f"/en/results/{onboarded.pk}/").content.decode()
         assert "Who looked at this result" not in page and "203.0.113.50" not in page
+
+
+def test_revoking_through_the_page_for_every_kind_of_user(enterprise_user, inventor, manager, onboarded):
+    """Only the TTO revokes, by POST; the grant holder and the owners get 404 and change nothing; a
+    second revocation is a message, not a second event."""
+    grant = access_request_approve(access_request=_ask(enterprise_user, onboarded), expires_on=in_days(30), actor=manager)
+    url = f"/en/account/access/grants/{grant.pk}/revoke/"
+    before = AuditEvent.objects.count()
+    response = client_for().post(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    for user in (enterprise_user, inventor):
+        assert client_for(user).post(url).status_code == 404
+    staff = client_for(manager)
+    assert staff.get(url).status_code == 405
+    grant.refresh_from_db()
+    assert grant.revoked_at is None and AuditEvent.objects.count() == before
+    page = staff.post(url, follow=True)
+    assert page.status_code == 200 and "Access revoked." in page.content.decode()
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and grant.revoked_by == manager
+    assert list(AuditEvent.objects.filter(action="access.revoke").values_list("object_id", flat=True)) == [str(grant.pk)]
+    again = staff.post(url, follow=True)
+    assert "This access has already been revoked." in again.content.decode()
+    assert AuditEvent.objects.filter(action="access.revoke").count() == 1
+    assert client_for(manager).post("/en/account/access/grants/2000000000/revoke/").status_code == 404

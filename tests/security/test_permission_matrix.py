@@ -64,7 +64,8 @@ QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1")
 REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
 EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
-                              "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise"}
+                              "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
+                              "demands:project_transition", "demands:milestone_done"}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
 SKIP = {"api-schema", "api-docs", "api-redoc", "logout"}
 
@@ -125,7 +126,8 @@ COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.paym
            "organisations.organisation", "organisations.person", "access.accessrequest", "access.accessgrant", "core.grant",
            "planning.patentfamily", "planning.filing", "planning.filingdeadline", "planning.confidentialityexamination",
            "planning.abandonmentdecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
-           "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric"]
+           "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
+           "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask"]
 
 
 def _counts() -> tuple[int, ...]:
@@ -133,8 +135,10 @@ def _counts() -> tuple[int, ...]:
     out: list[Any] = [apps.get_model(label)._default_manager.count() for label in COUNTED]
     out += list(Result.objects.order_by("pk").values_list("stage", flat=True))
     for label in ("evaluation.reviewround", "planning.transferplan", "demands.demand", "subsidies.application", "landing.deal",
-                  "planning.filing", "planning.filingdeadline", "planning.pledgeloan", "planning.overseaschannel", "access.accessrequest"):
+                  "planning.filing", "planning.filingdeadline", "planning.pledgeloan", "planning.overseaschannel", "access.accessrequest",
+                  "demands.match", "demands.targetedproject", "planning.plantarget", "planning.servicetask"):
         out += list(apps.get_model(label)._default_manager.order_by("pk").values_list("status", flat=True))
+    out += list(apps.get_model("demands.projectmilestone")._default_manager.order_by("pk").values_list("done_on", flat=True))
     return tuple(out)
 
 

@@ -343,6 +343,11 @@ class TargetedProject(models.Model):
     def milestones_total(self) -> Decimal:
         return sum((m.amount_cny for m in self.milestones.all()), Decimal("0.00"))
 
+    @property
+    def milestones_done(self) -> int:
+        """Milestones recorded as done (reads the prefetched milestones when there are)."""
+        return sum(1 for m in self.milestones.all() if m.done_on is not None)
+
 
 class ProjectMilestone(models.Model):
     project = models.ForeignKey(TargetedProject, on_delete=models.CASCADE, related_name="milestones")

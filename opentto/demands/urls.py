@@ -17,6 +17,7 @@ urlpatterns = [
     path("matches/<int:pk>/", views.match_detail_view, name="match"),
     path("matches/<int:pk>/transition/", views.match_transition_view, name="match_transition"),
     path("matches/<int:pk>/deal/", views.match_deal_view, name="match_deal"),
+    path("projects/", views.project_list_view, name="project_list"),
     path("projects/<int:pk>/", views.project_detail_view, name="project"),
     path("projects/<int:pk>/transition/", views.project_transition_view, name="project_transition"),
     path("projects/milestones/<int:pk>/done/", views.milestone_done_view, name="milestone_done"),

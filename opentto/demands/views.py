@@ -343,6 +343,20 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def project_list_view(request: HttpRequest) -> HttpResponse:
+    """The targeted R&D projects the user may see: the TTO's all, an enterprise's those it
+    commissioned, a research organisation's those its team works on."""
+    status = request.GET.get("status", "") if request.GET.get("status") in ProjectStatusChoices.values else ""
+    qs = projects_visible(request.user).prefetch_related("milestones")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/project_list.html", {
+        "page": page, "status": status, "statuses": ProjectStatusChoices.choices, "querystring": f"status={status}" if status else "",
+    })
+
+
+@login_required
 def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     staff = is_platform_staff(request.user)

@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
-from opentto.demands.models import DemandStatusChoices, MatchStatusChoices
-from opentto.demands.selectors import demand_list, matches_visible
+from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, ProjectStatusChoices
+from opentto.demands.selectors import demand_list, matches_visible, projects_visible
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
 from opentto.landing.models import DealStatusChoices
@@ -65,6 +65,20 @@ def _matches(user: Any, get: QueryDict) -> Rows:
         ("demand_title_en", lambda m: m.demand.title_en if m.demand else ""), ("status", lambda m: m.status),
         ("source", lambda m: m.source), ("score", lambda m: m.score), ("deal", lambda m: m.deal_id),
         ("status_changed_at", lambda m: m.status_changed_at),
+    ])
+
+
+@register_export("projects", gettext_lazy("Targeted R&D projects"))
+def _projects(user: Any, get: QueryDict) -> Rows:
+    """The project list's rows: no demand column (a confidential demand stays the enterprise's)."""
+    qs = _with_status(projects_visible(user), ProjectStatusChoices, get).prefetch_related("milestones")
+    return columns_rows(qs, [
+        ("id", lambda p: p.pk), ("title_zh", lambda p: p.title_zh), ("title_en", lambda p: p.title_en),
+        ("enterprise", lambda p: _org(p.demand.organisation)), ("research_organisation", lambda p: _org(p.research_organisation)),
+        ("lead", lambda p: p.lead.name_zh or p.lead.name_en), ("budget_cny", lambda p: p.budget_cny), ("status", lambda p: p.status),
+        ("starts_on", lambda p: p.starts_on or ""), ("ends_on", lambda p: p.ends_on or ""),
+        ("milestones", lambda p: len(p.milestones.all())), ("milestones_done", lambda p: p.milestones_done),
+        ("milestones_total_cny", lambda p: p.milestones_total),
     ])
 
 

@@ -134,3 +134,13 @@ def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_p
     assert "保密需求" not in body and "welding robot" not in body
     assert team.locator("input[type=date]").count() == 0  # only the TTO marks milestones
     shot(team, "demands-04-project-team-zh-phone")
+    team.goto(f"{live_server.url}/zh-hans/dashboard/")
+    team.click("text=定向研发项目")  # the dashboard's figure leads to the list
+    expect(team).to_have_url(re.compile(r"/zh-hans/demands/projects/$"))
+    expect(team.locator("tbody tr")).to_have_count(1)
+    expect(team.locator("tbody tr").first).to_contain_text("1 / 2")
+    assert "保密需求" not in team.locator("body").inner_text()
+    shot(team, "demands-05-projects-team-zh-phone")
+    page.goto(f"{live_server.url}/en/demands/projects/")
+    expect(page.locator("tbody tr").first).to_contain_text("1 of 2")
+    shot(page, "demands-06-projects-en")

@@ -279,3 +279,47 @@ def test_project_page_and_its_milestones_for_every_kind_of_user(manager, enterpr
     assert response.status_code == 303 and response["Location"] == page
     first.refresh_from_db()
     assert first.done_on == dt.date(2025, 1, 2)
+
+
+def test_project_list_and_export_for_every_kind_of_user(manager, enterprise_user, inventor, reviewer, enterprise_org, university, researcher):
+    """The list holds the projects the user may see (the commissioning enterprise's, the research
+    team's, all for the TTO); a confidential demand's title appears in neither the list nor its
+    export for the team; the status filter narrows both."""
+    import csv
+    import io
+
+    from opentto.demands.services import demand_create, project_create
+
+    from .conftest import demand_input
+    from .test_services import project_input
+
+    demand = demand_create(data=demand_input(enterprise_org, is_public=False, title_en="Secret welding need"), actor=enterprise_user, publish=True)
+    project = project_create(demand=demand, data=project_input(university, researcher), actor=enterprise_user)
+
+    def listed(user, **params):
+        response = client_for(user).get("/en/demands/projects/", params)
+        assert response.status_code == 200
+        return [p.pk for p in response.context["page"].object_list], response.content.decode()
+
+    def exported(user, **params):
+        response = client_for(user).get("/en/imports/export/projects.csv", params)
+        assert response.status_code == 200
+        return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    response = Client().get("/en/demands/projects/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert Client().get("/en/imports/export/projects.csv").status_code == 404
+    stranger = make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(), username="stranger")
+    for user in (stranger, reviewer):
+        assert listed(user)[0] == [] and exported(user) == []
+    for user in (manager, enterprise_user, inventor):
+        pks, body = listed(user)
+        assert pks == [project.pk] and "定向研发：机械臂自适应控制" in body
+        rows = exported(user)
+        assert [(r["id"], r["status"], r["milestones"], r["milestones_done"], r["budget_cny"]) for r in rows] == [
+            (str(project.pk), "proposed", "2", "0", "1000000.00")]
+    _pks, body = listed(inventor)
+    assert "Secret welding need" not in body and "Secret welding need" not in str(exported(inventor))
+    assert listed(manager, status="completed")[0] == [] and exported(manager, status="completed") == []
+    assert listed(manager, status="proposed")[0] == [project.pk]
+    assert "/en/demands/projects/" in client_for(enterprise_user).get("/en/dashboard/").content.decode()

@@ -1,8 +1,7 @@
 """The exports of the agreement list, the public notices, the IP pledge loans and the deal rooms:
 each holds exactly the rows its list page shows the caller (same selector), nothing for those the
-page shows nothing, formulas written as text, and an xlsx with the same rows. (Targeted R&D
-projects have no list page of their own: they are listed on their demand's page, so they have no
-export.)"""
+page shows nothing, formulas written as text, and an xlsx with the same rows. (The targeted R&D
+projects' export is tested with their list, in tests/demands/test_views.py.)"""
 
 from __future__ import annotations
 
@@ -72,9 +71,8 @@ def more(world: World, manager: User, investor: User, onboarded: Result, confide
 
 
 def test_the_new_lists_are_registered() -> None:
-    assert {"agreements", "notices", "pledges", "rooms"} <= set(EXPORTS)
-    assert "projects" not in EXPORTS  # no list page of their own
-    assert [EXPORTS[w].signed_in for w in ("agreements", "notices", "pledges", "rooms")] == [True, False, True, True]
+    assert {"agreements", "notices", "pledges", "rooms", "projects"} <= set(EXPORTS)
+    assert [EXPORTS[w].signed_in for w in ("agreements", "notices", "pledges", "rooms", "projects")] == [True, False, True, True, True]
 
 
 def test_anonymous_callers_get_the_public_notices_only(client: Any, more: More) -> None:

@@ -560,7 +560,11 @@ def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, act
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": [_("The date cannot be in the future.")]})
     with transaction.atomic():
-        locked = ProjectMilestone.objects.select_for_update().get(pk=milestone.pk)
+        locked = ProjectMilestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
+        if locked.done_on is not None:
+            raise ValidationError({"done_on": [_("This milestone was already recorded as done on %(date)s.") % {"date": locked.done_on.isoformat()}]})
+        if locked.project.status == ProjectStatusChoices.TERMINATED:
+            raise ValidationError({"done_on": [_("The project was terminated: its milestones stay as they are.")]})
         locked.done_on = done_on
         locked.save(update_fields=["done_on"])
         audit_record(actor=actor, action="project.milestone_done", obj=locked.project, payload={"milestone": locked.pk, "done_on": done_on})

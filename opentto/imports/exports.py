@@ -27,12 +27,9 @@ from opentto.organisations.models import OrganisationKindChoices
 from opentto.organisations.selectors import organisation_list, person_list
 from opentto.results.models import (
     IPAsset,
-    ResultFieldChoices,
     ResultInventor,
-    ResultKindChoices,
-    ResultStageChoices,
 )
-from opentto.results.selectors import SORTS, result_list, result_search_ranked
+from opentto.results.selectors import result_list, result_list_params, result_search_ranked
 
 Rows = tuple[list[str], Iterator[list[Any]]]
 
@@ -78,35 +75,13 @@ def _int(value: str | None) -> int | None:
     return number if 0 < number < 2**62 else None
 
 
-def result_params(get: QueryDict) -> dict[str, Any]:
-    """The result list's query parameters, cleaned exactly as the list page cleans them."""
-    return {
-        "q": get.get("q", "").strip()[:200],
-        "stage": get.get("stage", "") if get.get("stage") in ResultStageChoices.values else "",
-        "field": get.get("field", "") if get.get("field") in ResultFieldChoices.values else "",
-        "kind": get.get("kind", "") if get.get("kind") in ResultKindChoices.values else "",
-        "owner": _int(get.get("owner")),
-        "public": get.get("public", "") if get.get("public") in {"public", "confidential"} else "",
-        "sort": _result_sort(get),
-    }
-
-
-def _result_sort(get: QueryDict) -> str:
-    """As the list page: a search is sorted by relevance unless another order is asked for."""
-    sort = get.get("sort", "")
-    searching = bool(get.get("q", "").strip())
-    if sort in SORTS or (sort == "relevance" and searching):
-        return sort
-    return "relevance" if searching else "newest"
-
-
 def export_rows(request: HttpRequest, what: str) -> Rows:
     return EXPORTS[what].rows(request.user, request.GET)
 
 
 @register_export("results", gettext_lazy("Results"), signed_in=False)
 def _results(user: Any, get: QueryDict) -> Rows:
-    params = result_params(get)
+    params = result_list_params(get)
     ranked: list[int] | None = None
     if params["sort"] == "relevance":
         # the search's rows in the page's order, best first; newest first when the index cannot rank

@@ -109,7 +109,7 @@ class Analyzer:
                 # then starts with a literal, which the regex engine tests before entering the
                 # branch (4-5x faster than the lookbehind first; the same matches)
                 head, rest = re.escape(f[0]), re.escape(f[1:])
-                parts.append(rf"{head}(?<![a-z0-9].){rest}(?:e?s)?(?![a-z0-9])")
+                parts.append(rf"{head}(?<![a-z0-9](?s:.)){rest}(?:e?s)?(?![a-z0-9])")
         return re.compile("|".join(parts))
 
     def add_words(self, words: Iterable[str]) -> list[str]:

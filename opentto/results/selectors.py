@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -10,7 +11,13 @@ from django.db.models import Q
 from opentto.core.permissions import allows
 from opentto.dashboard.cache import cached_ids
 
-from .models import Result, ResultQuerySet
+from .models import (
+    Result,
+    ResultFieldChoices,
+    ResultKindChoices,
+    ResultQuerySet,
+    ResultStageChoices,
+)
 
 SORTS = {
     "newest": ("-onboarded_at", "-id"),
@@ -19,6 +26,38 @@ SORTS = {
     "trl": ("-trl", "-onboarded_at", "-id"),
     "stage": ("stage_changed_at", "id"),
 }
+
+
+#: The largest id a query parameter may name (PostgreSQL's bigint).
+MAX_ID = 2**63 - 1
+
+
+def _id_param(value: str | None) -> int | None:
+    """A database id from a query parameter, or ``None`` when it is not one."""
+    try:
+        number = int(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def result_list_params(get: Mapping[str, str]) -> dict[str, Any]:
+    """The result list's query parameters, cleaned (anything unknown is ignored), for the list
+    page and its export alike. A search is sorted by relevance unless another order is asked for;
+    a list, newest first."""
+    q = get.get("q", "").strip()[:200]
+    sort = get.get("sort", "")
+    if not (sort in SORTS or (sort == "relevance" and q)):
+        sort = "relevance" if q else "newest"
+    return {
+        "q": q,
+        "stage": get.get("stage", "") if get.get("stage") in ResultStageChoices.values else "",
+        "field": get.get("field", "") if get.get("field") in ResultFieldChoices.values else "",
+        "kind": get.get("kind", "") if get.get("kind") in ResultKindChoices.values else "",
+        "owner": _id_param(get.get("owner")),
+        "public": get.get("public", "") if get.get("public") in {"public", "confidential"} else "",
+        "sort": sort,
+    }
 
 
 def results_visible(user: Any) -> ResultQuerySet:

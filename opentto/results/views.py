@@ -38,37 +38,16 @@ from .forms import (
 from .models import Attachment, Result, ResultFieldChoices, ResultKindChoices, ResultStageChoices
 from .pipeline import TransitionError, available_transitions, result_transition
 from .selectors import (
-    SORTS,
     result_can_change,
     result_has_details_access,
     result_list,
+    result_list_params,
     result_search_ranked,
     results_visible,
 )
 from .services import DuplicateResultError, result_onboard, result_update
 
 PAGE_SIZE = 20
-
-
-MAX_ID = 2**63 - 1
-
-
-def _int_or_none(value: str | None) -> int | None:
-    """A database id from a query parameter, or ``None`` when it is not one."""
-    try:
-        number = int(value) if value else None
-    except ValueError:
-        return None
-    return number if number is not None and 0 < number <= MAX_ID else None
-
-
-def _sort_param(request: HttpRequest) -> str:
-    """A search is sorted by relevance unless another order is asked for; a list, newest first."""
-    sort = request.GET.get("sort", "")
-    searching = bool(request.GET.get("q", "").strip())
-    if sort in SORTS or (sort == "relevance" and searching):
-        return sort
-    return "relevance" if searching else "newest"
 
 
 def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
@@ -84,15 +63,7 @@ def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
 
 
 def result_list_view(request: HttpRequest) -> HttpResponse:
-    params: dict[str, Any] = {
-        "q": request.GET.get("q", "").strip()[:200],
-        "stage": request.GET.get("stage", "") if request.GET.get("stage") in ResultStageChoices.values else "",
-        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
-        "owner": _int_or_none(request.GET.get("owner")),
-        "public": request.GET.get("public", "") if request.GET.get("public") in {"public", "confidential"} else "",
-        "sort": _sort_param(request),
-    }
+    params = result_list_params(request.GET)
     page = _ranked_page(request, params) if params["sort"] == "relevance" else None
     if page is None:
         if params["sort"] == "relevance":  # the index cannot rank: newest first

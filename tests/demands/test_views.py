@@ -279,6 +279,20 @@ def test_project_page_and_its_milestones_for_every_kind_of_user(manager, enterpr
     assert response.status_code == 303 and response["Location"] == page
     first.refresh_from_db()
     assert first.done_on == dt.date(2025, 1, 2)
+    # recorded once: a second date is refused, the first one stays
+    again = tto.post(done, {"done_on": "2025-03-04"}, follow=True)
+    assert "This milestone was already recorded as done on 2025-01-02." in again.content.decode()
+    first.refresh_from_db()
+    assert first.done_on == dt.date(2025, 1, 2)
+    # a terminated project's milestones stay as they are
+    from opentto.demands.services import project_transition
+
+    project_transition(project=project, target="terminated", actor=manager)
+    second = project.milestones.order_by("position")[1]
+    closed = tto.post(f"/en/demands/projects/milestones/{second.pk}/done/", {"done_on": "2025-01-02"}, follow=True)
+    assert "The project was terminated: its milestones stay as they are." in closed.content.decode()
+    second.refresh_from_db()
+    assert second.done_on is None
 
 
 def test_project_list_and_export_for_every_kind_of_user(manager, enterprise_user, inventor, reviewer, enterprise_org, university, researcher):
@@ -322,4 +336,10 @@ def test_project_list_and_export_for_every_kind_of_user(manager, enterprise_user
     assert "Secret welding need" not in body and "Secret welding need" not in str(exported(inventor))
     assert listed(manager, status="completed")[0] == [] and exported(manager, status="completed") == []
     assert listed(manager, status="proposed")[0] == [project.pk]
+    import openpyxl
+
+    response = client_for(enterprise_user).get("/en/imports/export/projects.xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert sheet[0][:3] == ("id", "title_zh", "title_en") and [row[0] for row in sheet[1:]] == [project.pk]
     assert "/en/demands/projects/" in client_for(enterprise_user).get("/en/dashboard/").content.decode()

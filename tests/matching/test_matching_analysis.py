@@ -55,6 +55,34 @@ def test_english_abbreviation_needs_word_boundaries() -> None:
     assert syn == ["≡人工智能", "≡人工智能", "≡人工智能", "≡人工智能", "≡集成电路", "≡人工智能", "≡集成电路"]
 
 
+def test_the_synonym_pattern_matches_what_the_plain_one_matches() -> None:
+    """The synonym pattern checks an English form's word boundary after its first character (for
+    speed): the same spans as the plain pattern (boundary first), on texts made of the forms
+    themselves glued to letters, digits, punctuation, plurals and line breaks, at the start too."""
+    import random
+    import re
+
+    from opentto.matching.analysis import _HAS_CJK
+
+    an = Analyzer()
+    forms = sorted(an._form_token, key=len, reverse=True)
+    plain = re.compile("|".join(
+        re.escape(f) if _HAS_CJK.search(f) else rf"(?<![a-z0-9]){re.escape(f)}(?:e?s)?(?![a-z0-9])" for f in forms
+    ))
+    assert an._syn_re is not None and an._syn_re.pattern != plain.pattern
+    glue = ["", " ", "x", "3", "-", ".", "s", "es", "e", "\n", "。", "芯", "(", "'"]
+    rng = random.Random(7)
+    latin = [f for f in forms if not _HAS_CJK.search(f)]
+    assert any(f[0].isdigit() for f in latin) and any(not f.isalnum() for f in latin)
+    found = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(glue) + rng.choice(forms if rng.random() < 0.3 else latin) for _ in range(rng.randint(1, 6)))
+        ours = [(m.span(), m.group(0)) for m in an._syn_re.finditer(text)]
+        assert ours == [(m.span(), m.group(0)) for m in plain.finditer(text)], text
+        found += len(ours)
+    assert found > 3000  # the texts do hold forms at every kind of boundary
+
+
 def test_domain_words_join_the_dictionary() -> None:
     an = Analyzer()
     assert "钙钛矿叠层电池" not in an.analyze("钙钛矿叠层电池的制备")

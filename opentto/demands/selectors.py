@@ -38,6 +38,7 @@ from .models import (
     FeedbackVerdictChoices,
     Match,
     MatchFeedback,
+    ProjectStatusChoices,
     TargetedProject,
 )
 
@@ -122,6 +123,13 @@ def projects_visible(user: Any) -> QuerySet[TargetedProject]:
     if role == UserRoleChoices.INVENTOR and org_id:
         return qs.filter(research_organisation_id=org_id)
     return qs.none()
+
+
+def project_list(user: Any, *, status: str = "") -> QuerySet[TargetedProject]:
+    """The project list (and its export): the projects the user may see, newest first, with their
+    milestones; ``status`` narrows it when it is one of the statuses."""
+    qs = projects_visible(user).prefetch_related("milestones")
+    return qs.filter(status=status) if status in ProjectStatusChoices.values else qs
 
 
 # -- explanations ----------------------------------------------------------------------------

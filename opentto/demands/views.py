@@ -42,6 +42,7 @@ from .selectors import (
     demands_actionable,
     demands_visible,
     matches_visible,
+    project_list,
     projects_visible,
 )
 from .services import (
@@ -347,10 +348,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
     """The targeted R&D projects the user may see: the TTO's all, an enterprise's those it
     commissioned, a research organisation's those its team works on."""
     status = request.GET.get("status", "") if request.GET.get("status") in ProjectStatusChoices.values else ""
-    qs = projects_visible(request.user).prefetch_related("milestones")
-    if status:
-        qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(project_list(request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "demands/project_list.html", {
         "page": page, "status": status, "statuses": ProjectStatusChoices.choices, "querystring": f"status={status}" if status else "",
     })

@@ -23,13 +23,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opentto.core.http import id_param
 from opentto.organisations.models import OrganisationKindChoices
 from opentto.organisations.selectors import organisation_list, person_list
 from opentto.results.models import (
     IPAsset,
     ResultInventor,
 )
-from opentto.results.selectors import result_list, result_list_params, result_search_ranked
+from opentto.results.selectors import (
+    result_list,
+    result_list_params,
+    result_list_ranked,
+    results_in_order,
+)
 
 Rows = tuple[list[str], Iterator[list[Any]]]
 
@@ -67,14 +73,6 @@ def choice(values: Any, raw: str | None) -> str:
     return raw if raw and raw in values else ""
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**62 else None
-
-
 def export_rows(request: HttpRequest, what: str) -> Rows:
     return EXPORTS[what].rows(request.user, request.GET)
 
@@ -82,23 +80,24 @@ def export_rows(request: HttpRequest, what: str) -> Rows:
 @register_export("results", gettext_lazy("Results"), signed_in=False)
 def _results(user: Any, get: QueryDict) -> Rows:
     params = result_list_params(get)
-    ranked: list[int] | None = None
-    if params["sort"] == "relevance":
-        # the search's rows in the page's order, best first; newest first when the index cannot rank
-        ranked = result_search_ranked(user, params["q"], **{k: params[k] for k in ("stage", "field", "kind", "owner", "public")})
-        params["sort"] = "newest"
+    # a search sorted by relevance: its rows in the page's order; newest first when the index cannot rank
+    ranked = result_list_ranked(user, params) if params["sort"] == "relevance" else None
     prefetch = (
         Prefetch("inventorships", queryset=ResultInventor.objects.select_related("person")),
         Prefetch("ip_assets", queryset=IPAsset.objects.order_by("id")),
     )
-    # ranked: the ids are the rows (read from the visible ones: never a row the user may not see)
-    qs = result_list(user, **(params if ranked is None else {})).prefetch_related(*prefetch)
+    if ranked is None:
+        if params["sort"] == "relevance":  # the index cannot rank: newest first, as the page
+            params["sort"] = "newest"
+        rows: Iterator[Any] = _chunked(result_list(user, **params).prefetch_related(*prefetch))
+    else:  # the ranked ids, read from the visible rows: never one the user may not see
+        rows = _ranked_rows(result_list(user).prefetch_related(*prefetch), ranked)
     headers = ["id", "title_zh", "title_en", "stage", "kind", "field", "trl", "public", "abstract_zh", "abstract_en",
                "advantages_zh", "advantages_en", "applications_zh", "applications_en", "keywords_zh", "keywords_en",
                "owners", "inventors", "application_number", "ip_kind", "filing_date", "publication_number", "grant_number", "grant_date", "ip_status"]
 
     def results() -> Iterator[list[Any]]:
-        for r in _chunked(qs) if ranked is None else _in_order(qs, ranked):
+        for r in rows:
             asset = next(iter(r.ip_assets.all()), None)
             yield [
                 r.pk, r.title_zh, r.title_en, r.stage, r.kind, r.field, r.trl, "yes" if r.is_public else "no",
@@ -126,7 +125,7 @@ def _organisations(user: Any, get: QueryDict) -> Rows:
 @register_export("people", gettext_lazy("People"))
 def _people(user: Any, get: QueryDict) -> Rows:
     sort = get.get("sort", "name") if get.get("sort") in {"name", "results"} else "name"
-    people = person_list(user, q=get.get("q", "").strip()[:100], organisation=_int(get.get("organisation")), sort=sort)
+    people = person_list(user, q=get.get("q", "").strip()[:100], organisation=id_param(get.get("organisation")), sort=sort)
     headers = ["id", "name_zh", "name_en", "email", "organisation", "role", "position_zh", "position_en", "result_count"]
 
     def people_rows() -> Iterator[list[Any]]:
@@ -150,13 +149,10 @@ def _chunked(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
         start += size
 
 
-def _in_order(qs: QuerySet[Any], ids: list[int], size: int = 2000) -> Iterator[Any]:
-    """The rows of ``qs`` with these ids, in the ids' order, read in slices (an id ``qs`` does not
-    hold is left out)."""
+def _ranked_rows(qs: QuerySet[Any], ids: list[int], size: int = 2000) -> Iterator[Any]:
+    """The rows of ``qs`` with these ids in the ids' order, read in slices."""
     for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
-        rows = {r.pk: r for r in qs.filter(pk__in=chunk)}
-        yield from (rows[pk] for pk in chunk if pk in rows)
+        yield from results_in_order(qs, ids[start:start + size])
 
 
 _PLAIN_NUMBER = re.compile(r"-\d+(\.\d+)?")

@@ -10,8 +10,9 @@ from django.db.models import Prefetch
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
+from opentto.core.http import id_param
 from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, ProjectStatusChoices
-from opentto.demands.selectors import demand_list, matches_visible, projects_visible
+from opentto.demands.selectors import demand_list, matches_visible, project_list
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
 from opentto.landing.models import DealStatusChoices
@@ -27,7 +28,7 @@ from opentto.results.models import Result, ResultFieldChoices
 from opentto.subsidies.models import ApplicationStatusChoices
 from opentto.subsidies.selectors import applications_visible, programmes_visible
 
-from .exports import Rows, _int, choice, columns_rows, register_export
+from .exports import Rows, choice, columns_rows, register_export
 
 
 def _with_status(qs: Any, statuses: Any, get: QueryDict) -> Any:
@@ -71,7 +72,7 @@ def _matches(user: Any, get: QueryDict) -> Rows:
 @register_export("projects", gettext_lazy("Targeted R&D projects"))
 def _projects(user: Any, get: QueryDict) -> Rows:
     """The project list's rows: no demand column (a confidential demand stays the enterprise's)."""
-    qs = _with_status(projects_visible(user), ProjectStatusChoices, get).prefetch_related("milestones")
+    qs = project_list(user, status=choice(ProjectStatusChoices.values, get.get("status")))
     return columns_rows(qs, [
         ("id", lambda p: p.pk), ("title_zh", lambda p: p.title_zh), ("title_en", lambda p: p.title_en),
         ("enterprise", lambda p: _org(p.demand.organisation)), ("research_organisation", lambda p: _org(p.research_organisation)),
@@ -104,7 +105,7 @@ def _deal_rows(user: Any, get: QueryDict) -> Rows:
 def _payments(user: Any, get: QueryDict) -> Rows:
     """Payments received on the deals of the deal list (same filters), or on one deal (``deal``)."""
     qs = payments_visible(user).filter(deal__in=_deals(user, get).values("pk")).select_related("deal")
-    deal = _int(get.get("deal"))
+    deal = id_param(get.get("deal"))
     if deal:
         qs = qs.filter(deal_id=deal)
     return columns_rows(qs.order_by("-received_on", "-id"), [

@@ -318,36 +318,28 @@ class BM25Index:
         return out
 
     def term_scores_many(self, query: Mapping[str, float], slots: Sequence[int]) -> list[dict[str, float]]:
-        """:meth:`term_scores` of several slots at once (the same numbers): each query term's
-        base postings are searched once for all the slots, not once per slot."""
+        """:meth:`term_scores` of several slots at once (the same numbers, in the same order): each
+        query term's base postings are searched once for all the slots, not once per slot."""
         out: list[dict[str, float]] = [{} for _ in slots]
-        live = [i for i, s in enumerate(slots) if self.alive[s]]
-        if not live:
-            return out
         avgdl = max(self.total_len / max(self.live_count, 1), 1e-9)
-        norms = [self.k1 * (1.0 - self.b + self.b * float(self.lengths[slots[i]]) / avgdl) for i in live]
-        base = [(k, i) for k, i in enumerate(live) if slots[i] < self.base_n]
-        rest = [(k, i) for k, i in enumerate(live) if slots[i] >= self.base_n]
-        wanted = np.array([slots[i] for _, i in base], dtype=self.post_slots.dtype)
+        norm = {i: self.k1 * (1.0 - self.b + self.b * float(self.lengths[s]) / avgdl) for i, s in enumerate(slots) if self.alive[s]}
+        base = [i for i in norm if slots[i] < self.base_n]  # in the CSR; the others are in the delta
+        wanted = np.array([slots[i] for i in base], dtype=self.post_slots.dtype)
         for term, qw in query.items():
             tid = self.vocab.get(term)
-            if tid is None:
+            if tid is None or not norm:
                 continue
-            tfs: list[tuple[int, int, float]] = [(k, i, self.slot_tf(tid, slots[i])) for k, i in rest]
-            if len(wanted) and tid + 1 < len(self.indptr):
+            tfs = {i: self.slot_tf(tid, slots[i]) for i in norm if slots[i] >= self.base_n}
+            if base and tid + 1 < len(self.indptr):
                 a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
-                if b > a:
-                    at = np.searchsorted(self.post_slots[a:b], wanted) + a
-                    for (k, i), j in zip(base, at.tolist(), strict=True):
-                        if j < b and int(self.post_slots[j]) == slots[i]:
-                            tfs.append((k, i, float(self._base_tfs(j, j + 1)[0])))
-            idf: float | None = None
-            for k, i, tf in tfs:
-                if not tf:
-                    continue
-                if idf is None:
-                    idf = self.idf(self.df(term))
-                out[i][term] = qw * idf * tf * (self.k1 + 1.0) / (tf + norms[k])
+                for i, j in zip(base, (np.searchsorted(self.post_slots[a:b], wanted) + a).tolist(), strict=True):
+                    if j < b and int(self.post_slots[j]) == slots[i]:
+                        tfs[i] = float(self._base_tfs(j, j + 1)[0])
+            found = {i: tf for i, tf in tfs.items() if tf}
+            if found:
+                idf = self.idf(self.df(term))
+                for i, tf in found.items():
+                    out[i][term] = qw * idf * tf * (self.k1 + 1.0) / (tf + norm[i])
         return out
 
     def score_counts(self, query: Mapping[str, float], counts: Mapping[str, int], slot: int) -> float:

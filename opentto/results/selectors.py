@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from opentto.core.http import id_param
 from opentto.core.permissions import allows
 from opentto.dashboard.cache import cached_ids
 
@@ -28,19 +29,6 @@ SORTS = {
 }
 
 
-#: The largest id a query parameter may name (PostgreSQL's bigint).
-MAX_ID = 2**63 - 1
-
-
-def _id_param(value: str | None) -> int | None:
-    """A database id from a query parameter, or ``None`` when it is not one."""
-    try:
-        number = int(value) if value else None
-    except ValueError:
-        return None
-    return number if number is not None and 0 < number <= MAX_ID else None
-
-
 def result_list_params(get: Mapping[str, str]) -> dict[str, Any]:
     """The result list's query parameters, cleaned (anything unknown is ignored), for the list
     page and its export alike. A search is sorted by relevance unless another order is asked for;
@@ -54,10 +42,26 @@ def result_list_params(get: Mapping[str, str]) -> dict[str, Any]:
         "stage": get.get("stage", "") if get.get("stage") in ResultStageChoices.values else "",
         "field": get.get("field", "") if get.get("field") in ResultFieldChoices.values else "",
         "kind": get.get("kind", "") if get.get("kind") in ResultKindChoices.values else "",
-        "owner": _id_param(get.get("owner")),
+        "owner": id_param(get.get("owner")),
         "public": get.get("public", "") if get.get("public") in {"public", "confidential"} else "",
         "sort": sort,
     }
+
+
+#: The result list's filters besides the search words and the order.
+RESULT_FILTERS = ("stage", "field", "kind", "owner", "public")
+
+
+def result_list_ranked(user: Any, params: Mapping[str, Any]) -> list[int] | None:
+    """:func:`result_search_ranked` for the cleaned parameters of :func:`result_list_params`."""
+    return result_search_ranked(user, params["q"], **{k: params[k] for k in RESULT_FILTERS})
+
+
+def results_in_order(qs: QuerySet[Result], ids: Sequence[int]) -> list[Result]:
+    """The rows of ``qs`` with these ids, in the ids' order (an id ``qs`` does not hold is left
+    out): a page of ranked ids turned into its rows."""
+    rows = qs.in_bulk(list(ids))
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def results_visible(user: Any) -> ResultQuerySet:

@@ -42,7 +42,8 @@ from .selectors import (
     result_has_details_access,
     result_list,
     result_list_params,
-    result_search_ranked,
+    result_list_ranked,
+    results_in_order,
     results_visible,
 )
 from .services import DuplicateResultError, result_onboard, result_update
@@ -53,12 +54,11 @@ PAGE_SIZE = 20
 def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
     """One page of a search in relevance order (only the page's rows are read); ``None`` when
     the index cannot rank."""
-    ranked = result_search_ranked(request.user, params["q"], **{k: params[k] for k in ("stage", "field", "kind", "owner", "public")})
+    ranked = result_list_ranked(request.user, params)
     if ranked is None:
         return None
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = Result.objects.filter(pk__in=list(page.object_list)).prefetch_related("ownerships__organisation").in_bulk()
-    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]  # type: ignore[misc]  # ids → their rows
+    page.object_list = results_in_order(Result.objects.prefetch_related("ownerships__organisation"), page.object_list)  # type: ignore[assignment,arg-type]  # ids → their rows
     return page
 
 

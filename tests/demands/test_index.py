@@ -200,3 +200,7 @@ def test_a_relevance_search_falls_back_to_newest_when_the_index_fails(monkeypatc
     response = client.get(reverse("search"), {"q": "机械臂"})
     assert response.status_code == 200 and response.context["params"]["sort"] == "newest"
     assert [r.pk for r in response.context["page"]] == [arm_result.pk, secret_arm_result.pk]
+    # its export too: the same rows, newest first
+    export = client.get("/en/imports/export/results.csv", {"q": "机械臂"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()[1:]
+    assert [int(line.split(",", 1)[0]) for line in lines] == [arm_result.pk, secret_arm_result.pk]

@@ -11,14 +11,4 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access and privacy")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        post_migrate.connect(_install_default_grants, sender=self, dispatch_uid="opentto_default_grants")
-
-
-def _install_default_grants(sender: object, using: str = "default", **kwargs: object) -> None:
-    """Re-install missing default grants after ``migrate`` and after ``flush`` (which empties the
-    table in tests that use transactions), as Django does for its own permissions."""
-    from opentto.core.permissions import install_default_grants
-
-    install_default_grants(using=using)
+        from . import permissions  # noqa: F401  (registers the NDA shares on results)

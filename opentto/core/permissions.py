@@ -1,33 +1,26 @@
-"""Who may see and do what: the one place where roles become querysets.
+"""Who may see and do what: the one place where roles become querysets and answers.
 
 Roles and grants are data (NetBox-style). A :class:`~opentto.core.models.Grant` row gives a *role*
 some *actions* on an *object type* under a named *constraint*; the constraint is a function that
 returns a ``Q`` object, so it is evaluated in SQL and applied once on the queryset. Every list,
-detail page, search, export, figure and API endpoint reads through :func:`restrict` (via
-``QuerySet.restrict(user, action)``), so they can never disagree. Deny by default: a role without a
-grant, an unknown action or an unknown constraint gets nothing.
+detail page, related panel, form choice, search, export, figure, e-mail and API endpoint reads
+through :func:`restrict` (``Model.objects.restrict(user, action)``, from
+:class:`RestrictedQuerySet`), and every write asks :func:`allows` (one row) or :func:`permitted`
+(the type: "may this user create one at all"), so they can never disagree. Deny by default: a
+role without a grant, an unknown action or an unknown constraint gets nothing.
 
-Default grants (installed by the data migration ``core.0003`` and re-installed, when missing, after
-every ``migrate``/``flush``; switch one off with ``enabled=False`` rather than deleting it):
+This module knows no domain app. Each app registers its own object types, actions, named
+constraints and default grants in its ``permissions.py`` (imported by its ``AppConfig.ready``)::
 
-| role | results: view | results: details | results: change | deals: view |
-|---|---|---|---|---|
-| anonymous | public | — | — | — |
-| admin, manager | all | all | all | all (change too) |
-| inventor (organisation staff) | public + their organisation's | their organisation's | their organisation's while onboarding | covering their organisation's results |
-| enterprise | public + shared under a live NDA | shared under a live NDA | — | where they are the counterparty |
-| investor | public + shared under a live NDA | shared under a live NDA | — | — |
-| reviewer | public | — | — | — |
-| official | public (figures: all) | — | — | figures only |
+    register("landing.deal", actions={"view", "change"}, constraints={"counterparty": _counterparty},
+             grants=[("manager", ALL, ("view", "change")), ("enterprise", "counterparty", ("view",))])
 
-Review rounds and assignments, deal rooms, subsidy applications and programmes are grants too
-(:data:`ROLE_GRANTS`, data migration ``core.0004``): rounds for staff and, finalised, for the owning
-organisation's inventors; assignments for their reviewer; open deal rooms for invited investors;
-applications for staff, district officials, the applicant organisation and the invited reviewers.
+Default grants are installed by ``migrate`` (and re-installed, when missing, after every
+``migrate``/``flush``: see ``opentto.core.apps``); switch one off with ``enabled=False`` rather
+than deleting it. docs/security.md has the table of every type, action and default grant.
 
-Other apps register their models with :func:`register` (actions and named constraints) and ship
-their default grants in :data:`DEFAULT_GRANTS`-style lists through :func:`install_default_grants`;
-see ``docs/security.md``.
+Roles are read only here and in the apps' ``permissions.py`` modules (a test fails on a role
+check anywhere else): the rest of the code asks for an action.
 """
 
 from __future__ import annotations
@@ -35,33 +28,37 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from django.utils import timezone
 
 from opentto.accounts.models import UserRoleChoices
-
-if TYPE_CHECKING:
-    from opentto.landing.models import DealQuerySet
-    from opentto.results.models import ResultQuerySet
 
 ANONYMOUS = "anonymous"
 #: Every role a grant can name: the user roles and the anonymous visitor.
 ROLES: tuple[str, ...] = (ANONYMOUS, *UserRoleChoices.values)
 #: The constraint that matches every row.
 ALL = "all"
-
-RESULT_ACTIONS = {"view", "view_details", "change", "figures"}
-DEAL_ACTIONS = {"view", "change", "figures"}
-DIRECTORY_ACTIONS = {"view"}
+#: Role names for the apps' grant lists.
+ADMIN, MANAGER, INVENTOR, ENTERPRISE, REVIEWER, OFFICIAL, INVESTOR = (
+    UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR, UserRoleChoices.ENTERPRISE,
+    UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.INVESTOR,
+)
+STAFF: tuple[str, ...] = (ADMIN, MANAGER)
+SIGNED_IN: tuple[str, ...] = tuple(UserRoleChoices.values)
+EVERYONE: tuple[str, ...] = ROLES
 
 QS = TypeVar("QS", bound=QuerySet[Any])
+_M = TypeVar("_M", bound=Model)
 #: A constraint: given the user and the model, the rows it allows (``None``: none).
 Constraint = Callable[[Any, type[Model]], "Q | None"]
+#: A default grant of a registered type: (role, constraint, actions).
+GrantSpec = tuple[str, str, Iterable[str]]
 
 
 def user_role(user: Any) -> str | None:
+    """The role whose grants apply (``None`` for anonymous and inactive users). For the
+    permission modules only: elsewhere ask :func:`permitted`, :func:`allows` or :func:`restrict`."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser:
@@ -70,7 +67,13 @@ def user_role(user: Any) -> str | None:
 
 
 def is_platform_staff(user: Any) -> bool:
+    """Deprecated: ask for an action instead (kept for code not yet converted)."""
     return user_role(user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}
+
+
+def organisation_id(user: Any) -> int | None:
+    """The signed-in user's organisation, for constraints."""
+    return getattr(user, "organisation_id", None) if user_role(user) is not None else None
 
 
 # --- The registry ---------------------------------------------------------------------------------
@@ -84,26 +87,42 @@ class Registration:
 
 
 _REGISTRY: dict[str, Registration] = {}
+#: Every registered default grant: (role, object type, constraint, actions).
+DEFAULT_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = []
 
 
-def register(object_type: str, *, actions: Iterable[str], constraints: dict[str, Constraint] | None = None) -> Registration:
-    """Make a model restrictable: ``object_type`` is its ``app_label.modelname``."""
+def register(
+    object_type: str, *, actions: Iterable[str] = (), constraints: dict[str, Constraint] | None = None,
+    grants: Iterable[GrantSpec] = (),
+) -> Registration:
+    """Make a model restrictable: ``object_type`` is its ``app_label.modelname``. Registering a
+    type again adds actions, constraints and grants (an app may extend another's type)."""
     entry = _REGISTRY.get(object_type)
     if entry is None:
         entry = _REGISTRY[object_type] = Registration(object_type, frozenset(actions))
     else:
         entry.actions = entry.actions | frozenset(actions)
     entry.constraints.update(constraints or {})
+    for role, constraint, grant_actions in grants:
+        if role not in ROLES:
+            raise ValueError(f"unknown role in a default grant of {object_type}: {role}")
+        spec = (role, object_type, constraint, tuple(sorted(grant_actions)))
+        if spec not in DEFAULT_GRANTS:
+            DEFAULT_GRANTS.append(spec)
     return entry
 
 
 def register_constraint(object_type: str, name: str, constraint: Constraint) -> None:
-    """Add a named constraint to a registered type (e.g. the access app's NDA shares)."""
-    _REGISTRY[object_type].constraints[name] = constraint
+    """Add a named constraint to a type (e.g. the access app's NDA shares on results)."""
+    register(object_type, constraints={name: constraint})
 
 
 def registered_types() -> dict[str, Registration]:
     return dict(_REGISTRY)
+
+
+def _label(model: type[Model] | str) -> str:
+    return model if isinstance(model, str) else model._meta.label_lower
 
 
 def _grants_for(user: Any, role: str) -> dict[tuple[str, str], list[str]]:
@@ -131,15 +150,20 @@ def clear_grant_cache(user: Any) -> None:
         del user._opentto_grants
 
 
-def allowed_condition(model: type[Model], user: Any, action: str) -> Q | None:
-    """The SQL condition for ``action`` on ``model`` by ``user``: ``Q()`` for every row, ``None``
-    for none. Raises ``ValueError`` for an unregistered type or an unknown action."""
-    object_type = model._meta.label_lower
+def _entry(object_type: str, action: str) -> Registration:
     entry = _REGISTRY.get(object_type)
     if entry is None:
         raise ValueError(f"{object_type} is not registered with opentto.core.permissions")
     if action not in entry.actions:
         raise ValueError(f"unknown action on {object_type}: {action}")
+    return entry
+
+
+def allowed_condition(model: type[Model], user: Any, action: str) -> Q | None:
+    """The SQL condition for ``action`` on ``model`` by ``user``: ``Q()`` for every row, ``None``
+    for none. Raises ``ValueError`` for an unregistered type or an unknown action."""
+    object_type = _label(model)
+    entry = _entry(object_type, action)
     role = user_role(user) or ANONYMOUS
     condition: Q | None = None
     for name in _grants_for(user, role).get((object_type, action), []):
@@ -151,6 +175,58 @@ def allowed_condition(model: type[Model], user: Any, action: str) -> Q | None:
             continue
         condition = part if condition is None else condition | part
     return condition
+
+
+def permitted(user: Any, model: type[Model] | str, action: str, *, every_row: bool = False) -> bool:
+    """Whether ``user`` holds a grant for ``action`` on the type at all (on some rows; with
+    ``every_row``, on all of them). Type-level questions ("may this user create a demand", "show
+    the menu entry") ask this; a question about one row asks :func:`allows`."""
+    object_type = _label(model)
+    entry = _entry(object_type, action)
+    role = user_role(user) or ANONYMOUS
+    names = _grants_for(user, role).get((object_type, action), [])
+    if ALL in names:
+        return True
+    if every_row:
+        return False
+    if isinstance(model, str):
+        from django.apps import apps
+
+        model = apps.get_model(object_type)
+    for name in names:
+        build = entry.constraints.get(name)
+        if build is not None and build(user, model) is not None:
+            return True
+    return False
+
+
+def roles_permitted(model: type[Model] | str, action: str, *, every_row: bool = False) -> set[str]:
+    """The roles that hold an enabled grant for ``action`` on the type (with ``every_row``, an
+    unconstrained one)."""
+    from .models import Grant
+
+    object_type = _label(model)
+    _entry(object_type, action)
+    roles: set[str] = set()
+    for role, actions, constraint in Grant.objects.filter(object_type=object_type, enabled=True).values_list(
+        "role", "actions", "constraint"
+    ):
+        if action in (actions or []) and (constraint == ALL or not every_row):
+            roles.add(role)
+    return roles
+
+
+def users_permitted(model: type[Model] | str, action: str, *, every_row: bool = False) -> QuerySet[Any]:
+    """The active users whose role holds a grant for ``action`` on the type: who is told of a
+    new request, who may be chosen as a reviewer or an invited investor. A superuser counts as
+    an admin."""
+    from django.contrib.auth import get_user_model
+
+    roles = roles_permitted(model, action, every_row=every_row) - {ANONYMOUS}
+    condition = Q(role__in=sorted(roles), is_superuser=False)
+    if ADMIN in roles:
+        condition |= Q(is_superuser=True)
+    return get_user_model()._default_manager.filter(condition, is_active=True)
 
 
 def allows(user: Any, obj: Model, action: str) -> bool:
@@ -172,177 +248,16 @@ def restrict(qs: QS, user: Any, action: str) -> QS:
     return qs.filter(condition) if condition else qs
 
 
-# --- Constraints of the foundation's models -----------------------------------------------------
+class RestrictedQuerySet(QuerySet[_M]):
+    """The base of every queryset a user reads: ``Model.objects.restrict(user, action)``."""
 
-
-def _org_id(user: Any) -> int | None:
-    return getattr(user, "organisation_id", None) if user_role(user) is not None else None
-
-
-def _public(user: Any, model: type[Model]) -> Q:
-    return Q(is_public=True)
-
-
-def _result_own_organisation(user: Any, model: type[Model]) -> Q | None:
-    org = _org_id(user)
-    if org is None:
-        return None
-    # A subquery, not a join: a result with two owners must not appear twice.
-    return Q(pk__in=model._default_manager.filter(ownerships__organisation_id=org).values("pk"))
-
-
-def _result_own_organisation_onboarding(user: Any, model: type[Model]) -> Q | None:
-    own = _result_own_organisation(user, model)
-    return None if own is None else own & Q(stage="onboarding")
-
-
-def _deal_counterparty(user: Any, model: type[Model]) -> Q | None:
-    org = _org_id(user)
-    return None if org is None else Q(counterparty_id=org)
-
-
-def _deal_covering_own_results(user: Any, model: type[Model]) -> Q | None:
-    org = _org_id(user)
-    if org is None:
-        return None
-    return Q(pk__in=model._default_manager.filter(results__ownerships__organisation_id=org).values("pk"))
-
-
-def _result_shared_under_nda(user: Any, model: type[Model]) -> Q | None:
-    """Results shared with this user under an NDA whose access has not expired or been revoked."""
-    if user_role(user) is None:
-        return None
-    from opentto.access.models import AccessGrant
-
-    live = AccessGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now())
-    return Q(pk__in=live.values("result_id"))
-
-
-register(
-    "results.result",
-    actions=RESULT_ACTIONS,
-    constraints={
-        "public": _public,
-        "own_organisation": _result_own_organisation,
-        "own_organisation_onboarding": _result_own_organisation_onboarding,
-        "shared_under_nda": _result_shared_under_nda,
-    },
-)
-register(
-    "landing.deal",
-    actions=DEAL_ACTIONS,
-    constraints={"counterparty": _deal_counterparty, "covering_own_results": _deal_covering_own_results},
-)
-register("organisations.organisation", actions=DIRECTORY_ACTIONS)
-register("organisations.person", actions=DIRECTORY_ACTIONS)
-
-
-# --- Constraints of the evaluation, planning and subsidies models (reviewer, investor, official) ---
-
-
-def _round_finalised_own_organisation(user: Any, model: type[Model]) -> Q | None:
-    """Finalised review rounds of results the user's organisation owns (reviewers stay anonymous)."""
-    org = _org_id(user)
-    if org is None:
-        return None
-    from opentto.results.models import Result
-
-    return Q(status="finalised", result_id__in=Result.objects.filter(ownerships__organisation_id=org).values("pk"))
-
-
-def _assignment_own(user: Any, model: type[Model]) -> Q | None:
-    """A reviewer's own assignments, except in cancelled rounds."""
-    if user_role(user) is None:
-        return None
-    return Q(reviewer_id=user.pk) & ~Q(review_round__status="cancelled")
-
-
-def _room_invited_open(user: Any, model: type[Model]) -> Q | None:
-    """Open deal rooms the user is invited to."""
-    if user_role(user) is None:
-        return None
-    return Q(is_open=True, pk__in=model._default_manager.filter(invites__user_id=user.pk).values("pk"))
-
-
-def _application_own_organisation(user: Any, model: type[Model]) -> Q | None:
-    org = _org_id(user)
-    return None if org is None else Q(applicant_id=org)
-
-
-def _application_assigned_or_reviewed(user: Any, model: type[Model]) -> Q | None:
-    """Applications whose review round the user is invited to (not removed), and those they reviewed earlier."""
-    if user_role(user) is None:
-        return None
-    from opentto.evaluation.models import ReviewAssignment
-
-    rounds = ReviewAssignment.objects.filter(reviewer_id=user.pk).exclude(status="removed").values("review_round_id")
-    return Q(pk__in=model._default_manager.filter(Q(review_round__in=rounds) | Q(reviews__reviewer_id=user.pk)).values("pk"))
-
-
-def _programme_active(user: Any, model: type[Model]) -> Q:
-    return Q(is_active=True)
-
-
-register("evaluation.reviewround", actions={"view"}, constraints={"finalised_own_organisation": _round_finalised_own_organisation})
-register("evaluation.reviewassignment", actions={"view"}, constraints={"own_assignment": _assignment_own})
-register("planning.dealroom", actions={"view"}, constraints={"invited_open": _room_invited_open})
-register("subsidies.application", actions={"view"}, constraints={
-    "own_organisation": _application_own_organisation, "assigned_or_reviewed": _application_assigned_or_reviewed,
-})
-register("subsidies.programme", actions={"view"}, constraints={"active": _programme_active})
-
-#: The reviewer, investor and district-official rules (and the staff and inventor rules of the
-#: same models), installed by the data migration ``core.0004``.
-ROLE_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
-    *[(role, "evaluation.reviewround", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)],
-    (UserRoleChoices.INVENTOR, "evaluation.reviewround", "finalised_own_organisation", ("view",)),
-    (UserRoleChoices.REVIEWER, "evaluation.reviewassignment", "own_assignment", ("view",)),
-    *[(role, "planning.dealroom", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)],
-    (UserRoleChoices.INVESTOR, "planning.dealroom", "invited_open", ("view",)),
-    *[(role, "subsidies.application", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL)],
-    (UserRoleChoices.REVIEWER, "subsidies.application", "assigned_or_reviewed", ("view",)),
-    *[(role, "subsidies.application", "own_organisation", ("view",)) for role in (UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR)],
-    *[(role, "subsidies.programme", ALL, ("view",)) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.OFFICIAL)],
-    *[(role, "subsidies.programme", "active", ("view",))
-      for role in (ANONYMOUS, UserRoleChoices.INVENTOR, UserRoleChoices.ENTERPRISE, UserRoleChoices.REVIEWER, UserRoleChoices.INVESTOR)],
-]
-
-
-#: (role, object type, constraint, actions). Switch one off in the admin with ``enabled=False``.
-DEFAULT_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = [
-    *[
-        (role, "results.result", ALL, ("view", "view_details", "change", "figures"))
-        for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)
-    ],
-    *[(role, "landing.deal", ALL, ("view", "change", "figures")) for role in (UserRoleChoices.ADMIN, UserRoleChoices.MANAGER)],
-    (ANONYMOUS, "results.result", "public", ("view",)),
-    *[
-        (role, "results.result", "public", ("view", "figures"))
-        for role in (UserRoleChoices.INVENTOR, UserRoleChoices.ENTERPRISE, UserRoleChoices.REVIEWER, UserRoleChoices.INVESTOR)
-    ],
-    (UserRoleChoices.OFFICIAL, "results.result", "public", ("view",)),
-    (UserRoleChoices.OFFICIAL, "results.result", ALL, ("figures",)),
-    (UserRoleChoices.OFFICIAL, "landing.deal", ALL, ("figures",)),
-    (UserRoleChoices.INVENTOR, "results.result", "own_organisation", ("view", "view_details", "figures")),
-    (UserRoleChoices.INVENTOR, "results.result", "own_organisation_onboarding", ("change",)),
-    (UserRoleChoices.INVENTOR, "landing.deal", "covering_own_results", ("view", "figures")),
-    (UserRoleChoices.ENTERPRISE, "results.result", "shared_under_nda", ("view", "view_details")),
-    (UserRoleChoices.INVESTOR, "results.result", "shared_under_nda", ("view", "view_details")),
-    # Constraint registered by opentto.evaluation (apps.py): assigned reviewers who declared no conflict.
-    (UserRoleChoices.REVIEWER, "results.result", "assigned_reviewer_declared", ("view_details",)),
-    (UserRoleChoices.ENTERPRISE, "landing.deal", "counterparty", ("view", "figures")),
-    *[
-        (role, object_type, ALL, ("view",))
-        for role in UserRoleChoices.values
-        for object_type in ("organisations.organisation", "organisations.person")
-    ],
-    *ROLE_GRANTS,
-]
+    def restrict(self, user: Any, action: str = "view") -> Self:
+        return restrict(self, user, action)
 
 
 def install_default_grants(grants: Iterable[tuple[str, str, str, Iterable[str]]] | None = None, *, using: str = "default") -> int:
     """Create the default grants that are missing (an existing row, even disabled, is kept as
-    the admin left it). Returns how many were created. Apps pass their own list."""
+    the admin left it). Returns how many were created."""
     from .models import Grant
 
     created = 0
@@ -355,19 +270,7 @@ def install_default_grants(grants: Iterable[tuple[str, str, str, Iterable[str]]]
     return created
 
 
-# --- The entry points the apps call (signatures kept) ---------------------------------------------
-
-
-def restrict_results(qs: ResultQuerySet, user: Any, action: str) -> ResultQuerySet:
-    if action not in RESULT_ACTIONS:
-        raise ValueError(f"unknown action on results: {action}")
-    return restrict(qs, user, action)
-
-
-def restrict_deals(qs: DealQuerySet, user: Any, action: str) -> DealQuerySet:
-    if action not in DEAL_ACTIONS:
-        raise ValueError(f"unknown action on deals: {action}")
-    return restrict(qs, user, action)
+# --- Entry points kept for their callers ----------------------------------------------------------
 
 
 def restrict_directory(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:

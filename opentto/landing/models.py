@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 ZERO = Decimal("0.00")
 
@@ -91,12 +92,7 @@ class PriceMethodChoices(models.TextChoices):
 NOTICE_MIN_DAYS = 15
 
 
-class DealQuerySet(models.QuerySet["Deal"]):
-    def restrict(self, user: object, action: str = "view") -> DealQuerySet:
-        from opentto.core.permissions import restrict_deals
-
-        return restrict_deals(self, user, action)
-
+class DealQuerySet(RestrictedQuerySet["Deal"]):
     def counted(self) -> DealQuerySet:
         """Deals that count in the figures: signed, in force or completed (signed and not terminated)."""
         return self.filter(status__in=COUNTED_STATUSES)

@@ -1,6 +1,6 @@
 """Reads for landing; every one takes the viewer.
 
-Deals follow ``Deal.objects.restrict`` (``opentto.core.permissions.restrict_deals``); what hangs
+Deals follow ``Deal.objects.restrict`` (``opentto/landing/permissions.py``); what hangs
 off a deal (payments, royalty reports, distributions) is visible exactly when its deal is.
 Agreements: staff see all, an organisation's users see those it is a party to. Statements: staff
 see everyone's, a person their own.

@@ -5,3 +5,6 @@ class OrganisationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "opentto.organisations"
     label = "organisations"
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers its object types and default grants)

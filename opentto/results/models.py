@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 from opentto.organisations.models import Organisation, Person
 
 
@@ -64,11 +65,8 @@ class ResultFieldChoices(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ResultQuerySet(models.QuerySet["Result"]):
-    def restrict(self, user: object, action: str = "view") -> ResultQuerySet:
-        from opentto.core.permissions import restrict_results
-
-        return restrict_results(self, user, action)
+class ResultQuerySet(RestrictedQuerySet["Result"]):
+    """Results: ``Result.objects.restrict(user, action)`` (opentto/results/permissions.py)."""
 
 
 class Result(models.Model):

@@ -6,8 +6,9 @@ read-only; writes, where a resource has them, call the app's services (``service
 service's ValidationError answers 400, its PermissionError 403). The object a write acts on is
 fetched through a selector (``get_object_from``: 404 for what the caller may not see).
 
-Permission comes before validation: ``writers`` names the roles that may ever write through the
-resource (the roles the services accept, per action where they differ); anyone else gets 403 for
+Permission comes before validation: ``write_permission`` names the grant a caller needs to ever
+write through the resource (``(object type, action)``, asked with ``permitted``; per action where
+they differ); anyone else gets 403 for
 any write before the body is read, so an empty or malformed POST from, say, an enterprise user to
 the payments answers 403, not 400. The services still decide the rest (which objects, which
 transitions). Other apps add their resources in ``opentto/<app>/api.py``::
@@ -43,7 +44,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, filters, mixins, permissions, viewsets
 from rest_framework.request import Request
 
-from opentto.core.permissions import user_role
+from opentto.core.permissions import permitted, user_role
 
 from .pagination import ApiCursorPagination
 
@@ -105,8 +106,12 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering = "-id"
     # Digits only, and few enough to fit a 64-bit key: anything else is simply not found (404).
     lookup_value_regex = r"[0-9]{1,18}"
-    #: The roles that may ever write through this resource: every role (``None``), a set of roles,
-    #: or a set per action (an action not named: every role). Mirrors the services' own rule.
+    #: The grant a caller needs to ever write through this resource: ``(object type, action)``
+    #: (``opentto.core.permissions.permitted``: a grant for it on some rows), one per action (an
+    #: action not named: anyone), or ``None`` (anyone: the services decide). Mirrors the services'
+    #: own rule.
+    write_permission: tuple[str, str] | dict[str, tuple[str, str]] | None = None
+    #: Deprecated: the roles that may write (resources not yet converted to ``write_permission``).
     writers: frozenset[str] | dict[str, frozenset[str]] | None = None
     #: The answer to anyone else (the service's own message, where it has one), or one per action.
     write_refused: Any = gettext_lazy("You may not make this change.")
@@ -124,6 +129,11 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             self.permission_denied(request, message=str(message))
 
     def may_write(self, user: Any) -> bool:
+        needed = self.write_permission
+        if isinstance(needed, dict):
+            needed = needed.get(self.action or "")
+        if needed is not None:
+            return permitted(user, *needed)
         writers = self.writers
         if isinstance(writers, dict):
             writers = writers.get(self.action or "")

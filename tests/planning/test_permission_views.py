@@ -16,14 +16,21 @@ from opentto.core import permissions
 from opentto.core.models import AuditEvent, Grant
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
-from opentto.planning.models import DealRoom, DealRoomInvite, PoolAsset, ServiceLogEntry, TransferOption, TransferPlan
+from opentto.planning.models import (
+    DealRoom,
+    DealRoomInvite,
+    PoolAsset,
+    ServiceLogEntry,
+    TransferOption,
+    TransferPlan,
+)
 from opentto.planning.services import (
     FilingInput,
     ValuationInput,
     calendar_feed_get_or_create,
+    deadline_reminders_send,
     deal_room_create,
     deal_room_invite,
-    deadline_reminders_send,
     family_create,
     filing_create,
     plan_create,

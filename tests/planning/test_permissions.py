@@ -83,7 +83,7 @@ def build(manager: Any, university: Any, other_university: Any, researcher: Any,
         plan_target_add(plan=plan, organisation=enterprise_org, actor=manager)
         negotiation_record(plan=plan, organisation=enterprise_org, occurred_on=timezone.localdate(), summary=f"{key} talk", actor=manager)
         family = family_create(result=result, kind="invention", title_en=f"{key} family", target_offices=["CN", "EP"], manager=manager, actor=manager)
-        filing = filing_create(family=family, data=FilingInput(office="CN", route="first", application_number=number, filing_date=dt.date(2024, 1, 31)), actor=manager)
+        filing_create(family=family, data=FilingInput(office="CN", route="first", application_number=number, filing_date=dt.date(2024, 1, 31)), actor=manager)
         confidentiality_record(family=family, requested_on=dt.date(2024, 2, 1), outcome="cleared", decided_on=dt.date(2024, 3, 1), actor=manager)
         spare = filing_create(family=family, data=FilingInput(office="EP", route="paris", filing_date=dt.date(2024, 6, 1), priority_date=dt.date(2024, 1, 31)), actor=manager)
         filing_abandon(filing=spare, decided_on=timezone.localdate(), reason="No market", approved_by=manager, actor=manager)

@@ -96,7 +96,8 @@ def register(
     grants: Iterable[GrantSpec] = (),
 ) -> Registration:
     """Make a model restrictable: ``object_type`` is its ``app_label.modelname``. Registering a
-    type again adds actions, constraints and grants (an app may extend another's type)."""
+    type again adds actions, constraints and grants (an app may extend another's type); a default
+    grant for a (role, constraint) already registered adds its actions to that grant (one row)."""
     entry = _REGISTRY.get(object_type)
     if entry is None:
         entry = _REGISTRY[object_type] = Registration(object_type, frozenset(actions))
@@ -106,9 +107,12 @@ def register(
     for role, constraint, grant_actions in grants:
         if role not in ROLES:
             raise ValueError(f"unknown role in a default grant of {object_type}: {role}")
-        spec = (role, object_type, constraint, tuple(sorted(grant_actions)))
-        if spec not in DEFAULT_GRANTS:
-            DEFAULT_GRANTS.append(spec)
+        for index, (known_role, known_type, known_constraint, known_actions) in enumerate(DEFAULT_GRANTS):
+            if (known_role, known_type, known_constraint) == (role, object_type, constraint):
+                DEFAULT_GRANTS[index] = (role, object_type, constraint, tuple(sorted({*known_actions, *grant_actions})))
+                break
+        else:
+            DEFAULT_GRANTS.append((role, object_type, constraint, tuple(sorted(grant_actions))))
     return entry
 
 

@@ -1,10 +1,12 @@
 """API resource for transfer plans with their modes and terms (``/api/v1/plans/``).
 
-Reads go through ``planning_results`` (the selector of every planning page): TTO staff see every
-plan, an inventor the plans of the results whose confidential details they may read, anyone else
-none. The terms (fees, prices, valuations) are the plan's: whoever may see the plan sees them.
+Reads go through ``plans_visible`` (the grants on ``planning.transferplan`` and its parts): TTO
+staff see every plan, an inventor the plans of the results whose confidential details they may
+read, anyone else none. The terms (fees, prices, valuations) are the options': whoever may see the
+plan sees them (with the default grants).
 
-Writes are the TTO's (operations planning) and go through the services: a draft plan
+Writes need a grant (``write_permission``, asked before the body is read) and go through the
+services, which ask the same rule of the row: a draft plan
 (``plan_create``), its options with their terms (``plan_option_add``) and its workflow — submit,
 approve (four-eyes), reject, revise (``plan_submit``, ``plan_decide_approve``, ``plan_reject``,
 ``plan_revise``)."""
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -22,9 +24,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer, ResultRefSerializer
+from opentto.results.models import Result
 
 from .models import (
     LicenceTypeChoices,
@@ -34,7 +36,7 @@ from .models import (
     TransferPlan,
     TransferPlanStatusChoices,
 )
-from .selectors import planning_results, plans_visible
+from .selectors import plans_visible
 from .services import (
     plan_create,
     plan_decide_approve,
@@ -174,15 +176,14 @@ class PlanViewSet(RestrictedViewSet):
         FilterParam("result", "Result id.", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # the planning services: TTO managers
+    #: A draft plan is added to a result the caller may plan for; options and moves change a plan
+    #: (approving or rejecting needs ``decide`` too: the service asks it of the plan).
+    write_permission = {"create": ("results.result", "plan"), "options": ("planning.transferplan", "change"),
+                        "transition": ("planning.transferplan", "change")}
     write_refused = gettext_lazy("Only TTO managers do operations planning.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
-        return (
-            plans_visible(user)
-            .select_related("result")
-            .prefetch_related("options", Prefetch("targets", queryset=PlanTarget.objects.select_related("organisation")))
-        )
+        return plans_visible(user).select_related("result")
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:
         if "result" in params:
@@ -201,7 +202,8 @@ class PlanViewSet(RestrictedViewSet):
         serializer = PlanCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        result = planning_results(request.user, "change").filter(pk=v["result"]).first()
+        # A result the caller may not see is unknown (400); one they may see but not plan for, 403 (the service).
+        result = Result.objects.restrict(request.user, "view").filter(pk=v["result"]).first()
         if result is None:
             return Response({"result": [_("Unknown result id.")]}, status=status.HTTP_400_BAD_REQUEST)
         plan = service_call(plan_create, result=result, transfer_mode=v["transfer_mode"], summary_zh=v["summary_zh"],

@@ -85,7 +85,7 @@ def _mitral(context: Any, result: Result, today: date) -> None:
         svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 2, 8), summary="条款清单基本达成：提成率5%，最低年提成费。 Term sheet largely agreed: 5% royalty with minimum annual royalties.", next_step="Contract drafting", actor=manager)
 
     # Financing: a valuation and a registered pledge loan with the bank.
-    deals = list(svc.comparable_deals(result).filter(deal_type__startswith="licence")[:5]) or list(svc.comparable_deals(result)[:5])
+    deals = list(svc.comparable_deals(manager, result).filter(deal_type__startswith="licence")[:5]) or list(svc.comparable_deals(manager, result)[:5])
     valuation = svc.valuation_create(result=result, data=svc.ValuationInput(
         valuation_date=today - timedelta(days=40), purpose="质押融资 IP pledge loan",
         revenues=["30000000", "60000000", "90000000", "120000000", "140000000", "150000000", "150000000", "140000000"],

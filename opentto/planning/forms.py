@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
+from opentto.core.permissions import restrict
 from opentto.organisations.models import Organisation, OrganisationKindChoices
 from opentto.results.models import Attachment, IPAsset, Result
 
@@ -21,20 +21,24 @@ from .models import (
     LicenceTypeChoices,
     OverseasChannelStatusChoices,
     PatentKindChoices,
+    PlanTarget,
     PlanTargetStatusChoices,
+    PoolCashFlow,
     ServiceKindChoices,
     ServiceTaskStatusChoices,
     TransferModeChoices,
     Valuation,
     ValuationMethodChoices,
 )
+from .permissions import deal_room_invitees, planners
 
 #: ``<input type="date">`` needs ISO dates whatever the language (zh-hans would render 2021/09/10).
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _staff_users() -> Any:
-    return User.objects.filter(Q(role__in=[UserRoleChoices.MANAGER, UserRoleChoices.ADMIN]) | Q(is_superuser=True), is_active=True).order_by("username")
+def _organisations(user: Any, *kinds: str) -> Any:
+    """Organisations of ``kinds`` in the directory ``user`` may read (the choices of a form)."""
+    return restrict(Organisation.objects.filter(kind__in=kinds), user, "view")
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -106,8 +110,12 @@ class PlanForm(TermsForm):
 
 
 class TargetForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.filter(kind__in=[OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR]))
+    organisation = forms.ModelChoiceField(label=_("Enterprise"), queryset=Organisation.objects.none())
     rationale = forms.CharField(label=_("Why this enterprise"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = _organisations(user, OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR)  # type: ignore[attr-defined]
 
 
 class TargetStatusForm(forms.Form):
@@ -120,10 +128,11 @@ class NegotiationForm(forms.Form):
     summary = forms.CharField(label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.CharField(label=_("Next step"), required=False)
 
-    def __init__(self, *args: Any, plan: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if plan is not None:
-            self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=plan.targets.values("organisation"))  # type: ignore[attr-defined]
+        if plan is not None:  # the plan's targets the user may see
+            targets = PlanTarget.objects.restrict(user, "view").filter(plan=plan)
+            self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=targets.values("organisation"))  # type: ignore[attr-defined]
 
 
 class DecisionForm(forms.Form):
@@ -140,7 +149,7 @@ class FamilyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = _staff_users()  # type: ignore[attr-defined]
+        self.fields["manager"].queryset = planners()  # type: ignore[attr-defined]
 
 
 class FilingForm(forms.Form):
@@ -156,7 +165,7 @@ class FilingForm(forms.Form):
     compensation_days = forms.IntegerField(label=_("Patent-term compensation (days)"), min_value=0, required=False)
     ip_asset = forms.ModelChoiceField(label=_("IP asset of the result"), queryset=IPAsset.objects.none(), required=False)
 
-    def __init__(self, *args: Any, family: Any = None, filing: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, family: Any = None, filing: Any = None, user: Any = None, **kwargs: Any) -> None:
         if filing is not None:
             family = filing.family
             kwargs.setdefault("initial", {
@@ -166,7 +175,7 @@ class FilingForm(forms.Form):
                 "ip_asset": filing.ip_asset_id,
             })
         super().__init__(*args, **kwargs)
-        parents = Filing.objects.filter(family=family, route=FilingRouteChoices.PCT) if family else Filing.objects.none()
+        parents = Filing.objects.restrict(user, "view").filter(family=family, route=FilingRouteChoices.PCT) if family else Filing.objects.none()
         self.fields["parent"].queryset = parents.exclude(pk=filing.pk) if filing is not None else parents  # type: ignore[attr-defined]
         self.fields["ip_asset"].queryset = family.result.ip_assets.all() if family else IPAsset.objects.none()  # type: ignore[attr-defined]
 
@@ -202,7 +211,7 @@ class AbandonForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["approved_by"].queryset = _staff_users()  # type: ignore[attr-defined]
+        self.fields["approved_by"].queryset = planners()  # type: ignore[attr-defined]
 
 
 class DoneForm(forms.Form):
@@ -251,7 +260,7 @@ class ValuationForm(forms.Form):
 
 
 class PledgeForm(forms.Form):
-    lender = forms.ModelChoiceField(label=_("Lender (bank)"), queryset=Organisation.objects.filter(kind=OrganisationKindChoices.BANK))
+    lender = forms.ModelChoiceField(label=_("Lender (bank)"), queryset=Organisation.objects.none())
     valuation = forms.ModelChoiceField(label=_("Valuation used"), queryset=Valuation.objects.none())
     ip_assets = forms.ModelMultipleChoiceField(label=_("Patents pledged"), queryset=IPAsset.objects.none(), widget=forms.CheckboxSelectMultiple)
     amount_cny = forms.CharField(label=_("Loan amount (CNY)"))
@@ -259,9 +268,10 @@ class PledgeForm(forms.Form):
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
     annual_rate = forms.CharField(label=_("Annual interest rate (fraction)"), initial="0.035")
 
-    def __init__(self, *args: Any, result: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, result: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["valuation"].queryset = result.valuations.all() if result else Valuation.objects.none()  # type: ignore[attr-defined]
+        self.fields["lender"].queryset = _organisations(user, OrganisationKindChoices.BANK)  # type: ignore[attr-defined]
+        self.fields["valuation"].queryset = Valuation.objects.restrict(user, "view").filter(result=result) if result else Valuation.objects.none()  # type: ignore[attr-defined]
         self.fields["ip_assets"].queryset = result.ip_assets.filter(ip_kind__in=["invention", "utility", "design"]) if result else IPAsset.objects.none()  # type: ignore[attr-defined]
 
 
@@ -277,14 +287,23 @@ class PledgeReleaseForm(forms.Form):
 class PoolForm(forms.Form):
     name_zh = forms.CharField(label=_("Name (Chinese)"), required=False)
     name_en = forms.CharField(label=_("Name (English)"), required=False)
-    arranger = forms.ModelChoiceField(label=_("Arranger"), queryset=Organisation.objects.all(), required=False)
+    arranger = forms.ModelChoiceField(label=_("Arranger"), queryset=Organisation.objects.none(), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["arranger"].queryset = restrict(Organisation.objects.all(), user, "view")  # type: ignore[attr-defined]
 
 
 class PoolAssetForm(forms.Form):
-    result = forms.ModelChoiceField(label=_("Result"), queryset=Result.objects.all())
-    licensee = forms.ModelChoiceField(label=_("Licensee"), queryset=Organisation.objects.filter(kind=OrganisationKindChoices.ENTERPRISE))
+    result = forms.ModelChoiceField(label=_("Result"), queryset=Result.objects.none())
+    licensee = forms.ModelChoiceField(label=_("Licensee"), queryset=Organisation.objects.none())
     cash_flows = forms.CharField(label=_("Expected royalties: one per line, “period | amount” (period YYYY or YYYY-Qn)"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["result"].queryset = Result.objects.restrict(user, "view")  # type: ignore[attr-defined]
+        self.fields["licensee"].queryset = _organisations(user, OrganisationKindChoices.ENTERPRISE)  # type: ignore[attr-defined]
 
     def flows(self) -> list[tuple[str, str]]:
         return [(r[0], r[1] if len(r) > 1 else "") for r in _lines(self.cleaned_data["cash_flows"])]
@@ -293,16 +312,17 @@ class PoolAssetForm(forms.Form):
 class PoolAssetEditForm(forms.Form):
     """A licence in a pool: its licensee and expected royalties (the result stays)."""
 
-    licensee = forms.ModelChoiceField(label=_("Licensee"), queryset=Organisation.objects.filter(kind=OrganisationKindChoices.ENTERPRISE))
+    licensee = forms.ModelChoiceField(label=_("Licensee"), queryset=Organisation.objects.none())
     cash_flows = forms.CharField(label=_("Expected royalties: one per line, “period | amount” (period YYYY or YYYY-Qn)"), widget=forms.Textarea(attrs={"rows": 8}))
 
-    def __init__(self, *args: Any, asset: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, asset: Any = None, user: Any = None, **kwargs: Any) -> None:
         if asset is not None:
             kwargs.setdefault("initial", {
                 "licensee": asset.licensee_id,
-                "cash_flows": "\n".join(f"{f.period} | {f.amount_cny}" for f in asset.cash_flows.order_by("period")),
+                "cash_flows": "\n".join(f"{f.period} | {f.amount_cny}" for f in PoolCashFlow.objects.restrict(user, "view").filter(asset=asset).order_by("period")),
             })
         super().__init__(*args, **kwargs)
+        self.fields["licensee"].queryset = _organisations(user, OrganisationKindChoices.ENTERPRISE)  # type: ignore[attr-defined]
 
     flows = PoolAssetForm.flows
 
@@ -311,13 +331,19 @@ class DealRoomForm(forms.Form):
     title = forms.CharField(label=_("Title"))
     attachments = forms.ModelMultipleChoiceField(label=_("Documents shared"), queryset=Attachment.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, result: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, result: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].queryset = result.attachments.all() if result else Attachment.objects.none()  # type: ignore[attr-defined]
+        # Only documents of a result whose details the user may read themselves.
+        readable = result is not None and Result.objects.restrict(user, "view_details").filter(pk=result.pk).exists()
+        self.fields["attachments"].queryset = result.attachments.all() if readable else Attachment.objects.none()  # type: ignore[attr-defined]
 
 
 class InviteForm(forms.Form):
-    user = UserChoiceField(label=_("Investor"), queryset=User.objects.filter(role=UserRoleChoices.INVESTOR, is_active=True).order_by("username"))
+    user = UserChoiceField(label=_("Investor"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = deal_room_invitees()  # type: ignore[attr-defined]
 
 
 class ChannelForm(forms.Form):
@@ -327,15 +353,16 @@ class ChannelForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=OverseasChannelStatusChoices.choices)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args: Any, result: Any = None, channel: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, result: Any = None, channel: Any = None, user: Any = None, **kwargs: Any) -> None:
+        filings = Filing.objects.restrict(user, "view")
         if channel is not None:
             result = channel.result
             kwargs.setdefault("initial", {
                 "country": channel.country, "partner": channel.partner, "status": channel.status, "notes": channel.notes,
-                "filings": [f.pk for f in channel.filings.all()],
+                "filings": list(filings.filter(channels=channel).values_list("pk", flat=True)),
             })
         super().__init__(*args, **kwargs)
-        self.fields["filings"].queryset = Filing.objects.filter(family__result=result).exclude(office="CN") if result else Filing.objects.none()  # type: ignore[attr-defined]
+        self.fields["filings"].queryset = filings.filter(family__result=result).exclude(office="CN") if result else Filing.objects.none()  # type: ignore[attr-defined]
 
 
 class ChannelStatusForm(forms.Form):
@@ -350,7 +377,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff_users()  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = planners()  # type: ignore[attr-defined]
 
 
 class TaskStatusForm(forms.Form):

@@ -25,7 +25,9 @@ class Memo:
     comparables: list[dict[str, Any]]
 
 
-def memo_data(valuation: Valuation) -> Memo:
+def memo_data(valuation: Valuation, user: Any) -> Memo:
+    """The memo as ``user`` reads it: a comparable deal they may not see shows only the amount the
+    valuation recorded (its id, type and date stay hidden)."""
     revenues = [Decimal(r) for r in valuation.revenues]
     rfr = calc.relief_from_royalty(revenues, valuation.royalty_rate, valuation.tax_rate, valuation.discount_rate, decay=valuation.decay)
     cells = calc.sensitivity_grid(revenues, valuation.royalty_rate, valuation.tax_rate, valuation.discount_rate, decay=valuation.decay)
@@ -37,10 +39,10 @@ def memo_data(valuation: Valuation) -> Memo:
     if valuation.comparable_deal_ids:
         from opentto.landing.models import Deal
 
-        deals = {d.pk: d for d in Deal.objects.filter(pk__in=valuation.comparable_deal_ids)}
+        deals = {d.pk: d for d in Deal.objects.restrict(user, "view").filter(pk__in=valuation.comparable_deal_ids)}
         for pk, amount in zip(valuation.comparable_deal_ids, valuation.comparable_values, strict=False):
             deal = deals.get(pk)
-            comparables.append({"pk": pk, "amount": Decimal(amount), "type": deal.get_deal_type_display() if deal else "—", "signed_on": deal.signed_on if deal else None})
+            comparables.append({"pk": pk if deal else None, "amount": Decimal(amount), "type": deal.get_deal_type_display() if deal else "—", "signed_on": deal.signed_on if deal else None})
     return Memo(valuation, [y.as_dict() for y in rfr.years], royalties, discounts, grid, comparables)
 
 
@@ -48,8 +50,8 @@ def _pct(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-def valuation_memo_pdf(valuation: Valuation) -> bytes:
-    memo = memo_data(valuation)
+def valuation_memo_pdf(valuation: Valuation, user: Any) -> bytes:
+    memo = memo_data(valuation, user)
     result = valuation.result
     pdf = ReportPDF(
         title=f"估值备忘录 Valuation memo: {result.title_zh or result.title_en}",
@@ -93,7 +95,7 @@ def valuation_memo_pdf(valuation: Valuation) -> bytes:
         pdf.paragraph("未采用 Not used.")
     pdf.heading("市场法 Market approach (comparable landed deals on the platform)")
     if valuation.market_value_cny is not None:
-        pdf.data_table(["交易 Deal", "类型 Type", "签约 Signed", "金额 Amount"], [[f"#{c['pk']}", c["type"], c["signed_on"].isoformat() if c["signed_on"] else "—", format_yuan(c["amount"])] for c in memo.comparables])
+        pdf.data_table(["交易 Deal", "类型 Type", "签约 Signed", "金额 Amount"], [[f"#{c['pk']}" if c["pk"] else "—", c["type"], c["signed_on"].isoformat() if c["signed_on"] else "—", format_yuan(c["amount"])] for c in memo.comparables])
         pdf.facts([("调整系数 Scale", f"{valuation.market_scale.normalize():f}"), ("中位数×系数 Median × scale", format_yuan(valuation.market_value_cny))])
     else:
         pdf.paragraph("未采用 Not used.")

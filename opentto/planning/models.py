@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 # --- transfer plan --------------------------------------------------------------------------
 
@@ -83,6 +84,8 @@ class TransferPlan(models.Model):
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
+    objects = RestrictedQuerySet["TransferPlan"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
@@ -130,6 +133,8 @@ class TransferPlanEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["TransferPlanEvent"].as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -185,6 +190,8 @@ class TransferOption(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["TransferOption"].as_manager()
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("transfer option")
@@ -225,6 +232,8 @@ class PlanTarget(models.Model):
     rationale = models.TextField(_("why this enterprise"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=PlanTargetStatusChoices.choices, default=PlanTargetStatusChoices.PROPOSED)
 
+    objects = RestrictedQuerySet["PlanTarget"].as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -246,6 +255,8 @@ class NegotiationEntry(models.Model):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["NegotiationEntry"].as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -281,6 +292,8 @@ class PatentFamily(models.Model):
         verbose_name=_("responsible manager"),
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["PatentFamily"].as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -348,6 +361,8 @@ class Filing(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=FilingStatusChoices.choices, default=FilingStatusChoices.PLANNED)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Filing"].as_manager()
+
     class Meta:
         ordering = ["filing_date", "planned_by", "id"]
         verbose_name = _("filing")
@@ -398,6 +413,8 @@ class ConfidentialityExamination(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["ConfidentialityExamination"].as_manager()
+
     class Meta:
         ordering = ["-requested_on", "-id"]
         constraints = [
@@ -432,6 +449,8 @@ class FilingDeadline(models.Model):
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=8, choices=DeadlineStatusChoices.choices, default=DeadlineStatusChoices.OPEN)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = RestrictedQuerySet["FilingDeadline"].as_manager()
 
     class Meta:
         ordering = ["due", "id"]
@@ -501,6 +520,8 @@ class AbandonmentDecision(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("approved by"))
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["AbandonmentDecision"].as_manager()
+
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="planning_abandonment_reason_present")]
 
@@ -518,6 +539,8 @@ class CalendarFeed(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="planning_calendar")
     token = models.CharField(max_length=64, unique=True, default=_calendar_token)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["CalendarFeed"].as_manager()
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -557,6 +580,8 @@ class Valuation(models.Model):
     assumptions_en = models.TextField(_("assumptions (English)"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["Valuation"].as_manager()
 
     class Meta:
         ordering = ["-valuation_date", "-id"]
@@ -614,6 +639,8 @@ class PledgeLoan(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["PledgeLoan"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("IP pledge loan")
@@ -646,6 +673,8 @@ class PledgedAsset(models.Model):
     ip_asset = models.ForeignKey("results.IPAsset", on_delete=models.PROTECT, related_name="pledges")
     is_standing = models.BooleanField(default=True)
 
+    objects = RestrictedQuerySet["PledgedAsset"].as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["ip_asset"], condition=Q(is_standing=True), name="planning_ip_asset_pledged_once"),
@@ -666,6 +695,8 @@ class SecuritisationPool(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["SecuritisationPool"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=~Q(name_zh="", name_en=""), name="planning_pool_name_present")]
@@ -683,6 +714,8 @@ class PoolAsset(models.Model):
     result = models.ForeignKey("results.Result", on_delete=models.PROTECT, related_name="pool_memberships")
     licensee = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("licensee"))
 
+    objects = RestrictedQuerySet["PoolAsset"].as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["pool", "result", "licensee"], name="planning_pool_asset_unique")]
@@ -695,6 +728,8 @@ class PoolCashFlow(models.Model):
     asset = models.ForeignKey(PoolAsset, on_delete=models.CASCADE, related_name="cash_flows")
     period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-Qn or YYYY"))
     amount_cny = models.DecimalField(_("expected royalty (CNY)"), max_digits=16, decimal_places=2)
+
+    objects = RestrictedQuerySet["PoolCashFlow"].as_manager()
 
     class Meta:
         ordering = ["period", "id"]
@@ -718,6 +753,8 @@ class DealRoom(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["DealRoom"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -730,6 +767,8 @@ class DealRoomInvite(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     invited_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["DealRoomInvite"].as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="planning_deal_room_invite_unique")]
@@ -756,6 +795,8 @@ class OverseasChannel(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=OverseasChannelStatusChoices.choices, default=OverseasChannelStatusChoices.EXPLORING)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["OverseasChannel"].as_manager()
 
     class Meta:
         ordering = ["country", "id"]
@@ -792,6 +833,8 @@ class ServiceTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet["ServiceTask"].as_manager()
+
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
@@ -811,6 +854,8 @@ class ServiceLogEntry(models.Model):
     occurred_on = models.DateField(_("date"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="planning_service_log", verbose_name=_("manager"))
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["ServiceLogEntry"].as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]

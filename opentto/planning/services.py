@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation, OrganisationKindChoices
 from opentto.results.models import Attachment, IPAsset, Result, ResultStageChoices
 
@@ -70,13 +70,20 @@ from .models import (
     Valuation,
     ValuationMethodChoices,
 )
+from .permissions import reminded_without_manager
 
 P = TransferPlanStatusChoices
 Errors = dict[str, list[str]]
 
 
-def _require_staff(actor: Any) -> None:
-    if not is_platform_staff(actor):
+def _require(actor: Any, obj: Any, action: str) -> None:
+    """The rule the pages ask too (``opentto.planning.permissions``): refuse with PermissionError."""
+    if not allows(actor, obj, action):
+        raise PermissionError(_("Only TTO managers do operations planning."))
+
+
+def _require_type(actor: Any, model: Any, action: str) -> None:
+    if not permitted(actor, model, action):
         raise PermissionError(_("Only TTO managers do operations planning."))
 
 
@@ -129,7 +136,7 @@ def _plan_event(plan: TransferPlan, source: str, target: str, actor: User | None
 
 def plan_create(*, result: Result, transfer_mode: str = "", summary_zh: str = "", summary_en: str = "", actor: User) -> TransferPlan:
     """A draft plan for a result in planning (or landing, to revise the approach)."""
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if transfer_mode and transfer_mode not in TransferModeChoices.values:
         errors["transfer_mode"] = [_("Choose the transfer mode.")]
@@ -147,7 +154,7 @@ def plan_create(*, result: Result, transfer_mode: str = "", summary_zh: str = ""
 
 
 def plan_update(*, plan: TransferPlan, transfer_mode: str, summary_zh: str, summary_en: str, actor: User) -> TransferPlan:
-    _require_staff(actor)
+    _require(actor, plan, "change")
     if transfer_mode and transfer_mode not in TransferModeChoices.values:
         raise ValidationError({"transfer_mode": [_("Choose the transfer mode.")]})
     with transaction.atomic():
@@ -245,7 +252,7 @@ def _clean_option_terms(mode: str, terms: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def plan_option_add(*, plan: TransferPlan, mode: str, terms: dict[str, Any], actor: User) -> TransferOption:
-    _require_staff(actor)
+    _require(actor, plan, "change")
     clean, errors = _clean_option_terms(mode, terms)
     _raise(errors)
     with transaction.atomic():
@@ -260,7 +267,7 @@ def plan_option_add(*, plan: TransferPlan, mode: str, terms: dict[str, Any], act
 
 
 def plan_option_remove(*, option: TransferOption, actor: User) -> None:
-    _require_staff(actor)
+    _require(actor, option.plan, "change")
     with transaction.atomic():
         plan = TransferPlan.objects.select_for_update().get(pk=option.plan_id)
         if plan.status != P.DRAFT:
@@ -272,7 +279,7 @@ def plan_option_remove(*, option: TransferOption, actor: User) -> None:
 
 
 def plan_target_add(*, plan: TransferPlan, organisation: Organisation, rationale: str = "", actor: User) -> PlanTarget:
-    _require_staff(actor)
+    _require(actor, plan, "change")
     errors: Errors = {}
     if organisation.kind not in {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR}:
         errors["organisation"] = [_("A target is an enterprise (or an investor for a spin-off).")]
@@ -286,7 +293,7 @@ def plan_target_add(*, plan: TransferPlan, organisation: Organisation, rationale
 
 
 def plan_target_set_status(*, target: PlanTarget, status: str, actor: User) -> PlanTarget:
-    _require_staff(actor)
+    _require(actor, target.plan, "change")
     if status not in PlanTargetStatusChoices.values:
         raise ValidationError({"status": [_("Choose a status.")]})
     with transaction.atomic():
@@ -299,7 +306,7 @@ def plan_target_set_status(*, target: PlanTarget, status: str, actor: User) -> P
 
 
 def negotiation_record(*, plan: TransferPlan, occurred_on: date, summary: str, organisation: Organisation | None = None, next_step: str = "", actor: User) -> NegotiationEntry:
-    _require_staff(actor)
+    _require(actor, plan, "change")
     errors: Errors = {}
     if not summary.strip():
         errors["summary"] = [_("Write what was discussed.")]
@@ -351,7 +358,7 @@ def plan_problem(plan: TransferPlan, target: str, actor: Any = None) -> str | No
 
 
 def _plan_move(plan: TransferPlan, target: str, actor: User, note: str = "", at: datetime | None = None) -> TransferPlan:
-    _require_staff(actor)
+    _require(actor, plan, "decide" if target in {P.APPROVED, P.REJECTED} else "change")
     with transaction.atomic():
         locked = TransferPlan.objects.select_for_update().select_related("result").get(pk=plan.pk)
         problem = plan_problem(locked, target, actor)
@@ -432,7 +439,7 @@ def plan_propose(
 ) -> TransferPlan:
     """The one-step form under four-eyes approval: create a plan with the recommended mode and its
     terms (validated as in the workspace) and submit it; another manager or an admin approves it."""
-    _require_staff(actor)
+    _require(actor, result, "plan")
     with transaction.atomic():
         return _plan_one_step(result=result, transfer_mode=transfer_mode, summary_zh=summary_zh, summary_en=summary_en, terms=terms, drafter=actor, when=timezone.now())
 
@@ -449,10 +456,10 @@ def plan_approve(
     Under four-eyes approval (``OPENTTO_PLAN_FOUR_EYES``) the approver must not be the drafter:
     ``drafted_by`` names the colleague who drafted the plan; without it the actor is the drafter
     and the approval is refused (use ``plan_propose``, and another manager approves)."""
-    if not is_platform_staff(actor):
+    if not allows(actor, result, "plan") or not permitted(actor, TransferPlan, "decide"):
         raise PermissionError(_("Only TTO managers approve transfer plans."))
     drafter = drafted_by or actor
-    if drafted_by is not None and not is_platform_staff(drafted_by):
+    if drafted_by is not None and not allows(drafted_by, result, "plan"):
         raise ValidationError({"drafted_by": [_("Choose a TTO manager.")]})
     if four_eyes_on() and drafter.pk == actor.pk:
         raise ValidationError({"status": [_("Four-eyes approval: you drafted or last changed this plan, so another manager or an admin must approve it.")]})
@@ -466,8 +473,10 @@ def plan_approve(
 # --- IP layout --------------------------------------------------------------------------------
 
 
-def _staff_user(user: User | None, field: str, errors: Errors) -> None:
-    if user is not None and user_role(user) not in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+def _planner(user: User | None, obj: Any, action: str, field: str, errors: Errors) -> None:
+    """A user chosen for planning work (a family's manager, a task's owner, an abandonment's
+    approver) must be allowed that work on ``obj``."""
+    if user is not None and not allows(user, obj, action):
         errors[field] = [_("Choose a TTO manager.")]
 
 
@@ -475,7 +484,7 @@ def family_create(
     *, result: Result, kind: str, title_zh: str = "", title_en: str = "", made_in_china: bool = True,
     target_offices: Sequence[str] = (), manager: User | None = None, actor: User,
 ) -> PatentFamily:
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if kind not in PatentKindChoices.values:
         errors["kind"] = [_("Choose invention, utility model or design.")]
@@ -488,7 +497,7 @@ def family_create(
         errors["target_offices"] = [_("Choose offices from: %(offices)s.") % {"offices": ", ".join(engine.OFFICES)}]
     if kind in engine.KIND_OFFICES and (refused := [o for o in offices if o not in engine.KIND_OFFICES[kind]]):
         errors["target_offices"] = [_("These offices grant no such right: %(offices)s.") % {"offices": ", ".join(refused)}]
-    _staff_user(manager, "manager", errors)
+    _planner(manager, result, "plan", "manager", errors)
     _raise(errors)
     with transaction.atomic():
         family = PatentFamily.objects.create(
@@ -532,7 +541,7 @@ def foreign_filing_problem(family: PatentFamily, *, office: str, route: str, rec
 def confidentiality_record(
     *, family: PatentFamily, requested_on: date, outcome: str, decided_on: date | None = None, reference: str = "", actor: User,
 ) -> ConfidentialityExamination:
-    _require_staff(actor)
+    _require(actor, family, "change")
     errors: Errors = {}
     if outcome not in ConfidentialityOutcomeChoices.values:
         errors["outcome"] = [_("Choose the outcome.")]
@@ -669,7 +678,7 @@ def filing_create(*, family: PatentFamily, data: FilingInput, actor: User) -> Fi
     """A filing (or a planned one) in the layout; its deadlines are derived at once. A foreign or
     PCT filing of an invention made in China is refused until the confidentiality examination is
     recorded (``foreign_filing_problem``)."""
-    _require_staff(actor)
+    _require(actor, family, "change")
     errors: Errors = {}
     priority = data.priority_date or (data.parent.priority_date or data.parent.filing_date if data.parent else None)
     data.priority_date = priority
@@ -723,7 +732,7 @@ def filing_edit(*, filing: Filing, data: FilingInput, actor: User) -> Filing:
     office and the route change only while the filing is planned; a filed application keeps a
     filing date; an abandoned or lapsed filing is not changed. The filing's deadlines (and its PCT
     application's) are derived again; all of it in one transaction, or nothing."""
-    _require_staff(actor)
+    _require(actor, filing, "change")
     with transaction.atomic():
         locked = Filing.objects.select_for_update(of=("self",)).select_related("family__result", "parent").get(pk=filing.pk)
         if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
@@ -781,7 +790,7 @@ def filing_update(
     compensation_days: int = 0, actor: User,
 ) -> Filing:
     """Record progress (filed, granted) on a filing; its deadlines follow."""
-    _require_staff(actor)
+    _require(actor, filing, "change")
     with transaction.atomic():
         locked = Filing.objects.select_for_update(of=("self",)).select_related("family", "parent").get(pk=filing.pk)
         if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
@@ -811,7 +820,7 @@ def filing_update(
 
 
 def deadline_mark_done(*, deadline: FilingDeadline, done_on: date, actor: User) -> FilingDeadline:
-    _require_staff(actor)
+    _require(actor, deadline, "change")
     with transaction.atomic():
         locked = FilingDeadline.objects.select_for_update().get(pk=deadline.pk)
         if locked.status != DeadlineStatusChoices.OPEN:
@@ -828,11 +837,11 @@ def deadline_mark_done(*, deadline: FilingDeadline, done_on: date, actor: User) 
 def filing_abandon(*, filing: Filing, decided_on: date, reason: str, approved_by: User, actor: User) -> AbandonmentDecision:
     """Stop a filing (no more fees): recorded with its reason and the approving manager; its
     open deadlines are waived."""
-    _require_staff(actor)
+    _require(actor, filing, "change")
     errors: Errors = {}
     if not reason.strip():
         errors["reason"] = [_("Give the reason for abandoning the patent.")]
-    _staff_user(approved_by, "approved_by", errors)
+    _planner(approved_by, filing, "change", "approved_by", errors)
     if decided_on > timezone.localdate():
         errors["decided_on"] = [_("The date cannot be in the future.")]
     _raise(errors)
@@ -883,7 +892,7 @@ def layout_proposals(family: PatentFamily, today: date | None = None) -> list[Fi
 
 def layout_propose_filings(*, family: PatentFamily, actor: User) -> list[Filing]:
     """Add the proposed filings to the layout as planned filings."""
-    _require_staff(actor)
+    _require(actor, family, "change")
     created = []
     with transaction.atomic():
         for proposal in layout_proposals(family):
@@ -925,14 +934,16 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
         .exclude(filing__status__in=[FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED])
         .select_related("filing__family__result", "filing__family__manager")
     )
-    fallback = list(User.objects.filter(role=UserRoleChoices.MANAGER, is_active=True))
+    fallback = list(reminded_without_manager())
     sent = 0
     for deadline in candidates:
         step = _reminder_step(deadline, today)
         if step is None or deadline.reminders.filter(step=step).exists():
             continue
         family = deadline.filing.family
-        recipients = [family.manager] if family.manager is not None and family.manager.is_active else fallback
+        # The family's manager, while they may still see the deadline (a notification names the result).
+        manager = family.manager
+        recipients = [manager] if manager is not None and manager.is_active and allows(manager, deadline, "view") else fallback
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -960,7 +971,7 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
 
 
 def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
-    _require_staff(user)
+    _require_type(user, CalendarFeed, "add")
     feed, created = CalendarFeed.objects.get_or_create(user=user)
     if created:
         audit_record(actor=user, action="planning.calendar_feed_create", obj=feed)
@@ -969,7 +980,7 @@ def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
 
 def calendar_feed_reset(*, user: User) -> CalendarFeed:
     """A new secret address; the old one stops working."""
-    _require_staff(user)
+    _require_type(user, CalendarFeed, "add")
     with transaction.atomic():
         CalendarFeed.objects.filter(user=user).delete()
         feed = CalendarFeed.objects.create(user=user)
@@ -1019,20 +1030,21 @@ class ValuationInput:
     assumptions_en: str = ""
 
 
-def comparable_deals(result: Result | None = None) -> Any:
-    """Signed landed deals on the platform that can serve as comparables (the landing app's
+def comparable_deals(user: Any, result: Result | None = None) -> Any:
+    """Signed landed deals the user may see that can serve as comparables (the landing app's
     ``Deal.objects.counted()``; only ``amount_cny``, ``deal_type``, ``signed_on``, ``status``,
     ``results`` are read)."""
     from opentto.landing.models import Deal
 
-    qs = Deal.objects.counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
+    qs = Deal.objects.restrict(user, "view").counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
     if result is not None:
         qs = qs.exclude(results=result)
     return qs
 
 
-def valuation_compute(result: Result, data: ValuationInput) -> tuple[dict[str, Any], Errors]:
-    """Run the approaches; return the fields of a ``Valuation`` and any errors by field."""
+def valuation_compute(result: Result, data: ValuationInput, *, actor: Any) -> tuple[dict[str, Any], Errors]:
+    """Run the approaches; return the fields of a ``Valuation`` and any errors by field. The
+    comparables are deals ``actor`` may see."""
     errors: Errors = {}
     values: dict[str, Any] = {}
     revenues: list[Decimal] = []
@@ -1078,7 +1090,7 @@ def valuation_compute(result: Result, data: ValuationInput) -> tuple[dict[str, A
         scale = Decimal(1)
     values["market_scale"] = scale
     if deal_ids:
-        deals = {d.pk: d for d in comparable_deals(result).filter(pk__in=deal_ids)}
+        deals = {d.pk: d for d in comparable_deals(actor, result).filter(pk__in=deal_ids)}
         if len(deals) != len(set(deal_ids)):
             errors["comparable_deal_ids"] = [_("Choose signed deals on the platform that do not cover this result.")]
         else:
@@ -1099,8 +1111,8 @@ def valuation_compute(result: Result, data: ValuationInput) -> tuple[dict[str, A
 
 
 def valuation_create(*, result: Result, data: ValuationInput, actor: User) -> Valuation:
-    _require_staff(actor)
-    values, errors = valuation_compute(result, data)
+    _require(actor, result, "plan")
+    values, errors = valuation_compute(result, data, actor=actor)
     if data.valuation_date > timezone.localdate():
         errors["valuation_date"] = [_("The valuation date cannot be in the future.")]
     _raise(errors)
@@ -1145,11 +1157,11 @@ def pledge_loan_create(
 ) -> PledgeLoan:
     """An IP pledge loan; the patents are encumbered from the application on. The loan may not
     exceed ``max_ltv`` × the valuation used."""
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if lender.kind != OrganisationKindChoices.BANK:
         errors["lender"] = [_("The lender must be a bank.")]
-    if valuation.result_id != result.pk:
+    if valuation.result_id != result.pk or not allows(actor, valuation, "view"):
         errors["valuation"] = [_("Use a valuation of this result.")]
     amount = _money(amount_cny, "amount_cny", errors, required=True, positive=True)
     ltv = _fraction(max_ltv, "max_ltv", errors, upper=Decimal("1.0001"), lower_open=True)
@@ -1185,7 +1197,7 @@ def pledge_loan_create(
 
 
 def _pledge_move(loan: PledgeLoan, target: str, actor: User, **fields: Any) -> PledgeLoan:
-    _require_staff(actor)
+    _require(actor, loan, "change")
     with transaction.atomic():
         locked = PledgeLoan.objects.select_for_update().get(pk=loan.pk)
         if (locked.status, target) not in PLEDGE_TRANSITIONS:
@@ -1226,7 +1238,7 @@ def pledge_loan_cancel(*, loan: PledgeLoan, actor: User) -> PledgeLoan:
 
 
 def pool_create(*, name_zh: str = "", name_en: str = "", arranger: Organisation | None = None, notes: str = "", actor: User) -> SecuritisationPool:
-    _require_staff(actor)
+    _require_type(actor, SecuritisationPool, "add")
     if not name_zh.strip() and not name_en.strip():
         raise ValidationError({"name_zh": [_("Give the name in Chinese, in English, or both.")]})
     with transaction.atomic():
@@ -1237,7 +1249,7 @@ def pool_create(*, name_zh: str = "", name_en: str = "", arranger: Organisation 
 
 def pool_update(*, pool: SecuritisationPool, name_zh: str = "", name_en: str = "", arranger: Organisation | None = None, notes: str = "", actor: User) -> SecuritisationPool:
     """Edit a pool's names, arranger and notes."""
-    _require_staff(actor)
+    _require(actor, pool, "change")
     if not name_zh.strip() and not name_en.strip():
         raise ValidationError({"name_zh": [_("Give the name in Chinese, in English, or both.")]})
     with transaction.atomic():
@@ -1279,9 +1291,11 @@ def _clean_cash_flows(cash_flows: Sequence[tuple[str, object]], errors: Errors) 
 
 def pool_asset_add(*, pool: SecuritisationPool, result: Result, licensee: Organisation, cash_flows: Sequence[tuple[str, object]], actor: User) -> PoolAsset:
     """A licensed result in the pool with its expected royalty per period (``YYYY`` or ``YYYY-Qn``)."""
-    _require_staff(actor)
+    _require(actor, pool, "change")
     errors: Errors = {}
-    if pool.assets.filter(result=result, licensee=licensee).exists():
+    if not allows(actor, result, "view"):
+        errors["result"] = [_("Unknown result id.")]
+    elif pool.assets.filter(result=result, licensee=licensee).exists():
         errors["result"] = [_("This licence is already in the pool.")]
     if licensee.kind != OrganisationKindChoices.ENTERPRISE:
         errors["licensee"] = [_("The licensee is an enterprise.")]
@@ -1297,7 +1311,7 @@ def pool_asset_add(*, pool: SecuritisationPool, result: Result, licensee: Organi
 def pool_asset_update(*, asset: PoolAsset, licensee: Organisation, cash_flows: Sequence[tuple[str, object]], actor: User) -> PoolAsset:
     """Edit a licence in a pool: its licensee and its expected royalties, which replace the old
     ones as a whole (one transaction: all of them or none)."""
-    _require_staff(actor)
+    _require(actor, asset.pool, "change")
     errors: Errors = {}
     if licensee.kind != OrganisationKindChoices.ENTERPRISE:
         errors["licensee"] = [_("The licensee is an enterprise.")]
@@ -1319,7 +1333,7 @@ def pool_asset_update(*, asset: PoolAsset, licensee: Organisation, cash_flows: S
 
 def pool_asset_remove(*, asset: PoolAsset, actor: User) -> None:
     """Take a licence out of its pool (with its cash flows)."""
-    _require_staff(actor)
+    _require(actor, asset.pool, "change")
     with transaction.atomic():
         audit_record(actor=actor, action="pool.asset_remove", obj=asset.pool, payload={"asset": asset.pk, "result": asset.result_id, "licensee": asset.licensee_id})
         asset.delete()
@@ -1329,11 +1343,12 @@ def pool_asset_remove(*, asset: PoolAsset, actor: User) -> None:
 
 
 def deal_room_create(*, result: Result, title: str, attachments: Sequence[Attachment] = (), actor: User) -> DealRoom:
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if not title.strip():
         errors["title"] = [_("Give the room a title.")]
-    if any(a.result_id != result.pk for a in attachments):
+    # Only documents of this result the actor may read themselves are shared.
+    if any(a.result_id != result.pk for a in attachments) or (attachments and not allows(actor, result, "view_details")):
         errors["attachments"] = [_("Choose documents of this result.")]
     _raise(errors)
     with transaction.atomic():
@@ -1346,9 +1361,9 @@ def deal_room_create(*, result: Result, title: str, attachments: Sequence[Attach
 def deal_room_invite(*, room: DealRoom, user: User, actor: User) -> DealRoomInvite:
     from opentto.notifications.services import notification_send
 
-    _require_staff(actor)
+    _require(actor, room, "change")
     errors: Errors = {}
-    if user_role(user) != UserRoleChoices.INVESTOR:
+    if not permitted(user, DealRoomInvite, "receive"):
         errors["user"] = [_("Only investor users are invited to a deal room.")]
     elif room.invites.filter(user=user).exists():
         errors["user"] = [_("This investor is already invited.")]
@@ -1365,7 +1380,7 @@ def deal_room_invite(*, room: DealRoom, user: User, actor: User) -> DealRoomInvi
 
 
 def deal_room_set_open(*, room: DealRoom, is_open: bool, actor: User) -> DealRoom:
-    _require_staff(actor)
+    _require(actor, room, "change")
     with transaction.atomic():
         room.is_open = is_open
         room.save(update_fields=["is_open"])
@@ -1389,7 +1404,7 @@ def _channel_validate(*, result_id: int, country: str, status: str, filings: Seq
 
 
 def channel_create(*, result: Result, country: str, partner: str = "", filings: Sequence[Filing] = (), status: str = OverseasChannelStatusChoices.EXPLORING, notes: str = "", actor: User) -> OverseasChannel:
-    _require_staff(actor)
+    _require(actor, result, "plan")
     _channel_validate(result_id=result.pk, country=country, status=status, filings=filings)
     with transaction.atomic():
         channel = OverseasChannel.objects.create(result=result, country=country.strip(), partner=partner.strip(), status=status, notes=notes.strip())
@@ -1402,21 +1417,23 @@ def channel_update(
     *, channel: OverseasChannel, country: str, partner: str = "", filings: Sequence[Filing] = (), status: str, notes: str = "", actor: User,
 ) -> OverseasChannel:
     """Edit an overseas channel: country or region, partner, the filings needed there, status, notes."""
-    _require_staff(actor)
+    _require(actor, channel, "change")
     _channel_validate(result_id=channel.result_id, country=country, status=status, filings=filings)
     with transaction.atomic():
         locked = OverseasChannel.objects.select_for_update().get(pk=channel.pk)
         before = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(locked.filings.values_list("pk", flat=True))}
         locked.country, locked.partner, locked.status, locked.notes = country.strip(), partner.strip(), status, notes.strip()
         locked.save(update_fields=["country", "partner", "status", "notes"])
-        locked.filings.set(filings)
-        after = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(f.pk for f in filings)}
+        # The form offers the filings the actor may see: the others stay as they were.
+        hidden = list(locked.filings.exclude(pk__in=Filing.objects.restrict(actor, "view").values("pk")))
+        locked.filings.set([*filings, *hidden])
+        after = {"country": locked.country, "partner": locked.partner, "status": locked.status, "notes": locked.notes, "filings": sorted(f.pk for f in [*filings, *hidden])}
         audit_record(actor=actor, action="channel.update", obj=locked, payload={"changed": {k: [before[k], after[k]] for k in before if before[k] != after[k]}})
     return locked
 
 
 def channel_set_status(*, channel: OverseasChannel, status: str, actor: User) -> OverseasChannel:
-    _require_staff(actor)
+    _require(actor, channel, "change")
     if status not in OverseasChannelStatusChoices.values:
         raise ValidationError({"status": [_("Choose a status.")]})
     with transaction.atomic():
@@ -1428,13 +1445,13 @@ def channel_set_status(*, channel: OverseasChannel, status: str, actor: User) ->
 
 
 def task_create(*, result: Result, title: str, kind: str, owner: User, due_on: date, actor: User) -> ServiceTask:
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if not title.strip():
         errors["title"] = [_("Describe the task.")]
     if kind not in ServiceKindChoices.values:
         errors["kind"] = [_("Choose the kind of service.")]
-    _staff_user(owner, "owner", errors)
+    _planner(owner, result, "plan", "owner", errors)
     _raise(errors)
     with transaction.atomic():
         task = ServiceTask.objects.create(result=result, title=title.strip(), kind=kind, owner=owner, due_on=due_on, created_by=actor)
@@ -1453,7 +1470,7 @@ TASK_TRANSITIONS = {
 
 
 def task_set_status(*, task: ServiceTask, status: str, actor: User) -> ServiceTask:
-    _require_staff(actor)
+    _require(actor, task, "change")
     with transaction.atomic():
         locked = ServiceTask.objects.select_for_update().get(pk=task.pk)
         if (locked.status, status) not in TASK_TRANSITIONS:
@@ -1467,7 +1484,7 @@ def task_set_status(*, task: ServiceTask, status: str, actor: User) -> ServiceTa
 
 
 def service_log_record(*, result: Result, kind: str, hours: object, notes: str, occurred_on: date, actor: User) -> ServiceLogEntry:
-    _require_staff(actor)
+    _require(actor, result, "plan")
     errors: Errors = {}
     if kind not in ServiceKindChoices.values:
         errors["kind"] = [_("Choose the kind of service.")]

@@ -1,12 +1,12 @@
-"""Views for operations planning. They parse input with forms, call one service, and render;
-permissions come from the selectors (a result the user may not see answers 404; a visible result
-the user may not plan for answers 403 on writes; nothing is changed on a refusal)."""
+"""Views for operations planning. They parse input with forms, call one service, and render.
+Every object is read through the grants (``opentto.planning.permissions``): an object the user may
+not see answers 404; a visible object the user may not change answers 403 (the service asks the
+same rule); nothing is changed on a refusal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,9 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import allows, permitted
 from opentto.results.models import Result, ResultStageChoices
-from opentto.results.selectors import results_visible
 
 from . import forms as f
 from . import selectors as sel
@@ -43,31 +42,44 @@ from .models import (
     PlanTarget,
     PledgeLoan,
     PoolAsset,
+    ServiceLogEntry,
     ServiceTask,
     TransferOption,
     TransferPlan,
     TransferPlanStatusChoices,
     Valuation,
 )
+from .permissions import does_planning
 
 TABS = ("plan", "ip", "financing", "services")
 
 
-def _staff_or_404(request: HttpRequest) -> None:
-    if not is_platform_staff(request.user):
+def _or_404(allowed: bool) -> None:
+    if not allowed:
         raise Http404
+
+
+def _for_change(request: HttpRequest, qs: Any, pk: int, action: str = "change", parent: Callable[[Any], Any] | None = None) -> Any:
+    """The object ``pk`` of ``qs`` the user may ``action`` (on ``parent(obj)`` where the action is
+    the parent's): 404 when the user may not see it, 403 when they may only see it."""
+    obj = get_object_or_404(qs.restrict(request.user, "view"), pk=pk)
+    if not allows(request.user, parent(obj) if parent else obj, action):
+        raise PermissionDenied(_("Only TTO managers do operations planning."))
+    return obj
 
 
 def _result_for_change(request: HttpRequest, pk: int) -> Result:
     """A result the user may plan for: 404 when not visible at all, 403 when visible only."""
-    result = get_object_or_404(results_visible(request.user), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied(_("Only TTO managers do operations planning."))
-    return result
+    return _for_change(request, Result.objects.all(), pk, "plan")  # type: ignore[no-any-return]
 
 
 def _result_for_view(request: HttpRequest, pk: int) -> Result:
     return get_object_or_404(sel.planning_results(request.user), pk=pk)
+
+
+def _financing_visible(user: Any) -> bool:
+    """Whether the user may see any kind of financing record (the financing tab)."""
+    return any(permitted(user, model, "view") for model in (Valuation, PledgeLoan, DealRoom))
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
@@ -83,22 +95,35 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 
 
 def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The tab's records, each what the user may see; its forms where the user may use them:
+    ``can_plan`` (add records to the result) and the ids of the records the user may change."""
     user = request.user
-    staff = is_platform_staff(user)
-    context: dict[str, Any] = {"result": result, "tab": tab, "tabs": TABS, "can_change": staff, "today": timezone.localdate()}
+    can_plan = allows(user, result, "plan")
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "result": result, "tab": tab, "tabs": TABS, "can_plan": can_plan, "show_financing": _financing_visible(user), "today": today,
+    }
     if tab == "plan":
         plans = list(sel.plans_for(user, result))
-        context["plans"] = plans
-        if staff:
+        changeable = sel.changeable(sel.plans_for(user, result), user)
+        decidable = sel.changeable(sel.plans_for(user, result), user, "decide")
+        context.update(plans=plans, changeable_plans=changeable)
+        if can_plan:
             context["new_plan_form"] = f.PlanDraftForm()
+        if changeable:
+            mine = [p for p in plans if p.pk in changeable]
             context["option_form"] = f.OptionForm()
-            context["target_form"] = f.TargetForm()
+            context["target_form"] = f.TargetForm(user=user)
             context["decision_form"] = f.DecisionForm()
             context["target_status_form"] = f.TargetStatusForm()
-            context["negotiation_forms"] = {p.pk: f.NegotiationForm(plan=p, initial={"occurred_on": timezone.localdate()}) for p in plans}
-            context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in plans if p.status == TransferPlanStatusChoices.DRAFT}
+            context["negotiation_forms"] = {p.pk: f.NegotiationForm(plan=p, user=user, initial={"occurred_on": today}) for p in mine}
+            context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in mine if p.status == TransferPlanStatusChoices.DRAFT}
             context["suggested_targets"] = _suggested_targets(request, result)
-            context["plan_moves"] = {p.pk: [(target, verb, svc.plan_problem(p, target, user)) for (source, target), verb in PLAN_TRANSITIONS.items() if source == p.status and verb != "supersede"] for p in plans}
+            context["plan_moves"] = {
+                p.pk: [(target, verb, svc.plan_problem(p, target, user)) for (source, target), verb in PLAN_TRANSITIONS.items()
+                       if source == p.status and verb != "supersede" and (verb not in {"approve", "reject"} or p.pk in decidable)]
+                for p in mine
+            }
     elif tab == "ip":
         families = list(sel.families_for(user, result))
         for family in families:
@@ -107,38 +132,51 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
                 live = [d for d in rows if d.status == "open" and d.key != "term_end"]
                 filing.next_deadlines = live[:4]  # type: ignore[attr-defined]
                 filing.other_deadlines = [d for d in rows if d not in filing.next_deadlines]  # type: ignore[attr-defined]
+        changeable_families = sel.changeable(PatentFamily.objects.filter(result=result), user)
         context["families"] = families
         context["lapses"] = sel.lapse_outlook(families)
-        context["proposals"] = {fam.pk: svc.layout_proposals(fam) for fam in families} if staff else {}
-        context["clearance"] = {fam.pk: svc.confidentiality_clearance(fam) for fam in families}
-        if staff:
+        context["clearance"] = {fam.pk: sel.clearance(fam) for fam in families}
+        context["changeable_families"] = changeable_families
+        context["changeable_filings"] = sel.changeable(Filing.objects.filter(family__result=result), user)
+        context["changeable_deadlines"] = sel.changeable(FilingDeadline.objects.filter(filing__family__result=result), user)
+        context["proposals"] = {fam.pk: svc.layout_proposals(fam) for fam in families if fam.pk in changeable_families}
+        if can_plan:
             context["family_form"] = f.FamilyForm(initial={"title_zh": result.title_zh, "title_en": result.title_en, "made_in_china": True, "manager": user.pk, "target_offices": ["CN"]})
-            context["filing_forms"] = {fam.pk: f.FilingForm(family=fam) for fam in families}
+        if changeable_families:
+            context["filing_forms"] = {fam.pk: f.FilingForm(family=fam, user=user) for fam in families if fam.pk in changeable_families}
             context["confidentiality_form"] = f.ConfidentialityForm()
+        if context["changeable_filings"]:
             context["filing_update_form"] = f.FilingUpdateForm()
-            context["abandon_form"] = f.AbandonForm(initial={"decided_on": timezone.localdate(), "approved_by": user.pk})
-            context["done_form"] = f.DoneForm(initial={"done_on": timezone.localdate()})
+            context["abandon_form"] = f.AbandonForm(initial={"decided_on": today, "approved_by": user.pk})
+        if context["changeable_deadlines"]:
+            context["done_form"] = f.DoneForm(initial={"done_on": today})
     elif tab == "financing":
-        if not staff:
+        if not context["show_financing"]:
             raise Http404
-        deals = list(svc.comparable_deals(result)[:50])
         context["valuations"] = list(sel.valuations_for(user, result))
-        context["valuation_form"] = f.ValuationForm(deals=deals, initial={"valuation_date": timezone.localdate(), "concluded_method": "relief_from_royalty"})
         context["pledges"] = list(sel.pledge_loans(user).filter(result=result))
-        context["pledge_form"] = f.PledgeForm(result=result)
-        context["rooms"] = list(sel.deal_rooms_for(user).filter(result=result).prefetch_related("invites__user", "attachments"))
-        context["room_form"] = f.DealRoomForm(result=result, initial={"title": result.title})
-        context["invite_form"] = f.InviteForm()
+        context["rooms"] = list(sel.deal_rooms_for(user).filter(result=result).prefetch_related("attachments"))
+        if can_plan:
+            deals = list(svc.comparable_deals(user, result)[:50])
+            context["valuation_form"] = f.ValuationForm(deals=deals, initial={"valuation_date": today, "concluded_method": "relief_from_royalty"})
+            context["pledge_form"] = f.PledgeForm(result=result, user=user)
+            context["room_form"] = f.DealRoomForm(result=result, user=user, initial={"title": result.title})
     elif tab == "services":
-        context["channels"] = list(result.overseas_channels.prefetch_related("filings")) if sel.planning_results(user).filter(pk=result.pk).exists() else []
+        changeable_channels = sel.changeable(OverseasChannel.objects.filter(result=result), user)
+        changeable_tasks = sel.changeable(ServiceTask.objects.filter(result=result), user)
+        context["channels"] = list(sel.channels_for(user, result))
         context["tasks"] = list(sel.tasks_for(user, result))
         context["log"] = list(sel.service_log_for(user, result)[:50])
-        if staff:
-            context["channel_form"] = f.ChannelForm(result=result)
+        context["changeable_channels"] = changeable_channels
+        context["changeable_tasks"] = changeable_tasks
+        if changeable_channels:
             context["channel_status_form"] = f.ChannelStatusForm()
-            context["task_form"] = f.TaskForm(initial={"owner": user.pk, "due_on": timezone.localdate() + timedelta(days=14)})
+        if changeable_tasks:
             context["task_status_form"] = f.TaskStatusForm()
-            context["log_form"] = f.ServiceLogForm(initial={"occurred_on": timezone.localdate()})
+        if can_plan:
+            context["channel_form"] = f.ChannelForm(result=result, user=user)
+            context["task_form"] = f.TaskForm(initial={"owner": user.pk, "due_on": today + timedelta(days=14)})
+            context["log_form"] = f.ServiceLogForm(initial={"occurred_on": today})
     context.update(overrides or {})
     return context
 
@@ -196,11 +234,8 @@ def plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")  # type: ignore[arg-type]
 
 
-def _plan_for_change(request: HttpRequest, pk: int) -> TransferPlan:
-    plan = get_object_or_404(TransferPlan.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
-    return plan
+def _plan_for_change(request: HttpRequest, pk: int, action: str = "change") -> TransferPlan:
+    return _for_change(request, TransferPlan.objects.select_related("result"), pk, action)  # type: ignore[no-any-return]
 
 
 @login_required
@@ -222,9 +257,7 @@ def option_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
-    option = get_object_or_404(TransferOption.objects.filter(plan__result__in=results_visible(request.user)).select_related("plan__result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
+    option = _for_change(request, TransferOption.objects.select_related("plan__result"), pk, parent=lambda o: o.plan)
     try:
         svc.plan_option_remove(option=option, actor=request.user)  # type: ignore[arg-type]
         messages.success(request, _("The option was removed."))
@@ -237,16 +270,14 @@ def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def target_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
-    form = f.TargetForm(request.POST)
+    form = f.TargetForm(request.POST, user=request.user)
     return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
 
 
 @login_required
 @require_POST
 def target_status_view(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(PlanTarget.objects.filter(plan__result__in=results_visible(request.user)).select_related("plan__result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
+    target = _for_change(request, PlanTarget.objects.select_related("plan__result"), pk, parent=lambda t: t.plan)
     form = f.TargetStatusForm(request.POST)
     return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")  # type: ignore[arg-type]
 
@@ -255,7 +286,7 @@ def target_status_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def negotiation_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
-    form = f.NegotiationForm(request.POST, plan=plan)
+    form = f.NegotiationForm(request.POST, plan=plan, user=request.user)
     response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
     return response
 
@@ -263,7 +294,7 @@ def negotiation_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    plan = _plan_for_change(request, pk)
+    plan = _plan_for_change(request, pk, "decide" if verb in {"approve", "reject"} else "change")
     form = f.DecisionForm(request.POST)
     calls: dict[str, Callable[[Form], Any]] = {
         "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),  # type: ignore[arg-type]
@@ -283,8 +314,8 @@ def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The result page's one-step form (``results:plan``): the plan with its recommended mode and
     that mode's terms, approved at once; under four-eyes approval, submitted for another manager.
     Errors re-render the form with what was typed (400); nothing is saved."""
-    result = get_object_or_404(results_visible(request.user), pk=pk)
-    if not is_platform_staff(request.user):
+    result = _result_for_change(request, pk)
+    if not permitted(request.user, TransferPlan, "decide"):
         raise PermissionDenied(_("Only TTO managers approve transfer plans."))
     four_eyes = svc.four_eyes_on()
     form = f.PlanForm(request.POST)
@@ -320,17 +351,14 @@ def family_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _family_for_change(request: HttpRequest, pk: int) -> PatentFamily:
-    family = get_object_or_404(PatentFamily.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
-    return family
+    return _for_change(request, PatentFamily.objects.select_related("result"), pk)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
 def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
-    form = f.FilingForm(request.POST, family=family)
+    form = f.FilingForm(request.POST, family=family, user=request.user)
 
     def call(fm: Form) -> Any:
         return svc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[arg-type, attr-defined]
@@ -363,10 +391,7 @@ def confidentiality_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _filing_for_change(request: HttpRequest, pk: int) -> Filing:
-    filing = get_object_or_404(Filing.objects.filter(family__result__in=results_visible(request.user)).select_related("family__result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
-    return filing
+    return _for_change(request, Filing.objects.select_related("family__result"), pk)  # type: ignore[no-any-return]
 
 
 @login_required
@@ -406,7 +431,7 @@ def _edit_page(
 @login_required
 def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing_for_change(request, pk)
-    form = f.FilingForm(request.POST or None, filing=filing)
+    form = f.FilingForm(request.POST or None, filing=filing, user=request.user)
     return _edit_page(
         request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[arg-type, attr-defined]
         heading=_("Edit the filing: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
@@ -427,9 +452,7 @@ def filing_abandon_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
-    deadline = get_object_or_404(FilingDeadline.objects.filter(filing__family__result__in=results_visible(request.user)).select_related("filing__family__result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
+    deadline = _for_change(request, FilingDeadline.objects.select_related("filing__family__result"), pk)
     form = f.DoneForm(request.POST)
     response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: svc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")  # type: ignore[arg-type]
     if request.POST.get("next") == "calendar" and response.status_code == 302:
@@ -444,12 +467,12 @@ def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
-    deals = list(svc.comparable_deals(result)[:50])
+    deals = list(svc.comparable_deals(request.user, result)[:50])
     form = f.ValuationForm(request.POST, deals=deals)
     if request.POST.get("action") == "preview":
         preview = None
         if form.is_valid():
-            values, errors = svc.valuation_compute(result, form.to_input())
+            values, errors = svc.valuation_compute(result, form.to_input(), actor=request.user)
             if errors:
                 _apply_errors(form, ValidationError(errors))
             else:
@@ -466,15 +489,14 @@ def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _valuation(request: HttpRequest, pk: int) -> Valuation:
-    _staff_or_404(request)
-    return get_object_or_404(Valuation.objects.select_related("result", "created_by"), pk=pk)
+    return get_object_or_404(sel.valuation_visible(request.user), pk=pk)
 
 
 @login_required
 @require_GET
 def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
-    memo = memo_data(valuation)
+    memo = memo_data(valuation, request.user)
     grid = list(zip(memo.sensitivity_royalties, memo.sensitivity, strict=True))
     return render(request, "planning/valuation_memo.html", {"memo": memo, "memo_grid": grid, "valuation": valuation, "result": valuation.result})
 
@@ -484,7 +506,7 @@ def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
 def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
     audit_record(actor=request.user, action="valuation.pdf", obj=valuation)  # type: ignore[arg-type]
-    response = HttpResponse(valuation_memo_pdf(valuation), content_type="application/pdf")
+    response = HttpResponse(valuation_memo_pdf(valuation, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="valuation-{valuation.pk}.pdf"'
     return response
 
@@ -493,16 +515,17 @@ def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pledge_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
-    form = f.PledgeForm(request.POST, result=result)
+    form = f.PledgeForm(request.POST, result=result, user=request.user)
     return _act(request, result, "financing", form, lambda fm: svc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")  # type: ignore[arg-type]
 
 
 @login_required
 @require_GET
 def pledge_list_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
+    _or_404(permitted(request.user, PledgeLoan, "view"))
+    loans = sel.pledge_loans(request.user)
     return render(request, "planning/pledge_list.html", {
-        "loans": sel.pledge_loans(request.user), "register_form": f.PledgeRegisterForm(initial={"registration_date": timezone.localdate()}),
+        "loans": loans, "changeable_loans": sel.changeable(loans, request.user), "register_form": f.PledgeRegisterForm(initial={"registration_date": timezone.localdate()}),
         "release_form": f.PledgeReleaseForm(initial={"released_on": timezone.localdate()}),
     })
 
@@ -510,8 +533,7 @@ def pledge_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    _staff_or_404(request)
-    loan = get_object_or_404(PledgeLoan, pk=pk)
+    loan = _for_change(request, PledgeLoan.objects.all(), pk)
     forms_by_verb: dict[str, type[Form]] = {"register": f.PledgeRegisterForm, "release": f.PledgeReleaseForm, "cancel": Form}
     if verb not in forms_by_verb:
         raise Http404
@@ -534,8 +556,11 @@ def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 def pool_list_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
-    form = f.PoolForm(request.POST or None)
+    _or_404(permitted(request.user, "planning.securitisationpool", "view"))
+    can_add = permitted(request.user, "planning.securitisationpool", "add")
+    if request.method == "POST" and not can_add:
+        raise PermissionDenied(_("Only TTO managers do operations planning."))
+    form = f.PoolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
                 pool = svc.pool_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -543,13 +568,16 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
                 _apply_errors(form, exc)
-    return render(request, "planning/pool_list.html", {"pools": sel.pools(request.user), "form": form}, status=400 if form.errors else 200)
+    return render(request, "planning/pool_list.html", {"pools": sel.pools(request.user), "form": form, "can_add": can_add}, status=400 if form.errors else 200)
 
 
 @login_required
 def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(sel.pools(request.user), pk=pk)
-    form = f.PoolAssetForm(request.POST or None)
+    can_change = allows(request.user, pool, "change")
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied(_("Only TTO managers do operations planning."))
+    form = f.PoolAssetForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
                 svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)  # type: ignore[arg-type]
@@ -557,19 +585,18 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
                 _apply_errors(form, exc)
-    summary = sel.pool_summary(pool)
+    summary = sel.pool_summary(request.user, pool)
     peak = max((a for _p, a in summary.periods), default=0)
     bars = [(p, a, (a * 100 / peak) if peak else 0) for p, a in summary.periods]
-    assets = list(pool.assets.select_related("result", "licensee").prefetch_related("cash_flows").order_by("pk"))
-    for asset in assets:
-        asset.total = sum((cf.amount_cny for cf in asset.cash_flows.all()), Decimal(0))  # type: ignore[attr-defined]
-    return render(request, "planning/pool_detail.html", {"pool": pool, "summary": summary, "bars": bars, "form": form, "assets": assets}, status=400 if form.errors else 200)
+    return render(request, "planning/pool_detail.html", {
+        "pool": pool, "summary": summary, "bars": bars, "form": form, "assets": summary.rows, "can_change": can_change,
+    }, status=400 if form.errors else 200)
 
 
 @login_required
 def pool_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    pool = get_object_or_404(sel.pools(request.user), pk=pk)
-    form = f.PoolForm(request.POST or None, initial={"name_zh": pool.name_zh, "name_en": pool.name_en, "arranger": pool.arranger_id, "notes": pool.notes})
+    pool = _for_change(request, sel.pools(request.user), pk)
+    form = f.PoolForm(request.POST or None, user=request.user, initial={"name_zh": pool.name_zh, "name_en": pool.name_en, "arranger": pool.arranger_id, "notes": pool.notes})
     return _edit_page(
         request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
         heading=_("Edit the pool: %(name)s") % {"name": pool.name}, back_url=reverse("planning:pool", args=[pool.pk]), done=_("The pool was saved."),
@@ -577,13 +604,14 @@ def pool_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pool_asset(request: HttpRequest, pk: int) -> PoolAsset:
-    return get_object_or_404(PoolAsset.objects.filter(pool__in=sel.pools(request.user)).select_related("pool", "result", "licensee"), pk=pk)
+    """A pool licence the user may see (404), in a pool they may change (403)."""
+    return _for_change(request, PoolAsset.objects.select_related("pool", "result", "licensee"), pk, parent=lambda a: a.pool)  # type: ignore[no-any-return]
 
 
 @login_required
 def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _pool_asset(request, pk)
-    form = f.PoolAssetEditForm(request.POST or None, asset=asset)
+    form = f.PoolAssetEditForm(request.POST or None, asset=asset, user=request.user)
     return _edit_page(
         request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[arg-type, attr-defined]
         heading=_("Edit the licence of %(result)s in %(pool)s") % {"result": asset.result.title, "pool": asset.pool.name},
@@ -606,16 +634,15 @@ def pool_asset_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def room_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
-    form = f.DealRoomForm(request.POST, result=result)
+    form = f.DealRoomForm(request.POST, result=result, user=request.user)
     return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")  # type: ignore[arg-type]
 
 
 @login_required
 @require_GET
 def room_list_view(request: HttpRequest) -> HttpResponse:
+    _or_404(permitted(request.user, DealRoom, "view"))
     rooms = sel.deal_rooms_for(request.user)
-    if not is_platform_staff(request.user) and not rooms.exists() and sel.user_role(request.user) != "investor":
-        raise Http404
     return render(request, "planning/room_list.html", {"rooms": rooms})
 
 
@@ -625,8 +652,8 @@ def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
     audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
     return render(request, "planning/room_detail.html", {
-        "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": is_platform_staff(request.user),
-        "invites": room.invites.select_related("user"), "invite_form": f.InviteForm(),
+        "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": allows(request.user, room, "change"),
+        "invites": room.invites.all(), "invite_form": f.InviteForm(),
     })
 
 
@@ -642,8 +669,7 @@ def room_document_view(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
 @login_required
 @require_POST
 def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_or_404(request)
-    room = get_object_or_404(DealRoom, pk=pk)
+    room = _for_change(request, DealRoom.objects.all(), pk)
     form = f.InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -659,8 +685,7 @@ def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_or_404(request)
-    room = get_object_or_404(DealRoom, pk=pk)
+    room = _for_change(request, DealRoom.objects.all(), pk)
     svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The room is open.") if room.is_open else _("The room is closed."))
     return redirect("planning:room", pk=room.pk)
@@ -673,26 +698,22 @@ def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def channel_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
-    form = f.ChannelForm(request.POST, result=result)
+    form = f.ChannelForm(request.POST, result=result, user=request.user)
     return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")  # type: ignore[arg-type]
 
 
 @login_required
 @require_POST
 def channel_status_view(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = get_object_or_404(OverseasChannel.objects.filter(result__in=results_visible(request.user)), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
+    channel = _for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelStatusForm(request.POST)
     return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")  # type: ignore[arg-type]
 
 
 @login_required
 def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = get_object_or_404(OverseasChannel.objects.filter(result__in=results_visible(request.user)).select_related("result"), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
-    form = f.ChannelForm(request.POST or None, channel=channel)
+    channel = _for_change(request, OverseasChannel.objects.select_related("result"), pk)
+    form = f.ChannelForm(request.POST or None, channel=channel, user=request.user)
     return _edit_page(
         request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
         heading=_("Edit the overseas channel: %(country)s") % {"country": channel.country},
@@ -711,9 +732,7 @@ def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_status_view(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(ServiceTask.objects.filter(result__in=results_visible(request.user)), pk=pk)
-    if not is_platform_staff(request.user):
-        raise PermissionDenied
+    task = _for_change(request, ServiceTask.objects.select_related("result"), pk)
     form = f.TaskStatusForm(request.POST)
     return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")  # type: ignore[arg-type]
 
@@ -732,13 +751,13 @@ def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def index_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
+    _or_404(does_planning(request.user))
     user = request.user
     return render(request, "planning/index.html", {
         "awaiting": sel.plans_awaiting_approval(user),
         "deadlines": sel.calendar_deadlines(user, manager=user, days=60)[:20],  # type: ignore[arg-type]
         "tasks": sel.my_open_tasks(user)[:20],
-        "results": sel.planning_results(user).filter(stage=ResultStageChoices.PLANNING).order_by("-stage_changed_at")[:30],
+        "results": sel.planning_results(user, "change").filter(stage=ResultStageChoices.PLANNING).order_by("-stage_changed_at")[:30],
         "today": timezone.localdate(),
     })
 
@@ -746,14 +765,15 @@ def index_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
+    _or_404(permitted(request.user, FilingDeadline, "change"))
     manager: User = request.user  # type: ignore[assignment]
-    managers = list(User.objects.filter(patent_families__isnull=False).distinct().order_by("username"))
+    managers = list(sel.calendar_managers(request.user))
     if request.GET.get("manager"):
         manager = get_object_or_404(User, pk=request.GET["manager"]) if request.GET["manager"].isdigit() else manager
     everyone = request.GET.get("manager") == "all"
     days = int(request.GET["days"]) if request.GET.get("days", "") in {"90", "180", "365", "730"} else 180
     rows = list(sel.calendar_deadlines(request.user, manager=None if everyone else manager, days=days))
+    changeable = sel.changeable(FilingDeadline.objects.filter(pk__in=[row.pk for row in rows]), request.user)
     feed = CalendarFeed.objects.filter(user=request.user).first()  # type: ignore[misc]
     today = timezone.localdate()
     months: dict[str, list[Any]] = {}
@@ -762,14 +782,15 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/calendar.html", {
         "months": months, "days": days, "horizons": (90, 180, 365, 730), "manager": manager, "managers": managers, "everyone": everyone, "today": today,
         "feed_url": request.build_absolute_uri(reverse("planning:ics", args=[feed.token])) if feed else None,
-        "done_form": f.DoneForm(initial={"done_on": today}),
+        "done_form": f.DoneForm(initial={"done_on": today}), "changeable_deadlines": changeable,
+        "can_feed": permitted(request.user, CalendarFeed, "add"),
     })
 
 
 @login_required
 @require_POST
 def calendar_feed_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
+    _or_404(permitted(request.user, CalendarFeed, "add"))
     if request.POST.get("reset"):
         svc.calendar_feed_reset(user=request.user)  # type: ignore[arg-type]
         messages.success(request, _("A new feed address was made; the old one no longer works."))
@@ -785,7 +806,7 @@ def ics_view(request: HttpRequest, token: str) -> HttpResponse:
     only credential (calendar applications do not sign in). An unknown token answers 404."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
     owner = feed.user
-    if not owner.is_active or not is_platform_staff(owner):
+    if not allows(owner, feed, "view"):  # the feed reads with its owner's grants (none while inactive)
         raise Http404
     language = getattr(owner, "language", "") or translation.get_language()
     with translation.override(language):
@@ -799,7 +820,7 @@ def ics_view(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def workload_view(request: HttpRequest) -> HttpResponse:
-    _staff_or_404(request)
+    _or_404(permitted(request.user, ServiceLogEntry, "figures"))
     today = timezone.localdate()
     form = f.WorkloadForm(request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today})
     since, until = today.replace(month=1, day=1), today

@@ -120,7 +120,9 @@ def test_an_abandoned_filing_is_not_edited(cn_filing, manager):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("who", "status"), [(None, 302), ("inventor", 403), ("enterprise_user", 403), ("investor", 403)])
+# The result is public, but its planning is not: outsiders do not see the filing (404); the
+# inventor of the owning organisation sees it, read only (403).
+@pytest.mark.parametrize(("who", "status"), [(None, 302), ("inventor", 403), ("enterprise_user", 404), ("investor", 404)])
 def test_filing_edit_page_refusals_change_nothing(request, cn_filing, who, status):
     user = request.getfixturevalue(who) if who else None
     url = f"/en/planning/filings/{cn_filing.pk}/edit/"
@@ -179,7 +181,7 @@ def test_channel_update_validates_audits_and_sets_filings(channel, cn_filing, ma
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("who", "status"), [(None, 302), ("inventor", 403), ("enterprise_user", 403)])
+@pytest.mark.parametrize(("who", "status"), [(None, 302), ("inventor", 403), ("enterprise_user", 404)])
 def test_channel_edit_page_refusals_change_nothing(request, channel, who, status):
     user = request.getfixturevalue(who) if who else None
     url = f"/en/planning/channels/{channel.pk}/edit/"

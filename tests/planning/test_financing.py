@@ -142,7 +142,7 @@ def test_a_pool_aggregates_cash_flows_and_measures_concentration(onboarded, mana
     with pytest.raises(ValidationError) as refused:
         pool_asset_add(pool=pool, result=onboarded, licensee=other, cash_flows=[("2027/3", "1")], actor=manager)
     assert refused.value.message_dict["cash_flows-0-period"] == ["Write the period as YYYY or YYYY-Qn, e.g. 2027-Q1."]
-    summary = pool_summary(pool)
+    summary = pool_summary(manager, pool)
     assert summary.periods == [("2027-Q1", Decimal("400.00")), ("2027-Q2", Decimal("600.00"))]
     assert summary.total == Decimal("1000.00")
     assert [(share) for _n, _a, share in summary.by_licensee] == [Decimal("75.00"), Decimal("25.00")]

@@ -31,3 +31,28 @@ def test_old_sources_are_rewritten_and_plans_get_their_changer(onboarded, in_pla
     assert FilingDeadline.objects.get(pk=later.pk).source == engine.SOURCE_CN_ANNUITY
     assert TransferPlan.objects.get(pk=plan.pk).changed_by == manager
     assert len(old) == 6
+
+
+grant_step = importlib.import_module("opentto.planning.migrations.0004_planning_grant_actions")
+
+
+@pytest.mark.django_db
+def test_existing_default_grants_get_the_planning_actions():
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from opentto.core.models import Grant
+
+    room = Grant.objects.get(role="manager", object_type="planning.dealroom", constraint="all")
+    result = Grant.objects.get(role="admin", object_type="results.result", constraint="all")
+    # As a database migrated before planning had these actions (the admin had switched the room grant off).
+    Grant.objects.filter(pk=room.pk).update(actions=["view"], enabled=False)
+    Grant.objects.filter(pk=result.pk).update(actions=[a for a in result.actions if a not in {"plan", "view_planning"}])
+    grant_step.add_actions(apps, SimpleNamespace(connection=connection))
+    room.refresh_from_db()
+    result.refresh_from_db()
+    assert room.actions == ["change", "view"] and not room.enabled
+    assert {"plan", "view_planning", "view", "view_details"} <= set(result.actions)
+    grant_step.add_actions(apps, SimpleNamespace(connection=connection))  # idempotent
+    assert Grant.objects.get(pk=room.pk).actions == ["change", "view"]

@@ -404,8 +404,9 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "planning:room": (POST_ONLY, POST_ONLY),
     "planning:room_create": ('302 400 400 403 404 404 404 404', '302 400 400 404 404 404 404 404'),
     "planning:room_document": (POST_ONLY, POST_ONLY),
-    "planning:room_invite": ('302 302 302 404 404 404 404 404', '302 302 302 404 404 404 404 404'),
-    "planning:room_toggle": ('302 302 302 404 404 404 404 404', '302 302 302 404 404 404 404 404'),
+    # the invited investor sees the room but may not change it (403); nothing changes
+    "planning:room_invite": ('302 302 302 404 404 404 404 403', '302 302 302 404 404 404 404 404'),
+    "planning:room_toggle": ('302 302 302 404 404 404 404 403', '302 302 302 404 404 404 404 404'),
     "planning:service_log": ('302 400 400 403 404 404 404 404', '302 400 400 404 404 404 404 404'),
     "planning:target_add": ('302 400 400 403 404 404 404 404', '302 400 400 404 404 404 404 404'),
     "planning:target_status": ('302 400 400 403 404 404 404 404', '302 400 400 404 404 404 404 404'),

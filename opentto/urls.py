@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("showcase/", include("opentto.demands.showcase_urls")),
     path("subsidies/", include("opentto.subsidies.urls")),
     path("imports/", include("opentto.imports.urls")),
+    path("clashes/", include("opentto.clashes.urls")),
     path("notifications/", include("opentto.notifications.urls")),
     path("search/", result_views.result_list_view, name="search"),
     path("admin/", admin.site.urls),

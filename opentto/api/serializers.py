@@ -24,6 +24,7 @@ from opentto.results.models import (
     ResultFieldChoices,
     ResultKindChoices,
 )
+from opentto.results.selectors import result_inventorships
 
 
 class OrganisationRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -98,7 +99,9 @@ class ResultDetailSerializer(ResultSummarySerializer):
 
     @extend_schema_field(InventorshipSerializer(many=True))
     def get_inventors(self, obj: Result) -> list[dict[str, Any]]:
-        return [InventorshipSerializer(i).data for i in obj.inventorships.select_related("person")]
+        # as the result page: only people the caller may see in the directory (none for anonymous callers)
+        request = self.context.get("request")
+        return [InventorshipSerializer(i).data for i in result_inventorships(getattr(request, "user", None)).filter(result=obj)]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_details_zh(self, obj: Result) -> str | None:

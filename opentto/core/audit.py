@@ -11,7 +11,6 @@ linear under concurrent writers. :func:`audit_verify` walks it and names the fir
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Iterator
@@ -198,11 +197,8 @@ def audit_rows(queryset: models.QuerySet[AuditEvent] | None = None) -> Iterator[
 
 
 def audit_export_csv(out: IO[str], queryset: models.QuerySet[AuditEvent] | None = None) -> int:
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for row in audit_rows(queryset):
-        # A cell that starts with = + - @ is not run as a formula by a spreadsheet.
-        writer.writerow(["'" + cell if cell and cell[0] in "=+-@" else cell for cell in row])
-        count += 1
-    return count
+    """The log as CSV, through the platform's one spreadsheet writer (a cell a spreadsheet would
+    read as a formula is written as text)."""
+    from .spreadsheets import csv_write
+
+    return csv_write(out, EXPORT_COLUMNS, audit_rows(queryset))

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from opentto.core.spreadsheets import file_response
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
 from .cache import cached, cached_fragment, fragment_key, scope_key
@@ -60,9 +61,7 @@ def export_xlsx_view(request: HttpRequest, table: str) -> HttpResponse:
     t = cached(request.user, f"tables:{year}", lambda: tables(request.user, year))
     if table not in t:
         raise Http404
-    response = HttpResponse(table_xlsx(t[table]), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="opentto-{table}.xlsx"'
-    return response
+    return file_response(table_xlsx(t[table]), fmt="xlsx", filename=f"opentto-{table}.xlsx")
 
 
 @login_required

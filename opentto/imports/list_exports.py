@@ -53,7 +53,7 @@ def _demands(user: Any, get: QueryDict) -> Rows:
         ("budget_min_cny", lambda d: d.budget_min_cny), ("budget_max_cny", lambda d: d.budget_max_cny),
         ("deadline", lambda d: d.deadline), ("status", lambda d: d.status), ("public", lambda d: "yes" if d.is_public else "no"),
         ("problem_zh", lambda d: d.problem_zh), ("problem_en", lambda d: d.problem_en), ("created_at", lambda d: d.created_at),
-    ])
+    ], user)
 
 
 @register_export("matches", gettext_lazy("Matches"))
@@ -64,9 +64,10 @@ def _matches(user: Any, get: QueryDict) -> Rows:
         ("result_title_en", lambda m: m.result.title_en), ("enterprise", lambda m: _org(m.organisation)),
         ("demand", lambda m: m.demand_id), ("demand_title_zh", lambda m: m.demand.title_zh if m.demand else ""),
         ("demand_title_en", lambda m: m.demand.title_en if m.demand else ""), ("status", lambda m: m.status),
-        ("source", lambda m: m.source), ("score", lambda m: m.score), ("deal", lambda m: m.deal_id),
+        # not the engine's score: the match pages do not show it
+        ("source", lambda m: m.source), ("deal", lambda m: m.deal_id),
         ("status_changed_at", lambda m: m.status_changed_at),
-    ])
+    ], user)
 
 
 @register_export("projects", gettext_lazy("Targeted R&D projects"))
@@ -80,7 +81,7 @@ def _projects(user: Any, get: QueryDict) -> Rows:
         ("starts_on", lambda p: p.starts_on or ""), ("ends_on", lambda p: p.ends_on or ""),
         ("milestones", lambda p: len(p.milestones.all())), ("milestones_done", lambda p: p.milestones_done),
         ("milestones_total_cny", lambda p: p.milestones_total),
-    ])
+    ], user)
 
 
 def _deals(user: Any, get: QueryDict) -> Any:
@@ -98,7 +99,7 @@ def _deal_rows(user: Any, get: QueryDict) -> Rows:
         ("terminated_on", lambda d: d.terminated_on), ("registration_number", lambda d: d.registration_number),
         # only the covered results the user may see (the deal's page shows the others unnamed)
         ("results", lambda d: sorted(r.pk for r in d.results.all())),
-    ])
+    ], user)
 
 
 @register_export("payments", gettext_lazy("Payments"))
@@ -111,7 +112,7 @@ def _payments(user: Any, get: QueryDict) -> Rows:
     return columns_rows(qs.order_by("-received_on", "-id"), [
         ("id", lambda p: p.pk), ("deal", lambda p: p.deal_id), ("deal_title", lambda p: p.deal.title),
         ("received_on", lambda p: p.received_on), ("amount_cny", lambda p: p.amount_cny), ("note", lambda p: p.note),
-    ])
+    ], user)
 
 
 @register_export("notices", gettext_lazy("Public notices"), signed_in=False)
@@ -121,7 +122,7 @@ def _notices(user: Any, get: QueryDict) -> Rows:
         ("id", lambda n: n.pk), ("deal_title", lambda n: str(n.deal)), ("starts_on", lambda n: n.starts_on),
         ("ends_on", lambda n: n.ends_on), ("price_cny", lambda n: n.price_cny), ("text_zh", lambda n: n.text_zh),
         ("text_en", lambda n: n.text_en),
-    ])
+    ], user)
 
 
 @register_export("agreements", gettext_lazy("Agreements"))
@@ -134,7 +135,7 @@ def _agreements(user: Any, get: QueryDict) -> Rows:
         ("parties", lambda a: sorted(_org(p) for p in a.parties.all())), ("signed_on", lambda a: a.signed_on),
         ("expires_on", lambda a: a.expires_on),
         ("shares", lambda a: [f"{_org(s.organisation)} {s.share.normalize():f}%" for s in sorted(a.shares.all(), key=lambda s: s.pk)]),
-    ])
+    ], user)
 
 
 @register_export("evaluations", gettext_lazy("Evaluations"))
@@ -148,7 +149,7 @@ def _evaluations(user: Any, get: QueryDict) -> Rows:
         ("opened_at", lambda r: r.opened_at), ("deadline", lambda r: r.deadline), ("finalised_at", lambda r: r.finalised_at),
         ("recommendation", lambda r: r.recommendation), ("overall_score", lambda r: r.overall_score),
         ("trl_assessed", lambda r: r.trl_assessed), ("transfer_modes", lambda r: r.transfer_modes),
-    ])
+    ], user)
 
 
 def _option_terms(option: Any) -> str:
@@ -170,7 +171,7 @@ def _plans(user: Any, get: QueryDict) -> Rows:
         ("options", lambda p: [_option_terms(o) for o in p.options.all()]), ("summary_zh", lambda p: p.summary_zh),
         ("summary_en", lambda p: p.summary_en), ("created_at", lambda p: p.created_at), ("submitted_at", lambda p: p.submitted_at),
         ("approved_at", lambda p: p.approved_at),
-    ])
+    ], user)
 
 
 @register_export("pledges", gettext_lazy("IP pledge loans"))
@@ -184,7 +185,7 @@ def _pledges(user: Any, get: QueryDict) -> Rows:
         ("valuation_cny", lambda p: p.valuation.concluded_value_cny), ("term_months", lambda p: p.term_months),
         ("annual_rate", lambda p: p.annual_rate), ("registration_number", lambda p: p.registration_number),
         ("registration_date", lambda p: p.registration_date), ("status", lambda p: p.status),
-    ])
+    ], user)
 
 
 @register_export("rooms", gettext_lazy("Deal rooms"))
@@ -193,7 +194,7 @@ def _rooms(user: Any, get: QueryDict) -> Rows:
     invited to): the room and its result's field and TRL, as the list shows them."""
     return columns_rows(deal_rooms_for(user).order_by("-created_at", "-id"), [
         ("id", lambda r: r.pk), ("title", lambda r: r.title), ("field", lambda r: r.result.field), ("trl", lambda r: r.result.trl),
-    ])
+    ], user)
 
 
 @register_export("subsidy-applications", gettext_lazy("Subsidy applications"))
@@ -206,7 +207,7 @@ def _applications(user: Any, get: QueryDict) -> Rows:
         ("eligible_costs_cny", lambda a: a.eligible_costs_cny), ("approved_cny", lambda a: a.approved_cny),
         ("status", lambda a: a.status), ("submitted_at", lambda a: a.submitted_at),
         ("recognition_number", lambda a: a.recognition_number),
-    ])
+    ], user)
 
 
 @register_export("subsidy-programmes", gettext_lazy("Subsidy programmes"), signed_in=False)
@@ -217,4 +218,4 @@ def _programmes(user: Any, get: QueryDict) -> Rows:
         ("cap_per_project_cny", lambda p: p.cap_per_project_cny), ("eligible_share_cap", lambda p: p.eligible_share_cap),
         ("window_opens", lambda p: p.window_opens), ("window_closes", lambda p: p.window_closes),
         ("active", lambda p: "yes" if p.is_active else "no"),
-    ])
+    ], user)

@@ -1,6 +1,7 @@
 """Reading an import file into a header row and data rows, checked by its content.
 
 - CSV: UTF-8 (with or without BOM) or GB18030 (what Chinese Excel writes), comma, semicolon or tab;
+  the apostrophe OpenTTO's exports put before formula-like text is taken off again;
 - xlsx: the first sheet (openpyxl, read-only);
 - patent XML: WIPO ST.36 / CNIPA-style bibliographic XML (``patent-document``, ``cn-patent-document``,
   ``exchange-document``, ``us-patent-grant`` …), one or many documents per file; read with
@@ -20,6 +21,8 @@ from typing import Any
 from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from opentto.core.spreadsheets import unescape_text
 
 #: More rows than this in one file are refused (split the file).
 MAX_ROWS = 50_000
@@ -86,10 +89,12 @@ def read_csv(raw: bytes) -> Table:
         raise ValidationError(_("The CSV file is neither UTF-8 nor GB18030 text."), code="encoding")
     sample = text[:4096]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+        delimiter = ","
+    # Excel's quoting (the sniffer takes the apostrophe before formula-like text for a quote
+    # character); a cell our exports wrote behind an apostrophe is read as it was
+    rows = [[_cell(unescape_text(v)) for v in row] for row in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)]
     return _trim(rows)
 
 

@@ -7,6 +7,9 @@ Rules:
   name + organisation); a result without an application number by its exact title within its
   first owner. A row whose key is already on the platform creates nothing (a patent's
   bibliographic fields are updated), so a file can be imported again safely.
+- Keys are looked up only among the records the importing user may see. A row whose key belongs
+  to a record they may not see is imported as if the key were new — the job's report is the
+  same — and the new record is held for the TTO (``opentto.clashes``).
 - Every row goes through the same services as the forms (``result_onboard``,
   ``organisation_create``, ``person_create``), inside a savepoint; a refused row is rolled back and
   reported with its spreadsheet row number, the column and the message in the job's language.
@@ -35,8 +38,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
+from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import is_platform_staff, permitted
 from opentto.core.validators import (
     validate_cn_application_number,
     validate_unified_social_credit_code,
@@ -47,7 +51,12 @@ from opentto.organisations.models import (
     OrganisationKindChoices,
     Person,
 )
-from opentto.organisations.services import organisation_create, person_create
+from opentto.organisations.services import (
+    ORGANISATION_CLASH,
+    PERSON_CLASH,
+    organisation_create,
+    person_create,
+)
 from opentto.results.models import (
     IPAsset,
     IPAssetKindChoices,
@@ -262,6 +271,7 @@ class _Importer:
         self.job = job
         self.actor = actor
         self.orgs: dict[str, Organisation | None] = {}
+        self.seen_all: dict[Any, bool] = {}
         self.result_kinds = _choice_lookup(ResultKindChoices)
         self.fields = _choice_lookup(ResultFieldChoices)
         self.ip_kinds = _choice_lookup(IPAssetKindChoices, _IP_KIND_EXTRA)
@@ -270,13 +280,25 @@ class _Importer:
         self.roles = _choice_lookup(MembershipRoleChoices, _ROLE_EXTRA)
 
     # shared look-ups -------------------------------------------------------------------------
+    def visible(self, qs: Any) -> Any:
+        """The rows of ``qs`` the importing user may see: a file never finds, names or updates
+        a record they may not see."""
+        return split_by_visibility(qs, self.actor)[0]
+
+    def sees_every(self, model: Any) -> bool:
+        """Whether the importing user may see every row of ``model`` (no narrowing needed)."""
+        if model not in self.seen_all:
+            self.seen_all[model] = self.actor is None or permitted(self.actor, model, "view", every_row=True)
+        return self.seen_all[model]
+
     def organisation(self, ref: str) -> Organisation | None:
         key = ref.strip()
         if key not in self.orgs:
             code = key.upper()
-            found = Organisation.objects.filter(credit_code=code).first() if len(code) == 18 else None
+            orgs = self.visible(Organisation.objects.all())
+            found = orgs.filter(credit_code=code).order_by("is_held", "pk").first() if len(code) == 18 else None
             if found is None:
-                matches = list(Organisation.objects.filter(Q(name_zh=key) | Q(name_en__iexact=key))[:2])
+                matches = list(orgs.filter(Q(name_zh=key) | Q(name_en__iexact=key))[:2])
                 found = matches[0] if len(matches) == 1 else None
             self.orgs[key] = found
         return self.orgs[key]
@@ -315,7 +337,12 @@ class _Importer:
             digit = number[6] if number.startswith("CN") and len(number) > 12 else ""
             ip_kind = {"1": "invention", "8": "invention", "2": "utility", "9": "utility", "3": "design"}.get(digit, "invention")
         if number and not errors:
-            existing = IPAsset.objects.filter(jurisdiction=jurisdiction, application_number=number).first()
+            # a patent of a result the user may see is updated; of one they may not see, the row
+            # creates a result as if the number were new, and result_onboard holds it for the TTO
+            registered = IPAsset.objects.filter(jurisdiction=jurisdiction, application_number=number, is_held=False)
+            if not self.sees_every(Result):
+                registered = registered.filter(result__in=self.visible(Result.objects.all()).values("pk"))
+            existing = registered.first()
             if existing is not None:
                 return self._update_asset(existing, filing=filing, grant=grant, status=status, v=v)
 
@@ -376,9 +403,9 @@ class _Importer:
         elif any(s is None for _n, s in inventor_specs) and any(s is not None for _n, s in inventor_specs):
             errors.append(("inventors", _("Give a share for every inventor or for none.")))
         if not number and owners and (title_zh or title_en):
-            same = Result.objects.filter(ownerships__organisation=owners[0], title_zh=title_zh, title_en=title_en)
+            same = self.visible(Result.objects.filter(ownerships__organisation=owners[0], title_zh=title_zh, title_en=title_en))
             if not errors and same.exists():
-                return "unchanged"
+                return "unchanged"  # (one the user may not see: created below, and held by result_onboard)
         if errors:
             raise RowRefused(errors)
 
@@ -401,10 +428,11 @@ class _Importer:
 
     def _inventors(self, specs: list[tuple[str, Decimal | None]], owners: list[Organisation]) -> list[InventorInput]:
         people: list[Person] = []
+        people_visible = self.visible(Person.objects.all())
         for name, _share in specs:
-            candidates = list(Person.objects.filter(Q(name_zh=name) | Q(name_en__iexact=name), memberships__organisation__in=owners).distinct()[:2])
+            candidates = list(people_visible.filter(Q(name_zh=name) | Q(name_en__iexact=name), memberships__organisation__in=owners).distinct()[:2])
             if len(candidates) != 1:
-                candidates = list(Person.objects.filter(Q(name_zh=name) | Q(name_en__iexact=name))[:2])
+                candidates = list(people_visible.filter(Q(name_zh=name) | Q(name_en__iexact=name))[:2])
             if len(candidates) == 1:
                 people.append(candidates[0])
                 continue
@@ -452,25 +480,30 @@ class _Importer:
                 code = validate_unified_social_credit_code(code)
             except ValidationError as exc:
                 raise RowRefused([("credit_code", m) for m in exc.messages]) from exc
-            if Organisation.objects.filter(credit_code=code).exists():
+            # one the user may not see: created below, and held by organisation_create
+            if self.visible(Organisation.objects.filter(credit_code=code)).exists():
                 return "unchanged"
         name_zh, name_en = str(v.get("name_zh") or "").strip(), str(v.get("name_en") or "").strip()
         kind_text = str(v.get("kind") or "").strip().lower()
         kind = self.org_kinds.get(kind_text, "")
         if not kind:
             errors.append(("kind", _("Unknown kind of organisation “%(value)s”.") % {"value": v.get("kind") or ""}))
+        same_name = None
         if not code and (name_zh or name_en):
-            same = Organisation.objects.all()
-            same = same.filter(name_zh=name_zh) if name_zh else same.filter(name_en__iexact=name_en)
-            if same.exists():
+            same = Organisation.objects.filter(name_zh=name_zh) if name_zh else Organisation.objects.filter(name_en__iexact=name_en)
+            visible, hidden = split_by_visibility(same, self.actor)
+            if visible.exists():
                 return "unchanged"
+            same_name = hidden.order_by("pk").first()
         if errors:
             raise RowRefused(errors)
-        organisation_create(
+        organisation = organisation_create(
             kind=kind, name_zh=name_zh[:200], name_en=name_en[:200], credit_code=code, city_zh=str(v.get("city_zh") or "")[:100],
             city_en=str(v.get("city_en") or "")[:100], description_zh=str(v.get("description_zh") or ""),
             description_en=str(v.get("description_en") or ""), actor=self.actor,
         )
+        if same_name is not None:  # the same name as one the user may not see: held for the TTO
+            clash_hold(kind=ORGANISATION_CLASH, held=organisation, existing=same_name, actor=self.actor, detail={"name": name_zh or name_en, "via": "import"})
         self.orgs.clear()
         return "created"
 
@@ -495,19 +528,28 @@ class _Importer:
                 errors.append(("email", _("“%(value)s” is not an e-mail address.") % {"value": email}))
         if errors:
             raise RowRefused(errors)
-        if email and Person.objects.filter(email__iexact=email).exists():
-            return "unchanged"
-        if not email and (name_zh or name_en):
+        # the natural key among the people the user may see; the same as one they may not see: held
+        if email:
+            same = Person.objects.filter(email__iexact=email)
+            detail = {"email": email, "via": "import"}
+        elif name_zh or name_en:
             same = Person.objects.filter(name_zh=name_zh, name_en=name_en)
             if org is not None:
                 same = same.filter(memberships__organisation=org)
-            if same.exists():
-                return "unchanged"
-        person_create(
+            detail = {"name": name_zh or name_en, "via": "import"}
+        else:
+            same, detail = Person.objects.none(), {}
+        visible, hidden = split_by_visibility(same, self.actor)
+        if visible.exists():
+            return "unchanged"
+        clash = hidden.order_by("pk").first()
+        person = person_create(
             name_zh=name_zh[:100], name_en=name_en[:100], email=email,
             memberships=[(org, role, str(v.get("position_zh") or "")[:100], str(v.get("position_en") or "")[:100])] if org else [],
             actor=self.actor,
         )
+        if clash is not None:
+            clash_hold(kind=PERSON_CLASH, held=person, existing=clash, actor=self.actor, detail=detail)
         return "created"
 
     def import_row(self, values: dict[str, Any]) -> str:

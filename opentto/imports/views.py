@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,16 +14,15 @@ from django.views.decorators.http import require_POST
 from opentto.core.audit import audit_record
 from opentto.core.http import is_htmx
 from opentto.core.permissions import is_platform_staff
+from opentto.core.spreadsheets import csv_bytes, file_response, spreadsheet_response
 
 from .columns import COLUMNS
-from .exports import EXPORTS, csv_stream, export_rows, xlsx_bytes
+from .exports import EXPORTS, export_rows
 from .forms import MappingForm, UploadForm
 from .models import ImportJob, ImportKindChoices, ImportStatusChoices
 from .services import import_job_configure, import_job_create, import_job_repeat, job_headers
 from .tasks import import_run_task
 from .template import template_csv, template_xlsx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _staff(request: HttpRequest) -> None:
@@ -61,10 +57,8 @@ def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     _staff(request)
     if kind not in ImportKindChoices.values or fmt not in {"csv", "xlsx"}:
         raise Http404
-    body, content_type = (template_csv(kind), "text/csv; charset=utf-8") if fmt == "csv" else (template_xlsx(kind), XLSX)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="opentto-{kind}-template.{fmt}"'
-    return response
+    body = template_csv(kind) if fmt == "csv" else template_xlsx(kind)
+    return file_response(body, fmt=fmt, filename=f"opentto-{kind}-template.{fmt}")
 
 
 @login_required
@@ -108,14 +102,8 @@ def job_repeat_view(request: HttpRequest, token: str) -> HttpResponse:
 def job_errors_view(request: HttpRequest, token: str) -> HttpResponse:
     _staff(request)
     job = get_object_or_404(ImportJob, token=token)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Row"), _("Column"), _("Problem")])
-    for error in job.errors:
-        writer.writerow([error["row"], error["column"], error["message"]])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.token[:8]}-errors.csv"'
-    return response
+    body = csv_bytes([_("Row"), _("Column"), _("Problem")], ([e["row"], e["column"], e["message"]] for e in job.errors))
+    return file_response(body, fmt="csv", filename=f"import-{job.token[:8]}-errors.csv")
 
 
 def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
@@ -129,10 +117,4 @@ def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Str
     filename = f"opentto-{what}-{stamp}.{fmt}"
     if request.user.is_authenticated:
         audit_record(actor=request.user, action=f"export.{what}", payload={"format": fmt, "query": request.GET.urlencode()[:500]}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
-    response: HttpResponse | StreamingHttpResponse
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(xlsx_bytes(headers, rows, str(EXPORTS[what].title)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return spreadsheet_response(fmt=fmt, filename=filename, headers=headers, rows=rows, title=str(EXPORTS[what].title))

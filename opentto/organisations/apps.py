@@ -7,4 +7,4 @@ class OrganisationsConfig(AppConfig):
     label = "organisations"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from . import clashes, permissions  # noqa: F401  (registers its object types, default grants and kinds of clash)

@@ -38,6 +38,9 @@ class Organisation(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Its credit code is another organisation's that whoever added it may not see: stored as
+    # entered, held for the TTO (opentto.clashes), and outside the code's uniqueness.
+    is_held = models.BooleanField(_("held for the TTO"), default=False, editable=False)
 
     class Meta:
         ordering = ["name_zh", "name_en", "id"]
@@ -46,7 +49,7 @@ class Organisation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
-                condition=~models.Q(credit_code=""),
+                condition=~models.Q(credit_code="") & models.Q(is_held=False),
                 name="organisations_credit_code_unique",
             ),
             models.CheckConstraint(

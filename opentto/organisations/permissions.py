@@ -1,9 +1,11 @@
 """The directory of organisations and people: for signed-in users (registered with
-:mod:`opentto.core.permissions`)."""
+:mod:`opentto.core.permissions`). A person's e-mail address (``view_email``) only for the TTO:
+the person page, the people export and anything else that prints it ask this grant."""
 
 from __future__ import annotations
 
-from opentto.core.permissions import ALL, SIGNED_IN, register
+from opentto.core.permissions import ALL, SIGNED_IN, STAFF, register
 
-for _object_type in ("organisations.organisation", "organisations.person"):
-    register(_object_type, actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
+register("organisations.organisation", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
+register("organisations.person", actions={"view", "view_email"},
+         grants=[(role, ALL, ("view", "view_email") if role in STAFF else ("view",)) for role in SIGNED_IN])

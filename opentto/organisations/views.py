@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from opentto.access.privacy import can_see_private_data
 from opentto.core.http import is_htmx
-from opentto.core.permissions import is_platform_staff, restrict_directory
+from opentto.core.permissions import allows, is_platform_staff, restrict_directory
 from opentto.dashboard.cache import fragment_key
 from opentto.results.selectors import results_visible
 
@@ -95,7 +95,7 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "organisations/person_detail.html",
         {"person": person, "results": results, "memberships": person.memberships.select_related("organisation"),
-         "show_email": is_platform_staff(request.user), "may_see_private": can_see_private_data(request.user)},
+         "show_email": allows(request.user, person, "view_email"), "may_see_private": can_see_private_data(request.user)},
     )
 
 

@@ -7,4 +7,4 @@ class ResultsConfig(AppConfig):
     label = "results"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from . import clashes, permissions  # noqa: F401  (registers its object types, default grants and kinds of clash)

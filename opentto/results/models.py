@@ -225,6 +225,9 @@ class IPAsset(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=IPAssetStatusChoices.choices, default=IPAssetStatusChoices.FILED
     )
+    # Its number is registered with another result that whoever entered it may not see: stored
+    # as entered, held for the TTO (opentto.clashes), and outside the number's uniqueness.
+    is_held = models.BooleanField(_("held for the TTO"), default=False, editable=False)
 
     class Meta:
         ordering = ["filing_date", "id"]
@@ -232,7 +235,8 @@ class IPAsset(models.Model):
         verbose_name_plural = _("IP assets")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "application_number"], name="results_ipasset_number_unique"
+                fields=["jurisdiction", "application_number"], condition=models.Q(is_held=False),
+                name="results_ipasset_number_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(grant_date__isnull=True)

@@ -9,12 +9,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from opentto.core.http import id_param
-from opentto.core.permissions import allows
+from opentto.core.permissions import allows, permitted, restrict
 from opentto.dashboard.cache import cached_ids
+from opentto.organisations.models import Person
 
 from .models import (
     Result,
     ResultFieldChoices,
+    ResultInventor,
     ResultKindChoices,
     ResultQuerySet,
     ResultStageChoices,
@@ -66,6 +68,20 @@ def results_in_order(qs: QuerySet[Result], ids: Sequence[int]) -> list[Result]:
 
 def results_visible(user: Any) -> ResultQuerySet:
     return Result.objects.restrict(user, "view")
+
+
+def result_shows_inventors(user: Any) -> bool:
+    """Whether the result pages, the API and the exports name inventors and their shares to
+    ``user`` at all: for those who may see people in the directory (not anonymous visitors)."""
+    return permitted(user, Person, "view")
+
+
+def result_inventorships(user: Any) -> QuerySet[ResultInventor]:
+    """The inventorships (person and contribution share) ``user`` may see on a result they may
+    see: those of the people they may see in the directory (none for anonymous visitors). One
+    rule for the result page, the API and the exports; the caller narrows it to its results."""
+    people = restrict(Person.objects.all(), user, "view").values("pk")
+    return ResultInventor.objects.filter(person__in=people).select_related("person")
 
 
 def result_has_details_access(user: Any, result: Result) -> bool:

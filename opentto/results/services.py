@@ -3,6 +3,13 @@
 Every function validates everything first and raises one ``ValidationError`` whose keys name the
 fields (``title_zh``, ``inventors``, ``ip_assets-1-application_number`` …), then writes in one
 transaction with an audit event: nothing is ever half-saved.
+
+Duplicates are looked for only among the results the user may see: an application number
+already registered with a result they may see is refused, a nearly identical title they may see
+is shown to them. A clash with a result they may *not* see is neither refused nor told: the
+result is stored as if nothing clashed (the response is the same) and held for the TTO
+(:mod:`opentto.clashes`); its clashing IP asset is stored ``is_held``, outside the number's
+uniqueness.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User, UserRoleChoices
+from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
-from opentto.core.permissions import user_role
+from opentto.core.permissions import permitted, user_role
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
 from opentto.dashboard.cache import figures_changed
@@ -49,6 +57,8 @@ HUNDRED = Decimal("100")
 #: Titles at least this similar (difflib ratio, after normalising) within one owner are flagged.
 NEAR_DUPLICATE_RATIO = 0.9
 CN_CHECKED_KINDS = {IPAssetKindChoices.INVENTION, IPAssetKindChoices.UTILITY, IPAssetKindChoices.DESIGN}
+#: The kind of clash a result is held for (registered in ``opentto.results.clashes``).
+RESULT_CLASH = "results.result"
 
 
 @dataclass
@@ -119,7 +129,8 @@ def _normalise_title(title: str) -> str:
 def result_find_near_duplicates(
     *, title_zh: str, title_en: str, owners: Sequence[Organisation], exclude_pk: int | None = None
 ) -> list[Result]:
-    """Results of the same owners whose Chinese or English title is nearly identical."""
+    """Results of the same owners whose Chinese or English title is nearly identical (all of
+    them: the services split them by what their user may see)."""
     wanted = [(_normalise_title(t), lang) for t, lang in ((title_zh, "zh"), (title_en, "en")) if t.strip()]
     if not wanted or not owners:
         return []
@@ -138,7 +149,9 @@ def result_find_near_duplicates(
 
 def _validate_result_input(
     data: ResultInput, *, actor: User, exclude_pk: int | None
-) -> tuple[dict[str, list[str]], list[tuple[IPAssetInput, str]]]:
+) -> tuple[dict[str, list[str]], list[tuple[IPAssetInput, str]], dict[tuple[str, str], int]]:
+    """The errors, the checked IP assets, and the numbers held for the TTO: (jurisdiction,
+    number) → the result, which ``actor`` may not see, that registered it."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -173,6 +186,7 @@ def _validate_result_input(
 
     checked_assets: list[tuple[IPAssetInput, str]] = []
     seen_numbers: set[tuple[str, str]] = set()
+    held: dict[tuple[str, str], int] = {}
     for index, asset in enumerate(data.ip_assets):
         prefix = f"ip_assets-{index}-"
         jurisdiction = (asset.jurisdiction or "").strip().upper()
@@ -197,20 +211,27 @@ def _validate_result_input(
         if key in seen_numbers:
             add(prefix + "application_number", _("%(number)s is listed twice.") % {"number": number})
         seen_numbers.add(key)
-        existing = IPAsset.objects.filter(jurisdiction=jurisdiction, application_number=number)
+        # The number's registration: held rows are outside it. Only a result the user may see
+        # refuses the number; one they may not see holds the new row for the TTO.
+        existing = IPAsset.objects.filter(jurisdiction=jurisdiction, application_number=number, is_held=False)
         if exclude_pk is not None:
             existing = existing.exclude(result_id=exclude_pk)
-        if existing.exists():
+        visible, hidden = split_by_visibility(Result.objects.filter(pk__in=existing.values("result_id")), actor)
+        if visible.exists():
             add(
                 prefix + "application_number",
                 _("%(number)s is already registered on the platform with another result.") % {"number": number},
             )
+        else:
+            clash = existing.filter(result__in=hidden.values("pk")).order_by("pk").first()
+            if clash is not None:
+                held[(jurisdiction, number)] = clash.result_id
         checked_assets.append((asset, number))
 
     for index, funding in enumerate(data.fundings):
         if not funding.programme.strip():
             add(f"fundings-{index}-programme", _("Name the funding programme."))
-    return errors, checked_assets
+    return errors, checked_assets, held
 
 
 def _check_attachments(attachments: Sequence[UploadedFile], errors: dict[str, list[str]]) -> list[CheckedUpload]:
@@ -223,7 +244,7 @@ def _check_attachments(attachments: Sequence[UploadedFile], errors: dict[str, li
     return checked
 
 
-def _write_children(result: Result, data: ResultInput, assets: list[tuple[IPAssetInput, str]]) -> None:
+def _write_children(result: Result, data: ResultInput, assets: list[tuple[IPAssetInput, str]], held: dict[tuple[str, str], int]) -> None:
     ResultOwner.objects.bulk_create([ResultOwner(result=result, organisation=o) for o in data.owners])
     ResultInventor.objects.bulk_create(
         [
@@ -243,6 +264,7 @@ def _write_children(result: Result, data: ResultInput, assets: list[tuple[IPAsse
                 grant_number=asset.grant_number.strip(),
                 grant_date=asset.grant_date,
                 status=asset.status,
+                is_held=((asset.jurisdiction or "CN").strip().upper(), number) in held,
             )
             for asset, number in assets
         ]
@@ -282,6 +304,33 @@ def _content_fields(data: ResultInput) -> dict[str, Any]:
     }
 
 
+def _duplicates(data: ResultInput, *, actor: User, confirm_duplicates: bool, exclude_pk: int | None = None) -> list[Result]:
+    """The nearly identical results ``actor`` may not see (held for the TTO after saving);
+    raises ``DuplicateResultError`` with those they may see, unless they confirmed."""
+    if confirm_duplicates and permitted(actor, Result, "view", every_row=True):
+        return []  # confirmed, and no result is hidden from this user
+    similar = result_find_near_duplicates(title_zh=data.title_zh, title_en=data.title_en, owners=data.owners, exclude_pk=exclude_pk)
+    if not similar:
+        return []
+    visible_ids = set(Result.objects.restrict(actor, "view").filter(pk__in=[r.pk for r in similar]).values_list("pk", flat=True))
+    shown = [r for r in similar if r.pk in visible_ids]
+    if shown and not confirm_duplicates:
+        raise DuplicateResultError(shown)
+    return [r for r in similar if r.pk not in visible_ids]
+
+
+def _hold_clashes(result: Result, *, actor: User, numbers: dict[tuple[str, str], int], similar: list[Result]) -> None:
+    """Hold ``result`` for the TTO against each result it may duplicate that ``actor`` may not
+    see (one hold per pair, naming the numbers and whether the title is nearly identical)."""
+    reasons: dict[int, dict[str, Any]] = {}
+    for (jurisdiction, number), other in sorted(numbers.items()):
+        reasons.setdefault(other, {}).setdefault("application_numbers", []).append(f"{jurisdiction} {number}")
+    for duplicate in similar:
+        reasons.setdefault(duplicate.pk, {})["similar_title"] = True
+    for pk, detail in sorted(reasons.items()):
+        clash_hold(kind=RESULT_CLASH, held=result, existing=Result.objects.get(pk=pk), actor=actor, detail=detail)
+
+
 def _save_attachments(result: Result, checked: list[CheckedUpload], actor: User | None) -> None:
     for upload in checked:
         attachment = Attachment(
@@ -309,26 +358,24 @@ def result_onboard(
     role = user_role(actor)
     if role not in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR}:
         raise PermissionError(_("Only TTO managers and inventors can onboard results."))
-    errors, assets = _validate_result_input(data, actor=actor, exclude_pk=None)
+    errors, assets, held = _validate_result_input(data, actor=actor, exclude_pk=None)
     checked = _check_attachments(attachments, errors)
     if errors:
         raise ValidationError(errors)
-    if not confirm_duplicates:
-        similar = result_find_near_duplicates(title_zh=data.title_zh, title_en=data.title_en, owners=data.owners)
-        if similar:
-            raise DuplicateResultError(similar)
+    hidden = _duplicates(data, actor=actor, confirm_duplicates=confirm_duplicates)
     when = onboarded_at or timezone.now()
     with transaction.atomic():
         result = Result(**_content_fields(data), created_by=actor, onboarded_at=when, stage_changed_at=when)
         result.full_clean()
         result.save()
-        _write_children(result, data, assets)
+        _write_children(result, data, assets, held)
         _save_attachments(result, checked, actor)
         StageTransition.objects.create(
             result=result, from_stage="", to_stage=ResultStageChoices.ONBOARDING, actor=actor, occurred_at=when,
             reason=_("Onboarded"),
         )
         audit_record(actor=actor, action="result.onboard", obj=result, payload={"title_zh": result.title_zh, "title_en": result.title_en})
+        _hold_clashes(result, actor=actor, numbers=held, similar=hidden)
         figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(result.pk))
     return result
@@ -345,16 +392,11 @@ def result_update(
     """Replace a result's content, owners, inventors, IP assets and funding (attachments are added)."""
     if not Result.objects.restrict(actor, "change").filter(pk=result.pk).exists():
         raise PermissionError(_("You may not change this result."))
-    errors, assets = _validate_result_input(data, actor=actor, exclude_pk=result.pk)
+    errors, assets, held = _validate_result_input(data, actor=actor, exclude_pk=result.pk)
     checked = _check_attachments(attachments, errors)
     if errors:
         raise ValidationError(errors)
-    if not confirm_duplicates:
-        similar = result_find_near_duplicates(
-            title_zh=data.title_zh, title_en=data.title_en, owners=data.owners, exclude_pk=result.pk
-        )
-        if similar:
-            raise DuplicateResultError(similar)
+    hidden = _duplicates(data, actor=actor, confirm_duplicates=confirm_duplicates, exclude_pk=result.pk)
     with transaction.atomic():
         locked = Result.objects.select_for_update().get(pk=result.pk)
         for name, value in _content_fields(data).items():
@@ -365,9 +407,10 @@ def result_update(
         locked.inventorships.all().delete()
         locked.ip_assets.all().delete()
         locked.fundings.all().delete()
-        _write_children(locked, data, assets)
+        _write_children(locked, data, assets, held)
         _save_attachments(locked, checked, actor)
         audit_record(actor=actor, action="result.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
+        _hold_clashes(locked, actor=actor, numbers=held, similar=hidden)
         figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(locked.pk))
     return locked

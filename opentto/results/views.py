@@ -40,9 +40,11 @@ from .pipeline import TransitionError, available_transitions, result_transition
 from .selectors import (
     result_can_change,
     result_has_details_access,
+    result_inventorships,
     result_list,
     result_list_params,
     result_list_ranked,
+    result_shows_inventors,
     results_in_order,
     results_visible,
 )
@@ -107,7 +109,8 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": result_can_change(request.user, result),
         "transitions": [t for t in available_transitions(result, request.user)],  # type: ignore[arg-type]
         "owners": [o.organisation for o in result.ownerships.select_related("organisation")],
-        "inventorships": result.inventorships.select_related("person"),
+        "inventorships": result_inventorships(request.user).filter(result=result),
+        "show_inventors": result_shows_inventors(request.user),
         "ip_assets": result.ip_assets.all(),
         "fundings": result.fundings.all(),
         "attachments": result.attachments.all() if details else [],

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opentto.imports",
     "opentto.api",
     "opentto.access",
+    "opentto.clashes",
     "opentto.demo",
 ]
 

@@ -25,7 +25,7 @@ KINDS: dict[str, str] = {
     "evaluation:report_pdf": "round", "evaluation:review": "assignment", "evaluation:round": "round", "evaluation:rubric": "rubric",
     "evaluation:rubric_revise": "rubric", "evaluation:invitation": "none",
     # imports (string tokens)
-    "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
+    "clashes:hold": "missing", "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
     # deals, payments, figures
     "landing:annual_report": "none", "landing:complete": "deal", "landing:cost": "deal", "landing:detail": "deal",
     "landing:distribute": "payment", "landing:figures_xlsx": "none", "landing:in_force": "deal", "landing:notice": "deal",

@@ -64,7 +64,7 @@ def _matches(user: Any, get: QueryDict) -> Rows:
         ("result_title_en", lambda m: m.result.title_en), ("enterprise", lambda m: _org(m.organisation)),
         ("demand", lambda m: m.demand_id), ("demand_title_zh", lambda m: m.demand.title_zh if m.demand else ""),
         ("demand_title_en", lambda m: m.demand.title_en if m.demand else ""), ("status", lambda m: m.status),
-        ("source", lambda m: m.source), ("score", lambda m: m.score), ("deal", lambda m: m.deal_id),
+        ("source", lambda m: m.source), ("score", lambda m: m.score), ("deal", lambda m: m.visible_deal_id),
         ("status_changed_at", lambda m: m.status_changed_at),
     ])
 

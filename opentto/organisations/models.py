@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 
 class OrganisationKindChoices(models.TextChoices):
@@ -28,6 +29,10 @@ RESEARCH_KINDS = (
 )
 
 
+class OrganisationQuerySet(RestrictedQuerySet["Organisation"]):
+    pass
+
+
 class Organisation(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -38,6 +43,8 @@ class Organisation(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_zh", "name_en", "id"]
@@ -78,6 +85,10 @@ class Organisation(models.Model):
         return self.kind in RESEARCH_KINDS
 
 
+class PersonQuerySet(RestrictedQuerySet["Person"]):
+    pass
+
+
 class Person(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -95,6 +106,8 @@ class Person(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=16, blank=True, default="", editable=False)
     private_data_retain_until = models.DateField(_("keep personal data until"), null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_en", "name_zh", "id"]
@@ -122,6 +135,10 @@ class MembershipRoleChoices(models.TextChoices):
     CONTACT = "contact", _("Contact person")
 
 
+class MembershipQuerySet(RestrictedQuerySet["Membership"]):
+    pass
+
+
 class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
@@ -130,6 +147,8 @@ class Membership(models.Model):
     )
     position_zh = models.CharField(_("position (Chinese)"), max_length=100, blank=True)
     position_en = models.CharField(_("position (English)"), max_length=100, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation_id", "person_id"]

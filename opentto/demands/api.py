@@ -1,6 +1,6 @@
 """API resources for demands and matches (``/api/v1/demands/``, ``/api/v1/matches/``).
 
-Reads go through the app's selectors (``demand_list``, ``demands_visible``, ``demands_actionable``,
+Reads go through the app's selectors (``demand_list``, ``demands_visible``, ``demands_permitted``,
 ``matches_visible``, ``demand_matches``); posting a demand goes through ``demand_create``,
 contacting a result's owners for a demand through ``match_contact`` and moving a match along its
 workflow (contacted, NDA, negotiating, declined) through ``match_transition``."""
@@ -18,26 +18,23 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer, ResultRefSerializer
-from opentto.core.permissions import restrict_directory
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultFieldChoices
 
 from .models import Demand, DemandCooperationChoices, DemandStatusChoices, Match, MatchStatusChoices
+from .permissions import DEMAND, MATCH
 from .selectors import (
     demand_list,
     demand_matches,
-    demands_actionable,
+    demands_permitted,
     demands_visible,
     matches_visible,
 )
 from .services import DemandInput, demand_create, match_contact, match_transition
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True}
-#: The roles the demand services accept as actors (an enterprise for its own organisation, TTO managers).
-DEMAND_WRITERS = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.ENTERPRISE})
 
 
 class DemandRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -90,7 +87,7 @@ class MatchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     organisation = OrganisationRefSerializer(read_only=True)
     result = ResultRefSerializer(read_only=True)
     demand = DemandRefSerializer(read_only=True, allow_null=True)
-    deal = serializers.SerializerMethodField(help_text="The deal made from this match, if any.")
+    deal = serializers.SerializerMethodField(help_text="The deal made from this match, if any (and if the caller may see it).")
 
     class Meta:
         model = Match
@@ -98,7 +95,7 @@ class MatchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
     def get_deal(self, obj: Match) -> int | None:
-        return obj.deal_id
+        return getattr(obj, "visible_deal_id", None)  # matches_visible: only a deal the caller may see
 
 
 class MatchContactSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -146,7 +143,7 @@ class DemandViewSet(RestrictedViewSet):
         FilterParam("mine", "1: only the demands the caller acts on (their enterprise's).", ("1",)),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = DEMAND_WRITERS
+    write_permission = ("organisations.organisation", "post_demand")
     write_refused = gettext_lazy("Only enterprise users (for their own organisation) and TTO managers post demands.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
@@ -172,7 +169,7 @@ class DemandViewSet(RestrictedViewSet):
         v = dict(serializer.validated_data)
         org: Organisation | None = getattr(request.user, "organisation", None)
         if v["organisation"] is not None:
-            org = restrict_directory(Organisation.objects.all(), request.user).filter(pk=v["organisation"]).first()
+            org = Organisation.objects.restrict(request.user, "view").filter(pk=v["organisation"]).first()
             if org is None:
                 return Response({"organisation": [_("Unknown organisation id.")]}, status=status.HTTP_400_BAD_REQUEST)
         data = DemandInput(
@@ -188,7 +185,7 @@ class DemandViewSet(RestrictedViewSet):
     def matches(self, request: Request, pk: str | None = None) -> Response:
         """The results ranked for this demand (only results the caller may see), as on the demand's
         matches page: for the demand's enterprise and the TTO managers; anyone else gets 404."""
-        demand = self.get_object_from(demands_actionable(request.user))
+        demand = self.get_object_from(demands_permitted(request.user, "match"))
         found = demand_matches(request.user, demand, top=20)
         rows = [
             {
@@ -212,7 +209,7 @@ class MatchViewSet(RestrictedViewSet):
         FilterParam("result", "Result id.", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = DEMAND_WRITERS  # match_contact and match_transition: the demand's enterprise, TTO managers
+    write_permission = {"create": (DEMAND, "match"), "transition": (MATCH, "change")}  # match_contact, match_transition
     write_refused = {
         "create": gettext_lazy("You may not act on this demand."),
         "transition": gettext_lazy("You may not change this match."),
@@ -240,7 +237,7 @@ class MatchViewSet(RestrictedViewSet):
         serializer = MatchContactSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        demand = demands_actionable(request.user).filter(pk=v["demand"]).first()
+        demand = demands_permitted(request.user, "match").filter(pk=v["demand"]).first()
         result = Result.objects.restrict(request.user, "view").filter(pk=v["result"]).first()
         errors: dict[str, list[str]] = {}
         if demand is None:

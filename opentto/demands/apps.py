@@ -9,6 +9,8 @@ class DemandsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from . import permissions  # noqa: F401  (registers its object types and default grants)
+
         if getattr(settings, "CACHE_URL", ""):  # a cache shared by the machines: vectors travel through it
             from opentto.matching.embeddings import set_shared_vectors
 

@@ -9,17 +9,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentto.accounts.models import User
-from opentto.core.permissions import is_platform_staff
 from opentto.landing.models import DealTypeChoices
-from opentto.organisations.models import (
-    RESEARCH_KINDS,
-    Organisation,
-    OrganisationKindChoices,
-    Person,
-)
+from opentto.organisations.models import RESEARCH_KINDS, Organisation, Person
 from opentto.results.models import ResultFieldChoices
 
 from .models import Demand, DemandCooperationChoices
+from .selectors import demand_organisations
 from .services import DemandInput, MilestoneInput, ProjectInput
 
 
@@ -46,8 +41,11 @@ class DemandForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if is_platform_staff(user):
-            self.fields["organisation"].queryset = Organisation.objects.filter(kind=OrganisationKindChoices.ENTERPRISE)  # type: ignore[attr-defined]
+        choices = demand_organisations(user)
+        own = getattr(user, "organisation_id", None)
+        # a choice only for those who may post for another enterprise than their own (the TTO)
+        if (choices.exclude(pk=own) if own is not None else choices).exists():
+            self.fields["organisation"].queryset = choices  # type: ignore[attr-defined]
             self.fields["organisation"].required = True
         else:
             del self.fields["organisation"]
@@ -79,8 +77,8 @@ MATCH_FILTER_TRL = [("", _("Any"))] + [(str(n), f"≥ {n}") for n in range(1, 10
 class ProjectForm(forms.Form):
     title_zh = forms.CharField(label=_("Title (Chinese)"), max_length=300, required=False)
     title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
-    research_organisation = forms.ModelChoiceField(label=_("Research organisation"), queryset=Organisation.objects.filter(kind__in=RESEARCH_KINDS))
-    lead = forms.ModelChoiceField(label=_("Team lead"), queryset=Person.objects.all())
+    research_organisation = forms.ModelChoiceField(label=_("Research organisation"), queryset=Organisation.objects.none())
+    lead = forms.ModelChoiceField(label=_("Team lead"), queryset=Person.objects.none())
     scope_zh = forms.CharField(label=_("Scope (Chinese)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     scope_en = forms.CharField(label=_("Scope (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     budget_cny = forms.CharField(label=_("Budget (yuan)"), max_length=24)
@@ -89,8 +87,10 @@ class ProjectForm(forms.Form):
 
     MILESTONE_ROWS = 3
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["research_organisation"].queryset = Organisation.objects.restrict(user, "view").filter(kind__in=RESEARCH_KINDS)  # type: ignore[attr-defined]
+        self.fields["lead"].queryset = Person.objects.restrict(user, "view")  # type: ignore[attr-defined]
         for i in range(self.MILESTONE_ROWS):
             self.fields[f"m{i}_title"] = forms.CharField(label=_("Milestone %(n)s") % {"n": i + 1}, max_length=300, required=False)
             self.fields[f"m{i}_due"] = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

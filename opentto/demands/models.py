@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result, ResultFieldChoices
 
@@ -64,7 +65,7 @@ class DemandCooperationChoices(models.TextChoices):
     CONSULTING = "consulting", _("Consulting")
 
 
-class DemandQuerySet(models.QuerySet["Demand"]):
+class DemandQuerySet(RestrictedQuerySet["Demand"]):
     pass
 
 
@@ -147,6 +148,10 @@ class Demand(models.Model):
         return "\n".join(t for t in (self.title_zh, self.title_en, self.problem_zh, self.problem_en) if t.strip())
 
 
+class DemandEventQuerySet(RestrictedQuerySet["DemandEvent"]):
+    pass
+
+
 class DemandEvent(models.Model):
     """One status change of a demand (its timeline)."""
 
@@ -156,6 +161,8 @@ class DemandEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("reason"), blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = DemandEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -190,6 +197,10 @@ class MatchSourceChoices(models.TextChoices):
     MANAGER = "manager", _("TTO manager")
 
 
+class MatchQuerySet(RestrictedQuerySet["Match"]):
+    pass
+
+
 class Match(models.Model):
     """An enterprise and a result brought together, for a demand or from the showcase."""
 
@@ -210,6 +221,8 @@ class Match(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+
+    objects = MatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-status_changed_at", "-id"]
@@ -233,6 +246,10 @@ class Match(models.Model):
         return target in MATCH_TRANSITIONS.get(self.status, ())
 
 
+class MatchEventQuerySet(RestrictedQuerySet["MatchEvent"]):
+    pass
+
+
 class MatchEvent(models.Model):
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices, blank=True)
@@ -240,6 +257,8 @@ class MatchEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(_("note"), blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = MatchEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -253,6 +272,10 @@ class FeedbackVerdictChoices(models.TextChoices):
     NOT_RELEVANT = "not_relevant", _("Not relevant")
 
 
+class MatchFeedbackQuerySet(RestrictedQuerySet["MatchFeedback"]):
+    pass
+
+
 class MatchFeedback(models.Model):
     """A user's judgement of one suggested result for one demand: the platform's own relevance data."""
 
@@ -264,6 +287,8 @@ class MatchFeedback(models.Model):
     mode = models.CharField(max_length=8, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MatchFeedbackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -293,6 +318,10 @@ PROJECT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+class TargetedProjectQuerySet(RestrictedQuerySet["TargetedProject"]):
+    pass
+
+
 class TargetedProject(models.Model):
     """Targeted R&D (定向研发): research commissioned against a demand from a chosen team."""
 
@@ -313,6 +342,8 @@ class TargetedProject(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = TargetedProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -349,6 +380,10 @@ class TargetedProject(models.Model):
         return sum(1 for m in self.milestones.all() if m.done_on is not None)
 
 
+class ProjectMilestoneQuerySet(RestrictedQuerySet["ProjectMilestone"]):
+    pass
+
+
 class ProjectMilestone(models.Model):
     project = models.ForeignKey(TargetedProject, on_delete=models.CASCADE, related_name="milestones")
     title_zh = models.CharField(_("milestone (Chinese)"), max_length=300, blank=True)
@@ -357,6 +392,8 @@ class ProjectMilestone(models.Model):
     amount_cny = models.DecimalField(_("payment (yuan)"), max_digits=16, decimal_places=2, default=Decimal("0.00"))
     done_on = models.DateField(_("done"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ProjectMilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "due_on", "id"]

@@ -1,9 +1,6 @@
-"""Reads for demands, matches and targeted R&D projects. Each takes the user.
-
-Who sees a demand: TTO managers and admins all; an enterprise user their organisation's (any
-status) and every public one that is not a draft; other signed-in users public non-draft demands;
-anonymous visitors none. Only the demand's enterprise and the managers act on it (matches page,
-shortlist, contact, not relevant).
+"""Reads for demands, matches and targeted R&D projects. Each takes the user and reads through
+the grants of :mod:`opentto.demands.permissions` (``Model.objects.restrict(user, action)``): who
+sees and acts on what is decided there, not here.
 """
 
 from __future__ import annotations
@@ -17,27 +14,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import cached_ids
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
 from opentto.matching.engine import translation_off
-from opentto.organisations.models import Organisation, Person
+from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import Result, ResultStageChoices
 
 from . import index
 from .models import (
     LIVE_DEMAND_STATUSES,
+    MATCH_TRANSITIONS,
     Demand,
+    DemandEvent,
     DemandStatusChoices,
     FeedbackVerdictChoices,
     Match,
+    MatchEvent,
     MatchFeedback,
+    MatchStatusChoices,
+    ProjectMilestone,
     ProjectStatusChoices,
     TargetedProject,
 )
@@ -46,38 +47,30 @@ from .models import (
 #: one of these types (exclusive licence, assignment) covers it.
 EXCLUSIVE_DEAL_TYPES = ("licence_exclusive", "assignment")
 COUNTED_DEAL_STATUSES = ("signed", "in_force", "completed")
+#: The action a match's move needs (any other move: ``change``).
+MATCH_MOVE_ACTION: dict[str, str] = {MatchStatusChoices.NDA: "negotiate", MatchStatusChoices.NEGOTIATING: "negotiate"}
 
 
 def demands_visible(user: Any) -> QuerySet[Demand]:
-    role = user_role(user)
-    qs = Demand.objects.select_related("organisation")
-    if role is None:
-        return qs.none()
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return qs
-    public = Q(is_public=True) & ~Q(status=DemandStatusChoices.DRAFT)
-    if role == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None):
-        return qs.filter(public | Q(organisation_id=user.organisation_id))
-    return qs.filter(public)
+    """The demands ``user`` may see (``demands.demand``: view)."""
+    return demands_permitted(user, "view")
 
 
-def demands_actionable(user: Any) -> QuerySet[Demand]:
-    """Demands the user may act on: their enterprise's, or all for managers."""
-    role = user_role(user)
-    qs = Demand.objects.select_related("organisation")
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return qs
-    if role == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None):
-        return qs.filter(organisation_id=user.organisation_id)
-    return qs.none()
+def demands_permitted(user: Any, action: str) -> QuerySet[Demand]:
+    """The demands ``user`` may ``action``: ``change`` (edit, move), ``match`` (the matches page,
+    feedback, contact), ``commission`` (targeted R&D)."""
+    return Demand.objects.restrict(user, action).select_related("organisation")
 
 
-def demand_can_act(user: Any, demand: Demand) -> bool:
-    return demands_actionable(user).filter(pk=demand.pk).exists()
+def demand_capabilities(user: Any, demand: Demand) -> dict[str, bool]:
+    """What ``user`` may do with ``demand`` (for the page's buttons): ``can_change``, ``can_match``,
+    ``can_commission``."""
+    return {f"can_{action}": allows(user, demand, action) for action in ("change", "match", "commission")}
 
 
 def demand_list(user: Any, *, q: str = "", status: str = "", field_: str = "", mine: bool = False) -> QuerySet[Demand]:
-    qs = demands_actionable(user) if mine else demands_visible(user)
+    """The demand list (and its export and API): with ``mine``, only the demands the user may change."""
+    qs = demands_permitted(user, "change") if mine else demands_visible(user)
     if status in DemandStatusChoices.values:
         qs = qs.filter(status=status)
     if field_:
@@ -95,41 +88,77 @@ def demand_list(user: Any, *, q: str = "", status: str = "", field_: str = "", m
     return qs
 
 
+def may_filter_mine(user: Any) -> bool:
+    """Whether the "my organisation's" filter means something: the user may change some demands
+    but not every one."""
+    return permitted(user, Demand, "change") and not permitted(user, Demand, "change", every_row=True)
+
+
+def may_post_demands(user: Any) -> bool:
+    """Whether ``user`` may post a demand at all (for some organisation)."""
+    return permitted(user, Organisation, "post_demand")
+
+
+def demand_organisations(user: Any) -> QuerySet[Organisation]:
+    """The enterprises ``user`` may post a demand for."""
+    return Organisation.objects.restrict(user, "post_demand").filter(kind=OrganisationKindChoices.ENTERPRISE)
+
+
 def matches_visible(user: Any) -> QuerySet[Match]:
-    """Matches: managers all; an enterprise its own; an inventor those on their organisation's results
-    that they may see."""
-    role = user_role(user)
-    qs = Match.objects.select_related("organisation", "result", "demand", "deal")
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return qs
-    org_id = getattr(user, "organisation_id", None)
-    if role == UserRoleChoices.ENTERPRISE and org_id:
-        return qs.filter(organisation_id=org_id, result__in=Result.objects.restrict(user, "view").values("pk"))
-    if role == UserRoleChoices.INVENTOR and org_id:
-        own = Result.objects.filter(ownerships__organisation_id=org_id).values("pk")
-        # a confidential demand's match is not shown to the result's side
-        return qs.filter(result__in=own).filter(Q(demand__isnull=True) | Q(demand__is_public=True))
-    return qs.none()
+    """The matches ``user`` may see (``demands.match``: view; never a result or a demand they may
+    not see). ``visible_deal_id``: the deal made from the match when the user may see it, else
+    ``None`` (read it, not ``deal_id``)."""
+    deals = Deal.objects.restrict(user, "view").filter(pk=OuterRef("deal_id"))
+    return (
+        Match.objects.restrict(user, "view")
+        .select_related("organisation", "result", "demand")
+        .annotate(visible_deal_id=Case(When(Exists(deals), then=F("deal_id")), default=None, output_field=BigIntegerField()))
+    )
+
+
+def match_deal(user: Any, match: Match) -> Deal | None:
+    """The deal made from ``match``, when ``user`` may see it."""
+    if match.deal_id is None:
+        return None
+    return Deal.objects.restrict(user, "view").filter(pk=match.deal_id).first()
+
+
+def match_transitions(user: Any, match: Match) -> list[str]:
+    """The moves ``user`` may make on ``match`` now: contacted and declined need ``change``, NDA and
+    negotiating ``negotiate``; a deal is made through the deal form (``make_deal``)."""
+    may = {action: allows(user, match, action) for action in ("change", "negotiate")}
+    return [t for t in MATCH_TRANSITIONS[match.status] if t != MatchStatusChoices.DEAL and may[MATCH_MOVE_ACTION.get(t, "change")]]
+
+
+def events_of_demand(user: Any, demand: Demand) -> QuerySet[DemandEvent]:
+    return DemandEvent.objects.restrict(user, "view").filter(demand=demand).select_related("actor")
+
+
+def events_of_match(user: Any, match: Match) -> QuerySet[MatchEvent]:
+    return MatchEvent.objects.restrict(user, "view").filter(match=match).select_related("actor")
 
 
 def projects_visible(user: Any) -> QuerySet[TargetedProject]:
-    role = user_role(user)
-    qs = TargetedProject.objects.select_related("demand", "demand__organisation", "research_organisation", "lead")
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return qs
-    org_id = getattr(user, "organisation_id", None)
-    if role == UserRoleChoices.ENTERPRISE and org_id:
-        return qs.filter(demand__organisation_id=org_id)
-    if role == UserRoleChoices.INVENTOR and org_id:
-        return qs.filter(research_organisation_id=org_id)
-    return qs.none()
+    """The targeted R&D projects ``user`` may see (``demands.targetedproject``: view)."""
+    return TargetedProject.objects.restrict(user, "view").select_related(
+        "demand", "demand__organisation", "research_organisation", "lead"
+    )
+
+
+def milestones_visible(user: Any) -> QuerySet[ProjectMilestone]:
+    """Milestones of the projects ``user`` may see."""
+    return ProjectMilestone.objects.restrict(user, "view")
 
 
 def project_list(user: Any, *, status: str = "") -> QuerySet[TargetedProject]:
     """The project list (and its export): the projects the user may see, newest first, with their
     milestones; ``status`` narrows it when it is one of the statuses."""
-    qs = projects_visible(user).prefetch_related("milestones")
+    qs = projects_visible(user).prefetch_related(Prefetch("milestones", queryset=milestones_visible(user)))
     return qs.filter(status=status) if status in ProjectStatusChoices.values else qs
+
+
+def project_members(user: Any, project: TargetedProject) -> QuerySet[Person]:
+    return Person.objects.restrict(user, "view").filter(targeted_projects=project)
 
 
 # -- explanations ----------------------------------------------------------------------------
@@ -267,7 +296,8 @@ def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[Te
     by_result = {r.pk: r for r in ranked}
     from opentto.results.models import ResultInventor
 
-    rows = ResultInventor.objects.filter(result_id__in=list(by_result)).select_related("person")
+    people = Person.objects.restrict(user, "view").values("pk")
+    rows = ResultInventor.objects.filter(result_id__in=list(by_result), person__in=people).select_related("person")
     rank_of = {r.pk: i for i, r in enumerate(ranked)}
     for row in rows:
         result = by_result[row.result_id]
@@ -289,7 +319,7 @@ def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[Te
     from opentto.organisations.models import Membership
 
     orgs: dict[int, Organisation] = {}
-    for m in Membership.objects.filter(person_id__in=list(teams)).select_related("organisation").order_by("id"):
+    for m in Membership.objects.restrict(user, "view").filter(person_id__in=list(teams)).select_related("organisation").order_by("id"):
         orgs.setdefault(m.person_id, m.organisation)
     for person_id, team in teams.items():
         team.landed = landed.get(person_id, 0)
@@ -303,7 +333,7 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
     filters = filters or {}
     candidates = _filtered_results(user, filters).values("pk")  # every visible result's id: from the cache
     allowed = cached_ids(candidates, "result-ids", functools.partial(index.ids_of, candidates))
-    feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.filter(demand=demand)}
+    feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.restrict(user, "view").filter(demand=demand)}
     dismissed = {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
     if dismissed and not filters.get("show_dismissed"):
         allowed = allowed - dismissed  # a new set (the index masks it afresh)
@@ -312,8 +342,8 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
         outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
     except index.IndexBuilding:
         return DemandMatches([], [], "lexical", 0, 0, building=True)
-    results = Result.objects.in_bulk([int(h.id) for h in outcome.hits])
-    matches = {m.result_id: m for m in Match.objects.filter(demand=demand)}
+    results = Result.objects.restrict(user, "view").in_bulk([int(h.id) for h in outcome.hits])
+    matches = {m.result_id: m for m in matches_visible(user).filter(demand=demand)}
     ranked = []
     for i, hit in enumerate(outcome.hits):
         result = results.get(int(hit.id))
@@ -361,7 +391,7 @@ def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
     try:
         with translation_off() if bilingual else contextlib.nullcontext():
             hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
-        found = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+        found = demands_visible(user).in_bulk([int(h.id) for h in hits])
         candidates = [found[int(h.id)] for h in hits if int(h.id) in found]
         score_of = {h.id: h.score for h in hits}
         for demand, rank in index.result_fits(result.pk, candidates):
@@ -383,7 +413,7 @@ def dashboard_counts(user: Any) -> dict[str, int]:
     visible = demands_visible(user)
     return {
         "open": visible.filter(status__in=LIVE_DEMAND_STATUSES).count(),
-        "mine": demands_actionable(user).filter(status__in=LIVE_DEMAND_STATUSES).count() if not is_platform_staff(user) else 0,
+        "mine": demands_permitted(user, "change").filter(status__in=LIVE_DEMAND_STATUSES).count() if may_filter_mine(user) else 0,
         "matches_active": matches_visible(user).exclude(status__in=["deal", "declined"]).count(),
         "deals": matches_visible(user).filter(status="deal").count(),
         "projects": projects_visible(user).count(),

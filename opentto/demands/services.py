@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.money import to_yuan
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, users_permitted
 from opentto.dashboard.cache import figures_changed
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
@@ -48,6 +48,8 @@ from .models import (
     ProjectStatusChoices,
     TargetedProject,
 )
+from .permissions import may_express_interest, may_post_for
+from .selectors import MATCH_MOVE_ACTION, may_post_demands
 from .tasks import enqueue_demand_index
 
 MAX_AMOUNT = Decimal("99999999999999.99")
@@ -88,12 +90,16 @@ class DemandInput:
 
 
 def _check_author(actor: User, organisation: Organisation | None) -> None:
-    role = user_role(actor)
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return
-    if role == UserRoleChoices.ENTERPRISE and organisation is not None and actor.organisation_id == organisation.pk:
-        return
-    raise PermissionError(_("Only enterprise users (for their own organisation) and TTO managers post demands."))
+    """``post_demand`` on the demand's organisation (asked after the data is validated, so a demand
+    for a university is told it must be for an enterprise)."""
+    if not may_post_for(actor, organisation):
+        raise PermissionError(_("Only enterprise users (for their own organisation) and TTO managers post demands."))
+
+
+def _recipients(users: Any, *checks: tuple[Any, str]) -> list[User]:
+    """Those of ``users`` who may do each ``(object, action)`` of ``checks``: a message never names
+    what its reader may not see."""
+    return [u for u in users if all(allows(u, obj, action) for obj, action in checks)]
 
 
 def _validate_demand(data: DemandInput, *, creating: bool) -> dict[str, Any]:
@@ -144,8 +150,10 @@ def _validate_demand(data: DemandInput, *, creating: bool) -> dict[str, Any]:
 
 def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> Demand:
     """Post a demand, as a draft or (``publish``) open at once."""
-    _check_author(actor, data.organisation)
+    if not may_post_demands(actor):
+        raise PermissionError(_("Only enterprise users (for their own organisation) and TTO managers post demands."))
     values = _validate_demand(data, creating=True)
+    _check_author(actor, data.organisation)
     with transaction.atomic():
         demand = Demand(**values, created_by=actor)
         demand.full_clean()
@@ -160,12 +168,12 @@ def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> D
 
 
 def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
-    if not _may_act(actor, demand):
+    if not allows(actor, demand, "change"):
         raise PermissionError(_("You may not change this demand."))
     if demand.status in {DemandStatusChoices.CLOSED_MET, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN}:
         raise ValidationError({"status": [_("A closed demand cannot be changed.")]})
-    _check_author(actor, data.organisation)
     values = _validate_demand(data, creating=False)
+    _check_author(actor, data.organisation)
     with transaction.atomic():
         locked = Demand.objects.select_for_update().get(pk=demand.pk)
         for name, value in values.items():
@@ -178,19 +186,13 @@ def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
     return locked
 
 
-def _may_act(actor: User, demand: Demand) -> bool:
-    if is_platform_staff(actor):
-        return True
-    return user_role(actor) == UserRoleChoices.ENTERPRISE and actor.organisation_id == demand.organisation_id
-
-
 #: Closing a demand as not met or withdrawing it after it was open needs a reason.
 REASON_REQUIRED = {DemandStatusChoices.CLOSED_NOT_MET}
 
 
 def demand_transition(*, demand: Demand, target: str, actor: User | None, reason: str = "", system: bool = False) -> Demand:
     """Move a demand along ``DEMAND_TRANSITIONS``. ``system`` moves (a match made) need no actor rights."""
-    if not system and (actor is None or not _may_act(actor, demand)):
+    if not system and (actor is None or not allows(actor, demand, "change")):
         raise PermissionError(_("You may not change this demand."))
     with transaction.atomic():
         locked = Demand.objects.select_for_update().get(pk=demand.pk)
@@ -258,11 +260,15 @@ def demand_strong_matches(*, demand: Demand) -> list[tuple[Result, float]]:
 
 
 def demand_notify_strong_matches(*, demand: Demand) -> list[Notification]:
-    """Tell the TTO managers, and for a public demand the users of the result's owners, about each
-    result the demand matches strongly. A confidential demand is shown to the managers only."""
+    """Tell the followers of every demand (TTO managers) and, among the users of the result's owners,
+    those who follow this demand (inventors: public demands), about each result the demand matches
+    strongly. Each is told only of a demand and a result they may see."""
     sent: list[Notification] = []
-    managers = list(User.objects.filter(role__in=[UserRoleChoices.MANAGER], is_active=True))
+    everyone = list(users_permitted(Demand, "follow", every_row=True))
     for result, _score in demand_strong_matches(demand=demand):
+        managers = _recipients(everyone, (demand, "view"), (result, "view"))
+        candidates = users_permitted(Demand, "follow").filter(organisation_id__in=result.ownerships.values("organisation_id"))
+        owners = _recipients(candidates.exclude(pk__in=[u.pk for u in everyone]), (demand, "follow"), (demand, "view"), (result, "view"))
         with override("zh-hans"):
             url_result = reverse("results:detail", args=[result.pk])
         with override("zh-hans"):
@@ -275,11 +281,7 @@ def demand_notify_strong_matches(*, demand: Demand) -> list[Notification]:
             recipients=managers, kind="demand.strong_match", title_zh=title_zh, title_en=title_en,
             body_zh=body_zh, body_en=body_en, url=url_demand,
         )
-        if demand.is_public:
-            owners = User.objects.filter(
-                role=UserRoleChoices.INVENTOR, is_active=True,
-                organisation_id__in=result.ownerships.values("organisation_id"),
-            )
+        if owners:
             sent += notification_send(
                 recipients=owners, kind="demand.strong_match", title_zh=title_zh, title_en=title_en,
                 body_zh=body_zh, body_en=body_en, url=url_result,
@@ -293,9 +295,9 @@ def feedback_record(
     score: float | None = None, mode: str = "",
 ) -> MatchFeedback | None:
     """Shortlist a suggested result or mark it not relevant (``verdict=""`` clears the judgement)."""
-    if not _may_act(actor, demand):
+    if not allows(actor, demand, "match"):
         raise PermissionError(_("You may not act on this demand."))
-    if not Result.objects.restrict(actor, "view").filter(pk=result.pk).exists():
+    if not allows(actor, result, "view"):
         raise PermissionError(_("You may not see this result."))
     if verdict and verdict not in FeedbackVerdictChoices.values:
         raise ValidationError({"verdict": [_("Unknown judgement.")]})
@@ -325,9 +327,9 @@ def _match_event(match: Match, source: str, target: str, actor: User | None, not
 def match_contact(*, demand: Demand, result: Result, actor: User, message: str = "", score: float | None = None) -> Match:
     """Contact the owners of a suggested result: creates the match record (suggested → contacted);
     the demand moves from open to matched."""
-    if not _may_act(actor, demand):
+    if not allows(actor, demand, "match"):
         raise PermissionError(_("You may not act on this demand."))
-    if not Result.objects.restrict(actor, "view").filter(pk=result.pk).exists():
+    if not allows(actor, result, "view"):
         raise PermissionError(_("You may not see this result."))
     if demand.status not in {DemandStatusChoices.OPEN, DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}:
         raise ValidationError({"demand": [_("Only an open demand can be matched: publish it first.")]})
@@ -339,7 +341,8 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
             with transaction.atomic():
                 match = Match.objects.create(
                     organisation=demand.organisation, demand=demand, result=result, status=MatchStatusChoices.CONTACTED,
-                    source=MatchSourceChoices.MANAGER if is_platform_staff(actor) else MatchSourceChoices.ENGINE,
+                    # the enterprise's own user, or the TTO on its behalf
+                    source=MatchSourceChoices.ENGINE if actor.organisation_id == demand.organisation_id else MatchSourceChoices.MANAGER,
                     score=score, message=message.strip(), created_by=actor,
                 )
         except IntegrityError:
@@ -347,7 +350,8 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
         _match_event(match, "", MatchStatusChoices.SUGGESTED, actor)
         _match_event(match, MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED, actor, message.strip())
         audit_record(actor=actor, action="match.contact", obj=match, payload={"demand": demand.pk, "result": result.pk})
-        if demand.status == DemandStatusChoices.OPEN:
+        # the stored status (the caller's copy may be older: another match may have moved it)
+        if Demand.objects.filter(pk=demand.pk, status=DemandStatusChoices.OPEN).exists():
             demand_transition(demand=demand, target=DemandStatusChoices.MATCHED, actor=actor, system=True)
         _notify_match(match, actor)
     return match
@@ -355,9 +359,9 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
 
 def match_express_interest(*, result: Result, actor: User, message: str = "") -> Match:
     """An enterprise user's interest in a showcase result: a suggested match for the TTO to follow up."""
-    if user_role(actor) != UserRoleChoices.ENTERPRISE or actor.organisation_id is None:
+    if not may_express_interest(actor) or actor.organisation_id is None:
         raise PermissionError(_("Only signed-in enterprise users can express interest."))
-    if not Result.objects.restrict(actor, "view").filter(pk=result.pk).exists():
+    if not allows(actor, result, "view"):
         raise PermissionError(_("You may not see this result."))
     if len(message) > 2000:
         raise ValidationError({"message": [_("Keep the message under 2,000 characters.")]})
@@ -384,7 +388,7 @@ def _notify_match(match: Match, actor: User) -> None:
         url = reverse("demands:match", args=[match.pk])
     org = match.organisation
     result = match.result
-    managers = User.objects.filter(role=UserRoleChoices.MANAGER, is_active=True).exclude(pk=actor.pk)
+    managers = _recipients(users_permitted(Match, "follow").exclude(pk=actor.pk), (match, "follow"), (match, "view"))
     notification_send(
         recipients=managers, kind="match.new",
         title_zh=f"{org.name_zh or org.name_en} 对成果《{result.title_zh or result.title_en}》感兴趣",
@@ -393,20 +397,17 @@ def _notify_match(match: Match, actor: User) -> None:
     )
 
 
-def _may_move_match(actor: User, match: Match) -> bool:
-    if is_platform_staff(actor):
-        return True
-    return user_role(actor) == UserRoleChoices.ENTERPRISE and actor.organisation_id == match.organisation_id
-
-
 def match_transition(*, match: Match, target: str, actor: User, note: str = "") -> Match:
-    """Move a match along ``MATCH_TRANSITIONS``; "deal" only through :func:`match_deal_create`."""
-    if not _may_move_match(actor, match):
+    """Move a match along ``MATCH_TRANSITIONS``; "deal" only through :func:`match_deal_create`.
+    Contacted and declined need ``change`` on the match, NDA and negotiating ``negotiate``."""
+    may = {action: allows(actor, match, action) for action in ("change", "negotiate")}
+    if not any(may.values()):
         raise PermissionError(_("You may not change this match."))
     if target == MatchStatusChoices.DEAL:
         raise TransitionError({"status": [_("A match becomes a deal when the deal is created from it.")]})
-    if target in {MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING} and not is_platform_staff(actor):
-        raise PermissionError(_("The TTO records NDAs and negotiations."))
+    needed = MATCH_MOVE_ACTION.get(target, "change")
+    if not may[needed]:
+        raise PermissionError(_("The TTO records NDAs and negotiations.") if needed == "negotiate" else _("You may not change this match."))
     with transaction.atomic():
         locked = Match.objects.select_for_update().get(pk=match.pk)
         if not locked.can_move_to(target):
@@ -429,7 +430,7 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
     """Create the deal (landing) from a match in negotiation; the match becomes "deal"."""
     from opentto.landing.services import deal_create
 
-    if not is_platform_staff(actor):
+    if not allows(actor, match, "make_deal"):
         raise PermissionError(_("Only TTO managers create deals."))
     with transaction.atomic():
         locked = Match.objects.select_for_update().get(pk=match.pk)
@@ -475,7 +476,7 @@ class ProjectInput:
 
 def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> TargetedProject:
     """Spawn a targeted R&D project (定向研发) from a demand, with a chosen research team."""
-    if not _may_act(actor, demand):
+    if not allows(actor, demand, "commission"):
         raise PermissionError(_("You may not act on this demand."))
     errors: dict[str, list[str]] = {}
 
@@ -536,7 +537,7 @@ def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> Target
 
 
 def project_transition(*, project: TargetedProject, target: str, actor: User) -> TargetedProject:
-    if not is_platform_staff(actor):
+    if not allows(actor, project, "change"):
         raise PermissionError(_("The TTO tracks targeted R&D projects."))
     with transaction.atomic():
         locked = TargetedProject.objects.select_for_update().get(pk=project.pk)
@@ -552,8 +553,9 @@ def project_transition(*, project: TargetedProject, target: str, actor: User) ->
 
 
 def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, actor: User) -> ProjectMilestone:
-    """Record a milestone as done on ``done_on`` (the TTO only: refused before the date is looked at)."""
-    if not is_platform_staff(actor):
+    """Record a milestone as done on ``done_on`` (``change`` on the milestone, i.e. on its project: the
+    TTO; refused before the date is looked at)."""
+    if not allows(actor, milestone, "change"):
         raise PermissionError(_("The TTO tracks targeted R&D projects."))
     if done_on is None:
         raise ValidationError({"done_on": [_("Give the date as YYYY-MM-DD.")]})

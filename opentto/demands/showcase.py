@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
-from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import user_role
 from opentto.results.models import Result, ResultFieldChoices, ResultQuerySet, ResultStageChoices
 
 from . import index
-from .models import Match
+from .permissions import may_express_interest
+from .selectors import matches_visible
 
 PAGE_SIZE = 24
 
@@ -95,16 +94,18 @@ def showcase_detail_view(request: HttpRequest, pk: int, slug: str = "") -> HttpR
     for lang in ("zh-hans", "en"):
         with override(lang):
             alternates[lang[:2]] = request.build_absolute_uri(showcase_url(result))
+    can_express_interest = may_express_interest(request.user)
+    own: int | None = getattr(request.user, "organisation_id", None)
     interest = None
-    if user_role(request.user) == UserRoleChoices.ENTERPRISE and request.user.organisation_id:  # type: ignore[union-attr]
-        interest = Match.objects.filter(organisation_id=request.user.organisation_id, result=result).first()  # type: ignore[union-attr]
+    if can_express_interest and own is not None:  # the match of the user's organisation, if it may see it
+        interest = matches_visible(request.user).filter(organisation_id=own, result=result).first()
     context = {
         "result": result,
         "owners": [o.organisation for o in result.ownerships.all()],
         "ip_assets": list(result.ip_assets.all()),
         "canonical": request.build_absolute_uri(canonical_path),
         "alternates": alternates,
-        "can_express_interest": user_role(request.user) == UserRoleChoices.ENTERPRISE and request.user.organisation_id is not None,  # type: ignore[union-attr]
+        "can_express_interest": can_express_interest,
         "interest": interest,
     }
     return render(request, "demands/showcase_detail.html", context)

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.core.http import is_htmx
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows
 from opentto.dashboard.cache import cached_query
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices
@@ -27,22 +26,28 @@ from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices
 from .forms import MATCH_FILTER_TRL, DemandForm, MatchDealForm, ProjectForm
 from .models import (
     DEMAND_TRANSITIONS,
-    MATCH_TRANSITIONS,
     PROJECT_TRANSITIONS,
     DemandStatusChoices,
     FeedbackVerdictChoices,
     MatchStatusChoices,
-    ProjectMilestone,
     ProjectStatusChoices,
 )
 from .selectors import (
-    demand_can_act,
+    demand_capabilities,
     demand_list,
     demand_matches,
-    demands_actionable,
+    demands_permitted,
     demands_visible,
+    events_of_demand,
+    events_of_match,
+    match_deal,
+    match_transitions,
     matches_visible,
+    may_filter_mine,
+    may_post_demands,
+    milestones_visible,
     project_list,
+    project_members,
     projects_visible,
 )
 from .services import (
@@ -68,12 +73,6 @@ DEMAND_VERBS: dict[str, Any] = {
 }
 
 
-def _may_post(user: Any) -> bool:
-    return user_role(user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER} or (
-        user_role(user) == UserRoleChoices.ENTERPRISE and getattr(user, "organisation_id", None) is not None
-    )
-
-
 def _apply(form: Any, exc: ValidationError) -> None:
     for key, errors in exc.message_dict.items():
         for message in errors:
@@ -95,7 +94,7 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "params": params, "querystring": querystring.urlencode(),
         "statuses": DemandStatusChoices.choices, "fields": ResultFieldChoices.choices,
-        "can_post": _may_post(request.user), "can_filter_mine": user_role(request.user) == UserRoleChoices.ENTERPRISE,
+        "can_post": may_post_demands(request.user), "can_filter_mine": may_filter_mine(request.user),
     }
     template = "demands/partials/demand_table.html" if is_htmx(request) else "demands/demand_list.html"
     return render(request, template, context)
@@ -125,30 +124,29 @@ def _demand_form_view(request: HttpRequest, demand: Any) -> HttpResponse:
 
 @login_required
 def demand_create_view(request: HttpRequest) -> HttpResponse:
-    if not _may_post(request.user):
+    if not may_post_demands(request.user):
         raise PermissionDenied
     return _demand_form_view(request, None)
 
 
 @login_required
 def demand_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "change"), pk=pk)
     return _demand_form_view(request, demand)
 
 
 @login_required
 def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_visible(request.user), pk=pk)
-    can_act = demand_can_act(request.user, demand)
+    can = demand_capabilities(request.user, demand)
     context = {
         "demand": demand,
-        "can_act": can_act,
+        **can,
         "transitions": [(t, DEMAND_VERBS.get(t, DemandStatusChoices(t).label)) for t in DEMAND_TRANSITIONS[demand.status]
-                        if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}] if can_act else [],
-        "events": demand.events.select_related("actor"),
+                        if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}] if can["can_change"] else [],
+        "events": events_of_demand(request.user, demand),
         "matches": matches_visible(request.user).filter(demand=demand),
         "projects": projects_visible(request.user).filter(demand=demand),
-        "is_staff": is_platform_staff(request.user),
     }
     return render(request, "demands/demand_detail.html", context)
 
@@ -156,7 +154,7 @@ def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def demand_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "change"), pk=pk)
     target = request.POST.get("target", "")
     try:
         demand_transition(demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
@@ -177,7 +175,7 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     filters: dict[str, Any] = {
         "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
@@ -188,13 +186,14 @@ def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     top = 30 if request.GET.get("n") == "30" else 10
     found = demand_matches(request.user, demand, filters=filters, top=top)
-    owners_qs = Organisation.objects.filter(ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
+    owners_qs = Organisation.objects.restrict(request.user, "view").filter(
+        ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
     # the owner filter's choices: a join over every visible result, cached per query and data version
     owners = cached_query(owners_qs, "owners", lambda: list(owners_qs)) if not is_htmx(request) else []
     context = {
         "demand": demand, "found": found, "filters": filters,
         "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,
-        "verdicts": FeedbackVerdictChoices, "is_staff": is_platform_staff(request.user), "top": top,
+        "verdicts": FeedbackVerdictChoices, "top": top,
     }
     template = "demands/partials/match_results.html" if is_htmx(request) else "demands/demand_matches.html"
     return render(request, template, context)
@@ -216,7 +215,7 @@ def _matches_url(pk: int) -> str:
 @login_required
 @require_POST
 def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     verdict = request.POST.get("verdict", "")
     if verdict not in {"", *FeedbackVerdictChoices.values}:
@@ -239,7 +238,7 @@ def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpR
 @login_required
 @require_POST
 def demand_contact_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     try:
         score = float(request.POST.get("score") or "nan")
@@ -268,18 +267,18 @@ def match_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def match_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
-    staff = is_platform_staff(request.user)
-    may_move = staff or (user_role(request.user) == UserRoleChoices.ENTERPRISE and request.user.organisation_id == match.organisation_id)  # type: ignore[union-attr]
-    allowed = MATCH_TRANSITIONS[match.status]
-    transitions = [
-        (t, MatchStatusChoices(t).label) for t in allowed
-        if t != MatchStatusChoices.DEAL and (staff or t in {MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED})
-    ] if may_move else []
+    may_make_deal = match.status == MatchStatusChoices.NEGOTIATING and allows(request.user, match, "make_deal")
     context = {
-        "match": match, "events": match.events.select_related("actor"), "transitions": transitions,
-        "deal_form": MatchDealForm(initial={"title": match.result.title}) if staff and match.status == MatchStatusChoices.NEGOTIATING else None,
+        **_match_context(request, match),
+        "transitions": [(t, MatchStatusChoices(t).label) for t in match_transitions(request.user, match)],
+        "deal_form": MatchDealForm(initial={"title": match.result.title}) if may_make_deal else None,
     }
     return render(request, "demands/match_detail.html", context)
+
+
+def _match_context(request: HttpRequest, match: Any) -> dict[str, Any]:
+    """What the match page shows of its neighbours: the deal and the timeline, read for the user."""
+    return {"match": match, "deal": match_deal(request.user, match), "events": events_of_match(request.user, match)}
 
 
 @login_required
@@ -303,7 +302,7 @@ def match_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
-    if not is_platform_staff(request.user):
+    if not allows(request.user, match, "make_deal"):
         raise PermissionDenied
     form = MatchDealForm(request.POST)
     if form.is_valid():
@@ -313,15 +312,15 @@ def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("demands:match", pk=pk)
         except ValidationError as exc:
             _apply(form, exc)
-    context = {"match": match, "events": match.events.select_related("actor"), "transitions": [], "deal_form": form}
+    context = {**_match_context(request, match), "transitions": [], "deal_form": form}
     return render(request, "demands/match_detail.html", context, status=422)
 
 
 @login_required
 def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_object_or_404(demands_actionable(request.user), pk=pk)
+    demand = get_object_or_404(demands_permitted(request.user, "commission"), pk=pk)
     if request.method == "POST":
-        form = ProjectForm(request.POST)
+        form = ProjectForm(request.POST, user=request.user)
         if form.is_valid():
             data, rows = form.to_input()
             try:
@@ -339,7 +338,7 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                         else:
                             form.add_error(key if key in form.fields else None, message)
         return render(request, "demands/project_form.html", {"form": form, "demand": demand}, status=422)
-    form = ProjectForm(initial={"title_zh": demand.title_zh, "title_en": demand.title_en})
+    form = ProjectForm(user=request.user, initial={"title_zh": demand.title_zh, "title_en": demand.title_en})
     return render(request, "demands/project_form.html", {"form": form, "demand": demand})
 
 
@@ -357,13 +356,14 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
-    staff = is_platform_staff(request.user)
+    can_change = allows(request.user, project, "change")
     context = {
-        "project": project, "milestones": project.milestones.all(), "members": project.members.all(),
+        "project": project, "milestones": milestones_visible(request.user).filter(project=project),
+        "members": project_members(request.user, project),
         # the research team works on the project, not on the demand: a confidential demand stays the enterprise's
         "demand_visible": demands_visible(request.user).filter(pk=project.demand_id).exists(),
-        "transitions": [(t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]] if staff else [],
-        "is_staff": staff,
+        "transitions": [(t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]] if can_change else [],
+        "can_change": can_change,
     }
     return render(request, "demands/project_detail.html", context)
 
@@ -386,7 +386,7 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_object_or_404(ProjectMilestone.objects.filter(project__in=projects_visible(request.user)), pk=pk)
+    milestone = get_object_or_404(milestones_visible(request.user), pk=pk)
     try:
         done_on = parse_date(request.POST.get("done_on", "") or "")
     except ValueError:  # well formed but not a date (2025-02-30)

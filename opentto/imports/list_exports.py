@@ -65,7 +65,7 @@ def _matches(user: Any, get: QueryDict) -> Rows:
         ("demand", lambda m: m.demand_id), ("demand_title_zh", lambda m: m.demand.title_zh if m.demand else ""),
         ("demand_title_en", lambda m: m.demand.title_en if m.demand else ""), ("status", lambda m: m.status),
         # not the engine's score: the match pages do not show it
-        ("source", lambda m: m.source), ("deal", lambda m: m.deal_id),
+        ("source", lambda m: m.source), ("deal", lambda m: m.visible_deal_id),
         ("status_changed_at", lambda m: m.status_changed_at),
     ], user)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,8 +27,12 @@ class PersonForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.all()
+        label=_("Organisation"), queryset=Organisation.objects.none()
     )
     role = forms.ChoiceField(label=_("Role in the organisation"), choices=MembershipRoleChoices.choices)
     position_zh = forms.CharField(label=_("Position (Chinese)"), max_length=100, required=False)
     position_en = forms.CharField(label=_("Position (English)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.restrict(user, "view")  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 
 class OrganisationKindChoices(models.TextChoices):
@@ -28,6 +29,10 @@ RESEARCH_KINDS = (
 )
 
 
+class OrganisationQuerySet(RestrictedQuerySet["Organisation"]):
+    pass
+
+
 class Organisation(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -41,6 +46,8 @@ class Organisation(models.Model):
     # Its credit code is another organisation's that whoever added it may not see: stored as
     # entered, held for the TTO (opentto.clashes), and outside the code's uniqueness.
     is_held = models.BooleanField(_("held for the TTO"), default=False, editable=False)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_zh", "name_en", "id"]
@@ -81,6 +88,10 @@ class Organisation(models.Model):
         return self.kind in RESEARCH_KINDS
 
 
+class PersonQuerySet(RestrictedQuerySet["Person"]):
+    pass
+
+
 class Person(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -98,6 +109,8 @@ class Person(models.Model):
     consent_version = models.CharField(_("consent text version"), max_length=16, blank=True, default="", editable=False)
     private_data_retain_until = models.DateField(_("keep personal data until"), null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_en", "name_zh", "id"]
@@ -125,6 +138,10 @@ class MembershipRoleChoices(models.TextChoices):
     CONTACT = "contact", _("Contact person")
 
 
+class MembershipQuerySet(RestrictedQuerySet["Membership"]):
+    pass
+
+
 class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
@@ -133,6 +150,8 @@ class Membership(models.Model):
     )
     position_zh = models.CharField(_("position (Chinese)"), max_length=100, blank=True)
     position_en = models.CharField(_("position (English)"), max_length=100, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation_id", "person_id"]

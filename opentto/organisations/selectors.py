@@ -3,15 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from opentto.core.permissions import restrict_directory
 from opentto.dashboard.cache import cached_query
 from opentto.results.models import Result, ResultInventor, ResultOwner
 
-from .models import Organisation, Person
+from .models import Membership, Organisation, Person
 
 #: Above this many rows with results, counts are not written into the query as constants.
 COUNTS_INLINE_MAX = 2000
@@ -47,7 +46,7 @@ def _count_of(link: Any, owner_field: str, visible_results: QuerySet[Any]) -> An
 def organisation_list(user: Any, *, q: str = "", kind: str = "", sort: str = "name") -> QuerySet[Organisation]:
     visible_results = Result.objects.restrict(user, "view").values("pk")
     count = _count_of(ResultOwner, "organisation", visible_results)
-    qs = restrict_directory(Organisation.objects.all(), user).annotate(result_count=count)
+    qs = Organisation.objects.restrict(user, "view").annotate(result_count=count)
     if q:
         qs = qs.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q) | Q(credit_code__icontains=q))
     if kind:
@@ -59,10 +58,11 @@ def organisation_list(user: Any, *, q: str = "", kind: str = "", sort: str = "na
 def person_list(user: Any, *, q: str = "", organisation: int | None = None, sort: str = "name") -> QuerySet[Person]:
     visible_results = Result.objects.restrict(user, "view").values("pk")
     count = _count_of(ResultInventor, "person", visible_results)
-    qs = restrict_directory(Person.objects.all(), user).annotate(result_count=count)
+    qs = Person.objects.restrict(user, "view").annotate(result_count=count)
     if q:
         qs = qs.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q))
     if organisation:
         qs = qs.filter(memberships__organisation_id=organisation)
     order = {"name": ("name_en", "name_zh"), "results": ("-result_count", "name_en")}
-    return qs.order_by(*order.get(sort, order["name"])).prefetch_related("memberships__organisation")
+    memberships = Membership.objects.restrict(user, "view").select_related("organisation")
+    return qs.order_by(*order.get(sort, order["name"])).prefetch_related(Prefetch("memberships", queryset=memberships))

@@ -1,4 +1,5 @@
-"""Writes for organisations and people."""
+"""Writes for organisations and people. Each asks the grant the views ask (``add`` on the type):
+``actor=None`` is the system (imports, the demo)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import permitted
 from opentto.core.validators import validate_unified_social_credit_code
 from opentto.dashboard.cache import figures_changed
 
@@ -38,7 +39,7 @@ def organisation_create(
     A code already on the platform is refused only if ``actor`` may see that organisation; else
     the new one is stored ``is_held`` and held for the TTO (``opentto.clashes``), and ``actor``
     is told nothing."""
-    if actor is not None and not is_platform_staff(actor):
+    if actor is not None and not permitted(actor, Organisation, "add"):
         raise PermissionError(_("Only TTO managers add organisations."))
     errors: dict[str, list[str]] = {}
     if not name_zh.strip() and not name_en.strip():
@@ -84,7 +85,7 @@ def person_create(
     actor: User | None,
 ) -> Person:
     """Create a person with memberships ``(organisation, role, position_zh, position_en)``."""
-    if actor is not None and not is_platform_staff(actor):
+    if actor is not None and not permitted(actor, Person, "add"):
         raise PermissionError(_("Only TTO managers add people."))
     errors: dict[str, list[str]] = {}
     if not name_zh.strip() and not name_en.strip():

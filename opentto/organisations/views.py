@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from opentto.access.privacy import can_see_private_data
 from opentto.core.http import is_htmx
-from opentto.core.permissions import allows, is_platform_staff, restrict_directory
+from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import fragment_key
 from opentto.results.selectors import results_visible
 
 from .forms import OrganisationForm, PersonForm
-from .models import Organisation, OrganisationKindChoices, Person
+from .models import RESEARCH_KINDS, Membership, Organisation, OrganisationKindChoices, Person
 from .selectors import organisation_list, person_list
 from .services import organisation_create, person_create
 
@@ -34,7 +34,7 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
         "page": page, "q": q, "kind": kind, "sort": sort, "kinds": OrganisationKindChoices.choices,
         # the page's query carries the viewer's scope and the cached counts: its table is rendered once
         "table_key": fragment_key("organisation-table", page.object_list, page.number, page.paginator.count, request.GET.urlencode()),
-        "querystring": querystring.urlencode(), "can_create": is_platform_staff(request.user),
+        "querystring": querystring.urlencode(), "can_create": permitted(request.user, Organisation, "add"),
     }
     template = "organisations/partials/organisation_table.html" if is_htmx(request) else "organisations/organisation_list.html"
     return render(request, template, context)
@@ -42,15 +42,15 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(restrict_directory(Organisation.objects.all(), request.user), pk=pk)
+    organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(ownerships__organisation=organisation).distinct()
-    people = organisation.memberships.select_related("person")
+    people = Membership.objects.restrict(request.user, "view").filter(organisation=organisation).select_related("person")
     return render(request, "organisations/organisation_detail.html", {"organisation": organisation, "results": results, "memberships": people})
 
 
 @login_required
 def organisation_create_view(request: HttpRequest) -> HttpResponse:
-    if not is_platform_staff(request.user):
+    if not permitted(request.user, Organisation, "add"):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,8 +81,8 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     querystring.pop("page", None)
     context = {
         "page": page, "q": q, "organisation": organisation, "sort": sort, "querystring": querystring.urlencode(),
-        "organisations": Organisation.objects.filter(kind__in=["university", "institute", "hospital"]),
-        "can_create": is_platform_staff(request.user),
+        "organisations": Organisation.objects.restrict(request.user, "view").filter(kind__in=RESEARCH_KINDS),
+        "can_create": permitted(request.user, Person, "add"),
     }
     template = "organisations/partials/person_table.html" if is_htmx(request) else "organisations/person_list.html"
     return render(request, template, context)
@@ -90,21 +90,22 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(restrict_directory(Person.objects.all(), request.user), pk=pk)
+    person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(inventorships__person=person).distinct()
+    memberships = Membership.objects.restrict(request.user, "view").filter(person=person).select_related("organisation")
     return render(
         request, "organisations/person_detail.html",
-        {"person": person, "results": results, "memberships": person.memberships.select_related("organisation"),
-         "show_email": allows(request.user, person, "view_email"), "may_see_private": can_see_private_data(request.user)},
+        {"person": person, "results": results, "memberships": memberships,
+         "can_view_contact": allows(request.user, person, "view_email"), "may_see_private": can_see_private_data(request.user)},
     )
 
 
 @login_required
 def person_create_view(request: HttpRequest) -> HttpResponse:
     """Add a person (e.g. an inventor who is not on the platform yet) with their organisation."""
-    if not is_platform_staff(request.user):
+    if not permitted(request.user, Person, "add"):
         raise PermissionDenied
-    form = PersonForm(request.POST or None, initial={"organisation": request.GET.get("organisation")})
+    form = PersonForm(request.POST or None, user=request.user, initial={"organisation": request.GET.get("organisation")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -278,3 +278,14 @@ def test_a_weak_match_notifies_nobody(enterprise_user, enterprise_org, battery_r
         actor=enterprise_user, publish=True,
     )
     assert demand_notify_strong_matches(demand=demand) == []
+
+
+def test_contacting_with_an_older_copy_of_the_demand_reads_its_stored_status(open_demand, enterprise_user, arm_result, battery_result):
+    """The first contact moved the demand to "matched"; a second one made with the caller's older
+    copy (still "open") does not try to move it again (it failed with "cannot move from Matched to
+    Matched" and saved nothing)."""
+    match_contact(demand=open_demand, result=arm_result, actor=enterprise_user)
+    assert open_demand.status == "open"  # the caller's copy
+    second = match_contact(demand=open_demand, result=battery_result, actor=enterprise_user)
+    assert second.status == "contacted" and Match.objects.count() == 2
+    assert list(DemandEvent.objects.filter(demand=open_demand).values_list("to_status", flat=True)) == ["draft", "open", "matched"]

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 
-from opentto.core.permissions import user_role
+from opentto.core.permissions import permitted
 
+from ..models import Demand
 from ..selectors import dashboard_counts, result_demands
 
 register = template.Library()
@@ -18,7 +19,7 @@ register = template.Library()
 def who_needs_this(context: dict[str, Any], result: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user_role(user) is None:
+    if not permitted(user, Demand, "view"):
         return {"show": False}
     found = result_demands(user, result)
     return {"show": True, "found": found, "result": result, "request": request}
@@ -28,9 +29,9 @@ def who_needs_this(context: dict[str, Any], result: Any) -> dict[str, Any]:
 def demands_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user_role(user) is None:
+    if not permitted(user, Demand, "view"):
         return {"show": False}
-    return {"show": True, "counts": dashboard_counts(user), "role": user_role(user)}
+    return {"show": True, "counts": dashboard_counts(user)}
 
 
 @register.filter

@@ -43,7 +43,8 @@ def narrowed_manager(manager: User) -> Any:
     Grant.objects.filter(role="manager", object_type="results.result", constraint="all").update(actions=["change", "figures", "view_details"])
     Grant.objects.create(role="manager", object_type="results.result", constraint="public", actions=["view"])
     for object_type in ("organisations.organisation", "organisations.person"):
-        Grant.objects.filter(role="manager", object_type=object_type).update(enabled=False)
+        # may still add them and read e-mails; sees all but the hidden ones
+        Grant.objects.filter(role="manager", object_type=object_type, constraint="all").update(actions=["add", "view_email"])
         Grant.objects.create(role="manager", object_type=object_type, constraint="test_import_not_hidden", actions=["view"])
     yield manager
     HIDDEN.clear()

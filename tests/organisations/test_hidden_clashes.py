@@ -36,7 +36,7 @@ register_constraint("organisations.organisation", "test_not_hidden", lambda user
 @pytest.fixture
 def narrowed_manager(manager: User) -> Any:
     """The manager sees every organisation except those in ``HIDDEN``."""
-    Grant.objects.filter(role="manager", object_type="organisations.organisation").update(enabled=False)
+    Grant.objects.filter(role="manager", object_type="organisations.organisation").update(actions=["add"])  # may still add organisations
     Grant.objects.create(role="manager", object_type="organisations.organisation", constraint="test_not_hidden", actions=["view"])
     yield manager
     HIDDEN.clear()

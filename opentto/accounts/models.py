@@ -40,7 +40,7 @@ class UserLanguageChoices(models.TextChoices):
     ENGLISH = "en", "English"
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # the devices' related managers (django-otp is untyped)
     role = models.CharField(
         _("role"), max_length=16, choices=UserRoleChoices.choices, default=UserRoleChoices.ENTERPRISE
     )
@@ -202,3 +202,6 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
         verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of device {self.device_id}"

@@ -14,10 +14,9 @@ from django_otp import user_has_device
 
 from .permissions import two_factor_required
 
-VERIFY = "verify"
-ENROL = "enrol"
-
 TwoFactorStep = Literal["verify", "enrol"]
+VERIFY: Literal["verify"] = "verify"
+ENROL: Literal["enrol"] = "enrol"
 
 
 def session_is_verified(user: Any) -> bool:

@@ -8,6 +8,7 @@ import json
 import time
 from typing import Any
 
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -21,7 +22,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-import django_otp
 
 from opentto.core.i18n import translate_path
 from opentto.core.models import AuditEvent
@@ -96,9 +96,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = two_factor_verify(user=user, code=form.cleaned_data["code"], request=request)
         if device is not None:
-            next_url = _safe_next(request, (pending or {}).get("next") if not request.user.is_authenticated else request.GET.get("next"))
-            if not request.user.is_authenticated:
-                login(request, user, backend=pending["backend"])
+            if request.user.is_authenticated:
+                next_url = _safe_next(request, request.GET.get("next"))
+            else:
+                next_url = _safe_next(request, pending["next"])  # type: ignore[index]  # pending is set on this path
+                login(request, user, backend=pending["backend"])  # type: ignore[index]
             django_otp.login(request, device)
             request.session.pop(PENDING_KEY, None)
             user_login_succeeded(user=user, request=request, two_factor=True)

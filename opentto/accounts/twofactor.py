@@ -4,7 +4,7 @@ the admin site, the API's session authentication).
 A signed-in user's session is in one of three states: it may go on (the user gave a code in this
 session, or has no two-factor device and the role does not need one), it must give a code first
 (``VERIFY``: a confirmed device but no code yet — django-otp's ``user.is_verified()`` is false),
-or it must set two-factor up first (``ENROL``: the role needs it, ``OPENTTO_TOTP_REQUIRED_ROLES``)."""
+or it must set two-factor up first (``ENROL``: ``permissions.two_factor_required``)."""
 
 from __future__ import annotations
 

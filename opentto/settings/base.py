@@ -220,6 +220,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "opentto.accounts.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "opentto.core.audit.request_remote_addr"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+# Successful sign-ins are in the audit log (user.login) already: no second, unpruned log.
+AXES_DISABLE_ACCESS_LOG = True
 OPENTTO_FIELD_KEYS = os.environ.get("OPENTTO_FIELD_KEYS", "")
 OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
 X_FRAME_OPTIONS = "DENY"

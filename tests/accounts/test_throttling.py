@@ -174,3 +174,12 @@ def test_a_signed_in_user_without_the_admin_gets_403_not_a_loop(inventor):
     client = Client()
     client.force_login(inventor)
     assert client.get("/en/admin/login/").status_code == 403
+
+
+def test_a_lockout_without_a_rendered_page_names_no_account(rf):
+    from opentto.accounts.throttling import lockout_response
+
+    page = lockout_response(rf.post(LOGIN), mock.sentinel.page, {"username": "manager"})
+    assert page is mock.sentinel.page
+    response = lockout_response(rf.post(LOGIN), None, {"username": "manager"})
+    assert response.status_code == 403 and b"manager" not in response.content and b"lock" not in response.content.lower()

@@ -94,6 +94,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttled = two_factor_throttled(user)  # still waiting after earlier wrong codes
         device = two_factor_verify(user=user, code=form.cleaned_data["code"], request=request)
         if device is not None:
             if request.user.is_authenticated:
@@ -105,7 +106,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             user_login_succeeded(user=user, request=request, two_factor=True)
             return _language_redirect(redirect(next_url), user)
-        if two_factor_throttled(user):
+        if throttled:
             form.add_error("code", _("Too many wrong codes. Wait a minute, then enter the code your app shows."))
         else:
             form.add_error("code", _("That code is not right. Enter the 6 digits your app shows now."))

@@ -73,6 +73,17 @@ def test_wrong_codes_are_throttled(inventor):
     assert AuditEvent.objects.filter(action="user.totp_failed", object_id=str(inventor.pk)).count() == 2
 
 
+def test_the_code_page_says_when_to_wait(inventor):
+    enable_two_factor(inventor)
+    client = Client()
+    client.post(LOGIN, {"username": "inventor", "password": PASSWORD})
+    response = client.post(VERIFY, {"code": "000000"})
+    assert response.status_code == 422 and "That code is not right" in response.content.decode()
+    response = client.post(VERIFY, {"code": current_code(inventor)})  # within the second that follows
+    assert response.status_code == 422 and "Too many wrong codes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_sign_in_with_two_factor_needs_the_code(inventor, no_throttle):
     _secret, codes = enable_two_factor(inventor)
     client = Client()

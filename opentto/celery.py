@@ -20,10 +20,12 @@ app.autodiscover_tasks()
 
 
 def collect_beat_schedule() -> dict[str, Any]:
-    from django.conf import settings
+    from django.apps import apps
 
     schedule: dict[str, Any] = {}
-    for name in settings.INSTALLED_APPS:
+
+    # App names, not INSTALLED_APPS entries (an entry may name an AppConfig class).
+    for name in (config.name for config in apps.get_app_configs()):
         if not name.startswith("opentto."):
             continue
         try:

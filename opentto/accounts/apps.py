@@ -7,9 +7,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        # The admin's sign-in page counts wrong passwords and locks accounts like ours does.
-        from django.contrib import admin
+        from axes.signals import user_locked_out
 
-        from .forms import AdminLoginForm
+        from . import permissions  # noqa: F401  (registers the account actions and default grants)
+        from .throttling import on_user_locked_out
 
-        admin.site.login_form = AdminLoginForm
+        # A lock by django-axes goes into the audit log (accounts.services.user_lock_record).
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="opentto_user_locked_out")

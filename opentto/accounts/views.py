@@ -1,4 +1,4 @@
-"""Sign-in (password, then the TOTP code when two-factor is on) and the account pages under
+"""Sign-in (password, then the code when two-factor is on: django-otp devices) and the account pages under
 ``/account/``: overview, password, two-factor, my data."""
 
 from __future__ import annotations
@@ -8,15 +8,16 @@ import json
 import time
 from typing import Any
 
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,22 +26,22 @@ from django.views.decorators.http import require_POST
 from opentto.core.i18n import translate_path
 from opentto.core.models import AuditEvent
 
-from . import totp
-from .forms import CodeForm, DisableTwoFactorForm, LoginForm, ip_throttled
+from .forms import CodeForm, DisableTwoFactorForm, LoginForm
 from .models import User
+from .permissions import two_factor_required
 from .services import (
     totp_begin,
-    totp_check,
     totp_confirm,
     totp_disable,
-    totp_pending_secret,
-    two_factor_required,
-    user_login_failed,
+    totp_pending_device,
+    two_factor_throttled,
+    two_factor_verify,
     user_login_succeeded,
 )
+from .twofactor import VERIFY, two_factor_step
 
+#: The password step's result, kept in the (not yet signed-in) session until the code is given.
 PENDING_KEY = "opentto_2fa_pending"
-VERIFIED_KEY = "opentto_2fa_verified"
 PENDING_SECONDS = 300
 
 
@@ -51,19 +52,19 @@ def _language_redirect(response: HttpResponse, user: User) -> HttpResponse:
     return response
 
 
+def _safe_next(request: HttpRequest, candidate: Any) -> str:
+    if candidate and url_has_allowed_host_and_scheme(str(candidate), allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return str(candidate)
+    return str(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
 class LoginView(auth_views.LoginView):
-    """Password first (wrong passwords are counted: the tenth in a row locks the account); users
-    with two-factor on then give the code from their app before they are signed in."""
+    """Password first (django-axes counts wrong ones per user name and address); users with
+    two-factor on then give the code from their app before they are signed in at all."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
     form_class = LoginForm
-
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
-        response = super().form_invalid(form)
-        if getattr(form, "throttled", False) or ip_throttled(self.request):
-            response.status_code = 429
-        return response
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         user: User = form.get_user()
@@ -77,11 +78,14 @@ class LoginView(auth_views.LoginView):
 
 @never_cache
 def verify_view(request: HttpRequest) -> HttpResponse:
-    """The second step: the TOTP code (or a recovery code)."""
+    """The second step: the app's code or a recovery code. Reached after the password (nobody is
+    signed in yet), or by a session signed in without its code (the gate sends it here)."""
     pending = request.session.get(PENDING_KEY)
     user: User | None = None
-    if request.user.is_authenticated and request.user.has_two_factor and not request.session.get(VERIFIED_KEY):  # type: ignore[union-attr]
-        user = request.user  # type: ignore[assignment]  # signed in elsewhere (e.g. the admin's sign-in page)
+    if request.user.is_authenticated:
+        if two_factor_step(request.user) != VERIFY:
+            return redirect(_safe_next(request, request.GET.get("next")))
+        user = request.user  # type: ignore[assignment]
     elif pending and time.time() - float(pending.get("at", 0)) < PENDING_SECONDS:
         user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
@@ -90,26 +94,23 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if user.is_locked:
-            form.add_error("code", _("This account is locked; ask an administrator to unlock it."))
-        elif totp_check(user=user, code=form.cleaned_data["code"], request=request):
-            next_url = (pending or {}).get("next") or settings.LOGIN_REDIRECT_URL
-            if not request.user.is_authenticated and pending:
-                login(request, user, backend=pending["backend"])
+        throttled = two_factor_throttled(user)  # still waiting after earlier wrong codes
+        device = two_factor_verify(user=user, code=form.cleaned_data["code"], request=request)
+        if device is not None:
+            if request.user.is_authenticated:
+                next_url = _safe_next(request, request.GET.get("next"))
+            else:
+                next_url = _safe_next(request, pending["next"])  # type: ignore[index]  # pending is set on this path
+                login(request, user, backend=pending["backend"])  # type: ignore[index]
+            django_otp.login(request, device)
             request.session.pop(PENDING_KEY, None)
-            request.session[VERIFIED_KEY] = True
             user_login_succeeded(user=user, request=request, two_factor=True)
-            if not url_has_allowed_host_and_scheme(str(next_url), allowed_hosts={request.get_host()}):
-                next_url = settings.LOGIN_REDIRECT_URL
             return _language_redirect(redirect(next_url), user)
+        if throttled:
+            form.add_error("code", _("Too many wrong codes. Wait a minute, then enter the code your app shows."))
         else:
-            user_login_failed(user=user, request=request)
             form.add_error("code", _("That code is not right. Enter the 6 digits your app shows now."))
     return render(request, "accounts/verify.html", {"form": form}, status=422 if request.method == "POST" else 200)
-
-
-def mark_two_factor_verified(request: HttpRequest) -> None:
-    request.session[VERIFIED_KEY] = True
 
 
 @login_required
@@ -167,8 +168,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
             if action == "confirm":
                 code_form = CodeForm(request.POST)
                 if code_form.is_valid():
-                    codes = totp_confirm(user=user, code=code_form.cleaned_data["code"], actor=user)
-                    request.session[VERIFIED_KEY] = True
+                    codes = totp_confirm(user=user, code=code_form.cleaned_data["code"], actor=user, request=request)
                     messages.success(request, _("Two-factor authentication is on."))
                     context["recovery_codes"] = codes
             elif action == "disable":
@@ -182,9 +182,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for message in exc.message_dict.get("code", exc.messages):
                 code_form.add_error("code", message)
-    secret = totp_pending_secret(user)
-    if secret:
-        uri = totp.provisioning_uri(secret, user.get_username())
+    pending = None if user.has_two_factor else totp_pending_device(user)
+    if pending is not None:
+        secret, uri = pending.secret, pending.config_url()
         context.update({"secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)), "qr": _qr_data_uri(uri), "uri": uri})
     context.update({"code_form": code_form, "disable_form": disable_form})
     status = 422 if request.method == "POST" and (code_form.errors or disable_form.errors) else 200
@@ -210,13 +210,6 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="opentto-my-data-{user.pk}.json"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def verify_url() -> str:
-    return reverse("accounts:verify")
-
-
-__all__ = ["LoginView", "HttpResponseRedirect"]
 
 
 #: Audit actions shown to a person as their consent history.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 
-from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -24,7 +23,10 @@ router.register("deals", views.DealViewSet, basename="deal")
 
 
 def _discover_app_routes() -> None:
-    for name in settings.INSTALLED_APPS:
+    from django.apps import apps
+
+    # App names, not INSTALLED_APPS entries (an entry may name an AppConfig class).
+    for name in (config.name for config in apps.get_app_configs()):
         if not name.startswith("opentto.") or name == "opentto.api":
             continue
         try:

@@ -1,14 +1,11 @@
-"""Security headers (a Content-Security-Policy that needs no inline script or style) and the
-two-factor gate (``OPENTTO_TOTP_REQUIRED_ROLES``; users with two-factor on must have given their
-code in this session)."""
+"""Security headers (a Content-Security-Policy that needs no inline script or style). The
+two-factor gate is ``opentto.accounts.middleware.TwoFactorMiddleware``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -24,29 +21,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-#: Paths reachable before the two-factor step is done (sign-in, account pages, static files).
-_TWO_FACTOR_EXEMPT = ("/static/", "/healthz", "/i18n/", "/api/")
-
-
-def _two_factor_redirect(request: HttpRequest) -> HttpResponse | None:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    path = request.path
-    if path.startswith(_TWO_FACTOR_EXEMPT) or "/account/" in path or "/accounts/logout/" in path:
-        return None
-    from opentto.accounts.services import two_factor_required
-    from opentto.accounts.views import VERIFIED_KEY
-
-    if getattr(user, "has_two_factor", False):
-        if not request.session.get(VERIFIED_KEY):
-            return HttpResponseRedirect(reverse("accounts:verify") + "?" + urlencode({"next": request.get_full_path()}))
-        return None
-    if two_factor_required(user):
-        return HttpResponseRedirect(reverse("accounts:two_factor"))
-    return None
-
 
 def _has_nul(request: HttpRequest) -> bool:
     """NUL characters in the path or form values: no legitimate use, and PostgreSQL refuses them."""
@@ -67,7 +41,7 @@ class SecurityHeadersMiddleware:
         if _has_nul(request):
             response: HttpResponse = HttpResponseBadRequest("Bad request: NUL character.", content_type="text/plain")
         else:
-            response = _two_factor_redirect(request) or self.get_response(request)
+            response = self.get_response(request)
         if not request.path.startswith("/admin/") and not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,7 +47,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with OpenTTO's site as the default one (two-factor: django-otp's OTPAdminSite).
+    "opentto.accounts.admin_config.OpenTTOAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "axes",
     "opentto.core",
     "opentto.accounts",
     "opentto.organisations",
@@ -84,10 +88,23 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "opentto.core.middleware.SecurityHeadersMiddleware",
+    # Every door: a two-factor user's session that has not given its code reaches only the
+    # code page (docs/security.md, "Two-factor authentication").
+    "opentto.accounts.middleware.TwoFactorMiddleware",
+    # Sign-in throttling (django-axes); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Sign-in throttling first (django-axes counts and refuses), then the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "opentto.urls"
@@ -184,13 +201,28 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a working day, then sign in again
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# Security (docs/security.md): wrong passwords before an account locks, the lock's length, failed
-# sign-ins per address per 15 minutes, roles that must use two-factor, the encryption keys of
-# personal data (Fernet, comma-separated, newest first; derived from SECRET_KEY when unset).
+# Security (docs/security.md): wrong passwords (for one user name from one address) before the
+# sign-in locks for that pair, the lock's length, roles that must use two-factor, the encryption
+# keys of personal data (Fernet, comma-separated, newest first; derived from SECRET_KEY when unset).
 OPENTTO_LOCKOUT_THRESHOLD = int(os.environ.get("OPENTTO_LOCKOUT_THRESHOLD", "10"))
 OPENTTO_LOCKOUT_MINUTES = int(os.environ.get("OPENTTO_LOCKOUT_MINUTES", "30"))
-OPENTTO_LOGIN_IP_LIMIT = int(os.environ.get("OPENTTO_LOGIN_IP_LIMIT", "50"))
 OPENTTO_TOTP_REQUIRED_ROLES = env_list("OPENTTO_TOTP_REQUIRED_ROLES")
+# Seconds to wait after a wrong two-factor code, doubled with each further one (django-otp).
+OPENTTO_OTP_THROTTLE_FACTOR = int(os.environ.get("OPENTTO_OTP_THROTTLE_FACTOR", "1"))
+# django-axes: a lock holds one user name at one address (nobody locks a colleague out from
+# elsewhere); a locked sign-in gets the very answer a wrong password gets (the lockout response
+# is the sign-in page as rendered); a right password clears the count; tries during a lock do
+# not extend it. The address is the one the audit log records (OPENTTO_REMOTE_ADDR_HEADER).
+AXES_FAILURE_LIMIT = OPENTTO_LOCKOUT_THRESHOLD
+AXES_COOLOFF_TIME = timedelta(minutes=OPENTTO_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "opentto.accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "opentto.core.audit.request_remote_addr"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+# Successful sign-ins are in the audit log (user.login) already: no second, unpruned log.
+AXES_DISABLE_ACCESS_LOG = True
 OPENTTO_FIELD_KEYS = os.environ.get("OPENTTO_FIELD_KEYS", "")
 OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
 X_FRAME_OPTIONS = "DENY"
@@ -233,7 +265,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "opentto.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # A session counts only once two-factor is done (a password-only session gets 401).
+        "opentto.accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",

@@ -23,13 +23,12 @@ from opentto.planning.services import (
     task_create,
     valuation_create,
 )
-from tests.conftest import PASSWORD
 
 
 def client_for(user) -> Client:
     client = Client()
     if user is not None:
-        assert client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
     return client
 
 

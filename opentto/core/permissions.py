@@ -106,9 +106,14 @@ def register(
     for role, constraint, grant_actions in grants:
         if role not in ROLES:
             raise ValueError(f"unknown role in a default grant of {object_type}: {role}")
-        spec = (role, object_type, constraint, tuple(sorted(grant_actions)))
-        if spec not in DEFAULT_GRANTS:
-            DEFAULT_GRANTS.append(spec)
+        # One row per (role, type, constraint) (the table's unique key): a second registration
+        # of the same key (another app adding actions to a type) adds its actions to the first.
+        for index, (r, t, c, actions) in enumerate(DEFAULT_GRANTS):
+            if (r, t, c) == (role, object_type, constraint):
+                DEFAULT_GRANTS[index] = (r, t, c, tuple(sorted({*actions, *grant_actions})))
+                break
+        else:
+            DEFAULT_GRANTS.append((role, object_type, constraint, tuple(sorted(grant_actions))))
     return entry
 
 
@@ -173,6 +178,8 @@ def allowed_condition(model: type[Model], user: Any, action: str) -> Q | None:
         part = build(user, model) if build is not None else None
         if part is None:
             continue
+        if not part:  # an empty Q: every row (``Q() | Q(x)`` would drop it and narrow to ``x``)
+            return Q()
         condition = part if condition is None else condition | part
     return condition
 

@@ -82,10 +82,12 @@ def _results(user: Any, get: QueryDict) -> Rows:
     params = result_list_params(get)
     # a search sorted by relevance: its rows in the page's order; newest first when the index cannot rank
     ranked = result_list_ranked(user, params) if params["sort"] == "relevance" else None
-    prefetch = (
-        Prefetch("inventorships", queryset=ResultInventor.objects.select_related("person")),
-        Prefetch("ip_assets", queryset=IPAsset.objects.order_by("id")),
-    )
+    # The parts of each result through their own rules (the result page's): inventors for
+    # signed-in users only, IP assets as the result.
+    prefetch: list[Any] = [
+        Prefetch("inventorships", queryset=ResultInventor.objects.restrict(user, "view").select_related("person")),
+        Prefetch("ip_assets", queryset=IPAsset.objects.restrict(user, "view").order_by("id")),
+    ]
     if ranked is None:
         if params["sort"] == "relevance":  # the index cannot rank: newest first, as the page
             params["sort"] = "newest"

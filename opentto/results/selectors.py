@@ -9,15 +9,20 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from opentto.core.http import id_param
-from opentto.core.permissions import allows
+from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import cached_ids
 
 from .models import (
+    Attachment,
+    Funding,
+    IPAsset,
     Result,
     ResultFieldChoices,
+    ResultInventor,
     ResultKindChoices,
     ResultQuerySet,
     ResultStageChoices,
+    StageTransition,
 )
 
 SORTS = {
@@ -74,6 +79,43 @@ def result_has_details_access(user: Any, result: Result) -> bool:
 
 def result_can_change(user: Any, result: Result) -> bool:
     return allows(user, result, "change")
+
+
+def result_can_onboard(user: Any) -> bool:
+    """Whether ``user`` may onboard results at all (the list's button, the onboarding page)."""
+    return permitted(user, Result, "add")
+
+
+def result_onboards_any(user: Any) -> bool:
+    """Whether ``user`` may onboard results of any owner (else only their organisation's: the
+    form offers fewer owners and fills in theirs)."""
+    return permitted(user, Result, "add", every_row=True)
+
+
+def result_ip_assets(user: Any, result: Result) -> QuerySet[IPAsset]:
+    return IPAsset.objects.restrict(user, "view").filter(result=result)
+
+
+def result_inventorships(user: Any, result: Result) -> QuerySet[ResultInventor]:
+    return ResultInventor.objects.restrict(user, "view").filter(result=result).select_related("person")
+
+
+def result_fundings(user: Any, result: Result) -> QuerySet[Funding]:
+    return Funding.objects.restrict(user, "view").filter(result=result)
+
+
+def result_attachments(user: Any, result: Result) -> QuerySet[Attachment]:
+    """The result's attachments, for those who may read its confidential details."""
+    return Attachment.objects.restrict(user, "view").filter(result=result)
+
+
+def result_timeline(user: Any, result: Result) -> QuerySet[StageTransition]:
+    return StageTransition.objects.restrict(user, "view").filter(result=result).select_related("actor")
+
+
+def attachments_downloadable(user: Any) -> QuerySet[Attachment]:
+    """Attachments ``user`` may download: of results whose confidential details they may read."""
+    return Attachment.objects.restrict(user, "view").select_related("result")
 
 
 def _text_query(q: str, *, with_details: bool) -> Q:

@@ -438,7 +438,10 @@ class _Importer:
         return [InventorInput(person=p, share=s) for p, s in zip(people, shares, strict=True)]  # type: ignore[arg-type]
 
     def _update_asset(self, asset: IPAsset, *, filing: date | None, grant: date | None, status: str, v: dict[str, Any]) -> str:
-        """Bring a known patent's bibliographic fields up to date (only fields the row gives)."""
+        """Bring a known patent's bibliographic fields up to date (only fields the row gives), if
+        the actor may change its result."""
+        if self.actor is not None and not allows(self.actor, asset.result, "change"):
+            raise RowRefused([("application_number", _("This patent belongs to a result you may not change."))])
         changes: dict[str, Any] = {}
         for name, value in (
             ("filing_date", filing), ("grant_date", grant), ("status", status),

@@ -14,7 +14,9 @@ from opentto.imports.services import (
     import_job_configure,
     import_job_create,
     import_job_repeat,
+    import_job_run,
 )
+from opentto.results.models import IPAsset
 
 from ..security.helpers import client_for
 
@@ -82,3 +84,18 @@ def test_the_default_actor_may_import_and_onboard_any_result(manager, admin_user
     assert default_import_actor() == manager  # the first such user (by id); the inventor may not onboard any result
     Grant.objects.filter(role="manager", object_type="imports.importjob").update(enabled=False)
     assert default_import_actor() == admin_user
+
+
+def test_an_import_updates_only_patents_of_results_the_importer_may_change(other_inventor, manager, onboarded):
+    """Another organisation's inventor, allowed to import, cannot rewrite a patent of a result
+    they may not change; the TTO can."""
+    Grant.objects.create(role="inventor", object_type="imports.importjob", constraint="all", actions=["add"])
+    raw = ("title_zh,kind,field,trl,owners,inventors,application_number,grant_number\n"
+           "改写,other,other,3,x,y,CN202210123456.1,ZL999\n").encode()
+    job = import_job_create(kind="results", file=ContentFile(raw, name="p.csv"), actor=other_inventor, dry_run=False, language="en")
+    job = import_job_run(job=job)
+    assert job.error_count == 1 and job.errors[0]["message"] == "This patent belongs to a result you may not change."
+    assert IPAsset.objects.get(application_number="CN202210123456.1").grant_number == ""
+    staff_job = import_job_run(job=import_job_create(kind="results", file=ContentFile(raw, name="p.csv"), actor=manager, dry_run=False))
+    assert staff_job.updated_count == 1
+    assert IPAsset.objects.get(application_number="CN202210123456.1").grant_number == "ZL999"

@@ -268,3 +268,14 @@ def test_migration_adds_the_new_actions_to_existing_default_rows():
     grant.refresh_from_db()
     assert sorted(grant.actions) == ["add", "figures", "submit", "view", "view_access_log", "view_details", "withdraw"]
     assert grant.enabled is False
+
+
+def test_the_table_and_the_registry_name_the_same_edges():
+    from opentto.core.permissions import registered_types
+    from opentto.results.permissions import PIPELINE_ACTIONS
+    from opentto.results.pipeline import TRANSITIONS
+
+    assert {t.verb for t in TRANSITIONS if t.by_user} == set(PIPELINE_ACTIONS)
+    actions = registered_types()["results.result"].actions
+    assert set(PIPELINE_ACTIONS) <= actions
+    assert not {t.verb for t in TRANSITIONS if not t.by_user} & actions  # signing a deal moves those

@@ -2,8 +2,8 @@
 
 An enterprise user asks (:class:`AccessRequest`: accepting the platform's NDA text, or uploading a
 signed NDA); a TTO manager approves it with an expiry, which creates an :class:`AccessGrant`.
-``opentto.core.permissions`` lets the grant's user view the result and its details while the
-grant is live (not expired, not revoked)."""
+``opentto/access/permissions.py`` lets the grant's user view the result and its details while the
+grant is live (not expired, not revoked), and says who sees which requests and grants."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from opentto.core.permissions import RestrictedQuerySet
 
 #: The click-through agreement shown with each request (its version is recorded).
 NDA_VERSION = "2026-11"
@@ -48,6 +50,10 @@ def nda_path(instance: AccessRequest, filename: str) -> str:
     return f"nda/{uuid.uuid4().hex}"
 
 
+class AccessRequestQuerySet(RestrictedQuerySet["AccessRequest"]):
+    """``AccessRequest.objects.restrict(user, action)`` (opentto/access/permissions.py)."""
+
+
 class AccessRequest(models.Model):
     result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("result"))
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_requests", verbose_name=_("requested by"))
@@ -71,6 +77,8 @@ class AccessRequest(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
 
+    objects = AccessRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["-requested_at", "-id"]
         verbose_name = _("access request")
@@ -87,7 +95,7 @@ class AccessRequest(models.Model):
         return f"{self.requester} → {self.result} ({self.status})"
 
 
-class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
+class AccessGrantQuerySet(RestrictedQuerySet["AccessGrant"]):
     def live(self) -> AccessGrantQuerySet:
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 

@@ -1,8 +1,8 @@
 """Personal data of people under China's Personal Information Protection Law (PIPL, 个人信息保护法).
 
 ID numbers and bank details are sensitive personal information (PIPL art. 28): they are encrypted
-at rest, shown masked, revealed in full only to the roles that pay inventors (admins and TTO
-managers), each reveal is recorded; processing needs the person's separate consent (art. 29),
+at rest, shown masked, revealed in full only to those who pay inventors (the grants of
+``view_private_data`` on ``organisations.person``: admins and TTO managers), each reveal is recorded; processing needs the person's separate consent (art. 29),
 which is recorded with the version of the text; a person can obtain a copy of their data (art. 45);
 data past its retention date is erased (art. 47) while the audit trail keeps only ids."""
 
@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from opentto.accounts import crypto
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Person
+from opentto.results.models import Result
 
 CONSENT_VERSION = "2026-11"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -47,9 +48,17 @@ def validate_bank_account(value: str) -> str:
     return value
 
 
-def can_see_private_data(user: Any) -> bool:
-    """The roles that pay inventors (reward and remuneration distributions)."""
-    return is_platform_staff(user)
+def can_see_private_data(user: Any, person: Person | None = None) -> bool:
+    """Whether ``user`` may see people's ID and bank details (those who pay inventors' rewards):
+    ``person``'s, or anyone's at all when no person is given (the link on a person page)."""
+    if person is None:
+        return permitted(user, Person, "view_private_data")
+    return allows(user, person, "view_private_data")
+
+
+def _require(actor: Any, person: Person, action: str, message: str) -> None:
+    if not allows(actor, person, action):
+        raise PermissionError(message)
 
 
 def person_private_data(person: Person, *, masked: bool = True) -> dict[str, str]:
@@ -62,8 +71,7 @@ def person_private_data(person: Person, *, masked: bool = True) -> dict[str, str
 
 
 def person_set_private_data(*, person: Person, id_number: str, bank_name: str, bank_account: str, retain_until: date | None, actor: User, request: Any = None) -> Person:
-    if not can_see_private_data(actor):
-        raise PermissionError("only the roles that pay inventors record their ID and bank details")
+    _require(actor, person, "change_private_data", "only those who pay inventors record their ID and bank details")
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
     for key, value, check in (("id_number", id_number, validate_id_number), ("bank_account", bank_account, validate_bank_account)):
@@ -96,16 +104,14 @@ def person_set_private_data(*, person: Person, id_number: str, bank_name: str, b
 
 
 def person_reveal_private_data(*, person: Person, actor: User, request: Any = None) -> dict[str, str]:
-    if not can_see_private_data(actor):
-        raise PermissionError("not a role that pays inventors")
+    _require(actor, person, "view_private_data", "only those who pay inventors see their ID and bank details")
     audit_record(actor=actor, action="person.reveal_private_data", obj=person, request=request)
     return person_private_data(person, masked=False)
 
 
 def person_record_consent(*, person: Person, actor: User, request: Any = None) -> Person:
     """The person (signed in as themselves) or the TTO on their written consent."""
-    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
-        raise PermissionError("consent is the person's (or recorded by the TTO from their signed form)")
+    _require(actor, person, "manage_consent", "consent is the person's (or recorded by the TTO from their signed form)")
     with transaction.atomic():
         now = timezone.now()
         Person.objects.filter(pk=person.pk).update(consent_given_at=now, consent_version=CONSENT_VERSION)
@@ -116,8 +122,7 @@ def person_record_consent(*, person: Person, actor: User, request: Any = None) -
 
 def person_withdraw_consent(*, person: Person, actor: User, request: Any = None) -> Person:
     """Withdrawing consent (PIPL art. 15) erases the sensitive data it covered."""
-    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
-        raise PermissionError("consent is the person's")
+    _require(actor, person, "manage_consent", "consent is the person's")
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(
             consent_given_at=None, consent_version="", id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="",
@@ -129,9 +134,8 @@ def person_withdraw_consent(*, person: Person, actor: User, request: Any = None)
 
 def person_export(*, person: Person, actor: User, request: Any = None) -> dict[str, Any]:
     """A copy of everything the platform holds about the person (PIPL art. 45)."""
-    if getattr(actor, "person_id", None) != person.pk and not is_platform_staff(actor):
-        raise PermissionError("a person's data is exported for that person")
-    from opentto.core.models import AuditEvent
+    _require(actor, person, "export_data", "a person's data is exported for that person")
+    from .selectors import audit_events_visible
 
     user = getattr(person, "user", None)
     data: dict[str, Any] = {
@@ -145,14 +149,19 @@ def person_export(*, person: Person, actor: User, request: Any = None) -> dict[s
             {"organisation": m.organisation.name_zh or m.organisation.name_en, "role": m.role, "position_zh": m.position_zh, "position_en": m.position_en}
             for m in person.memberships.select_related("organisation")
         ],
-        "inventorships": [
-            {"result_id": i.result_id, "title_zh": i.result.title_zh, "title_en": i.result.title_en, "share": str(i.share)}
-            for i in person.inventorships.select_related("result")
-        ],
+        "inventorships": [],
     }
+    # Every inventorship share is the person's; a title only where the actor may see the result.
+    inventorships = list(person.inventorships.select_related("result"))
+    visible = set(Result.objects.restrict(actor, "view").filter(pk__in=[i.result_id for i in inventorships]).values_list("pk", flat=True))
+    data["inventorships"] = [
+        {"result_id": i.result_id, "title_zh": i.result.title_zh if i.result_id in visible else "",
+         "title_en": i.result.title_en if i.result_id in visible else "", "share": str(i.share)}
+        for i in inventorships
+    ]
     data["consents"] = [
         {"at": e.occurred_at.isoformat(), "action": e.action, "version": (e.payload or {}).get("version", "")}
-        for e in AuditEvent.objects.filter(object_type="organisations.person", object_id=str(person.pk),
+        for e in audit_events_visible(actor).filter(object_type="organisations.person", object_id=str(person.pk),
                                            action__in=("person.consent", "person.withdraw_consent")).order_by("occurred_at", "id")
     ]
     if user is not None:
@@ -161,7 +170,7 @@ def person_export(*, person: Person, actor: User, request: Any = None) -> dict[s
                         "two_factor": user.has_two_factor}
         data["sign_ins"] = [
             {"at": e.occurred_at.isoformat(), "action": e.action, "from": e.remote_addr}
-            for e in AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk), action__startswith="user.login")[:200]
+            for e in audit_events_visible(actor).filter(object_type="accounts.user", object_id=str(user.pk), action__startswith="user.login")[:200]
         ]
     audit_record(actor=actor, action="person.export", obj=person, request=request)
     return data
@@ -170,8 +179,7 @@ def person_export(*, person: Person, actor: User, request: Any = None) -> dict[s
 def person_erase(*, person: Person, actor: User, request: Any = None) -> Person:
     """Erase a person's personal data (PIPL art. 47). The row stays, so results keep their
     inventorship shares and the audit trail keeps its ids; names become a placeholder."""
-    if not is_platform_staff(actor):
-        raise PermissionError("only the TTO erases a person's data")
+    _require(actor, person, "erase", "only the TTO erases a person's data")
     if person.erased_at is not None:
         raise ValidationError({"__all__": [_("This person's data has already been erased.")]})
     with transaction.atomic():

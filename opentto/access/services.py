@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.uploads import check_upload
 from opentto.results.models import Result
 
@@ -27,8 +27,6 @@ from .models import (
     NdaKindChoices,
 )
 
-#: Roles that may ask for access to a result's confidential details under an NDA.
-REQUESTER_ROLES = {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVESTOR}
 MAX_ACCESS_DAYS = 365
 
 
@@ -36,9 +34,12 @@ def access_request_create(
     *, result: Result, purpose: str, nda_kind: str, actor: User, accept_nda: bool = False,
     nda_file: UploadedFile | None = None, request: Any = None,
 ) -> AccessRequest:
-    if user_role(actor) not in REQUESTER_ROLES:
+    """Ask for ``result``'s confidential details under an NDA: the actor needs the
+    ``request_access`` action on it (enterprise users and investors, on results they see but whose
+    details they may not read)."""
+    if not permitted(actor, Result, "request_access"):
         raise PermissionError("only enterprise users and investors ask for access under an NDA")
-    if not Result.objects.restrict(actor, "view").filter(pk=result.pk).exists():
+    if not allows(actor, result, "view"):
         raise PermissionError("the result is not visible to this user")
     errors: dict[str, list[str]] = {}
     purpose = (purpose or "").strip()
@@ -60,12 +61,14 @@ def access_request_create(
                 errors["nda_file"] = exc.messages
     else:
         errors["nda_kind"] = [_("Choose how you agree to the NDA.")]
-    if Result.objects.restrict(actor, "view_details").filter(pk=result.pk).exists():
+    if allows(actor, result, "view_details"):
         errors.setdefault("__all__", []).append(_("You can already read this result's confidential details."))
     if AccessRequest.objects.filter(result=result, requester=actor, status=AccessRequestStatusChoices.PENDING).exists():
         errors.setdefault("__all__", []).append(_("You have already asked for access to this result; the TTO will decide soon."))
     if errors:
         raise ValidationError(errors)
+    if not allows(actor, result, "request_access"):
+        raise PermissionError("this user may not ask for access to this result")
     try:
         with transaction.atomic():
             item = AccessRequest(
@@ -88,10 +91,11 @@ def _notify_staff(item: AccessRequest) -> None:
         from opentto.notifications.services import notification_send
     except ImportError:  # pragma: no cover
         return
-    staff = list(User.objects.filter(is_active=True, role__in=[UserRoleChoices.MANAGER, UserRoleChoices.ADMIN]))
-    if staff:
+    # Those who may decide this request (the TTO).
+    deciders = [u for u in users_permitted(AccessRequest, "decide") if allows(u, item, "decide")]
+    if deciders:
         notification_send(
-            recipients=staff, kind="access.request",
+            recipients=deciders, kind="access.request",
             title_zh=f"NDA 访问申请：{item.result.title_zh or item.result.title_en}",
             title_en=f"NDA access request: {item.result.title_en or item.result.title_zh}",
             body_zh=f"{item.requester.get_username()} 申请查看保密详情。", body_en=f"{item.requester.get_username()} asks to read the confidential details.",
@@ -105,7 +109,7 @@ def _transition(item: AccessRequest, target: str) -> None:
 
 
 def access_request_approve(*, access_request: AccessRequest, expires_on: Any, actor: User, note: str = "", request: Any = None) -> AccessGrant:
-    if not is_platform_staff(actor):
+    if not allows(actor, access_request, "decide"):
         raise PermissionError("only the TTO approves access")
     today = timezone.localdate()
     if expires_on is None:
@@ -128,7 +132,7 @@ def access_request_approve(*, access_request: AccessRequest, expires_on: Any, ac
 
 
 def access_request_reject(*, access_request: AccessRequest, note: str, actor: User, request: Any = None) -> AccessRequest:
-    if not is_platform_staff(actor):
+    if not allows(actor, access_request, "decide"):
         raise PermissionError("only the TTO rejects access")
     if not (note or "").strip():
         raise ValidationError({"note": [_("Give the reason; the requester sees it.")]})
@@ -142,7 +146,7 @@ def access_request_reject(*, access_request: AccessRequest, note: str, actor: Us
 
 
 def access_request_withdraw(*, access_request: AccessRequest, actor: User) -> AccessRequest:
-    if access_request.requester_id != actor.pk:
+    if not allows(actor, access_request, "withdraw"):
         raise PermissionError("only the requester withdraws a request")
     with transaction.atomic():
         item = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
@@ -154,7 +158,7 @@ def access_request_withdraw(*, access_request: AccessRequest, actor: User) -> Ac
 
 
 def access_grant_revoke(*, grant: AccessGrant, actor: User, request: Any = None) -> AccessGrant:
-    if not is_platform_staff(actor):
+    if not allows(actor, grant, "revoke"):
         raise PermissionError("only the TTO revokes access")
     with transaction.atomic():
         locked = AccessGrant.objects.select_for_update().get(pk=grant.pk)

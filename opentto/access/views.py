@@ -15,14 +15,13 @@ from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
 from opentto.core.models import Grant
-from opentto.core.permissions import is_platform_staff, registered_types, user_role
+from opentto.core.permissions import permitted, registered_types, restrict
 from opentto.organisations.models import Person
 from opentto.results.models import Result
 
 from .forms import AccessRequestForm, DecisionForm, PrivateDataForm
-from .models import AccessGrant, AccessRequest, AccessRequestStatusChoices
+from .models import AccessRequestStatusChoices
 from .privacy import (
-    can_see_private_data,
     person_erase,
     person_private_data,
     person_record_consent,
@@ -30,8 +29,15 @@ from .privacy import (
     person_set_private_data,
     person_withdraw_consent,
 )
+from .selectors import (
+    access_grants_revocable,
+    access_grants_visible,
+    access_requests_decidable,
+    access_requests_visible,
+    access_requests_withdrawable,
+    nda_files_downloadable,
+)
 from .services import (
-    REQUESTER_ROLES,
     access_grant_revoke,
     access_request_approve,
     access_request_create,
@@ -48,24 +54,26 @@ def _apply(form: Any, exc: ValidationError) -> None:
 
 @login_required
 def access_list_view(request: HttpRequest) -> HttpResponse:
+    """The requests and live access the user may see: the TTO everyone's (and decides), a
+    requester their own."""
     user: Any = request.user
-    staff = is_platform_staff(user)
-    if staff:
-        pending = AccessRequest.objects.filter(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "organisation")
-        decided = AccessRequest.objects.exclude(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "decided_by")[:50]
-        grants = AccessGrant.objects.live().select_related("result", "user")
-    else:
-        pending = AccessRequest.objects.filter(requester=user, status=AccessRequestStatusChoices.PENDING).select_related("result")
-        decided = AccessRequest.objects.filter(requester=user).exclude(status=AccessRequestStatusChoices.PENDING).select_related("result")[:50]
-        grants = AccessGrant.objects.live().filter(user=user).select_related("result")
+    requests = access_requests_visible(user)
     return render(request, "access/access_list.html", {
-        "staff": staff, "pending": pending, "decided": decided, "grants": grants, "decision_form": DecisionForm(),
+        # The requester's name and organisation, and the decision forms, for those who decide.
+        "can_decide": permitted(user, "access.accessrequest", "decide"),
+        "decidable": set(access_requests_decidable(user).filter(status=AccessRequestStatusChoices.PENDING).values_list("pk", flat=True)),
+        "withdrawable": set(access_requests_withdrawable(user).filter(status=AccessRequestStatusChoices.PENDING).values_list("pk", flat=True)),
+        "revocable": set(access_grants_revocable(user).live().values_list("pk", flat=True)),
+        "pending": requests.filter(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "organisation"),
+        "decided": requests.exclude(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "decided_by")[:50],
+        "grants": access_grants_visible(user).live().select_related("result", "user"),
+        "decision_form": DecisionForm(),
     })
 
 
 @login_required
 def access_request_view(request: HttpRequest, result_pk: int) -> HttpResponse:
-    if user_role(request.user) not in REQUESTER_ROLES:
+    if not permitted(request.user, Result, "request_access"):
         raise PermissionDenied
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     form = AccessRequestForm(request.POST or None, request.FILES or None)
@@ -85,9 +93,7 @@ def access_request_view(request: HttpRequest, result_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if not is_platform_staff(request.user):
-        raise Http404
-    item = get_object_or_404(AccessRequest, pk=pk)
+    item = get_object_or_404(access_requests_decidable(request.user), pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
@@ -107,7 +113,7 @@ def access_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(AccessRequest, pk=pk, requester=request.user)
+    item = get_object_or_404(access_requests_withdrawable(request.user), pk=pk)
     try:
         access_request_withdraw(access_request=item, actor=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Your request was withdrawn."))
@@ -119,9 +125,7 @@ def access_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if not is_platform_staff(request.user):
-        raise Http404
-    grant = get_object_or_404(AccessGrant, pk=pk)
+    grant = get_object_or_404(access_grants_revocable(request.user), pk=pk)
     try:
         access_grant_revoke(grant=grant, actor=request.user, request=request)  # type: ignore[arg-type]
         messages.success(request, _("Access revoked."))
@@ -133,9 +137,7 @@ def access_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def access_nda_download_view(request: HttpRequest, pk: int) -> FileResponse:
     """The signed NDA: for the TTO and the requester only; every download is recorded."""
-    user: Any = request.user
-    qs = AccessRequest.objects.all() if is_platform_staff(user) else AccessRequest.objects.filter(requester=user)
-    item = get_object_or_404(qs.exclude(nda_file=""), pk=pk)
+    item = get_object_or_404(nda_files_downloadable(request.user), pk=pk)
     try:
         handle = item.nda_file.open("rb")
     except FileNotFoundError as exc:
@@ -149,17 +151,16 @@ def access_nda_download_view(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def grants_view(request: HttpRequest) -> HttpResponse:
     """The roles table, read from the grants in the database."""
-    if not is_platform_staff(request.user):
+    if not permitted(request.user, Grant, "view"):
         raise Http404
-    return render(request, "access/grants.html", {"grants": Grant.objects.all(), "types": sorted(registered_types().items())})
+    grants = restrict(Grant.objects.all(), request.user, "view")
+    return render(request, "access/grants.html", {"grants": grants, "types": sorted(registered_types().items())})
 
 
 @login_required
 def person_private_view(request: HttpRequest, pk: int) -> HttpResponse:
     """ID number and bank details of a person: masked; revealed on request (recorded)."""
-    if not can_see_private_data(request.user):
-        raise Http404
-    person = get_object_or_404(Person, pk=pk)
+    person = get_object_or_404(restrict(Person.objects.all(), request.user, "view_private_data"), pk=pk)
     revealed: dict[str, str] | None = None
     form = PrivateDataForm()
     if request.method == "POST":

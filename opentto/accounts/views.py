@@ -116,15 +116,19 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    sign_ins = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk), action__in=["user.login", "user.login_failed", "user.locked"])[:10]
-    from opentto.access.models import AccessGrant, AccessRequest
+    from opentto.access.selectors import (
+        access_grants_visible,
+        access_requests_visible,
+        audit_events_visible,
+    )
 
+    sign_ins = audit_events_visible(user).filter(object_type="accounts.user", object_id=str(user.pk), action__in=["user.login", "user.login_failed", "user.locked"])[:10]
     return render(request, "accounts/account.html", {
         "account": user,
         "sign_ins": sign_ins,
         "two_factor_required": two_factor_required(user),
-        "access_requests": AccessRequest.objects.filter(requester=user).select_related("result")[:10],
-        "access_grants": AccessGrant.objects.filter(user=user).live().select_related("result"),
+        "access_requests": access_requests_visible(user).filter(requester=user).select_related("result")[:10],
+        "access_grants": access_grants_visible(user).filter(user=user).live().select_related("result"),
     })
 
 
@@ -226,6 +230,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
         person_record_consent,
         person_withdraw_consent,
     )
+    from opentto.access.selectors import audit_events_visible
 
     user: User = request.user  # type: ignore[assignment]
     person = user.person
@@ -241,7 +246,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your consent was withdrawn; your ID and bank details were erased."))
         return redirect("accounts:privacy")
     history = (
-        AuditEvent.objects.filter(object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS)
+        audit_events_visible(user).filter(object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS)
         .select_related("actor").order_by("-occurred_at", "-id")
         if person is not None else AuditEvent.objects.none()
     )

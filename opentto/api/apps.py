@@ -34,3 +34,5 @@ class ApiConfig(AppConfig):
         overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
         for name, path in APP_ENUM_NAMES.items():
             overrides.setdefault(name, path)
+
+        from . import permissions  # noqa: F401  (registers its object types and default grants)

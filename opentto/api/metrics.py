@@ -4,8 +4,10 @@ Counts that an operator watches: results by stage, deals by status, users, unrea
 notifications, import jobs by status, the database's reachability and the process's start time.
 Each is one grouped query on an indexed column; nothing scans a table's rows in Python.
 
-Access: a platform admin or manager signed in, or ``Authorization: Bearer $OPENTTO_METRICS_TOKEN``
-(the way Prometheus scrapes). Anyone else gets 404, as for any refused object.
+Access: a signed-in user who may read the whole audit trail (``view`` on every
+``core.auditevent``: platform admins and TTO managers; the counts cover every record), or
+``Authorization: Bearer $OPENTTO_METRICS_TOKEN`` (the way Prometheus scrapes). Anyone else gets
+404, as for any refused object.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db import connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import permitted
 
 STARTED_AT = time.time()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -32,7 +34,7 @@ def metrics_token() -> str:
 
 
 def _allowed(request: HttpRequest) -> bool:
-    if is_platform_staff(request.user):
+    if permitted(request.user, "core.auditevent", "view", every_row=True):
         return True
     token = metrics_token()
     header = request.META.get("HTTP_AUTHORIZATION", "")

@@ -22,9 +22,9 @@ from opentto.results.models import (
     IPAssetStatusChoices,
     Result,
     ResultFieldChoices,
+    ResultInventor,
     ResultKindChoices,
 )
-from opentto.results.selectors import result_inventorships
 
 
 class OrganisationRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -86,10 +86,12 @@ class InventorshipSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class ResultDetailSerializer(ResultSummarySerializer):
-    """One result; ``details_zh``/``details_en`` are null unless the caller may read them."""
+    """One result; ``details_zh``/``details_en`` are null unless the caller may read them. Its
+    inventors and IP assets as far as the caller may see them (the result page's rules: inventors
+    for signed-in callers, who may see the people directory)."""
 
     inventors = serializers.SerializerMethodField()
-    ip_assets = IPAssetSerializer(many=True, read_only=True)
+    ip_assets = serializers.SerializerMethodField()
     details_zh = serializers.SerializerMethodField()
     details_en = serializers.SerializerMethodField()
 
@@ -97,11 +99,19 @@ class ResultDetailSerializer(ResultSummarySerializer):
         fields = [*ResultSummarySerializer.Meta.fields, "inventors", "ip_assets", "details_zh", "details_en"]
         read_only_fields = fields
 
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
     @extend_schema_field(InventorshipSerializer(many=True))
     def get_inventors(self, obj: Result) -> list[dict[str, Any]]:
-        # as the result page: only people the caller may see in the directory (none for anonymous callers)
-        request = self.context.get("request")
-        return [InventorshipSerializer(i).data for i in result_inventorships(getattr(request, "user", None)).filter(result=obj)]
+        rows = ResultInventor.objects.restrict(self._user(), "view").filter(result=obj).select_related("person")
+        return [InventorshipSerializer(i).data for i in rows]
+
+    @extend_schema_field(IPAssetSerializer(many=True))
+    def get_ip_assets(self, obj: Result) -> list[dict[str, Any]]:
+        rows = IPAsset.objects.restrict(self._user(), "view").filter(result=obj)
+        return list(IPAssetSerializer(rows, many=True).data)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_details_zh(self, obj: Result) -> str | None:

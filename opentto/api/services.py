@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.permissions import allows
 
 from .models import ApiToken, TokenScopeChoices, token_digest
 
@@ -47,7 +48,9 @@ def token_create(
 
 
 def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
-    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
+    """Revoke ``token``: its owner or an administrator (``revoke`` on ``api.apitoken``); ``None``
+    is the command line's operator."""
+    if actor is not None and not allows(actor, token, "revoke"):
         raise PermissionError(_("A token is revoked by its owner or an administrator."))
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)

@@ -15,9 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
-from opentto.core.permissions import restrict_directory
+from opentto.core.permissions import allows, restrict_directory
 from opentto.dashboard.selectors import figures
 from opentto.landing.models import Deal, DealStatusChoices, DealTypeChoices
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
@@ -66,7 +65,7 @@ class ResultViewSet(RestrictedViewSet):
         FilterParam("public", "Public or confidential results.", ("public", "confidential")),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR})  # result_onboard
+    write_permission = ("results.result", "add")  # result_onboard
     write_refused = gettext_lazy("Only TTO managers and inventors can onboard results.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
@@ -87,7 +86,7 @@ class ResultViewSet(RestrictedViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         result = self.get_object()
-        show = Result.objects.restrict(request.user, "view_details").filter(pk=result.pk).exists()
+        show = allows(request.user, result, "view_details")
         if show and (result.details_zh or result.details_en):
             audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
         data = ResultDetailSerializer(result, context={"request": request, "show_details": show}).data
@@ -151,7 +150,7 @@ class IPAssetViewSet(RestrictedViewSet):
     )
 
     def visible(self, user: Any) -> QuerySet[Any]:
-        return IPAsset.objects.filter(result__in=Result.objects.restrict(user, "view").values("pk"))
+        return IPAsset.objects.restrict(user, "view")
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:
         if "result" in params:
@@ -170,7 +169,7 @@ class OrganisationViewSet(RestrictedViewSet):
         FilterParam("credit_code", "Unified social credit code (exact)."),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # organisation_create
+    write_permission = ("organisations.organisation", "add")  # organisation_create
     write_refused = gettext_lazy("Only TTO managers add organisations.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
@@ -203,7 +202,7 @@ class PersonViewSet(RestrictedViewSet):
         FilterParam("organisation", "Member of this organisation (id).", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # person_create
+    write_permission = ("organisations.person", "add")  # person_create
     write_refused = gettext_lazy("Only TTO managers add people.")
 
     def visible(self, user: Any) -> QuerySet[Any]:

@@ -1,5 +1,8 @@
-"""The header's navigation: which entries each role sees. Entries whose page is not installed are
-skipped, so an app can be added or removed without touching the template."""
+"""The header's navigation: an entry is shown to whoever holds the grant its page asks for (a
+type-level ``permitted`` question: "may this user see any of these at all"), so switching a grant
+off takes the entry away with the page. Entries whose page is not installed are skipped, so an
+app can be added or removed without touching the template. Core knows no domain app: entries
+name object types as text."""
 
 from __future__ import annotations
 
@@ -10,55 +13,64 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from opentto.accounts.models import UserRoleChoices as R
-
-from .permissions import user_role
-
-ANONYMOUS = "anonymous"
-EVERYONE = frozenset({ANONYMOUS, *R.values})
-SIGNED_IN = frozenset(R.values)
-STAFF = frozenset({R.ADMIN, R.MANAGER})
+from .permissions import permitted
 
 
 @dataclass(frozen=True)
 class NavEntry:
+    """``permission``: ``(object type, action)`` the user needs (``None``: any signed-in user);
+    ``every_row``: on every row of the type; ``visitors``: also shown to anonymous visitors;
+    ``person``: only to users who are a person on the platform (their own statements)."""
+
     url_name: str
     label: str | Promise
-    roles: frozenset[str]
+    permission: tuple[str, str] | None = None
     menu: str = "main"  # "main" (header) or "user" (the user's menu)
+    every_row: bool = False
+    visitors: bool = False
+    person: bool = False
+
+    def shown_to(self, user: object) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return self.visitors or (self.permission is not None and permitted(user, *self.permission, every_row=self.every_row))
+        if self.person and getattr(user, "person_id", None) is None:
+            return False
+        return self.permission is None or permitted(user, *self.permission, every_row=self.every_row)
 
 
 NAV: tuple[NavEntry, ...] = (
-    NavEntry("dashboard", _("Dashboard"), SIGNED_IN),
-    NavEntry("results:list", _("Results"), EVERYONE),
-    NavEntry("showcase:list", _("Showcase"), frozenset({ANONYMOUS, R.ENTERPRISE, R.INVESTOR})),
-    NavEntry("demands:list", _("Demands"), SIGNED_IN),
-    NavEntry("evaluation:list", _("Evaluations"), frozenset({R.ADMIN, R.MANAGER, R.INVENTOR})),
-    NavEntry("evaluation:my_reviews", _("My reviews"), frozenset({R.REVIEWER})),
-    NavEntry("planning:index", _("Planning"), frozenset({R.ADMIN, R.MANAGER, R.INVENTOR})),
-    NavEntry("planning:rooms", _("Deal rooms"), frozenset({R.INVESTOR})),
-    NavEntry("landing:list", _("Deals"), frozenset({R.ADMIN, R.MANAGER, R.INVENTOR, R.ENTERPRISE})),
-    NavEntry("subsidies:programmes", _("Subsidies"), frozenset({R.ADMIN, R.MANAGER, R.OFFICIAL, R.ENTERPRISE, R.INVENTOR})),
-    NavEntry("subsidies:dashboard", _("Subsidy dashboard"), frozenset({R.OFFICIAL})),
-    NavEntry("organisations:list", _("Organisations"), SIGNED_IN),
-    NavEntry("organisations:people", _("People"), SIGNED_IN),
-    NavEntry("accounts:overview", _("My account"), SIGNED_IN, "user"),
-    NavEntry("landing:statements", _("Reward statements"), frozenset({R.INVENTOR}), "user"),
-    NavEntry("accounts:access", _("Access under NDA"), frozenset({R.ADMIN, R.MANAGER, R.ENTERPRISE, R.INVESTOR}), "user"),
-    NavEntry("imports:index", _("Import"), STAFF, "user"),
-    NavEntry("accounts:grants", _("Permissions"), STAFF, "user"),
-    NavEntry("notifications:preferences", _("Notification settings"), SIGNED_IN, "user"),
+    NavEntry("dashboard", _("Dashboard"), ("results.result", "figures")),
+    NavEntry("results:list", _("Results"), ("results.result", "view")),
+    # The shop window: for visitors and for those who ask for results' details under an NDA.
+    NavEntry("showcase:list", _("Showcase"), ("results.result", "request_access"), visitors=True),
+    NavEntry("demands:list", _("Demands")),
+    NavEntry("evaluation:list", _("Evaluations"), ("evaluation.reviewround", "view")),
+    NavEntry("evaluation:my_reviews", _("My reviews"), ("evaluation.reviewassignment", "view")),
+    # The TTO's planning desk: for those who move results from planning to landing.
+    NavEntry("planning:index", _("Planning"), ("results.result", "land")),
+    NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view")),
+    NavEntry("landing:list", _("Deals"), ("landing.deal", "view")),
+    NavEntry("subsidies:programmes", _("Subsidies"), ("subsidies.application", "view")),
+    NavEntry("subsidies:dashboard", _("Subsidy dashboard"), ("subsidies.application", "view"), every_row=True),
+    NavEntry("organisations:list", _("Organisations"), ("organisations.organisation", "view")),
+    NavEntry("organisations:people", _("People"), ("organisations.person", "view")),
+    NavEntry("accounts:overview", _("My account"), menu="user"),
+    NavEntry("landing:statements", _("Reward statements"), menu="user", person=True),
+    NavEntry("accounts:access", _("Access under NDA"), ("access.accessrequest", "view"), "user"),
+    NavEntry("imports:index", _("Import"), ("imports.importjob", "add"), "user"),
+    NavEntry("accounts:grants", _("Permissions"), ("core.grant", "view"), "user"),
+    NavEntry("notifications:preferences", _("Notification settings"), ("notifications.notification", "view"), "user"),
 )
 
 
 def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
-    role = user_role(getattr(request, "user", None)) or ANONYMOUS
+    user = getattr(request, "user", None)
     current = request.resolver_match
     current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else (current.url_name if current else "")
     current_namespace = current.namespace if current else ""
     menus: dict[str, list[dict[str, object]]] = {"main": [], "user": []}
     for entry in NAV:
-        if role not in entry.roles:
+        if not entry.shown_to(user):
             continue
         try:
             url = reverse(entry.url_name)

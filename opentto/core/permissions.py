@@ -177,6 +177,8 @@ def allowed_condition(model: type[Model], user: Any, action: str) -> Q | None:
         part = build(user, model) if build is not None else None
         if part is None:
             continue
+        if not part:  # an empty Q: every row (``Q() | Q(x)`` would drop it and narrow to ``x``)
+            return Q()
         condition = part if condition is None else condition | part
     return condition
 

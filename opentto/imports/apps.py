@@ -5,3 +5,6 @@ class ImportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "opentto.imports"
     label = "imports"
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers its object types and default grants)

@@ -149,9 +149,11 @@ def _results(user: Any, get: QueryDict) -> Rows:
     params = result_list_params(get)
     # a search sorted by relevance: its rows in the page's order; newest first when the index cannot rank
     ranked = result_list_ranked(user, params) if params["sort"] == "relevance" else None
+    # The parts of each result through their own rules (the result page's): inventors for
+    # signed-in users only, IP assets as the result.
     prefetch = (
         Prefetch("inventorships", queryset=result_inventorships(user)),
-        Prefetch("ip_assets", queryset=IPAsset.objects.order_by("id")),
+        Prefetch("ip_assets", queryset=IPAsset.objects.restrict(user, "view").order_by("id")),
     )
     showcase = None if _signed_in(user) else showcase_results().values("pk")
     rows: Iterator[Any]

@@ -1,7 +1,8 @@
 """Bulk import: create a job from an uploaded file, map its columns, run it (dry or for real).
 
 Rules:
-- Only platform staff (admins, TTO managers) import.
+- Only those granted ``add`` on import jobs import (the TTO: opentto/imports/permissions.py); a
+  job is configured and repeated by those who may change it (its creator, the TTO).
 - Idempotent by natural keys: a patent (IP asset) by jurisdiction + application number; an
   organisation by its unified social credit code (else its exact name); a person by e-mail (else
   name + organisation); a result without an application number by its exact title within its
@@ -40,7 +41,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff, permitted
+from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.validators import (
     validate_cn_application_number,
     validate_unified_social_credit_code,
@@ -79,9 +80,23 @@ ProgressCallback = Callable[[int, int], None]
 
 # --- creating and configuring jobs ---------------------------------------------------------------
 
-def _require_staff(actor: User | None) -> None:
-    if actor is not None and not is_platform_staff(actor):
+def _require(actor: User | None, job: ImportJob | None = None, action: str = "add") -> None:
+    """The actor may import at all (``job`` None), or ``action`` this job. ``None`` is the system
+    (a task or the demo loader), which may."""
+    if actor is None:
+        return
+    allowed = permitted(actor, ImportJob, "add") if job is None else allows(actor, job, action)
+    if not allowed:
         raise PermissionError(_("Only TTO managers import data."))
+
+
+def default_import_actor() -> User | None:
+    """Who onboards the rows of a job without a creator, and who imports from the command line
+    without ``--user``: the first active user who may import and onboard results of any owner."""
+    from opentto.results.models import Result
+
+    may_onboard = users_permitted(Result, "add", every_row=True).values("pk")
+    return users_permitted(ImportJob, "add", every_row=True).filter(pk__in=may_onboard).order_by("pk").first()
 
 
 def import_job_create(
@@ -97,7 +112,7 @@ def import_job_create(
     """Check the file (CSV, xlsx or patent XML, by content), guess the column mapping, save the job."""
     from django.conf import settings
 
-    _require_staff(actor)
+    _require(actor)
     errors: dict[str, list[str]] = {}
     if kind not in ImportKindChoices.values:
         errors["kind"] = [_("Choose what the file holds.")]
@@ -173,7 +188,7 @@ def mapping_problems(kind: str, mapping: dict[str, str]) -> list[str]:
 
 
 def import_job_configure(*, job: ImportJob, mapping: dict[str, str], options: dict[str, Any], actor: User | None) -> ImportJob:
-    _require_staff(actor)
+    _require(actor, job, "change")
     valid = {c.key for c in COLUMNS[job.kind]}
     clean = {str(i): k for i, k in mapping.items() if k in valid}
     problems = mapping_problems(job.kind, clean)
@@ -188,7 +203,8 @@ def import_job_configure(*, job: ImportJob, mapping: dict[str, str], options: di
 
 def import_job_repeat(*, job: ImportJob, dry_run: bool, actor: User | None) -> ImportJob:
     """A new job on the same file, mapping and options: the real run after a dry run, or a rerun."""
-    _require_staff(actor)
+    _require(actor)
+    _require(actor, job, "change")
     new = ImportJob(
         token=secrets.token_hex(16), kind=job.kind, original_name=job.original_name, file_format=job.file_format,
         mapping=job.mapping, options=job.options, dry_run=dry_run, language=translation.get_language() or job.language,
@@ -450,7 +466,10 @@ class _Importer:
         return [InventorInput(person=p, share=s) for p, s in zip(people, shares, strict=True)]  # type: ignore[arg-type]
 
     def _update_asset(self, asset: IPAsset, *, filing: date | None, grant: date | None, status: str, v: dict[str, Any]) -> str:
-        """Bring a known patent's bibliographic fields up to date (only fields the row gives)."""
+        """Bring a known patent's bibliographic fields up to date (only fields the row gives), if
+        the actor may change its result."""
+        if self.actor is not None and not allows(self.actor, asset.result, "change"):
+            raise RowRefused([("application_number", _("This patent belongs to a result you may not change."))])
         changes: dict[str, Any] = {}
         for name, value in (
             ("filing_date", filing), ("grant_date", grant), ("status", status),
@@ -607,7 +626,7 @@ def import_job_run(*, job: ImportJob, progress: ProgressCallback | None = None) 
         return job  # already run (or running): a task delivered twice does nothing
     actor = job.created_by
     if actor is None and job.kind in {ImportKindChoices.RESULTS, ImportKindChoices.PATENTS}:
-        actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        actor = default_import_actor()
     counts = _Counts()
     reporter = _Progress(job, progress)
     _suspend_search_indexing(True)

@@ -1,4 +1,5 @@
-"""Import pages (platform staff) and list exports (anyone, limited to what they may see)."""
+"""Import pages (those who may import: the TTO; a job for its creator and the TTO) and list
+exports (anyone, limited to what they may see)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
 from opentto.core.http import is_htmx
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import allows, permitted
 from opentto.core.spreadsheets import csv_bytes, file_response, spreadsheet_response
 
 from .columns import COLUMNS
@@ -25,9 +26,14 @@ from .tasks import import_run_task
 from .template import template_csv, template_xlsx
 
 
-def _staff(request: HttpRequest) -> None:
-    if not is_platform_staff(request.user):
+def _may_import(request: HttpRequest) -> None:
+    if not permitted(request.user, ImportJob, "add"):
         raise Http404
+
+
+def _job(request: HttpRequest, token: str, action: str = "view") -> ImportJob:
+    """The job of the URL if the user may ``action`` it (its creator, the TTO), else 404."""
+    return get_object_or_404(ImportJob.objects.restrict(request.user, action), token=token)
 
 
 def _start(job: ImportJob) -> None:
@@ -36,7 +42,7 @@ def _start(job: ImportJob) -> None:
 
 @login_required
 def import_index_view(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    _may_import(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -47,14 +53,14 @@ def import_index_view(request: HttpRequest) -> HttpResponse:
                     form.add_error(key if key in form.fields else None, message)
         else:
             return redirect("imports:job", token=job.token)
-    jobs = ImportJob.objects.select_related("created_by")[:30]
+    jobs = ImportJob.objects.restrict(request.user, "view").select_related("created_by")[:30]
     kinds = [(k, label, [c for c in COLUMNS[k]]) for k, label in ImportKindChoices.choices]
     return render(request, "imports/import_index.html", {"form": form, "jobs": jobs, "kinds": kinds})
 
 
 @login_required
 def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    _staff(request)
+    _may_import(request)
     if kind not in ImportKindChoices.values or fmt not in {"csv", "xlsx"}:
         raise Http404
     body = template_csv(kind) if fmt == "csv" else template_xlsx(kind)
@@ -63,10 +69,9 @@ def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 @login_required
 def job_view(request: HttpRequest, token: str) -> HttpResponse:
-    _staff(request)
-    job = get_object_or_404(ImportJob, token=token)
+    job = _job(request, token)
     form = None
-    if job.status == ImportStatusChoices.PENDING and job.started_at is None:
+    if job.status == ImportStatusChoices.PENDING and job.started_at is None and allows(request.user, job, "change"):
         headers = job_headers(job)
         form = MappingForm(request.POST or None, kind=job.kind, headers=headers, mapping=job.mapping, options=job.options)
         if request.method == "POST" and form.is_valid():
@@ -89,8 +94,8 @@ def job_view(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def job_repeat_view(request: HttpRequest, token: str) -> HttpResponse:
-    _staff(request)
-    job = get_object_or_404(ImportJob, token=token)
+    _may_import(request)
+    job = _job(request, token, "change")
     if not (job.is_finished or job.is_interrupted):
         return redirect("imports:job", token=job.token)
     new = import_job_repeat(job=job, dry_run=request.POST.get("dry_run") == "1", actor=request.user)  # type: ignore[arg-type]
@@ -100,8 +105,7 @@ def job_repeat_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def job_errors_view(request: HttpRequest, token: str) -> HttpResponse:
-    _staff(request)
-    job = get_object_or_404(ImportJob, token=token)
+    job = _job(request, token)
     body = csv_bytes([_("Row"), _("Column"), _("Problem")], ([e["row"], e["column"], e["message"]] for e in job.errors))
     return file_response(body, fmt="csv", filename=f"import-{job.token[:8]}-errors.csv")
 

@@ -9,13 +9,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 
-class NotificationQuerySet(models.QuerySet["Notification"]):
+class NotificationQuerySet(RestrictedQuerySet["Notification"]):
+    """``Notification.objects.restrict(user, action)``: a user's own (opentto/notifications/permissions.py)."""
+
     def for_user(self, user: object) -> NotificationQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(recipient=user)
+        """The notifications ``user`` may read (their own)."""
+        return self.restrict(user, "view")
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -67,6 +69,8 @@ class NotificationPreference(models.Model):
     muted_kinds = models.JSONField(_("kinds not e-mailed"), default=list, blank=True)
     last_digest_at = models.DateTimeField(_("last digest"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification preference")

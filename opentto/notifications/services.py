@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.permissions import allows
 
 from .models import EmailModeChoices, Notification, NotificationPreference
 
@@ -74,7 +75,7 @@ def _email(notification: Notification) -> None:
 
 
 def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
-    if notification.recipient_id != actor.pk:
+    if not allows(actor, notification, "change"):
         raise PermissionError("a notification is its recipient's")
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -83,7 +84,7 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
 
 
 def notification_mark_all_read(*, actor: User) -> int:
-    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+    return Notification.objects.restrict(actor, "change").unread().update(read_at=timezone.now())
 
 
 def notification_preference_get(user: User) -> NotificationPreference:
@@ -91,13 +92,13 @@ def notification_preference_get(user: User) -> NotificationPreference:
 
 
 def notification_preference_set(*, user: User, email_mode: str, muted_kinds: list[str] | None = None, actor: User) -> NotificationPreference:
-    if actor.pk != user.pk:
-        raise PermissionError(_("Preferences are set by the user themself."))
     if email_mode not in EmailModeChoices.values:
         raise ValidationError({"email_mode": [_("Choose how you want to receive e-mail.")]})
     kinds = sorted({str(k)[:48] for k in (muted_kinds or []) if str(k).strip()})
     with transaction.atomic():
         pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        if not allows(actor, pref, "change"):  # raised inside the transaction: a new row is not kept
+            raise PermissionError(_("Preferences are set by the user themself."))
         pref.email_mode, pref.muted_kinds = email_mode, kinds
         pref.save()
         audit_record(actor=actor, action="notification_preference.set", obj=pref, payload={"email_mode": email_mode, "muted_kinds": kinds})

@@ -21,14 +21,14 @@ from .services import (
 
 @login_required
 def notification_list_view(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.for_user(request.user), 30).get_page(request.GET.get("page"))
+    page = Paginator(Notification.objects.restrict(request.user, "view"), 30).get_page(request.GET.get("page"))
     return render(request, "notifications/notification_list.html", {"page": page})
 
 
 @login_required
 @require_POST
 def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+    notification = get_object_or_404(Notification.objects.restrict(request.user, "change"), pk=pk)
     notification_mark_read(notification=notification, actor=request.user)  # type: ignore[arg-type]
     target = notification.url if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}) else "notifications:list"
     return redirect(target)
@@ -45,7 +45,7 @@ def notification_read_all_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_preferences_view(request: HttpRequest) -> HttpResponse:
     pref = notification_preference_get(request.user)  # type: ignore[arg-type]
-    kinds = sorted(set(Notification.objects.for_user(request.user).values_list("kind", flat=True).distinct()) | set(pref.muted_kinds or []))
+    kinds = sorted(set(Notification.objects.restrict(request.user, "view").values_list("kind", flat=True).distinct()) | set(pref.muted_kinds or []))
     form = PreferenceForm(request.POST or None, kinds=kinds, initial={"email_mode": pref.email_mode, "muted_kinds": pref.muted_kinds})
     if request.method == "POST" and form.is_valid():
         notification_preference_set(

@@ -8,11 +8,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 from django.utils.translation import gettext_lazy as _
 
-from opentto.accounts.models import User, UserRoleChoices
-from opentto.core.permissions import user_role
+from opentto.accounts.models import User
+from opentto.core.permissions import permitted, restrict
 from opentto.core.validators import validate_cn_application_number
 from opentto.organisations.models import RESEARCH_KINDS, Organisation, Person
 
@@ -85,11 +85,11 @@ class ResultForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = Organisation.objects.all()
-        if user_role(user) == UserRoleChoices.INVENTOR:
-            owners = Organisation.objects.filter(pk=user.organisation_id or 0) | Organisation.objects.filter(
-                kind__in=["university", "institute", "hospital", "enterprise"]
-            )
+        owners = restrict(Organisation.objects.all(), user, "view")
+        if not permitted(user, Result, "add", every_row=True):
+            # Someone who onboards only their organisation's results (an inventor): theirs, and the
+            # kinds of organisation that co-own results.
+            owners = owners.filter(Q(pk=getattr(user, "organisation_id", None) or 0) | Q(kind__in=["university", "institute", "hospital", "enterprise"]))
         # Research organisations first: they own most results.
         order = Case(*(When(kind=k, then=n) for n, k in enumerate(RESEARCH_KINDS)), default=len(RESEARCH_KINDS))
         self.fields["owners"].queryset = owners.distinct().order_by(order, "name_zh", "name_en")  # type: ignore[attr-defined]
@@ -102,11 +102,16 @@ class ResultForm(forms.Form):
 
 
 class InventorForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Inventor"), queryset=Person.objects.all(), required=False)
+    person = forms.ModelChoiceField(label=_("Inventor"), queryset=Person.objects.none(), required=False)
     share = forms.DecimalField(
         label=_("Share (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100"),
         required=False,
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The people the user may see in the directory.
+        self.fields["person"].queryset = restrict(Person.objects.all(), user, "view")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -171,6 +171,10 @@ class ResultOwner(models.Model):
         return f"{self.organisation} owns {self.result}"
 
 
+class ResultInventorQuerySet(RestrictedQuerySet["ResultInventor"]):
+    """``ResultInventor.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
+
+
 class ResultInventor(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="inventorships")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="inventorships")
@@ -181,6 +185,8 @@ class ResultInventor(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ResultInventorQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -213,6 +219,10 @@ class IPAssetStatusChoices(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class IPAssetQuerySet(RestrictedQuerySet["IPAsset"]):
+    """``IPAsset.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
+
+
 class IPAsset(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="ip_assets")
     jurisdiction = models.CharField(_("jurisdiction"), max_length=4, default="CN")
@@ -228,6 +238,8 @@ class IPAsset(models.Model):
     # Its number is registered with another result that whoever entered it may not see: stored
     # as entered, held for the TTO (opentto.clashes), and outside the number's uniqueness.
     is_held = models.BooleanField(_("held for the TTO"), default=False, editable=False)
+
+    objects = IPAssetQuerySet.as_manager()
 
     class Meta:
         ordering = ["filing_date", "id"]
@@ -250,6 +262,10 @@ class IPAsset(models.Model):
         return self.application_number
 
 
+class FundingQuerySet(RestrictedQuerySet["Funding"]):
+    """``Funding.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
+
+
 class Funding(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="fundings")
     programme = models.CharField(_("programme"), max_length=200)
@@ -260,6 +276,8 @@ class Funding(models.Model):
         default=False,
         help_text=_("Government-funded results carry reporting duties."),
     )
+
+    objects = FundingQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -275,6 +293,10 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.result_id}/{uuid.uuid4().hex}"
 
 
+class AttachmentQuerySet(RestrictedQuerySet["Attachment"]):
+    """``Attachment.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
+
+
 class Attachment(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
@@ -287,6 +309,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("attachment")
@@ -294,6 +318,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class StageTransitionQuerySet(RestrictedQuerySet["StageTransition"]):
+    """``StageTransition.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
 
 
 class StageTransition(models.Model):
@@ -307,6 +335,8 @@ class StageTransition(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = StageTransitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]

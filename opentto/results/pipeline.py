@@ -1,9 +1,11 @@
 """The four-step pipeline as an explicit state machine.
 
 ``onboarding → evaluation → planning → landing → landed`` with side states ``on_hold``,
-``withdrawn`` and ``declined``. ``TRANSITIONS`` lists every legal move, the roles that own it and
-its guard. ``result_transition`` is the one service that moves a result: it locks the row, checks
-the move, the role and the guard, sets the stage, records a ``StageTransition`` and an audit event.
+``withdrawn`` and ``declined``. ``TRANSITIONS`` lists every legal move, the action on the result
+that a user needs to take it (``opentto/results/permissions.py`` grants them: the TTO every edge,
+an owning inventor ``submit`` and ``withdraw``) and its guard. ``result_transition`` is the one
+service that moves a result: it locks the row, checks the move, ``allows(actor, result, action)``
+and the guard, sets the stage, records a ``StageTransition`` and an audit event.
 ``landing → landed`` and ``landed → landing`` are performed only by signing and terminating a deal
 (``opentto.landing.services``), never by hand.
 """
@@ -21,18 +23,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import user_role
+from opentto.core.permissions import allows
 from opentto.dashboard.cache import figures_changed
 
 from .models import Result, ResultStageChoices, StageTransition
 
 S = ResultStageChoices
-STAFF = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})
-STAFF_AND_OWNING_INVENTOR = frozenset({*STAFF, UserRoleChoices.INVENTOR})
-#: Performed by a deal's signing or termination, never directly by a user.
-SYSTEM = frozenset[str]()
 ACTIVE_STAGES = (S.ONBOARDING, S.EVALUATION, S.PLANNING, S.LANDING)
 
 
@@ -90,47 +88,41 @@ def guard_resume(result: Result, target: str) -> str | None:
 
 @dataclass(frozen=True)
 class Transition:
+    """One edge. ``verb`` is also the action on ``results.result`` a user needs to take it;
+    ``by_user=False``: taken only by a deal's signing or termination (``system=True``), never by
+    a user directly."""
+
     source: str
     target: str
     verb: str
     label: str | Promise
-    roles: frozenset[str]
     guard: Callable[[Result], str | None] | None = None
     reason_required: bool = False
+    by_user: bool = True
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ONBOARDING, S.EVALUATION, "submit", gettext_lazy("Submit for evaluation"), STAFF_AND_OWNING_INVENTOR),
-    Transition(S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), STAFF, guard_proceed),
-    Transition(S.EVALUATION, S.ONBOARDING, "return", gettext_lazy("Return for improvement"), STAFF, guard_improve, True),
-    Transition(S.EVALUATION, S.DECLINED, "decline", gettext_lazy("Decline"), STAFF, guard_decline, True),
-    Transition(S.PLANNING, S.LANDING, "land", gettext_lazy("Move to landing"), STAFF, guard_plan_approved),
-    Transition(S.LANDING, S.LANDED, "mark_landed", gettext_lazy("Landed (by a signed deal)"), SYSTEM, guard_has_counted_deal),
-    Transition(S.LANDED, S.LANDING, "reopen_landing", gettext_lazy("Back to landing (deal terminated)"), SYSTEM, guard_no_counted_deal),
+    Transition(S.ONBOARDING, S.EVALUATION, "submit", gettext_lazy("Submit for evaluation")),
+    Transition(S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), guard_proceed),
+    Transition(S.EVALUATION, S.ONBOARDING, "return", gettext_lazy("Return for improvement"), guard_improve, True),
+    Transition(S.EVALUATION, S.DECLINED, "decline", gettext_lazy("Decline"), guard_decline, True),
+    Transition(S.PLANNING, S.LANDING, "land", gettext_lazy("Move to landing"), guard_plan_approved),
+    Transition(S.LANDING, S.LANDED, "mark_landed", gettext_lazy("Landed (by a signed deal)"), guard_has_counted_deal, by_user=False),
+    Transition(S.LANDED, S.LANDING, "reopen_landing", gettext_lazy("Back to landing (deal terminated)"), guard_no_counted_deal, by_user=False),
     *(
-        Transition(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), STAFF, None, True)
+        Transition(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), None, True)
         for stage in ACTIVE_STAGES
     ),
     *(
-        Transition(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"), STAFF)
+        Transition(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"))
         for stage in ACTIVE_STAGES
     ),
     *(
-        Transition(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), STAFF_AND_OWNING_INVENTOR, None, True)
+        Transition(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), None, True)
         for stage in (*ACTIVE_STAGES, S.ON_HOLD)
     ),
 )
 TRANSITIONS_BY_EDGE: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
-
-
-def _role_allows(transition: Transition, result: Result, actor: User | None) -> bool:
-    role = user_role(actor)
-    if role is None or role not in transition.roles:
-        return False
-    if role == UserRoleChoices.INVENTOR:
-        organisation_id = getattr(actor, "organisation_id", None)
-        return organisation_id is not None and result.ownerships.filter(organisation_id=organisation_id).exists()
-    return True
 
 
 def transition_problem(result: Result, target: str, actor: User | None, *, system: bool = False) -> str | None:
@@ -141,11 +133,11 @@ def transition_problem(result: Result, target: str, actor: User | None, *, syste
             "source": S(result.stage).label,
             "target": S(target).label if target in S.values else target,
         }
-    if transition.roles is SYSTEM or not transition.roles:
+    if not transition.by_user:
         if not system:
             return _("This step happens only when a deal is signed or terminated.")
-    elif not _role_allows(transition, result, actor):
-        return _("Your role may not take this step.")
+    elif not allows(actor, result, transition.verb):
+        return _("You may not take this step.")
     if transition.source == S.ON_HOLD and (problem := guard_resume(result, target)):
         return problem
     if transition.guard is not None:

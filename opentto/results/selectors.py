@@ -9,17 +9,21 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from opentto.core.http import id_param
-from opentto.core.permissions import allows, permitted, restrict
+from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import cached_ids
 from opentto.organisations.models import Person
 
 from .models import (
+    Attachment,
+    Funding,
+    IPAsset,
     Result,
     ResultFieldChoices,
     ResultInventor,
     ResultKindChoices,
     ResultQuerySet,
     ResultStageChoices,
+    StageTransition,
 )
 
 SORTS = {
@@ -76,20 +80,53 @@ def result_shows_inventors(user: Any) -> bool:
     return permitted(user, Person, "view")
 
 
-def result_inventorships(user: Any) -> QuerySet[ResultInventor]:
-    """The inventorships (person and contribution share) ``user`` may see on a result they may
-    see: those of the people they may see in the directory (none for anonymous visitors). One
-    rule for the result page, the API and the exports; the caller narrows it to its results."""
-    people = restrict(Person.objects.all(), user, "view").values("pk")
-    return ResultInventor.objects.filter(person__in=people).select_related("person")
-
-
 def result_has_details_access(user: Any, result: Result) -> bool:
     return allows(user, result, "view_details")
 
 
 def result_can_change(user: Any, result: Result) -> bool:
     return allows(user, result, "change")
+
+
+def result_can_onboard(user: Any) -> bool:
+    """Whether ``user`` may onboard results at all (the list's button, the onboarding page)."""
+    return permitted(user, Result, "add")
+
+
+def result_onboards_any(user: Any) -> bool:
+    """Whether ``user`` may onboard results of any owner (else only their organisation's: the
+    form offers fewer owners and fills in theirs)."""
+    return permitted(user, Result, "add", every_row=True)
+
+
+def result_ip_assets(user: Any, result: Result) -> QuerySet[IPAsset]:
+    return IPAsset.objects.restrict(user, "view").filter(result=result)
+
+
+def result_inventorships(user: Any, result: Result | None = None) -> QuerySet[ResultInventor]:
+    """The inventorships (person and contribution share) ``user`` may see: on results they may
+    see, of people they may see in the directory (none for anonymous visitors). One rule for the
+    result page, the API and the exports; without ``result``, the caller narrows it."""
+    rows = ResultInventor.objects.restrict(user, "view").select_related("person")
+    return rows if result is None else rows.filter(result=result)
+
+
+def result_fundings(user: Any, result: Result) -> QuerySet[Funding]:
+    return Funding.objects.restrict(user, "view").filter(result=result)
+
+
+def result_attachments(user: Any, result: Result) -> QuerySet[Attachment]:
+    """The result's attachments, for those who may read its confidential details."""
+    return Attachment.objects.restrict(user, "view").filter(result=result)
+
+
+def result_timeline(user: Any, result: Result) -> QuerySet[StageTransition]:
+    return StageTransition.objects.restrict(user, "view").filter(result=result).select_related("actor")
+
+
+def attachments_downloadable(user: Any) -> QuerySet[Attachment]:
+    """Attachments ``user`` may download: of results whose confidential details they may read."""
+    return Attachment.objects.restrict(user, "view").select_related("result")
 
 
 def _text_query(q: str, *, with_details: bool) -> Q:

@@ -28,11 +28,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
-from opentto.core.permissions import permitted, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
 from opentto.dashboard.cache import figures_changed
@@ -134,7 +135,7 @@ def result_find_near_duplicates(
     wanted = [(_normalise_title(t), lang) for t, lang in ((title_zh, "zh"), (title_en, "en")) if t.strip()]
     if not wanted or not owners:
         return []
-    candidates = Result.objects.filter(ownerships__organisation__in=owners).distinct()
+    candidates = Result.objects.filter(pk__in=Result.objects.filter(ownerships__organisation__in=owners).values("pk"))
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     similar = []
@@ -169,8 +170,6 @@ def _validate_result_input(
 
     if not data.owners:
         add("owners", _("Name at least one owner organisation."))
-    elif user_role(actor) == UserRoleChoices.INVENTOR and actor.organisation_id not in {o.pk for o in data.owners}:
-        add("owners", _("As an inventor you onboard results of your own organisation: include it as an owner."))
 
     if not data.inventors:
         add("inventors", _("Name at least one inventor."))
@@ -346,6 +345,18 @@ def _save_attachments(result: Result, checked: list[CheckedUpload], actor: User 
         audit_record(actor=actor, action="attachment.upload", obj=attachment, payload={"result": result.pk, "name": upload.safe_name})
 
 
+#: A result its writer would not be allowed to write (e.g. an inventor's without their organisation).
+OWNERS_NOT_ALLOWED = gettext_lazy("You may onboard and edit only results your organisation owns: include it as an owner.")
+
+
+def _check_allowed_after_writing(result: Result, actor: User, action: str) -> None:
+    """The written result (with its owners) must be one ``actor`` may ``action``: the grant's
+    constraint decides (an inventor's: owned by their organisation). Raised inside the
+    transaction, so nothing is kept."""
+    if not allows(actor, result, action):
+        raise ValidationError({"owners": [str(OWNERS_NOT_ALLOWED)]})
+
+
 def result_onboard(
     *,
     data: ResultInput,
@@ -354,9 +365,10 @@ def result_onboard(
     confirm_duplicates: bool = False,
     onboarded_at: datetime | None = None,
 ) -> Result:
-    """Onboard a result (成果入驻): it enters the pipeline in ``onboarding``."""
-    role = user_role(actor)
-    if role not in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR}:
+    """Onboard a result (成果入驻): it enters the pipeline in ``onboarding``. The actor needs the
+    ``add`` action on results, and the new result must be one they may add (an inventor's is
+    owned by their organisation)."""
+    if not permitted(actor, Result, "add"):
         raise PermissionError(_("Only TTO managers and inventors can onboard results."))
     errors, assets, held = _validate_result_input(data, actor=actor, exclude_pk=None)
     checked = _check_attachments(attachments, errors)
@@ -369,6 +381,7 @@ def result_onboard(
         result.full_clean()
         result.save()
         _write_children(result, data, assets, held)
+        _check_allowed_after_writing(result, actor, "add")
         _save_attachments(result, checked, actor)
         StageTransition.objects.create(
             result=result, from_stage="", to_stage=ResultStageChoices.ONBOARDING, actor=actor, occurred_at=when,
@@ -390,7 +403,7 @@ def result_update(
     confirm_duplicates: bool = False,
 ) -> Result:
     """Replace a result's content, owners, inventors, IP assets and funding (attachments are added)."""
-    if not Result.objects.restrict(actor, "change").filter(pk=result.pk).exists():
+    if not allows(actor, result, "change"):
         raise PermissionError(_("You may not change this result."))
     errors, assets, held = _validate_result_input(data, actor=actor, exclude_pk=result.pk)
     checked = _check_attachments(attachments, errors)
@@ -408,6 +421,7 @@ def result_update(
         locked.ip_assets.all().delete()
         locked.fundings.all().delete()
         _write_children(locked, data, assets, held)
+        _check_allowed_after_writing(locked, actor, "change")
         _save_attachments(locked, checked, actor)
         audit_record(actor=actor, action="result.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
         _hold_clashes(locked, actor=actor, numbers=held, similar=hidden)

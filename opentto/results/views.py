@@ -16,10 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
 from opentto.core.http import is_htmx
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.evaluation.forms import EvaluationForm
 from opentto.landing.forms import DealForm
@@ -35,16 +34,23 @@ from .forms import (
     build_result_input,
     initial_from_result,
 )
-from .models import Attachment, Result, ResultFieldChoices, ResultKindChoices, ResultStageChoices
+from .models import Result, ResultFieldChoices, ResultKindChoices, ResultStageChoices
 from .pipeline import TransitionError, available_transitions, result_transition
 from .selectors import (
+    attachments_downloadable,
+    result_attachments,
     result_can_change,
+    result_can_onboard,
+    result_fundings,
     result_has_details_access,
     result_inventorships,
+    result_ip_assets,
     result_list,
     result_list_params,
     result_list_ranked,
+    result_onboards_any,
     result_shows_inventors,
+    result_timeline,
     results_in_order,
     results_visible,
 )
@@ -91,41 +97,46 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
         "owners": functools.partial(cached_query, owners, "owners", functools.partial(list, owners)) if request.user.is_authenticated and not is_htmx(request) else [],
         "owners_key": fragment_key("owner-filter", owners, params["owner"]) if request.user.is_authenticated and not is_htmx(request) else "",
         "sorts": ([("relevance", _("Relevance"))] if params["q"] else []) + [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
-        "can_onboard": user_role(request.user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR},
+        "can_onboard": result_can_onboard(request.user),
     }
     template = "results/partials/result_table.html" if is_htmx(request) else "results/result_list.html"
     return render(request, template, context)
 
 
 def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    result = get_object_or_404(results_visible(request.user).prefetch_related("ip_assets"), pk=pk)
-    details = result_has_details_access(request.user, result)
-    if details and (result.details_zh or result.details_en or result.attachments.exists()):
-        audit_record(actor=request.user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
-    staff = is_platform_staff(request.user)
+    user = request.user
+    result = get_object_or_404(results_visible(user), pk=pk)
+    details = result_has_details_access(user, result)
+    # Every part of the result through its own rule (never more than the result's): attachments
+    # for those who may read the details, inventors, funding and the timeline for signed-in users.
+    attachments = list(result_attachments(user, result))
+    if details and (result.details_zh or result.details_en or attachments):
+        audit_record(actor=user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
+    manages_deals = permitted(user, Deal, "change", every_row=True)
     context: dict[str, Any] = {
         "result": result,
         "show_details": details,
-        "can_change": result_can_change(request.user, result),
-        "transitions": [t for t in available_transitions(result, request.user)],  # type: ignore[arg-type]
+        "can_change": result_can_change(user, result),
+        "transitions": [t for t in available_transitions(result, user)],  # type: ignore[arg-type]
         "owners": [o.organisation for o in result.ownerships.select_related("organisation")],
-        "inventorships": result_inventorships(request.user).filter(result=result),
-        "show_inventors": result_shows_inventors(request.user),
-        "ip_assets": result.ip_assets.all(),
-        "fundings": result.fundings.all(),
-        "attachments": result.attachments.all() if details else [],
-        "timeline": result.transitions.select_related("actor"),
-        # Evaluations and plans carry assessments and terms: for those who may read the details.
-        "evaluations": result.evaluations.all() if details else [],
-        "plans": result.plans.all() if details else [],
-        "deals": Deal.objects.restrict(request.user, "view").filter(results=result).select_related("counterparty"),
-        "is_staff": staff,
+        "can_open_organisations": permitted(user, Organisation, "view"),
+        "inventorships": result_inventorships(user, result),
+        "show_inventors": result_shows_inventors(user),
+        "ip_assets": result_ip_assets(user, result),
+        "fundings": result_fundings(user, result),
+        "attachments": attachments,
+        "timeline": result_timeline(user, result),
+        "deals": Deal.objects.restrict(user, "view").filter(results=result).select_related("counterparty"),
+        "can_manage_deals": manages_deals,
+        # The landing panel (templates/landing/partials/result_panel.html) still reads this name.
+        "is_staff": manages_deals,
     }
-    if staff and result.stage == ResultStageChoices.EVALUATION:
+    # The quick forms of the steps that lead out of the stage, for those who may take them.
+    if result.stage == ResultStageChoices.EVALUATION and allows(user, result, "proceed"):
         context["evaluation_form"] = EvaluationForm()
-    if staff and result.stage == ResultStageChoices.PLANNING:
+    if result.stage == ResultStageChoices.PLANNING and allows(user, result, "land"):
         context["plan_form"] = PlanForm()
-    if staff and result.stage in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
+    if result.stage in {ResultStageChoices.LANDING, ResultStageChoices.LANDED} and manages_deals:
         context["deal_form"] = DealForm(result=result)
     return render(request, "results/result_detail.html", context)
 
@@ -159,7 +170,7 @@ def _apply_errors(form: ResultForm, inventors: Any, assets: Any, fundings: Any, 
 def _result_form_view(request: HttpRequest, result: Result | None) -> HttpResponse:
     if request.method == "POST":
         form = ResultForm(request.POST, request.FILES, user=request.user)  # type: ignore[arg-type]
-        inventors = InventorFormSet(request.POST, prefix="inventors")
+        inventors = InventorFormSet(request.POST, prefix="inventors", form_kwargs={"user": request.user})
         assets = IPAssetFormSet(request.POST, prefix="ip_assets")
         fundings = FundingFormSet(request.POST, prefix="fundings")
         if all([form.is_valid(), inventors.is_valid(), assets.is_valid(), fundings.is_valid()]):
@@ -197,21 +208,23 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
                 raise PermissionDenied(str(exc)) from exc
         return _render_form(request, form, inventors, assets, fundings, result=result, status=422)
     if result is None:
+        # Someone who onboards only their organisation's results (an inventor): theirs filled in.
         initial: dict[str, Any] = {}
-        if user_role(request.user) == UserRoleChoices.INVENTOR and request.user.organisation_id:  # type: ignore[union-attr]
-            initial["owners"] = [request.user.organisation_id]  # type: ignore[union-attr]
         inventor_initial: list[dict[str, Any]] = []
-        person = getattr(request.user, "person", None)
-        if person is not None and user_role(request.user) == UserRoleChoices.INVENTOR:
-            inventor_initial = [{"person": person.pk, "share": 100}]
+        if not result_onboards_any(request.user):
+            if getattr(request.user, "organisation_id", None):
+                initial["owners"] = [request.user.organisation_id]  # type: ignore[union-attr]
+            person = getattr(request.user, "person", None)
+            if person is not None:
+                inventor_initial = [{"person": person.pk, "share": 100}]
         form = ResultForm(user=request.user, initial=initial)  # type: ignore[arg-type]
-        inventors = InventorFormSet(prefix="inventors", initial=inventor_initial)
+        inventors = InventorFormSet(prefix="inventors", initial=inventor_initial, form_kwargs={"user": request.user})
         assets = IPAssetFormSet(prefix="ip_assets")
         fundings = FundingFormSet(prefix="fundings")
     else:
         main, inventor_rows, asset_rows_initial, funding_rows_initial = initial_from_result(result)
         form = ResultForm(user=request.user, initial=main)  # type: ignore[arg-type]
-        inventors = InventorFormSet(prefix="inventors", initial=inventor_rows)
+        inventors = InventorFormSet(prefix="inventors", initial=inventor_rows, form_kwargs={"user": request.user})
         assets = IPAssetFormSet(prefix="ip_assets", initial=asset_rows_initial)
         fundings = FundingFormSet(prefix="fundings", initial=funding_rows_initial)
     return _render_form(request, form, inventors, assets, fundings, result=result)
@@ -219,7 +232,7 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
 
 @login_required
 def result_onboard_view(request: HttpRequest) -> HttpResponse:
-    if user_role(request.user) not in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR}:
+    if not result_can_onboard(request.user):
         raise PermissionDenied
     return _result_form_view(request, None)
 
@@ -250,11 +263,7 @@ def result_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment_download_view(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("result"),
-        pk=pk,
-        result__in=Result.objects.restrict(request.user, "view_details").values("pk"),
-    )
+    attachment = get_object_or_404(attachments_downloadable(request.user), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

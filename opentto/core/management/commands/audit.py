@@ -1,5 +1,6 @@
 """``opentto audit verify`` checks the audit log's hash chain; ``opentto audit export`` writes it
-as CSV (to a file or standard output)."""
+as CSV (to a file or standard output): the whole log for the operator, or with ``--user`` only the
+entries that user may export (``export`` on ``core.auditevent``: the TTO every entry)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils.dateparse import parse_date
 
 from opentto.core.audit import audit_export_csv, audit_verify
 from opentto.core.models import AuditEvent
+from opentto.core.permissions import restrict
 
 
 class Command(BaseCommand):
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         export.add_argument("--output", "-o", default="-", help="File to write (default: standard output).")
         export.add_argument("--since", help="Only entries on or after this date (YYYY-MM-DD).")
         export.add_argument("--action", help="Only entries with this action, e.g. result.view_details.")
+        export.add_argument("--user", help="Only the entries this user (a username) may export; none if they have no grant.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
@@ -40,6 +43,13 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         qs = AuditEvent.objects.all()
+        if options.get("user"):
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model()._default_manager.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"no active user {options['user']!r}")
+            qs = restrict(qs, user, "export")
         if options.get("since"):
             day = parse_date(options["since"])
             if day is None:

@@ -22,7 +22,12 @@ from django.utils import translation
 from opentto.accounts.models import User
 from opentto.imports.columns import COLUMNS
 from opentto.imports.models import ImportKindChoices, ImportStatusChoices
-from opentto.imports.services import import_job_create, import_job_run, mapping_problems
+from opentto.imports.services import (
+    default_import_actor,
+    import_job_create,
+    import_job_run,
+    mapping_problems,
+)
 
 
 class Command(BaseCommand):
@@ -31,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--kind", choices=ImportKindChoices.values, help="What the file holds (default: patents for XML, else results).")
-        parser.add_argument("--user", help="The acting user (a TTO manager or admin; default: the first active superuser).")
+        parser.add_argument("--user", help="The acting user (a TTO manager or admin; default: the first active user who may import).")
         parser.add_argument("--dry-run", action="store_true", help="Check every row and store nothing.")
         parser.add_argument("--strict", action="store_true", help="Store nothing if any row is refused.")
         parser.add_argument("--map", action="append", default=[], metavar="HEADER=COLUMN", help="Map a header to a column (repeatable).")
@@ -49,9 +54,9 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"no active user {options['user']!r}")
         else:
-            actor = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+            actor = default_import_actor()
             if actor is None:
-                raise CommandError("give --user: there is no active superuser")
+                raise CommandError("give --user: there is no active user who may import")
         raw = path.read_bytes()
         kind = options["kind"] or (ImportKindChoices.PATENTS if raw.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<") else ImportKindChoices.RESULTS)
         language = options["language"] or actor.language or "zh-hans"

@@ -1,0 +1,35 @@
+"""Adding organisations and people (``add`` on the directory's types, opentto/api/permissions.py)
+became a grant. On a new database the default grants carry it already; here the TTO's default
+rows of an existing database get it (the action did not exist, so no admin's choice is undone; a
+disabled row stays disabled). Frozen here."""
+
+from django.db import migrations
+
+ADDED = [
+    (role, object_type, "all", ("add",))
+    for role in ("admin", "manager")
+    for object_type in ("organisations.organisation", "organisations.person")
+]
+
+
+def add_actions(apps, schema_editor):
+    Grant = apps.get_model("core", "Grant")
+    db = schema_editor.connection.alias
+    for role, object_type, constraint, actions in ADDED:
+        for grant in Grant.objects.using(db).filter(role=role, object_type=object_type, constraint=constraint, is_default=True):
+            grant.actions = sorted({*grant.actions, *actions})
+            grant.save(update_fields=["actions"])
+
+
+def remove_actions(apps, schema_editor):
+    Grant = apps.get_model("core", "Grant")
+    db = schema_editor.connection.alias
+    for role, object_type, constraint, actions in ADDED:
+        for grant in Grant.objects.using(db).filter(role=role, object_type=object_type, constraint=constraint, is_default=True):
+            grant.actions = sorted(set(grant.actions) - set(actions))
+            grant.save(update_fields=["actions"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("api", "0001_initial"), ("core", "0004_reviewer_official_investor_grants")]
+    operations = [migrations.RunPython(add_actions, remove_actions)]

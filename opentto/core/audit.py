@@ -24,7 +24,14 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection, models, transaction
 
-from .audit_anchor import Anchor, AnchorError, anchor_after_commit, anchor_path, anchor_read, anchor_scheduled
+from .audit_anchor import (
+    Anchor,
+    AnchorError,
+    anchor_after_commit,
+    anchor_path,
+    anchor_read,
+    anchor_scheduled,
+)
 from .models import AuditEvent
 
 if TYPE_CHECKING:

@@ -18,7 +18,13 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from opentto.core.audit import audit_record, audit_verify, entry_hash
-from opentto.core.audit_anchor import AnchorError, anchor_advance, anchor_key, anchor_read, anchor_signature_ok
+from opentto.core.audit_anchor import (
+    AnchorError,
+    anchor_advance,
+    anchor_key,
+    anchor_read,
+    anchor_signature_ok,
+)
 from opentto.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -77,10 +83,9 @@ def test_each_commit_anchors_the_newest_entry(anchored, django_capture_on_commit
 
 
 def test_a_rolled_back_transaction_anchors_nothing(anchored, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as hooks:
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            audit_record(actor=None, action="test.rolled_back")
-            raise ZeroDivisionError
+    with django_capture_on_commit_callbacks(execute=True) as hooks, pytest.raises(ZeroDivisionError), transaction.atomic():
+        audit_record(actor=None, action="test.rolled_back")
+        raise ZeroDivisionError
     assert hooks == [] and not anchored.exists()
 
 

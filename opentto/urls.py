@@ -4,12 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from opentto.accounts.views import LoginView
+from opentto.core import health
 from opentto.core import views as core_views
 from opentto.dashboard.views import dashboard_view
 from opentto.results import views as result_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("healthz", core_views.healthz_view, name="healthz"),
+    # Answered by opentto.core.health.HealthCheckMiddleware before any other middleware; the
+    # patterns give them names.
+    path("healthz", health.readiness_view, name="healthz"),
+    path("healthz/live", health.liveness_view, name="healthz_live"),
+    path("healthz/ready", health.readiness_view, name="healthz_ready"),
     path("i18n/setlang/", core_views.set_language_view, name="set_language"),
     path("", include("opentto.api.urls")),
 ]
@@ -35,3 +40,6 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )
+
+# A database that does not answer gives 503 (JSON under /api/, a bilingual page elsewhere).
+handler500 = "opentto.core.errors.server_error_view"

@@ -17,11 +17,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from .audit_anchor import (
+    Anchor,
+    AnchorError,
+    anchor_after_commit,
+    anchor_path,
+    anchor_read,
+    anchor_scheduled,
+)
 from .models import AuditEvent
 
 if TYPE_CHECKING:
@@ -154,32 +163,75 @@ def audit_record(
         )
         event.hash = event_hash(event)
         event.save()
+        if anchor_path() is not None and not anchor_scheduled(connection):
+            # Once per transaction: after it commits, its newest entry becomes the anchored head.
+            transaction.on_commit(anchor_after_commit, robust=True)
     return event
 
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """``problem``: ``link`` or ``content`` (``first_bad`` names the entry), ``anchor`` (the chain
+    does not reach the anchored head, or the anchor cannot be trusted: ``anchor_error`` says why),
+    or empty when all is well."""
+
     checked: int
     first_bad: AuditEvent | None = None
     problem: str = ""
+    last_id: int | None = None
+    anchor: Anchor | None = None
+    anchor_error: str = ""
+    #: Entries after the anchored one (written since, or committed while the anchor was written).
+    after_anchor: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.first_bad is None
+        return not self.problem
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain in order; the first entry whose hash or link does not match is reported."""
+def audit_verify(*, anchor_file: Path | None = None, anchored: bool = True) -> VerifyResult:
+    """Walk the chain in order; the first entry whose hash or link does not match is reported.
+    Then the chain must reach the anchored head (``anchor_file``, default the site's anchor): the
+    anchored entry must be there, unchanged — else its newest entries were removed or it was
+    rewritten. ``anchored=False`` checks the chain alone."""
+    anchor: Anchor | None = None
+    anchor_error = ""
+    try:
+        if anchored:
+            anchor = anchor_read(anchor_file) if anchor_file is not None else anchor_read()
+    except AnchorError as exc:
+        anchor_error = str(exc)
     previous = GENESIS
     checked = 0
+    last_id: int | None = None
+    anchored_hash: str | None = None
+    after_anchor = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != previous:
-            return VerifyResult(checked, event, "link")
+            return VerifyResult(checked, event, "link", last_id, anchor)
         if event.hash != event_hash(event):
-            return VerifyResult(checked, event, "content")
+            return VerifyResult(checked, event, "content", last_id, anchor)
         previous = event.hash
         checked += 1
-    return VerifyResult(checked)
+        last_id = event.pk
+        if anchor is not None:
+            if event.pk == anchor.entry_id:
+                anchored_hash = event.hash
+            elif event.pk > anchor.entry_id:
+                after_anchor += 1
+    if anchor_error:
+        return VerifyResult(checked, None, "anchor", last_id, None, anchor_error)
+    if anchor is not None:
+        when = f"the anchor written {anchor.at} names entry #{anchor.entry_id}"
+        if anchored_hash is None and (last_id is None or last_id < anchor.entry_id):
+            ends = f"ends at entry #{last_id}" if last_id is not None else "is empty"
+            return VerifyResult(checked, None, "anchor", last_id, anchor, f"the chain {ends} but {when}: its newest entries were removed")
+        if anchored_hash is None:
+            return VerifyResult(checked, None, "anchor", last_id, anchor, f"{when}, which is no longer in the chain: entries were removed")
+        if anchored_hash != anchor.hash:
+            return VerifyResult(checked, None, "anchor", last_id, anchor,
+                                f"{when} with another hash: the chain was rewritten from that entry back")
+    return VerifyResult(checked, None, "", last_id, anchor, "", after_anchor)
 
 
 EXPORT_COLUMNS = ["id", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "payload", "remote_addr", "user_agent", "prev_hash", "hash"]

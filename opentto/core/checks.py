@@ -79,6 +79,18 @@ def check_opentto_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             hint="Set OPENTTO_METRICS_TOKEN and give it to Prometheus as a bearer token.",
             id="opentto.I001",
         ))
+    if not getattr(settings, "OPENTTO_AUDIT_ANCHOR_FILE", None):
+        messages.append(Warning(
+            "OPENTTO_AUDIT_ANCHOR_FILE is empty: the audit chain's head is not anchored, so its newest entries can be removed unnoticed.",
+            hint="Unset it (default var/audit_anchor.json) or point it at a writable file.",
+            id="opentto.W009",
+        ))
+    elif not getattr(settings, "OPENTTO_AUDIT_ANCHOR_KEY", ""):
+        messages.append(Info(
+            f"OPENTTO_AUDIT_ANCHOR_KEY is not set: the audit anchor is signed with the key in {settings.OPENTTO_AUDIT_ANCHOR_KEY_FILE}.",
+            hint="Keep a copy of that file apart from the backups, or set OPENTTO_AUDIT_ANCHOR_KEY from the environment.",
+            id="opentto.I003",
+        ))
     media = str(settings.MEDIA_ROOT)
     static = str(settings.STATIC_ROOT)
     if media.startswith(static) or static.startswith(media):

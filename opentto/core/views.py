@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
-from opentto import __version__
 from opentto.accounts.services import user_set_language
 from opentto.core.i18n import translate_path
 from opentto.results.selectors import results_visible
@@ -18,26 +15,6 @@ from opentto.results.selectors import results_visible
 def home_view(request: HttpRequest) -> HttpResponse:
     public = results_visible(None).order_by("-stage_changed_at")[:6]
     return render(request, "core/home.html", {"public_results": public, "public_count": results_visible(None).count()})
-
-
-@never_cache
-@require_GET
-def healthz_view(request: HttpRequest) -> JsonResponse:
-    """Liveness and the database's state, as JSON (200 when the database answers, 503 otherwise)."""
-    database = {"vendor": connection.vendor, "ok": False}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        database["ok"] = True
-        from django.db.migrations.executor import MigrationExecutor
-
-        executor = MigrationExecutor(connection)
-        database["migrations_pending"] = bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-    except Exception as exc:  # noqa: BLE001 - any database failure is reported, not raised
-        database["error"] = exc.__class__.__name__
-    ok = bool(database["ok"])
-    return JsonResponse({"status": "ok" if ok else "error", "version": __version__, "database": database}, status=200 if ok else 503)
 
 
 @require_POST

@@ -30,10 +30,16 @@ class ImportStatusChoices(models.TextChoices):
     DONE = "done", _("Imported")
     REFUSED = "refused", _("Refused: nothing imported")
     FAILED = "failed", _("Failed: nothing imported")
+    INTERRUPTED = "interrupted", _("Interrupted: nothing imported")
 
 
-#: A running job whose heartbeat is older than this was interrupted (its transaction rolled back).
+#: A running job whose process cannot be checked (it ran on another machine) and whose heartbeat
+#: is older than this was interrupted (its transaction rolled back).
 STALE_AFTER = timedelta(minutes=3)
+FINISHED_STATUSES = frozenset({
+    ImportStatusChoices.CHECKED, ImportStatusChoices.DONE, ImportStatusChoices.REFUSED, ImportStatusChoices.FAILED,
+    ImportStatusChoices.INTERRUPTED,
+})
 
 
 def import_file_path(instance: ImportJob, filename: str) -> str:
@@ -50,7 +56,7 @@ class ImportJob(models.Model):
     options = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(_("dry run"), default=True)
     language = models.CharField(max_length=8, default="zh-hans")
-    status = models.CharField(_("status"), max_length=8, choices=ImportStatusChoices.choices, default=ImportStatusChoices.PENDING)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatusChoices.choices, default=ImportStatusChoices.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -65,6 +71,8 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: The process that runs it (``opentto.core.processes.process_identity``), to tell a killed run.
+    worker = models.CharField(max_length=200, blank=True, default="")
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -87,10 +95,21 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {ImportStatusChoices.CHECKED, ImportStatusChoices.DONE, ImportStatusChoices.REFUSED, ImportStatusChoices.FAILED}
+        return self.status in FINISHED_STATUSES
 
     @property
     def is_interrupted(self) -> bool:
-        """Running, but silent for too long: the worker died and the database rolled the work back."""
+        """Marked interrupted, or still "running" while its process is gone (killed, or the machine
+        restarted) or — when that process cannot be checked from here — silent for too long. The
+        database rolled its work back. ``import_jobs_mark_interrupted`` records it."""
+        if self.status == ImportStatusChoices.INTERRUPTED:
+            return True
+        if self.status != ImportStatusChoices.RUNNING:
+            return False
+        from opentto.core.processes import process_state
+
+        state = process_state(self.worker) if self.worker else "unknown"
+        if state != "unknown":
+            return state == "gone"
         beat = self.heartbeat_at or self.started_at or self.created_at
-        return self.status == ImportStatusChoices.RUNNING and timezone.now() - beat > STALE_AFTER
+        return timezone.now() - beat > STALE_AFTER

@@ -17,7 +17,9 @@ Rules:
 - One transaction per job. A dry run rolls it back at the end. A real run commits the accepted rows
   and stores none of the refused ones; with ``strict`` it commits nothing if any row is refused.
   If the process dies midway the database rolls the transaction back: nothing was imported, and the
-  same file can be run again.
+  same file can be run again. The job records which process runs it; ``import_jobs_mark_interrupted``
+  (on the import pages, when ``opentto import`` or a Celery worker starts, and every few minutes
+  from beat) marks a job whose process is gone as interrupted.
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted, users_permitted
+from opentto.core.processes import process_identity
 from opentto.core.validators import (
     validate_cn_application_number,
     validate_unified_social_credit_code,
@@ -619,7 +623,7 @@ class _Progress:
 def import_job_run(*, job: ImportJob, progress: ProgressCallback | None = None) -> ImportJob:
     """Run a waiting job (dry or real) in one transaction; see the module's rules."""
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatusChoices.PENDING).update(
-        status=ImportStatusChoices.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+        status=ImportStatusChoices.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), worker=process_identity()
     )
     job.refresh_from_db()
     if not claimed:
@@ -670,6 +674,11 @@ def import_job_run(*, job: ImportJob, progress: ProgressCallback | None = None) 
                         raise _Rollback
                     if job.options.get("strict") and counts.error_rows:
                         status = ImportStatusChoices.REFUSED
+                        message = ngettext(
+                            "%(n)d row has errors and you chose to refuse the whole file: nothing was written.",
+                            "%(n)d rows have errors and you chose to refuse the whole file: nothing was written.",
+                            counts.error_rows,
+                        ) % {"n": counts.error_rows}
                         raise _Rollback
                     status = ImportStatusChoices.DONE
                     audit_record(actor=actor, action="import.run", obj=job, payload={
@@ -698,6 +707,30 @@ def import_job_run(*, job: ImportJob, progress: ProgressCallback | None = None) 
 
         import_reindex_task.delay()
     return job
+
+
+def import_jobs_mark_interrupted() -> list[ImportJob]:
+    """Record as interrupted every job still marked running whose process is gone (or, when that
+    process cannot be checked from here, that has been silent too long): its transaction was
+    rolled back, so nothing of it was imported. Returns the jobs marked."""
+    marked = []
+    for job in ImportJob.objects.filter(status=ImportStatusChoices.RUNNING):
+        if not job.is_interrupted:
+            continue
+        with translation.override(job.language):
+            message = _("The process running this import stopped before it finished: nothing was imported. Run it again.")
+        with transaction.atomic():
+            changed = ImportJob.objects.filter(pk=job.pk, status=ImportStatusChoices.RUNNING, worker=job.worker).update(
+                status=ImportStatusChoices.INTERRUPTED, message=message, processed_rows=0, finished_at=timezone.now(),
+            )
+            if changed:
+                audit_record(actor=None, action="import.interrupted", obj=job, payload={
+                    "worker": job.worker, "started_at": job.started_at, "heartbeat_at": job.heartbeat_at, "rows": job.total_rows,
+                })
+        if changed:
+            job.refresh_from_db()
+            marked.append(job)
+    return marked
 
 
 def _suspend_search_indexing(value: bool) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready
 
 from .models import ImportJob
-from .services import import_job_run, search_index_sync
+from .services import import_job_run, import_jobs_mark_interrupted, search_index_sync
 
 
 @shared_task(name="opentto.imports.run")
@@ -17,3 +20,14 @@ def import_run_task(job_id: int) -> dict[str, object]:
 @shared_task(name="opentto.imports.reindex")
 def import_reindex_task() -> None:
     search_index_sync()
+
+
+@shared_task(name="opentto.imports.mark_interrupted")
+def import_mark_interrupted_task() -> list[int]:
+    return [job.pk for job in import_jobs_mark_interrupted()]
+
+
+@worker_ready.connect
+def _mark_interrupted_at_worker_start(**kwargs: Any) -> None:
+    """A worker that starts after a crash records the imports its predecessor left running."""
+    import_jobs_mark_interrupted()

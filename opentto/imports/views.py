@@ -21,7 +21,13 @@ from .columns import COLUMNS
 from .exports import EXPORTS, export_rows
 from .forms import MappingForm, UploadForm
 from .models import ImportJob, ImportKindChoices, ImportStatusChoices
-from .services import import_job_configure, import_job_create, import_job_repeat, job_headers
+from .services import (
+    import_job_configure,
+    import_job_create,
+    import_job_repeat,
+    import_jobs_mark_interrupted,
+    job_headers,
+)
 from .tasks import import_run_task
 from .template import template_csv, template_xlsx
 
@@ -53,6 +59,7 @@ def import_index_view(request: HttpRequest) -> HttpResponse:
                     form.add_error(key if key in form.fields else None, message)
         else:
             return redirect("imports:job", token=job.token)
+    import_jobs_mark_interrupted()
     jobs = ImportJob.objects.restrict(request.user, "view").select_related("created_by")[:30]
     kinds = [(k, label, [c for c in COLUMNS[k]]) for k, label in ImportKindChoices.choices]
     return render(request, "imports/import_index.html", {"form": form, "jobs": jobs, "kinds": kinds})
@@ -70,6 +77,9 @@ def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 @login_required
 def job_view(request: HttpRequest, token: str) -> HttpResponse:
     job = _job(request, token)
+    if job.status == ImportStatusChoices.RUNNING and job.is_interrupted:
+        import_jobs_mark_interrupted()
+        job.refresh_from_db()
     form = None
     if job.status == ImportStatusChoices.PENDING and job.started_at is None and allows(request.user, job, "change"):
         headers = job_headers(job)

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /healthz/live, /healthz/ready: answered first (no session, host check or redirect).
+    "opentto.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,6 +227,12 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 AXES_DISABLE_ACCESS_LOG = True
 OPENTTO_FIELD_KEYS = os.environ.get("OPENTTO_FIELD_KEYS", "")
 OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
+# The audit chain's head, signed and kept outside the database (docs/security.md): the file it is
+# written to after every commit that records audit entries, and its HMAC key (else a random key
+# created on first use in OPENTTO_AUDIT_ANCHOR_KEY_FILE, mode 0600: keep it out of database backups).
+OPENTTO_AUDIT_ANCHOR_FILE: Path | None = Path(os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") or VAR_DIR / "audit_anchor.json")
+OPENTTO_AUDIT_ANCHOR_KEY = os.environ.get("OPENTTO_AUDIT_ANCHOR_KEY", "")
+OPENTTO_AUDIT_ANCHOR_KEY_FILE = Path(os.environ.get("OPENTTO_AUDIT_ANCHOR_KEY_FILE") or VAR_DIR / "audit_anchor_key")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -27,3 +27,7 @@ OPENTTO_INDEX_SYNC_SECONDS = 0.0  # tests write around the services and search a
 OPENTTO_FIGURES_CACHE_SECONDS = 0
 # Four-eyes plan approval: tests/planning/test_plan_workflow.py turns it on where it tests it.
 OPENTTO_PLAN_FOUR_EYES = False
+# The audit anchor (opentto/core/audit_anchor.py) is off: tests share one process across many
+# databases and chains. tests/security/test_audit_anchor.py turns it on in a temporary directory;
+# the scratch sites of tests/ops set OPENTTO_AUDIT_ANCHOR_FILE.
+OPENTTO_AUDIT_ANCHOR_FILE = Path(os.environ["OPENTTO_AUDIT_ANCHOR_FILE"]) if os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") else None

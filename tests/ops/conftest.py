@@ -49,6 +49,7 @@ class Site:
         env.update({
             "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "opentto.settings.test", "OPENTTO_VAR_DIR": str(self.home),
             "MEDIA_ROOT": str(self.home / "media"), "LOG_FORMAT": "plain", "PYTHONUNBUFFERED": "1",
+            "OPENTTO_AUDIT_ANCHOR_FILE": str(self.home / "audit_anchor.json"),
         })
         return env
 

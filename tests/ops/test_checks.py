@@ -39,7 +39,19 @@ def test_a_well_configured_site_passes(settings: Any, monkeypatch: pytest.Monkey
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.OPENTTO_METRICS_TOKEN = "scrape"
     settings.OPENTTO_BASE_URL = "https://tto.example.gov.cn"
+    settings.OPENTTO_AUDIT_ANCHOR_FILE = "/srv/opentto/var/audit_anchor.json"
+    settings.OPENTTO_AUDIT_ANCHOR_KEY = "k" * 40
     monkeypatch.setitem(settings.CACHES["default"], "BACKEND", "django.core.cache.backends.redis.RedisCache")
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     settings.LOGGING = {**settings.LOGGING, "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}}}
     assert ids() == set()
+
+
+def test_the_audit_anchor_is_checked(settings: Any) -> None:
+    settings.OPENTTO_AUDIT_ANCHOR_FILE = None
+    assert {"opentto.W009"} <= ids() and "opentto.I003" not in ids()
+    settings.OPENTTO_AUDIT_ANCHOR_FILE = "/srv/opentto/var/audit_anchor.json"
+    settings.OPENTTO_AUDIT_ANCHOR_KEY = ""
+    assert "opentto.I003" in ids() and "opentto.W009" not in ids()
+    settings.OPENTTO_AUDIT_ANCHOR_KEY = "k" * 40
+    assert not {"opentto.I003", "opentto.W009"} & ids()

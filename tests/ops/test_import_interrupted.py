@@ -1,4 +1,5 @@
-"""Killing an import midway leaves the database as it was; running it again completes."""
+"""Killing an import midway leaves the database as it was and the job is recorded as interrupted;
+running it again completes."""
 
 from __future__ import annotations
 
@@ -38,9 +39,13 @@ def test_kill_midway_then_rerun(site: Site, tmp_path: Path) -> None:
     proc.wait(timeout=30)
 
     assert site.python(COUNTS) == before  # nothing half-saved: not one result, patent or new person
-    status = site.python("from opentto.imports.models import ImportJob; print(ImportJob.objects.get().status)")
-    assert status == "running"  # shown as "interrupted" once its heartbeat is stale
+    state = site.python("from opentto.imports.models import ImportJob; j = ImportJob.objects.get(); print(j.status, j.is_interrupted)")
+    assert state == "running True"  # its process is gone: interrupted at once, no heartbeat to wait for
 
-    done = site.command("import", str(path), "--user", "importer")
+    done = site.command("import", str(path), "--user", "importer", "--language", "en")
+    assert "was interrupted earlier: nothing of it was imported" in done.stderr
     assert f"{ROWS} created" in done.stdout, done.stdout + done.stderr
     assert site.python(COUNTS) == f"{ROWS} {ROWS} 2"
+    recorded = "from opentto.imports.models import ImportJob; print(*ImportJob.objects.order_by('pk').values_list('status', flat=True))"
+    assert site.python(recorded) == "interrupted done"
+    assert site.python("from opentto.core.models import AuditEvent; print(AuditEvent.objects.filter(action='import.interrupted').count())") == "1"

@@ -165,6 +165,11 @@ def test_concurrent_processes_keep_one_chain_on_an_sqlite_file(tmp_path):
     verify = subprocess.run([sys.executable, "manage.py", "audit", "verify"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stderr
     assert "OK: 100 audit entries" in verify.stdout
+    # Four processes anchored the head after each commit: the anchor names the newest entry.
+    import json
+
+    anchor = json.loads((tmp_path / "audit_anchor.json").read_text())
+    assert anchor["id"] == 100 and "(entry #100)" in verify.stdout
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")

@@ -4,7 +4,9 @@
     opentto import results.xlsx --user manager
     opentto import patents.xml --kind patents --default-trl 3 --default-field ai
 
-Exit status 0: done (or dry run finished); 1: refused or failed — nothing was stored.
+Exit status 0: done (or dry run finished); 1: refused or failed — nothing was stored, and the last
+line says so. Before it starts, imports left "running" by a process that is gone are recorded as
+interrupted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.imports.columns import COLUMNS
@@ -26,6 +29,7 @@ from opentto.imports.services import (
     default_import_actor,
     import_job_create,
     import_job_run,
+    import_jobs_mark_interrupted,
     mapping_problems,
 )
 
@@ -57,6 +61,8 @@ class Command(BaseCommand):
             actor = default_import_actor()
             if actor is None:
                 raise CommandError("give --user: there is no active user who may import")
+        for stale in import_jobs_mark_interrupted():
+            self.stderr.write(f"job {stale.token} ({stale.original_name}) was interrupted earlier: nothing of it was imported")
         raw = path.read_bytes()
         kind = options["kind"] or (ImportKindChoices.PATENTS if raw.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<") else ImportKindChoices.RESULTS)
         language = options["language"] or actor.language or "zh-hans"
@@ -89,13 +95,23 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
             for error in job.errors:
                 self.stdout.write(f"row {error['row']}: {error['column'] or '-'}: {error['message']}")
-            summary = (
-                f"{job.get_status_display()}: {job.created_count} created, {job.updated_count} updated, "
-                f"{job.unchanged_count} unchanged, {job.error_count} rows refused ({time.monotonic() - started:.1f} s)"
+            would = job.dry_run or job.status == ImportStatusChoices.REFUSED
+            template = (
+                _("%(status)s: %(created)d would be created, %(updated)d would be updated, %(unchanged)d unchanged, %(refused)d rows refused (%(seconds).1f s)")
+                if would else
+                _("%(status)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(refused)d rows refused (%(seconds).1f s)")
             )
+            summary = template % {
+                "status": job.get_status_display(), "created": job.created_count, "updated": job.updated_count,
+                "unchanged": job.unchanged_count, "refused": job.error_count, "seconds": time.monotonic() - started,
+            }
             if job.message:
                 summary += f" — {job.message}"
+            written = job.status == ImportStatusChoices.DONE
+            closing = "" if written else _("Nothing was written to the database.")
         self.stdout.write(summary)
+        if closing:
+            self.stdout.write(closing)
         if job.status in {ImportStatusChoices.REFUSED, ImportStatusChoices.FAILED}:
             raise SystemExit(1)
 

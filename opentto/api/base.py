@@ -11,7 +11,13 @@ write through the resource (``(object type, action)``, asked with ``permitted``;
 they differ); anyone else gets 403 for
 any write before the body is read, so an empty or malformed POST from, say, an enterprise user to
 the payments answers 403, not 400. The services still decide the rest (which objects, which
-transitions). Other apps add their resources in ``opentto/<app>/api.py``::
+transitions).
+
+Every write accepts an ``Idempotency-Key`` header (``opentto.core.idempotency``, ADR 0011): the
+first request with a key runs and its answer is kept with the key; a repeat with the same key and
+the same body gets that answer again (header ``Idempotent-Replayed: true``) without writing, also
+when it arrives while the first is still running; the same key with another body answers 422. A
+request refused (400 or more) keeps no key. Other apps add their resources in ``opentto/<app>/api.py``::
 
     from opentto.api.base import RestrictedViewSet
     from opentto.demands.models import Demand
@@ -35,15 +41,21 @@ transitions). Other apps add their resources in ``opentto/<app>/api.py``::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, filters, mixins, permissions, viewsets
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from opentto.core import idempotency
 from opentto.core.permissions import permitted, user_role
 
 from .pagination import ApiCursorPagination
@@ -96,6 +108,25 @@ def clean_filter_params(request: Request, declared: tuple[FilterParam, ...] | li
     return params
 
 
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+class WriteSchema(AutoSchema):
+    """Documents the ``Idempotency-Key`` header on every write."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method not in permissions.SAFE_METHODS:
+            parameters.append(OpenApiParameter(
+                idempotency.HEADER, str, OpenApiParameter.HEADER, required=False,
+                description="A single-use key (1–255 printable ASCII characters, e.g. a UUID): a repeat of the request with the same key "
+                "and body answers with the first answer without writing again; the same key with another body answers 422.",
+            ))
+        return parameters
+
+
 class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """List and retrieve what ``visible(user)`` returns: a refused object is absent and answers 404."""
 
@@ -115,6 +146,39 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     writers: frozenset[str] | dict[str, frozenset[str]] | None = None
     #: The answer to anyone else (the service's own message, where it has one), or one per action.
     write_refused: Any = gettext_lazy("You may not make this change.")
+    schema = WriteSchema()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """After authentication and permissions: a write with an ``Idempotency-Key`` runs once."""
+        super().initial(request, *args, **kwargs)
+        if request.method in permissions.SAFE_METHODS or request.method is None:
+            return
+        try:
+            key = idempotency.clean_key(request.headers.get(idempotency.HEADER))
+        except idempotency.InvalidKey as exc:
+            raise exceptions.ValidationError({idempotency.HEADER: [str(exc)]}) from exc
+        method = request.method.lower()
+        handler = getattr(self, method, None)
+        if key and handler is not None:
+            setattr(self, method, self._run_once(handler, key))
+
+    def _run_once(self, handler: Any, key: str) -> Any:
+        def run(request: Request, *args: Any, **kwargs: Any) -> Response:
+            scope = f"api:{request.method} {request.path}"
+            try:
+                outcome = idempotency.run_once(
+                    key=key, actor=request.user, scope=scope, fingerprint=idempotency.fingerprint(scope, request.data),
+                    write=lambda: handler(request, *args, **kwargs), describe=_describe_response,
+                )
+            except idempotency.KeyReused as exc:
+                raise IdempotencyKeyReused(idempotency.api_reused_message(exc.first)) from exc
+            if outcome.replayed and outcome.record is not None:
+                record = outcome.record
+                data = json.loads(record.response_body) if record.response_body else None
+                return Response(data, status=record.response_status or status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+            return outcome.value  # type: ignore[return-value]
+
+        return run
 
     def check_permissions(self, request: Request) -> None:
         """Authentication and the token's scope first (401/403), then whether the caller's role may
@@ -156,6 +220,16 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             return queryset.get(pk=int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
         except (queryset.model.DoesNotExist, ValueError) as exc:
             raise exceptions.NotFound() from exc
+
+
+def _describe_response(response: Any) -> dict[str, Any] | None:
+    """What an API write's key keeps: its answer (none for a refusal: the request may be retried)."""
+    if not isinstance(response, Response) or response.status_code >= 400:
+        return None
+    data = response.data
+    pk = data.get("id") if isinstance(data, dict) else None
+    body = "" if data is None else json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return {"response_status": response.status_code, "response_body": body, "object_id": "" if pk is None else str(pk)}
 
 
 def service_call(fn: Any, **kwargs: Any) -> Any:

@@ -88,3 +88,32 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {', '.join(self.actions)} on {self.object_type} ({self.constraint})"
+
+
+class IdempotencyKey(models.Model):
+    """A single-use key of one write (a form's hidden key, an API caller's ``Idempotency-Key``):
+    claimed in the same transaction as the write, it records what the first request produced, so
+    a repeat answers with that outcome instead of writing again (``opentto.core.idempotency``;
+    docs/adr/0007-idempotent-money-writes.md). Unique per actor: a concurrent repeat waits on the
+    unique index until the first commits."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("actor"))
+    key = models.CharField(_("key"), max_length=255)
+    scope = models.CharField(_("what it was used for"), max_length=300)
+    fingerprint = models.CharField(_("fingerprint of the request"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=32, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    # the API's answer as JSON text (a text column keeps the keys in their order; jsonb would not)
+    response_body = models.TextField(_("response (JSON)"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="core_idempotency_key_unique_per_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.scope})"

@@ -1,7 +1,9 @@
 """API resource for the payments received on deals (``/api/v1/payments/``).
 
 Reads go through ``payments_visible`` (payments of the deals ``Deal.objects.restrict(user, "view")``
-lets the caller see); recording a payment goes through ``payment_record`` (TTO managers)."""
+lets the caller see); recording a payment goes through ``payment_record`` (TTO managers). A repeat
+of a request with the same ``Idempotency-Key`` gets the first answer (``opentto.api.base``); a
+second, identical payment sent with a new key is refused unless ``confirm_duplicate`` is true."""
 
 from __future__ import annotations
 
@@ -51,6 +53,11 @@ class PaymentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     received_on = serializers.DateField()
     amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, help_text="Decimal yuan, two places.")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    confirm_duplicate = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Record it even though an identical payment (same deal, date, amount and note) is recorded: without it, such a "
+        "payment is refused with an error on this field. A repeat of one request is answered by the Idempotency-Key instead.",
+    )
 
 
 class PaymentViewSet(RestrictedViewSet):
@@ -84,6 +91,7 @@ class PaymentViewSet(RestrictedViewSet):
             return Response({"deal": [_("Unknown deal id.")]}, status=status.HTTP_400_BAD_REQUEST)
         payment = service_call(
             payment_record, deal=deal, received_on=v["received_on"], amount_cny=v["amount_cny"], note=v["note"], actor=request.user,
+            confirm_duplicate=v["confirm_duplicate"],
         )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 

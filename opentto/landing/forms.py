@@ -121,6 +121,7 @@ class PaymentForm(forms.Form):
     schedule_item: forms.ModelChoiceField = forms.ModelChoiceField(label=_("For schedule item"), queryset=PaymentScheduleItem.objects.none(), required=False)
     royalty_report: forms.ModelChoiceField = forms.ModelChoiceField(label=_("For royalty report"), queryset=RoyaltyReport.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    confirm_duplicate = forms.BooleanField(label=_("Yes, record this identical payment again"), required=False)
 
     def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,6 +142,7 @@ class CostForm(forms.Form):
     amount_cny = forms.DecimalField(label=_("Amount (CNY)"), max_digits=16, decimal_places=2, min_value=0)
     incurred_on = _date(_("Date"), initial=timezone.localdate)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    confirm_duplicate = forms.BooleanField(label=_("Yes, record this identical cost again"), required=False)
 
     def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -64,6 +64,10 @@ COUNTERPARTY_KINDS = {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoice
 DEFAULT_TEAM_SHARE = Decimal("0.50")
 
 
+def _local_time(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _require_staff(actor: User | None, message: str) -> None:
     if not is_platform_staff(actor):
         raise PermissionError(message)
@@ -444,8 +448,6 @@ def royalty_report_record(
         errors["period_end"] = [_("The period cannot end before it starts.")]
     if due_on < period_end:
         errors["due_on"] = [_("The payment is due after the period ends.")]
-    if RoyaltyReport.objects.filter(deal=deal, period_start=period_start).exists():
-        errors["period_start"] = [_("A report for this period is already recorded.")]
     if errors:
         raise ValidationError(errors)
     assert sales is not None and deal.royalty_rate is not None
@@ -453,6 +455,9 @@ def royalty_report_record(
     minimum = deal.royalty_minimum_cny
     applied = minimum is not None and due < minimum
     with transaction.atomic():
+        Deal.objects.select_for_update().filter(pk=deal.pk).first()  # a concurrent repeat waits here, then sees the first
+        if RoyaltyReport.objects.filter(deal=deal, period_start=period_start).exists():
+            raise ValidationError({"period_start": [_("A report for this period is already recorded.")]})
         report = RoyaltyReport.objects.create(
             deal=deal, period_start=period_start, period_end=period_end, due_on=due_on, net_sales_cny=sales,
             rate=deal.royalty_rate, royalty_due_cny=minimum if applied and minimum is not None else due, minimum_applied=applied, recorded_by=actor,
@@ -464,7 +469,12 @@ def royalty_report_record(
 def payment_record(
     *, deal: Deal, received_on: date, amount_cny: Decimal | str, actor: User,
     schedule_item: PaymentScheduleItem | None = None, royalty_report: RoyaltyReport | None = None, note: str = "",
+    confirm_duplicate: bool = False,
 ) -> Payment:
+    """Record a payment received on a signed deal. A payment identical to one already recorded
+    (same deal, date, amount, schedule item, royalty report and note) is held back with an error
+    on ``confirm_duplicate`` unless ``confirm_duplicate`` says it is meant: a second one is made
+    only on purpose (the check runs under the deal's row lock, so concurrent repeats see it)."""
     _require_staff(actor, _("Only TTO managers record payments."))
     errors: dict[str, list[str]] = {}
     amount = _amount(amount_cny, "amount_cny", errors, positive=True)
@@ -482,11 +492,19 @@ def payment_record(
             errors.setdefault("received_on", []).append(_("A payment cannot be received before the deal was signed."))
         if errors:
             raise ValidationError(errors)
+        same = Payment.objects.filter(
+            deal=locked, received_on=received_on, amount_cny=amount or Decimal(0), schedule_item=schedule_item, royalty_report=royalty_report, note=note.strip(),
+        ).order_by("recorded_at", "pk").first()
+        if same is not None and not confirm_duplicate:
+            message = _("An identical payment (%(amount)s yuan received on %(date)s) was already recorded at %(recorded)s. Confirm to record it again.") % {
+                "amount": f"{same.amount_cny:,.2f}", "date": same.received_on.isoformat(), "recorded": _local_time(same.recorded_at)}
+            raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
         payment = Payment.objects.create(
             deal=locked, received_on=received_on, amount_cny=amount or Decimal(0), schedule_item=schedule_item,
             royalty_report=royalty_report, note=note.strip(), recorded_by=actor,
         )
-        audit_record(actor=actor, action="deal.payment", obj=locked, payload={"payment": payment.pk, "amount_cny": amount, "received_on": received_on})
+        audit_record(actor=actor, action="deal.payment", obj=locked, payload={
+            "payment": payment.pk, "amount_cny": amount, "received_on": received_on, "confirmed_duplicate": same is not None})
         figures_changed()
     return payment
 
@@ -548,7 +566,13 @@ def agreement_create(
 # --- costs, rules, distribution ---------------------------------------------------------------
 
 
-def cost_record(*, result: Result, kind: str, amount_cny: Decimal | str, incurred_on: date, description: str = "", actor: User) -> ResultCost:
+def cost_record(
+    *, result: Result, kind: str, amount_cny: Decimal | str, incurred_on: date, description: str = "", actor: User,
+    confirm_duplicate: bool = False,
+) -> ResultCost:
+    """Record a cost of a result (deducted from the next payment distributed). A cost identical to
+    one already recorded (same result, kind, amount, date and description) is held back unless
+    ``confirm_duplicate``: it would lower every inventor's share a second time."""
     _require_staff(actor, _("Only TTO managers record costs."))
     errors: dict[str, list[str]] = {}
     if kind not in CostKindChoices.values:
@@ -559,8 +583,17 @@ def cost_record(*, result: Result, kind: str, amount_cny: Decimal | str, incurre
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        Result.objects.select_for_update().filter(pk=result.pk).first()  # concurrent repeats wait here, then see the first
+        same = ResultCost.objects.filter(
+            result=result, kind=kind, amount_cny=amount or Decimal(0), incurred_on=incurred_on, description=description.strip(),
+        ).order_by("recorded_at", "pk").first()
+        if same is not None and not confirm_duplicate:
+            message = _("An identical cost (%(amount)s yuan on %(date)s) was already recorded at %(recorded)s. Confirm to record it again.") % {
+                "amount": f"{same.amount_cny:,.2f}", "date": same.incurred_on.isoformat(), "recorded": _local_time(same.recorded_at)}
+            raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
         cost = ResultCost.objects.create(result=result, kind=kind, amount_cny=amount or Decimal(0), incurred_on=incurred_on, description=description.strip(), recorded_by=actor)
-        audit_record(actor=actor, action="result.cost", obj=result, payload={"cost": cost.pk, "kind": kind, "amount_cny": amount})
+        audit_record(actor=actor, action="result.cost", obj=result, payload={
+            "cost": cost.pk, "kind": kind, "amount_cny": amount, "confirmed_duplicate": same is not None})
     return cost
 
 

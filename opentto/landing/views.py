@@ -15,8 +15,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.core.idempotency import (
+    FORM_FIELD,
+    KeyReused,
+    replay_message,
+    reused_message,
+    run_form_once,
+)
 from opentto.core.permissions import is_platform_staff
 from opentto.organisations.models import Person
 from opentto.results.selectors import results_visible
@@ -109,9 +117,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = get_object_or_404(deals_visible(request.user), pk=pk)
+def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str, Any]:
+    """The deal page's context; ``bound`` replaces blank forms by ones shown again (e.g. a
+    payment held back as a duplicate, with its confirmation)."""
     staff = is_platform_staff(request.user)
     visible_results = set(results_visible(request.user).filter(deals=deal).values_list("pk", flat=True))
     context: dict[str, Any] = {
@@ -128,10 +136,24 @@ def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "schedule_form": ScheduleForm(), "payment_form": PaymentForm(deal=deal), "report_form": RoyaltyReportForm(),
             "cost_form": CostForm(deal=deal), "costs": [c for r in deal.results.all() for c in r.costs.all()],
         })
-    return render(request, "landing/deal_detail.html", context)
+        context.update(bound)
+    return context
 
 
-def _deal_action(form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, with_deal: bool = False) -> Callable[..., HttpResponse]:
+@login_required
+def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_object_or_404(deals_visible(request.user), pk=pk)
+    return render(request, "landing/deal_detail.html", _detail_context(request, deal))
+
+
+def _deal_action(
+    form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, with_deal: bool = False, confirm_as: str = "",
+) -> Callable[..., HttpResponse]:
+    """A POST on a deal: the form, then the service, once per form key (``run_form_once``: a
+    repeat answers with the first outcome). ``confirm_as`` names the form in the deal page's
+    context that is shown again, with a confirmation, when the service holds an identical entry
+    back."""
+
     @login_required
     @require_POST
     def view(request: HttpRequest, deal_pk: int) -> HttpResponse:
@@ -141,12 +163,24 @@ def _deal_action(form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], 
             _form_errors(request, form)
             return _back(request, deal)
         try:
-            call(deal, form, request.user)
-            messages.success(request, _(success))
+            outcome = run_form_once(request, lambda: call(deal, form, request.user))
+        except KeyReused as exc:
+            messages.warning(request, reused_message(exc.first))
         except ValidationError as exc:
+            if confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict:
+                form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
+                for message in exc.messages:
+                    messages.warning(request, message)
+                return render(request, "landing/deal_detail.html", _detail_context(
+                    request, deal, **{confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")}))
             _validation_errors(request, exc)
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
+        else:
+            if outcome.replayed and outcome.record is not None:
+                messages.info(request, replay_message(outcome.record))
+            else:
+                messages.success(request, _(success))
         return _back(request, deal)
 
     return view
@@ -156,17 +190,19 @@ def _update(deal: Deal, form: DealTermsForm, actor: Any) -> None:
     services.deal_update_terms(deal=deal, terms=form.terms(), amount_cny=form.cleaned_data["amount_cny"], title=form.cleaned_data["title"], actor=actor)
 
 
-deal_update_view = _deal_action(DealTermsForm, _update, "The terms were saved.")
-deal_notice_view = _deal_action(NoticeForm, lambda d, f, a: services.deal_notice_start(deal=d, actor=a, **f.cleaned_data), "The public notice is running.")
-deal_notice_withdraw_view = _deal_action(NoticeWithdrawForm, lambda d, f, a: services.deal_notice_withdraw(deal=d, actor=a, **f.cleaned_data), "The notice was withdrawn; the deal is a draft again.")
-deal_sign_view = _deal_action(DealSignForm, lambda d, f, a: services.deal_sign(deal=d, actor=a, **f.cleaned_data), "The deal was signed; the results it covers are landed.")
-deal_in_force_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_bring_into_force(deal=d, in_force_on=f.cleaned_data["on"], actor=a), "The deal is in force.")
-deal_complete_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_complete(deal=d, completed_on=f.cleaned_data["on"], actor=a), "The deal was completed.")
-deal_terminate_view = _deal_action(DealTerminateForm, lambda d, f, a: services.deal_terminate(deal=d, actor=a, **f.cleaned_data), "The deal was terminated.")
-deal_schedule_view = _deal_action(ScheduleForm, lambda d, f, a: services.schedule_item_add(deal=d, actor=a, **f.cleaned_data), "The payment was added to the schedule.")
-deal_payment_view = _deal_action(PaymentForm, lambda d, f, a: services.payment_record(deal=d, actor=a, **f.cleaned_data), "The payment was recorded.", with_deal=True)
-deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.royalty_report_record(deal=d, actor=a, **f.cleaned_data), "The royalty report was recorded.")
-deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(actor=a, **f.cleaned_data), "The cost was recorded; it is deducted from the next payment distributed.", with_deal=True)
+deal_update_view = _deal_action(DealTermsForm, _update, gettext_noop("The terms were saved."))
+deal_notice_view = _deal_action(NoticeForm, lambda d, f, a: services.deal_notice_start(deal=d, actor=a, **f.cleaned_data), gettext_noop("The public notice is running."))
+deal_notice_withdraw_view = _deal_action(NoticeWithdrawForm, lambda d, f, a: services.deal_notice_withdraw(deal=d, actor=a, **f.cleaned_data), gettext_noop("The notice was withdrawn; the deal is a draft again."))
+deal_sign_view = _deal_action(DealSignForm, lambda d, f, a: services.deal_sign(deal=d, actor=a, **f.cleaned_data), gettext_noop("The deal was signed; the results it covers are landed."))
+deal_in_force_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_bring_into_force(deal=d, in_force_on=f.cleaned_data["on"], actor=a), gettext_noop("The deal is in force."))
+deal_complete_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_complete(deal=d, completed_on=f.cleaned_data["on"], actor=a), gettext_noop("The deal was completed."))
+deal_terminate_view = _deal_action(DealTerminateForm, lambda d, f, a: services.deal_terminate(deal=d, actor=a, **f.cleaned_data), gettext_noop("The deal was terminated."))
+deal_schedule_view = _deal_action(ScheduleForm, lambda d, f, a: services.schedule_item_add(deal=d, actor=a, **f.cleaned_data), gettext_noop("The payment was added to the schedule."))
+deal_payment_view = _deal_action(PaymentForm, lambda d, f, a: services.payment_record(deal=d, actor=a, **f.cleaned_data), gettext_noop("The payment was recorded."),
+                                 with_deal=True, confirm_as="payment_form")
+deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.royalty_report_record(deal=d, actor=a, **f.cleaned_data), gettext_noop("The royalty report was recorded."))
+deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(actor=a, **f.cleaned_data),
+                              gettext_noop("The cost was recorded; it is deducted from the next payment distributed."), with_deal=True, confirm_as="cost_form")
 
 
 @login_required
@@ -174,12 +210,18 @@ deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(act
 def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment.objects.filter(deal__in=Deal.objects.restrict(request.user, "change").values("pk")), pk=pk)
     try:
-        distribution = services.payment_distribute(payment=payment, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, _("The payment was distributed."))
-        for warning in distribution.warnings:
-            messages.warning(request, warning)
+        outcome = run_form_once(request, lambda: services.payment_distribute(payment=payment, actor=request.user))  # type: ignore[arg-type]
+    except KeyReused as exc:
+        messages.warning(request, reused_message(exc.first))
     except ValidationError as exc:
         _validation_errors(request, exc)
+    else:
+        if outcome.replayed and outcome.record is not None:
+            messages.info(request, replay_message(outcome.record))
+        elif outcome.value is not None:
+            messages.success(request, _("The payment was distributed."))
+            for warning in outcome.value.warnings:
+                messages.warning(request, warning)
     return redirect("landing:detail", pk=payment.deal_id)
 
 

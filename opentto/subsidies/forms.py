@@ -77,6 +77,7 @@ class RejectForm(forms.Form):
 class TrancheForm(forms.Form):
     milestone = forms.CharField(label=_("Milestone"), max_length=300)
     amount_cny = forms.DecimalField(label=_("Amount (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+    confirm_duplicate = forms.BooleanField(label=_("Yes, plan this identical tranche again"), required=False)
 
 
 class AcceptForm(forms.Form):

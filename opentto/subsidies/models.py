@@ -7,9 +7,10 @@ Application status (:data:`APPLICATION_TRANSITIONS`)::
     draft → withdrawn;  submitted → ineligible;  submitted / under review / recognised → rejected
 
 The amount approved can never exceed the programme's cap per project, the eligible share of the
-budgeted costs or the year's remaining budget: the service checks it under a row lock on the
-programme-year budget, and the database refuses it (check constraints on the application and on
-the budget row).
+budgeted costs or the year's remaining budget, and the sum approved over all the applications of
+one project (:class:`SubsidyProject`, every programme and year) never exceeds its cap: the service
+checks it under row locks on the programme-year budget and on the project, and the database refuses
+it (check constraints on the application, the budget row and the project row).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
@@ -108,6 +109,52 @@ class ProgrammeBudget(models.Model):
         return self.budget_cny - self.approved_cny
 
 
+class SubsidyProject(models.Model):
+    """A project as the platform sees it: the results it brings to market and the deal it is
+    for (when there is one), named by its recognition number (认定编号) once an official
+    recognises it. Applications join it at submission (``services.project_for``: same deal, or a
+    shared result where the deals do not differ), so the cap per project binds the sum approved
+    over all of its applications, in every programme and year (ADR 0010).
+
+    ``approved_cny`` is the running total of approvals; the approval service locks this row and
+    the database refuses a total above ``cap_cny`` (the smallest cap per project of the programmes
+    applied to). ``legacy_excess_cny`` is what was approved above the cap before the cap was kept
+    per project (migration 0004): such a project has nothing left, and the excess is shown."""
+
+    recognition_number = models.CharField(_("recognition number (认定编号)"), max_length=60, blank=True)
+    deal = models.OneToOneField(
+        "landing.Deal", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_project", verbose_name=_("deal"),
+    )
+    results = models.ManyToManyField("results.Result", related_name="subsidy_projects", blank=True, verbose_name=_("results"))
+    cap_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2)
+    approved_cny = models.DecimalField(_("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    legacy_excess_cny = models.DecimalField(
+        _("approved above the cap before it was kept per project (CNY)"), max_digits=16, decimal_places=2, default=ZERO,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("subsidy project")
+        constraints = [
+            models.UniqueConstraint(fields=["recognition_number"], condition=~models.Q(recognition_number=""), name="subsidies_project_number_unique"),
+            models.CheckConstraint(condition=models.Q(cap_cny__gt=0), name="subsidies_project_cap_positive"),
+            models.CheckConstraint(condition=models.Q(approved_cny__gte=0, legacy_excess_cny__gte=0), name="subsidies_project_amounts_positive"),
+            models.CheckConstraint(
+                condition=models.Q(approved_cny__lte=models.F("cap_cny") + models.F("legacy_excess_cny")), name="subsidies_project_cap_not_exceeded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        """Its recognition number, or its id: a project has no title of its own (the titles are
+        its applications', shown only to those who may see them)."""
+        return self.recognition_number or gettext("project #%(id)s") % {"id": self.pk}
+
+    @property
+    def remaining_cny(self) -> Decimal:
+        return max(self.cap_cny - self.approved_cny, ZERO)
+
+
 class ApplicationStatusChoices(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -141,6 +188,10 @@ class Application(models.Model):
     partners = models.ManyToManyField("organisations.Organisation", related_name="subsidy_partnerships", blank=True, verbose_name=_("partner organisations"))
     results = models.ManyToManyField("results.Result", related_name="subsidy_applications", blank=True, verbose_name=_("results"))
     deal = models.ForeignKey("landing.Deal", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_applications", verbose_name=_("deal"))
+    # the project it is for: found or made at submission (services.project_for)
+    project = models.ForeignKey(
+        SubsidyProject, null=True, blank=True, on_delete=models.PROTECT, related_name="applications", verbose_name=_("project"),
+    )
     project_title_zh = models.CharField(_("project title (Chinese)"), max_length=300, blank=True)
     project_title_en = models.CharField(_("project title (English)"), max_length=300, blank=True)
     description = models.TextField(_("project description"), blank=True)

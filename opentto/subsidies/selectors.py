@@ -26,6 +26,7 @@ from .models import (
     ApplicationStatusChoices,
     Programme,
     ProgrammeBudget,
+    SubsidyProject,
     Tranche,
     TrancheStatusChoices,
 )
@@ -64,7 +65,55 @@ def officials_dashboard(user: Any) -> dict[str, Any]:
             "disbursed_cny": disbursed,
             "remaining_cny": budget.remaining_cny,
         })
-    return {"rows": rows}
+    return {"rows": rows, "projects": project_rows(user)}
+
+
+def project_rows(user: Any) -> list[dict[str, Any]]:
+    """Per project (of the applications the viewer may see): the title of the first of those, the
+    cap, the amount approved and paid over those applications, and what remains under the cap. Projects whose approvals went
+    above the cap before it was kept per project are flagged (``over``)."""
+    apps = applications_visible(user).exclude(project=None)
+    by_project = {
+        row["project_id"]: row
+        for row in apps.order_by().values("project_id").annotate(n=Count("pk"), approved=Sum("approved_cny"))
+    }
+    paid = dict(
+        Tranche.objects.filter(application__in=apps.values("pk"), status=TrancheStatusChoices.PAID)
+        .order_by().values("application__project_id").annotate(t=Sum("amount_cny")).values_list("application__project_id", "t")
+    )
+    titles: dict[int, Application] = {}
+    for application in apps.order_by("submitted_at", "pk"):
+        titles.setdefault(application.project_id, application)  # type: ignore[arg-type]
+    rows = []
+    for project in SubsidyProject.objects.filter(pk__in=list(by_project)).order_by("-created_at", "-pk"):
+        approved = by_project[project.pk]["approved"] or ZERO
+        rows.append({
+            "project": project, "title": titles[project.pk].project_title, "applications": by_project[project.pk]["n"],
+            "cap_cny": project.cap_cny, "approved_cny": approved,
+            "paid_cny": paid.get(project.pk) or ZERO, "remaining_cny": max(project.cap_cny - approved, ZERO), "over": approved > project.cap_cny,
+        })
+    return rows
+
+
+def application_project(application: Application, user: Any) -> dict[str, Any] | None:
+    """The project panel of an application page: the project (linked at submission, or the one a
+    draft would join), its cap, the sum approved over all its applications and what remains (what
+    binds this application), and the other applications of the project the viewer may see (a
+    project has no title of its own: its applications' titles reach only those who see them)."""
+    from .services import project_cap, project_matches
+
+    matches = project_matches(application)
+    if not matches:
+        return None
+    if len(matches) > 1:
+        return {"several": matches}
+    project = matches[0]
+    cap = project.cap_cny if application.project_id else project_cap(project, application.programme)
+    others = applications_visible(user).filter(project=project).exclude(pk=application.pk)
+    return {
+        "project": project, "linked": application.project_id is not None, "cap_cny": cap, "approved_cny": project.approved_cny,
+        "remaining_cny": max(cap - project.approved_cny, ZERO), "others": list(others.order_by("created_at", "pk")),
+    }
 
 
 def application_review(application: Application, user: Any) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.audit import audit_record
@@ -40,6 +41,7 @@ from .models import (
     Programme,
     ProgrammeBudget,
     ProgrammeKindChoices,
+    SubsidyProject,
     Tranche,
     TrancheStatusChoices,
 )
@@ -198,8 +200,88 @@ def eligibility_text(check: dict[str, Any]) -> str:
     return _(check["text"]) % check.get("params", {})
 
 
-def eligibility_check(application: Application, today: date | None = None) -> list[dict[str, Any]]:
-    """Each rule of the programme, passed or failed, with its explanation in both languages."""
+# --- projects ---------------------------------------------------------------------------------
+
+
+def project_candidates(*, result_ids: Sequence[int], deal_id: int | None) -> list[SubsidyProject]:
+    """The projects an application naming these results and this deal is for: the project of the
+    same deal, and the projects sharing a result whose deal does not differ (either has none, or
+    it is the same). One project: the application joins it; none: it makes a new one; several: it
+    straddles projects and cannot be submitted as it is."""
+    condition = Q(deal_id=deal_id) if deal_id else Q()
+    if result_ids:
+        shared = Q(results__in=list(result_ids))
+        if deal_id:
+            shared &= Q(deal__isnull=True) | Q(deal_id=deal_id)
+        condition = condition | shared if condition else shared
+    if not condition:
+        return []
+    return list(SubsidyProject.objects.filter(pk__in=SubsidyProject.objects.filter(condition).values("pk")).order_by("created_at", "pk"))
+
+
+def project_matches(application: Application) -> list[SubsidyProject]:
+    """The application's project once linked, else the projects it would join (see
+    :func:`project_candidates`)."""
+    if application.project_id is not None:
+        return [application.project] if application.project is not None else []
+    result_ids = list(Application.results.through.objects.filter(application_id=application.pk).values_list("result_id", flat=True))
+    return project_candidates(result_ids=result_ids, deal_id=application.deal_id)
+
+
+def project_cap(project: SubsidyProject | None, programme: Programme) -> Decimal:
+    """The cap that binds a project an application of ``programme`` joins: the smallest cap per
+    project of the programmes applied to (never below what is already approved)."""
+    if project is None:
+        return programme.cap_per_project_cny
+    return max(min(project.cap_cny, programme.cap_per_project_cny), project.approved_cny)
+
+
+def _project_link(locked: Application, matches: Sequence[SubsidyProject], actor: User) -> SubsidyProject:
+    """Join the one matching project (its results, its deal and its cap follow), or make one. The
+    caller holds the application's row lock and has locked its deal and results."""
+    if len(matches) > 1:
+        raise ValidationError({"project": [_("The results and the deal of this application belong to several projects: apply for one project at a time.")]})
+    results = list(locked.results.all())
+    if not matches:
+        project = SubsidyProject.objects.create(deal_id=locked.deal_id, cap_cny=locked.programme.cap_per_project_cny)
+        created = True
+    else:
+        project = SubsidyProject.objects.select_for_update().get(pk=matches[0].pk)
+        created = False
+        changed = []
+        cap = project_cap(project, locked.programme)
+        if cap != project.cap_cny:
+            project.cap_cny = cap
+            changed.append("cap_cny")
+        if project.deal_id is None and locked.deal_id is not None:
+            project.deal_id = locked.deal_id
+            changed.append("deal")
+        if changed:
+            project.save(update_fields=changed)
+    project.results.add(*results)
+    locked.project = project
+    locked.save(update_fields=["project"])
+    audit_record(actor=actor, action="subsidy.project_link", obj=locked, payload={
+        "project": project.pk, "created": created, "cap": project.cap_cny, "approved": project.approved_cny,
+    })
+    return project
+
+
+def _lock_parties(application: Application) -> list[int]:
+    """Lock the application's deal, then its results (the order ``deal_sign`` uses), so two
+    submissions for the same project find or make it one after the other. Returns the result ids."""
+    if application.deal_id is not None:
+        Deal.objects.select_for_update().filter(pk=application.deal_id).first()
+    result_ids = list(Application.results.through.objects.filter(application_id=application.pk).values_list("result_id", flat=True))
+    list(Result.objects.select_for_update().filter(pk__in=result_ids).order_by("pk").values_list("pk", flat=True))
+    return result_ids
+
+
+def eligibility_check(
+    application: Application, today: date | None = None, *, projects: Sequence[SubsidyProject] | None = None,
+) -> list[dict[str, Any]]:
+    """Each rule of the programme, passed or failed, with its explanation in both languages.
+    ``projects``: the projects the application is for (:func:`project_matches` by default)."""
     today = today or timezone.localdate()
     p = application.programme
     participants = [application.applicant, *application.partners.all()]
@@ -209,37 +291,51 @@ def eligibility_check(application: Application, today: date | None = None) -> li
         checks.append({"key": key, "passed": passed, "text": text, "params": params})
 
     add("window", p.window_opens <= today <= p.window_closes,
-        N_("Applications are open from %(opens)s to %(closes)s; today is %(today)s."),
+        gettext_noop("Applications are open from %(opens)s to %(closes)s; today is %(today)s."),
         opens=p.window_opens.isoformat(), closes=p.window_closes.isoformat(), today=today.isoformat())
     add("applicant", application.applicant.kind in APPLICANT_KINDS,
-        N_("The applicant (%(name)s) is an enterprise, a university, an institute or a hospital."), name=application.applicant.name)
+        gettext_noop("The applicant (%(name)s) is an enterprise, a university, an institute or a hospital."), name=application.applicant.name)
     if p.requires_research_partner:
         add("research_partner", any(o.kind in RESEARCH_KINDS for o in participants),
-            N_("A university, research institute or hospital takes part in the project."))
+            gettext_noop("A university, research institute or hospital takes part in the project."))
     if p.requires_enterprise_partner:
         add("enterprise_partner", any(o.kind == OrganisationKindChoices.ENTERPRISE for o in participants),
-            N_("An enterprise takes part in the project (industrialisation)."))
+            gettext_noop("An enterprise takes part in the project (industrialisation)."))
     results = list(application.results.all())
     participant_ids = {o.pk for o in participants}
     add("results", bool(results) and all(set(r.ownerships.values_list("organisation_id", flat=True)) & participant_ids for r in results),
-        N_("At least one result is linked, and each is owned by a party to the project."))
+        gettext_noop("At least one result is linked, and each is owned by a party to the project."))
     if p.requires_deal or application.deal_id:
         deal = application.deal
         ok = deal is not None and deal.is_counted and bool({r.pk for r in results} & set(deal.results.values_list("pk", flat=True)))
-        add("deal", ok, N_("A signed deal (not terminated) covering a linked result is attached."))
+        add("deal", ok, gettext_noop("A signed deal (not terminated) covering a linked result is attached."))
     lines = list(application.budget_lines.all())
     add("budget", bool(lines) and all(bl.document for bl in lines),
-        N_("The budget lists the eligible costs, each with a supporting document."))
+        gettext_noop("The budget lists the eligible costs, each with a supporting document."))
     add("cap", application.requested_cny <= p.cap_per_project_cny,
-        N_("The amount requested (%(req)s yuan) is at most the cap per project (%(cap)s yuan)."),
+        gettext_noop("The amount requested (%(req)s yuan) is at most the cap per project (%(cap)s yuan)."),
         req=f"{application.requested_cny:,.2f}", cap=f"{p.cap_per_project_cny:,.2f}")
     share_cap = share_cap_for(p, application.eligible_costs_cny)
     if share_cap is not None:
         add("share", application.requested_cny <= share_cap,
-            N_("The amount requested is at most %(pct)s of the eligible costs (%(max)s yuan)."),
+            gettext_noop("The amount requested is at most %(pct)s of the eligible costs (%(max)s yuan)."),
             pct=f"{p.eligible_share_cap * 100:.0f}%", max=f"{share_cap:,.2f}")  # type: ignore[operator]
     add("budget_year", ProgrammeBudget.objects.filter(programme=p, year=application.year).exists(),
-        N_("The programme has a budget for %(year)s."), year=application.year)
+        gettext_noop("The programme has a budget for %(year)s."), year=application.year)
+    projects = list(project_matches(application) if projects is None else projects)
+    if len(projects) > 1:
+        add("project", False,
+            gettext_noop("The results and the deal of this application belong to %(count)s different projects (%(names)s): apply for one project at a time, naming its deal."),
+            count=len(projects), names="; ".join(str(x) for x in projects))
+    elif projects:
+        project = projects[0]
+        cap = project_cap(project, p)
+        remaining = max(cap - project.approved_cny, Decimal("0.00"))
+        add("project_cap", application.requested_cny <= remaining,
+            gettext_noop("This project (%(project)s) already has %(approved)s yuan approved; %(remaining)s yuan remains under its cap of %(cap)s yuan "
+               "per project, and %(req)s yuan is requested."),
+            project=str(project), approved=f"{project.approved_cny:,.2f}", remaining=f"{remaining:,.2f}", cap=f"{cap:,.2f}",
+            req=f"{application.requested_cny:,.2f}")
     return checks
 
 
@@ -262,15 +358,21 @@ def application_submit(*, application: Application, actor: User, today: date | N
         raise PermissionError(_("You may submit only your own organisation's applications."))
     with transaction.atomic():
         locked = _lock(application, S.SUBMITTED)
-        checks = eligibility_check(locked, today)
+        result_ids = _lock_parties(locked)
+        matches = project_candidates(result_ids=result_ids, deal_id=locked.deal_id)
+        checks = eligibility_check(locked, today, projects=matches)
         passed = all(c["passed"] for c in checks)
         locked.eligibility = checks
         locked.status = S.SUBMITTED if passed else S.INELIGIBLE
         locked.submitted_at = timezone.now()
         locked.cap_cny = locked.programme.cap_per_project_cny
         locked.share_cap_cny = share_cap_for(locked.programme, locked.eligible_costs_cny)
+        if not passed and len(matches) == 1:
+            locked.project = matches[0]  # shown with its project; the project's cap is not touched
         locked.save()
-        audit_record(actor=actor, action="subsidy.submit", obj=locked, payload={"eligible": passed, "checks": checks})
+        if passed:
+            _project_link(locked, matches, actor)
+        audit_record(actor=actor, action="subsidy.submit", obj=locked, payload={"eligible": passed, "checks": checks, "project": locked.project_id})
         if passed:
             notification_send(
                 recipients=_officials(), kind="subsidy.submitted",
@@ -379,18 +481,40 @@ def application_recognise(*, application: Application, recognition_number: str, 
         raise PermissionError(_("Only officials recognise projects."))
     if not recognition_number.strip():
         raise ValidationError({"recognition_number": [_("Give the recognition number.")]})
-    with transaction.atomic():
-        locked = _lock(application, S.RECOGNISED)
-        if not locked.review_complete:
-            raise ValidationError({"status": [_("A project is recognised once its expert review round is finalised, or with a recorded override.")]})
-        locked.status, locked.recognition_number = S.RECOGNISED, recognition_number.strip()
-        locked.recognised_by, locked.recognised_at = actor, timezone.now()
-        locked.save(update_fields=["status", "recognition_number", "recognised_by", "recognised_at"])
-        audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={
-            "number": locked.recognition_number, "round": locked.review_round_id,
-            "override": bool(locked.review_override_reason) and not locked.review_finalised,
-        })
+    number = recognition_number.strip()
+    try:
+        with transaction.atomic():
+            locked = _lock(application, S.RECOGNISED)
+            if not locked.review_complete:
+                raise ValidationError({"status": [_("A project is recognised once its expert review round is finalised, or with a recorded override.")]})
+            project = _project_locked(locked, actor)
+            other = (SubsidyProject.objects.filter(recognition_number=number).exclude(pk=project.pk).first()
+                     or SubsidyProject.objects.filter(applications__recognition_number=number).exclude(pk=project.pk).first())
+            if other is not None:
+                raise ValidationError({"recognition_number": [
+                    _("The recognition number %(number)s already names another project: one number names one project.") % {"number": number}]})
+            if not project.recognition_number:
+                project.recognition_number = number
+                project.save(update_fields=["recognition_number"])
+            locked.status, locked.recognition_number = S.RECOGNISED, number
+            locked.recognised_by, locked.recognised_at = actor, timezone.now()
+            locked.save(update_fields=["status", "recognition_number", "recognised_by", "recognised_at"])
+            audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={
+                "number": locked.recognition_number, "round": locked.review_round_id, "project": project.pk,
+                "override": bool(locked.review_override_reason) and not locked.review_finalised,
+            })
+    except IntegrityError as exc:  # the same number given to another project at the same moment
+        raise ValidationError({"recognition_number": [_("The recognition number %(number)s already names another project.") % {"number": number}]}) from exc
     return locked
+
+
+def _project_locked(locked: Application, actor: User) -> SubsidyProject:
+    """The application's project under a row lock (linked now if it has none yet: an application
+    submitted before projects were kept)."""
+    if locked.project_id is None:
+        result_ids = _lock_parties(locked)
+        return _project_link(locked, project_candidates(result_ids=result_ids, deal_id=locked.deal_id), actor)
+    return SubsidyProject.objects.select_for_update().get(pk=locked.project_id)
 
 
 def application_reject(*, application: Application, reason: str, actor: User) -> Application:
@@ -408,9 +532,11 @@ def application_reject(*, application: Application, reason: str, actor: User) ->
 
 def application_approve(*, application: Application, amount_cny: Decimal | str, actor: User) -> Application:
     """Approve an amount no higher than the cap per project, the eligible share of the budgeted
-    costs, the amount requested and the year's remaining budget. The programme-year budget row is
-    locked (``SELECT … FOR UPDATE``) so two approvals at the same moment cannot both spend the
-    same remainder; the database's check constraints refuse it too."""
+    costs, the amount requested, the year's remaining budget and what remains under the cap of
+    the project over all its applications (every programme and year). The programme-year budget
+    row and the project row are locked (``SELECT … FOR UPDATE``, in that order) so two approvals
+    at the same moment cannot both spend the same remainder; the database's check constraints
+    refuse it too."""
     if not is_official(actor):
         raise PermissionError(_("Only officials approve subsidies."))
     errors: dict[str, list[str]] = {}
@@ -426,11 +552,13 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
             locked = _lock(application, S.APPROVED)
             if budget is None:
                 raise ValidationError({"amount_cny": [_("The programme has no budget for %(year)s.") % {"year": locked.year}]})
+            project = _project_locked(locked, actor)
             limits = [
                 (locked.cap_cny, _("the cap per project (%(max)s yuan)")),
                 (locked.share_cap_cny, _("the eligible share of the costs (%(max)s yuan)")),
                 (locked.requested_cny, _("the amount requested (%(max)s yuan)")),
                 (budget.remaining_cny, _("the remaining budget for the year (%(max)s yuan)")),
+                (project.remaining_cny, _("what remains under the cap of the project over all its applications (%(max)s yuan)")),
             ]
             for limit, text in limits:
                 if limit is not None and amount > limit:
@@ -441,10 +569,13 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
                 raise ValidationError(errors)
             budget.approved_cny = budget.approved_cny + amount
             budget.save(update_fields=["approved_cny"])
+            project.approved_cny = project.approved_cny + amount
+            project.save(update_fields=["approved_cny"])
             locked.status, locked.approved_cny = S.APPROVED, amount
             locked.approved_by, locked.approved_at = actor, timezone.now()
             locked.save(update_fields=["status", "approved_cny", "approved_by", "approved_at"])
-            audit_record(actor=actor, action="subsidy.approve", obj=locked, payload={"amount": amount, "budget_remaining": budget.remaining_cny})
+            audit_record(actor=actor, action="subsidy.approve", obj=locked, payload={
+                "amount": amount, "budget_remaining": budget.remaining_cny, "project": project.pk, "project_remaining": project.remaining_cny})
             figures_changed()
             notification_send(
                 recipients=User.objects.filter(organisation=locked.applicant, is_active=True), kind="subsidy.approved",
@@ -456,7 +587,10 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
     return locked
 
 
-def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal | str, actor: User) -> Tranche:
+def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal | str, actor: User, confirm_duplicate: bool = False) -> Tranche:
+    """Plan a tranche of an approved application (all tranches at most the amount approved). A
+    tranche identical to one already planned (same milestone and amount) is held back unless
+    ``confirm_duplicate``: the check runs under the application's row lock."""
     if not is_official(actor):
         raise PermissionError(_("Only officials plan disbursements."))
     errors: dict[str, list[str]] = {}
@@ -473,6 +607,11 @@ def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal
                 _("The tranches would add up to more than the amount approved (%(max)s yuan).") % {"max": f"{locked.approved_cny:,.2f}"})
         if errors:
             raise ValidationError(errors)
+        same = locked.tranches.filter(milestone=milestone.strip(), amount_cny=amount or Decimal(0)).order_by("sequence").first()
+        if same is not None and not confirm_duplicate:
+            message = _("An identical tranche (“%(milestone)s”, %(amount)s yuan) is already planned as tranche %(sequence)s. Confirm to plan it again.") % {
+                "milestone": same.milestone, "amount": f"{same.amount_cny:,.2f}", "sequence": same.sequence}
+            raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
         tranche = Tranche.objects.create(application=locked, sequence=locked.tranches.count() + 1, milestone=milestone.strip(), amount_cny=amount or Decimal(0))
         audit_record(actor=actor, action="subsidy.tranche_add", obj=locked, payload={"tranche": tranche.pk, "amount": amount})
     return tranche

@@ -12,9 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from opentto.accounts.models import UserRoleChoices
+from opentto.core.idempotency import (
+    FORM_FIELD,
+    KeyReused,
+    replay_message,
+    reused_message,
+    run_form_once,
+)
 from opentto.core.permissions import is_platform_staff, user_role
 from opentto.landing.models import Deal
 from opentto.results.models import Result
@@ -34,6 +42,7 @@ from .forms import (
 )
 from .models import Application, ApplicationStatusChoices, Tranche
 from .selectors import (
+    application_project,
     application_review,
     applications_visible,
     officials_dashboard,
@@ -56,6 +65,9 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ApplicationStatusChoices.values:
         apps = apps.filter(status=status)
+    project = request.GET.get("project", "")
+    if project.isascii() and project.isdigit() and 0 < int(project) < 2**62:
+        apps = apps.filter(project_id=int(project))
     return render(request, "subsidies/application_list.html", {"applications": apps, "status": status, "statuses": ApplicationStatusChoices.choices})
 
 
@@ -92,9 +104,9 @@ def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResp
     return render(request, "subsidies/application_form.html", {"form": form, "programme": programme})
 
 
-@login_required
-def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(applications_visible(request.user), pk=pk)
+def _detail_context(request: HttpRequest, application: Application, **bound: Any) -> dict[str, Any]:
+    """The application page's context; ``bound`` replaces blank forms by ones shown again (a
+    tranche held back as a duplicate, with its confirmation)."""
     official = services.is_official(request.user)
     review = application_review(application, request.user)
     under_review = application.status == ApplicationStatusChoices.UNDER_REVIEW
@@ -107,14 +119,42 @@ def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "may_override": official and under_review and not application.review_finalised,
         "review_open_form": ReviewOpenForm(), "override_form": OverrideForm(), "recognise_form": RecogniseForm(), "approve_form": ApproveForm(), "reject_form": RejectForm(),
         "tranche_form": TrancheForm(), "accept_form": AcceptForm(), "pay_form": PayForm(),
+        "project": application_project(application, request.user),
     }
     if official and application.status == ApplicationStatusChoices.RECOGNISED:
         budget = application.programme.budgets.filter(year=application.year).first()
         ctx["remaining"] = budget.remaining_cny if budget else None
-    return render(request, "subsidies/application_detail.html", ctx)
+    ctx.update(bound)
+    return ctx
 
 
-def _action(form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
+@login_required
+def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(applications_visible(request.user), pk=pk)
+    return render(request, "subsidies/application_detail.html", _detail_context(request, application))
+
+
+def _once(request: HttpRequest, write: Callable[[], Any], success: str) -> None:
+    """Run a write once per form key (``run_form_once``) and say what happened; the write's
+    ``ValidationError`` and ``PermissionError`` pass through."""
+    try:
+        outcome = run_form_once(request, write)
+    except KeyReused as exc:
+        messages.warning(request, reused_message(exc.first))
+        return
+    if outcome.replayed and outcome.record is not None:
+        messages.info(request, replay_message(outcome.record))
+    else:
+        messages.success(request, _(success))
+
+
+def _action(
+    form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str, *, confirm_as: str = "",
+) -> Callable[..., HttpResponse]:
+    """A POST on an application: the form, then the service, once per form key (a repeat answers
+    with the first outcome). ``confirm_as`` names the form shown again, with a confirmation, when
+    the service holds an identical entry back."""
+
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -125,11 +165,15 @@ def _action(form_cls: Callable[..., Any] | None, call: Callable[[Application, An
                 messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors))
             return redirect("subsidies:detail", pk=pk)
         try:
-            call(application, form.cleaned_data if form else {}, request.user)
-            messages.success(request, _(success))
+            _once(request, lambda: call(application, form.cleaned_data if form else {}, request.user), success)
         except ValidationError as exc:
+            duplicate = form is not None and confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict
             for message in exc.messages:
-                messages.error(request, message)
+                (messages.warning if duplicate else messages.error)(request, message)
+            if duplicate and form is not None:
+                form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
+                return render(request, "subsidies/application_detail.html", _detail_context(
+                    request, application, **{confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")}))
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         return redirect("subsidies:detail", pk=pk)
@@ -137,21 +181,21 @@ def _action(form_cls: Callable[..., Any] | None, call: Callable[[Application, An
     return view
 
 
-submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), "The application was submitted; see the eligibility check.")
-withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), "The application was withdrawn.")
-start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), "The application was sent to expert review.")
+submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), gettext_noop("The application was submitted; see the eligibility check."))
+withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), gettext_noop("The application was withdrawn."))
+start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), gettext_noop("The application was sent to expert review."))
 review_open_view = _action(
     ReviewOpenForm,
     lambda a, d, u: services.application_review_open(
         application=a, rubric=d["rubric"], deadline=d["deadline"], reviewers=list(d["reviewers"]), min_reviews=d["min_reviews"], actor=u,
     ),
-    "The expert review round was opened.",
+    gettext_noop("The expert review round was opened."),
 )
-override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), "The override was recorded.")
-recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), "The project was recognised (认定).")
-approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), "The subsidy was approved.")
-reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), "The application was rejected.")
-tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), "The tranche was planned.")
+override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), gettext_noop("The override was recorded."))
+recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), gettext_noop("The project was recognised (认定)."))
+approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), gettext_noop("The subsidy was approved."))
+reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), gettext_noop("The application was rejected."))
+tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), gettext_noop("The tranche was planned."), confirm_as="tranche_form")
 
 
 def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
@@ -162,8 +206,7 @@ def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, 
         form = form_cls(request.POST)
         if form.is_valid():
             try:
-                call(tranche, form.cleaned_data, request.user)
-                messages.success(request, _(success))
+                _once(request, lambda: call(tranche, form.cleaned_data, request.user), success)
             except ValidationError as exc:
                 for message in exc.messages:
                     messages.error(request, message)
@@ -177,8 +220,8 @@ def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, 
     return view
 
 
-tranche_accept_view = _tranche_action(AcceptForm, lambda t, d, u: services.tranche_accept(tranche=t, actor=u, **d), "The milestone was accepted.")
-tranche_pay_view = _tranche_action(PayForm, lambda t, d, u: services.tranche_pay(tranche=t, actor=u, **d), "The tranche was paid.")
+tranche_accept_view = _tranche_action(AcceptForm, lambda t, d, u: services.tranche_accept(tranche=t, actor=u, **d), gettext_noop("The milestone was accepted."))
+tranche_pay_view = _tranche_action(PayForm, lambda t, d, u: services.tranche_pay(tranche=t, actor=u, **d), gettext_noop("The tranche was paid."))
 
 
 @login_required

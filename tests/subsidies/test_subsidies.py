@@ -172,10 +172,13 @@ def test_an_enterprise_sees_only_its_own_applications(client, programme, enterpr
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_two_officials_approving_at_the_same_moment_cannot_overspend(programme, enterprise_org, enterprise_user, university, onboarded, official, reviewer):
+def test_two_officials_approving_at_the_same_moment_cannot_overspend(
+    programme, enterprise_org, enterprise_user, university, onboarded, confidential_result, official, reviewer,
+):
     ProgrammeBudget.objects.update(budget_cny=Decimal("6000000"))
+    # two projects (different results): only the budget binds them both
     a = to_recognised(apply(programme, enterprise_org, university, onboarded, "4000000", "20000000", enterprise_user), official, reviewer)
-    b = to_recognised(apply(programme, enterprise_org, university, onboarded, "4000000", "20000000", enterprise_user), official, reviewer)
+    b = to_recognised(apply(programme, enterprise_org, university, confidential_result, "4000000", "20000000", enterprise_user), official, reviewer)
     second_official = make_user("official", username="official2")
     barrier = threading.Barrier(2)
     outcome: dict[str, str] = {}

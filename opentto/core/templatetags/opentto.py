@@ -5,8 +5,9 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
+from opentto.core.idempotency import FORM_FIELD, new_key
 from opentto.core.money import format_yuan
 
 register = template.Library()
@@ -28,6 +29,14 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
         else:
             params[key] = str(value)
     return "?" + params.urlencode() if params else "?"
+
+
+@register.simple_tag
+def idempotency_field(key: str | None = None) -> str:
+    """The hidden single-use key of a form that writes (``opentto.core.idempotency``): a new one
+    each time the form is drawn, or ``key`` when a form is shown again for the same request (a
+    confirmation), so that posting it twice still records once."""
+    return format_html('<input type="hidden" name="{}" value="{}">', FORM_FIELD, key or new_key())
 
 
 @register.filter

@@ -411,8 +411,9 @@ def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: 
             "criterion": criterion, "weight": weight * 100, "score": s, "value": value or "", "justification": text or "",
             "editable": editable and (not reopened or s.needs_rescore), "errors": (errors or {}).get(criterion.key, []),
         })
-    # The others' scores, where the grants open them (an open round, once this review is in).
-    panel = round_statistics_for(request.user, review_round) if assignment.status == "submitted" else None
+    # The others' scores: never in a blind round; otherwise once this review is in, where the grants
+    # open them (``open_round_panel`` on the scores).
+    panel = round_statistics_for(request.user, review_round) if assignment.status == "submitted" and not review_round.is_blind else None
     return render(request, "evaluation/review.html", {
         "assignment": assignment, "round": review_round, "result": result, "rubric": rubric, "rows": rows,
         "show_details": can_read_details, "editable": editable, "reopened": reopened,

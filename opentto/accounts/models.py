@@ -83,11 +83,6 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # the devices
         device = TOTPDevice.objects.filter(user_id=self.pk, confirmed=True).order_by("created_at").first()
         return device.created_at if device is not None else None
 
-    @property
-    def is_platform_staff(self) -> bool:
-        """Admins and TTO managers run the platform and see every record."""
-        return self.role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER} or self.is_superuser
-
 
 # --- Two-factor devices (django-otp) ----------------------------------------------------------------
 

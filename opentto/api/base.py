@@ -56,7 +56,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from opentto.core import idempotency
-from opentto.core.permissions import permitted, user_role
+from opentto.core.permissions import permitted
 
 from .pagination import ApiCursorPagination
 
@@ -142,8 +142,6 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     #: action not named: anyone), or ``None`` (anyone: the services decide). Mirrors the services'
     #: own rule.
     write_permission: tuple[str, str] | dict[str, tuple[str, str]] | None = None
-    #: Deprecated: the roles that may write (resources not yet converted to ``write_permission``).
-    writers: frozenset[str] | dict[str, frozenset[str]] | None = None
     #: The answer to anyone else (the service's own message, where it has one), or one per action.
     write_refused: Any = gettext_lazy("You may not make this change.")
     schema = WriteSchema()
@@ -198,10 +196,7 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             needed = needed.get(self.action or "")
         if needed is not None:
             return permitted(user, *needed)
-        writers = self.writers
-        if isinstance(writers, dict):
-            writers = writers.get(self.action or "")
-        return writers is None or user_role(user) in writers
+        return True
 
     def visible(self, user: Any) -> QuerySet[Any]:
         raise NotImplementedError

@@ -66,11 +66,6 @@ def user_role(user: Any) -> str | None:
     return str(user.role)
 
 
-def is_platform_staff(user: Any) -> bool:
-    """Deprecated: ask for an action instead (kept for code not yet converted)."""
-    return user_role(user) in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}
-
-
 def organisation_id(user: Any) -> int | None:
     """The signed-in user's organisation, for constraints."""
     return getattr(user, "organisation_id", None) if user_role(user) is not None else None

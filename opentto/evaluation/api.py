@@ -1,9 +1,9 @@
 """API resource for evaluation rounds and their outcome (``/api/v1/evaluations/``).
 
 Reads go through ``rounds_visible``: TTO staff see every round, an inventor the finalised rounds
-of their organisation's results, anyone else none. Reviewer identities are only given to TTO
-staff; everyone else sees the reviews numbered, never named (the report's rule), and in a blind
-round nobody but the staff learns who scored."""
+of their organisation's results, anyone else none. Reviewer identities are only given to those who
+run the round (``manage``: the TTO); everyone else sees the reviews numbered, never named (the
+report's rule), and in a blind round nobody else learns who scored."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from rest_framework import serializers
 
 from opentto.api.base import FilterParam, RestrictedViewSet
 from opentto.api.serializers import ResultRefSerializer
-from opentto.core.permissions import is_platform_staff
 
 from .models import (
     ReviewAssignment,
@@ -24,7 +23,7 @@ from .models import (
     ReviewRoundStatusChoices,
     TransferModeChoices,
 )
-from .selectors import rounds_visible
+from .selectors import rounds_managed, rounds_visible
 
 
 class ReviewerSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -34,7 +33,7 @@ class ReviewerSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class ReviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
     label = serializers.CharField(help_text="Reviewer 1, 2, … in the order they were invited.")
-    reviewer = ReviewerSerializer(allow_null=True, help_text="TTO staff only; null for everyone else.")
+    reviewer = ReviewerSerializer(allow_null=True, help_text="For those who run the round (the TTO); null for everyone else.")
     status = serializers.ChoiceField(choices=ReviewAssignmentStatusChoices.choices)
     submitted_at = serializers.DateTimeField(allow_null=True)
 
@@ -67,7 +66,8 @@ class EvaluationSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
     @extend_schema_field(ReviewSerializer(many=True))
     def get_reviews(self, obj: Any) -> list[dict[str, Any]]:
-        staff = bool(self.context.get("staff"))
+        managed = self.context.get("managed")
+        staff = managed is not None and obj.pk in managed
         rows = []
         shown = [a for a in obj.assignments.all() if staff or a.status != ReviewAssignmentStatusChoices.REMOVED]
         for i, a in enumerate(shown, start=1):
@@ -99,8 +99,21 @@ class EvaluationViewSet(RestrictedViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         request = context.get("request")
-        context["staff"] = is_platform_staff(getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        context["managed"] = _LazyIds(lambda: set(rounds_managed(user).values_list("pk", flat=True)))
         return context
+
+
+class _LazyIds:
+    """The ids of a queryset, read on the first membership test."""
+
+    def __init__(self, load: Any) -> None:
+        self._load, self._ids = load, None
+
+    def __contains__(self, pk: object) -> bool:
+        if self._ids is None:
+            self._ids = self._load()
+        return pk in self._ids  # type: ignore[operator]
 
 
 ROUTES = [("evaluations", EvaluationViewSet, "evaluation")]

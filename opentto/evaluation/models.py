@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 
 class EvaluationDecisionChoices(models.TextChoices):
@@ -111,6 +112,8 @@ class Rubric(models.Model):
     revision_note = models.TextField(_("what changed"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = RestrictedQuerySet["Rubric"].as_manager()
 
     class Meta:
         ordering = ["key", "-version"]
@@ -237,6 +240,8 @@ class ReviewRound(models.Model):
     report_file = models.FileField(upload_to="evaluation-reports/%Y/", max_length=300, blank=True)
     report_sha256 = models.CharField(max_length=64, blank=True)
 
+    objects = RestrictedQuerySet["ReviewRound"].as_manager()
+
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = _("review round")
@@ -290,6 +295,8 @@ class ReviewAssignment(models.Model):
     conflict_statement = models.TextField(_("conflict of interest"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
+    objects = RestrictedQuerySet["ReviewAssignment"].as_manager()
+
     class Meta:
         ordering = ["invited_at", "id"]
         verbose_name = _("review assignment")
@@ -323,6 +330,8 @@ class CriterionScore(models.Model):
     needs_rescore = models.BooleanField(_("reopened for re-scoring"), default=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
+    objects = RestrictedQuerySet["CriterionScore"].as_manager()
+
     class Meta:
         ordering = ["criterion__position", "id"]
         constraints = [
@@ -349,6 +358,8 @@ class ScoreEvidence(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    objects = RestrictedQuerySet["ScoreEvidence"].as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -429,6 +440,8 @@ class EvaluationSummary(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    objects = RestrictedQuerySet["EvaluationSummary"].as_manager()
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -1,11 +1,12 @@
-"""Reads for evaluation. Each takes the user and returns only what that user may see.
+"""Reads for evaluation. Each takes the user and returns only what that user may see, through the
+grants of ``opentto/evaluation/permissions.py`` (``Model.objects.restrict(user, action)``).
 
-| who | review rounds | round report | result's confidential details |
-|---|---|---|---|
-| admin, manager | all | all | (through the result page) |
-| inventor | finalised rounds of their organisation's results (reviewers anonymous) | same | — |
-| reviewer | their assignments only (own scores; others' only in open mode, after submitting) | — | of results they are assigned to, after declaring no conflict |
-| anyone else | — | — | — |
+| who | review rounds | round report | scores | result's confidential details |
+|---|---|---|---|---|
+| admin, manager | all (and run them) | all | all | (through the result page) |
+| inventor | finalised rounds of their organisation's results (reviewers anonymous) | same | of those rounds | — |
+| reviewer | their assignments only | — | their own; others' only in open mode, after submitting | of results they are assigned to, after declaring no conflict |
+| anyone else | — | — | — | — |
 """
 
 from __future__ import annotations
@@ -15,32 +16,30 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from opentto.accounts.models import User, UserRoleChoices
-from opentto.core.permissions import is_platform_staff, restrict, user_role
+from opentto.accounts.models import User
+from opentto.core.permissions import restrict, users_permitted
 from opentto.results.models import Result, ResultQuerySet
 
 from .models import (
     LIVE_ROUND_STATUSES,
+    CriterionScore,
     ReviewAssignment,
-    ReviewAssignmentStatusChoices,
     ReviewerConflict,
     ReviewRound,
     Rubric,
     ScoreEvidence,
 )
+from .scoring import RoundStatistics, round_statistics
 
 
-def rubrics_active() -> QuerySet[Rubric]:
-    """Rubrics are reference data (the standards' structure): readable by every signed-in user."""
-    return Rubric.objects.filter(is_active=True).prefetch_related("criteria").order_by("key")
+def rubrics_active(user: Any) -> QuerySet[Rubric]:
+    """The active rubrics: reference data (the standards' structure) for every signed-in user."""
+    return Rubric.objects.restrict(user, "view").filter(is_active=True).prefetch_related("criteria").order_by("key")
 
 
 def rubrics_editable(user: Any) -> QuerySet[Rubric]:
-    """The active rubrics ``user`` may revise in the editor: every one for platform admins, none
-    for anyone else (``rubric_revise`` enforces the same rule on the write)."""
-    if user_role(user) != UserRoleChoices.ADMIN:
-        return Rubric.objects.none()
-    return Rubric.objects.filter(is_active=True)
+    """The active rubrics ``user`` may revise in the editor (``rubric_revise`` asks the same grant)."""
+    return Rubric.objects.restrict(user, "revise").filter(is_active=True)
 
 
 def rounds_visible(user: Any) -> QuerySet[ReviewRound]:
@@ -48,8 +47,13 @@ def rounds_visible(user: Any) -> QuerySet[ReviewRound]:
     return restrict(ReviewRound.objects.select_related("result", "rubric"), user, "view")
 
 
+def rounds_managed(user: Any) -> QuerySet[ReviewRound]:
+    """The rounds ``user`` may run (invite, remove, consensus, outcome, deadline, cancel)."""
+    return ReviewRound.objects.restrict(user, "manage")
+
+
 def round_can_manage(user: Any, review_round: ReviewRound) -> bool:
-    return is_platform_staff(user)
+    return rounds_managed(user).filter(pk=review_round.pk).exists()
 
 
 def rounds_for_result(user: Any, result: Result) -> QuerySet[ReviewRound]:
@@ -67,26 +71,32 @@ def assignments_for_reviewer(user: Any) -> QuerySet[ReviewAssignment]:
 
 
 def evidence_visible(user: Any) -> QuerySet[ScoreEvidence]:
-    """Evidence files a user may download: platform staff all of them; otherwise those of the
-    assignments the grants on ``evaluation.reviewassignment`` give (a reviewer's own), while the
-    assignment is accepted or submitted."""
-    if is_platform_staff(user):
-        return ScoreEvidence.objects.all()
-    assignments = restrict(ReviewAssignment.objects.all(), user, "view").filter(
-        status__in=(ReviewAssignmentStatusChoices.ACCEPTED, ReviewAssignmentStatusChoices.SUBMITTED)
-    )
-    return ScoreEvidence.objects.filter(score__assignment__in=assignments.values("pk"))
+    """Evidence files a user may download: the grants on ``evaluation.scoreevidence`` (the TTO
+    those of the rounds it runs; a reviewer their own while the assignment is accepted or submitted)."""
+    return ScoreEvidence.objects.restrict(user, "view")
+
+
+def round_statistics_for(user: Any, review_round: ReviewRound) -> RoundStatistics | None:
+    """The round's statistics (means, spread, the anonymous per-reviewer table) when ``user`` may
+    read every submitted score they are computed from (the grants on ``evaluation.criterionscore``);
+    otherwise ``None``."""
+    submitted = CriterionScore.objects.filter(assignment__review_round=review_round, assignment__status="submitted")
+    if submitted.restrict(user, "view").count() != submitted.count():
+        return None
+    return round_statistics(review_round)
 
 
 def results_for_reviewer(user: Any) -> ResultQuerySet:
-    """Results whose confidential details ``user`` may read as a reviewer: assigned to a live or
-    finished round, having declared no conflict."""
-    if user_role(user) != UserRoleChoices.REVIEWER:
-        return Result.objects.none()
-    ids = ReviewAssignment.objects.filter(
-        reviewer=user, status__in=("accepted", "submitted"), declared_at__isnull=False,
-    ).exclude(review_round__status="cancelled").values("review_round__result_id")
-    return Result.objects.filter(pk__in=ids)
+    """Results whose confidential details ``user`` may read as a reviewer: those of their
+    assignments that the grants on ``results.result`` (``view_details``) open to them."""
+    assigned = ReviewAssignment.objects.restrict(user, "view").values("review_round__result_id")
+    return Result.objects.restrict(user, "view_details").filter(pk__in=assigned)
+
+
+def reviewers_eligible() -> QuerySet[User]:
+    """Accounts that may be invited to review: the active users whose role holds the ``review``
+    grant on assignments."""
+    return users_permitted(ReviewAssignment, "review")
 
 
 def reviewer_conflicts(reviewer: User, result: Result) -> list[str]:
@@ -118,9 +128,9 @@ def reviewer_conflicts(reviewer: User, result: Result) -> list[str]:
 
 
 def reviewers_available(review_round: ReviewRound) -> QuerySet[User]:
-    """Reviewer accounts not yet in the round (conflicts are checked when assigning)."""
+    """Accounts that may review and are not yet in the round (conflicts are checked when assigning)."""
     taken = review_round.assignments.values("reviewer_id")
-    return User.objects.filter(role=UserRoleChoices.REVIEWER, is_active=True).exclude(pk__in=taken).order_by("last_name", "first_name", "username")
+    return reviewers_eligible().exclude(pk__in=taken).order_by("last_name", "first_name", "username")
 
 
 def live_round_for_result(result: Result) -> ReviewRound | None:

@@ -28,9 +28,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.uploads import check_upload
 from opentto.notifications.services import notification_send
 from opentto.results.models import Result, ResultStageChoices
@@ -52,8 +52,9 @@ from .models import (
     RubricCriterion,
     TransferModeChoices,
 )
+from .permissions import EXPERT_ROLE
 from .scoring import criteria_in_use, round_statistics
-from .selectors import reviewer_conflicts
+from .selectors import reviewer_conflicts, reviewers_eligible
 
 #: Reminders go out this many days before the deadline, and once the deadline has passed.
 DUE_SOON_DAYS = 3
@@ -66,9 +67,16 @@ TRANSFER_EVALUATION_STAGES = (
 )
 
 
-def _require_staff(actor: Any) -> None:
-    if not is_platform_staff(actor):
+def _require_manage(actor: Any, review_round: ReviewRound) -> None:
+    """The grant the round's page asks too (``manage`` on the round): view and service agree."""
+    if not allows(actor, review_round, "manage"):
         raise PermissionError(_("Only TTO managers run evaluations."))
+
+
+def _require_review(actor: Any, assignment: ReviewAssignment, message: str) -> None:
+    """The reviewer's own assignment (``review`` on it), as the review page asks."""
+    if not allows(actor, assignment, "review"):
+        raise PermissionError(message)
 
 
 def _lock_round(review_round: ReviewRound) -> ReviewRound:
@@ -140,7 +148,7 @@ def rubric_revise(
 
     Weights are relative (a round normalises the weights of the criteria it uses to 100 %); every
     purpose needs at least one criterion weighing more than 0."""
-    if user_role(actor) != UserRoleChoices.ADMIN:
+    if not allows(actor, rubric, "revise"):
         raise PermissionError(_("Only platform admins edit rubrics."))
     errors: dict[str, list[str]] = {}
     if complete and (not title_zh.strip() or not title_en.strip()):
@@ -274,7 +282,8 @@ def round_open(
     *, result: Result, rubric: Rubric, purpose: str, deadline: date, actor: User, is_blind: bool = False,
     spread_threshold: Decimal = Decimal("2"), min_reviews: int = 2, at: datetime | None = None,
 ) -> ReviewRound:
-    _require_staff(actor)
+    if not permitted(actor, ReviewRound, "add"):
+        raise PermissionError(_("Only TTO managers run evaluations."))
     now = at or timezone.now()
     errors: dict[str, list[str]] = {}
     if not rubric.is_active:
@@ -319,13 +328,13 @@ def round_open(
 
 def review_assign(*, review_round: ReviewRound, reviewer: User, actor: User, at: datetime | None = None, notify: bool = True) -> ReviewAssignment:
     """Invite ``reviewer`` to the round. Refused, with the reason, when a conflict of interest stands in the way."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     with transaction.atomic():
         locked = _lock_round(review_round)
         errors: list[str] = []
         if locked.status not in ("open", "consensus"):
             errors.append(_("Reviewers join a round while it is open."))
-        if reviewer.role != UserRoleChoices.REVIEWER or not reviewer.is_active:
+        if not reviewers_eligible().filter(pk=reviewer.pk).exists():
             errors.append(_("Only active reviewer accounts can be invited."))
         if locked.assignments.filter(reviewer=reviewer).exists():
             errors.append(_("%(name)s is already in this round.") % {"name": reviewer.get_full_name() or reviewer.username})
@@ -357,7 +366,7 @@ def reviewer_invite(
 ) -> ReviewAssignment:
     """Invite an external expert by e-mail: create their reviewer account (no password yet), assign
     them, and e-mail a one-time link (Django's password-reset token) to set a password."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     email = email.strip().lower()
     errors: dict[str, list[str]] = {}
     try:
@@ -367,7 +376,7 @@ def reviewer_invite(
     if not first_name.strip() and not last_name.strip():
         errors["last_name"] = [_("Give the expert's name.")]
     existing = User.objects.filter(email__iexact=email).first() if "email" not in errors else None
-    if existing is not None and existing.role != UserRoleChoices.REVIEWER:
+    if existing is not None and not reviewers_eligible().filter(pk=existing.pk).exists():
         errors["email"] = [_("This e-mail belongs to a platform user who is not a reviewer.")]
     if errors:
         raise ValidationError(errors)
@@ -380,7 +389,7 @@ def reviewer_invite(
                 n += 1
                 username = f"{base}{n}"
             reviewer = User(username=username, email=email, first_name=first_name.strip(), last_name=last_name.strip(),
-                            role=UserRoleChoices.REVIEWER, organisation=organisation)
+                            role=EXPERT_ROLE, organisation=organisation)
             reviewer.set_unusable_password()
             reviewer.save()
             audit_record(actor=actor, action="user.invite_reviewer", obj=reviewer, payload={"email": email})
@@ -409,7 +418,7 @@ def reviewer_invite(
 
 def review_remove(*, assignment: ReviewAssignment, reason: str, actor: User) -> ReviewAssignment:
     """Take a reviewer who has not submitted out of the round (e.g. one who never answered)."""
-    _require_staff(actor)
+    _require_manage(actor, assignment.review_round)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason.")]})
     with transaction.atomic():
@@ -429,8 +438,7 @@ def review_remove(*, assignment: ReviewAssignment, reason: str, actor: User) -> 
 def review_declare(*, assignment: ReviewAssignment, has_conflict: bool, statement: str = "", actor: User, at: datetime | None = None) -> ReviewAssignment:
     """The reviewer declares whether they have a conflict of interest. No conflict: they may read
     the result's confidential details and score. A conflict: they leave the round."""
-    if assignment.reviewer_id != actor.pk:
-        raise PermissionError(_("Only the invited reviewer can make this declaration."))
+    _require_review(actor, assignment, _("Only the invited reviewer can make this declaration."))
     if has_conflict and not statement.strip():
         raise ValidationError({"statement": [_("Describe the conflict of interest.")]})
     now = at or timezone.now()
@@ -471,8 +479,7 @@ def review_save(
 ) -> ReviewAssignment:
     """Save the reviewer's scores as a draft, or submit them. On submission every criterion needs a
     score, the extreme scores (and every TRL) a justification; the last submission settles the round."""
-    if assignment.reviewer_id != actor.pk:
-        raise PermissionError(_("Only the reviewer can score their review."))
+    _require_review(actor, assignment, _("Only the reviewer can score their review."))
     now = at or timezone.now()
     with transaction.atomic():
         locked_round = _lock_round(assignment.review_round)
@@ -559,7 +566,7 @@ def _settle(locked_round: ReviewRound, actor: User | None, at: datetime | None =
 
 def round_reopen_criteria(*, review_round: ReviewRound, criterion_keys: list[str], note: str, actor: User) -> ReviewRound:
     """Consensus step: reopen some criteria for re-scoring by every reviewer who submitted."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     with transaction.atomic():
         locked = _lock_round(review_round)
         valid = {c.key for c, _w in criteria_in_use(locked)}
@@ -592,7 +599,7 @@ def round_reopen_criteria(*, review_round: ReviewRound, criterion_keys: list[str
 
 def round_accept_spread(*, review_round: ReviewRound, note: str, actor: User) -> ReviewRound:
     """Consensus step: the manager accepts the reviewers' spread as it is (with a written note)."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     if not note.strip():
         raise ValidationError({"note": [_("Record why the spread is accepted.")]})
     with transaction.atomic():
@@ -606,7 +613,7 @@ def round_accept_spread(*, review_round: ReviewRound, note: str, actor: User) ->
 
 
 def round_cancel(*, review_round: ReviewRound, reason: str, actor: User) -> ReviewRound:
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason.")]})
     with transaction.atomic():
@@ -623,7 +630,7 @@ def round_change_deadline(*, review_round: ReviewRound, deadline: date, actor: U
     """The manager moves the deadline of a round still under way. A date in the past (or today)
     is refused. Reminders follow the new date: those already sent for the old one are cleared, so
     the periodic task reminds again against the new deadline. Reviewers still to submit are told."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     now = at or timezone.now()
     if deadline is None or deadline <= timezone.localdate(now):
         raise ValidationError({"deadline": [_("The deadline must be after today.")]})
@@ -669,7 +676,7 @@ def round_finalise(
     the ``EvaluationSummary`` the pipeline's guard reads; ``apply_decision`` then also moves the
     result (proceed → planning, improve → onboarding, decline → declined). The result's TRL is
     updated from the assessed TRL (by default the median level of a readiness rubric)."""
-    _require_staff(actor)
+    _require_manage(actor, review_round)
     now = at or timezone.now()
     modes = list(dict.fromkeys(transfer_modes or []))
     errors: dict[str, list[str]] = {}
@@ -749,16 +756,20 @@ def report_store(*, review_round: ReviewRound) -> ReviewRound:
 
 
 def _notify_outcome(r: ReviewRound) -> None:
-    """Tell the owning organisations' inventor accounts the outcome (never who reviewed)."""
+    """Tell the owning organisations' people who may read the outcome (the round's ``view`` grant
+    under a constraint: the TTO, which sees every round and recorded the outcome, is not told)
+    the outcome, never who reviewed."""
     owners = r.result.ownerships.values("organisation_id")
-    inventors = User.objects.filter(role=UserRoleChoices.INVENTOR, organisation_id__in=owners, is_active=True)
+    everywhere = users_permitted(ReviewRound, "view", every_row=True).values("pk")
+    candidates = users_permitted(ReviewRound, "view").filter(organisation_id__in=owners).exclude(pk__in=everywhere)
+    inventors = [u for u in candidates if allows(u, r, "view")]
     decision = EvaluationDecisionChoices(r.recommendation)
     with translation.override("zh-hans"):
         label_zh = str(decision.label)
     with translation.override("en"):
         label_en = str(decision.label)
     notification_send(
-        recipients=list(inventors), kind="evaluation.finalised",
+        recipients=inventors, kind="evaluation.finalised",
         title_zh=f"评价结论：{r.result.title_zh or r.result.title_en}", title_en=f"Evaluation outcome: {r.result.title_en or r.result.title_zh}",
         body_zh=f"结论：{label_zh}", body_en=f"Recommendation: {label_en}", url=reverse("evaluation:report", args=[r.pk]),
     )
@@ -767,8 +778,7 @@ def _notify_outcome(r: ReviewRound) -> None:
 def review_add_evidence(*, assignment: ReviewAssignment, criterion_key: str, upload: Any, actor: User) -> Any:
     from .models import ScoreEvidence
 
-    if assignment.reviewer_id != actor.pk:
-        raise PermissionError(_("Only the reviewer can add evidence to their review."))
+    _require_review(actor, assignment, _("Only the reviewer can add evidence to their review."))
     if assignment.status != "accepted" or assignment.review_round.status != "open":
         raise ValidationError({"evidence": [_("This review cannot be changed now.")]})
     score = assignment.scores.filter(criterion__key=criterion_key).first()
@@ -843,7 +853,7 @@ def evaluation_record(
 ) -> EvaluationSummary:
     """The manager records the outcome without (or against) a finalised review round: an override.
     The summary is the written reason and is required; the audit event marks it as an override."""
-    if not is_platform_staff(actor):
+    if not permitted(actor, EvaluationSummary, "add"):
         raise PermissionError(_("Only TTO managers record evaluations."))
     errors: dict[str, list[str]] = {}
     if decision not in EvaluationDecisionChoices.values:

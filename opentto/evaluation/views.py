@@ -1,5 +1,6 @@
-"""Evaluation pages. Views parse input and call services and selectors; a round or review the user
-may not see answers 404."""
+"""Evaluation pages. Views parse input and call services and selectors; a round, review or result
+the user may not see answers 404, an action on one they see but may not take answers 403 before the
+form is read (the service asks the same grant)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.core.audit import audit_record
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.results.selectors import results_visible
 
 from .forms import (
@@ -34,6 +34,7 @@ from .forms import (
     RubricReviseForm,
 )
 from .models import (
+    EvaluationSummary,
     ReviewAssignment,
     ReviewPurposeChoices,
     ReviewRound,
@@ -51,9 +52,10 @@ from .selectors import (
     assignments_for_reviewer,
     evidence_visible,
     reviewers_available,
+    round_statistics_for,
+    rounds_managed,
     rounds_visible,
     rubrics_active,
-    rubrics_editable,
 )
 from .services import (
     ScoreInput,
@@ -95,6 +97,8 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 @require_POST
 def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
+    if not permitted(request.user, EvaluationSummary, "add"):
+        raise PermissionDenied(_("Only TTO managers record evaluations."))
     form = EvaluationForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -115,8 +119,8 @@ def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_list_view(request: HttpRequest) -> HttpResponse:
-    if user_role(request.user) == UserRoleChoices.REVIEWER:
-        return redirect("evaluation:my_reviews")
+    if not permitted(request.user, ReviewRound, "view") and permitted(request.user, ReviewAssignment, "view"):
+        return redirect("evaluation:my_reviews")  # a reviewer's work is their assignments
     status = request.GET.get("status", "")
     rounds = rounds_visible(request.user)
     if status:
@@ -126,17 +130,18 @@ def round_list_view(request: HttpRequest) -> HttpResponse:
     from .models import ReviewRoundStatusChoices
 
     page = Paginator(rounds, 25).get_page(request.GET.get("page"))
+    managed = set(rounds_managed(request.user).filter(pk__in=[r.pk for r in page]).values_list("pk", flat=True))
     return render(request, "evaluation/round_list.html", {
-        "page": page, "status": status, "statuses": ReviewRoundStatusChoices.choices, "is_staff": is_platform_staff(request.user),
+        "page": page, "status": status, "statuses": ReviewRoundStatusChoices.choices, "managed": managed,
     })
 
 
 @login_required
 @require_POST
 def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
-    if not is_platform_staff(request.user):
-        raise Http404
     result = get_object_or_404(results_visible(request.user), pk=result_pk)
+    if not permitted(request.user, ReviewRound, "add"):
+        raise PermissionDenied(_("Only TTO managers run evaluations."))
     form = RoundOpenForm(request.POST)
     if form.is_valid():
         try:
@@ -152,9 +157,11 @@ def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
 
 
 def _round_for_staff(request: HttpRequest, pk: int) -> ReviewRound:
-    if not is_platform_staff(request.user):
-        raise Http404
-    return get_object_or_404(rounds_visible(request.user), pk=pk)
+    """The round to act on: 404 if the user may not see it, 403 if they may not run it."""
+    review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
+    if not allows(request.user, review_round, "manage"):
+        raise PermissionDenied(_("Only TTO managers run evaluations."))
+    return review_round
 
 
 def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any) -> HttpResponse:
@@ -186,7 +193,7 @@ def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 2
 @login_required
 def round_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
-    if not is_platform_staff(request.user):
+    if not allows(request.user, review_round, "manage"):
         return redirect("evaluation:report", pk=pk)
     return _round_page(request, review_round)
 
@@ -332,22 +339,26 @@ def _chart_rows(stats: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _finalised_round_for(request: HttpRequest, pk: int) -> ReviewRound:
+def _finalised_round_for(request: HttpRequest, pk: int) -> tuple[ReviewRound, Any]:
+    """A finalised round the user may see (404 otherwise) with its statistics; 403 when the user
+    may not read the scores the report is made of."""
     review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
     if review_round.status != "finalised":
         raise Http404
-    return review_round
+    stats = round_statistics_for(request.user, review_round)
+    if stats is None:
+        raise PermissionDenied
+    return review_round, stats
 
 
 @login_required
 def report_view(request: HttpRequest, pk: int) -> HttpResponse:
-    review_round = _finalised_round_for(request, pk)
-    stats = round_statistics(review_round)
+    review_round, stats = _finalised_round_for(request, pk)
     audit_record(actor=request.user, action="evaluation.report_view", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
     levels = {lv["level"]: lv for lv in (stats.criteria[0].criterion.levels if review_round.rubric.is_readiness and stats.criteria else [])}
     return render(request, "evaluation/report.html", {
         "round": review_round, "result": review_round.result, "stats": stats, "chart": _chart_rows(stats),
-        "trl_level": levels.get(review_round.trl_assessed or 0), "is_staff": is_platform_staff(request.user),
+        "trl_level": levels.get(review_round.trl_assessed or 0), "can_manage": allows(request.user, review_round, "manage"),
         "orview": None if review_round.rubric.is_readiness else opportunity_risk(stats),
         "profile": None if review_round.rubric.is_readiness or not stats.groups else profile_points(stats),
         "modes": [TransferModeChoices(m).label for m in review_round.transfer_modes if m in TransferModeChoices.values],
@@ -356,7 +367,7 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
-    review_round = _finalised_round_for(request, pk)
+    review_round, _stats = _finalised_round_for(request, pk)
     if not review_round.report_file:
         report_store(review_round=review_round)
     audit_record(actor=request.user, action="evaluation.report_download", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
@@ -369,7 +380,7 @@ def report_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def my_reviews_view(request: HttpRequest) -> HttpResponse:
-    if user_role(request.user) != UserRoleChoices.REVIEWER:
+    if not permitted(request.user, ReviewAssignment, "view"):
         raise Http404
     return render(request, "evaluation/my_reviews.html", {"assignments": assignments_for_reviewer(request.user)})
 
@@ -383,7 +394,7 @@ def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: 
     review_round = assignment.review_round
     result = review_round.result
     rubric = review_round.rubric
-    can_read_details = assignment.has_declared_no_conflict
+    can_read_details = allows(request.user, result, "view_details")
     if can_read_details and (result.details_zh or result.details_en):
         audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "review", "assignment": assignment.pk}, remote_addr=_remote(request))  # type: ignore[arg-type]
     scores = {s.criterion_id: s for s in assignment.scores.select_related("criterion").prefetch_related("evidence")}
@@ -400,9 +411,9 @@ def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: 
             "criterion": criterion, "weight": weight * 100, "score": s, "value": value or "", "justification": text or "",
             "editable": editable and (not reopened or s.needs_rescore), "errors": (errors or {}).get(criterion.key, []),
         })
-    panel = None
-    if assignment.status == "submitted" and not review_round.is_blind:
-        panel = round_statistics(review_round)
+    # The others' scores: never in a blind round; otherwise once this review is in, where the grants
+    # open them (``open_round_panel`` on the scores).
+    panel = round_statistics_for(request.user, review_round) if assignment.status == "submitted" and not review_round.is_blind else None
     return render(request, "evaluation/review.html", {
         "assignment": assignment, "round": review_round, "result": result, "rubric": rubric, "rows": rows,
         "show_details": can_read_details, "editable": editable, "reopened": reopened,
@@ -420,6 +431,8 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     if request.method != "POST":
         return _review_page(request, assignment)
+    if not allows(request.user, assignment, "review"):
+        raise PermissionDenied(_("Only the reviewer can score their review."))
     scores: dict[str, ScoreInput] = {}
     for criterion, _w in criteria_in_use(assignment.review_round):
         raw = request.POST.get(f"score-{criterion.key}")
@@ -457,6 +470,8 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
+    if not allows(request.user, assignment, "review"):
+        raise PermissionDenied(_("Only the invited reviewer can make this declaration."))
     form = DeclarationForm(request.POST)
     if form.is_valid():
         try:
@@ -484,25 +499,27 @@ def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def rubric_list_view(request: HttpRequest) -> HttpResponse:
-    older = Rubric.objects.filter(is_active=False).order_by("key", "-version")
-    return render(request, "evaluation/rubric_list.html", {"rubrics": rubrics_active(), "older": older,
-                                                             "is_admin": user_role(request.user) == UserRoleChoices.ADMIN})
+    older = Rubric.objects.restrict(request.user, "view").filter(is_active=False).order_by("key", "-version")
+    return render(request, "evaluation/rubric_list.html", {"rubrics": rubrics_active(request.user), "older": older})
 
 
 @login_required
 def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    rubric = get_object_or_404(Rubric.objects.prefetch_related("criteria"), pk=pk)
+    rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").prefetch_related("criteria"), pk=pk)
     return render(request, "evaluation/rubric_detail.html", {
-        "rubric": rubric, "is_admin": user_role(request.user) == UserRoleChoices.ADMIN,
-        "versions": Rubric.objects.filter(key=rubric.key).order_by("-version"),
+        "rubric": rubric, "can_revise": rubric.is_active and allows(request.user, rubric, "revise"),
+        "versions": Rubric.objects.restrict(request.user, "view").filter(key=rubric.key).order_by("-version"),
         "shares": rubric_weight_shares(rubric), "purposes": ReviewPurposeChoices.choices,
     })
 
 
 @login_required
 def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The rubric editor (admins): saving publishes a new version; rounds keep the version they used."""
-    rubric = get_object_or_404(rubrics_editable(request.user), pk=pk)
+    """The rubric editor (admins): saving publishes a new version; rounds keep the version they used.
+    An older version is not edited (404); a rubric the user may read but not revise answers 403."""
+    rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").filter(is_active=True), pk=pk)
+    if not allows(request.user, rubric, "revise"):
+        raise PermissionDenied(_("Only platform admins edit rubrics."))
     form = RubricReviseForm(request.POST or None, rubric=rubric)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,9 +1,10 @@
 """API resource for the payments received on deals (``/api/v1/payments/``).
 
-Reads go through ``payments_visible`` (payments of the deals ``Deal.objects.restrict(user, "view")``
-lets the caller see); recording a payment goes through ``payment_record`` (TTO managers). A repeat
-of a request with the same ``Idempotency-Key`` gets the first answer (``opentto.api.base``); a
-second, identical payment sent with a new key is refused unless ``confirm_duplicate`` is true."""
+Reads go through ``payments_visible`` (``Payment.objects.restrict(user, "view")``: the payments of
+the deals the caller may see); recording a payment goes through ``payment_record``, which asks the
+same grant as the deal page (``record_payment`` on the deal). A repeat of a request with the same
+``Idempotency-Key`` gets the first answer (``opentto.api.base``); a second, identical payment sent
+with a new key is refused unless ``confirm_duplicate`` is true."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 
 from .models import Deal, Payment
@@ -47,7 +47,7 @@ class PaymentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PaymentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Record a payment received (``payment_record``): TTO managers, on signed deals."""
+    """Record a payment received (``payment_record``): those who may record payments on the deal, on signed deals."""
 
     deal = serializers.IntegerField(min_value=1, max_value=2**62)
     received_on = serializers.DateField()
@@ -67,7 +67,7 @@ class PaymentViewSet(RestrictedViewSet):
     ordering_fields = ["id", "received_on", "recorded_at"]
     filter_params = (FilterParam("deal", "Deal id.", kind=int),)
     http_method_names = ["get", "post", "head", "options"]
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER})  # payment_record: TTO managers
+    write_permission = ("landing.deal", "record_payment")  # payment_record asks it on the deal
     write_refused = gettext_lazy("Only TTO managers record payments.")
 
     def visible(self, user: Any) -> QuerySet[Any]:

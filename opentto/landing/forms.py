@@ -123,10 +123,10 @@ class PaymentForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     confirm_duplicate = forms.BooleanField(label=_("Yes, record this identical payment again"), required=False)
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deal: Deal, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schedule_item"].queryset = deal.schedule.all()  # type: ignore[attr-defined]
-        self.fields["royalty_report"].queryset = deal.royalty_reports.all()  # type: ignore[attr-defined]
+        self.fields["schedule_item"].queryset = PaymentScheduleItem.objects.restrict(user, "view").filter(deal=deal)  # type: ignore[attr-defined]
+        self.fields["royalty_report"].queryset = RoyaltyReport.objects.restrict(user, "view").filter(deal=deal)  # type: ignore[attr-defined]
 
 
 class RoyaltyReportForm(forms.Form):
@@ -144,16 +144,16 @@ class CostForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     confirm_duplicate = forms.BooleanField(label=_("Yes, record this identical cost again"), required=False)
 
-    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deal: Deal, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["result"].queryset = deal.results.all()  # type: ignore[attr-defined]
+        self.fields["result"].queryset = Result.objects.restrict(user, "view_details").filter(deals=deal)  # type: ignore[attr-defined]
 
 
 class AgreementForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AgreementKindChoices.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     parties = forms.ModelMultipleChoiceField(label=_("Parties"), queryset=Organisation.objects.all(), widget=forms.SelectMultiple(attrs={"size": 6}))
-    results = forms.ModelMultipleChoiceField(label=_("Results"), queryset=Result.objects.all(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
+    results = forms.ModelMultipleChoiceField(label=_("Results"), queryset=Result.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
     signed_on = _date(_("Signing date"))
     expires_on = _date(_("Expires"), required=False)
     shares = forms.CharField(
@@ -162,6 +162,10 @@ class AgreementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["results"].queryset = Result.objects.restrict(user, "view")  # type: ignore[attr-defined]
 
     def parsed_shares(self) -> list[tuple[Organisation, str]]:
         out: list[tuple[Organisation, str]] = []

@@ -236,6 +236,8 @@ class PublicNotice(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["PublicNotice"].as_manager()
+
     class Meta:
         ordering = ["-starts_on", "-id"]
         verbose_name = _("public notice")
@@ -271,6 +273,8 @@ class PaymentScheduleItem(models.Model):
     due_on = models.DateField(_("due"), null=True, blank=True)
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
 
+    objects = RestrictedQuerySet["PaymentScheduleItem"].as_manager()
+
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
@@ -300,6 +304,8 @@ class RoyaltyReport(models.Model):
     flagged_on = models.DateField(_("flagged to the managers on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["RoyaltyReport"].as_manager()
 
     class Meta:
         ordering = ["-period_end", "-id"]
@@ -345,6 +351,8 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Payment"].as_manager()
+
     class Meta:
         ordering = ["-received_on", "-id"]
         verbose_name = _("payment received")
@@ -373,6 +381,8 @@ class Agreement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Agreement"].as_manager()
+
     class Meta:
         ordering = ["-signed_on", "-id"]
         verbose_name = _("agreement")
@@ -394,6 +404,8 @@ class CoOwnerShare(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="shares")
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
     share = models.DecimalField(_("share of income (%)"), max_digits=6, decimal_places=3)
+
+    objects = RestrictedQuerySet["CoOwnerShare"].as_manager()
 
     class Meta:
         constraints = [
@@ -429,6 +441,8 @@ class ResultCost(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["ResultCost"].as_manager()
+
     class Meta:
         ordering = ["incurred_on", "id"]
         constraints = [
@@ -452,6 +466,8 @@ class DistributionRule(models.Model):
     legal_source = models.CharField(_("legal source of the rule"), max_length=300)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["DistributionRule"].as_manager()
 
     class Meta:
         verbose_name = _("distribution rule")
@@ -488,6 +504,8 @@ class Distribution(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Distribution"].as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(costs_cny__gte=0, net_cny__gte=0), name="landing_distribution_amounts_positive"),
@@ -509,6 +527,8 @@ class DistributionLine(models.Model):
     party = models.CharField(_("party"), max_length=12, choices=PartyChoices.choices)
     person = models.ForeignKey("organisations.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="distribution_lines")
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
+
+    objects = RestrictedQuerySet["DistributionLine"].as_manager()
 
     class Meta:
         ordering = ["organisation_id", "party", "id"]

@@ -24,7 +24,7 @@ def statement_pdf(s: Any) -> bytes:
     pdf.heading("明细 / Rewards received")
     pdf.data_table(
         ["日期 / Date", "合同 / Deal", "单位 / Organisation", "金额 / Amount", "计税基数 / Taxable"],
-        [[line.received_on.isoformat(), str(line.deal), line.organisation, format_yuan(line.amount), format_yuan(line.tax_base)] for line in s.lines]
+        [[line.received_on.isoformat(), str(line.deal) if line.deal is not None else "保密合同 / confidential deal", line.organisation, format_yuan(line.amount), format_yuan(line.tax_base)] for line in s.lines]
         or [["—", "—", "—", "—", "—"]],
         widths=(22, 62, 40, 25, 25),
     )

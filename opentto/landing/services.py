@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.money import FEN, to_yuan
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.validators import validate_unified_social_credit_code
 from opentto.dashboard.cache import figures_changed
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
@@ -68,8 +68,14 @@ def _local_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _require_staff(actor: User | None, message: str) -> None:
-    if not is_platform_staff(actor):
+def _require(actor: User | None, deal: Deal, action: str, message: str) -> None:
+    """The grant the deal's page asks too (``opentto/landing/permissions.py``): view and service agree."""
+    if not allows(actor, deal, action):
+        raise PermissionError(message)
+
+
+def _require_type(actor: User | None, model: Any, action: str, message: str) -> None:
+    if not permitted(actor, model, action):
         raise PermissionError(message)
 
 
@@ -206,7 +212,7 @@ def deal_create(
 ) -> Deal:
     """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match_reference`` (a match in
     the demands app, e.g. ``"match:12"``) record where it came from."""
-    _require_staff(actor, _("Only TTO managers create deals."))
+    _require_type(actor, Deal, "add", _("Only TTO managers create deals."))
     errors: dict[str, list[str]] = {}
     if not results:
         errors["results"] = [_("A deal covers at least one result.")]
@@ -245,7 +251,7 @@ def deal_create(
 def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str | None, title: str | None = None, actor: User) -> Deal:
     """Change the terms. The price and amount are fixed once the notice runs or the deal is signed;
     the other terms (registration, equity, spin-off, royalties) may be completed later."""
-    _require_staff(actor, _("Only TTO managers change deals."))
+    _require(actor, deal, "change", _("Only TTO managers change deals."))
     with transaction.atomic():
         locked = Deal.objects.select_for_update().get(pk=deal.pk)
         errors: dict[str, list[str]] = {}
@@ -283,7 +289,7 @@ def _lock_for(deal: Deal, target: str) -> Deal:
 
 def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: str = "", text_en: str = "", actor: User) -> PublicNotice:
     """Publish the negotiated price (公示): the results' names and the price, for at least 15 days."""
-    _require_staff(actor, _("Only TTO managers publish notices."))
+    _require(actor, deal, "change", _("Only TTO managers publish notices."))
     errors: dict[str, list[str]] = {}
     if (ends_on - starts_on).days + 1 < NOTICE_MIN_DAYS:
         errors["ends_on"] = [_("A notice runs for at least %(days)d days (国发〔2016〕16号).") % {"days": NOTICE_MIN_DAYS}]
@@ -310,7 +316,7 @@ def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: st
 
 def deal_notice_withdraw(*, deal: Deal, reason: str, objections: str = "", actor: User) -> Deal:
     """End a running notice early (an objection, a changed price): the deal goes back to draft."""
-    _require_staff(actor, _("Only TTO managers withdraw notices."))
+    _require(actor, deal, "change", _("Only TTO managers withdraw notices."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
@@ -329,7 +335,7 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
 
     A negotiated price must have been noticed for its full period first (the notice ended before
     the signing date)."""
-    _require_staff(actor, _("Only TTO managers record signed deals."))
+    _require(actor, deal, "sign", _("Only TTO managers record signed deals."))
     if signed_on > timezone.localdate():
         raise ValidationError({"signed_on": [_("The signing date cannot be in the future.")]})
     with transaction.atomic():
@@ -361,7 +367,7 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
 
 
 def deal_bring_into_force(*, deal: Deal, in_force_on: date, actor: User) -> Deal:
-    _require_staff(actor, _("Only TTO managers change deals."))
+    _require(actor, deal, "sign", _("Only TTO managers change deals."))
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.IN_FORCE)
         if locked.signed_on and in_force_on < locked.signed_on:
@@ -374,7 +380,7 @@ def deal_bring_into_force(*, deal: Deal, in_force_on: date, actor: User) -> Deal
 
 def deal_complete(*, deal: Deal, completed_on: date, actor: User) -> Deal:
     """Every obligation performed: the deal stays counted."""
-    _require_staff(actor, _("Only TTO managers change deals."))
+    _require(actor, deal, "sign", _("Only TTO managers change deals."))
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.COMPLETED)
         if locked.signed_on and completed_on < locked.signed_on:
@@ -387,7 +393,7 @@ def deal_complete(*, deal: Deal, completed_on: date, actor: User) -> Deal:
 
 def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User) -> Deal:
     """Terminate a signed or in-force deal; a result no other counted deal covers goes back to ``landing``."""
-    _require_staff(actor, _("Only TTO managers terminate deals."))
+    _require(actor, deal, "sign", _("Only TTO managers terminate deals."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
@@ -413,7 +419,7 @@ def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User)
 
 
 def schedule_item_add(*, deal: Deal, kind: str, amount_cny: Decimal | str | None, due_on: date | None, description: str = "", actor: User) -> PaymentScheduleItem:
-    _require_staff(actor, _("Only TTO managers change deals."))
+    _require(actor, deal, "change", _("Only TTO managers change deals."))
     errors: dict[str, list[str]] = {}
     if kind not in ScheduleKindChoices.values:
         errors["kind"] = [_("Choose the kind of payment.")]
@@ -437,7 +443,7 @@ def royalty_report_record(
 ) -> RoyaltyReport:
     """A licensee's sales report: royalty due = net sales × the contract's rate, rounded half up to
     the fen, raised to the contract's minimum per period where one is set."""
-    _require_staff(actor, _("Only TTO managers record royalty reports."))
+    _require(actor, deal, "record_payment", _("Only TTO managers record royalty reports."))
     errors: dict[str, list[str]] = {}
     sales = _amount(net_sales_cny, "net_sales_cny", errors)
     if deal.royalty_rate is None:
@@ -475,7 +481,7 @@ def payment_record(
     (same deal, date, amount, schedule item, royalty report and note) is held back with an error
     on ``confirm_duplicate`` unless ``confirm_duplicate`` says it is meant: a second one is made
     only on purpose (the check runs under the deal's row lock, so concurrent repeats see it)."""
-    _require_staff(actor, _("Only TTO managers record payments."))
+    _require(actor, deal, "record_payment", _("Only TTO managers record payments."))
     errors: dict[str, list[str]] = {}
     amount = _amount(amount_cny, "amount_cny", errors, positive=True)
     if received_on > timezone.localdate():
@@ -518,7 +524,7 @@ def agreement_create(
     shares: Sequence[tuple[Organisation, Decimal | str]] = (),
 ) -> Agreement:
     """Record an NDA/CDA, an MTA or a co-owner agreement (with each co-owner's share of income)."""
-    _require_staff(actor, _("Only TTO managers record agreements."))
+    _require_type(actor, Agreement, "add", _("Only TTO managers record agreements."))
     errors: dict[str, list[str]] = {}
     if kind not in AgreementKindChoices.values:
         errors["kind"] = [_("Choose the kind of agreement.")]
@@ -573,7 +579,7 @@ def cost_record(
     """Record a cost of a result (deducted from the next payment distributed). A cost identical to
     one already recorded (same result, kind, amount, date and description) is held back unless
     ``confirm_duplicate``: it would lower every inventor's share a second time."""
-    _require_staff(actor, _("Only TTO managers record costs."))
+    _require_type(actor, ResultCost, "add", _("Only TTO managers record costs."))
     errors: dict[str, list[str]] = {}
     if kind not in CostKindChoices.values:
         errors["kind"] = [_("Choose the kind of cost.")]
@@ -603,7 +609,9 @@ def rule_set(
     in_shanghai: bool = True, actor: User,
 ) -> tuple[DistributionRule, list[str]]:
     """Configure an organisation's distribution rule; returns it with the floors it falls below."""
-    _require_staff(actor, _("Only TTO managers configure distribution rules."))
+    existing = DistributionRule.objects.filter(organisation=organisation).first()
+    if not (allows(actor, existing, "change") if existing is not None else permitted(actor, DistributionRule, "add")):
+        raise PermissionError(_("Only TTO managers configure distribution rules."))
     errors: dict[str, list[str]] = {}
     shares: dict[str, Decimal] = {}
     for name, value in (("team_share", team_share), ("tto_share", tto_share), ("equity_team_share", equity_team_share)):
@@ -667,7 +675,7 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
     within each institution its rule gives the team and the TTO their shares (rounded to the fen)
     and the organisation the rest; the team's amount is split among its people by contribution
     share (largest remainder). The lines add up exactly to the net."""
-    _require_staff(actor, _("Only TTO managers distribute income."))
+    _require(actor, payment.deal, "distribute", _("Only TTO managers distribute income."))
     with transaction.atomic():
         locked = Payment.objects.select_for_update().select_related("deal").get(pk=payment.pk)
         if Distribution.objects.filter(payment=locked).exists():
@@ -725,13 +733,13 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
 
 
 def royalty_flag_overdue(today: date | None = None) -> int:
-    """Tell the managers, once per report, about royalties overdue or short (due date passed and
+    """Tell the TTO, once per report, about royalties overdue or short (due date passed and
     less received than due). Returns the number of reports flagged."""
-    from opentto.accounts.models import UserRoleChoices
     from opentto.notifications.services import notification_send
 
     today = today or timezone.localdate()
-    managers = list(User.objects.filter(role=UserRoleChoices.MANAGER, is_active=True))
+    # Those who record every deal's payments (the TTO), as the grants say.
+    managers = list(users_permitted(Deal, "record_payment", every_row=True))
     flagged = 0
     for report in RoyaltyReport.objects.filter(flagged_on__isnull=True, due_on__lt=today).select_related("deal"):
         if report.shortfall_cny <= 0:

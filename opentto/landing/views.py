@@ -1,6 +1,6 @@
-"""Deal pages. Views parse forms and call services; the rules live in the services and selectors.
-A deal the viewer may not see answers 404; staff-only actions answer 404 to anyone else too (the
-``change`` scope is empty for them)."""
+"""Deal pages. Views parse forms and call services; the rules live in the services, selectors and
+``permissions.py``. A deal (or payment) the viewer may not see answers 404; an action on one they
+see but may not take answers 403 before the form is read, and the service asks the same grant."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from opentto.core.idempotency import (
     reused_message,
     run_form_once,
 )
-from opentto.core.permissions import is_platform_staff
+from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Person
 from opentto.results.selectors import results_visible
 
@@ -46,12 +46,14 @@ from .forms import (
     RuleForm,
     ScheduleForm,
 )
-from .models import Deal, DealStatusChoices, DistributionRule, Payment
+from .models import Agreement, Deal, DealStatusChoices, DistributionRule, ResultCost
 from .pdf import statement_pdf
 from .selectors import (
-    agreements_visible,
+    agreement_list,
+    deal_page,
     deals_visible,
     may_see_statement,
+    payments_visible,
     people_with_statements,
     royalty_flags,
     rules_visible,
@@ -82,8 +84,8 @@ def _back(request: HttpRequest, deal: Deal) -> HttpResponse:
 @require_POST
 def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
-    if not is_platform_staff(request.user):
-        raise Http404
+    if not permitted(request.user, Deal, "add"):
+        raise PermissionDenied(_("Only TTO managers create deals."))
     form = DealForm(request.POST, result=result)
     if not form.is_valid():
         _form_errors(request, form)
@@ -113,30 +115,29 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(deals, 25).get_page(request.GET.get("page"))
     return render(request, "landing/deal_list.html", {
         "page": page, "status": status, "statuses": DealStatusChoices.choices,
-        "flags": royalty_flags(request.user) if is_platform_staff(request.user) else [],
+        "flags": royalty_flags(request.user),
     })
 
 
 def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str, Any]:
     """The deal page's context; ``bound`` replaces blank forms by ones shown again (e.g. a
     payment held back as a duplicate, with its confirmation)."""
-    staff = is_platform_staff(request.user)
-    visible_results = set(results_visible(request.user).filter(deals=deal).values_list("pk", flat=True))
+    page = deal_page(request.user, deal)
+    can = page.can
     context: dict[str, Any] = {
-        "deal": deal, "is_staff": staff,
-        "results": [(r, r.pk in visible_results) for r in deal.results.all()],
-        "owners": deal.owners.all(), "notices": deal.notices.all(), "schedule": deal.schedule.all(),
-        "payments": deal.payments.select_related("distribution").all(), "reports": deal.royalty_reports.all(),
-        "received": deal.received_cny,
+        "deal": deal, "page": page, "can": can, "owners": deal.owners.all(),
+        "can_act": can["change"] or can["sign"] or can["record_payment"] or can["record_cost"],
     }
-    if staff:
-        context.update({
-            "terms_form": DealTermsForm.for_deal(deal), "notice_form": NoticeForm(), "withdraw_form": NoticeWithdrawForm(),
-            "sign_form": DealSignForm(), "date_form": DealDateForm(), "terminate_form": DealTerminateForm(),
-            "schedule_form": ScheduleForm(), "payment_form": PaymentForm(deal=deal), "report_form": RoyaltyReportForm(),
-            "cost_form": CostForm(deal=deal), "costs": [c for r in deal.results.all() for c in r.costs.all()],
-        })
-        context.update(bound)
+    if can["change"]:
+        context.update({"terms_form": DealTermsForm.for_deal(deal), "notice_form": NoticeForm(), "withdraw_form": NoticeWithdrawForm(),
+                        "schedule_form": ScheduleForm()})
+    if can["sign"]:
+        context.update({"sign_form": DealSignForm(), "date_form": DealDateForm(), "terminate_form": DealTerminateForm()})
+    if can["record_payment"]:
+        context.update({"payment_form": PaymentForm(deal=deal, user=request.user), "report_form": RoyaltyReportForm()})
+    if can["record_cost"]:
+        context["cost_form"] = CostForm(deal=deal, user=request.user)
+    context.update(bound)
     return context
 
 
@@ -146,10 +147,16 @@ def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "landing/deal_detail.html", _detail_context(request, deal))
 
 
+def _on_deal(action: str) -> Callable[[Any, Deal], bool]:
+    return lambda user, deal: allows(user, deal, action)
+
+
 def _deal_action(
-    form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, with_deal: bool = False, confirm_as: str = "",
+    form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, may: Callable[[Any, Deal], bool],
+    with_deal: bool = False, confirm_as: str = "",
 ) -> Callable[..., HttpResponse]:
-    """A POST on a deal: the form, then the service, once per form key (``run_form_once``: a
+    """A POST on a deal: 404 if the viewer may not see it, 403 if ``may`` refuses (the service asks
+    the same grant), then the form, then the service once per form key (``run_form_once``: a
     repeat answers with the first outcome). ``confirm_as`` names the form in the deal page's
     context that is shown again, with a confirmation, when the service holds an identical entry
     back."""
@@ -157,8 +164,10 @@ def _deal_action(
     @login_required
     @require_POST
     def view(request: HttpRequest, deal_pk: int) -> HttpResponse:
-        deal = get_object_or_404(Deal.objects.restrict(request.user, "change"), pk=deal_pk)
-        form = form_cls(request.POST, deal=deal) if with_deal else form_cls(request.POST)
+        deal = get_object_or_404(deals_visible(request.user), pk=deal_pk)
+        if not may(request.user, deal):
+            raise PermissionDenied
+        form = form_cls(request.POST, deal=deal, user=request.user) if with_deal else form_cls(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return _back(request, deal)
@@ -190,31 +199,47 @@ def _update(deal: Deal, form: DealTermsForm, actor: Any) -> None:
     services.deal_update_terms(deal=deal, terms=form.terms(), amount_cny=form.cleaned_data["amount_cny"], title=form.cleaned_data["title"], actor=actor)
 
 
-deal_update_view = _deal_action(DealTermsForm, _update, gettext_noop("The terms were saved."))
-deal_notice_view = _deal_action(NoticeForm, lambda d, f, a: services.deal_notice_start(deal=d, actor=a, **f.cleaned_data), gettext_noop("The public notice is running."))
-deal_notice_withdraw_view = _deal_action(NoticeWithdrawForm, lambda d, f, a: services.deal_notice_withdraw(deal=d, actor=a, **f.cleaned_data), gettext_noop("The notice was withdrawn; the deal is a draft again."))
-deal_sign_view = _deal_action(DealSignForm, lambda d, f, a: services.deal_sign(deal=d, actor=a, **f.cleaned_data), gettext_noop("The deal was signed; the results it covers are landed."))
-deal_in_force_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_bring_into_force(deal=d, in_force_on=f.cleaned_data["on"], actor=a), gettext_noop("The deal is in force."))
-deal_complete_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_complete(deal=d, completed_on=f.cleaned_data["on"], actor=a), gettext_noop("The deal was completed."))
-deal_terminate_view = _deal_action(DealTerminateForm, lambda d, f, a: services.deal_terminate(deal=d, actor=a, **f.cleaned_data), gettext_noop("The deal was terminated."))
-deal_schedule_view = _deal_action(ScheduleForm, lambda d, f, a: services.schedule_item_add(deal=d, actor=a, **f.cleaned_data), gettext_noop("The payment was added to the schedule."))
-deal_payment_view = _deal_action(PaymentForm, lambda d, f, a: services.payment_record(deal=d, actor=a, **f.cleaned_data), gettext_noop("The payment was recorded."),
-                                 with_deal=True, confirm_as="payment_form")
-deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.royalty_report_record(deal=d, actor=a, **f.cleaned_data), gettext_noop("The royalty report was recorded."))
+deal_update_view = _deal_action(DealTermsForm, _update, gettext_noop("The terms were saved."), may=_on_deal("change"))
+deal_notice_view = _deal_action(NoticeForm, lambda d, f, a: services.deal_notice_start(deal=d, actor=a, **f.cleaned_data),
+                                gettext_noop("The public notice is running."), may=_on_deal("change"))
+deal_notice_withdraw_view = _deal_action(NoticeWithdrawForm, lambda d, f, a: services.deal_notice_withdraw(deal=d, actor=a, **f.cleaned_data),
+                                         gettext_noop("The notice was withdrawn; the deal is a draft again."), may=_on_deal("change"))
+deal_sign_view = _deal_action(DealSignForm, lambda d, f, a: services.deal_sign(deal=d, actor=a, **f.cleaned_data),
+                              gettext_noop("The deal was signed; the results it covers are landed."), may=_on_deal("sign"))
+deal_in_force_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_bring_into_force(deal=d, in_force_on=f.cleaned_data["on"], actor=a),
+                                  gettext_noop("The deal is in force."), may=_on_deal("sign"))
+deal_complete_view = _deal_action(DealDateForm, lambda d, f, a: services.deal_complete(deal=d, completed_on=f.cleaned_data["on"], actor=a),
+                                  gettext_noop("The deal was completed."), may=_on_deal("sign"))
+deal_terminate_view = _deal_action(DealTerminateForm, lambda d, f, a: services.deal_terminate(deal=d, actor=a, **f.cleaned_data),
+                                   gettext_noop("The deal was terminated."), may=_on_deal("sign"))
+deal_schedule_view = _deal_action(ScheduleForm, lambda d, f, a: services.schedule_item_add(deal=d, actor=a, **f.cleaned_data),
+                                  gettext_noop("The payment was added to the schedule."), may=_on_deal("change"))
+deal_payment_view = _deal_action(PaymentForm, lambda d, f, a: services.payment_record(deal=d, actor=a, **f.cleaned_data),
+                                 gettext_noop("The payment was recorded."), may=_on_deal("record_payment"), with_deal=True,
+                                 confirm_as="payment_form")
+deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.royalty_report_record(deal=d, actor=a, **f.cleaned_data),
+                                 gettext_noop("The royalty report was recorded."), may=_on_deal("record_payment"))
 deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(actor=a, **f.cleaned_data),
-                              gettext_noop("The cost was recorded; it is deducted from the next payment distributed."), with_deal=True, confirm_as="cost_form")
+                              gettext_noop("The cost was recorded; it is deducted from the next payment distributed."),
+                              may=lambda user, _deal: permitted(user, ResultCost, "add"), with_deal=True, confirm_as="cost_form")
 
 
 @login_required
 @require_POST
 def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.filter(deal__in=Deal.objects.restrict(request.user, "change").values("pk")), pk=pk)
+    """404 for a payment the viewer may not see; 403 where they see it but may not distribute its
+    deal's income (``payment_distribute`` asks the same grant)."""
+    payment = get_object_or_404(payments_visible(request.user).select_related("deal"), pk=pk)
+    if not allows(request.user, payment.deal, "distribute"):
+        raise PermissionDenied
     try:
         outcome = run_form_once(request, lambda: services.payment_distribute(payment=payment, actor=request.user))  # type: ignore[arg-type]
     except KeyReused as exc:
         messages.warning(request, reused_message(exc.first))
     except ValidationError as exc:
         _validation_errors(request, exc)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
     else:
         if outcome.replayed and outcome.record is not None:
             messages.info(request, replay_message(outcome.record))
@@ -227,59 +252,57 @@ def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def notice_list_view(request: HttpRequest) -> HttpResponse:
     """The public notices (公示) running today: open to everyone, as the law intends."""
-    return render(request, "landing/notice_list.html", {"notices": running_notices().prefetch_related("deal__results")})
+    return render(request, "landing/notice_list.html", {"notices": running_notices(request.user)})
 
 
 @login_required
 def agreement_list_view(request: HttpRequest) -> HttpResponse:
-    staff = is_platform_staff(request.user)
-    form = AgreementForm(request.POST or None) if staff else None
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                data = form.cleaned_data
-                services.agreement_create(
-                    kind=data["kind"], title=data["title"], parties=list(data["parties"]), results=list(data["results"]),
-                    signed_on=data["signed_on"], expires_on=data["expires_on"], notes=data["notes"],
-                    shares=form.parsed_shares(), actor=request.user,  # type: ignore[arg-type]
-                )
-                messages.success(request, _("The agreement was recorded."))
-                return redirect("landing:agreements")
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error("shares", exc.messages)
-    agreements = agreements_visible(request.user).prefetch_related("parties", "results", "shares__organisation")
-    return render(request, "landing/agreement_list.html", {"agreements": agreements, "form": form})
+    may_add = permitted(request.user, Agreement, "add")
+    if request.method == "POST" and not may_add:
+        raise PermissionDenied
+    form = AgreementForm(request.POST or None, user=request.user) if may_add else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            data = form.cleaned_data
+            services.agreement_create(
+                kind=data["kind"], title=data["title"], parties=list(data["parties"]), results=list(data["results"]),
+                signed_on=data["signed_on"], expires_on=data["expires_on"], notes=data["notes"],
+                shares=form.parsed_shares(), actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The agreement was recorded."))
+            return redirect("landing:agreements")
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error("shares", exc.messages)
+    return render(request, "landing/agreement_list.html", {"agreements": agreement_list(request.user), "form": form})
 
 
 @login_required
 def rule_list_view(request: HttpRequest) -> HttpResponse:
-    staff = is_platform_staff(request.user)
-    form = RuleForm(request.POST or None) if staff else None
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                _rule, warnings = services.rule_set(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-                messages.success(request, _("The rule was saved."))
-                for w in warnings:
-                    messages.warning(request, w)
-                return redirect("landing:rules")
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+    may_set = permitted(request.user, DistributionRule, "change")
+    if request.method == "POST" and not may_set:
+        raise PermissionDenied
+    form = RuleForm(request.POST or None) if may_set else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            _rule, warnings = services.rule_set(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, _("The rule was saved."))
+            for w in warnings:
+                messages.warning(request, w)
+            return redirect("landing:rules")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
     rules = [(r, r.warnings()) for r in rules_visible(request.user)]
     from .distribution import NATIONAL_FLOORS, SHANGHAI_FLOORS
 
     return render(request, "landing/rule_list.html", {
         "rules": rules, "form": form, "floors": [*NATIONAL_FLOORS.values(), *SHANGHAI_FLOORS.values()],
-        "configured": DistributionRule.objects.count(),
     })
 
 
@@ -292,7 +315,7 @@ def _statement_for(request: HttpRequest, person_pk: int, year: int) -> Any:
     person = get_object_or_404(Person, pk=person_pk)
     if not may_see_statement(request.user, person):
         raise Http404
-    return statement(person, year)
+    return statement(request.user, person, year)
 
 
 @login_required

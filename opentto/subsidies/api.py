@@ -23,7 +23,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.api.base import FilterParam, RestrictedViewSet, service_call
 from opentto.api.serializers import OrganisationRefSerializer
 from opentto.core.permissions import restrict_directory
@@ -140,8 +139,13 @@ class ApplicationViewSet(RestrictedViewSet):
         FilterParam("year", "Budget year.", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
-    # may_apply_for: an enterprise or an inventor for their own organisation, TTO managers for any
-    writers = frozenset({UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR})
+    # the grants the services ask: ``add`` (an enterprise or an inventor for their own organisation,
+    # TTO managers for any) and ``apply`` on the application (submit, withdraw)
+    write_permission = {
+        "create": ("subsidies.application", "add"),
+        "submit": ("subsidies.application", "apply"),
+        "withdraw": ("subsidies.application", "apply"),
+    }
     write_refused = {
         "create": gettext_lazy("You may apply only for your own organisation."),
         "submit": gettext_lazy("You may submit only your own organisation's applications."),

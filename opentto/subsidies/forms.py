@@ -7,8 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.evaluation.models import Rubric, RubricKindChoices
+from opentto.evaluation.selectors import reviewers_eligible
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result
@@ -54,7 +55,8 @@ class ReviewOpenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rubric"].queryset = Rubric.objects.filter(is_active=True, kind=RubricKindChoices.SCORED)  # type: ignore[attr-defined]
-        self.fields["reviewers"].queryset = User.objects.filter(role=UserRoleChoices.REVIEWER, is_active=True).order_by("last_name", "username")  # type: ignore[attr-defined]
+        # Those who may review (the ``review`` grant on assignments); conflicts are checked on assigning.
+        self.fields["reviewers"].queryset = reviewers_eligible().order_by("last_name", "username")  # type: ignore[attr-defined]
         self.fields["deadline"].initial = timezone.localdate() + timedelta(days=14)
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.permissions import RestrictedQuerySet
 
 ZERO = Decimal("0.00")
 
@@ -54,6 +55,8 @@ class Programme(models.Model):
     window_closes = models.DateField(_("applications close"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["Programme"].as_manager()
 
     class Meta:
         ordering = ["-window_opens", "code"]
@@ -92,6 +95,8 @@ class ProgrammeBudget(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     budget_cny = models.DecimalField(_("budget (CNY)"), max_digits=16, decimal_places=2)
     approved_cny = models.DecimalField(_("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+
+    objects = RestrictedQuerySet["ProgrammeBudget"].as_manager()
 
     class Meta:
         ordering = ["programme", "-year"]
@@ -222,6 +227,8 @@ class Application(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Application"].as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("subsidy application")
@@ -284,6 +291,8 @@ class BudgetLine(models.Model):
     document_name = models.CharField(max_length=255, blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True)
 
+    objects = RestrictedQuerySet["BudgetLine"].as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -314,6 +323,8 @@ class Review(models.Model):
     comments = models.TextField(_("comments"))
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet["Review"].as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -342,6 +353,8 @@ class Tranche(models.Model):
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     accepted_at = models.DateTimeField(null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    objects = RestrictedQuerySet["Tranche"].as_manager()
 
     class Meta:
         ordering = ["application", "sequence"]

@@ -1,12 +1,15 @@
-"""Reads for subsidies, taking the viewer.
+"""Reads for subsidies, taking the viewer and reading through the grants of
+``opentto/subsidies/permissions.py`` (``Model.objects.restrict(user, action)``).
 
 | role | programmes | applications |
 |---|---|---|
 | anyone | active programmes | — |
 | admin, manager, official | all | all |
-| reviewer | all | those whose review round they are invited to (or reviewed earlier) |
-| enterprise, inventor | all | their own organisation's (as applicant) |
-| others | all | — |
+| reviewer | active | those whose review round they are invited to (or reviewed earlier) |
+| enterprise, inventor | active | their own organisation's (as applicant) |
+
+What hangs off an application (budget lines, tranches, earlier reviews) follows it; the results
+and the deal it names are shown only where the viewer may see them.
 """
 
 from __future__ import annotations
@@ -17,15 +20,19 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import is_platform_staff, restrict, user_role
-from opentto.evaluation.scoring import round_statistics
+from opentto.core.permissions import allows
+from opentto.evaluation.models import ReviewRound
+from opentto.evaluation.selectors import round_statistics_for
+from opentto.landing.models import Deal
+from opentto.results.models import Result
 
 from .models import (
     Application,
     ApplicationStatusChoices,
+    BudgetLine,
     Programme,
     ProgrammeBudget,
+    Review,
     SubsidyProject,
     Tranche,
     TrancheStatusChoices,
@@ -38,30 +45,35 @@ OUTCOME_LABELS = {"proceed": _("Support"), "improve": _("Improve and resubmit"),
 
 def programmes_visible(user: Any) -> QuerySet[Programme]:
     """The grants on ``subsidies.programme`` (``opentto.core.permissions``)."""
-    return restrict(Programme.objects.all(), user, "view")
+    return Programme.objects.restrict(user, "view")
 
 
 def applications_visible(user: Any) -> QuerySet[Application]:
     """The grants on ``subsidies.application`` (``opentto.core.permissions``)."""
-    return restrict(Application.objects.select_related("programme", "applicant"), user, "view")
+    return Application.objects.restrict(user, "view").select_related("programme", "applicant")
 
 
 def officials_dashboard(user: Any) -> dict[str, Any]:
-    """Per programme and year: applications, recognised, approved, disbursed, remaining budget."""
-    apps = applications_visible(user)
+    """Per programme and year: applications, recognised, approved, disbursed, remaining budget.
+    Every count and amount is over the applications the viewer may see and count (``view`` and
+    ``figures``) and the tranches they may see; the remaining budget is the programme's public
+    figure (shown on the programme list to everyone)."""
+    apps = Application.objects.restrict(user, "view").restrict(user, "figures")
+    tranches = Tranche.objects.restrict(user, "view").filter(status=TrancheStatusChoices.PAID)
     rows = []
-    for budget in ProgrammeBudget.objects.select_related("programme").order_by("programme__code", "-year"):
+    for budget in ProgrammeBudget.objects.restrict(user, "view").select_related("programme").order_by("programme__code", "-year"):
         scoped = apps.filter(programme=budget.programme, year=budget.year)
         by_status = dict(scoped.values_list("status").annotate(n=Count("pk")).order_by())
         counts = [(value, label, by_status.get(value, 0)) for value, label in ApplicationStatusChoices.choices]
-        disbursed = Tranche.objects.filter(application__in=scoped.values("pk"), status=TrancheStatusChoices.PAID).aggregate(t=Sum("amount_cny"))["t"] or ZERO
+        approved = scoped.filter(status__in=["approved", "disbursed"])
+        disbursed = tranches.filter(application__in=scoped.values("pk")).aggregate(t=Sum("amount_cny"))["t"] or ZERO
         rows.append({
             "budget": budget,
             "applications": scoped.exclude(status=ApplicationStatusChoices.DRAFT).count(),
             "counts": counts,
             "recognised": scoped.filter(status__in=["recognised", "approved", "disbursed"]).count(),
-            "approved_count": scoped.filter(status__in=["approved", "disbursed"]).count(),
-            "approved_cny": budget.approved_cny,
+            "approved_count": approved.count(),
+            "approved_cny": approved.aggregate(t=Sum("approved_cny"))["t"] or ZERO,
             "disbursed_cny": disbursed,
             "remaining_cny": budget.remaining_cny,
         })
@@ -116,20 +128,42 @@ def application_project(application: Application, user: Any) -> dict[str, Any] |
     }
 
 
+def application_page(user: Any, application: Application) -> dict[str, Any]:
+    """What the application page shows beside the application, each part through its grant: the
+    budget lines, tranches, the linked results (those the viewer may not see unnamed) and the deal
+    (only if the viewer may see it), and the flags of what the viewer may do."""
+    visible_results = set(Result.objects.restrict(user, "view").filter(subsidy_applications=application).values_list("pk", flat=True))
+    deal = Deal.objects.restrict(user, "view").filter(pk=application.deal_id).first() if application.deal_id else None
+    return {
+        "lines": BudgetLine.objects.restrict(user, "view").filter(application=application),
+        "tranches": Tranche.objects.restrict(user, "view").filter(application=application),
+        "results": [(r, r.pk in visible_results) for r in application.results.all()],
+        "deal": deal, "deal_hidden": application.deal_id is not None and deal is None,
+        "can": {action: allows(user, application, action) for action in ("apply", "decide", "disburse", "open_review")},
+    }
+
+
 def application_review(application: Application, user: Any) -> dict[str, Any]:
     """The expert review as the application page shows it: the round (rubric, status, reviews in),
-    and once it is finalised its outcome, overall score and the mean score of each criterion.
-    Reviewers' names are shown to TTO staff and officials only."""
-    review_round = application.review_round
-    out: dict[str, Any] = {"round": review_round, "complete": application.review_complete, "stats": None,
-                           "show_names": is_platform_staff(user) or user_role(user) == UserRoleChoices.OFFICIAL,
-                           "staff": is_platform_staff(user), "legacy": list(application.reviews.select_related("reviewer"))}
+    and once it is finalised its outcome, overall score and the mean score of each criterion (when
+    the viewer may read the scores). Reviewers' names are shown to those holding the
+    ``view_reviewers`` grant (the TTO and officials); the scored result's title where the viewer
+    may see the result."""
+    review_round: ReviewRound | None = application.review_round
+    out: dict[str, Any] = {
+        "round": review_round, "complete": application.review_complete, "stats": None,
+        "show_names": allows(user, application, "view_reviewers"),
+        "can_manage_round": review_round is not None and allows(user, review_round, "manage"),
+        "result_visible": review_round is not None and Result.objects.restrict(user, "view").filter(pk=review_round.result_id).exists(),
+        "legacy": list(Review.objects.restrict(user, "view").filter(application=application).select_related("reviewer")),
+    }
     if review_round is None:
         return out
     assignments = list(review_round.assignments.select_related("reviewer"))
     out["assignments"] = assignments
     out["submitted"] = sum(1 for a in assignments if a.status == "submitted")
     if review_round.status == "finalised":
-        out["stats"] = round_statistics(review_round)
+        out["stats"] = round_statistics_for(user, review_round)
         out["outcome"] = OUTCOME_LABELS.get(review_round.recommendation, review_round.get_recommendation_display())
     return out
+

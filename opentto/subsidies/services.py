@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from opentto.accounts.models import User, UserRoleChoices
+from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.money import FEN, to_yuan
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.uploads import check_upload
 from opentto.dashboard.cache import figures_changed
 from opentto.evaluation.models import ReviewPurposeChoices, ReviewRound, Rubric
@@ -45,14 +45,18 @@ from .models import (
     Tranche,
     TrancheStatusChoices,
 )
+from .permissions import may_apply_for
 
 S = ApplicationStatusChoices
 MAX_AMOUNT = Decimal("99999999999999.99")
 APPLICANT_KINDS = {*RESEARCH_KINDS, OrganisationKindChoices.ENTERPRISE}
 
 
-def is_official(user: Any) -> bool:
-    return user_role(user) in {UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN}
+def _require(actor: Any, application: Application, action: str, message: str) -> None:
+    """The grant the application's page asks too (``opentto/subsidies/permissions.py``): view and
+    service agree."""
+    if not allows(actor, application, action):
+        raise PermissionError(message)
 
 
 def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False) -> Decimal | None:
@@ -77,7 +81,7 @@ def programme_create(
     requires_research_partner: bool = True, requires_enterprise_partner: bool = True, requires_deal: bool = False,
     budgets: Sequence[tuple[int, Decimal | str]] = (),
 ) -> Programme:
-    if actor is not None and not (is_official(actor) or is_platform_staff(actor)):
+    if actor is not None and not permitted(actor, Programme, "add"):
         raise PermissionError(_("Only officials configure programmes."))
     errors: dict[str, list[str]] = {}
     if kind not in ProgrammeKindChoices.values:
@@ -117,13 +121,6 @@ def programme_create(
 
 
 # --- applications -----------------------------------------------------------------------------
-
-
-def may_apply_for(user: Any, organisation: Organisation) -> bool:
-    role = user_role(user)
-    if role in {UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
-        return True
-    return role in {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR} and user.organisation_id == organisation.pk
 
 
 @dataclass
@@ -348,14 +345,14 @@ def _lock(application: Application, target: str) -> Application:
 
 
 def _officials() -> list[User]:
-    return list(User.objects.filter(role=UserRoleChoices.OFFICIAL, is_active=True))
+    """Who is told of a new application: those who decide on every application."""
+    return list(users_permitted(Application, "decide", every_row=True))
 
 
 def application_submit(*, application: Application, actor: User, today: date | None = None) -> Application:
     """Submit: the eligibility check runs; a failed check makes the application ineligible (with
     every reason); a passed one fixes the caps that bind the approval."""
-    if not may_apply_for(actor, application.applicant):
-        raise PermissionError(_("You may submit only your own organisation's applications."))
+    _require(actor, application, "apply", _("You may submit only your own organisation's applications."))
     with transaction.atomic():
         locked = _lock(application, S.SUBMITTED)
         result_ids = _lock_parties(locked)
@@ -384,8 +381,7 @@ def application_submit(*, application: Application, actor: User, today: date | N
 
 
 def application_withdraw(*, application: Application, actor: User) -> Application:
-    if not may_apply_for(actor, application.applicant):
-        raise PermissionError(_("You may withdraw only your own organisation's applications."))
+    _require(actor, application, "apply", _("You may withdraw only your own organisation's applications."))
     with transaction.atomic():
         locked = _lock(application, S.WITHDRAWN)
         locked.status = S.WITHDRAWN
@@ -397,15 +393,14 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
 def application_start_review(*, application: Application, actor: User) -> Application:
     """An official sends the application to expert review; the TTO's managers are asked to open
     the panel (a review round of the evaluation app, :func:`application_review_open`)."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials send applications to review."))
+    _require(actor, application, "decide", _("Only officials send applications to review."))
     with transaction.atomic():
         locked = _lock(application, S.UNDER_REVIEW)
         locked.status = S.UNDER_REVIEW
         locked.save(update_fields=["status"])
         audit_record(actor=actor, action="subsidy.start_review", obj=locked)
         notification_send(
-            recipients=User.objects.filter(role__in=[UserRoleChoices.MANAGER, UserRoleChoices.ADMIN], is_active=True), kind="subsidy.review",
+            recipients=users_permitted(Application, "open_review", every_row=True), kind="subsidy.review",
             title_zh=f"请组织补贴项目专家评审：{locked.project_title_zh or locked.project_title_en}",
             title_en=f"Please open the expert review of: {locked.project_title_en or locked.project_title_zh}",
             url=f"/subsidies/applications/{locked.pk}/",
@@ -426,8 +421,7 @@ def application_review_open(
     """Open the application's expert review through the evaluation services: a review round with
     the purpose ``subsidy_review`` on the first linked result, with ``reviewers`` invited (each
     checked for conflicts of interest by the evaluation app). A cancelled round may be replaced."""
-    if not is_platform_staff(actor):
-        raise PermissionError(_("Only TTO managers open expert review panels."))
+    _require(actor, application, "open_review", _("Only TTO managers open expert review panels."))
     with transaction.atomic():
         locked = Application.objects.select_for_update(of=("self",)).select_related("review_round").get(pk=application.pk)
         if locked.status != S.UNDER_REVIEW:
@@ -455,8 +449,7 @@ def application_review_open(
 
 def application_review_override(*, application: Application, reason: str, actor: User) -> Application:
     """An official records why the project may be recognised without a finalised review round."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials record an override of the expert review."))
+    _require(actor, application, "decide", _("Only officials record an override of the expert review."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
@@ -477,8 +470,7 @@ def application_review_override(*, application: Application, reason: str, actor:
 def application_recognise(*, application: Application, recognition_number: str, actor: User) -> Application:
     """Recognition (认定) of the project by an official, once its expert review round is finalised
     (or an override with its reason is recorded)."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials recognise projects."))
+    _require(actor, application, "decide", _("Only officials recognise projects."))
     if not recognition_number.strip():
         raise ValidationError({"recognition_number": [_("Give the recognition number.")]})
     number = recognition_number.strip()
@@ -518,8 +510,7 @@ def _project_locked(locked: Application, actor: User) -> SubsidyProject:
 
 
 def application_reject(*, application: Application, reason: str, actor: User) -> Application:
-    if not is_official(actor):
-        raise PermissionError(_("Only officials reject applications."))
+    _require(actor, application, "decide", _("Only officials reject applications."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
@@ -537,8 +528,7 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
     row and the project row are locked (``SELECT … FOR UPDATE``, in that order) so two approvals
     at the same moment cannot both spend the same remainder; the database's check constraints
     refuse it too."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials approve subsidies."))
+    _require(actor, application, "decide", _("Only officials approve subsidies."))
     errors: dict[str, list[str]] = {}
     amount = _money(amount_cny, "amount_cny", errors)
     if errors:
@@ -591,8 +581,7 @@ def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal
     """Plan a tranche of an approved application (all tranches at most the amount approved). A
     tranche identical to one already planned (same milestone and amount) is held back unless
     ``confirm_duplicate``: the check runs under the application's row lock."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials plan disbursements."))
+    _require(actor, application, "disburse", _("Only officials plan disbursements."))
     errors: dict[str, list[str]] = {}
     amount = _money(amount_cny, "amount_cny", errors)
     if not milestone.strip():
@@ -619,8 +608,7 @@ def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal
 
 def tranche_accept(*, tranche: Tranche, acceptance_note: str, actor: User) -> Tranche:
     """The milestone's acceptance check (验收): an official records what was checked."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials accept milestones."))
+    _require(actor, tranche.application, "disburse", _("Only officials accept milestones."))
     if not acceptance_note.strip():
         raise ValidationError({"acceptance_note": [_("Record what was checked.")]})
     with transaction.atomic():
@@ -637,8 +625,7 @@ def tranche_accept(*, tranche: Tranche, acceptance_note: str, actor: User) -> Tr
 def tranche_pay(*, tranche: Tranche, paid_on: date, actor: User) -> Tranche:
     """Pay an accepted tranche, in order; when every tranche is paid and they add up to the amount
     approved, the application is disbursed."""
-    if not is_official(actor):
-        raise PermissionError(_("Only officials record disbursements."))
+    _require(actor, tranche.application, "disburse", _("Only officials record disbursements."))
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": [_("A payment cannot be made in the future.")]})
     with transaction.atomic():

@@ -1,5 +1,7 @@
 """Subsidy pages: programmes, applications (create, submit, withdraw), review, recognition,
-approval, tranches, and the officials' dashboard. Rules live in the services."""
+approval, tranches, and the officials' dashboard. Rules live in the services and
+``permissions.py``: an application the viewer may not see answers 404, an action on one they see
+but may not take 403 before the form is read (the service asks the same grant)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from opentto.accounts.models import UserRoleChoices
 from opentto.core.idempotency import (
     FORM_FIELD,
     KeyReused,
@@ -23,7 +24,7 @@ from opentto.core.idempotency import (
     reused_message,
     run_form_once,
 )
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import allows, permitted
 from opentto.landing.models import Deal
 from opentto.results.models import Result
 
@@ -41,7 +42,9 @@ from .forms import (
     TrancheForm,
 )
 from .models import Application, ApplicationStatusChoices, Tranche
+from .permissions import may_apply_for
 from .selectors import (
+    application_page,
     application_project,
     application_review,
     applications_visible,
@@ -54,8 +57,8 @@ def programme_list_view(request: HttpRequest) -> HttpResponse:
     programmes = programmes_visible(request.user).prefetch_related("budgets")
     return render(request, "subsidies/programme_list.html", {
         "programmes": programmes,
-        "may_apply": user_role(request.user) in {UserRoleChoices.ENTERPRISE, UserRoleChoices.INVENTOR, UserRoleChoices.MANAGER, UserRoleChoices.ADMIN}
-        and getattr(request.user, "organisation_id", None) is not None,
+        # the web form applies for the user's own organisation
+        "can_apply": getattr(request.user, "organisation", None) is not None and may_apply_for(request.user, request.user.organisation),  # type: ignore[union-attr]
     })
 
 
@@ -75,8 +78,8 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
 def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResponse:
     programme = get_object_or_404(programmes_visible(request.user), pk=programme_pk)
     org = getattr(request.user, "organisation", None)
-    if org is None or not services.may_apply_for(request.user, org):
-        raise Http404
+    if org is None or not may_apply_for(request.user, org):
+        raise PermissionDenied(_("You may apply only for your own organisation."))
     results = Result.objects.restrict(request.user, "view")
     deals = Deal.objects.restrict(request.user, "view").counted()
     form = ApplicationForm(request.POST or None, request.FILES or None, results=results, deals=deals)
@@ -107,21 +110,20 @@ def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResp
 def _detail_context(request: HttpRequest, application: Application, **bound: Any) -> dict[str, Any]:
     """The application page's context; ``bound`` replaces blank forms by ones shown again (a
     tranche held back as a duplicate, with its confirmation)."""
-    official = services.is_official(request.user)
+    page = application_page(request.user, application)
+    can = page["can"]
     review = application_review(application, request.user)
     under_review = application.status == ApplicationStatusChoices.UNDER_REVIEW
     ctx: dict[str, Any] = {
-        "a": application, "lines": application.budget_lines.all(), "review": review,
-        "tranches": application.tranches.all(), "official": official,
-        "is_applicant": services.may_apply_for(request.user, application.applicant),
-        "may_open_review": is_platform_staff(request.user) and under_review
+        "a": application, "review": review, **page,
+        "can_open_review": can["open_review"] and under_review
         and (application.review_round is None or application.review_round.status == "cancelled"),
-        "may_override": official and under_review and not application.review_finalised,
+        "can_override": can["decide"] and under_review and not application.review_finalised,
         "review_open_form": ReviewOpenForm(), "override_form": OverrideForm(), "recognise_form": RecogniseForm(), "approve_form": ApproveForm(), "reject_form": RejectForm(),
         "tranche_form": TrancheForm(), "accept_form": AcceptForm(), "pay_form": PayForm(),
         "project": application_project(application, request.user),
     }
-    if official and application.status == ApplicationStatusChoices.RECOGNISED:
+    if can["decide"] and application.status == ApplicationStatusChoices.RECOGNISED:
         budget = application.programme.budgets.filter(year=application.year).first()
         ctx["remaining"] = budget.remaining_cny if budget else None
     ctx.update(bound)
@@ -149,16 +151,20 @@ def _once(request: HttpRequest, write: Callable[[], Any], success: str) -> None:
 
 
 def _action(
-    form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str, *, confirm_as: str = "",
+    form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str, *, action: str,
+    confirm_as: str = "",
 ) -> Callable[..., HttpResponse]:
-    """A POST on an application: the form, then the service, once per form key (a repeat answers
-    with the first outcome). ``confirm_as`` names the form shown again, with a confirmation, when
-    the service holds an identical entry back."""
+    """A POST on an application: 404 if the viewer may not see it, 403 if they may not ``action``
+    it (the service asks the same grant), then the form, then the service once per form key (a
+    repeat answers with the first outcome). ``confirm_as`` names the form shown again, with a
+    confirmation, when the service holds an identical entry back."""
 
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         application = get_object_or_404(applications_visible(request.user), pk=pk)
+        if not allows(request.user, application, action):
+            raise PermissionDenied
         form = form_cls(request.POST) if form_cls else None
         if form is not None and not form.is_valid():
             for field, errors in form.errors.items():
@@ -181,28 +187,30 @@ def _action(
     return view
 
 
-submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), gettext_noop("The application was submitted; see the eligibility check."))
-withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), gettext_noop("The application was withdrawn."))
-start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), gettext_noop("The application was sent to expert review."))
+submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), gettext_noop("The application was submitted; see the eligibility check."), action="apply")
+withdraw_view = _action(None, lambda a, d, u: services.application_withdraw(application=a, actor=u), gettext_noop("The application was withdrawn."), action="apply")
+start_review_view = _action(None, lambda a, d, u: services.application_start_review(application=a, actor=u), gettext_noop("The application was sent to expert review."), action="decide")
 review_open_view = _action(
     ReviewOpenForm,
     lambda a, d, u: services.application_review_open(
         application=a, rubric=d["rubric"], deadline=d["deadline"], reviewers=list(d["reviewers"]), min_reviews=d["min_reviews"], actor=u,
     ),
-    gettext_noop("The expert review round was opened."),
+    gettext_noop("The expert review round was opened."), action="open_review",
 )
-override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), gettext_noop("The override was recorded."))
-recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), gettext_noop("The project was recognised (认定)."))
-approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), gettext_noop("The subsidy was approved."))
-reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), gettext_noop("The application was rejected."))
-tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), gettext_noop("The tranche was planned."), confirm_as="tranche_form")
+override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), gettext_noop("The override was recorded."), action="decide")
+recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), gettext_noop("The project was recognised (认定)."), action="decide")
+approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), gettext_noop("The subsidy was approved."), action="decide")
+reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), gettext_noop("The application was rejected."), action="decide")
+tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), gettext_noop("The tranche was planned."), action="disburse", confirm_as="tranche_form")
 
 
 def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        tranche = get_object_or_404(Tranche.objects.filter(application__in=applications_visible(request.user).values("pk")), pk=pk)
+        tranche = get_object_or_404(Tranche.objects.restrict(request.user, "view").select_related("application"), pk=pk)
+        if not allows(request.user, tranche.application, "disburse"):
+            raise PermissionDenied
         form = form_cls(request.POST)
         if form.is_valid():
             try:
@@ -226,6 +234,6 @@ tranche_pay_view = _tranche_action(PayForm, lambda t, d, u: services.tranche_pay
 
 @login_required
 def officials_dashboard_view(request: HttpRequest) -> HttpResponse:
-    if user_role(request.user) not in {UserRoleChoices.OFFICIAL, UserRoleChoices.ADMIN, UserRoleChoices.MANAGER}:
+    if not permitted(request.user, Application, "figures"):
         raise Http404
     return render(request, "subsidies/dashboard.html", officials_dashboard(request.user))

@@ -71,10 +71,10 @@ def test_the_editor_is_for_admins_only(client, manager, reviewer_a, admin_user):
     url = reverse("evaluation:rubric_revise", args=[rubric.pk])
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    for user in (manager, reviewer_a):
+    for user in (manager, reviewer_a):  # they read the rubric, may not revise it
         login(client, user)
-        assert client.get(url).status_code == 404
-        assert client.post(url, editor_data(rubric)).status_code == 404
+        assert client.get(url).status_code == 403
+        assert client.post(url, editor_data(rubric)).status_code == 403
     assert Rubric.objects.filter(key="result-value").count() == 1
     page = login(client, admin_user).get(url).content.decode()
     assert 'name="c-market_size-w-pledge"' in page and 'name="c-market_size-w-subsidy_review"' in page

@@ -96,7 +96,8 @@ def test_round_pages_and_actions_are_refused_to_others_and_nothing_changes(clien
     assert client.get(reverse("evaluation:round", args=[review_round.pk])).status_code in (404, 302)
     assert client.post(reverse("evaluation:assign", args=[review_round.pk]), {"assign-reviewer": reviewer_b.pk}).status_code == 404
     assert client.post(reverse("evaluation:cancel", args=[review_round.pk]), {"cancel-reason": "x"}).status_code == 404
-    assert client.post(reverse("evaluation:open", args=[in_evaluation.pk]), {}).status_code == 404
+    # the result is visible to them (public, or their organisation's): opening a round is refused with 403
+    assert client.post(reverse("evaluation:open", args=[in_evaluation.pk]), {}).status_code == 403
     assert not ReviewAssignment.objects.exists()
     review_round.refresh_from_db()
     assert review_round.status == "open"
@@ -221,7 +222,7 @@ def test_rubric_pages(client, manager, admin_user):
     rubric = Rubric.objects.get(key="patent-value")
     page = login(client, manager).get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
     assert "GB/T 42748-2023" in page and "侵权可判定性" in page
-    assert client.get(reverse("evaluation:rubric_revise", args=[rubric.pk])).status_code == 404
+    assert client.get(reverse("evaluation:rubric_revise", args=[rubric.pk])).status_code == 403  # sees the rubric, may not revise it
     login(client, admin_user)
     data = {"title_zh": rubric.title_zh, "title_en": rubric.title_en, "revision_note": ""}
     for c in rubric.criteria.all():

@@ -102,7 +102,7 @@ def test_royalty_due_from_sales_and_rate_and_flags(manager, signed_deal):
 def test_statement_per_person_per_year_page_and_pdf(client, manager, inventor, university, signed_deal, researcher, second_researcher):
     rule_set(organisation=university, team_share="0.7", legal_source="Rules", actor=manager)
     payment_distribute(payment=payment_record(deal=signed_deal, received_on=dt.date(2025, 3, 10), amount_cny="1000.00", actor=manager), actor=manager)
-    s = statement(researcher, 2025)
+    s = statement(manager, researcher, 2025)
     assert s.total == Decimal("420.00") and s.tax_base == Decimal("210.00")
     text = extract_text(statement_pdf(s))
     assert "科技成果转化奖励收入明细" in text and "财税〔2018〕58号" in text

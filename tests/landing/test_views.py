@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from opentto.core.models import AuditEvent
-from opentto.landing.models import Deal, Payment
+from opentto.landing.models import Deal, Distribution, Payment
 from opentto.landing.services import DealTerms, deal_create, deal_notice_start
 
 from ..conftest import make_user
@@ -26,19 +26,23 @@ def test_deal_pages_by_role(client, signed_deal, manager, inventor, other_invent
 
 
 @pytest.mark.django_db
-def test_only_managers_record_payments_and_a_refusal_changes_nothing(client, signed_deal, manager, inventor, enterprise_user):
+def test_only_managers_record_payments_and_a_refusal_changes_nothing(client, signed_deal, manager, inventor, enterprise_user, other_inventor):
     events = AuditEvent.objects.count()
-    for user in (inventor, enterprise_user):
+    # The deal's parties see the deal but may not record a payment (403); someone else does not see it (404).
+    for user, status in ((inventor, 403), (enterprise_user, 403), (other_inventor, 404)):
         client.force_login(user)
         response = client.post(f"/en/deals/{signed_deal.pk}/payments/", {"received_on": "2025-03-10", "amount_cny": "100"})
-        assert response.status_code == 404
+        assert response.status_code == status, user.username
     assert Payment.objects.count() == 0 and AuditEvent.objects.count() == events
     client.force_login(manager)
     response = client.post(f"/en/deals/{signed_deal.pk}/payments/", {"received_on": "2025-03-10", "amount_cny": "100.01"})
     assert response.status_code == 302 and Payment.objects.get().amount_cny == Payment._meta.get_field("amount_cny").to_python("100.01")
     payment = Payment.objects.get()
-    client.force_login(enterprise_user)
-    assert client.post(f"/en/deals/payments/{payment.pk}/distribute/").status_code == 404
+    events = AuditEvent.objects.count()
+    for user, status in ((enterprise_user, 403), (inventor, 403), (other_inventor, 404)):
+        client.force_login(user)
+        assert client.post(f"/en/deals/payments/{payment.pk}/distribute/").status_code == status, user.username
+    assert not Distribution.objects.exists() and AuditEvent.objects.count() == events
     client.force_login(manager)
     assert client.post(f"/en/deals/payments/{payment.pk}/distribute/").status_code == 302
     page = client.get(f"/en/deals/{signed_deal.pk}/").content.decode()

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from opentto.core import permissions
 from opentto.core.models import Grant
-from opentto.core.permissions import DEFAULT_GRANTS, is_platform_staff, user_role
+from opentto.core.permissions import DEFAULT_GRANTS, user_role
 from opentto.evaluation.models import ReviewAssignment, ReviewRound
 from opentto.evaluation.selectors import assignments_for_reviewer, rounds_visible
 from opentto.planning.models import DealRoom
@@ -25,6 +25,11 @@ from opentto.subsidies.services import programme_create
 from .matrix import FIXTURES, build_world
 
 pytestmark = pytest.mark.django_db
+
+
+def is_platform_staff(user: Any) -> bool:
+    """The old rule's staff test (the oracle keeps it; the code asks for actions)."""
+    return user_role(user) in {"admin", "manager"}
 
 
 def _old_rounds(user: Any) -> set[int]:

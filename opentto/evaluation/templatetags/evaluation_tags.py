@@ -4,41 +4,37 @@ from typing import Any
 
 from django import template
 
-from opentto.accounts.models import UserRoleChoices
-from opentto.core.permissions import is_platform_staff, user_role
+from opentto.core.permissions import permitted
 from opentto.results.models import Result, ResultStageChoices
 
 from ..figures import evaluation_figures
-from ..forms import RoundOpenForm
-from ..models import EvaluationSummary
-from ..selectors import rounds_for_result
+from ..forms import EvaluationForm, RoundOpenForm
+from ..models import EvaluationSummary, ReviewRound
+from ..selectors import rounds_for_result, rounds_managed
 
 register = template.Library()
 
 
 @register.inclusion_tag("evaluation/partials/result_panel_body.html", takes_context=True)
 def evaluation_result_panel(context: dict[str, Any], result: Result) -> dict[str, Any]:
-    """The result page's evaluation section: rounds, outcomes and (for managers) the actions.
-    Inventors of an owning organisation see finalised rounds and outcomes; others see nothing."""
+    """The result page's evaluation section: the rounds and outcomes the viewer may see (the TTO
+    every one, an owning organisation's staff the finalised rounds and the outcomes) and the actions
+    the viewer may take (open a round, record a manager's override)."""
     request = context["request"]
     user = request.user
-    staff = is_platform_staff(user)
     rounds = list(rounds_for_result(user, result))
-    owning_inventor = (
-        user_role(user) == UserRoleChoices.INVENTOR
-        and getattr(user, "organisation_id", None) is not None
-        and result.ownerships.filter(organisation_id=user.organisation_id).exists()
-    )
-    summaries = list(EvaluationSummary.objects.filter(result=result).select_related("review_round")) if (staff or owning_inventor) else []
+    managed = set(rounds_managed(user).filter(result=result).values_list("pk", flat=True))
+    summaries = list(EvaluationSummary.objects.restrict(user, "view").filter(result=result).select_related("review_round"))
     closed = result.stage in (ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED)
+    may_record = result.stage == ResultStageChoices.EVALUATION and permitted(user, EvaluationSummary, "add")
     return {
         "request": request,
         "result": result,
         "rounds": rounds,
+        "managed": managed,
         "summaries": summaries,
-        "is_staff": staff,
-        "open_form": RoundOpenForm() if staff and not closed else None,
-        "evaluation_form": context.get("evaluation_form") if staff else None,
+        "open_form": RoundOpenForm() if not closed and permitted(user, ReviewRound, "add") else None,
+        "evaluation_form": EvaluationForm() if may_record else None,
         "csrf_token": context.get("csrf_token"),
     }
 

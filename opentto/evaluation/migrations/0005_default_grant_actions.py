@@ -1,0 +1,40 @@
+"""Running review rounds (manage, add) and reviewing (review) as actions of the default grants.
+
+The default grants of a new site are installed with every action (``opentto.core.permissions``
+installs them after ``migrate``); on a site that already has these rows (installed with fewer
+actions), the new actions are added to the default rows. A row an admin switched off stays off.
+"""
+
+from django.db import migrations
+
+#: (role, object type, constraint, actions added)
+ADDED = [
+    ('admin', 'evaluation.reviewround', 'all', ('add', 'manage')),
+    ('manager', 'evaluation.reviewround', 'all', ('add', 'manage')),
+    ('reviewer', 'evaluation.reviewassignment', 'own_assignment', ('review',)),
+]
+
+
+def add_actions(apps, schema_editor):
+    Grant = apps.get_model("core", "Grant")
+    db = schema_editor.connection.alias
+    for role, object_type, constraint, actions in ADDED:
+        for grant in Grant.objects.using(db).filter(role=role, object_type=object_type, constraint=constraint, is_default=True):
+            merged = sorted(set(grant.actions or []) | set(actions))
+            if merged != sorted(grant.actions or []):
+                grant.actions = merged
+                grant.save(update_fields=["actions"])
+
+
+def remove_actions(apps, schema_editor):
+    Grant = apps.get_model("core", "Grant")
+    db = schema_editor.connection.alias
+    for role, object_type, constraint, actions in ADDED:
+        for grant in Grant.objects.using(db).filter(role=role, object_type=object_type, constraint=constraint, is_default=True):
+            grant.actions = sorted(set(grant.actions or []) - set(actions))
+            grant.save(update_fields=["actions"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("evaluation", "0004_subsidy_review_purpose"), ("core", "0004_reviewer_official_investor_grants")]
+    operations = [migrations.RunPython(add_actions, remove_actions)]

@@ -7,6 +7,7 @@ effects (indexing, notifications) are queued on commit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -311,7 +312,7 @@ def feedback_record(
         if existing is None:
             existing = MatchFeedback(demand=demand, result=result)
         existing.verdict = verdict
-        existing.rank, existing.score, existing.mode = rank, score, mode[:8]
+        existing.rank, existing.score, existing.mode = rank, _finite_score(score), mode[:8]
         existing.actor = actor
         existing.created_at = timezone.now()
         existing.save()
@@ -322,6 +323,11 @@ def feedback_record(
 # -- matches -----------------------------------------------------------------------------------
 def _match_event(match: Match, source: str, target: str, actor: User | None, note: str = "") -> None:
     MatchEvent.objects.create(match=match, from_status=source, to_status=target, actor=actor, note=note)
+
+
+def _finite_score(score: float | None) -> float | None:
+    """A ranking score as stored: a finite number, or none (``nan`` and ``inf`` are not scores)."""
+    return score if score is not None and math.isfinite(score) else None
 
 
 def match_contact(*, demand: Demand, result: Result, actor: User, message: str = "", score: float | None = None) -> Match:
@@ -343,7 +349,7 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
                     organisation=demand.organisation, demand=demand, result=result, status=MatchStatusChoices.CONTACTED,
                     # the enterprise's own user, or the TTO on its behalf
                     source=MatchSourceChoices.ENGINE if actor.organisation_id == demand.organisation_id else MatchSourceChoices.MANAGER,
-                    score=score, message=message.strip(), created_by=actor,
+                    score=_finite_score(score), message=message.strip(), created_by=actor,
                 )
         except IntegrityError:
             return Match.objects.get(demand=demand, result=result)

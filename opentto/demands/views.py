@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import is_htmx
+from opentto.core.http import float_param, id_param, int_param, is_htmx
 from opentto.core.permissions import allows
 from opentto.dashboard.cache import cached_query
 from opentto.organisations.models import Organisation
@@ -166,21 +166,14 @@ def demand_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @login_required
 def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     filters: dict[str, Any] = {
         "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
-        "trl_min": _int(request.GET.get("trl_min")) if (_int(request.GET.get("trl_min")) or 0) in range(1, 10) else None,
-        "owner": _int(request.GET.get("owner")),
+        "trl_min": int_param(request.GET.get("trl_min"), low=1, high=9),
+        "owner": id_param(request.GET.get("owner")),
         "licensable": request.GET.get("licensable") == "1",
         "show_dismissed": request.GET.get("dismissed") == "1",
     }
@@ -221,13 +214,9 @@ def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpR
     if verdict not in {"", *FeedbackVerdictChoices.values}:
         messages.error(request, _("Unknown judgement."))
         return _back_to_matches(request, pk)
-    score = request.POST.get("score")
-    try:
-        score_value = float(score) if score else None
-    except ValueError:
-        score_value = None
+    score_value = float_param(request.POST.get("score"), low=-1e6, high=1e6)
     feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,  # type: ignore[arg-type]
-                    rank=_int(request.POST.get("rank")), score=score_value, mode=request.POST.get("mode", "")[:8])
+                    rank=int_param(request.POST.get("rank"), low=1, high=100_000), score=score_value, mode=request.POST.get("mode", "")[:8])
     if verdict == FeedbackVerdictChoices.NOT_RELEVANT:
         messages.success(request, _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title})
     elif verdict == FeedbackVerdictChoices.SHORTLISTED:
@@ -240,13 +229,10 @@ def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpR
 def demand_contact_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
-    try:
-        score = float(request.POST.get("score") or "nan")
-    except ValueError:
-        score = float("nan")
+    score = float_param(request.POST.get("score"), low=-1e6, high=1e6)
     try:
         match = match_contact(demand=demand, result=result, actor=request.user, message=request.POST.get("message", "")[:2000],  # type: ignore[arg-type]
-                              score=None if score != score else score)
+                              score=score)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back_to_matches(request, pk)

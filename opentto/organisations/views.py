@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from opentto.access.privacy import can_see_private_data
-from opentto.core.http import is_htmx
+from opentto.core.http import id_param, is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.dashboard.cache import fragment_key
 from opentto.results.selectors import results_visible
@@ -69,12 +69,7 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_list_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
-    try:
-        organisation = int(request.GET.get("organisation", "") or 0) or None
-    except ValueError:
-        organisation = None
-    if organisation is not None and not 0 < organisation < 2**63:
-        organisation = None
+    organisation = id_param(request.GET.get("organisation"))
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results"} else "name"
     page = Paginator(person_list(request.user, q=q, organisation=organisation, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()

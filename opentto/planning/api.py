@@ -178,7 +178,7 @@ class PlanViewSet(RestrictedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     #: A draft plan is added to a result the caller may plan for; options and moves change a plan
     #: (approving or rejecting needs ``decide`` too: the service asks it of the plan).
-    write_permission = {"create": ("results.result", "plan"), "options": ("planning.transferplan", "change"),
+    write_permission = {"create": ("results.result", "plan"), "add_option": ("planning.transferplan", "change"),
                         "transition": ("planning.transferplan", "change")}
     write_refused = gettext_lazy("Only TTO managers do operations planning.")
 
@@ -191,7 +191,7 @@ class PlanViewSet(RestrictedViewSet):
         return queryset.filter(**params)
 
     def get_serializer_class(self) -> Any:
-        return {"create": PlanCreateSerializer, "options": PlanOptionSerializer, "transition": PlanTransitionSerializer}.get(self.action or "", PlanSerializer)
+        return {"create": PlanCreateSerializer, "add_option": PlanOptionSerializer, "transition": PlanTransitionSerializer}.get(self.action or "", PlanSerializer)
 
     def _plan_data(self, plan: TransferPlan) -> Any:
         return PlanSerializer(self.visible(self.request.user).get(pk=plan.pk)).data
@@ -211,8 +211,9 @@ class PlanViewSet(RestrictedViewSet):
         return Response(self._plan_data(plan), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanOptionSerializer, responses={201: PlanSerializer}, filters=False)
-    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
-    def options(self, request: Request, pk: str | None = None) -> Response:
+    # Not named ``options``: that is the handler of the HTTP OPTIONS method on every plan URL.
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[], url_path="options", url_name="options")
+    def add_option(self, request: Request, pk: str | None = None) -> Response:
         """Add a transfer option with its terms to a draft plan; answers the plan."""
         plan = self.get_object_from(self.visible(request.user))
         serializer = PlanOptionSerializer(data=request.data)

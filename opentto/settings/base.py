@@ -225,6 +225,7 @@ AXES_CLIENT_IP_CALLABLE = "opentto.core.audit.request_remote_addr"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 # Successful sign-ins are in the audit log (user.login) already: no second, unpruned log.
 AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner on every command (one-line errors stay one line)
 OPENTTO_FIELD_KEYS = os.environ.get("OPENTTO_FIELD_KEYS", "")
 OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
 # The audit chain's head, signed and kept outside the database (docs/security.md): the file it is
@@ -338,7 +339,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 OPENTTO_PLATFORM_NAME = _("OpenTTO")

@@ -43,7 +43,7 @@ from opentto.planning.services import (
     valuation_create,
 )
 from opentto.results.services import IPAssetInput, result_onboard
-from tests.conftest import PASSWORD, make_user, result_input
+from tests.conftest import make_user, result_input
 from tests.factories import EnterpriseFactory
 
 LICENCE = {"licence_type": "exclusive", "territory": "CN", "term_years": "5", "royalty_rate": "0.05"}
@@ -52,7 +52,7 @@ LICENCE = {"licence_type": "exclusive", "territory": "CN", "term_years": "5", "r
 def client_for(user: Any) -> Client:
     client = Client()
     if user is not None:
-        assert client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
     return client
 
 

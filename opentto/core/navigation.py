@@ -58,6 +58,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("landing:statements", _("Reward statements"), menu="user", person=True),
     NavEntry("accounts:access", _("Access under NDA"), ("access.accessrequest", "view"), "user"),
     NavEntry("imports:index", _("Import"), ("imports.importjob", "add"), "user"),
+    NavEntry("clashes:list", _("Clashes to resolve"), ("clashes.clashhold", "resolve"), "user"),
     NavEntry("accounts:grants", _("Permissions"), ("core.grant", "view"), "user"),
     NavEntry("notifications:preferences", _("Notification settings"), ("notifications.notification", "view"), "user"),
 )

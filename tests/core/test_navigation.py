@@ -33,7 +33,7 @@ def test_every_entry_names_a_registered_action():
     (None, ["Results", "Showcase"], []),
     ("manager", ["Dashboard", "Results", "Demands", "Evaluations", "Planning", "Deal rooms", "Deals", "Subsidies",
                  "Subsidy dashboard", "Organisations", "People"],
-     ["My account", "Access under NDA", "Import", "Permissions", "Notification settings"]),
+     ["My account", "Access under NDA", "Import", "Clashes to resolve", "Permissions", "Notification settings"]),
     ("inventor", ["Dashboard", "Results", "Demands", "Evaluations", "Deals", "Subsidies", "Organisations", "People"],
      ["My account", "Reward statements", "Notification settings"]),
     ("enterprise_user", ["Dashboard", "Results", "Showcase", "Demands", "Deals", "Subsidies", "Organisations", "People"],

@@ -161,7 +161,7 @@ def test_a_distribution_posted_twice_distributes_once(client, manager, signed_de
 def test_a_refused_post_with_a_key_stores_nothing(client, signed_deal, enterprise_user, inventor, manager):
     for user in (enterprise_user, inventor):
         client.force_login(user)
-        assert post_payment(client, signed_deal).status_code == 404
+        assert post_payment(client, signed_deal).status_code == 403  # they see the deal, may not record payments
     client.force_login(manager)
     assert post_payment(client, signed_deal, received_on="2099-01-01").status_code == 302  # invalid: refused with a message
     assert Payment.objects.count() == 0 and IdempotencyKey.objects.count() == 0

@@ -75,3 +75,20 @@ def test_rules_page_warns_below_the_floor(client, manager, university):
                                                 "legal_source": "Rules art. 3", "state_established": "on", "in_shanghai": "on"}, follow=True)
     page = response.content.decode()
     assert "below the 50" in page and "Shanghai" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_terms_form_shows_the_stored_dates_in_both_languages(client, signed_deal, manager, language):
+    """<input type="date"> takes only ISO dates: in Chinese Django wrote 2025/03/01, the browser
+    showed an empty field and saving the terms cleared the dates."""
+    from opentto.landing.services import deal_update_terms
+
+    deal_update_terms(deal=signed_deal, terms=DealTerms(term_starts_on=dt.date(2025, 3, 1), term_ends_on=dt.date(2035, 2, 28),
+                                                        registration_number="20253101000001", registration_date=dt.date(2025, 3, 20)),
+                      amount_cny=signed_deal.amount_cny, actor=manager)
+    client.force_login(manager)
+    page = client.get(f"/{language}/deals/{signed_deal.pk}/").content.decode()
+    for name, value in (("term_starts_on", "2025-03-01"), ("term_ends_on", "2035-02-28"), ("registration_date", "2025-03-20")):
+        assert f'<input type="date" name="{name}" value="{value}"' in page, name
+    assert "2025/03/01" not in page

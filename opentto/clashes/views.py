@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from opentto.core.permissions import allows, permitted
@@ -26,8 +26,34 @@ DECISION_LABELS = {
 }
 
 
+#: What clashed, as the services name it in ``ClashHold.detail`` (a key not listed is shown as is).
+DETAIL_LABELS = {
+    "application_numbers": gettext_lazy("Same application numbers"),
+    "similar_title": gettext_lazy("Nearly identical title"),
+    "credit_code": gettext_lazy("Same unified social credit code"),
+    "email": gettext_lazy("Same e-mail address"),
+    "name": gettext_lazy("Same name"),
+    "via": gettext_lazy("Stored through"),
+}
+DETAIL_VALUES = {"import": gettext_lazy("an import")}
+
+
+def detail_rows(detail: dict[str, object]) -> list[tuple[object, str]]:
+    """The hold's ``detail`` as (label, text) rows for people: lists joined, yes for true."""
+    rows: list[tuple[object, str]] = []
+    for key, value in detail.items():
+        if isinstance(value, bool):
+            text = str(_("yes") if value else _("no"))
+        elif isinstance(value, list | tuple):
+            text = "; ".join(str(v) for v in value)
+        else:
+            text = str(DETAIL_VALUES.get(str(value), value))
+        rows.append((DETAIL_LABELS.get(key, key), text))
+    return rows
+
+
 class ResolveForm(forms.Form):
-    decision = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=pgettext_lazy("clash", "Decision"), widget=forms.RadioSelect)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: object, decisions: list[str], **kwargs: object) -> None:
@@ -73,5 +99,5 @@ def hold_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The clash is resolved."))
                 return redirect("clashes:hold", pk=hold.pk)
     held, existing = clash_hold_records(hold)
-    context = {"hold": hold, "kind": kind, "held": held, "existing": existing, "form": form}
+    context = {"hold": hold, "kind": kind, "held": held, "existing": existing, "form": form, "detail": detail_rows(hold.detail)}
     return render(request, "clashes/hold_detail.html", context, status=422 if request.method == "POST" else 200)

@@ -20,7 +20,9 @@ from .permissions import permitted
 class NavEntry:
     """``permission``: ``(object type, action)`` the user needs (``None``: any signed-in user);
     ``every_row``: on every row of the type; ``visitors``: also shown to anonymous visitors;
-    ``person``: only to users who are a person on the platform (their own statements)."""
+    ``person``: only to users who are a person on the platform (their own statements);
+    ``covers``: other pages (URL names) that belong to this entry rather than to the first entry
+    of their namespace (a deal room's page is under "Deal rooms", not "Planning")."""
 
     url_name: str
     label: str | Promise
@@ -29,6 +31,7 @@ class NavEntry:
     every_row: bool = False
     visitors: bool = False
     person: bool = False
+    covers: tuple[str, ...] = ()
 
     def shown_to(self, user: object) -> bool:
         if not getattr(user, "is_authenticated", False):
@@ -45,10 +48,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("showcase:list", _("Showcase"), ("results.result", "request_access"), visitors=True),
     NavEntry("demands:list", _("Demands")),
     NavEntry("evaluation:list", _("Evaluations"), ("evaluation.reviewround", "view")),
-    NavEntry("evaluation:my_reviews", _("My reviews"), ("evaluation.reviewassignment", "view")),
+    NavEntry("evaluation:my_reviews", _("My reviews"), ("evaluation.reviewassignment", "view"), covers=("evaluation:review",)),
     # The TTO's planning desk: for those who move results from planning to landing.
     NavEntry("planning:index", _("Planning"), ("results.result", "land")),
-    NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view")),
+    NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view"), covers=("planning:room",)),
     NavEntry("landing:list", _("Deals"), ("landing.deal", "view")),
     NavEntry("subsidies:programmes", _("Subsidies"), ("subsidies.application", "view")),
     NavEntry("subsidies:dashboard", _("Subsidy dashboard"), ("subsidies.application", "view"), every_row=True),
@@ -70,14 +73,20 @@ def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
     current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else (current.url_name if current else "")
     current_namespace = current.namespace if current else ""
     menus: dict[str, list[dict[str, object]]] = {"main": [], "user": []}
+    shown: list[tuple[NavEntry, str]] = []
     for entry in NAV:
         if not entry.shown_to(user):
             continue
         try:
-            url = reverse(entry.url_name)
+            shown.append((entry, reverse(entry.url_name)))
         except NoReverseMatch:
             continue
-        namespace = entry.url_name.partition(":")[0] if ":" in entry.url_name else ""
-        active = current_name == entry.url_name or (bool(namespace) and namespace == current_namespace and entry.menu == "main" and namespace not in {"organisations"})
+    # One main entry is current: the page's own (or the one covering it); else the first shown
+    # entry of the page's namespace (a result's planning workspace is under "Planning").
+    own = {entry.url_name for entry, _url in shown if current_name == entry.url_name or current_name in entry.covers}
+    namespace_entry = next((entry.url_name for entry, _url in shown if entry.menu == "main" and ":" in entry.url_name
+                            and entry.url_name.partition(":")[0] == current_namespace and current_namespace not in {"organisations"}), None)
+    for entry, url in shown:
+        active = entry.url_name in own if own else entry.url_name == namespace_entry
         menus[entry.menu].append({"url": url, "label": entry.label, "active": active})
     return {"nav_main": menus["main"], "nav_user": menus["user"]}

@@ -9,16 +9,26 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from opentto.core.money import format_yuan
 
 
 def short_yuan(value: Decimal) -> str:
+    """A bar's label: Chinese counts in 万 and 亿, English in thousands, millions and billions."""
     v = float(value)
-    if abs(v) >= 1e8:
-        return f"¥{v / 1e8:.2f}亿"
+    if (get_language() or "").startswith("zh"):
+        if abs(v) >= 1e8:
+            return f"¥{v / 1e8:.2f}亿"
+        if abs(v) >= 1e4:
+            return f"¥{v / 1e4:.1f}万"
+        return format_yuan(value)
+    if abs(v) >= 1e9:
+        return f"¥{v / 1e9:.2f}B"
+    if abs(v) >= 1e6:
+        return f"¥{v / 1e6:.1f}M"
     if abs(v) >= 1e4:
-        return f"¥{v / 1e4:.1f}万"
+        return f"¥{v / 1e3:.0f}K"
     return format_yuan(value)
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from opentto.core.http import float_param, id_param, int_param, is_htmx
@@ -64,13 +64,22 @@ from .services import (
 )
 
 PAGE_SIZE = 20
-#: What the buttons say (the status labels are states, the buttons are actions).
+#: What the buttons say (the status labels are states, the buttons are actions). Spelled
+#: ``gettext_lazy``: makemessages does not know an alias such as ``_lazy`` and left these out.
 DEMAND_VERBS: dict[str, Any] = {
-    DemandStatusChoices.OPEN: _lazy("Publish"),
-    DemandStatusChoices.CLOSED_MET: _lazy("Close: need met"),
-    DemandStatusChoices.CLOSED_NOT_MET: _lazy("Close: not met"),
-    DemandStatusChoices.WITHDRAWN: _lazy("Withdraw"),
+    DemandStatusChoices.OPEN: gettext_lazy("Publish"),
+    DemandStatusChoices.CLOSED_MET: gettext_lazy("Close: need met"),
+    DemandStatusChoices.CLOSED_NOT_MET: gettext_lazy("Close: not met"),
+    DemandStatusChoices.WITHDRAWN: gettext_lazy("Withdraw"),
 }
+#: A demand taken back to open after it was matched is reopened, not published.
+REOPEN_VERB = gettext_lazy("Reopen")
+
+
+def _demand_verb(demand: Any, target: str) -> Any:
+    if target == DemandStatusChoices.OPEN and demand.status != DemandStatusChoices.DRAFT:
+        return REOPEN_VERB
+    return DEMAND_VERBS.get(target, DemandStatusChoices(target).label)
 
 
 def _apply(form: Any, exc: ValidationError) -> None:
@@ -142,7 +151,7 @@ def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "demand": demand,
         **can,
-        "transitions": [(t, DEMAND_VERBS.get(t, DemandStatusChoices(t).label)) for t in DEMAND_TRANSITIONS[demand.status]
+        "transitions": [(t, _demand_verb(demand, t)) for t in DEMAND_TRANSITIONS[demand.status]
                         if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}] if can["can_change"] else [],
         "events": events_of_demand(request.user, demand),
         "matches": matches_visible(request.user).filter(demand=demand),

@@ -258,7 +258,8 @@ def _replay(
 
     for step in r.transitions:
         when = at(step.on)
-        reason = step.reason_en or step.reason_zh
+        # free text is one language on the platform: both, as the demo writes its other notes
+        reason = " / ".join(t for t in (step.reason_zh, step.reason_en) if t)
         # The guards need the evaluation before leaving evaluation, the plan before landing.
         if result.stage == S.EVALUATION:
             record_evaluation(when)

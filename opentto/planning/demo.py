@@ -81,8 +81,8 @@ def _mitral(context: Any, result: Result, today: date) -> None:
     plan = result.plans.filter(status="approved").first()
     if plan is not None and "meddev" in orgs:
         svc.plan_target_add(plan=plan, organisation=orgs["meddev"], rationale="国内结构性心脏病介入器械企业，具备注册与生产能力。 A structural-heart device maker with registration and manufacturing capacity.", actor=manager)
-        svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 1, 12), summary="首轮会谈：独占许可，入门费加销售提成；对方希望以注册证为里程碑。 First meeting: exclusive licence, upfront fee plus royalties; they want the registration certificate as a milestone.", next_step="Term sheet", actor=manager)
-        svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 2, 8), summary="条款清单基本达成：提成率5%，最低年提成费。 Term sheet largely agreed: 5% royalty with minimum annual royalties.", next_step="Contract drafting", actor=manager)
+        svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 1, 12), summary="首轮会谈：独占许可，入门费加销售提成；对方希望以注册证为里程碑。 First meeting: exclusive licence, upfront fee plus royalties; they want the registration certificate as a milestone.", next_step="条款清单 Term sheet", actor=manager)
+        svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 2, 8), summary="条款清单基本达成：提成率5%，最低年提成费。 Term sheet largely agreed: 5% royalty with minimum annual royalties.", next_step="起草合同 Contract drafting", actor=manager)
 
     # Financing: a valuation and a registered pledge loan with the bank.
     deals = list(svc.comparable_deals(manager, result).filter(deal_type__startswith="licence")[:5]) or list(svc.comparable_deals(manager, result)[:5])
@@ -157,7 +157,7 @@ def _robot(context: Any, result: Result, today: date) -> None:
     }, actor=manager)
     if "robotics" in orgs:
         svc.plan_target_add(plan=plan, organisation=orgs["robotics"], rationale="已提出定向转化意向。 Has expressed interest in a targeted transfer.", actor=manager)
-        svc.negotiation_record(plan=plan, organisation=orgs["robotics"], occurred_on=today - timedelta(days=18), summary="技术演示与许可范围讨论。 Technical demonstration; discussed the licence scope.", next_step="Send the draft licence terms", actor=manager)
+        svc.negotiation_record(plan=plan, organisation=orgs["robotics"], occurred_on=today - timedelta(days=18), summary="技术演示与许可范围讨论。 Technical demonstration; discussed the licence scope.", next_step="发送许可条款草稿 Send the draft licence terms", actor=manager)
     if "investor" in orgs:
         svc.plan_target_add(plan=plan, organisation=orgs["investor"], rationale="初创公司天使轮。 Angel round of the spin-off.", actor=manager)
     svc.plan_submit(plan=plan, actor=manager)

@@ -180,6 +180,9 @@ TIME_ZONE = "Asia/Shanghai"  # shown to users; stored in UTC (USE_TZ)
 # Numbers in templates stay plain (ids in URLs and attributes); money uses the `yuan` filter and
 # counts `intcomma`, which add their own separators.
 USE_THOUSAND_SEPARATOR = False
+# Our own format overrides (opentto/formats/<locale>/formats.py): a date field's widget writes its
+# value in the first of DATE_INPUT_FORMATS, and <input type="date"> takes only ISO dates.
+FORMAT_MODULE_PATH = ["opentto.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from opentto.accounts.models import User
 from opentto.evaluation.models import Rubric
@@ -60,6 +60,22 @@ def _review(application: Application, manager: User, panel: list[User], *, final
         )
 
 
+def _project_titles(results: list[Any], n: int) -> tuple[str, str]:
+    """The project's name: after its result, unless the result is confidential. An application is
+    read by officials and reviewers who may not see a confidential result, so its name must not
+    give the result's title away (the application form's help says so)."""
+    if not results:
+        return "产业化项目", "Industrialisation project"
+    first = results[0]
+    if first.is_public:
+        return f"{first.title_zh}产业化", f"Industrialising: {first.title_en}"
+    with translation.override("zh-hans"):
+        field_zh = str(first.get_field_display())
+    with translation.override("en"):
+        field_en = str(first.get_field_display()).lower()
+    return f"{field_zh}领域保密成果产业化项目（{n + 1}）", f"Industrialising a confidential {field_en} result ({n + 1})"
+
+
 def load(context: Any) -> None:
     manager, official = context.users["manager"], context.users["official"]
     reviewer = context.users.get("reviewer")
@@ -95,10 +111,10 @@ def load(context: Any) -> None:
         results = list(deal.results.all())
         enterprise = deal.counterparty
         requested = Decimal("6200000.00") if status == "ineligible" else Decimal(1200000 + 350000 * n)
+        title_zh, title_en = _project_titles(results, n)
         application = services.application_create(
             programme=xuhui, applicant=enterprise, partners=[owner] if owner else [], results=results, deal=deal,
-            project_title_zh=f"{results[0].title_zh}产业化" if results else "产业化项目",
-            project_title_en=f"Industrialising: {results[0].title_en}" if results else "Industrialisation project",
+            project_title_zh=title_zh, project_title_en=title_en,
             description="企业与院所合作，完成中试与量产准备。 / The enterprise and the institute take the result through pilot production.",
             requested_cny=requested, year=year,
             budget_lines=[

@@ -20,7 +20,8 @@ LINES = 4
 
 
 class ApplicationForm(forms.Form):
-    project_title_zh = forms.CharField(label=_("Project title (Chinese)"), max_length=300, required=False)
+    project_title_zh = forms.CharField(label=_("Project title (Chinese)"), max_length=300, required=False,
+                                       help_text=_("Officials and reviewers read the title: do not name a confidential result in it."))
     project_title_en = forms.CharField(label=_("Project title (English)"), max_length=300, required=False)
     description = forms.CharField(label=_("Project description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     partners = forms.ModelMultipleChoiceField(label=_("Partner organisations"), queryset=Organisation.objects.all(), required=False, widget=forms.SelectMultiple(attrs={"size": 6}))

@@ -74,6 +74,7 @@ def test_payments_are_recorded_once_and_the_project_cap_is_shown(live_server, br
     page.click("text=Record payment")
     expect(page.locator(".messages")).to_contain_text("An identical payment (3,750,000.17 yuan received on 2026-03-20) was already recorded")
     expect(page.locator("#payment-form [name=confirm_duplicate]")).to_be_visible()
+    expect(page.locator("#payment-form [name=confirm_duplicate]")).to_be_focused()  # the page scrolls to it
     shot(page, "money-01-duplicate-payment-en")
     page.check("#payment-form [name=confirm_duplicate]")
     page.click("#payment-form button")

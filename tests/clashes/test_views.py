@@ -70,3 +70,12 @@ def test_everyone_else_gets_nothing_and_changes_nothing(request: pytest.FixtureR
 def test_the_newcomers_page_does_not_mention_the_hold(inventor: User, hold: ClashHold) -> None:
     body = client_for(inventor).get(f"/en/results/{hold.held_id}/").content.decode()
     assert "Hidden original" not in body and "clash" not in body.lower() and "held" not in body.lower()
+
+
+def test_what_clashed_is_named_in_the_users_language(manager: User, hold: ClashHold) -> None:
+    client = client_for(manager)
+    number = hold.detail["application_numbers"][0]
+    english = client.get(f"/en/clashes/{hold.pk}/").content.decode()
+    assert "Same application numbers" in english and number in english and "application_numbers" not in english
+    chinese = client.get(f"/zh-hans/clashes/{hold.pk}/").content.decode()
+    assert "相同的申请号" in chinese and "处理决定" in chinese and "application_numbers" not in chinese and "评价结论" not in chinese

@@ -54,3 +54,22 @@ def test_switching_a_grant_off_takes_the_entry_away(enterprise_user):
     Grant.objects.filter(role="enterprise", object_type="landing.deal").update(enabled=False)
     main, _user_menu = _entries(enterprise_user)
     assert "Deals" not in main and "Results" in main
+
+
+@pytest.mark.parametrize("path, current", [
+    ("/en/planning/results/1/", ["Planning"]),        # a result's workspace: the namespace's first entry
+    ("/en/planning/rooms/", ["Deal rooms"]),          # its own entry, not Planning as well
+    ("/en/planning/rooms/1/", ["Deal rooms"]),        # a room: covered by Deal rooms
+    ("/en/subsidies/dashboard/", ["Subsidy dashboard"]),
+    ("/en/subsidies/applications/1/", ["Subsidies"]),
+    ("/en/organisations/people/", ["People"]),
+    ("/en/organisations/1/", []),
+    ("/en/account/", []),
+])
+def test_one_main_entry_is_current(manager, path, current):
+    from django.urls import resolve
+
+    request = RequestFactory().get(path)
+    request.user = manager
+    request.resolver_match = resolve(path)
+    assert [str(e["label"]) for e in navigation(request)["nav_main"] if e["active"]] == current

@@ -343,3 +343,19 @@ def test_project_list_and_export_for_every_kind_of_user(manager, enterprise_user
     sheet = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert sheet[0][:3] == ("id", "title_zh", "title_en") and [row[0] for row in sheet[1:]] == [project.pk]
     assert "/en/demands/projects/" in client_for(enterprise_user).get("/en/dashboard/").content.decode()
+
+
+def test_status_buttons_say_what_they_do_in_both_languages(enterprise_user, enterprise_org):
+    from opentto.demands.services import demand_create, demand_transition
+
+    from .conftest import demand_input
+
+    draft = demand_create(data=demand_input(enterprise_org), actor=enterprise_user, publish=False)
+    client = client_for(enterprise_user)
+    assert "发布" in client.get(f"/zh-hans/demands/{draft.pk}/").content.decode()
+    matched = demand_create(data=demand_input(enterprise_org), actor=enterprise_user, publish=True)
+    demand_transition(demand=matched, target="matched", actor=None, system=True)
+    english = client.get(f"/en/demands/{matched.pk}/").content.decode()
+    assert "Reopen" in english and "Publish" not in english and "Close: not met" in english
+    chinese = client.get(f"/zh-hans/demands/{matched.pk}/").content.decode()
+    assert "重新开放" in chinese and "关闭：需求未满足" in chinese and "Close: not met" not in chinese

@@ -59,6 +59,9 @@ def test_demo_money_and_subsidies(demo):
 def test_the_two_cases_of_the_report_are_there(demo):
     assert Result.objects.filter(title_zh__contains="机械臂", field="ai", is_public=True).exists()
     assert Result.objects.filter(title_zh__contains="二尖瓣", field="medical_devices", is_public=True).exists()
+    # the timeline's notes are free text in one field: the demo writes both languages, as in its other notes
+    clip = Result.objects.get(title_zh__contains="二尖瓣", field="medical_devices", is_public=True)
+    assert clip.transitions.filter(reason="临床试验入组完成，发明人申请转化评价 / Clinical-trial enrolment complete; the inventor asked for a transfer evaluation").exists()
 
 
 @pytest.mark.parametrize("username", DEMO_USERS)

@@ -75,3 +75,39 @@ def test_rules_page_warns_below_the_floor(client, manager, university):
                                                 "legal_source": "Rules art. 3", "state_established": "on", "in_shanghai": "on"}, follow=True)
     page = response.content.decode()
     assert "below the 50" in page and "Shanghai" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_terms_form_shows_the_stored_dates_in_both_languages(client, signed_deal, manager, language):
+    """<input type="date"> takes only ISO dates: in Chinese Django wrote 2025/03/01, the browser
+    showed an empty field and saving the terms cleared the dates."""
+    from opentto.landing.services import deal_update_terms
+
+    deal_update_terms(deal=signed_deal, terms=DealTerms(term_starts_on=dt.date(2025, 3, 1), term_ends_on=dt.date(2035, 2, 28),
+                                                        registration_number="20253101000001", registration_date=dt.date(2025, 3, 20)),
+                      amount_cny=signed_deal.amount_cny, actor=manager)
+    client.force_login(manager)
+    page = client.get(f"/{language}/deals/{signed_deal.pk}/").content.decode()
+    for name, value in (("term_starts_on", "2025-03-01"), ("term_ends_on", "2035-02-28"), ("registration_date", "2025-03-20")):
+        assert f'<input type="date" name="{name}" value="{value}"' in page, name
+    assert "2025/03/01" not in page
+
+
+@pytest.mark.django_db
+def test_royalty_report_flags_speak_of_payments_in_chinese(client, signed_deal, manager):
+    """The flags had the words of other pages: a report not yet due was 征集中 (a demand's "open"),
+    a paid one 已拨付 (a subsidy's "paid")."""
+    from opentto.landing.services import deal_update_terms, payment_record, royalty_report_record
+
+    deal_update_terms(deal=signed_deal, amount_cny=signed_deal.amount_cny, actor=manager, terms=DealTerms(royalty_rate="0.035"))
+    signed_deal.refresh_from_db()
+    paid = royalty_report_record(deal=signed_deal, period_start=dt.date(2025, 3, 1), period_end=dt.date(2025, 6, 30),
+                                 due_on=dt.date(2025, 7, 31), net_sales_cny="100000", actor=manager)
+    payment_record(deal=signed_deal, received_on=dt.date(2025, 7, 20), amount_cny=paid.royalty_due_cny, royalty_report=paid, actor=manager)
+    royalty_report_record(deal=signed_deal, period_start=dt.date(2025, 7, 1), period_end=dt.date(2025, 9, 30),
+                          due_on=dt.date.today() + dt.timedelta(days=30), net_sales_cny="100000", actor=manager)
+    client.force_login(manager)
+    page = client.get(f"/zh-hans/deals/{signed_deal.pk}/").content.decode()
+    assert '<span class="flag flag-ok">已付清</span>' in page and '<span class="flag">未到期</span>' in page
+    assert "征集中" not in page and "已拨付" not in page

@@ -27,3 +27,9 @@ def test_demo_applications_at_every_status_with_review_rounds(monkeypatch):
     assert live is not None and live.status == "open" and live.assignments.filter(status="invited", reviewer__username="reviewer").exists()
     for status in ("draft", "submitted", "ineligible", "rejected", "withdrawn"):
         assert apps[status].review_round is None, status
+    # an application's title is read by those who may not see its result: no confidential title in it
+    for a in Application.objects.prefetch_related("results"):
+        for r in a.results.all():
+            if not r.is_public:
+                assert r.title_zh not in a.project_title_zh and r.title_en not in a.project_title_en, a.pk
+    assert Application.objects.filter(results__is_public=False).exists()  # the demo has such applications

@@ -201,6 +201,7 @@ def test_a_draft_for_a_funded_project_shows_what_remains(client, funded, program
     assert "(this application would join it when submitted)" in page and 'data-project-remaining>¥1,000,000.00<' in page
     zh = client.get(f"/zh-hans/subsidies/applications/{draft.pk}/").content.decode()
     assert "该项目已获批 ¥4,000,000.00" in zh
+    assert "<th scope=\"col\">费用项目</th>" in zh and "成本法" not in zh  # a budget line's cost, not the valuation's cost approach
 
 
 @pytest.mark.django_db

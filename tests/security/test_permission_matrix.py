@@ -75,7 +75,7 @@ MAY_SEE: dict[str, set[str]] = {
     "investor": set(),
 }
 #: GET URLs without parameters that also get a search query (lists, search, matching).
-QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1", "?q=SD3", "?q=HR2")
+QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1", "?q=SD3")
 #: Statuses of a refused request (a 302 must lead to the sign-in page).
 REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.

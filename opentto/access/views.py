@@ -46,6 +46,17 @@ from .services import (
 )
 
 
+def _acted_on(rows: Any, visible: Any, pk: int) -> Any:
+    """The row ``pk`` of ``rows`` (those the user may act on); one the user sees but may not act on
+    answers 403, one they do not see 404."""
+    item = rows.filter(pk=pk).first()
+    if item is None:
+        if visible.filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    return item
+
+
 def _apply(form: Any, exc: ValidationError) -> None:
     for key, msgs in exc.message_dict.items():
         for message in msgs:
@@ -93,7 +104,7 @@ def access_request_view(request: HttpRequest, result_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(access_requests_decidable(request.user), pk=pk)
+    item = _acted_on(access_requests_decidable(request.user), access_requests_visible(request.user), pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
@@ -113,7 +124,7 @@ def access_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(access_requests_withdrawable(request.user), pk=pk)
+    item = _acted_on(access_requests_withdrawable(request.user), access_requests_visible(request.user), pk)
     try:
         access_request_withdraw(access_request=item, actor=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Your request was withdrawn."))
@@ -125,7 +136,7 @@ def access_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(access_grants_revocable(request.user), pk=pk)
+    grant = _acted_on(access_grants_revocable(request.user), access_grants_visible(request.user), pk)
     try:
         access_grant_revoke(grant=grant, actor=request.user, request=request)  # type: ignore[arg-type]
         messages.success(request, _("Access revoked."))

@@ -92,15 +92,34 @@ def test_requests_notify_those_who_decide(manager, admin_user, enterprise_user, 
 
 def test_withdrawing_is_the_requesters(enterprise_user, investor, manager, asked):
     before = AuditEvent.objects.count()
-    for user in (investor, manager):
+    for user, status in ((investor, 404), (manager, 403)):  # the TTO sees the request: 403
         with pytest.raises(PermissionError):
             access_request_withdraw(access_request=asked, actor=user)
-        assert client_for(user).post(reverse("accounts:access_withdraw", args=[asked.pk])).status_code == 404
+        assert client_for(user).post(reverse("accounts:access_withdraw", args=[asked.pk])).status_code == status
     asked.refresh_from_db()
     assert asked.status == "pending" and AuditEvent.objects.count() == before
     assert client_for(enterprise_user).post(reverse("accounts:access_withdraw", args=[asked.pk])).status_code == 302
     asked.refresh_from_db()
     assert asked.status == "withdrawn"
+
+
+def test_a_request_or_grant_seen_but_not_acted_on_answers_403_one_not_seen_404(enterprise_user, investor, inventor, manager, asked):
+    grant = access_request_approve(access_request=asked, expires_on=in_days(30), actor=manager)
+    before = AuditEvent.objects.count()
+    revoke = reverse("accounts:access_revoke", args=[grant.pk])
+    # The requester sees their grant, the owning organisation's inventor too (with whom their result is shared): 403.
+    for user, status in ((enterprise_user, 403), (inventor, 403), (investor, 404)):
+        assert client_for(user).post(revoke).status_code == status
+    # The requester sees their request but does not decide it.
+    decide = reverse("accounts:access_decide", args=[asked.pk])
+    for user, status in ((enterprise_user, 403), (inventor, 404), (investor, 404)):
+        assert client_for(user).post(decide, {"decision": "reject", "note": "no"}).status_code == status
+    grant.refresh_from_db()
+    asked.refresh_from_db()
+    assert grant.revoked_at is None and asked.status == "approved" and AuditEvent.objects.count() == before
+    assert client_for(manager).post(revoke).status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and grant.revoked_by == manager
 
 
 def test_access_list_shows_each_user_theirs(enterprise_user, investor, manager, inventor, asked):

@@ -3,8 +3,13 @@
 The world has, for every kind of object a URL can name, an *own* object (of the inventor's
 organisation, University A, or of the enterprise user's organisation) and *another
 organisation's* object (University B, Rival Corp); every one of them is confidential (results not
-public, demands not public, deal terms, applications). The texts in :data:`OWN_SECRETS` and
-:data:`OTHER_SECRETS` appear only in these objects, so finding them in a page is a leak.
+public, demands not public, deal terms, applications). Where "organisation" does not fit, own is
+the matrix user's and other someone else's: a notification is the inventor's or Rival Corp's
+user's, score evidence the matrix reviewer's or another reviewer's, a clash hold stored by the
+inventor or by a University B inventor. The objects are made through the services (submitted,
+approved, declared, held as the site would), except where no service exists. The texts in
+:data:`OWN_SECRETS` and :data:`OTHER_SECRETS` appear only in these objects, so finding one in a
+response of a role that may not read it (``test_permission_matrix.MAY_SEE``) is a leak.
 """
 
 from __future__ import annotations
@@ -31,12 +36,24 @@ from .helpers import PDF
 ROLES = ("anon", "admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor")
 FIXTURES = {"anon": None, "admin": "admin_user", "manager": "manager", "inventor": "inventor", "enterprise": "enterprise_user",
             "reviewer": "reviewer", "official": "official", "investor": "investor"}
-#: Text only the owners (and the TTO) of the own objects may see.
+#: Text only the owners (and the TTO) of the own objects may see (test_permission_matrix.MAY_SEE says who exactly).
 OWN_SECRETS = ["Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "Own deal QW1",
-               "secret-drawing.pdf", "Own demand DM1", "Own application AP1", "Own partner CH1", "Own valuation VP1"]
-#: Text only the TTO may see.
+               "secret-drawing.pdf", "Own demand DM1", "Own application AP1", "Own partner CH1", "Own valuation VP1",
+               # a signed NDA's file name; the details of a result shared under an NDA; a reviewer's evidence file name
+               "own-nda-ND1.pdf", "Shared details SD3", "共享细节SD3", "own-evidence-EV1.pdf",
+               # the inventor's result held for the TTO (it clashes with the other result); the inventor's notification
+               "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
+               # an approved subsidy application and its tranche's milestone
+               "Own approved application AP3", "Own milestone TM1",
+               # the inventor's personal data: e-mail address, ID number, bank and account number
+               "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"]
+#: Text of the other organisations' objects (the TTO's to see, and the district official's for subsidies).
 OTHER_SECRETS = ["Rival battery RB2", "竞争对手电池RB2", "rival parameter Y8", "Secret deal ZQ7", "Rival demand DM2",
-                 "Rival application AP2", "Rival partner CH2", "Rival valuation VP2", "Pool PL9"]
+                 "Rival application AP2", "Rival partner CH2", "Rival valuation VP2", "Pool PL9",
+                 "rival-nda-ND2.pdf", "rival-evidence-EV2.pdf", "Rival held result HR2", "暂挂成果HR2", "Rival notification NT2",
+                 "Rival approved application AP4", "Rival milestone TM2",
+                 "rival.inventor.em2@univ-b.example", "440305199001017711", "Rival bank BK2", "6217000010009988776",
+                 "rival.buyer.em3@rival.example"]
 #: Namespaces left out: Django's own admin (staff only, its own permission system).
 SKIP_NAMESPACES = {"admin"}
 MISSING = 2_000_000_000  # an id no object has
@@ -109,7 +126,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
 
     manager = users["manager"]
     rival = Organisation.objects.create(name_zh="竞争企业", name_en="Rival Corp", kind="enterprise")
-    rival_user = make_user(UserRoleChoices.ENTERPRISE, rival, username="rival_enterprise")
+    rival_user = make_user(UserRoleChoices.ENTERPRISE, rival, username="rival_enterprise", email="rival.buyer.em3@rival.example")
     rival_person = PersonFactory(name_zh="对手发明人", name_en="Rival Inventor")
     own = result_onboard(data=result_input(
         [university], [(researcher, "100")], title_zh="保密的芯片封装工艺", title_en="Confidential chip packaging process",
@@ -162,7 +179,12 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     world["programme"] = (programme.pk, programme.pk)
     _build_planning(world, manager, enterprise_org, own, other)
     _build_plan_work(world, manager, enterprise_org)
-    _build_access(world, users, rival_user, public_result, rubric)
+    _build_access(world, users, rival_user, public_result, rubric, (university, researcher))
+    _build_evidence(world, users, rounds, public_result, rubric)
+    _build_holds(world, users, other_university, researcher, rival_person)
+    _build_notifications(world, users, rival_user)
+    _build_funded_applications(world, users, rival_user, (university, own), (other_university, other), (enterprise_org, rival))
+    _build_personal_data(manager, researcher, rival_person)
     return world
 
 
@@ -250,13 +272,160 @@ def _build_plan_work(world: dict[str, tuple[int, int]], manager: Any, enterprise
     world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
 
 
-def _build_access(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, public_result: Any, rubric: Any) -> None:
-    """A pending access request (click-through NDA) of the enterprise user and one of Rival Corp's user,
-    both on the public result (a request needs a visible result); the active rubric (global: the same on both sides)."""
-    from opentto.access.services import access_request_create
+def _build_access(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, public_result: Any, rubric: Any,
+                  own_team: tuple[Organisation, Any]) -> None:
+    """A pending access request with an uploaded signed NDA of the enterprise user and one of Rival
+    Corp's user, both on the public result (a request needs a visible result); a live access grant
+    of each on a second public result of University A (its confidential details: "Shared details
+    SD3", read by those two under the NDA); the active rubric (global: the same on both sides)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    requests = [access_request_create(result=public_result, purpose=f"due diligence {who}", nda_kind="click_through", accept_nda=True, actor=user).pk
-                for who, user in (("own", users["enterprise"]), ("rival", rival_user))]
+    from opentto.access.services import access_request_approve, access_request_create
+    from opentto.results.services import result_onboard
+    from tests.conftest import result_input
+
+    requests = [access_request_create(result=public_result, purpose=f"due diligence {who}", nda_kind="signed_upload", actor=user,
+                                      nda_file=SimpleUploadedFile(name, PDF, content_type="application/pdf")).pk
+                for who, user, name in (("own", users["enterprise"], "own-nda-ND1.pdf"), ("rival", rival_user, "rival-nda-ND2.pdf"))]
     world["access_request"] = (requests[0], requests[1])
+    shared = result_onboard(data=result_input(
+        [own_team[0]], [(own_team[1], "100")], title_zh="开放传感平台", title_en="Open sensor platform", ip_assets=[], is_public=True,
+        details_zh="共享细节SD3", details_en="Shared details SD3"), actor=users["manager"])
+    grants = []
+    for user in (users["enterprise"], rival_user):
+        item = access_request_create(result=shared, purpose="licence talks", nda_kind="click_through", accept_nda=True, actor=user)
+        grants.append(access_request_approve(access_request=item, expires_on=timezone.localdate() + dt.timedelta(days=30),
+                                             actor=users["manager"]).pk)
+    world["access_grant"] = (grants[0], grants[1])
+    world["shared_result"] = (shared.pk, shared.pk)
     world["rubric"] = (rubric.pk, rubric.pk)
     world["ipasset"] = tuple(IPAsset.objects.filter(result_id=world["result"][k]).values_list("pk", flat=True).get() for k in (0, 1))  # type: ignore[assignment]
+
+
+def _build_evidence(world: dict[str, tuple[int, int]], users: dict[str, Any], rounds: list[Any], public_result: Any, rubric: Any) -> None:
+    """Score evidence uploaded by a reviewer who declared no conflict: own = the matrix reviewer's,
+    in a pre-filing round of the public result (so their invitation to the own result's round stays
+    undeclared, and its details closed to them); other = a rival reviewer's, in the other result's
+    round (that reviewer's assignment is the world's other assignment)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opentto.evaluation.services import (
+        review_add_evidence,
+        review_assign,
+        review_declare,
+        round_open,
+    )
+    from tests.conftest import make_user
+
+    manager = users["manager"]
+    rival_reviewer = make_user(UserRoleChoices.REVIEWER, username="rival_reviewer")
+    pre_filing = round_open(result=public_result, rubric=rubric, purpose="pre_filing", deadline=timezone.localdate() + dt.timedelta(days=14), actor=manager)
+    evidence = []
+    assignments = []
+    for review_round, reviewer, name in ((pre_filing, users["reviewer"], "own-evidence-EV1.pdf"), (rounds[1], rival_reviewer, "rival-evidence-EV2.pdf")):
+        assignment = review_assign(review_round=review_round, reviewer=reviewer, actor=manager)
+        assignment = review_declare(assignment=assignment, has_conflict=False, actor=reviewer)
+        criterion = assignment.scores.order_by("pk").first().criterion.key
+        evidence.append(review_add_evidence(assignment=assignment, criterion_key=criterion, actor=reviewer,
+                                            upload=SimpleUploadedFile(name, PDF, content_type="application/pdf")).pk)
+        assignments.append(assignment.pk)
+    world["evidence"] = (evidence[0], evidence[1])
+    world["assignment"] = (world["assignment"][0], assignments[1])
+
+
+def _build_holds(world: dict[str, tuple[int, int]], users: dict[str, Any], other_university: Organisation, researcher: Any, rival_person: Any) -> None:
+    """Clash holds: own = the inventor onboards a result of University A with the application
+    number of the other result (hidden from them), other = a University B inventor onboards one
+    with the own result's number. Each is stored as if nothing clashed and held for the TTO."""
+    from opentto.clashes.models import ClashHold
+    from opentto.results.services import IPAssetInput, result_onboard
+    from tests.conftest import make_user, result_input
+
+    rival_inventor = make_user(UserRoleChoices.INVENTOR, other_university, username="rival_inventor")
+    holds, held_results = [], []
+    for owner, person, actor, title, number in (
+        (users["inventor"].organisation, researcher, users["inventor"], "Own held result HR1", "CN202310000002.X"),
+        (other_university, rival_person, rival_inventor, "Rival held result HR2", "CN202310000001.5"),
+    ):
+        held = result_onboard(data=result_input([owner], [(person, "100")], title_zh=f"暂挂成果{title[-3:]}", title_en=title, is_public=False,
+                                                ip_assets=[IPAssetInput(application_number=number)]), actor=actor)
+        holds.append(ClashHold.objects.get(held_type="results.result", held_id=held.pk).pk)
+        held_results.append(held.pk)
+    world["hold"] = (holds[0], holds[1])
+    world["held_result"] = (held_results[0], held_results[1])
+
+
+def _build_notifications(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any) -> None:
+    """A notification is its recipient's alone (no grant reads anyone else's, not even the TTO's):
+    own = the inventor's notification about their organisation's result, other = Rival Corp's
+    user's notification about its demand (no role of the matrix may read it)."""
+    from opentto.notifications.services import notification_send
+
+    made = []
+    for user, kind, text, url in (
+        (users["inventor"], "evaluation.finalised", "Own notification NT1", f"/en/results/{world['result'][0]}/"),
+        (rival_user, "demand.match", "Rival notification NT2", f"/en/demands/{world['demand'][1]}/"),
+    ):
+        made.append(notification_send(recipients=[user], kind=kind, title_zh=text, title_en=text, body_zh=text, body_en=text, url=url, email=False)[0].pk)
+    world["notification"] = (made[0], made[1])
+
+
+def _build_funded_applications(world: dict[str, tuple[int, int]], users: dict[str, Any], rival_user: Any, own_side: tuple[Organisation, Any],
+                               other_side: tuple[Organisation, Any], applicants: tuple[Organisation, Organisation]) -> None:
+    """An approved application of each side (the enterprise's with University A on the own result,
+    Rival Corp's with University B on the other result), driven through the services: submitted by
+    the applicant, sent to review, override and recognition, approval by the official; one tranche
+    planned on each (its milestone text is the secret)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opentto.subsidies.services import (
+        BudgetLineInput,
+        application_approve,
+        application_create,
+        application_recognise,
+        application_review_override,
+        application_start_review,
+        application_submit,
+        programme_create,
+        tranche_add,
+    )
+
+    official = users["official"]
+    today = timezone.localdate()
+    programme = programme_create(
+        code="MX-2", kind="industrialisation", name_zh="矩阵计划", name_en="Matrix programme", legal_basis_zh="依据", legal_basis_en="basis",
+        cap_per_project_cny=Decimal("1000000"), window_opens=today - dt.timedelta(days=10), window_closes=today + dt.timedelta(days=100),
+        budgets=[(today.year, "5000000")], actor=users["manager"])
+    made: dict[str, list[int]] = {"approved_application": [], "tranche": []}
+    for (partner, result), applicant, user, key in ((own_side, applicants[0], users["enterprise"], "Own"), (other_side, applicants[1], rival_user, "Rival")):
+        number = "AP3" if key == "Own" else "AP4"
+        application = application_create(
+            programme=programme, applicant=applicant, partners=[partner], results=[result], project_title_zh=f"申请{number}",
+            project_title_en=f"{key} approved application {number}", requested_cny=Decimal("100000"), actor=user, year=today.year,
+            budget_lines=[BudgetLineInput("equipment", "Pilot line", "200000", SimpleUploadedFile("quote.pdf", PDF, content_type="application/pdf"))])
+        application_submit(application=application, actor=user)
+        application_start_review(application=application, actor=official)
+        application_review_override(application=application, reason="no panel needed", actor=official)
+        application_recognise(application=application, recognition_number=f"MX-{number}", actor=official)
+        application = application_approve(application=application, amount_cny="100000", actor=official)
+        tranche = tranche_add(application=application, milestone=f"{key} milestone TM{1 if key == 'Own' else 2}", amount_cny="50000", actor=official)
+        made["approved_application"].append(application.pk)
+        made["tranche"].append(tranche.pk)
+    world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
+
+
+def _build_personal_data(manager: Any, researcher: Any, rival_person: Any) -> None:
+    """People's personal data: an e-mail address (``view_email``: the TTO), and, on their recorded
+    consent, an ID number and bank details (``view_private_data``: the TTO; the person themselves
+    in the copy of their data). Own = the inventor's person, other = the rival inventor. (Rival
+    Corp's user has an e-mail address on their account too.)"""
+    from opentto.access.privacy import person_record_consent, person_set_private_data
+    from opentto.organisations.models import Person
+
+    for person, email, id_number, bank, account in (
+        (researcher, "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"),
+        (rival_person, "rival.inventor.em2@univ-b.example", "440305199001017711", "Rival bank BK2", "6217000010009988776"),
+    ):
+        Person.objects.filter(pk=person.pk).update(email=email)  # (no service edits a person's e-mail address)
+        person_record_consent(person=person, actor=manager)
+        person_set_private_data(person=person, id_number=id_number, bank_name=bank, bank_account=account, retain_until=None, actor=manager)

@@ -86,7 +86,8 @@ GET: dict[str, str] = {
 
 OBJECT_GET: dict[str, tuple[str, str]] = {
     "accounts:access_decide": (POST_ONLY, POST_ONLY),
-    "accounts:access_nda": (NOBODY, NOBODY),
+    # the signed NDA: the TTO's and the requester's (a POST reads it too)
+    "accounts:access_nda": ('302 200 200 404 200 404 404 404', STAFF),
     "accounts:access_request": ('302 403 403 403 404 403 403 404', '302 403 403 403 404 403 403 404'),
     "accounts:access_revoke": (POST_ONLY, POST_ONLY),
     "accounts:access_withdraw": (POST_ONLY, POST_ONLY),
@@ -113,7 +114,8 @@ OBJECT_GET: dict[str, tuple[str, str]] = {
     "evaluation:cancel": (POST_ONLY, POST_ONLY),
     "evaluation:deadline": (POST_ONLY, POST_ONLY),
     "evaluation:declare": (POST_ONLY, POST_ONLY),
-    "evaluation:evidence": (NOBODY, NOBODY),
+    # the evidence file: the TTO's (rounds they manage) and its reviewer's (own = the matrix reviewer's)
+    "evaluation:evidence": ('302 200 200 404 404 200 404 404', STAFF),
     "evaluation:finalise": (POST_ONLY, POST_ONLY),
     "evaluation:invitation": (PUBLIC, PUBLIC),
     "evaluation:invite": (POST_ONLY, POST_ONLY),
@@ -126,7 +128,7 @@ OBJECT_GET: dict[str, tuple[str, str]] = {
     "evaluation:round": (STAFF, STAFF),
     "evaluation:rubric": (SIGNED_IN, SIGNED_IN),
     "evaluation:rubric_revise": ('302 200 403 403 403 403 403 403', '302 200 403 403 403 403 403 403'),
-    "clashes:hold": (NOBODY, NOBODY),
+    "clashes:hold": (STAFF, STAFF),
     "imports:errors": (NOBODY, NOBODY),
     "imports:export": (NOT_FOUND, NOT_FOUND),
     "imports:job": (NOBODY, NOBODY),
@@ -304,11 +306,14 @@ POST: dict[str, str] = {
 }
 
 OBJECT_POST: dict[str, tuple[str, str]] = {
-    "accounts:access_decide": ('302 302 302 404 404 404 404 404', '302 302 302 404 404 404 404 404'),
-    "accounts:access_nda": (NOBODY, NOBODY),
+    # a request its requester (own: the enterprise user) or the TTO sees but may not decide / withdraw: 403
+    "accounts:access_decide": ('302 302 302 404 403 404 404 404', '302 302 302 404 404 404 404 404'),
+    "accounts:access_nda": ('302 200 200 404 200 404 404 404', STAFF),
     "accounts:access_request": ('302 403 403 403 404 403 403 404', '302 403 403 403 404 403 403 404'),
-    "accounts:access_revoke": (NOBODY, NOBODY),
-    "accounts:access_withdraw": ('302 404 404 404 302 404 404 404', NOBODY),
+    # the TTO revokes; the requester (own) and the owning organisation's inventor (both: the shared result is University A's)
+    # see the grant but may not revoke it
+    "accounts:access_revoke": ('302 302 302 403 403 404 404 404', '302 302 302 403 404 404 404 404'),
+    "accounts:access_withdraw": ('302 403 403 404 302 404 404 404', '302 403 403 404 404 404 404 404'),
     "accounts:person_private": (STAFF, STAFF),
     "deal-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
     "demand-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
@@ -332,12 +337,12 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "evaluation:cancel": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "evaluation:deadline": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "evaluation:declare": ('302 404 404 404 404 422 404 404', NOBODY),
-    "evaluation:evidence": (NOBODY, NOBODY),
+    "evaluation:evidence": ('302 200 200 404 404 200 404 404', STAFF),
     "evaluation:finalise": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "evaluation:invitation": (PUBLIC, PUBLIC),
     "evaluation:invite": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "evaluation:open": ('302 302 302 403 404 404 404 404', '302 302 302 404 404 404 404 404'),
-    "evaluation:remove": ('302 302 302 404 404 404 404 404', NOBODY),
+    "evaluation:remove": ('302 302 302 404 404 404 404 404', '302 302 302 404 404 404 404 404'),
     "evaluation:reopen": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "evaluation:report": (NOBODY, NOBODY),
     "evaluation:report_pdf": (NOBODY, NOBODY),
@@ -345,7 +350,7 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "evaluation:round": (STAFF, STAFF),
     "evaluation:rubric": (SIGNED_IN, SIGNED_IN),
     "evaluation:rubric_revise": ('302 422 403 403 403 403 403 403', '302 422 403 403 403 403 403 403'),
-    "clashes:hold": (NOBODY, NOBODY),
+    "clashes:hold": ('302 422 422 404 404 404 404 404', '302 422 422 404 404 404 404 404'),
     "imports:errors": (NOBODY, NOBODY),
     "imports:export": (NOT_FOUND, NOT_FOUND),
     "imports:job": (NOBODY, NOBODY),
@@ -372,7 +377,8 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "match-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
     # API writes: a role that may never write gets 403 before the (empty) body is validated
     "match-transition": ('401 400 400 403 400 403 403 403', '401 400 400 403 404 403 403 403'),
-    "notifications:open": (NOBODY, NOBODY),
+    # a notification is its recipient's alone: own = the inventor's, other = Rival Corp's user's
+    "notifications:open": ('302 404 404 302 404 404 404 404', NOBODY),
     "organisation-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
     "organisations:detail": (SIGNED_IN, SIGNED_IN),
     "organisations:person": (SIGNED_IN, SIGNED_IN),
@@ -445,12 +451,29 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "subsidies:start_review": ('302 302 403 404 403 404 302 404', '302 302 403 404 404 404 302 404'),
     "subsidies:submit": ('302 302 302 404 302 404 403 404', '302 302 302 404 404 404 403 404'),
     "subsidies:tranche": ('302 302 403 404 403 404 302 404', '302 302 403 404 404 404 302 404'),
-    "subsidies:tranche_accept": (NOBODY, NOBODY),
-    "subsidies:tranche_pay": (NOBODY, NOBODY),
+    # the tranche of an approved application: officials and the platform admin disburse; the TTO manager and the
+    # applicant (own) see it but may not
+    "subsidies:tranche_accept": ('302 302 403 404 403 404 302 404', '302 302 403 404 404 404 302 404'),
+    "subsidies:tranche_pay": ('302 302 403 404 403 404 302 404', '302 302 403 404 404 404 302 404'),
     "subsidies:withdraw": ('302 302 302 404 302 404 403 404', '302 302 302 404 404 404 403 404'),
     "subsidyapplication-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
     # the empty web POST to subsidies:submit (earlier in the walk) already submitted the own draft: a second submit is 400
     "subsidyapplication-submit": ('401 400 400 404 400 403 403 403', '401 400 400 404 404 403 403 403'),
     "subsidyapplication-withdraw": ('401 400 400 404 400 403 403 403', '401 400 400 404 404 403 403 403'),
     "subsidyprogramme-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
+}
+
+#: Pages walked a second time with objects of another kind than ``matrix_kinds.KINDS`` names: (route, kind) → (own, other).
+ALSO_GET: dict[tuple[str, str], tuple[str, str]] = {
+    # a public result of University A whose details the enterprise user (and Rival Corp's) read under an NDA: the
+    # page is everyone's, the details are not (the leak check)
+    ("results:detail", "shared_result"): (PUBLIC, PUBLIC),
+    ("result-detail", "shared_result"): (PUBLIC, PUBLIC),
+    ("showcase:detail_short", "shared_result"): ('301 301 301 301 301 301 301 301', '301 301 301 301 301 301 301 301'),
+    # the results held for the TTO: own = the inventor's (University A), other = University B's
+    ("results:detail", "held_result"): ('404 200 200 200 404 404 404 404', '404 200 200 404 404 404 404 404'),
+    ("result-detail", "held_result"): ('404 200 200 200 404 404 404 404', '404 200 200 404 404 404 404 404'),
+    # the approved applications with their tranches: own = the enterprise's, other = Rival Corp's
+    ("subsidies:detail", "approved_application"): ('302 200 200 404 200 404 200 404', '302 200 200 404 404 404 200 404'),
+    ("subsidyapplication-detail", "approved_application"): ('404 200 200 404 200 404 200 404', '404 200 200 404 404 404 200 404'),
 }

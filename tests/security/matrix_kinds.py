@@ -1,11 +1,12 @@
 """Which object the integer parameter of each URL names (the matrix fills it with the own or the
-other organisation's object of that kind). ``"missing"``: the world builds no such object (the
-URL is filled with an id no object has); ``"none"``: the parameter is not an object (a year)."""
+other organisation's object of that kind, built by ``matrix.build_world``: a kind it does not build
+fails the walk). ``"none"``: the parameter is not an object (a year, a token), filled with a value
+no object has."""
 
 KINDS: dict[str, str] = {
     # accounts / access
-    "accounts:access_decide": "access_request", "accounts:access_nda": "missing", "accounts:access_request": "result",
-    "accounts:access_revoke": "missing", "accounts:access_withdraw": "access_request", "accounts:person_private": "person",
+    "accounts:access_decide": "access_request", "accounts:access_nda": "access_request", "accounts:access_request": "result",
+    "accounts:access_revoke": "access_grant", "accounts:access_withdraw": "access_request", "accounts:person_private": "person",
     # REST API
     "deal-detail": "deal", "demand-detail": "demand", "demand-matches": "demand", "evaluation-detail": "round",
     "ipasset-detail": "ipasset", "match-detail": "match", "organisation-detail": "organisation", "payment-detail": "payment",
@@ -20,19 +21,19 @@ KINDS: dict[str, str] = {
     "demands:project_transition": "project", "demands:transition": "demand",
     # evaluation
     "evaluation:accept": "round", "evaluation:assign": "round", "evaluation:cancel": "round", "evaluation:deadline": "round",
-    "evaluation:declare": "assignment", "evaluation:evidence": "missing", "evaluation:finalise": "round", "evaluation:invite": "round",
+    "evaluation:declare": "assignment", "evaluation:evidence": "evidence", "evaluation:finalise": "round", "evaluation:invite": "round",
     "evaluation:open": "result", "evaluation:remove": "round", "evaluation:reopen": "round", "evaluation:report": "round",
     "evaluation:report_pdf": "round", "evaluation:review": "assignment", "evaluation:round": "round", "evaluation:rubric": "rubric",
     "evaluation:rubric_revise": "rubric", "evaluation:invitation": "none",
     # imports (string tokens)
-    "clashes:hold": "missing", "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
+    "clashes:hold": "hold", "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
     # deals, payments, figures
     "landing:annual_report": "none", "landing:complete": "deal", "landing:cost": "deal", "landing:detail": "deal",
     "landing:distribute": "payment", "landing:figures_xlsx": "none", "landing:in_force": "deal", "landing:notice": "deal",
     "landing:notice_withdraw": "deal", "landing:payment": "deal", "landing:royalty": "deal", "landing:schedule": "deal",
     "landing:sign": "deal", "landing:statement": "person", "landing:statement_pdf": "person", "landing:terminate": "deal",
     "landing:update": "deal",
-    "notifications:open": "missing", "organisations:detail": "organisation", "organisations:person": "person",
+    "notifications:open": "notification", "organisations:detail": "organisation", "organisations:person": "person",
     # planning: plans, filings, pledges, deal rooms
     "planning:channel_create": "result", "planning:channel_status": "channel", "planning:confidentiality": "family",
     "planning:deadline_done": "deadline", "planning:family_create": "result", "planning:family_propose": "family",
@@ -55,6 +56,6 @@ KINDS: dict[str, str] = {
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",
     "subsidies:review_override": "application", "subsidies:start_review": "application", "subsidies:submit": "application",
-    "subsidies:tranche": "application", "subsidies:tranche_accept": "missing", "subsidies:tranche_pay": "missing",
+    "subsidies:tranche": "application", "subsidies:tranche_accept": "tranche", "subsidies:tranche_pay": "tranche",
     "subsidies:withdraw": "application",
 }

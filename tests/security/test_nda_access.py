@@ -69,7 +69,8 @@ def test_only_requesters_ask_and_only_staff_decide(inventor, reviewer, enterpris
     item = _ask(enterprise_user, onboarded)
     with pytest.raises(PermissionError):
         access_request_approve(access_request=item, expires_on=in_days(5), actor=enterprise_user)
-    assert client_for(enterprise_user).post(f"/en/account/access/{item.pk}/decide/", {"decision": "approve", "expires_on": in_days(5)}).status_code == 404
+    # the requester sees the request but may not decide it: 403
+    assert client_for(enterprise_user).post(f"/en/account/access/{item.pk}/decide/", {"decision": "approve", "expires_on": in_days(5)}).status_code == 403
     assert AccessRequest.objects.get(pk=item.pk).status == "pending" and not AccessGrant.objects.exists()
 
 
@@ -136,15 +137,15 @@ def test_owners_see_who_looked_others_do_not(inventor, other_inventor, manager, 
 
 
 def test_revoking_through_the_page_for_every_kind_of_user(enterprise_user, inventor, manager, onboarded):
-    """Only the TTO revokes, by POST; the grant holder and the owners get 404 and change nothing; a
-    second revocation is a message, not a second event."""
+    """Only the TTO revokes, by POST; the grant holder and the owners, who see the grant, get 403
+    and change nothing; a second revocation is a message, not a second event."""
     grant = access_request_approve(access_request=_ask(enterprise_user, onboarded), expires_on=in_days(30), actor=manager)
     url = f"/en/account/access/grants/{grant.pk}/revoke/"
     before = AuditEvent.objects.count()
     response = client_for().post(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
     for user in (enterprise_user, inventor):
-        assert client_for(user).post(url).status_code == 404
+        assert client_for(user).post(url).status_code == 403
     staff = client_for(manager)
     assert staff.get(url).status_code == 405
     grant.refresh_from_db()

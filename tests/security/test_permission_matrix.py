@@ -4,7 +4,8 @@
 
 - a URL the table does not know fails the test (add its row: coverage cannot lapse silently);
 - every GET answers exactly the status in the table, and shows no text of an object the role may
-  not see (lists, search, matching, exports, figures, feeds and the API included);
+  not see (lists, search, matching, exports, figures, feeds and the API included; files, PDFs and
+  spreadsheets read to the end, the file name they give too);
 - every POST (with a valid CSRF token, an empty form) answers exactly the status in the table, and
   a refused POST changes nothing (audit events and row counts compared);
 - a forged POST without a CSRF token changes nothing.
@@ -16,15 +17,22 @@ rows you agree with into the table).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import Any
 
+import openpyxl
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from pypdf.errors import PyPdfError
 
 from opentto.core.models import AuditEvent
+from opentto.core.pdf import extract_text
 from opentto.results.models import Result
 
 from .matrix import (
@@ -38,34 +46,42 @@ from .matrix import (
     routes,
     url_for,
 )
-from .matrix_expectations import GET, OBJECT_GET, OBJECT_POST, POST
+from .matrix_expectations import ALSO_GET, GET, OBJECT_GET, OBJECT_POST, POST
 from .matrix_kinds import KINDS
 
 pytestmark = pytest.mark.django_db
 
-#: What each role may read of the world's secrets (anything else found in a page is a leak).
+#: Texts no grant of the TTO covers: a notification is its recipient's alone (``opentto/notifications/permissions.py``).
+RECIPIENT_ONLY = {"Own notification NT1", "Rival notification NT2"}
+#: What each role may read of the world's secrets (anything else found in a page is a leak), as the default grants say.
 MAY_SEE: dict[str, set[str]] = {
-    "anon": set(), "admin": set(OWN_SECRETS + OTHER_SECRETS), "manager": set(OWN_SECRETS + OTHER_SECRETS),
-    # their organisation's result, its attachment, the deal covering it and its planning workspace (read-only:
-    # the overseas channels; valuations and financing stay with the TTO)
+    "anon": set(), "admin": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY, "manager": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY,
+    # their organisation's results (the confidential one, the one held for the TTO, the one shared under NDA: details and
+    # all), its attachment, the deal covering it and its planning workspace (read-only: the overseas channels; valuations
+    # and financing stay with the TTO); their own notification; their own personal data (the copy of their data, PIPL art. 45)
     "inventor": {"Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "secret-drawing.pdf", "Own deal QW1",
-                 "Own partner CH1"},
-    # their organisation's deal, demand and application
-    "enterprise": {"Own deal QW1", "Own demand DM1", "Own application AP1"},
-    # the title of the result they are invited to review (its details only after declaring no conflict)
-    "reviewer": {"Confidential chip packaging", "保密的芯片封装工艺"},
-    # subsidy applications (district-wide)
-    "official": {"Own application AP1", "Rival application AP2"},
+                 "Own partner CH1", "Shared details SD3", "共享细节SD3", "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
+                 "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"},
+    # their organisation's deal, demand and applications (with the tranche's milestone), their own access request's
+    # signed NDA, and the details of the result shared with them under an NDA
+    "enterprise": {"Own deal QW1", "Own demand DM1", "Own application AP1", "Own approved application AP3", "Own milestone TM1",
+                   "own-nda-ND1.pdf", "Shared details SD3", "共享细节SD3"},
+    # the title of the result they are invited to review (its details only after declaring no conflict), and the evidence
+    # of their own review (declared, in another round)
+    "reviewer": {"Confidential chip packaging", "保密的芯片封装工艺", "own-evidence-EV1.pdf"},
+    # subsidy applications and their tranches (district-wide)
+    "official": {"Own application AP1", "Rival application AP2", "Own approved application AP3", "Rival approved application AP4",
+                 "Own milestone TM1", "Rival milestone TM2"},
     "investor": set(),
 }
 #: GET URLs without parameters that also get a search query (lists, search, matching).
-QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1")
+QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1", "?q=SD3")
 #: Statuses of a refused request (a 302 must lead to the sign-in page).
 REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
 EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
                               "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
-                              "demands:project_transition", "demands:milestone_done"}
+                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay"}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
 SKIP = {"api-schema", "api-docs", "api-redoc", "logout"}
 
@@ -94,19 +110,21 @@ def _matrix_routes() -> list[Route]:
     return [r for r in routes() if r.name not in SKIP]
 
 
-def _urls(route: Route, world: dict[str, tuple[int, int]]) -> list[tuple[str, str]]:
-    """(own|other|get, url) for a route."""
+def _urls(route: Route, world: dict[str, tuple[int, int]], kind: str | None = None) -> list[tuple[str, str]]:
+    """(own|other|get, url) for a route (its object of ``kind``: by default the one ``KINDS`` names)."""
     if not route.params:
         url = url_for(route)
         return [("get", url)] if url else []
-    kind = KINDS.get(route.name, "missing")
+    kind = kind or KINDS[route.name]
+    if kind != "none" and kind not in world:
+        raise AssertionError(f"{route.name}: the world builds no {kind!r} (matrix.build_world)")
     out = []
     for which, label in enumerate(("own", "other")):
-        value = world[kind][which] if kind in world else MISSING
+        value = MISSING if kind == "none" else world[kind][which]
         extra: dict[str, Any] = {}
         keys = [k for k, _v in route.params]
         if "year" in keys:
-            extra["year"] = 2025
+            extra["year"] = timezone.localdate().year  # the world's payments and approvals are this year's
         if route.name == "planning:pledge_move":
             extra["verb"] = "register"  # an empty form: refused or invalid, never a change
         if route.name in {"demands:contact", "demands:feedback"}:
@@ -127,7 +145,10 @@ COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.paym
            "planning.patentfamily", "planning.filing", "planning.filingdeadline", "planning.confidentialityexamination",
            "planning.abandonmentdecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
            "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
-           "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask"]
+           "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
+           "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",
+           "evaluation.scoreevidence", "clashes.clashhold", "notifications.notification", "notifications.notificationpreference",
+           "core.idempotencykey", "organisations.membership", "results.ipasset"]
 
 
 def _counts() -> tuple[int, ...]:
@@ -136,9 +157,12 @@ def _counts() -> tuple[int, ...]:
     out += list(Result.objects.order_by("pk").values_list("stage", flat=True))
     for label in ("evaluation.reviewround", "planning.transferplan", "demands.demand", "subsidies.application", "landing.deal",
                   "planning.filing", "planning.filingdeadline", "planning.pledgeloan", "planning.overseaschannel", "access.accessrequest",
-                  "demands.match", "demands.targetedproject", "planning.plantarget", "planning.servicetask"):
+                  "demands.match", "demands.targetedproject", "planning.plantarget", "planning.servicetask", "subsidies.tranche",
+                  "clashes.clashhold", "evaluation.reviewassignment"):
         out += list(apps.get_model(label)._default_manager.order_by("pk").values_list("status", flat=True))
-    out += list(apps.get_model("demands.projectmilestone")._default_manager.order_by("pk").values_list("done_on", flat=True))
+    for label, field in (("demands.projectmilestone", "done_on"), ("access.accessgrant", "revoked_at"), ("notifications.notification", "read_at"),
+                         ("organisations.person", "consent_given_at"), ("organisations.person", "erased_at")):
+        out += list(apps.get_model(label)._default_manager.order_by("pk").values_list(field, flat=True))
     return tuple(out)
 
 
@@ -161,13 +185,39 @@ def test_every_url_has_a_row_in_the_table():
         if route.name not in post_table:
             missing.append(f"{route.name}: no POST expectation (matrix_expectations.{'OBJECT_POST' if route.params else 'POST'})")
     names = {r.name for r in _matrix_routes()}
-    stale = sorted((set(GET) | set(OBJECT_GET) | set(POST) | set(OBJECT_POST)) - names)
+    stale = sorted((set(GET) | set(OBJECT_GET) | set(POST) | set(OBJECT_POST) | {name for name, _kind in ALSO_GET}) - names)
     assert not missing, "URLs the permission matrix does not know (give each role's expected status):\n" + "\n".join(missing)
     assert not stale, f"rows for URLs that no longer exist: {stale}"
     # The kinds the issue names are all in the matrix with a real object.
     for kind in ("result", "attachment", "deal", "round", "assignment", "plan", "room", "demand", "application", "person",
-                 "family", "filing", "deadline", "valuation", "pledge", "channel", "pool", "pool_asset", "access_request", "rubric"):
+                 "family", "filing", "deadline", "valuation", "pledge", "channel", "pool", "pool_asset", "access_request", "rubric",
+                 "access_grant", "evidence", "hold", "notification", "tranche"):
         assert kind in KINDS.values(), kind
+    # No URL is filled with an id no object has: every kind but "none" (a year, a token) is built by the world.
+    assert "missing" not in KINDS.values()
+
+
+def _text(response: Any) -> str:
+    """Everything a response tells, read to the end (a streamed export or file included): a PDF's
+    text, a workbook's cells, any other body as text, and the file name it gives."""
+    raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    kind = response.get("Content-Type", "")
+    text = ""
+    if kind.startswith("application/pdf") and raw.startswith(b"%PDF"):
+        try:
+            text = extract_text(raw)
+        except PyPdfError:  # an uploaded test file that is barely a PDF: its bytes are read below
+            text = ""
+    elif "spreadsheetml" in kind:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        text = "\n".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    return "\n".join((text, raw.decode(errors="replace"), response.get("Content-Disposition", "")))
+
+
+def _leaked(text: str, role: str) -> list[str]:
+    """The secrets in ``text`` that ``role`` may not see (also with the white space a PDF's text or a wrapped line loses)."""
+    compact = "".join(text.split())
+    return [s for s in OWN_SECRETS + OTHER_SECRETS if s not in MAY_SEE[role] and (s in text or "".join(s.split()) in compact)]
 
 
 def _check_response(response: Any, role: str, expected: str | None, where: str, failures: list[str]) -> None:
@@ -178,11 +228,25 @@ def _check_response(response: Any, role: str, expected: str | None, where: str, 
         failures.append(f"{where}: redirects to {response.get('Location')}, not to the sign-in page")
     if got.startswith("5"):
         failures.append(f"{where}: {got}")
-    if not getattr(response, "streaming", False):
-        body = response.content.decode(errors="replace")
-        leaked = [s for s in OWN_SECRETS + OTHER_SECRETS if s in body and s not in MAY_SEE[role]]
-        if leaked:
-            failures.append(f"{where} shows {leaked}")
+    leaked = _leaked(_text(response), role)
+    if leaked:
+        failures.append(f"{where} shows {leaked}")
+
+
+def _exports() -> list[tuple[str, str]]:
+    """Every file the platform writes from its records that is not an object's own URL (those are in the walk), with what
+    it answers an anonymous visitor (every signed-in role gets it: its rows and columns are theirs): each registered list
+    as CSV and xlsx (404 unless the showcase shows it), each of the dashboard's tables as xlsx and the annual report, for
+    this year (sign in first)."""
+    from opentto.dashboard.reports import tables
+    from opentto.imports.exports import EXPORTS
+
+    year = timezone.localdate().year
+    with translation.override("en"):
+        return ([(reverse("imports:export", kwargs={"what": what, "fmt": fmt}), "404" if spec.signed_in else "200")
+                 for what, spec in sorted(EXPORTS.items()) for fmt in ("csv", "xlsx")]
+                + [(reverse("landing:figures_xlsx", kwargs={"table": table}) + f"?year={year}", "302") for table in sorted(tables(AnonymousUser(), year))]
+                + [(reverse("landing:annual_report", kwargs={"year": year}), "302")])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -199,18 +263,17 @@ def test_get_every_url_answers_as_the_table_says_and_leaks_nothing(request, role
             if not route.params and response.status_code == 200 and ("list" in route.name or "search" in route.name or route.name in {"dashboard", "home"}):
                 for query in QUERIES:
                     _check_response(client.get(url + query), role, None, f"{role} GET {url}{query}", failures)
-    # Exports stream their rows: read them to the end (every registered list, as CSV).
-    from opentto.imports.exports import EXPORTS
-
-    for what in sorted(EXPORTS):
-        response = client.get(f"/en/imports/export/{what}.csv")
-        if response.status_code == 200:
-            body = b"".join(response.streaming_content).decode(errors="replace") if response.streaming else response.content.decode(errors="replace")
-            leaked = [s for s in OWN_SECRETS + OTHER_SECRETS if s in body and s not in MAY_SEE[role]]
-            if leaked:
-                failures.append(f"{role} export {what} shows {leaked}")
-        elif response.status_code >= 500:
-            failures.append(f"{role} export {what}: {response.status_code}")
+    # Pages of the objects the walk names by another kind of the same route (a result shared under an NDA, a result held
+    # for the TTO, an approved application with its tranches), against their rows in ALSO_GET.
+    by_name = {r.name: r for r in _matrix_routes()}
+    for (name, kind), table in ALSO_GET.items():
+        for label, url in _urls(by_name[name], world, kind):
+            response = client.get(url)
+            record.setdefault(f"{name}@{kind}", {})[label] = str(response.status_code)
+            _check_response(response, role, _expected(table, label, role), f"{role} GET {url} ({label} {kind})", failures)
+    # Exports: every list (CSV and xlsx), the dashboard's tables and the annual report, read to the end.
+    for url, anonymous in _exports():
+        _check_response(client.get(url), role, anonymous if role == "anon" else "200", f"{role} export {url}", failures)
     _save(f"get-{role}", record)
     if _record_path() is None:
         assert not failures, "\n".join(failures)
@@ -260,6 +323,40 @@ def test_insiders_reach_the_confidential_objects(request, role, world):
     if role != "inventor":
         deals = client.get("/en/imports/export/deals.csv")
         assert "Secret deal ZQ7" in b"".join(deals.streaming_content).decode()
+
+
+def test_the_detector_finds_each_kind_of_secret_where_its_readers_look(request, world):
+    """The leak detector sees the newer secrets too (personal data, files' names, a notification, a held result, a
+    tranche, details shared under an NDA, a PDF's text), so their absence from every other page means something."""
+    def url(name: str, *args: Any) -> str:
+        with translation.override("en"):
+            return reverse(name, args=args)
+
+    own, other = (lambda kind: world[kind][0]), (lambda kind: world[kind][1])
+    checks = [
+        ("manager", "get", url("accounts:person_private", own("person")), "Own bank BK1"),
+        ("admin", "get", url("accounts:person_private", other("person")), "Rival bank BK2"),
+        ("manager", "get", url("imports:export", "people", "csv"), "rival.inventor.em2@univ-b.example"),
+        ("manager", "get", url("organisations:person", own("person")), "li.ming.em1@univ-a.example"),
+        ("inventor", "post", url("accounts:my_data"), "110108198506143016"),
+        ("inventor", "get", url("notifications:list"), "Own notification NT1"),
+        ("enterprise", "get", url("accounts:access_nda", own("access_request")), "own-nda-ND1.pdf"),
+        ("manager", "get", url("accounts:access"), "rival-nda-ND2.pdf"),
+        ("enterprise", "get", url("results:detail", own("shared_result")), "Shared details SD3"),
+        ("reviewer", "get", url("evaluation:evidence", own("evidence")), "own-evidence-EV1.pdf"),
+        ("manager", "get", url("clashes:hold", other("hold")), "Rival held result HR2"),
+        ("inventor", "get", url("results:list"), "Own held result HR1"),
+        ("enterprise", "get", url("subsidies:detail", own("approved_application")), "Own milestone TM1"),
+        ("official", "get", url("subsidies:detail", other("approved_application")), "Rival milestone TM2"),
+        ("manager", "get", url("planning:valuation_pdf", own("valuation")), "Own valuation VP1"),
+    ]
+    missed = []
+    for role, method, address, secret in checks:
+        response = getattr(_client(request, role), method)(address)
+        text = _text(response)
+        if response.status_code != 200 or secret not in text and "".join(secret.split()) not in "".join(text.split()):
+            missed.append(f"{role} {method} {address}: {response.status_code}, {secret!r} not found")
+    assert not missed, "\n".join(missed)
 
 
 def test_a_forged_post_without_csrf_token_changes_nothing(request, world):

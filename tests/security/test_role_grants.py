@@ -109,7 +109,8 @@ def test_the_grants_give_exactly_what_the_old_rules_gave(request, university, ot
     # The oracle is not vacuous: each rule gives someone something and someone else nothing.
     assert _old_rounds(users["inventor"]) == {world["round"][0]} and not _old_rounds(users["investor"])
     assert _old_assignments(users["reviewer"]) and _old_rooms(users["investor"]) == {world["room"][0]}
-    assert _old_applications(users["official"]) == set(world["application"]) and _old_applications(users["enterprise"]) == {world["application"][0]}
+    assert _old_applications(users["official"]) == {*world["application"], *world["approved_application"]}
+    assert _old_applications(users["enterprise"]) == {world["application"][0], world["approved_application"][0]}
 
 
 def test_switching_a_role_grant_off_takes_the_access_away(request, investor, manager, university, other_university, enterprise_org, researcher, onboarded):

@@ -17,12 +17,12 @@ $(BIN)/opentto: pyproject.toml
 
 install: $(BIN)/opentto
 
-## make demo: install, migrate the SQLite database, load the bilingual demo, serve on $(PORT).
+## make demo: install, migrate the SQLite database, load the bilingual demo, serve on $(PORT);
+## the address, the users and the password are the last lines it prints.
 demo: install
 	$(BIN)/opentto migrate --noinput
 	$(BIN)/opentto load_demo
-	@echo "Serving OpenTTO on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/opentto runserver 127.0.0.1:$(PORT) --noreload
+	$(BIN)/opentto serve_demo 127.0.0.1:$(PORT) --noreload
 
 serve: install
 	$(BIN)/opentto runserver 127.0.0.1:$(PORT) --noreload

@@ -4,6 +4,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.mail import send_mail
 from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
@@ -30,6 +31,43 @@ def test_demo_prints_the_password_and_is_not_loaded_twice(demo):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert Result.objects.count() == 96
+
+
+def test_loading_prints_no_email_and_ends_with_the_password(db, monkeypatch, settings, capsys):
+    """The story's steps send e-mails (on commit, which a test transaction never reaches, so a fake
+    loader sends one here): with the console backend set they are counted, not printed."""
+    from opentto.demo.loader import LoadSummary
+    from opentto.demo.management.commands import load_demo as command
+
+    def fake_load(*, password: str) -> LoadSummary:
+        send_mail("Review assigned", "body", "tto@example.org", ["reviewer@example.org"])
+        return LoadSummary(organisations=1, people=2, results=3, users=["manager"])
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
+    monkeypatch.setattr(command, "load_demo", fake_load)
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = capsys.readouterr().out + out.getvalue()
+    assert "Subject:" not in printed and "Review assigned" not in printed
+    lines = out.getvalue().strip().splitlines()
+    assert lines[0] == "Loaded the demo: 1 organisations, 2 people, 3 results (1 notification e-mails of the story not sent)."
+    assert lines[-1] == "Demo password: demo-pass-2022"
+
+
+def test_serve_demo_prints_address_users_and_password_last(monkeypatch):
+    from opentto.demo.management.commands.serve_demo import Command
+
+    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
+    out = StringIO()
+    command = Command(stdout=out)
+    command.addr, command._raw_ipv6, command.protocol = "127.0.0.1", False, "http"
+    command.on_bind(8123)
+    assert out.getvalue().strip().splitlines()[-3:] == [
+        "OpenTTO demo: http://127.0.0.1:8123/",
+        "Users: manager, inventor, enterprise, reviewer, official, investor, admin",
+        "Password: demo-pass-2022",
+    ]
 
 
 def test_demo_figures_tell_the_story_and_equal_a_recount_from_the_database(demo):

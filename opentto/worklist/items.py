@@ -54,6 +54,8 @@ KINDS: dict[str, str | Promise] = {
 
 #: Kinds whose line names a review round (the bulk "assign a reviewer" acts on them).
 ROUND_KINDS = frozenset({"round_reviewers", "round_close"})
+#: Kinds whose line has someone else to remind (the reviewers, the counterparty, the family's manager).
+REMINDABLE_KINDS = ROUND_KINDS | {"payment_overdue", "royalty_overdue", "patent_deadline"}
 #: The due windows of the filter, in days (with "overdue" and "all").
 WINDOW_DAYS = (7, 30, 60, 90)
 #: How far ahead patent deadlines and public notices are listed.

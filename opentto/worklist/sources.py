@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from opentto.access.models import AccessRequest
+from opentto.core.money import format_yuan
 from opentto.evaluation.models import ReviewAssignment, ReviewRound
 from opentto.imports.models import ImportJob
 from opentto.landing.models import (
@@ -252,6 +253,11 @@ def _money_deals(user: Any, action: str) -> Any:
     return Deal.objects.restrict(user, action).values("pk")
 
 
+def _short(amount: Decimal | None, received: Decimal | float | int) -> bool:
+    """Less received than due (nothing at all, when no amount is set), compared to the fen."""
+    return _yuan(received) == 0 if amount is None else _yuan(received) < amount
+
+
 def payments_overdue(user: Any, today: date) -> list[WorkItem]:
     """Schedule items past due with less received than due (nothing, when no amount is set), on
     signed deals the user may record payments of."""
@@ -259,13 +265,14 @@ def payments_overdue(user: Any, today: date) -> list[WorkItem]:
         PaymentScheduleItem.objects.restrict(user, "view")
         .filter(deal__in=_money_deals(user, "record_payment"), deal__status__in=("signed", "in_force"), due_on__lt=today)
         .annotate(received=Coalesce(Sum("payments__amount_cny"), _ZERO))
-        .filter(Q(amount_cny__isnull=False, received__lt=F("amount_cny")) | Q(amount_cny__isnull=True, received=0))
         .select_related("deal")
         .order_by("due_on", "pk")
     )
     items = []
     for s in rows:
-        detail = (_("%(due)s yuan due, %(received)s received") % {"due": s.amount_cny, "received": _yuan(s.received)}  # type: ignore[attr-defined]
+        if not _short(s.amount_cny, s.received):  # type: ignore[attr-defined]
+            continue
+        detail = (_("%(due)s due, %(received)s received") % {"due": format_yuan(s.amount_cny), "received": format_yuan(_yuan(s.received))}  # type: ignore[attr-defined]
                   if s.amount_cny is not None else "")
         items.append(WorkItem(
             "payment_overdue", f"{_deal_title(s.deal)} · {s}", s.due_on, True, reverse("landing:detail", args=[s.deal_id]),
@@ -280,7 +287,6 @@ def royalties_overdue(user: Any, today: date) -> list[WorkItem]:
         RoyaltyReport.objects.restrict(user, "view")
         .filter(deal__in=_money_deals(user, "record_payment"), due_on__lt=today)
         .annotate(received=Coalesce(Sum("payments__amount_cny"), _ZERO))
-        .filter(received__lt=F("royalty_due_cny"))
         .select_related("deal")
         .order_by("due_on", "pk")
     )
@@ -288,9 +294,10 @@ def royalties_overdue(user: Any, today: date) -> list[WorkItem]:
         WorkItem(
             "royalty_overdue", f"{_deal_title(r.deal)} · {r}", r.due_on, True, reverse("landing:detail", args=[r.deal_id]),
             "landing.royaltyreport", r.pk,
-            _("%(due)s yuan due, %(received)s received") % {"due": r.royalty_due_cny, "received": _yuan(r.received)},  # type: ignore[attr-defined]
+            _("%(due)s due, %(received)s received") % {"due": format_yuan(r.royalty_due_cny), "received": format_yuan(_yuan(r.received))},  # type: ignore[attr-defined]
         )
         for r in rows
+        if _yuan(r.received) < r.royalty_due_cny  # type: ignore[attr-defined]
     ]
 
 
@@ -305,7 +312,7 @@ def distributions_to_run(user: Any, today: date) -> list[WorkItem]:
     return [
         WorkItem(
             "distribution_run", _deal_title(p.deal), None, False, reverse("landing:detail", args=[p.deal_id]), "landing.payment", p.pk,
-            _("%(amount)s yuan received on %(date)s") % {"amount": p.amount_cny, "date": f"{p.received_on:%Y-%m-%d}"},
+            _("%(amount)s received on %(date)s") % {"amount": format_yuan(p.amount_cny), "date": f"{p.received_on:%Y-%m-%d}"},
         )
         for p in rows
     ]

@@ -20,7 +20,7 @@ from opentto.core.http import id_param
 from opentto.core.spreadsheets import spreadsheet_response
 from opentto.evaluation.selectors import reviewers_eligible
 
-from .items import KINDS, ROUND_KINDS, WINDOW_DAYS, WorkItem
+from .items import KINDS, REMINDABLE_KINDS, ROUND_KINDS, WINDOW_DAYS, WorkItem
 from .selectors import WorkFilter, counts_by_kind, items_by_key, work_items_for_request
 from .services import BulkOutcome, work_items_assign_reviewer, work_items_remind
 
@@ -56,7 +56,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
         "work_filter": work_filter,
         "query": request.GET.urlencode(),
         "reviewers": reviewers_eligible().order_by("last_name", "first_name", "username") if has_rounds else None,
-        "today": timezone.localdate(),
+        "can_remind": any(i.kind in REMINDABLE_KINDS for i in shown),
     })
 
 
@@ -95,7 +95,8 @@ def worklist_bulk_view(request: HttpRequest) -> HttpResponseBase:
             rows=[_row(request, i) for i in found], title=_("My work"),
         )
     if action == "assign":
-        reviewer = reviewers_eligible().filter(pk=id_param(request.POST.get("reviewer"))).first()
+        reviewer_id = id_param(request.POST.get("reviewer"))
+        reviewer = reviewers_eligible().filter(pk=reviewer_id).first() if reviewer_id is not None else None
         if reviewer is None:
             messages.error(request, _("Choose a reviewer."))
             return _back(request)

@@ -82,10 +82,10 @@ def test_lines_carry_dates_urls_and_details(world: World) -> None:
     items = {i.key: i for i in work_items(world["manager"])}
     today = world.today
     instalment = items[f"payment_overdue:{world['instalment'].pk}"]
-    assert (instalment.due, instalment.is_overdue, instalment.detail) == (today - dt.timedelta(days=10), True, "600.00 yuan due, 250.40 received")
+    assert (instalment.due, instalment.is_overdue, instalment.detail) == (today - dt.timedelta(days=10), True, "¥600.00 due, ¥250.40 received")
     assert instalment.url == f"/en/deals/{world['signed_deal'].pk}/"
     royalty = items[f"royalty_overdue:{world['royalty'].pk}"]
-    assert royalty.detail == "500.00 yuan due, 0.00 received"
+    assert royalty.detail == "¥500.00 due, ¥0.00 received"
     noticed = items[f"deal_sign:{world['noticed_deal'].pk}"]
     assert (noticed.due, noticed.is_overdue) == (today - dt.timedelta(days=1), False)  # the day after the notice ended
     assert items[f"deal_sign:{world['draft_deal'].pk}"].due is None

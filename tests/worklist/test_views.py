@@ -119,7 +119,7 @@ def test_export_the_selection_with_the_page_columns(world: World) -> None:
     assert rows[0] == ["Kind", "Item", "Due", "Overdue", "Detail", "Where it is done"]
     # the plan drafted by this manager is not theirs to approve (four-eyes): not exported
     assert [r[:2] for r in rows[1:]] == [["Payments overdue", "Signed licence · Instalment"], ["Deals to sign", "Draft licence"]]
-    assert rows[1][3:5] == ["yes", "600.00 yuan due, 250.40 received"]
+    assert rows[1][3:5] == ["yes", "¥600.00 due, ¥250.40 received"]
     assert rows[1][5] == f"http://testserver/en/deals/{world['signed_deal'].pk}/"
     xlsx = client_for(world, "manager").post(BULK, {"action": "export_xlsx", "item": keys})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "opentto.api",
     "opentto.access",
     "opentto.clashes",
+    "opentto.worklist",
     "opentto.demo",
 ]
 
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "opentto.core.context_processors.platform",
                 "opentto.core.context_processors.notifications",
                 "opentto.core.context_processors.navigation",
+                "opentto.worklist.context_processors.worklist",
             ],
         },
     },

@@ -82,6 +82,8 @@ GET: dict[str, str] = {
     "subsidies:programmes": PUBLIC,
     "subsidyapplication-list": PUBLIC,
     "subsidyprogramme-list": PUBLIC,
+    "worklist:bulk": POST_ONLY,
+    "worklist:index": SIGNED_IN,
 }
 
 OBJECT_GET: dict[str, tuple[str, str]] = {
@@ -303,6 +305,9 @@ POST: dict[str, str] = {
     "subsidies:programmes": PUBLIC,
     "subsidyapplication-list": '401 400 400 400 400 403 403 403',
     "subsidyprogramme-list": '401 405 405 405 405 405 405 405',
+    # an empty POST: back to the page with "Choose an action."; the page itself is read by GET only
+    "worklist:bulk": '302 302 302 302 302 302 302 302',
+    "worklist:index": POST_ONLY,
 }
 
 OBJECT_POST: dict[str, tuple[str, str]] = {

@@ -20,6 +20,14 @@
         if (first) { first.focus(); }
       });
     });
+    // "Select all" boxes: [data-select-all="name"] checks every checkbox of that name in its form.
+    document.querySelectorAll("[data-select-all]").forEach(function (box) {
+      var name = box.getAttribute("data-select-all");
+      box.addEventListener("change", function () {
+        var form = box.form || document;
+        form.querySelectorAll("input[type='checkbox'][name='" + name + "']").forEach(function (other) { other.checked = box.checked; });
+      });
+    });
     // Phone-sized navigation toggle.
     var toggle = document.querySelector("[data-nav-toggle]");
     if (toggle) {

@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("imports/", include("opentto.imports.urls")),
     path("clashes/", include("opentto.clashes.urls")),
     path("notifications/", include("opentto.notifications.urls")),
+    path("portfolio/", include("opentto.portfolio.urls")),
     path("search/", result_views.result_list_view, name="search"),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "opentto.api",
     "opentto.access",
     "opentto.clashes",
+    "opentto.portfolio",
     "opentto.demo",
 ]
 

@@ -143,7 +143,7 @@ COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.paym
            "planning.transferplan", "planning.dealroom", "planning.dealroominvite", "demands.demand", "subsidies.application",
            "organisations.organisation", "organisations.person", "access.accessrequest", "access.accessgrant", "core.grant",
            "planning.patentfamily", "planning.filing", "planning.filingdeadline", "planning.confidentialityexamination",
-           "planning.abandonmentdecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
+           "planning.abandonmentdecision", "planning.filingfeereduction", "planning.filingapplicant", "portfolio.portfoliodecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
            "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
            "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
            "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",

@@ -21,7 +21,7 @@ def headers(today: Any) -> list[str]:
     return [
         _("Patent"), _("Result"), _("Owners"), _("Field"), _("Status"), _("Fee reduction"),
         *[_("Cost %(window)s") % {"window": label} for label in year_labels(today)], _("Cost, 5 years"),
-        _("Income, last 5 years"), _("Income, total"), _("Evaluation score"), _("Matching open demands"), _("Decision"),
+        _("Income, last 5 years"), _("Income, total"), _("Evaluation score"), _("Matching open demands"), _("Patent decision"),
     ]
 
 

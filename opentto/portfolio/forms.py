@@ -20,11 +20,11 @@ class PortfolioFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", _("All organisations")), *[(str(o.pk), o.name) for o in organisations]]
+        self.fields["organisation"].choices = [("", _("All organisations")), *[(str(o.pk), o.name) for o in organisations]]  # type: ignore[attr-defined]
 
 
 class PortfolioDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=PortfolioDecisionChoices.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("Patent decision"), choices=PortfolioDecisionChoices.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     approved_by = forms.ModelChoiceField(
         label=_("Abandonment approved by"), queryset=User.objects.none(), required=False,

@@ -170,6 +170,6 @@ def test_export_has_the_page_columns(client, manager: User, single: Filing, join
     response = client.get(reverse("imports:export", kwargs={"what": "portfolio", "fmt": "csv"}))
     lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Patent,Result,Owners,Field,Status,Fee reduction,Cost 2026-11-20 – 2027-11-19,")
-    assert lines[0].endswith("Cost, 5 years\",\"Income, last 5 years\",\"Income, total\",Evaluation score,Matching open demands,Decision")
+    assert lines[0].endswith("Cost, 5 years\",\"Income, last 5 years\",\"Income, total\",Evaluation score,Matching open demands,Patent decision")
     single_line = next(line for line in lines if line.startswith("CN202110000001.1"))
     assert ",300.00,300.00,300.00,600.00,4000.00,5500.00,0.00,0.00,,2," in single_line

@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("clashes/", include("opentto.clashes.urls")),
     path("notifications/", include("opentto.notifications.urls")),
     path("my-work/", include("opentto.worklist.urls")),
+    path("portfolio/", include("opentto.portfolio.urls")),
     path("search/", result_views.result_list_view, name="search"),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

@@ -53,6 +53,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("planning:index", _("Planning"), ("results.result", "land")),
     NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view"), covers=("planning:room",)),
     NavEntry("landing:list", _("Deals"), ("landing.deal", "view")),
+    NavEntry("portfolio:index", _("Portfolio"), ("organisations.organisation", "view_portfolio"), covers=("portfolio:patent",)),
     NavEntry("subsidies:programmes", _("Subsidies"), ("subsidies.application", "view")),
     NavEntry("subsidies:dashboard", _("Subsidy dashboard"), ("subsidies.application", "view"), every_row=True),
     NavEntry("organisations:list", _("Organisations"), ("organisations.organisation", "view")),

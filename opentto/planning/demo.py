@@ -29,6 +29,16 @@ def _close_past_deadlines(result: Result, today: date, manager: Any) -> None:
         svc.deadline_mark_done(deadline=deadline, done_on=deadline.due - timedelta(days=10), actor=manager)
 
 
+def _reduce_fees(filing: Any, result: Result, manager: Any) -> None:
+    """The fee reduction of a CN filing (财税〔2016〕78号): a public hospital or university alone
+    gets 85%; the robot arm's two owning institutes together 70% (every one qualifies)."""
+    grounds = {
+        org.pk: "public_institution" if org.kind in ("university", "hospital") else "non_profit_research"
+        for org in result.owners.all()
+    }
+    svc.filing_fee_reduction_record(filing=filing, reduction=svc.fee_reduction_allowed(list(grounds.values())), grounds=grounds, actor=manager)
+
+
 def _mitral(context: Any, result: Result, today: date) -> None:
     manager = context.users["manager"]
     orgs = context.organisations
@@ -45,6 +55,7 @@ def _mitral(context: Any, result: Result, today: date) -> None:
         office="CN", route=FilingRouteChoices.FIRST, application_number=inv.application_number if inv else "",
         filing_date=inv.filing_date if inv else date(2019, 3, 18), grant_date=inv.grant_date if inv else None, ip_asset=inv,
     ), actor=manager)
+    _reduce_fees(cn, result, manager)
     wo = svc.filing_create(family=family, data=svc.FilingInput(
         office="WO", route=FilingRouteChoices.PCT, receiving_office="CN", application_number=pct.application_number if pct else "",
         filing_date=pct.filing_date if pct else date(2020, 3, 12), priority_date=cn.filing_date, ip_asset=pct,
@@ -62,10 +73,11 @@ def _mitral(context: Any, result: Result, today: date) -> None:
         target_offices=["CN"], manager=manager, actor=manager,
     )
     if util is not None and util.filing_date:
-        svc.filing_create(family=utility, data=svc.FilingInput(
+        utility_cn = svc.filing_create(family=utility, data=svc.FilingInput(
             office="CN", route=FilingRouteChoices.FIRST, application_number=util.application_number, filing_date=util.filing_date,
             grant_date=util.grant_date, ip_asset=util,
         ), actor=manager)
+        _reduce_fees(utility_cn, result, manager)
     # An improvement filed eleven months ago: its priority year ends next month, so the decision
     # on filing abroad is due — the layout proposes a PCT application.
     improvement = svc.family_create(
@@ -130,6 +142,7 @@ def _robot(context: Any, result: Result, today: date) -> None:
         office="CN", route=FilingRouteChoices.FIRST, application_number=inv.application_number if inv else "",
         filing_date=inv.filing_date if inv else date(2025, 4, 22), ip_asset=inv,
     ), actor=manager)
+    _reduce_fees(cn, result, manager)
     if pct is not None and pct.filing_date and pct.filing_date <= today:
         svc.filing_create(family=family, data=svc.FilingInput(
             office="WO", route=FilingRouteChoices.PCT, receiving_office="CN", application_number=pct.application_number,

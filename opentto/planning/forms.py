@@ -15,7 +15,9 @@ from opentto.results.models import Attachment, IPAsset, Result
 from .deadlines import OFFICES
 from .models import (
     FILING_OFFICES,
+    ApplicantGroundChoices,
     ConfidentialityOutcomeChoices,
+    FeeReductionChoices,
     Filing,
     FilingRouteChoices,
     LicenceTypeChoices,
@@ -394,3 +396,26 @@ class ServiceLogForm(forms.Form):
 class WorkloadForm(forms.Form):
     since = forms.DateField(label=_("From"), widget=DATE)
     until = forms.DateField(label=_("To"), widget=DATE)
+
+
+class FeeReductionForm(forms.Form):
+    """A CN filing's fee reduction: the rate, one ground per applicant (the result's owners) and
+    an open licence's period. The rules are the service's (``filing_fee_reduction_record``)."""
+
+    reduction = forms.ChoiceField(label=_("Fee reduction"), choices=FeeReductionChoices.choices)
+    open_licence_from = forms.DateField(label=_("Open licence (开放许可) from"), widget=DATE, required=False)
+    open_licence_until = forms.DateField(label=_("Open licence until"), widget=DATE, required=False, help_text=_("Empty while it runs."))
+
+    def __init__(self, *args: Any, applicants: list[Organisation], initial_grounds: dict[int, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applicants = applicants
+        for org in applicants:
+            self.fields[f"ground_{org.pk}"] = forms.ChoiceField(
+                label=_("Ground of %(name)s") % {"name": org.name},
+                choices=[("", "—"), *ApplicantGroundChoices.choices],
+                initial=(initial_grounds or {}).get(org.pk, ""),
+                help_text=_("Who qualifies: 财税〔2019〕45号."),
+            )
+
+    def grounds(self) -> dict[int, str]:
+        return {org.pk: self.cleaned_data[f"ground_{org.pk}"] for org in self.applicants}

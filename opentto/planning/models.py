@@ -866,3 +866,150 @@ class ServiceLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+
+# --- patent fees and their reductions ----------------------------------------------------------
+
+
+class FeeKindChoices(models.TextChoices):
+    APPLICATION = "application", _("Application fee")
+    SUBSTANTIVE_EXAMINATION = "substantive_examination", _("Substantive-examination fee")
+    RE_EXAMINATION = "re_examination", _("Re-examination fee")
+    ANNUITY = "annuity", _("Annual fee")
+
+
+class FeeSchedule(models.Model):
+    """An office's official fee schedule as data, with its source and the date it took effect.
+    The newest schedule in effect on a fee's due date prices it (``opentto.planning.fees``)."""
+
+    office = models.CharField(_("office"), max_length=4, default="CN")
+    source = models.TextField(_("source"), help_text=_("Where the figures come from: the notice or page, and how sure we are."))
+    effective_from = models.DateField(_("in effect from"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["FeeSchedule"].as_manager()
+
+    class Meta:
+        ordering = ["office", "-effective_from", "-id"]
+        verbose_name = _("fee schedule")
+        verbose_name_plural = _("fee schedules")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "effective_from"], name="planning_fee_schedule_unique"),
+            models.CheckConstraint(condition=~Q(source=""), name="planning_fee_schedule_source_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.effective_from:%Y-%m-%d}"
+
+
+class FeeScheduleItem(models.Model):
+    """One fee of a schedule: for annuities, the patent years ``year_from``–``year_to``."""
+
+    schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="items")
+    patent_kind = models.CharField(_("kind of patent"), max_length=12, choices=PatentKindChoices.choices)
+    fee_kind = models.CharField(_("fee"), max_length=24, choices=FeeKindChoices.choices)
+    year_from = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
+    year_to = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
+    is_confirmed = models.BooleanField(_("confirmed"), default=True, help_text=_("Untick when the figure is not confirmed against the official schedule."))
+
+    objects = RestrictedQuerySet["FeeScheduleItem"].as_manager()
+
+    class Meta:
+        ordering = ["schedule", "patent_kind", "fee_kind", "year_from", "id"]
+        verbose_name = _("fee")
+        verbose_name_plural = _("fees")
+        constraints = [
+            models.CheckConstraint(condition=Q(patent_kind__in=PatentKindChoices.values), name="planning_fee_item_kind_valid"),
+            models.CheckConstraint(condition=Q(fee_kind__in=FeeKindChoices.values), name="planning_fee_item_fee_valid"),
+            models.CheckConstraint(condition=Q(amount_cny__gte=0), name="planning_fee_item_amount_positive"),
+            models.CheckConstraint(
+                condition=(~Q(fee_kind="annuity") & Q(year_from__isnull=True, year_to__isnull=True))
+                | Q(fee_kind="annuity", year_from__gte=1, year_to__gte=F("year_from")),
+                name="planning_fee_item_years",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        years = f" {self.year_from}–{self.year_to}" if self.year_from else ""
+        return f"{self.get_patent_kind_display()} {self.get_fee_kind_display()}{years}: {self.amount_cny}"
+
+
+class FeeReductionChoices(models.TextChoices):
+    """专利收费减缴办法 (财税〔2016〕78号): the share of the fee that is waived."""
+
+    PERCENT_85 = "85", _("85% (a single qualifying applicant)")
+    PERCENT_70 = "70", _("70% (two or more applicants, every one qualifying)")
+    NONE = "none", _("No reduction")
+
+
+class ApplicantGroundChoices(models.TextChoices):
+    """Who qualifies for the reduction (财税〔2019〕45号)."""
+
+    INDIVIDUAL = "individual", _("Individual with less than 60,000 yuan of income in the previous year")
+    ENTERPRISE = "enterprise", _("Enterprise with less than 1,000,000 yuan of taxable income in the previous year")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution (事业单位)")
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+    NON_PROFIT_RESEARCH = "non_profit_research", _("Non-profit research body")
+    NOT_QUALIFYING = "not_qualifying", _("Does not qualify")
+
+
+class FilingFeeReduction(models.Model):
+    """The fee-reduction status of a CN filing: the rate, each applicant's ground, and an open
+    licence (开放许可) with its period. The years it covers are computed from the grant date
+    (``opentto.planning.fees.covered_years``)."""
+
+    filing = models.OneToOneField(Filing, on_delete=models.CASCADE, related_name="fee_reduction")
+    reduction = models.CharField(_("fee reduction"), max_length=4, choices=FeeReductionChoices.choices, default=FeeReductionChoices.NONE)
+    open_licence_from = models.DateField(_("open licence from"), null=True, blank=True)
+    open_licence_until = models.DateField(_("open licence until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["FilingFeeReduction"].as_manager()
+
+    class Meta:
+        verbose_name = _("fee reduction")
+        verbose_name_plural = _("fee reductions")
+        constraints = [
+            models.CheckConstraint(condition=Q(reduction__in=FeeReductionChoices.values), name="planning_fee_reduction_valid"),
+            models.CheckConstraint(
+                condition=Q(open_licence_until__isnull=True) | Q(open_licence_from__isnull=False, open_licence_until__gte=F("open_licence_from")),
+                name="planning_open_licence_period",
+            ),
+        ]
+
+    @property
+    def covered_years(self) -> tuple[int, int] | None:
+        """The annual-fee years the reduction covers (the year of grant and the nine after it)."""
+        from .fees import covered_years
+
+        return covered_years(self.filing.filing_date, self.filing.grant_date)
+
+    def __str__(self) -> str:
+        return f"{self.filing} {self.get_reduction_display()}"
+
+
+class FilingApplicant(models.Model):
+    """An applicant of a CN filing (one of its result's owners) with its ground for the reduction."""
+
+    reduction = models.ForeignKey(FilingFeeReduction, on_delete=models.CASCADE, related_name="applicants")
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant"))
+    ground = models.CharField(_("ground"), max_length=24, choices=ApplicantGroundChoices.choices)
+
+    objects = RestrictedQuerySet["FilingApplicant"].as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reduction", "organisation"], name="planning_filing_applicant_unique"),
+            models.CheckConstraint(condition=Q(ground__in=ApplicantGroundChoices.values), name="planning_applicant_ground_valid"),
+        ]
+
+    @property
+    def qualifies(self) -> bool:
+        return self.ground != ApplicantGroundChoices.NOT_QUALIFYING
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_ground_display()})"

@@ -18,6 +18,8 @@ licence with its pool (and its result), a pledged patent with its loan.
 | planning.confidentialityexamination | view | all | with the family | — |
 | planning.filingdeadline | view, change, be_reminded | all (be_reminded: managers) | view: with the filing | — |
 | planning.abandonmentdecision | view | all | with the filing | — |
+| planning.filingfeereduction, .filingapplicant | view | all | with the filing | — |
+| planning.feeschedule, .feescheduleitem | view | all | all | all signed in |
 | planning.servicelogentry | view, figures | all | view: of those results | — |
 | planning.valuation | view | all | — | — |
 | planning.pledgeloan | view, change | all | — | — |
@@ -48,6 +50,7 @@ from opentto.core.permissions import (
     INVENTOR,
     INVESTOR,
     MANAGER,
+    SIGNED_IN,
     STAFF,
     Constraint,
     permitted,
@@ -162,6 +165,15 @@ register("planning.filingdeadline", actions={"view", "change", "be_reminded"}, c
 register("planning.abandonmentdecision", actions={"view"}, constraints=FILING_CHILD, grants=[
     *_staff(("view",)), (INVENTOR, "with_filing", ("view",)),
 ])
+# fee reductions follow their filing; the fee schedule is public data (edited in the admin)
+register("planning.filingfeereduction", actions={"view"}, constraints=FILING_CHILD, grants=[
+    *_staff(("view",)), (INVENTOR, "with_filing", ("view",)),
+])
+register("planning.filingapplicant", actions={"view"}, constraints={"with_reduction": _with_parent("reduction", "planning.filingfeereduction")}, grants=[
+    *_staff(("view",)), (INVENTOR, "with_reduction", ("view",)),
+])
+register("planning.feeschedule", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
+register("planning.feescheduleitem", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
 register("planning.calendarfeed", actions={"view", "add"}, constraints={"own": _own}, grants=[
     *[(role, "own", ("view",)) for role in STAFF], *_staff(("add",)),
 ])

@@ -33,6 +33,7 @@ from .models import (
     PLEDGE_TRANSITIONS,
     REMINDER_STEPS,
     AbandonmentDecision,
+    ApplicantGroundChoices,
     CalendarFeed,
     ConfidentialityExamination,
     ConfidentialityOutcomeChoices,
@@ -40,8 +41,13 @@ from .models import (
     DeadlineStatusChoices,
     DealRoom,
     DealRoomInvite,
+    FeeReductionChoices,
+    FeeSchedule,
+    FeeScheduleItem,
     Filing,
+    FilingApplicant,
     FilingDeadline,
+    FilingFeeReduction,
     FilingRouteChoices,
     FilingStatusChoices,
     LicenceTypeChoices,
@@ -1504,3 +1510,113 @@ def service_log_record(*, result: Result, kind: str, hours: object, notes: str, 
         entry = ServiceLogEntry.objects.create(result=result, kind=kind, hours=value, notes=notes.strip(), occurred_on=occurred_on, actor=actor)
         audit_record(actor=actor, action="service.log", obj=entry, payload={"result": result.pk, "kind": kind, "hours": str(value)})
     return entry
+
+
+# --- fee reductions -------------------------------------------------------------------------
+
+
+def fee_reduction_allowed(grounds: Sequence[str]) -> str:
+    """The reduction the applicants' grounds give (专利收费减缴办法, 财税〔2016〕78号): 85% for a
+    single qualifying applicant, 70% for two or more when every one qualifies, else none."""
+    if not grounds or any(g == ApplicantGroundChoices.NOT_QUALIFYING for g in grounds):
+        return FeeReductionChoices.NONE
+    return FeeReductionChoices.PERCENT_85 if len(grounds) == 1 else FeeReductionChoices.PERCENT_70
+
+
+def filing_fee_reduction_record(
+    *, filing: Filing, reduction: str, grounds: dict[int, str], open_licence_from: date | None = None,
+    open_licence_until: date | None = None, actor: User,
+) -> FilingFeeReduction:
+    """Record a CN filing's fee-reduction status: the rate, the ground of each applicant (the
+    applicants are the result's owners, every one of them) and an open licence with its period.
+    85% only for a single qualifying applicant, 70% only for two or more that all qualify
+    (财税〔2016〕78号; qualifying: 财税〔2019〕45号)."""
+    _require(actor, filing, "change")
+    errors: Errors = {}
+    if filing.office != "CN":
+        errors["reduction"] = [_("Fee reductions are recorded on CN filings only.")]
+    if reduction not in FeeReductionChoices.values:
+        errors["reduction"] = [_("Choose %(a)s%%, %(b)s%% or no reduction.") % {"a": 85, "b": 70}]
+    owners = {o.pk: o for o in Organisation.objects.filter(ownerships__result_id=filing.family.result_id)}
+    if not owners:
+        errors["grounds"] = [_("The result has no owner recorded: the applicants are the result's owners, record them first.")]
+    elif set(grounds) != set(owners):
+        errors["grounds"] = [_("Give a ground for every applicant (the result's owners), and for no one else.")]
+    elif any(g not in ApplicantGroundChoices.values for g in grounds.values()):
+        errors["grounds"] = [_("Choose a ground for each applicant.")]
+    if not errors:
+        allowed = fee_reduction_allowed(list(grounds.values()))
+        if reduction == FeeReductionChoices.PERCENT_85 and len(grounds) != 1:
+            errors["reduction"] = [_("85%% is for a single applicant; this filing has %(n)s applicants (two or more qualifying applicants get 70%%).") % {"n": len(grounds)}]
+        elif reduction == FeeReductionChoices.PERCENT_70 and len(grounds) < 2:
+            errors["reduction"] = [_("%(b)s%% is for two or more applicants together; a single qualifying applicant gets %(a)s%%.") % {"a": 85, "b": 70}]
+        elif reduction != FeeReductionChoices.NONE and allowed == FeeReductionChoices.NONE:
+            names = ", ".join(owners[pk].name for pk, g in grounds.items() if g == ApplicantGroundChoices.NOT_QUALIFYING)
+            errors["reduction"] = [_("Every applicant must qualify for the reduction; %(names)s does not.") % {"names": names}]
+    if open_licence_until is not None and open_licence_from is None:
+        errors["open_licence_from"] = [_("Give the date the open licence starts.")]
+    if open_licence_from and open_licence_until and open_licence_until < open_licence_from:
+        errors["open_licence_until"] = [_("The open licence cannot end before it starts.")]
+    _raise(errors)
+    with transaction.atomic():
+        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        if locked.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED}:
+            raise ValidationError({"reduction": [_("An abandoned or lapsed filing is not changed.")]})
+        record, created = FilingFeeReduction.objects.get_or_create(filing=locked, defaults={"recorded_by": actor})
+        before = {"reduction": record.reduction, "grounds": {str(a.organisation_id): a.ground for a in record.applicants.all()},
+                  "open_licence_from": record.open_licence_from, "open_licence_until": record.open_licence_until}
+        record.reduction = reduction
+        record.open_licence_from, record.open_licence_until = open_licence_from, open_licence_until
+        record.recorded_by, record.recorded_at = actor, timezone.now()
+        record.save()
+        record.applicants.all().delete()
+        FilingApplicant.objects.bulk_create([FilingApplicant(reduction=record, organisation=owners[pk], ground=g) for pk, g in sorted(grounds.items())])
+        audit_record(actor=actor, action="ip.fee_reduction_record", obj=locked, payload={
+            "before": None if created else before,
+            "reduction": reduction, "grounds": {str(pk): g for pk, g in sorted(grounds.items())},
+            "open_licence_from": open_licence_from, "open_licence_until": open_licence_until,
+        })
+    return record
+
+
+# --- the fee schedule (edited in the admin) ---------------------------------------------------
+
+
+def _fee_fields(obj: Any, names: Sequence[str]) -> dict[str, str]:
+    return {name: str(getattr(obj, name)) for name in names}
+
+
+SCHEDULE_FIELDS = ("office", "source", "effective_from", "note")
+ITEM_FIELDS = ("patent_kind", "fee_kind", "year_from", "year_to", "amount_cny", "is_confirmed")
+
+
+def fee_schedule_save(*, schedule: FeeSchedule, actor: User) -> FeeSchedule:
+    """Save a fee schedule as the admin edited it (validated), with an audit event holding what
+    changed."""
+    schedule.full_clean()
+    with transaction.atomic():
+        before = _fee_fields(FeeSchedule.objects.get(pk=schedule.pk), SCHEDULE_FIELDS) if schedule.pk else None
+        schedule.save()
+        audit_record(actor=actor, action="fees.schedule_save", obj=schedule, payload={"before": before, "after": _fee_fields(schedule, SCHEDULE_FIELDS)})
+    return schedule
+
+
+def fee_schedule_item_save(*, item: FeeScheduleItem, actor: User) -> FeeScheduleItem:
+    item.full_clean()
+    with transaction.atomic():
+        before = _fee_fields(FeeScheduleItem.objects.get(pk=item.pk), ITEM_FIELDS) if item.pk else None
+        item.save()
+        audit_record(actor=actor, action="fees.item_save", obj=item, payload={"schedule": item.schedule_id, "before": before, "after": _fee_fields(item, ITEM_FIELDS)})
+    return item
+
+
+def fee_schedule_item_delete(*, item: FeeScheduleItem, actor: User) -> None:
+    with transaction.atomic():
+        audit_record(actor=actor, action="fees.item_delete", obj=item.schedule, payload={"item": item.pk, "was": _fee_fields(item, ITEM_FIELDS)})
+        item.delete()
+
+
+def fee_schedule_delete(*, schedule: FeeSchedule, actor: User) -> None:
+    with transaction.atomic():
+        audit_record(actor=actor, action="fees.schedule_delete", payload={"schedule": schedule.pk, "was": _fee_fields(schedule, SCHEDULE_FIELDS)})
+        schedule.delete()

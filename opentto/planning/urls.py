@@ -23,6 +23,7 @@ urlpatterns = [
     path("families/<int:pk>/confidentiality/", views.confidentiality_view, name="confidentiality"),
     path("filings/<int:pk>/update/", views.filing_update_view, name="filing_update"),
     path("filings/<int:pk>/edit/", views.filing_edit_view, name="filing_edit"),
+    path("filings/<int:pk>/fees/", views.fee_reduction_view, name="fee_reduction"),
     path("filings/<int:pk>/abandon/", views.filing_abandon_view, name="filing_abandon"),
     path("deadlines/<int:pk>/done/", views.deadline_done_view, name="deadline_done"),
     path("results/<int:pk>/valuations/", views.valuation_view, name="valuation"),

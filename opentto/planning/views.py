@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
+from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultStageChoices
 
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
 from . import valuation as calc
+from .fees import covered_years
 from .ics import deadlines_ics
 from .memo import memo_data, valuation_memo_pdf
 from .models import (
@@ -37,6 +39,7 @@ from .models import (
     DealRoom,
     Filing,
     FilingDeadline,
+    FilingFeeReduction,
     OverseasChannel,
     PatentFamily,
     PlanTarget,
@@ -438,6 +441,37 @@ def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         lead=_("The office and the route change only while the filing is planned. The deadlines are derived again when you save."),
         back_url=reverse("planning:result_ip", args=[filing.family.result_id]) + f"#family-{filing.family_id}",
         done=_("The filing was saved and its deadlines derived again."),
+    )
+
+
+@login_required
+def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A CN filing's fee-reduction status: the rate, each applicant's ground, an open licence."""
+    filing = _filing_for_change(request, pk)
+    if filing.office != "CN":
+        raise Http404
+    applicants = list(Organisation.objects.restrict(request.user, "view").filter(ownerships__result_id=filing.family.result_id).order_by("id"))
+    record = FilingFeeReduction.objects.filter(filing=filing).prefetch_related("applicants").first()
+    initial: dict[str, Any] = {}
+    grounds: dict[int, str] = {}
+    if record is not None:
+        initial = {"reduction": record.reduction, "open_licence_from": record.open_licence_from, "open_licence_until": record.open_licence_until}
+        grounds = {a.organisation_id: a.ground for a in record.applicants.all()}
+    form = f.FeeReductionForm(request.POST or None, initial=initial, applicants=applicants, initial_grounds=grounds)
+    years = covered_years(filing.filing_date, filing.grant_date)
+    lead = _("85%% for a single qualifying applicant, 70%% for two or more applicants when every one qualifies (专利收费减缴办法, 财税〔2016〕78号); it covers the application, substantive-examination and re-examination fees and the annual fees of the year of grant and the nine years after it (财税〔2018〕37号). During an open licence the annual fees are reduced 15%% when no other reduction applies (财税〔2024〕23号).") % {}
+    if years is not None:
+        lead += " " + _("This patent: annual-fee years %(first)s–%(last)s are covered.") % {"first": years[0], "last": years[1]}
+    return _edit_page(
+        request, form,
+        lambda fm: svc.filing_fee_reduction_record(
+            filing=filing, reduction=fm.cleaned_data["reduction"], grounds=fm.grounds(),  # type: ignore[attr-defined]
+            open_licence_from=fm.cleaned_data["open_licence_from"], open_licence_until=fm.cleaned_data["open_licence_until"], actor=request.user,  # type: ignore[arg-type]
+        ),
+        heading=_("Fee reduction: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
+        lead=lead,
+        back_url=reverse("planning:result_ip", args=[filing.family.result_id]) + f"#filing-{filing.pk}",
+        done=_("The fee reduction was recorded."),
     )
 
 

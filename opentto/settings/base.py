@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "opentto.access",
     "opentto.clashes",
     "opentto.worklist",
+    "opentto.portfolio",
     "opentto.demo",
 ]
 

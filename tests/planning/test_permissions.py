@@ -28,6 +28,7 @@ from opentto.planning.services import (
     family_create,
     filing_abandon,
     filing_create,
+    filing_fee_reduction_record,
     negotiation_record,
     plan_create,
     plan_option_add,
@@ -55,11 +56,16 @@ PATH: dict[type[Model], str | None] = {
     m.SecuritisationPool: None, m.PoolAsset: "result", m.PoolCashFlow: "asset__result",
     m.DealRoom: "result", m.DealRoomInvite: "room__result",
     m.OverseasChannel: "result", m.ServiceTask: "result", m.ServiceLogEntry: "result", m.CalendarFeed: None,
+    m.FilingFeeReduction: "filing__family__result", m.FilingApplicant: "reduction__filing__family__result",
+    m.FeeSchedule: None, m.FeeScheduleItem: None,
 }
+#: Public data every signed-in user reads (the official fee schedule).
+SIGNED_IN_READS = {m.FeeSchedule, m.FeeScheduleItem}
 #: The types an inventor reads for their organisation's results (read only).
 INVENTOR_READS = {
     m.TransferPlan, m.TransferOption, m.PlanTarget, m.NegotiationEntry, m.TransferPlanEvent, m.PatentFamily, m.Filing,
     m.ConfidentialityExamination, m.FilingDeadline, m.AbandonmentDecision, m.OverseasChannel, m.ServiceTask, m.ServiceLogEntry,
+    m.FilingFeeReduction, m.FilingApplicant,
 }
 #: The types with a ``change`` action (the TTO's, every row).
 CHANGEABLE = {m.TransferPlan, m.PatentFamily, m.Filing, m.FilingDeadline, m.PledgeLoan, m.SecuritisationPool, m.DealRoom,
@@ -83,7 +89,8 @@ def build(manager: Any, university: Any, other_university: Any, researcher: Any,
         plan_target_add(plan=plan, organisation=enterprise_org, actor=manager)
         negotiation_record(plan=plan, organisation=enterprise_org, occurred_on=timezone.localdate(), summary=f"{key} talk", actor=manager)
         family = family_create(result=result, kind="invention", title_en=f"{key} family", target_offices=["CN", "EP"], manager=manager, actor=manager)
-        filing_create(family=family, data=FilingInput(office="CN", route="first", application_number=number, filing_date=dt.date(2024, 1, 31)), actor=manager)
+        cn = filing_create(family=family, data=FilingInput(office="CN", route="first", application_number=number, filing_date=dt.date(2024, 1, 31)), actor=manager)
+        filing_fee_reduction_record(filing=cn, reduction="85", grounds={org.pk: "public_institution"}, actor=manager)
         confidentiality_record(family=family, requested_on=dt.date(2024, 2, 1), outcome="cleared", decided_on=dt.date(2024, 3, 1), actor=manager)
         spare = filing_create(family=family, data=FilingInput(office="EP", route="paris", filing_date=dt.date(2024, 6, 1), priority_date=dt.date(2024, 1, 31)), actor=manager)
         filing_abandon(filing=spare, decided_on=timezone.localdate(), reason="No market", approved_by=manager, actor=manager)
@@ -124,6 +131,8 @@ def rows(model: type[Model], result: Result | None = None) -> set[int]:
 
 
 def expected_view(model: type[Model], who: str, users: dict[str, Any], own: Result, other: Result) -> set[int]:
+    if model in SIGNED_IN_READS:
+        return rows(model) if who != "anonymous" else set()
     if who in {"admin", "manager"}:
         if model is m.CalendarFeed:
             return ids(m.CalendarFeed.objects.filter(user=users[who]))

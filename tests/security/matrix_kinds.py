@@ -37,7 +37,7 @@ KINDS: dict[str, str] = {
     # planning: plans, filings, pledges, deal rooms
     "planning:channel_create": "result", "planning:channel_status": "channel", "planning:confidentiality": "family",
     "planning:deadline_done": "deadline", "planning:family_create": "result", "planning:family_propose": "family",
-    "planning:filing_abandon": "filing", "planning:filing_create": "family", "planning:filing_update": "filing",
+    "planning:fee_reduction": "filing", "planning:filing_abandon": "filing", "planning:filing_create": "family", "planning:filing_update": "filing",
     "planning:ics": "none", "planning:negotiation": "plan", "planning:option_add": "plan", "planning:option_remove": "option",
     "planning:plan_create": "result", "planning:plan_move": "plan", "planning:plan_update": "plan", "planning:pledge_create": "result",
     "planning:pledge_move": "pledge", "planning:pool": "pool", "planning:result": "result", "planning:result_financing": "result",
@@ -48,6 +48,8 @@ KINDS: dict[str, str] = {
     "planning:channel_edit": "channel", "planning:filing_edit": "filing", "planning:pool_asset_edit": "pool_asset",
     "planning:pool_asset_remove": "pool_asset", "planning:pool_edit": "pool",
     "planning:valuation": "result", "planning:valuation_memo": "valuation", "planning:valuation_pdf": "valuation",
+    # the patent portfolio
+    "portfolio:patent": "filing",
     # results
     "results:attachment": "attachment", "results:deal_create": "result", "results:detail": "result", "results:edit": "result",
     "results:evaluation": "result", "results:plan": "result", "results:transition": "result",

@@ -79,7 +79,7 @@ QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1", "?q=SD3")
 #: Statuses of a refused request (a 302 must lead to the sign-in page).
 REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
-EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
+EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:fee_reduction", "portfolio:patent", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
                               "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
                               "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay"}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
@@ -143,7 +143,7 @@ COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.paym
            "planning.transferplan", "planning.dealroom", "planning.dealroominvite", "demands.demand", "subsidies.application",
            "organisations.organisation", "organisations.person", "access.accessrequest", "access.accessgrant", "core.grant",
            "planning.patentfamily", "planning.filing", "planning.filingdeadline", "planning.confidentialityexamination",
-           "planning.abandonmentdecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
+           "planning.abandonmentdecision", "planning.filingfeereduction", "planning.filingapplicant", "portfolio.portfoliodecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
            "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
            "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
            "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",

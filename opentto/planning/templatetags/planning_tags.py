@@ -60,3 +60,15 @@ def planning_dashboard_panel(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     figures = sel.dashboard_panel(getattr(request, "user", None))
     return {"visible": False} if figures is None else {"visible": True, **figures}
+
+
+@register.simple_tag(takes_context=True)
+def deadline_fee(context: Any, deadline: Any) -> Any:
+    """The fee due on a deadline, priced from the fee schedule and reduced (``opentto.planning.fees``);
+    the schedule is read once per page."""
+    from ..fees import FeeCatalogue, fee_for_deadline
+
+    cache = context.render_context
+    if "planning_fee_catalogue" not in cache:
+        cache["planning_fee_catalogue"] = FeeCatalogue()
+    return fee_for_deadline(deadline, cache["planning_fee_catalogue"])

@@ -34,4 +34,7 @@ class DealTaxYearForm(forms.Form):
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = owners if owners.exists() else Organisation.objects.filter(ownerships__result__deals=deal).distinct()
+        choices = list(field.queryset.values_list("pk", flat=True)[:2])
+        if len(choices) == 1:
+            field.initial = choices[0]
         self.fields["year"].initial = timezone.localdate().year

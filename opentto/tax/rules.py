@@ -32,7 +32,7 @@ FEN: Final = Decimal("0.01")
 ZERO: Final = Decimal("0.00")
 #: 企业所得税法 art. 27(4) and its implementing regulations art. 90 (sure).
 EXEMPT_LIMIT: Final = Decimal("5000000.00")
-#: The enterprise income tax rate (企业所得税法 art. 4).
+#: The enterprise income tax rate, 25 % (STANDARDS.md: "half of the 25 % rate").
 EIT_RATE: Final = Decimal("0.25")
 #: "Halved": half of the 25 % rate (国税函〔2010〕157号, fairly sure).
 HALVED_RATE: Final = Decimal("0.125")
@@ -75,7 +75,7 @@ INCOME_SOURCE: Final = Citation("财税〔2010〕111号 (技术转让所得 = in
 HALVED_SOURCE: Final = Citation("国税函〔2010〕157号 (half of the 25 % rate)", "fairly sure")
 LICENCE_SOURCE: Final = Citation("财税〔2015〕116号 (non-exclusive licences of 5 years or more)", "fairly sure")
 SUPPORT_SOURCE: Final = Citation("国家税务总局公告2013年第62号 (support only when bundled with the transfer)", "fairly sure")
-RELATED_SOURCE: Final = Citation("财税〔2010〕111号 (transfers to a wholly-owned related party excluded)", "fairly sure")
+RELATED_SOURCE: Final = Citation("STANDARDS.md: transfers to a wholly-owned related party are excluded (document not named)", "fairly sure")
 SECRET_SOURCE: Final = Citation("STANDARDS.md: technical secrets' qualification needs care", "not confirmed")
 REWARD_SOURCE: Final = Citation("财税〔2018〕58号", "fairly sure")
 

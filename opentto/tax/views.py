@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -43,12 +44,15 @@ def tax_index_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tax_year_view(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
+def tax_year_view(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """``/tax/<org>/?year=2025`` (this year without one); a year outside 1990–2100 answers 404."""
     organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=org_pk)
-    if not 1990 <= year <= 2100:
-        raise Http404
     if not may_see_report(request.user, organisation):
         raise PermissionDenied
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() else timezone.localdate().year
+    if not 1990 <= year <= 2100 or (raw and not raw.isdigit()):
+        raise Http404
     report = tax_year_report(request.user, year, organisation)
     form = None
     if permitted(request.user, TaxProfile, "change"):
@@ -78,7 +82,12 @@ def tax_profile_view(request: HttpRequest, org_pk: int) -> HttpResponse:
             _errors(request, exc)
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
-    return redirect("tax:year", org_pk=organisation.pk, year=timezone.localdate().year)
+    return redirect(_year_url(organisation.pk, request.POST.get("year", "")))
+
+
+def _year_url(org_pk: int, year: str) -> str:
+    url = reverse("tax:year", kwargs={"org_pk": org_pk})
+    return f"{url}?year={year}" if year.isdigit() else url
 
 
 def _deal(request: HttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]) -> Deal:

@@ -8,6 +8,7 @@ from typing import Any
 from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
 from opentto.core.spreadsheets import Sheet, xlsx_bytes
+from opentto.tax.selectors import institutions_reported, tax_year_report
 
 from .reports import Table, tables
 
@@ -48,4 +49,23 @@ def annual_report_pdf(user: Any, year: int, figures_data: Any) -> bytes:
     pdf.data_table(["年度 / Year", "到账 / Received"], cells(t["received"]), widths=(80, 60))
     pdf.heading("六、AUTM 指标 / AUTM-style metrics")
     pdf.data_table(["指标 / Metric", "数量 / Number", "金额 / Value"], cells(t["autm"]), widths=(104, 28, 42))
+    tax_rows = tax_section(user, year)
+    if tax_rows:
+        pdf.heading("七、技术转让所得税收优惠及奖励个税 / Tax on transfer income and on rewards")
+        pdf.data_table(
+            ["单位 / Institution", "技术转让所得 / Qualifying income", "免税 / Exempt", "减半 / Above", "减免税额 / Relief", "奖励应税 / Rewards taxable"],
+            [[row[0], *(format_yuan(v) for v in row[1:])] for row in tax_rows], widths=(44, 28, 26, 24, 26, 26),
+        )
     return pdf.to_bytes()
+
+
+def tax_section(user: Any, year: int) -> list[tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+    """One row per institution whose tax report the viewer may open (opentto.tax): its qualifying
+    technology-transfer income, the exempt part, the part above 5,000,000, the relief and the
+    taxable amount of the cash rewards it paid in the year."""
+    out = []
+    for org in institutions_reported(user):
+        r = tax_year_report(user, year, org)
+        if r.table.rows or r.rewards:
+            out.append((org.name, r.table.qualifying_income, r.table.exempt, r.table.above, r.table.relief, r.rewards_taxable))
+    return out

@@ -47,6 +47,7 @@ from .forms import (
     ScheduleForm,
 )
 from .models import Agreement, Deal, DealStatusChoices, DistributionRule, ResultCost
+from .panels import deal_panels
 from .pdf import statement_pdf
 from .selectors import (
     agreement_list,
@@ -127,6 +128,7 @@ def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str,
     context: dict[str, Any] = {
         "deal": deal, "page": page, "can": can, "owners": deal.owners.all(),
         "can_act": can["change"] or can["sign"] or can["record_payment"] or can["record_cost"],
+        "extra_panels": deal_panels(request, deal),
     }
     if can["change"]:
         context.update({"terms_form": DealTermsForm.for_deal(deal), "notice_form": NoticeForm(), "withdraw_form": NoticeWithdrawForm(),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opentto.matching",
     "opentto.demands",
     "opentto.subsidies",
+    "opentto.tax",
     "opentto.notifications",
     "opentto.imports",
     "opentto.api",

@@ -85,6 +85,8 @@ GET: dict[str, str] = {
     "subsidyprogramme-list": PUBLIC,
     "worklist:bulk": POST_ONLY,
     "worklist:index": SIGNED_IN,
+    # the tax reports: the TTO and the owning organisations' inventors (opentto/tax/permissions.py)
+    "tax:index": '302 200 200 200 403 403 403 403',
 }
 
 OBJECT_GET: dict[str, tuple[str, str]] = {
@@ -239,6 +241,11 @@ OBJECT_GET: dict[str, tuple[str, str]] = {
     "subsidyapplication-submit": (NOT_ALLOWED, NOT_ALLOWED),
     "subsidyapplication-withdraw": (NOT_ALLOWED, NOT_ALLOWED),
     "subsidyprogramme-detail": (PUBLIC, PUBLIC),
+    # an institution's tax year: the TTO's, and its own inventors' (own = University A); organisations are in the directory: 403
+    "tax:year": ('302 200 200 200 403 403 403 403', '302 200 200 403 403 403 403 403'),
+    "tax:profile": (POST_ONLY, POST_ONLY),
+    "tax:deal_facts": (POST_ONLY, POST_ONLY),
+    "tax:deal_year": (POST_ONLY, POST_ONLY),
 }
 
 POST: dict[str, str] = {
@@ -313,6 +320,7 @@ POST: dict[str, str] = {
     # an empty POST: back to the page with "Choose an action."; the page itself is read by GET only
     "worklist:bulk": '302 302 302 302 302 302 302 302',
     "worklist:index": POST_ONLY,
+    "tax:index": '302 200 200 200 403 403 403 403',
 }
 
 OBJECT_POST: dict[str, tuple[str, str]] = {
@@ -473,6 +481,11 @@ OBJECT_POST: dict[str, tuple[str, str]] = {
     "subsidyapplication-submit": ('401 400 400 404 400 403 403 403', '401 400 400 404 404 403 403 403'),
     "subsidyapplication-withdraw": ('401 400 400 404 400 403 403 403', '401 400 400 404 404 403 403 403'),
     "subsidyprogramme-detail": ('401 405 405 405 405 405 405 405', '401 405 405 405 405 405 405 405'),
+    "tax:year": ('302 200 200 200 403 403 403 403', '302 200 200 403 403 403 403 403'),
+    # only the TTO records tax facts: an empty form goes back (302); the deal's parties see it but may not (403)
+    "tax:profile": ('302 302 302 403 403 403 403 403', '302 302 302 403 403 403 403 403'),
+    "tax:deal_facts": ('302 302 302 403 403 404 404 404', '302 302 302 404 404 404 404 404'),
+    "tax:deal_year": ('302 302 302 403 403 404 404 404', '302 302 302 404 404 404 404 404'),
 }
 
 #: Pages walked a second time with objects of another kind than ``matrix_kinds.KINDS`` names: (route, kind) → (own, other).

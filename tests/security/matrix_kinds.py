@@ -54,6 +54,8 @@ KINDS: dict[str, str] = {
     "results:attachment": "attachment", "results:deal_create": "result", "results:detail": "result", "results:edit": "result",
     "results:evaluation": "result", "results:plan": "result", "results:transition": "result",
     "showcase:detail": "result", "showcase:detail_short": "result", "showcase:interest": "result",
+    # tax
+    "tax:deal_facts": "deal", "tax:deal_year": "deal", "tax:profile": "organisation", "tax:year": "organisation",
     # subsidies
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",

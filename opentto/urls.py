@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("demands/", include("opentto.demands.urls")),
     path("showcase/", include("opentto.demands.showcase_urls")),
     path("subsidies/", include("opentto.subsidies.urls")),
+    path("poc/", include("opentto.poc.urls")),
     path("imports/", include("opentto.imports.urls")),
     path("clashes/", include("opentto.clashes.urls")),
     path("notifications/", include("opentto.notifications.urls")),

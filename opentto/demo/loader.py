@@ -76,6 +76,7 @@ DEMO_EXTENSIONS = (
     "opentto.planning.demo",
     "opentto.landing.demo",
     "opentto.subsidies.demo",
+    "opentto.poc.demo",
     "opentto.demands.demo",
     "opentto.notifications.demo",
     "opentto.access.demo",

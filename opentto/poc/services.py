@@ -117,7 +117,7 @@ def programme_create(
 # --- projects -----------------------------------------------------------------------------------
 
 
-def project_create(*, result: Result, title_zh: str, title_en: str = "", lead: User | None = None, actor: User) -> PocProject:
+def project_create(*, result: Result, title_zh: str = "", title_en: str = "", lead: User | None = None, actor: User) -> PocProject:
     """A proposed project on a result in evaluation or planning."""
     if not permitted(actor, PocProject, "add") or not allows(actor, result, "view"):
         raise PermissionError(_("Only TTO managers propose proof-of-concept projects."))
@@ -355,7 +355,7 @@ def spending_record(
 # --- milestones ---------------------------------------------------------------------------------
 
 
-def milestone_add(*, project: PocProject, title_zh: str, title_en: str = "", due_on: date, actor: User) -> PocMilestone:
+def milestone_add(*, project: PocProject, title_zh: str = "", title_en: str = "", due_on: date, actor: User) -> PocMilestone:
     _require(actor, project, _("Only TTO managers plan milestones."))
     if not (title_zh.strip() or title_en.strip()):
         raise ValidationError({"title_zh": [_("Give the milestone a title in Chinese, in English, or both.")]})

@@ -18,7 +18,14 @@ from opentto.evaluation.models import Rubric
 from opentto.evaluation.services import evaluation_record, round_cancel
 from opentto.planning.services import plan_create
 from opentto.poc import services
-from opentto.poc.models import PocBudgetLine, PocCommitment, PocEvent, PocEvidence, PocProject, PocSpending
+from opentto.poc.models import (
+    PocBudgetLine,
+    PocCommitment,
+    PocEvent,
+    PocEvidence,
+    PocProject,
+    PocSpending,
+)
 from opentto.results.pipeline import result_transition
 
 from ..conftest import make_user

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentto.accounts.models import User
 from opentto.evaluation.models import Rubric, RubricKindChoices
@@ -40,7 +41,7 @@ class ProjectForm(forms.Form):
 
 
 class CommitForm(forms.Form):
-    source = forms.ChoiceField(label=_("Source"), choices=PocSourceChoices.choices)
+    source = forms.ChoiceField(label=pgettext_lazy("money", "Source"), choices=PocSourceChoices.choices)
     programme = forms.ModelChoiceField(label=_("District programme"), queryset=PocProgramme.objects.none(), required=False,
                                        help_text=_("Only for the district programme's money."))
     amount_cny = forms.DecimalField(label=_("Amount committed (CNY)"), max_digits=16, decimal_places=2, min_value=0)
@@ -52,7 +53,7 @@ class CommitForm(forms.Form):
 
 
 class SpendForm(forms.Form):
-    line = forms.TypedChoiceField(label=_("Source"), coerce=int, choices=())
+    line = forms.TypedChoiceField(label=pgettext_lazy("money", "Source"), coerce=int, choices=())
     amount_cny = forms.DecimalField(label=_("Amount spent (CNY)"), max_digits=16, decimal_places=2, min_value=0)
     spent_on = forms.DateField(label=_("Spent on"), widget=DateInput, initial=timezone.localdate)
     description = forms.CharField(label=_("Description"), max_length=300)

@@ -22,6 +22,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
@@ -169,7 +170,7 @@ class PocBudgetLine(models.Model):
     below what is committed) and the database refuses a total above it."""
 
     project = models.ForeignKey(PocProject, on_delete=models.CASCADE, related_name="budget_lines")
-    source = models.CharField(_("source"), max_length=20, choices=PocSourceChoices.choices)
+    source = models.CharField(pgettext_lazy("money", "source"), max_length=20, choices=PocSourceChoices.choices)
     programme = models.ForeignKey(PocProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines", verbose_name=_("programme"))
     cap_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
     committed_cny = models.DecimalField(_("committed (CNY)"), max_digits=16, decimal_places=2, default=ZERO)

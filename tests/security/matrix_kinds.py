@@ -52,6 +52,10 @@ KINDS: dict[str, str] = {
     "results:attachment": "attachment", "results:deal_create": "result", "results:detail": "result", "results:edit": "result",
     "results:evaluation": "result", "results:plan": "result", "results:transition": "result",
     "showcase:detail": "result", "showcase:detail_short": "result", "showcase:interest": "result",
+    # proof of concept
+    "poc:create": "result", "poc:detail": "poc_project", "poc:commit": "poc_project", "poc:spend": "poc_project",
+    "poc:milestone": "poc_project", "poc:review": "poc_project", "poc:stop": "poc_project", "poc:transition": "poc_project",
+    "poc:milestone_done": "poc_milestone", "poc:evidence": "poc_evidence",
     # subsidies
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",

@@ -21,7 +21,8 @@ def poc_status(value: str) -> str:
 def poc_funnel_row(stage: str, viewer: Any) -> dict[str, Any]:
     """The funnel's "of which in proof of concept" line under a stage (the dashboard's figures
     fragment is cached per figure scope, which the projects' ``figures`` grant follows)."""
-    return {"stage": stage, "count": funnel_in_poc(viewer, stage) if viewer is not None else 0}
+    shown = viewer is not None and permitted(viewer, PocProject, "figures")
+    return {"stage": stage, "shown": shown, "count": funnel_in_poc(viewer, stage) if shown else 0}
 
 
 @register.inclusion_tag("poc/partials/dashboard_panel_body.html", takes_context=True)

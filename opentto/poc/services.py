@@ -213,7 +213,7 @@ def project_conclude(*, project: PocProject, actor: User) -> PocProject:
     """Conclude from the finalised go/no-go round: its recommendation "proceed" is go, "decline"
     no-go, "improve" a pivot."""
     _require(actor, project, _("Only TTO managers run proof-of-concept projects."))
-    review_round = ReviewRound.objects.filter(pk=project.review_round_id).first()
+    review_round = ReviewRound.objects.filter(pk=project.review_round_id).first() if project.review_round_id is not None else None
     recommendation = review_round.recommendation if review_round is not None else ""
     outcome = ROUND_OUTCOME.get(recommendation)
     if outcome is None:

@@ -237,7 +237,8 @@ def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(str(exc)) from exc
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors))
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, f"{form.fields[field].label}: {text}" if field in form.fields else text)
     return redirect("poc:detail", pk=milestone.project_id)
 
 

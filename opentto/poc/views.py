@@ -70,7 +70,7 @@ def programme_list_view(request: HttpRequest) -> HttpResponse:
     if not permitted(request.user, PocProgramme, "view"):
         raise Http404
     may_add = permitted(request.user, PocProgramme, "add")
-    form = ProgrammeForm(request.POST or None) if may_add else None
+    form = ProgrammeForm(request.POST if request.method == "POST" else None) if may_add else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied(_("Only TTO managers configure proof-of-concept programmes."))
@@ -93,7 +93,7 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=pk)
     if not permitted(request.user, PocProject, "add"):
         raise PermissionDenied(_("Only TTO managers propose proof-of-concept projects."))
-    form = ProjectForm(request.POST or None, leads=users_permitted(PocProject, "view").order_by("last_name", "username"),
+    form = ProjectForm(request.POST if request.method == "POST" else None, leads=users_permitted(PocProject, "view").order_by("last_name", "username"),
                        initial={"title_zh": result.title_zh, "title_en": result.title_en})
     if request.method == "POST" and form.is_valid():
         try:

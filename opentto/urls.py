@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("showcase/", include("opentto.demands.showcase_urls")),
     path("subsidies/", include("opentto.subsidies.urls")),
     path("tax/", include("opentto.tax.urls")),
+    path("poc/", include("opentto.poc.urls")),
     path("imports/", include("opentto.imports.urls")),
     path("clashes/", include("opentto.clashes.urls")),
     path("notifications/", include("opentto.notifications.urls")),

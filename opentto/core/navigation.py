@@ -52,6 +52,7 @@ NAV: tuple[NavEntry, ...] = (
     # The TTO's planning desk: for those who move results from planning to landing.
     NavEntry("planning:index", _("Planning"), ("results.result", "land")),
     NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view"), covers=("planning:room",)),
+    NavEntry("poc:list", _("Proof of concept"), ("poc.pocproject", "view")),
     NavEntry("landing:list", _("Deals"), ("landing.deal", "view")),
     NavEntry("portfolio:index", _("Portfolio"), ("organisations.organisation", "view_portfolio"), covers=("portfolio:patent",)),
     NavEntry("subsidies:programmes", _("Subsidies"), ("subsidies.application", "view")),

@@ -41,6 +41,7 @@ def _main_context(request: HttpRequest, year: int) -> dict[str, Any]:
     return {
         "figures": data, "funnel": funnel, "tables": t, "charts": charts, "year": year, "years": cached(request.user, f"years:{timezone.localdate()}", lambda: report_years(request.user)),
         "received_total": t["received"].rows[-1][1],
+        "viewer": request.user,  # the proof-of-concept sub-count of the funnel (opentto/poc/templatetags)
     }
 
 

@@ -77,6 +77,7 @@ DEMO_EXTENSIONS = (
     "opentto.landing.demo",
     "opentto.portfolio.demo",
     "opentto.subsidies.demo",
+    "opentto.poc.demo",
     "opentto.demands.demo",
     "opentto.notifications.demo",
     "opentto.access.demo",

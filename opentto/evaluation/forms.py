@@ -41,7 +41,8 @@ class DateInput(forms.DateInput):
 
 class RoundOpenForm(forms.Form):
     rubric = forms.ModelChoiceField(label=_("Rubric"), queryset=Rubric.objects.none(), empty_label="—")
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=ReviewPurposeChoices.choices)
+    # a proof-of-concept gate is opened from its project's page (opentto/poc), which links the round
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=[c for c in ReviewPurposeChoices.choices if c[0] != ReviewPurposeChoices.POC_GATE])
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
     spread_threshold = forms.DecimalField(
         label=_("Disagreement threshold (points)"), min_value=Decimal("0.5"), max_value=Decimal("8"), decimal_places=2,

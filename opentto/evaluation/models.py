@@ -53,11 +53,16 @@ class ReviewPurposeChoices(models.TextChoices):
     PLEDGE = "pledge", _("IP pledge financing")
     PORTFOLIO = "portfolio", _("Portfolio review (keep paying for the patent?)")
     SUBSIDY_REVIEW = "subsidy_review", _("Subsidy project review")
+    POC_GATE = "poc_gate", _("Proof-of-concept go/no-go review")
 
 
 #: A purpose without weights of its own in a criterion uses the weights of another purpose
-#: (subsidy project review weighs criteria like a transfer evaluation), then the default weight.
-PURPOSE_WEIGHT_FALLBACK: dict[str, str] = {ReviewPurposeChoices.SUBSIDY_REVIEW: ReviewPurposeChoices.TRANSFER}
+#: (subsidy project review and a proof-of-concept gate weigh criteria like a transfer evaluation),
+#: then the default weight.
+PURPOSE_WEIGHT_FALLBACK: dict[str, str] = {
+    ReviewPurposeChoices.SUBSIDY_REVIEW: ReviewPurposeChoices.TRANSFER,
+    ReviewPurposeChoices.POC_GATE: ReviewPurposeChoices.TRANSFER,
+}
 
 
 class ReviewRoundStatusChoices(models.TextChoices):

@@ -29,6 +29,7 @@ PURPOSE_LABELS = {
     "pledge": ("知识产权质押融资", "IP pledge financing"),
     "portfolio": ("存量专利评估", "Portfolio review"),
     "subsidy_review": ("补贴项目评审", "Subsidy project review"),
+    "poc_gate": ("概念验证通过/不通过评审", "Proof-of-concept go/no-go review"),
 }
 MODE_LABELS = {
     "licence": ("许可", "Licence"),

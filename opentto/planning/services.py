@@ -26,6 +26,7 @@ from opentto.results.models import Attachment, IPAsset, Result, ResultStageChoic
 
 from . import deadlines as engine
 from . import valuation as calc
+from .hooks import outcomes_for
 from .models import (
     FILING_OFFICES,
     PLAN_TRANSITIONS,
@@ -155,7 +156,7 @@ def plan_create(*, result: Result, transfer_mode: str = "", summary_zh: str = ""
             created_by=actor, changed_by=actor, status=P.DRAFT,
         )
         _plan_event(plan, "", P.DRAFT, actor)
-        audit_record(actor=actor, action="plan.create", obj=plan, payload={"result": result.pk})
+        audit_record(actor=actor, action="plan.create", obj=plan, payload={"result": result.pk, "outcomes": outcomes_for(result)})
     return plan
 
 
@@ -392,7 +393,10 @@ def _plan_move(plan: TransferPlan, target: str, actor: User, note: str = "", at:
         locked.status = target
         locked.save(update_fields=fields)
         _plan_event(locked, source, target, actor, note.strip(), when)
-        audit_record(actor=actor, action=f"plan.{PLAN_TRANSITIONS[(source, target)]}", obj=locked, payload={"from": source, "to": target, "note": note.strip()})
+        payload: dict[str, Any] = {"from": source, "to": target, "note": note.strip()}
+        if target == P.APPROVED:  # what the approval knew of other outcomes (e.g. proof of concept: hooks.py)
+            payload["outcomes"] = outcomes_for(locked.result)
+        audit_record(actor=actor, action=f"plan.{PLAN_TRANSITIONS[(source, target)]}", obj=locked, payload=payload)
     return locked
 
 

@@ -31,6 +31,7 @@ from . import selectors as sel
 from . import services as svc
 from . import valuation as calc
 from .fees import covered_years
+from .hooks import outcome_panels
 from .ics import deadlines_ics
 from .memo import memo_data, valuation_memo_pdf
 from .models import (
@@ -110,7 +111,7 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
         plans = list(sel.plans_for(user, result))
         changeable = sel.changeable(sel.plans_for(user, result), user)
         decidable = sel.changeable(sel.plans_for(user, result), user, "decide")
-        context.update(plans=plans, changeable_plans=changeable)
+        context.update(plans=plans, changeable_plans=changeable, outcome_panels=outcome_panels(user, result))
         if can_plan:
             context["new_plan_form"] = f.PlanDraftForm()
         if changeable:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opentto.evaluation",
     "opentto.planning",
     "opentto.landing",
+    "opentto.poc",
     "opentto.dashboard",
     "opentto.matching",
     "opentto.demands",

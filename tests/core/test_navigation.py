@@ -31,10 +31,10 @@ def test_every_entry_names_a_registered_action():
 
 @pytest.mark.parametrize("who, main, user_menu", [
     (None, ["Results", "Showcase"], []),
-    ("manager", ["Dashboard", "Results", "Demands", "Evaluations", "Planning", "Deal rooms", "Deals", "Portfolio", "Subsidies",
-                 "Subsidy dashboard", "Organisations", "People"],
+    ("manager", ["Dashboard", "Results", "Demands", "Evaluations", "Planning", "Deal rooms", "Proof of concept", "Deals", "Portfolio",
+                 "Subsidies", "Subsidy dashboard", "Organisations", "People"],
      ["My account", "Access under NDA", "Import", "Clashes to resolve", "Permissions", "Notification settings"]),
-    ("inventor", ["Dashboard", "Results", "Demands", "Evaluations", "Deals", "Portfolio", "Subsidies", "Organisations", "People"],
+    ("inventor", ["Dashboard", "Results", "Demands", "Evaluations", "Proof of concept", "Deals", "Portfolio", "Subsidies", "Organisations", "People"],
      ["My account", "Reward statements", "Notification settings"]),
     ("enterprise_user", ["Dashboard", "Results", "Showcase", "Demands", "Deals", "Subsidies", "Organisations", "People"],
      ["My account", "Access under NDA", "Notification settings"]),

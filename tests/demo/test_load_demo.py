@@ -92,6 +92,12 @@ def test_demo_money_and_subsidies(demo):
     for d in Distribution.objects.all():  # every distribution adds up to its payment, to the fen
         assert d.costs_cny + sum(line.amount_cny for line in d.lines.all()) == d.payment.amount_cny
     assert set(Application.objects.values_list("status", flat=True)) == set(ApplicationStatusChoices.values)
+    from opentto.poc.models import PocProgramme, PocProject
+
+    # proof of concept: the district programme (cap a site setting), one project running, one concluded "go"
+    assert list(PocProgramme.objects.values_list("name_en", "cap_per_project_cny")) == [("District proof-of-concept programme", Decimal("500000.00"))]
+    assert sorted(PocProject.objects.values_list("status", "outcome", "committed_cny", "spent_cny")) == [
+        ("concluded", "go", Decimal("450000.00"), Decimal("120000.00")), ("running", "", Decimal("450000.00"), Decimal("120000.00"))]
 
 
 def test_the_two_cases_of_the_report_are_there(demo):

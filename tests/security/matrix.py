@@ -45,13 +45,15 @@ OWN_SECRETS = ["Confidential chip packaging", "保密的芯片封装工艺", "se
                "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
                # an approved subsidy application and its tranche's milestone
                "Own approved application AP3", "Own milestone TM1",
+               # a proof-of-concept project on the own result and its milestone's evidence file
+               "Own PoC PC1", "own-poc-PE1.pdf",
                # the inventor's personal data: e-mail address, ID number, bank and account number
                "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"]
 #: Text of the other organisations' objects (the TTO's to see, and the district official's for subsidies).
 OTHER_SECRETS = ["Rival battery RB2", "竞争对手电池RB2", "rival parameter Y8", "Secret deal ZQ7", "Rival demand DM2",
                  "Rival application AP2", "Rival partner CH2", "Rival valuation VP2", "Pool PL9",
                  "rival-nda-ND2.pdf", "rival-evidence-EV2.pdf", "Rival held result HR2", "暂挂成果HR2", "Rival notification NT2",
-                 "Rival approved application AP4", "Rival milestone TM2",
+                 "Rival approved application AP4", "Rival milestone TM2", "Rival PoC PC2", "rival-poc-PE2.pdf",
                  "rival.inventor.em2@univ-b.example", "440305199001017711", "Rival bank BK2", "6217000010009988776",
                  "rival.buyer.em3@rival.example"]
 #: Namespaces left out: Django's own admin (staff only, its own permission system).
@@ -185,6 +187,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     _build_notifications(world, users, rival_user)
     _build_funded_applications(world, users, rival_user, (university, own), (other_university, other), (enterprise_org, rival))
     _build_personal_data(manager, researcher, rival_person)
+    _build_poc(world, manager, own, other)
     return world
 
 
@@ -429,3 +432,28 @@ def _build_personal_data(manager: Any, researcher: Any, rival_person: Any) -> No
         Person.objects.filter(pk=person.pk).update(email=email)  # (no service edits a person's e-mail address)
         person_record_consent(person=person, actor=manager)
         person_set_private_data(person=person, id_number=id_number, bank_name=bank, bank_account=account, retain_until=None, actor=manager)
+
+
+def _build_poc(world: dict[str, tuple[int, int]], manager: Any, own: Any, other: Any) -> None:
+    """A proof-of-concept project on each result (both in planning), running, with the district
+    programme's money committed and a milestone done with its evidence file (the title and the
+    file name are the secrets)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opentto.poc import services as poc
+
+    today = timezone.localdate()
+    programme = poc.programme_create(name_zh="矩阵概念验证计划", name_en="Matrix PoC programme", funder="District", source_zh="办法",
+                                     cap_per_project_cny="500000", active_from=today - dt.timedelta(days=1), actor=None)
+    made: dict[str, list[int]] = {"poc_project": [], "poc_milestone": [], "poc_evidence": []}
+    for result, key, code in ((own, "Own", "1"), (other, "Rival", "2")):
+        project = poc.project_create(result=result, title_en=f"{key} PoC PC{code}", actor=manager)
+        poc.budget_commit(project=project, source="district_programme", programme=programme, amount_cny="100000", actor=manager)
+        milestone = poc.milestone_add(project=project, title_en="Prototype", due_on=today, actor=manager)
+        poc.project_start(project=project, actor=manager)
+        milestone = poc.milestone_complete(milestone=milestone, done_on=today, note="shown", actor=manager, evidence=[
+            SimpleUploadedFile(f"{key.lower()}-poc-PE{code}.pdf", PDF, content_type="application/pdf")])
+        made["poc_project"].append(project.pk)
+        made["poc_milestone"].append(milestone.pk)
+        made["poc_evidence"].append(milestone.evidence.get().pk)
+    world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})

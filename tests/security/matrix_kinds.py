@@ -56,6 +56,10 @@ KINDS: dict[str, str] = {
     "showcase:detail": "result", "showcase:detail_short": "result", "showcase:interest": "result",
     # tax
     "tax:deal_facts": "deal", "tax:deal_year": "deal", "tax:profile": "organisation", "tax:year": "organisation",
+    # proof of concept
+    "poc:create": "result", "poc:detail": "poc_project", "poc:commit": "poc_project", "poc:spend": "poc_project",
+    "poc:milestone": "poc_project", "poc:review": "poc_project", "poc:stop": "poc_project", "poc:transition": "poc_project",
+    "poc:milestone_done": "poc_milestone", "poc:evidence": "poc_evidence",
     # subsidies
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",

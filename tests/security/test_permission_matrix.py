@@ -61,7 +61,9 @@ MAY_SEE: dict[str, set[str]] = {
     # and financing stay with the TTO); their own notification; their own personal data (the copy of their data, PIPL art. 45)
     "inventor": {"Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "secret-drawing.pdf", "Own deal QW1",
                  "Own partner CH1", "Shared details SD3", "共享细节SD3", "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
-                 "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"},
+                 "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441",
+                 # the proof-of-concept project on their organisation's result, and its evidence
+                 "Own PoC PC1", "own-poc-PE1.pdf"},
     # their organisation's deal, demand and applications (with the tranche's milestone), their own access request's
     # signed NDA, and the details of the result shared with them under an NDA
     "enterprise": {"Own deal QW1", "Own demand DM1", "Own application AP1", "Own approved application AP3", "Own milestone TM1",

@@ -245,8 +245,8 @@ class DealViewSet(RestrictedViewSet):
         return (
             Deal.objects.restrict(user, "view")
             .select_related("counterparty")
-            .prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")),
-                              Prefetch("registration", queryset=ContractRegistration.objects.restrict(user, "view")))
+            .prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
+            .prefetch_related(Prefetch("registration", queryset=ContractRegistration.objects.restrict(user, "view")))
         )
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:

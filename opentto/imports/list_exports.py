@@ -15,7 +15,7 @@ from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, Proj
 from opentto.demands.selectors import demand_list, matches_visible, project_list
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
-from opentto.landing.models import DealStatusChoices, deal_relief_unregistered, registration_of
+from opentto.landing.models import DealStatusChoices, deal_relief_unregistered, registration_of, relief_unregistered_q
 from opentto.landing.selectors import (
     agreements_visible,
     deals_visible,
@@ -85,7 +85,9 @@ def _projects(user: Any, get: QueryDict) -> Rows:
 
 
 def _deals(user: Any, get: QueryDict) -> Any:
-    return _with_status(deals_visible(user), DealStatusChoices, get)
+    deals = _with_status(deals_visible(user), DealStatusChoices, get)
+    # the deal list's ``?relief=unregistered`` filter (a tax relief claimed without a registered contract)
+    return deals.filter(relief_unregistered_q()) if get.get("relief") == "unregistered" else deals
 
 
 def _registration(deal: Any, name: str) -> Any:

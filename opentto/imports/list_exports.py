@@ -15,7 +15,12 @@ from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, Proj
 from opentto.demands.selectors import demand_list, matches_visible, project_list
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
-from opentto.landing.models import DealStatusChoices, deal_relief_unregistered, registration_of, relief_unregistered_q
+from opentto.landing.models import (
+    DealStatusChoices,
+    deal_relief_unregistered,
+    registration_of,
+    relief_unregistered_q,
+)
 from opentto.landing.selectors import (
     agreements_visible,
     deals_visible,

@@ -8,7 +8,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from opentto.landing.models import Deal
+from opentto.landing.models import (
+    ContractRegistration,
+    Deal,
+    deal_registration_flags,
+    deal_relief_unregistered,
+    registration_of,
+)
 from opentto.organisations.models import (
     Membership,
     MembershipRoleChoices,
@@ -219,15 +225,46 @@ class PersonCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     memberships = MembershipInputSerializer(many=True, required=False, default=list)
 
 
+class ContractRegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    technology_income_cny = serializers.DecimalField(
+        max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True, allow_null=True,
+        help_text="The technology-related income (技术性收入) the registration office set; decimal yuan.",
+    )
+
+    class Meta:
+        model = ContractRegistration
+        fields = ["status", "number", "applied_on", "registered_on", "office", "technology_income_cny"]
+        read_only_fields = fields
+
+
 class DealSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     counterparty = OrganisationRefSerializer(read_only=True)
     results = serializers.SerializerMethodField(help_text="The covered results the caller may see.")
     amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True)
+    registration = serializers.SerializerMethodField(help_text="The technology-contract registration; null when not applied.")
+    relief_unregistered = serializers.SerializerMethodField(
+        help_text="True when the deal claims the VAT exemption or the income-tax relief without a registered contract.")
+    registration_flags = serializers.SerializerMethodField(help_text="What is wrong with the classification, registration and reliefs.")
 
     class Meta:
         model = Deal
-        fields = ["id", "title", "deal_type", "status", "amount_cny", "signed_on", "terminated_on", "counterparty", "results"]
+        fields = ["id", "title", "deal_type", "status", "amount_cny", "signed_on", "terminated_on", "counterparty", "results",
+                  "contract_kind", "contract_object", "bundled_support_services", "claims_vat_exemption", "claims_income_tax_relief",
+                  "registration", "relief_unregistered", "registration_flags"]
         read_only_fields = fields
+
+    @extend_schema_field(ContractRegistrationSerializer(allow_null=True))
+    def get_registration(self, obj: Deal) -> dict[str, Any] | None:
+        # prefetched by the view through ContractRegistration.objects.restrict(user, "view")
+        registration = registration_of(obj)
+        return None if registration is None else ContractRegistrationSerializer(registration).data
+
+    def get_relief_unregistered(self, obj: Deal) -> bool:
+        return deal_relief_unregistered(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_registration_flags(self, obj: Deal) -> list[str]:
+        return deal_registration_flags(obj)
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_results(self, obj: Deal) -> list[int]:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, restrict_directory
 from opentto.dashboard.selectors import figures
-from opentto.landing.models import Deal, DealStatusChoices, DealTypeChoices
+from opentto.landing.models import ContractRegistration, Deal, DealStatusChoices, DealTypeChoices
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.organisations.selectors import organisation_list, person_list
 from opentto.organisations.services import organisation_create, person_create
@@ -246,6 +246,7 @@ class DealViewSet(RestrictedViewSet):
             Deal.objects.restrict(user, "view")
             .select_related("counterparty")
             .prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
+            .prefetch_related(Prefetch("registration", queryset=ContractRegistration.objects.restrict(user, "view")))
         )
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:

@@ -15,7 +15,12 @@ from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, Proj
 from opentto.demands.selectors import demand_list, matches_visible, project_list
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
-from opentto.landing.models import DealStatusChoices
+from opentto.landing.models import (
+    DealStatusChoices,
+    deal_relief_unregistered,
+    registration_of,
+    relief_unregistered_q,
+)
 from opentto.landing.selectors import (
     agreements_visible,
     deals_visible,
@@ -85,18 +90,33 @@ def _projects(user: Any, get: QueryDict) -> Rows:
 
 
 def _deals(user: Any, get: QueryDict) -> Any:
-    return _with_status(deals_visible(user), DealStatusChoices, get)
+    deals = _with_status(deals_visible(user), DealStatusChoices, get)
+    # the deal list's ``?relief=unregistered`` filter (a tax relief claimed without a registered contract)
+    return deals.filter(relief_unregistered_q()) if get.get("relief") == "unregistered" else deals
+
+
+def _registration(deal: Any, name: str) -> Any:
+    registration = registration_of(deal)
+    return None if registration is None else getattr(registration, name)
 
 
 @register_export("deals", gettext_lazy("Deals"))
 def _deal_rows(user: Any, get: QueryDict) -> Rows:
-    qs = _deals(user, get).prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
+    qs = _deals(user, get).select_related("registration").prefetch_related(
+        Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
     return columns_rows(qs, [
         ("id", lambda d: d.pk), ("title", lambda d: d.title), ("counterparty", lambda d: _org(d.counterparty)),
         ("deal_type", lambda d: d.deal_type), ("price_method", lambda d: d.price_method), ("amount_cny", lambda d: d.amount_cny),
         ("currency", lambda d: d.currency), ("amount_foreign", lambda d: d.amount_foreign), ("status", lambda d: d.status),
         ("signed_on", lambda d: d.signed_on), ("in_force_on", lambda d: d.in_force_on), ("completed_on", lambda d: d.completed_on),
-        ("terminated_on", lambda d: d.terminated_on), ("registration_number", lambda d: d.registration_number),
+        ("terminated_on", lambda d: d.terminated_on),
+        # the technology-contract classification and registration (follow the deal: opentto/landing/permissions.py)
+        ("contract_kind", lambda d: d.contract_kind), ("contract_object", lambda d: d.contract_object),
+        ("claims_vat_exemption", lambda d: d.claims_vat_exemption), ("claims_income_tax_relief", lambda d: d.claims_income_tax_relief),
+        ("registration_status", lambda d: _registration(d, "status") or "not_applied"),
+        ("registration_number", lambda d: _registration(d, "number") or ""), ("registration_date", lambda d: _registration(d, "registered_on")),
+        ("technology_income_cny", lambda d: _registration(d, "technology_income_cny")),
+        ("relief_unregistered", lambda d: deal_relief_unregistered(d)),
         # only the covered results the user may see (the deal's page shows the others unnamed)
         ("results", lambda d: sorted(r.pk for r in d.results.all())),
     ], user)

@@ -19,6 +19,8 @@ from . import services
 from .models import (
     COUNTED_STATUSES,
     AgreementKindChoices,
+    ContractKindChoices,
+    ContractObjectChoices,
     Deal,
     DealTypeChoices,
     PriceMethodChoices,
@@ -35,7 +37,7 @@ def _part(amount: Decimal, share: str) -> Decimal:
 
 def _terms_of(deal: Deal, **changes: Any) -> DealTerms:
     values = {k: getattr(deal, k) for k in DealTerms.__dataclass_fields__}
-    for k in ("spinoff_name", "spinoff_credit_code", "registration_number"):
+    for k in ("spinoff_name", "spinoff_credit_code"):
         values[k] = values[k] or ""
     values.update(changes)
     return DealTerms(**values)
@@ -59,11 +61,9 @@ def load(context: Any) -> None:
     deals = list(Deal.objects.filter(status__in=COUNTED_STATUSES).order_by("signed_on", "pk").prefetch_related("results", "owners"))
     for n, deal in enumerate(deals):
         signed = deal.signed_on or today
-        registration = f"{signed.year}31010{4000 + n:05d}"
         services.deal_update_terms(
             deal=deal, amount_cny=deal.amount_cny, actor=manager,
-            terms=_terms_of(deal, registration_number=registration, registration_date=min(signed + timedelta(days=20), today),
-                            term_starts_on=signed, term_ends_on=signed.replace(year=signed.year + 10)),
+            terms=_terms_of(deal, term_starts_on=signed, term_ends_on=signed.replace(year=signed.year + 10)),
         )
         upfront = _part(deal.amount_cny, "0.3")
         services.schedule_item_add(deal=deal, kind=ScheduleKindChoices.UPFRONT, amount_cny=upfront, due_on=signed + timedelta(days=30), description="首付款 / Upfront payment", actor=manager)
@@ -102,6 +102,8 @@ def load(context: Any) -> None:
             services.payment_distribute(payment=p1, actor=manager)
             r2 = services.royalty_report_record(deal=licence, period_start=date(start.year, 7, 1), period_end=date(start.year, 12, 31), due_on=date(start.year + 1, 1, 31), net_sales_cny=Decimal("12000000.00"), actor=manager)
             services.payment_record(deal=licence, received_on=date(start.year + 1, 2, 10), amount_cny=Decimal("300000.00"), royalty_report=r2, note="提成费（不足） / Royalty (short)", actor=manager)
+
+    _register_contracts(deals, licence, manager, today)
 
     # A negotiated price under public notice, on a result still in landing (not counted: figures unchanged).
     landing = [r for r in context.results.values() if r.stage == ResultStageChoices.LANDING and not r.deals.exists()]
@@ -145,3 +147,39 @@ def load(context: Any) -> None:
             shares = [(orgs[0], Decimal("60")), (orgs[1], Decimal("40"))]
             services.agreement_create(kind=AgreementKindChoices.CO_OWNER, title=f"“{r.title_zh}”共有权人协议 / Co-owner agreement",
                                       parties=orgs, results=[r], signed_on=r.onboarded_at.date(), shares=shares, actor=manager)
+
+
+#: A one-page PDF standing for the office's registration certificate (登记证明).
+CERTIFICATE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+OFFICE = "上海市技术合同认定登记机构（示例） / Shanghai technology-contract registration office (demo)"
+
+
+def _register_contracts(deals: list[Deal], licence: Deal | None, manager: Any, today: date) -> None:
+    """Technology-contract registration: every counted deal classified (development deals as
+    commissioned; equity as a transfer of the patent, 技术入股); the royalty-bearing licence
+    registered with its technology-related income and claiming both reliefs, with the office's
+    certificate; the other deals registered, except the last one, which claims both reliefs while
+    its application is still pending (flagged on its page, in the list and in the API)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pending = next((d for d in reversed(deals) if d != licence), None)
+    for n, deal in enumerate(deals):
+        deal.refresh_from_db()
+        signed = deal.signed_on or today
+        kind = deal.contract_kind or (ContractKindChoices.TRANSFER if deal.deal_type in (DealTypeChoices.EQUITY, DealTypeChoices.SPIN_OFF)
+                                      else ContractKindChoices.DEV_COMMISSIONED)
+        obj = ContractObjectChoices.PATENT if kind in (ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE) else ""
+        claims = deal in (licence, pending)
+        services.deal_classify(deal=deal, contract_kind=kind, contract_object=obj, bundled_support_services=deal == licence,
+                               claims_vat_exemption=claims, claims_income_tax_relief=claims, actor=manager)
+        services.registration_apply(deal=deal, applied_on=min(signed + timedelta(days=10), today), office=OFFICE, actor=manager)
+        if deal == pending:
+            continue
+        # the office leaves out what is not technology (equipment, materials): 90 % here, to the fen
+        income = deal.amount_cny if kind in (ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE) else _part(deal.amount_cny, "0.9")
+        documents = [SimpleUploadedFile("技术合同登记证明.pdf", CERTIFICATE_PDF, content_type="application/pdf")] if deal == licence else []
+        services.registration_register(deal=deal, number=f"{signed.year}31010{4000 + n:05d}", registered_on=min(signed + timedelta(days=20), today),
+                                       technology_income_cny=income, documents=documents, actor=manager)

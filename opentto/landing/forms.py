@@ -8,10 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opentto.organisations.models import RESEARCH_KINDS, Organisation
+from opentto.results.forms import MultipleFileField
 from opentto.results.models import Result
 
 from .models import (
     AgreementKindChoices,
+    ContractKindChoices,
+    ContractObjectChoices,
     CostKindChoices,
     Deal,
     DealTypeChoices,
@@ -47,14 +50,12 @@ class DealTermsMixin(forms.Form):
     spinoff_credit_code = forms.CharField(label=_("Spin-off unified social credit code"), max_length=18, required=False)
     spinoff_founded_on = _date(_("Spin-off founded"), required=False)
     spinoff_registered_capital_cny = _money(_("Registered capital (CNY)"), required=False)
-    registration_number = forms.CharField(label=_("Technology-contract registration number"), max_length=60, required=False)
-    registration_date = _date(_("Registration date"), required=False)
 
     TERM_FIELDS = tuple(DealTerms.__dataclass_fields__)
 
     def terms(self) -> DealTerms:
         data: dict[str, Any] = {k: self.cleaned_data.get(k) for k in self.TERM_FIELDS}
-        for k in ("price_method", "spinoff_name", "spinoff_credit_code", "registration_number"):
+        for k in ("price_method", "spinoff_name", "spinoff_credit_code"):
             data[k] = data[k] or ""
         data["currency"] = data["currency"] or "CNY"
         return DealTerms(**data)
@@ -188,3 +189,55 @@ class RuleForm(forms.Form):
     legal_source = forms.CharField(label=_("Legal source of the rule"), max_length=300)
     state_established = forms.BooleanField(label=_("State-established university or institute"), required=False, initial=True)
     in_shanghai = forms.BooleanField(label=_("Subject to Shanghai's regulation"), required=False, initial=True)
+
+
+# --- technology-contract registration ------------------------------------------------------------
+
+
+def _documents(required: bool = False) -> MultipleFileField:
+    """Several files, checked by content in the service as result attachments are (an empty list
+    when none is chosen: the documents step's service asks for one)."""
+    return MultipleFileField(label=_("Documents (PDF, images, Office files)"), required=required,
+                             help_text=_("The contract text sent, the office's certificate or notice."))
+
+
+class ClassifyForm(forms.Form):
+    contract_kind = forms.ChoiceField(label=_("Kind of technology contract"), choices=[("", "—"), *ContractKindChoices.choices])
+    contract_object = forms.ChoiceField(
+        label=_("Object (transfer, licence) or special service"), choices=[("", "—"), *ContractObjectChoices.choices], required=False,
+    )
+    bundled_support_services = forms.BooleanField(
+        label=_("Consulting and services inside this same contract and invoice"), required=False,
+    )
+    claims_vat_exemption = forms.BooleanField(label=_("Claims the VAT exemption"), required=False)
+    claims_income_tax_relief = forms.BooleanField(label=_("Claims the income-tax relief on technology transfer"), required=False)
+
+    @classmethod
+    def for_deal(cls, deal: Deal) -> ClassifyForm:
+        return cls(initial={k: getattr(deal, k) for k in cls.base_fields})
+
+
+class RegistrationApplyForm(forms.Form):
+    applied_on = _date(_("Applied on"), initial=timezone.localdate)
+    office = forms.CharField(label=_("Registration office"), max_length=200)
+    documents = _documents()
+
+
+class RegistrationRegisterForm(forms.Form):
+    number = forms.CharField(label=_("Registration number"), max_length=60)
+    registered_on = _date(_("Registered on"), initial=timezone.localdate)
+    technology_income_cny = _money(_("Technology-related income set by the office (CNY)"))
+    income_explanation = forms.CharField(
+        label=_("Why the technology income exceeds the contract amount"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    documents = _documents()
+
+
+class RegistrationReasonForm(forms.Form):
+    reason = forms.CharField(label=_("The office's reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    documents = _documents()
+
+
+class RegistrationDocumentsForm(forms.Form):
+    documents = _documents(required=True)

@@ -18,7 +18,9 @@ payment between co-owners, organisation, team and TTO.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -92,6 +94,109 @@ class PriceMethodChoices(models.TextChoices):
 NOTICE_MIN_DAYS = 15
 
 
+# --- technology-contract registration (技术合同认定登记) ------------------------------------------
+#
+# Sources (STANDARDS.md, "Contracts, tax and rights"; fairly sure of the documents, articles to be
+# checked before citing): 技术合同认定登记管理办法 (国科发政字〔2000〕063号) and 技术合同认定规则
+# (国科发政字〔2001〕253号); 技术许可 split out of 技术转让 by the Civil Code (2021) art. 862.
+# The draft revision: a 《技术合同认定登记管理办法（征求意见稿）》 was put out for comment on
+# 2024-12-20 (comments until 2025-01-18). We found no text saying a revised measure was issued or is
+# in force (checked 2026-12 in stored public pages only; NOT confirmed either way), so the
+# classification below follows the 2000 measures, the 2001 rules and the Civil Code. The draft's
+# art. 3 keeps the same core (the office classifies the contract and sets its technology turnover).
+
+
+class ContractKindChoices(models.TextChoices):
+    """The kind of technology contract the registration office recognises (技术合同认定规则; Civil
+    Code art. 851–887). Technical training (技术培训) and intermediary (技术中介) contracts are
+    special service contracts: :class:`ContractObjectChoices` ``TRAINING`` / ``INTERMEDIARY`` on a
+    ``SERVICE`` contract."""
+
+    DEV_COMMISSIONED = "dev_commissioned", _("Technology development (commissioned) 技术开发（委托）")
+    DEV_COOPERATIVE = "dev_cooperative", _("Technology development (cooperative) 技术开发（合作）")
+    TRANSFER = "transfer", _("Technology transfer 技术转让")
+    LICENCE = "licence", _("Technology licence 技术许可")
+    CONSULTING = "consulting", _("Technology consulting 技术咨询")
+    SERVICE = "service", _("Technology service 技术服务")
+
+
+class ContractObjectChoices(models.TextChoices):
+    """What a transfer or licence contract is about, or which special service a service contract is.
+
+    Patent, patent application and technical secret: Civil Code art. 862 (transfer of a patent, of
+    the right to apply, of a technical secret; licence of a patent or a technical secret). Software
+    copyright, IC layout design, new plant variety: their transfer and licence follow the technology
+    transfer/licence rules (Civil Code art. 876; the 2001 rules register plant-variety and IC-layout
+    transfers as technology transfer contracts). Biomedicine new variety: named with the others in
+    the income-tax scope of technology transfer (财税〔2010〕111号; 国家税务总局公告2015年第82号) —
+    fairly sure. Training and intermediary: special service contracts (STANDARDS.md)."""
+
+    PATENT = "patent", _("Patent 专利权")
+    PATENT_APPLICATION = "patent_application", _("Patent application right 专利申请权")
+    TECHNICAL_SECRET = "technical_secret", _("Technical secret 技术秘密")
+    SOFTWARE_COPYRIGHT = "software_copyright", _("Software copyright 计算机软件著作权")
+    IC_LAYOUT = "ic_layout", _("IC layout design 集成电路布图设计专有权")
+    PLANT_VARIETY = "plant_variety", _("New plant variety 植物新品种权")
+    BIOMEDICINE_VARIETY = "biomedicine_variety", _("Biomedicine new variety 生物医药新品种")
+    TRAINING = "training", _("Technical training 技术培训")
+    INTERMEDIARY = "intermediary", _("Technical intermediary 技术中介")
+
+
+#: Which objects fit which kind (blank always allowed: not yet known, or a plain service).
+CONTRACT_OBJECTS_BY_KIND: dict[str, tuple[str, ...]] = {
+    ContractKindChoices.TRANSFER: (
+        ContractObjectChoices.PATENT, ContractObjectChoices.PATENT_APPLICATION, ContractObjectChoices.TECHNICAL_SECRET,
+        ContractObjectChoices.SOFTWARE_COPYRIGHT, ContractObjectChoices.IC_LAYOUT, ContractObjectChoices.PLANT_VARIETY,
+        ContractObjectChoices.BIOMEDICINE_VARIETY,
+    ),
+    # a patent application right is transferred, not licensed (art. 862)
+    ContractKindChoices.LICENCE: (
+        ContractObjectChoices.PATENT, ContractObjectChoices.TECHNICAL_SECRET, ContractObjectChoices.SOFTWARE_COPYRIGHT,
+        ContractObjectChoices.IC_LAYOUT, ContractObjectChoices.PLANT_VARIETY, ContractObjectChoices.BIOMEDICINE_VARIETY,
+    ),
+    ContractKindChoices.SERVICE: (ContractObjectChoices.TRAINING, ContractObjectChoices.INTERMEDIARY),
+    ContractKindChoices.DEV_COMMISSIONED: (),
+    ContractKindChoices.DEV_COOPERATIVE: (),
+    ContractKindChoices.CONSULTING: (),
+}
+
+#: The contract kind a deal type gives where it is unambiguous (the data migration and new deals'
+#: default). Technology development (commissioned or cooperative?), equity and spin-off (技术入股
+#: may be registered as a transfer, but need not be) are left for the TTO to classify.
+CONTRACT_KIND_OF_DEAL_TYPE: dict[str, str] = {
+    "licence_exclusive": ContractKindChoices.LICENCE,
+    "licence_sole": ContractKindChoices.LICENCE,
+    "licence_non_exclusive": ContractKindChoices.LICENCE,
+    "assignment": ContractKindChoices.TRANSFER,
+    "commissioned_rd": ContractKindChoices.DEV_COMMISSIONED,
+    "joint_development": ContractKindChoices.DEV_COOPERATIVE,
+    "tech_consulting": ContractKindChoices.CONSULTING,
+    "tech_service": ContractKindChoices.SERVICE,
+}
+
+
+class RegistrationStatusChoices(models.TextChoices):
+    NOT_APPLIED = "not_applied", _("Not applied")
+    APPLIED = "applied", _("Applied")
+    REGISTERED = "registered", _("Registered")
+    RETURNED = "returned", _("Returned for correction")
+    REFUSED = "refused", _("Refused (未予登记)")
+
+
+#: Registration steps; each has its service in ``opentto.landing.services`` (``registration_*``).
+#: A returned application is corrected and applied again; a refused contract may be applied again
+#: once amended (a new application); a registration is final.
+REGISTRATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    RegistrationStatusChoices.NOT_APPLIED: (RegistrationStatusChoices.APPLIED,),
+    RegistrationStatusChoices.APPLIED: (
+        RegistrationStatusChoices.REGISTERED, RegistrationStatusChoices.RETURNED, RegistrationStatusChoices.REFUSED,
+    ),
+    RegistrationStatusChoices.RETURNED: (RegistrationStatusChoices.APPLIED,),
+    RegistrationStatusChoices.REFUSED: (RegistrationStatusChoices.APPLIED,),
+    RegistrationStatusChoices.REGISTERED: (),
+}
+
+
 class DealQuerySet(RestrictedQuerySet["Deal"]):
     def counted(self) -> DealQuerySet:
         """Deals that count in the figures: signed, in force or completed (signed and not terminated)."""
@@ -153,9 +258,19 @@ class Deal(models.Model):
     spinoff_registered_capital_cny = models.DecimalField(
         _("spin-off registered capital (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
-    # technology-contract registration (技术合同登记)
-    registration_number = models.CharField(_("technology-contract registration number"), max_length=60, blank=True)
-    registration_date = models.DateField(_("registration date"), null=True, blank=True)
+    # the technology contract's classification (技术合同认定规则) and the tax reliefs claimed; the
+    # registration itself is a ContractRegistration (``deal.registration``)
+    contract_kind = models.CharField(
+        _("technology-contract kind"), max_length=20, choices=ContractKindChoices.choices, blank=True, default=""
+    )
+    contract_object = models.CharField(
+        _("contract object"), max_length=24, choices=ContractObjectChoices.choices, blank=True, default=""
+    )
+    bundled_support_services = models.BooleanField(
+        _("consulting and services bundled in the same contract and invoice"), default=False
+    )
+    claims_vat_exemption = models.BooleanField(_("claims the VAT exemption"), default=False)
+    claims_income_tax_relief = models.BooleanField(_("claims the income-tax relief on technology transfer"), default=False)
     # where the deal came from (planning: a plan; demands: a match — the demands app has no model yet)
     source_plan = models.ForeignKey(
         "planning.TransferPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals",
@@ -202,6 +317,14 @@ class Deal(models.Model):
             models.CheckConstraint(
                 condition=models.Q(price_method__in=PriceMethodChoices.values), name="landing_deal_price_method_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(contract_kind="") | models.Q(contract_kind__in=ContractKindChoices.values),
+                name="landing_deal_contract_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_object="") | models.Q(contract_object__in=ContractObjectChoices.values),
+                name="landing_deal_contract_object_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,6 +337,87 @@ class Deal(models.Model):
     @property
     def received_cny(self) -> Decimal:
         return self.payments.aggregate(t=models.Sum("amount_cny"))["t"] or ZERO
+
+
+class ContractRegistration(models.Model):
+    """The technology-contract registration (技术合同认定登记) of a deal, with its steps (see
+    :data:`REGISTRATION_TRANSITIONS`). The technology-related income (技术性收入) is the amount the
+    registration office set (技术合同认定规则: the office sets the technology turnover); the tax
+    reliefs are computed on it. A deal without this row has not applied."""
+
+    deal = models.OneToOneField(Deal, on_delete=models.CASCADE, related_name="registration")
+    status = models.CharField(
+        _("registration status"), max_length=12, choices=RegistrationStatusChoices.choices,
+        default=RegistrationStatusChoices.NOT_APPLIED,
+    )
+    number = models.CharField(_("registration number"), max_length=60, blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    office = models.CharField(_("registration office"), max_length=200, blank=True)
+    technology_income_cny = models.DecimalField(
+        _("technology-related income set by the office (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    income_explanation = models.TextField(_("why the technology income exceeds the contract amount"), blank=True)
+    note = models.TextField(_("office's reason (returned or refused)"), blank=True)
+    #: the tax date each reminder was last sent for (sent once per date)
+    income_tax_reminded_for = models.DateField(null=True, blank=True)
+    vat_reminded_for = models.DateField(null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet["ContractRegistration"].as_manager()
+
+    class Meta:
+        verbose_name = _("technology-contract registration")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RegistrationStatusChoices.values), name="landing_registration_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="registered") | models.Q(registered_on__isnull=False),
+                name="landing_registration_registered_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(technology_income_cny__isnull=True) | models.Q(technology_income_cny__gte=0),
+                name="landing_registration_income_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or self.get_status_display()
+
+    @property
+    def is_registered(self) -> bool:
+        return self.status == RegistrationStatusChoices.REGISTERED
+
+
+def registration_document_path(instance: ContractRegistrationDocument, filename: str) -> str:
+    # Never the user's file name: an unguessable name in a folder per deal.
+    return f"contract-registrations/{instance.registration.deal_id}/{uuid.uuid4().hex}"
+
+
+class ContractRegistrationDocument(models.Model):
+    """A file of the registration: the contract text sent, the office's certificate (登记证明), its
+    notice of return or refusal. Checked by content as result attachments are
+    (``opentto.core.uploads.check_upload``)."""
+
+    registration = models.ForeignKey(ContractRegistration, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=registration_document_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    objects = RestrictedQuerySet["ContractRegistrationDocument"].as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("registration document")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class NoticeStatusChoices(models.TextChoices):
@@ -542,3 +746,91 @@ class DistributionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_party_display()} {self.amount_cny}"
+
+
+# --- registration flags ---------------------------------------------------------------------------
+
+#: Kinds whose income is exempt from VAT on their own (财税〔2016〕36号, annex 3, art. 1 item (26):
+#: technology transfer and development); consulting and services only inside such a contract.
+VAT_EXEMPT_KINDS = (
+    ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE,
+    ContractKindChoices.DEV_COMMISSIONED, ContractKindChoices.DEV_COOPERATIVE,
+)
+#: Kinds whose income may be technology-transfer income for the income-tax relief (企业所得税法
+#: art. 27(4); implementing regulations art. 90); development, consulting and services only as support
+#: bundled with a transfer (总局公告2013年第62号).
+INCOME_TAX_KINDS = (ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE)
+#: A licence qualifies for the income-tax relief with a term of at least this many years
+#: (财税〔2010〕111号: 5 years or more; non-exclusive licences since 财税〔2015〕116号).
+LICENCE_MIN_YEARS = 5
+
+
+def registration_of(deal: Deal) -> ContractRegistration | None:
+    """The deal's registration row, or None when it has not applied."""
+    try:
+        return deal.registration
+    except ContractRegistration.DoesNotExist:
+        return None
+
+
+def deal_is_registered(deal: Deal) -> bool:
+    registration = registration_of(deal)
+    return registration is not None and registration.is_registered
+
+
+def deal_relief_unregistered(deal: Deal) -> bool:
+    """A deal that claims the VAT exemption or the income-tax relief without a registered contract."""
+    return (deal.claims_vat_exemption or deal.claims_income_tax_relief) and not deal_is_registered(deal)
+
+
+def relief_unregistered_q() -> models.Q:
+    """The deals :func:`deal_relief_unregistered` flags, as a filter."""
+    return (models.Q(claims_vat_exemption=True) | models.Q(claims_income_tax_relief=True)) & ~models.Q(
+        registration__status=RegistrationStatusChoices.REGISTERED
+    )
+
+
+def _years_later(day: Any, years: int) -> Any:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def deal_registration_flags(deal: Deal) -> list[str]:
+    """What is wrong with the deal's classification, registration and the reliefs it claims, as
+    translated messages (empty when nothing is)."""
+    from django.utils.translation import gettext
+
+    flags: list[str] = []
+    registration = registration_of(deal)
+    registered = registration is not None and registration.is_registered
+    if deal.claims_vat_exemption and not registered:
+        flags.append(gettext(
+            "Claims the VAT exemption but the technology contract is not registered: the exemption is claimed on the "
+            "registered contract (财税〔2016〕36号, annex 3, art. 1 item (26))."))
+    if deal.claims_income_tax_relief and not registered:
+        flags.append(gettext(
+            "Claims the income-tax relief on technology transfer but the contract is not registered: the relief is "
+            "computed on the technology-related income the registration office sets."))
+    if (deal.claims_vat_exemption or deal.claims_income_tax_relief) and not deal.contract_kind:
+        flags.append(gettext("Claims a tax relief but the technology contract is not classified."))
+    kind = deal.contract_kind
+    if deal.claims_vat_exemption and kind in (ContractKindChoices.CONSULTING, ContractKindChoices.SERVICE):
+        flags.append(gettext(
+            "Consulting and service income is exempt from VAT only inside the same transfer or development contract "
+            "and invoice (财税〔2016〕36号, annex 3, art. 1 item (26)): a separate consulting or service contract is not."))
+    if deal.claims_income_tax_relief and kind and kind not in INCOME_TAX_KINDS:
+        flags.append(gettext(
+            "Only technology transfer income (transfer or licence) qualifies for the income-tax relief (企业所得税法 "
+            "art. 27(4)); development, consulting and service income only as support bundled with a transfer."))
+    if (deal.claims_income_tax_relief and kind == ContractKindChoices.LICENCE and deal.term_starts_on and deal.term_ends_on
+            and deal.term_ends_on < _years_later(deal.term_starts_on, LICENCE_MIN_YEARS)):
+        flags.append(gettext(
+            "A licence qualifies for the income-tax relief only with a term of %(years)d years or more (财税〔2010〕111号; "
+            "财税〔2015〕116号): this term is shorter.") % {"years": LICENCE_MIN_YEARS})
+    if registered and registration is not None and registration.technology_income_cny is None:
+        flags.append(gettext("The registration records no technology-related income: enter the amount the office set."))
+    if registered and registration is not None and not registration.number:
+        flags.append(gettext("The registration records no registration number."))
+    return flags

@@ -12,7 +12,9 @@ staff, not the counterparty. A person sees their own rewards (statements); the T
 |---|---|---|
 | landing.deal | view | TTO all; inventor covering own results; enterprise as counterparty |
 | landing.deal | figures | TTO, official all; inventor, enterprise as for view |
-| landing.deal | add (type), change, sign, record_payment, distribute | TTO all |
+| landing.deal | add (type), change, sign, record_payment, distribute, register_contract | TTO all |
+| contract registration | view | of a deal the user may view |
+| registration document | view | of a registration the user may view |
 | payment, schedule item, royalty report, public notice | view | of a deal the user may view (notices: also anyone while running) |
 | distribution | view | TTO, inventor: of a payment the user may view |
 | distribution line | view | TTO, inventor: of a distribution the user may view; anyone signed in: their own rewards |
@@ -47,9 +49,11 @@ from opentto.core.permissions import (
     user_role,
 )
 
-DEAL_ACTIONS = {"view", "change", "sign", "record_payment", "distribute", "figures", "add"}
-#: Everything the TTO does with a deal: the contract's steps and its money.
-DEAL_STAFF_ACTIONS = ("view", "change", "sign", "record_payment", "distribute", "figures", "add")
+DEAL_ACTIONS = {"view", "change", "sign", "record_payment", "distribute", "figures", "add", "register_contract"}
+#: Everything the TTO does with a deal: the contract's steps, its money and its technology-contract
+#: registration (``register_contract``: classify the contract, the reliefs claimed, each registration
+#: step and its documents; the registration reminders go to those who hold it on the deal).
+DEAL_STAFF_ACTIONS = ("view", "change", "sign", "record_payment", "distribute", "figures", "add", "register_contract")
 #: Whose users see a deal (and so what hangs off it).
 DEAL_PARTIES = (INVENTOR, ENTERPRISE)
 
@@ -71,6 +75,12 @@ def _of_visible_deal(user: Any, model: type[Model]) -> Q:
     from .models import Deal
 
     return Q(deal__in=Deal.objects.restrict(user, "view").values("pk"))
+
+
+def _of_visible_registration(user: Any, model: type[Model]) -> Q:
+    from .models import ContractRegistration
+
+    return Q(registration__in=ContractRegistration.objects.restrict(user, "view").values("pk"))
 
 
 def _notice_running(user: Any, model: type[Model]) -> Q:
@@ -137,6 +147,10 @@ register(
 for _type in ("landing.payment", "landing.paymentscheduleitem", "landing.royaltyreport"):
     register(_type, actions={"view"}, constraints={"of_visible_deal": _of_visible_deal},
              grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
+register("landing.contractregistration", actions={"view"}, constraints={"of_visible_deal": _of_visible_deal},
+         grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
+register("landing.contractregistrationdocument", actions={"view"}, constraints={"of_visible_registration": _of_visible_registration},
+         grants=[(role, "of_visible_registration", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
 register("landing.publicnotice", actions={"view"},
          constraints={"of_visible_deal": _of_visible_deal, "running": _notice_running},
          grants=[*[(role, "running", ("view",)) for role in EVERYONE],

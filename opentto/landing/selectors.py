@@ -24,6 +24,8 @@ from opentto.results.models import Result
 
 from .models import (
     Agreement,
+    ContractRegistration,
+    ContractRegistrationDocument,
     CoOwnerShare,
     Deal,
     Distribution,
@@ -35,6 +37,7 @@ from .models import (
     PublicNotice,
     ResultCost,
     RoyaltyReport,
+    deal_registration_flags,
 )
 from .permissions import statement_open
 
@@ -43,6 +46,11 @@ ZERO = Decimal("0.00")
 
 def deals_visible(user: Any, action: str = "view") -> QuerySet[Deal]:
     return Deal.objects.restrict(user, action).select_related("counterparty")
+
+
+def registration_documents_visible(user: Any) -> QuerySet[ContractRegistrationDocument]:
+    """The registration documents of the deals the user may see."""
+    return ContractRegistrationDocument.objects.restrict(user, "view")
 
 
 def payments_visible(user: Any) -> QuerySet[Payment]:
@@ -99,6 +107,9 @@ class DealPage:
     costs: list[ResultCost]
     source_plan: Any
     can: dict[str, bool]
+    registration: ContractRegistration | None = None
+    registration_documents: list[ContractRegistrationDocument] = field(default_factory=list)
+    registration_flags: list[str] = field(default_factory=list)
 
 
 def deal_page(user: Any, deal: Deal) -> DealPage:
@@ -119,9 +130,12 @@ def deal_page(user: Any, deal: Deal) -> DealPage:
         from opentto.planning.selectors import plans_visible
 
         plan = plans_visible(user).filter(pk=deal.source_plan_id).first()
-    can = {action: allows(user, deal, action) for action in ("change", "sign", "record_payment", "distribute")}
+    can = {action: allows(user, deal, action) for action in ("change", "sign", "record_payment", "distribute", "register_contract")}
     can["record_cost"] = permitted(user, ResultCost, "add")
+    registration = ContractRegistration.objects.restrict(user, "view").filter(deal=deal).first()
+    documents = list(registration_documents_visible(user).filter(registration=registration)) if registration else []
     return DealPage(
+        registration=registration, registration_documents=documents, registration_flags=deal_registration_flags(deal),
         results=[(r, r.pk in visible_results) for r in deal.results.all()],
         notices=list(PublicNotice.objects.restrict(user, "view").filter(deal=deal)),
         schedule=schedule, payments=payments, reports=reports,

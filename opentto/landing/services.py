@@ -33,12 +33,19 @@ from opentto.results.pipeline import result_transition
 
 from .distribution import DistributionError, distribute, split_largest_remainder
 from .models import (
+    CONTRACT_KIND_OF_DEAL_TYPE,
+    CONTRACT_OBJECTS_BY_KIND,
     COUNTED_STATUSES,
     DEAL_TRANSITIONS,
     EQUITY_TYPES,
     NOTICE_MIN_DAYS,
+    REGISTRATION_TRANSITIONS,
     Agreement,
     AgreementKindChoices,
+    ContractKindChoices,
+    ContractObjectChoices,
+    ContractRegistration,
+    ContractRegistrationDocument,
     CoOwnerShare,
     CostKindChoices,
     Deal,
@@ -53,6 +60,7 @@ from .models import (
     PaymentScheduleItem,
     PriceMethodChoices,
     PublicNotice,
+    RegistrationStatusChoices,
     ResultCost,
     RoyaltyReport,
     ScheduleKindChoices,
@@ -120,8 +128,6 @@ class DealTerms:
     spinoff_credit_code: str = ""
     spinoff_founded_on: date | None = None
     spinoff_registered_capital_cny: Decimal | str | None = None
-    registration_number: str = ""
-    registration_date: date | None = None
 
 
 def _decimal_or_none(value: Any, field: str, errors: dict[str, list[str]], low: Decimal, high: Decimal, low_open: bool = True) -> Decimal | None:
@@ -184,10 +190,6 @@ def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, e
         errors["spinoff_name"] = [_("Name the spin-off company.")]
     if deal_type not in EQUITY_TYPES and (out["equity_shares"] or out["equity_percent"]):
         errors["equity_shares"] = [_("Only equity and spin-off deals record shares received.")]
-    out["registration_number"] = terms.registration_number.strip()
-    out["registration_date"] = terms.registration_date
-    if out["registration_number"] and not terms.registration_date:
-        errors["registration_date"] = [_("Give the date of the technology-contract registration.")]
     return out, amount_cny
 
 
@@ -240,7 +242,7 @@ def deal_create(
     with transaction.atomic():
         deal = Deal.objects.create(
             title=title.strip(), counterparty=counterparty, deal_type=deal_type, amount_cny=amount or Decimal(0), created_by=actor,
-            source_plan=plan, source_match=match_reference.strip()[:80], **values,
+            contract_kind=CONTRACT_KIND_OF_DEAL_TYPE.get(deal_type, ""), source_plan=plan, source_match=match_reference.strip()[:80], **values,
         )
         deal.results.set(results)
         deal.owners.set(owners.values())
@@ -250,7 +252,7 @@ def deal_create(
 
 def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str | None, title: str | None = None, actor: User) -> Deal:
     """Change the terms. The price and amount are fixed once the notice runs or the deal is signed;
-    the other terms (registration, equity, spin-off, royalties) may be completed later."""
+    the other terms (equity, spin-off, royalties) may be completed later."""
     _require(actor, deal, "change", _("Only TTO managers change deals."))
     with transaction.atomic():
         locked = Deal.objects.select_for_update().get(pk=deal.pk)
@@ -756,3 +758,294 @@ def royalty_flag_overdue(today: date | None = None) -> int:
             audit_record(actor=None, action="deal.royalty_flag", obj=report.deal, payload={"report": report.pk, "shortfall": report.shortfall_cny})
         flagged += 1
     return flagged
+
+
+# --- technology-contract registration (技术合同认定登记) ------------------------------------------
+#
+# Classification and the reliefs claimed, then one service per registration step (see
+# ``REGISTRATION_TRANSITIONS``): apply, register, return for correction, refuse; documents may be
+# added at any step. Each asks ``register_contract`` on the deal, locks the registration row and
+# records an audit event; a refusal writes nothing.
+
+REGISTRATION_OPEN_DEAL = (*COUNTED_STATUSES,)
+
+
+def deal_classify(
+    *,
+    deal: Deal,
+    contract_kind: str,
+    contract_object: str = "",
+    bundled_support_services: bool = False,
+    claims_vat_exemption: bool = False,
+    claims_income_tax_relief: bool = False,
+    actor: User,
+) -> Deal:
+    """Classify the technology contract (技术合同认定规则) and record which tax reliefs the deal claims.
+    The kind is fixed once the contract is registered (the office has recognised it)."""
+    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    errors: dict[str, list[str]] = {}
+    if contract_kind not in ContractKindChoices.values:
+        errors["contract_kind"] = [_("Choose the kind of technology contract.")]
+    elif contract_object and contract_object not in CONTRACT_OBJECTS_BY_KIND[contract_kind]:
+        errors["contract_object"] = [_("“%(object)s” is not an object of a “%(kind)s” contract.") % {
+            "object": ContractObjectChoices(contract_object).label if contract_object in ContractObjectChoices.values else contract_object,
+            "kind": ContractKindChoices(contract_kind).label}]
+    if bundled_support_services and contract_kind not in (
+        ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE, ContractKindChoices.DEV_COMMISSIONED, ContractKindChoices.DEV_COOPERATIVE,
+    ):
+        errors.setdefault("bundled_support_services", []).append(
+            _("Only a transfer, licence or development contract can carry consulting and services bundled in it."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().get(pk=deal.pk)
+        registration = ContractRegistration.objects.filter(deal=locked).first()
+        if registration is not None and registration.is_registered and (
+            contract_kind != locked.contract_kind or contract_object != locked.contract_object
+        ):
+            raise ValidationError({"contract_kind": [_("The contract is registered: its kind and object are those the office recognised.")]})
+        fields = ("contract_kind", "contract_object", "bundled_support_services", "claims_vat_exemption", "claims_income_tax_relief")
+        before = {k: getattr(locked, k) for k in fields}
+        after = {"contract_kind": contract_kind, "contract_object": contract_object, "bundled_support_services": bundled_support_services,
+                 "claims_vat_exemption": claims_vat_exemption, "claims_income_tax_relief": claims_income_tax_relief}
+        for k, v in after.items():
+            setattr(locked, k, v)
+        locked.save(update_fields=list(fields))
+        audit_record(actor=actor, action="deal.classify", obj=locked, payload={"before": before, "after": after})
+    return locked
+
+
+def _check_documents(documents: Sequence[Any], errors: dict[str, list[str]]) -> list[Any]:
+    from opentto.core.uploads import check_upload
+
+    checked = []
+    for upload in documents:
+        try:
+            checked.append(check_upload(upload))
+        except ValidationError as exc:
+            errors.setdefault("documents", []).extend(exc.messages)
+    return checked
+
+
+def _save_documents(registration: ContractRegistration, checked: list[Any], actor: User | None) -> list[ContractRegistrationDocument]:
+    saved = []
+    for upload in checked:
+        document = ContractRegistrationDocument(
+            registration=registration, original_name=upload.safe_name, content_type=upload.content_type, size=upload.size,
+            sha256=upload.sha256, uploaded_by=actor,
+        )
+        document.file.save(upload.safe_name, upload.file, save=False)
+        document.save()
+        audit_record(actor=actor, action="deal.registration_document", obj=registration.deal,
+                     payload={"document": document.pk, "name": upload.safe_name, "sha256": upload.sha256})
+        saved.append(document)
+    return saved
+
+
+def _lock_registration(deal: Deal, target: str) -> ContractRegistration:
+    """The deal's registration row, locked (created, not applied, if absent); refuses a step the
+    transition table does not allow."""
+    Deal.objects.select_for_update().get(pk=deal.pk)
+    registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
+    registration = ContractRegistration.objects.select_for_update().get(pk=registration.pk)
+    if target not in REGISTRATION_TRANSITIONS[registration.status]:
+        raise ValidationError(
+            {"status": [_("A registration in status “%(status)s” cannot move to “%(target)s”.") % {
+                "status": registration.get_status_display(), "target": RegistrationStatusChoices(target).label}]},
+            code="illegal_transition",
+        )
+    return registration
+
+
+def _registration_step(registration: ContractRegistration, target: str, actor: User, action: str, payload: dict[str, Any]) -> None:
+    before = registration.status
+    registration.status = target
+    registration.updated_by, registration.updated_at = actor, timezone.now()
+    registration.save()
+    audit_record(actor=actor, action=f"deal.registration_{action}", obj=registration.deal,
+                 payload={"from": before, "to": target, **payload})
+
+
+def registration_apply(*, deal: Deal, applied_on: date, office: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+    """Apply for registration (a first application, or again after a return or a refusal): the
+    contract is signed and classified. The rules set no deadline after signing."""
+    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    errors: dict[str, list[str]] = {}
+    if not office.strip():
+        errors["office"] = [_("Name the registration office.")]
+    if applied_on > timezone.localdate():
+        errors["applied_on"] = [_("The date cannot be in the future.")]
+    checked = _check_documents(documents, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        registration = _lock_registration(deal, RegistrationStatusChoices.APPLIED)
+        locked = registration.deal
+        if locked.status not in REGISTRATION_OPEN_DEAL or locked.signed_on is None:
+            raise ValidationError({"status": [_("Only a signed contract (signed, in force or completed) is registered.")]})
+        if not locked.contract_kind:
+            raise ValidationError({"contract_kind": [_("Classify the technology contract before applying.")]})
+        if applied_on < locked.signed_on:
+            raise ValidationError({"applied_on": [_("The application cannot come before the signing date.")]})
+        registration.applied_on, registration.office, registration.note = applied_on, office.strip()[:200], ""
+        _registration_step(registration, RegistrationStatusChoices.APPLIED, actor, "apply", {"applied_on": applied_on, "office": registration.office})
+        _save_documents(registration, checked, actor)
+    return registration
+
+
+def registration_register(
+    *,
+    deal: Deal,
+    number: str,
+    registered_on: date,
+    technology_income_cny: Decimal | str | None,
+    income_explanation: str = "",
+    documents: Sequence[Any] = (),
+    actor: User,
+) -> ContractRegistration:
+    """Record the office's registration: its number, date and the technology-related income it set
+    (技术性收入; at most the contract amount unless explained)."""
+    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    errors: dict[str, list[str]] = {}
+    if not number.strip():
+        errors["number"] = [_("Give the registration number.")]
+    if registered_on > timezone.localdate():
+        errors["registered_on"] = [_("The date cannot be in the future.")]
+    income = _amount(technology_income_cny, "technology_income_cny", errors)
+    checked = _check_documents(documents, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        registration = _lock_registration(deal, RegistrationStatusChoices.REGISTERED)
+        locked = registration.deal
+        if registration.applied_on and registered_on < registration.applied_on:
+            raise ValidationError({"registered_on": [_("The registration cannot come before the application.")]})
+        if income is not None and income > locked.amount_cny and not income_explanation.strip():
+            raise ValidationError({"income_explanation": [
+                _("The technology-related income (%(income)s) is above the contract amount (%(amount)s): explain why.") % {
+                    "income": income, "amount": locked.amount_cny}]})
+        registration.number, registration.registered_on = number.strip()[:60], registered_on
+        registration.technology_income_cny, registration.income_explanation = income, income_explanation.strip()
+        registration.note = ""
+        _registration_step(registration, RegistrationStatusChoices.REGISTERED, actor, "register",
+                           {"number": registration.number, "registered_on": registered_on, "technology_income_cny": income})
+        _save_documents(registration, checked, actor)
+    return registration
+
+
+def _office_reason(deal: Deal, target: str, action: str, reason: str, documents: Sequence[Any], actor: User) -> ContractRegistration:
+    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = [_("Give a reason for this step.")]
+    checked = _check_documents(documents, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        registration = _lock_registration(deal, target)
+        registration.note = reason.strip()
+        _registration_step(registration, target, actor, action, {"reason": registration.note})
+        _save_documents(registration, checked, actor)
+    return registration
+
+
+def registration_return(*, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+    """The office sent the application back for correction (apply again once corrected)."""
+    return _office_reason(deal, RegistrationStatusChoices.RETURNED, "return", reason, documents, actor)
+
+
+def registration_refuse(*, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+    """The office refused to register the contract (未予登记: not a technology contract, or not
+    meeting the conditions)."""
+    return _office_reason(deal, RegistrationStatusChoices.REFUSED, "refuse", reason, documents, actor)
+
+
+def registration_document_add(*, deal: Deal, documents: Sequence[Any], actor: User) -> list[ContractRegistrationDocument]:
+    """Add files to the registration (the contract text, the certificate) at any step."""
+    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    errors: dict[str, list[str]] = {}
+    if not documents:
+        errors["documents"] = [_("Choose at least one file.")]
+    checked = _check_documents(documents, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Deal.objects.select_for_update().get(pk=deal.pk)
+        registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
+        return _save_documents(registration, checked, actor)
+
+
+# --- reminders before the tax dates that need the registration ------------------------------------
+
+#: Days before the tax date the reminder is sent.
+REMINDER_DAYS = 30
+#: The enterprise income tax annual settlement (汇算清缴): within five months after the tax year,
+#: i.e. by 31 May (企业所得税法 art. 54 — not in STANDARDS.md; not confirmed here beyond
+#: secondary sources).
+SETTLEMENT_MONTH_DAY = (5, 31)
+#: The VAT return of a month is filed by the 15th of the next month (monthly filing; quarterly filers
+#: file by the 15th after the quarter — not encoded; holiday extensions not encoded; the filing
+#: period rule is not in STANDARDS.md: not confirmed).
+VAT_FILING_DAY = 15
+
+
+def income_tax_due(signed_on: date, today: date) -> date:
+    """The next annual settlement that needs the registration: 31 May after the signing year, or a
+    later year's while the contract is still unregistered."""
+    month, day = SETTLEMENT_MONTH_DAY
+    due = date(signed_on.year + 1, month, day)
+    while due < today:
+        due = date(due.year + 1, month, day)
+    return due
+
+
+def vat_filing_due(signed_on: date) -> date:
+    """The first VAT return after signing: the 15th of the month after the signing month."""
+    return date(signed_on.year + (signed_on.month == 12), signed_on.month % 12 + 1, VAT_FILING_DAY)
+
+
+def registration_remind(today: date | None = None) -> int:
+    """Remind the TTO users who may register a deal's contract, 30 days before the tax date that
+    needs the registration, once per date: the annual income-tax settlement for a signed deal that
+    claims the income-tax relief, the first VAT return after signing for one that claims the VAT
+    exemption. Returns the number of reminders sent."""
+    from opentto.notifications.services import notification_send
+
+    from .models import relief_unregistered_q
+
+    today = today or timezone.localdate()
+    candidates = list(users_permitted(Deal, "register_contract"))
+    sent = 0
+    deals = Deal.objects.filter(relief_unregistered_q(), status__in=COUNTED_STATUSES, signed_on__isnull=False).order_by("pk")
+    for deal in deals:
+        dues: list[tuple[str, date]] = []
+        if deal.claims_income_tax_relief:
+            dues.append(("income_tax", income_tax_due(deal.signed_on, today)))  # type: ignore[arg-type]
+        if deal.claims_vat_exemption:
+            dues.append(("vat", vat_filing_due(deal.signed_on)))  # type: ignore[arg-type]
+        for kind, due in dues:
+            if not (due - timedelta(days=REMINDER_DAYS) <= today <= due):
+                continue
+            with transaction.atomic():
+                Deal.objects.select_for_update().get(pk=deal.pk)
+                registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
+                registration = ContractRegistration.objects.select_for_update().get(pk=registration.pk)
+                field = f"{kind}_reminded_for"
+                if getattr(registration, field) == due or registration.is_registered:
+                    continue
+                setattr(registration, field, due)
+                registration.save(update_fields=[field])
+                recipients = [u for u in candidates if allows(u, deal, "register_contract")]
+                if kind == "income_tax":
+                    title_zh, title_en = f"技术合同未登记：{deal}（{due:%Y-%m-%d} 企业所得税汇算清缴）", f"Contract not registered: {deal} (income-tax settlement {due:%Y-%m-%d})"
+                    body_zh = "该合同申报技术转让所得减免企业所得税，但技术合同尚未认定登记。请在汇算清缴前办理登记。"
+                    body_en = "The deal claims the income-tax relief on technology transfer but its contract is not registered. Register it before the annual settlement."
+                else:
+                    title_zh, title_en = f"技术合同未登记：{deal}（{due:%Y-%m-%d} 增值税申报）", f"Contract not registered: {deal} (VAT return {due:%Y-%m-%d})"
+                    body_zh = "该合同申报免征增值税，但技术合同尚未认定登记。请在增值税申报前办理登记。"
+                    body_en = "The deal claims the VAT exemption but its contract is not registered. Register it before the VAT return."
+                notification_send(recipients=recipients, kind="landing.registration", title_zh=title_zh, title_en=title_en,
+                                  body_zh=body_zh, body_en=body_en, url=f"/deals/{deal.pk}/")
+                audit_record(actor=None, action="deal.registration_reminder", obj=deal, payload={"tax": kind, "due": due, "recipients": len(recipients)})
+            sent += 1
+    return sent

@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.core.audit import audit_record
 from opentto.core.idempotency import (
     FORM_FIELD,
     KeyReused,
@@ -33,6 +34,7 @@ from . import services
 from .distribution import TAX_NOTES
 from .forms import (
     AgreementForm,
+    ClassifyForm,
     CostForm,
     DealDateForm,
     DealForm,
@@ -42,11 +44,23 @@ from .forms import (
     NoticeForm,
     NoticeWithdrawForm,
     PaymentForm,
+    RegistrationApplyForm,
+    RegistrationDocumentsForm,
+    RegistrationReasonForm,
+    RegistrationRegisterForm,
     RoyaltyReportForm,
     RuleForm,
     ScheduleForm,
 )
-from .models import Agreement, Deal, DealStatusChoices, DistributionRule, ResultCost
+from .models import (
+    Agreement,
+    Deal,
+    DealStatusChoices,
+    DistributionRule,
+    ResultCost,
+    deal_relief_unregistered,
+    relief_unregistered_q,
+)
 from .panels import deal_panels
 from .pdf import statement_pdf
 from .selectors import (
@@ -56,6 +70,7 @@ from .selectors import (
     may_see_statement,
     payments_visible,
     people_with_statements,
+    registration_documents_visible,
     royalty_flags,
     rules_visible,
     running_notices,
@@ -109,13 +124,18 @@ def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deal_list_view(request: HttpRequest) -> HttpResponse:
-    deals = deals_visible(request.user).prefetch_related("results")
+    deals = deals_visible(request.user).select_related("registration").prefetch_related("results")
     status = request.GET.get("status", "")
     if status in DealStatusChoices.values:
         deals = deals.filter(status=status)
+    relief = request.GET.get("relief", "")
+    if relief == "unregistered":
+        deals = deals.filter(relief_unregistered_q())
     page = Paginator(deals, 25).get_page(request.GET.get("page"))
+    for deal in page:
+        deal.shown_relief_unregistered = deal_relief_unregistered(deal)  # type: ignore[attr-defined]
     return render(request, "landing/deal_list.html", {
-        "page": page, "status": status, "statuses": DealStatusChoices.choices,
+        "page": page, "status": status, "statuses": DealStatusChoices.choices, "relief": relief,
         "flags": royalty_flags(request.user),
     })
 
@@ -139,6 +159,11 @@ def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str,
         context.update({"payment_form": PaymentForm(deal=deal, user=request.user), "report_form": RoyaltyReportForm()})
     if can["record_cost"]:
         context["cost_form"] = CostForm(deal=deal, user=request.user)
+    if can["register_contract"]:
+        # distinct ids: several of these forms share field names on the page
+        context.update({"classify_form": ClassifyForm.for_deal(deal), "apply_form": RegistrationApplyForm(auto_id="ap_%s"),
+                        "register_form": RegistrationRegisterForm(auto_id="rg_%s"), "return_form": RegistrationReasonForm(auto_id="rt_%s"),
+                        "refuse_form": RegistrationReasonForm(auto_id="rf_%s"), "documents_form": RegistrationDocumentsForm(auto_id="dc_%s")})
     context.update(bound)
     return context
 
@@ -155,13 +180,13 @@ def _on_deal(action: str) -> Callable[[Any, Deal], bool]:
 
 def _deal_action(
     form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, may: Callable[[Any, Deal], bool],
-    with_deal: bool = False, confirm_as: str = "",
+    with_deal: bool = False, confirm_as: str = "", files: bool = False,
 ) -> Callable[..., HttpResponse]:
     """A POST on a deal: 404 if the viewer may not see it, 403 if ``may`` refuses (the service asks
     the same grant), then the form, then the service once per form key (``run_form_once``: a
     repeat answers with the first outcome). ``confirm_as`` names the form in the deal page's
     context that is shown again, with a confirmation, when the service holds an identical entry
-    back."""
+    back. ``files``: the form reads the uploaded files too."""
 
     @login_required
     @require_POST
@@ -169,7 +194,10 @@ def _deal_action(
         deal = get_object_or_404(deals_visible(request.user), pk=deal_pk)
         if not may(request.user, deal):
             raise PermissionDenied
-        form = form_cls(request.POST, deal=deal, user=request.user) if with_deal else form_cls(request.POST)
+        if with_deal:
+            form = form_cls(request.POST, deal=deal, user=request.user)
+        else:
+            form = form_cls(request.POST, request.FILES) if files else form_cls(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
             return _back(request, deal)
@@ -224,6 +252,34 @@ deal_royalty_view = _deal_action(RoyaltyReportForm, lambda d, f, a: services.roy
 deal_cost_view = _deal_action(CostForm, lambda d, f, a: services.cost_record(actor=a, **f.cleaned_data),
                               gettext_noop("The cost was recorded; it is deducted from the next payment distributed."),
                               may=lambda user, _deal: permitted(user, ResultCost, "add"), with_deal=True, confirm_as="cost_form")
+
+deal_classify_view = _deal_action(ClassifyForm, lambda d, f, a: services.deal_classify(deal=d, actor=a, **f.cleaned_data),
+                                  gettext_noop("The technology contract was classified."), may=_on_deal("register_contract"))
+registration_apply_view = _deal_action(RegistrationApplyForm, lambda d, f, a: services.registration_apply(deal=d, actor=a, **f.cleaned_data),
+                                       gettext_noop("The application for registration was recorded."), may=_on_deal("register_contract"), files=True)
+registration_register_view = _deal_action(RegistrationRegisterForm, lambda d, f, a: services.registration_register(deal=d, actor=a, **f.cleaned_data),
+                                          gettext_noop("The registration was recorded."), may=_on_deal("register_contract"), files=True)
+registration_return_view = _deal_action(RegistrationReasonForm, lambda d, f, a: services.registration_return(deal=d, actor=a, **f.cleaned_data),
+                                        gettext_noop("The application was recorded as returned for correction."), may=_on_deal("register_contract"), files=True)
+registration_refuse_view = _deal_action(RegistrationReasonForm, lambda d, f, a: services.registration_refuse(deal=d, actor=a, **f.cleaned_data),
+                                        gettext_noop("The refusal was recorded."), may=_on_deal("register_contract"), files=True)
+registration_documents_view = _deal_action(RegistrationDocumentsForm, lambda d, f, a: services.registration_document_add(deal=d, actor=a, **f.cleaned_data),
+                                           gettext_noop("The documents were added."), may=_on_deal("register_contract"), files=True)
+
+
+@login_required
+def registration_document_view(request: HttpRequest, pk: int) -> FileResponse:
+    """A registration document, for those who may see its deal (404 otherwise)."""
+    document = get_object_or_404(registration_documents_visible(request.user).select_related("registration"), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit_record(actor=request.user, action="deal.registration_document_download", obj=document.registration.deal,  # type: ignore[arg-type]
+                 payload={"document": document.pk}, remote_addr=request.META.get("REMOTE_ADDR"))
+    response = FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

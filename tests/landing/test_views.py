@@ -84,12 +84,11 @@ def test_the_terms_form_shows_the_stored_dates_in_both_languages(client, signed_
     showed an empty field and saving the terms cleared the dates."""
     from opentto.landing.services import deal_update_terms
 
-    deal_update_terms(deal=signed_deal, terms=DealTerms(term_starts_on=dt.date(2025, 3, 1), term_ends_on=dt.date(2035, 2, 28),
-                                                        registration_number="20253101000001", registration_date=dt.date(2025, 3, 20)),
+    deal_update_terms(deal=signed_deal, terms=DealTerms(term_starts_on=dt.date(2025, 3, 1), term_ends_on=dt.date(2035, 2, 28)),
                       amount_cny=signed_deal.amount_cny, actor=manager)
     client.force_login(manager)
     page = client.get(f"/{language}/deals/{signed_deal.pk}/").content.decode()
-    for name, value in (("term_starts_on", "2025-03-01"), ("term_ends_on", "2035-02-28"), ("registration_date", "2025-03-20")):
+    for name, value in (("term_starts_on", "2025-03-01"), ("term_ends_on", "2035-02-28")):
         assert f'<input type="date" name="{name}" value="{value}"' in page, name
     assert "2025/03/01" not in page
 

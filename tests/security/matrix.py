@@ -183,6 +183,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     _build_plan_work(world, manager, enterprise_org)
     _build_access(world, users, rival_user, public_result, rubric, (university, researcher))
     _build_evidence(world, users, rounds, public_result, rubric)
+    _build_registration_documents(world, manager)
     _build_holds(world, users, other_university, researcher, rival_person)
     _build_notifications(world, users, rival_user)
     _build_funded_applications(world, users, rival_user, (university, own), (other_university, other), (enterprise_org, rival))
@@ -303,6 +304,21 @@ def _build_access(world: dict[str, tuple[int, int]], users: dict[str, Any], riva
     world["shared_result"] = (shared.pk, shared.pk)
     world["rubric"] = (rubric.pk, rubric.pk)
     world["ipasset"] = tuple(IPAsset.objects.filter(result_id=world["result"][k]).values_list("pk", flat=True).get() for k in (0, 1))  # type: ignore[assignment]
+
+
+def _build_registration_documents(world: dict[str, tuple[int, int]], manager: Any) -> None:
+    """A technology-contract registration with one document on each deal (own: "own-registration-RG1.pdf")."""
+    from opentto.landing.models import ContractRegistration, ContractRegistrationDocument
+
+    documents = []
+    for deal, name in zip(world["deal"], ("own-registration-RG1.pdf", "rival-registration-RG2.pdf"), strict=True):
+        registration = ContractRegistration.objects.create(deal_id=deal, status="applied", office="Office", updated_by=manager)
+        document = ContractRegistrationDocument(registration=registration, original_name=name, content_type="application/pdf",
+                                                size=len(PDF), sha256="0" * 64, uploaded_by=manager)
+        document.file.save("x", ContentFile(PDF), save=False)
+        document.save()
+        documents.append(document.pk)
+    world["registration_document"] = (documents[0], documents[1])
 
 
 def _build_evidence(world: dict[str, tuple[int, int]], users: dict[str, Any], rounds: list[Any], public_result: Any, rubric: Any) -> None:

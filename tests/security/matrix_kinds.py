@@ -32,7 +32,9 @@ KINDS: dict[str, str] = {
     "landing:distribute": "payment", "landing:figures_xlsx": "none", "landing:in_force": "deal", "landing:notice": "deal",
     "landing:notice_withdraw": "deal", "landing:payment": "deal", "landing:royalty": "deal", "landing:schedule": "deal",
     "landing:sign": "deal", "landing:statement": "person", "landing:statement_pdf": "person", "landing:terminate": "deal",
-    "landing:update": "deal",
+    "landing:update": "deal", "landing:classify": "deal", "landing:registration_apply": "deal",
+    "landing:registration_register": "deal", "landing:registration_return": "deal", "landing:registration_refuse": "deal",
+    "landing:registration_documents": "deal", "landing:registration_document": "registration_document",
     "notifications:open": "notification", "organisations:detail": "organisation", "organisations:person": "person",
     # planning: plans, filings, pledges, deal rooms
     "planning:channel_create": "result", "planning:channel_status": "channel", "planning:confidentiality": "family",

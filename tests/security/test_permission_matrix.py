@@ -150,7 +150,8 @@ COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.paym
            "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
            "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",
            "evaluation.scoreevidence", "clashes.clashhold", "notifications.notification", "notifications.notificationpreference",
-           "core.idempotencykey", "organisations.membership", "results.ipasset"]
+           "core.idempotencykey", "organisations.membership", "results.ipasset", "landing.contractregistration",
+           "landing.contractregistrationdocument"]
 
 
 def _counts() -> tuple[int, ...]:

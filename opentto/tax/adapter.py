@@ -1,12 +1,7 @@
-"""The one place that reads a deal's contract facts for the tax rules.
-
-The contract-registration fields (``Deal.contract_kind``, ``contract_object``,
-``bundled_support_services``, ``claims_vat_exemption``, ``claims_income_tax_relief`` and the
-one-to-one ``deal.registration`` with ``is_registered`` and ``technology_income_cny``) come from
-the contract-registration work in ``opentto.landing.models``. Until they exist this module falls
-back on what a deal already records: the kind from ``deal_type``, "registered" from the
-registration number, no technology income. Once they exist, they are read as they are and the
-fallbacks are used only where a field is empty.
+"""The one place that reads a deal's contract facts for the tax rules: its classification
+(``Deal.contract_kind``, ``contract_object``, ``bundled_support_services``, the reliefs it claims)
+and its registration (``ContractRegistration``: registered or not, when, the technology income the
+office set). A deal not yet classified takes the kind its deal type implies, where unambiguous.
 """
 
 from __future__ import annotations
@@ -14,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from opentto.landing.models import Deal, registration_of
 
 from . import rules
 
@@ -47,33 +42,17 @@ class DealFacts:
     term_ends_on: date | None
 
 
-def _registration(deal: Any) -> Any:
-    """``deal.registration`` or ``None`` (a missing one-to-one raises an ``AttributeError`` subclass)."""
-    try:
-        return getattr(deal, "registration", None)
-    except Exception:  # noqa: BLE001  (RelatedObjectDoesNotExist and its kin: no registration)
-        return None
-
-
-def deal_facts(deal: Any) -> DealFacts:
-    registration = _registration(deal)
-    if registration is not None:
-        registered = bool(getattr(registration, "is_registered", False))
-        registered_on = getattr(registration, "registered_on", None)
-        technology_income = getattr(registration, "technology_income_cny", None)
-    else:
-        registered = bool(getattr(deal, "registration_number", ""))
-        registered_on = getattr(deal, "registration_date", None)
-        technology_income = None
+def deal_facts(deal: Deal) -> DealFacts:
+    registration = registration_of(deal)
     return DealFacts(
-        contract_kind=str(getattr(deal, "contract_kind", "") or KIND_FROM_DEAL_TYPE.get(deal.deal_type, "")),
-        contract_object=str(getattr(deal, "contract_object", "") or ""),
-        bundled_support_services=bool(getattr(deal, "bundled_support_services", False)),
-        claims_vat_exemption=bool(getattr(deal, "claims_vat_exemption", False)),
-        claims_income_tax_relief=bool(getattr(deal, "claims_income_tax_relief", True)),
-        is_registered=registered,
-        registered_on=registered_on,
-        technology_income_cny=technology_income,
+        contract_kind=deal.contract_kind or KIND_FROM_DEAL_TYPE.get(deal.deal_type, ""),
+        contract_object=deal.contract_object,
+        bundled_support_services=deal.bundled_support_services,
+        claims_vat_exemption=deal.claims_vat_exemption,
+        claims_income_tax_relief=deal.claims_income_tax_relief,
+        is_registered=registration is not None and registration.is_registered,
+        registered_on=registration.registered_on if registration is not None else None,
+        technology_income_cny=registration.technology_income_cny if registration is not None else None,
         non_exclusive=deal.deal_type == "licence_non_exclusive",
         term_starts_on=deal.term_starts_on or deal.signed_on,
         term_ends_on=deal.term_ends_on,

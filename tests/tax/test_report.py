@@ -50,11 +50,9 @@ def test_rewards_half_taxable_on_the_deal_and_in_the_report(reward_deal, manager
 
 
 def test_an_unregistered_contract_is_flagged(manager, landing_result, enterprise_org, university, client):
-    from opentto.landing.services import DealTerms
-
     from .conftest import make_deal
 
-    deal = make_deal(manager, landing_result, enterprise_org, "assignment", "1000.00", "Unregistered", DealTerms())
+    deal = make_deal(manager, landing_result, enterprise_org, "assignment", "1000.00", "Unregistered", registered_on=None)
     tax = deal_tax(manager, deal)
     assert not tax.registered and not tax.vat.applies
     assert [r.code for r in tax.years[0].row.reasons if not r.ok] == ["registered"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
 from opentto.landing.models import Deal, registration_of
 
 from . import rules

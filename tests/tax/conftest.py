@@ -13,8 +13,8 @@ from opentto.landing.services import (
     registration_apply,
     registration_register,
 )
-from opentto.tax.adapter import KIND_FROM_DEAL_TYPE
 from opentto.results.services import result_onboard
+from opentto.tax.adapter import KIND_FROM_DEAL_TYPE
 from opentto.tax.services import deal_tax_facts_set, deal_tax_year_set
 
 from ..conftest import result_input

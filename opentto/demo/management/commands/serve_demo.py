@@ -10,10 +10,13 @@ from opentto.demo.loader import demo_password
 
 class Command(RunserverCommand):
     help = "Serve the demo (runserver) and print its address, users and password last."
+    # set by runserver's handle() (django-stubs do not declare them)
+    addr: str
+    _raw_ipv6: bool
 
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
-        addr = f"[{self.addr}]" if self._raw_ipv6 else ("0.0.0.0" if self.addr == "0" else self.addr)
+        addr = f"[{self.addr}]" if self._raw_ipv6 else ("0.0.0.0" if self.addr == "0" else self.addr)  # noqa: S104 (runserver's own spelling of "0")
         self.stdout.write("")
         self.stdout.write(f"OpenTTO demo: {self.protocol}://{addr}:{server_port}/")
         self.stdout.write("Users: manager, inventor, enterprise, reviewer, official, investor, admin")

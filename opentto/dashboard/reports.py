@@ -183,7 +183,7 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
         if not owners:
             continue
         share = sum((rules.get(o.pk, Decimal("0.5")) for o in owners), Decimal(0)) / len(owners)
-        equity_total += (deal.equity_valuation_cny * share).quantize(Decimal("0.01"))
+        equity_total += ((deal.equity_valuation_cny or ZERO) * share).quantize(Decimal("0.01"))
     rows.append(("equity_rewards", _("股权奖励（个人，估算） / Equity rewards to individuals (estimate)"), "—", equity_total))
     return rows
 
@@ -208,7 +208,7 @@ def report_years(user: Any) -> list[int]:
     results, counted, payments = scopes(user)
     years = {d.year for d in counted.exclude(signed_on=None).values_list("signed_on", flat=True)}
     years |= {d.year for d in payments.values_list("received_on", flat=True)}
-    years |= set(results.annotate(y=shanghai_year("onboarded_at")).values_list("y", flat=True).distinct())
+    years |= set(results.order_by().annotate(y=shanghai_year("onboarded_at")).values_list("y", flat=True).distinct())
     years.add(timezone.localdate().year)
     return sorted(years, reverse=True)
 

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentto.core.permissions import permitted
 from opentto.evaluation.models import EvaluationSummary
-from opentto.landing.models import Deal, Distribution, Payment
+from opentto.landing.models import Deal, DealQuerySet, Distribution, Payment
 from opentto.organisations.models import Organisation
 from opentto.results.models import (
     NOT_INCUBATED_STAGES,
@@ -142,7 +142,7 @@ class FigureScope:
     """The querysets every figure of one viewer is computed from."""
 
     results: QuerySet[Result]
-    deals: QuerySet[Deal]  # every status (signed, terminated, drafts) over ``results``
+    deals: DealQuerySet  # every status (signed, terminated, drafts) over ``results``
     payments: QuerySet[Payment]
     distributions: QuerySet[Distribution] | None  # None: the viewer may not count distributions
 
@@ -157,11 +157,11 @@ def figure_scope(user: Any) -> FigureScope:
     results, deals = _scopes(user)
     payments = Payment.objects.filter(deal__in=deals.values("pk"))
     distributions: QuerySet[Distribution] | None = Distribution.objects.filter(payment__in=payments.values("pk"))
-    if user is not None:
-        distributions = (
-            distributions.filter(pk__in=Distribution.objects.restrict(user, "figures").values("pk"))
-            if permitted(user, Distribution, "figures") else None
-        )
+    if user is not None and distributions is not None:
+        if permitted(user, Distribution, "figures"):
+            distributions = distributions.filter(pk__in=Distribution.objects.restrict(user, "figures").values("pk"))
+        else:
+            distributions = None
     return FigureScope(results, deals, payments, distributions)
 
 

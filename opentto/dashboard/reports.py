@@ -17,8 +17,8 @@ Definitions:
   that ended in the year (stays not yet ended are not counted);
 - China's annual report (高校和科研院所科技成果转化年度报告) headings: number and value of transfer,
   licence and equity-investment contracts signed in the year; technology development, consulting
-  and service contracts; cash rewards to individuals (team members' lines of the distributions paid
-  in the year that the viewer may count); equity rewards to individuals (the stake's valuation times the team's equity share
+  and service contracts; cash rewards to individuals (team members' lines of the distributions of
+  payments received in the year, those the viewer may count); equity rewards to individuals (the stake's valuation times the team's equity share
   of the owner's rule — an estimate, labelled as such);
 - AUTM-style: invention disclosures (results onboarded), new patent applications (IP assets
   filed), issued patents, licences and options executed, start-ups (spin-off deals), licence
@@ -172,7 +172,7 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
         rows.append(("cash_rewards", cash_heading, "—", "—"))  # type: ignore[arg-type]
     else:
         lines = DistributionLine.objects.filter(
-            party=PartyChoices.PERSON, distribution__in=scope.distributions.filter(in_year("created_at", year)).values("pk")
+            party=PartyChoices.PERSON, distribution__in=scope.distributions.filter(payment__received_on__year=year).values("pk")
         )
         agg = lines.aggregate(t=Sum("amount_cny"), n=Count("person", distinct=True))
         rows.append(("cash_rewards", cash_heading, agg["n"] or 0, agg["t"] or ZERO))

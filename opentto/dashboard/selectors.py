@@ -216,8 +216,8 @@ DEFINITIONS: dict[str, FigureDefinition] = {
     ),
     "distributions_paid": FigureDefinition(
         _("Distributions paid"),
-        _("Payments split among the owners, the TTO and the team, and the net income so paid out in CNY."),
-        _("distribution date"),
+        _("Payments split among the owners, the TTO and the team, and the net income so paid out in CNY (counted in the year the payment was received, as the personal statements are)."),
+        _("date the payment was received"),
         _("distributions of those payments you may count"),
         _("distributions"),
     ),
@@ -287,7 +287,7 @@ def _received(scope: FigureScope, year: int | None) -> tuple[int, Decimal]:
 def _distributed(scope: FigureScope, year: int | None) -> tuple[int, Decimal] | None:
     if scope.distributions is None:
         return None
-    return _money(scope.distributions.filter(in_year("created_at", year)), "net_cny")
+    return _money(scope.distributions.filter(in_year("payment__received_on", year, dated=True)), "net_cny")
 
 
 def results_onboarded(user: Any, year: int | None) -> int:

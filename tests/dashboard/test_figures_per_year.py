@@ -4,7 +4,7 @@ The book (times in UTC; "SH" = the Asia/Shanghai calendar the years follow):
 
 | result | owner | public | onboarded | evaluated | landed | deal |
 |---|---|---|---|---|---|---|
-| R1 | U | yes | 2023-03-01 04:00 | 2023-12-31 17:00 (SH 2024-01-01) | 2024-02-01 02:00 | D1 with E, signed 2024-02-01, ¥1,000,000.10 |
+| R1 | U | yes | 2023-03-01 04:00 | 2023-12-31 17:00 (SH 2024-01-01) | 2023-12-31 16:30 (SH 2024-01-01) | D1 with E, signed 2024-02-01, ¥1,000,000.10 |
 | R2 | V | yes | 2024-12-31 16:30 (SH 2025-01-01) | 2025-03-01 | 2025-06-30 03:00 | D2 with F, signed 2025-06-30, ¥3,000,000.00 |
 | R3 | U | yes | 2024-06-01 | 2024-07-01 and 2024-09-01 | back to landing | D3 with F, signed 2025-03-03, terminated: ¥12,345.67 not counted |
 | R4 | V | yes | 2023-07-01 | — | withdrawn | — |
@@ -13,8 +13,9 @@ The book (times in UTC; "SH" = the Asia/Shanghai calendar the years follow):
 
 Payments (dates): P1 on D1 2024-03-01 ¥300,000.03; P2 on D1 2025-01-01 ¥200,000.00; P3 on D2
 2025-07-02 ¥500,000.00; P4 on D3 2025-04-01 ¥1,000.01 (received before the termination: it counts).
-Distributions (no costs: net = the payment): of P1 at 2024-12-31 15:00 (SH 23:00, 2024); of P2 at
-2024-12-31 17:00 (SH 2025-01-01 01:00, so 2025: a UTC year would say 2024); of P3 at 2025-07-03.
+Distributions (no costs: net = the payment) of P1, P2 and P3, entered now: each counts in the year
+its payment was received (2024, 2025, 2025), as the personal statements do.
+A year taken in UTC would put R2's onboarding, R1's evaluation and R1's landing in the year before.
 
 Scopes: U's inventor counts the public results and U's, and the deals covering U's results (D1,
 D3): R2 (a signed deal they may not count) is left out. E's user counts the public results and its
@@ -42,7 +43,6 @@ from opentto.dashboard.selectors import (
     results_onboarded,
 )
 from opentto.evaluation.models import EvaluationSummary
-from opentto.landing.models import Distribution
 from opentto.landing.services import (
     deal_create,
     deal_sign,
@@ -95,7 +95,7 @@ def book3(manager, university, other_university, researcher, enterprise_org):
     _decided_at(r1, at(2023, 12, 31, 17))
     d1 = deal_sign(deal=deal_create(results=[r1], counterparty=enterprise_org, deal_type="licence_exclusive", amount_cny="1000000.10", actor=manager),
                    signed_on=dt.date(2024, 2, 1), actor=manager)
-    _landed_at(r1, at(2024, 2, 1, 2))
+    _landed_at(r1, at(2023, 12, 31, 16, 30))
 
     to_landing(r2, manager)
     _decided_at(r2, at(2025, 3, 1, 2))
@@ -114,8 +114,8 @@ def book3(manager, university, other_university, researcher, enterprise_org):
     p3 = payment_record(deal=d2, received_on=dt.date(2025, 7, 2), amount_cny="500000.00", actor=manager)
     payment_record(deal=d3, received_on=dt.date(2025, 4, 1), amount_cny="1000.01", actor=manager)
     deal_terminate(deal=d3, terminated_on=dt.date(2025, 5, 5), reason="breach", actor=manager)
-    for payment, when in ((p1, at(2024, 12, 31, 15)), (p2, at(2024, 12, 31, 17)), (p3, at(2025, 7, 3, 2))):
-        Distribution.objects.filter(pk=payment_distribute(payment=payment, actor=manager).pk).update(created_at=when)
+    for payment in (p1, p2, p3):
+        payment_distribute(payment=payment, actor=manager)
     r5.refresh_from_db()
     assert r5.stage == "onboarding"
     return {"r1": r1, "r2": r2, "r3": r3}

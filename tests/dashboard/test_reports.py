@@ -20,7 +20,7 @@ from opentto.dashboard.reports import (
     time_in_stage,
 )
 from opentto.dashboard.selectors import figures
-from opentto.landing.models import Deal, Distribution, Payment
+from opentto.landing.models import Deal, Payment
 from opentto.landing.services import (
     DealTerms,
     deal_create,
@@ -48,8 +48,7 @@ def book(manager, university, other_university, researcher, enterprise_org):
     d2 = deal_sign(deal=deal_create(results=[b], counterparty=other_buyer, deal_type="spin_off", amount_cny="3000000", actor=manager,
                                     terms=DealTerms(equity_valuation_cny="2000000", equity_percent="20")), signed_on=DAY, actor=manager)
     rule_set(organisation=university, team_share="0.7", legal_source="rules", actor=manager)
-    distribution = payment_distribute(payment=payment_record(deal=d1, received_on=dt.date(2025, 7, 1), amount_cny="300000.03", actor=manager), actor=manager)
-    Distribution.objects.filter(pk=distribution.pk).update(created_at=dt.datetime(2025, 7, 2, 2, 0, tzinfo=dt.UTC))  # paid out in 2025
+    payment_distribute(payment=payment_record(deal=d1, received_on=dt.date(2025, 7, 1), amount_cny="300000.03", actor=manager), actor=manager)
     payment_record(deal=d2, received_on=dt.date(2025, 7, 2), amount_cny="500000", actor=manager)
     return d1, d2
 

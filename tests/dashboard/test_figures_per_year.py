@@ -24,9 +24,11 @@ own deals (D1): R2 and R3 are left out (signed deals with F); it may not count d
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
@@ -239,6 +241,12 @@ def test_the_annual_report_the_export_and_the_api_report_the_year(client, book3,
     assert body["projects_landed"] == 1 and body["transaction_value_cny"] == "1000000.10"  # the tables of 2024
     assert api.get("/api/v1/figures/?year=abc").status_code == 400
     assert api.get("/api/v1/figures/?year=2201").status_code == 400
+    # and the command line, for the whole platform
+    out = io.StringIO()
+    call_command("figures", "--json", "--year", "2025", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["headline"]["figures"]["money_received"] == {"year": {"count": 3, "value_cny": "701000.01"}, "all_time": {"count": 4, "value_cny": "1001000.04"}}
+    assert data["headline"]["figures"]["results_onboarded"] == {"year": {"count": 2}, "all_time": {"count": 6}}
 
 
 @pytest.mark.django_db

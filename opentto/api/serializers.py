@@ -280,6 +280,21 @@ class FigureRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     transaction_value_cny = serializers.CharField(help_text="Decimal yuan, two places.")
 
 
+class HeadlineCountSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    count = serializers.IntegerField()
+    value_cny = serializers.CharField(required=False, help_text="Decimal yuan, two places (money figures only).")
+
+
+class HeadlinePairSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    year = HeadlineCountSerializer()
+    all_time = HeadlineCountSerializer()
+
+
+class HeadlineSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    year = serializers.IntegerField()
+    figures = serializers.DictField(child=HeadlinePairSerializer(), help_text="By figure key (docs/figures.md).")
+
+
 class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     results_incubated = serializers.IntegerField()
     projects_landed = serializers.IntegerField()
@@ -288,6 +303,8 @@ class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     by_organisation = FigureRowSerializer(many=True)
     by_field = FigureRowSerializer(many=True)
     by_year = FigureRowSerializer(many=True)
+    year = serializers.IntegerField(allow_null=True, help_text="The year the tables are for (null: all time).")
+    headline = HeadlineSerializer(help_text="The headline figures of the year (this year when none is given) beside all time.")
 
 
 

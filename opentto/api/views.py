@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,8 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opentto.core.audit import audit_record
+from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
 from opentto.core.permissions import allows, restrict_directory
-from opentto.dashboard.selectors import figures
+from opentto.dashboard.selectors import figures, headline
 from opentto.landing.models import ContractRegistration, Deal, DealStatusChoices, DealTypeChoices
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.organisations.selectors import organisation_list, person_list
@@ -256,12 +258,25 @@ class DealViewSet(RestrictedViewSet):
 
 
 class FiguresView(APIView):
-    """The district figures over what the caller may see (``figures(user)``)."""
+    """The district figures over what the caller may see (``figures(user, year)``), with the
+    headline figures of the year beside all time (``headline(user, year)``, docs/figures.md)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: FiguresSerializer})
+    @extend_schema(
+        responses={200: FiguresSerializer},
+        parameters=[OpenApiParameter("year", int, OpenApiParameter.QUERY, required=False,
+                                     description="A calendar year (Asia/Shanghai), 1900–2200: the tables and the headline for that year.")],
+    )
     def get(self, request: Request) -> Response:
-        return Response(figures(request.user).as_json())
+        raw = request.query_params.get("year")
+        year = year_param(raw)
+        if raw is not None and year is None:
+            return Response({"year": [_("Give a year between %(low)s and %(high)s.") % {"low": YEAR_MIN, "high": YEAR_MAX}]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        body = figures(request.user, year).as_json()
+        body["year"] = year
+        body["headline"] = headline(request.user, year or timezone.localdate().year).as_json()
+        return Response(body)
 
 

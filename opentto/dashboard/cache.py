@@ -5,9 +5,10 @@ results: seconds of database time), so they are computed once per *scope* and *f
 and then read from the cache (Redis in production, shared by every worker; the in-process memory
 cache otherwise).
 
-- **Scope.** What a viewer's figures count is decided by two querysets only:
+- **Scope.** What a viewer's figures count is decided by three querysets only:
   ``Result.objects.restrict(user, "figures")`` and ``Deal.objects.restrict(user, "figures")`` over
-  those results (:func:`opentto.dashboard.selectors._scopes`). The scope key is a digest of their
+  those results (:func:`opentto.dashboard.selectors._scopes`), and the distributions they may count
+  (:func:`opentto.dashboard.selectors.figure_scope`). The scope key is a digest of their
   compiled SQL and parameters, so two viewers share cached figures exactly when the database
   would give them the same rows: every manager, admin and official share one entry, the inventors
   of one organisation share one, an enterprise user's depends on their organisation. A grant
@@ -161,13 +162,14 @@ def _keyed(*parts: Any) -> tuple[str, str]:
 def scope_key(user: Any) -> str:
     """A digest of what ``user``'s figures count: equal digests mean equal rows (kept on the user
     object for the rest of the request, like its grants)."""
-    from .selectors import _scopes
+    from .selectors import figure_scope
 
     known = getattr(user, "_opentto_figures_scope", None)
     if known is not None:
         return str(known)
-    results, deals = _scopes(user)
-    raw = repr((_sql(results), _sql(deals)))
+    scope = figure_scope(user)
+    distributions = _sql(scope.distributions) if scope.distributions is not None else ("no distributions", ())
+    raw = repr((_sql(scope.results), _sql(scope.deals), distributions))
     key = hashlib.sha256(raw.encode()).hexdigest()[:32]
     with contextlib.suppress(AttributeError):  # objects that refuse attributes
         user._opentto_figures_scope = key

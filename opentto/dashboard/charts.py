@@ -32,8 +32,9 @@ def short_yuan(value: Decimal) -> str:
     return format_yuan(value)
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: bool = True, css: str = "") -> SafeString:
-    """Vertical bars, one per row (label, value)."""
+def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: bool = True, css: str = "", current: str = "") -> SafeString:
+    """Vertical bars, one per row (label, value); the row labelled ``current`` (the selected year)
+    is marked (class ``chart-bar-current``)."""
     width, height, pad, pad_bottom, pad_top = 640, 240, 8, 36, 22
     n = max(len(rows), 1)
     top = max((float(v) for _l, v in rows), default=0.0) or 1.0
@@ -48,7 +49,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: b
         shown = short_yuan(Decimal(value)) if money else str(value)
         full = format_yuan(Decimal(value)) if money else str(value)
         out.append(
-            f'<g><rect class="chart-bar" x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}"><title>{escape(label)}: {escape(full)}</title></rect>'
+            f'<g><rect class="chart-bar{" chart-bar-current" if current and label == current else ""}" x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}"><title>{escape(label)}: {escape(full)}</title></rect>'
             f'<text class="chart-value" x="{x + bar / 2:.1f}" y="{base - h - 5:.1f}" text-anchor="middle">{escape(shown)}</text>'
             f'<text class="chart-label" x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle">{escape(label[:14])}</text></g>'
         )

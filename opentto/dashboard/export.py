@@ -5,12 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
+
 from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
 from opentto.core.spreadsheets import Sheet, xlsx_bytes
 from opentto.tax.selectors import institutions_reported, tax_year_report
 
 from .reports import Table, tables
+from .selectors import DEFINITIONS, Figure, headline
 
 
 def table_xlsx(table: Table) -> bytes:
@@ -22,17 +25,33 @@ def table_xlsx(table: Table) -> bytes:
     ))
 
 
+def _both(text: Any) -> str:
+    """A lazily translated label in Chinese and English ("落地成果 / Results landed")."""
+    with translation.override("zh-hans"):
+        zh = str(text)
+    with translation.override("en"):
+        en = str(text)
+    return zh if zh == en else f"{zh} / {en}"
+
+
+def _count_value(figure: Figure) -> str:
+    return str(figure.count) if figure.value_cny is None else f"{figure.count} · {format_yuan(figure.value_cny)}"
+
+
 def annual_report_pdf(user: Any, year: int, figures_data: Any) -> bytes:
-    """The annual report; its headings are Chinese text that can be extracted from the PDF."""
+    """The annual report for ``year``: every figure is that year's (the headline beside all time,
+    :func:`opentto.dashboard.selectors.headline`); its headings are Chinese text that can be
+    extracted from the PDF. ``figures_data``: ``figures(user, year)``."""
     t = tables(user, year, figures_data)
     pdf = ReportPDF(title=f"{year}年度科技成果转化报告", subtitle=f"Annual report on the transfer of results, {year} · OpenTTO")
     pdf.heading("一、总体情况 / Overview")
-    pdf.facts([
-        ("孵化成果数 / Results incubated", str(figures_data.results_incubated)),
-        ("落地项目数 / Projects landed", str(figures_data.projects_landed)),
-        ("转化交易金额 / Transaction value", format_yuan(figures_data.transaction_value_cny)),
-        ("到账金额 / Amounts received", format_yuan(t["received"].rows[-1][1] if t["received"].rows else Decimal(0))),
-    ], key_width=70)
+    pdf.data_table(
+        ["指标 / Figure", f"{year}年 / {year}", "累计 / All time"],
+        [[_both(DEFINITIONS[y.key].name), _count_value(y), _count_value(a)] for y, a in headline(user, year).figures],
+        widths=(74, 50, 50),
+    )
+    pdf.paragraph("年度按上海时间（Asia/Shanghai）计；金额为人民币元。定义见 docs/figures.md。 / "
+                  "Years follow the Asia/Shanghai calendar; amounts in yuan (CNY). Definitions: docs/figures.md.", size=8.5)
 
     def cells(table: Table) -> list[list[str]]:
         return [[format_yuan(v) if i in table.money_columns and isinstance(v, Decimal) else str(v) for i, v in enumerate(row)] for row in table.rows]
@@ -56,6 +75,7 @@ def annual_report_pdf(user: Any, year: int, figures_data: Any) -> bytes:
             ["单位 / Institution", "技术转让所得 / Qualifying income", "免税 / Exempt", "减半 / Above", "减免税额 / Relief", "奖励应税 / Rewards taxable"],
             [[row[0], *(format_yuan(v) for v in row[1:])] for row in tax_rows], widths=(44, 28, 26, 24, 26, 26),
         )
+    # Further sections of the year are added here, numbered on from 八.
     return pdf.to_bytes()
 
 

@@ -1,13 +1,15 @@
 """Evaluation figures for the dashboard, computed (never stored) over the finalised rounds of the
 results the viewer may count (``Result.objects.restrict(user, "figures")``: managers, admins and
-officials count all)."""
+officials count all). With ``year``: the rounds finalised in that calendar year (Asia/Shanghai),
+their months January to December; rounds under way are counted now, whatever the year."""
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from opentto.results.models import Result
 
 from .models import ReviewRound
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCORE_BANDS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 101))
 
 
@@ -54,16 +57,19 @@ def _months_back(today: date, n: int) -> list[tuple[int, int]]:
     return list(reversed(out))
 
 
-def evaluation_figures(user: Any, *, today: date | None = None) -> EvaluationFigures:
+def evaluation_figures(user: Any, *, today: date | None = None, year: int | None = None) -> EvaluationFigures:
     counted = Result.objects.restrict(user, "figures").values("pk")
     rounds = ReviewRound.objects.filter(result_id__in=counted)
-    finished = list(rounds.filter(status="finalised").values("opened_at", "finalised_at", "trl_assessed", "overall_score"))
+    done = rounds.filter(status="finalised")
+    if year is not None:
+        done = done.filter(finalised_at__gte=datetime(year, 1, 1, tzinfo=SHANGHAI), finalised_at__lt=datetime(year + 1, 1, 1, tzinfo=SHANGHAI))
+    finished = list(done.values("opened_at", "finalised_at", "trl_assessed", "overall_score"))
     figures = EvaluationFigures(finalised=len(finished), in_progress=rounds.filter(status__in=("open", "consensus", "scored")).count())
     today = today or timezone.localdate()
-    months = _months_back(today, 12)
+    months = _months_back(today, 12) if year is None else [(year, m) for m in range(1, 13)]
     counts = dict.fromkeys(months, 0)
     for row in finished:
-        local = timezone.localtime(row["finalised_at"])
+        local = timezone.localtime(row["finalised_at"], SHANGHAI)
         key = (local.year, local.month)
         if key in counts:
             counts[key] += 1

@@ -17,6 +17,7 @@ staff, not the counterparty. A person sees their own rewards (statements); the T
 | registration document | view | of a registration the user may view |
 | payment, schedule item, royalty report, public notice | view | of a deal the user may view (notices: also anyone while running) |
 | distribution | view | TTO, inventor: of a payment the user may view |
+| distribution | figures | TTO, official all; inventor: of a deal they may count (not the counterparty: the split is the owners' business) |
 | distribution line | view | TTO, inventor: of a distribution the user may view; anyone signed in: their own rewards |
 | distribution line | statement | TTO all; anyone signed in: their own rewards |
 | result cost | view | TTO: of results whose details they may read |
@@ -95,6 +96,13 @@ def _of_visible_payment(user: Any, model: type[Model]) -> Q:
     return Q(payment__in=Payment.objects.restrict(user, "view").values("pk"))
 
 
+def _of_counted_deal(user: Any, model: type[Model]) -> Q:
+    """A distribution of a payment on a deal the user may count in their figures."""
+    from .models import Deal
+
+    return Q(payment__deal__in=Deal.objects.restrict(user, "figures").values("pk"))
+
+
 def _of_visible_distribution(user: Any, model: type[Model]) -> Q:
     from .models import Distribution
 
@@ -155,8 +163,11 @@ register("landing.publicnotice", actions={"view"},
          constraints={"of_visible_deal": _of_visible_deal, "running": _notice_running},
          grants=[*[(role, "running", ("view",)) for role in EVERYONE],
                  *[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)]])
-register("landing.distribution", actions={"view"}, constraints={"of_visible_payment": _of_visible_payment},
-         grants=[(role, "of_visible_payment", ("view",)) for role in (*STAFF, INVENTOR)])
+register("landing.distribution", actions={"view", "figures"},
+         constraints={"of_visible_payment": _of_visible_payment, "of_counted_deal": _of_counted_deal},
+         grants=[*[(role, "of_visible_payment", ("view",)) for role in (*STAFF, INVENTOR)],
+                 *[(role, ALL, ("figures",)) for role in (*STAFF, OFFICIAL)],
+                 (INVENTOR, "of_counted_deal", ("figures",))])
 register("landing.distributionline", actions={"view", "statement"},
          constraints={"of_visible_distribution": _of_visible_distribution, "own_reward": _own_reward},
          grants=[*[(role, "of_visible_distribution", ("view",)) for role in (*STAFF, INVENTOR)],

@@ -69,7 +69,7 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     expect(page.locator("main details").first).to_contain_text("Wang Fang: ¥1,050,000.05")
     shot(page, "landing-01-deal-en")
     page.goto(f"{live_server.url}/en/dashboard/")
-    expect(page.locator("[data-figure=amounts_received_cny]")).to_have_text("¥3,750,000.17")
+    expect(page.locator("[data-figure=money_received_value_cny][data-period=all_time]")).to_have_text("¥3,750,000.17")
     shot(page, "landing-02-dashboard-en")
     page.goto(f"{live_server.url}/zh-hans/dashboard/")
     shot(page, "landing-03-dashboard-zh")

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def figure(page: Page, key: str) -> str:
-    return page.locator(f"[data-figure={key}]").inner_text().strip()
+    return page.locator(f"[data-figure={key}][data-period=all_time]").inner_text().strip()
 
 
 def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: Browser) -> None:
@@ -39,8 +39,8 @@ def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: 
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(r"/en/dashboard/"))
-    assert figure(page, "projects_landed") == "0"
-    assert figure(page, "transaction_value_cny") == "¥0.00"
+    assert figure(page, "results_landed") == "0"
+    assert figure(page, "deals_signed_value_cny") == "¥0.00"
     shot(page, "01-dashboard-before-en")
 
     page.goto(f"{live_server.url}/en/results/new/")
@@ -91,9 +91,9 @@ def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: 
     shot(page, "04-result-landed-en")
 
     page.goto(f"{live_server.url}/en/dashboard/")
-    assert figure(page, "projects_landed") == "1"
-    assert figure(page, "results_incubated") == "1"
-    assert figure(page, "transaction_value_cny") == "¥12,500,000.50"
+    assert figure(page, "results_landed") == "1"
+    assert figure(page, "results_onboarded") == "1"
+    assert figure(page, "deals_signed_value_cny") == "¥12,500,000.50"
     shot(page, "05-dashboard-after-en")
 
     page.click(".lang-switch button")

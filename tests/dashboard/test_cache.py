@@ -68,7 +68,7 @@ def test_second_dashboard_request_runs_no_figure_query(two_results, manager):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     # the figures' part of the page is a cached fragment: the same HTML, nothing recomputed
-    assert 'data-figure="results_incubated">3<' in response.content.decode()
+    assert 'data-figure="results_onboarded" data-period="all_time">3<' in response.content.decode()
     assert "figures" not in response.context
     assert [q["sql"] for q in second if any(t in q["sql"] for t in FIGURE_TABLES)] == []
     assert len(second) < len(first) - 5

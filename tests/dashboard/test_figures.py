@@ -74,10 +74,16 @@ def test_dashboard_shows_the_figures_and_honours_the_viewers_scope(portfolio, ma
     body = client.get(reverse("dashboard")).content.decode()
     assert "¥10,000,000.55" in body
     client.force_login(official)
-    assert client.get(reverse("dashboard")).context["figures"].results_incubated == 3
-    client.force_login(enterprise_user)  # sees only the public results and no deal values
-    scoped = client.get(reverse("dashboard")).context["figures"]
-    assert scoped.results_incubated == 3 and scoped.transaction_value_cny == Decimal("0.00")
+    page = client.get(reverse("dashboard")).content.decode()
+    assert figures(official).results_incubated == 3 and 'data-figure="results_landed" data-period="all_time">1<' in page
+    client.force_login(enterprise_user)  # public results only, and none whose deal is another enterprise's
+    scoped = figures(enterprise_user)
+    # the landed and the terminated results have deals with another buyer: counting their landing
+    # beside money the enterprise may not count would pair two scopes
+    assert (scoped.results_incubated, scoped.projects_landed, scoped.transaction_value_cny) == (1, 0, Decimal("0.00"))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'data-figure="results_landed" data-period="all_time">0<' in page
+    assert 'data-figure="deals_signed_value_cny" data-period="all_time">¥0.00<' in page
 
 
 @pytest.mark.django_db

@@ -109,7 +109,7 @@ def test_figures_honour_the_viewers_scope(client, book, manager, enterprise_user
     assert total == Decimal("300000.03")  # only its own deal's payments
     client.force_login(enterprise_user)
     page = client.get("/en/dashboard/").content.decode()
-    assert 'data-figure="amounts_received_cny">¥300,000.03' in page
+    assert 'data-figure="money_received_value_cny" data-period="all_time">¥300,000.03<' in page
     assert client.get("/en/deals/").content.decode().count("/deals/") >= 1
     assert client.get(f"/en/deals/{d2.pk}/").status_code == 404 and client.get(f"/en/deals/{d1.pk}/").status_code == 200
     nobody = make_user("investor", username="inv2")
@@ -124,9 +124,9 @@ def test_dashboard_for_a_manager_equals_the_command(client, book, manager):
     assert {"results_incubated", "projects_landed", "transaction_value_cny", "funnel"} <= set(data)
     client.force_login(manager)
     page = client.get("/en/dashboard/").content.decode()
-    assert f'data-figure="projects_landed">{data["projects_landed"]}<' in page
+    assert f'data-figure="results_landed" data-period="all_time">{data["projects_landed"]}<' in page
     assert data["transaction_value_cny"] == str(sum(d.amount_cny for d in Deal.objects.counted())) == "4000000.10"
-    assert 'data-figure="transaction_value_cny">¥4,000,000.10<' in page
+    assert 'data-figure="deals_signed_value_cny" data-period="all_time">¥4,000,000.10<' in page
     assert "<svg class=\"chart" in page and "style=" not in page.split("<main")[-1]
 
 

@@ -58,3 +58,11 @@ def test_figures_count_finalised_rounds_within_the_viewers_scope(client, manager
     page = client.get(reverse("dashboard")).content.decode()
     assert 'data-figure="evaluations_finalised">1<' in page
     assert "<title>" in page and "evaluations_finalised" not in page.split("</title>")[0]
+    # the dashboard's year: rounds finalised that Shanghai year (2024-12-31 17:00 UTC is 2025-01-01 in Shanghai)
+    review_round.__class__.objects.filter(pk=review_round.pk).update(finalised_at=dt.datetime(2024, 12, 31, 17, tzinfo=dt.UTC))
+    assert evaluation_figures(manager, year=2024).finalised == 0
+    f = evaluation_figures(manager, year=2025)
+    assert f.finalised == 1 and [b.label for b in f.per_month][0] == "2025-01" and f.per_month[0].count == 1
+    page = client.get(reverse("dashboard") + "?year=2025").content.decode()
+    assert 'data-figure="evaluations_finalised">1<' in page and "Evaluation, 2025" in page
+    assert 'data-figure="evaluations_finalised">0<' in client.get(reverse("dashboard") + "?year=2024").content.decode()

@@ -42,7 +42,8 @@ def evaluation_result_panel(context: dict[str, Any], result: Result) -> dict[str
 @register.inclusion_tag("evaluation/partials/dashboard_panel_body.html", takes_context=True)
 def evaluation_dashboard_panel(context: dict[str, Any]) -> dict[str, Any]:
     request = context["request"]
-    return {"request": request, "f": evaluation_figures(request.user)}
+    year = context.get("year")  # the dashboard's selected year
+    return {"request": request, "year": year, "f": evaluation_figures(request.user, year=year if isinstance(year, int) else None)}
 
 
 @register.filter

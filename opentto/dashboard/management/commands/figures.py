@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentto.dashboard.selectors import figures
+from opentto.core.http import YEAR_MAX, YEAR_MIN
+from opentto.dashboard.selectors import figures, headline
 
 
 class Command(BaseCommand):
@@ -13,9 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--year", type=int, help="the tables of one year (Asia/Shanghai), with its headline figures beside all time")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        data = figures(None).as_json()
+        year = options.get("year")
+        if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+            raise CommandError(f"--year: give a year between {YEAR_MIN} and {YEAR_MAX}")
+        data = figures(None, year).as_json()
+        if year is not None:
+            data["headline"] = headline(None, year).as_json()
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
             return

@@ -14,8 +14,10 @@ projects concluded in it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet, Sum
 
@@ -98,9 +100,16 @@ def gate_rates(user: Any, year: int | None = None) -> GateRates:
                      pivot=outcomes.count(PocOutcomeChoices.PIVOT))
 
 
-def funnel_in_poc(user: Any, stage: str) -> int:
-    """The results in ``stage`` with a proof-of-concept project under way ("of which in proof of concept")."""
-    return projects_counted(user).filter(status__in=UNDER_WAY, result__stage=stage).values("result_id").distinct().count()
+def funnel_in_poc(user: Any, stage: str, year: int | None = None) -> int:
+    """The results in ``stage`` with a proof-of-concept project under way ("of which in proof of
+    concept"); with ``year``, among the results onboarded that year (the dashboard's funnel is the
+    funnel of that year's cohort; a year is a calendar year in Asia/Shanghai, as its figures)."""
+    qs = projects_counted(user).filter(status__in=UNDER_WAY, result__stage=stage)
+    if year is not None:
+        shanghai = ZoneInfo("Asia/Shanghai")
+        qs = qs.filter(result__onboarded_at__gte=datetime(year, 1, 1, tzinfo=shanghai),
+                       result__onboarded_at__lt=datetime(year + 1, 1, 1, tzinfo=shanghai))
+    return qs.values("result_id").distinct().count()
 
 
 @dataclass(frozen=True)

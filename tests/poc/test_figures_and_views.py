@@ -47,6 +47,8 @@ def test_figures_against_hand_counts(world, manager, official, inventor, other_i
         assert (f.rates.concluded, f.rates.go, f.rates.no_go, f.rates.pivot) == (2, 1, 1, 0)
         assert (f.rates.go_rate, f.rates.no_go_rate, f.rates.pivot_rate) == (Decimal("50.0"), Decimal("50.0"), Decimal("0.0"))
         assert (funnel_in_poc(viewer, "evaluation"), funnel_in_poc(viewer, "planning")) == (1, 0)
+        # the dashboard's funnel is the cohort onboarded in its year: the result was onboarded this year
+        assert (funnel_in_poc(viewer, "evaluation", YEAR), funnel_in_poc(viewer, "evaluation", YEAR - 1)) == (1, 0)
     in_year = poc_figures(manager, YEAR)
     assert (in_year.running, in_year.committed_cny, in_year.spent_cny, in_year.rates.concluded) == (3, Decimal("1010000.00"), Decimal("50000.50"), 2)
     before = poc_figures(manager, YEAR - 1)

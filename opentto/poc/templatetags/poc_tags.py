@@ -18,11 +18,11 @@ def poc_status(value: str) -> str:
 
 
 @register.inclusion_tag("poc/partials/funnel_row.html")
-def poc_funnel_row(stage: str, viewer: Any) -> dict[str, Any]:
+def poc_funnel_row(stage: str, viewer: Any, year: int | None = None) -> dict[str, Any]:
     """The funnel's "of which in proof of concept" line under a stage (the dashboard's figures
     fragment is cached per figure scope, which the projects' ``figures`` grant follows)."""
     shown = viewer is not None and permitted(viewer, PocProject, "figures")
-    return {"stage": stage, "shown": shown, "count": funnel_in_poc(viewer, stage) if shown else 0}
+    return {"stage": stage, "shown": shown, "count": funnel_in_poc(viewer, stage, year) if shown else 0}
 
 
 @register.inclusion_tag("poc/partials/dashboard_panel_body.html", takes_context=True)

@@ -75,6 +75,7 @@ DEMO_EXTENSIONS = (
     "opentto.evaluation.demo",
     "opentto.planning.demo",
     "opentto.landing.demo",
+    "opentto.rights.demo",
     "opentto.subsidies.demo",
     "opentto.demands.demo",
     "opentto.notifications.demo",

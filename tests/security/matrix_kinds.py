@@ -52,6 +52,11 @@ KINDS: dict[str, str] = {
     "results:attachment": "attachment", "results:deal_create": "result", "results:detail": "result", "results:edit": "result",
     "results:evaluation": "result", "results:plan": "result", "results:transition": "result",
     "showcase:detail": "result", "showcase:detail_short": "result", "showcase:interest": "result",
+    # researchers' ownership and use rights (赋权)
+    "rights:agreement": "rights_application", "rights:agreement_file": "rights_application", "rights:create": "result",
+    "rights:detail": "rights_application", "rights:effect": "rights_application", "rights:grant": "rights_application",
+    "rights:notice": "rights_application", "rights:objection": "rights_application", "rights:refuse": "rights_application",
+    "rights:submit": "rights_application", "rights:withdraw": "rights_application",
     # subsidies
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",

@@ -77,3 +77,20 @@ def test_odd_amount_to_the_fen(deal, granted, manager):
         ("tto", "", Decimal("10000.00")),
     ]
     assert sum(line.amount_cny for line in d.lines.all()) == Decimal("333333.33")
+
+
+def test_the_deal_page_says_which_owner_shares_applied_and_why(deal, granted, manager):
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    _pay(deal, manager, "1000000.00", TODAY)
+    client = Client()
+    client.force_login(manager)
+    with translation.override("en"):
+        en = client.get(reverse("landing:detail", args=[deal.pk])).content.decode()
+    assert f"(rights application {granted.pk}) 70% → ¥700,000.00" in en
+    assert "no statutory reward is paid again on this share" in en and "30% → ¥300,000.00" in en
+    with translation.override("zh-hans"):
+        zh = client.get(reverse("landing:detail", args=[deal.pk])).content.decode()
+    assert f"（第 {granted.pk} 号赋权申请） 70% → ¥700,000.00" in zh and "该份额不再重复发放法定奖励" in zh

@@ -82,7 +82,9 @@ REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
 EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
                               "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
-                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay"}
+                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay",
+                              "rights:agreement", "rights:create", "rights:effect", "rights:grant", "rights:notice", "rights:objection",
+                              "rights:pilots", "rights:refuse", "rights:submit", "rights:withdraw"}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
 SKIP = {"api-schema", "api-docs", "api-redoc", "logout"}
 

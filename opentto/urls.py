@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("dashboard/", dashboard_view, name="dashboard"),
     path("results/", include("opentto.results.urls")),
     path("deals/", include("opentto.landing.urls")),
+    path("rights/", include("opentto.rights.urls")),
     path("organisations/", include("opentto.organisations.urls")),
     path("account/", include("opentto.accounts.urls")),
     path("evaluations/", include("opentto.evaluation.urls")),

@@ -61,6 +61,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("organisations:people", _("People"), ("organisations.person", "view")),
     NavEntry("accounts:overview", _("My account"), menu="user"),
     NavEntry("landing:statements", _("Reward statements"), menu="user", person=True),
+    NavEntry("rights:list", _("Ownership and use rights"), ("rights.rightsapplication", "view"), "user"),
     NavEntry("accounts:access", _("Access under NDA"), ("access.accessrequest", "view"), "user"),
     NavEntry("imports:index", _("Import"), ("imports.importjob", "add"), "user"),
     NavEntry("clashes:list", _("Clashes to resolve"), ("clashes.clashhold", "resolve"), "user"),

@@ -7,4 +7,9 @@ class LandingConfig(AppConfig):
     label = "landing"
 
     def ready(self) -> None:
+        from opentto.rights.hooks import register_owner_shares_provider
+
         from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from .selectors import coowner_shares_of_result
+
+        register_owner_shares_provider(coowner_shares_of_result)

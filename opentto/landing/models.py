@@ -723,6 +723,12 @@ class PartyChoices(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")
     TTO = "tto", _("Technology-transfer office")
     PERSON = "person", _("Team member")
+    #: A team member paid as an owner of the result (赋权, 国科发区〔2020〕128号): no statutory reward on this part.
+    TEAM_OWNER = "team_owner", _("Team member as owner")
+
+
+#: The parties paid to a person (a reward, or an owner's part after a 赋权).
+PERSON_PARTIES = (PartyChoices.PERSON, PartyChoices.TEAM_OWNER)
 
 
 class DistributionLine(models.Model):
@@ -739,7 +745,8 @@ class DistributionLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_cny__gte=0), name="landing_line_amount_positive"),
             models.CheckConstraint(
-                condition=(models.Q(party="person") & models.Q(person__isnull=False)) | (~models.Q(party="person") & models.Q(person__isnull=True)),
+                condition=(models.Q(party__in=["person", "team_owner"]) & models.Q(person__isnull=False))
+                | (~models.Q(party__in=["person", "team_owner"]) & models.Q(person__isnull=True)),
                 name="landing_line_person_iff_person_party",
             ),
         ]

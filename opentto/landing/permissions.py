@@ -110,9 +110,9 @@ def _of_visible_distribution(user: Any, model: type[Model]) -> Q:
 
 
 def _own_reward(user: Any, model: type[Model]) -> Q | None:
-    """The lines paying the user's own person (a team member's reward)."""
+    """The lines paying the user's own person (a team member's reward, or their part as an owner after a 赋权)."""
     person = getattr(user, "person_id", None) if user_role(user) is not None else None
-    return None if person is None else Q(party="person", person_id=person)
+    return None if person is None else Q(party__in=("person", "team_owner"), person_id=person)
 
 
 def _of_readable_result(user: Any, model: type[Model]) -> Q:

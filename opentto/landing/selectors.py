@@ -16,7 +16,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Person
@@ -24,6 +25,7 @@ from opentto.results.models import Result
 
 from .models import (
     Agreement,
+    AgreementKindChoices,
     ContractRegistration,
     ContractRegistrationDocument,
     CoOwnerShare,
@@ -245,3 +247,22 @@ def statement(user: Any, person: Person, year: int) -> Statement:
         out.total += line.amount_cny
         out.tax_base += tax_base
     return out
+
+
+def coowner_shares_of_result(result: Any) -> tuple[dict[int, Decimal], str] | None:
+    """The shares of income of the latest co-owner agreement covering ``result`` (by organisation id),
+    with the agreement's title; ``None`` without one. Registered with rights as the owners' shares
+    before a 赋权 (``opentto.rights.hooks``): a system read, not shown to any user."""
+    agreement = (
+        Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results=result).order_by("-signed_on", "-id").first()
+    )
+    if agreement is None:
+        return None
+    shares = {s.organisation_id: s.share for s in agreement.shares.all()}
+    if not shares:
+        return None
+    with translation.override("zh-hans"):
+        zh = _("co-owner agreement “%(title)s”") % {"title": agreement.title}
+    with translation.override("en"):
+        en = _("co-owner agreement “%(title)s”") % {"title": agreement.title}
+    return shares, f"{zh} / {en}"

@@ -30,6 +30,7 @@ from opentto.dashboard.cache import figures_changed
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import IPAsset, Result, ResultStageChoices
 from opentto.results.pipeline import result_transition
+from opentto.rights.selectors import ownership_for_distribution
 
 from .distribution import DistributionError, distribute, split_largest_remainder
 from .models import (
@@ -676,7 +677,13 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
     are deducted; the net is split between the co-owners by their agreement (largest remainder);
     within each institution its rule gives the team and the TTO their shares (rounded to the fen)
     and the organisation the rest; the team's amount is split among its people by contribution
-    share (largest remainder). The lines add up exactly to the net."""
+    share (largest remainder). The lines add up exactly to the net.
+
+    When a 赋权 has changed the ownership of the deal's results on the day the payment was
+    received (``opentto.rights``), the net is split between the holders by their ownership shares
+    (largest remainder): a team's part goes to its members as owners (party ``team_owner``, by their
+    parts within the team, largest remainder) with no statutory reward, and each institution's
+    part follows its rule as above."""
     _require(actor, payment.deal, "distribute", _("Only TTO managers distribute income."))
     with transaction.atomic():
         locked = Payment.objects.select_for_update().select_related("deal").get(pk=payment.pk)
@@ -692,16 +699,13 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
                 deducted.append(cost)
                 total_costs += cost.amount_cny
         net = locked.amount_cny - total_costs
-        weights = _coowner_weights(deal)
-        if not weights:
-            raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
-        by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
         equity = deal.deal_type in EQUITY_TYPES
         lines: list[DistributionLine] = []
         rules: dict[str, Any] = {}
         warnings: list[str] = []
-        for org, _w in weights:
-            share = by_org[str(org.pk)]
+
+        def institution_lines(org: Organisation, share: Decimal, weight: Decimal) -> None:
+            """An owner institution's part: its rule gives the team (as a reward) and the TTO their shares."""
             rule = DistributionRule.objects.filter(organisation=org).first()
             team_share = (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
             tto_share = rule.tto_share if rule else Decimal(0)
@@ -714,15 +718,42 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
                 raise ValidationError({"payment": [str(exc)]}) from exc
             people_parts = split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people]) if team_people else {}
             rules[str(org.pk)] = {
-                "organisation": org.name, "co_owner_share": str(_w), "amount": str(share), "team_share": str(team_share),
+                "organisation": org.name, "co_owner_share": str(weight), "amount": str(share), "team_share": str(team_share),
                 "tto_share": str(tto_share), "source": rule.legal_source if rule else _("No rule configured: the statutory floor of art. 45 applies."),
             }
             if rule:
-                warnings += rule.warnings()
+                warnings.extend(rule.warnings())
             lines.append(DistributionLine(organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation))
             lines.append(DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto))
             for person, _weight in team_people:
                 lines.append(DistributionLine(organisation=org, party=PartyChoices.PERSON, person=person, amount_cny=people_parts[str(person.pk)]))
+
+        # After a 赋权 (国科发区〔2020〕128号) the results' owners include the team: its share goes to its
+        # members as owners, and the statutory reward applies only to the institutions' shares.
+        holders = ownership_for_distribution(result_ids=list(deal.results.values_list("pk", flat=True)), on=locked.received_on)
+        if holders is None:
+            weights = _coowner_weights(deal)
+            if not weights:
+                raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
+            by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
+            for org, weight in weights:
+                institution_lines(org, by_org[str(org.pk)], weight)
+        else:
+            by_holder = split_largest_remainder(net, [(h.key, h.share) for h in holders])
+            ownership: list[dict[str, str]] = []
+            for holder in holders:
+                amount = by_holder[holder.key]
+                if holder.holder_kind == "team":
+                    parts = split_largest_remainder(amount, [(str(p.pk), w) for p, w in holder.members])
+                    for person, _weight in holder.members:
+                        lines.append(DistributionLine(organisation=holder.organisation, party=PartyChoices.TEAM_OWNER, person=person, amount_cny=parts[str(person.pk)]))
+                    rules[holder.key] = {"team_of": holder.organisation.name, "ownership_share": str(holder.share), "amount": str(amount), "source": holder.basis}
+                else:
+                    institution_lines(holder.organisation, amount, holder.share)
+                # "kind" says why the part is paid as it is (the page explains it in the reader's language)
+                ownership.append({"kind": holder.holder_kind, "holder": holder.organisation.name, "application": str(holder.application_id or ""),
+                                  "share": str(holder.share.quantize(Decimal("0.001"))), "amount": str(amount), "basis": holder.basis})
+            rules["ownership"] = {"on": locked.received_on.isoformat(), "holders": ownership}
         assert sum((line.amount_cny for line in lines), Decimal(0)) == net
         distribution = Distribution.objects.create(payment=locked, costs_cny=total_costs, net_cny=net, rules=rules, warnings=warnings, created_by=actor)
         for line in lines:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "opentto.accounts",
     "opentto.organisations",
     "opentto.results",
+    "opentto.rights",
     "opentto.evaluation",
     "opentto.planning",
     "opentto.landing",

@@ -48,14 +48,16 @@ OWN_SECRETS = ["Confidential chip packaging", "保密的芯片封装工艺", "se
                # a proof-of-concept project on the own result and its milestone's evidence file
                "Own PoC PC1", "own-poc-PE1.pdf",
                # the inventor's personal data: e-mail address, ID number, bank and account number
-               "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441"]
+               "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441",
+               # a rights application (赋权) of the inventor's team: its statement and its signed agreement's file name
+               "Own rights statement RS1", "own-fuquan-FQ1.pdf"]
 #: Text of the other organisations' objects (the TTO's to see, and the district official's for subsidies).
 OTHER_SECRETS = ["Rival battery RB2", "竞争对手电池RB2", "rival parameter Y8", "Secret deal ZQ7", "Rival demand DM2",
                  "Rival application AP2", "Rival partner CH2", "Rival valuation VP2", "Pool PL9",
                  "rival-nda-ND2.pdf", "rival-evidence-EV2.pdf", "Rival held result HR2", "暂挂成果HR2", "Rival notification NT2",
                  "Rival approved application AP4", "Rival milestone TM2", "Rival PoC PC2", "rival-poc-PE2.pdf",
                  "rival.inventor.em2@univ-b.example", "440305199001017711", "Rival bank BK2", "6217000010009988776",
-                 "rival.buyer.em3@rival.example"]
+                 "rival.buyer.em3@rival.example", "Rival rights statement RS2", "rival-fuquan-FQ2.pdf"]
 #: Namespaces left out: Django's own admin (staff only, its own permission system).
 SKIP_NAMESPACES = {"admin"}
 MISSING = 2_000_000_000  # an id no object has
@@ -189,6 +191,7 @@ def build_world(users: dict[str, Any], university: Organisation, other_universit
     _build_funded_applications(world, users, rival_user, (university, own), (other_university, other), (enterprise_org, rival))
     _build_personal_data(manager, researcher, rival_person)
     _build_poc(world, manager, own, other)
+    _build_rights(world, users, (university, researcher, own), (other_university, rival_person, other))
     return world
 
 
@@ -473,3 +476,38 @@ def _build_poc(world: dict[str, tuple[int, int]], manager: Any, own: Any, other:
         made["poc_milestone"].append(milestone.pk)
         made["poc_evidence"].append(milestone.evidence.get().pk)
     world.update({kind: (pks[0], pks[1]) for kind, pks in made.items()})
+
+
+def _build_rights(world: dict[str, tuple[int, int]], users: dict[str, Any], own_team: tuple[Organisation, Any, Any],
+                  other_team: tuple[Organisation, Any, Any]) -> None:
+    """Each university a pilot institution; on each confidential result an ownership application (赋权) of its
+    inventor, granted, noticed (the notice over) and with its signed agreement recorded (not yet in effect)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opentto.rights.services import (
+        TeamMemberInput,
+        pilot_create,
+        rights_application_agreement_record,
+        rights_application_create,
+        rights_application_grant,
+        rights_application_notice_start,
+        rights_application_submit,
+    )
+
+    manager = users["manager"]
+    today = timezone.localdate()
+    made = []
+    for (org, person, result), key in ((own_team, "Own rights statement RS1"), (other_team, "Rival rights statement RS2")):
+        pilot = pilot_create(organisation=org, programme="national", programme_name="赋权试点", legal_basis="试点实施方案", citation="国科发区〔2020〕128号",
+                             starts_on=today - dt.timedelta(days=200), ends_on=today + dt.timedelta(days=200), actor=manager)
+        application = rights_application_create(result=result, pilot=pilot, requested_kind="ownership", requested_share="60",
+                                                team=[TeamMemberInput(person, "100")], statement=key, actor=manager)
+        rights_application_submit(application=application, actor=manager)
+        rights_application_grant(application=application, decided_on=today - dt.timedelta(days=40), kind="ownership", share="60", actor=manager)
+        rights_application_notice_start(application=application, starts_on=today - dt.timedelta(days=39), ends_on=today - dt.timedelta(days=20),
+                                        text_zh="公示", actor=manager)
+        name = "own-fuquan-FQ1.pdf" if key.startswith("Own") else "rival-fuquan-FQ2.pdf"
+        rights_application_agreement_record(application=application, signed_on=today - dt.timedelta(days=10),
+                                            document=SimpleUploadedFile(name, PDF, content_type="application/pdf"), actor=manager)
+        made.append(application.pk)
+    world["rights_application"] = (made[0], made[1])

@@ -62,6 +62,11 @@ KINDS: dict[str, str] = {
     "poc:create": "result", "poc:detail": "poc_project", "poc:commit": "poc_project", "poc:spend": "poc_project",
     "poc:milestone": "poc_project", "poc:review": "poc_project", "poc:stop": "poc_project", "poc:transition": "poc_project",
     "poc:milestone_done": "poc_milestone", "poc:evidence": "poc_evidence",
+    # researchers' ownership and use rights (赋权)
+    "rights:agreement": "rights_application", "rights:agreement_file": "rights_application", "rights:create": "result",
+    "rights:detail": "rights_application", "rights:effect": "rights_application", "rights:grant": "rights_application",
+    "rights:notice": "rights_application", "rights:objection": "rights_application", "rights:refuse": "rights_application",
+    "rights:submit": "rights_application", "rights:withdraw": "rights_application",
     # subsidies
     "subsidies:apply": "programme", "subsidies:approve": "application", "subsidies:detail": "application",
     "subsidies:recognise": "application", "subsidies:reject": "application", "subsidies:review_open": "application",

@@ -58,12 +58,13 @@ MAY_SEE: dict[str, set[str]] = {
     "anon": set(), "admin": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY, "manager": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY,
     # their organisation's results (the confidential one, the one held for the TTO, the one shared under NDA: details and
     # all), its attachment, the deal covering it and its planning workspace (read-only: the overseas channels; valuations
-    # and financing stay with the TTO); their own notification; their own personal data (the copy of their data, PIPL art. 45)
+    # and financing stay with the TTO); their own notification; their own personal data (the copy of their data, PIPL art. 45); their team's rights application (赋权) and its agreement
     "inventor": {"Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "secret-drawing.pdf", "Own deal QW1",
                  "Own partner CH1", "Shared details SD3", "共享细节SD3", "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
                  "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441",
                  # the proof-of-concept project on their organisation's result, and its evidence
-                 "Own PoC PC1", "own-poc-PE1.pdf"},
+                 "Own PoC PC1", "own-poc-PE1.pdf",
+                 "Own rights statement RS1", "own-fuquan-FQ1.pdf"},
     # their organisation's deal, demand and applications (with the tranche's milestone), their own access request's
     # signed NDA, and the details of the result shared with them under an NDA
     "enterprise": {"Own deal QW1", "Own demand DM1", "Own application AP1", "Own approved application AP3", "Own milestone TM1",
@@ -83,7 +84,9 @@ REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
 EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:fee_reduction", "portfolio:patent", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
                               "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
-                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay"}
+                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay",
+                              "rights:agreement", "rights:create", "rights:effect", "rights:grant", "rights:notice", "rights:objection",
+                              "rights:pilots", "rights:refuse", "rights:submit", "rights:withdraw"}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
 SKIP = {"api-schema", "api-docs", "api-redoc", "logout"}
 
@@ -194,7 +197,7 @@ def test_every_url_has_a_row_in_the_table():
     # The kinds the issue names are all in the matrix with a real object.
     for kind in ("result", "attachment", "deal", "round", "assignment", "plan", "room", "demand", "application", "person",
                  "family", "filing", "deadline", "valuation", "pledge", "channel", "pool", "pool_asset", "access_request", "rubric",
-                 "access_grant", "evidence", "hold", "notification", "tranche"):
+                 "access_grant", "evidence", "hold", "notification", "tranche", "rights_application"):
         assert kind in KINDS.values(), kind
     # No URL is filled with an id no object has: every kind but "none" (a year, a token) is built by the world.
     assert "missing" not in KINDS.values()

@@ -2,7 +2,8 @@
 
 An app registers a function from its ``AppConfig.ready`` (``register_deal_panel("tax", fn)``);
 the deal page calls each with the request and the deal and shows the HTML it returns (``""``
-shows nothing). Each panel reads through its own grants: landing only gives it the deal the
+shows nothing). A panel returns its template's output (``render_to_string``, already a
+``SafeString``): nothing here marks text safe. Each panel reads through its own grants: landing only gives it the deal the
 viewer may see.
 """
 
@@ -15,10 +16,10 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 #: (name, function(request, deal) -> rendered HTML), in registration order.
-_DEAL_PANELS: dict[str, Callable[[HttpRequest, Any], str]] = {}
+_DEAL_PANELS: dict[str, Callable[[HttpRequest, Any], SafeString]] = {}
 
 
-def register_deal_panel(name: str, panel: Callable[[HttpRequest, Any], str]) -> None:
+def register_deal_panel(name: str, panel: Callable[[HttpRequest, Any], SafeString]) -> None:
     """Add (or replace, under the same name) a panel on the deal page."""
     _DEAL_PANELS[name] = panel
 
@@ -29,5 +30,5 @@ def deal_panels(request: HttpRequest, deal: Any) -> list[SafeString]:
     for panel in _DEAL_PANELS.values():
         html = panel(request, deal)
         if html:
-            out.append(SafeString(html))
+            out.append(html)
     return out

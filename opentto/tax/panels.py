@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from opentto.core.permissions import permitted
 
@@ -14,7 +15,7 @@ from .models import DealTaxFacts, DealTaxYear
 from .selectors import deal_tax
 
 
-def deal_tax_panel(request: HttpRequest, deal: Any) -> str:
+def deal_tax_panel(request: HttpRequest, deal: Any) -> SafeString:
     """The VAT answer, this deal's rows in each year's EIT table and each cash reward's taxable
     amount, as far as the viewer may see them (the deal itself is one they may see)."""
     user = request.user

@@ -5,6 +5,8 @@ answers 403, before any form is read; the services ask the same grants."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.core.idempotency import (
+    KeyReused,
+    Outcome,
+    replay_message,
+    reused_message,
+    run_form_once,
+)
 from opentto.core.permissions import permitted
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
@@ -97,6 +106,14 @@ def _deal(request: HttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[D
     return deal
 
 
+def _saved(request: HttpRequest, outcome: Outcome[Any], success: str) -> None:
+    """The deal page's forms carry a single-use key (ADR 0011): a repeat says when it was first done."""
+    if outcome.replayed and outcome.record is not None:
+        messages.info(request, replay_message(outcome.record))
+    else:
+        messages.success(request, success)
+
+
 @login_required
 @require_POST
 def deal_facts_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
@@ -106,8 +123,11 @@ def deal_facts_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            services.deal_tax_facts_set(deal=deal, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The deal's tax facts were saved."))
+            outcome = run_form_once(request, lambda: services.deal_tax_facts_set(
+                deal=deal, actor=request.user, **form.cleaned_data))  # type: ignore[arg-type]
+            _saved(request, outcome, _("The deal's tax facts were saved."))
+        except KeyReused as exc:
+            messages.warning(request, reused_message(exc.first))
         except ValidationError as exc:
             _errors(request, exc)
         except PermissionError as exc:
@@ -124,8 +144,11 @@ def deal_year_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            services.deal_tax_year_set(deal=deal, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The costs and taxes were saved."))
+            outcome = run_form_once(request, lambda: services.deal_tax_year_set(
+                deal=deal, actor=request.user, **form.cleaned_data))  # type: ignore[arg-type]
+            _saved(request, outcome, _("The costs and taxes were saved."))
+        except KeyReused as exc:
+            messages.warning(request, reused_message(exc.first))
         except ValidationError as exc:
             _errors(request, exc)
         except PermissionError as exc:

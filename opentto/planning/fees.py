@@ -1,7 +1,7 @@
 """What each fee due on a filing costs: the full amount from the official schedule (kept as data,
 ``FeeSchedule``), the reduction that applies and why, and the amount to pay.
 
-Rules (docs/regime-fees.md; how sure we are is stated there and in STANDARDS.md):
+Rules (docs/regime.md (patent fees); how sure we are is stated there and in STANDARDS.md):
 
 * 专利收费减缴办法 (财税〔2016〕78号): 85% of the fee is waived for a single qualifying applicant, 70%
   for two or more applicants together, every one of whom qualifies; who qualifies: 财税〔2019〕45号

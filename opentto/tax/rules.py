@@ -1,7 +1,7 @@
 """The tax consequences of a technology-transfer deal, as pure functions (no ORM).
 
 Each rule cites its source and how sure we are of it, as ``STANDARDS.md`` ("Contracts, tax and
-rights") states it; docs/regime-tax.md tables them with a worked example that the tests assert.
+rights") states it; docs/regime.md (tax) tables them with a worked example that the tests assert.
 
 * :func:`vat_exemption` — VAT: technology transfer, licence and development are exempt; the
   consulting and services tied to them only inside the same contract and invoice; on the

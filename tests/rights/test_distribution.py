@@ -1,4 +1,4 @@
-"""Income distribution after a 赋权, computed by hand to the fen (docs/regime-rights.md has the same example).
+"""Income distribution after a 赋权, computed by hand to the fen (docs/regime.md (赋权) has the same example).
 
 The result: owned by the university, inventors Li Ming 60 % and Wang Fang 40 % (contribution).
 The university's rule: team 0.7, TTO 0.1. The 赋权: the team owns 70 %, its internal split Li 55 /

@@ -1,4 +1,4 @@
-"""The tax rules by hand, to the fen (docs/regime-tax.md's worked example is the first test)."""
+"""The tax rules by hand, to the fen (docs/regime.md (tax)'s worked example is the first test)."""
 
 from __future__ import annotations
 

@@ -65,7 +65,9 @@ def load(context: Any) -> None:
             deal=deal, amount_cny=deal.amount_cny, actor=manager,
             terms=_terms_of(deal, term_starts_on=signed, term_ends_on=signed.replace(year=signed.year + 10)),
         )
-        upfront = _part(deal.amount_cny, "0.3")
+        # an odd upfront amount on purpose (distributed to the fen with nothing lost); the schedule
+        # asks for exactly what arrives, so no payment is "overdue" by a fen in anyone's work queue
+        upfront = _part(deal.amount_cny, "0.3") - Decimal("0.01") * (n % 3)
         services.schedule_item_add(deal=deal, kind=ScheduleKindChoices.UPFRONT, amount_cny=upfront, due_on=signed + timedelta(days=30), description="首付款 / Upfront payment", actor=manager)
         services.schedule_item_add(deal=deal, kind=ScheduleKindChoices.MILESTONE, amount_cny=deal.amount_cny - upfront,
                                    due_on=signed + timedelta(days=400), description="产品注册证获批 / Product registration granted", actor=manager)
@@ -74,8 +76,7 @@ def load(context: Any) -> None:
             services.cost_record(result=result, kind="filing_fee", amount_cny=Decimal("3450.00"), incurred_on=min(signed, today), description="申请费、审查费 / Filing and examination fees", actor=manager)
             services.cost_record(result=result, kind="agent", amount_cny=Decimal("8000.00"), incurred_on=min(signed, today), description="代理机构发票 / Patent agent's invoice", actor=manager)
         received_on = min(signed + timedelta(days=25), today)
-        # an odd amount on purpose: distributed to the fen with nothing lost
-        first = services.payment_record(deal=deal, received_on=received_on, amount_cny=upfront - Decimal("0.01") * (n % 3),
+        first = services.payment_record(deal=deal, received_on=received_on, amount_cny=upfront,
                                         schedule_item=deal.schedule.first(), note="首付款到账 / Upfront received", actor=manager)
         services.payment_distribute(payment=first, actor=manager)
         if n % 2 == 0 and signed + timedelta(days=400) <= today:

@@ -63,10 +63,10 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     page.fill("form[action$='/payments/'] #id_amount_cny", "3750000.17")
     page.click("text=Record payment")
     page.click("text=Distribute")
-    page.locator("main details summary").first.click()
+    page.locator("main details[data-distribution-parts] summary").first.click()
     # team 2,625,000.12 split 60/40: 1,575,000.072 and 1,050,000.048; the fen left goes to the larger remainder
-    expect(page.locator("main details").first).to_contain_text("Li Ming: ¥1,575,000.07")
-    expect(page.locator("main details").first).to_contain_text("Wang Fang: ¥1,050,000.05")
+    expect(page.locator("main details[data-distribution-parts]").first).to_contain_text("Li Ming: ¥1,575,000.07")
+    expect(page.locator("main details[data-distribution-parts]").first).to_contain_text("Wang Fang: ¥1,050,000.05")
     shot(page, "landing-01-deal-en")
     page.goto(f"{live_server.url}/en/dashboard/")
     expect(page.locator("[data-figure=money_received_value_cny][data-period=all_time]")).to_have_text("¥3,750,000.17")

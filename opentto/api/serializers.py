@@ -9,6 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from opentto.landing.models import (
+    ContractKindChoices,
+    ContractObjectChoices,
     ContractRegistration,
     Deal,
     deal_registration_flags,
@@ -241,6 +243,10 @@ class DealSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     counterparty = OrganisationRefSerializer(read_only=True)
     results = serializers.SerializerMethodField(help_text="The covered results the caller may see.")
     amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True)
+    # "" until the TTO classifies the contract (DRF drops allow_blank from read-only model fields,
+    # so the schema would not admit the empty value)
+    contract_kind = serializers.ChoiceField(choices=ContractKindChoices.choices, allow_blank=True, read_only=True)
+    contract_object = serializers.ChoiceField(choices=ContractObjectChoices.choices, allow_blank=True, read_only=True)
     registration = serializers.SerializerMethodField(help_text="The technology-contract registration; null when not applied.")
     relief_unregistered = serializers.SerializerMethodField(
         help_text="True when the deal claims the VAT exemption or the income-tax relief without a registered contract.")

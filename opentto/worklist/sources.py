@@ -355,8 +355,8 @@ def subsidy_decisions(user: Any, today: date) -> list[WorkItem]:
 
 def imports_failed(user: Any, today: date) -> list[WorkItem]:
     """The user's own import jobs that failed or were interrupted and were not run again (a newer
-    job on the same file)."""
-    rerun = ImportJob.objects.filter(file=OuterRef("file"), created_at__gt=OuterRef("created_at"))
+    job on the same file: a higher id, since two jobs can carry the same creation time)."""
+    rerun = ImportJob.objects.filter(file=OuterRef("file"), pk__gt=OuterRef("pk"))
     rows = (
         ImportJob.objects.restrict(user, "change")
         .filter(created_by_id=user.pk, status__in=("failed", "interrupted"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
+from opentto.core.http import id_param
 from opentto.core.idempotency import (
     FORM_FIELD,
     KeyReused,
@@ -58,8 +59,9 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
         projects = projects.filter(status=status)
     may_propose = permitted(request.user, PocProject, "add")
     candidates = Result.objects.restrict(request.user, "view").filter(stage__in=services.START_STAGES).order_by("title_zh") if may_propose else None
-    if may_propose and request.GET.get("result", "").isdigit():
-        return redirect("poc:create", pk=int(request.GET["result"][:18]))
+    chosen = id_param(request.GET.get("result"))
+    if may_propose and chosen is not None:
+        return redirect("poc:create", pk=chosen)
     return render(request, "poc/project_list.html", {
         "projects": projects, "status": status, "statuses": PocStatusChoices.choices, "candidates": candidates,
     })

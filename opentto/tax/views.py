@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.core.http import year_param
 from opentto.core.idempotency import (
     KeyReused,
     Outcome,
@@ -96,7 +97,8 @@ def tax_profile_view(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 def _year_url(org_pk: int, year: str) -> str:
     url = reverse("tax:year", kwargs={"org_pk": org_pk})
-    return f"{url}?year={year}" if year.isdigit() else url
+    chosen = year_param(year)
+    return url if chosen is None else f"{url}?year={chosen}"
 
 
 def _deal(request: HttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]) -> Deal:

@@ -195,3 +195,12 @@ def test_proposing_a_project_for_each_kind_of_user(client, in_evaluation, confid
     response = client.post(url, {"title_en": "Prototype"})
     project = PocProject.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/en/poc/{project.pk}/"
+
+
+@pytest.mark.django_db
+def test_the_result_chooser_reads_only_database_ids(client, manager, in_evaluation):
+    client.force_login(manager)
+    response = client.get(f"/en/poc/?result={in_evaluation.pk}")
+    assert response.status_code == 302 and response["Location"] == f"/en/poc/results/{in_evaluation.pk}/new/"
+    for bad in ("²", "٣", "-1", "0", str(2**62), "9" * 40):  # Unicode digits used to pass isdigit() and fail int(): a 500
+        assert client.get("/en/poc/", {"result": bad}).status_code == 200, bad

@@ -33,6 +33,7 @@ test: install lint test-sqlite test-postgres
 lint: install
 	$(BIN)/ruff check opentto tests bench
 	$(BIN)/mypy opentto
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto makemigrations --check --dry-run
 

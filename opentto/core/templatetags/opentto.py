@@ -19,6 +19,39 @@ def yuan(value: Decimal | int | None) -> str:
     return format_yuan(value)
 
 
+def _plain_number(value: Decimal) -> str:
+    """``Decimal("12.5000")`` → ``12.5``; ``Decimal("100.00")`` → ``100`` (no exponent, no trailing zeros)."""
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "") else text
+
+
+def format_percent(value: Any, *, points: bool = False) -> str:
+    """A rate or share as people write it: ``0.03`` → ``3%``, ``0.125`` → ``12.5%`` (``points``:
+    the value is already in percent, ``60.000`` → ``60%``). Empty for None; ``—`` for what is not a
+    number. The same in both languages (中文 also writes 3%)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return "—"
+    if not number.is_finite():
+        return "—"
+    return f"{_plain_number(number if points else number * 100)}%"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A fraction shown as a percentage: ``{{ deal.royalty_rate|percent }}`` → ``3%`` (not 0.03000)."""
+    return format_percent(value)
+
+
+@register.filter
+def percent_points(value: Any) -> str:
+    """A value already in percent shown without its padding zeros: ``60.000`` → ``60%``."""
+    return format_percent(value, points=True)
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context: dict[str, Any], **changes: Any) -> str:
     """The current query string with some parameters replaced (for sorting and paging links)."""

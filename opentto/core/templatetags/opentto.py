@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 from opentto.core.idempotency import FORM_FIELD, new_key
-from opentto.core.money import format_yuan
+from opentto.core.money import format_percent, format_yuan
 
 register = template.Library()
 
@@ -17,27 +17,6 @@ register = template.Library()
 def yuan(value: Decimal | int | None) -> str:
     """Money in yuan with thousands separators: ``¥512,345,678.00``."""
     return format_yuan(value)
-
-
-def _plain_number(value: Decimal) -> str:
-    """``Decimal("12.5000")`` → ``12.5``; ``Decimal("100.00")`` → ``100`` (no exponent, no trailing zeros)."""
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "") else text
-
-
-def format_percent(value: Any, *, points: bool = False) -> str:
-    """A rate or share as people write it: ``0.03`` → ``3%``, ``0.125`` → ``12.5%`` (``points``:
-    the value is already in percent, ``60.000`` → ``60%``). Empty for None; ``—`` for what is not a
-    number. The same in both languages (中文 also writes 3%)."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value))
-    except (ArithmeticError, ValueError):
-        return "—"
-    if not number.is_finite():
-        return "—"
-    return f"{_plain_number(number if points else number * 100)}%"
 
 
 @register.filter

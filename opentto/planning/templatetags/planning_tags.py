@@ -26,7 +26,7 @@ def abs_value(value: Any) -> Any:
 @register.filter
 def pct(value: Any) -> str:
     """``Decimal("0.05")`` → ``5%`` (the core ``percent`` filter, kept under its planning name)."""
-    from opentto.core.templatetags.opentto import format_percent
+    from opentto.core.money import format_percent
 
     return format_percent(value) or "—"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 FEN = Decimal("0.01")
 
@@ -27,3 +28,24 @@ def format_yuan(value: Decimal | int | None) -> str:
     amount = Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     return f"{sign}¥{abs(amount):,.2f}"
+
+
+def _plain_number(value: Decimal) -> str:
+    """``Decimal("12.5000")`` → ``12.5``; ``Decimal("100.00")`` → ``100`` (no exponent, no trailing zeros)."""
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "") else text
+
+
+def format_percent(value: Any, *, points: bool = False) -> str:
+    """A rate or share as people write it: ``0.03`` → ``3%``, ``0.125`` → ``12.5%`` (``points``:
+    the value is already in percent, ``60.000`` → ``60%``). Empty for None; ``—`` for what is not a
+    number. The same in both languages (中文 also writes 3%)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return "—"
+    if not number.is_finite():
+        return "—"
+    return f"{_plain_number(number if points else number * 100)}%"

@@ -434,7 +434,7 @@ def match_transition(*, match: Match, target: str, actor: User, note: str = "") 
 
 def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str, title: str = "", actor: User) -> Deal:
     """Create the deal (landing) from a match in negotiation; the match becomes "deal"."""
-    from opentto.landing.services import deal_create
+    from opentto.landing.services import approved_plan_of, deal_create
 
     if not allows(actor, match, "make_deal"):
         raise PermissionError(_("Only TTO managers create deals."))
@@ -444,7 +444,7 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
             raise TransitionError({"status": [_("A deal is created from a match in negotiation.")]})
         deal = deal_create(
             results=[locked.result], counterparty=locked.organisation, deal_type=deal_type,
-            amount_cny=amount_cny, title=title, actor=actor,
+            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result),
         )
         source = locked.status
         locked.status = MatchStatusChoices.DEAL

@@ -303,7 +303,7 @@ def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             deal = match_deal_create(match=match, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The deal “%(title)s” was created; it is listed on the result's page.") % {"title": deal.title or match.result.title})
+            messages.success(request, _("The deal “%(title)s” was created; it is listed on the result's page.") % {"title": str(deal)})
             return redirect("demands:match", pk=pk)
         except ValidationError as exc:
             _apply(form, exc)

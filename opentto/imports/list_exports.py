@@ -125,12 +125,12 @@ def _deal_rows(user: Any, get: QueryDict) -> Rows:
 @register_export("payments", gettext_lazy("Payments"))
 def _payments(user: Any, get: QueryDict) -> Rows:
     """Payments received on the deals of the deal list (same filters), or on one deal (``deal``)."""
-    qs = payments_visible(user).filter(deal__in=_deals(user, get).values("pk")).select_related("deal")
+    qs = payments_visible(user).filter(deal__in=_deals(user, get).values("pk")).select_related("deal__counterparty").prefetch_related("deal__results")
     deal = id_param(get.get("deal"))
     if deal:
         qs = qs.filter(deal_id=deal)
     return columns_rows(qs.order_by("-received_on", "-id"), [
-        ("id", lambda p: p.pk), ("deal", lambda p: p.deal_id), ("deal_title", lambda p: p.deal.title),
+        ("id", lambda p: p.pk), ("deal", lambda p: p.deal_id), ("deal_title", lambda p: str(p.deal)),
         ("received_on", lambda p: p.received_on), ("amount_cny", lambda p: p.amount_cny), ("note", lambda p: p.note),
     ], user)
 

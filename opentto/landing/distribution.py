@@ -26,6 +26,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opentto.core.money import format_percent
+
 __all__ = [
     "FEN",
     "NATIONAL_FLOORS",
@@ -374,7 +376,7 @@ def check_rule(
     if share < floor.minimum:
         warnings.append(
             _("team share %(share)s of the %(base)s is below the %(minimum)s floor (%(source)s; %(scope)s)")
-            % {"share": f"{share:%}", "base": floor.base, "minimum": f"{floor.minimum:%}", "source": floor.source, "scope": scope}
+            % {"share": format_percent(share), "base": floor.base, "minimum": format_percent(floor.minimum), "source": floor.source, "scope": scope}
         )
     if floor.years is not None:
         low, high = floor.years
@@ -392,7 +394,7 @@ def check_rule(
     if local is not None and share < local.minimum:
         warnings.append(
             _("team share %(share)s is below the %(minimum)s that Shanghai's regulation allows and encourages (%(source)s; %(confidence)s)")
-            % {"share": f"{share:%}", "minimum": f"{local.minimum:%}", "source": local.source, "confidence": local.confidence}
+            % {"share": format_percent(share), "minimum": format_percent(local.minimum), "source": local.source, "confidence": local.confidence}
         )
     if local is not None and local.years is not None and years is not None and years < local.years[0]:
         warnings.append(

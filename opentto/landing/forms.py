@@ -23,7 +23,7 @@ from .models import (
     RoyaltyReport,
     ScheduleKindChoices,
 )
-from .services import COUNTERPARTY_KINDS, DealTerms
+from .services import COUNTERPARTY_KINDS, DealTerms, PlanDealTerms
 
 
 def _date(label: Any, required: bool = True, **kwargs: Any) -> forms.DateField:
@@ -67,7 +67,12 @@ class DealForm(DealTermsMixin):
     deal_type = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *DealTypeChoices.choices])
     amount_cny = _money(_("Contract amount (CNY)"), required=False)
 
-    def __init__(self, *args: Any, result: Result, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, result: Result, from_plan: PlanDealTerms | None = None, **kwargs: Any) -> None:
+        """``from_plan``: the approved plan's terms the blank form starts with (the service takes
+        the terms not shown here from the plan too)."""
+        if from_plan is not None and not args and "data" not in kwargs:
+            kwargs["initial"] = {"deal_type": from_plan.deal_type, "amount_cny": from_plan.amount_cny, **{
+                k: v for k, v in vars(from_plan.terms).items() if v not in (None, "")}, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         owners = result.ownerships.values("organisation_id")
         self.fields["counterparty"].queryset = Organisation.objects.filter(kind__in=COUNTERPARTY_KINDS).exclude(pk__in=owners)  # type: ignore[attr-defined]
@@ -80,6 +85,9 @@ class DealTermsForm(DealTermsMixin):
     @classmethod
     def for_deal(cls, deal: Deal, data: Any = None) -> DealTermsForm:
         initial = {k: getattr(deal, k) for k in (*cls.TERM_FIELDS, "title", "amount_cny")}
+        for k in ("royalty_rate", "equity_percent", "equity_shares", "fx_rate"):  # 0.03, not 0.03000
+            if initial[k] is not None:
+                initial[k] = f"{initial[k].normalize():f}"
         return cls(data, initial=initial)
 
 

@@ -328,7 +328,25 @@ class Deal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"#{self.pk}"
+        return self.name_in(get_language())
+
+    def name_in(self, language: str | None) -> str:
+        """The deal's title, or, without one, a name made of what it is: the public results' titles,
+        the type and the counterparty, in ``language`` (``"zh-hans"``, ``"en"``): e.g. "经心尖二尖瓣夹 ·
+        独占许可 · 上海心脉医疗". Never a bare "#15": a confidential result's title is left out (the
+        deal's page names it to those who may see it), the type and counterparty are always there."""
+        if self.title:
+            return self.title
+        from django.utils import translation
+
+        english = (language or "").startswith("en")
+        results = self.results.all() if self.pk is not None else []
+        titles = [bilingual(r.title_zh, r.title_en, language) for r in results if r.is_public]
+        with translation.override(language or get_language()):
+            kind = str(self.get_deal_type_display())
+        counterparty = bilingual(self.counterparty.name_zh, self.counterparty.name_en, language) if self.counterparty_id else ""
+        parts = [("; " if english else "、").join(titles), kind, counterparty]
+        return " · ".join(p for p in parts if p)
 
     @property
     def is_counted(self) -> bool:

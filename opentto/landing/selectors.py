@@ -88,7 +88,8 @@ def running_notices(user: Any = None) -> QuerySet[PublicNotice]:
     today = timezone.localdate()
     return (
         PublicNotice.objects.restrict(user, "view")
-        .filter(status="running", starts_on__lte=today, ends_on__gte=today).select_related("deal")
+        .filter(status="running", starts_on__lte=today, ends_on__gte=today).select_related("deal__counterparty")
+        .prefetch_related("deal__results")
     )
 
 

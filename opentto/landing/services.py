@@ -11,7 +11,7 @@ transaction with an audit event; status changes lock the deal row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -39,6 +39,7 @@ from .models import (
     COUNTED_STATUSES,
     DEAL_TRANSITIONS,
     EQUITY_TYPES,
+    LICENCE_TYPES,
     NOTICE_MIN_DAYS,
     REGISTRATION_TRANSITIONS,
     Agreement,
@@ -131,6 +132,98 @@ class DealTerms:
     spinoff_registered_capital_cny: Decimal | str | None = None
 
 
+#: A licence option's licence type → the deal type it makes.
+_LICENCE_DEAL_TYPES = {
+    "exclusive": DealTypeChoices.LICENCE_EXCLUSIVE, "sole": DealTypeChoices.LICENCE_SOLE,
+    "non_exclusive": DealTypeChoices.LICENCE_NON_EXCLUSIVE,
+}
+
+
+def _plan_mode_of(deal_type: str) -> str:
+    """The planning transfer mode a deal type carries out (``""`` for technology services)."""
+    if deal_type in LICENCE_TYPES:
+        return "licence"
+    return deal_type if deal_type in {"assignment", "equity", "spin_off", "joint_development", "commissioned_rd"} else ""
+
+
+@dataclass(frozen=True)
+class PlanDealTerms:
+    """What an approved plan's recommended option says about the deal that carries it out."""
+
+    plan: Any
+    option: Any
+    mode: str
+    deal_type: str  # "" for a licence whose type the plan leaves open
+    amount_cny: Decimal | None
+    terms: DealTerms
+
+    def as_payload(self) -> dict[str, Any]:
+        """The terms as recorded in the audit event (only those the plan sets)."""
+        out: dict[str, Any] = {"plan": self.plan.pk, "option": self.option.pk, "deal_type": self.deal_type}
+        if self.amount_cny is not None:
+            out["amount_cny"] = str(self.amount_cny)
+        for name in DealTerms.__dataclass_fields__:
+            value = getattr(self.terms, name)
+            if value not in (None, "") and not (name == "currency" and value == "CNY"):
+                out[name] = str(value)
+        return out
+
+
+def approved_plan_of(result: Result) -> Any:
+    """The result's approved transfer plan, or None (at most one is approved)."""
+    from opentto.planning.models import TransferPlanStatusChoices
+
+    return result.plans.filter(status=TransferPlanStatusChoices.APPROVED).first()
+
+
+def plan_deal_terms(plan: Any) -> PlanDealTerms | None:
+    """The deal an approved plan recommends: its recommended option's mode as the deal type (a
+    licence by its licence type), its price as the contract amount (licence: the upfront fee;
+    assignment: the price; equity: the agreed value; joint development and commissioned R&D: the
+    budget; spin-off: none, the company is not yet priced) and the terms the deal records
+    (royalty rate and minimum; equity share and value; the spin-off's name and registered
+    capital). None for a plan that is not approved or has no option of its recommended mode."""
+    from opentto.planning.models import TransferPlanStatusChoices
+
+    if plan is None or plan.status != TransferPlanStatusChoices.APPROVED or not plan.transfer_mode:
+        return None
+    option = plan.options.filter(mode=plan.transfer_mode).order_by("id").first()
+    if option is None:
+        return None
+    mode = option.mode
+    terms = DealTerms()
+    amount: Decimal | None = None
+    if mode == "licence":
+        deal_type = _LICENCE_DEAL_TYPES.get(option.licence_type, "")
+        amount = option.upfront_fee_cny
+        terms.royalty_rate = option.royalty_rate.normalize() if option.royalty_rate else None
+        terms.royalty_minimum_cny = option.minimum_annual_royalty_cny
+    elif mode == "assignment":
+        deal_type, amount = DealTypeChoices.ASSIGNMENT, option.price_cny
+    elif mode == "equity":
+        deal_type, amount = DealTypeChoices.EQUITY, option.valuation_cny
+        terms.equity_percent = option.equity_share_percent
+        terms.equity_valuation_cny = option.valuation_cny
+    elif mode == "spin_off":
+        deal_type = DealTypeChoices.SPIN_OFF
+        terms.spinoff_name = option.company_name
+        terms.spinoff_registered_capital_cny = option.registered_capital_cny
+    else:  # joint development, commissioned R&D
+        deal_type, amount = mode, option.budget_cny
+    return PlanDealTerms(plan=plan, option=option, mode=mode, deal_type=deal_type, amount_cny=amount, terms=terms)
+
+
+def _with_plan_terms(terms: DealTerms, from_plan: PlanDealTerms) -> DealTerms:
+    """``terms`` with every term left empty taken from the plan (what was typed wins)."""
+    merged = DealTerms(**{k: getattr(terms, k) for k in DealTerms.__dataclass_fields__})
+    for name in DealTerms.__dataclass_fields__:
+        if name in ("currency", "price_method"):
+            continue
+        if getattr(merged, name) in (None, "") and getattr(from_plan.terms, name) not in (None, ""):
+            setattr(merged, name, getattr(from_plan.terms, name))
+    return merged
+
+
 def _decimal_or_none(value: Any, field: str, errors: dict[str, list[str]], low: Decimal, high: Decimal, low_open: bool = True) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -214,9 +307,23 @@ def deal_create(
     match_reference: str = "",
 ) -> Deal:
     """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match_reference`` (a match in
-    the demands app, e.g. ``"match:12"``) record where it came from."""
+    the demands app, e.g. ``"match:12"``) record where it came from.
+
+    A deal made from an approved plan starts with the plan's terms (:func:`plan_deal_terms`): when
+    the deal carries out the plan's recommended mode, each term left empty — the amount included —
+    is the plan's; the audit event records the plan's terms and those the deal departs from. A
+    plan that is not approved is refused."""
     _require_type(actor, Deal, "add", _("Only TTO managers create deals."))
     errors: dict[str, list[str]] = {}
+    from_plan = plan_deal_terms(plan) if plan is not None else None
+    if plan is not None and from_plan is None and plan.status != "approved":
+        errors["plan"] = [_("Only an approved transfer plan gives a deal its terms.")]
+    if from_plan is not None and _plan_mode_of(deal_type) != from_plan.mode:
+        from_plan = None  # another mode than the plan's: its terms do not apply
+    if from_plan is not None:
+        terms = _with_plan_terms(terms or DealTerms(), from_plan)
+        if amount_cny in (None, "") and (terms.currency or "CNY").strip().upper() == "CNY":
+            amount_cny = from_plan.amount_cny
     if not results:
         errors["results"] = [_("A deal covers at least one result.")]
     if deal_type not in DealTypeChoices.values:
@@ -247,8 +354,24 @@ def deal_create(
         )
         deal.results.set(results)
         deal.owners.set(owners.values())
-        audit_record(actor=actor, action="deal.create", obj=deal, payload={"results": [r.pk for r in results], "amount_cny": amount, **values})
+        payload: dict[str, Any] = {"results": [r.pk for r in results], "amount_cny": amount, **values}
+        if from_plan is not None:
+            payload["plan_terms"] = from_plan.as_payload()
+            payload["departs_from_plan"] = _departures(deal, from_plan)
+        audit_record(actor=actor, action="deal.create", obj=deal, payload=payload)
     return deal
+
+
+def _departures(deal: Deal, from_plan: PlanDealTerms) -> list[str]:
+    """The fields where the deal recorded differs from what the plan said."""
+    out = [] if deal.deal_type == from_plan.deal_type or not from_plan.deal_type else ["deal_type"]
+    if from_plan.amount_cny is not None and deal.amount_cny != from_plan.amount_cny:
+        out.append("amount_cny")
+    for name in DealTerms.__dataclass_fields__:
+        planned = getattr(from_plan.terms, name)
+        if name not in ("currency", "price_method") and planned not in (None, "") and getattr(deal, name) != planned:
+            out.append(name)
+    return out
 
 
 def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str | None, title: str | None = None, actor: User) -> Deal:
@@ -364,7 +487,7 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
             if result.stage == ResultStageChoices.LANDING:
                 result_transition(
                     result=result, target=ResultStageChoices.LANDED, actor=actor, system=True, occurred_at=at,
-                    reason=_("Deal signed: %(deal)s") % {"deal": locked.title or f"#{locked.pk}"},
+                    reason=_("Deal signed: %(deal)s") % {"deal": str(locked)},
                 )
     return locked
 
@@ -642,8 +765,9 @@ def rule_set(
     return rule, warnings
 
 
-def _coowner_weights(deal: Deal) -> list[tuple[Organisation, Decimal]]:
-    """Each owner institution's share: from a co-owner agreement covering the deal's results, else equal."""
+def _coowner_split(deal: Deal) -> tuple[list[tuple[Organisation, Decimal]], str]:
+    """Each owner institution's share and why: a co-owner agreement covering the deal's results
+    that names every owner, else equal shares (a sole owner takes all)."""
     owners = list(deal.owners.all()) or list(Organisation.objects.filter(ownerships__result__deals=deal).distinct())
     agreement = (
         Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results__in=deal.results.all())
@@ -652,8 +776,16 @@ def _coowner_weights(deal: Deal) -> list[tuple[Organisation, Decimal]]:
     if agreement is not None:
         shares = {s.organisation_id: s.share for s in agreement.shares.all()}
         if {o.pk for o in owners} <= set(shares):
-            return [(o, shares[o.pk]) for o in owners]
-    return [(o, Decimal(1)) for o in owners]
+            return [(o, shares[o.pk]) for o in owners], _("co-owner agreement “%(title)s” signed %(date)s") % {
+                "title": agreement.title, "date": agreement.signed_on.isoformat()}
+    if len(owners) == 1:
+        return [(o, Decimal(1)) for o in owners], _("sole owner of the results")
+    return [(o, Decimal(1)) for o in owners], _("equal shares: no co-owner agreement sets them")
+
+
+def _coowner_weights(deal: Deal) -> list[tuple[Organisation, Decimal]]:
+    """Each owner institution's share: from a co-owner agreement covering the deal's results, else equal."""
+    return _coowner_split(deal)[0]
 
 
 def _team(deal: Deal, organisation: Organisation) -> list[tuple[Person, Decimal]]:
@@ -672,7 +804,198 @@ def _team(deal: Deal, organisation: Organisation) -> list[tuple[Person, Decimal]
     return [(people[pk], w) for pk, w in weights.items()]
 
 
-def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
+@dataclass
+class FloorCheck:
+    """A statutory floor (or Shanghai's standard) and whether the team's share applied respects it."""
+
+    minimum: Decimal
+    source: str
+    scope: str
+    respected: bool
+
+
+@dataclass
+class HolderPart:
+    """One holder's part of the net income, with why it is what it is: the co-owners' split (its
+    share of the net and the basis), then, for an institution, its rule (team, TTO, the rest to
+    the organisation) and the floors the team's share respects; for a team holding rights after a
+    赋权, its members' parts as owners."""
+
+    kind: str  # "institution" or "team"
+    organisation: Organisation
+    share_percent: Decimal  # of the net, in percent
+    basis: str
+    amount: Decimal
+    team_share: Decimal | None = None
+    tto_share: Decimal | None = None
+    rule_source: str = ""
+    has_rule: bool = False
+    floors: list[FloorCheck] = field(default_factory=list)
+    #: (party, its label, person or None, contribution in percent of the team or None, amount)
+    lines: list[tuple[str, str, Person | None, Decimal | None, Decimal]] = field(default_factory=list)
+
+
+@dataclass
+class DistributionPreview:
+    """What ``payment_distribute`` will store for a payment, computed without writing: the costs
+    deducted (and those left for a later payment), the net, the lines and each holder's part
+    with its explanation. ``fingerprint`` identifies the outcome: committing a preview whose
+    fingerprint no longer matches is refused (something changed since it was shown)."""
+
+    payment: Payment
+    deducted: list[ResultCost]
+    waiting: list[ResultCost]
+    total_costs: Decimal
+    net: Decimal
+    equity: bool
+    lines: list[DistributionLine]
+    parts: list[HolderPart]
+    rules: dict[str, Any]
+    warnings: list[str]
+    fingerprint: str = ""
+
+
+def _percent_of(weight: Decimal, total: Decimal) -> Decimal:
+    return (weight * 100 / total).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP) if total else Decimal(0)
+
+
+def _floor_checks(team_share: Decimal, rule: DistributionRule | None, equity: bool) -> list[FloorCheck]:
+    from .distribution import NATIONAL_FLOORS, SHANGHAI_FLOORS
+
+    mode = "equity" if equity else "transfer_or_licence"
+    national = NATIONAL_FLOORS[mode]
+    binding = rule.state_established if rule is not None else True
+    checks = [FloorCheck(
+        minimum=national.minimum, source=national.source, respected=team_share >= national.minimum,
+        scope=_("binding on a state-established university or institute") if binding
+        else _("applies where no rule or agreement sets the rewards"),
+    )]
+    if rule is not None and rule.in_shanghai:
+        local = SHANGHAI_FLOORS[mode]
+        checks.append(FloorCheck(minimum=local.minimum, source=local.source, respected=team_share >= local.minimum,
+                                 scope=_("a standard Shanghai's regulation allows and encourages, not binding")))
+    return checks
+
+
+def _distribution_compute(payment: Payment, *, lock: bool) -> DistributionPreview:
+    """The distribution of ``payment`` (see :func:`payment_distribute`), computed without writing.
+    ``lock``: inside the commit's transaction, the open costs are locked."""
+    deal = payment.deal
+    open_costs = ResultCost.objects.filter(result__deals=deal, distribution__isnull=True).values("pk")
+    cost_rows = ResultCost.objects.filter(pk__in=open_costs).order_by("incurred_on", "id")
+    costs = list(cost_rows.select_for_update() if lock else cost_rows)
+    deducted: list[ResultCost] = []
+    waiting: list[ResultCost] = []
+    total_costs = Decimal("0.00")
+    for cost in costs:
+        if total_costs + cost.amount_cny <= payment.amount_cny:
+            deducted.append(cost)
+            total_costs += cost.amount_cny
+        else:
+            waiting.append(cost)
+    net = payment.amount_cny - total_costs
+    equity = deal.deal_type in EQUITY_TYPES
+    lines: list[DistributionLine] = []
+    parts: list[HolderPart] = []
+    rules: dict[str, Any] = {}
+    warnings: list[str] = []
+
+    def institution_lines(org: Organisation, share: Decimal, weight: Decimal, percent: Decimal, basis: str) -> None:
+        """An owner institution's part: its rule gives the team (as a reward) and the TTO their shares."""
+        rule = DistributionRule.objects.filter(organisation=org).first()
+        team_share = (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
+        tto_share = rule.tto_share if rule else Decimal(0)
+        team_people = _team(deal, org)
+        if not team_people:
+            team_share = Decimal(0)
+        try:
+            split = distribute(share, Decimal(0), team_share, [("team", Decimal(100))], tto_share)
+        except DistributionError as exc:
+            raise ValidationError({"payment": [str(exc)]}) from exc
+        people_parts = split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people]) if team_people else {}
+        source = rule.legal_source if rule else _("No rule configured: the statutory floor of art. 45 applies.")
+        rules[str(org.pk)] = {
+            "organisation": org.name, "co_owner_share": str(weight), "amount": str(share), "team_share": str(team_share),
+            "tto_share": str(tto_share), "source": source,
+        }
+        if rule:
+            warnings.extend(rule.warnings())
+        part = HolderPart(kind="institution", organisation=org, share_percent=percent, basis=basis, amount=share,
+                          team_share=team_share, tto_share=tto_share, rule_source=source, has_rule=rule is not None,
+                          floors=_floor_checks(team_share, rule, equity) if team_people else [])
+        lines.append(DistributionLine(organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation))
+        lines.append(DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto))
+        part.lines.append((PartyChoices.ORGANISATION.value, str(PartyChoices.ORGANISATION.label), None, None, split.organisation))
+        part.lines.append((PartyChoices.TTO.value, str(PartyChoices.TTO.label), None, None, split.tto))
+        team_total = sum((w for _p, w in team_people), Decimal(0))
+        for person, person_weight in team_people:
+            lines.append(DistributionLine(organisation=org, party=PartyChoices.PERSON, person=person, amount_cny=people_parts[str(person.pk)]))
+            part.lines.append((PartyChoices.PERSON.value, str(PartyChoices.PERSON.label), person, _percent_of(person_weight, team_total), people_parts[str(person.pk)]))
+        parts.append(part)
+
+    # After a 赋权 (国科发区〔2020〕128号) the results' owners include the team: its share goes to its
+    # members as owners, and the statutory reward applies only to the institutions' shares.
+    holders = ownership_for_distribution(result_ids=list(deal.results.values_list("pk", flat=True)), on=payment.received_on)
+    if holders is None:
+        weights, basis = _coowner_split(deal)
+        if not weights:
+            raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
+        by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
+        weight_total = sum((w for _o, w in weights), Decimal(0))
+        for org, weight in weights:
+            institution_lines(org, by_org[str(org.pk)], weight, _percent_of(weight, weight_total), basis)
+    else:
+        by_holder = split_largest_remainder(net, [(h.key, h.share) for h in holders])
+        holder_total = sum((h.share for h in holders), Decimal(0))
+        ownership: list[dict[str, str]] = []
+        for holder in holders:
+            amount = by_holder[holder.key]
+            percent = _percent_of(holder.share, holder_total)
+            if holder.holder_kind == "team":
+                member_total = sum((w for _p, w in holder.members), Decimal(0))
+                shares = split_largest_remainder(amount, [(str(p.pk), w) for p, w in holder.members])
+                part = HolderPart(kind="team", organisation=holder.organisation, share_percent=percent, basis=holder.basis, amount=amount)
+                for person, member_weight in holder.members:
+                    lines.append(DistributionLine(organisation=holder.organisation, party=PartyChoices.TEAM_OWNER, person=person, amount_cny=shares[str(person.pk)]))
+                    part.lines.append((PartyChoices.TEAM_OWNER.value, str(PartyChoices.TEAM_OWNER.label), person, _percent_of(member_weight, member_total), shares[str(person.pk)]))
+                parts.append(part)
+                rules[holder.key] = {"team_of": holder.organisation.name, "ownership_share": str(holder.share), "amount": str(amount), "source": holder.basis}
+            else:
+                institution_lines(holder.organisation, amount, holder.share, percent, holder.basis)
+            # "kind" says why the part is paid as it is (the page explains it in the reader's language)
+            ownership.append({"kind": holder.holder_kind, "holder": holder.organisation.name, "application": str(holder.application_id or ""),
+                              "share": str(holder.share.quantize(Decimal("0.001"))), "amount": str(amount), "basis": holder.basis})
+        rules["ownership"] = {"on": payment.received_on.isoformat(), "holders": ownership}
+    assert sum((line.amount_cny for line in lines), Decimal(0)) == net
+    preview = DistributionPreview(payment=payment, deducted=deducted, waiting=waiting, total_costs=total_costs, net=net, equity=equity,
+                                  lines=lines, parts=parts, rules=rules, warnings=warnings)
+    preview.fingerprint = _fingerprint(preview)
+    return preview
+
+
+def _fingerprint(preview: DistributionPreview) -> str:
+    """What the preview shows, as a short hash: the costs deducted and every line."""
+    import hashlib
+    import json
+
+    facts = {
+        "payment": preview.payment.pk, "amount": str(preview.payment.amount_cny), "costs": [c.pk for c in preview.deducted],
+        "net": str(preview.net),
+        "lines": [[ln.organisation_id, ln.party, ln.person_id, str(ln.amount_cny)] for ln in preview.lines],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def payment_distribution_preview(*, payment: Payment, actor: User) -> DistributionPreview:
+    """What :func:`payment_distribute` would store for ``payment`` now, with each part explained;
+    writes nothing. Refused as the commit is (the ``distribute`` grant; a payment distributed once)."""
+    _require(actor, payment.deal, "distribute", _("Only TTO managers distribute income."))
+    if Distribution.objects.filter(payment=payment).exists():
+        raise ValidationError({"payment": [_("This payment has already been distributed.")]})
+    return _distribution_compute(payment, lock=False)
+
+
+def payment_distribute(*, payment: Payment, actor: User, expected: str = "") -> Distribution:
     """Split one payment: outstanding costs of the deal's results (oldest first, as long as they fit)
     are deducted; the net is split between the co-owners by their agreement (largest remainder);
     within each institution its rule gives the team and the TTO their shares (rounded to the fen)
@@ -683,84 +1006,30 @@ def payment_distribute(*, payment: Payment, actor: User) -> Distribution:
     received (``opentto.rights``), the net is split between the holders by their ownership shares
     (largest remainder): a team's part goes to its members as owners (party ``team_owner``, by their
     parts within the team, largest remainder) with no statutory reward, and each institution's
-    part follows its rule as above."""
+    part follows its rule as above.
+
+    ``expected``: the fingerprint of the preview the user confirmed
+    (:func:`payment_distribution_preview`); when what would be stored now differs (a cost recorded,
+    a rule changed since), nothing is written and the user is asked to review it again."""
     _require(actor, payment.deal, "distribute", _("Only TTO managers distribute income."))
     with transaction.atomic():
         locked = Payment.objects.select_for_update().select_related("deal").get(pk=payment.pk)
         if Distribution.objects.filter(payment=locked).exists():
             raise ValidationError({"payment": [_("This payment has already been distributed.")]})
-        deal = locked.deal
-        open_costs = ResultCost.objects.filter(result__deals=deal, distribution__isnull=True).values("pk")
-        costs = list(ResultCost.objects.select_for_update().filter(pk__in=open_costs).order_by("incurred_on", "id"))
-        deducted: list[ResultCost] = []
-        total_costs = Decimal("0.00")
-        for cost in costs:
-            if total_costs + cost.amount_cny <= locked.amount_cny:
-                deducted.append(cost)
-                total_costs += cost.amount_cny
-        net = locked.amount_cny - total_costs
-        equity = deal.deal_type in EQUITY_TYPES
-        lines: list[DistributionLine] = []
-        rules: dict[str, Any] = {}
-        warnings: list[str] = []
-
-        def institution_lines(org: Organisation, share: Decimal, weight: Decimal) -> None:
-            """An owner institution's part: its rule gives the team (as a reward) and the TTO their shares."""
-            rule = DistributionRule.objects.filter(organisation=org).first()
-            team_share = (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
-            tto_share = rule.tto_share if rule else Decimal(0)
-            team_people = _team(deal, org)
-            if not team_people:
-                team_share = Decimal(0)
-            try:
-                split = distribute(share, Decimal(0), team_share, [("team", Decimal(100))], tto_share)
-            except DistributionError as exc:
-                raise ValidationError({"payment": [str(exc)]}) from exc
-            people_parts = split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people]) if team_people else {}
-            rules[str(org.pk)] = {
-                "organisation": org.name, "co_owner_share": str(weight), "amount": str(share), "team_share": str(team_share),
-                "tto_share": str(tto_share), "source": rule.legal_source if rule else _("No rule configured: the statutory floor of art. 45 applies."),
-            }
-            if rule:
-                warnings.extend(rule.warnings())
-            lines.append(DistributionLine(organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation))
-            lines.append(DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto))
-            for person, _weight in team_people:
-                lines.append(DistributionLine(organisation=org, party=PartyChoices.PERSON, person=person, amount_cny=people_parts[str(person.pk)]))
-
-        # After a 赋权 (国科发区〔2020〕128号) the results' owners include the team: its share goes to its
-        # members as owners, and the statutory reward applies only to the institutions' shares.
-        holders = ownership_for_distribution(result_ids=list(deal.results.values_list("pk", flat=True)), on=locked.received_on)
-        if holders is None:
-            weights = _coowner_weights(deal)
-            if not weights:
-                raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
-            by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
-            for org, weight in weights:
-                institution_lines(org, by_org[str(org.pk)], weight)
-        else:
-            by_holder = split_largest_remainder(net, [(h.key, h.share) for h in holders])
-            ownership: list[dict[str, str]] = []
-            for holder in holders:
-                amount = by_holder[holder.key]
-                if holder.holder_kind == "team":
-                    parts = split_largest_remainder(amount, [(str(p.pk), w) for p, w in holder.members])
-                    for person, _weight in holder.members:
-                        lines.append(DistributionLine(organisation=holder.organisation, party=PartyChoices.TEAM_OWNER, person=person, amount_cny=parts[str(person.pk)]))
-                    rules[holder.key] = {"team_of": holder.organisation.name, "ownership_share": str(holder.share), "amount": str(amount), "source": holder.basis}
-                else:
-                    institution_lines(holder.organisation, amount, holder.share)
-                # "kind" says why the part is paid as it is (the page explains it in the reader's language)
-                ownership.append({"kind": holder.holder_kind, "holder": holder.organisation.name, "application": str(holder.application_id or ""),
-                                  "share": str(holder.share.quantize(Decimal("0.001"))), "amount": str(amount), "basis": holder.basis})
-            rules["ownership"] = {"on": locked.received_on.isoformat(), "holders": ownership}
-        assert sum((line.amount_cny for line in lines), Decimal(0)) == net
-        distribution = Distribution.objects.create(payment=locked, costs_cny=total_costs, net_cny=net, rules=rules, warnings=warnings, created_by=actor)
-        for line in lines:
+        preview = _distribution_compute(locked, lock=True)
+        if expected and expected != preview.fingerprint:
+            raise ValidationError({"payment": ValidationError(_(
+                "The distribution has changed since it was shown (a cost, a rule or the owners changed): nothing was "
+                "recorded. Review the new preview and confirm again."), code="changed")})
+        distribution = Distribution.objects.create(
+            payment=locked, costs_cny=preview.total_costs, net_cny=preview.net, rules=preview.rules, warnings=preview.warnings, created_by=actor,
+        )
+        for line in preview.lines:
             line.distribution = distribution
-        DistributionLine.objects.bulk_create(lines)
-        ResultCost.objects.filter(pk__in=[c.pk for c in deducted]).update(distribution=distribution)
-        audit_record(actor=actor, action="payment.distribute", obj=locked, payload={"distribution": distribution.pk, "costs": total_costs, "net": net})
+        DistributionLine.objects.bulk_create(preview.lines)
+        ResultCost.objects.filter(pk__in=[c.pk for c in preview.deducted]).update(distribution=distribution)
+        audit_record(actor=actor, action="payment.distribute", obj=locked, payload={
+            "distribution": distribution.pk, "costs": preview.total_costs, "net": preview.net, "previewed": preview.fingerprint if expected else ""})
         figures_changed()
     return distribution
 
@@ -782,7 +1051,7 @@ def royalty_flag_overdue(today: date | None = None) -> int:
             kind_zh, kind_en = ("不足", "short") if report.received_cny > 0 else ("逾期", "overdue")
             notification_send(
                 recipients=managers, kind="landing.royalty",
-                title_zh=f"提成费{kind_zh}：{report.deal}（{report}）", title_en=f"Royalty {kind_en}: {report.deal} ({report})",
+                title_zh=f"提成费{kind_zh}：{report.deal.name_in('zh-hans')}（{report}）", title_en=f"Royalty {kind_en}: {report.deal.name_in('en')} ({report})",
                 body_zh=f"应付 {report.royalty_due_cny} 元，已收 {report.received_cny} 元。", body_en=f"{report.royalty_due_cny} yuan due, {report.received_cny} received.",
                 url=f"/deals/{report.deal_id}/",
             )
@@ -1068,11 +1337,11 @@ def registration_remind(today: date | None = None) -> int:
                 registration.save(update_fields=[field])
                 recipients = [u for u in candidates if allows(u, deal, "register_contract")]
                 if kind == "income_tax":
-                    title_zh, title_en = f"技术合同未登记：{deal}（{due:%Y-%m-%d} 企业所得税汇算清缴）", f"Contract not registered: {deal} (income-tax settlement {due:%Y-%m-%d})"
+                    title_zh, title_en = f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 企业所得税汇算清缴）", f"Contract not registered: {deal.name_in('en')} (income-tax settlement {due:%Y-%m-%d})"
                     body_zh = "该合同申报技术转让所得减免企业所得税，但技术合同尚未认定登记。请在汇算清缴前办理登记。"
                     body_en = "The deal claims the income-tax relief on technology transfer but its contract is not registered. Register it before the annual settlement."
                 else:
-                    title_zh, title_en = f"技术合同未登记：{deal}（{due:%Y-%m-%d} 增值税申报）", f"Contract not registered: {deal} (VAT return {due:%Y-%m-%d})"
+                    title_zh, title_en = f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 增值税申报）", f"Contract not registered: {deal.name_in('en')} (VAT return {due:%Y-%m-%d})"
                     body_zh = "该合同申报免征增值税，但技术合同尚未认定登记。请在增值税申报前办理登记。"
                     body_en = "The deal claims the VAT exemption but its contract is not registered. Register it before the VAT return."
                 notification_send(recipients=recipients, kind="landing.registration", title_zh=title_zh, title_en=title_en,

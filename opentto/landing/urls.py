@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:deal_pk>/registration/documents/", views.registration_documents_view, name="registration_documents"),
     path("registration-documents/<int:pk>/", views.registration_document_view, name="registration_document"),
     path("payments/<int:pk>/distribute/", views.payment_distribute_view, name="distribute"),
+    path("payments/<int:pk>/distribution/", views.payment_distribution_preview_view, name="distribution_preview"),
     path("notices/", views.notice_list_view, name="notices"),
     path("agreements/", views.agreement_list_view, name="agreements"),
     path("rules/", views.rule_list_view, name="rules"),

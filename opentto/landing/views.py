@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from opentto.core.audit import audit_record
 from opentto.core.idempotency import (
@@ -107,7 +107,7 @@ def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return redirect("results:detail", pk=pk)
     try:
-        plan = result.plans.first()
+        plan = services.approved_plan_of(result)
         services.deal_create(
             results=[result], actor=request.user, counterparty=form.cleaned_data["counterparty"],  # type: ignore[arg-type]
             deal_type=form.cleaned_data["deal_type"], amount_cny=form.cleaned_data["amount_cny"],
@@ -291,11 +291,14 @@ def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not allows(request.user, payment.deal, "distribute"):
         raise PermissionDenied
     try:
-        outcome = run_form_once(request, lambda: services.payment_distribute(payment=payment, actor=request.user))  # type: ignore[arg-type]
+        outcome = run_form_once(request, lambda: services.payment_distribute(
+            payment=payment, actor=request.user, expected=request.POST.get("preview", "")[:64]))  # type: ignore[arg-type]
     except KeyReused as exc:
         messages.warning(request, reused_message(exc.first))
     except ValidationError as exc:
         _validation_errors(request, exc)
+        if getattr(exc, "error_dict", None) and any(e.code == "changed" for e in exc.error_dict.get("payment", [])):
+            return redirect("landing:distribution_preview", pk=payment.pk)
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     else:
@@ -306,6 +309,25 @@ def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
             for warning in outcome.value.warnings:
                 messages.warning(request, warning)
     return redirect("landing:detail", pk=payment.deal_id)
+
+
+@login_required
+@require_safe
+def payment_distribution_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """What distributing the payment will store, each part explained, with the form that commits
+    it (the preview's fingerprint goes with it: a changed outcome is refused, not stored). 404 for
+    a payment the viewer may not see; 403 where they may not distribute its deal's income."""
+    payment = get_object_or_404(payments_visible(request.user).select_related("deal__counterparty"), pk=pk)
+    if not allows(request.user, payment.deal, "distribute"):
+        raise PermissionDenied
+    try:
+        preview = services.payment_distribution_preview(payment=payment, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _validation_errors(request, exc)
+        return redirect("landing:detail", pk=payment.deal_id)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return render(request, "landing/distribution_preview.html", {"deal": payment.deal, "payment": payment, "preview": preview})
 
 
 def notice_list_view(request: HttpRequest) -> HttpResponse:

@@ -103,8 +103,8 @@ def _reminder(item: WorkItem, actor: User) -> Reminder | str:
         what_zh, what_en = ("付款", "Payment") if item.kind == "payment_overdue" else ("提成费", "Royalty")
         return Reminder(
             recipients, row, item.url,
-            f"{what_zh}逾期提醒：{deal}（{row}，应付日 {row.due_on:%Y-%m-%d}）",
-            f"{what_en} overdue: {deal} ({row}, due {row.due_on:%Y-%m-%d})",
+            f"{what_zh}逾期提醒：{deal.name_in('zh-hans')}（{row}，应付日 {row.due_on:%Y-%m-%d}）",
+            f"{what_en} overdue: {deal.name_in('en')} ({row}, due {row.due_on:%Y-%m-%d})",
         )
     if item.kind == "patent_deadline":
         deadline = FilingDeadline.objects.restrict(actor, "change").select_related("filing__family__manager").filter(pk=item.object_id).first()

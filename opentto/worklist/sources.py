@@ -81,7 +81,7 @@ def _yuan(value: Decimal | float | int) -> Decimal:
 
 
 def _deal_title(deal: Deal) -> str:
-    return deal.title or _("Deal #%(id)s") % {"id": deal.pk}
+    return str(deal)
 
 
 # --- evaluation ------------------------------------------------------------------------------------

@@ -62,7 +62,13 @@ def test_payment_distribution_dashboard_and_subsidy(live_server, browser: Browse
     page.fill("#id_received_on", "2026-03-20")
     page.fill("form[action$='/payments/'] #id_amount_cny", "3750000.17")
     page.click("text=Record payment")
-    page.click("text=Distribute")
+    page.click("text=Distribute…")
+    # the preview: each share explained, nothing written until confirmed
+    expect(page.locator("main [data-preview-net]")).to_have_text("¥3,750,000.17")
+    expect(page.locator("main [data-rule]")).to_contain_text("70% to the team, 10% to the TTO")
+    expect(page.locator("main [data-floor=respected]").first).to_contain_text("the floor of 50% to the team")
+    shot(page, "landing-00-distribution-preview-en")
+    page.click("text=Confirm and record this distribution")
     page.locator("main details[data-distribution-parts] summary").first.click()
     # team 2,625,000.12 split 60/40: 1,575,000.072 and 1,050,000.048; the fen left goes to the larger remainder
     expect(page.locator("main details[data-distribution-parts]").first).to_contain_text("Li Ming: ¥1,575,000.07")

@@ -29,7 +29,7 @@ KINDS: dict[str, str] = {
     "clashes:hold": "hold", "imports:errors": "none", "imports:export": "none", "imports:job": "none", "imports:repeat": "none", "imports:template": "none",
     # deals, payments, figures
     "landing:annual_report": "none", "landing:complete": "deal", "landing:cost": "deal", "landing:detail": "deal",
-    "landing:distribute": "payment", "landing:figures_xlsx": "none", "landing:in_force": "deal", "landing:notice": "deal",
+    "landing:distribute": "payment", "landing:distribution_preview": "payment", "landing:figures_xlsx": "none", "landing:in_force": "deal", "landing:notice": "deal",
     "landing:notice_withdraw": "deal", "landing:payment": "deal", "landing:royalty": "deal", "landing:schedule": "deal",
     "landing:sign": "deal", "landing:statement": "person", "landing:statement_pdf": "person", "landing:terminate": "deal",
     "landing:update": "deal", "landing:classify": "deal", "landing:registration_apply": "deal",

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 from opentto.core.idempotency import FORM_FIELD, new_key
-from opentto.core.money import format_yuan
+from opentto.core.money import format_percent, format_yuan
 
 register = template.Library()
 
@@ -17,6 +17,18 @@ register = template.Library()
 def yuan(value: Decimal | int | None) -> str:
     """Money in yuan with thousands separators: ``¥512,345,678.00``."""
     return format_yuan(value)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A fraction shown as a percentage: ``{{ deal.royalty_rate|percent }}`` → ``3%`` (not 0.03000)."""
+    return format_percent(value)
+
+
+@register.filter
+def percent_points(value: Any) -> str:
+    """A value already in percent shown without its padding zeros: ``60.000`` → ``60%``."""
+    return format_percent(value, points=True)
 
 
 @register.simple_tag(takes_context=True)

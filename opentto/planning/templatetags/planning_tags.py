@@ -4,7 +4,6 @@ own data with ``request.user`` (the results and dashboard views know nothing of 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -26,13 +25,10 @@ def abs_value(value: Any) -> Any:
 
 @register.filter
 def pct(value: Any) -> str:
-    """``Decimal("0.05")`` → ``5%``."""
-    try:
-        number = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError):
-        return "—"
-    text = f"{number.normalize():f}"
-    return f"{text}%"
+    """``Decimal("0.05")`` → ``5%`` (the core ``percent`` filter, kept under its planning name)."""
+    from opentto.core.money import format_percent
+
+    return format_percent(value) or "—"
 
 
 @register.filter

@@ -39,7 +39,7 @@ deal.results.add(made[0])
 """
 
 
-def test_round_trip_gives_the_same_figures(site: Site, empty_site: Site, tmp_path: Path) -> None:
+def test_round_trip_gives_the_same_figures(site: Site, blank_site: Site, tmp_path: Path) -> None:
     site.python(DATA)
     figures = json.loads(site.command("figures", "--json").stdout)
     assert figures["results_incubated"] == 3 and figures["transaction_value_cny"] == "1234567.89"
@@ -57,9 +57,8 @@ def test_round_trip_gives_the_same_figures(site: Site, empty_site: Site, tmp_pat
     assert manifest["audit"]["head"] == head and manifest["audit"]["entries"] == manifest["rows"]["core_auditevent"]
     assert manifest["audit"]["anchor"]["id"] == head["id"]  # the site anchored its head on every commit
 
-    empty_site.command("migrate", "--noinput", "-v0")  # freshly migrated, no data
-    restored = empty_site.command("restore", str(backup))
-    assert json.loads(empty_site.command("figures", "--json").stdout) == figures
+    restored = blank_site.command("restore", str(backup))
+    assert json.loads(blank_site.command("figures", "--json").stdout) == figures
     rows = manifest["rows"]
     assert restored.stdout.splitlines()[0] == (
         f"restored {backup} ({manifest['engine']}, made {manifest['created_at']}): {len(rows)} tables, {sum(rows.values())} rows "
@@ -69,15 +68,15 @@ def test_round_trip_gives_the_same_figures(site: Site, empty_site: Site, tmp_pat
     assert f"row counts match the backup's manifest ({len(rows)} tables)" in restored.stdout
     assert f"audit chain: {manifest['audit']['entries']} entries, intact, head #{head['id']} as in the backup" in restored.stdout
     # The restore is itself recorded, and the target's anchor now follows the restored chain.
-    assert "OK: " in empty_site.command("audit", "verify").stdout
-    assert json.loads(empty_site.python(HEAD))["id"] > head["id"]
+    assert "OK: " in blank_site.command("audit", "verify").stdout
+    assert json.loads(blank_site.python(HEAD))["id"] > head["id"]
 
     # Now it holds data: refused without --force, and nothing changes.
-    refused = empty_site.command("restore", str(backup), check=False)
+    refused = blank_site.command("restore", str(backup), check=False)
     assert refused.returncode != 0 and "holds data" in refused.stderr
-    assert json.loads(empty_site.command("figures", "--json").stdout) == figures
-    empty_site.command("restore", str(backup), "--force")
-    assert json.loads(empty_site.command("figures", "--json").stdout) == figures
+    assert json.loads(blank_site.command("figures", "--json").stdout) == figures
+    blank_site.command("restore", str(backup), "--force")
+    assert json.loads(blank_site.command("figures", "--json").stdout) == figures
 
 
 def test_restore_refuses_what_is_not_a_backup(site: Site, tmp_path: Path) -> None:
@@ -160,18 +159,17 @@ def _fingerprint(target: Site) -> tuple[str, str]:
     return target.python(STATE), _file_hash(target)
 
 
-def test_a_damaged_backup_is_refused_in_one_line_and_the_target_is_untouched(site: Site, empty_site: Site, tmp_path: Path) -> None:
+def test_a_damaged_backup_is_refused_in_one_line_and_the_target_is_untouched(site: Site, blank_site: Site, tmp_path: Path) -> None:
     site.python(DATA)
     backup = tmp_path / "good.tar.gz"
     site.command("backup", str(backup))
-    empty_site.command("migrate", "--noinput", "-v0")
-    empty_site.python("from opentto.accounts.models import User; from opentto.core.audit import audit_record; "
+    blank_site.python("from opentto.accounts.models import User; from opentto.core.audit import audit_record; "
                       "u = User.objects.create_user('keeper', password='x-very-long-password'); audit_record(actor=u, action='test.keep')")
-    before = _fingerprint(empty_site)
+    before = _fingerprint(blank_site)
     variants = tmp_path / "variants"
     variants.mkdir()
     for name, (path, expected) in _damaged_variants(backup, variants).items():
-        done = empty_site.command("restore", str(path), "--force", check=False)
+        done = blank_site.command("restore", str(path), "--force", check=False)
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 1, (name, done.stdout, done.stderr)
         assert len(lines) == 1 and "Traceback" not in done.stderr, (name, done.stderr)
@@ -179,11 +177,11 @@ def test_a_damaged_backup_is_refused_in_one_line_and_the_target_is_untouched(sit
         assert expected in lines[0], (name, lines[0])
         assert done.stdout == "", name
         # Cheap after each (the file's bytes on SQLite); the rows and audit head once, after all.
-        assert _file_hash(empty_site) == before[1], f"{name} changed the target"
-    assert _fingerprint(empty_site) == before
+        assert _file_hash(blank_site) == before[1], f"{name} changed the target"
+    assert _fingerprint(blank_site) == before
     # The good file still restores over it (with --force).
-    empty_site.command("restore", str(backup), "--force")
-    assert _fingerprint(empty_site) != before
+    blank_site.command("restore", str(backup), "--force")
+    assert _fingerprint(blank_site) != before
 
 
 def test_backup_refuses_a_directory_as_its_target(site: Site, tmp_path: Path) -> None:

@@ -89,3 +89,24 @@
     document.body.addEventListener("htmx:load", function (event) { label(event.target); });
   });
 })();
+// A plan's terms: only the part for the chosen transfer mode is shown (every part without JS;
+// a part with an error stays in sight).
+(function () {
+  "use strict";
+  function ready(fn) { if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); } }
+  ready(function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      var parts = form.querySelectorAll("fieldset[data-terms-for]");
+      var select = form.querySelector("select[name='transfer_mode'], select[name='mode']");
+      if (!parts.length || !select) { return; }
+      function show() {
+        parts.forEach(function (part) {
+          var modes = part.getAttribute("data-terms-for").split(" ");
+          part.hidden = modes.indexOf(select.value) < 0 && !part.querySelector(".has-error, .error");
+        });
+      }
+      select.addEventListener("change", show);
+      show();
+    });
+  });
+})();

@@ -70,6 +70,33 @@ NAV: tuple[NavEntry, ...] = (
 )
 
 
+#: The header holds one row at 1366 px: the main entries' labels may take about this many ems
+#: (a CJK character is one em, a Latin one about .56, plus an entry's padding); beyond it, entries
+#: move into a "More" menu, the least used first (the order below), so every role and language
+#: keeps one row and a role with few entries keeps them all in sight.
+MAIN_ROW_EM = 44.0
+MORE_FIRST = ("organisations:people", "organisations:list", "portfolio:index", "subsidies:dashboard", "poc:list", "planning:rooms")
+
+
+def _label_em(label: object) -> float:
+    return 1.4 + sum(1.0 if ord(ch) >= 0x2E80 else 0.56 for ch in str(label))
+
+
+def _split_more(entries: list[dict[str, object]]) -> None:
+    """Mark the entries that go into the header's "More" menu (``more``: True)."""
+    width = sum(_label_em(e["label"]) for e in entries)
+    if width <= MAIN_ROW_EM:
+        return
+    width += 4.0  # the "More" summary itself
+    for name in MORE_FIRST:
+        for e in entries:
+            if e["name"] == name and not e["more"]:
+                e["more"] = True
+                width -= _label_em(e["label"])
+        if width <= MAIN_ROW_EM:
+            return
+
+
 def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
     user = getattr(request, "user", None)
     current = request.resolver_match
@@ -91,5 +118,8 @@ def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
                             and entry.url_name.partition(":")[0] == current_namespace and current_namespace not in {"organisations"}), None)
     for entry, url in shown:
         active = entry.url_name in own if own else entry.url_name == namespace_entry
-        menus[entry.menu].append({"url": url, "label": entry.label, "active": active})
-    return {"nav_main": menus["main"], "nav_user": menus["user"]}
+        menus[entry.menu].append({"url": url, "label": entry.label, "active": active, "name": entry.url_name, "more": False})
+    _split_more(menus["main"])
+    more = [e for e in menus["main"] if e["more"]]
+    return {"nav_main": menus["main"], "nav_user": menus["user"], "nav_more": more,
+            "nav_more_active": [e for e in more if e["active"]]}

@@ -73,3 +73,18 @@ def test_one_main_entry_is_current(manager, path, current):
     request.user = manager
     request.resolver_match = resolve(path)
     assert [str(e["label"]) for e in navigation(request)["nav_main"] if e["active"]] == current
+
+
+def test_less_used_entries_move_into_more_only_when_the_row_is_full(manager, official):
+    from django.utils import translation
+
+    def more(user, lang):
+        request = RequestFactory().get(f"/{lang}/")
+        request.user = user
+        request.resolver_match = None
+        with translation.override(lang):
+            return [str(e["label"]) for e in navigation(request)["nav_more"]]
+
+    assert more(manager, "en") == ["Deal rooms", "Proof of concept", "Portfolio", "Subsidy dashboard", "Organisations", "People"]
+    assert more(official, "en") == ["Organisations", "People"]
+    assert more(official, "zh-hans") == []

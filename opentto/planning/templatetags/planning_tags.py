@@ -48,6 +48,8 @@ def planning_result_panel(context: template.Context) -> dict[str, Any]:
     panel = sel.result_panel(user, result) if result is not None else None
     if panel is not None:
         out.update(visible=True, today=timezone.localdate(), **panel)
+        # A plan approved or awaiting approval is the step's outcome: the one-step form folds away.
+        out["plan_settled"] = any(p.status in {"approved", "submitted"} for p in panel["plans"])
     return out
 
 

@@ -27,7 +27,14 @@ from opentto.organisations.models import Organisation, OrganisationKindChoices, 
 from opentto.results.models import Result, ResultStageChoices
 
 from . import index
-from .explain import ScorePart, close_in_meaning, fit_sentence, result_context, score_parts, shown_score
+from .explain import (
+    ScorePart,
+    close_in_meaning,
+    fit_sentence,
+    result_context,
+    score_parts,
+    shown_score,
+)
 from .models import (
     LIVE_DEMAND_STATUSES,
     MATCH_TRANSITIONS,

@@ -225,7 +225,7 @@ class Lexicon:
         synonym = self._syn_zh.get(norm)
         if context and _CJK_RUN.search(context):  # the texts have Chinese: they decide
             for cand in (*ranked, *([synonym] if synonym else [])):
-                if cand in context and self._means(cand, norm):
+                if len(cand) > 1 and cand in context and self._means(cand, norm):
                     return cand
             return None
         if synonym:
@@ -247,7 +247,10 @@ class Lexicon:
         """Whether the dictionary gives ``english`` (as written, not only its stem) as a sense
         of the Chinese ``word`` (its first sense, with ``first``)."""
         senses = self.forward.get(word, [])[: 1 if first else None]
-        return any(normalize(surface) == english for _, _, surface in senses)
+        forms = {english}
+        if english.endswith("s") and " " not in english and len(english) > 3:  # "arms": the sense is "arm"
+            forms |= {english[:-1], english[:-2] if english.endswith("es") else english}
+        return any(normalize(surface) in forms for _, _, surface in senses)
 
     def _query_words(self, text: str) -> list[str]:
         """A query's English words without stop words; a hyphenated word of letters only that

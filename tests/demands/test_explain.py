@@ -121,7 +121,7 @@ def test_an_enterprise_reads_sentences_and_no_score(enterprise_user, open_demand
         assert response.context["view_scores"] is False
         cards = _cards(body)
         assert len(cards) == len(response.context["found"].results) >= 1
-        assert 'class="score-parts"' not in body and 'class="score-detail"' not in body
+        assert 'class="score-parts"' not in body and 'score-detail' not in body
         first = response.context["found"].results[0]
         assert first.result == arm_result and first.sentence.startswith(start)
         assert f'<p class="fit-sentence">{first.sentence}</p>' in body
@@ -156,5 +156,5 @@ def test_scores_follow_the_grant_not_the_role(manager, open_demand, arm_result):
     row.save(update_fields=["actions"])
     response = client_for(manager).get(reverse("demands:matches", args=[open_demand.pk]))
     assert response.status_code == 200 and response.context["view_scores"] is False
-    assert 'class="score-detail"' not in response.content.decode()
+    assert 'score-detail' not in response.content.decode()
     assert response.context["found"].results[0].sentence

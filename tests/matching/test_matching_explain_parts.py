@@ -103,6 +103,8 @@ def test_hybrid_basis_is_the_fusion_weights() -> None:
         ("锂电池", "a battery", None),  # texts in English without its sense: not corroborated
         ("capacity", "电池容量", "容量"),
         ("capacity", "电池体积", None),
+        ("arms", "机械臂的手臂", "手臂"),  # a plural: the sense is "arm"
+        ("glass", "玻璃", "玻璃"),  # not the single character 玻 (whose sense is "glass" too)
         ("machine learning", "", "机器学习"),
         ("separator", "", None),  # "separate" is not "separator"
         ("mitral valve", "", "二尖瓣"),  # the synonym file's pairing

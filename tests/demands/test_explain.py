@@ -4,11 +4,14 @@ score exactly."""
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -158,3 +161,34 @@ def test_scores_follow_the_grant_not_the_role(manager, open_demand, arm_result):
     assert response.status_code == 200 and response.context["view_scores"] is False
     assert 'score-detail' not in response.content.decode()
     assert response.context["found"].results[0].sentence
+
+
+def test_granting_view_scores_to_enterprises_shows_them_the_parts(enterprise_user, open_demand, arm_result):  # type: ignore[no-untyped-def]
+    """The page asks the grant: an admin who gives ``view_scores`` on their own demands to
+    enterprises changes what they read, without code."""
+    row = Grant.objects.get(role="enterprise", object_type="demands.demand", constraint="own_organisation", is_default=True)
+    row.actions = sorted({*row.actions, "view_scores"})
+    row.save(update_fields=["actions"])
+    response = client_for(enterprise_user).get(reverse("demands:matches", args=[open_demand.pk]))
+    assert response.context["view_scores"] is True and 'class="profile score-detail"' in response.content.decode()
+
+
+grant_step = importlib.import_module("opentto.demands.migrations.0002_view_scores_in_default_grants")
+
+
+def test_existing_default_grants_get_view_scores_and_a_switched_off_row_stays_off():
+    from django.db import connection
+
+    manager_row = Grant.objects.get(role="manager", object_type="demands.demand", constraint="all", is_default=True)
+    admin_row = Grant.objects.get(role="admin", object_type="demands.demand", constraint="all", is_default=True)
+    # as a database migrated before the action existed (the admin had switched the manager's row off)
+    Grant.objects.filter(pk=manager_row.pk).update(actions=["change", "view"], enabled=False)
+    Grant.objects.filter(pk=admin_row.pk).update(actions=[a for a in admin_row.actions if a != "view_scores"])
+    grant_step.add_actions(apps, SimpleNamespace(connection=connection))
+    grant_step.add_actions(apps, SimpleNamespace(connection=connection))  # idempotent
+    manager_row.refresh_from_db()
+    admin_row.refresh_from_db()
+    assert manager_row.actions == ["change", "view", "view_scores"] and not manager_row.enabled
+    assert "view_scores" in admin_row.actions and admin_row.enabled
+    enterprise_row = Grant.objects.get(role="enterprise", object_type="demands.demand", constraint="own_organisation")
+    assert "view_scores" not in enterprise_row.actions

@@ -197,12 +197,14 @@ class Tier:
         progress: Callable[[int, int], None] | None = None,
         inline_limit: int | None = None,
         embed_missing: bool = True,
+        batch: int = 0,
     ) -> int:
         """Re-index rows whose ``updated_at`` changed and remove deleted ones; returns the count changed.
 
         ``only`` limits the work to some ids (the task run on commit of one save).
         ``embed_missing=False`` (a dense tier whose embedding is fanned out to workers): rows
-        whose passages' vectors are not cached yet are left for a later sync."""
+        whose passages' vectors are not cached yet are left for a later sync. ``batch``: rows
+        per step (default ``BATCH``; ``progress`` is told after each step)."""
         base = self.spec.queryset()
         if only is None:
             # Saves reach the index through their own on-commit task; the signature is the
@@ -239,8 +241,9 @@ class Tier:
             else:
                 gone = [str(pk) for pk in only if str(pk) not in current]
             done = skipped = 0
-            for start in range(0, len(changed), BATCH):
-                chunk = changed[start : start + BATCH]
+            step = batch or BATCH
+            for start in range(0, len(changed), step):
+                chunk = changed[start : start + step]
                 rows = list(base.filter(pk__in=[int(pk) for pk in chunk]))
                 docs = [self.spec.document(r) for r in rows]
                 if self.spec.dense and not embed_missing:
@@ -616,6 +619,18 @@ def backfill_dense(progress: Callable[[str, int, int], None] | None = None, *, f
             queue_embedding(name, t.pending())
         out[name] = t.sync(progress=_named(progress, name), embed_missing=not fan_out)
     return out
+
+
+#: rows per step when the embedding is watched (``opentto load_demo``): progress every few seconds
+WATCHED_BATCH = 8
+
+
+def embed_now(progress: Callable[[str, int, int], None] | None = None, *, batch: int = WATCHED_BATCH) -> dict[str, int]:
+    """Embed, here and now, what the dense indexes lack (results, then demands), telling
+    ``progress`` after every ``batch`` rows; resumable. ``{}`` when dense matching is off."""
+    if not dense_enabled():
+        return {}
+    return {name: tier(name).sync(progress=_named(progress, name), batch=batch) for name in ("results-dense", "demands-dense")}
 
 
 def queue_embedding(name: str, pks: Iterable[int]) -> int:

@@ -4,10 +4,11 @@
 - **Demands** (``demands.demand``): ``view``; ``change`` (edit, publish, close, withdraw);
   ``match`` (the matches page, shortlisting, "not relevant", contacting a result's owners: adds a
   match to the demand); ``commission`` (targeted R&D against it: adds a project); ``follow`` (told
-  when a newly opened demand matches a result strongly). The TTO all; an enterprise user their
+  when a newly opened demand matches a result strongly); ``view_scores`` (the matches page's
+  scores and how they are made; without it the page explains each result in a sentence). The TTO all; an enterprise user their
   organisation's (any status) and the public ones that are not drafts; every other signed-in user
   the public ones that are not drafts; anonymous visitors none. TTO managers follow every demand,
-  inventors the public ones (told only about their organisation's results).
+  inventors the public ones (told only about their organisation's results). The TTO sees scores.
 - **Matches** (``demands.match``): ``view`` never outruns its parents: the result must be one the
   user may see and the demand (when there is one) too. The TTO all such; an enterprise user their
   organisation's; an inventor those on their organisation's results. ``change`` (contacted,
@@ -69,11 +70,11 @@ def _own_organisation(user: Any, model: type[Model]) -> Q | None:
 
 register(
     DEMAND,
-    actions={"view", "change", "match", "commission", "follow"},
+    actions={"view", "change", "match", "commission", "follow", "view_scores"},
     constraints={"public": _public, "own_organisation": _own_organisation},
     grants=[
-        (ADMIN, ALL, ("view", "change", "match", "commission")),
-        (MANAGER, ALL, ("view", "change", "match", "commission", "follow")),
+        (ADMIN, ALL, ("view", "change", "match", "commission", "view_scores")),
+        (MANAGER, ALL, ("view", "change", "match", "commission", "follow", "view_scores")),
         (ENTERPRISE, "public", ("view",)),
         (ENTERPRISE, "own_organisation", ("view", "change", "match", "commission")),
         (INVENTOR, "public", ("view", "follow")),

@@ -27,6 +27,14 @@ from opentto.organisations.models import Organisation, OrganisationKindChoices, 
 from opentto.results.models import Result, ResultStageChoices
 
 from . import index
+from .explain import (
+    ScorePart,
+    close_in_meaning,
+    fit_sentence,
+    result_context,
+    score_parts,
+    shown_score,
+)
 from .models import (
     LIVE_DEMAND_STATUSES,
     MATCH_TRANSITIONS,
@@ -214,6 +222,11 @@ class ResultMatch:
     snippet_html: SafeString
     verdict: str = ""
     match: Match | None = None
+    #: why it fits, in a sentence of the page's language (no numbers: what an enterprise reads)
+    sentence: str = ""
+    #: the score to two decimals, and its parts (shown to who may ``view_scores``): they add up
+    score_shown: str = ""
+    parts: list[ScorePart] = field(default_factory=list)
 
 
 @dataclass
@@ -253,13 +266,17 @@ def _explained(hit: Hit, demand_text: str, rank: int, result: Result) -> ResultM
     why: Explanation | None = hit.explanation
     terms = [t for t in (why.terms if why else ()) if len(t.term) > 1 or t.term.isascii()]
     doc_forms = [t.doc_form for t in terms] + [t.term for t in terms]
+    distinct = _distinct_terms(terms)[:12]
     return ResultMatch(
         result=result,
         rank=rank,
         score=hit.score,
         lexical=hit.lexical,
         dense=hit.dense,
-        terms=_distinct_terms(terms)[:12],
+        terms=distinct,
+        sentence=fit_sentence(distinct, close_in_meaning=close_in_meaning(hit), context=demand_text + "\n" + result_context(result)),
+        score_shown=shown_score(hit.score),
+        parts=score_parts(hit, distinct),
         demand_html=highlight(demand_text, [t.query_form for t in terms] + [t.term for t in terms]),
         passage_html=highlight(why.best_passage if why else "", doc_forms),
         snippet_html=highlight(snippet(why.best_passage if why else "", doc_forms), doc_forms),

@@ -196,6 +196,8 @@ def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
         "demand": demand, "found": found, "filters": filters,
         "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,
         "verdicts": FeedbackVerdictChoices, "top": top,
+        # the scores and their parts; without it each result is explained in a sentence
+        "view_scores": allows(request.user, demand, "view_scores"),
     }
     template = "demands/partials/match_results.html" if is_htmx(request) else "demands/demand_matches.html"
     return render(request, template, context)

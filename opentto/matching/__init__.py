@@ -38,7 +38,16 @@ from .engine import (
     FusionParams,
     Hit,
     MatchEngine,
+    ScoreBasis,
     TermMatch,
 )
 
-__all__ = ["Document", "Explanation", "FusionParams", "Hit", "MatchEngine", "TermMatch"]
+__all__ = [
+    "Document",
+    "Explanation",
+    "FusionParams",
+    "Hit",
+    "MatchEngine",
+    "ScoreBasis",
+    "TermMatch",
+]

@@ -108,8 +108,54 @@ class TermMatch:
 
 
 @dataclass(frozen=True)
+class ScoreBasis:
+    """How a document's score is made of its parts, so that they add up to it.
+
+    - ``lexical`` mode: score = Σ the matched terms' BM25 shares;
+    - ``dense`` mode: score = the cosine;
+    - ``hybrid`` mode: score = dense_weight × (cosine − dense_mean) / dense_sd
+      + lexical_weight × (BM25 − lexical_mean) / lexical_sd, i.e. the meaning part
+      (:meth:`dense_part`) + Σ :meth:`term_part` of every matched term's share
+      + :meth:`lexical_offset` (the word side's corpus average, standardised: ≤ 0).
+
+    A side with no spread over the index (sd 0) counts 0, as in the fusion."""
+
+    mode: str
+    dense_weight: float = 0.0
+    dense_mean: float = 0.0
+    dense_sd: float = 0.0
+    lexical_weight: float = 0.0
+    lexical_mean: float = 0.0
+    lexical_sd: float = 0.0
+
+    def dense_part(self, cosine: float) -> float:
+        if self.mode == "dense":
+            return float(cosine)
+        if self.mode == "lexical" or self.dense_sd < 1e-9:
+            return 0.0
+        return self.dense_weight * (float(cosine) - self.dense_mean) / self.dense_sd
+
+    def term_part(self, share: float) -> float:
+        """What a term's BM25 share adds to the score."""
+        if self.mode == "lexical":
+            return float(share)
+        if self.mode == "dense" or self.lexical_sd < 1e-9:
+            return 0.0
+        return self.lexical_weight * float(share) / self.lexical_sd
+
+    def lexical_offset(self) -> float:
+        if self.mode != "hybrid" or self.lexical_sd < 1e-9:
+            return 0.0
+        return -self.lexical_weight * self.lexical_mean / self.lexical_sd
+
+
+@dataclass(frozen=True)
 class Explanation:
-    """Why a document matched: score parts, matched terms, best passage."""
+    """Why a document matched: score parts, matched terms, best passage.
+
+    ``basis`` says how ``fused`` is made of the parts (see :class:`ScoreBasis`):
+    ``basis.dense_part(dense) + Σ basis.term_part(t.score) + basis.lexical_offset()``
+    equals ``fused`` (up to float32 rounding)."""
 
     doc_id: str
     lexical: float
@@ -118,6 +164,7 @@ class Explanation:
     terms: tuple[TermMatch, ...]
     best_passage: str
     passage_index: int
+    basis: ScoreBasis | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +255,8 @@ class _Scores:
     prepared: _Prepared = field(repr=False)
     #: approximate path: the (sorted) slots outside which ``fused`` is -inf
     candidates: np.ndarray | None = field(default=None, repr=False)
+    #: how ``fused`` is made of its parts (for explanations)
+    basis: ScoreBasis | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -1289,12 +1338,15 @@ class MatchEngine:
                 dense = self._vec.exact_scores(prep.vector)
         if mode == "lexical":
             fused = np.where(lex > 0, lex, -np.inf).astype(np.float32)
+            basis = ScoreBasis("lexical")
         elif mode == "dense":
             fused = dense.copy()
+            basis = ScoreBasis("dense")
         else:
             fused = self._fuse(lex, dense, alive, prep.cross_lingual, prep.short)
+            basis = self._basis(lex, dense, alive, prep.cross_lingual, prep.short)
         fused[~alive] = -np.inf
-        return _Scores(lex, dense, fused, prep)
+        return _Scores(lex, dense, fused, prep, basis=basis)
 
     def _feedback(self, vector: np.ndarray, top: Sequence[int]) -> np.ndarray:
         """Pseudo-relevance feedback: the query moved towards the top documents' mean vector."""
@@ -1363,7 +1415,20 @@ class MatchEngine:
         fused = np.full(n, -np.inf, np.float32)
         fused[cand] = fz
         fused[~alive] = -np.inf
-        return _Scores(lex, dense, fused, prep, cand)
+        if mode == "dense":
+            basis = ScoreBasis("dense")
+        else:
+            mu, sd = self._dense_stats(prep.vector)
+            basis = ScoreBasis(
+                "hybrid",
+                f.dense_weight,
+                mu,
+                sd,
+                f.lexical_weight_of(prep.cross_lingual, prep.short),
+                side.mean,
+                side.std,
+            )
+        return _Scores(lex, dense, fused, prep, cand, basis)
 
     def _fuse(
         self,
@@ -1376,6 +1441,25 @@ class MatchEngine:
         f = self.fusion
         wl = f.lexical_weight_of(cross, short)
         return f.dense_weight * _znorm(dense, alive) + wl * _znorm(lex, alive)
+
+    def _basis(
+        self, lex: np.ndarray, dense: np.ndarray, alive: np.ndarray, cross: bool, short: bool
+    ) -> ScoreBasis:
+        """The means and deviations :meth:`_fuse` standardised with (as ``_znorm`` does)."""
+        f = self.fusion
+
+        def stats(x: np.ndarray) -> tuple[float, float]:
+            if not alive.any():
+                return 0.0, 0.0
+            live = x[alive]
+            sd = float(live.std())
+            return (float(live.mean()), sd) if sd >= 1e-9 else (0.0, 0.0)
+
+        dm, dsd = stats(dense)
+        lm, lsd = stats(lex)
+        return ScoreBasis(
+            "hybrid", f.dense_weight, dm, dsd, f.lexical_weight_of(cross, short), lm, lsd
+        )
 
     def _mask(self, allowed_ids: Collection[str]) -> np.ndarray:
         """Slots of the allowed ids (built from the ids, not by scanning every slot).
@@ -1483,6 +1567,7 @@ class MatchEngine:
         d = float(self._vec.slot_scores(np.array([slot]), vector)[0])
         dense, fused = sc.dense.copy(), sc.fused.copy()
         dense[slot] = d
+        basis = sc.basis
         if mode == "dense":
             fused[slot] = d
         else:
@@ -1495,7 +1580,16 @@ class MatchEngine:
             zl = (float(sc.lexical[slot]) - float(live.mean())) / lsd if lsd >= 1e-9 else 0.0
             wl = f.lexical_weight_of(sc.prepared.cross_lingual, sc.prepared.short)
             fused[slot] = f.dense_weight * zd + wl * zl
-        return _Scores(sc.lexical, dense, fused, sc.prepared)
+            basis = ScoreBasis(
+                "hybrid",
+                f.dense_weight,
+                mu,
+                sd,
+                wl,
+                float(live.mean()) if lsd >= 1e-9 else 0.0,
+                lsd if lsd >= 1e-9 else 0.0,
+            )
+        return _Scores(sc.lexical, dense, fused, sc.prepared, basis=basis)
 
     def _explain(
         self, sc: _Scores, slot: int, contrib: dict[str, float] | None = None
@@ -1538,6 +1632,7 @@ class MatchEngine:
             tuple(terms),
             passages[best],
             best,
+            sc.basis,
         )
 
     # -- scoring single documents (no search) ----------------------------------------------

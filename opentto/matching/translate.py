@@ -55,6 +55,9 @@ class Lexicon:
         self.table: dict[str, list[tuple[float, str]]] = {}
         # forward: Chinese word -> (sense rank, stemmed English key, English surface)
         self.forward: dict[str, list[tuple[float, str, str]]] = {}
+        # the synonym file's groups: a Chinese form -> the group's English forms, and back
+        self._syn_en: dict[str, str] = {}
+        self._syn_zh: dict[str, str] = {}
         self.available = False
         self._load()
 
@@ -111,6 +114,10 @@ class Lexicon:
                             ranked.setdefault(w, []).append((rank + HEAD_PENALTY, simplified))
         for group in load_synonyms():
             zh = [f for f in group.forms if _CJK.match(f)]
+            en = [f for f in group.forms if not _CJK.match(f) and _WORD.search(normalize(f))]
+            if zh and en:  # a group's first Chinese and first English forms name the same thing
+                self._syn_en.setdefault(zh[0], en[0])
+                self._syn_zh.setdefault(normalize(en[0]), zh[0])
             for f in group.forms:
                 if not _CJK.match(f):
                     key = self._key(normalize(f))
@@ -176,6 +183,74 @@ class Lexicon:
             else:
                 out.extend((c, 1.0 / len(kept), src) for c, _ in kept)
         return out
+
+    def gloss(self, form: str, context: str = "") -> str | None:
+        """A plausible translation of a matched word for a reader of the other language
+        (explanations: "锂电池 (lithium battery)"), or ``None`` when there is none.
+
+        A Chinese word gets an English one, an English word or phrase a Chinese one. The
+        candidates are the dictionary's senses in order, then the synonym file's pairing of a
+        group's first Chinese and first English forms. Plausible means: the first candidate
+        that ``context`` (the texts being compared) also uses (an English word's Chinese
+        candidate must give it, as written, as one of its senses), and none when the texts
+        have words of the other language but not one of these; without such texts, a Chinese
+        word's only dictionary sense or its first one when that sense's best Chinese word is
+        this word, the synonym file's pairing (kept by hand), or an English word's best
+        candidate whose first sense is this very word (both directions agree).
+        Anything else (an ambiguous word out of context) gets none."""
+        form = form.strip()
+        if not form:
+            return None
+        if _CJK.match(form):
+            senses = [surface for _, _, surface in self.forward.get(form, [])]
+            synonym = self._syn_en.get(form)
+            cands = [*senses, *([synonym] if synonym else [])]
+            words = {self._an.stem(w) for w in _WORD.findall(normalize(context))} if context else set()
+            if words:  # the texts have English: they decide
+                for cand in cands:
+                    stems = [self._an.stem(w) for w in _WORD.findall(normalize(cand)) if w not in EN_STOP]
+                    if stems and all(st in words for st in stems):
+                        return cand
+                return None
+            if len(senses) == 1:
+                return senses[0]
+            if senses and self._best_for(senses[0]) == form:
+                return senses[0]
+            return synonym
+        if _CJK_RUN.search(form):
+            return None  # mixed scripts: no gloss
+        norm = " ".join(normalize(form).split())
+        key = self._key(norm)
+        ranked = [w for _, w in sorted(self.table.get(key, []))[: MAX_CANDIDATES * 2]] if key else []
+        synonym = self._syn_zh.get(norm)
+        if context and _CJK_RUN.search(context):  # the texts have Chinese: they decide
+            for cand in (*ranked, *([synonym] if synonym else [])):
+                if len(cand) > 1 and cand in context and self._means(cand, norm):
+                    return cand
+            return None
+        if synonym:
+            return synonym
+        if ranked and self._means(ranked[0], norm, first=True):
+            return ranked[0]
+        return None
+
+    def _best_for(self, english: str) -> str | None:
+        """The dictionary's best Chinese word for an English sense (as written)."""
+        norm = normalize(english)
+        key = self._key(norm)
+        for _, w in sorted(self.table.get(key, []))[:MAX_CANDIDATES] if key else []:
+            if self._means(w, norm):
+                return w
+        return None
+
+    def _means(self, word: str, english: str, first: bool = False) -> bool:
+        """Whether the dictionary gives ``english`` (as written, not only its stem) as a sense
+        of the Chinese ``word`` (its first sense, with ``first``)."""
+        senses = self.forward.get(word, [])[: 1 if first else None]
+        forms = {english}
+        if english.endswith("s") and " " not in english and len(english) > 3:  # "arms": the sense is "arm"
+            forms |= {english[:-1], english[:-2] if english.endswith("es") else english}
+        return any(normalize(surface) in forms for _, _, surface in senses)
 
     def _query_words(self, text: str) -> list[str]:
         """A query's English words without stop words; a hyphenated word of letters only that

@@ -1,13 +1,17 @@
-"""The demo story loaded through the services gives the figures the source report states."""
+"""The demo story loaded through the services gives the figures the source report states.
+
+Every test here reads the one demo this module loads; tests of the commands themselves, with a
+fake loader, are in test_demo_commands.py."""
 
 from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.mail import send_mail
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
+from django.utils import translation
 
 from opentto.accounts.models import User
 from opentto.dashboard.selectors import figures
@@ -17,12 +21,30 @@ from opentto.results.models import Result
 DEMO_USERS = ["admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor"]
 
 
+@pytest.fixture(scope="module")
+def _demo_loaded_once(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo, loaded once for this module's tests inside a transaction that is rolled back after
+    the last of them (each test runs in its own savepoint within it: what one test writes, the next
+    does not see). Loading the demo is the costly part; twelve tests used to load it twelve times."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            with translation.override("en"):
+                call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            patch.undo()
+
+
 @pytest.fixture
-def demo(db, monkeypatch, settings, tmp_path):
-    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def demo(_demo_loaded_once, db):  # type: ignore[no-untyped-def]
+    return _demo_loaded_once
 
 
 def test_demo_prints_the_password_and_is_not_loaded_twice(demo):
@@ -31,43 +53,6 @@ def test_demo_prints_the_password_and_is_not_loaded_twice(demo):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert Result.objects.count() == 96
-
-
-def test_loading_prints_no_email_and_ends_with_the_password(db, monkeypatch, settings, capsys):
-    """The story's steps send e-mails (on commit, which a test transaction never reaches, so a fake
-    loader sends one here): with the console backend set they are counted, not printed."""
-    from opentto.demo.loader import LoadSummary
-    from opentto.demo.management.commands import load_demo as command
-
-    def fake_load(*, password: str) -> LoadSummary:
-        send_mail("Review assigned", "body", "tto@example.org", ["reviewer@example.org"])
-        return LoadSummary(organisations=1, people=2, results=3, users=["manager"])
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
-    monkeypatch.setattr(command, "load_demo", fake_load)
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    printed = capsys.readouterr().out + out.getvalue()
-    assert "Subject:" not in printed and "Review assigned" not in printed
-    lines = out.getvalue().strip().splitlines()
-    assert lines[0] == "Loaded the demo: 1 organisations, 2 people, 3 results (1 notification e-mails of the story not sent)."
-    assert lines[-1] == "Demo password: demo-pass-2022"
-
-
-def test_serve_demo_prints_address_users_and_password_last(monkeypatch):
-    from opentto.demo.management.commands.serve_demo import Command
-
-    monkeypatch.setenv("OPENTTO_DEMO_PASSWORD", "demo-pass-2022")
-    out = StringIO()
-    command = Command(stdout=out)
-    command.addr, command._raw_ipv6, command.protocol = "127.0.0.1", False, "http"
-    command.on_bind(8123)
-    assert out.getvalue().strip().splitlines()[-3:] == [
-        "OpenTTO demo: http://127.0.0.1:8123/",
-        "Users: manager, inventor, enterprise, reviewer, official, investor, admin",
-        "Password: demo-pass-2022",
-    ]
 
 
 def test_demo_figures_tell_the_story_and_equal_a_recount_from_the_database(demo):

@@ -306,7 +306,7 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
 #: costs of maintaining the result and the direct costs of the transaction (valuation, appraisal).
 SHANGHAI_SOURCE: Final = "上海市促进科技成果转化条例 (2017), art. 34 para. 1"
 SHANGHAI_CONFIDENCE: Final = gettext_lazy(
-    "checked against the regulation's text; a standard it allows (可以…不低于), not a binding floor: "
+    "checked against the regulation's text; a standard it allows (“may … no less than”), not a binding floor: "
     "without a rule or agreement art. 33 para. 2 applies the national law"
 )
 SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {

@@ -159,7 +159,7 @@ def vat_exemption(data: VatInput) -> VatAnswer:
     else:
         reasons.append(Reason("kind", False, _("The contract kind is not recorded, or it is not a technology contract."), VAT_SOURCE))
     if data.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered (技术合同认定登记)."), REGISTRATION_SOURCE))
+        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
     else:
         reasons.append(Reason("registered", False, _("The contract is not registered: the exemption is claimed on the registered contract."), REGISTRATION_SOURCE))
     return VatAnswer(applies=all(r.ok for r in reasons), claimed=data.claims_exemption, reasons=tuple(reasons))
@@ -274,7 +274,7 @@ def eit_row(item: EitIncome) -> EitRow:
     if item.wholly_owned_related_party:
         reasons.append(Reason("related_party", False, _("A transfer to a wholly-owned related party is excluded."), RELATED_SOURCE))
     if item.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered (技术合同认定登记)."), REGISTRATION_SOURCE))
+        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
     else:
         reasons.append(Reason("registered", False, _("The contract is not registered: the relief is computed on the registered contract's technology income."), REGISTRATION_SOURCE))
     if not item.claims_relief:

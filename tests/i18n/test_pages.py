@@ -88,6 +88,7 @@ def pages(request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int,
     return failures
 
 
+@pytest.mark.slow  # about 90 s per role and language
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_speaks_one_language(request, world, role, language):

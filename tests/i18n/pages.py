@@ -34,13 +34,17 @@ ALLOWED_LATIN = {
     "MB", "KB", "GB", "ms", "min", "h", "s", "x", "vs", "QR", "SMS", "RSS", "Atom", "iCal", "ICS", "ics", "GitHub", "Django", "PIPL",
     "GB/T", "OpenAPI", "Swagger", "ReDoc", "English", "Markdown", "UTF", "Chromium", "ORCID", "DOI", "ISBN", "ISO", "SHA", "MIT",
     "GPL", "AGPL", "Apache", "BSD", "LPR", "SHIBOR", "ABS", "REITs", "CAGR", "KPI", "OKR", "AI", "ESG", "CEO", "CTO", "FTO",
+    "AUTM", "MTA", "CDA", "HHI", "XML", "ST", "GB", "YYYY", "MM", "DD", "Qn", "YYYY-MM-DD", "YYYY-Qn", "EPC", "CFR", "U.S.C",
+    "CN", "EP", "US", "JP", "KR", "WO", "DE", "GB", "FR", "NASA", "EU", "IPscore", "TRL", "Google", "Microsoft", "Authenticator",
+    "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md",
 }
 #: Latin "words" that are identifiers, not language: codes (CN202310000001.5, AP-2024-001), hex, versions.
 _IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._/\-]*$")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|/[\w\-./?=&%#]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’._/\-]*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
-_SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "textarea"}  # a textarea holds data being edited
+#: Not fixed text: code, data being edited (a textarea) and identifiers (code, kbd, samp: grant actions, column keys).
+_SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "textarea", "code", "kbd", "samp"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _ATTRS = ("title", "placeholder", "aria-label", "alt")
 
@@ -156,7 +160,7 @@ def wrong_language(html: str, language: str, data: list[str]) -> list[str]:
     found = set()
     for word in _LATIN_WORD.findall(text):
         word = word.strip("'’._/-")
-        if not word or word in ALLOWED_LATIN or _IDENTIFIER.match(word) or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part):
+        if len(word) < 2 or word in ALLOWED_LATIN or _IDENTIFIER.match(word) or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part):
             continue
         found.add(word)
     return sorted(found)

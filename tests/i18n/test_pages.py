@@ -68,7 +68,8 @@ def pages(request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int,
     urls += [url for url, _anonymous in _exports()]
     for url in urls:
         url = _in(url, language)
-        if url in seen or url.startswith("/api/"):
+        # the API speaks JSON; the import/export files' columns are the import format's keys (the same in both languages)
+        if url in seen or url.startswith("/api/") or "/imports/export/" in url:
             continue
         seen.add(url)
         response = client.get(url)

@@ -34,8 +34,8 @@ ALLOWED_LATIN = {
     "MB", "KB", "GB", "ms", "min", "h", "s", "x", "vs", "QR", "SMS", "RSS", "Atom", "iCal", "ICS", "ics", "GitHub", "Django", "PIPL",
     "GB/T", "OpenAPI", "Swagger", "ReDoc", "English", "Markdown", "UTF", "Chromium", "ORCID", "DOI", "ISBN", "ISO", "SHA", "MIT",
     "GPL", "AGPL", "Apache", "BSD", "LPR", "SHIBOR", "ABS", "REITs", "CAGR", "KPI", "OKR", "AI", "ESG", "CEO", "CTO", "FTO",
-    "AUTM", "MTA", "CDA", "HHI", "XML", "ST", "GB", "YYYY", "MM", "DD", "Qn", "YYYY-MM-DD", "YYYY-Qn", "EPC", "CFR", "U.S.C",
-    "CN", "EP", "US", "JP", "KR", "WO", "DE", "GB", "FR", "NASA", "EU", "IPscore", "TRL", "Google", "Microsoft", "Authenticator",
+    "AUTM", "MTA", "CDA", "HHI", "XML", "ST", "YYYY", "MM", "DD", "Qn", "YYYY-MM-DD", "YYYY-Qn", "EPC", "CFR", "U.S.C",
+    "CN", "EP", "US", "JP", "KR", "WO", "DE", "FR", "NASA", "EU", "IPscore", "Google", "Microsoft", "Authenticator",
     "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md",
 }
 #: Latin "words" that are identifiers, not language: codes (CN202310000001.5, AP-2024-001), hex, versions.

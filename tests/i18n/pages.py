@@ -36,7 +36,7 @@ ALLOWED_LATIN = {
     "GPL", "AGPL", "Apache", "BSD", "LPR", "SHIBOR", "ABS", "REITs", "CAGR", "KPI", "OKR", "AI", "ESG", "CEO", "CTO", "FTO",
     "AUTM", "MTA", "CDA", "HHI", "XML", "ST", "YYYY", "MM", "DD", "Qn", "YYYY-MM-DD", "YYYY-Qn", "EPC", "CFR", "U.S.C",
     "CN", "EP", "US", "JP", "KR", "WO", "DE", "FR", "NASA", "EU", "IPscore", "Google", "Microsoft", "Authenticator",
-    "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md",
+    "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md", "docs",
 }
 #: Latin "words" that are identifiers, not language: codes (CN202310000001.5, AP-2024-001), hex, versions.
 _IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._/\-]*$")
@@ -107,11 +107,17 @@ def visible_text(html: str, language: str) -> str:
     return "\n".join(text for lang, text in parser.pieces if lang in (None, want))
 
 
-def data_values(language: str) -> list[str]:
-    """Every text stored in the database that a page in ``language`` may show as it is (longest first)."""
+def choice_codes() -> set[str]:
+    """The stored codes of every field with choices: identifiers an import file or a URL uses, the same in both languages."""
+    return {str(value) for model in apps.get_models() for f in model._meta.concrete_fields if f.choices for value, _label in f.flatchoices}
+
+
+def data_values(language: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """Every text stored in the database that a page in ``language`` may show as it is (longest first), and ``extra``
+    (texts the database holds encrypted)."""
     want = _lang_of(language)
     other = "en" if want == "zh" else "zh"
-    values: set[str] = set()
+    values: set[str] = set(extra)
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields
                   if isinstance(f, models.CharField | models.TextField | models.EmailField | models.FileField) and not f.choices]
@@ -151,16 +157,18 @@ def _without_data(text: str, data: list[str]) -> str:
     return _PATTERNS[key].sub(" ", text)
 
 
-def wrong_language(html: str, language: str, data: list[str]) -> list[str]:
-    """The fixed text of ``html`` that is not in ``language`` (see the module's doc)."""
+def wrong_language(html: str, language: str, data: list[str], codes: bool = False) -> list[str]:
+    """The fixed text of ``html`` that is not in ``language`` (see the module's doc); ``codes``: the page documents
+    the stored codes of choices (the import page), which are then identifiers, not words."""
     text = _without_data(visible_text(html, language), data)
     if _lang_of(language) == "en":
         return sorted(set(_HAN.findall(text)))
     text = _URL.sub(" ", text)
+    allowed = choice_codes() if codes else set()
     found = set()
     for word in _LATIN_WORD.findall(text):
         word = word.strip("'’._/-")
-        if len(word) < 2 or word in ALLOWED_LATIN or _IDENTIFIER.match(word) or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part):
+        if len(word) < 2 or word in ALLOWED_LATIN or word in allowed or _IDENTIFIER.match(word) or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part):
             continue
         found.add(word)
     return sorted(found)

@@ -164,7 +164,7 @@ def wrong_language(html: str, language: str, data: list[str], codes: bool = Fals
     if _lang_of(language) == "en":
         return sorted(set(_HAN.findall(text)))
     text = _URL.sub(" ", text)
-    allowed = choice_codes() if codes else set()
+    allowed = choice_codes() | {"yes", "no"} if codes else set()  # the import file's values
     found = set()
     for word in _LATIN_WORD.findall(text):
         word = word.strip("'’._/-")

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
@@ -23,7 +24,7 @@ from opentto.results.models import Result, ResultFieldChoices
 
 class DemandStatusChoices(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("demand status", "Open")  # open for submissions, 征集中
     MATCHED = "matched", _("Matched")
     NEGOTIATING = "negotiating", _("In negotiation")
     CLOSED_MET = "closed_met", _("Closed: met")

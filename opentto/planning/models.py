@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
@@ -430,7 +431,7 @@ class ConfidentialityExamination(models.Model):
 
 
 class DeadlineStatusChoices(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("deadline status", "Open")
     DONE = "done", _("Done")
     WAIVED = "waived", _("Waived (abandoned)")
 
@@ -816,7 +817,7 @@ class ServiceKindChoices(models.TextChoices):
 
 
 class ServiceTaskStatusChoices(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")

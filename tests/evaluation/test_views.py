@@ -191,6 +191,10 @@ def test_an_external_expert_is_invited_by_email_and_sets_a_password(client, mana
     assert ReviewAssignment.objects.filter(review_round=review_round, reviewer=expert, status="invited").exists()
     invitation = [m for m in mail.outbox if "expert@example.org" in m.to]
     assert len(invitation) == 1
+    # one language: the manager worked in English, so the mail (and the link's page) are in English
+    assert invitation[0].subject == "[OpenTTO] Invitation to review"
+    assert "You are invited to review" in invitation[0].body and "/en/" in invitation[0].body
+    assert not re.search(r"[\u4e00-\u9fff]", invitation[0].subject + invitation[0].body.replace(str(in_evaluation.title_zh), ""))
     link = re.search(r"http://testserver(/\S+/invitation/\S+/)", invitation[0].body).group(1)
     client.logout()
     response = client.get(link, follow=True)

@@ -4,6 +4,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.models import AuditEvent
@@ -225,7 +226,10 @@ def test_rubric_pages(client, manager, admin_user):
 
     rubric = Rubric.objects.get(key="patent-value")
     page = login(client, manager).get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
-    assert "GB/T 42748-2023" in page and "侵权可判定性" in page
+    assert "GB/T 42748-2023" in page and "Detectability of infringement" in page and "侵权可判定性" not in page  # one language
+    with translation.override("zh-hans"):
+        page = client.get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
+    assert "侵权可判定性" in page and "Detectability of infringement" not in page
     assert client.get(reverse("evaluation:rubric_revise", args=[rubric.pk])).status_code == 403  # sees the rubric, may not revise it
     login(client, admin_user)
     data = {"title_zh": rubric.title_zh, "title_en": rubric.title_en, "revision_note": ""}

@@ -39,9 +39,9 @@ ALLOWED_LATIN = {
     "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md", "docs",
 }
 #: Latin "words" that are identifiers, not language: codes (CN202310000001.5, AP-2024-001), hex, versions.
-_IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._/\-]*$")
+_IDENTIFIER = re.compile(r"^(?=.*[\d_])[A-Za-z0-9][A-Za-z0-9_./\-]*$")  # with a digit or an underscore (data_quality)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|/[\w\-./?=&%#]+")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’._/\-]*")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’._/\-]*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
 #: Not fixed text: code, data being edited (a textarea) and identifiers (code, kbd, samp: grant actions, column keys).
 _SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "textarea", "code", "kbd", "samp"}

@@ -28,7 +28,7 @@ RECOVERY_CODES = 8
 
 def user_set_language(*, user: User, language: str, actor: User) -> User:
     if language not in {code for code, _name in settings.LANGUAGES} | {""}:
-        raise ValidationError({"language": [_("Choose 中文 or English.")]})
+        raise ValidationError({"language": [_("Choose Chinese or English.")]})
     if actor.pk != user.pk:
         raise PermissionError("a user's language is theirs to choose")
     with transaction.atomic():

@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
+class Bilingual(str):
+    """A bilingual record's text as shown in one language. ``fallback`` is the other language's code
+    ("zh" or "en") when the record has no text in the page's language and shows the other one, else "".
+
+    In a template it renders with a visible marker in the page's language after a fallback
+    ("Own deal（仅英文）", "保密需求 (Chinese only)"): plain escaped text, so that it is right in an
+    attribute or a ``<title>`` too. Anywhere else (exports, PDFs, e-mails, the API) it is the bare text."""
+
+    fallback: str
+
+    def __new__(cls, value: str, fallback: str = "") -> Bilingual:
+        obj = super().__new__(cls, value)
+        obj.fallback = fallback
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Bilingual, (str(self), self.fallback))
+
+    def marker(self) -> str:
+        """The visible note that the text is in the other language ("" when it is not)."""
+        from django.utils.translation import gettext
+
+        if not self.fallback or not str(self):
+            return ""
+        return gettext("(Chinese only)") if self.fallback == "zh" else gettext("(English only)")
+
+    def __html__(self) -> str:
+        from django.utils.html import escape
+
+        marker = self.marker()
+        return escape(f"{self} {marker}" if marker else str(self))
+
 
 def bilingual(zh: str, en: str, language: str | None) -> str:
+    """The text in ``language``, else the other language's (a :class:`Bilingual` that shows its fallback marker)."""
     if (language or "").startswith("en"):
-        return en or zh
-    return zh or en
+        return Bilingual(en) if en else Bilingual(zh, "zh" if zh else "")
+    return Bilingual(zh) if zh else Bilingual(en, "en" if en else "")
 
 
 def translate_path(url: str, language: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
+from django.utils.translation import gettext as _
 
 from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
@@ -25,57 +25,47 @@ def table_xlsx(table: Table) -> bytes:
     ))
 
 
-def _both(text: Any) -> str:
-    """A lazily translated label in Chinese and English ("落地成果 / Results landed")."""
-    with translation.override("zh-hans"):
-        zh = str(text)
-    with translation.override("en"):
-        en = str(text)
-    return zh if zh == en else f"{zh} / {en}"
-
-
 def _count_value(figure: Figure) -> str:
     return str(figure.count) if figure.value_cny is None else f"{figure.count} · {format_yuan(figure.value_cny)}"
 
 
 def annual_report_pdf(user: Any, year: int, figures_data: Any) -> bytes:
     """The annual report for ``year``: every figure is that year's (the headline beside all time,
-    :func:`opentto.dashboard.selectors.headline`); its headings are Chinese text that can be
-    extracted from the PDF. ``figures_data``: ``figures(user, year)``."""
+    :func:`opentto.dashboard.selectors.headline`), in the active language (its text can be
+    extracted from the PDF). ``figures_data``: ``figures(user, year)``."""
     t = tables(user, year, figures_data)
-    pdf = ReportPDF(title=f"{year}年度科技成果转化报告", subtitle=f"Annual report on the transfer of results, {year} · OpenTTO")
-    pdf.heading("一、总体情况 / Overview")
+    pdf = ReportPDF(title=_("Annual report on the transfer of results, %(year)s") % {"year": year}, subtitle="OpenTTO")
+    pdf.heading(_("1. Overview"))
     pdf.data_table(
-        ["指标 / Figure", f"{year}年 / {year}", "累计 / All time"],
-        [[_both(DEFINITIONS[y.key].name), _count_value(y), _count_value(a)] for y, a in headline(user, year).figures],
+        [_("Figure"), str(year), _("All time")],
+        [[str(DEFINITIONS[y.key].name), _count_value(y), _count_value(a)] for y, a in headline(user, year).figures],
         widths=(74, 50, 50),
     )
-    pdf.paragraph("年度按上海时间（Asia/Shanghai）计；金额为人民币元。定义见 docs/figures.md。 / "
-                  "Years follow the Asia/Shanghai calendar; amounts in yuan (CNY). Definitions: docs/figures.md.", size=8.5)
+    pdf.paragraph(_("Years follow the Asia/Shanghai calendar; amounts in yuan (CNY). Definitions: docs/figures.md."), size=8.5)
 
     def cells(table: Table) -> list[list[str]]:
         return [[format_yuan(v) if i in table.money_columns and isinstance(v, Decimal) else str(v) for i, v in enumerate(row)] for row in table.rows]
 
-    pdf.heading("二、转让、许可、作价投资及技术开发、咨询、服务合同 / Contracts and rewards")
-    pdf.data_table(["项目 / Heading", "数量 / Number", "金额 / Value"], cells(t["china"]), widths=(104, 28, 42))
-    pdf.heading("三、转化流程 / Funnel conversion and time in stage")
-    pdf.data_table(["阶段 / Stage", "到达数 / Reached", "比例 / Share (%)"], cells(t["conversion"]), widths=(90, 42, 42))
-    pdf.data_table(["阶段 / Stage", "已结束停留 / Stays", "平均天数 / Mean", "中位天数 / Median"], cells(t["time_in_stage"]), widths=(70, 36, 34, 34))
-    pdf.heading("四、按领域、单位和年度 / By field, organisation and year")
+    pdf.heading(_("2. Transfer, licence, equity-investment and technology development, consulting and service contracts"))
+    pdf.data_table([_("Heading"), _("Number"), _("Value")], cells(t["china"]), widths=(104, 28, 42))
+    pdf.heading(_("3. Funnel conversion and time in stage"))
+    pdf.data_table([_("Stage"), _("Reached"), _("Share (%)")], cells(t["conversion"]), widths=(90, 42, 42))
+    pdf.data_table([_("Stage"), _("Stays ended"), _("Mean days"), _("Median days")], cells(t["time_in_stage"]), widths=(70, 36, 34, 34))
+    pdf.heading(_("4. By field, organisation and year"))
     for key in ("by_field", "by_organisation", "by_year"):
-        pdf.data_table(["名称 / Name", "孵化 / Incubated", "落地 / Landed", "交易金额 / Value"], cells(t[key]), widths=(80, 28, 28, 38))
-    pdf.heading("五、到账金额 / Amounts received")
-    pdf.data_table(["年度 / Year", "到账 / Received"], cells(t["received"]), widths=(80, 60))
-    pdf.heading("六、AUTM 指标 / AUTM-style metrics")
-    pdf.data_table(["指标 / Metric", "数量 / Number", "金额 / Value"], cells(t["autm"]), widths=(104, 28, 42))
+        pdf.data_table([_("Name"), _("Incubated"), _("Landed"), _("Transaction value")], cells(t[key]), widths=(80, 28, 28, 38))
+    pdf.heading(_("5. Amounts received"))
+    pdf.data_table([_("Year"), _("Received")], cells(t["received"]), widths=(80, 60))
+    pdf.heading(_("6. AUTM-style metrics"))
+    pdf.data_table([_("Metric"), _("Number"), _("Value")], cells(t["autm"]), widths=(104, 28, 42))
     tax_rows = tax_section(user, year)
     if tax_rows:
-        pdf.heading("七、技术转让所得税收优惠及奖励个税 / Tax on transfer income and on rewards")
+        pdf.heading(_("7. Tax on technology-transfer income and on rewards"))
         pdf.data_table(
-            ["单位 / Institution", "技术转让所得 / Qualifying income", "免税 / Exempt", "减半 / Above", "减免税额 / Relief", "奖励应税 / Rewards taxable"],
+            [_("Institution"), _("Qualifying income"), _("Exempt"), _("Above 5,000,000"), _("Relief"), _("Rewards taxable")],
             [[row[0], *(format_yuan(v) for v in row[1:])] for row in tax_rows], widths=(44, 28, 26, 24, 26, 26),
         )
-    # Further sections of the year are added here, numbered on from 八.
+    # Further sections of the year are added here, numbered on from 8.
     return pdf.to_bytes()
 
 

@@ -160,14 +160,14 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
     signed = scope.counted_deals.filter(signed_on__year=year)
     rows: list[tuple[str, str, int | str, Decimal]] = []
     for key, heading, types in (
-        ("transfer", _("转让合同 / Transfer (assignment) contracts"), TRANSFER_TYPES),
-        ("licence", _("许可合同 / Licence contracts"), LICENCE_TYPES),
-        ("equity", _("作价投资合同 / Equity-investment contracts"), EQUITY_TYPES),
-        ("tech_services", _("技术开发、咨询、服务合同 / Technology development, consulting and service contracts"), TECH_SERVICE_TYPES),
+        ("transfer", _("Transfer (assignment) contracts"), TRANSFER_TYPES),
+        ("licence", _("Licence contracts"), LICENCE_TYPES),
+        ("equity", _("Equity-investment contracts"), EQUITY_TYPES),
+        ("tech_services", _("Technology development, consulting and service contracts"), TECH_SERVICE_TYPES),
     ):
         n, value = _count_value(signed, types)
         rows.append((key, heading, n, value))
-    cash_heading = _("现金奖励（个人） / Cash rewards to individuals")
+    cash_heading = _("Cash rewards to individuals")
     if scope.distributions is None:  # the split of a payment is the owners' business
         rows.append(("cash_rewards", cash_heading, "—", "—"))  # type: ignore[arg-type]
     else:
@@ -184,7 +184,7 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
             continue
         share = sum((rules.get(o.pk, Decimal("0.5")) for o in owners), Decimal(0)) / len(owners)
         equity_total += ((deal.equity_valuation_cny or ZERO) * share).quantize(Decimal("0.01"))
-    rows.append(("equity_rewards", _("股权奖励（个人，估算） / Equity rewards to individuals (estimate)"), "—", equity_total))
+    rows.append(("equity_rewards", _("Equity rewards to individuals (estimate)"), "—", equity_total))
     return rows
 
 

@@ -184,7 +184,7 @@ class FigureDefinition:
 DEFINITIONS: dict[str, FigureDefinition] = {
     "results_onboarded": FigureDefinition(
         _("Results onboarded"),
-        _("Results that entered the platform (成果入驻), whatever their stage now."),
+        _("Results that entered the platform (onboarding), whatever their stage now."),
         _("onboarding date"),
         _("results you may count"),
     ),

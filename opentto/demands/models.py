@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
@@ -23,7 +23,7 @@ from opentto.results.models import Result, ResultFieldChoices
 
 class DemandStatusChoices(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("demand status", "Open")  # open for submissions, 征集中
     MATCHED = "matched", _("Matched")
     NEGOTIATING = "negotiating", _("In negotiation")
     CLOSED_MET = "closed_met", _("Closed: met")

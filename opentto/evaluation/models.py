@@ -37,7 +37,7 @@ class TransferModeChoices(models.TextChoices):
 
     LICENCE = "licence", _("Licence")
     ASSIGNMENT = "assignment", _("Assignment")
-    EQUITY = "equity", _("Equity (作价入股)")
+    EQUITY = "equity", _("Equity contribution")
     SPIN_OFF = "spin_off", _("Spin-off")
     JOINT_DEVELOPMENT = "joint_development", _("Joint development")
 

@@ -399,18 +399,20 @@ def reviewer_invite(
         if created:
             uid = urlsafe_base64_encode(force_bytes(reviewer.pk))
             token = default_token_generator.make_token(reviewer)
-            with translation.override("en"):
+            # one language, the link's page's too: the reviewer's if set, else the one the TTO works in now
+            language = reviewer.language or translation.get_language() or "zh-hans"
+            with translation.override(language):
                 path = reverse("evaluation:invitation", args=[uid, token])
             link = f"{link_base.rstrip('/')}{path}"
             r = review_round.result
-            body = (
-                f"您受邀担任 OpenTTO 平台的评审专家，评审成果“{r.title_zh or r.title_en}”（截止 {review_round.deadline:%Y-%m-%d}）。"
-                f"请通过以下一次性链接设置密码：\n{link}\n\n"
-                f"You are invited to review “{r.title_en or r.title_zh}” on OpenTTO (deadline {review_round.deadline:%Y-%m-%d}). "
-                f"Set your password with this one-time link:\n{link}\n\nUser name / 用户名: {reviewer.username}"
-            )
+            with translation.override(language):
+                body = _(
+                    "You are invited to review “%(title)s” on OpenTTO (deadline %(deadline)s). "
+                    "Set your password with this one-time link:\n%(link)s\n\nUser name: %(username)s"
+                ) % {"title": str(r.title), "deadline": f"{review_round.deadline:%Y-%m-%d}", "link": link, "username": reviewer.username}
+                subject = _("[OpenTTO] Invitation to review")
             transaction.on_commit(lambda: send_mail(
-                subject="[OpenTTO] 评审邀请 / Invitation to review", message=body, from_email=None,
+                subject=subject, message=body, from_email=None,
                 recipient_list=[email], fail_silently=True,
             ))
     return assignment

@@ -31,10 +31,10 @@ RESULT_CONTENT = [
     Column("advantages_en", _("Advantages (English)"), aliases=("advantages",)),
     Column("applications_zh", _("Applications (Chinese)"), aliases=("应用领域", "应用场景")),
     Column("applications_en", _("Applications (English)"), aliases=("applications",)),
-    Column("keywords_zh", _("Keywords (Chinese)"), aliases=("关键词",), help=_("Separated by ; or ，")),
+    Column("keywords_zh", _("Keywords (Chinese)"), aliases=("关键词",), help=_("Separated by semicolons or commas")),
     Column("keywords_en", _("Keywords (English)"), aliases=("keywords",), help=_("Separated by ; or ,")),
     Column("owners", _("Owner organisations"), required=True, aliases=("所有人", "权利人", "完成单位", "申请人", "申请(专利权)人", "申请（专利权）人", "专利权人", "applicant", "applicants", "assignee", "owner", "owners"), help=_("Names or unified social credit codes of organisations already on the platform, separated by ;"), example="交叉信息研究院"),
-    Column("inventors", _("Inventors"), required=True, aliases=("发明人", "完成人", "inventor"), help=_("Names separated by ; with an optional share after a colon (李明:60;王芳:40); without shares they are split equally. Unknown names are added as people of the first owner."), example="李明:60;王芳:40"),
+    Column("inventors", _("Inventors"), required=True, aliases=("发明人", "完成人", "inventor"), help=_("Names separated by ; with an optional share after a colon (Li Ming:60;Wang Fang:40); without shares they are split equally. Unknown names are added as people of the first owner."), example="李明:60;王芳:40"),
     Column("application_number", _("Application number"), aliases=("申请号", "专利申请号", "application no", "application no.", "application number"), help=_("The natural key: a row whose application number is already on the platform updates that patent and creates nothing."), example="CN202210123456.1"),
     Column("ip_kind", _("IP kind"), aliases=("专利类型", "ip type", "patent type")),
     Column("filing_date", _("Filing date"), aliases=("申请日", "filing date", "application date"), help=_("YYYY-MM-DD"), example="2022-01-05"),
@@ -49,7 +49,7 @@ RESULT_COLUMNS = [
     Column("kind", _("Kind of result"), required=True, aliases=("成果类型", "类型", "kind"), help=_("A code (invention_patent, software_copyright, …) or its name in Chinese or English."), example="invention_patent"),
     Column("field", _("Field"), required=True, aliases=("技术领域", "领域", "field"), help=_("A code (ai, ic, biomedicine, …) or its name."), example="ai"),
     Column("trl", _("TRL"), required=True, aliases=("技术成熟度", "成熟度", "trl"), help=_("A whole number from 1 to 9."), example="5"),
-    Column("public", _("Public"), aliases=("公开", "是否公开", "public"), help=_("yes/no (是/否); empty = confidential."), example="yes"),
+    Column("public", _("Public"), aliases=("公开", "是否公开", "public"), help=_("yes/no; empty = confidential."), example="yes"),
     *RESULT_CONTENT[8:],
 ]
 

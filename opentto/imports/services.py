@@ -396,7 +396,7 @@ class _Importer:
         is_public = bool(self.job.options.get("public")) if patents and not public_text else _BOOL.get(public_text)
         if is_public is None:
             if public_text:
-                errors.append(("public", _("Write yes or no (是/否), not “%(value)s”.") % {"value": v.get("public")}))
+                errors.append(("public", _("Write yes or no, not “%(value)s”.") % {"value": v.get("public")}))
             is_public = False
 
         owners: list[Organisation] = []

@@ -250,10 +250,8 @@ def distribute(
 
 # --- statutory floors -----------------------------------------------------------------------
 
-SOURCE_ART_45: Final = (
-    "Law on Promoting the Transformation of Scientific and Technological Achievements "
-    "(促进科技成果转化法), art. 45"
-)
+#: Citations are translated when shown (《促进科技成果转化法》第四十五条 in Chinese).
+SOURCE_ART_45: Final = gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45")
 
 
 @dataclass(frozen=True)
@@ -264,7 +262,7 @@ class StatutoryFloor:
     mode: str
     minimum: Decimal
     base: str | Promise  # translated when shown
-    source: str
+    source: str | Promise  # translated when shown
     confidence: str | Promise
     years: tuple[int, int] | None = None
 
@@ -277,7 +275,7 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="transfer_or_licence",
         minimum=Decimal("0.50"),
         base=gettext_lazy("net income from the transfer or licence of the result"),
-        source=f"{SOURCE_ART_45}, para. 1 item (1)",
+        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (1)"),
         confidence=gettext_lazy("sure"),
     ),
     "equity": StatutoryFloor(
@@ -285,7 +283,7 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="equity",
         minimum=Decimal("0.50"),
         base=gettext_lazy("shares or capital contribution obtained by investing the result"),
-        source=f"{SOURCE_ART_45}, para. 1 item (2)",
+        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (2)"),
         confidence=gettext_lazy("sure"),
     ),
     "self_exploitation": StatutoryFloor(
@@ -293,7 +291,7 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="self_exploitation",
         minimum=Decimal("0.05"),
         base=gettext_lazy("operating profit from exploiting the result, each year for 3 to 5 years"),
-        source=f"{SOURCE_ART_45}, para. 1 item (3)",
+        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (3)"),
         confidence=gettext_lazy("sure"),
         years=(3, 5),
     ),
@@ -306,9 +304,9 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
 #: (art. 45 above). So a rule below them is legal but below what Shanghai allows and encourages.
 #: Art. 34 para. 2 defines the net income: the income less related taxes and fees, the unit's
 #: costs of maintaining the result and the direct costs of the transaction (valuation, appraisal).
-SHANGHAI_SOURCE: Final = "上海市促进科技成果转化条例 (2017), art. 34 para. 1"
+SHANGHAI_SOURCE: Final = gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1")
 SHANGHAI_CONFIDENCE: Final = gettext_lazy(
-    "checked against the regulation's text; a standard it allows (可以…不低于), not a binding floor: "
+    "checked against the regulation's text; a standard it allows (“may … no less than”), not a binding floor: "
     "without a rule or agreement art. 33 para. 2 applies the national law"
 )
 SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
@@ -317,7 +315,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="transfer_or_licence",
         minimum=Decimal("0.70"),
         base=gettext_lazy("net income from the transfer or licence of the result (Shanghai)"),
-        source=f"{SHANGHAI_SOURCE} item (1) (第三十四条第一款第（一）项)",
+        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"),
         confidence=SHANGHAI_CONFIDENCE,
     ),
     "equity": StatutoryFloor(
@@ -325,7 +323,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="equity",
         minimum=Decimal("0.70"),
         base=gettext_lazy("shares or capital contribution from investing the result (Shanghai)"),
-        source=f"{SHANGHAI_SOURCE} item (2) (第三十四条第一款第（二）项)",
+        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (2)"),
         confidence=SHANGHAI_CONFIDENCE,
     ),
     "self_exploitation": StatutoryFloor(
@@ -333,7 +331,7 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="self_exploitation",
         minimum=Decimal("0.05"),
         base=gettext_lazy("operating profit, each year for 5 years from the first profitable year (Shanghai)"),
-        source=f"{SHANGHAI_SOURCE} item (3) (第三十四条第一款第（三）项)",
+        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (3)"),
         confidence=SHANGHAI_CONFIDENCE,
         years=(5, 5),
     ),
@@ -411,7 +409,7 @@ def check_rule(
 class TaxNote:
     key: str
     text: str | Promise  # translated when shown
-    source: str
+    source: str | Promise  # translated when shown
     confidence: str | Promise
 
 
@@ -423,7 +421,7 @@ TAX_NOTES: Final[tuple[TaxNote, ...]] = (
             "the transfer of their results are taxed (individual income tax) on half their "
             "amount."
         ),
-        source="财税〔2018〕58号",
+        source=gettext_lazy("Caishui [2018] No. 58"),
         confidence=gettext_lazy("fairly sure"),
     ),
     TaxNote(
@@ -432,7 +430,7 @@ TAX_NOTES: Final[tuple[TaxNote, ...]] = (
             "Equity rewards from investing a result in a company may defer individual income "
             "tax until the shares are transferred."
         ),
-        source="财税〔2016〕101号",
+        source=gettext_lazy("Caishui [2016] No. 101"),
         confidence=gettext_lazy("fairly sure"),
     ),
 )

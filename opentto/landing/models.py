@@ -85,9 +85,9 @@ class PriceMethodChoices(models.TextChoices):
     """How the price was set (促进科技成果转化法 art. 18)."""
 
     UNRECORDED = "", _("Not recorded")
-    NEGOTIATED = "negotiated", _("Negotiated (协议定价, public notice required)")
-    EXCHANGE = "exchange", _("Listed on a technology exchange (挂牌交易)")
-    AUCTION = "auction", _("Auction (拍卖)")
+    NEGOTIATED = "negotiated", _("Negotiated price (public notice required)")
+    EXCHANGE = "exchange", _("Listed on a technology exchange")
+    AUCTION = "auction", _("Auction")
 
 
 #: The minimum notice period for a negotiated price, in days (国发〔2016〕16号).
@@ -112,12 +112,12 @@ class ContractKindChoices(models.TextChoices):
     special service contracts: :class:`ContractObjectChoices` ``TRAINING`` / ``INTERMEDIARY`` on a
     ``SERVICE`` contract."""
 
-    DEV_COMMISSIONED = "dev_commissioned", _("Technology development (commissioned) 技术开发（委托）")
-    DEV_COOPERATIVE = "dev_cooperative", _("Technology development (cooperative) 技术开发（合作）")
-    TRANSFER = "transfer", _("Technology transfer 技术转让")
-    LICENCE = "licence", _("Technology licence 技术许可")
-    CONSULTING = "consulting", _("Technology consulting 技术咨询")
-    SERVICE = "service", _("Technology service 技术服务")
+    DEV_COMMISSIONED = "dev_commissioned", _("Technology development (commissioned)")
+    DEV_COOPERATIVE = "dev_cooperative", _("Technology development (cooperative)")
+    TRANSFER = "transfer", _("Technology transfer")
+    LICENCE = "licence", _("Technology licence")
+    CONSULTING = "consulting", _("Technology consulting")
+    SERVICE = "service", _("Technology service")
 
 
 class ContractObjectChoices(models.TextChoices):
@@ -131,15 +131,15 @@ class ContractObjectChoices(models.TextChoices):
     the income-tax scope of technology transfer (财税〔2010〕111号; 国家税务总局公告2015年第82号) —
     fairly sure. Training and intermediary: special service contracts (STANDARDS.md)."""
 
-    PATENT = "patent", _("Patent 专利权")
-    PATENT_APPLICATION = "patent_application", _("Patent application right 专利申请权")
-    TECHNICAL_SECRET = "technical_secret", _("Technical secret 技术秘密")
-    SOFTWARE_COPYRIGHT = "software_copyright", _("Software copyright 计算机软件著作权")
-    IC_LAYOUT = "ic_layout", _("IC layout design 集成电路布图设计专有权")
-    PLANT_VARIETY = "plant_variety", _("New plant variety 植物新品种权")
-    BIOMEDICINE_VARIETY = "biomedicine_variety", _("Biomedicine new variety 生物医药新品种")
-    TRAINING = "training", _("Technical training 技术培训")
-    INTERMEDIARY = "intermediary", _("Technical intermediary 技术中介")
+    PATENT = "patent", _("Patent right")
+    PATENT_APPLICATION = "patent_application", _("Patent application right")
+    TECHNICAL_SECRET = "technical_secret", _("Technical secret")
+    SOFTWARE_COPYRIGHT = "software_copyright", _("Computer software copyright")
+    IC_LAYOUT = "ic_layout", _("Exclusive right in an IC layout design")
+    PLANT_VARIETY = "plant_variety", _("New plant variety right")
+    BIOMEDICINE_VARIETY = "biomedicine_variety", _("New biomedicine variety")
+    TRAINING = "training", _("Technical training")
+    INTERMEDIARY = "intermediary", _("Technical intermediary")
 
 
 #: Which objects fit which kind (blank always allowed: not yet known, or a plain service).
@@ -180,7 +180,7 @@ class RegistrationStatusChoices(models.TextChoices):
     APPLIED = "applied", _("Applied")
     REGISTERED = "registered", _("Registered")
     RETURNED = "returned", _("Returned for correction")
-    REFUSED = "refused", _("Refused (未予登记)")
+    REFUSED = "refused", _("Registration refused")
 
 
 #: Registration steps; each has its service in ``opentto.landing.services`` (``registration_*``).
@@ -833,7 +833,7 @@ def deal_registration_flags(deal: Deal) -> list[str]:
     if deal.claims_vat_exemption and not registered:
         flags.append(gettext(
             "Claims the VAT exemption but the technology contract is not registered: the exemption is claimed on the "
-            "registered contract (财税〔2016〕36号, annex 3, art. 1 item (26))."))
+            "registered contract (Caishui [2016] No. 36, annex 3, art. 1 item (26))."))
     if deal.claims_income_tax_relief and not registered:
         flags.append(gettext(
             "Claims the income-tax relief on technology transfer but the contract is not registered: the relief is "
@@ -844,16 +844,16 @@ def deal_registration_flags(deal: Deal) -> list[str]:
     if deal.claims_vat_exemption and kind in (ContractKindChoices.CONSULTING, ContractKindChoices.SERVICE):
         flags.append(gettext(
             "Consulting and service income is exempt from VAT only inside the same transfer or development contract "
-            "and invoice (财税〔2016〕36号, annex 3, art. 1 item (26)): a separate consulting or service contract is not."))
+            "and invoice (Caishui [2016] No. 36, annex 3, art. 1 item (26)): a separate consulting or service contract is not."))
     if deal.claims_income_tax_relief and kind and kind not in INCOME_TAX_KINDS:
         flags.append(gettext(
-            "Only technology transfer income (transfer or licence) qualifies for the income-tax relief (企业所得税法 "
+            "Only technology transfer income (transfer or licence) qualifies for the income-tax relief (Enterprise Income Tax Law "
             "art. 27(4)); development, consulting and service income only as support bundled with a transfer."))
     if (deal.claims_income_tax_relief and kind == ContractKindChoices.LICENCE and deal.term_starts_on and deal.term_ends_on
             and deal.term_ends_on < _years_later(deal.term_starts_on, LICENCE_MIN_YEARS)):
         flags.append(gettext(
-            "A licence qualifies for the income-tax relief only with a term of %(years)d years or more (财税〔2010〕111号; "
-            "财税〔2015〕116号): this term is shorter.") % {"years": LICENCE_MIN_YEARS})
+            "A licence qualifies for the income-tax relief only with a term of %(years)d years or more (Caishui [2010] No. 111; "
+            "Caishui [2015] No. 116): this term is shorter.") % {"years": LICENCE_MIN_YEARS})
     if registered and registration is not None and registration.technology_income_cny is None:
         flags.append(gettext("The registration records no technology-related income: enter the amount the office set."))
     if registered and registration is not None and not registration.number:

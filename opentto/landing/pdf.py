@@ -1,8 +1,10 @@
-"""The yearly statement of a person's rewards, as a bilingual PDF."""
+"""The yearly statement of a person's rewards, as a PDF in the reader's language."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
@@ -11,28 +13,28 @@ from .distribution import TAX_NOTES
 
 
 def statement_pdf(s: Any) -> bytes:
-    pdf = ReportPDF(
-        title=f"科技成果转化奖励收入明细 / Statement of rewards {s.year}",
-        subtitle=f"{s.person.name_zh or ''} {s.person.name_en or ''}".strip(),
-    )
-    pdf.heading("汇总 / Summary")
+    """In the active language: the person's name in it (the other language's when it has none)."""
+    pdf = ReportPDF(title=_("Statement of rewards %(year)s") % {"year": s.year}, subtitle=str(s.person.name))
+    pdf.heading(_("Summary"))
     pdf.facts([
-        ("年度 / Year", str(s.year)),
-        ("奖励合计 / Total rewards", format_yuan(s.total)),
-        ("计税基数 / Taxable base", format_yuan(s.tax_base)),
+        (_("Year"), str(s.year)),
+        (_("Total rewards"), format_yuan(s.total)),
+        (_("Taxable base"), format_yuan(s.tax_base)),
     ])
-    pdf.heading("明细 / Rewards received")
+    pdf.heading(_("Rewards received"))
     pdf.data_table(
-        ["日期 / Date", "合同 / Deal", "单位 / Organisation", "金额 / Amount", "计税基数 / Taxable"],
-        [[line.received_on.isoformat(), str(line.deal) if line.deal is not None else "保密合同 / confidential deal", line.organisation, format_yuan(line.amount), format_yuan(line.tax_base)] for line in s.lines]
+        [_("Date"), _("Deal"), _("Organisation"), _("Amount"), _("Taxable")],
+        [[line.received_on.isoformat(), str(line.deal) if line.deal is not None else _("confidential deal"), line.organisation, format_yuan(line.amount), format_yuan(line.tax_base)] for line in s.lines]
         or [["—", "—", "—", "—", "—"]],
         widths=(22, 62, 40, 25, 25),
     )
-    pdf.heading("税务说明 / Tax treatment")
-    pdf.paragraph(
-        "现金奖励：非营利性科研机构和高校从职务科技成果转化收入中给予科技人员的现金奖励，可减按50%计入科技人员当月“工资、薪金所得”（财税〔2018〕58号）。"
-        "股权奖励可递延至转让股权时纳税（财税〔2016〕101号）。本明细仅供参考，以税务机关认定为准。"
-    )
+    pdf.heading(_("Tax treatment"))
+    pdf.paragraph(_(
+        "Cash rewards: cash rewards that non-profit research institutions and universities give their staff from the income "
+        "of transferring job-related results may be counted at 50 percent in the month's wages and salaries (Caishui [2018] No. 58). "
+        "Equity rewards may defer the tax until the shares are transferred (Caishui [2016] No. 101). This statement is for "
+        "reference only; the tax authority decides."
+    ))
     for note in TAX_NOTES:
         pdf.paragraph(f"{note.text} ({note.source}; {note.confidence})", size=9)
     return pdf.to_bytes()

@@ -418,7 +418,7 @@ def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: st
     _require(actor, deal, "change", _("Only TTO managers publish notices."))
     errors: dict[str, list[str]] = {}
     if (ends_on - starts_on).days + 1 < NOTICE_MIN_DAYS:
-        errors["ends_on"] = [_("A notice runs for at least %(days)d days (国发〔2016〕16号).") % {"days": NOTICE_MIN_DAYS}]
+        errors["ends_on"] = [_("A notice runs for at least %(days)d days (Guofa [2016] No. 16).") % {"days": NOTICE_MIN_DAYS}]
     if starts_on < timezone.localdate() - timedelta(days=1):
         errors["starts_on"] = [_("A notice cannot start in the past.")]
     if errors:

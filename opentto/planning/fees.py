@@ -91,10 +91,10 @@ def price_fee(
     if reduction in (FeeReductionChoices.PERCENT_85, FeeReductionChoices.PERCENT_70) and fee_kind in REDUCIBLE_FEES:
         if fee_kind != FeeKindChoices.ANNUITY:
             percent, applied = int(reduction), str(reduction)
-            reason = _("%(percent)s%% reduction (财税〔2016〕78号): this fee is covered.") % {"percent": percent}
+            reason = _("%(percent)s%% reduction (Caishui [2016] No. 78): this fee is covered.") % {"percent": percent}
         elif covered is not None and year is not None and covered[0] <= year <= covered[1]:
             percent, applied = int(reduction), str(reduction)
-            reason = _("%(percent)s%% reduction (财税〔2016〕78号): year %(year)s is within the covered years %(first)s–%(last)s.") % {
+            reason = _("%(percent)s%% reduction (Caishui [2016] No. 78): year %(year)s is within the covered years %(first)s–%(last)s.") % {
                 "percent": percent, "year": year, "first": covered[0], "last": covered[1]}
         elif covered is not None and year is not None:
             reason = _("Full price: year %(year)s is outside the covered years %(first)s–%(last)s.") % {
@@ -103,7 +103,7 @@ def price_fee(
         start, end = open_licence
         if start is not None and start <= due and (end is None or due <= end):
             percent, applied = OPEN_LICENCE_PERCENT, "open_licence"
-            reason = _("%(percent)s%% open-licence reduction (财税〔2024〕23号): due during the open licence; no other reduction applies.") % {"percent": OPEN_LICENCE_PERCENT}
+            reason = _("%(percent)s%% open-licence reduction (Caishui [2024] No. 23): due during the open licence; no other reduction applies.") % {"percent": OPEN_LICENCE_PERCENT}
     return FeeDue(
         fee_kind=fee_kind, year=year, due=due, full_cny=full_cny, percent=percent, reduction=applied, reason=reason,
         payable_cny=reduced_amount(full_cny, percent), schedule_source=schedule_source, is_confirmed=is_confirmed,

@@ -403,7 +403,7 @@ class FeeReductionForm(forms.Form):
     an open licence's period. The rules are the service's (``filing_fee_reduction_record``)."""
 
     reduction = forms.ChoiceField(label=_("Fee reduction"), choices=FeeReductionChoices.choices)
-    open_licence_from = forms.DateField(label=_("Open licence (开放许可) from"), widget=DATE, required=False)
+    open_licence_from = forms.DateField(label=_("Open licence from"), widget=DATE, required=False)
     open_licence_until = forms.DateField(label=_("Open licence until"), widget=DATE, required=False, help_text=_("Empty while it runs."))
 
     def __init__(self, *args: Any, applicants: list[Organisation], initial_grounds: dict[int, str] | None = None, **kwargs: Any) -> None:
@@ -414,7 +414,7 @@ class FeeReductionForm(forms.Form):
                 label=_("Ground of %(name)s") % {"name": org.name},
                 choices=[("", "—"), *ApplicantGroundChoices.choices],
                 initial=(initial_grounds or {}).get(org.pk, ""),
-                help_text=_("Who qualifies: 财税〔2019〕45号."),
+                help_text=_("Who qualifies: Caishui [2019] No. 45."),
             )
 
     def grounds(self) -> dict[int, str]:

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
 
@@ -51,58 +54,58 @@ def _pct(value: Decimal) -> str:
 
 
 def valuation_memo_pdf(valuation: Valuation, user: Any) -> bytes:
+    """The memo in the active language (the result's title and the assumptions in it, else in the other one)."""
     memo = memo_data(valuation, user)
     result = valuation.result
     pdf = ReportPDF(
-        title=f"估值备忘录 Valuation memo: {result.title_zh or result.title_en}",
-        subtitle=f"{result.title_en}\n估值基准日 Valuation date: {valuation.valuation_date.isoformat()}",
+        title=_("Valuation memo: %(title)s") % {"title": result.title},
+        subtitle=_("Valuation date: %(date)s") % {"date": valuation.valuation_date.isoformat()},
     )
-    pdf.heading("结论 Conclusion")
+    pdf.heading(_("Conclusion"))
+    methods = {"relief_from_royalty": _("Income approach: relief from royalty"), "cost": _("Cost approach"), "market": _("Market approach")}
     pdf.facts([
-        ("评估价值 Concluded value", format_yuan(valuation.concluded_value_cny)),
-        ("采用方法 Method", {"relief_from_royalty": "收益法（许可费节省法） Income approach: relief from royalty", "cost": "成本法 Cost approach", "market": "市场法 Market approach"}[valuation.concluded_method]),
-        ("目的 Purpose", valuation.purpose or "—"),
+        (_("Concluded value"), format_yuan(valuation.concluded_value_cny)),
+        (_("Method"), methods[valuation.concluded_method]),
+        (_("Purpose"), valuation.purpose or "—"),
     ])
-    pdf.heading("收益法：许可费节省法 Relief from royalty")
+    pdf.heading(_("Income approach: relief from royalty"))
     pdf.facts([
-        ("许可费率 Royalty rate", _pct(valuation.royalty_rate)),
-        ("税率 Tax rate", _pct(valuation.tax_rate)),
-        ("折现率 Discount rate", _pct(valuation.discount_rate)),
-        ("年衰减 Yearly decay", _pct(valuation.decay)),
-        ("经济寿命 Economic life", f"{len(valuation.revenues)} 年 years"),
-        ("剩余专利期限 Remaining patent term", f"{valuation.remaining_term_years} 年 years" if valuation.remaining_term_years is not None else "—"),
-        ("价值 Value", format_yuan(valuation.rfr_value_cny)),
+        (_("Royalty rate"), _pct(valuation.royalty_rate)),
+        (_("Tax rate"), _pct(valuation.tax_rate)),
+        (_("Discount rate"), _pct(valuation.discount_rate)),
+        (_("Yearly decay"), _pct(valuation.decay)),
+        (_("Economic life"), ngettext("%(n)s year", "%(n)s years", len(valuation.revenues)) % {"n": len(valuation.revenues)}),
+        (_("Remaining patent term"), ngettext("%(n)s year", "%(n)s years", valuation.remaining_term_years) % {"n": valuation.remaining_term_years}
+         if valuation.remaining_term_years is not None else "—"),
+        (_("Value"), format_yuan(valuation.rfr_value_cny)),
     ])
-    pdf.paragraph("价值 = Σ 收入ₖ × 许可费率 × (1−衰减)^(k−1) × (1−税率) ÷ (1+折现率)^k，年末折现，仅在最后四舍五入到分。 "
-                  "Value = Σ Rₖ·r·(1−g)^(k−1)·(1−t)/(1+d)^k, end-of-year discounting, rounded once to the fen.", size=9)
+    pdf.paragraph(_("Value = Σ Rₖ·r·(1−g)^(k−1)·(1−t)/(1+d)^k, end-of-year discounting, rounded once to the fen."), size=9)
     pdf.data_table(
-        ["年 Year", "收入 Revenue", "许可费 Royalty", "税后 After tax", "折现系数 Factor", "现值 PV"],
+        [_("Year"), _("Revenue"), _("Royalty"), _("After tax"), _("Discount factor"), _("Present value")],
         [[str(y["year"]), y["revenue"], y["royalty"], y["after_tax_royalty"], y["discount_factor"], y["present_value"]] for y in memo.years],
     )
-    pdf.heading("敏感性分析 Sensitivity (royalty rate × discount rate)")
+    pdf.heading(_("Sensitivity (royalty rate × discount rate)"))
     pdf.data_table(
-        ["许可费率 \\ 折现率", *[_pct(d) for d in memo.sensitivity_discounts]],
+        [_("Royalty rate / discount rate"), *[_pct(d) for d in memo.sensitivity_discounts]],
         [[_pct(r), *[format_yuan(v) if v is not None else "—" for v in row]] for r, row in zip(memo.sensitivity_royalties, memo.sensitivity, strict=True)],
     )
-    pdf.heading("成本法 Cost approach")
+    pdf.heading(_("Cost approach"))
     if valuation.cost_value_cny is not None:
         pdf.facts([
-            ("重置成本 Reproduction costs", "; ".join(format_yuan(Decimal(c)) for c in valuation.reproduction_costs)),
-            ("贬值率 Obsolescence", "; ".join(_pct(Decimal(o)) for o in valuation.obsolescence_rates) or "—"),
-            ("价值 Value", format_yuan(valuation.cost_value_cny)),
+            (_("Reproduction costs"), "; ".join(format_yuan(Decimal(c)) for c in valuation.reproduction_costs)),
+            (_("Obsolescence"), "; ".join(_pct(Decimal(o)) for o in valuation.obsolescence_rates) or "—"),
+            (_("Value"), format_yuan(valuation.cost_value_cny)),
         ])
     else:
-        pdf.paragraph("未采用 Not used.")
-    pdf.heading("市场法 Market approach (comparable landed deals on the platform)")
+        pdf.paragraph(_("Not used."))
+    pdf.heading(_("Market approach (comparable landed deals on the platform)"))
     if valuation.market_value_cny is not None:
-        pdf.data_table(["交易 Deal", "类型 Type", "签约 Signed", "金额 Amount"], [[f"#{c['pk']}" if c["pk"] else "—", c["type"], c["signed_on"].isoformat() if c["signed_on"] else "—", format_yuan(c["amount"])] for c in memo.comparables])
-        pdf.facts([("调整系数 Scale", f"{valuation.market_scale.normalize():f}"), ("中位数×系数 Median × scale", format_yuan(valuation.market_value_cny))])
+        pdf.data_table([_("Deal"), _("Type"), _("Signed"), _("Amount")], [[f"#{c['pk']}" if c["pk"] else "—", c["type"], c["signed_on"].isoformat() if c["signed_on"] else "—", format_yuan(c["amount"])] for c in memo.comparables])
+        pdf.facts([(_("Scale"), f"{valuation.market_scale.normalize():f}"), (_("Median × scale"), format_yuan(valuation.market_value_cny))])
     else:
-        pdf.paragraph("未采用 Not used.")
-    pdf.heading("假设 Assumptions")
-    pdf.paragraph(valuation.assumptions_zh or "—")
-    pdf.paragraph(valuation.assumptions_en or "—")
-    pdf.heading("经验法则（非估值） Rule of thumb — NOT a valuation")
-    pdf.paragraph("“25%规则”仅为经验法则，美国联邦巡回上诉法院在 Uniloc v. Microsoft (2011) 中拒绝将其作为损害赔偿依据；本备忘录不以其作为价值。 "
-                  "The “25% rule” is a rule of thumb only, rejected as evidence of damages in Uniloc v. Microsoft (Fed. Cir. 2011); this memo never uses it as the value.", size=9)
+        pdf.paragraph(_("Not used."))
+    pdf.heading(_("Assumptions"))
+    pdf.paragraph(str(valuation.assumptions) or "—")
+    pdf.heading(_("Rule of thumb — NOT a valuation"))
+    pdf.paragraph(_("The “25 percent rule” is a rule of thumb only, rejected as evidence of damages in Uniloc v. Microsoft (Fed. Cir. 2011); this memo never uses it as the value."), size=9)
     return pdf.to_bytes()

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
@@ -32,7 +32,7 @@ from opentto.core.permissions import RestrictedQuerySet
 class TransferModeChoices(models.TextChoices):
     LICENCE = "licence", _("Licence")
     ASSIGNMENT = "assignment", _("Assignment")
-    EQUITY = "equity", _("Equity (作价入股)")
+    EQUITY = "equity", _("Equity contribution")
     SPIN_OFF = "spin_off", _("Spin-off")
     JOINT_DEVELOPMENT = "joint_development", _("Joint development")
     COMMISSIONED_RD = "commissioned_rd", _("Commissioned R&D")
@@ -144,9 +144,9 @@ class TransferPlanEvent(models.Model):
 
 
 class LicenceTypeChoices(models.TextChoices):
-    EXCLUSIVE = "exclusive", _("Exclusive (独占)")
-    SOLE = "sole", _("Sole (排他)")
-    NON_EXCLUSIVE = "non_exclusive", _("Non-exclusive (普通)")
+    EXCLUSIVE = "exclusive", _("Exclusive licence")
+    SOLE = "sole", _("Sole licence")
+    NON_EXCLUSIVE = "non_exclusive", _("Non-exclusive licence")
 
 
 class TransferOption(models.Model):
@@ -430,7 +430,7 @@ class ConfidentialityExamination(models.Model):
 
 
 class DeadlineStatusChoices(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("deadline status", "Open")
     DONE = "done", _("Done")
     WAIVED = "waived", _("Waived (abandoned)")
 
@@ -816,7 +816,7 @@ class ServiceKindChoices(models.TextChoices):
 
 
 class ServiceTaskStatusChoices(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
@@ -949,7 +949,7 @@ class ApplicantGroundChoices(models.TextChoices):
 
     INDIVIDUAL = "individual", _("Individual with less than 60,000 yuan of income in the previous year")
     ENTERPRISE = "enterprise", _("Enterprise with less than 1,000,000 yuan of taxable income in the previous year")
-    PUBLIC_INSTITUTION = "public_institution", _("Public institution (事业单位)")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
     SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
     NON_PROFIT_RESEARCH = "non_profit_research", _("Non-profit research body")
     NOT_QUALIFYING = "not_qualifying", _("Does not qualify")

@@ -542,7 +542,7 @@ def foreign_filing_problem(family: PatentFamily, *, office: str, route: str, rec
     if refused:
         return _("CNIPA found this invention needs secrecy: it may not be filed abroad (Patent Law art. 19).")
     return _(
-        "Record CNIPA's confidentiality examination (保密审查) first: an invention or utility model made in China "
+        "Record CNIPA's confidentiality examination first: an invention or utility model made in China "
         "may be filed abroad only after it, or the Chinese patent is forfeited (Patent Law art. 19). Filing the PCT "
         "application at CNIPA counts as the request."
     )

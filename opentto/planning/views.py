@@ -460,7 +460,7 @@ def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
         grounds = {a.organisation_id: a.ground for a in record.applicants.all()}
     form = f.FeeReductionForm(request.POST or None, initial=initial, applicants=applicants, initial_grounds=grounds)
     years = covered_years(filing.filing_date, filing.grant_date)
-    lead = _("85%% for a single qualifying applicant, 70%% for two or more applicants when every one qualifies (专利收费减缴办法, 财税〔2016〕78号); it covers the application, substantive-examination and re-examination fees and the annual fees of the year of grant and the nine years after it (财税〔2018〕37号). During an open licence the annual fees are reduced 15%% when no other reduction applies (财税〔2024〕23号).") % {}
+    lead = _("85%% for a single qualifying applicant, 70%% for two or more applicants when every one qualifies (Measures for Patent Fee Reductions, Caishui [2016] No. 78); it covers the application, substantive-examination and re-examination fees and the annual fees of the year of grant and the nine years after it (Caishui [2018] No. 37). During an open licence the annual fees are reduced 15%% when no other reduction applies (Caishui [2024] No. 23).") % {}
     if years is not None:
         lead += " " + _("This patent: annual-fee years %(first)s–%(last)s are covered.") % {"first": years[0], "last": years[1]}
     return _edit_page(

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opentto.organisations.models import RESEARCH_KINDS, Organisation
@@ -37,6 +39,14 @@ class PilotForm(forms.Form):
         self.fields["organisation"].queryset = qs.filter(kind__in=RESEARCH_KINDS)  # type: ignore[attr-defined]
 
 
+def _at_least_years_text() -> str:
+    return gettext("At least %(years)s years.") % {"years": USE_MIN_YEARS}
+
+
+#: Formatted when shown, in the reader's language (a lazy string's ``%`` is formatted at import, in the default language).
+_at_least_years = lazy(_at_least_years_text, str)
+
+
 class ApplicationForm(forms.Form):
     """The team's application: the pilot institution (an owner of the result), what it asks for,
     and each member's part (blank: not in the team)."""
@@ -45,7 +55,7 @@ class ApplicationForm(forms.Form):
     requested_kind = forms.ChoiceField(label=_("Requested rights"), choices=RightsKindChoices.choices, widget=forms.RadioSelect)
     requested_share = _share(_("Share of ownership (%)"))
     requested_term_years = forms.IntegerField(label=_("Term of use (years)"), min_value=1, max_value=99, required=False,
-                                              help_text=_("At least %(years)s years.") % {"years": USE_MIN_YEARS})
+                                              help_text=_at_least_years())
     requested_exclusive = forms.BooleanField(label=_("Exclusive use"), required=False)
     statement = forms.CharField(label=_("The team's statement"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

@@ -104,7 +104,7 @@ def pilot_create(
     if not legal_basis.strip():
         errors["legal_basis"] = [_("State the legal basis of the pilot.")]
     if not citation.strip():
-        errors["citation"] = [_("Cite the document that names the institution (e.g. 国科发区〔2020〕128号).")]
+        errors["citation"] = [_("Cite the document that names the institution (e.g. Guokefaqu [2020] No. 128).")]
     if ends_on < starts_on:
         errors["ends_on"] = [_("The pilot cannot end before it starts.")]
     if notice_min_days < 1:
@@ -171,7 +171,7 @@ def _clean_terms(kind: str, share: Any, term_years: Any, errors: dict[str, list[
         errors[f"{prefix}_term_years"] = [_("Give the term of the right of use in years.")]
     elif years < USE_MIN_YEARS:
         errors[f"{prefix}_term_years"] = [
-            _("A long-term right of use runs at least %(years)s years (国科发区〔2020〕128号).") % {"years": USE_MIN_YEARS}]
+            _("A long-term right of use runs at least %(years)s years (Guokefaqu [2020] No. 128).") % {"years": USE_MIN_YEARS}]
     return None, years
 
 
@@ -411,7 +411,7 @@ def _change_ownership(application: RightsApplication, effective_on: dt.date) -> 
     granted = application.granted_share or Decimal(0)
     team_share = (held[0].share * granted / HUNDRED).quantize(SHARE_PLACES, rounding=ROUND_DOWN)
     kept = held[0].share - team_share
-    basis = _in_both_languages(lambda: _("赋权 of application %(pk)s (%(citation)s)") % {"pk": application.pk, "citation": application.pilot.citation})
+    basis = _in_both_languages(lambda: _("Vesting of rights of application %(pk)s (%(citation)s)") % {"pk": application.pk, "citation": application.pilot.citation})
     for r in current:
         r.valid_to = effective_on
         r.save(update_fields=["valid_to"])

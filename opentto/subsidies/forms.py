@@ -66,7 +66,7 @@ class OverrideForm(forms.Form):
 
 
 class RecogniseForm(forms.Form):
-    recognition_number = forms.CharField(label=_("Recognition number (认定编号)"), max_length=60)
+    recognition_number = forms.CharField(label=_("Recognition number"), max_length=60)
 
 
 class ApproveForm(forms.Form):

@@ -30,7 +30,7 @@ ZERO = Decimal("0.00")
 
 
 class ProgrammeKindChoices(models.TextChoices):
-    INDUSTRIALISATION = "industrialisation", _("Industrialisation of results (产学研合作)")
+    INDUSTRIALISATION = "industrialisation", _("Industrialisation of results (university–industry cooperation)")
     IP_PLEDGE_INTEREST = "ip_pledge_interest", _("IP pledge financing interest subsidy")
     SECURITISATION = "securitisation", _("IP securitisation support")
 
@@ -126,7 +126,7 @@ class SubsidyProject(models.Model):
     applied to). ``legacy_excess_cny`` is what was approved above the cap before the cap was kept
     per project (migration 0004): such a project has nothing left, and the excess is shown."""
 
-    recognition_number = models.CharField(_("recognition number (认定编号)"), max_length=60, blank=True)
+    recognition_number = models.CharField(_("recognition number"), max_length=60, blank=True)
     deal = models.OneToOneField(
         "landing.Deal", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_project", verbose_name=_("deal"),
     )
@@ -165,7 +165,7 @@ class ApplicationStatusChoices(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     INELIGIBLE = "ineligible", _("Ineligible")
     UNDER_REVIEW = "under_review", _("Under expert review")
-    RECOGNISED = "recognised", _("Recognised (认定)")
+    RECOGNISED = "recognised", _("Recognised")
     APPROVED = "approved", _("Approved")
     DISBURSED = "disbursed", _("Disbursed")
     REJECTED = "rejected", _("Rejected")
@@ -209,7 +209,7 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=ApplicationStatusChoices.choices, default=S.DRAFT)
     eligibility = models.JSONField(_("eligibility check"), default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    recognition_number = models.CharField(_("recognition number (认定编号)"), max_length=60, blank=True)
+    recognition_number = models.CharField(_("recognition number"), max_length=60, blank=True)
     recognised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recognised_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

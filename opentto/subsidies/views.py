@@ -198,7 +198,7 @@ review_open_view = _action(
     gettext_noop("The expert review round was opened."), action="open_review",
 )
 override_view = _action(OverrideForm, lambda a, d, u: services.application_review_override(application=a, actor=u, **d), gettext_noop("The override was recorded."), action="decide")
-recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), gettext_noop("The project was recognised (认定)."), action="decide")
+recognise_view = _action(RecogniseForm, lambda a, d, u: services.application_recognise(application=a, actor=u, **d), gettext_noop("The project was recognised."), action="decide")
 approve_view = _action(ApproveForm, lambda a, d, u: services.application_approve(application=a, actor=u, **d), gettext_noop("The subsidy was approved."), action="decide")
 reject_view = _action(RejectForm, lambda a, d, u: services.application_reject(application=a, actor=u, **d), gettext_noop("The application was rejected."), action="decide")
 tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(application=a, actor=u, **d), gettext_noop("The tranche was planned."), action="disburse", confirm_as="tranche_form")

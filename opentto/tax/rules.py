@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,11 +53,11 @@ TECHNICAL_SECRET: Final = "technical_secret"  # noqa: S105  (a contract object, 
 
 @dataclass(frozen=True)
 class Citation:
-    source: str
+    source: str | Promise  # translated when shown
     confidence: str  # as STANDARDS.md says it: "sure", "fairly sure", "not confirmed"
 
     def as_json(self) -> dict[str, str]:
-        return {"source": self.source, "confidence": self.confidence}
+        return {"source": str(self.source), "confidence": self.confidence}
 
     @property
     def confidence_label(self) -> str:
@@ -68,16 +69,16 @@ CONFIDENCE_LABELS: Final = {
 }
 
 
-VAT_SOURCE: Final = Citation("财税〔2016〕36号, annex 3, art. 1 item (26)", "fairly sure")
-REGISTRATION_SOURCE: Final = Citation("技术合同认定登记管理办法 (国科发政字〔2000〕063号)", "fairly sure")
-EIT_SOURCE: Final = Citation("企业所得税法 art. 27(4); 企业所得税法实施条例 art. 90", "sure")
-INCOME_SOURCE: Final = Citation("财税〔2010〕111号 (技术转让所得 = income less its costs and taxes)", "fairly sure")
-HALVED_SOURCE: Final = Citation("国税函〔2010〕157号 (half of the 25 % rate)", "fairly sure")
-LICENCE_SOURCE: Final = Citation("财税〔2015〕116号 (non-exclusive licences of 5 years or more)", "fairly sure")
-SUPPORT_SOURCE: Final = Citation("国家税务总局公告2013年第62号 (support only when bundled with the transfer)", "fairly sure")
-RELATED_SOURCE: Final = Citation("STANDARDS.md: transfers to a wholly-owned related party are excluded (document not named)", "fairly sure")
-SECRET_SOURCE: Final = Citation("STANDARDS.md: technical secrets' qualification needs care", "not confirmed")
-REWARD_SOURCE: Final = Citation("财税〔2018〕58号", "fairly sure")
+VAT_SOURCE: Final = Citation(gettext_lazy("Caishui [2016] No. 36, annex 3, art. 1 item (26)"), "fairly sure")
+REGISTRATION_SOURCE: Final = Citation(gettext_lazy("Measures for the Recognition and Registration of Technology Contracts (Guokefazhengzi [2000] No. 063)"), "fairly sure")
+EIT_SOURCE: Final = Citation(gettext_lazy("Enterprise Income Tax Law art. 27(4); its Implementing Regulations art. 90"), "sure")
+INCOME_SOURCE: Final = Citation(gettext_lazy("Caishui [2010] No. 111 (transfer income = income less its costs and taxes)"), "fairly sure")
+HALVED_SOURCE: Final = Citation(gettext_lazy("Guoshuihan [2010] No. 157 (half of the 25-percent rate)"), "fairly sure")
+LICENCE_SOURCE: Final = Citation(gettext_lazy("Caishui [2015] No. 116 (non-exclusive licences of 5 years or more)"), "fairly sure")
+SUPPORT_SOURCE: Final = Citation(gettext_lazy("State Taxation Administration announcement No. 62 of 2013 (support only when bundled with the transfer)"), "fairly sure")
+RELATED_SOURCE: Final = Citation(gettext_lazy("STANDARDS.md: transfers to a wholly-owned related party are excluded (document not named)"), "fairly sure")
+SECRET_SOURCE: Final = Citation(gettext_lazy("STANDARDS.md: technical secrets' qualification needs care"), "not confirmed")
+REWARD_SOURCE: Final = Citation(gettext_lazy("Caishui [2018] No. 58"), "fairly sure")
 
 
 def round_fen(value: Decimal) -> Decimal:
@@ -159,7 +160,7 @@ def vat_exemption(data: VatInput) -> VatAnswer:
     else:
         reasons.append(Reason("kind", False, _("The contract kind is not recorded, or it is not a technology contract."), VAT_SOURCE))
     if data.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered (技术合同认定登记)."), REGISTRATION_SOURCE))
+        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
     else:
         reasons.append(Reason("registered", False, _("The contract is not registered: the exemption is claimed on the registered contract."), REGISTRATION_SOURCE))
     return VatAnswer(applies=all(r.ok for r in reasons), claimed=data.claims_exemption, reasons=tuple(reasons))
@@ -274,7 +275,7 @@ def eit_row(item: EitIncome) -> EitRow:
     if item.wholly_owned_related_party:
         reasons.append(Reason("related_party", False, _("A transfer to a wholly-owned related party is excluded."), RELATED_SOURCE))
     if item.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered (技术合同认定登记)."), REGISTRATION_SOURCE))
+        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
     else:
         reasons.append(Reason("registered", False, _("The contract is not registered: the relief is computed on the registered contract's technology income."), REGISTRATION_SOURCE))
     if not item.claims_relief:

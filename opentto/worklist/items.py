@@ -41,7 +41,7 @@ KINDS: dict[str, str | Promise] = {
     "round_reviewers": _("Review rounds needing reviewers"),
     "round_close": _("Review rounds to close"),
     "plan_approve": _("Transfer plans to approve"),
-    "notice_ending": _("Public notices (公示) ending"),
+    "notice_ending": _("Public notices ending"),
     "deal_sign": _("Deals to sign"),
     "payment_overdue": _("Payments overdue"),
     "royalty_overdue": _("Royalty reports overdue"),

@@ -214,7 +214,7 @@ def test_tables_follow_the_selected_year(book3, manager):
 def test_the_annual_report_the_export_and_the_api_report_the_year(client, book3, manager, enterprise_user, official):
     client.force_login(manager)
     text = extract_text(client.get("/en/deals/figures/report-2024.pdf").content).replace(" ", "")
-    assert "2024年度科技成果转化报告" in text
+    assert "Annualreportonthetransferofresults,2024" in text
     assert "1·¥1,000,000.10" in text and "2·¥4,000,000.10" in text  # signed in 2024 beside all time
     assert "1·¥300,000.03" in text and "4·¥1,001,000.04" in text  # received
     assert "3·¥1,000,000.03" in text  # distributions paid, all time

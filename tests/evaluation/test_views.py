@@ -4,6 +4,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from opentto.accounts.models import User, UserRoleChoices
 from opentto.core.models import AuditEvent
@@ -191,6 +192,10 @@ def test_an_external_expert_is_invited_by_email_and_sets_a_password(client, mana
     assert ReviewAssignment.objects.filter(review_round=review_round, reviewer=expert, status="invited").exists()
     invitation = [m for m in mail.outbox if "expert@example.org" in m.to]
     assert len(invitation) == 1
+    # one language: the manager worked in English, so the mail (and the link's page) are in English
+    assert invitation[0].subject == "[OpenTTO] Invitation to review"
+    assert "You are invited to review" in invitation[0].body and "/en/" in invitation[0].body
+    assert not re.search(r"[\u4e00-\u9fff]", invitation[0].subject + invitation[0].body.replace(str(in_evaluation.title_zh), ""))
     link = re.search(r"http://testserver(/\S+/invitation/\S+/)", invitation[0].body).group(1)
     client.logout()
     response = client.get(link, follow=True)
@@ -221,7 +226,10 @@ def test_rubric_pages(client, manager, admin_user):
 
     rubric = Rubric.objects.get(key="patent-value")
     page = login(client, manager).get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
-    assert "GB/T 42748-2023" in page and "侵权可判定性" in page
+    assert "GB/T 42748-2023" in page and "Detectability of infringement" in page and "侵权可判定性" not in page  # one language
+    with translation.override("zh-hans"):
+        page = client.get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
+    assert "侵权可判定性" in page and "Detectability of infringement" not in page
     assert client.get(reverse("evaluation:rubric_revise", args=[rubric.pk])).status_code == 403  # sees the rubric, may not revise it
     login(client, admin_user)
     data = {"title_zh": rubric.title_zh, "title_en": rubric.title_en, "revision_note": ""}

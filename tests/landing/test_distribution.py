@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.utils import translation
 
 from opentto.landing.distribution import (
     NATIONAL_FLOORS,
@@ -247,8 +248,10 @@ def test_shanghai_standards_cite_article_34_and_are_not_binding() -> None:
     assert {k: (f.minimum, f.years) for k, f in SHANGHAI_FLOORS.items()} == {
         "transfer_or_licence": (M("0.70"), None), "equity": (M("0.70"), None), "self_exploitation": (M("0.05"), (5, 5)),
     }
-    assert SHANGHAI_TEAM_FLOOR.source == "上海市促进科技成果转化条例 (2017), art. 34 para. 1 item (1) (第三十四条第一款第（一）项)"
-    assert SHANGHAI_FLOORS["equity"].source.endswith("item (2) (第三十四条第一款第（二）项)")
+    assert str(SHANGHAI_TEAM_FLOOR.source) == "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"
+    with translation.override("zh-hans"):
+        assert str(SHANGHAI_TEAM_FLOOR.source) == "《上海市促进科技成果转化条例》（2017）第三十四条第一款第（一）项"
+    assert str(SHANGHAI_FLOORS["equity"].source).endswith("art. 34 para. 1 item (2)")
     for floor in SHANGHAI_FLOORS.values():
         assert "not a binding floor" in floor.confidence and "art. 33 para. 2" in floor.confidence
         assert "not confirmed" not in floor.confidence
@@ -281,8 +284,8 @@ def test_check_rule() -> None:
 
 def test_tax_notes() -> None:
     sources = {note.key: note for note in TAX_NOTES}
-    assert sources["cash_reward_half"].source == "财税〔2018〕58号"
-    assert sources["equity_deferral"].source == "财税〔2016〕101号"
+    assert str(sources["cash_reward_half"].source) == "Caishui [2018] No. 58"
+    assert str(sources["equity_deferral"].source) == "Caishui [2016] No. 101"
     assert all(note.confidence == "fairly sure" for note in TAX_NOTES)
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from opentto.core.pdf import extract_text
 from opentto.landing.models import Distribution, DistributionLine, ResultCost
@@ -104,8 +105,11 @@ def test_statement_per_person_per_year_page_and_pdf(client, manager, inventor, u
     payment_distribute(payment=payment_record(deal=signed_deal, received_on=dt.date(2025, 3, 10), amount_cny="1000.00", actor=manager), actor=manager)
     s = statement(manager, researcher, 2025)
     assert s.total == Decimal("420.00") and s.tax_base == Decimal("210.00")
+    with translation.override("zh-hans"):
+        text = extract_text(statement_pdf(s))
+    assert "科技成果转化奖励收入明细" in text.replace(" ", "") and "财税〔2018〕58号" in text.replace(" ", "") and "Statement" not in text
     text = extract_text(statement_pdf(s))
-    assert "科技成果转化奖励收入明细" in text and "财税〔2018〕58号" in text
+    assert "Statementofrewards2025" in text.replace(" ", "") and "Caishui[2018]No.58" in text.replace(" ", "") and "明细" not in text
     client.force_login(inventor)  # the inventor's user is the researcher
     assert client.get(f"/en/deals/statements/{researcher.pk}/2025/").status_code == 200
     response = client.get(f"/en/deals/statements/{researcher.pk}/2025.pdf")

@@ -165,7 +165,7 @@ def test_classification_guards(signed_deal, manager, inventor):
     with pytest.raises(ValidationError) as wrong:
         deal_classify(deal=signed_deal, contract_kind="licence", contract_object="patent_application", actor=manager)
     assert wrong.value.message_dict == {"contract_object": [
-        "“Patent application right 专利申请权” is not an object of a “Technology licence 技术许可” contract."]}
+        "“Patent application right” is not an object of a “Technology licence” contract."]}
     with pytest.raises(ValidationError, match="carry consulting"):
         deal_classify(deal=signed_deal, contract_kind="consulting", bundled_support_services=True, actor=manager)
     with pytest.raises(PermissionError):
@@ -173,7 +173,7 @@ def test_classification_guards(signed_deal, manager, inventor):
     signed_deal.refresh_from_db()
     assert (signed_deal.contract_kind, signed_deal.contract_object) == ("licence", "")  # the default from the deal type
     deal_classify(deal=signed_deal, contract_kind="service", contract_object="training", actor=manager)
-    assert Deal.objects.get(pk=signed_deal.pk).get_contract_object_display() == "Technical training 技术培训"
+    assert Deal.objects.get(pk=signed_deal.pk).get_contract_object_display() == "Technical training"
 
 
 @pytest.mark.django_db
@@ -197,7 +197,7 @@ def test_flags_on_reliefs_claimed(signed_deal, manager):
     assert deal_relief_unregistered(deal)
     assert deal_registration_flags(deal) == [
         "Claims the VAT exemption but the technology contract is not registered: the exemption is claimed on the registered "
-        "contract (财税〔2016〕36号, annex 3, art. 1 item (26)).",
+        "contract (Caishui [2016] No. 36, annex 3, art. 1 item (26)).",
         "Claims the income-tax relief on technology transfer but the contract is not registered: the relief is computed on the "
         "technology-related income the registration office sets.",
     ]
@@ -205,11 +205,11 @@ def test_flags_on_reliefs_claimed(signed_deal, manager):
                       amount_cny=deal.amount_cny, actor=manager)
     deal = deal_classify(deal=Deal.objects.get(pk=deal.pk), contract_kind="licence", claims_income_tax_relief=True, actor=manager)
     assert deal_registration_flags(deal)[1:] == [
-        "A licence qualifies for the income-tax relief only with a term of 5 years or more (财税〔2010〕111号; 财税〔2015〕116号): this term is shorter."]
+        "A licence qualifies for the income-tax relief only with a term of 5 years or more (Caishui [2010] No. 111; Caishui [2015] No. 116): this term is shorter."]
     deal = deal_classify(deal=deal, contract_kind="consulting", claims_vat_exemption=True, actor=manager)
     assert deal_registration_flags(deal)[1:] == [
         "Consulting and service income is exempt from VAT only inside the same transfer or development contract and invoice "
-        "(财税〔2016〕36号, annex 3, art. 1 item (26)): a separate consulting or service contract is not."]
+        "(Caishui [2016] No. 36, annex 3, art. 1 item (26)): a separate consulting or service contract is not."]
     deal = deal_classify(deal=deal, contract_kind="consulting", actor=manager)
     assert deal_registration_flags(deal) == [] and not deal_relief_unregistered(deal)
 

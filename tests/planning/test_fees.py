@@ -137,7 +137,7 @@ def test_open_licence_15_percent_only_where_no_other_reduction_applies(single: F
     by_year = dict(zip(range(1, 13), annuities(single), strict=True))
     assert (by_year[5], by_year[10], by_year[11], by_year[12]) == ("180.00", "600.00", "3400.00", "4000.00")  # year 12 (2032) after the licence ended
     fee = fees.fee_for_deadline(single.deadlines.get(key="annuity", year=11))
-    assert fee is not None and fee.reduction == "open_licence" and "财税〔2024〕23号" in fee.reason
+    assert fee is not None and fee.reduction == "open_licence" and "Caishui [2024] No. 23" in fee.reason
 
 
 def test_the_newest_schedule_in_effect_on_the_due_date_applies(single: Filing, manager: User, university: Organisation) -> None:

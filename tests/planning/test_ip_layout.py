@@ -65,7 +65,7 @@ def test_a_foreign_filing_is_blocked_until_the_confidentiality_examination_is_re
     us = FilingInput(office="US", route="paris", application_number="US19/123456", filing_date=dt.date(2026, 1, 20), priority_date=cn.filing_date)
     with pytest.raises(ValidationError) as refused:
         filing_create(family=fam, data=us, actor=manager)
-    assert refused.value.message_dict["office"][0].startswith("Record CNIPA's confidentiality examination (保密审查) first")
+    assert refused.value.message_dict["office"][0].startswith("Record CNIPA's confidentiality examination first")
     assert Filing.objects.filter(family=fam).count() == 1
     confidentiality_record(family=fam, requested_on=dt.date(2025, 11, 3), outcome="requested", actor=manager)
     with pytest.raises(ValidationError):

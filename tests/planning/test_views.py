@@ -102,10 +102,12 @@ def test_the_valuation_memo_page_and_pdf(in_planning, manager, inventor):
     assert page.status_code == 200 and "¥96,074.38" in page.content.decode()
     assert "Rule of thumb — not a valuation" in page.content.decode()
     assert client_for(inventor).get(f"/en/planning/valuations/{valuation.pk}/").status_code == 404
-    pdf = client_for(manager).get(f"/en/planning/valuations/{valuation.pk}/pdf/")
+    pdf = client_for(manager).get(f"/zh-hans/planning/valuations/{valuation.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = re.sub(r"\s+", "", extract_text(pdf.content))
-    assert "估值备忘录" in text and "¥96,074.38" in text and "收入按保守情形预测" in text
+    assert "估值备忘录" in text and "¥96,074.38" in text and "收入按保守情形预测" in text and "Valuation" not in text
+    text = re.sub(r"\s+", "", extract_text(client_for(manager).get(f"/en/planning/valuations/{valuation.pk}/pdf/").content))
+    assert "Valuationmemo" in text and "¥96,074.38" in text and "Conservativerevenuecase." in text and "估值" not in text
 
 
 @pytest.mark.django_db

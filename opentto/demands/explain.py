@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, pgettext
 
 from opentto.matching import Explanation, Hit, ScoreBasis
@@ -37,15 +39,26 @@ def _page_is_chinese() -> bool:
     return (get_language() or "").lower().startswith("zh")
 
 
-def _join(items: Sequence[str]) -> str:
+def _join(items: Sequence[str], html: bool = False) -> str:
     if len(items) <= 1:
         return "".join(items)
     # Translators: separates the items of a list ("A, B and C"); Chinese uses "、"
-    head = pgettext("list separator", ", ").join(items[:-1])
-    return gettext("%(items)s and %(last)s") % {"items": head, "last": items[-1]}
+    separator = pgettext("list separator", ", ")
+    head = (str(escape(separator)) if html else separator).join(items[:-1])
+    return _fixed("%(items)s and %(last)s", html) % {"items": head, "last": items[-1]}
 
 
-def _named(query_form: str, doc_form: str, translated: bool, context: str) -> str:
+def _piece(text: str, html: bool) -> str:
+    """A quoted word: as is, or (``html``) escaped and, when it is in the other language than the
+    page, inside ``<span lang>`` so that it reads (and is checked) as quoted data."""
+    if not html:
+        return text
+    if _is_chinese(text) != _page_is_chinese():
+        return str(format_html('<span lang="{}">{}</span>', "zh-Hans" if _is_chinese(text) else "en", text))
+    return str(escape(text))
+
+
+def _named(query_form: str, doc_form: str, translated: bool, context: str, html: bool = False) -> str:
     """The term as named, with its translation in brackets when that helps the reader."""
     chinese_page = _page_is_chinese()
     if translated and _is_chinese(query_form) != _is_chinese(doc_form):
@@ -56,8 +69,14 @@ def _named(query_form: str, doc_form: str, translated: bool, context: str) -> st
         if _is_chinese(main) != chinese_page:
             other = get_lexicon().gloss(main, context) or ""
     if other and other.lower() != main.lower():
-        return gettext("%(term)s (%(translation)s)") % {"term": main, "translation": other}
-    return main
+        return _fixed("%(term)s (%(translation)s)", html) % {"term": _piece(main, html), "translation": _piece(other, html)}
+    return _piece(main, html)
+
+
+def _fixed(message: str, html: bool) -> str:
+    """The translated ``message``, escaped when it frames HTML pieces."""
+    text = gettext(message)
+    return str(escape(text)) if html else text
 
 
 def _part_of(a: str, b: str) -> bool:
@@ -65,9 +84,13 @@ def _part_of(a: str, b: str) -> bool:
     return _is_chinese(a) and _is_chinese(b) and (a in b or b in a)
 
 
-def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_meaning: bool, context: str) -> str:
+def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_meaning: bool, context: str, html: bool = False) -> str:
     """Why a result fits, in a sentence. ``terms``: (demand's form, result's form, share,
-    translated), best first, as :func:`opentto.demands.selectors._distinct_terms` gives them."""
+    translated), best first, as :func:`opentto.demands.selectors._distinct_terms` gives them.
+
+    With ``html`` the sentence is safe HTML in which each word quoted in the other language than
+    the page's is marked with its ``lang`` (the page's language checks and screen readers read
+    it as quoted data); the words are the same."""
     named: list[str] = []
     seen: set[str] = set()
     for query_form, doc_form, _share, translated in terms:
@@ -75,16 +98,18 @@ def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_mean
         if forms & seen or any(_part_of(f, g) for f in forms for g in seen):
             continue  # the same word again (a synonym, a translation, a word inside a named one)
         seen |= forms
-        named.append(_named(query_form, doc_form, translated, context))
+        named.append(_named(query_form, doc_form, translated, context, html))
         if len(named) == SENTENCE_TERMS:
             break
     if named and close_in_meaning:
-        return gettext("Fits because both speak of %(terms)s; the texts are also close in meaning.") % {"terms": _join(named)}
-    if named:
-        return gettext("Fits because both speak of %(terms)s.") % {"terms": _join(named)}
-    if close_in_meaning:
-        return gettext("Fits because the texts are close in meaning, though they share no key term.")
-    return gettext("Shares only a few scattered words with the demand: a weak fit.")
+        sentence = _fixed("Fits because both speak of %(terms)s; the texts are also close in meaning.", html) % {"terms": _join(named, html)}
+    elif named:
+        sentence = _fixed("Fits because both speak of %(terms)s.", html) % {"terms": _join(named, html)}
+    elif close_in_meaning:
+        sentence = _fixed("Fits because the texts are close in meaning, though they share no key term.", html)
+    else:
+        sentence = _fixed("Shares only a few scattered words with the demand: a weak fit.", html)
+    return SafeString(sentence) if html else sentence
 
 
 def close_in_meaning(hit: Hit) -> bool:
@@ -100,6 +125,7 @@ class ScorePart:
     label: str
     value: float
     shown: str = ""  # two decimals, signed; the shown parts add up to the shown score
+    label_html: str = ""  # a term's label as safe HTML, the quoted word marked with its ``lang``
 
 
 def _hundredths(x: float) -> int:
@@ -149,15 +175,17 @@ def score_parts(hit: Hit, terms: Sequence[tuple[str, str, float, bool]]) -> list
              "weight": _num(basis.dense_weight)}, basis.dense_part(hit.dense)))
     listed = 0.0
     for query_form, doc_form, share, _translated in list(terms)[:PART_TERMS]:
-        name = query_form if query_form.lower() == doc_form.lower() else f"{query_form} → {doc_form}"
-        if hybrid:
-            label = gettext("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s") % {
-                "term": name, "share": _num(share), "sd": _num(basis.lexical_sd), "weight": _num(basis.lexical_weight)}
-        else:
-            label = gettext("Word “%(term)s”: BM25 %(share)s") % {"term": name, "share": _num(share)}
+        labels = []
+        for html in (False, True):
+            name = _piece(query_form, html) if query_form.lower() == doc_form.lower() else f"{_piece(query_form, html)} → {_piece(doc_form, html)}"
+            if hybrid:
+                labels.append(_fixed("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s", html) % {
+                    "term": name, "share": _num(share), "sd": _num(basis.lexical_sd), "weight": _num(basis.lexical_weight)})
+            else:
+                labels.append(_fixed("Word “%(term)s”: BM25 %(share)s", html) % {"term": name, "share": _num(share)})
         value = basis.term_part(share)
         listed += share
-        parts.append(ScorePart("term", label, value))
+        parts.append(ScorePart("term", labels[0], value, label_html=SafeString(labels[1])))
     rest = hit.lexical - listed
     if abs(basis.term_part(rest)) >= 0.0005:
         parts.append(ScorePart("other_terms", gettext("Other matched words (single characters and the rest): BM25 %(share)s") % {

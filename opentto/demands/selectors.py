@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from opentto.core.permissions import allows, permitted
@@ -189,6 +190,52 @@ def highlight(text: str, forms: Iterable[str]) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every piece is escaped
 
 
+_QUOTE_PIECES = re.compile(r"(\n| … )")
+
+
+#: the bilingual fields whose texts the engine compares (opentto.demands.index)
+_QUOTED_FIELDS = ("title", "abstract", "advantages", "applications", "details", "problem")
+
+
+def _field_languages(*records: Any) -> dict[str, list[str]]:
+    """The texts of ``records``' bilingual fields by the language they are written in."""
+    out: dict[str, list[str]] = {"zh-Hans": [], "en": []}
+    for record in records:
+        for name in _QUOTED_FIELDS:
+            for suffix, lang in (("_zh", "zh-Hans"), ("_en", "en")):
+                value = getattr(record, name + suffix, "") if record is not None else ""
+                if isinstance(value, str) and value.strip():
+                    out[lang].append(value)
+    return out
+
+
+def _text_lang(text: str, languages: dict[str, list[str]] | None = None) -> str:
+    """The language of a quoted piece: that of the field it comes from, else by its script."""
+    piece = text.strip()
+    for within in (False, True):  # the whole field first, then a line or sentence of one
+        for lang, values in (languages or {}).items():
+            if piece and any((piece in value) if within else (piece == value.strip()) for value in values):
+                return lang
+    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh-Hans" if han and han >= latin else "en"
+
+
+def quoted(text: str, forms: Iterable[str], languages: dict[str, list[str]] | None = None) -> SafeString:
+    """``text`` (the texts the engine compared: a record's fields in both languages, one a line, or
+    a snippet's sentences joined by " … ") highlighted as :func:`highlight` does, each line or
+    sentence inside ``<span lang>`` of the language it is written in (the field's it comes from,
+    ``languages``; else by its script): quoted data, read (and checked) as such on a page of
+    either language."""
+    forms = list(forms)
+    pieces = _QUOTE_PIECES.split(text)
+    return format_html_join(
+        "", "{}",
+        ((piece if piece in {"\n", " … "} else format_html('<span lang="{}">{}</span>', _text_lang(piece, languages), highlight(piece, forms)),)
+         for piece in pieces if piece),
+    )
+
+
 _SENTENCE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
 
 
@@ -262,7 +309,8 @@ def _distinct_terms(terms: Sequence[Any]) -> list[tuple[str, str, float, bool]]:
     return sorted(seen.values(), key=lambda x: -x[2])
 
 
-def _explained(hit: Hit, demand_text: str, rank: int, result: Result) -> ResultMatch:
+def _explained(hit: Hit, demand_text: str, rank: int, result: Result, demand: Any = None) -> ResultMatch:
+    languages = _field_languages(result, demand)
     why: Explanation | None = hit.explanation
     terms = [t for t in (why.terms if why else ()) if len(t.term) > 1 or t.term.isascii()]
     doc_forms = [t.doc_form for t in terms] + [t.term for t in terms]
@@ -274,12 +322,12 @@ def _explained(hit: Hit, demand_text: str, rank: int, result: Result) -> ResultM
         lexical=hit.lexical,
         dense=hit.dense,
         terms=distinct,
-        sentence=fit_sentence(distinct, close_in_meaning=close_in_meaning(hit), context=demand_text + "\n" + result_context(result)),
+        sentence=fit_sentence(distinct, close_in_meaning=close_in_meaning(hit), context=demand_text + "\n" + result_context(result), html=True),
         score_shown=shown_score(hit.score),
         parts=score_parts(hit, distinct),
-        demand_html=highlight(demand_text, [t.query_form for t in terms] + [t.term for t in terms]),
-        passage_html=highlight(why.best_passage if why else "", doc_forms),
-        snippet_html=highlight(snippet(why.best_passage if why else "", doc_forms), doc_forms),
+        demand_html=quoted(demand_text, [t.query_form for t in terms] + [t.term for t in terms], languages),
+        passage_html=quoted(why.best_passage if why else "", doc_forms, languages),
+        snippet_html=quoted(snippet(why.best_passage if why else "", doc_forms), doc_forms, languages),
     )
 
 
@@ -366,7 +414,7 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
         result = results.get(int(hit.id))
         if result is None:
             continue
-        rm = _explained(hit, text, i + 1, result)
+        rm = _explained(hit, text, i + 1, result, demand)
         rm.verdict = feedback.get(result.pk, "")
         rm.match = matches.get(result.pk)
         ranked.append(rm)

@@ -192,3 +192,14 @@ def test_existing_default_grants_get_view_scores_and_a_switched_off_row_stays_of
     assert "view_scores" in admin_row.actions and admin_row.enabled
     enterprise_row = Grant.objects.get(role="enterprise", object_type="demands.demand", constraint="own_organisation")
     assert "view_scores" not in enterprise_row.actions
+
+
+def test_the_sentence_marks_words_quoted_in_the_other_language_and_escapes_everything():
+    terms = [("机械臂", "机械臂", 3.0, False), ("<b>grip</b>", "<b>grip</b>", 2.0, False)]
+    with translation.override("en"):
+        html = fit_sentence(terms, close_in_meaning=False, context="", html=True)
+        assert html == 'Fits because both speak of <span lang="zh-Hans">机械臂</span> and &lt;b&gt;grip&lt;/b&gt;.'
+        assert fit_sentence(terms, close_in_meaning=False, context="") == "Fits because both speak of 机械臂 and <b>grip</b>."
+    with translation.override("zh-hans"):
+        html = fit_sentence(terms, close_in_meaning=False, context="", html=True)
+        assert html == '契合原因：双方都谈到机械臂和<span lang="en">&lt;b&gt;grip&lt;/b&gt;</span>。'

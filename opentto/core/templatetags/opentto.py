@@ -31,6 +31,16 @@ def percent_points(value: Any) -> str:
     return format_percent(value, points=True)
 
 
+@register.filter
+def text_lang(value: Any) -> str:
+    """The language a quoted text is written in ("zh-Hans" when it has more Chinese characters than
+    Latin letters, else "en"), for ``lang`` on quoted data: a passage of a result, a demand's text."""
+    text = str(value or "")
+    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh-Hans" if han and han >= latin else "en"
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context: dict[str, Any], **changes: Any) -> str:
     """The current query string with some parameters replaced (for sorting and paging links)."""

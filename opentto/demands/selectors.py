@@ -18,8 +18,8 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetc
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from opentto.core.cache import cached_ids
 from opentto.core.permissions import allows, permitted
-from opentto.dashboard.cache import cached_ids
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
 from opentto.matching.engine import translation_off

@@ -23,9 +23,9 @@ from django.utils.translation import override
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.money import to_yuan
 from opentto.core.permissions import allows, users_permitted
-from opentto.dashboard.cache import figures_changed
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
 from opentto.notifications.services import notification_send
@@ -162,7 +162,7 @@ def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> D
         DemandEvent.objects.create(demand=demand, from_status="", to_status=DemandStatusChoices.DRAFT, actor=actor)
         audit_record(actor=actor, action="demand.create", obj=demand, payload={"title_zh": demand.title_zh, "title_en": demand.title_en})
         transaction.on_commit(lambda: enqueue_demand_index(demand.pk))
-        figures_changed()  # cached id sets of live demands (opentto.dashboard.cache.cached_ids)
+        figures_changed()  # cached id sets of live demands (opentto.core.cache.cached_ids)
     if publish:
         demand = demand_transition(demand=demand, target=DemandStatusChoices.OPEN, actor=actor)
     return demand

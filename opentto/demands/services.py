@@ -33,6 +33,7 @@ from opentto.organisations.models import Organisation, OrganisationKindChoices, 
 from opentto.results.models import Result, ResultFieldChoices, ResultStageChoices
 
 from . import index
+from .enqueue import enqueue_demand_index
 from .models import (
     PROJECT_TRANSITIONS,
     Demand,
@@ -51,7 +52,6 @@ from .models import (
 )
 from .permissions import may_express_interest, may_post_for
 from .selectors import MATCH_MOVE_ACTION, may_post_demands
-from .tasks import enqueue_demand_index
 
 MAX_AMOUNT = Decimal("99999999999999.99")
 

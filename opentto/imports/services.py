@@ -735,7 +735,7 @@ def import_jobs_mark_interrupted() -> list[ImportJob]:
 def _suspend_search_indexing(value: bool) -> None:
     """The search index is brought up to date once after the import, not once per row."""
     try:
-        from opentto.demands.tasks import suspend_indexing
+        from opentto.demands.enqueue import suspend_indexing
     except ImportError:  # pragma: no cover - the matching app is optional here
         return
     suspend_indexing(value)

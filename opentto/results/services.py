@@ -37,7 +37,7 @@ from opentto.core.cache import figures_changed
 from opentto.core.permissions import allows, permitted
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
-from opentto.demands.tasks import enqueue_result_index
+from opentto.demands.enqueue import enqueue_result_index
 from opentto.organisations.models import Organisation, Person
 
 from .models import (

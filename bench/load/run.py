@@ -137,7 +137,7 @@ def main() -> None:
         "\ntry:\n    from opentto.demands.models import Demand; d=list(Demand.objects.filter(status='open').values_list('pk', flat=True)[:500])"
         "\nexcept Exception:\n    d=[]\nprint(json.dumps({'result_ids': ids, 'demand_ids': d}))"
         # A fresh figures version: nothing cached by an earlier run (of another database) is read.
-        "\nfrom opentto.dashboard.cache import bump_figures_version; bump_figures_version()"
+        "\nfrom opentto.core.cache import bump_figures_version; bump_figures_version()"
     )
     out = subprocess.run([py, "-m", "opentto", "shell", "--no-imports", "-c", plan_code], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     plan = json.loads(out.strip().splitlines()[-1])

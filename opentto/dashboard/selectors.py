@@ -26,17 +26,22 @@ would otherwise stand beside money they cannot see: an inventor's "landed 8" bes
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractYear
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from opentto.core.cache import _lookup, _sql, timeout
 from opentto.core.permissions import permitted
 from opentto.evaluation.models import EvaluationSummary
 from opentto.landing.models import Deal, DealQuerySet, Distribution, Payment
@@ -51,8 +56,7 @@ from opentto.results.models import (
     StageTransition,
 )
 
-from .cache import cached
-
+T = TypeVar("T")
 ZERO = Decimal("0.00")
 #: The calendar the figures' years follow (times are stored in UTC).
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -163,6 +167,35 @@ def figure_scope(user: Any) -> FigureScope:
         else:
             distributions = None
     return FigureScope(results, deals, payments, distributions)
+
+
+def scope_key(user: Any) -> str:
+    """A digest of what ``user``'s figures count: equal digests mean equal rows (kept on the user
+    object for the rest of the request, like its grants)."""
+    known = getattr(user, "_opentto_figures_scope", None)
+    if known is not None:
+        return str(known)
+    scope = figure_scope(user)
+    distributions = _sql(scope.distributions) if scope.distributions is not None else ("no distributions", ())
+    raw = repr((_sql(scope.results), _sql(scope.deals), distributions))
+    key = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    with contextlib.suppress(AttributeError):  # objects that refuse attributes
+        user._opentto_figures_scope = key
+    return key
+
+
+def cached(user: Any, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user``'s scope, from the cache when the figures have not changed.
+
+    ``name`` says what is computed and with which arguments (e.g. ``"tables:2026"``); the scope,
+    the language and the figures version are added here."""
+    if user is None or timeout() <= 0:
+        return compute()
+    try:
+        scope = scope_key(user)
+    except Exception:  # noqa: BLE001 - computing it will raise the same error where it belongs
+        return compute()
+    return _lookup(f"{name}:{translation.get_language() or ''}:{scope}", compute)
 
 
 # ---- The headline figures: one definition each, (user, year | None) -------------------------
@@ -345,7 +378,7 @@ def headline(user: Any, year: int) -> Headline:
 
 
 def figures(user: Any, year: int | None = None) -> Figures:
-    """The figures ``user`` may see, from the figures cache (:mod:`opentto.dashboard.cache`)
+    """The figures ``user`` may see, from the figures cache (:mod:`opentto.core.cache`)
     while nothing has changed them; ``figures(None)`` is always computed."""
     return cached(user, "figures" if year is None else f"figures:{year}", lambda: compute_figures(user, year))
 

@@ -10,15 +10,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opentto.core.cache import cached_fragment, fragment_key
 from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
 from opentto.core.spreadsheets import file_response
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
-from .cache import cached, cached_fragment, fragment_key, scope_key
 from .charts import bar_chart, hbar_chart
 from .export import annual_report_pdf, table_xlsx
 from .reports import default_year, report_years, tables
-from .selectors import DEFINITIONS, figures, headline
+from .selectors import DEFINITIONS, cached, figures, headline, scope_key
 
 
 def _year(request: HttpRequest, *, tell: bool = False) -> int:

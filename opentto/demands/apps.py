@@ -9,7 +9,7 @@ class DemandsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from . import permissions, tasks  # noqa: F401  (registers its object types and default grants; its tasks, which enqueue.py finds by name)
 
         if getattr(settings, "CACHE_URL", ""):  # a cache shared by the machines: vectors travel through it
             from opentto.matching.embeddings import set_shared_vectors

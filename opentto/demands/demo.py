@@ -19,6 +19,7 @@ from django.utils import timezone
 from opentto.accounts.models import UserRoleChoices
 
 from . import index
+from .enqueue import suspend_indexing
 from .models import DemandStatusChoices, MatchStatusChoices
 from .services import (
     DemandInput,
@@ -32,7 +33,6 @@ from .services import (
     match_transition,
     project_create,
 )
-from .tasks import suspend_indexing
 
 # (key, enterprise key, field, cooperation, budget (min, max), public, status,
 #  title_zh, title_en, problem_zh, problem_en)

@@ -48,6 +48,8 @@ from django.db.models import Count, Max, Model, QuerySet, Sum
 from opentto.matching import Document, Hit, MatchEngine
 from opentto.matching.passages import split_passages
 
+from .enqueue import task
+
 log = logging.getLogger(__name__)
 
 
@@ -320,9 +322,7 @@ _BUILDING: set[str] = set()
 def _background_sync(t: Tier) -> None:
     """Bring a tier up to date outside the request (a thread here; a worker with a broker)."""
     if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        from .tasks import index_sync
-
-        index_sync.delay(t.spec.name)
+        task("demands.index_sync").delay(t.spec.name)
         return
     with _TIERS_LOCK:
         if t.spec.name in _BUILDING:
@@ -496,9 +496,7 @@ def fit_profiles(demands: Iterable[Any], *, compute: int | None = None) -> dict[
 def _background_fits(pks: list[int]) -> None:
     """Compute fit profiles outside the request (a worker with a broker; a thread otherwise)."""
     if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        from .tasks import refresh_fits_task
-
-        refresh_fits_task.delay(pks)
+        task("demands.refresh_fits").delay(pks)
         return
 
     def run() -> None:
@@ -638,14 +636,12 @@ def queue_embedding(name: str, pks: Iterable[int]) -> int:
     ``EMBED_QUEUED_SECONDS``; returns how many rows were queued."""
     from django.core.cache import cache
 
-    from .tasks import embed_rows
-
     pks = list(pks)
     marks = {pk: f"opentto:embed-queued:{name}:{pk}" for pk in pks}
     queued = cache.get_many(list(marks.values())) if pks else {}
     todo = [pk for pk in pks if marks[pk] not in queued]
     for start in range(0, len(todo), EMBED_BATCH):
-        embed_rows.delay(name, todo[start : start + EMBED_BATCH])
+        task("demands.embed_rows").delay(name, todo[start : start + EMBED_BATCH])
     if todo:
         cache.set_many({marks[pk]: 1 for pk in todo}, EMBED_QUEUED_SECONDS)
     return len(todo)

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from opentto.core.cache import cached_ids
 from opentto.core.permissions import allows, permitted
-from opentto.dashboard.cache import cached_ids
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
 from opentto.matching.engine import translation_off

@@ -23,9 +23,9 @@ from django.utils.translation import override
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.money import to_yuan
 from opentto.core.permissions import allows, users_permitted
-from opentto.dashboard.cache import figures_changed
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
 from opentto.notifications.services import notification_send
@@ -33,6 +33,7 @@ from opentto.organisations.models import Organisation, OrganisationKindChoices, 
 from opentto.results.models import Result, ResultFieldChoices, ResultStageChoices
 
 from . import index
+from .enqueue import enqueue_demand_index
 from .models import (
     PROJECT_TRANSITIONS,
     Demand,
@@ -51,7 +52,6 @@ from .models import (
 )
 from .permissions import may_express_interest, may_post_for
 from .selectors import MATCH_MOVE_ACTION, may_post_demands
-from .tasks import enqueue_demand_index
 
 MAX_AMOUNT = Decimal("99999999999999.99")
 
@@ -162,7 +162,7 @@ def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> D
         DemandEvent.objects.create(demand=demand, from_status="", to_status=DemandStatusChoices.DRAFT, actor=actor)
         audit_record(actor=actor, action="demand.create", obj=demand, payload={"title_zh": demand.title_zh, "title_en": demand.title_en})
         transaction.on_commit(lambda: enqueue_demand_index(demand.pk))
-        figures_changed()  # cached id sets of live demands (opentto.dashboard.cache.cached_ids)
+        figures_changed()  # cached id sets of live demands (opentto.core.cache.cached_ids)
     if publish:
         demand = demand_transition(demand=demand, target=DemandStatusChoices.OPEN, actor=actor)
     return demand

@@ -11,57 +11,18 @@
   index through the shared cache (``index.SharedVectorsInCache``).
 * ``demands.notify_strong_matches``: when a demand opens, tell the owners and the TTO managers of
   the results it matches strongly (targeted transfer).
+
+They are queued through ``enqueue.py`` (and by ``index.py``), which find them by name: this module
+imports the index and the services, so they cannot import it.
 """
 
 from __future__ import annotations
-
-import logging
-import threading
-import time
 
 from celery import shared_task
 
 # The project's Celery app, configured from the Django settings (tasks run in-process without a
 # broker). Importing it here makes it the current app even where ``opentto/__init__.py`` does not.
 from opentto.celery import app as _celery_app  # noqa: F401
-
-log = logging.getLogger(__name__)
-
-_suspended = threading.local()
-
-
-#: A suspension lapses by itself after this many seconds (a bulk load that never commits).
-SUSPENSION_SECONDS = 600.0
-
-
-def indexing_suspended() -> bool:
-    return float(getattr(_suspended, "until", 0.0)) > time.monotonic()
-
-
-def suspend_indexing(value: bool) -> None:
-    """Bulk loads (the demo) index once at the end instead of once per row."""
-    _suspended.until = time.monotonic() + SUSPENSION_SECONDS if value else 0.0
-
-
-def enqueue_result_index(pk: int) -> None:
-    """Called on commit of ``result_onboard`` / ``result_update``; never fails the request."""
-    if indexing_suspended():
-        return
-    try:
-        index_result.delay(pk)
-    except Exception:  # the index heals itself on the next search; saving must not fail
-        log.exception("could not index result %s", pk)
-
-
-def enqueue_demand_index(pk: int, *, notify: bool = False) -> None:
-    if indexing_suspended():
-        return
-    try:
-        index_demand.delay(pk)
-        if notify:
-            notify_strong_matches.delay(pk)
-    except Exception:
-        log.exception("could not index demand %s", pk)
 
 
 @shared_task(name="demands.index_result")

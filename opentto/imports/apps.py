@@ -7,4 +7,4 @@ class ImportsConfig(AppConfig):
     label = "imports"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from . import list_exports, permissions  # noqa: F401  (registers its object types and default grants, and the other lists' exports)

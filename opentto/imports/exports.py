@@ -219,5 +219,3 @@ def _ranked_rows(qs: QuerySet[Any], ids: list[int], size: int = 2000) -> Iterato
     for start in range(0, len(ids), size):
         yield from results_in_order(qs, ids[start:start + size])
 
-
-from . import list_exports  # noqa: E402,F401  (registers the other lists)

@@ -75,6 +75,7 @@ from opentto.results.services import InventorInput, IPAssetInput, ResultInput, r
 from .columns import COLUMNS, suggest_mapping
 from .models import ImportJob, ImportKindChoices, ImportStatusChoices
 from .readers import Table, read_table
+from .reindex import import_reindex_task
 
 #: At most this many row errors are kept on a job (the count is always exact).
 MAX_STORED_ERRORS = 5000
@@ -703,8 +704,6 @@ def import_job_run(*, job: ImportJob, progress: ProgressCallback | None = None) 
     job.finished_at = job.heartbeat_at = timezone.now()
     job.save()
     if status == ImportStatusChoices.DONE and (counts.created or counts.updated):
-        from .tasks import import_reindex_task
-
         import_reindex_task.delay()
     return job
 
@@ -736,18 +735,7 @@ def import_jobs_mark_interrupted() -> list[ImportJob]:
 def _suspend_search_indexing(value: bool) -> None:
     """The search index is brought up to date once after the import, not once per row."""
     try:
-        from opentto.demands.tasks import suspend_indexing
+        from opentto.demands.enqueue import suspend_indexing
     except ImportError:  # pragma: no cover - the matching app is optional here
         return
     suspend_indexing(value)
-
-
-def search_index_sync() -> None:
-    """Bring the lexical search tiers up to date after an import (embeddings follow in the periodic
-    backfill of the matching app)."""
-    try:
-        from opentto.demands import index
-    except ImportError:  # pragma: no cover
-        return
-    for name in ("results-lex", "details"):
-        index.tier(name).sync()

@@ -8,18 +8,14 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from .models import ImportJob
-from .services import import_job_run, import_jobs_mark_interrupted, search_index_sync
+from .reindex import import_reindex_task  # noqa: F401  (defined below the services, which queue it)
+from .services import import_job_run, import_jobs_mark_interrupted
 
 
 @shared_task(name="opentto.imports.run")
 def import_run_task(job_id: int) -> dict[str, object]:
     job = import_job_run(job=ImportJob.objects.get(pk=job_id))
     return {"job": job.pk, "status": job.status, "created": job.created_count, "errors": job.error_count}
-
-
-@shared_task(name="opentto.imports.reindex")
-def import_reindex_task() -> None:
-    search_index_sync()
 
 
 @shared_task(name="opentto.imports.mark_interrupted")

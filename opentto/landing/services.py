@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.money import FEN, to_yuan
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.validators import validate_unified_social_credit_code
-from opentto.dashboard.cache import figures_changed
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import IPAsset, Result, ResultStageChoices
 from opentto.results.pipeline import result_transition

@@ -1466,7 +1466,7 @@ class MatchEngine:
 
         Building it costs ≈ 90 ms for 100,000 ids. The masks of the last ``MASK_CACHE`` distinct
         ``frozenset`` objects (immutable: callers keep one per permission scope, see
-        ``opentto.dashboard.cache.cached_ids``) are remembered with the index version, so each
+        ``opentto.core.cache.cached_ids``) are remembered with the index version, so each
         is built once per scope and change; any other collection is read afresh."""
         n = self.bm25.n_slots
         for i, (ids, version, cached) in enumerate(self._mask_cache):

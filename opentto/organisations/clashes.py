@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from opentto.accounts.models import User
 from opentto.clashes.models import ClashHold
 from opentto.clashes.services import delete_unreferenced, merge_references, register_clash_kind
-from opentto.dashboard.cache import figures_changed
+from opentto.core.cache import figures_changed
 
 from .services import ORGANISATION_CLASH, PERSON_CLASH
 

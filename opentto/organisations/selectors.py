@@ -7,7 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from opentto.dashboard.cache import cached_query
+from opentto.core.cache import cached_query
 from opentto.results.models import Result, ResultInventor, ResultOwner
 
 from .models import Membership, Organisation, Person

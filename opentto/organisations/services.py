@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.permissions import permitted
 from opentto.core.validators import validate_unified_social_credit_code
-from opentto.dashboard.cache import figures_changed
 
 from .models import Membership, MembershipRoleChoices, Organisation, OrganisationKindChoices, Person
 

@@ -93,6 +93,7 @@ __all__ = [
     "add_months",
     "add_years",
     "compute_deadlines",
+    "covered_years",
     "format_table",
     "last_day_of_month",
     "next_working_day",
@@ -304,6 +305,19 @@ def patent_year(filing_date: date, day: date) -> int:
     while add_years(filing_date, year) <= day:
         year += 1
     return year
+
+
+#: Years of annual fees the reduction covers: the year of grant and the following nine (财税〔2018〕37号).
+COVERED_ANNUITY_YEARS: Final[int] = 10
+
+
+def covered_years(filing_date: date | None, grant_date: date | None) -> tuple[int, int] | None:
+    """The annual-fee years a reduction covers: the patent year of grant and the nine after it
+    (None before the grant)."""
+    if filing_date is None or grant_date is None:
+        return None
+    first = patent_year(filing_date, grant_date)
+    return first, first + COVERED_ANNUITY_YEARS - 1
 
 
 # --- rows ---------------------------------------------------------------------------------

@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from . import deadlines as engine
+from .deadlines import covered_years
 from .models import FeeKindChoices, FeeReductionChoices
 
 if TYPE_CHECKING:
     from .models import Filing, FilingDeadline
 
 FEN = Decimal("0.01")
-#: Years of annual fees the reduction covers: the year of grant and the following nine (财税〔2018〕37号).
-COVERED_ANNUITY_YEARS = 10
 #: The open-licence reduction of annual fees, in per cent (财税〔2024〕23号).
 OPEN_LICENCE_PERCENT = 15
 #: The fees the 85% / 70% reduction covers (财税〔2016〕78号).
@@ -46,15 +45,6 @@ SOURCE_OPEN_LICENCE = "财税〔2024〕23号: annual fees reduced 15% during an 
 def reduced_amount(full: Decimal, percent: int) -> Decimal:
     """The amount to pay when ``percent`` of ``full`` is waived, to the fen (ROUND_HALF_UP)."""
     return (full * (100 - percent) / Decimal(100)).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def covered_years(filing_date: date | None, grant_date: date | None) -> tuple[int, int] | None:
-    """The annual-fee years a reduction covers: the patent year of grant and the nine after it
-    (None before the grant)."""
-    if filing_date is None or grant_date is None:
-        return None
-    first = engine.patent_year(filing_date, grant_date)
-    return first, first + COVERED_ANNUITY_YEARS - 1
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
 
+from . import deadlines as engine
+
 # --- transfer plan --------------------------------------------------------------------------
 
 
@@ -958,7 +960,7 @@ class ApplicantGroundChoices(models.TextChoices):
 class FilingFeeReduction(models.Model):
     """The fee-reduction status of a CN filing: the rate, each applicant's ground, and an open
     licence (开放许可) with its period. The years it covers are computed from the grant date
-    (``opentto.planning.fees.covered_years``)."""
+    (``opentto.planning.deadlines.covered_years``)."""
 
     filing = models.OneToOneField(Filing, on_delete=models.CASCADE, related_name="fee_reduction")
     reduction = models.CharField(_("fee reduction"), max_length=4, choices=FeeReductionChoices.choices, default=FeeReductionChoices.NONE)
@@ -983,9 +985,7 @@ class FilingFeeReduction(models.Model):
     @property
     def covered_years(self) -> tuple[int, int] | None:
         """The annual-fee years the reduction covers (the year of grant and the nine after it)."""
-        from .fees import covered_years
-
-        return covered_years(self.filing.filing_date, self.filing.grant_date)
+        return engine.covered_years(self.filing.filing_date, self.filing.grant_date)
 
     def __str__(self) -> str:
         return f"{self.filing} {self.get_reduction_display()}"

@@ -30,7 +30,7 @@ from . import forms as f
 from . import selectors as sel
 from . import services as svc
 from . import valuation as calc
-from .fees import covered_years
+from .deadlines import covered_years
 from .hooks import outcome_panels
 from .ics import deadlines_ics
 from .memo import memo_data, valuation_memo_pdf

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from opentto.accounts.models import User
 from opentto.clashes.models import ClashHold
 from opentto.clashes.services import register_clash_kind
-from opentto.dashboard.cache import figures_changed
-from opentto.demands.tasks import enqueue_result_index
+from opentto.core.cache import figures_changed
+from opentto.demands.enqueue import enqueue_result_index
 
 from .models import Result, ResultOwner, ResultStageChoices
 from .pipeline import TransitionError, result_transition

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.permissions import allows
-from opentto.dashboard.cache import figures_changed
 
 from .models import Result, ResultStageChoices, StageTransition
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from opentto.core.cache import cached_ids
 from opentto.core.http import id_param
 from opentto.core.permissions import allows, permitted
-from opentto.dashboard.cache import cached_ids
 from opentto.organisations.models import Person
 
 from .models import (

@@ -33,11 +33,11 @@ from django.utils.translation import gettext_lazy
 from opentto.accounts.models import User
 from opentto.clashes.services import clash_hold, split_by_visibility
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.permissions import allows, permitted
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
-from opentto.dashboard.cache import figures_changed
-from opentto.demands.tasks import enqueue_result_index
+from opentto.demands.enqueue import enqueue_result_index
 from opentto.organisations.models import Organisation, Person
 
 from .models import (

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
+from opentto.core.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.core.http import is_htmx
 from opentto.core.permissions import allows, permitted
-from opentto.dashboard.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.evaluation.forms import EvaluationForm
 from opentto.landing.forms import DealForm
 from opentto.landing.models import Deal

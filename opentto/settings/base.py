@@ -256,7 +256,7 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# Django's cache (the dashboard's figures, opentto/dashboard/cache.py): Redis when CACHE_URL names
+# Django's cache (the dashboard's figures, opentto/core/cache.py): Redis when CACHE_URL names
 # one (production: shared by every worker, e.g. redis://127.0.0.1:6379/1), else in-process memory.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_noop
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.cache import figures_changed
 from opentto.core.money import FEN, to_yuan
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.uploads import check_upload
-from opentto.dashboard.cache import figures_changed
 from opentto.evaluation.models import ReviewPurposeChoices, ReviewRound, Rubric
 from opentto.evaluation.services import review_assign, round_open
 from opentto.landing.models import Deal

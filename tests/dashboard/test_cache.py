@@ -1,4 +1,4 @@
-"""The figures cache (opentto/dashboard/cache.py): per scope, per language, invalidated on commit."""
+"""The figures cache (opentto/core/cache.py): per scope, per language, invalidated on commit."""
 
 import datetime as dt
 import threading
@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from opentto.dashboard import cache as figures_cache
-from opentto.dashboard.cache import figures_version, scope_key
-from opentto.dashboard.selectors import figures
+from opentto.core import cache as figures_cache
+from opentto.core.cache import figures_version
+from opentto.dashboard.selectors import cached, figures, scope_key
 from opentto.landing.services import deal_create, deal_sign, deal_terminate, payment_record
 from opentto.results.pipeline import result_transition
 from opentto.results.services import result_onboard
@@ -199,10 +199,10 @@ def test_a_computation_in_progress_is_waited_for(two_results, manager, monkeypat
     key = f"{figures_cache.ENTRY_PREFIX}:{figures_version()}:figures:en:{scope_key(manager)}"
     cache.add(f"{key}:computing", 1, 60)  # another worker is computing
     calls = []
-    assert figures_cache.cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"  # gave up waiting
+    assert cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"  # gave up waiting
     cache.add(f"{key}:computing", 1, 60)
     cache.set(key, ("", 0.0, "theirs"), 60)
-    assert figures_cache.cached(manager, "figures", lambda: "mine") == "theirs"
+    assert cached(manager, "figures", lambda: "mine") == "theirs"
 
 
 @pytest.mark.django_db
@@ -216,7 +216,7 @@ def test_a_time_in_the_scope_does_not_defeat_the_count_cache(two_results, enterp
 
 
 def test_a_time_in_a_query_keeps_its_key_and_sets_the_freshness_token(enterprise_user, manager):
-    from opentto.dashboard.cache import _keyed
+    from opentto.core.cache import _keyed
     from opentto.results.models import Result
 
     at = dt.datetime(2026, 11, 29, 15, 59, 58, 123, tzinfo=dt.UTC)
@@ -268,7 +268,7 @@ def test_when_the_minute_turns_one_request_refreshes_and_the_others_get_the_last
 
 @pytest.mark.django_db
 def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(enterprise_user, two_results):
-    from opentto.dashboard.cache import _LOCAL_IDS, cached_ids
+    from opentto.core.cache import _LOCAL_IDS, cached_ids
     from opentto.results.models import Result
 
     _LOCAL_IDS.clear()
@@ -296,7 +296,7 @@ def test_search_never_reuses_another_scopes_visible_ids(two_results, manager):
 
 
 def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager, inventor, two_results, settings, django_capture_on_commit_callbacks):
-    from opentto.dashboard.cache import _LOCAL_IDS, cached_ids, figures_changed
+    from opentto.core.cache import _LOCAL_IDS, cached_ids, figures_changed
     from opentto.results.models import Result
 
     _LOCAL_IDS.clear()

@@ -79,7 +79,7 @@ def test_saving_a_result_queues_indexing_on_commit(fresh_index, manager, univers
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = result_onboard(data=result_input([university], [(researcher, "100")], ip_assets=[]), actor=manager)
-    assert len(callbacks) == 2  # the indexing task and the figures version (opentto/dashboard/cache.py)
+    assert len(callbacks) == 2  # the indexing task and the figures version (opentto/core/cache.py)
     # found without any search having synchronised the index: the task did it
     assert str(result.pk) in index.tier("results-lex").engine
     assert str(result.pk) in index.tier("details").engine

@@ -80,7 +80,7 @@ class _CachedFragmentNode(template.Node):
         self.key, self.nodelist = key, nodelist
 
     def render(self, context: template.Context) -> str:
-        from opentto.dashboard.cache import cached_fragment
+        from opentto.core.cache import cached_fragment
 
         key = self.key.resolve(context)
         if not key:  # no key given: rendered each time
@@ -92,7 +92,7 @@ class _CachedFragmentNode(template.Node):
 @register.tag
 def cachedfragment(parser: template.base.Parser, token: template.base.Token) -> _CachedFragmentNode:
     """``{% cachedfragment key %}…{% endcachedfragment %}``: the block rendered once per ``key``
-    (from ``opentto.dashboard.cache.fragment_key``, which must cover everything the block shows)
+    (from ``opentto.core.cache.fragment_key``, which must cover everything the block shows)
     and figures version; rendered each time when ``key`` is empty or the cache is off."""
     bits = token.split_contents()
     if len(bits) != 2:

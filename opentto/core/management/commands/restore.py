@@ -231,8 +231,8 @@ class Command(BaseCommand):
         """Read back what the database now holds and compare it with the manifest."""
         from opentto.core.audit import audit_record, audit_verify
         from opentto.core.audit_anchor import anchor_advance
+        from opentto.core.cache import bump_figures_version
         from opentto.core.models import AuditEvent
-        from opentto.dashboard.cache import bump_figures_version
 
         bump_figures_version()  # figures cached from the database that was replaced are stale now
         restored = row_counts()

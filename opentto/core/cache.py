@@ -1,4 +1,5 @@
-"""The figures cache: the dashboard's figures and tables per permission scope, in Django's cache.
+"""The project's cache of computed values (the dashboard's figures and tables per permission scope,
+list counts, visible id sets, rendered fragments), in Django's cache.
 
 Computing the figures reads every result, deal and stage transition in the viewer's scope (100,000
 results: seconds of database time), so they are computed once per *scope* and *figures version*
@@ -8,7 +9,8 @@ cache otherwise).
 - **Scope.** What a viewer's figures count is decided by three querysets only:
   ``Result.objects.restrict(user, "figures")`` and ``Deal.objects.restrict(user, "figures")`` over
   those results (:func:`opentto.dashboard.selectors._scopes`), and the distributions they may count
-  (:func:`opentto.dashboard.selectors.figure_scope`). The scope key is a digest of their
+  (:func:`opentto.dashboard.selectors.figure_scope`). The scope key
+  (:func:`opentto.dashboard.selectors.scope_key`, used by its ``cached``) is a digest of their
   compiled SQL and parameters, so two viewers share cached figures exactly when the database
   would give them the same rows: every manager, admin and official share one entry, the inventors
   of one organisation share one, an enterprise user's depends on their organisation. A grant
@@ -157,37 +159,6 @@ def _keyed(*parts: Any) -> tuple[str, str]:
         minutes.extend(m for m, _ in shown if m is not None)
         raw.append((compiled[0], tuple("<time>" if m else repr(p) for m, p in shown)))
     return hashlib.sha256(repr(tuple(raw)).encode()).hexdigest()[:32], "|".join(minutes)
-
-
-def scope_key(user: Any) -> str:
-    """A digest of what ``user``'s figures count: equal digests mean equal rows (kept on the user
-    object for the rest of the request, like its grants)."""
-    from .selectors import figure_scope
-
-    known = getattr(user, "_opentto_figures_scope", None)
-    if known is not None:
-        return str(known)
-    scope = figure_scope(user)
-    distributions = _sql(scope.distributions) if scope.distributions is not None else ("no distributions", ())
-    raw = repr((_sql(scope.results), _sql(scope.deals), distributions))
-    key = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    with contextlib.suppress(AttributeError):  # objects that refuse attributes
-        user._opentto_figures_scope = key
-    return key
-
-
-def cached(user: Any, name: str, compute: Callable[[], T]) -> T:
-    """``compute()`` for ``user``'s scope, from the cache when the figures have not changed.
-
-    ``name`` says what is computed and with which arguments (e.g. ``"tables:2026"``); the scope,
-    the language and the figures version are added here."""
-    if user is None or timeout() <= 0:
-        return compute()
-    try:
-        scope = scope_key(user)
-    except Exception:  # noqa: BLE001 - computing it will raise the same error where it belongs
-        return compute()
-    return _lookup(f"{name}:{translation.get_language() or ''}:{scope}", compute)
 
 
 #: Entries' keys start with this; its number changes with their format, so a worker of an older

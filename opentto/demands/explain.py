@@ -45,7 +45,7 @@ def _join(items: Sequence[str], html: bool = False) -> str:
     # Translators: separates the items of a list ("A, B and C"); Chinese uses "、"
     separator = pgettext("list separator", ", ")
     head = (str(escape(separator)) if html else separator).join(items[:-1])
-    return _fixed("%(items)s and %(last)s", html) % {"items": head, "last": items[-1]}
+    return _fixed(gettext("%(items)s and %(last)s"), html) % {"items": head, "last": items[-1]}
 
 
 def _piece(text: str, html: bool) -> str:
@@ -69,13 +69,12 @@ def _named(query_form: str, doc_form: str, translated: bool, context: str, html:
         if _is_chinese(main) != chinese_page:
             other = get_lexicon().gloss(main, context) or ""
     if other and other.lower() != main.lower():
-        return _fixed("%(term)s (%(translation)s)", html) % {"term": _piece(main, html), "translation": _piece(other, html)}
+        return _fixed(gettext("%(term)s (%(translation)s)"), html) % {"term": _piece(main, html), "translation": _piece(other, html)}
     return _piece(main, html)
 
 
-def _fixed(message: str, html: bool) -> str:
-    """The translated ``message``, escaped when it frames HTML pieces."""
-    text = gettext(message)
+def _fixed(text: str, html: bool) -> str:
+    """A translated message, escaped when it frames HTML pieces."""
     return str(escape(text)) if html else text
 
 
@@ -102,13 +101,13 @@ def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_mean
         if len(named) == SENTENCE_TERMS:
             break
     if named and close_in_meaning:
-        sentence = _fixed("Fits because both speak of %(terms)s; the texts are also close in meaning.", html) % {"terms": _join(named, html)}
+        sentence = _fixed(gettext("Fits because both speak of %(terms)s; the texts are also close in meaning."), html) % {"terms": _join(named, html)}
     elif named:
-        sentence = _fixed("Fits because both speak of %(terms)s.", html) % {"terms": _join(named, html)}
+        sentence = _fixed(gettext("Fits because both speak of %(terms)s."), html) % {"terms": _join(named, html)}
     elif close_in_meaning:
-        sentence = _fixed("Fits because the texts are close in meaning, though they share no key term.", html)
+        sentence = _fixed(gettext("Fits because the texts are close in meaning, though they share no key term."), html)
     else:
-        sentence = _fixed("Shares only a few scattered words with the demand: a weak fit.", html)
+        sentence = _fixed(gettext("Shares only a few scattered words with the demand: a weak fit."), html)
     return SafeString(sentence) if html else sentence
 
 
@@ -179,10 +178,10 @@ def score_parts(hit: Hit, terms: Sequence[tuple[str, str, float, bool]]) -> list
         for html in (False, True):
             name = _piece(query_form, html) if query_form.lower() == doc_form.lower() else f"{_piece(query_form, html)} → {_piece(doc_form, html)}"
             if hybrid:
-                labels.append(_fixed("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s", html) % {
+                labels.append(_fixed(gettext("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s"), html) % {
                     "term": name, "share": _num(share), "sd": _num(basis.lexical_sd), "weight": _num(basis.lexical_weight)})
             else:
-                labels.append(_fixed("Word “%(term)s”: BM25 %(share)s", html) % {"term": name, "share": _num(share)})
+                labels.append(_fixed(gettext("Word “%(term)s”: BM25 %(share)s"), html) % {"term": name, "share": _num(share)})
         value = basis.term_part(share)
         listed += share
         parts.append(ScorePart("term", labels[0], value, label_html=SafeString(labels[1])))

@@ -65,7 +65,7 @@ def test_the_application_page_shows_the_finalised_review_in_both_languages(live_
     expect(review.locator("[data-criterion]")).to_have_count(len(review_round.weights))
     page.fill("form[action$='/recognise/'] #id_recognition_number", "XH-2026-001")
     page.click("form[action$='/recognise/'] button")
-    expect(page.locator("[data-status]")).to_have_text("Recognised (认定)")
+    expect(page.locator("[data-status]")).to_have_text("Recognised")
     shot(page, "subsidies-review-01-official-en")
     page.goto(f"{live_server.url}/zh-hans/subsidies/applications/{application.pk}/")
     expect(page.locator("[data-review] [data-outcome]")).to_have_attribute("data-outcome", "proceed")

@@ -25,7 +25,8 @@ _TOKEN = re.compile(r"(csrfmiddlewaretoken\" value=\"|X-CSRFToken\": \")[A-Za-z0
 @contextlib.contextmanager
 def frozen_time(at: dt.datetime = FIXED) -> Iterator[None]:
     """``timezone.now()`` and every field whose default is ``timezone.now`` answer ``at``."""
-    fields = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is timezone.now]
+    real_now = timezone.now  # restored below: inside the patch, ``timezone.now`` is the mock
+    fields = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is real_now]
 
     def reset() -> None:
         for f in fields:
@@ -39,7 +40,7 @@ def frozen_time(at: dt.datetime = FIXED) -> Iterator[None]:
             yield
         finally:
             for f in fields:
-                f.default = timezone.now
+                f.default = real_now
             reset()
 
 

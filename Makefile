@@ -43,7 +43,7 @@ test-sqlite: install
 
 test-postgres: install
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
-	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -p no:cacheprovider -n $(TEST_JOBS); \
+	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -p no:cacheprovider -n $(TEST_JOBS) -m "not one_database"; \
 	else \
 	  echo "PostgreSQL at $(PG_TEST_URL) does not answer: the PostgreSQL run is SKIPPED (CI requires it)."; \
 	  test -z "$$CI"; \

@@ -866,13 +866,13 @@ def _floor_checks(team_share: Decimal, rule: DistributionRule | None, equity: bo
     national = NATIONAL_FLOORS[mode]
     binding = rule.state_established if rule is not None else True
     checks = [FloorCheck(
-        minimum=national.minimum, source=national.source, respected=team_share >= national.minimum,
+        minimum=national.minimum, source=str(national.source), respected=team_share >= national.minimum,
         scope=_("binding on a state-established university or institute") if binding
         else _("applies where no rule or agreement sets the rewards"),
     )]
     if rule is not None and rule.in_shanghai:
         local = SHANGHAI_FLOORS[mode]
-        checks.append(FloorCheck(minimum=local.minimum, source=local.source, respected=team_share >= local.minimum,
+        checks.append(FloorCheck(minimum=local.minimum, source=str(local.source), respected=team_share >= local.minimum,
                                  scope=_("a standard Shanghai's regulation allows and encourages, not binding")))
     return checks
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.one_database  # the catalogue and the code: no database engine involved
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "opentto" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]")

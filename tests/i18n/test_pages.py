@@ -99,6 +99,7 @@ def pages(request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int,
 
 
 @pytest.mark.slow  # about 90 s per role and language
+@pytest.mark.one_database  # what a page says does not depend on the database engine
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_speaks_one_language(request, world, role, language):

@@ -275,7 +275,7 @@ def _replay(
                     counterparty=orgs[d.counterparty_key],
                     deal_type=d.deal_type,
                     amount_cny=d.amount_cny,
-                    title=d.title_en or d.title_zh,
+                    title="",  # a deal's title is one language: the demo's are named in the reader's (Deal.name_in)
                     actor=manager,
                 )
                 deal_sign(deal=deal, signed_on=d.signed_on, actor=manager, at=when)
@@ -300,7 +300,7 @@ def _replay(
             counterparty=orgs[d.counterparty_key],
             deal_type=d.deal_type,
             amount_cny=d.amount_cny,
-            title=d.title_en or d.title_zh,
+            title="",  # a deal's title is one language: the demo's are named in the reader's (Deal.name_in)
             actor=manager,
         )
         if d.status == "terminated":

@@ -115,7 +115,7 @@ def load(context: Any) -> None:
         buyer = next(o for o in enterprises if o.pk not in owners)
         draft = services.deal_create(
             results=[result], counterparty=buyer, deal_type=DealTypeChoices.ASSIGNMENT, amount_cny=Decimal("2860000.00"),
-            title=f"“{result.title_zh}”转让合同（公示中）", actor=manager, terms=DealTerms(price_method=PriceMethodChoices.NEGOTIATED),
+            title="", actor=manager, terms=DealTerms(price_method=PriceMethodChoices.NEGOTIATED),  # untitled: named in the reader's language
         )
         services.deal_notice_start(deal=draft, starts_on=today, ends_on=today + timedelta(days=15), actor=manager)
         # a foreign-currency draft licence: amount, currency and rate kept
@@ -125,7 +125,7 @@ def load(context: Any) -> None:
             buyer2 = next(o for o in reversed(enterprises) if o.pk not in owners)
             services.deal_create(
                 results=[other], counterparty=buyer2, deal_type=DealTypeChoices.LICENCE_NON_EXCLUSIVE, amount_cny=None,
-                title=f"“{other.title_zh}”普通许可（美元计价，草案）", actor=manager,
+                title="", actor=manager,
                 terms=DealTerms(price_method=PriceMethodChoices.EXCHANGE, currency="USD", amount_foreign=Decimal("150000.00"), fx_rate=Decimal("7.1234")),
             )
 

@@ -180,10 +180,12 @@ def test_twenty_identical_requests_across_worker_processes_move_money_once(
     assert [r[0] for r in burst(lambda f: tto.post(f"{deal_url}costs/", f), [cost] * BURST)] == [302] * BURST
     assert ResultCost.objects.count() == 1
 
-    # distributing the first payment, twenty times with the button's key
+    # distributing the first payment from its preview, twenty times with the confirm button's key
     first = Payment.objects.get(amount_cny=Decimal("100000.00"))
     distribute = f"/en/deals/payments/{first.pk}/distribute/"
-    fields = {"idempotency_key": tto.form_key(page, distribute)}
+    preview = tto.page(f"/en/deals/payments/{first.pk}/distribution/")
+    fingerprint = re.search(r'name="preview" value="([^"]+)"', preview).group(1)  # type: ignore[union-attr]
+    fields = {"idempotency_key": tto.form_key(preview, distribute), "preview": fingerprint}
     assert [r[0] for r in burst(lambda f: tto.post(distribute, f), [fields] * BURST)] == [302] * BURST
     assert Distribution.objects.count() == 1 and AuditEvent.objects.filter(action="payment.distribute").count() == 1
 

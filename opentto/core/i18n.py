@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character."""
+    return _HAN.search(text) is not None
+
+
+def text_language(text: str) -> str:
+    """The language a quoted text is written in, for ``lang``: "zh-Hans" when it has at least as
+    many Chinese characters as Latin letters (and one at least), else "en"."""
+    han = len(_HAN.findall(text))
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "zh-Hans" if han and han >= latin else "en"
 
 
 class Bilingual(str):

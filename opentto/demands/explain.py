@@ -22,6 +22,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, pgettext
 
+from opentto.core.i18n import has_chinese
 from opentto.matching import Explanation, Hit, ScoreBasis
 from opentto.matching.translate import get_lexicon
 
@@ -31,8 +32,7 @@ SENTENCE_TERMS = 3
 PART_TERMS = 12
 
 
-def _is_chinese(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+_is_chinese = has_chinese
 
 
 def _page_is_chinese() -> bool:

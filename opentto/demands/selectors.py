@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from opentto.core.cache import cached_ids
+from opentto.core.i18n import text_language
 from opentto.core.permissions import allows, permitted
 from opentto.landing.models import Deal
 from opentto.matching import Explanation, Hit
@@ -216,9 +217,7 @@ def _text_lang(text: str, languages: dict[str, list[str]] | None = None) -> str:
         for lang, values in (languages or {}).items():
             if piece and any((piece in value) if within else (piece == value.strip()) for value in values):
                 return lang
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "zh-Hans" if han and han >= latin else "en"
+    return text_language(text)
 
 
 def quoted(text: str, forms: Iterable[str], languages: dict[str, list[str]] | None = None) -> SafeString:

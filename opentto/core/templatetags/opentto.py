@@ -7,6 +7,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
+from opentto.core.i18n import text_language
 from opentto.core.idempotency import FORM_FIELD, new_key
 from opentto.core.money import format_percent, format_yuan
 
@@ -33,12 +34,8 @@ def percent_points(value: Any) -> str:
 
 @register.filter
 def text_lang(value: Any) -> str:
-    """The language a quoted text is written in ("zh-Hans" when it has more Chinese characters than
-    Latin letters, else "en"), for ``lang`` on quoted data: a passage of a result, a demand's text."""
-    text = str(value or "")
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return "zh-Hans" if han and han >= latin else "en"
+    """``lang`` for quoted data (a passage of a result, a demand's text): core.i18n.text_language."""
+    return text_language(str(value or ""))
 
 
 @register.simple_tag(takes_context=True)

@@ -159,8 +159,10 @@ def test_scores_follow_the_grant_not_the_role(manager, open_demand, arm_result):
     row.save(update_fields=["actions"])
     response = client_for(manager).get(reverse("demands:matches", args=[open_demand.pk]))
     assert response.status_code == 200 and response.context["view_scores"] is False
-    assert 'score-detail' not in response.content.decode()
-    assert response.context["found"].results[0].sentence
+    body = response.content.decode()
+    assert 'score-detail' not in body and 'class="score-shown"' not in body
+    sentence = response.context["found"].results[0].sentence
+    assert sentence.startswith("Fits because") and f'<p class="fit-sentence">{sentence}</p>' in body
 
 
 def test_granting_view_scores_to_enterprises_shows_them_the_parts(enterprise_user, open_demand, arm_result):  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ urlpatterns += i18n_patterns(
     path("evaluations/", include("opentto.evaluation.urls")),
     path("planning/", include("opentto.planning.urls")),
     path("demands/", include("opentto.demands.urls")),
-    path("showcase/", include("opentto.demands.showcase_urls")),
+    path("showcase/", include("opentto.showcase.urls")),
     path("subsidies/", include("opentto.subsidies.urls")),
     path("tax/", include("opentto.tax.urls")),
     path("poc/", include("opentto.poc.urls")),

@@ -15,6 +15,6 @@ application = get_wsgi_application()
 # Open the search indexes and build the translation lexicon before this worker takes requests
 # (seconds of CPU that would otherwise fall on its first searches); OPENTTO_WARM_AT_START=0 skips it.
 if os.environ.get("OPENTTO_WARM_AT_START", "1") != "0":
-    from opentto.demands.index import warm  # noqa: E402
+    from opentto.search.index import warm  # noqa: E402
 
     warm()

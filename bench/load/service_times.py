@@ -35,7 +35,7 @@ django.setup()
 from django.test import Client  # noqa: E402
 
 from opentto.accounts.models import User  # noqa: E402
-from opentto.demands.index import warm  # noqa: E402
+from opentto.search.index import warm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = ["robot", "chip", "valve", "battery", "sensor", "vaccine", "laser", "image", "机器人", "芯片", "电池", "瓣膜"]

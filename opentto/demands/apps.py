@@ -7,13 +7,11 @@ class DemandsConfig(AppConfig):
     label = "demands"
 
     def ready(self) -> None:
-        from django.conf import settings
+        from opentto.search.index import register_source
 
-        from . import permissions, tasks  # noqa: F401  (registers its object types and default grants; its tasks, which enqueue.py finds by name)
+        from . import permissions, tasks  # noqa: F401  (registers its object types and default grants; its tasks, which opentto.search.enqueue finds by name)
+        from .models import LIVE_DEMAND_STATUSES, Demand
 
-        if getattr(settings, "CACHE_URL", ""):  # a cache shared by the machines: vectors travel through it
-            from opentto.matching.embeddings import set_shared_vectors
-
-            from .index import SharedVectorsInCache
-
-            set_shared_vectors(SharedVectorsInCache())
+        # The rows the search indexes hold (opentto.search sits below this app).
+        register_source("demands", lambda: Demand.objects.all())
+        register_source("live-demands", lambda: Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES))

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from opentto.accounts.models import UserRoleChoices
+from opentto.search import index
+from opentto.search.enqueue import suspend_indexing
 
-from . import index
-from .enqueue import suspend_indexing
 from .models import DemandStatusChoices, MatchStatusChoices
 from .services import (
     DemandInput,

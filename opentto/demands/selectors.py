@@ -27,8 +27,8 @@ from opentto.matching import Explanation, Hit
 from opentto.matching.engine import translation_off
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import Result, ResultStageChoices
+from opentto.search import index
 
-from . import index
 from .explain import (
     ScorePart,
     close_in_meaning,
@@ -194,7 +194,7 @@ def highlight(text: str, forms: Iterable[str]) -> SafeString:
 _QUOTE_PIECES = re.compile(r"(\n| … )")
 
 
-#: the bilingual fields whose texts the engine compares (opentto.demands.index)
+#: the bilingual fields whose texts the engine compares (opentto.search.index)
 _QUOTED_FIELDS = ("title", "abstract", "advantages", "applications", "details", "problem")
 
 

@@ -31,9 +31,9 @@ from opentto.notifications.models import Notification
 from opentto.notifications.services import notification_send
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import Result, ResultFieldChoices, ResultStageChoices
+from opentto.search import index
+from opentto.search.enqueue import enqueue_demand_index
 
-from . import index
-from .enqueue import enqueue_demand_index
 from .models import (
     PROJECT_TRANSITIONS,
     Demand,

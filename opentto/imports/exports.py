@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 
 from opentto.core.http import id_param
 from opentto.core.permissions import permitted, restrict
-from opentto.demands.showcase import showcase_results
 from opentto.organisations.models import OrganisationKindChoices, Person
 from opentto.organisations.selectors import organisation_list, person_list
 from opentto.results.models import IPAsset
@@ -35,6 +34,7 @@ from opentto.results.selectors import (
     result_shows_inventors,
     results_in_order,
 )
+from opentto.showcase.selectors import showcase_results
 
 Rows = tuple[list[str], Iterator[list[Any]]]
 

@@ -71,11 +71,11 @@ from opentto.results.models import (
     ResultKindChoices,
 )
 from opentto.results.services import InventorInput, IPAssetInput, ResultInput, result_onboard
+from opentto.search.tasks import import_reindex_task
 
 from .columns import COLUMNS, suggest_mapping
 from .models import ImportJob, ImportKindChoices, ImportStatusChoices
 from .readers import Table, read_table
-from .reindex import import_reindex_task
 
 #: At most this many row errors are kept on a job (the count is always exact).
 MAX_STORED_ERRORS = 5000
@@ -735,7 +735,7 @@ def import_jobs_mark_interrupted() -> list[ImportJob]:
 def _suspend_search_indexing(value: bool) -> None:
     """The search index is brought up to date once after the import, not once per row."""
     try:
-        from opentto.demands.enqueue import suspend_indexing
+        from opentto.search.enqueue import suspend_indexing
     except ImportError:  # pragma: no cover - the matching app is optional here
         return
     suspend_indexing(value)

@@ -8,7 +8,6 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from .models import ImportJob
-from .reindex import import_reindex_task  # noqa: F401  (defined below the services, which queue it)
 from .services import import_job_run, import_jobs_mark_interrupted
 
 

@@ -23,7 +23,7 @@ from opentto.accounts.models import User
 from opentto.clashes.models import ClashHold
 from opentto.clashes.services import register_clash_kind
 from opentto.core.cache import figures_changed
-from opentto.demands.enqueue import enqueue_result_index
+from opentto.search.enqueue import enqueue_result_index
 
 from .models import Result, ResultOwner, ResultStageChoices
 from .pipeline import TransitionError, result_transition

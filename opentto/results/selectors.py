@@ -150,7 +150,7 @@ def _text_query(q: str, *, with_details: bool) -> Q:
 def _ranked_hits(user: Any, q: str) -> list[int]:
     """Ids of the visible results matching ``q`` through the matching engine, best first (see
     :func:`result_search`). Raises when the index cannot be used."""
-    from opentto.demands.index import ids_of, search_details, search_results
+    from opentto.search.index import ids_of, search_details, search_results
 
     visible = results_visible(user)
     # Every visible id (100,000 at the load benchmark's size): from the cache while unchanged.
@@ -186,7 +186,7 @@ def _number_condition(q: str) -> Q | None:
 def result_search(user: Any, q: str) -> ResultQuerySet:
     """Results matching ``q`` through the matching engine (BM25 over segmented Chinese and stemmed
     English with synonyms, and English→Chinese query-term translation), the same engine as the
-    demands' matches (``opentto.demands.index``). Hits weaker than a quarter of the best are left
+    demands' matches (``opentto.search.index``). Hits weaker than a quarter of the best are left
     out. Confidential details are searched in their own index, only among the results whose
     details the user may read, so a hit never reveals what a user may not see. Patent numbers
     match as substrings. If the index cannot be used, the plain word-by-word database search

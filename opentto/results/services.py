@@ -37,8 +37,8 @@ from opentto.core.cache import figures_changed
 from opentto.core.permissions import allows, permitted
 from opentto.core.uploads import CheckedUpload, check_upload
 from opentto.core.validators import validate_cn_application_number
-from opentto.demands.enqueue import enqueue_result_index
 from opentto.organisations.models import Organisation, Person
+from opentto.search.enqueue import enqueue_result_index
 
 from .models import (
     Attachment,

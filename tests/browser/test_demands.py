@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from opentto.accounts.models import UserRoleChoices
-from opentto.demands import index
 from opentto.demands.models import Match
 from opentto.results.services import result_onboard
+from opentto.search import index
 
 from ..conftest import PASSWORD, make_user, result_input
 from ..factories import EnterpriseFactory, MembershipFactory, OrganisationFactory, PersonFactory

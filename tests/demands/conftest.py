@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from opentto.accounts.models import User
-from opentto.demands import index
-from opentto.demands.enqueue import suspend_indexing
 from opentto.demands.models import Demand
 from opentto.demands.services import DemandInput, demand_create
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result
 from opentto.results.services import result_onboard
+from opentto.search import index
+from opentto.search.enqueue import suspend_indexing
 
 from ..conftest import result_input
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 
-from opentto.demands import index, tasks
 from opentto.matching import embeddings
 from opentto.matching.embeddings import DIM, Embedder, set_shared_vectors
 from opentto.matching.passages import split_passages
 from opentto.results.models import Result
+from opentto.search import index, tasks
 
 pytestmark = pytest.mark.django_db
 

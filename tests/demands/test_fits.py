@@ -9,13 +9,13 @@ import pytest
 from django.core.cache import cache
 
 from opentto.accounts.models import User
-from opentto.demands import index
 from opentto.demands.models import Demand
 from opentto.demands.selectors import result_demands
 from opentto.matching import MatchEngine
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result
 from opentto.results.services import result_onboard
+from opentto.search import index
 
 from ..conftest import result_input
 

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from opentto.demands import index
 from opentto.results.models import Result
 from opentto.results.selectors import result_search
 from opentto.results.services import result_update
+from opentto.search import index
 
 from ..conftest import result_input
 

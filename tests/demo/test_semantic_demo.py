@@ -17,11 +17,11 @@ from django.core.management import call_command
 from django.utils import translation
 
 from opentto.accounts.models import User
-from opentto.demands import index
 from opentto.demands.models import Demand
 from opentto.demands.selectors import demand_matches
 from opentto.matching import embeddings
 from opentto.matching.embeddings import DIM
+from opentto.search import index
 
 
 def _fake_vectors(texts: Sequence[str], is_query: bool) -> np.ndarray:

@@ -36,6 +36,6 @@ def demands_dashboard(context: dict[str, Any]) -> dict[str, Any]:
 
 @register.filter
 def showcase_slug(result: Any) -> str:
-    from ..showcase import result_slug
+    from opentto.results.slugs import result_slug
 
     return result_slug(result)

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.test.utils import override_settings
 
-from opentto.demands import index
 from opentto.demo.loader import demo_is_loaded, demo_password, load_demo
+from opentto.search import index
 
 #: While the story loads, the e-mails its steps would send (reviews assigned, deals signed, …) are
 #: kept in memory and counted, not printed: the console backend would bury the password under them.

@@ -13,55 +13,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
-from opentto.results.models import Result, ResultFieldChoices, ResultQuerySet, ResultStageChoices
+from opentto.demands.permissions import may_express_interest
+from opentto.demands.selectors import matches_visible
+from opentto.demands.services import match_express_interest
+from opentto.results.models import ResultFieldChoices
+from opentto.results.slugs import result_slug
 
-from . import index
-from .permissions import may_express_interest
-from .selectors import matches_visible
+from .selectors import showcase_results, showcase_search, showcase_url
 
 PAGE_SIZE = 24
-
-
-def showcase_results() -> ResultQuerySet:
-    """What the showcase lists: results public to everyone, not withdrawn or declined."""
-    return Result.objects.restrict(None, "view").exclude(
-        stage__in=[ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED]
-    )
-
-
-def result_slug(result: Result) -> str:
-    return slugify(result.title_en)[:70].strip("-") or "technology"
-
-
-def showcase_url(result: Result) -> str:
-    return reverse("showcase:detail", kwargs={"pk": result.pk, "slug": result_slug(result)})
-
-
-def _search(qs: ResultQuerySet, q: str) -> tuple[list[Result] | ResultQuerySet, str]:
-    """Lexical hits best first; when nothing matches by words, the semantically closest ones
-    (hybrid, when the dense index is ready)."""
-    allowed = index.ids_of(qs)
-    try:
-        outcome = index.search_results(q, allowed_ids=allowed, top=200, mode="lexical")
-        hits = outcome.hits
-        floor = hits[0].score * 0.25 if hits else 0
-        ids = [int(h.id) for h in hits if h.score >= floor]
-        kind = "words"
-        if not ids:
-            outcome = index.search_results(q, allowed_ids=allowed, top=10)
-            if outcome.mode == "hybrid":
-                ids, kind = [int(h.id) for h in outcome.hits], "closest"
-    except index.IndexBuilding:
-        from opentto.results.selectors import result_search
-
-        return qs.filter(pk__in=result_search(None, q).values("pk")), "words"
-    found = qs.in_bulk(ids)
-    return [found[i] for i in ids if i in found], kind
 
 
 def showcase_list_view(request: HttpRequest) -> HttpResponse:
@@ -73,7 +37,7 @@ def showcase_list_view(request: HttpRequest) -> HttpResponse:
     kind = ""
     items: Any = qs.order_by("-onboarded_at", "-id")
     if q:
-        items, kind = _search(qs, q)
+        items, kind = showcase_search(qs, q)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
@@ -82,7 +46,7 @@ def showcase_list_view(request: HttpRequest) -> HttpResponse:
         "querystring": querystring.urlencode(),
         "canonical": request.build_absolute_uri(reverse("showcase:list")),
     }
-    return render(request, "demands/showcase_list.html", context)
+    return render(request, "showcase/list.html", context)
 
 
 def showcase_detail_view(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
@@ -108,7 +72,7 @@ def showcase_detail_view(request: HttpRequest, pk: int, slug: str = "") -> HttpR
         "can_express_interest": can_express_interest,
         "interest": interest,
     }
-    return render(request, "demands/showcase_detail.html", context)
+    return render(request, "showcase/detail.html", context)
 
 
 @require_POST
@@ -116,8 +80,6 @@ def showcase_interest_view(request: HttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(showcase_results(), pk=pk)
     if not request.user.is_authenticated:
         return redirect_to_login(showcase_url(result))
-    from .services import match_express_interest
-
     try:
         match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))  # type: ignore[arg-type]
         messages.success(request, _("Thank you: the TTO will put you in touch with the owners."))
@@ -139,4 +101,4 @@ def showcase_sitemap_view(request: HttpRequest) -> HttpResponse:
             with override(lang):
                 urls[lang] = request.build_absolute_uri(showcase_url(result))
         entries.append({"urls": urls, "lastmod": result.updated_at})
-    return render(request, "demands/sitemap.xml", {"entries": entries}, content_type="application/xml")
+    return render(request, "showcase/sitemap.xml", {"entries": entries}, content_type="application/xml")

@@ -20,7 +20,7 @@ directory           documents                                            dense
   differs, changed rows are re-indexed and deleted ones removed (``sync``). So an index that is
   missing, corrupt or of an older format rebuilds itself, and a result saved a moment ago is found.
 * The dense indexes need the embedding model (≈ 0.2–0.8 s a result on 2 cores); they are filled
-  only by background tasks (``opentto.demands.tasks``: on commit of a save, by
+  only by background tasks (``opentto.search.tasks``: on commit of a save, by
   ``opentto reindex`` and by the periodic ``demands.index_backfill``). A search is *hybrid* when
   the dense index holds the current text of every document the user may see, *lexical* otherwise
   (the page says so, with the progress).
@@ -84,16 +84,31 @@ def demand_document(demand: Any) -> Document:
     return Document(str(demand.pk), title=_join(demand.title_zh, demand.title_en), text=_join(demand.problem_zh, demand.problem_en))
 
 
-def _results_qs() -> QuerySet[Any]:
-    from opentto.results.models import Result
+#: ``kind -> () -> queryset``: the rows each index holds, registered by the app that owns them
+#: (``"results"`` by ``ResultsConfig.ready``; ``"demands"`` and ``"live-demands"`` by
+#: ``DemandsConfig.ready``), so this app sits below them and imports none of their models.
+_SOURCES: dict[str, Callable[[], QuerySet[Any]]] = {}
 
-    return Result.objects.prefetch_related("ip_assets")
+
+def register_source(kind: str, queryset: Callable[[], QuerySet[Any]]) -> None:
+    """Tell the index which rows of ``kind`` it holds (from the owning app's ``AppConfig.ready``)."""
+    _SOURCES[kind] = queryset
+
+
+def source(kind: str) -> QuerySet[Any]:
+    """The rows of ``kind`` (a fresh queryset from the registered source)."""
+    try:
+        return _SOURCES[kind]()
+    except KeyError:
+        raise LookupError(f"no search source registered for {kind!r}") from None
+
+
+def _results_qs() -> QuerySet[Any]:
+    return source("results")
 
 
 def _demands_qs() -> QuerySet[Any]:
-    from .models import Demand
-
-    return Demand.objects.all()
+    return source("demands")
 
 
 @dataclass(frozen=True)
@@ -531,9 +546,7 @@ def result_fits(result_id: int, demands: Iterable[Any]) -> list[tuple[Any, int]]
 
 def refresh_fits(pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Compute the fit profiles of live demands (all, or ``pks``) that are missing or stale."""
-    from .models import LIVE_DEMAND_STATUSES, Demand
-
-    qs = Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES).order_by("pk")
+    qs = source("live-demands").order_by("pk")
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
     demands = list(qs)

@@ -1,7 +1,7 @@
 """Queueing the demand-matching index's background work (the tasks are in ``tasks.py``), and the
 switch that suspends it during bulk loads.
 
-The tasks are found by name in the Celery app's registry (``DemandsConfig.ready`` imports
+The tasks are found by name in the Celery app's registry (``SearchConfig.ready`` imports
 ``tasks.py``): ``tasks.py`` imports the index and the services, which queue work through this module.
 """
 

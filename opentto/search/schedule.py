@@ -1,4 +1,4 @@
-"""Periodic tasks of the demands app (merged into Celery beat by ``opentto.celery``)."""
+"""Periodic tasks of the search app (merged into Celery beat by ``opentto.celery``)."""
 
 BEAT_SCHEDULE = {
     "demands-index-backfill": {"task": "demands.index_backfill", "schedule": 600.0},

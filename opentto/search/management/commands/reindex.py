@@ -1,4 +1,4 @@
-"""``opentto reindex``: rebuild the matching indexes from the database (see opentto.demands.index)."""
+"""``opentto reindex``: rebuild the matching indexes from the database (see opentto.search.index)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from opentto.demands import index
+from opentto.search import index
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import showcase
+from . import views as showcase
 
 app_name = "showcase"
 urlpatterns = [

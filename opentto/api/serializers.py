@@ -24,6 +24,7 @@ from opentto.organisations.models import (
     OrganisationKindChoices,
     Person,
 )
+from opentto.organisations.serializers import OrganisationRefSerializer
 from opentto.results.models import (
     IPAsset,
     IPAssetKindChoices,
@@ -35,22 +36,10 @@ from opentto.results.models import (
 )
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = Organisation
-        fields = ["id", "name_zh", "name_en"]
-
-
 class PersonRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Person
         fields = ["id", "name_zh", "name_en"]
-
-
-class ResultRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = Result
-        fields = ["id", "title_zh", "title_en"]
 
 
 class ResultSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

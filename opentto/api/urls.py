@@ -1,7 +1,7 @@
 """Routes outside the language prefix: the REST API (/api/v1/), its schema, docs and /metrics.
 
 Resources of other apps are registered from ``opentto/<app>/api.py`` (``ROUTES``; see
-``opentto/api/base.py``)."""
+``opentto/core/rest.py``)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from opentto.api.base import FilterParam, RestrictedViewSet
-from opentto.api.serializers import ResultRefSerializer
+from opentto.core.rest import FilterParam, RestrictedViewSet
+from opentto.results.serializers import ResultRefSerializer
 
 from .models import (
     ReviewAssignment,

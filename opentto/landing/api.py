@@ -3,7 +3,7 @@
 Reads go through ``payments_visible`` (``Payment.objects.restrict(user, "view")``: the payments of
 the deals the caller may see); recording a payment goes through ``payment_record``, which asks the
 same grant as the deal page (``record_payment`` on the deal). A repeat of a request with the same
-``Idempotency-Key`` gets the first answer (``opentto.api.base``); a second, identical payment sent
+``Idempotency-Key`` gets the first answer (``opentto.core.rest``); a second, identical payment sent
 with a new key is refused unless ``confirm_duplicate`` is true."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.api.base import FilterParam, RestrictedViewSet, service_call
+from opentto.core.rest import FilterParam, RestrictedViewSet, service_call
 
 from .models import Deal, Payment
 from .selectors import payments_visible

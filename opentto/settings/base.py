@@ -292,7 +292,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
         "opentto.api.permissions.TokenScopePermission",
     ],
-    "DEFAULT_PAGINATION_CLASS": "opentto.api.pagination.ApiCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "opentto.core.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "ORDERING_PARAM": "ordering",

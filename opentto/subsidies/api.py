@@ -23,11 +23,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.api.base import FilterParam, RestrictedViewSet, service_call
-from opentto.api.serializers import OrganisationRefSerializer
 from opentto.core.permissions import restrict_directory
+from opentto.core.rest import FilterParam, RestrictedViewSet, service_call
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
+from opentto.organisations.serializers import OrganisationRefSerializer
 from opentto.results.models import Result
 
 from .models import Application, ApplicationStatusChoices, CostCategoryChoices, Programme

@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from opentto.accounts.views import LoginView
+from opentto.accounts.views import LoginView, set_language_view
 from opentto.core import health
-from opentto.core import views as core_views
 from opentto.dashboard.views import dashboard_view
 from opentto.results import views as result_views
+from opentto.showcase.views import home_view
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Answered by opentto.core.health.HealthCheckMiddleware before any other middleware; the
@@ -15,12 +15,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", health.readiness_view, name="healthz"),
     path("healthz/live", health.liveness_view, name="healthz_live"),
     path("healthz/ready", health.readiness_view, name="healthz_ready"),
-    path("i18n/setlang/", core_views.set_language_view, name="set_language"),
+    path("i18n/setlang/", set_language_view, name="set_language"),
     path("", include("opentto.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
-    path("", core_views.home_view, name="home"),
+    path("", home_view, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", dashboard_view, name="dashboard"),

@@ -23,15 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-
-class UserRoleChoices(models.TextChoices):
-    ADMIN = "admin", _("Platform admin")
-    MANAGER = "manager", _("TTO manager")
-    INVENTOR = "inventor", _("Researcher / inventor")
-    ENTERPRISE = "enterprise", _("Enterprise user")
-    REVIEWER = "reviewer", _("Reviewer")
-    OFFICIAL = "official", _("District official")
-    INVESTOR = "investor", _("Investor / bank")
+from opentto.core.roles import UserRoleChoices
 
 
 class UserLanguageChoices(models.TextChoices):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import time
 from typing import Any
 
@@ -15,16 +14,16 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from opentto.core.i18n import translate_path
-from opentto.core.models import AuditEvent
 
 from .forms import CodeForm, DisableTwoFactorForm, LoginForm
 from .models import User
@@ -37,6 +36,7 @@ from .services import (
     two_factor_throttled,
     two_factor_verify,
     user_login_succeeded,
+    user_set_language,
 )
 from .twofactor import VERIFY, two_factor_step
 
@@ -113,25 +113,6 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form}, status=422 if request.method == "POST" else 200)
 
 
-@login_required
-def account_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    from opentto.access.selectors import (
-        access_grants_visible,
-        access_requests_visible,
-        audit_events_visible,
-    )
-
-    sign_ins = audit_events_visible(user).filter(object_type="accounts.user", object_id=str(user.pk), action__in=["user.login", "user.login_failed", "user.locked"])[:10]
-    return render(request, "accounts/account.html", {
-        "account": user,
-        "sign_ins": sign_ins,
-        "two_factor_required": two_factor_required(user),
-        "access_requests": access_requests_visible(user).filter(requester=user).select_related("result")[:10],
-        "access_grants": access_grants_visible(user).filter(user=user).live().select_related("result"),
-    })
-
-
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:overview")
@@ -195,59 +176,17 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context, status=status)
 
 
-@login_required
 @require_POST
-def my_data_view(request: HttpRequest) -> HttpResponse:
-    """PIPL art. 45: a copy of the signed-in person's data, as JSON."""
-    from opentto.access.privacy import person_export
-
-    user: User = request.user  # type: ignore[assignment]
-    if user.person is None:
-        from opentto.core.audit import audit_record
-
-        audit_record(actor=user, action="user.export", obj=user, request=request)
-        data: dict[str, Any] = {"user": {"username": user.username, "email": user.email, "role": user.role, "language": user.language,
-                                         "date_joined": user.date_joined.isoformat(), "two_factor": user.has_two_factor}}
-    else:
-        data = person_export(person=user.person, actor=user, request=request)
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="opentto-my-data-{user.pk}.json"'
-    response["X-Content-Type-Options"] = "nosniff"
+def set_language_view(request: HttpRequest) -> HttpResponse:
+    """Switch the UI language: remembered on the user (when signed in) and in a cookie."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    if not check_for_language(language) or language not in dict(settings.LANGUAGES):
+        return HttpResponseRedirect(next_url)
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language, actor=request.user)  # type: ignore[arg-type]
+    response = HttpResponseRedirect(translate_path(next_url, language))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response
-
-
-#: Audit actions shown to a person as their consent history.
-CONSENT_ACTIONS = ("person.consent", "person.withdraw_consent")
-
-
-@login_required
-@never_cache
-def privacy_view(request: HttpRequest) -> HttpResponse:
-    """PIPL self-service: the consents recorded for the signed-in person, giving and withdrawing
-    consent (each an audit entry), and the copy of their data (``my_data``)."""
-    from opentto.access.privacy import (
-        CONSENT_VERSION,
-        person_record_consent,
-        person_withdraw_consent,
-    )
-    from opentto.access.selectors import audit_events_visible
-
-    user: User = request.user  # type: ignore[assignment]
-    person = user.person
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if person is None or person.erased_at is not None or action not in {"give", "withdraw"}:
-            return HttpResponse(status=400)
-        if action == "give":
-            person_record_consent(person=person, actor=user, request=request)
-            messages.success(request, _("Your consent was recorded."))
-        else:
-            person_withdraw_consent(person=person, actor=user, request=request)
-            messages.success(request, _("Your consent was withdrawn; your ID and bank details were erased."))
-        return redirect("accounts:privacy")
-    history = (
-        audit_events_visible(user).filter(object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS)
-        .select_related("actor").order_by("-occurred_at", "-id")
-        if person is not None else AuditEvent.objects.none()
-    )
-    return render(request, "accounts/privacy.html", {"person": person, "history": history, "consent_version": CONSENT_VERSION})

@@ -34,9 +34,8 @@ from .audit_anchor import (
 from .models import AuditEvent
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
     from django.http import HttpRequest
-
-    from opentto.accounts.models import User
 
 #: The key of the PostgreSQL advisory lock that serialises writers of the chain.
 AUDIT_LOCK_KEY = 0x0A0D17
@@ -118,7 +117,7 @@ def request_remote_addr(request: HttpRequest) -> str | None:
 
 def audit_record(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,  # the project's user (core imports no app)
     action: str,
     obj: models.Model | None = None,
     payload: dict[str, Any] | None = None,
@@ -152,7 +151,7 @@ def audit_record(
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(
-            actor=actor,
+            actor=actor,  # type: ignore[misc]  # the project's user, typed without importing accounts
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",

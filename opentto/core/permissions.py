@@ -32,7 +32,7 @@ from typing import Any, Self, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from opentto.accounts.models import UserRoleChoices
+from .roles import UserRoleChoices
 
 ANONYMOUS = "anonymous"
 #: Every role a grant can name: the user roles and the anonymous visitor.

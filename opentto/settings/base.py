@@ -134,7 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opentto.core.context_processors.platform",
-                "opentto.core.context_processors.notifications",
+                "opentto.notifications.context_processors.notifications",
                 "opentto.core.context_processors.navigation",
                 "opentto.worklist.context_processors.worklist",
             ],

@@ -1,4 +1,4 @@
-"""The public showcase (/showcase/): public results as a catalogue that anyone can browse and
+"""The platform's front page and the public showcase (/showcase/): public results as a catalogue that anyone can browse and
 search without signing in, one page per technology with clean URLs and metadata for search
 engines; a signed-in enterprise user can express interest, which becomes a match."""
 
@@ -21,11 +21,18 @@ from opentto.demands.permissions import may_express_interest
 from opentto.demands.selectors import matches_visible
 from opentto.demands.services import match_express_interest
 from opentto.results.models import ResultFieldChoices
+from opentto.results.selectors import results_visible
 from opentto.results.slugs import result_slug
 
 from .selectors import showcase_results, showcase_search, showcase_url
 
 PAGE_SIZE = 24
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    """The platform's front page: the latest public results."""
+    public = results_visible(None).order_by("-stage_changed_at")[:6]
+    return render(request, "showcase/home.html", {"public_results": public, "public_count": results_visible(None).count()})
 
 
 def showcase_list_view(request: HttpRequest) -> HttpResponse:

@@ -27,7 +27,7 @@ urlpatterns += i18n_patterns(
     path("results/", include("opentto.results.urls")),
     path("deals/", include("opentto.landing.urls")),
     path("rights/", include("opentto.rights.urls")),
-    path("organisations/", include("opentto.organisations.urls")),
+    path("organisations/", include("opentto.directory.urls")),
     path("account/", include("opentto.accounts.urls")),
     path("evaluations/", include("opentto.evaluation.urls")),
     path("planning/", include("opentto.planning.urls")),

@@ -1,5 +1,5 @@
 """This app's pages under ``/account/``, named in the ``accounts`` namespace (registered with
-``opentto.accounts.url_hooks`` by ``AccessConfig.ready``)."""
+``opentto.core.url_hooks`` by ``AccessConfig.ready``)."""
 
 from django.urls import URLPattern, URLResolver, path
 

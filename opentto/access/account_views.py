@@ -1,7 +1,7 @@
 """The signed-in person's own account pages that show what the access app keeps: the account
 overview (sign-ins, access requests and grants), the copy of their data and their consents (PIPL).
 They answer under the ``accounts:`` URL names: this app registers them with accounts
-(``opentto.accounts.url_hooks``) from ``AccessConfig.ready``, as accounts sits below it."""
+(``opentto.core.url_hooks``) from ``AccessConfig.ready``, as accounts sits below it."""
 
 from __future__ import annotations
 

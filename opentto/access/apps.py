@@ -11,9 +11,9 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access and privacy")
 
     def ready(self) -> None:
-        from opentto.accounts.url_hooks import register_account_urls
+        from opentto.core.url_hooks import register_urls
 
         from . import permissions  # noqa: F401  (registers the NDA shares on results)
         from .account_urls import urlpatterns
 
-        register_account_urls(urlpatterns)  # /account/...: accounts sits below this app
+        register_urls("accounts", urlpatterns)  # /account/...: accounts sits below this app

@@ -9,8 +9,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from opentto.demo.story import MITRAL_CLIP_KEY, ROBOT_ARM_KEY
-
 
 def load(context: Any) -> None:
     from .models import AccessRequest
@@ -21,8 +19,8 @@ def load(context: Any) -> None:
     enterprise = context.users.get("enterprise")
     if manager is None or enterprise is None:
         return
-    robot = context.results.get(ROBOT_ARM_KEY)
-    clip = context.results.get(MITRAL_CLIP_KEY)
+    robot = context.results.get(context.ROBOT_ARM_KEY)
+    clip = context.results.get(context.MITRAL_CLIP_KEY)
     if robot is not None and robot.is_public:
         access_request_create(
             result=robot, purpose="评估独家许可的可行性 / Evaluating an exclusive licence", nda_kind="click_through",

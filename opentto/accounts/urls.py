@@ -1,7 +1,8 @@
 from django.urls import URLPattern, URLResolver, path
 
+from opentto.core.url_hooks import registered_urls
+
 from . import views
-from .url_hooks import account_urls
 
 app_name = "accounts"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -9,5 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("two-factor/", views.two_factor_view, name="two_factor"),
     # The overview, my data, privacy, access under NDA, grants: registered by opentto.access.
-    *account_urls(),
+    *registered_urls("accounts"),
 ]

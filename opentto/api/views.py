@@ -20,9 +20,9 @@ from opentto.core.audit import audit_record
 from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
 from opentto.core.permissions import allows, restrict_directory
 from opentto.dashboard.selectors import figures, headline
+from opentto.directory.selectors import organisation_list, person_list
 from opentto.landing.models import ContractRegistration, Deal, DealStatusChoices, DealTypeChoices
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
-from opentto.organisations.selectors import organisation_list, person_list
 from opentto.organisations.services import organisation_create, person_create
 from opentto.results.models import (
     IPAsset,

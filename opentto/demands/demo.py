@@ -102,8 +102,7 @@ WALK = {
 
 
 def load(context: Any) -> None:
-    from opentto.demo.story import MITRAL_CLIP_KEY, ROBOT_ARM_KEY
-
+    ROBOT_ARM_KEY, MITRAL_CLIP_KEY = context.ROBOT_ARM_KEY, context.MITRAL_CLIP_KEY
     suspend_indexing(True)
     manager = context.users[UserRoleChoices.MANAGER]
     enterprise_user = context.users.get(UserRoleChoices.ENTERPRISE)

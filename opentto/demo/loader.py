@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from opentto.results.services import (
     result_onboard,
 )
 
-from .story import Story, build_story
+from .story import MITRAL_CLIP_KEY, ROBOT_ARM_KEY, Story, build_story
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,6 +67,15 @@ class DemoContext:
     users: dict[str, User]  # by role
     results: dict[str, Result]
     password: str
+    # What the extensions need of the story and the loader, so that they import nothing of this
+    # app (it sits above every app: docs/architecture.md, "Layers").
+    ROBOT_ARM_KEY: ClassVar[str] = ROBOT_ARM_KEY
+    MITRAL_CLIP_KEY: ClassVar[str] = MITRAL_CLIP_KEY
+
+    @staticmethod
+    def at(day: date, hour: int = 10) -> datetime:
+        """A story date at an hour of the day, in Shanghai."""
+        return at(day, hour)
 
 
 #: Each app that adds to the demo has a module with ``load(context: DemoContext) -> None``; they
@@ -75,7 +84,7 @@ DEMO_EXTENSIONS = (
     "opentto.evaluation.demo",
     "opentto.planning.demo",
     "opentto.landing.demo",
-    "opentto.rights.demo",
+    "opentto.demo.rights_demo",  # rights sits below landing, whose payments it records: here, in the demo app
     "opentto.subsidies.demo",
     "opentto.poc.demo",
     "opentto.portfolio.demo",

@@ -25,6 +25,24 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers its object types and default grants)
+        from django.urls import path
+
+        from opentto.core.url_hooks import register_urls
+        from opentto.results.hooks import (
+            register_evaluation_outcome_rule,
+            register_result_page_part,
+        )
+
+        from . import (
+            permissions,  # noqa: F401  (registers its object types and default grants)
+            views,
+        )
+        from .guards import evaluation_outcome_problem, outcome_memo
+        from .result_page import result_page_part
+
+        # Below evaluation, results' pipeline guards, result page and URLs ask this app.
+        register_evaluation_outcome_rule(evaluation_outcome_problem, outcome_memo)
+        register_result_page_part("evaluation", result_page_part)
+        register_urls("results", [path("<int:pk>/evaluation/", views.evaluation_record_view, name="evaluation")])
 
         post_migrate.connect(_install_rubrics, sender=self, dispatch_uid="evaluation_install_rubrics")

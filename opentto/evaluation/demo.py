@@ -9,12 +9,11 @@ from __future__ import annotations
 import random
 import zlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.utils import timezone
 
 from opentto.accounts.models import User, UserRoleChoices
-from opentto.demo.story import MITRAL_CLIP_KEY, ROBOT_ARM_KEY
 
 from .models import EvaluationSummary, ReviewRound, Rubric
 from .selectors import reviewer_conflicts
@@ -26,9 +25,6 @@ from .services import (
     round_finalise,
     round_open,
 )
-
-if TYPE_CHECKING:
-    from opentto.demo.loader import DemoContext
 
 PAST_EVALUATION = ("planning", "landing", "landed")
 #: External experts of the demo (user name, family name, given name).
@@ -43,12 +39,6 @@ JUSTIFICATIONS = (
 )
 MODES = {"licence_exclusive": "licence", "licence_non_exclusive": "licence", "licence": "licence", "assignment": "assignment",
          "equity": "equity", "spin_off": "spin_off", "joint_development": "joint_development"}
-
-
-def _at(day: object, hour: int = 10) -> datetime:
-    from opentto.demo.loader import at
-
-    return at(day, hour)  # type: ignore[arg-type]
 
 
 def _experts(password: str) -> list[User]:
@@ -97,7 +87,9 @@ def _finished_round(result, rubric: Rubric, reviewers: list[User], manager: User
     )
 
 
-def load(context: DemoContext) -> None:
+def load(context: Any) -> None:
+    """``context``: the demo loader's ``DemoContext``."""
+    ROBOT_ARM_KEY, MITRAL_CLIP_KEY, _at = context.ROBOT_ARM_KEY, context.MITRAL_CLIP_KEY, context.at
     manager = context.users[UserRoleChoices.MANAGER]
     reviewer = context.users.get(UserRoleChoices.REVIEWER)
     experts = _experts(context.password)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from opentto.core.http import id_param
 from opentto.core.permissions import permitted, restrict
+from opentto.directory.selectors import organisation_list, person_list
 from opentto.organisations.models import OrganisationKindChoices, Person
-from opentto.organisations.selectors import organisation_list, person_list
 from opentto.results.models import IPAsset
 from opentto.results.selectors import (
     result_inventorships,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opentto.dashboard import views as dashboard_views
+from opentto.core.url_hooks import registered_urls
 
 from . import views
 
@@ -34,7 +34,7 @@ urlpatterns = [
     path("statements/", views.statement_list_view, name="statements"),
     path("statements/<int:person_pk>/<int:year>/", views.statement_view, name="statement"),
     path("statements/<int:person_pk>/<int:year>.pdf", views.statement_pdf_view, name="statement_pdf"),
-    # The dashboard's exports live here: the dashboard has no URL module of its own.
-    path("figures/<str:table>.xlsx", dashboard_views.export_xlsx_view, name="figures_xlsx"),
-    path("figures/report-<int:year>.pdf", dashboard_views.annual_report_pdf_view, name="annual_report"),
+    # figures/<table>.xlsx and figures/report-<year>.pdf: the dashboard's exports, registered by
+    # opentto.dashboard (which has no URL module of its own).
+    *registered_urls("landing"),
 ]

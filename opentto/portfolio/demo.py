@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentto.demo.story import MITRAL_CLIP_KEY
 from opentto.planning.models import Filing
 
 from .services import portfolio_decision_record
 
 
 def load(context: Any) -> None:
-    result = context.results.get(MITRAL_CLIP_KEY)
+    result = context.results.get(context.MITRAL_CLIP_KEY)
     if result is None:
         return
     filing = Filing.objects.filter(family__result=result, family__kind="invention", office="CN", status__in=["filed", "granted"]).order_by("filing_date", "id").first()

@@ -28,6 +28,7 @@ from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
 from opentto.core.permissions import allows
 
+from .hooks import evaluation_outcome_problem, outcome_memo
 from .models import Result, ResultStageChoices, StageTransition
 
 S = ResultStageChoices
@@ -40,21 +41,15 @@ class TransitionError(ValidationError):
 
 def guard_proceed(result: Result) -> str | None:
     """A finalised evaluation round whose outcome is "proceed", or a manager's override with a
-    written, audited reason (see ``opentto.evaluation.guards``)."""
-    from opentto.evaluation.guards import evaluation_outcome_problem
-
+    written, audited reason (the rule of ``opentto.evaluation.guards``, registered in ``hooks``)."""
     return evaluation_outcome_problem(result, "proceed")
 
 
 def guard_improve(result: Result) -> str | None:
-    from opentto.evaluation.guards import evaluation_outcome_problem
-
     return evaluation_outcome_problem(result, "improve")
 
 
 def guard_decline(result: Result) -> str | None:
-    from opentto.evaluation.guards import evaluation_outcome_problem
-
     return evaluation_outcome_problem(result, "decline")
 
 
@@ -148,8 +143,6 @@ def transition_problem(result: Result, target: str, actor: User | None, *, syste
 def available_transitions(result: Result, actor: User | None) -> list[Transition]:
     """The moves ``actor`` may make on ``result`` now, for the result page's buttons (the
     evaluation outcome behind several guards is read once)."""
-    from opentto.evaluation.guards import outcome_memo
-
     with outcome_memo():
         return [
             t

@@ -20,9 +20,6 @@ from opentto.core.audit import audit_record
 from opentto.core.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.core.http import is_htmx
 from opentto.core.permissions import allows, permitted
-from opentto.evaluation.forms import EvaluationForm
-from opentto.landing.forms import DealForm
-from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
 from opentto.planning.forms import PlanForm
 
@@ -34,6 +31,7 @@ from .forms import (
     build_result_input,
     initial_from_result,
 )
+from .hooks import result_page_parts
 from .models import Result, ResultFieldChoices, ResultKindChoices, ResultStageChoices
 from .pipeline import TransitionError, available_transitions, result_transition
 from .selectors import (
@@ -112,7 +110,6 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     attachments = list(result_attachments(user, result))
     if details and (result.details_zh or result.details_en or attachments):
         audit_record(actor=user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
-    manages_deals = permitted(user, Deal, "change", every_row=True)
     context: dict[str, Any] = {
         "result": result,
         "show_details": details,
@@ -126,18 +123,12 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "fundings": result_fundings(user, result),
         "attachments": attachments,
         "timeline": result_timeline(user, result),
-        "deals": Deal.objects.restrict(user, "view").filter(results=result).select_related("counterparty"),
-        "can_manage_deals": manages_deals,
-        # The landing panel (templates/landing/partials/result_panel.html) still reads this name.
-        "is_staff": manages_deals,
     }
-    # The quick forms of the steps that lead out of the stage, for those who may take them.
-    if result.stage == ResultStageChoices.EVALUATION and allows(user, result, "proceed"):
-        context["evaluation_form"] = EvaluationForm()
+    # The parts higher apps add (``hooks``): the deals and the quick deal form (landing), the
+    # quick evaluation form (evaluation), for those who may take those steps.
+    context.update(result_page_parts(user, result))
     if result.stage == ResultStageChoices.PLANNING and allows(user, result, "land"):
         context["plan_form"] = PlanForm()
-    if result.stage in {ResultStageChoices.LANDING, ResultStageChoices.LANDED} and manages_deals:
-        context["deal_form"] = DealForm(result=result)
     return render(request, "results/result_detail.html", context)
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opentto.core",
     "opentto.accounts",
     "opentto.organisations",
+    "opentto.directory",
     "opentto.results",
     "opentto.rights",
     "opentto.evaluation",

@@ -8,9 +8,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from opentto.core.cache import cached_query
+from opentto.organisations.models import Membership, Organisation, Person
 from opentto.results.models import Result, ResultInventor, ResultOwner
-
-from .models import Membership, Organisation, Person
 
 #: Above this many rows with results, counts are not written into the query as constants.
 COUNTS_INLINE_MAX = 2000

@@ -12,12 +12,18 @@ from opentto.access.privacy import can_see_private_data
 from opentto.core.cache import fragment_key
 from opentto.core.http import id_param, is_htmx
 from opentto.core.permissions import allows, permitted
+from opentto.organisations.forms import OrganisationForm, PersonForm
+from opentto.organisations.models import (
+    RESEARCH_KINDS,
+    Membership,
+    Organisation,
+    OrganisationKindChoices,
+    Person,
+)
+from opentto.organisations.services import organisation_create, person_create
 from opentto.results.selectors import results_visible
 
-from .forms import OrganisationForm, PersonForm
-from .models import RESEARCH_KINDS, Membership, Organisation, OrganisationKindChoices, Person
 from .selectors import organisation_list, person_list
-from .services import organisation_create, person_create
 
 PAGE_SIZE = 25
 

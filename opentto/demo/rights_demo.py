@@ -3,7 +3,8 @@ demo data: no real programme is claimed), and on a result it owns that a counted
 grant in effect — the team owns 70 % — with a later payment on the deal distributed to the new
 owners. The story's figures are untouched (no deal is added or changed; a payment is not a figure
 of the story). Runs after landing's demo (``opentto.demo.loader.DEMO_EXTENSIONS``); the payment goes
-through landing's services, imported here as the demo layer sits above every app."""
+through landing's services. It lives in the demo app, not in ``opentto.rights``: rights sits below
+landing, and the demo app above every app."""
 
 from __future__ import annotations
 
@@ -36,8 +37,7 @@ def _pick(context: Any) -> tuple[Any, Any] | None:
 
 def load(context: Any) -> None:
     from opentto.landing.services import payment_distribute, payment_record
-
-    from .services import (
+    from opentto.rights.services import (
         TeamMemberInput,
         pilot_create,
         rights_application_agreement_record,

@@ -89,7 +89,7 @@ def test_result_counts_follow_each_viewers_scope_in_every_order_and_with_the_cac
     """Counts come from one cached GROUP BY per scope, written into the query; sorting by them works."""
     from django.core.cache import cache
 
-    from opentto.organisations.selectors import organisation_list, person_list
+    from opentto.directory.selectors import organisation_list, person_list
 
     settings.OPENTTO_FIGURES_CACHE_SECONDS = 300
     cache.clear()

@@ -34,8 +34,8 @@ __all__ = [
     "SHANGHAI_FLOORS",
     "SHANGHAI_TEAM_FLOOR",
     "TAX_NOTES",
-    "Distribution",
     "DistributionError",
+    "DistributionSplit",
     "StatutoryFloor",
     "TaxNote",
     "check_rule",
@@ -179,7 +179,11 @@ def split_largest_remainder(
 
 
 @dataclass(frozen=True)
-class Distribution:
+class DistributionSplit:
+    """The amounts one computed split of a net income gives (team, TTO, organisation, each
+    inventor): what ``distribute`` returns, before anything is saved (the saved record is the
+    ``landing.models.Distribution`` model)."""
+
     net: Decimal
     team: Decimal
     tto: Decimal
@@ -202,7 +206,7 @@ def distribute(
     team_share: Decimal,
     inventors: Sequence[tuple[str, Decimal]],
     tto_share: Decimal = Decimal(0),
-) -> Distribution:
+) -> DistributionSplit:
     """Split the net income of a deal between the team, the TTO and the organisation.
 
     ``team_share`` and ``tto_share`` are fractions of the net income in [0, 1] with a sum of
@@ -245,7 +249,7 @@ def distribute(
         tto = net - team
     organisation = net - team - tto
     parts = split_largest_remainder(team, people)
-    return Distribution(net=net, team=team, tto=tto, organisation=organisation, inventors=parts)
+    return DistributionSplit(net=net, team=team, tto=tto, organisation=organisation, inventors=parts)
 
 
 # --- statutory floors -----------------------------------------------------------------------

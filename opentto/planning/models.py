@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
+
 # the calendar feeds moved to opentto.patents; planning/migrations/0002 still names the default here
 from opentto.patents.models import _calendar_token  # noqa: F401
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from opentto.accounts.models import User
-from opentto.results.models import Result
+from opentto.results.models import IPAsset, Result
 
 from .models import (
     DEADLINE_LABELS,
@@ -129,3 +129,39 @@ def feed_deadlines(owner: User) -> QuerySet[FilingDeadline]:
 
 def deadline_label(key: str) -> str:
     return str(DEADLINE_LABELS.get(key, key))
+
+
+# --- the two patent records (docs/adr/0015-two-patent-records.md) ----------------------------------
+
+
+def _digits(number: str) -> str:
+    """An application number compared by its letters and digits (``CN202210123456.1`` and
+    ``202210123456.1`` name the same application; the office prefix is compared separately)."""
+    return "".join(ch for ch in number.upper() if ch.isalnum())
+
+
+def filing_asset_disagreements(filing: Filing) -> list[str]:
+    """What a filing and the result's IP asset it is linked to disagree on (the office and the
+    asset's jurisdiction, the application number, the filing and grant dates), each a field name;
+    empty when they agree, when a side leaves it blank, or when the filing has no asset. Each
+    record keeps its own copy on purpose (ADR 0015); this is the check that they stay in step."""
+    asset = filing.ip_asset
+    if asset is None:
+        return []
+    found = []
+    if filing.office != "WO" and asset.jurisdiction and filing.office != asset.jurisdiction:
+        found.append("office")
+    if filing.application_number and asset.application_number:
+        mine, theirs = _digits(filing.application_number), _digits(asset.application_number)
+        if mine.removeprefix(filing.office) != theirs.removeprefix(asset.jurisdiction or filing.office):
+            found.append("application_number")
+    for field in ("filing_date", "grant_date"):
+        if getattr(filing, field) and getattr(asset, field) and getattr(filing, field) != getattr(asset, field):
+            found.append(field)
+    return found
+
+
+def filings_out_of_step(user: Any) -> list[tuple[Filing, list[str]]]:
+    """The filings ``user`` may see whose linked IP asset (one they may see) disagrees with them."""
+    rows = Filing.objects.restrict(user, "view").filter(ip_asset__in=IPAsset.objects.restrict(user, "view")).select_related("ip_asset")
+    return [(filing, found) for filing in rows.order_by("pk") if (found := filing_asset_disagreements(filing))]

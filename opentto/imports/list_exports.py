@@ -15,6 +15,7 @@ from opentto.demands.models import DemandStatusChoices, MatchStatusChoices, Proj
 from opentto.demands.selectors import demand_list, matches_visible, project_list
 from opentto.evaluation.models import ReviewRoundStatusChoices
 from opentto.evaluation.selectors import rounds_visible
+from opentto.financing.selectors import pledge_loans
 from opentto.landing.models import (
     DealStatusChoices,
     deal_relief_unregistered,
@@ -28,7 +29,7 @@ from opentto.landing.selectors import (
     running_notices,
 )
 from opentto.planning.models import TransferPlanStatusChoices
-from opentto.planning.selectors import deal_rooms_for, plans_visible, pledge_loans
+from opentto.planning.selectors import deal_rooms_for, plans_visible
 from opentto.results.models import Result, ResultFieldChoices
 from opentto.subsidies.models import ApplicationStatusChoices
 from opentto.subsidies.selectors import applications_visible, programmes_visible

@@ -289,7 +289,7 @@ def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, e
 
 def _pledge_problem(results: Sequence[Result]) -> str | None:
     """A patent under a standing pledge cannot be assigned (the planning app keeps the pledges)."""
-    from opentto.planning.services import assignment_problem
+    from opentto.financing.services import assignment_problem
 
     return assignment_problem(IPAsset.objects.filter(result__in=[r.pk for r in results]))
 

@@ -12,11 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from opentto.demo.story import MITRAL_CLIP_KEY, ROBOT_ARM_KEY
+from opentto.financing import services as finsvc
+from opentto.patents import deadlines as engine
+from opentto.patents import services as psvc
+from opentto.patents.models import DeadlineStatusChoices, FilingDeadline, FilingRouteChoices
 from opentto.results.models import IPAsset, Result
 
-from . import deadlines as engine
 from . import services as svc
-from .models import DeadlineStatusChoices, FilingDeadline, FilingRouteChoices
 
 
 def _asset(result: Result, *, jurisdiction: str, kind: str) -> IPAsset | None:
@@ -26,7 +28,7 @@ def _asset(result: Result, *, jurisdiction: str, kind: str) -> IPAsset | None:
 def _close_past_deadlines(result: Result, today: date, manager: Any) -> None:
     """What was due before today was done in time (the fees paid, the requests made)."""
     for deadline in FilingDeadline.objects.filter(filing__family__result=result, status=DeadlineStatusChoices.OPEN, due__lt=today).exclude(key="term_end"):
-        svc.deadline_mark_done(deadline=deadline, done_on=deadline.due - timedelta(days=10), actor=manager)
+        psvc.deadline_mark_done(deadline=deadline, done_on=deadline.due - timedelta(days=10), actor=manager)
 
 
 def _reduce_fees(filing: Any, result: Result, manager: Any) -> None:
@@ -36,7 +38,7 @@ def _reduce_fees(filing: Any, result: Result, manager: Any) -> None:
         org.pk: "public_institution" if org.kind in ("university", "hospital") else "non_profit_research"
         for org in result.owners.all()
     }
-    svc.filing_fee_reduction_record(filing=filing, reduction=svc.fee_reduction_allowed(list(grounds.values())), grounds=grounds, actor=manager)
+    psvc.filing_fee_reduction_record(filing=filing, reduction=psvc.fee_reduction_allowed(list(grounds.values())), grounds=grounds, actor=manager)
 
 
 def _mitral(context: Any, result: Result, today: date) -> None:
@@ -47,46 +49,46 @@ def _mitral(context: Any, result: Result, today: date) -> None:
     pct = _asset(result, jurisdiction="WO", kind="pct")
     us = _asset(result, jurisdiction="US", kind="invention")
     ep = _asset(result, jurisdiction="EP", kind="invention")
-    family = svc.family_create(
+    family = psvc.family_create(
         result=result, kind="invention", title_zh=result.title_zh, title_en=result.title_en, target_offices=["CN", "EP", "US"],
         manager=manager, actor=manager,
     )
-    cn = svc.filing_create(family=family, data=svc.FilingInput(
+    cn = psvc.filing_create(family=family, data=psvc.FilingInput(
         office="CN", route=FilingRouteChoices.FIRST, application_number=inv.application_number if inv else "",
         filing_date=inv.filing_date if inv else date(2019, 3, 18), grant_date=inv.grant_date if inv else None, ip_asset=inv,
     ), actor=manager)
     _reduce_fees(cn, result, manager)
-    wo = svc.filing_create(family=family, data=svc.FilingInput(
+    wo = psvc.filing_create(family=family, data=psvc.FilingInput(
         office="WO", route=FilingRouteChoices.PCT, receiving_office="CN", application_number=pct.application_number if pct else "",
         filing_date=pct.filing_date if pct else date(2020, 3, 12), priority_date=cn.filing_date, ip_asset=pct,
     ), actor=manager)
-    svc.confidentiality_record(family=family, requested_on=wo.filing_date or today, outcome="cleared", decided_on=(wo.filing_date or today) + timedelta(days=12), reference="PCT/RO/CN", actor=manager)
+    psvc.confidentiality_record(family=family, requested_on=wo.filing_date or today, outcome="cleared", decided_on=(wo.filing_date or today) + timedelta(days=12), reference="PCT/RO/CN", actor=manager)
     for office, asset in (("US", us), ("EP", ep)):
         if asset is None or asset.filing_date is None:
             continue
-        svc.filing_create(family=family, data=svc.FilingInput(
+        psvc.filing_create(family=family, data=psvc.FilingInput(
             office=office, route=FilingRouteChoices.NATIONAL_PHASE, parent=wo, application_number=asset.application_number,
             filing_date=asset.filing_date, grant_date=asset.grant_date, ip_asset=asset,
         ), actor=manager)
-    utility = svc.family_create(
+    utility = psvc.family_create(
         result=result, kind="utility", title_zh="经心尖二尖瓣夹合器的输送装置", title_en="Delivery device for a transapical mitral-valve clip",
         target_offices=["CN"], manager=manager, actor=manager,
     )
     if util is not None and util.filing_date:
-        utility_cn = svc.filing_create(family=utility, data=svc.FilingInput(
+        utility_cn = psvc.filing_create(family=utility, data=psvc.FilingInput(
             office="CN", route=FilingRouteChoices.FIRST, application_number=util.application_number, filing_date=util.filing_date,
             grant_date=util.grant_date, ip_asset=util,
         ), actor=manager)
         _reduce_fees(utility_cn, result, manager)
     # An improvement filed eleven months ago: its priority year ends next month, so the decision
     # on filing abroad is due — the layout proposes a PCT application.
-    improvement = svc.family_create(
+    improvement = psvc.family_create(
         result=result, kind="invention", title_zh="可调夹持力的二尖瓣夹合器改进结构", title_en="Improved mitral-valve clip with adjustable clamping force",
         target_offices=["CN", "EP", "US", "JP"], manager=manager, actor=manager,
     )
     filed = engine.add_months(today, -11)
-    svc.filing_create(family=improvement, data=svc.FilingInput(office="CN", route=FilingRouteChoices.FIRST, filing_date=filed), actor=manager)
-    svc.confidentiality_record(family=improvement, requested_on=filed + timedelta(days=20), outcome="requested", actor=manager)
+    psvc.filing_create(family=improvement, data=psvc.FilingInput(office="CN", route=FilingRouteChoices.FIRST, filing_date=filed), actor=manager)
+    psvc.confidentiality_record(family=improvement, requested_on=filed + timedelta(days=20), outcome="requested", actor=manager)
     _close_past_deadlines(result, today, manager)
 
     # Plan: the approved licence plan of the story gets its target and negotiation log.
@@ -97,8 +99,8 @@ def _mitral(context: Any, result: Result, today: date) -> None:
         svc.negotiation_record(plan=plan, organisation=orgs["meddev"], occurred_on=date(2023, 2, 8), summary="条款清单基本达成：提成率5%，最低年提成费。 Term sheet largely agreed: 5% royalty with minimum annual royalties.", next_step="起草合同 Contract drafting", actor=manager)
 
     # Financing: a valuation and a registered pledge loan with the bank.
-    deals = list(svc.comparable_deals(manager, result).filter(deal_type__startswith="licence")[:5]) or list(svc.comparable_deals(manager, result)[:5])
-    valuation = svc.valuation_create(result=result, data=svc.ValuationInput(
+    deals = list(finsvc.comparable_deals(manager, result).filter(deal_type__startswith="licence")[:5]) or list(finsvc.comparable_deals(manager, result)[:5])
+    valuation = finsvc.valuation_create(result=result, data=finsvc.ValuationInput(
         valuation_date=today - timedelta(days=40), purpose="质押融资 IP pledge loan",
         revenues=["30000000", "60000000", "90000000", "120000000", "140000000", "150000000", "150000000", "140000000"],
         royalty_rate="0.05", tax_rate="0.25", discount_rate="0.14", decay="0.02",
@@ -110,9 +112,9 @@ def _mitral(context: Any, result: Result, today: date) -> None:
     ), actor=manager)
     if "bank" in orgs and inv is not None and util is not None:
         amount = (valuation.concluded_value_cny * 4 / 10).quantize(1) // 100000 * 100000
-        loan = svc.pledge_loan_create(result=result, lender=orgs["bank"], valuation=valuation, ip_assets=[inv, util], amount_cny=amount,
+        loan = finsvc.pledge_loan_create(result=result, lender=orgs["bank"], valuation=valuation, ip_assets=[inv, util], amount_cny=amount,
                                       term_months=24, annual_rate="0.0345", max_ltv="0.5", actor=manager)
-        svc.pledge_loan_register(loan=loan, registration_number="Y2026310000187", registration_date=today - timedelta(days=25), actor=manager)
+        finsvc.pledge_loan_register(loan=loan, registration_number="Y2026310000187", registration_date=today - timedelta(days=25), actor=manager)
     svc.channel_create(result=result, country="EU (CE marking)", partner="欧洲心血管器械经销商（洽谈中） European cardiovascular distributor (in talks)",
                        filings=list(family.filings.filter(office="EP")), status="in_talks",
                        notes="MDR 认证路径与临床评价报告准备中。 Preparing the MDR route and the clinical evaluation report.", actor=manager)
@@ -134,21 +136,21 @@ def _robot(context: Any, result: Result, today: date) -> None:
     orgs = context.organisations
     inv = _asset(result, jurisdiction="CN", kind="invention")
     pct = _asset(result, jurisdiction="WO", kind="pct")
-    family = svc.family_create(
+    family = psvc.family_create(
         result=result, kind="invention", title_zh=result.title_zh, title_en=result.title_en, target_offices=["CN", "US", "EP", "JP"],
         manager=manager, actor=manager,
     )
-    cn = svc.filing_create(family=family, data=svc.FilingInput(
+    cn = psvc.filing_create(family=family, data=psvc.FilingInput(
         office="CN", route=FilingRouteChoices.FIRST, application_number=inv.application_number if inv else "",
         filing_date=inv.filing_date if inv else date(2025, 4, 22), ip_asset=inv,
     ), actor=manager)
     _reduce_fees(cn, result, manager)
     if pct is not None and pct.filing_date and pct.filing_date <= today:
-        svc.filing_create(family=family, data=svc.FilingInput(
+        psvc.filing_create(family=family, data=psvc.FilingInput(
             office="WO", route=FilingRouteChoices.PCT, receiving_office="CN", application_number=pct.application_number,
             filing_date=pct.filing_date, priority_date=cn.filing_date, ip_asset=pct,
         ), actor=manager)
-        svc.layout_propose_filings(family=family, actor=manager)
+        psvc.layout_propose_filings(family=family, actor=manager)
     _close_past_deadlines(result, today, manager)
 
     # A full draft plan, submitted for the manager's approval: until it is approved the result
@@ -175,7 +177,7 @@ def _robot(context: Any, result: Result, today: date) -> None:
         svc.plan_target_add(plan=plan, organisation=orgs["investor"], rationale="初创公司天使轮。 Angel round of the spin-off.", actor=manager)
     svc.plan_submit(plan=plan, actor=manager)
 
-    svc.valuation_create(result=result, data=svc.ValuationInput(
+    finsvc.valuation_create(result=result, data=finsvc.ValuationInput(
         valuation_date=today - timedelta(days=10), purpose="许可谈判 Licence negotiation",
         revenues=["8000000", "20000000", "35000000", "50000000", "60000000"], royalty_rate="0.03", tax_rate="0.25", discount_rate="0.18",
         reproduction_costs=["4200000"], obsolescence_rates=["0.1"], concluded_method="relief_from_royalty",
@@ -206,12 +208,12 @@ def load(context: Any) -> None:
     manager = context.users["manager"]
     mitral = context.results.get(MITRAL_CLIP_KEY)
     if mitral is not None and "meddev" in context.organisations:
-        pool = svc.pool_create(name_zh="徐汇医疗器械知识产权证券化资产池（示例）", name_en="Xuhui medical-device IP securitisation pool (example)",
+        pool = finsvc.pool_create(name_zh="徐汇医疗器械知识产权证券化资产池（示例）", name_en="Xuhui medical-device IP securitisation pool (example)",
                                arranger=context.organisations.get("investor"), actor=manager)
         year = today.year + 1
-        svc.pool_asset_add(pool=pool, result=mitral, licensee=context.organisations["meddev"],
+        finsvc.pool_asset_add(pool=pool, result=mitral, licensee=context.organisations["meddev"],
                            cash_flows=[(f"{year}-Q{q}", a) for q, a in ((1, "900000"), (2, "1100000"), (3, "1300000"), (4, "1500000"))], actor=manager)
         robot = context.results.get(ROBOT_ARM_KEY)
         if robot is not None and "robotics" in context.organisations:
-            svc.pool_asset_add(pool=pool, result=robot, licensee=context.organisations["robotics"],
+            finsvc.pool_asset_add(pool=pool, result=robot, licensee=context.organisations["robotics"],
                                cash_flows=[(f"{year}-Q{q}", a) for q, a in ((1, "200000"), (2, "250000"), (3, "300000"), (4, "350000"))], actor=manager)

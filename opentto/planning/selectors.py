@@ -1,6 +1,8 @@
-"""Reads for operations planning. Every selector takes the user and reads through the grants
-(``opentto.planning.permissions``): ``Model.objects.restrict(user, action)``, so a child never
-outruns its parent and a related panel shows only what the user may see.
+"""Reads for operations planning: plans, deal rooms, overseas channels, companion services, and
+the panels that gather a result's planning records (the result page's panel, the dashboard's
+figures, the timeline) from this app, ``opentto.patents`` and ``opentto.financing``. Every
+selector takes the user and reads through the grants: ``Model.objects.restrict(user, action)``,
+so a child never outruns its parent and a related panel shows only what the user may see.
 
 With the default grants: TTO staff (admin, manager) see every planning record; an inventor the
 plans, IP layout, channels, tasks and service log of results whose confidential details they may
@@ -10,41 +12,35 @@ to; anyone else nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from opentto.accounts.models import User
 from opentto.core.permissions import permitted
-from opentto.results.models import Result
-
-from .models import (
-    DEADLINE_LABELS,
-    AbandonmentDecision,
-    ConfidentialityExamination,
-    ConfidentialityOutcomeChoices,
+from opentto.financing.models import (
+    PledgeLoan,
+)
+from opentto.patents.models import (
     DeadlineStatusChoices,
-    DealRoom,
-    DealRoomInvite,
     Filing,
     FilingDeadline,
     FilingStatusChoices,
+)
+from opentto.patents.selectors import calendar_deadlines
+from opentto.results.models import Result
+
+from .models import (
+    DealRoom,
+    DealRoomInvite,
     NegotiationEntry,
     OverseasChannel,
-    PatentFamily,
     PlanTarget,
-    PledgedAsset,
-    PledgeLoan,
-    PoolAsset,
-    PoolCashFlow,
-    SecuritisationPool,
     ServiceKindChoices,
     ServiceLogEntry,
     ServiceTask,
@@ -53,7 +49,6 @@ from .models import (
     TransferPlan,
     TransferPlanEvent,
     TransferPlanStatusChoices,
-    Valuation,
 )
 from .permissions import does_planning
 
@@ -61,11 +56,6 @@ from .permissions import does_planning
 def planning_results(user: Any, action: str = "view") -> QuerySet[Result]:
     """Results whose planning records ``user`` may read (``view``) or add to (``change``)."""
     return Result.objects.restrict(user, "plan" if action == "change" else "view_planning")
-
-
-def changeable(qs: QuerySet[Any], user: Any, action: str = "change") -> set[int]:
-    """The ids among ``qs`` that ``user`` may ``action`` (the flags of a page's forms)."""
-    return set(qs.model._default_manager.restrict(user, action).filter(pk__in=qs.values("pk")).values_list("pk", flat=True))
 
 
 def _plan_parts(user: Any) -> list[Prefetch[Any]]:
@@ -94,178 +84,6 @@ def plan_visible(user: Any, pk: int) -> QuerySet[TransferPlan]:
 def plans_awaiting_approval(user: Any) -> QuerySet[TransferPlan]:
     """Submitted plans the user may decide on."""
     return TransferPlan.objects.restrict(user, "decide").filter(status=TransferPlanStatusChoices.SUBMITTED).select_related("result")
-
-
-# --- IP layout ---------------------------------------------------------------------------------
-
-#: What happens when a deadline of this kind passes with nothing done.
-LAPSE_CONSEQUENCES = {
-    "paris_priority": gettext_lazy("The priority right expires: filings abroad can no longer claim the first filing's date, so anything published since then counts against them."),
-    "pct_filing": gettext_lazy("The PCT application can no longer claim the priority of the first filing."),
-    "national_phase": gettext_lazy("No patent in this office: the PCT application's effect there ends."),
-    "cn_examination_request": gettext_lazy("The Chinese application is deemed withdrawn."),
-    "annuity": gettext_lazy("The Chinese patent lapses for non-payment (restoration may be requested within 2 months of the notice, for a fee)."),
-    "us_maintenance": gettext_lazy("The US patent expires for non-payment of the maintenance fee."),
-    "ep_renewal": gettext_lazy("The European application is deemed withdrawn (or the patent lapses in that state) for non-payment."),
-    "term_end": gettext_lazy("The patent expires at the end of its term; nothing can be done."),
-}
-
-
-def families_for(user: Any, result: Result) -> QuerySet[PatentFamily]:
-    """The result's patent families with the filings, deadlines, abandonment decisions and
-    confidentiality examinations the user may see (``clearance``: the cleared examination among them)."""
-    deadlines = FilingDeadline.objects.restrict(user, "view")
-    abandonments = AbandonmentDecision.objects.restrict(user, "view").select_related("approved_by")
-    filings = (
-        Filing.objects.restrict(user, "view").select_related("ip_asset")
-        .prefetch_related(Prefetch("deadlines", queryset=deadlines))
-        .prefetch_related(Prefetch("abandonment", queryset=abandonments))
-    )
-    return (
-        PatentFamily.objects.restrict(user, "view").filter(result=result).select_related("manager")
-        .prefetch_related(Prefetch("filings", queryset=filings))
-        .prefetch_related(Prefetch("confidentiality_examinations", queryset=ConfidentialityExamination.objects.restrict(user, "view")))
-    )
-
-
-def clearance(family: PatentFamily) -> ConfidentialityExamination | None:
-    """The cleared confidentiality examination among the family's (prefetched, visible) ones."""
-    return next((e for e in family.confidentiality_examinations.all() if e.outcome == ConfidentialityOutcomeChoices.CLEARED), None)
-
-
-@dataclass
-class LapseRow:
-    deadline: FilingDeadline
-    consequence: str
-    days_left: int
-
-
-def lapse_outlook(families: Any, today: date | None = None) -> list[LapseRow]:
-    """For each live filing, its next open deadline and what lapses if nothing is done by its
-    last day (the late period included)."""
-    today = today or timezone.localdate()
-    rows: list[LapseRow] = []
-    for family in families:
-        for filing in family.filings.all():
-            if filing.status in {FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED, FilingStatusChoices.PLANNED}:
-                continue
-            open_rows = sorted((d for d in filing.deadlines.all() if d.status == DeadlineStatusChoices.OPEN and d.key != "term_end"), key=lambda d: d.due)
-            if not open_rows:
-                continue
-            first = open_rows[0]
-            last_day = first.late_until or first.due
-            rows.append(LapseRow(first, str(LAPSE_CONSEQUENCES.get(first.key, "")), (last_day - today).days))
-    return sorted(rows, key=lambda r: r.deadline.due)
-
-
-def calendar_deadlines(user: Any, *, manager: User | None = None, start: date | None = None, days: int = 120) -> QuerySet[FilingDeadline]:
-    """Open deadlines the user may see, from ``start`` (default: 30 days back, to show what is
-    overdue) over ``days`` days, of families managed by ``manager`` (``None``: every manager)."""
-    today = timezone.localdate()
-    start = start or today - timedelta(days=30)
-    qs = FilingDeadline.objects.restrict(user, "view").filter(
-        status=DeadlineStatusChoices.OPEN, due__gte=start, due__lte=today + timedelta(days=days)
-    ).exclude(filing__status__in=[FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED])
-    if manager is not None:
-        qs = qs.filter(filing__family__manager=manager)
-    return qs.select_related("filing__family__result", "filing__family__manager").order_by("due", "id")
-
-
-def calendar_managers(user: Any) -> QuerySet[User]:
-    """The managers of the patent families the user may see (the calendar's choice)."""
-    families = PatentFamily.objects.restrict(user, "view")
-    return User.objects.filter(pk__in=families.values("manager")).order_by("username")
-
-
-def feed_deadlines(owner: User) -> QuerySet[FilingDeadline]:
-    """Every open deadline the owner may see of the families they manage, for their ICS feed (from
-    a year back): the feed reads with its owner's grants."""
-    today = timezone.localdate()
-    return (
-        FilingDeadline.objects.restrict(owner, "view")
-        .filter(status=DeadlineStatusChoices.OPEN, filing__family__manager=owner, due__gte=today - timedelta(days=365))
-        .exclude(filing__status__in=[FilingStatusChoices.ABANDONED, FilingStatusChoices.LAPSED])
-        .select_related("filing__family__result")
-        .order_by("due", "id")
-    )
-
-
-def deadline_label(key: str) -> str:
-    return str(DEADLINE_LABELS.get(key, key))
-
-
-# --- financing ---------------------------------------------------------------------------------
-
-
-def valuations_for(user: Any, result: Result) -> QuerySet[Valuation]:
-    return Valuation.objects.restrict(user, "view").filter(result=result).select_related("created_by")
-
-
-def valuation_visible(user: Any) -> QuerySet[Valuation]:
-    return Valuation.objects.restrict(user, "view").select_related("result", "created_by")
-
-
-def pledge_loans(user: Any) -> QuerySet[PledgeLoan]:
-    """The pledge loans the user may see, with the pledged patents they may see."""
-    return PledgeLoan.objects.restrict(user, "view").select_related("result", "lender", "valuation").prefetch_related(
-        Prefetch("pledged_assets", queryset=PledgedAsset.objects.restrict(user, "view").select_related("ip_asset"))
-    )
-
-
-def pools(user: Any) -> QuerySet[SecuritisationPool]:
-    return SecuritisationPool.objects.restrict(user, "view").select_related("arranger")
-
-
-def pool_assets(user: Any, pool: SecuritisationPool | None = None) -> QuerySet[PoolAsset]:
-    """The pool licences the user may see (of one pool), with the cash flows they may see."""
-    qs = PoolAsset.objects.restrict(user, "view").select_related("pool", "result", "licensee").prefetch_related(
-        Prefetch("cash_flows", queryset=PoolCashFlow.objects.restrict(user, "view"))
-    )
-    return qs.filter(pool=pool) if pool is not None else qs
-
-
-@dataclass
-class PoolSummary:
-    periods: list[tuple[str, Decimal]]
-    total: Decimal
-    by_licensee: list[tuple[str, Decimal, Decimal]]  # name, amount, share in %
-    by_result: list[tuple[str, Decimal, Decimal]]
-    hhi: int  # Herfindahl–Hirschman index over licensees, 0–10000
-    largest_share: Decimal
-    rows: list[Any] = field(default_factory=list)
-
-
-def pool_summary(user: Any, pool: SecuritisationPool) -> PoolSummary:
-    """The pool's expected royalty cash flow per period, aggregated, and its concentration by
-    licensee (shares and the Herfindahl–Hirschman index) and by result — over the licences and
-    cash flows the user may see."""
-    flows = (
-        PoolCashFlow.objects.restrict(user, "view")
-        .filter(asset__in=pool_assets(user, pool).values("pk"))
-        .select_related("asset__licensee", "asset__result")
-    )
-    per_period: dict[str, Decimal] = defaultdict(Decimal)
-    per_licensee: dict[str, Decimal] = defaultdict(Decimal)
-    per_result: dict[str, Decimal] = defaultdict(Decimal)
-    for f in flows:
-        per_period[f.period] += f.amount_cny
-        per_licensee[str(f.asset.licensee)] += f.amount_cny
-        per_result[f.asset.result.title] += f.amount_cny
-    total = sum(per_period.values(), Decimal(0))
-
-    def shares(data: dict[str, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
-        out = [(k, v, (v * 100 / total).quantize(Decimal("0.01")) if total else Decimal(0)) for k, v in data.items()]
-        return sorted(out, key=lambda r: (-r[1], r[0]))
-
-    by_licensee = shares(per_licensee)
-    hhi = int(sum((((v / total) * 100) ** 2 for v in per_licensee.values()), Decimal(0)).to_integral_value()) if total else 0
-    rows = list(pool_assets(user, pool).order_by("pk"))
-    for row in rows:
-        row.total = sum((cf.amount_cny for cf in row.cash_flows.all()), Decimal(0))  # type: ignore[attr-defined]
-    return PoolSummary(
-        periods=sorted(per_period.items()), total=total, by_licensee=by_licensee, by_result=shares(per_result), hhi=hhi,
-        largest_share=by_licensee[0][2] if by_licensee else Decimal(0), rows=rows,
-    )
 
 
 def deal_rooms_for(user: Any) -> QuerySet[DealRoom]:

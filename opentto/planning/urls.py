@@ -1,4 +1,12 @@
+"""The planning desk's addresses: one namespace (``planning:*``) for the plans and the workspace
+(this app's views) and for the pages of the IP layout and of financing, whose views live in
+``opentto.patents`` and ``opentto.financing`` (their URL names and paths did not change when they
+moved)."""
+
 from django.urls import path
+
+from opentto.financing import views as financing_views
+from opentto.patents import views as patents_views
 
 from . import views
 
@@ -22,21 +30,21 @@ urlpatterns = [
     path("families/<int:pk>/propose/", views.family_propose_view, name="family_propose"),
     path("families/<int:pk>/confidentiality/", views.confidentiality_view, name="confidentiality"),
     path("filings/<int:pk>/update/", views.filing_update_view, name="filing_update"),
-    path("filings/<int:pk>/edit/", views.filing_edit_view, name="filing_edit"),
-    path("filings/<int:pk>/fees/", views.fee_reduction_view, name="fee_reduction"),
+    path("filings/<int:pk>/edit/", patents_views.filing_edit_view, name="filing_edit"),
+    path("filings/<int:pk>/fees/", patents_views.fee_reduction_view, name="fee_reduction"),
     path("filings/<int:pk>/abandon/", views.filing_abandon_view, name="filing_abandon"),
     path("deadlines/<int:pk>/done/", views.deadline_done_view, name="deadline_done"),
     path("results/<int:pk>/valuations/", views.valuation_view, name="valuation"),
-    path("valuations/<int:pk>/", views.valuation_memo_view, name="valuation_memo"),
-    path("valuations/<int:pk>/pdf/", views.valuation_pdf_view, name="valuation_pdf"),
+    path("valuations/<int:pk>/", financing_views.valuation_memo_view, name="valuation_memo"),
+    path("valuations/<int:pk>/pdf/", financing_views.valuation_pdf_view, name="valuation_pdf"),
     path("results/<int:pk>/pledges/", views.pledge_create_view, name="pledge_create"),
-    path("pledges/", views.pledge_list_view, name="pledges"),
-    path("pledges/<int:pk>/<slug:verb>/", views.pledge_move_view, name="pledge_move"),
-    path("pools/", views.pool_list_view, name="pools"),
-    path("pools/<int:pk>/", views.pool_detail_view, name="pool"),
-    path("pools/<int:pk>/edit/", views.pool_edit_view, name="pool_edit"),
-    path("pool-licences/<int:pk>/edit/", views.pool_asset_edit_view, name="pool_asset_edit"),
-    path("pool-licences/<int:pk>/remove/", views.pool_asset_remove_view, name="pool_asset_remove"),
+    path("pledges/", financing_views.pledge_list_view, name="pledges"),
+    path("pledges/<int:pk>/<slug:verb>/", financing_views.pledge_move_view, name="pledge_move"),
+    path("pools/", financing_views.pool_list_view, name="pools"),
+    path("pools/<int:pk>/", financing_views.pool_detail_view, name="pool"),
+    path("pools/<int:pk>/edit/", financing_views.pool_edit_view, name="pool_edit"),
+    path("pool-licences/<int:pk>/edit/", financing_views.pool_asset_edit_view, name="pool_asset_edit"),
+    path("pool-licences/<int:pk>/remove/", financing_views.pool_asset_remove_view, name="pool_asset_remove"),
     path("results/<int:pk>/rooms/", views.room_create_view, name="room_create"),
     path("rooms/", views.room_list_view, name="rooms"),
     path("rooms/<int:pk>/", views.room_detail_view, name="room"),
@@ -49,8 +57,8 @@ urlpatterns = [
     path("results/<int:pk>/tasks/", views.task_create_view, name="task_create"),
     path("tasks/<int:pk>/status/", views.task_status_view, name="task_status"),
     path("results/<int:pk>/log/", views.service_log_view, name="service_log"),
-    path("calendar/", views.calendar_view, name="calendar"),
-    path("calendar/feed/", views.calendar_feed_view, name="calendar_feed"),
-    path("calendar/<str:token>.ics", views.ics_view, name="ics"),
+    path("calendar/", patents_views.calendar_view, name="calendar"),
+    path("calendar/feed/", patents_views.calendar_feed_view, name="calendar_feed"),
+    path("calendar/<str:token>.ics", patents_views.ics_view, name="ics"),
     path("workload/", views.workload_view, name="workload"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentto.planning.models import Filing
+from opentto.patents.models import Filing
 
 from .services import portfolio_decision_record
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentto.accounts.models import User
-from opentto.planning.permissions import planners
+from opentto.patents.permissions import planners
 from opentto.results.models import ResultFieldChoices
 
 from .models import PortfolioDecisionChoices

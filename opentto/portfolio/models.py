@@ -1,5 +1,5 @@
 """Patent portfolio decisions: keep, license or abandon a CN patent, with the reason, weighed
-against what keeping it costs (``opentto.planning.fees``), what it earns, its evaluation and the
+against what keeping it costs (``opentto.patents.fees``), what it earns, its evaluation and the
 demands that fit it (``opentto.portfolio.selectors``). Every decision is a new row: the history
 is kept, the newest row is the standing decision. Abandoning goes through the planning app's
 ``filing_abandon`` (its deadlines are waived, so no reminder goes out)."""
@@ -22,11 +22,11 @@ class PortfolioDecisionChoices(models.TextChoices):
 
 
 class PortfolioDecision(models.Model):
-    filing = models.ForeignKey("planning.Filing", on_delete=models.CASCADE, related_name="portfolio_decisions", verbose_name=_("patent"))
+    filing = models.ForeignKey("patents.Filing", on_delete=models.CASCADE, related_name="portfolio_decisions", verbose_name=_("patent"))
     decision = models.CharField(_("decision"), max_length=8, choices=PortfolioDecisionChoices.choices)
     reason = models.TextField(_("reason"))
     abandonment = models.ForeignKey(
-        "planning.AbandonmentDecision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "patents.AbandonmentDecision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("abandonment decision"),
     )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by"))

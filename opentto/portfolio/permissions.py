@@ -51,7 +51,7 @@ def _of_own_portfolio(user: Any, model: type[Model]) -> Q | None:
     if user_role(user) is None:
         return None
     from opentto.organisations.models import Organisation
-    from opentto.planning.models import Filing
+    from opentto.patents.models import Filing
 
     orgs = restrict(Organisation.objects.all(), user, "view_portfolio").values("pk")
     rows = model._default_manager.filter(

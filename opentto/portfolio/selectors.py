@@ -17,9 +17,9 @@ from opentto.core.permissions import allows, permitted
 from opentto.evaluation.models import EvaluationSummary
 from opentto.landing.models import Payment
 from opentto.organisations.models import Organisation
-from opentto.planning import fees
-from opentto.planning.deadlines import add_years
-from opentto.planning.models import Filing, FilingDeadline, FilingStatusChoices
+from opentto.patents import fees
+from opentto.patents.deadlines import add_years
+from opentto.patents.models import Filing, FilingDeadline, FilingStatusChoices
 from opentto.results.models import Result, ResultOwner
 
 from .models import PortfolioDecision

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
-from opentto.planning.models import Filing, FilingStatusChoices
-from opentto.planning.services import filing_abandon
+from opentto.patents.models import Filing, FilingStatusChoices
+from opentto.patents.services import filing_abandon
 
 from .models import PortfolioDecision, PortfolioDecisionChoices
 

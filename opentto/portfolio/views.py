@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from opentto.planning import fees
-from opentto.planning.deadlines import add_years
+from opentto.patents import fees
+from opentto.patents.deadlines import add_years
 
 from . import selectors as sel
 from .forms import PortfolioDecisionForm, PortfolioFilterForm

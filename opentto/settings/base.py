@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "opentto.results",
     "opentto.rights",
     "opentto.evaluation",
+    "opentto.patents",
+    "opentto.financing",
     "opentto.planning",
     "opentto.landing",
     "opentto.poc",

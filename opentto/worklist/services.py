@@ -27,7 +27,7 @@ from opentto.evaluation.models import ReviewRound
 from opentto.evaluation.services import review_assign
 from opentto.landing.models import Deal, PaymentScheduleItem, RoyaltyReport
 from opentto.notifications.services import notification_send
-from opentto.planning.models import FilingDeadline
+from opentto.patents.models import FilingDeadline
 
 from .items import ROUND_KINDS, WorkItem
 from .selectors import items_by_key, work_items

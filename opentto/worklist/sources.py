@@ -50,7 +50,8 @@ from opentto.landing.models import (
     PublicNotice,
     RoyaltyReport,
 )
-from opentto.planning.models import FilingDeadline, TransferPlan
+from opentto.patents.models import FilingDeadline
+from opentto.planning.models import TransferPlan
 from opentto.planning.services import four_eyes_on
 from opentto.results.models import Result
 from opentto.subsidies.models import Application
@@ -192,7 +193,7 @@ def patent_deadlines(user: Any, today: date) -> list[WorkItem]:
         family = d.filing.family
         items.append(WorkItem(
             "patent_deadline", f"{d.label} · {family.title}", d.due, d.due < today,
-            reverse("planning:result_ip", args=[family.result_id]), "planning.filingdeadline", d.pk,
+            reverse("planning:result_ip", args=[family.result_id]), "patents.filingdeadline", d.pk,
             f"{d.office}" + (f" · {_('late until')} {d.late_until:%Y-%m-%d}" if d.late_until else ""),
         ))
     return items

@@ -15,19 +15,14 @@ import pytest
 from django.utils import timezone
 
 from opentto.accounts.models import User
+from opentto.financing.models import PledgeLoan
+from opentto.financing.services import ValuationInput, pledge_loan_create, valuation_create
 from opentto.imports.exports import EXPORTS
 from opentto.landing.models import Agreement, PublicNotice
 from opentto.landing.services import DealTerms, agreement_create, deal_create, deal_notice_start
 from opentto.organisations.models import Organisation
-from opentto.planning.models import DealRoom, PledgeLoan
-from opentto.planning.services import (
-    ValuationInput,
-    deal_room_create,
-    deal_room_invite,
-    deal_room_set_open,
-    pledge_loan_create,
-    valuation_create,
-)
+from opentto.planning.models import DealRoom
+from opentto.planning.services import deal_room_create, deal_room_invite, deal_room_set_open
 from opentto.results.models import IPAsset, Result
 from tests.api import fixtures as api_fixtures
 from tests.api.fixtures import World

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 
-from opentto.planning.deadlines import (
+from opentto.patents.deadlines import (
     Deadline,
     DeadlineError,
     add_months,

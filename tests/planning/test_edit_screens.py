@@ -10,25 +10,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from opentto.core.models import AuditEvent
-from opentto.planning.models import (
-    ConfidentialityExamination,
-    FilingDeadline,
-    PoolAsset,
-    PoolCashFlow,
-    SecuritisationPool,
-)
-from opentto.planning.services import (
-    FilingInput,
-    channel_create,
-    channel_update,
-    filing_create,
-    filing_edit,
+from opentto.financing.models import PoolAsset, PoolCashFlow, SecuritisationPool
+from opentto.financing.services import (
     pool_asset_add,
     pool_asset_remove,
     pool_asset_update,
     pool_create,
     pool_update,
 )
+from opentto.patents.models import ConfidentialityExamination, FilingDeadline
+from opentto.patents.services import FilingInput, filing_create, filing_edit
+from opentto.planning.services import channel_create, channel_update
 from tests.factories import EnterpriseFactory
 from tests.planning.test_ip_layout import family
 from tests.planning.test_views import client_for
@@ -109,7 +101,7 @@ def test_a_planned_filing_may_change_office_and_a_pct_at_cnipa_records_the_reque
 
 @pytest.mark.django_db
 def test_an_abandoned_filing_is_not_edited(cn_filing, manager):
-    from opentto.planning.services import filing_abandon
+    from opentto.patents.services import filing_abandon
 
     filing_abandon(filing=cn_filing, decided_on=dt.date(2025, 6, 1), reason="No market.", approved_by=manager, actor=manager)
     before = filing_state(cn_filing)

@@ -14,10 +14,10 @@ from django.urls import reverse
 from opentto.accounts.models import User
 from opentto.core.models import AuditEvent
 from opentto.organisations.models import Organisation
-from opentto.planning import fees
-from opentto.planning.admin import FeeScheduleAdmin
-from opentto.planning.models import FeeSchedule, FeeScheduleItem, Filing, FilingFeeReduction
-from opentto.planning.services import (
+from opentto.patents import fees
+from opentto.patents.admin import FeeScheduleAdmin
+from opentto.patents.models import FeeSchedule, FeeScheduleItem, Filing, FilingFeeReduction
+from opentto.patents.services import (
     FilingInput,
     family_create,
     filing_create,

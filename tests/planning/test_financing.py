@@ -13,16 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from opentto.core.models import AuditEvent
-from opentto.planning.models import PledgedAsset, PledgeLoan
-from opentto.planning.selectors import deal_rooms_for, pool_summary
-from opentto.planning.services import (
-    FilingInput,
+from opentto.financing.models import PledgedAsset, PledgeLoan
+from opentto.financing.selectors import pool_summary
+from opentto.financing.services import (
     ValuationInput,
     assignment_problem,
-    deal_room_create,
-    deal_room_invite,
-    family_create,
-    filing_create,
     ip_asset_is_pledged,
     pledge_loan_cancel,
     pledge_loan_create,
@@ -32,6 +27,9 @@ from opentto.planning.services import (
     pool_create,
     valuation_create,
 )
+from opentto.patents.services import FilingInput, family_create, filing_create
+from opentto.planning.selectors import deal_rooms_for
+from opentto.planning.services import deal_room_create, deal_room_invite
 from opentto.results.models import IPAsset
 from tests.conftest import make_user
 from tests.factories import EnterpriseFactory

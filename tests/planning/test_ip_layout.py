@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from opentto.notifications.models import Notification
-from opentto.planning.ics import escape_text, fold
-from opentto.planning.models import (
+from opentto.patents.ics import escape_text, fold
+from opentto.patents.models import (
     ConfidentialityExamination,
     DeadlineReminder,
     Filing,
     FilingDeadline,
 )
-from opentto.planning.services import (
+from opentto.patents.services import (
     FilingInput,
     calendar_feed_get_or_create,
     calendar_feed_reset,

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from typing import Any
 
 import pytest
 from django.apps import apps
 
-from opentto.planning import deadlines as engine
-from opentto.planning.models import FilingDeadline, TransferPlan
-from opentto.planning.services import FilingInput, filing_create, plan_create
+from opentto.patents import deadlines as engine
+from opentto.patents.models import FilingDeadline
+from opentto.patents.services import FilingInput, filing_create
+from opentto.planning.models import TransferPlan
+from opentto.planning.services import plan_create
 from tests.planning.test_ip_layout import family
 
 step = importlib.import_module("opentto.planning.migrations.0003_plan_changed_by")
+
+
+class _AppsBeforeTheSplit:
+    """The app registry as migration 0003 saw it: the deadlines were ``planning`` models then
+    (they are ``patents`` models since planning/0008; the table is the same)."""
+
+    def get_model(self, app_label: str, model_name: str) -> Any:
+        if (app_label, model_name) == ("planning", "FilingDeadline"):
+            app_label = "patents"
+        return apps.get_model(app_label, model_name)
 
 
 @pytest.mark.django_db
@@ -27,7 +40,7 @@ def test_old_sources_are_rewritten_and_plans_get_their_changer(onboarded, in_pla
     assert "rule 98 in the 2010 text" in FilingDeadline.objects.get(pk=later.pk).source
     plan = plan_create(result=in_planning, transfer_mode="licence", summary_en="x", actor=manager)
     TransferPlan.objects.filter(pk=plan.pk).update(changed_by=None)
-    step.forwards(apps, None)
+    step.forwards(_AppsBeforeTheSplit(), None)
     assert FilingDeadline.objects.get(pk=later.pk).source == engine.SOURCE_CN_ANNUITY
     assert TransferPlan.objects.get(pk=plan.pk).changed_by == manager
     assert len(old) == 6

@@ -14,33 +14,32 @@ from django.utils import timezone
 
 from opentto.core import permissions
 from opentto.core.models import AuditEvent, Grant
+from opentto.financing.models import PoolAsset
+from opentto.financing.services import ValuationInput, pool_asset_add, pool_create, valuation_create
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
+from opentto.patents.services import (
+    FilingInput,
+    calendar_feed_get_or_create,
+    deadline_reminders_send,
+    family_create,
+    filing_create,
+)
 from opentto.planning.models import (
     DealRoom,
     DealRoomInvite,
-    PoolAsset,
     ServiceLogEntry,
     TransferOption,
     TransferPlan,
 )
 from opentto.planning.services import (
-    FilingInput,
-    ValuationInput,
-    calendar_feed_get_or_create,
-    deadline_reminders_send,
     deal_room_create,
     deal_room_invite,
-    family_create,
-    filing_create,
     plan_create,
     plan_option_add,
     plan_submit,
-    pool_asset_add,
-    pool_create,
     service_log_record,
     task_create,
-    valuation_create,
 )
 from opentto.results.services import IPAssetInput, result_onboard
 from tests.conftest import make_user, result_input
@@ -177,8 +176,8 @@ def test_a_pool_shows_a_viewer_only_the_licences_of_results_they_may_see(manager
     licensee = EnterpriseFactory(name_en="Licensee Co")
     pool_asset_add(pool=pool, result=in_planning, licensee=licensee, cash_flows=[("2027", "300")], actor=manager)
     pool_asset_add(pool=pool, result=secret, licensee=licensee, cash_flows=[("2027", "98765")], actor=manager)
-    for object_type, constraint in (("planning.securitisationpool", "all"), ("planning.poolasset", "with_pool_and_result"),
-                                    ("planning.poolcashflow", "with_asset")):
+    for object_type, constraint in (("financing.securitisationpool", "all"), ("financing.poolasset", "with_pool_and_result"),
+                                    ("financing.poolcashflow", "with_asset")):
         Grant.objects.create(role="official", object_type=object_type, constraint=constraint, actions=["view"])
     page = client_for(official).get(f"/en/planning/pools/{pool.pk}/")
     body = page.content.decode()
@@ -230,10 +229,10 @@ def test_the_feed_reads_with_its_owners_grants(in_planning, manager):
     filing_create(family=family, data=FilingInput(office="CN", route="first", filing_date=dt.date(2024, 1, 31), grant_date=dt.date(2026, 6, 15)), actor=manager)
     feed = calendar_feed_get_or_create(user=manager)
     assert "BEGIN:VEVENT" in Client().get(f"/en/planning/calendar/{feed.token}.ics").content.decode()
-    Grant.objects.filter(role="manager", object_type="planning.filingdeadline").update(enabled=False)
+    Grant.objects.filter(role="manager", object_type="patents.filingdeadline").update(enabled=False)
     body = Client().get(f"/en/planning/calendar/{feed.token}.ics").content.decode()
     assert "BEGIN:VCALENDAR" in body and "BEGIN:VEVENT" not in body
-    Grant.objects.filter(role="manager", object_type="planning.calendarfeed", constraint="own").update(enabled=False)
+    Grant.objects.filter(role="manager", object_type="patents.calendarfeed", constraint="own").update(enabled=False)
     assert Client().get(f"/en/planning/calendar/{feed.token}.ics").status_code == 404
 
 

@@ -15,30 +15,36 @@ from django.utils import timezone
 from opentto.core import permissions
 from opentto.core.models import Grant
 from opentto.core.permissions import registered_types
-from opentto.organisations.models import OrganisationKindChoices
-from opentto.planning import models as m
-from opentto.planning.services import (
-    FilingInput,
+from opentto.financing import models as fm
+from opentto.financing.services import (
     ValuationInput,
+    pledge_loan_create,
+    pool_asset_add,
+    pool_create,
+    valuation_create,
+)
+from opentto.organisations.models import OrganisationKindChoices
+from opentto.patents import models as pm
+from opentto.patents.services import (
+    FilingInput,
     calendar_feed_get_or_create,
-    channel_create,
     confidentiality_record,
-    deal_room_create,
-    deal_room_invite,
     family_create,
     filing_abandon,
     filing_create,
     filing_fee_reduction_record,
+)
+from opentto.planning import models as m
+from opentto.planning.services import (
+    channel_create,
+    deal_room_create,
+    deal_room_invite,
     negotiation_record,
     plan_create,
     plan_option_add,
     plan_target_add,
-    pledge_loan_create,
-    pool_asset_add,
-    pool_create,
     service_log_record,
     task_create,
-    valuation_create,
 )
 from opentto.results.models import Result
 from opentto.results.services import IPAssetInput, result_onboard
@@ -50,25 +56,25 @@ from tests.planning.conftest import to_planning
 PATH: dict[type[Model], str | None] = {
     m.TransferPlan: "result", m.TransferOption: "plan__result", m.PlanTarget: "plan__result",
     m.NegotiationEntry: "plan__result", m.TransferPlanEvent: "plan__result",
-    m.PatentFamily: "result", m.Filing: "family__result", m.ConfidentialityExamination: "family__result",
-    m.FilingDeadline: "filing__family__result", m.AbandonmentDecision: "filing__family__result",
-    m.Valuation: "result", m.PledgeLoan: "result", m.PledgedAsset: "loan__result",
-    m.SecuritisationPool: None, m.PoolAsset: "result", m.PoolCashFlow: "asset__result",
+    pm.PatentFamily: "result", pm.Filing: "family__result", pm.ConfidentialityExamination: "family__result",
+    pm.FilingDeadline: "filing__family__result", pm.AbandonmentDecision: "filing__family__result",
+    fm.Valuation: "result", fm.PledgeLoan: "result", fm.PledgedAsset: "loan__result",
+    fm.SecuritisationPool: None, fm.PoolAsset: "result", fm.PoolCashFlow: "asset__result",
     m.DealRoom: "result", m.DealRoomInvite: "room__result",
-    m.OverseasChannel: "result", m.ServiceTask: "result", m.ServiceLogEntry: "result", m.CalendarFeed: None,
-    m.FilingFeeReduction: "filing__family__result", m.FilingApplicant: "reduction__filing__family__result",
-    m.FeeSchedule: None, m.FeeScheduleItem: None,
+    m.OverseasChannel: "result", m.ServiceTask: "result", m.ServiceLogEntry: "result", pm.CalendarFeed: None,
+    pm.FilingFeeReduction: "filing__family__result", pm.FilingApplicant: "reduction__filing__family__result",
+    pm.FeeSchedule: None, pm.FeeScheduleItem: None,
 }
 #: Public data every signed-in user reads (the official fee schedule).
-SIGNED_IN_READS = {m.FeeSchedule, m.FeeScheduleItem}
+SIGNED_IN_READS = {pm.FeeSchedule, pm.FeeScheduleItem}
 #: The types an inventor reads for their organisation's results (read only).
 INVENTOR_READS = {
-    m.TransferPlan, m.TransferOption, m.PlanTarget, m.NegotiationEntry, m.TransferPlanEvent, m.PatentFamily, m.Filing,
-    m.ConfidentialityExamination, m.FilingDeadline, m.AbandonmentDecision, m.OverseasChannel, m.ServiceTask, m.ServiceLogEntry,
-    m.FilingFeeReduction, m.FilingApplicant,
+    m.TransferPlan, m.TransferOption, m.PlanTarget, m.NegotiationEntry, m.TransferPlanEvent, pm.PatentFamily, pm.Filing,
+    pm.ConfidentialityExamination, pm.FilingDeadline, pm.AbandonmentDecision, m.OverseasChannel, m.ServiceTask, m.ServiceLogEntry,
+    pm.FilingFeeReduction, pm.FilingApplicant,
 }
 #: The types with a ``change`` action (the TTO's, every row).
-CHANGEABLE = {m.TransferPlan, m.PatentFamily, m.Filing, m.FilingDeadline, m.PledgeLoan, m.SecuritisationPool, m.DealRoom,
+CHANGEABLE = {m.TransferPlan, pm.PatentFamily, pm.Filing, pm.FilingDeadline, fm.PledgeLoan, fm.SecuritisationPool, m.DealRoom,
               m.OverseasChannel, m.ServiceTask}
 
 
@@ -134,8 +140,8 @@ def expected_view(model: type[Model], who: str, users: dict[str, Any], own: Resu
     if model in SIGNED_IN_READS:
         return rows(model) if who != "anonymous" else set()
     if who in {"admin", "manager"}:
-        if model is m.CalendarFeed:
-            return ids(m.CalendarFeed.objects.filter(user=users[who]))
+        if model is pm.CalendarFeed:
+            return ids(pm.CalendarFeed.objects.filter(user=users[who]))
         return rows(model)
     if who == "inventor" and model in INVENTOR_READS:
         return rows(model, own)
@@ -147,10 +153,10 @@ def expected_view(model: type[Model], who: str, users: dict[str, Any], own: Resu
 
 
 def test_every_planning_type_is_registered_and_in_this_table():
-    registered = {t for t in registered_types() if t.startswith("planning.")}
+    registered = {t for t in registered_types() if t.startswith(("planning.", "patents.", "financing."))}
     assert registered == {model._meta.label_lower for model in PATH}
     # The reminder log is written by the periodic task and shown nowhere: not a type.
-    assert "planning.deadlinereminder" not in registered
+    assert "patents.deadlinereminder" not in registered
 
 
 @pytest.mark.django_db
@@ -195,10 +201,10 @@ def test_children_never_outrun_their_parents(world, inventor):
     _disable("inventor", "planning.transferplan", inventor)
     for model in (m.TransferOption, m.PlanTarget, m.NegotiationEntry, m.TransferPlanEvent):
         assert not model._default_manager.restrict(inventor, "view").exists(), model
-    assert ids(m.PatentFamily.objects.restrict(inventor, "view")) == rows(m.PatentFamily, own)
+    assert ids(pm.PatentFamily.objects.restrict(inventor, "view")) == rows(pm.PatentFamily, own)
     # Without the families, their filings, examinations, deadlines and abandonments go too.
-    _disable("inventor", "planning.patentfamily", inventor)
-    for model in (m.Filing, m.ConfidentialityExamination, m.FilingDeadline, m.AbandonmentDecision):
+    _disable("inventor", "patents.patentfamily", inventor)
+    for model in (pm.Filing, pm.ConfidentialityExamination, pm.FilingDeadline, pm.AbandonmentDecision):
         assert not model._default_manager.restrict(inventor, "view").exists(), model
     # Without reading the result's planning, nothing of it.
     assert m.ServiceTask.objects.restrict(inventor, "view").exists()
@@ -218,9 +224,9 @@ def test_switching_off_the_investor_grant_closes_the_room(world, investor):
 
 @pytest.mark.django_db
 def test_the_tto_grants_are_switched_off_like_any_other(world, manager):
-    _disable("manager", "planning.valuation", manager)
-    assert not m.Valuation.objects.restrict(manager, "view").exists()
-    assert m.PledgeLoan.objects.restrict(manager, "view").exists()
+    _disable("manager", "financing.valuation", manager)
+    assert not fm.Valuation.objects.restrict(manager, "view").exists()
+    assert fm.PledgeLoan.objects.restrict(manager, "view").exists()
 
 
 @pytest.mark.django_db

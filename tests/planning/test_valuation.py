@@ -10,8 +10,8 @@ from io import StringIO
 import pytest
 from django.apps import apps
 
-from opentto.planning import valuation
-from opentto.planning.valuation import (
+from opentto.financing import valuation
+from opentto.financing.valuation import (
     ValuationError,
     cost_approach,
     fraction_to_decimal,

@@ -13,15 +13,14 @@ from django.utils import timezone
 
 from opentto.core.models import AuditEvent
 from opentto.core.pdf import extract_text
+from opentto.financing.services import ValuationInput, valuation_create
 from opentto.planning.models import ServiceLogEntry, TransferPlan
 from opentto.planning.services import (
-    ValuationInput,
     deal_room_create,
     deal_room_invite,
     plan_create,
     service_log_record,
     task_create,
-    valuation_create,
 )
 
 

@@ -23,8 +23,8 @@ from opentto.core.models import AuditEvent
 from opentto.evaluation.models import EvaluationSummary, ReviewRound, Rubric
 from opentto.landing.services import deal_create, deal_sign, payment_record
 from opentto.organisations.models import Organisation
-from opentto.planning.models import AbandonmentDecision, DeadlineReminder, Filing
-from opentto.planning.services import deadline_reminders_send, filing_fee_reduction_record
+from opentto.patents.models import AbandonmentDecision, DeadlineReminder, Filing
+from opentto.patents.services import deadline_reminders_send, filing_fee_reduction_record
 from opentto.portfolio import selectors as sel
 from opentto.portfolio.models import PortfolioDecision
 from opentto.portfolio.services import portfolio_decision_record

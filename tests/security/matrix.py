@@ -227,18 +227,16 @@ def _build_demand_work(world: dict[str, tuple[int, int]], users: dict[str, Any],
 def _build_planning(world: dict[str, tuple[int, int]], manager: Any, enterprise_org: Organisation, own: Any, other: Any) -> None:
     """Patent families, filings, valuations, pledge loans, overseas channels and a securitisation pool
     with one licence of each result (the pool itself is the TTO's: the same pool on both sides)."""
-    from opentto.organisations.models import OrganisationKindChoices
-    from opentto.planning.services import (
-        FilingInput,
+    from opentto.financing.services import (
         ValuationInput,
-        channel_create,
-        family_create,
-        filing_create,
         pledge_loan_create,
         pool_asset_add,
         pool_create,
         valuation_create,
     )
+    from opentto.organisations.models import OrganisationKindChoices
+    from opentto.patents.services import FilingInput, family_create, filing_create
+    from opentto.planning.services import channel_create
 
     bank = Organisation.objects.create(name_zh="矩阵银行", name_en="Matrix Bank", kind=OrganisationKindChoices.BANK)
     pool = pool_create(name_en="Pool PL9", actor=manager)

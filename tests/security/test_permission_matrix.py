@@ -147,9 +147,9 @@ def _urls(route: Route, world: dict[str, tuple[int, int]], kind: str | None = No
 COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.payment", "evaluation.reviewround", "evaluation.reviewassignment",
            "planning.transferplan", "planning.dealroom", "planning.dealroominvite", "demands.demand", "subsidies.application",
            "organisations.organisation", "organisations.person", "access.accessrequest", "access.accessgrant", "core.grant",
-           "planning.patentfamily", "planning.filing", "planning.filingdeadline", "planning.confidentialityexamination",
-           "planning.abandonmentdecision", "planning.filingfeereduction", "planning.filingapplicant", "portfolio.portfoliodecision", "planning.valuation", "planning.pledgeloan", "planning.securitisationpool", "planning.poolasset",
-           "planning.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
+           "patents.patentfamily", "patents.filing", "patents.filingdeadline", "patents.confidentialityexamination",
+           "patents.abandonmentdecision", "patents.filingfeereduction", "patents.filingapplicant", "portfolio.portfoliodecision", "financing.valuation", "financing.pledgeloan", "financing.securitisationpool", "financing.poolasset",
+           "financing.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
            "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
            "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",
            "evaluation.scoreevidence", "clashes.clashhold", "notifications.notification", "notifications.notificationpreference",
@@ -162,7 +162,7 @@ def _counts() -> tuple[int, ...]:
     out: list[Any] = [apps.get_model(label)._default_manager.count() for label in COUNTED]
     out += list(Result.objects.order_by("pk").values_list("stage", flat=True))
     for label in ("evaluation.reviewround", "planning.transferplan", "demands.demand", "subsidies.application", "landing.deal",
-                  "planning.filing", "planning.filingdeadline", "planning.pledgeloan", "planning.overseaschannel", "access.accessrequest",
+                  "patents.filing", "patents.filingdeadline", "financing.pledgeloan", "planning.overseaschannel", "access.accessrequest",
                   "demands.match", "demands.targetedproject", "planning.plantarget", "planning.servicetask", "subsidies.tranche",
                   "clashes.clashhold", "evaluation.reviewassignment"):
         out += list(apps.get_model(label)._default_manager.order_by("pk").values_list("status", flat=True))

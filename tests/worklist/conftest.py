@@ -18,7 +18,8 @@ from opentto.evaluation.models import ReviewAssignment, ReviewRound, Rubric
 from opentto.imports.models import ImportJob
 from opentto.landing.models import Deal, Payment, PaymentScheduleItem, PublicNotice, RoyaltyReport
 from opentto.organisations.models import Organisation
-from opentto.planning.models import Filing, FilingDeadline, PatentFamily, TransferPlan
+from opentto.patents.models import Filing, FilingDeadline, PatentFamily
+from opentto.planning.models import TransferPlan
 from opentto.results.models import Result
 from opentto.subsidies.models import Application, Programme
 

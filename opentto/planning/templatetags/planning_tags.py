@@ -62,9 +62,9 @@ def planning_dashboard_panel(context: template.Context) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def deadline_fee(context: Any, deadline: Any) -> Any:
-    """The fee due on a deadline, priced from the fee schedule and reduced (``opentto.planning.fees``);
+    """The fee due on a deadline, priced from the fee schedule and reduced (``opentto.patents.fees``);
     the schedule is read once per page."""
-    from ..fees import FeeCatalogue, fee_for_deadline
+    from opentto.patents.fees import FeeCatalogue, fee_for_deadline
 
     cache = context.render_context
     if "planning_fee_catalogue" not in cache:

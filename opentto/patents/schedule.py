@@ -1,4 +1,4 @@
-"""Celery beat entries for planning (``opentto run_periodic`` runs them once without a broker)."""
+"""Celery beat entries for the IP layout (``opentto run_periodic`` runs them once without a broker)."""
 
 from celery.schedules import crontab
 

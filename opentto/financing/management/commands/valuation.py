@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentto.planning.valuation import (
+from opentto.financing.valuation import (
     ValuationError,
     parse_decimal,
     parse_decimal_list,

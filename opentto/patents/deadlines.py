@@ -1,7 +1,7 @@
 """Patent deadline engine: every due date derived from filing, priority and grant dates.
 
 Pure logic: no models, no database, no Django. The management command
-``opentto deadlines`` (``opentto/planning/management/commands/deadlines.py``) is a thin
+``opentto deadlines`` (``opentto/patents/management/commands/deadlines.py``) is a thin
 wrapper around :func:`compute_deadlines`.
 
 Inputs

@@ -1,5 +1,5 @@
 """The official fee schedules, edited by an admin. Every save and delete goes through a service
-that validates it and writes an audit event (``fee_schedule_save`` and friends)."""
+that validates it and writes an audit event (``fees.schedule_save`` and friends)."""
 
 from __future__ import annotations
 

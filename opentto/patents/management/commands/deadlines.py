@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentto.planning.deadlines import KINDS, DeadlineError, compute_deadlines, format_table
+from opentto.patents.deadlines import KINDS, DeadlineError, compute_deadlines, format_table
 
 
 def _date(value: str | None, option: str) -> date | None:

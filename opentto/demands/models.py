@@ -16,6 +16,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result, ResultFieldChoices
@@ -152,15 +153,15 @@ class DemandEventQuerySet(RestrictedQuerySet["DemandEvent"]):
     pass
 
 
-class DemandEvent(models.Model):
+class DemandEvent(TransitionEvent):
     """One status change of a demand (its timeline)."""
+
+    subject_field, note_field = "demand", "reason"
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("reason"), blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = DemandEventQuerySet.as_manager()
 
@@ -250,13 +251,13 @@ class MatchEventQuerySet(RestrictedQuerySet["MatchEvent"]):
     pass
 
 
-class MatchEvent(models.Model):
+class MatchEvent(TransitionEvent):
+    subject_field = "match"
+
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(_("note"), blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = MatchEventQuerySet.as_manager()
 

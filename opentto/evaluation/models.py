@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
 
 
@@ -413,14 +414,15 @@ class ReviewReminder(models.Model):
         return f"{self.kind} · {self.assignment_id}"
 
 
-class ReviewRoundEvent(models.Model):
-    """The round's history: opened, reviewer assigned, submitted, consensus, reopened, finalised…"""
+class ReviewRoundEvent(TransitionEvent):
+    """The round's history: opened, reviewer assigned, submitted, consensus, reopened, finalised…
+    (a ``kind`` and a ``payload`` rather than a from/to: most entries are not status changes)."""
+
+    subject_field, source_field, target_field, note_field = "review_round", "", "kind", ""
 
     review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     payload = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -24,6 +24,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
 
 ZERO = Decimal("0.00")
@@ -305,15 +306,15 @@ class PocEvidence(models.Model):
         return self.original_name
 
 
-class PocEvent(models.Model):
+class PocEvent(TransitionEvent):
     """The project's history: each transition (from, to) with its actor and note."""
+
+    subject_field = "project"
 
     project = models.ForeignKey(PocProject, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
     note = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -31,6 +31,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
 
 #: The national plan's minimum term of a right of use, in years (国科发区〔2020〕128号).
@@ -224,15 +225,16 @@ class RightsTeamMember(models.Model):
         return f"{self.person} {self.split}%"
 
 
-class RightsEvent(models.Model):
+class RightsEvent(TransitionEvent):
     """One step of an application: the status it left and reached, who, when and why."""
+
+    subject_field = "application"
 
     application = models.ForeignKey(RightsApplication, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices)
     note = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

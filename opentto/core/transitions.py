@@ -98,12 +98,14 @@ def _text(message: str | Promise | Callable[[], str]) -> str:
 @dataclass
 class Transitions:
     """A state machine's table. ``field``: the row's status attribute; ``error_field``: the key of
-    an illegal move's error; ``illegal``: its message (``%(source)s``/``%(target)s`` are the labels
-    from ``labels``, a ``TextChoices``); ``refused``: a refusal's message; ``refusal_error``:
+    an illegal move's error; ``illegal``: its message (``%(source)s``/``%(target)s`` — also
+    ``%(status)s``/``%(from)s`` and ``%(to)s`` — are the labels
+    from ``labels``, a ``TextChoices``; ``raw_target``: the target as stored); ``refused``: a refusal's message; ``refusal_error``:
     ``PermissionError`` (the service raises it, the view answers 403) or ``TransitionError`` (keyed
     by ``error_field``); ``ask_first``: the permission is asked before the edge is checked (the
     action of a missing edge is the one every edge into the target shares); ``system_refused``: the
-    message when a user tries a system move."""
+    message when a user tries a system move; ``reason_field``/``reason_missing``: the key and message
+    when an edge that needs a reason gets none."""
 
     name: str
     edges: Sequence[Edge]
@@ -114,6 +116,9 @@ class Transitions:
     refused: str | Promise | Callable[[], str] = ""
     refusal_error: type[Exception] = PermissionError
     ask_first: bool = False
+    raw_target: bool = False
+    reason_field: str = ""
+    reason_missing: str | Promise | Callable[[], str] = ""
     system_refused: str | Promise | Callable[[], str] = ""
     by_edge: dict[tuple[str, str], Edge] = dataclasses.field(init=False, repr=False)
 
@@ -174,10 +179,22 @@ class Transitions:
 
     def illegal_problem(self, source: str, target: str) -> Problem:
         template = _text(self.illegal) if self.illegal else _("“%(source)s” cannot move to “%(target)s”.")
-        return Problem(template % {"source": self.label(source), "target": self.label(target)}, self.error_field)
+        shown = target if self.raw_target else self.label(target)
+        names = {"source": self.label(source), "target": shown}
+        names |= {"status": names["source"], "from": names["source"], "to": shown}
+        return Problem(template % names, self.error_field)
 
-    def _refusal(self, edge: Edge | None) -> Problem:
-        message = edge.refused if edge is not None and edge.refused is not None else self.refused
+    def _refusal(self, source: str, target: str) -> Problem:
+        """The edge's own refusal, for a missing edge the one every edge into ``target`` shares,
+        else the table's."""
+        edge = self.edge(source, target)
+        own: str | Promise | None
+        if edge is not None:
+            own = edge.refused
+        else:
+            found = {e.refused for e in self.edges if e.target == target}
+            own = found.pop() if len(found) == 1 else None
+        message = own if own is not None else self.refused
         return Problem(_text(message) if message else _("You may not take this step."), self.error_field, refused=True)
 
     def problem(
@@ -190,7 +207,7 @@ class Transitions:
         if self.ask_first and not system:
             action = self.action_for(source, target)
             if action is not None and not allows(actor, row, action):
-                return self._refusal(edge)
+                return self._refusal(source, target)
         if edge is None:
             return self.illegal_problem(source, target)
         if edge.action is None:
@@ -198,11 +215,12 @@ class Transitions:
                 message = self.system_refused or _("This step is taken only by the system.")
                 return Problem(_text(message), self.error_field)
         elif not system and not self.ask_first and not allows(actor, row, edge.action):
-            return self._refusal(edge)
+            return self._refusal(source, target)
         if check_guard and (found := edge.guard_problem(row, target)):
             return Problem(str(found), self.error_field)
         if reason is not None and edge.reason_required and not reason.strip():
-            return Problem(_("Give a reason for this step."), self.error_field)
+            message = _text(self.reason_missing) if self.reason_missing else _("Give a reason for this step.")
+            return Problem(message, self.reason_field or self.error_field)
         return None
 
     def raise_problem(self, problem: Problem) -> None:
@@ -259,26 +277,26 @@ def transition(
     audit: bool = True,
     audit_action: str | None = None,
     audit_payload: Mapping[str, Any] | Callable[[M, str], Mapping[str, Any]] | None = None,
-    on_commit: Iterable[Callable[[M], Any]] = (),
+    on_commit: Iterable[Callable[[M, str], Any]] = (),
     system: bool = False,
     reason: str | None = None,
     request: Any = None,
 ) -> M:
     """Move ``obj`` to ``target`` and return the locked, saved row.
 
-    In one transaction: lock the row (``queryset``, e.g. with ``select_related``, or the model's
-    manager), check the edge, the permission action (``allows``) and the guard — refusals raise
+    In one transaction: lock the row (``queryset``, e.g. with ``select_related`` — its own
+    ``select_for_update(of=…)`` is kept —, or the model's manager), check the edge, the permission action (``allows``) and the guard — refusals raise
     before anything is written — then set the status and ``fields`` (a mapping, or a callable given
     the locked row that returns one and may raise ``ValidationError``), save those fields (and
     ``updated_at`` when the model has it), call ``event(row, source, edge)`` to write the app's event
     row, write the audit event (``audit_action`` or ``<table>.<verb>``; payload ``{"from", "to"}``
     or ``audit_payload``, a mapping or ``audit_payload(row, source)``; ``audit=False``: the service
-    writes its own), and register each ``on_commit(row)`` callback.
+    writes its own), and register each ``on_commit(row, source)`` callback.
     """
     model = type(obj)
     with transaction.atomic():
         qs = queryset if queryset is not None else model._default_manager.all()
-        locked = qs.select_for_update().get(pk=obj.pk)
+        locked = (qs if qs.query.select_for_update else qs.select_for_update()).get(pk=obj.pk)
         edge = table.check(locked, target, actor, system=system, reason=reason)
         source = getattr(locked, table.field)
         values = dict((fields(locked) if callable(fields) else fields) or {})
@@ -299,5 +317,5 @@ def transition(
                 request=request,
             )
         for callback in on_commit:
-            transaction.on_commit(partial(callback, locked))
+            transaction.on_commit(partial(callback, locked, source))
     return locked

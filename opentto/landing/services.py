@@ -403,13 +403,9 @@ def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str
 
 
 def _lock_for(deal: Deal, target: str) -> Deal:
+    """Lock the deal and check the table's edge (the service asked the edge's action already)."""
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    if target not in DEAL_TRANSITIONS[locked.status]:
-        raise ValidationError(
-            {"status": [_("A deal in status “%(status)s” cannot move to “%(target)s”.") % {
-                "status": locked.get_status_display(), "target": DealStatusChoices(target).label}]},
-            code="illegal_transition",
-        )
+    DEAL_TRANSITIONS.check_edge(locked, target)
     return locked
 
 
@@ -1148,12 +1144,7 @@ def _lock_registration(deal: Deal, target: str) -> ContractRegistration:
     Deal.objects.select_for_update().get(pk=deal.pk)
     registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
     registration = ContractRegistration.objects.select_for_update().get(pk=registration.pk)
-    if target not in REGISTRATION_TRANSITIONS[registration.status]:
-        raise ValidationError(
-            {"status": [_("A registration in status “%(status)s” cannot move to “%(target)s”.") % {
-                "status": registration.get_status_display(), "target": RegistrationStatusChoices(target).label}]},
-            code="illegal_transition",
-        )
+    REGISTRATION_TRANSITIONS.check_edge(registration, target)
     return registration
 
 

@@ -155,10 +155,10 @@ def test_allowed_lists_the_permitted_edges_that_pass_their_guard(onboarded: Resu
 def test_on_commit_fires_only_after_the_commit(onboarded: Result, manager: User, django_capture_on_commit_callbacks: Any) -> None:
     fired: list[str] = []
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        _move(onboarded, S.EVALUATION, manager, _table(), on_commit=[lambda row: fired.append(row.stage)])
+        _move(onboarded, S.EVALUATION, manager, _table(), on_commit=[lambda row, source: fired.append(f"{source}→{row.stage}")])
         assert fired == []  # not before the commit
     assert len(callbacks) == 1
-    assert fired == [S.EVALUATION]
+    assert fired == ["onboarding→evaluation"]
 
 
 def test_on_commit_does_not_fire_when_the_transaction_rolls_back(
@@ -166,7 +166,7 @@ def test_on_commit_does_not_fire_when_the_transaction_rolls_back(
 ) -> None:
     fired: list[str] = []
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
-        _move(onboarded, S.EVALUATION, manager, _table(), on_commit=[lambda row: fired.append(row.stage)])
+        _move(onboarded, S.EVALUATION, manager, _table(), on_commit=[lambda row, source: fired.append(f"{source}→{row.stage}")])
         raise RuntimeError("later step fails")
     assert callbacks == []
     assert fired == []

@@ -24,7 +24,7 @@ from django.utils.translation import override
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import to_yuan
+from opentto.core.money import to_yuan, yuan_field
 from opentto.core.permissions import allows, users_permitted
 from opentto.core.transitions import Edge, TransitionError, transition
 from opentto.landing.models import Deal
@@ -56,21 +56,9 @@ from .models import (
 from .permissions import may_express_interest, may_post_for
 from .selectors import may_post_demands
 
-MAX_AMOUNT = Decimal("99999999999999.99")
-
 
 def _yuan_or_none(value: Any, key: str, errors: dict[str, list[str]]) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(key, []).append(_("Enter an amount in yuan, e.g. 500000.00."))
-        return None
-    if amount < 0 or amount > MAX_AMOUNT:
-        errors.setdefault(key, []).append(_("The amount must be between 0 and 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, key, errors, required=False, invalid=_("Enter an amount in yuan, e.g. 500000.00."))
 
 
 # -- demands --------------------------------------------------------------------------------
@@ -424,7 +412,7 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
             raise TransitionError({"status": [_("A deal is created from a match in negotiation.")]})
         deal = deal_create(
             results=[locked.result], counterparty=locked.organisation, deal_type=deal_type,
-            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result),
+            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result), match=locked,
         )
         source = locked.status
         locked.status = MatchStatusChoices.DEAL

@@ -286,12 +286,18 @@ class Deal(models.Model):
     )
     claims_vat_exemption = models.BooleanField(_("claims the VAT exemption"), default=False)
     claims_income_tax_relief = models.BooleanField(_("claims the income-tax relief on technology transfer"), default=False)
-    # where the deal came from (planning: a plan; demands: a match — the demands app has no model yet)
+    # where the deal came from (planning: a plan; demands: a match). SET_NULL: a deal is the legal
+    # record and outlives what led to it (the audit log keeps the link); a reference that named no
+    # match when the link became a foreign key is kept, as written, in ``source_match_note``.
     source_plan = models.ForeignKey(
         "planning.TransferPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals",
         verbose_name=_("from plan"),
     )
-    source_match = models.CharField(_("from match"), max_length=80, blank=True)
+    source_match = models.ForeignKey(
+        "demands.Match", null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_deals",
+        verbose_name=_("from match"),
+    )
+    source_match_note = models.CharField(_("from match (as written)"), max_length=80, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import to_yuan
+from opentto.core.money import yuan_field
 from opentto.core.permissions import allows, permitted
 from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
@@ -50,7 +50,6 @@ from .models import (
 )
 
 S = PocStatusChoices
-MAX_AMOUNT = Decimal("99999999999999.99")
 COMMIT_STATUSES = (S.PROPOSED, S.RUNNING)
 SPEND_STATUSES = (S.RUNNING, S.REVIEW)
 Errors = dict[str, list[str]]
@@ -66,15 +65,7 @@ def _require(actor: Any, project: PocProject, message: str) -> None:
 
 
 def _money(value: Any, field: str, errors: Errors) -> Decimal | None:
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    if not Decimal("0") < amount <= MAX_AMOUNT:
-        errors.setdefault(field, []).append(_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, field, errors, positive=True)
 
 
 def _lock(project: PocProject) -> PocProject:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import FEN, to_yuan
+from opentto.core.money import FEN, yuan_field
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
@@ -49,7 +49,6 @@ from .models import (
 from .permissions import may_apply_for
 
 S = ApplicationStatusChoices
-MAX_AMOUNT = Decimal("99999999999999.99")
 APPLICANT_KINDS = {*RESEARCH_KINDS, OrganisationKindChoices.ENTERPRISE}
 
 
@@ -61,15 +60,8 @@ def _require(actor: Any, application: Application, action: str, message: str) ->
 
 
 def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False) -> Decimal | None:
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    if amount > MAX_AMOUNT or amount < 0 or (amount == 0 and not allow_zero):
-        errors.setdefault(field, []).append(_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, field, errors, positive=not allow_zero,
+                      out_of_range=_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
 
 
 # --- programmes -------------------------------------------------------------------------------

@@ -105,7 +105,8 @@ class Transitions:
     by ``error_field``); ``ask_first``: the permission is asked before the edge is checked (the
     action of a missing edge is the one every edge into the target shares); ``system_refused``: the
     message when a user tries a system move; ``reason_field``/``reason_missing``: the key and message
-    when an edge that needs a reason gets none."""
+    when an edge that needs a reason gets none; ``default_action``: the action asked (with
+    ``ask_first``) of a move to a status no edge leads to."""
 
     name: str
     edges: Sequence[Edge]
@@ -118,6 +119,7 @@ class Transitions:
     ask_first: bool = False
     raw_target: bool = False
     reason_field: str = ""
+    default_action: str | None = None
     reason_missing: str | Promise | Callable[[], str] = ""
     system_refused: str | Promise | Callable[[], str] = ""
     by_edge: dict[tuple[str, str], Edge] = dataclasses.field(init=False, repr=False)
@@ -163,11 +165,14 @@ class Transitions:
 
     def action_for(self, source: str, target: str) -> str | None:
         """The permission action the move needs: its edge's; for a missing edge, the action every
-        edge into ``target`` shares (``None`` when they differ or there is none)."""
+        edge into ``target`` shares (``None`` when they differ), or ``default_action`` when no edge
+        leads there."""
         edge = self.edge(source, target)
         if edge is not None:
             return edge.action
         actions = {e.action for e in self.edges if e.target == target}
+        if not actions:
+            return self.default_action
         return actions.pop() if len(actions) == 1 else None
 
     def label(self, status: str) -> str:

@@ -57,6 +57,7 @@ DEMAND_TRANSITIONS = Transitions(
     labels=DemandStatusChoices,
     ask_first=True,
     refused=_("You may not change this demand."),
+    default_action="change",
     illegal=_("A demand cannot move from “%(from)s” to “%(to)s”."),
     reason_field="reason",
     reason_missing=_("Give the reason."),
@@ -212,6 +213,7 @@ MATCH_TRANSITIONS = Transitions(
     labels=MatchStatusChoices,
     ask_first=True,
     refused=_CHANGE,
+    default_action="change",
     illegal=_("A match cannot move from “%(from)s” to “%(to)s”."),
     reason_field="note",
     reason_missing=_("Give the reason."),
@@ -350,6 +352,7 @@ PROJECT_TRANSITIONS = Transitions(
     labels=ProjectStatusChoices,
     ask_first=True,
     refused=_("The TTO tracks targeted R&D projects."),
+    default_action="change",
     illegal=_("A project cannot move from “%(from)s” to “%(to)s”."),
 )
 

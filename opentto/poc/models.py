@@ -139,6 +139,7 @@ POC_TRANSITIONS = Transitions(
     ),
     labels=S,
     ask_first=True,
+    default_action="manage",
     illegal=_("A proof-of-concept project cannot go from “%(source)s” to “%(target)s”."),
 )
 #: Under way: counted as running in the figures, and as "in proof of concept" in the funnel.

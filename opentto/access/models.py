@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 #: The click-through agreement shown with each request (its version is recorded).
 NDA_VERSION = "2026-11"
@@ -32,17 +33,20 @@ class NdaKindChoices(models.TextChoices):
     SIGNED_UPLOAD = "signed_upload", _("Uploaded a signed NDA")
 
 
-#: Status changes allowed for a request; each has its service in ``opentto.access.services``.
-ACCESS_REQUEST_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    AccessRequestStatusChoices.PENDING: (
-        AccessRequestStatusChoices.APPROVED,
-        AccessRequestStatusChoices.REJECTED,
-        AccessRequestStatusChoices.WITHDRAWN,
+#: Status changes allowed for a request (``opentto.core.transitions``); each has its service in
+#: ``opentto.access.services`` and names the action on the request it asks.
+ACCESS_REQUEST_TRANSITIONS = Transitions(
+    "access",
+    (
+        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.APPROVED, "approve", "decide", refused="only the TTO approves access"),
+        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.REJECTED, "reject", "decide", refused="only the TTO rejects access"),
+        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.WITHDRAWN, "withdraw", "withdraw", refused="only the requester withdraws a request"),
     ),
-    AccessRequestStatusChoices.APPROVED: (),
-    AccessRequestStatusChoices.REJECTED: (),
-    AccessRequestStatusChoices.WITHDRAWN: (),
-}
+    labels=AccessRequestStatusChoices,
+    ask_first=True,
+    error_field="__all__",
+    illegal=_("This request has already been decided."),
+)
 
 
 def nda_path(instance: AccessRequest, filename: str) -> str:

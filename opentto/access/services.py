@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted, users_permitted
+from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
 from opentto.results.models import Result
 
@@ -104,8 +105,8 @@ def _notify_staff(item: AccessRequest) -> None:
 
 
 def _transition(item: AccessRequest, target: str) -> None:
-    if target not in ACCESS_REQUEST_TRANSITIONS[item.status]:
-        raise ValidationError({"__all__": [_("This request has already been decided.")]})
+    """The table's edge (the service asked the edge's action already)."""
+    ACCESS_REQUEST_TRANSITIONS.check_edge(item, target)
 
 
 def access_request_approve(*, access_request: AccessRequest, expires_on: Any, actor: User, note: str = "", request: Any = None) -> AccessGrant:
@@ -146,15 +147,10 @@ def access_request_reject(*, access_request: AccessRequest, note: str, actor: Us
 
 
 def access_request_withdraw(*, access_request: AccessRequest, actor: User) -> AccessRequest:
-    if not allows(actor, access_request, "withdraw"):
-        raise PermissionError("only the requester withdraws a request")
-    with transaction.atomic():
-        item = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-        _transition(item, AccessRequestStatusChoices.WITHDRAWN)
-        item.status, item.decided_at = AccessRequestStatusChoices.WITHDRAWN, timezone.now()
-        item.save(update_fields=["status", "decided_at"])
-        audit_record(actor=actor, action="access.withdraw", obj=item)
-    return item
+    return transition(
+        obj=access_request, target=AccessRequestStatusChoices.WITHDRAWN, actor=actor, table=ACCESS_REQUEST_TRANSITIONS,
+        fields={"decided_at": timezone.now()}, audit_payload={},
+    )
 
 
 def access_grant_revoke(*, grant: AccessGrant, actor: User, request: Any = None) -> AccessGrant:

@@ -3,6 +3,8 @@ turn roles into permissions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -117,3 +119,40 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.scope})"
+
+
+class TransitionEvent(models.Model):
+    """The shape every state machine's history shares (abstract: each app keeps its own table):
+    who (``actor``, kept as ``NULL`` when the user is deleted) and when (``occurred_at``), read in
+    order. A subclass adds the foreign key to its subject (named by ``subject_field``) and what
+    moved: most have ``from_status``/``to_status`` (``source_field``/``target_field`` name them)
+    and a ``note`` (``note_field``); a subclass overrides a field to keep its own column's length,
+    choices or index. :meth:`record` writes one row for :func:`opentto.core.transitions.transition`."""
+
+    subject_field: str = ""
+    source_field: str = "from_status"
+    target_field: str = "to_status"
+    note_field: str = "note"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["occurred_at", "id"]
+
+    @classmethod
+    def record(cls, subject: models.Model, *, source: str, target: str, actor: Any, note: str = "", **extra: Any) -> TransitionEvent:
+        values: dict[str, Any] = {cls.subject_field: subject, cls.source_field: source, cls.target_field: target, **extra}
+        if note and cls.note_field:
+            values[cls.note_field] = note
+        values["actor"] = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        return cls._default_manager.create(**values)
+
+    @property
+    def source(self) -> str:
+        return str(getattr(self, self.source_field, ""))
+
+    @property
+    def target(self) -> str:
+        return str(getattr(self, self.target_field, ""))

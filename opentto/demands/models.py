@@ -16,7 +16,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result, ResultFieldChoices
 
@@ -37,24 +39,29 @@ CLOSED_DEMAND_STATUSES = (
     DemandStatusChoices.CLOSED_MET, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN,
 )
 
-#: draft → open → matched → in negotiation → closed (met / not met / withdrawn)
-DEMAND_TRANSITIONS: dict[str, tuple[str, ...]] = {
+#: draft → open → matched → in negotiation → closed (met / not met / withdrawn): each edge asks
+#: ``change`` on the demand (``opentto.core.transitions``); a match made moves it as the system.
+#: Closing a demand as not met needs a reason.
+_DEMAND_EDGES = {
     DemandStatusChoices.DRAFT: (DemandStatusChoices.OPEN, DemandStatusChoices.WITHDRAWN),
-    DemandStatusChoices.OPEN: (
-        DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN,
-    ),
-    DemandStatusChoices.MATCHED: (
-        DemandStatusChoices.NEGOTIATING, DemandStatusChoices.OPEN, DemandStatusChoices.CLOSED_NOT_MET,
-        DemandStatusChoices.WITHDRAWN,
-    ),
-    DemandStatusChoices.NEGOTIATING: (
-        DemandStatusChoices.CLOSED_MET, DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET,
-        DemandStatusChoices.WITHDRAWN,
-    ),
-    DemandStatusChoices.CLOSED_MET: (),
-    DemandStatusChoices.CLOSED_NOT_MET: (),
-    DemandStatusChoices.WITHDRAWN: (),
+    DemandStatusChoices.OPEN: (DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
+    DemandStatusChoices.MATCHED: (DemandStatusChoices.NEGOTIATING, DemandStatusChoices.OPEN, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
+    DemandStatusChoices.NEGOTIATING: (DemandStatusChoices.CLOSED_MET, DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
 }
+DEMAND_TRANSITIONS = Transitions(
+    "demand",
+    tuple(
+        Edge(source, target, "transition", "change", reason_required=target == DemandStatusChoices.CLOSED_NOT_MET)
+        for source, targets in _DEMAND_EDGES.items() for target in targets
+    ),
+    labels=DemandStatusChoices,
+    ask_first=True,
+    refused=_("You may not change this demand."),
+    default_action="change",
+    illegal=_("A demand cannot move from “%(from)s” to “%(to)s”."),
+    reason_field="reason",
+    reason_missing=_("Give the reason."),
+)
 
 
 class DemandCooperationChoices(models.TextChoices):
@@ -152,15 +159,15 @@ class DemandEventQuerySet(RestrictedQuerySet["DemandEvent"]):
     pass
 
 
-class DemandEvent(models.Model):
+class DemandEvent(TransitionEvent):
     """One status change of a demand (its timeline)."""
+
+    subject_field, note_field = "demand", "reason"
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=DemandStatusChoices.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("reason"), blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = DemandEventQuerySet.as_manager()
 
@@ -180,15 +187,37 @@ class MatchStatusChoices(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-#: suggested → contacted → NDA → negotiating → deal / declined (declined from any open state)
-MATCH_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    MatchStatusChoices.SUGGESTED: (MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED),
-    MatchStatusChoices.CONTACTED: (MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
-    MatchStatusChoices.NDA: (MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
-    MatchStatusChoices.NEGOTIATING: (MatchStatusChoices.DEAL, MatchStatusChoices.DECLINED),
-    MatchStatusChoices.DEAL: (),
-    MatchStatusChoices.DECLINED: (),
-}
+#: suggested → contacted → NDA → negotiating → deal / declined (declined from any open state).
+#: Contacted and declined ask ``change`` on the match, NDA and negotiating ``negotiate`` (the TTO),
+#: a deal ``make_deal`` (only through ``match_deal_create``); declining needs a reason.
+_CHANGE = _("You may not change this match.")
+_NEGOTIATE = _("The TTO records NDAs and negotiations.")
+
+
+def _match_edge(source: str, target: str) -> Edge:
+    if target in (MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING):
+        return Edge(source, target, "transition", "negotiate", refused=_NEGOTIATE)
+    if target == MatchStatusChoices.DEAL:
+        return Edge(source, target, "deal", "make_deal", refused=_("Only TTO managers create deals."))
+    return Edge(source, target, "transition", "change", refused=_CHANGE, reason_required=target == MatchStatusChoices.DECLINED)
+
+
+MATCH_TRANSITIONS = Transitions(
+    "match",
+    (
+        _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED), _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NDA), _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NEGOTIATING), _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING), _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DEAL), _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
+    ),
+    labels=MatchStatusChoices,
+    ask_first=True,
+    refused=_CHANGE,
+    default_action="change",
+    illegal=_("A match cannot move from “%(from)s” to “%(to)s”."),
+    reason_field="note",
+    reason_missing=_("Give the reason."),
+)
 
 
 class MatchSourceChoices(models.TextChoices):
@@ -250,13 +279,13 @@ class MatchEventQuerySet(RestrictedQuerySet["MatchEvent"]):
     pass
 
 
-class MatchEvent(models.Model):
+class MatchEvent(TransitionEvent):
+    subject_field = "match"
+
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=MatchStatusChoices.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(_("note"), blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = MatchEventQuerySet.as_manager()
 
@@ -309,13 +338,23 @@ class ProjectStatusChoices(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
-PROJECT_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    ProjectStatusChoices.PROPOSED: (ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.TERMINATED),
-    ProjectStatusChoices.CONTRACTED: (ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.TERMINATED),
-    ProjectStatusChoices.IN_PROGRESS: (ProjectStatusChoices.COMPLETED, ProjectStatusChoices.TERMINATED),
-    ProjectStatusChoices.COMPLETED: (),
-    ProjectStatusChoices.TERMINATED: (),
-}
+#: A targeted R&D project's steps: each asks ``change`` on the project (the TTO).
+PROJECT_TRANSITIONS = Transitions(
+    "project",
+    (
+        Edge(ProjectStatusChoices.PROPOSED, ProjectStatusChoices.CONTRACTED, "transition", "change"),
+        Edge(ProjectStatusChoices.PROPOSED, ProjectStatusChoices.TERMINATED, "transition", "change"),
+        Edge(ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.IN_PROGRESS, "transition", "change"),
+        Edge(ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.TERMINATED, "transition", "change"),
+        Edge(ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.COMPLETED, "transition", "change"),
+        Edge(ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.TERMINATED, "transition", "change"),
+    ),
+    labels=ProjectStatusChoices,
+    ask_first=True,
+    refused=_("The TTO tracks targeted R&D projects."),
+    default_action="change",
+    illegal=_("A project cannot move from “%(from)s” to “%(to)s”."),
+)
 
 
 class TargetedProjectQuerySet(RestrictedQuerySet["TargetedProject"]):

@@ -57,8 +57,6 @@ from .models import (
 #: one of these types (exclusive licence, assignment) covers it.
 EXCLUSIVE_DEAL_TYPES = ("licence_exclusive", "assignment")
 COUNTED_DEAL_STATUSES = ("signed", "in_force", "completed")
-#: The action a match's move needs (any other move: ``change``).
-MATCH_MOVE_ACTION: dict[str, str] = {MatchStatusChoices.NDA: "negotiate", MatchStatusChoices.NEGOTIATING: "negotiate"}
 
 
 def demands_visible(user: Any) -> QuerySet[Demand]:
@@ -136,8 +134,7 @@ def match_deal(user: Any, match: Match) -> Deal | None:
 def match_transitions(user: Any, match: Match) -> list[str]:
     """The moves ``user`` may make on ``match`` now: contacted and declined need ``change``, NDA and
     negotiating ``negotiate``; a deal is made through the deal form (``make_deal``)."""
-    may = {action: allows(user, match, action) for action in ("change", "negotiate")}
-    return [t for t in MATCH_TRANSITIONS[match.status] if t != MatchStatusChoices.DEAL and may[MATCH_MOVE_ACTION.get(t, "change")]]
+    return [e.target for e in MATCH_TRANSITIONS.allowed(match, user, guards=False) if e.target != MatchStatusChoices.DEAL]
 
 
 def events_of_demand(user: Any, demand: Demand) -> QuerySet[DemandEvent]:

@@ -24,8 +24,9 @@ from django.utils.translation import override
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import to_yuan
+from opentto.core.money import to_yuan, yuan_field
 from opentto.core.permissions import allows, users_permitted
+from opentto.core.transitions import Edge, TransitionError, transition
 from opentto.landing.models import Deal
 from opentto.notifications.models import Notification
 from opentto.notifications.services import notification_send
@@ -35,6 +36,8 @@ from opentto.search import index
 from opentto.search.enqueue import enqueue_demand_index
 
 from .models import (
+    DEMAND_TRANSITIONS,
+    MATCH_TRANSITIONS,
     PROJECT_TRANSITIONS,
     Demand,
     DemandCooperationChoices,
@@ -51,27 +54,11 @@ from .models import (
     TargetedProject,
 )
 from .permissions import may_express_interest, may_post_for
-from .selectors import MATCH_MOVE_ACTION, may_post_demands
-
-MAX_AMOUNT = Decimal("99999999999999.99")
-
-
-class TransitionError(ValidationError):
-    pass
+from .selectors import may_post_demands
 
 
 def _yuan_or_none(value: Any, key: str, errors: dict[str, list[str]]) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(key, []).append(_("Enter an amount in yuan, e.g. 500000.00."))
-        return None
-    if amount < 0 or amount > MAX_AMOUNT:
-        errors.setdefault(key, []).append(_("The amount must be between 0 and 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, key, errors, required=False, invalid=_("Enter an amount in yuan, e.g. 500000.00."))
 
 
 # -- demands --------------------------------------------------------------------------------
@@ -187,32 +174,22 @@ def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
     return locked
 
 
-#: Closing a demand as not met or withdrawing it after it was open needs a reason.
-REASON_REQUIRED = {DemandStatusChoices.CLOSED_NOT_MET}
-
-
 def demand_transition(*, demand: Demand, target: str, actor: User | None, reason: str = "", system: bool = False) -> Demand:
     """Move a demand along ``DEMAND_TRANSITIONS``. ``system`` moves (a match made) need no actor rights."""
-    if not system and (actor is None or not allows(actor, demand, "change")):
-        raise PermissionError(_("You may not change this demand."))
-    with transaction.atomic():
-        locked = Demand.objects.select_for_update().get(pk=demand.pk)
-        if not locked.can_move_to(target):
-            raise TransitionError(
-                {"status": [_("A demand cannot move from “%(from)s” to “%(to)s”.") % {
-                    "from": locked.get_status_display(), "to": DemandStatusChoices(target).label if target in DemandStatusChoices.values else target}]}
-            )
-        if target in REASON_REQUIRED and not reason.strip():
-            raise TransitionError({"reason": [_("Give the reason.")]})
-        source = locked.status
-        locked.status = target
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-        DemandEvent.objects.create(demand=locked, from_status=source, to_status=target, actor=actor, reason=reason.strip())
-        audit_record(actor=actor, action="demand.transition", obj=locked, payload={"from": source, "to": target, "reason": reason.strip()})
-        notify = source == DemandStatusChoices.DRAFT and target == DemandStatusChoices.OPEN
-        transaction.on_commit(lambda: enqueue_demand_index(locked.pk, notify=notify))
-        figures_changed()  # live demands changed
+    reason = reason.strip()
+
+    def record(row: Demand, source: str, edge: Edge) -> None:
+        DemandEvent.record(row, source=source, target=target, actor=actor, note=reason)
+
+    def index(row: Demand, source: str) -> None:
+        enqueue_demand_index(row.pk, notify=source == DemandStatusChoices.DRAFT and target == DemandStatusChoices.OPEN)
+
+    locked = transition(
+        obj=demand, target=target, actor=actor, table=DEMAND_TRANSITIONS, system=system, reason=reason,
+        fields={"status_changed_at": timezone.now()}, event=record, audit_action="demand.transition",
+        audit_payload=lambda row, source: {"from": source, "to": target, "reason": reason},
+        on_commit=[index, lambda row, source: figures_changed()],  # live demands changed
+    )
     return locked
 
 
@@ -406,27 +383,18 @@ def _notify_match(match: Match, actor: User) -> None:
 def match_transition(*, match: Match, target: str, actor: User, note: str = "") -> Match:
     """Move a match along ``MATCH_TRANSITIONS``; "deal" only through :func:`match_deal_create`.
     Contacted and declined need ``change`` on the match, NDA and negotiating ``negotiate``."""
-    may = {action: allows(actor, match, action) for action in ("change", "negotiate")}
-    if not any(may.values()):
+    if not any(allows(actor, match, action) for action in ("change", "negotiate")):
         raise PermissionError(_("You may not change this match."))
     if target == MatchStatusChoices.DEAL:
         raise TransitionError({"status": [_("A match becomes a deal when the deal is created from it.")]})
-    needed = MATCH_MOVE_ACTION.get(target, "change")
-    if not may[needed]:
-        raise PermissionError(_("The TTO records NDAs and negotiations.") if needed == "negotiate" else _("You may not change this match."))
+    note = note.strip()
     with transaction.atomic():
-        locked = Match.objects.select_for_update().get(pk=match.pk)
-        if not locked.can_move_to(target):
-            raise TransitionError({"status": [_("A match cannot move from “%(from)s” to “%(to)s”.") % {
-                "from": locked.get_status_display(), "to": MatchStatusChoices(target).label if target in MatchStatusChoices.values else target}]})
-        if target == MatchStatusChoices.DECLINED and not note.strip():
-            raise TransitionError({"note": [_("Give the reason.")]})
-        source = locked.status
-        locked.status = target
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at"])
-        _match_event(locked, source, target, actor, note.strip())
-        audit_record(actor=actor, action="match.transition", obj=locked, payload={"from": source, "to": target, "note": note.strip()})
+        locked = transition(
+            obj=match, target=target, actor=actor, table=MATCH_TRANSITIONS, reason=note,
+            fields={"status_changed_at": timezone.now()},
+            event=lambda row, source, edge: MatchEvent.record(row, source=source, target=target, actor=actor, note=note),
+            audit_action="match.transition", audit_payload=lambda row, source: {"from": source, "to": target, "note": note},
+        )
         if target == MatchStatusChoices.NEGOTIATING and locked.demand is not None and locked.demand.status == DemandStatusChoices.MATCHED:
             demand_transition(demand=locked.demand, target=DemandStatusChoices.NEGOTIATING, actor=actor, system=True)
     return locked
@@ -444,7 +412,7 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
             raise TransitionError({"status": [_("A deal is created from a match in negotiation.")]})
         deal = deal_create(
             results=[locked.result], counterparty=locked.organisation, deal_type=deal_type,
-            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result),
+            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result), match=locked,
         )
         source = locked.status
         locked.status = MatchStatusChoices.DEAL
@@ -543,19 +511,10 @@ def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> Target
 
 
 def project_transition(*, project: TargetedProject, target: str, actor: User) -> TargetedProject:
-    if not allows(actor, project, "change"):
-        raise PermissionError(_("The TTO tracks targeted R&D projects."))
-    with transaction.atomic():
-        locked = TargetedProject.objects.select_for_update().get(pk=project.pk)
-        if target not in PROJECT_TRANSITIONS.get(locked.status, ()):
-            raise TransitionError({"status": [_("A project cannot move from “%(from)s” to “%(to)s”.") % {
-                "from": locked.get_status_display(), "to": ProjectStatusChoices(target).label if target in ProjectStatusChoices.values else target}]})
-        source = locked.status
-        locked.status = target
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at"])
-        audit_record(actor=actor, action="project.transition", obj=locked, payload={"from": source, "to": target})
-    return locked
+    return transition(
+        obj=project, target=target, actor=actor, table=PROJECT_TRANSITIONS, fields={"status_changed_at": timezone.now()},
+        audit_action="project.transition",
+    )
 
 
 def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, actor: User) -> ProjectMilestone:

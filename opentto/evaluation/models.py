@@ -23,7 +23,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 
 class EvaluationDecisionChoices(models.TextChoices):
@@ -73,18 +75,26 @@ class ReviewRoundStatusChoices(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-#: Every legal move of a round: (from, to) → the service that performs it.
-ROUND_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("open", "consensus"): "review_submit (reviewers disagree beyond the threshold)",
-    ("open", "scored"): "review_submit (last review in, no disagreement)",
-    ("consensus", "open"): "round_reopen_criteria",
-    ("scored", "open"): "round_reopen_criteria",
-    ("consensus", "scored"): "round_accept_spread",
-    ("scored", "finalised"): "round_finalise",
-    ("open", "cancelled"): "round_cancel",
-    ("consensus", "cancelled"): "round_cancel",
-    ("scored", "cancelled"): "round_cancel",
-}
+#: Every legal move of a round (``opentto.core.transitions``). A manager's moves ask ``manage`` on
+#: the round; the moves a reviewer's submission makes (the last review in) are taken by
+#: ``review_submit``, which asked ``review`` on the reviewer's assignment (``action=None``).
+ROUND_TRANSITIONS = Transitions(
+    "evaluation.round",
+    (
+        Edge("open", "consensus", "consensus", None, label="review_submit (reviewers disagree beyond the threshold)"),
+        Edge("open", "scored", "scored", None, label="review_submit (last review in, no disagreement)"),
+        Edge("consensus", "open", "reopened", "manage", label="round_reopen_criteria"),
+        Edge("scored", "open", "reopened", "manage", label="round_reopen_criteria"),
+        Edge("consensus", "scored", "spread_accepted", "manage", label="round_accept_spread"),
+        Edge("scored", "finalised", "finalised", "manage", label="round_finalise"),
+        Edge("open", "cancelled", "cancelled", "manage", label="round_cancel"),
+        Edge("consensus", "cancelled", "cancelled", "manage", label="round_cancel"),
+        Edge("scored", "cancelled", "cancelled", "manage", label="round_cancel"),
+    ),
+    labels=ReviewRoundStatusChoices,
+    raw_target=True,
+    illegal=_("A review round cannot go from “%(source)s” to “%(target)s”."),
+)
 LIVE_ROUND_STATUSES = ("open", "consensus", "scored")
 
 
@@ -413,14 +423,15 @@ class ReviewReminder(models.Model):
         return f"{self.kind} · {self.assignment_id}"
 
 
-class ReviewRoundEvent(models.Model):
-    """The round's history: opened, reviewer assigned, submitted, consensus, reopened, finalised…"""
+class ReviewRoundEvent(TransitionEvent):
+    """The round's history: opened, reviewer assigned, submitted, consensus, reopened, finalised…
+    (a ``kind`` and a ``payload`` rather than a from/to: most entries are not status changes)."""
+
+    subject_field, source_field, target_field, note_field = "review_round", "", "kind", ""
 
     review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     payload = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

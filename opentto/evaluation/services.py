@@ -88,10 +88,8 @@ def _event(review_round: ReviewRound, kind: str, actor: User | None, payload: di
 
 
 def _move(review_round: ReviewRound, target: str) -> None:
-    if (review_round.status, target) not in ROUND_TRANSITIONS:
-        raise ValidationError({"status": [_("A review round cannot go from “%(source)s” to “%(target)s”.") % {
-            "source": review_round.get_status_display(), "target": target,
-        }]})
+    """The table's edge (the service asked ``manage`` or ``review`` already)."""
+    ROUND_TRANSITIONS.check_edge(review_round, target)
     review_round.status = target
 
 

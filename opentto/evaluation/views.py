@@ -12,10 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.core.action_views import apply_errors, form_service_redirect
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
 from opentto.results.selectors import results_visible
@@ -81,15 +82,6 @@ def _remote(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(key if key in form.fields else None, message)
-
-
 # --- the manager's override (posted from the result page) ---------------------------------------
 
 
@@ -149,7 +141,7 @@ def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
             messages.success(request, _("The review round is open. Now invite the reviewers."))
             return redirect("evaluation:round", pk=review_round.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
@@ -203,14 +195,12 @@ def round_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = AssignForm(request.POST, reviewers=reviewers_available(review_round))
-    if form.is_valid():
-        try:
-            assignment = review_assign(review_round=review_round, reviewer=form.cleaned_data["reviewer"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("%(name)s is invited.") % {"name": assignment.reviewer.get_full_name() or assignment.reviewer.username})
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, assign_form=form)
+    return form_service_redirect(
+        request, form, lambda d: review_assign(review_round=review_round, reviewer=d["reviewer"], actor=request.user),  # type: ignore[arg-type]
+        success=lambda outcome: _("%(name)s is invited.") % {"name": outcome.reviewer.get_full_name() or outcome.reviewer.username},
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, assign_form=bound),
+    )
 
 
 @login_required
@@ -218,14 +208,12 @@ def round_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, invite_form=form)
+    return form_service_redirect(
+        request, form, lambda d: reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **d),  # type: ignore[arg-type]
+        success=lambda outcome: _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, invite_form=bound),
+    )
 
 
 @login_required
@@ -247,14 +235,12 @@ def round_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     choices = [(c.key, c.title) for c, _w in criteria_in_use(review_round)]
     form = ReopenForm(request.POST, choices=choices)
-    if form.is_valid():
-        try:
-            round_reopen_criteria(review_round=review_round, criterion_keys=form.cleaned_data["criteria"], note=form.cleaned_data["note"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The criteria are reopened; the reviewers were notified."))
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, reopen_form=form)
+    return form_service_redirect(
+        request, form, lambda d: round_reopen_criteria(review_round=review_round, criterion_keys=d["criteria"], note=d["note"], actor=request.user),  # type: ignore[arg-type]
+        success=_("The criteria are reopened; the reviewers were notified."),
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, reopen_form=bound),
+    )
 
 
 @login_required
@@ -262,14 +248,12 @@ def round_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            round_accept_spread(review_round=review_round, note=form.cleaned_data["note"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The spread is accepted; record the outcome."))
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, accept_form=form)
+    return form_service_redirect(
+        request, form, lambda d: round_accept_spread(review_round=review_round, note=d["note"], actor=request.user),  # type: ignore[arg-type]
+        success=_("The spread is accepted; record the outcome."),
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, accept_form=bound),
+    )
 
 
 @login_required
@@ -277,14 +261,12 @@ def round_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = FinaliseForm(request.POST)
-    if form.is_valid():
-        try:
-            round_finalise(review_round=review_round, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, _("The evaluation is finalised and its report stored."))
-            return redirect("evaluation:report", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, finalise_form=form)
+    return form_service_redirect(
+        request, form, lambda d: round_finalise(review_round=review_round, actor=request.user, **d),  # type: ignore[arg-type]
+        success=_("The evaluation is finalised and its report stored."),
+        success_url=reverse("evaluation:report", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, finalise_form=bound),
+    )
 
 
 @login_required
@@ -292,14 +274,12 @@ def round_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            round_cancel(review_round=review_round, reason=form.cleaned_data["reason"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The review round is cancelled."))
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, cancel_form=form)
+    return form_service_redirect(
+        request, form, lambda d: round_cancel(review_round=review_round, reason=d["reason"], actor=request.user),  # type: ignore[arg-type]
+        success=_("The review round is cancelled."),
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, cancel_form=bound),
+    )
 
 
 @login_required
@@ -307,14 +287,12 @@ def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def round_deadline_view(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = DeadlineForm(request.POST)
-    if form.is_valid():
-        try:
-            round_change_deadline(review_round=review_round, deadline=form.cleaned_data["deadline"], reason=form.cleaned_data["reason"], actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The deadline is changed; the reviewers still to submit were told."))
-            return redirect("evaluation:round", pk=pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-    return _round_page(request, review_round, status=422, deadline_form=form)
+    return form_service_redirect(
+        request, form, lambda d: round_change_deadline(review_round=review_round, deadline=d["deadline"], reason=d["reason"], actor=request.user),  # type: ignore[arg-type]
+        success=_("The deadline is changed; the reviewers still to submit were told."),
+        success_url=reverse("evaluation:round", args=[pk]),
+        invalid=lambda bound: _round_page(request, review_round, status=422, deadline_form=bound),
+    )
 
 
 # --- report -----------------------------------------------------------------------------------------
@@ -479,7 +457,7 @@ def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Thank you: your declaration is recorded."))
             return redirect("evaluation:review", pk=pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     return _review_page(request, assignment, declaration=form, status=422)
 
 

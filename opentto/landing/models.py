@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 ZERO = Decimal("0.00")
 
@@ -70,15 +71,24 @@ class DealStatusChoices(models.TextChoices):
 #: Signed and not terminated: the statuses that count in the figures.
 COUNTED_STATUSES = (DealStatusChoices.SIGNED, DealStatusChoices.IN_FORCE, DealStatusChoices.COMPLETED)
 
-#: Status changes allowed for a deal; each has its service in ``opentto.landing.services``.
-DEAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    DealStatusChoices.DRAFT: (DealStatusChoices.NOTICE, DealStatusChoices.SIGNED),
-    DealStatusChoices.NOTICE: (DealStatusChoices.SIGNED, DealStatusChoices.DRAFT),
-    DealStatusChoices.SIGNED: (DealStatusChoices.IN_FORCE, DealStatusChoices.COMPLETED, DealStatusChoices.TERMINATED),
-    DealStatusChoices.IN_FORCE: (DealStatusChoices.COMPLETED, DealStatusChoices.TERMINATED),
-    DealStatusChoices.COMPLETED: (),
-    DealStatusChoices.TERMINATED: (),
-}
+#: Status changes allowed for a deal (``opentto.core.transitions``); each has its service in
+#: ``opentto.landing.services`` and names the action on the deal that service asks.
+DEAL_TRANSITIONS = Transitions(
+    "deal",
+    (
+        Edge(DealStatusChoices.DRAFT, DealStatusChoices.NOTICE, "notice_start", "change"),
+        Edge(DealStatusChoices.DRAFT, DealStatusChoices.SIGNED, "sign", "sign"),
+        Edge(DealStatusChoices.NOTICE, DealStatusChoices.SIGNED, "sign", "sign"),
+        Edge(DealStatusChoices.NOTICE, DealStatusChoices.DRAFT, "notice_withdraw", "change"),
+        Edge(DealStatusChoices.SIGNED, DealStatusChoices.IN_FORCE, "in_force", "sign"),
+        Edge(DealStatusChoices.SIGNED, DealStatusChoices.COMPLETED, "complete", "sign"),
+        Edge(DealStatusChoices.SIGNED, DealStatusChoices.TERMINATED, "terminate", "sign"),
+        Edge(DealStatusChoices.IN_FORCE, DealStatusChoices.COMPLETED, "complete", "sign"),
+        Edge(DealStatusChoices.IN_FORCE, DealStatusChoices.TERMINATED, "terminate", "sign"),
+    ),
+    labels=DealStatusChoices,
+    illegal=_("A deal in status “%(status)s” cannot move to “%(target)s”."),
+)
 
 
 class PriceMethodChoices(models.TextChoices):
@@ -183,18 +193,23 @@ class RegistrationStatusChoices(models.TextChoices):
     REFUSED = "refused", _("Registration refused")
 
 
-#: Registration steps; each has its service in ``opentto.landing.services`` (``registration_*``).
+#: Registration steps (``opentto.core.transitions``); each has its service in
+#: ``opentto.landing.services`` (``registration_*``), which asks ``register_contract`` on the deal.
 #: A returned application is corrected and applied again; a refused contract may be applied again
 #: once amended (a new application); a registration is final.
-REGISTRATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    RegistrationStatusChoices.NOT_APPLIED: (RegistrationStatusChoices.APPLIED,),
-    RegistrationStatusChoices.APPLIED: (
-        RegistrationStatusChoices.REGISTERED, RegistrationStatusChoices.RETURNED, RegistrationStatusChoices.REFUSED,
+REGISTRATION_TRANSITIONS = Transitions(
+    "deal.registration",
+    (
+        Edge(RegistrationStatusChoices.NOT_APPLIED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
+        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.REGISTERED, "register", "register_contract"),
+        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.RETURNED, "return", "register_contract"),
+        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.REFUSED, "refuse", "register_contract"),
+        Edge(RegistrationStatusChoices.RETURNED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
+        Edge(RegistrationStatusChoices.REFUSED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
     ),
-    RegistrationStatusChoices.RETURNED: (RegistrationStatusChoices.APPLIED,),
-    RegistrationStatusChoices.REFUSED: (RegistrationStatusChoices.APPLIED,),
-    RegistrationStatusChoices.REGISTERED: (),
-}
+    labels=RegistrationStatusChoices,
+    illegal=_("A registration in status “%(status)s” cannot move to “%(target)s”."),
+)
 
 
 class DealQuerySet(RestrictedQuerySet["Deal"]):
@@ -271,12 +286,18 @@ class Deal(models.Model):
     )
     claims_vat_exemption = models.BooleanField(_("claims the VAT exemption"), default=False)
     claims_income_tax_relief = models.BooleanField(_("claims the income-tax relief on technology transfer"), default=False)
-    # where the deal came from (planning: a plan; demands: a match — the demands app has no model yet)
+    # where the deal came from (planning: a plan; demands: a match). SET_NULL: a deal is the legal
+    # record and outlives what led to it (the audit log keeps the link); a reference that named no
+    # match when the link became a foreign key is kept, as written, in ``source_match_note``.
     source_plan = models.ForeignKey(
         "planning.TransferPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals",
         verbose_name=_("from plan"),
     )
-    source_match = models.CharField(_("from match"), max_length=80, blank=True)
+    source_match = models.ForeignKey(
+        "demands.Match", null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_deals",
+        verbose_name=_("from match"),
+    )
+    source_match_note = models.CharField(_("from match (as written)"), max_length=80, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import FEN, to_yuan
+from opentto.core.money import FEN, yuan_field
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.core.validators import validate_unified_social_credit_code
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
@@ -68,10 +68,12 @@ from .models import (
     ScheduleKindChoices,
 )
 
-MAX_AMOUNT = Decimal("99999999999999.99")
 COUNTERPARTY_KINDS = {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR, OrganisationKindChoices.BANK}
 #: A default rule when an organisation has configured none: the statutory floor of art. 45.
 DEFAULT_TEAM_SHARE = Decimal("0.50")
+
+if TYPE_CHECKING:
+    from opentto.demands.models import Match
 
 
 def _local_time(moment: datetime) -> str:
@@ -90,22 +92,7 @@ def _require_type(actor: User | None, model: Any, action: str, message: str) -> 
 
 
 def _amount(value: Any, field: str, errors: dict[str, list[str]], *, positive: bool = False, required: bool = True) -> Decimal | None:
-    if value in (None, ""):
-        if required:
-            errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    if amount < 0 or amount > MAX_AMOUNT or (positive and amount == 0):
-        errors.setdefault(field, []).append(
-            _("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan.") if positive
-            else _("The amount must be between 0 and 99,999,999,999,999.99 yuan.")
-        )
-        return None
-    return amount
+    return yuan_field(value, field, errors, positive=positive, required=required)
 
 
 # --- deals ------------------------------------------------------------------------------------
@@ -304,10 +291,12 @@ def deal_create(
     actor: User,
     terms: DealTerms | None = None,
     plan: Any = None,
+    match: Match | None = None,
     match_reference: str = "",
 ) -> Deal:
-    """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match_reference`` (a match in
-    the demands app, e.g. ``"match:12"``) record where it came from.
+    """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match`` (the demands app's
+    match it was made from) record where it came from; ``match_reference`` is a free-text reference
+    kept as written (``source_match_note``).
 
     A deal made from an approved plan starts with the plan's terms (:func:`plan_deal_terms`): when
     the deal carries out the plan's recommended mode, each term left empty — the amount included —
@@ -350,7 +339,8 @@ def deal_create(
     with transaction.atomic():
         deal = Deal.objects.create(
             title=title.strip(), counterparty=counterparty, deal_type=deal_type, amount_cny=amount or Decimal(0), created_by=actor,
-            contract_kind=CONTRACT_KIND_OF_DEAL_TYPE.get(deal_type, ""), source_plan=plan, source_match=match_reference.strip()[:80], **values,
+            contract_kind=CONTRACT_KIND_OF_DEAL_TYPE.get(deal_type, ""), source_plan=plan, source_match=match,
+            source_match_note=match_reference.strip()[:80], **values,
         )
         deal.results.set(results)
         deal.owners.set(owners.values())
@@ -403,13 +393,9 @@ def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str
 
 
 def _lock_for(deal: Deal, target: str) -> Deal:
+    """Lock the deal and check the table's edge (the service asked the edge's action already)."""
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    if target not in DEAL_TRANSITIONS[locked.status]:
-        raise ValidationError(
-            {"status": [_("A deal in status “%(status)s” cannot move to “%(target)s”.") % {
-                "status": locked.get_status_display(), "target": DealStatusChoices(target).label}]},
-            code="illegal_transition",
-        )
+    DEAL_TRANSITIONS.check_edge(locked, target)
     return locked
 
 
@@ -1148,12 +1134,7 @@ def _lock_registration(deal: Deal, target: str) -> ContractRegistration:
     Deal.objects.select_for_update().get(pk=deal.pk)
     registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
     registration = ContractRegistration.objects.select_for_update().get(pk=registration.pk)
-    if target not in REGISTRATION_TRANSITIONS[registration.status]:
-        raise ValidationError(
-            {"status": [_("A registration in status “%(status)s” cannot move to “%(target)s”.") % {
-                "status": registration.get_status_display(), "target": RegistrationStatusChoices(target).label}]},
-            code="illegal_transition",
-        )
+    REGISTRATION_TRANSITIONS.check_edge(registration, target)
     return registration
 
 

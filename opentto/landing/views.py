@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
+from opentto.core.action_views import form_error_messages, object_action
 from opentto.core.audit import audit_record
 from opentto.core.idempotency import (
-    FORM_FIELD,
     KeyReused,
     replay_message,
     reused_message,
@@ -78,12 +78,6 @@ from .selectors import (
 )
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
-
-
 def _validation_errors(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -104,7 +98,7 @@ def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only TTO managers create deals."))
     form = DealForm(request.POST, result=result)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_error_messages(request, form)
         return redirect("results:detail", pk=pk)
     try:
         plan = services.approved_plan_of(result)
@@ -182,47 +176,19 @@ def _deal_action(
     form_cls: Callable[..., Any], call: Callable[[Deal, Any, Any], Any], success: str, *, may: Callable[[Any, Deal], bool],
     with_deal: bool = False, confirm_as: str = "", files: bool = False,
 ) -> Callable[..., HttpResponse]:
-    """A POST on a deal: 404 if the viewer may not see it, 403 if ``may`` refuses (the service asks
-    the same grant), then the form, then the service once per form key (``run_form_once``: a
-    repeat answers with the first outcome). ``confirm_as`` names the form in the deal page's
-    context that is shown again, with a confirmation, when the service holds an identical entry
-    back. ``files``: the form reads the uploaded files too."""
-
-    @login_required
-    @require_POST
-    def view(request: HttpRequest, deal_pk: int) -> HttpResponse:
-        deal = get_object_or_404(deals_visible(request.user), pk=deal_pk)
-        if not may(request.user, deal):
-            raise PermissionDenied
-        if with_deal:
-            form = form_cls(request.POST, deal=deal, user=request.user)
-        else:
-            form = form_cls(request.POST, request.FILES) if files else form_cls(request.POST)
-        if not form.is_valid():
-            _form_errors(request, form)
-            return _back(request, deal)
-        try:
-            outcome = run_form_once(request, lambda: call(deal, form, request.user))
-        except KeyReused as exc:
-            messages.warning(request, reused_message(exc.first))
-        except ValidationError as exc:
-            if confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict:
-                form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
-                for message in exc.messages:
-                    messages.warning(request, message)
-                return render(request, "landing/deal_detail.html", _detail_context(
-                    request, deal, **{confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")}))
-            _validation_errors(request, exc)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        else:
-            if outcome.replayed and outcome.record is not None:
-                messages.info(request, replay_message(outcome.record))
-            else:
-                messages.success(request, _(success))
-        return _back(request, deal)
-
-    return view
+    """A POST on a deal (``opentto.core.action_views.object_action``): 404 if the viewer may not
+    see it, 403 if ``may`` refuses (the service asks the same grant), then the form, then the
+    service once per form key (``run_form_once``: a repeat answers with the first outcome).
+    ``confirm_as`` names the form in the deal page's context that is shown again, with a
+    confirmation, when the service holds an identical entry back. ``files``: the form reads the
+    uploaded files too."""
+    return object_action(
+        get_object=lambda request, pk: get_object_or_404(deals_visible(request.user), pk=pk),
+        may=may, form_class=form_cls, files=files, call=call, success=success, back=_back, confirm_as=confirm_as,
+        form_kwargs=(lambda request, deal: {"deal": deal, "user": request.user}) if with_deal else None,
+        redisplay=lambda request, deal, bound: render(request, "landing/deal_detail.html", _detail_context(request, deal, **bound)),
+        pk_kwarg="deal_pk",
+    )
 
 
 def _update(deal: Deal, form: DealTermsForm, actor: Any) -> None:

@@ -20,11 +20,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 ZERO = Decimal("0.00")
 
@@ -88,16 +90,58 @@ class PocOutcomeChoices(models.TextChoices):
 
 
 S = PocStatusChoices
-#: Every legal move: (from, to) → the verb (also the service ``project_<verb>``).
-POC_TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.PROPOSED, S.RUNNING): "start",
-    (S.RUNNING, S.REVIEW): "open_review",
-    (S.REVIEW, S.RUNNING): "resume",
-    (S.REVIEW, S.CONCLUDED): "conclude",
-    (S.PROPOSED, S.STOPPED): "stop",
-    (S.RUNNING, S.STOPPED): "stop",
-    (S.REVIEW, S.STOPPED): "stop",
-}
+#: A project starts only while its result is in one of these pipeline stages (opentto/results/pipeline.py).
+START_STAGES = ("evaluation", "planning")
+
+
+def guard_start(project: PocProject) -> str | None:
+    if project.result.stage not in START_STAGES:
+        return gettext("A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”.") % {
+            "stage": project.result.get_stage_display()}
+    if not project.budget_lines.filter(committed_cny__gt=0).exists():
+        return gettext("Commit a budget from at least one source first.")
+    if not project.milestones.exists():
+        return gettext("Add at least one milestone first.")
+    return None
+
+
+def guard_milestones_done(project: PocProject) -> str | None:
+    if project.milestones.filter(done_on__isnull=True).exists():
+        return gettext("Every milestone must be done, with its evidence, before the go/no-go review.")
+    return None
+
+
+def guard_round_cancelled(project: PocProject) -> str | None:
+    if project.review_round is not None and project.review_round.status != "cancelled":
+        return gettext("The go/no-go review round is still under way or finalised; only a cancelled round sends the project back to work.")
+    return None
+
+
+def guard_round_finalised(project: PocProject) -> str | None:
+    if project.review_round is None or project.review_round.status != "finalised":
+        return gettext("The project is concluded once its go/no-go review round is finalised.")
+    return None
+
+
+_RUN = _("Only TTO managers run proof-of-concept projects.")
+#: Every legal move (``opentto.core.transitions``): the verb (also the service ``project_<verb>``
+#: and the audit entry ``poc.<verb>``), the action on the project (``manage``) and the guard.
+POC_TRANSITIONS = Transitions(
+    "poc",
+    (
+        Edge(S.PROPOSED, S.RUNNING, "start", "manage", guard_start, refused=_RUN),
+        Edge(S.RUNNING, S.REVIEW, "open_review", "manage", guard_milestones_done, refused=_("Only TTO managers open the go/no-go review.")),
+        Edge(S.REVIEW, S.RUNNING, "resume", "manage", guard_round_cancelled, refused=_RUN),
+        Edge(S.REVIEW, S.CONCLUDED, "conclude", "manage", guard_round_finalised, refused=_RUN),
+        Edge(S.PROPOSED, S.STOPPED, "stop", "manage", refused=_RUN),
+        Edge(S.RUNNING, S.STOPPED, "stop", "manage", refused=_RUN),
+        Edge(S.REVIEW, S.STOPPED, "stop", "manage", refused=_RUN),
+    ),
+    labels=S,
+    ask_first=True,
+    default_action="manage",
+    illegal=_("A proof-of-concept project cannot go from “%(source)s” to “%(target)s”."),
+)
 #: Under way: counted as running in the figures, and as "in proof of concept" in the funnel.
 UNDER_WAY = (S.RUNNING, S.REVIEW)
 #: The go/no-go round's recommendation (evaluation's decision choices) → the project's outcome.
@@ -305,15 +349,15 @@ class PocEvidence(models.Model):
         return self.original_name
 
 
-class PocEvent(models.Model):
+class PocEvent(TransitionEvent):
     """The project's history: each transition (from, to) with its actor and note."""
+
+    subject_field = "project"
 
     project = models.ForeignKey(PocProject, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)
     note = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -51,9 +51,9 @@ def project_page(user: Any, project: PocProject) -> dict[str, Any]:
     may_manage = allows(user, project, "manage")
     moves = []
     if may_manage:
-        for (source, target), verb in POC_TRANSITIONS.items():
-            if source == project.status and verb not in {"open_review", "stop"}:
-                moves.append((verb, project_problem(project, target)))
+        for edge in POC_TRANSITIONS:
+            if edge.source == project.status and edge.verb not in {"open_review", "stop"}:
+                moves.append((edge.verb, project_problem(project, edge.target)))
     return {
         "project": project, "lines": lines, "spendings": spendings, "milestones": milestones, "review_round": review_round,
         "may_manage": may_manage, "moves": moves, "events": list(project.events.select_related("actor")),

@@ -25,16 +25,18 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import to_yuan
+from opentto.core.money import yuan_field
 from opentto.core.permissions import allows, permitted
+from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
 from opentto.evaluation.models import ReviewPurposeChoices, ReviewRound, Rubric
 from opentto.evaluation.services import review_assign, round_open
-from opentto.results.models import Result, ResultStageChoices
+from opentto.results.models import Result
 
 from .models import (
     POC_TRANSITIONS,
     ROUND_OUTCOME,
+    START_STAGES,
     PocBudgetLine,
     PocCommitment,
     PocEvent,
@@ -48,9 +50,6 @@ from .models import (
 )
 
 S = PocStatusChoices
-MAX_AMOUNT = Decimal("99999999999999.99")
-#: A project starts only while its result is in one of these pipeline stages (opentto/results/pipeline.py).
-START_STAGES = (ResultStageChoices.EVALUATION, ResultStageChoices.PLANNING)
 COMMIT_STATUSES = (S.PROPOSED, S.RUNNING)
 SPEND_STATUSES = (S.RUNNING, S.REVIEW)
 Errors = dict[str, list[str]]
@@ -66,15 +65,7 @@ def _require(actor: Any, project: PocProject, message: str) -> None:
 
 
 def _money(value: Any, field: str, errors: Errors) -> Decimal | None:
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    if not Decimal("0") < amount <= MAX_AMOUNT:
-        errors.setdefault(field, []).append(_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, field, errors, positive=True)
 
 
 def _lock(project: PocProject) -> PocProject:
@@ -141,72 +132,50 @@ def project_create(*, result: Result, title_zh: str = "", title_en: str = "", le
 
 
 def project_problem(project: PocProject, target: str) -> str | None:
-    """Why ``project`` cannot move to ``target`` now (``None`` when it can): the guard of each edge."""
-    if (project.status, target) not in POC_TRANSITIONS:
-        return _("A proof-of-concept project cannot go from “%(source)s” to “%(target)s”.") % {
-            "source": S(project.status).label, "target": S(target).label if target in S.values else target}
-    if target == S.RUNNING and project.status == S.PROPOSED:
-        stage = project.result.stage
-        if stage not in START_STAGES:
-            return _("A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”.") % {
-                "stage": project.result.get_stage_display()}
-        if not project.budget_lines.filter(committed_cny__gt=0).exists():
-            return _("Commit a budget from at least one source first.")
-        if not project.milestones.exists():
-            return _("Add at least one milestone first.")
-    if target == S.REVIEW and project.milestones.filter(done_on__isnull=True).exists():
-        return _("Every milestone must be done, with its evidence, before the go/no-go review.")
-    if (target == S.RUNNING and project.status == S.REVIEW
-            and project.review_round is not None and project.review_round.status != "cancelled"):
-        return _("The go/no-go review round is still under way or finalised; only a cancelled round sends the project back to work.")
-    if target == S.CONCLUDED and (project.review_round is None or project.review_round.status != "finalised"):
-        return _("The project is concluded once its go/no-go review round is finalised.")
-    return None
+    """Why ``project`` cannot move to ``target`` now (``None`` when it can): the edge and its guard
+    (``POC_TRANSITIONS``; the grant is asked by the caller)."""
+    problem = POC_TRANSITIONS.problem(project, target, None, system=True)
+    return problem.message if problem is not None else None
 
 
-def _move(project: PocProject, target: str, actor: User, *, note: str = "", message: str, **fields: Any) -> PocProject:
-    """Lock, check the edge, the grant and the guard, set the status (and ``fields``), save,
-    record the event and the audit entry. A refusal writes nothing."""
-    _require(actor, project, message)
-    with transaction.atomic():
-        locked = PocProject.objects.select_for_update(of=("self",)).select_related("result", "review_round").get(pk=project.pk)
-        problem = project_problem(locked, target)
-        if problem is not None:
-            raise ValidationError({"status": [problem]})
-        source = locked.status
-        now = timezone.now()
-        locked.status = target
-        changed = ["status", *fields]
-        for name, value in fields.items():
-            setattr(locked, name, value)
+def _move(project: PocProject, target: str, actor: User, *, note: str = "", **fields: Any) -> PocProject:
+    """The kit's move (``opentto.core.transitions.transition``): lock, check the edge, the grant
+    (``manage``) and the guard, set the status (and ``fields``), save, record the event and the audit
+    entry. A refusal writes nothing."""
+    now = timezone.now()
+
+    def values(locked: PocProject) -> dict[str, Any]:
+        extra = dict(fields)
         if target == S.RUNNING and locked.started_at is None:
-            locked.started_at = now
-            changed.append("started_at")
+            extra["started_at"] = now
         if target in (S.CONCLUDED, S.STOPPED):
-            locked.ended_at = now
-            changed.append("ended_at")
-        locked.save(update_fields=changed)
-        PocEvent.objects.create(project=locked, from_status=source, to_status=target, note=note, actor=actor, occurred_at=now)
-        audit_record(actor=actor, action=f"poc.{POC_TRANSITIONS[(source, target)]}", obj=locked, payload={
-            "from": source, "to": target, "note": note, **{k: (v.pk if hasattr(v, "pk") else v) for k, v in fields.items()}})
-    figures_changed()
-    return locked
+            extra["ended_at"] = now
+        return extra
+
+    return transition(
+        obj=project, target=target, actor=actor, table=POC_TRANSITIONS, fields=values,
+        queryset=PocProject.objects.select_for_update(of=("self",)).select_related("result", "review_round"),
+        event=lambda row, source, edge: PocEvent.record(row, source=source, target=target, actor=actor, note=note, occurred_at=now),
+        audit_payload=lambda row, source: {
+            "from": source, "to": target, "note": note, **{k: (v.pk if hasattr(v, "pk") else v) for k, v in fields.items()}},
+        on_commit=[lambda row, source: figures_changed()],
+    )
 
 
 def project_start(*, project: PocProject, actor: User) -> PocProject:
-    return _move(project, S.RUNNING, actor, message=_("Only TTO managers run proof-of-concept projects."))
+    return _move(project, S.RUNNING, actor)
 
 
 def project_resume(*, project: PocProject, actor: User) -> PocProject:
     """Back to work after the go/no-go round was cancelled."""
-    return _move(project, S.RUNNING, actor, message=_("Only TTO managers run proof-of-concept projects."))
+    return _move(project, S.RUNNING, actor)
 
 
 def project_stop(*, project: PocProject, reason: str, actor: User) -> PocProject:
     _require(actor, project, _("Only TTO managers run proof-of-concept projects."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for stopping the project.")]})
-    return _move(project, S.STOPPED, actor, note=reason.strip(), stop_reason=reason.strip(), message=_("Only TTO managers run proof-of-concept projects."))
+    return _move(project, S.STOPPED, actor, note=reason.strip(), stop_reason=reason.strip())
 
 
 def project_conclude(*, project: PocProject, actor: User) -> PocProject:
@@ -218,7 +187,7 @@ def project_conclude(*, project: PocProject, actor: User) -> PocProject:
     outcome = ROUND_OUTCOME.get(recommendation)
     if outcome is None:
         raise ValidationError({"status": [_("The project is concluded once its go/no-go review round is finalised.")]})
-    return _move(project, S.CONCLUDED, actor, note=recommendation, outcome=str(outcome), message=_("Only TTO managers run proof-of-concept projects."))
+    return _move(project, S.CONCLUDED, actor, note=recommendation, outcome=str(outcome))
 
 
 def project_open_review(
@@ -237,8 +206,7 @@ def project_open_review(
                                   actor=actor, min_reviews=min_reviews)
         for reviewer in reviewers:
             review_assign(review_round=review_round, reviewer=reviewer, actor=actor)
-        return _move(locked, S.REVIEW, actor, note=f"round {review_round.pk}", review_round=review_round,
-                     message=_("Only TTO managers open the go/no-go review."))
+        return _move(locked, S.REVIEW, actor, note=f"round {review_round.pk}", review_round=review_round)
 
 
 # --- money --------------------------------------------------------------------------------------

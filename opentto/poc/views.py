@@ -17,15 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.core.action_views import object_action
 from opentto.core.audit import audit_record
 from opentto.core.http import id_param
-from opentto.core.idempotency import (
-    FORM_FIELD,
-    KeyReused,
-    replay_message,
-    reused_message,
-    run_form_once,
-)
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.results.models import Result
 
@@ -129,54 +123,24 @@ def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "poc/project_detail.html", _detail_context(request, project))
 
 
-def _once(request: HttpRequest, write: Callable[[], Any], success: str) -> None:
-    try:
-        outcome = run_form_once(request, write)
-    except KeyReused as exc:
-        messages.warning(request, reused_message(exc.first))
-        return
-    if outcome.replayed and outcome.record is not None:
-        messages.info(request, replay_message(outcome.record))
-    else:
-        messages.success(request, _(success))
-
-
 def _action(
     form_cls: Callable[..., Any] | None, call: Callable[[PocProject, Any, Any], Any], success: str, *, confirm_as: str = "",
     form_kwargs: Callable[[HttpRequest, PocProject], dict[str, Any]] | None = None,
 ) -> Callable[..., HttpResponse]:
-    """A POST on a project: 404 if the viewer may not see it, 403 if they may not manage it, then
-    the form, then the service once per form key. ``confirm_as`` names the form shown again, with a
-    confirmation, when the service holds an identical entry back."""
-
-    @login_required
-    @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        project = get_object_or_404(projects_visible(request.user), pk=pk)
-        if not allows(request.user, project, "manage"):
-            raise PermissionDenied
-        form = None
-        if form_cls is not None:
-            form = form_cls(request.POST, request.FILES, **(form_kwargs(request, project) if form_kwargs else {}))
-            if not form.is_valid():
-                for field, errors in form.errors.items():
-                    messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors))
-                return redirect("poc:detail", pk=pk)
-        try:
-            _once(request, lambda: call(project, form.cleaned_data if form else {}, request.user), success)
-        except ValidationError as exc:
-            duplicate = form is not None and confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict
-            for message in exc.messages:
-                (messages.warning if duplicate else messages.error)(request, message)
-            if duplicate and form is not None:
-                form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
-                return render(request, "poc/project_detail.html", _detail_context(
-                    request, project, **{confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")}))
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        return redirect("poc:detail", pk=pk)
-
-    return view
+    """A POST on a project (``opentto.core.action_views.object_action``): 404 if the viewer may not
+    see it, 403 if they may not manage it, then the form, then the service once per form key.
+    ``confirm_as`` names the form shown again, with a confirmation, when the service holds an
+    identical entry back."""
+    return object_action(
+        get_object=lambda request, pk: get_object_or_404(projects_visible(request.user), pk=pk),
+        may=lambda user, project: allows(user, project, "manage"),
+        form_class=form_cls, form_kwargs=form_kwargs, files=True,
+        call=lambda project, form, user: call(project, form.cleaned_data if form is not None else {}, user),
+        success=success,
+        back=lambda request, project: redirect("poc:detail", pk=project.pk),
+        confirm_as=confirm_as,
+        redisplay=lambda request, project, bound: render(request, "poc/project_detail.html", _detail_context(request, project, **bound)),
+    )
 
 
 def _line(project: PocProject, pk: int) -> Any:

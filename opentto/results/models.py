@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
 from opentto.organisations.models import Organisation, Person
 
@@ -324,15 +325,14 @@ class StageTransitionQuerySet(RestrictedQuerySet["StageTransition"]):
     """``StageTransition.objects.restrict(user, action)``: never more than its result (opentto/results/permissions.py)."""
 
 
-class StageTransition(models.Model):
+class StageTransition(TransitionEvent):
     """One move of a result through the pipeline: the result page's timeline."""
+
+    subject_field, source_field, target_field, note_field = "result", "from_stage", "to_stage", "reason"
 
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="transitions")
     from_stage = models.CharField(_("from"), max_length=16, choices=ResultStageChoices.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=16, choices=ResultStageChoices.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     reason = models.TextField(_("reason"), blank=True)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 

@@ -1,42 +1,34 @@
 """The four-step pipeline as an explicit state machine.
 
 ``onboarding → evaluation → planning → landing → landed`` with side states ``on_hold``,
-``withdrawn`` and ``declined``. ``TRANSITIONS`` lists every legal move, the action on the result
+``withdrawn`` and ``declined``. ``TRANSITIONS`` (an ``opentto.core.transitions`` table) lists every legal move, the action on the result
 that a user needs to take it (``opentto/results/permissions.py`` grants them: the TTO every edge,
 an owning inventor ``submit`` and ``withdraw``) and its guard. ``result_transition`` is the one
-service that moves a result: it locks the row, checks the move, ``allows(actor, result, action)``
-and the guard, sets the stage, records a ``StageTransition`` and an audit event.
+service that moves a result, through ``opentto.core.transitions.transition``: it locks the row,
+checks the move, ``allows(actor, result, action)`` and the guard, sets the stage, records a
+``StageTransition`` and an audit event.
 ``landing → landed`` and ``landed → landing`` are performed only by signing and terminating a deal
 (``opentto.landing.services``), never by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opentto.accounts.models import User
-from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.permissions import allows
+from opentto.core.transitions import Edge, Guard, TransitionError, Transitions, transition
 
 from .hooks import evaluation_outcome_problem, outcome_memo
 from .models import Result, ResultStageChoices, StageTransition
 
 S = ResultStageChoices
 ACTIVE_STAGES = (S.ONBOARDING, S.EVALUATION, S.PLANNING, S.LANDING)
-
-
-class TransitionError(ValidationError):
-    """A move that is not allowed: illegal, not this user's, or its guard fails."""
 
 
 def guard_proceed(result: Result) -> str | None:
@@ -81,63 +73,45 @@ def guard_resume(result: Result, target: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One edge. ``verb`` is also the action on ``results.result`` a user needs to take it;
-    ``by_user=False``: taken only by a deal's signing or termination (``system=True``), never by
-    a user directly."""
-
-    source: str
-    target: str
-    verb: str
-    label: str | Promise
-    guard: Callable[[Result], str | None] | None = None
-    reason_required: bool = False
-    by_user: bool = True
+def _edge(source: str, target: str, verb: str, label: Promise, guard: Guard | None = None, reason_required: bool = False, *, by_user: bool = True) -> Edge:
+    """An edge of the pipeline: ``verb`` is also the action on ``results.result`` a user needs to
+    take it; ``by_user=False``: taken only by a deal's signing or termination (``system=True``)."""
+    return Edge(source, target, verb, verb if by_user else None, guard, label, reason_required)
 
 
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ONBOARDING, S.EVALUATION, "submit", gettext_lazy("Submit for evaluation")),
-    Transition(S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), guard_proceed),
-    Transition(S.EVALUATION, S.ONBOARDING, "return", gettext_lazy("Return for improvement"), guard_improve, True),
-    Transition(S.EVALUATION, S.DECLINED, "decline", gettext_lazy("Decline"), guard_decline, True),
-    Transition(S.PLANNING, S.LANDING, "land", gettext_lazy("Move to landing"), guard_plan_approved),
-    Transition(S.LANDING, S.LANDED, "mark_landed", gettext_lazy("Landed (by a signed deal)"), guard_has_counted_deal, by_user=False),
-    Transition(S.LANDED, S.LANDING, "reopen_landing", gettext_lazy("Back to landing (deal terminated)"), guard_no_counted_deal, by_user=False),
-    *(
-        Transition(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), None, True)
-        for stage in ACTIVE_STAGES
+#: The pipeline's edges (``opentto.core.transitions``): an edge named by its verb, which is the
+#: action on the result a user needs; a resumed result goes back to the stage it left.
+TRANSITIONS = Transitions(
+    "result",
+    (
+        _edge(S.ONBOARDING, S.EVALUATION, "submit", gettext_lazy("Submit for evaluation")),
+        _edge(S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), guard_proceed),
+        _edge(S.EVALUATION, S.ONBOARDING, "return", gettext_lazy("Return for improvement"), guard_improve, True),
+        _edge(S.EVALUATION, S.DECLINED, "decline", gettext_lazy("Decline"), guard_decline, True),
+        _edge(S.PLANNING, S.LANDING, "land", gettext_lazy("Move to landing"), guard_plan_approved),
+        _edge(S.LANDING, S.LANDED, "mark_landed", gettext_lazy("Landed (by a signed deal)"), guard_has_counted_deal, by_user=False),
+        _edge(S.LANDED, S.LANDING, "reopen_landing", gettext_lazy("Back to landing (deal terminated)"), guard_no_counted_deal, by_user=False),
+        *(_edge(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), None, True) for stage in ACTIVE_STAGES),
+        *(_edge(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"), guard_resume) for stage in ACTIVE_STAGES),
+        *(_edge(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), None, True) for stage in (*ACTIVE_STAGES, S.ON_HOLD)),
     ),
-    *(
-        Transition(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"))
-        for stage in ACTIVE_STAGES
-    ),
-    *(
-        Transition(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), None, True)
-        for stage in (*ACTIVE_STAGES, S.ON_HOLD)
-    ),
+    field="stage",
+    error_field="stage",
+    labels=S,
+    illegal=gettext_lazy("A result cannot move from “%(source)s” to “%(target)s”."),
+    refused=gettext_lazy("You may not take this step."),
+    refusal_error=TransitionError,
+    system_refused=gettext_lazy("This step happens only when a deal is signed or terminated."),
 )
-TRANSITIONS_BY_EDGE: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
+#: An edge is a :class:`~opentto.core.transitions.Edge` (``verb``, ``label``, ``reason_required``, ``by_user``).
+Transition = Edge
+TRANSITIONS_BY_EDGE: dict[tuple[str, str], Edge] = TRANSITIONS.by_edge
 
 
 def transition_problem(result: Result, target: str, actor: User | None, *, system: bool = False) -> str | None:
     """Why ``result`` cannot move to ``target`` now (``None`` when it can)."""
-    transition = TRANSITIONS_BY_EDGE.get((result.stage, target))
-    if transition is None:
-        return _("A result cannot move from “%(source)s” to “%(target)s”.") % {
-            "source": S(result.stage).label,
-            "target": S(target).label if target in S.values else target,
-        }
-    if not transition.by_user:
-        if not system:
-            return _("This step happens only when a deal is signed or terminated.")
-    elif not allows(actor, result, transition.verb):
-        return _("You may not take this step.")
-    if transition.source == S.ON_HOLD and (problem := guard_resume(result, target)):
-        return problem
-    if transition.guard is not None:
-        return transition.guard(result)
-    return None
+    problem = TRANSITIONS.problem(result, target, actor, system=system)
+    return problem.message if problem is not None else None
 
 
 def available_transitions(result: Result, actor: User | None) -> list[Transition]:
@@ -161,27 +135,18 @@ def result_transition(
     system: bool = False,
 ) -> Result:
     """Move ``result`` to ``target``; raises ``TransitionError`` (nothing changes) when not allowed."""
-    with transaction.atomic():
-        locked = Result.objects.select_for_update().get(pk=result.pk)
-        problem = transition_problem(locked, target, actor, system=system)
-        transition = TRANSITIONS_BY_EDGE.get((locked.stage, target))
-        if problem is None and transition is not None and transition.reason_required and not reason.strip():
-            problem = _("Give a reason for this step.")
-        if problem is not None:
-            raise TransitionError({"stage": [problem]}, code="illegal_transition")
-        when = occurred_at or timezone.now()
-        source = locked.stage
-        locked.stage_before_hold = source if target == S.ON_HOLD else ""
-        locked.stage = target
-        locked.stage_changed_at = when
-        locked.save(update_fields=["stage", "stage_before_hold", "stage_changed_at", "updated_at"])
-        StageTransition.objects.create(
-            result=locked, from_stage=source, to_stage=target, actor=actor, reason=reason.strip(), occurred_at=when
-        )
-        audit_record(
-            actor=actor, action="result.transition", obj=locked,
-            payload={"from": source, "to": target, "reason": reason.strip()},
-        )
+    when = occurred_at or timezone.now()
+    reason = reason.strip()
+
+    def record(row: Result, source: str, edge: Edge) -> None:
+        StageTransition.record(row, source=source, target=target, actor=actor, note=reason, occurred_at=when)
         figures_changed()
+
+    transition(
+        obj=result, target=target, actor=actor, table=TRANSITIONS, system=system, reason=reason,
+        fields=lambda row: {"stage_before_hold": row.stage if target == S.ON_HOLD else "", "stage_changed_at": when},
+        event=record, audit_action="result.transition",
+        audit_payload=lambda row, source: {"from": source, "to": target, "reason": reason},
+    )
     result.refresh_from_db()
     return result

@@ -31,7 +31,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 #: The national plan's minimum term of a right of use, in years (国科发区〔2020〕128号).
 USE_MIN_YEARS = 10
@@ -103,17 +105,28 @@ class RightsStatusChoices(models.TextChoices):
 
 
 S = RightsStatusChoices
-#: Status changes allowed for an application; each has its service in ``opentto.rights.services``.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    S.DRAFT: (S.SUBMITTED, S.WITHDRAWN),
-    S.SUBMITTED: (S.GRANTED, S.REFUSED, S.WITHDRAWN),
-    S.GRANTED: (S.NOTICE, S.WITHDRAWN),
-    S.NOTICE: (S.AGREED, S.REFUSED, S.WITHDRAWN),
-    S.AGREED: (S.IN_EFFECT,),
-    S.IN_EFFECT: (),
-    S.REFUSED: (),
-    S.WITHDRAWN: (),
-}
+#: Status changes allowed for an application (``opentto.core.transitions``); each has its service
+#: in ``opentto.rights.services`` and names the action on the application that service asks.
+TRANSITIONS = Transitions(
+    "rights",
+    (
+        Edge(S.DRAFT, S.SUBMITTED, "submit", "submit"),
+        Edge(S.DRAFT, S.WITHDRAWN, "withdraw", "withdraw"),
+        Edge(S.SUBMITTED, S.GRANTED, "grant", "decide"),
+        Edge(S.SUBMITTED, S.REFUSED, "refuse", "decide"),
+        Edge(S.SUBMITTED, S.WITHDRAWN, "withdraw", "withdraw"),
+        Edge(S.GRANTED, S.NOTICE, "notice_start", "notice"),
+        Edge(S.GRANTED, S.WITHDRAWN, "withdraw", "withdraw"),
+        Edge(S.NOTICE, S.AGREED, "agree", "agree"),
+        Edge(S.NOTICE, S.REFUSED, "refuse", "decide"),
+        Edge(S.NOTICE, S.WITHDRAWN, "withdraw", "withdraw"),
+        Edge(S.AGREED, S.IN_EFFECT, "in_effect", "bring_into_effect"),
+    ),
+    labels=S,
+    ask_first=True,
+    refused=_("You may not do this with this application."),
+    illegal=_("An application that is “%(status)s” cannot become “%(target)s”."),
+)
 #: The statuses in which the team may still withdraw.
 WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.GRANTED, S.NOTICE)
 
@@ -190,7 +203,7 @@ class RightsApplication(models.Model):
 
     def can(self, target: str) -> bool:
         """The guard: whether the table allows moving from the current status to ``target``."""
-        return target in TRANSITIONS.get(self.status, ())
+        return (self.status, target) in TRANSITIONS
 
     @property
     def notice_text(self) -> str:
@@ -224,15 +237,16 @@ class RightsTeamMember(models.Model):
         return f"{self.person} {self.split}%"
 
 
-class RightsEvent(models.Model):
+class RightsEvent(TransitionEvent):
     """One step of an application: the status it left and reached, who, when and why."""
+
+    subject_field = "application"
 
     application = models.ForeignKey(RightsApplication, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices)
     note = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
+from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
 from opentto.organisations.models import Organisation, Person
 from opentto.results.models import Result
 
 from .hooks import owner_shares_providers
 from .models import (
+    TRANSITIONS,
     USE_MIN_YEARS,
     HolderKindChoices,
     OwnershipShare,
@@ -71,14 +73,13 @@ def _record(application: RightsApplication, from_status: str, actor: User | None
                  payload={"from": from_status, "to": application.status, "result": application.result_id, **(payload or {})})
 
 
-def _lock(application: RightsApplication, target: str, action: str, actor: User) -> RightsApplication:
-    """Ask the grant, lock the row, check the transition table (the guard)."""
-    if not allows(actor, application, action):
+def _lock(application: RightsApplication, target: str, actor: User) -> RightsApplication:
+    """Ask the edge's action (``TRANSITIONS``), lock the row, check the edge."""
+    action = TRANSITIONS.action_for(application.status, target)
+    if action is None or not allows(actor, application, action):
         raise PermissionError(_("You may not do this with this application."))
     locked = RightsApplication.objects.select_for_update().select_related("pilot", "pilot__organisation", "result").get(pk=application.pk)
-    if not locked.can(target):
-        raise ValidationError({"status": [_("An application that is “%(status)s” cannot become “%(target)s”.") % {
-            "status": locked.get_status_display(), "target": RightsStatusChoices(target).label}]})
+    TRANSITIONS.check_edge(locked, target)
     return locked
 
 
@@ -206,14 +207,19 @@ def rights_application_create(
     return application
 
 
+def _move(application: RightsApplication, target: str, actor: User, fields: Any = None, note: str = "") -> RightsApplication:
+    """The kit's move (``opentto.core.transitions.transition``): the edge's action, the edge, the
+    fields, a ``RightsEvent`` and the audit entry ``rights.<verb>``."""
+    return transition(
+        obj=application, target=target, actor=actor, table=TRANSITIONS, fields=fields,
+        queryset=RightsApplication.objects.select_related("pilot", "pilot__organisation", "result"),
+        event=lambda row, source, edge: RightsEvent.record(row, source=source, target=row.status, actor=actor, note=note),
+        audit_payload=lambda row, source: {"from": source, "to": row.status, "result": row.result_id},
+    )
+
+
 def rights_application_submit(*, application: RightsApplication, actor: User) -> RightsApplication:
-    with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.SUBMITTED, "submit", actor)
-        before = locked.status
-        locked.status = RightsStatusChoices.SUBMITTED
-        locked.save(update_fields=["status"])
-        _record(locked, before, actor, "submit")
-    return locked
+    return _move(application, RightsStatusChoices.SUBMITTED, actor)
 
 
 def rights_application_grant(
@@ -224,7 +230,7 @@ def rights_application_grant(
     share of the result) or a right of use of at least 10 years, with its conditions. Refused when
     the institution is not a pilot on the decision date."""
     with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.GRANTED, "decide", actor)
+        locked = _lock(application, RightsStatusChoices.GRANTED, actor)
         errors: dict[str, list[str]] = {}
         pilot = locked.pilot
         if not pilot.covers(decided_on):
@@ -253,7 +259,7 @@ def rights_application_grant(
 def rights_application_refuse(*, application: RightsApplication, decided_on: dt.date, reasons: str, actor: User) -> RightsApplication:
     """Refuse the application (on its merits, or after an objection to the notice is upheld)."""
     with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.REFUSED, "decide", actor)
+        locked = _lock(application, RightsStatusChoices.REFUSED, actor)
         if not reasons.strip():
             raise ValidationError({"reasons": [_("Give the reasons for the refusal.")]})
         before = locked.status
@@ -270,7 +276,7 @@ def rights_application_notice_start(
 ) -> RightsApplication:
     """Run the public notice (公示) for at least the days the institution's rule says."""
     with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.NOTICE, "notice", actor)
+        locked = _lock(application, RightsStatusChoices.NOTICE, actor)
         errors: dict[str, list[str]] = {}
         days = (ends_on - starts_on).days + 1
         if ends_on < starts_on:
@@ -316,7 +322,7 @@ def rights_application_agreement_record(
 ) -> RightsApplication:
     """Record the agreement between the institution and the team, signed after the notice ended."""
     with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.AGREED, "agree", actor)
+        locked = _lock(application, RightsStatusChoices.AGREED, actor)
         errors: dict[str, list[str]] = {}
         if locked.notice_ends_on is None or signed_on <= locked.notice_ends_on:
             errors["signed_on"] = [_("The agreement is signed after the notice has ended (it ends on %(day)s).") % {
@@ -430,7 +436,7 @@ def rights_application_bring_into_effect(*, application: RightsApplication, effe
     """The grant takes effect: an ownership share changes the result's owners (with history); a right
     of use is recorded with the day it ends."""
     with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.IN_EFFECT, "bring_into_effect", actor)
+        locked = _lock(application, RightsStatusChoices.IN_EFFECT, actor)
         if locked.agreement_signed_on is None or effective_on < locked.agreement_signed_on:
             raise ValidationError({"effective_on": [_("The grant takes effect on or after the agreement's signing date.")]})
         before = locked.status
@@ -446,13 +452,9 @@ def rights_application_bring_into_effect(*, application: RightsApplication, effe
 
 
 def rights_application_withdraw(*, application: RightsApplication, reason: str, actor: User) -> RightsApplication:
-    with transaction.atomic():
-        locked = _lock(application, RightsStatusChoices.WITHDRAWN, "withdraw", actor)
+    def fields(row: RightsApplication) -> dict[str, str]:
         if not reason.strip():
             raise ValidationError({"reason": [_("Give the reason for withdrawing.")]})
-        before = locked.status
-        locked.status = RightsStatusChoices.WITHDRAWN
-        locked.withdrawn_reason = reason.strip()
-        locked.save(update_fields=["status", "withdrawn_reason"])
-        _record(locked, before, actor, "withdraw", note=locked.withdrawn_reason)
-    return locked
+        return {"withdrawn_reason": reason.strip()}
+
+    return _move(application, RightsStatusChoices.WITHDRAWN, actor, fields, note=reason.strip())

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 ZERO = Decimal("0.00")
 
@@ -173,17 +174,30 @@ class ApplicationStatusChoices(models.TextChoices):
 
 
 S = ApplicationStatusChoices
-APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    S.DRAFT: (S.SUBMITTED, S.INELIGIBLE, S.WITHDRAWN),
-    S.SUBMITTED: (S.UNDER_REVIEW, S.REJECTED, S.WITHDRAWN),
-    S.UNDER_REVIEW: (S.RECOGNISED, S.REJECTED),
-    S.RECOGNISED: (S.APPROVED, S.REJECTED),
-    S.APPROVED: (S.DISBURSED,),
-    S.DISBURSED: (),
-    S.INELIGIBLE: (),
-    S.REJECTED: (),
-    S.WITHDRAWN: (),
-}
+#: The application's edges (``opentto.core.transitions``): each names the action on the application
+#: its service asks (``opentto/subsidies/permissions.py``) and the refusal it gives.
+_SUBMIT = _("You may submit only your own organisation's applications.")
+_WITHDRAW = _("You may withdraw only your own organisation's applications.")
+_REJECT = _("Only officials reject applications.")
+APPLICATION_TRANSITIONS = Transitions(
+    "subsidy",
+    (
+        Edge(S.DRAFT, S.SUBMITTED, "submit", "apply", refused=_SUBMIT),
+        Edge(S.DRAFT, S.INELIGIBLE, "submit", "apply", refused=_SUBMIT),
+        Edge(S.DRAFT, S.WITHDRAWN, "withdraw", "apply", refused=_WITHDRAW),
+        Edge(S.SUBMITTED, S.UNDER_REVIEW, "start_review", "decide", refused=_("Only officials send applications to review.")),
+        Edge(S.SUBMITTED, S.REJECTED, "reject", "decide", refused=_REJECT),
+        Edge(S.SUBMITTED, S.WITHDRAWN, "withdraw", "apply", refused=_WITHDRAW),
+        Edge(S.UNDER_REVIEW, S.RECOGNISED, "recognise", "decide", refused=_("Only officials recognise projects.")),
+        Edge(S.UNDER_REVIEW, S.REJECTED, "reject", "decide", refused=_REJECT),
+        Edge(S.RECOGNISED, S.APPROVED, "approve", "decide", refused=_("Only officials approve subsidies.")),
+        Edge(S.RECOGNISED, S.REJECTED, "reject", "decide", refused=_REJECT),
+        Edge(S.APPROVED, S.DISBURSED, "disburse", "disburse", refused=_("Only officials record disbursements.")),
+    ),
+    labels=S,
+    ask_first=True,
+    illegal=_("An application in status “%(status)s” cannot move to “%(target)s”."),
+)
 
 
 class Application(models.Model):

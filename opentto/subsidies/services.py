@@ -22,8 +22,9 @@ from django.utils.translation import gettext_noop
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.cache import figures_changed
-from opentto.core.money import FEN, to_yuan
+from opentto.core.money import FEN, yuan_field
 from opentto.core.permissions import allows, permitted, users_permitted
+from opentto.core.transitions import transition
 from opentto.core.uploads import check_upload
 from opentto.evaluation.models import ReviewPurposeChoices, ReviewRound, Rubric
 from opentto.evaluation.services import review_assign, round_open
@@ -48,7 +49,6 @@ from .models import (
 from .permissions import may_apply_for
 
 S = ApplicationStatusChoices
-MAX_AMOUNT = Decimal("99999999999999.99")
 APPLICANT_KINDS = {*RESEARCH_KINDS, OrganisationKindChoices.ENTERPRISE}
 
 
@@ -60,15 +60,8 @@ def _require(actor: Any, application: Application, action: str, message: str) ->
 
 
 def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False) -> Decimal | None:
-    try:
-        amount = to_yuan(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
-        return None
-    if amount > MAX_AMOUNT or amount < 0 or (amount == 0 and not allow_zero):
-        errors.setdefault(field, []).append(_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
-        return None
-    return amount
+    return yuan_field(value, field, errors, positive=not allow_zero,
+                      out_of_range=_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
 
 
 # --- programmes -------------------------------------------------------------------------------
@@ -337,10 +330,9 @@ def eligibility_check(
 
 
 def _lock(application: Application, target: str) -> Application:
+    """Lock the row and check the table's edge (the service asked the action already)."""
     locked = Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
-    if target not in APPLICATION_TRANSITIONS[locked.status]:
-        raise ValidationError({"status": [_("An application in status “%(status)s” cannot move to “%(target)s”.") % {
-            "status": locked.get_status_display(), "target": S(target).label}]}, code="illegal_transition")
+    APPLICATION_TRANSITIONS.check_edge(locked, target)
     return locked
 
 
@@ -381,24 +373,20 @@ def application_submit(*, application: Application, actor: User, today: date | N
 
 
 def application_withdraw(*, application: Application, actor: User) -> Application:
-    _require(actor, application, "apply", _("You may withdraw only your own organisation's applications."))
-    with transaction.atomic():
-        locked = _lock(application, S.WITHDRAWN)
-        locked.status = S.WITHDRAWN
-        locked.save(update_fields=["status"])
-        audit_record(actor=actor, action="subsidy.withdraw", obj=locked)
-    return locked
+    return transition(
+        obj=application, target=S.WITHDRAWN, actor=actor, table=APPLICATION_TRANSITIONS,
+        queryset=Application.objects.select_related("programme"), audit_payload={},
+    )
 
 
 def application_start_review(*, application: Application, actor: User) -> Application:
     """An official sends the application to expert review; the TTO's managers are asked to open
     the panel (a review round of the evaluation app, :func:`application_review_open`)."""
-    _require(actor, application, "decide", _("Only officials send applications to review."))
     with transaction.atomic():
-        locked = _lock(application, S.UNDER_REVIEW)
-        locked.status = S.UNDER_REVIEW
-        locked.save(update_fields=["status"])
-        audit_record(actor=actor, action="subsidy.start_review", obj=locked)
+        locked = transition(
+            obj=application, target=S.UNDER_REVIEW, actor=actor, table=APPLICATION_TRANSITIONS,
+            queryset=Application.objects.select_related("programme"), audit_payload={},
+        )
         notification_send(
             recipients=users_permitted(Application, "open_review", every_row=True), kind="subsidy.review",
             title_zh=f"请组织补贴项目专家评审：{locked.project_title_zh or locked.project_title_en}",

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.core.action_views import object_action
 from opentto.core.idempotency import (
-    FORM_FIELD,
     KeyReused,
     replay_message,
     reused_message,
@@ -154,37 +154,22 @@ def _action(
     form_cls: Callable[..., Any] | None, call: Callable[[Application, Any, Any], Any], success: str, *, action: str,
     confirm_as: str = "",
 ) -> Callable[..., HttpResponse]:
-    """A POST on an application: 404 if the viewer may not see it, 403 if they may not ``action``
-    it (the service asks the same grant), then the form, then the service once per form key (a
-    repeat answers with the first outcome). ``confirm_as`` names the form shown again, with a
-    confirmation, when the service holds an identical entry back."""
-
-    @login_required
-    @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
-        application = get_object_or_404(applications_visible(request.user), pk=pk)
-        if not allows(request.user, application, action):
-            raise PermissionDenied
-        form = form_cls(request.POST) if form_cls else None
-        if form is not None and not form.is_valid():
-            for field, errors in form.errors.items():
-                messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors))
-            return redirect("subsidies:detail", pk=pk)
-        try:
-            _once(request, lambda: call(application, form.cleaned_data if form else {}, request.user), success)
-        except ValidationError as exc:
-            duplicate = form is not None and confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict
-            for message in exc.messages:
-                (messages.warning if duplicate else messages.error)(request, message)
-            if duplicate and form is not None:
-                form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
-                return render(request, "subsidies/application_detail.html", _detail_context(
-                    request, application, **{confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")}))
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        return redirect("subsidies:detail", pk=pk)
-
-    return view
+    """A POST on an application (``opentto.core.action_views.object_action``): 404 if the viewer
+    may not see it, 403 if they may not ``action`` it (the service asks the same grant), then the
+    form, then the service once per form key (a repeat answers with the first outcome).
+    ``confirm_as`` names the form shown again, with a confirmation, when the service holds an
+    identical entry back."""
+    return object_action(
+        get_object=lambda request, pk: get_object_or_404(applications_visible(request.user), pk=pk),
+        may=lambda user, application: allows(user, application, action),
+        form_class=form_cls,
+        call=lambda application, form, user: call(application, form.cleaned_data if form is not None else {}, user),
+        success=success,
+        back=lambda request, application: redirect("subsidies:detail", pk=application.pk),
+        confirm_as=confirm_as,
+        redisplay=lambda request, application, bound: render(
+            request, "subsidies/application_detail.html", _detail_context(request, application, **bound)),
+    )
 
 
 submit_view = _action(None, lambda a, d, u: services.application_submit(application=a, actor=u), gettext_noop("The application was submitted; see the eligibility check."), action="apply")

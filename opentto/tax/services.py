@@ -6,7 +6,7 @@ records an audit event."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.money import MAX_AMOUNT, MoneyError, parse_yuan
 from opentto.core.permissions import allows, permitted
 from opentto.landing.models import Deal
 from opentto.organisations.models import Organisation
 
 from .models import DealTaxFacts, DealTaxYear, TaxProfile
-
-MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 def _require(actor: User | None, model: type[TaxProfile] | type[DealTaxFacts] | type[DealTaxYear]) -> None:
@@ -36,15 +35,14 @@ def _check_row(actor: User | None, row: TaxProfile | DealTaxFacts | DealTaxYear)
 
 def _amount(value: Decimal | str, name: str, errors: dict[str, list[str]]) -> Decimal:
     try:
-        amount = Decimal(str(value).replace(",", "").strip() or "0")
-    except InvalidOperation:
-        errors[name] = [_("Give an amount in yuan, e.g. 12345.67.")]
+        return parse_yuan(value, minimum=Decimal("0"), maximum=MAX_AMOUNT, exact=True, blank=Decimal("0"))
+    except MoneyError as exc:
+        errors[name] = [
+            _("Give an amount in yuan, e.g. 12345.67.") if exc.reason == "invalid"
+            else _("Give the amount to the fen (at most two decimals).") if exc.reason == "too_precise"
+            else _("Give an amount between 0 and 99,999,999,999,999.99 yuan.")
+        ]
         return Decimal("0.00")
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        errors[name] = [_("Give an amount between 0 and 99,999,999,999,999.99 yuan.")]
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors[name] = [_("Give the amount to the fen (at most two decimals).")]
-    return amount.quantize(Decimal("0.01")) if name not in errors else Decimal("0.00")
 
 
 def tax_profile_set(

@@ -29,6 +29,7 @@ HTML_PATTERNS = {
 ALLOWED = {
     "core/permissions.py",
     "core/models.py",  # GrantRoleChoices: the roles a grant can name
+    "core/roles.py",  # UserRoleChoices: the roles (below every app, for core/permissions.py)
     "accounts/models.py",  # the role field
     "accounts/admin.py",  # the user admin sets roles
 }

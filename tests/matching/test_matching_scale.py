@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 from opentto.matching import Document, MatchEngine
+from opentto.matching import dense as dense_mod
+from opentto.matching import embeddings as embeddings_mod
 from opentto.matching import engine as engine_mod
+from opentto.matching import lexical_pass as lexical_pass_mod
+from opentto.matching import store as store_mod
 from opentto.matching.engine import SNAPSHOT_POINTER
 
 from .conftest import TINY, fake_embed
@@ -142,7 +146,7 @@ def test_consolidation_keeps_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     docs = corpus(400)
     ref = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
     ref.upsert(docs)
-    monkeypatch.setattr(engine_mod, "MERGE_MIN", 25)
+    monkeypatch.setattr(store_mod, "MERGE_MIN", 25)
     eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
     for i in range(0, 400, 30):
         eng.upsert(docs[i : i + 30])
@@ -180,8 +184,8 @@ def test_approximate_path_recall_and_permissions(
     eng.upsert(docs)
     exact = run(eng, "dense", top=5)
     eng.exact_limit = 0
-    monkeypatch.setattr(engine_mod, "DENSE_CANDIDATES", 150)  # a tenth of the passages
-    monkeypatch.setattr(engine_mod, "LEXICAL_CANDIDATES", 20)
+    monkeypatch.setattr(dense_mod, "DENSE_CANDIDATES", 150)  # a tenth of the passages
+    monkeypatch.setattr(lexical_pass_mod, "LEXICAL_CANDIDATES", 20)
     approx = run(eng, "dense", top=5)
     overlap = [
         len({i for i, _ in a} & {i for i, _ in e}) for a, e in zip(approx, exact, strict=True)
@@ -326,7 +330,7 @@ def test_a_long_query_alone_is_embedded_on_more_threads_when_a_core_is_free(
     from opentto.matching.embeddings import _openmp
 
     gomp = _openmp()
-    monkeypatch.setattr(engine_mod, "WIDE_EMBED_THREADS", gomp.omp_get_max_threads() + 1)
+    monkeypatch.setattr(embeddings_mod, "WIDE_EMBED_THREADS", gomp.omp_get_max_threads() + 1)
     threads: list[tuple[int, str]] = []
 
     def recording_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:

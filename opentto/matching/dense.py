@@ -12,8 +12,8 @@ from .fusion import ScoreBasis
 from .lexical_pass import _LexicalPass, _LexicalSide, _Prepared
 from .vectors import STATS_SAMPLE, _matvec
 
-#: passages the coarse pass keeps for exact rescoring (large indexes)
-DENSE_CANDIDATES = 4000
+#: passages the sign-code pass kept for rescoring (`_Vectors.coarse`, replaced by the graph)
+DENSE_CANDIDATES = 4000  # the sign-code pass (`_Vectors.coarse`) before the graph; unused
 
 
 @dataclass
@@ -77,7 +77,10 @@ class _DensePass(_LexicalPass):
         f = self.fusion
 
         def candidates(vector: np.ndarray) -> np.ndarray:
-            cand = self._vec.coarse(vector, DENSE_CANDIDATES, allowed)
+            near = self._vec.ann(vector, allowed)
+            # a user who may see few results, or whose results the graph's neighbours miss:
+            # an exact scan of the slots they may see
+            cand = np.nonzero(allowed)[0] if near is None else near
             if mode != "dense":
                 cand = np.union1d(cand, side.top)
             return cand.astype(np.int64)

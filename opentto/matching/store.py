@@ -24,7 +24,7 @@ from .embeddings import DIM, MODEL_ID, Embedder, EmbedFn, default_cache_dir
 from .fusion import FusionParams
 from .lexical import BM25Index
 from .passages import split_passages
-from .vectors import CODE_WORDS, EXACT_LIMIT, _Vectors
+from .vectors import CODE_WORDS, EXACT_LIMIT, GRAPH_FILE, _Vectors, build_graph, open_graph
 
 log = logging.getLogger("opentto.matching.engine")
 
@@ -32,7 +32,8 @@ FORMAT_VERSION = 1
 DB_NAME = "index.sqlite3"
 #: the .npy snapshot next to the database (see ADR 0004); an older format is rewritten
 #: 2: one-byte term frequencies with an overflow table, sign codes stored word-major
-SNAPSHOT_FORMAT = 2
+#: 3: the dense pass's HNSW graph (``graph.usearch``) above ``exact_limit`` passages
+SNAPSHOT_FORMAT = 3
 SNAPSHOT_POINTER = "snapshot.json"
 #: write a snapshot after this many changes (or a quarter of the index, whichever is more)
 SNAPSHOT_MIN = 5000
@@ -345,6 +346,9 @@ class _Store:
             tmp.mkdir()
             for key, arr in arrays.items():
                 np.save(tmp / f"{key}.npy", arr, allow_pickle=False)
+            graph = self.dense_enabled and len(arrays["vec"]) > self.exact_limit
+            if graph:  # the approximate dense pass's HNSW graph (ADR 0015)
+                build_graph(arrays["vec"], tmp / GRAPH_FILE)
             (tmp / "ids.json").write_text(json.dumps(ids, ensure_ascii=False), "utf-8")
             (tmp / "terms.json").write_text(
                 json.dumps(list(self.bm25.vocab), ensure_ascii=False), "utf-8"
@@ -362,6 +366,7 @@ class _Store:
                 "slots": len(ids),
                 "terms": len(self.bm25.vocab),
                 "passages": int(len(arrays["vec"])) if "vec" in arrays else 0,
+                "graph": bool(graph),
             }
             ptmp = self.index_dir / f"{SNAPSHOT_POINTER}.{os.getpid()}.tmp"
             ptmp.write_text(json.dumps(pointer))
@@ -438,6 +443,8 @@ class _Store:
         self._reset_memory()
         self._add_words(words)
         self._adopt(arrays, terms, ids)
+        if self.dense_enabled and ptr.get("graph"):
+            self._vec.graph = open_graph(d / GRAPH_FILE, int(ptr["passages"]))
         self._snapshot_seq = self._seen_seq = int(ptr["seq"])
         self._replay(self._snapshot_seq)
         return True

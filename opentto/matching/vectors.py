@@ -3,7 +3,10 @@ memory), their sign codes, and exact / coarse scoring over them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from usearch.index import Index
 
 from .embeddings import DIM
 
@@ -12,6 +15,51 @@ from .embeddings import DIM
 EXACT_LIMIT = 20000
 STATS_SAMPLE = 8192
 CODE_WORDS = DIM // 64
+#: the approximate dense pass (ADR 0015): an HNSW graph of int8 passage vectors (usearch),
+#: memory-mapped from the snapshot (``GRAPH_FILE``), plus an in-memory graph of the passages
+#: added since; it returns ``ANN_CANDIDATES`` passages (more when a permission mask hides
+#: some), which are rescored exactly from the float16 vectors
+GRAPH_FILE = "graph.usearch"
+GRAPH_CONNECTIVITY = 16
+GRAPH_EXPANSION_ADD = 64
+GRAPH_EXPANSION_SEARCH = 64
+ANN_CANDIDATES = 100
+#: a user who may see at most this share of the slots gets an exact scan of them instead
+EXACT_SHARE = 0.02
+
+
+def new_graph() -> Index:
+    """An empty passage graph: cosine over int8-quantised vectors."""
+    return Index(
+        ndim=DIM,
+        metric="cos",
+        dtype="i8",
+        connectivity=GRAPH_CONNECTIVITY,
+        expansion_add=GRAPH_EXPANSION_ADD,
+        expansion_search=GRAPH_EXPANSION_SEARCH,
+    )
+
+
+def build_graph(vec: np.ndarray, path: Path, first: int = 0) -> Index:
+    """Build the graph of ``vec`` (keys: ``first`` + row), save it to ``path``, return it."""
+    graph = new_graph()
+    step = 65536
+    for i in range(0, len(vec), step):
+        block = np.asarray(vec[i : i + step], dtype=np.float32)
+        graph.add(np.arange(first + i, first + i + len(block), dtype=np.uint64), block)
+    graph.save(str(path))
+    return graph
+
+
+def open_graph(path: Path, size: int) -> Index | None:
+    """The saved graph, memory-mapped (shared by every process that maps it), or None when it
+    is missing or does not hold ``size`` passages."""
+    if not path.exists():
+        return None
+    graph = Index.restore(str(path), view=True)
+    if graph is None or len(graph) != size:
+        return None
+    return graph
 
 
 class _Vectors:
@@ -28,6 +76,9 @@ class _Vectors:
         self.centre = np.zeros(DIM, np.float32)
         self.extra: list[np.ndarray] = []
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: the snapshot's graph (passages 0 … len - 1, mapped) and the later passages' graph
+        self.graph: Index | None = None
+        self.delta: Index | None = None
 
     @property
     def n_slots(self) -> int:
@@ -126,6 +177,47 @@ class _Vectors:
         slots = np.searchsorted(start, near, side="right") - 1
         return np.unique(slots)
 
+    def _graphs(self) -> list[Index]:
+        """The graphs that cover every passage: the snapshot's, and one of the passages added
+        since (grown incrementally, in memory: a view cannot be added to)."""
+        covered = len(self.graph) if self.graph is not None else 0
+        total = self.n_passages
+        if covered < total:
+            if self.delta is None:
+                self.delta = new_graph()
+            have = covered + len(self.delta)
+            if have < total:
+                rows = self._rows(np.arange(have, total))
+                self.delta.add(np.arange(have, total, dtype=np.uint64), rows)
+        return [g for g in (self.graph, self.delta) if g is not None and len(g)]
+
+    def ann(self, q: np.ndarray, mask: np.ndarray | None) -> np.ndarray | None:
+        """Slots of the passages nearest to ``q`` in the graphs (``ANN_CANDIDATES`` of the
+        slots in ``mask``), or None when an exact scan is the better answer: the mask lets
+        through at most ``EXACT_SHARE`` of the slots, or too few of the graph's neighbours
+        pass it. Dead slots are left out by the mask (the caller's ``allowed``)."""
+        _, start, _ = self._joined()
+        n = len(start) - 1
+        share = 1.0 if mask is None else float(np.count_nonzero(mask)) / max(n, 1)
+        if share <= EXACT_SHARE:
+            return None
+        want = min(int(ANN_CANDIDATES / share) + 1, int(start[-1]))
+        keys: list[np.ndarray] = []
+        qv = q.astype(np.float32, copy=False)
+        for graph in self._graphs():
+            k = min(want, len(graph))
+            # the search's breadth: at least the count asked for (read by each search)
+            setattr(graph, "expansion_search", max(k, GRAPH_EXPANSION_SEARCH))  # noqa: B010
+            found = graph.search(qv, k, threads=1)
+            keys.append(np.asarray(found.keys, dtype=np.int64))
+        near = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+        slots = np.unique(np.searchsorted(start, near, side="right") - 1)
+        if mask is not None:
+            slots = slots[mask[slots]]
+        if len(slots) < ANN_CANDIDATES // 2 and (mask is None or len(slots) < mask.sum()):
+            return None
+        return slots
+
     def merge_extra(self) -> None:
         """Append the newer slots' vectors to the base (in memory; slots keep their numbers)."""
         extra, start, codes = self._joined()
@@ -164,12 +256,25 @@ class _Vectors:
         self.centre = np.asarray(arrays["vec_centre"], dtype=np.float32)
         self.extra = []
         self._cache = None
+        self.graph = None
+        self.delta = None
 
     def memory_bytes(self) -> int:
         extra, start, codes = self._joined()
-        return int(
-            self.base.nbytes + self.base_codes.nbytes + extra.nbytes + codes.nbytes + start.nbytes
+        return (
+            int(
+                self.base.nbytes
+                + self.base_codes.nbytes
+                + extra.nbytes
+                + codes.nbytes
+                + start.nbytes
+            )
+            + self.graph_bytes()
         )
+
+    def graph_bytes(self) -> int:
+        """Bytes of the graphs (int8 vectors, links, keys)."""
+        return sum(int(g.memory_usage) for g in (self.graph, self.delta) if g is not None)
 
 
 def _matvec(rows: np.ndarray, q: np.ndarray) -> np.ndarray:

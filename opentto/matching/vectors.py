@@ -23,7 +23,7 @@ GRAPH_FILE = "graph.usearch"
 GRAPH_CONNECTIVITY = 16
 GRAPH_EXPANSION_ADD = 64
 GRAPH_EXPANSION_SEARCH = 64
-ANN_CANDIDATES = 100
+ANN_CANDIDATES = 400
 #: a user who may see at most this share of the slots gets an exact scan of them instead
 EXACT_SHARE = 0.02
 
@@ -273,8 +273,10 @@ class _Vectors:
         )
 
     def graph_bytes(self) -> int:
-        """Bytes of the graphs (int8 vectors, links, keys)."""
-        return sum(int(g.memory_usage) for g in (self.graph, self.delta) if g is not None)
+        """Bytes of the graphs (int8 vectors, links, keys): the mapped file of the snapshot's,
+        the memory of the later passages'."""
+        total = int(self.graph.serialized_length) if self.graph is not None else 0
+        return total + (int(self.delta.memory_usage) if self.delta is not None else 0)
 
 
 def _matvec(rows: np.ndarray, q: np.ndarray) -> np.ndarray:

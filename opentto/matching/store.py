@@ -347,7 +347,7 @@ class _Store:
             for key, arr in arrays.items():
                 np.save(tmp / f"{key}.npy", arr, allow_pickle=False)
             graph = self.dense_enabled and len(arrays["vec"]) > self.exact_limit
-            if graph:  # the approximate dense pass's HNSW graph (ADR 0015)
+            if graph:  # the approximate dense pass's HNSW graph (ADR 0018)
                 build_graph(arrays["vec"], tmp / GRAPH_FILE)
             (tmp / "ids.json").write_text(json.dumps(ids, ensure_ascii=False), "utf-8")
             (tmp / "terms.json").write_text(

@@ -15,7 +15,7 @@ from .embeddings import DIM
 EXACT_LIMIT = 20000
 STATS_SAMPLE = 8192
 CODE_WORDS = DIM // 64
-#: the approximate dense pass (ADR 0015): an HNSW graph of int8 passage vectors (usearch),
+#: the approximate dense pass (ADR 0018): an HNSW graph of int8 passage vectors (usearch),
 #: memory-mapped from the snapshot (``GRAPH_FILE``), plus an in-memory graph of the passages
 #: added since; it returns ``ANN_CANDIDATES`` passages (more when a permission mask hides
 #: some), which are rescored exactly from the float16 vectors

@@ -131,7 +131,7 @@ def deadline_label(key: str) -> str:
     return str(DEADLINE_LABELS.get(key, key))
 
 
-# --- the two patent records (docs/adr/0015-two-patent-records.md) ----------------------------------
+# --- the two patent records (docs/adr/0016-two-patent-records.md) ----------------------------------
 
 
 def _digits(number: str) -> str:
@@ -144,7 +144,7 @@ def filing_asset_disagreements(filing: Filing) -> list[str]:
     """What a filing and the result's IP asset it is linked to disagree on (the office and the
     asset's jurisdiction, the application number, the filing and grant dates), each a field name;
     empty when they agree, when a side leaves it blank, or when the filing has no asset. Each
-    record keeps its own copy on purpose (ADR 0015); this is the check that they stay in step."""
+    record keeps its own copy on purpose (ADR 0016); this is the check that they stay in step."""
     asset = filing.ip_asset
     if asset is None:
         return []

@@ -1,4 +1,4 @@
-"""The approximate dense pass's HNSW graph (usearch, ADR 0015): written with the snapshot, mapped
+"""The approximate dense pass's HNSW graph (usearch, ADR 0018): written with the snapshot, mapped
 by every process that opens it, grown incrementally between snapshots, and bypassed by an exact
 scan for a user who may see only a small share of the results."""
 

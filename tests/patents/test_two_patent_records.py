@@ -1,4 +1,4 @@
-"""A filing and the result's IP asset it is linked to are two records of one patent (ADR 0015);
+"""A filing and the result's IP asset it is linked to are two records of one patent (ADR 0016);
 ``filing_asset_disagreements`` says where they differ, ``filings_out_of_step`` lists the filings a
 user may see that do."""
 

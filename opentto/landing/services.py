@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -71,10 +71,6 @@ from .models import (
 COUNTERPARTY_KINDS = {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR, OrganisationKindChoices.BANK}
 #: A default rule when an organisation has configured none: the statutory floor of art. 45.
 DEFAULT_TEAM_SHARE = Decimal("0.50")
-
-if TYPE_CHECKING:
-    from opentto.demands.models import Match
-
 
 def _local_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
@@ -291,7 +287,7 @@ def deal_create(
     actor: User,
     terms: DealTerms | None = None,
     plan: Any = None,
-    match: Match | None = None,
+    match: Any = None,
     match_reference: str = "",
 ) -> Deal:
     """Record a draft deal. ``plan`` (a ``planning.TransferPlan``) or ``match`` (the demands app's

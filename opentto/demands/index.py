@@ -523,14 +523,17 @@ def _background_fits(pks: list[int]) -> None:
     threading.Thread(target=run, name="demand-fits", daemon=True).start()
 
 
-def result_fits(result_id: int, demands: Iterable[Any]) -> list[tuple[Any, int]]:
+def result_fits(result_id: int, demands: Iterable[Any], *, left_out: list[int] | None = None) -> list[tuple[Any, int]]:
     """The demands (in the given order) among whose ``FIT_TOP`` best results the result is, with
     its rank there: one lookup per demand, no search (but for at most ``INLINE_FITS`` demands
-    whose profile is missing or stale; the others are left out until computed)."""
+    whose profile is missing or stale; the others are left out until computed, and their ids
+    added to ``left_out`` when given)."""
     demands = list(demands)
     profiles = fit_profiles(demands, compute=INLINE_FITS)
     engine = tier("results-lex").engine
     known = [d for d in demands if d.pk in profiles]  # the others are being computed in the background
+    if left_out is not None:
+        left_out.extend(d.pk for d in demands if d.pk not in profiles)
     scores = engine.lexical_scores([profiles[d.pk].terms for d in known], str(result_id))
     out = []
     for d, score in zip(known, scores, strict=True):

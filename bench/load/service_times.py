@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--plan", type=Path, default=ROOT / "var" / "load" / "plan.json")
+    parser.add_argument("--pool", type=int, default=0, help="draw results and demands from the plan's first N only (0: all): repeat views hit the caches")
     parser.add_argument("--json", type=Path, help="also write the figures here (with each kind's CPU ratio to the list page)")
     args = parser.parse_args()
     plan = json.loads(args.plan.read_text())
@@ -69,7 +70,8 @@ def main() -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if args.role:
         client.force_login(User.objects.filter(role=args.role, username__startswith="load").order_by("pk").first())
-    paths = kinds(random.Random(args.seed), plan["result_ids"], plan["demand_ids"])
+    pool = args.pool or None  # a few pages viewed again and again: what the per-scope caches save
+    paths = kinds(random.Random(args.seed), plan["result_ids"][:pool], plan["demand_ids"][:pool])
     figures: dict[str, dict[str, float]] = {}
     for kind in args.kinds:
         client.get(paths[kind]())  # not counted: first use of the kind's code paths

@@ -16,6 +16,13 @@
 
     .venv/bin/python bench/load/run.py
 
+Capacity (``--step 25 --max 200``): one server, one warm-up, then ``--step``, 2 × ``--step``, …
+visitors for ``--duration`` seconds each, until a step misses a target (``--keep-going``: all
+steps); prints and writes (``--json``) the highest number of visitors at which every kind met its
+p95 target, beside the machine's list-page CPU per request (``service_times.py list``, measured
+first) so that capacities of different machines can be compared. The dense tier is on (synthetic
+vectors, ``bench/load/vectors.py``); ``--no-dense`` turns it off.
+
 The figures are only meaningful on an idle machine: the load average is printed first and, with
 ``--require-idle``, a busy machine stops the run. Exit status: the driver's (1 when a target is
 missed or a request failed or timed out).
@@ -96,6 +103,11 @@ def main() -> None:
     parser.add_argument("--trace", type=Path, help="the measured requests, one line each (start, ms, kind, path): to see when slow answers bunch")
     parser.add_argument("--no-index", action="store_true", help="do not build the search index; leave out search and match requests")
     parser.add_argument("--require-idle", action="store_true", help="stop when the 1-minute load average is above 1")
+    parser.add_argument("--no-dense", action="store_true", help="the dense (embedding) tier off (LOAD_DENSE=0), as before 7 Dec 2026")
+    parser.add_argument("--step", type=int, default=0, help="capacity: run --step, 2×--step, … visitors up to --max, --duration seconds each, "
+                        "and report the highest number at which every kind met its p95 target")
+    parser.add_argument("--max", type=int, default=200, help="capacity: the most visitors tried (with --step)")
+    parser.add_argument("--keep-going", action="store_true", help="capacity: go on stepping after a step misses a target")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         raise SystemExit("the load benchmark runs on PostgreSQL")
@@ -112,14 +124,15 @@ def main() -> None:
         print(f"WARNING: {args.cache_url} does not answer: each worker caches the figures in its own memory")
     env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "bench.load.settings", "DEBUG": "0", "CACHE_URL": cache_url,
            "LOG_LEVEL": "WARNING", "LOG_FORMAT": "plain", "DB_CONN_MAX_AGE": "60", "OPENTTO_VAR_DIR": str(var), "CELERY_BROKER_URL": "",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])), "LOAD_DENSE": "0" if args.no_dense else "1"}
+    steps = list(range(args.step, args.max + 1, args.step)) if args.step > 0 else [args.users]
     py = sys.executable
     nice = ["nice", "-n", "10"]
     ensure_database(args.database_url)
     t = time.monotonic()
     subprocess.run([py, "-m", "opentto", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     sessions_path = var / "sessions.json"
-    subprocess.run([*nice, py, str(HERE / "populate.py"), "--results", str(args.results), "--demands", str(args.demands), "--users", str(args.users),
+    subprocess.run([*nice, py, str(HERE / "populate.py"), "--results", str(args.results), "--demands", str(args.demands), "--users", str(max(steps)),
                     "--sessions", str(sessions_path)], cwd=ROOT, env=env, check=True)
     print(f"database ready in {time.monotonic() - t:.0f} s")
     # The matching index is built before the clock starts, as a deployment would after a bulk load;
@@ -128,10 +141,14 @@ def main() -> None:
         print("search index: not built (--no-index): search and match requests left out")
     else:
         t = time.monotonic()
-        built = subprocess.run([*nice, py, "-m", "opentto", "reindex", "--lexical-only", "--missing"], cwd=ROOT, env=env, capture_output=True, text=True)
+        # With the dense tier on: the dense indexes over the synthetic vectors and the live demands'
+        # query vectors too (bench/load/vectors.py; ≈ 10 min the first time on a busy machine).
+        built = subprocess.run([*nice, py, "-m", "opentto", "reindex", "--missing", *(["--lexical-only"] if args.no_dense else [])],
+                               cwd=ROOT, env=env, capture_output=True, text=True)
         if built.returncode != 0:
             raise SystemExit(f"search index not built: {built.stderr[-600:]}")
-        print(f"search index ready in {time.monotonic() - t:.0f} s: " + "; ".join(line.strip() for line in built.stdout.splitlines() if "documents" in line))
+        print(f"search index ready in {time.monotonic() - t:.0f} s (dense tier {'off' if args.no_dense else 'on'}): "
+              + "; ".join(line.strip() for line in built.stdout.splitlines() if "documents" in line or "demand queries" in line))
     plan_code = (
         "import json; from opentto.results.models import Result; ids=list(Result.objects.filter(is_public=True).values_list('pk', flat=True)[:5000]);"
         "\ntry:\n    from opentto.demands.models import Demand; d=list(Demand.objects.filter(status='open').values_list('pk', flat=True)[:500])"
@@ -144,6 +161,16 @@ def main() -> None:
     plan["sessions"] = json.loads(sessions_path.read_text())
     plan_path = var / "plan.json"
     plan_path.write_text(json.dumps(plan))
+    # The machine's speed, to compare capacities measured on different machines: the list page's
+    # CPU per request (service_times.py, in-process, one request at a time).
+    list_cpu = None
+    times = subprocess.run([py, str(HERE / "service_times.py"), "--role", "manager", "--n", "30", "--plan", str(plan_path), "--json", str(var / "list-cpu.json"), "list"],
+                           cwd=ROOT, env=env, capture_output=True, text=True)
+    if times.returncode == 0:
+        list_cpu = json.loads((var / "list-cpu.json").read_text())["kinds"]["list"]["cpu_p50"]
+        print(f"list page CPU p50 on this machine: {list_cpu} ms (service_times.py --role manager list)")
+    else:
+        print(f"WARNING: list page CPU not measured: {times.stderr[-300:]}")
     port = args.port or free_port()
     log = var / "gunicorn.log"
     server = subprocess.Popen([py, "-m", "gunicorn", "opentto.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
@@ -162,21 +189,41 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit("gunicorn did not come up")
-        drive = [py, str(HERE / "driver.py"), "--base", base, "--users", str(args.users), "--think", str(args.think), "--timeout", str(args.timeout),
+        drive = [py, str(HERE / "driver.py"), "--base", base, "--think", str(args.think), "--timeout", str(args.timeout),
                  "--plan", str(plan_path)] + (["--skip", "search,match"] if args.no_index else [])
         if args.warmup > 0:
-            warm = subprocess.run([*drive, "--duration", str(args.warmup), "--json", str(var / "warmup.json")], cwd=ROOT, capture_output=True, text=True)
+            warm = subprocess.run([*drive, "--users", str(steps[0]), "--duration", str(args.warmup), "--json", str(var / "warmup.json")],
+                                  cwd=ROOT, capture_output=True, text=True)
             summary = json.loads((var / "warmup.json").read_text()) if (var / "warmup.json").exists() else {}
             print(f"warm-up: {args.warmup:.0f} s, {summary.get('requests', '?')} requests (not measured; exit {warm.returncode})")
-        print(f"driving {base} with {args.users} visitors for {args.duration:.0f} s (gunicorn: {args.workers} workers × {args.threads} threads, "
-              f"cache: {'Redis' if cache_url else 'per-process memory'})")
-        measured = [*drive, "--duration", str(args.duration), "--json", str(args.json)] + (["--trace", str(args.trace)] if args.trace else [])
-        before = _cpu_ticks()
-        code = subprocess.run(measured, cwd=ROOT, check=False).returncode
-        after = _cpu_ticks()
-        if before and after:  # Linux: how busy the machine was while measured (all processes)
-            busy, total = after[0] - before[0], after[1] - before[1]
-            print(f"CPU busy while measured: {busy / max(total, 1) * os.cpu_count():.2f} of {os.cpu_count()} cores (/proc/stat)")
+        reports: list[dict[str, object]] = []
+        for users in steps:
+            print(f"driving {base} with {users} visitors for {args.duration:.0f} s (gunicorn: {args.workers} workers × {args.threads} threads, "
+                  f"cache: {'Redis' if cache_url else 'per-process memory'})", flush=True)
+            out = args.json if not args.step else var / f"step-{users}.json"
+            measured = [*drive, "--users", str(users), "--duration", str(args.duration), "--json", str(out)] + (["--trace", str(args.trace)] if args.trace else [])
+            before = _cpu_ticks()
+            code = subprocess.run(measured, cwd=ROOT, check=False).returncode
+            after = _cpu_ticks()
+            busy_cores = None
+            if before and after:  # Linux: how busy the machine was while measured (all processes)
+                busy, total = after[0] - before[0], after[1] - before[1]
+                busy_cores = round(busy / max(total, 1) * (os.cpu_count() or 1), 2)
+                print(f"CPU busy while measured: {busy_cores:.2f} of {os.cpu_count()} cores (/proc/stat)")
+            report = json.loads(out.read_text()) if out.exists() else {}
+            reports.append({"users": users, "passed": code == 0, "cpu_busy_cores": busy_cores, "report": report})
+            if code != 0 and not args.keep_going:
+                break
+        if args.step:
+            passed = [r["users"] for r in reports]
+            first_miss = next((r["users"] for r in reports if not r["passed"]), None)
+            capacity = max((r["users"] for r in reports if r["passed"] and (first_miss is None or r["users"] < first_miss)), default=0)  # type: ignore[type-var]
+            print(f"capacity: {capacity} visitors (1 s think time) with every kind within its p95 target; "
+                  f"steps tried {passed}, first missed {first_miss}; list page CPU p50 {list_cpu} ms on this machine")
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"capacity_users": capacity, "first_missed": first_miss, "list_cpu_p50_ms": list_cpu,
+                                             "dense": not args.no_dense, "steps": reports}, indent=2))
+            code = 0 if capacity else 1
         print(f"report: {args.json}; server log: {log}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

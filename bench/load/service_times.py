@@ -8,7 +8,8 @@ each kind (random results and demands of ``var/load/plan.json``, written by ``ru
 
 The index is opened first (as a gunicorn worker does); the first request of each kind is not
 counted. What a request costs with the machine to itself: the load benchmark's latencies are
-these plus the waiting.
+these plus the waiting. With ``list`` among the kinds, each kind's CPU p50 is also given as a ratio
+to the list page's (the targets are ratios: a slower machine moves both).
 """
 
 from __future__ import annotations
@@ -61,13 +62,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--plan", type=Path, default=ROOT / "var" / "load" / "plan.json")
+    parser.add_argument("--pool", type=int, default=0, help="draw results and demands from the plan's first N only (0: all): repeat views hit the caches")
+    parser.add_argument("--json", type=Path, help="also write the figures here (with each kind's CPU ratio to the list page)")
     args = parser.parse_args()
     plan = json.loads(args.plan.read_text())
     warm()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if args.role:
         client.force_login(User.objects.filter(role=args.role, username__startswith="load").order_by("pk").first())
-    paths = kinds(random.Random(args.seed), plan["result_ids"], plan["demand_ids"])
+    pool = args.pool or None  # a few pages viewed again and again: what the per-scope caches save
+    paths = kinds(random.Random(args.seed), plan["result_ids"][:pool], plan["demand_ids"][:pool])
+    figures: dict[str, dict[str, float]] = {}
     for kind in args.kinds:
         client.get(paths[kind]())  # not counted: first use of the kind's code paths
         walls: list[float] = []
@@ -82,6 +87,15 @@ def main() -> None:
                 raise SystemExit(f"{path}: HTTP {response.status_code}")
         p90 = lambda v: sorted(v)[int(len(v) * 0.9)]  # noqa: E731
         print(f"{kind:13} wall p50 {statistics.median(walls):6.1f} p90 {p90(walls):6.1f} ms | CPU p50 {statistics.median(cpus):6.1f} p90 {p90(cpus):6.1f} ms", flush=True)
+        figures[kind] = {"wall_p50": round(statistics.median(walls), 1), "cpu_p50": round(statistics.median(cpus), 1), "cpu_p90": round(p90(cpus), 1)}
+    if "list" in figures:  # the targets are ratios to the list page in the same run
+        base = figures["list"]["cpu_p50"]
+        for row in figures.values():
+            row["cpu_ratio_to_list"] = round(row["cpu_p50"] / base, 2) if base else 0.0
+        print("CPU p50 / list's: " + ", ".join(f"{kind} {row['cpu_ratio_to_list']:.2f}" for kind, row in figures.items()), flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"role": args.role, "n": args.n, "kinds": figures}, indent=2))
 
 
 if __name__ == "__main__":

@@ -234,6 +234,24 @@ def cached_query(qs: QuerySet[Any], name: str, compute: Callable[[], T]) -> T:
     return _lookup(f"query:{name}:{digest}", compute, token)
 
 
+def cached_value(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` cached under ``parts`` (querysets by their SQL and parameters: the viewer's
+    permission scope; ids, stamps) and the figures version, like :func:`cached_query`: for a
+    value that is a function of the rows a scope sees (the result page's "who needs this")."""
+    digest, token = _keyed(*parts)
+    return _lookup(f"value:{name}:{digest}", compute, token)
+
+
+def cache_forget(name: str, parts: tuple[Any, ...]) -> None:
+    """Drop what :func:`cached_value` holds under ``name`` and ``parts`` (a value computed from
+    incomplete data, e.g. while an index is being built)."""
+    if timeout() <= 0:
+        return
+    digest, _token = _keyed(*parts)
+    with contextlib.suppress(Exception):
+        cache.delete(f"{ENTRY_PREFIX}:{figures_version()}:value:{name}:{digest}")
+
+
 class FragmentKey(str):
     """A fragment's key, with the freshness token of its queries (:func:`_keyed`)."""
 

@@ -18,8 +18,9 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetc
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from opentto.core.cache import cached_ids
+from opentto.core.cache import cache_forget, cached_ids, cached_value
 from opentto.core.i18n import text_language
 from opentto.core.permissions import allows, permitted
 from opentto.landing.models import Deal
@@ -390,32 +391,55 @@ def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[Te
 
 
 def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None = None, top: int = 20) -> DemandMatches:
-    """Ranked results (only those the user may see, filtered before the cut) and ranked teams."""
+    """Ranked results (only those the user may see, filtered before the cut) and ranked teams.
+
+    The ranking, its explanations and the teams are a function of the demand's version, the
+    results the viewer may see (the candidates' SQL: permission scope and filters), the people and
+    memberships they may see, the results marked not relevant and the page's language: computed
+    once per such key and figures version (replaced on commit by the result and demand services),
+    then read from the cache (``opentto.core.cache.cached_value``). The verdicts and the matches
+    made are read afresh."""
+    from opentto.organisations.models import Membership
+
     filters = filters or {}
     candidates = _filtered_results(user, filters).values("pk")  # every visible result's id: from the cache
-    allowed = cached_ids(candidates, "result-ids", functools.partial(index.ids_of, candidates))
     feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.restrict(user, "view").filter(demand=demand)}
     dismissed = {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
-    if dismissed and not filters.get("show_dismissed"):
-        allowed = allowed - dismissed  # a new set (the index masks it afresh)
-    text = demand.match_text()
-    try:
-        outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
-    except index.IndexBuilding:
-        return DemandMatches([], [], "lexical", 0, 0, building=True)
-    results = Result.objects.restrict(user, "view").in_bulk([int(h.id) for h in outcome.hits])
-    matches = {m.result_id: m for m in matches_visible(user).filter(demand=demand)}
-    ranked = []
-    for i, hit in enumerate(outcome.hits):
-        result = results.get(int(hit.id))
-        if result is None:
-            continue
-        rm = _explained(hit, text, i + 1, result, demand)
-        rm.verdict = feedback.get(result.pk, "")
-        rm.match = matches.get(result.pk)
-        ranked.append(rm)
-    teams = rank_teams(user, [r.result for r in ranked])
-    return DemandMatches(ranked, teams, outcome.mode, outcome.embedded, outcome.total)
+    hide = dismissed if dismissed and not filters.get("show_dismissed") else set()
+    building = [False]
+
+    def ranked() -> DemandMatches:
+        allowed = cached_ids(candidates, "result-ids", functools.partial(index.ids_of, candidates))
+        if hide:
+            allowed = allowed - hide  # a new set (the index masks it afresh)
+        text = demand.match_text()
+        try:
+            outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
+        except index.IndexBuilding:
+            building[0] = True
+            return DemandMatches([], [], "lexical", 0, 0, building=True)
+        results = Result.objects.restrict(user, "view").in_bulk([int(h.id) for h in outcome.hits])
+        out = []
+        for i, hit in enumerate(outcome.hits):
+            result = results.get(int(hit.id))
+            if result is not None:
+                out.append(_explained(hit, text, i + 1, result, demand))
+        teams = rank_teams(user, [r.result for r in out])
+        return DemandMatches(out, teams, outcome.mode, outcome.embedded, outcome.total)
+
+    key = (
+        candidates, Person.objects.restrict(user, "view").values("pk"), Membership.objects.restrict(user, "view").values("pk"),
+        demand.pk, demand.updated_at.isoformat(), tuple(sorted(hide)), top, get_language(),
+    )
+    found = cached_value("demand-matches", key, ranked)
+    if building[0]:
+        cache_forget("demand-matches", key)
+    if found.results:
+        matches = {m.result_id: m for m in matches_visible(user).filter(demand=demand)}
+        for rm in found.results:
+            rm.verdict = feedback.get(rm.result.pk, "")
+            rm.match = matches.get(rm.result.pk)
+    return found
 
 
 @dataclass
@@ -441,26 +465,46 @@ def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
     demands for the result's text, and the result among the ``index.FIT_TOP`` best of all results
     for the demand's text (so a long result text sharing a few common words is not enough). The
     second half reads the demand's stored fit profile (its query terms and best scores) and
-    scores this one result: no search of the results at page time."""
+    scores this one result: no search of the results at page time.
+
+    The fitting demands' ids are a function of the result's text and the live demands the viewer
+    may see: computed once per permission scope (the SQL of those demands), result version and
+    figures version (which the demand and result services replace on commit), then read from the
+    cache (``opentto.core.cache.cached_value``); the demands' rows and the matches are read afresh."""
     live = demands_visible(user).filter(status__in=LIVE_DEMAND_STATUSES).values("pk")
-    # the same frozenset per scope while the data version holds: the index reuses its mask
-    allowed = cached_ids(live, "demand-ids", functools.partial(index.ids_of, live))
-    text = index.result_document(result).body
-    fits: list[DemandFit] = []
-    # A result written in both languages reaches Chinese and English demands with its own words.
-    bilingual = bool((result.title_zh or result.abstract_zh).strip() and (result.title_en or result.abstract_en).strip())
-    try:
-        with translation_off() if bilingual else contextlib.nullcontext():
-            hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
-        found = demands_visible(user).in_bulk([int(h.id) for h in hits])
+    complete = [True]
+
+    def fitting() -> list[tuple[int, float, int]]:
+        # the same frozenset per scope while the data version holds: the index reuses its mask
+        allowed = cached_ids(live, "demand-ids", functools.partial(index.ids_of, live))
+        text = index.result_document(result).body
+        out: list[tuple[int, float, int]] = []
+        # A result written in both languages reaches Chinese and English demands with its own words.
+        bilingual = bool((result.title_zh or result.abstract_zh).strip() and (result.title_en or result.abstract_en).strip())
+        try:
+            with translation_off() if bilingual else contextlib.nullcontext():
+                hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
+        except index.IndexBuilding:
+            complete[0] = False
+            return []
+        found = Demand.objects.in_bulk([int(h.id) for h in hits])  # among the allowed ids
         candidates = [found[int(h.id)] for h in hits if int(h.id) in found]
         score_of = {h.id: h.score for h in hits}
-        for demand, rank in index.result_fits(result.pk, candidates):
-            fits.append(DemandFit(demand, score_of[str(demand.pk)], rank))
-            if len(fits) == top:
+        left_out: list[int] = []
+        for demand, rank in index.result_fits(result.pk, candidates, left_out=left_out):
+            out.append((demand.pk, score_of[str(demand.pk)], rank))
+            if len(out) == top:
                 break
-    except index.IndexBuilding:
-        fits = []
+        if left_out:  # profiles still being computed: not a value to keep
+            complete[0] = False
+        return out
+
+    key = (live, result.pk, result.updated_at.isoformat(), top)
+    ids = cached_value("result-fits", key, fitting)
+    if not complete[0]:
+        cache_forget("result-fits", key)
+    rows = demands_visible(user).in_bulk([pk for pk, _score, _rank in ids])
+    fits = [DemandFit(rows[pk], score, rank) for pk, score, rank in ids if pk in rows]
     matches = list(matches_visible(user).filter(result=result))
     enterprises: dict[int, Organisation] = {}
     for f in fits:

@@ -257,6 +257,17 @@ class MatchEngine(_Explaining, _Fusing):
                 ]
             return hits
 
+    def embed_query(self, text: str) -> bool:
+        """Embed ``text`` as a hybrid search would (its passages or ``query:`` form, and the
+        translated terms of a cross-lingual query) into the embedding cache now, so that a later
+        :meth:`search` for it only reads its vector (a demand's text, when the demand is written).
+        False when nothing was embedded (dense off, no text)."""
+        if not self.dense_enabled or not any(ch.isalnum() for ch in text):
+            return False
+        with self._lock:
+            prep = self._prepare(text, True, True)
+        return prep.resolve() is not None
+
     def explain(self, text: str, doc_id: str, mode: Mode | str = "hybrid") -> Explanation:
         """Score parts, matched terms (query and document forms) and best passage for one document."""
         with self._lock:

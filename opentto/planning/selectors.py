@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentto.accounts.models import User
-from opentto.core.permissions import permitted
+from opentto.core.permissions import allows, permitted
 from opentto.financing.models import (
     PledgeLoan,
 )
@@ -171,10 +171,11 @@ def result_timeline(user: Any, result: Result, limit: int = 30) -> list[Timeline
     """The companion-service timeline of a result: plan decisions, negotiations, filings, service
     log entries and completed tasks the user may see, newest first."""
     items: list[TimelineItem] = []
-    plans = TransferPlan.objects.restrict(user, "view").filter(result=result)
-    for e in TransferPlanEvent.objects.restrict(user, "view").filter(plan__in=plans).select_related("actor"):
+    # the plans' ids once: most results have none, and then their events and negotiations are not asked for
+    plans = list(TransferPlan.objects.restrict(user, "view").filter(result=result).values_list("pk", flat=True))
+    for e in TransferPlanEvent.objects.restrict(user, "view").filter(plan__in=plans).select_related("actor") if plans else ():
         items.append(TimelineItem(timezone.localtime(e.occurred_at).date(), "plan", _("Transfer plan: %(status)s") % {"status": TransferPlanStatusChoices(e.to_status).label}, e.note, e.actor))
-    for n in NegotiationEntry.objects.restrict(user, "view").filter(plan__in=plans).select_related("organisation", "actor"):
+    for n in NegotiationEntry.objects.restrict(user, "view").filter(plan__in=plans).select_related("organisation", "actor") if plans else ():
         items.append(TimelineItem(n.occurred_on, "negotiation", _("Negotiation") + (f" · {n.organisation}" if n.organisation else ""), n.summary, n.actor))
     for f in Filing.objects.restrict(user, "view").filter(family__result=result).exclude(filing_date__isnull=True):
         items.append(TimelineItem(f.filing_date, "filing", _("Filed: %(office)s %(number)s") % {"office": f.office, "number": f.application_number}))
@@ -190,7 +191,7 @@ def result_timeline(user: Any, result: Result, limit: int = 30) -> list[Timeline
 def result_panel(user: Any, result: Result) -> dict[str, Any] | None:
     """What the result page's planning panel shows the user (``None``: no panel): the plans not
     superseded, the next open deadlines, pledge loans and the timeline — each what the user may see."""
-    if not Result.objects.restrict(user, "view_planning").filter(pk=result.pk).exists():
+    if not allows(user, result, "view_planning"):  # no query when the grant covers every result (or none)
         return None
     return {
         "plans": list(plans_for(user, result).exclude(status=TransferPlanStatusChoices.SUPERSEDED)[:3]),

@@ -57,6 +57,17 @@ def dense_enabled() -> bool:
     return bool(getattr(settings, "OPENTTO_MATCHING_DENSE", True))
 
 
+def _embed_fn() -> Any:
+    """The embedding function named by ``OPENTTO_MATCHING_EMBED_FN`` (a dotted path; the load
+    benchmark's synthetic vectors, ``bench/load/vectors.py``), else ``None``: the model."""
+    path = getattr(settings, "OPENTTO_MATCHING_EMBED_FN", "")
+    if not path:
+        return None
+    from django.utils.module_loading import import_string
+
+    return import_string(path)
+
+
 # -- documents ---------------------------------------------------------------------------------
 def _join(*parts: str) -> str:
     return "\n".join(p.strip() for p in parts if p and p.strip())
@@ -158,7 +169,7 @@ class Tier:
         with self.lock:
             if self._engine is None:
                 cache = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or self.dir.parent / "embeddings")
-                self._engine = MatchEngine(self.dir, cache_dir=cache, dense=self.spec.dense)
+                self._engine = MatchEngine(self.dir, cache_dir=cache, dense=self.spec.dense, embed_fn=_embed_fn())
                 if self._engine.status.startswith("rebuilt") or self._engine.status == "created":
                     self._write_stamps({})  # stamps no longer describe what is indexed
                 self._generation = self._marker_time()
@@ -527,14 +538,17 @@ def _background_fits(pks: list[int]) -> None:
     threading.Thread(target=run, name="demand-fits", daemon=True).start()
 
 
-def result_fits(result_id: int, demands: Iterable[Any]) -> list[tuple[Any, int]]:
+def result_fits(result_id: int, demands: Iterable[Any], *, left_out: list[int] | None = None) -> list[tuple[Any, int]]:
     """The demands (in the given order) among whose ``FIT_TOP`` best results the result is, with
     its rank there: one lookup per demand, no search (but for at most ``INLINE_FITS`` demands
-    whose profile is missing or stale; the others are left out until computed)."""
+    whose profile is missing or stale; the others are left out until computed, and their ids
+    added to ``left_out`` when given)."""
     demands = list(demands)
     profiles = fit_profiles(demands, compute=INLINE_FITS)
     engine = tier("results-lex").engine
     known = [d for d in demands if d.pk in profiles]  # the others are being computed in the background
+    if left_out is not None:
+        left_out.extend(d.pk for d in demands if d.pk not in profiles)
     scores = engine.lexical_scores([profiles[d.pk].terms for d in known], str(result_id))
     out = []
     for d, score in zip(known, scores, strict=True):
@@ -589,7 +603,31 @@ def index_objects(model: type[Model], pks: Iterable[int], *, dense: bool | None 
     changed = sum(tier(name).sync(only=pks) for name in names[:1])
     if kind == "demands":  # its fit profile, before a result page needs it
         refresh_fits(pks)
-    return changed + sum(tier(name).sync(only=pks) for name in names[1:])
+    changed += sum(tier(name).sync(only=pks) for name in names[1:])
+    if kind == "demands" and f"{kind}-dense" in names:  # its query vector, before its matches page needs it
+        embed_demand_queries(pks)
+    return changed
+
+
+def embed_demand_queries(pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed the live demands' texts (all, or ``pks``) as the matches page searches the results
+    with them, into the embedding cache: the page then reads each demand's query vector instead of
+    running the model (done when a demand is written, by ``opentto reindex`` and the backfill).
+    Texts already embedded cost a cache lookup. Returns the demands looked at."""
+    if not dense_enabled():
+        return 0
+    from .models import LIVE_DEMAND_STATUSES, Demand
+
+    qs = Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES).order_by("pk")
+    if pks is not None:
+        qs = qs.filter(pk__in=list(pks))
+    engine = tier("results-dense").engine
+    demands = list(qs)
+    for i, demand in enumerate(demands, 1):
+        engine.embed_query(demand.match_text())
+        if progress is not None and (i % BATCH == 0 or i == len(demands)):
+            progress(i, len(demands))
+    return len(demands)
 
 
 def rebuild_all(*, dense: bool | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
@@ -679,12 +717,13 @@ _EMBEDDERS: dict[Path, Any] = {}
 def _worker_embedder() -> Any:
     """This process's embedder over the same cache directory as the indexes (no index opened:
     a worker on another machine holds none)."""
-    from opentto.matching.embeddings import Embedder
+    from opentto.matching.embeddings import MODEL_ID, Embedder
 
     directory = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or Path(settings.OPENTTO_INDEX_DIR) / "embeddings")
     with _TIERS_LOCK:
         if directory not in _EMBEDDERS:
-            _EMBEDDERS[directory] = Embedder(directory)
+            fn = _embed_fn()
+            _EMBEDDERS[directory] = Embedder(directory, embed_fn=fn, model_id=MODEL_ID if fn is None else MODEL_ID + "+custom")
         return _EMBEDDERS[directory]
 
 

@@ -42,10 +42,11 @@ def index_demand(pk: int) -> int:
 
 @shared_task(name="demands.index_backfill")
 def index_backfill() -> dict[str, int]:
-    from .index import backfill_dense, refresh_fits
+    from .index import backfill_dense, embed_demand_queries, refresh_fits
 
     done = backfill_dense()
     done["demand-fits"] = refresh_fits()
+    done["demand-queries"] = embed_demand_queries()
     return done
 
 

@@ -23,7 +23,8 @@ def evaluation_result_panel(context: dict[str, Any], result: Result) -> dict[str
     request = context["request"]
     user = request.user
     rounds = list(rounds_for_result(user, result))
-    managed = set(rounds_managed(user).filter(result=result).values_list("pk", flat=True))
+    # which of the rounds shown the viewer may run (no query when no round is shown)
+    managed = set(rounds_managed(user).filter(pk__in=[r.pk for r in rounds]).values_list("pk", flat=True)) if rounds else set()
     summaries = list(EvaluationSummary.objects.restrict(user, "view").filter(result=result).select_related("review_round"))
     closed = result.stage in (ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED)
     may_record = result.stage == ResultStageChoices.EVALUATION and permitted(user, EvaluationSummary, "add")

@@ -43,4 +43,7 @@ class Command(BaseCommand):
         # The live demands' fit profiles ("who needs this" on result pages reads them).
         fits = index.refresh_fits(progress=index._named(progress, "demand fits"))
         self.stdout.write(f"demand fits: {fits} computed")
+        if dense:  # the live demands' query vectors (their matches pages read them)
+            queries = index.embed_demand_queries(progress=index._named(progress, "demand queries"))
+            self.stdout.write(f"demand queries: {queries} embedded")
         self.stdout.write(f"done in {time.monotonic() - started:.1f} s")

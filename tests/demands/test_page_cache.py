@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opentto.core import cache as figures_cache
-from opentto.demands import index
 from opentto.demands.services import demand_transition
 from opentto.results.pipeline import result_transition
+from opentto.search import index
 
 SECRET_DEMAND = "Confidential: robot-arm assembly"
 

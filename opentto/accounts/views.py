@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from opentto.core.http import AuthedHttpRequest, request_user
 from opentto.core.i18n import translate_path
 from opentto.core.models import AuditEvent
 
@@ -85,7 +86,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if two_factor_step(request.user) != VERIFY:
             return redirect(_safe_next(request, request.GET.get("next")))
-        user = request.user  # type: ignore[assignment]
+        user = request.user
     elif pending and time.time() - float(pending.get("at", 0)) < PENDING_SECONDS:
         user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
@@ -114,8 +115,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def account_view(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     from opentto.access.selectors import (
         access_grants_visible,
         access_requests_visible,
@@ -140,7 +141,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         from opentto.core.audit import audit_record
 
-        audit_record(actor=self.request.user, action="user.password_change", obj=self.request.user, request=self.request)  # type: ignore[arg-type]
+        user = request_user(self.request)
+        audit_record(actor=user, action="user.password_change", obj=user, request=self.request)
         # The session survives the password change (Django keeps it); so does its 2FA state.
         messages.success(self.request, _("Your password was changed."))
         return response
@@ -158,8 +160,8 @@ def _qr_data_uri(uri: str) -> str:
 
 @login_required
 @never_cache
-def two_factor_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_view(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     context: dict[str, Any] = {"account": user, "required": two_factor_required(user)}
     code_form = CodeForm()
     disable_form = DisableTwoFactorForm(user=user)
@@ -197,11 +199,11 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_data_view(request: HttpRequest) -> HttpResponse:
+def my_data_view(request: AuthedHttpRequest) -> HttpResponse:
     """PIPL art. 45: a copy of the signed-in person's data, as JSON."""
     from opentto.access.privacy import person_export
 
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if user.person is None:
         from opentto.core.audit import audit_record
 
@@ -222,7 +224,7 @@ CONSENT_ACTIONS = ("person.consent", "person.withdraw_consent")
 
 @login_required
 @never_cache
-def privacy_view(request: HttpRequest) -> HttpResponse:
+def privacy_view(request: AuthedHttpRequest) -> HttpResponse:
     """PIPL self-service: the consents recorded for the signed-in person, giving and withdrawing
     consent (each an audit entry), and the copy of their data (``my_data``)."""
     from opentto.access.privacy import (
@@ -232,7 +234,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     )
     from opentto.access.selectors import audit_events_visible
 
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     person = user.person
     if request.method == "POST":
         action = request.POST.get("action")

@@ -27,7 +27,7 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
     if not check_for_language(language) or language not in dict(settings.LANGUAGES):
         return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
-        user_set_language(user=request.user, language=language, actor=request.user)  # type: ignore[arg-type]
+        user_set_language(user=request.user, language=language, actor=request.user)
     response = HttpResponseRedirect(translate_path(next_url, language))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -119,7 +119,7 @@ def showcase_interest_view(request: HttpRequest, pk: int) -> HttpResponse:
     from .services import match_express_interest
 
     try:
-        match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))  # type: ignore[arg-type]
+        match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))
         messages.success(request, _("Thank you: the TTO will put you in touch with the owners."))
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultStageChoices
@@ -63,7 +64,7 @@ def _or_404(allowed: bool) -> None:
         raise Http404
 
 
-def _for_change(request: HttpRequest, qs: Any, pk: int, action: str = "change", parent: Callable[[Any], Any] | None = None) -> Any:
+def _for_change(request: AuthedHttpRequest, qs: Any, pk: int, action: str = "change", parent: Callable[[Any], Any] | None = None) -> Any:
     """The object ``pk`` of ``qs`` the user may ``action`` (on ``parent(obj)`` where the action is
     the parent's): 404 when the user may not see it, 403 when they may only see it."""
     obj = get_object_or_404(qs.restrict(request.user, "view"), pk=pk)
@@ -72,12 +73,12 @@ def _for_change(request: HttpRequest, qs: Any, pk: int, action: str = "change", 
     return obj
 
 
-def _result_for_change(request: HttpRequest, pk: int) -> Result:
+def _result_for_change(request: AuthedHttpRequest, pk: int) -> Result:
     """A result the user may plan for: 404 when not visible at all, 403 when visible only."""
     return _for_change(request, Result.objects.all(), pk, "plan")  # type: ignore[no-any-return]
 
 
-def _result_for_view(request: HttpRequest, pk: int) -> Result:
+def _result_for_view(request: AuthedHttpRequest, pk: int) -> Result:
     return get_object_or_404(sel.planning_results(request.user), pk=pk)
 
 
@@ -98,7 +99,7 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
 # --- the result's planning workspace -------------------------------------------------------------
 
 
-def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The tab's records, each what the user may see; its forms where the user may use them:
     ``can_plan`` (add records to the result) and the ids of the records the user may change."""
     user = request.user
@@ -185,7 +186,7 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
     return context
 
 
-def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
+def _suggested_targets(request: AuthedHttpRequest, result: Result) -> list[Any]:
     """Enterprises whose live demands fit the result (the demands app's matching), if present."""
     try:
         from opentto.demands.selectors import result_demands
@@ -194,13 +195,13 @@ def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
     return list(result_demands(request.user, result).enterprises)
 
 
-def _render_workspace(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _render_workspace(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     return render(request, "planning/workspace.html", _workspace_context(request, result, tab, overrides), status=status)
 
 
 @login_required
 @require_GET
-def workspace_view(request: HttpRequest, pk: int, tab: str = "plan") -> HttpResponse:
+def workspace_view(request: AuthedHttpRequest, pk: int, tab: str = "plan") -> HttpResponse:
     if tab not in TABS:
         raise Http404
     result = _result_for_view(request, pk)
@@ -208,7 +209,7 @@ def workspace_view(request: HttpRequest, pk: int, tab: str = "plan") -> HttpResp
 
 
 def _act(
-    request: HttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
+    request: AuthedHttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
     anchor: str = "",
 ) -> HttpResponse:
     """Validate ``form``, call the service; on error re-render the tab with the bound form (400)."""
@@ -232,38 +233,38 @@ def _act(
 
 @login_required
 @require_POST
-def plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")  # type: ignore[arg-type]
+    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")
 
 
-def _plan_for_change(request: HttpRequest, pk: int, action: str = "change") -> TransferPlan:
+def _plan_for_change(request: AuthedHttpRequest, pk: int, action: str = "change") -> TransferPlan:
     return _for_change(request, TransferPlan.objects.select_related("result"), pk, action)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
-def plan_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")
 
 
 @login_required
 @require_POST
-def option_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def option_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.OptionForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[arg-type, attr-defined]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[attr-defined]
 
 
 @login_required
 @require_POST
-def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+def option_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     option = _for_change(request, TransferOption.objects.select_related("plan__result"), pk, parent=lambda o: o.plan)
     try:
-        svc.plan_option_remove(option=option, actor=request.user)  # type: ignore[arg-type]
+        svc.plan_option_remove(option=option, actor=request.user)
         messages.success(request, _("The option was removed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -272,39 +273,39 @@ def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def target_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def target_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.TargetForm(request.POST, user=request.user)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")
 
 
 @login_required
 @require_POST
-def target_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def target_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = _for_change(request, PlanTarget.objects.select_related("plan__result"), pk, parent=lambda t: t.plan)
     form = f.TargetStatusForm(request.POST)
-    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")  # type: ignore[arg-type]
+    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")
 
 
 @login_required
 @require_POST
-def negotiation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def negotiation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.NegotiationForm(request.POST, plan=plan, user=request.user)
-    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")
     return response
 
 
 @login_required
 @require_POST
-def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def plan_move_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpResponse:
     plan = _plan_for_change(request, pk, "decide" if verb in {"approve", "reject"} else "change")
     form = f.DecisionForm(request.POST)
     calls: dict[str, Callable[[Form], Any]] = {
-        "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),  # type: ignore[arg-type]
-        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
-        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
-        "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),  # type: ignore[arg-type]
+        "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),
+        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),
+        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),
+        "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),
     }
     if verb not in calls:
         raise Http404
@@ -314,7 +315,7 @@ def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_approve_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The result page's one-step form (``results:plan``): the plan with its recommended mode and
     that mode's terms, approved at once; under four-eyes approval, submitted for another manager.
     Errors re-render the form with what was typed (400); nothing is saved."""
@@ -348,24 +349,24 @@ def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def family_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.FamilyForm(request.POST)
-    return _act(request, result, "ip", form, lambda fm: svc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")  # type: ignore[arg-type]
+    return _act(request, result, "ip", form, lambda fm: svc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")
 
 
-def _family_for_change(request: HttpRequest, pk: int) -> PatentFamily:
+def _family_for_change(request: AuthedHttpRequest, pk: int) -> PatentFamily:
     return _for_change(request, PatentFamily.objects.select_related("result"), pk)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
-def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
     form = f.FilingForm(request.POST, family=family, user=request.user)
 
     def call(fm: Form) -> Any:
-        return svc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[arg-type, attr-defined]
+        return svc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[attr-defined]
 
     overrides_key = "filing_form_bound"
     if form.is_valid():
@@ -379,40 +380,40 @@ def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_propose_view(request: HttpRequest, pk: int) -> HttpResponse:
+def family_propose_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
-    created = svc.layout_propose_filings(family=family, actor=request.user)  # type: ignore[arg-type]
+    created = svc.layout_propose_filings(family=family, actor=request.user)
     messages.success(request, _("%(n)s planned filings were added.") % {"n": len(created)})
     return redirect(reverse("planning:result_ip", args=[family.result_id]) + f"#family-{family.pk}")
 
 
 @login_required
 @require_POST
-def confidentiality_view(request: HttpRequest, pk: int) -> HttpResponse:
+def confidentiality_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
     form = f.ConfidentialityForm(request.POST)
-    return _act(request, family.result, "ip", form, lambda fm: svc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")  # type: ignore[arg-type]
+    return _act(request, family.result, "ip", form, lambda fm: svc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")
 
 
-def _filing_for_change(request: HttpRequest, pk: int) -> Filing:
+def _filing_for_change(request: AuthedHttpRequest, pk: int) -> Filing:
     return _for_change(request, Filing.objects.select_related("family__result"), pk)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
-def filing_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = _filing_for_change(request, pk)
     form = f.FilingUpdateForm(request.POST)
 
     def call(fm: Form) -> Any:
         c = fm.cleaned_data
-        return svc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)  # type: ignore[arg-type]
+        return svc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)
 
     return _act(request, filing.family.result, "ip", form, call, _("The filing was updated and its deadlines derived again."), "filing_update_form", f"family-{filing.family_id}")
 
 
 def _edit_page(
-    request: HttpRequest, form: Form, save: Callable[[Form], Any], *, heading: str, back_url: str, done: str, lead: str = "",
+    request: AuthedHttpRequest, form: Form, save: Callable[[Form], Any], *, heading: str, back_url: str, done: str, lead: str = "",
 ) -> HttpResponse:
     """GET shows the edit form; POST validates, calls the service and goes back; errors re-render
     the form with what was typed (400) and nothing is saved."""
@@ -433,11 +434,11 @@ def _edit_page(
 
 
 @login_required
-def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = _filing_for_change(request, pk)
     form = f.FilingForm(request.POST or None, filing=filing, user=request.user)
     return _edit_page(
-        request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[attr-defined]
         heading=_("Edit the filing: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
         lead=_("The office and the route change only while the filing is planned. The deadlines are derived again when you save."),
         back_url=reverse("planning:result_ip", args=[filing.family.result_id]) + f"#family-{filing.family_id}",
@@ -446,7 +447,7 @@ def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
+def fee_reduction_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A CN filing's fee-reduction status: the rate, each applicant's ground, an open licence."""
     filing = _filing_for_change(request, pk)
     if filing.office != "CN":
@@ -467,7 +468,7 @@ def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
         request, form,
         lambda fm: svc.filing_fee_reduction_record(
             filing=filing, reduction=fm.cleaned_data["reduction"], grounds=fm.grounds(),  # type: ignore[attr-defined]
-            open_licence_from=fm.cleaned_data["open_licence_from"], open_licence_until=fm.cleaned_data["open_licence_until"], actor=request.user,  # type: ignore[arg-type]
+            open_licence_from=fm.cleaned_data["open_licence_from"], open_licence_until=fm.cleaned_data["open_licence_until"], actor=request.user,
         ),
         heading=_("Fee reduction: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
         lead=lead,
@@ -478,18 +479,18 @@ def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def filing_abandon_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_abandon_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = _filing_for_change(request, pk)
     form = f.AbandonForm(request.POST)
-    return _act(request, filing.family.result, "ip", form, lambda fm: svc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")  # type: ignore[arg-type]
+    return _act(request, filing.family.result, "ip", form, lambda fm: svc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")
 
 
 @login_required
 @require_POST
-def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+def deadline_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     deadline = _for_change(request, FilingDeadline.objects.select_related("filing__family__result"), pk)
     form = f.DoneForm(request.POST)
-    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: svc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")  # type: ignore[arg-type]
+    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: svc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")
     if request.POST.get("next") == "calendar" and response.status_code == 302:
         return redirect("planning:calendar")
     return response
@@ -500,7 +501,7 @@ def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     deals = list(svc.comparable_deals(request.user, result)[:50])
     form = f.ValuationForm(request.POST, deals=deals)
@@ -520,16 +521,16 @@ def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
                 preview = {"values": values, "years": [y.as_dict() for y in rfr.years], "royalties": royalties, "discounts": discounts,
                            "grid": [(r, [lookup.get((r, d)) for d in discounts]) for r in royalties]}
         return _render_workspace(request, result, "financing", {"valuation_form": form, "preview": preview, "open_form": "valuation_form"}, status=200 if preview else 400)
-    return _act(request, result, "financing", form, lambda fm: svc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[arg-type, attr-defined]
+    return _act(request, result, "financing", form, lambda fm: svc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[attr-defined]
 
 
-def _valuation(request: HttpRequest, pk: int) -> Valuation:
+def _valuation(request: AuthedHttpRequest, pk: int) -> Valuation:
     return get_object_or_404(sel.valuation_visible(request.user), pk=pk)
 
 
 @login_required
 @require_GET
-def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_memo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
     memo = memo_data(valuation, request.user)
     grid = list(zip(memo.sensitivity_royalties, memo.sensitivity, strict=True))
@@ -538,9 +539,9 @@ def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_pdf_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
-    audit_record(actor=request.user, action="valuation.pdf", obj=valuation)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="valuation.pdf", obj=valuation)
     response = HttpResponse(valuation_memo_pdf(valuation, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="valuation-{valuation.pk}.pdf"'
     return response
@@ -548,15 +549,15 @@ def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.PledgeForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: svc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")  # type: ignore[arg-type]
+    return _act(request, result, "financing", form, lambda fm: svc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")
 
 
 @login_required
 @require_GET
-def pledge_list_view(request: HttpRequest) -> HttpResponse:
+def pledge_list_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, PledgeLoan, "view"))
     loans = sel.pledge_loans(request.user)
     return render(request, "planning/pledge_list.html", {
@@ -567,7 +568,7 @@ def pledge_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def pledge_move_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpResponse:
     loan = _for_change(request, PledgeLoan.objects.all(), pk)
     forms_by_verb: dict[str, type[Form]] = {"register": f.PledgeRegisterForm, "release": f.PledgeReleaseForm, "cancel": Form}
     if verb not in forms_by_verb:
@@ -576,11 +577,11 @@ def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if form.is_valid():
         try:
             if verb == "register":
-                svc.pledge_loan_register(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                svc.pledge_loan_register(loan=loan, actor=request.user, **form.cleaned_data)
             elif verb == "release":
-                svc.pledge_loan_release(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                svc.pledge_loan_release(loan=loan, actor=request.user, **form.cleaned_data)
             else:
-                svc.pledge_loan_cancel(loan=loan, actor=request.user)  # type: ignore[arg-type]
+                svc.pledge_loan_cancel(loan=loan, actor=request.user)
             messages.success(request, _("The loan's status was changed."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -590,7 +591,7 @@ def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 @login_required
-def pool_list_view(request: HttpRequest) -> HttpResponse:
+def pool_list_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, "planning.securitisationpool", "view"))
     can_add = permitted(request.user, "planning.securitisationpool", "add")
     if request.method == "POST" and not can_add:
@@ -598,7 +599,7 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
     form = f.PoolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
-                pool = svc.pool_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                pool = svc.pool_create(actor=request.user, **form.cleaned_data)
                 messages.success(request, _("The pool was created."))
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
@@ -607,7 +608,7 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(sel.pools(request.user), pk=pk)
     can_change = allows(request.user, pool, "change")
     if request.method == "POST" and not can_change:
@@ -615,7 +616,7 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.PoolAssetForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
-                svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)  # type: ignore[arg-type]
+                svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)
                 messages.success(request, _("The licence was added to the pool."))
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
@@ -629,26 +630,26 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def pool_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     pool = _for_change(request, sel.pools(request.user), pk)
     form = f.PoolForm(request.POST or None, user=request.user, initial={"name_zh": pool.name_zh, "name_en": pool.name_en, "arranger": pool.arranger_id, "notes": pool.notes})
     return _edit_page(
-        request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),
         heading=_("Edit the pool: %(name)s") % {"name": pool.name}, back_url=reverse("planning:pool", args=[pool.pk]), done=_("The pool was saved."),
     )
 
 
-def _pool_asset(request: HttpRequest, pk: int) -> PoolAsset:
+def _pool_asset(request: AuthedHttpRequest, pk: int) -> PoolAsset:
     """A pool licence the user may see (404), in a pool they may change (403)."""
     return _for_change(request, PoolAsset.objects.select_related("pool", "result", "licensee"), pk, parent=lambda a: a.pool)  # type: ignore[no-any-return]
 
 
 @login_required
-def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_asset_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     asset = _pool_asset(request, pk)
     form = f.PoolAssetEditForm(request.POST or None, asset=asset, user=request.user)
     return _edit_page(
-        request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[attr-defined]
         heading=_("Edit the licence of %(result)s in %(pool)s") % {"result": asset.result.title, "pool": asset.pool.name},
         lead=_("The expected royalties you save replace the licence's old ones."),
         back_url=reverse("planning:pool", args=[asset.pool_id]), done=_("The licence was saved."),
@@ -657,25 +658,25 @@ def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pool_asset_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_asset_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     asset = _pool_asset(request, pk)
     pool_pk = asset.pool_id
-    svc.pool_asset_remove(asset=asset, actor=request.user)  # type: ignore[arg-type]
+    svc.pool_asset_remove(asset=asset, actor=request.user)
     messages.success(request, _("The licence was taken out of the pool."))
     return redirect("planning:pool", pk=pool_pk)
 
 
 @login_required
 @require_POST
-def room_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.DealRoomForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")  # type: ignore[arg-type]
+    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")
 
 
 @login_required
 @require_GET
-def room_list_view(request: HttpRequest) -> HttpResponse:
+def room_list_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, DealRoom, "view"))
     rooms = sel.deal_rooms_for(request.user)
     return render(request, "planning/room_list.html", {"rooms": rooms})
@@ -683,9 +684,9 @@ def room_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
-    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))
     return render(request, "planning/room_detail.html", {
         "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": allows(request.user, room, "change"),
         "invites": room.invites.all(), "invite_form": f.InviteForm(),
@@ -694,21 +695,21 @@ def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_document_view(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def room_document_view(request: AuthedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
     attachment = get_object_or_404(room.attachments.all(), pk=attachment_pk)
-    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
 
 
 @login_required
 @require_POST
-def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_invite_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = _for_change(request, DealRoom.objects.all(), pk)
     form = f.InviteForm(request.POST)
     if form.is_valid():
         try:
-            svc.deal_room_invite(room=room, user=form.cleaned_data["user"], actor=request.user)  # type: ignore[arg-type]
+            svc.deal_room_invite(room=room, user=form.cleaned_data["user"], actor=request.user)
             messages.success(request, _("The investor was invited."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -719,9 +720,9 @@ def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_close_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = _for_change(request, DealRoom.objects.all(), pk)
-    svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)  # type: ignore[arg-type]
+    svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)
     messages.success(request, _("The room is open.") if room.is_open else _("The room is closed."))
     return redirect("planning:room", pk=room.pk)
 
@@ -731,26 +732,26 @@ def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def channel_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ChannelForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")
 
 
 @login_required
 @require_POST
-def channel_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = _for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelStatusForm(request.POST)
-    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")  # type: ignore[arg-type]
+    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")
 
 
 @login_required
-def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = _for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelForm(request.POST or None, channel=channel, user=request.user)
     return _edit_page(
-        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),
         heading=_("Edit the overseas channel: %(country)s") % {"country": channel.country},
         back_url=reverse("planning:result_services", args=[channel.result_id]) + "#channels", done=_("The overseas channel was saved."),
     )
@@ -758,26 +759,26 @@ def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.TaskForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")
 
 
 @login_required
 @require_POST
-def task_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = _for_change(request, ServiceTask.objects.select_related("result"), pk)
     form = f.TaskStatusForm(request.POST)
-    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")  # type: ignore[arg-type]
+    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")
 
 
 @login_required
 @require_POST
-def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
+def service_log_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ServiceLogForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")
 
 
 # overview pages -------------------------------------------------------------------------------------
@@ -785,12 +786,12 @@ def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(does_planning(request.user))
     user = request.user
     return render(request, "planning/index.html", {
         "awaiting": sel.plans_awaiting_approval(user),
-        "deadlines": sel.calendar_deadlines(user, manager=user, days=60)[:20],  # type: ignore[arg-type]
+        "deadlines": sel.calendar_deadlines(user, manager=user, days=60)[:20],
         "tasks": sel.my_open_tasks(user)[:20],
         "results": sel.planning_results(user, "change").filter(stage=ResultStageChoices.PLANNING).order_by("-stage_changed_at")[:30],
         "today": timezone.localdate(),
@@ -799,9 +800,9 @@ def index_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, FilingDeadline, "change"))
-    manager: User = request.user  # type: ignore[assignment]
+    manager: User = request.user
     managers = list(sel.calendar_managers(request.user))
     if request.GET.get("manager"):
         manager = get_object_or_404(User, pk=request.GET["manager"]) if request.GET["manager"].isdigit() else manager
@@ -809,7 +810,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     days = int(request.GET["days"]) if request.GET.get("days", "") in {"90", "180", "365", "730"} else 180
     rows = list(sel.calendar_deadlines(request.user, manager=None if everyone else manager, days=days))
     changeable = sel.changeable(FilingDeadline.objects.filter(pk__in=[row.pk for row in rows]), request.user)
-    feed = CalendarFeed.objects.filter(user=request.user).first()  # type: ignore[misc]
+    feed = CalendarFeed.objects.filter(user=request.user).first()
     today = timezone.localdate()
     months: dict[str, list[Any]] = {}
     for row in rows:
@@ -824,13 +825,13 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_feed_view(request: HttpRequest) -> HttpResponse:
+def calendar_feed_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, CalendarFeed, "add"))
     if request.POST.get("reset"):
-        svc.calendar_feed_reset(user=request.user)  # type: ignore[arg-type]
+        svc.calendar_feed_reset(user=request.user)
         messages.success(request, _("A new feed address was made; the old one no longer works."))
     else:
-        svc.calendar_feed_get_or_create(user=request.user)  # type: ignore[arg-type]
+        svc.calendar_feed_get_or_create(user=request.user)
         messages.success(request, _("Your calendar feed is ready: subscribe to its address in your calendar application."))
     return redirect("planning:calendar")
 
@@ -854,7 +855,7 @@ def ics_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def workload_view(request: HttpRequest) -> HttpResponse:
+def workload_view(request: AuthedHttpRequest) -> HttpResponse:
     _or_404(permitted(request.user, ServiceLogEntry, "figures"))
     today = timezone.localdate()
     form = f.WorkloadForm(request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today})

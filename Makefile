@@ -32,6 +32,9 @@ test: install lint test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check opentto tests bench
+	# enabled after the tree is formatted (the lead runs `ruff format` once after merging):
+	# $(BIN)/ruff format --check opentto tests bench
+	$(BIN)/djlint opentto/templates opentto/*/templates --lint
 	$(BIN)/mypy opentto
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto check --fail-level WARNING

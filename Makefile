@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/opentto
 # pytest-xdist processes for the suite (2: the machines have 2 cores; 0 runs it in one process)
 TEST_JOBS ?= 2
 
-.PHONY: demo test install lint test-sqlite test-postgres serve clean
+.PHONY: demo test test-fast install lint test-sqlite test-postgres serve clean
 
 $(BIN)/opentto: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,19 @@ serve: install
 ## make test: lint, checks, the whole suite on SQLite, then on PostgreSQL.
 test: install lint test-sqlite test-postgres
 
+## make test-fast: while working. SQLite, no browser tests and none marked slow (tests/conftest.py
+## lists them), test databases kept between runs in var/test-fast.sqlite3_gw* (pytest --reuse-db:
+## after a new migration, `make test-fast PYTEST_ARGS=--create-db`). No lint; `make test` runs all.
+test-fast: install
+	@mkdir -p var
+	env -u DATABASE_URL OPENTTO_TEST_DB_FILE="$(CURDIR)/var/test-fast.sqlite3" \
+	  $(BIN)/pytest -p no:cacheprovider --reuse-db -n $(TEST_JOBS) -m "not browser and not slow" $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check opentto tests bench
+	# enabled after the tree is formatted (the lead runs `ruff format` once after merging):
+	# $(BIN)/ruff format --check opentto tests bench
+	$(BIN)/djlint opentto/templates opentto/*/templates --lint
 	$(BIN)/mypy opentto
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=opentto.settings.test $(BIN)/opentto check --fail-level WARNING

@@ -148,3 +148,48 @@ def confidential_result(manager: User, university: Organisation, researcher: Per
 
 def settings_media() -> str:
     return str(settings.MEDIA_ROOT)
+
+
+#: Fixtures that open the test database (directly or through another fixture; `django_db_blocker`
+#: is in every test's closure through pytest-django's autouse fixtures, so it says nothing).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+#: Directories whose tests reach a database without those fixtures: the ops tests run OpenTTO in
+#: other processes against a scratch database of the suite's engine (tests/ops/conftest.py).
+_ENGINE_DEPENDENT_DIRS = ("tests/ops/",)
+
+
+#: What `make test-fast` leaves out (marked ``slow``; `make test` runs all of it), each with its cost:
+#: the suite's largest, serial, SQLite (docs/benchmarks.md, "Demo and test suite").
+_SLOW_PATHS = (
+    "tests/security/test_permission_matrix.py",  # every URL × every role, GET and POST: ≈ 4 min of CPU
+    "tests/security/test_bad_numbers.py",  # every URL with bad numbers, Hypothesis: ≈ 2 min
+    "tests/api/test_schemathesis.py",  # the API fuzzed from its schema
+    "tests/ops/",  # OpenTTO in other processes: scratch sites, backups, a Celery worker
+    "tests/demo/",  # the whole demo story loaded through the services
+    "tests/evaluation/test_demo.py",  # the demo story's evaluation rounds
+    "tests/subsidies/test_demo.py",  # the demo story's subsidy reviews
+    "tests/matching/test_matching_dense.py",  # loads the embedding model and embeds
+    "tests/core/test_idempotency_processes.py",  # gunicorn workers (PostgreSQL only)
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under :data:`_SLOW_PATHS` are marked ``slow``.
+
+    A test that never opens the database cannot depend on its engine: it is marked
+    ``one_database`` (run on SQLite only; `make test-postgres` leaves it out). Such a test has no
+    ``django_db`` mark and none of :data:`_DATABASE_FIXTURES` among its fixtures (pytest-django
+    refuses it any query), and does not start processes of its own against the suite's database
+    (:data:`_ENGINE_DEPENDENT_DIRS`)."""
+    root = str(config.rootpath)
+    for item in items:
+        path = str(item.path)[len(root) + 1:] if str(item.path).startswith(root) else str(item.path)
+        if path.startswith(_SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+        if path.startswith(_ENGINE_DEPENDENT_DIRS) or item.get_closest_marker("django_db") is not None:
+            continue
+        if item.get_closest_marker("skipif") is not None:  # e.g. PostgreSQL-only: keep it where it runs
+            continue
+        if _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.one_database)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 
 from opentto.accounts.models import User
 from opentto.accounts.permissions import two_factor_required
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.models import AuditEvent
 
 
 @login_required
-def account_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def account_view(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     from opentto.access.selectors import (
         access_grants_visible,
         access_requests_visible,
@@ -42,11 +43,11 @@ def account_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_data_view(request: HttpRequest) -> HttpResponse:
+def my_data_view(request: AuthedHttpRequest) -> HttpResponse:
     """PIPL art. 45: a copy of the signed-in person's data, as JSON."""
     from opentto.access.privacy import person_export
 
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if user.person is None:
         from opentto.core.audit import audit_record
 
@@ -67,7 +68,7 @@ CONSENT_ACTIONS = ("person.consent", "person.withdraw_consent")
 
 @login_required
 @never_cache
-def privacy_view(request: HttpRequest) -> HttpResponse:
+def privacy_view(request: AuthedHttpRequest) -> HttpResponse:
     """PIPL self-service: the consents recorded for the signed-in person, giving and withdrawing
     consent (each an audit entry), and the copy of their data (``my_data``)."""
     from opentto.access.privacy import (
@@ -77,7 +78,7 @@ def privacy_view(request: HttpRequest) -> HttpResponse:
     )
     from opentto.access.selectors import audit_events_visible
 
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     person = user.person
     if request.method == "POST":
         action = request.POST.get("action")

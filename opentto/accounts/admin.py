@@ -4,6 +4,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from opentto.core.http import request_user
+
 from .models import User
 from .selectors import sign_in_locks
 from .services import totp_disable, user_unlock
@@ -33,11 +35,11 @@ class OpenTTOUserAdmin(UserAdmin):
     @admin.action(description=_("Unlock the selected accounts"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            user_unlock(user=user, actor=request.user)  # type: ignore[arg-type]
+            user_unlock(user=user, actor=request_user(request))
         messages.success(request, _("Unlocked."))
 
     @admin.action(description=_("Turn two-factor authentication off (lost device)"))
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            totp_disable(user=user, actor=request.user)  # type: ignore[arg-type]
+            totp_disable(user=user, actor=request_user(request))
         messages.success(request, _("Two-factor authentication was turned off for the selected users."))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from opentto.core.http import AuthedHttpRequest, request_user
 from opentto.core.i18n import translate_path
 
 from .forms import CodeForm, DisableTwoFactorForm, LoginForm
@@ -85,7 +86,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if two_factor_step(request.user) != VERIFY:
             return redirect(_safe_next(request, request.GET.get("next")))
-        user = request.user  # type: ignore[assignment]
+        user = request.user
     elif pending and time.time() - float(pending.get("at", 0)) < PENDING_SECONDS:
         user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
@@ -121,7 +122,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         from opentto.core.audit import audit_record
 
-        audit_record(actor=self.request.user, action="user.password_change", obj=self.request.user, request=self.request)  # type: ignore[arg-type]
+        user = request_user(self.request)
+        audit_record(actor=user, action="user.password_change", obj=user, request=self.request)
         # The session survives the password change (Django keeps it); so does its 2FA state.
         messages.success(self.request, _("Your password was changed."))
         return response
@@ -139,8 +141,8 @@ def _qr_data_uri(uri: str) -> str:
 
 @login_required
 @never_cache
-def two_factor_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_view(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     context: dict[str, Any] = {"account": user, "required": two_factor_required(user)}
     code_form = CodeForm()
     disable_form = DisableTwoFactorForm(user=user)
@@ -186,7 +188,7 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
     if not check_for_language(language) or language not in dict(settings.LANGUAGES):
         return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
-        user_set_language(user=request.user, language=language, actor=request.user)  # type: ignore[arg-type]
+        user_set_language(user=request.user, language=language, actor=request.user)
     response = HttpResponseRedirect(translate_path(next_url, language))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -90,7 +90,7 @@ class ResultViewSet(RestrictedViewSet):
         result = self.get_object()
         show = allows(request.user, result, "view_details")
         if show and (result.details_zh or result.details_en):
-            audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
+            audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)
         data = ResultDetailSerializer(result, context={"request": request, "show_details": show}).data
         return Response(data)
 

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 
 from .models import ClashHold, ClashHoldStatusChoices
@@ -63,7 +64,7 @@ class ResolveForm(forms.Form):
 
 @login_required
 @require_GET
-def hold_list_view(request: HttpRequest) -> HttpResponse:
+def hold_list_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, ClashHold, "view"):
         raise Http404
     status = request.GET.get("status", "open")
@@ -78,7 +79,7 @@ def hold_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hold_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def hold_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(clash_holds_visible(request.user), pk=pk)
     kind = clash_kind(hold.kind)
     decisions = list(kind.resolvers) if kind is not None else []
@@ -89,7 +90,7 @@ def hold_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                clash_resolve(hold=hold, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"], actor=request.user)  # type: ignore[arg-type]
+                clash_resolve(hold=hold, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"], actor=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)

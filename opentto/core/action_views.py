@@ -29,6 +29,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     FORM_FIELD,
     KeyReused,
@@ -79,16 +80,16 @@ def form_service_redirect(
 
 def object_action(
     *,
-    get_object: Callable[[HttpRequest, int], Obj],
+    get_object: Callable[[AuthedHttpRequest, int], Obj],
     may: Callable[[Any, Obj], bool],
     call: Callable[[Obj, Any, Any], Any],
     success: str,
-    back: Callable[[HttpRequest, Obj], HttpResponse],
+    back: Callable[[AuthedHttpRequest, Obj], HttpResponse],
     form_class: Callable[..., Any] | None = None,
-    form_kwargs: Callable[[HttpRequest, Obj], dict[str, Any]] | None = None,
+    form_kwargs: Callable[[AuthedHttpRequest, Obj], dict[str, Any]] | None = None,
     files: bool = False,
     confirm_as: str = "",
-    redisplay: Callable[[HttpRequest, Obj, dict[str, Any]], HttpResponse] | None = None,
+    redisplay: Callable[[AuthedHttpRequest, Obj, dict[str, Any]], HttpResponse] | None = None,
     pk_kwarg: str = "pk",
 ) -> Callable[..., HttpResponse]:
     """A POST view on one object (see the module). ``get_object(request, pk)`` 404s what the
@@ -100,7 +101,7 @@ def object_action(
 
     @login_required
     @require_POST
-    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    def view(request: AuthedHttpRequest, **kwargs: Any) -> HttpResponse:
         obj = get_object(request, kwargs[pk_kwarg])
         if not may(request.user, obj):
             raise PermissionDenied

@@ -4,14 +4,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentto.core.cache import cached_fragment, fragment_key
-from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
+from opentto.core.http import YEAR_MAX, YEAR_MIN, AuthedHttpRequest, year_param
 from opentto.core.spreadsheets import file_response
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 
@@ -21,7 +21,7 @@ from .reports import default_year, report_years, tables
 from .selectors import DEFINITIONS, cached, figures, headline, scope_key
 
 
-def _year(request: HttpRequest, *, tell: bool = False) -> int:
+def _year(request: AuthedHttpRequest, *, tell: bool = False) -> int:
     """The ``?year=`` asked for (1900–2200), else the viewer's default year (the latest year a
     deal was signed in their scope, or this year); ``tell``: say so when a bad year was asked."""
     raw = request.GET.get("year")
@@ -34,7 +34,7 @@ def _year(request: HttpRequest, *, tell: bool = False) -> int:
     return cached(request.user, f"default_year:{timezone.localdate()}", lambda: default_year(request.user))
 
 
-def _main_context(request: HttpRequest, year: int) -> dict[str, Any]:
+def _main_context(request: AuthedHttpRequest, year: int) -> dict[str, Any]:
     data = figures(request.user, year)
     top_line = headline(request.user, year)
     top = max(data.funnel.values(), default=0) or 1
@@ -59,7 +59,7 @@ def _main_context(request: HttpRequest, year: int) -> dict[str, Any]:
 
 
 @login_required
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: AuthedHttpRequest) -> HttpResponse:
     year = _year(request, tell=True)
     # The figures, tables and charts of the viewer's scope: rendered once per scope, year, day
     # and language until a service changes a figure (the per-user panels below are not cached).
@@ -70,7 +70,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_xlsx_view(request: HttpRequest, table: str) -> HttpResponse:
+def export_xlsx_view(request: AuthedHttpRequest, table: str) -> HttpResponse:
     year = _year(request)
     t = cached(request.user, f"tables:{year}", lambda: tables(request.user, year))
     if table not in t:
@@ -79,7 +79,7 @@ def export_xlsx_view(request: HttpRequest, table: str) -> HttpResponse:
 
 
 @login_required
-def annual_report_pdf_view(request: HttpRequest, year: int) -> HttpResponse:
+def annual_report_pdf_view(request: AuthedHttpRequest, year: int) -> HttpResponse:
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Http404
     response = HttpResponse(annual_report_pdf(request.user, year, figures(request.user, year)), content_type="application/pdf")

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from opentto.core.cache import cached_query
-from opentto.core.http import float_param, id_param, int_param, is_htmx
+from opentto.core.http import AuthedHttpRequest, float_param, id_param, int_param, is_htmx
 from opentto.core.permissions import allows
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices
@@ -89,7 +89,7 @@ def _apply(form: Any, exc: ValidationError) -> None:
 
 
 @login_required
-def demand_list_view(request: HttpRequest) -> HttpResponse:
+def demand_list_view(request: AuthedHttpRequest) -> HttpResponse:
     params: dict[str, Any] = {
         "q": request.GET.get("q", "").strip()[:200],
         "status": request.GET.get("status", "") if request.GET.get("status") in DemandStatusChoices.values else "",
@@ -109,16 +109,16 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _demand_form_view(request: HttpRequest, demand: Any) -> HttpResponse:
+def _demand_form_view(request: AuthedHttpRequest, demand: Any) -> HttpResponse:
     if request.method == "POST":
-        form = DemandForm(request.POST, user=request.user)  # type: ignore[arg-type]
+        form = DemandForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 if demand is None:
-                    saved = demand_create(data=form.to_input(), actor=request.user, publish="publish" in request.POST)  # type: ignore[arg-type]
+                    saved = demand_create(data=form.to_input(), actor=request.user, publish="publish" in request.POST)
                     messages.success(request, _("The demand was published.") if saved.status == DemandStatusChoices.OPEN else _("The demand was saved as a draft."))
                 else:
-                    saved = demand_update(demand=demand, data=form.to_input(), actor=request.user)  # type: ignore[arg-type]
+                    saved = demand_update(demand=demand, data=form.to_input(), actor=request.user)
                     messages.success(request, _("The demand was saved."))
                 return redirect("demands:detail", pk=saved.pk)
             except ValidationError as exc:
@@ -127,25 +127,25 @@ def _demand_form_view(request: HttpRequest, demand: Any) -> HttpResponse:
                 raise PermissionDenied(str(exc)) from exc
         return render(request, "demands/demand_form.html", {"form": form, "demand": demand}, status=422)
     initial = DemandForm.initial_from(demand) if demand is not None else {}
-    form = DemandForm(user=request.user, initial=initial)  # type: ignore[arg-type]
+    form = DemandForm(user=request.user, initial=initial)
     return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
 
 
 @login_required
-def demand_create_view(request: HttpRequest) -> HttpResponse:
+def demand_create_view(request: AuthedHttpRequest) -> HttpResponse:
     if not may_post_demands(request.user):
         raise PermissionDenied
     return _demand_form_view(request, None)
 
 
 @login_required
-def demand_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def demand_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "change"), pk=pk)
     return _demand_form_view(request, demand)
 
 
 @login_required
-def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def demand_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_visible(request.user), pk=pk)
     can = demand_capabilities(request.user, demand)
     context = {
@@ -162,11 +162,11 @@ def demand_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def demand_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+def demand_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "change"), pk=pk)
     target = request.POST.get("target", "")
     try:
-        demand_transition(demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        demand_transition(demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("The demand is now “%(status)s”.") % {"status": DemandStatusChoices(target).label})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -176,7 +176,7 @@ def demand_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
+def demand_matches_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     filters: dict[str, Any] = {
         "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
@@ -203,7 +203,7 @@ def demand_matches_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _back_to_matches(request: HttpRequest, pk: int) -> HttpResponse:
+def _back_to_matches(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = request.POST.get("next", "")
     response = redirect(target if target.startswith("/") and not target.startswith("//") else f"{_matches_url(pk)}")
     response.status_code = 303
@@ -218,7 +218,7 @@ def _matches_url(pk: int) -> str:
 
 @login_required
 @require_POST
-def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
+def demand_feedback_view(request: AuthedHttpRequest, pk: int, result_pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     verdict = request.POST.get("verdict", "")
@@ -226,7 +226,7 @@ def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpR
         messages.error(request, _("Unknown judgement."))
         return _back_to_matches(request, pk)
     score_value = float_param(request.POST.get("score"), low=-1e6, high=1e6)
-    feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,  # type: ignore[arg-type]
+    feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,
                     rank=int_param(request.POST.get("rank"), low=1, high=100_000), score=score_value, mode=request.POST.get("mode", "")[:8])
     if verdict == FeedbackVerdictChoices.NOT_RELEVANT:
         messages.success(request, _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title})
@@ -237,12 +237,12 @@ def demand_feedback_view(request: HttpRequest, pk: int, result_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def demand_contact_view(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
+def demand_contact_view(request: AuthedHttpRequest, pk: int, result_pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     score = float_param(request.POST.get("score"), low=-1e6, high=1e6)
     try:
-        match = match_contact(demand=demand, result=result, actor=request.user, message=request.POST.get("message", "")[:2000],  # type: ignore[arg-type]
+        match = match_contact(demand=demand, result=result, actor=request.user, message=request.POST.get("message", "")[:2000],
                               score=score)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -252,7 +252,7 @@ def demand_contact_view(request: HttpRequest, pk: int, result_pk: int) -> HttpRe
 
 
 @login_required
-def match_list_view(request: HttpRequest) -> HttpResponse:
+def match_list_view(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "") if request.GET.get("status") in MatchStatusChoices.values else ""
     qs = matches_visible(request.user)
     if status:
@@ -262,7 +262,7 @@ def match_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def match_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def match_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
     may_make_deal = match.status == MatchStatusChoices.NEGOTIATING and allows(request.user, match, "make_deal")
     context = {
@@ -273,18 +273,18 @@ def match_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "demands/match_detail.html", context)
 
 
-def _match_context(request: HttpRequest, match: Any) -> dict[str, Any]:
+def _match_context(request: AuthedHttpRequest, match: Any) -> dict[str, Any]:
     """What the match page shows of its neighbours: the deal and the timeline, read for the user."""
     return {"match": match, "deal": match_deal(request.user, match), "events": events_of_match(request.user, match)}
 
 
 @login_required
 @require_POST
-def match_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+def match_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
     target = request.POST.get("target", "")
     try:
-        match_transition(match=match, target=target, actor=request.user, note=request.POST.get("note", "")[:2000])  # type: ignore[arg-type]
+        match_transition(match=match, target=target, actor=request.user, note=request.POST.get("note", "")[:2000])
         messages.success(request, _("The match is now “%(status)s”.") % {"status": MatchStatusChoices(target).label})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -297,14 +297,14 @@ def match_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
+def match_deal_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
     if not allows(request.user, match, "make_deal"):
         raise PermissionDenied
     form = MatchDealForm(request.POST)
     if form.is_valid():
         try:
-            deal = match_deal_create(match=match, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            deal = match_deal_create(match=match, actor=request.user, **form.cleaned_data)
             messages.success(request, _("The deal “%(title)s” was created; it is listed on the result's page.") % {"title": str(deal)})
             return redirect("demands:match", pk=pk)
         except ValidationError as exc:
@@ -314,14 +314,14 @@ def match_deal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def project_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "commission"), pk=pk)
     if request.method == "POST":
         form = ProjectForm(request.POST, user=request.user)
         if form.is_valid():
             data, rows = form.to_input()
             try:
-                project = project_create(demand=demand, data=data, actor=request.user)  # type: ignore[arg-type]
+                project = project_create(demand=demand, data=data, actor=request.user)
                 messages.success(request, _("The targeted R&D project was created."))
                 return redirect("demands:project", pk=project.pk)
             except ValidationError as exc:
@@ -340,7 +340,7 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def project_list_view(request: HttpRequest) -> HttpResponse:
+def project_list_view(request: AuthedHttpRequest) -> HttpResponse:
     """The targeted R&D projects the user may see: the TTO's all, an enterprise's those it
     commissioned, a research organisation's those its team works on."""
     status = request.GET.get("status", "") if request.GET.get("status") in ProjectStatusChoices.values else ""
@@ -351,7 +351,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     can_change = allows(request.user, project, "change")
     context = {
@@ -367,10 +367,10 @@ def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+def project_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     try:
-        project_transition(project=project, target=request.POST.get("target", ""), actor=request.user)  # type: ignore[arg-type]
+        project_transition(project=project, target=request.POST.get("target", ""), actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionError as exc:
@@ -382,14 +382,14 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(milestones_visible(request.user), pk=pk)
     try:
         done_on = parse_date(request.POST.get("done_on", "") or "")
     except ValueError:  # well formed but not a date (2025-02-30)
         done_on = None
     try:
-        milestone_complete(milestone=milestone, done_on=done_on, actor=request.user)  # type: ignore[arg-type]
+        milestone_complete(milestone=milestone, done_on=done_on, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionError as exc:

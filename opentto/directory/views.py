@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from opentto.access.privacy import can_see_private_data
 from opentto.core.cache import fragment_key
-from opentto.core.http import id_param, is_htmx
+from opentto.core.http import AuthedHttpRequest, id_param, is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.forms import OrganisationForm, PersonForm
 from opentto.organisations.models import (
@@ -29,7 +29,7 @@ PAGE_SIZE = 25
 
 
 @login_required
-def organisation_list_view(request: HttpRequest) -> HttpResponse:
+def organisation_list_view(request: AuthedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "") if request.GET.get("kind") in OrganisationKindChoices.values else ""
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results", "kind"} else "name"
@@ -47,7 +47,7 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(ownerships__organisation=organisation).distinct()
     people = Membership.objects.restrict(request.user, "view").filter(organisation=organisation).select_related("person")
@@ -55,13 +55,13 @@ def organisation_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organisation_create_view(request: HttpRequest) -> HttpResponse:
+def organisation_create_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, Organisation, "add"):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = organisation_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            organisation = organisation_create(actor=request.user, **form.cleaned_data)
             messages.success(request, _("The organisation was added."))
             return redirect("organisations:detail", pk=organisation.pk)
         except ValidationError as exc:
@@ -73,7 +73,7 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_list_view(request: HttpRequest) -> HttpResponse:
+def person_list_view(request: AuthedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     organisation = id_param(request.GET.get("organisation"))
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results"} else "name"
@@ -90,7 +90,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(inventorships__person=person).distinct()
     memberships = Membership.objects.restrict(request.user, "view").filter(person=person).select_related("organisation")
@@ -102,7 +102,7 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def person_create_view(request: HttpRequest) -> HttpResponse:
+def person_create_view(request: AuthedHttpRequest) -> HttpResponse:
     """Add a person (e.g. an inventor who is not on the platform yet) with their organisation."""
     if not permitted(request.user, Person, "add"):
         raise PermissionDenied
@@ -113,7 +113,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
             person = person_create(
                 name_zh=d["name_zh"], name_en=d["name_en"], email=d["email"],
                 memberships=[(d["organisation"], d["role"], d["position_zh"], d["position_en"])],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
             messages.success(request, _("The person was added."))
             return redirect("organisations:person", pk=person.pk)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from opentto.core.action_views import apply_errors, form_service_redirect
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.results.selectors import results_visible
 
@@ -78,7 +79,7 @@ from .services import (
 )
 
 
-def _remote(request: HttpRequest) -> str | None:
+def _remote(request: AuthedHttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
@@ -87,7 +88,7 @@ def _remote(request: HttpRequest) -> str | None:
 
 @login_required
 @require_POST
-def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_record_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     if not permitted(request.user, EvaluationSummary, "add"):
         raise PermissionDenied(_("Only TTO managers record evaluations."))
@@ -97,7 +98,7 @@ def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}")
         return redirect("results:detail", pk=pk)
     try:
-        evaluation_record(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        evaluation_record(result=result, actor=request.user, **form.cleaned_data)
         messages.success(request, _("The evaluation was recorded."))
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
@@ -110,7 +111,7 @@ def evaluation_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def round_list_view(request: HttpRequest) -> HttpResponse:
+def round_list_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, ReviewRound, "view") and permitted(request.user, ReviewAssignment, "view"):
         return redirect("evaluation:my_reviews")  # a reviewer's work is their assignments
     status = request.GET.get("status", "")
@@ -130,14 +131,14 @@ def round_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
+def round_open_view(request: AuthedHttpRequest, result_pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=result_pk)
     if not permitted(request.user, ReviewRound, "add"):
         raise PermissionDenied(_("Only TTO managers run evaluations."))
     form = RoundOpenForm(request.POST)
     if form.is_valid():
         try:
-            review_round = round_open(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            review_round = round_open(result=result, actor=request.user, **form.cleaned_data)
             messages.success(request, _("The review round is open. Now invite the reviewers."))
             return redirect("evaluation:round", pk=review_round.pk)
         except ValidationError as exc:
@@ -148,7 +149,7 @@ def round_open_view(request: HttpRequest, result_pk: int) -> HttpResponse:
     return redirect("results:detail", pk=result.pk)
 
 
-def _round_for_staff(request: HttpRequest, pk: int) -> ReviewRound:
+def _round_for_staff(request: AuthedHttpRequest, pk: int) -> ReviewRound:
     """The round to act on: 404 if the user may not see it, 403 if they may not run it."""
     review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
     if not allows(request.user, review_round, "manage"):
@@ -156,7 +157,7 @@ def _round_for_staff(request: HttpRequest, pk: int) -> ReviewRound:
     return review_round
 
 
-def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any) -> HttpResponse:
+def _round_page(request: AuthedHttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any) -> HttpResponse:
     stats = round_statistics(review_round)
     in_use = criteria_in_use(review_round)
     reopen_choices = [(c.key, c.title) for c, _w in in_use]
@@ -183,7 +184,7 @@ def _round_page(request: HttpRequest, review_round: ReviewRound, status: int = 2
 
 
 @login_required
-def round_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
     if not allows(request.user, review_round, "manage"):
         return redirect("evaluation:report", pk=pk)
@@ -192,11 +193,11 @@ def round_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_assign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = AssignForm(request.POST, reviewers=reviewers_available(review_round))
     return form_service_redirect(
-        request, form, lambda d: review_assign(review_round=review_round, reviewer=d["reviewer"], actor=request.user),  # type: ignore[arg-type]
+        request, form, lambda d: review_assign(review_round=review_round, reviewer=d["reviewer"], actor=request.user),
         success=lambda outcome: _("%(name)s is invited.") % {"name": outcome.reviewer.get_full_name() or outcome.reviewer.username},
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, assign_form=bound),
@@ -205,11 +206,11 @@ def round_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_invite_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = InviteForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **d),  # type: ignore[arg-type]
+        request, form, lambda d: reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **d),
         success=lambda outcome: _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, invite_form=bound),
@@ -218,11 +219,11 @@ def round_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_remove_view(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def round_remove_view(request: AuthedHttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     assignment = get_object_or_404(review_round.assignments, pk=assignment_pk)
     try:
-        review_remove(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)  # type: ignore[arg-type]
+        review_remove(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)
         messages.success(request, _("The reviewer was removed from the round."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -231,12 +232,12 @@ def round_remove_view(request: HttpRequest, pk: int, assignment_pk: int) -> Http
 
 @login_required
 @require_POST
-def round_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_reopen_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     choices = [(c.key, c.title) for c, _w in criteria_in_use(review_round)]
     form = ReopenForm(request.POST, choices=choices)
     return form_service_redirect(
-        request, form, lambda d: round_reopen_criteria(review_round=review_round, criterion_keys=d["criteria"], note=d["note"], actor=request.user),  # type: ignore[arg-type]
+        request, form, lambda d: round_reopen_criteria(review_round=review_round, criterion_keys=d["criteria"], note=d["note"], actor=request.user),
         success=_("The criteria are reopened; the reviewers were notified."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, reopen_form=bound),
@@ -245,11 +246,11 @@ def round_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_accept_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = NoteForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_accept_spread(review_round=review_round, note=d["note"], actor=request.user),  # type: ignore[arg-type]
+        request, form, lambda d: round_accept_spread(review_round=review_round, note=d["note"], actor=request.user),
         success=_("The spread is accepted; record the outcome."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, accept_form=bound),
@@ -258,11 +259,11 @@ def round_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_finalise_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = FinaliseForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_finalise(review_round=review_round, actor=request.user, **d),  # type: ignore[arg-type]
+        request, form, lambda d: round_finalise(review_round=review_round, actor=request.user, **d),
         success=_("The evaluation is finalised and its report stored."),
         success_url=reverse("evaluation:report", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, finalise_form=bound),
@@ -271,11 +272,11 @@ def round_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_cancel_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = CancelForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_cancel(review_round=review_round, reason=d["reason"], actor=request.user),  # type: ignore[arg-type]
+        request, form, lambda d: round_cancel(review_round=review_round, reason=d["reason"], actor=request.user),
         success=_("The review round is cancelled."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, cancel_form=bound),
@@ -284,11 +285,11 @@ def round_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_deadline_view(request: HttpRequest, pk: int) -> HttpResponse:
+def round_deadline_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = DeadlineForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_change_deadline(review_round=review_round, deadline=d["deadline"], reason=d["reason"], actor=request.user),  # type: ignore[arg-type]
+        request, form, lambda d: round_change_deadline(review_round=review_round, deadline=d["deadline"], reason=d["reason"], actor=request.user),
         success=_("The deadline is changed; the reviewers still to submit were told."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, deadline_form=bound),
@@ -317,7 +318,7 @@ def _chart_rows(stats: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _finalised_round_for(request: HttpRequest, pk: int) -> tuple[ReviewRound, Any]:
+def _finalised_round_for(request: AuthedHttpRequest, pk: int) -> tuple[ReviewRound, Any]:
     """A finalised round the user may see (404 otherwise) with its statistics; 403 when the user
     may not read the scores the report is made of."""
     review_round = get_object_or_404(rounds_visible(request.user), pk=pk)
@@ -330,9 +331,9 @@ def _finalised_round_for(request: HttpRequest, pk: int) -> tuple[ReviewRound, An
 
 
 @login_required
-def report_view(request: HttpRequest, pk: int) -> HttpResponse:
+def report_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round, stats = _finalised_round_for(request, pk)
-    audit_record(actor=request.user, action="evaluation.report_view", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="evaluation.report_view", obj=review_round, remote_addr=_remote(request))
     levels = {lv["level"]: lv for lv in (stats.criteria[0].criterion.levels if review_round.rubric.is_readiness and stats.criteria else [])}
     return render(request, "evaluation/report.html", {
         "round": review_round, "result": review_round.result, "stats": stats, "chart": _chart_rows(stats),
@@ -344,11 +345,11 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
+def report_pdf_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     review_round, _stats = _finalised_round_for(request, pk)
     if not review_round.report_file:
         report_store(review_round=review_round)
-    audit_record(actor=request.user, action="evaluation.report_download", obj=review_round, remote_addr=_remote(request))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="evaluation.report_download", obj=review_round, remote_addr=_remote(request))
     return FileResponse(review_round.report_file.open("rb"), as_attachment=True,
                         filename=f"evaluation-report-{review_round.result_id}-{review_round.pk}.pdf", content_type="application/pdf")
 
@@ -357,24 +358,24 @@ def report_pdf_view(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def my_reviews_view(request: HttpRequest) -> HttpResponse:
+def my_reviews_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, ReviewAssignment, "view"):
         raise Http404
     return render(request, "evaluation/my_reviews.html", {"assignments": assignments_for_reviewer(request.user)})
 
 
-def _own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
+def _own_assignment(request: AuthedHttpRequest, pk: int) -> ReviewAssignment:
     return get_object_or_404(assignments_for_reviewer(request.user), pk=pk)
 
 
-def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: dict[str, list[str]] | None = None,
+def _review_page(request: AuthedHttpRequest, assignment: ReviewAssignment, *, errors: dict[str, list[str]] | None = None,
                  posted: dict[str, Any] | None = None, declaration: DeclarationForm | None = None, status: int = 200) -> HttpResponse:
     review_round = assignment.review_round
     result = review_round.result
     rubric = review_round.rubric
     can_read_details = allows(request.user, result, "view_details")
     if can_read_details and (result.details_zh or result.details_en):
-        audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "review", "assignment": assignment.pk}, remote_addr=_remote(request))  # type: ignore[arg-type]
+        audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "review", "assignment": assignment.pk}, remote_addr=_remote(request))
     scores = {s.criterion_id: s for s in assignment.scores.select_related("criterion").prefetch_related("evidence")}
     reopened = any(s.needs_rescore for s in scores.values())
     editable = assignment.status == "accepted" and review_round.status == "open"
@@ -405,7 +406,7 @@ def _review_page(request: HttpRequest, assignment: ReviewAssignment, *, errors: 
 
 
 @login_required
-def review_view(request: HttpRequest, pk: int) -> HttpResponse:
+def review_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     if request.method != "POST":
         return _review_page(request, assignment)
@@ -423,12 +424,12 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
         scores[criterion.key] = ScoreInput(score=value, justification=request.POST.get(f"justification-{criterion.key}", ""))
     submit = request.POST.get("action") == "submit"
     try:
-        review_save(assignment=assignment, scores=scores, actor=request.user, submit=False)  # type: ignore[arg-type]
+        review_save(assignment=assignment, scores=scores, actor=request.user, submit=False)
         for criterion, _w in criteria_in_use(assignment.review_round):
             for upload in request.FILES.getlist(f"evidence-{criterion.key}"):
-                review_add_evidence(assignment=assignment, criterion_key=criterion.key, upload=upload, actor=request.user)  # type: ignore[arg-type]
+                review_add_evidence(assignment=assignment, criterion_key=criterion.key, upload=upload, actor=request.user)
         if submit:
-            review_save(assignment=assignment, scores={}, actor=request.user, submit=True)  # type: ignore[arg-type]
+            review_save(assignment=assignment, scores={}, actor=request.user, submit=True)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         if "evidence" in errors:
@@ -446,14 +447,14 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
+def review_declare_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     if not allows(request.user, assignment, "review"):
         raise PermissionDenied(_("Only the invited reviewer can make this declaration."))
     form = DeclarationForm(request.POST)
     if form.is_valid():
         try:
-            review_declare(assignment=assignment, has_conflict=form.cleaned_data["has_conflict"], statement=form.cleaned_data["statement"], actor=request.user)  # type: ignore[arg-type]
+            review_declare(assignment=assignment, has_conflict=form.cleaned_data["has_conflict"], statement=form.cleaned_data["statement"], actor=request.user)
             messages.success(request, _("Thank you: your declaration is recorded."))
             return redirect("evaluation:review", pk=pk)
         except ValidationError as exc:
@@ -462,13 +463,13 @@ def review_declare_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(evidence_visible(request.user), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="evaluation.evidence_download", obj=evidence, remote_addr=_remote(request))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="evaluation.evidence_download", obj=evidence, remote_addr=_remote(request))
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
 
 
@@ -476,13 +477,13 @@ def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def rubric_list_view(request: HttpRequest) -> HttpResponse:
+def rubric_list_view(request: AuthedHttpRequest) -> HttpResponse:
     older = Rubric.objects.restrict(request.user, "view").filter(is_active=False).order_by("key", "-version")
     return render(request, "evaluation/rubric_list.html", {"rubrics": rubrics_active(request.user), "older": older})
 
 
 @login_required
-def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def rubric_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").prefetch_related("criteria"), pk=pk)
     return render(request, "evaluation/rubric_detail.html", {
         "rubric": rubric, "can_revise": rubric.is_active and allows(request.user, rubric, "revise"),
@@ -492,7 +493,7 @@ def rubric_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
+def rubric_revise_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The rubric editor (admins): saving publishes a new version; rounds keep the version they used.
     An older version is not edited (404); a rubric the user may read but not revise answers 403."""
     rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").filter(is_active=True), pk=pk)
@@ -504,7 +505,7 @@ def rubric_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
         criteria, prefixes = form.criterion_inputs()
         try:
             new = rubric_revise(rubric=rubric, criteria=criteria, title_zh=data["title_zh"], title_en=data["title_en"],  # type: ignore[arg-type]
-                                revision_note=data["revision_note"], actor=request.user, complete=True)  # type: ignore[arg-type]
+                                revision_note=data["revision_note"], actor=request.user, complete=True)
             messages.success(request, _("Version %(version)s is published; finished evaluations keep the version they used.") % {"version": new.version})
             return redirect("evaluation:rubric", pk=new.pk)
         except ValidationError as exc:

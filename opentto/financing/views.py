@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.financing.memo import memo_data, valuation_memo_pdf
 from opentto.financing.models import PledgeLoan, PoolAsset, Valuation
@@ -33,7 +34,7 @@ def _valuation(request: HttpRequest, pk: int) -> Valuation:
 
 @login_required
 @require_GET
-def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_memo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
     memo = memo_data(valuation, request.user)
     grid = list(zip(memo.sensitivity_royalties, memo.sensitivity, strict=True))
@@ -42,9 +43,9 @@ def valuation_memo_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_pdf_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     valuation = _valuation(request, pk)
-    audit_record(actor=request.user, action="valuation.pdf", obj=valuation)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="valuation.pdf", obj=valuation)
     response = HttpResponse(valuation_memo_pdf(valuation, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="valuation-{valuation.pk}.pdf"'
     return response
@@ -52,7 +53,7 @@ def valuation_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pledge_list_view(request: HttpRequest) -> HttpResponse:
+def pledge_list_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, PledgeLoan, "view"))
     loans = sel.pledge_loans(request.user)
     return render(request, "planning/pledge_list.html", {
@@ -63,7 +64,7 @@ def pledge_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def pledge_move_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpResponse:
     loan = for_change(request, PledgeLoan.objects.all(), pk)
     forms_by_verb: dict[str, type[Form]] = {"register": f.PledgeRegisterForm, "release": f.PledgeReleaseForm, "cancel": Form}
     if verb not in forms_by_verb:
@@ -72,11 +73,11 @@ def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if form.is_valid():
         try:
             if verb == "register":
-                svc.pledge_loan_register(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                svc.pledge_loan_register(loan=loan, actor=request.user, **form.cleaned_data)
             elif verb == "release":
-                svc.pledge_loan_release(loan=loan, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                svc.pledge_loan_release(loan=loan, actor=request.user, **form.cleaned_data)
             else:
-                svc.pledge_loan_cancel(loan=loan, actor=request.user)  # type: ignore[arg-type]
+                svc.pledge_loan_cancel(loan=loan, actor=request.user)
             messages.success(request, _("The loan's status was changed."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -86,7 +87,7 @@ def pledge_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 
 @login_required
-def pool_list_view(request: HttpRequest) -> HttpResponse:
+def pool_list_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, "financing.securitisationpool", "view"))
     can_add = permitted(request.user, "financing.securitisationpool", "add")
     if request.method == "POST" and not can_add:
@@ -94,7 +95,7 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
     form = f.PoolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
-                pool = svc.pool_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                pool = svc.pool_create(actor=request.user, **form.cleaned_data)
                 messages.success(request, _("The pool was created."))
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
@@ -103,7 +104,7 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(sel.pools(request.user), pk=pk)
     can_change = allows(request.user, pool, "change")
     if request.method == "POST" and not can_change:
@@ -111,7 +112,7 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.PoolAssetForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
             try:
-                svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)  # type: ignore[arg-type]
+                svc.pool_asset_add(pool=pool, result=form.cleaned_data["result"], licensee=form.cleaned_data["licensee"], cash_flows=form.flows(), actor=request.user)
                 messages.success(request, _("The licence was added to the pool."))
                 return redirect("planning:pool", pk=pool.pk)
             except ValidationError as exc:
@@ -125,11 +126,11 @@ def pool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def pool_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     pool = for_change(request, sel.pools(request.user), pk)
     form = f.PoolForm(request.POST or None, user=request.user, initial={"name_zh": pool.name_zh, "name_en": pool.name_en, "arranger": pool.arranger_id, "notes": pool.notes})
     return edit_page(
-        request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        request, form, lambda fm: svc.pool_update(pool=pool, actor=request.user, **fm.cleaned_data),
         heading=_("Edit the pool: %(name)s") % {"name": pool.name}, back_url=reverse("planning:pool", args=[pool.pk]), done=_("The pool was saved."),
     )
 
@@ -140,11 +141,11 @@ def _pool_asset(request: HttpRequest, pk: int) -> PoolAsset:
 
 
 @login_required
-def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_asset_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     asset = _pool_asset(request, pk)
     form = f.PoolAssetEditForm(request.POST or None, asset=asset, user=request.user)
     return edit_page(
-        request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        request, form, lambda fm: svc.pool_asset_update(asset=asset, licensee=fm.cleaned_data["licensee"], cash_flows=fm.flows(), actor=request.user),  # type: ignore[attr-defined]
         heading=_("Edit the licence of %(result)s in %(pool)s") % {"result": asset.result.title, "pool": asset.pool.name},
         lead=_("The expected royalties you save replace the licence's old ones."),
         back_url=reverse("planning:pool", args=[asset.pool_id]), done=_("The licence was saved."),
@@ -153,9 +154,9 @@ def pool_asset_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pool_asset_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_asset_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     asset = _pool_asset(request, pk)
     pool_pk = asset.pool_id
-    svc.pool_asset_remove(asset=asset, actor=request.user)  # type: ignore[arg-type]
+    svc.pool_asset_remove(asset=asset, actor=request.user)
     messages.success(request, _("The licence was taken out of the pool."))
     return redirect("planning:pool", pk=pool_pk)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
-from opentto.core.http import is_htmx
+from opentto.core.http import AuthedHttpRequest, is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.core.spreadsheets import csv_bytes, file_response, spreadsheet_response
 
@@ -32,12 +32,12 @@ from .tasks import import_run_task
 from .template import template_csv, template_xlsx
 
 
-def _may_import(request: HttpRequest) -> None:
+def _may_import(request: AuthedHttpRequest) -> None:
     if not permitted(request.user, ImportJob, "add"):
         raise Http404
 
 
-def _job(request: HttpRequest, token: str, action: str = "view") -> ImportJob:
+def _job(request: AuthedHttpRequest, token: str, action: str = "view") -> ImportJob:
     """The job of the URL if the user may ``action`` it (its creator, the TTO), else 404."""
     return get_object_or_404(ImportJob.objects.restrict(request.user, action), token=token)
 
@@ -47,12 +47,12 @@ def _start(job: ImportJob) -> None:
 
 
 @login_required
-def import_index_view(request: HttpRequest) -> HttpResponse:
+def import_index_view(request: AuthedHttpRequest) -> HttpResponse:
     _may_import(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_create(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user)  # type: ignore[arg-type]
+            job = import_job_create(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
@@ -66,7 +66,7 @@ def import_index_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def template_view(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     _may_import(request)
     if kind not in ImportKindChoices.values or fmt not in {"csv", "xlsx"}:
         raise Http404
@@ -75,7 +75,7 @@ def template_view(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 @login_required
-def job_view(request: HttpRequest, token: str) -> HttpResponse:
+def job_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
     job = _job(request, token)
     if job.status == ImportStatusChoices.RUNNING and job.is_interrupted:
         import_jobs_mark_interrupted()
@@ -86,7 +86,7 @@ def job_view(request: HttpRequest, token: str) -> HttpResponse:
         form = MappingForm(request.POST or None, kind=job.kind, headers=headers, mapping=job.mapping, options=job.options)
         if request.method == "POST" and form.is_valid():
             try:
-                import_job_configure(job=job, mapping=form.mapping(), options=form.options(), actor=request.user)  # type: ignore[arg-type]
+                import_job_configure(job=job, mapping=form.mapping(), options=form.options(), actor=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
@@ -103,18 +103,18 @@ def job_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_repeat_view(request: HttpRequest, token: str) -> HttpResponse:
+def job_repeat_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
     _may_import(request)
     job = _job(request, token, "change")
     if not (job.is_finished or job.is_interrupted):
         return redirect("imports:job", token=job.token)
-    new = import_job_repeat(job=job, dry_run=request.POST.get("dry_run") == "1", actor=request.user)  # type: ignore[arg-type]
+    new = import_job_repeat(job=job, dry_run=request.POST.get("dry_run") == "1", actor=request.user)
     _start(new)
     return redirect("imports:job", token=new.token)
 
 
 @login_required
-def job_errors_view(request: HttpRequest, token: str) -> HttpResponse:
+def job_errors_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
     job = _job(request, token)
     body = csv_bytes([_("Row"), _("Column"), _("Problem")], ([e["row"], e["column"], e["message"]] for e in job.errors))
     return file_response(body, fmt="csv", filename=f"import-{job.token[:8]}-errors.csv")
@@ -130,5 +130,5 @@ def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Str
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"opentto-{what}-{stamp}.{fmt}"
     if request.user.is_authenticated:
-        audit_record(actor=request.user, action=f"export.{what}", payload={"format": fmt, "query": request.GET.urlencode()[:500]}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+        audit_record(actor=request.user, action=f"export.{what}", payload={"format": fmt, "query": request.GET.urlencode()[:500]}, remote_addr=request.META.get("REMOTE_ADDR"))
     return spreadsheet_response(fmt=fmt, filename=filename, headers=headers, rows=rows, title=str(EXPORTS[what].title))

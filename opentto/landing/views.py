@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from opentto.core.action_views import form_error_messages, object_action
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     KeyReused,
     replay_message,
@@ -83,7 +84,7 @@ def _validation_errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _back(request: HttpRequest, deal: Deal) -> HttpResponse:
+def _back(request: AuthedHttpRequest, deal: Deal) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
@@ -92,7 +93,7 @@ def _back(request: HttpRequest, deal: Deal) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     if not permitted(request.user, Deal, "add"):
         raise PermissionDenied(_("Only TTO managers create deals."))
@@ -103,7 +104,7 @@ def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         plan = services.approved_plan_of(result)
         services.deal_create(
-            results=[result], actor=request.user, counterparty=form.cleaned_data["counterparty"],  # type: ignore[arg-type]
+            results=[result], actor=request.user, counterparty=form.cleaned_data["counterparty"],
             deal_type=form.cleaned_data["deal_type"], amount_cny=form.cleaned_data["amount_cny"],
             title=form.cleaned_data["title"], terms=form.terms(), plan=plan,
         )
@@ -117,7 +118,7 @@ def deal_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def deal_list_view(request: HttpRequest) -> HttpResponse:
+def deal_list_view(request: AuthedHttpRequest) -> HttpResponse:
     deals = deals_visible(request.user).select_related("registration").prefetch_related("results")
     status = request.GET.get("status", "")
     if status in DealStatusChoices.values:
@@ -134,7 +135,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedHttpRequest, deal: Deal, **bound: Any) -> dict[str, Any]:
     """The deal page's context; ``bound`` replaces blank forms by ones shown again (e.g. a
     payment held back as a duplicate, with its confirmation)."""
     page = deal_page(request.user, deal)
@@ -163,7 +164,7 @@ def _detail_context(request: HttpRequest, deal: Deal, **bound: Any) -> dict[str,
 
 
 @login_required
-def deal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     deal = get_object_or_404(deals_visible(request.user), pk=pk)
     return render(request, "landing/deal_detail.html", _detail_context(request, deal))
 
@@ -234,14 +235,14 @@ registration_documents_view = _deal_action(RegistrationDocumentsForm, lambda d, 
 
 
 @login_required
-def registration_document_view(request: HttpRequest, pk: int) -> FileResponse:
+def registration_document_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     """A registration document, for those who may see its deal (404 otherwise)."""
     document = get_object_or_404(registration_documents_visible(request.user).select_related("registration"), pk=pk)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="deal.registration_document_download", obj=document.registration.deal,  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="deal.registration_document_download", obj=document.registration.deal,
                  payload={"document": document.pk}, remote_addr=request.META.get("REMOTE_ADDR"))
     response = FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -250,7 +251,7 @@ def registration_document_view(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_distribute_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """404 for a payment the viewer may not see; 403 where they see it but may not distribute its
     deal's income (``payment_distribute`` asks the same grant)."""
     payment = get_object_or_404(payments_visible(request.user).select_related("deal"), pk=pk)
@@ -258,7 +259,7 @@ def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         outcome = run_form_once(request, lambda: services.payment_distribute(
-            payment=payment, actor=request.user, expected=request.POST.get("preview", "")[:64]))  # type: ignore[arg-type]
+            payment=payment, actor=request.user, expected=request.POST.get("preview", "")[:64]))
     except KeyReused as exc:
         messages.warning(request, reused_message(exc.first))
     except ValidationError as exc:
@@ -279,7 +280,7 @@ def payment_distribute_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def payment_distribution_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_distribution_preview_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """What distributing the payment will store, each part explained, with the form that commits
     it (the preview's fingerprint goes with it: a changed outcome is refused, not stored). 404 for
     a payment the viewer may not see; 403 where they may not distribute its deal's income."""
@@ -287,7 +288,7 @@ def payment_distribution_preview_view(request: HttpRequest, pk: int) -> HttpResp
     if not allows(request.user, payment.deal, "distribute"):
         raise PermissionDenied
     try:
-        preview = services.payment_distribution_preview(payment=payment, actor=request.user)  # type: ignore[arg-type]
+        preview = services.payment_distribution_preview(payment=payment, actor=request.user)
     except ValidationError as exc:
         _validation_errors(request, exc)
         return redirect("landing:detail", pk=payment.deal_id)
@@ -302,7 +303,7 @@ def notice_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agreement_list_view(request: HttpRequest) -> HttpResponse:
+def agreement_list_view(request: AuthedHttpRequest) -> HttpResponse:
     may_add = permitted(request.user, Agreement, "add")
     if request.method == "POST" and not may_add:
         raise PermissionDenied
@@ -313,7 +314,7 @@ def agreement_list_view(request: HttpRequest) -> HttpResponse:
             services.agreement_create(
                 kind=data["kind"], title=data["title"], parties=list(data["parties"]), results=list(data["results"]),
                 signed_on=data["signed_on"], expires_on=data["expires_on"], notes=data["notes"],
-                shares=form.parsed_shares(), actor=request.user,  # type: ignore[arg-type]
+                shares=form.parsed_shares(), actor=request.user,
             )
             messages.success(request, _("The agreement was recorded."))
             return redirect("landing:agreements")
@@ -327,14 +328,14 @@ def agreement_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rule_list_view(request: HttpRequest) -> HttpResponse:
+def rule_list_view(request: AuthedHttpRequest) -> HttpResponse:
     may_set = permitted(request.user, DistributionRule, "change")
     if request.method == "POST" and not may_set:
         raise PermissionDenied
     form = RuleForm(request.POST or None) if may_set else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            _rule, warnings = services.rule_set(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            _rule, warnings = services.rule_set(actor=request.user, **form.cleaned_data)
             messages.success(request, _("The rule was saved."))
             for w in warnings:
                 messages.warning(request, w)
@@ -353,11 +354,11 @@ def rule_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def statement_list_view(request: HttpRequest) -> HttpResponse:
+def statement_list_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "landing/statement_list.html", {"rows": people_with_statements(request.user)})
 
 
-def _statement_for(request: HttpRequest, person_pk: int, year: int) -> Any:
+def _statement_for(request: AuthedHttpRequest, person_pk: int, year: int) -> Any:
     person = get_object_or_404(Person, pk=person_pk)
     if not may_see_statement(request.user, person):
         raise Http404
@@ -365,12 +366,12 @@ def _statement_for(request: HttpRequest, person_pk: int, year: int) -> Any:
 
 
 @login_required
-def statement_view(request: HttpRequest, person_pk: int, year: int) -> HttpResponse:
+def statement_view(request: AuthedHttpRequest, person_pk: int, year: int) -> HttpResponse:
     return render(request, "landing/statement.html", {"s": _statement_for(request, person_pk, year), "tax_notes": TAX_NOTES})
 
 
 @login_required
-def statement_pdf_view(request: HttpRequest, person_pk: int, year: int) -> HttpResponse:
+def statement_pdf_view(request: AuthedHttpRequest, person_pk: int, year: int) -> HttpResponse:
     s = _statement_for(request, person_pk, year)
     response = HttpResponse(statement_pdf(s), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="statement-{person_pk}-{year}.pdf"'

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from opentto.core.http import request_user
+
 from . import services as svc
 from .models import FeeSchedule, FeeScheduleItem
 
@@ -25,18 +27,18 @@ class FeeScheduleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     inlines = [FeeScheduleItemInline]
 
     def save_model(self, request: HttpRequest, obj: FeeSchedule, form: Any, change: bool) -> None:
-        svc.fee_schedule_save(schedule=obj, actor=request.user)  # type: ignore[arg-type]
+        svc.fee_schedule_save(schedule=obj, actor=request_user(request))
 
     def delete_model(self, request: HttpRequest, obj: FeeSchedule) -> None:
-        svc.fee_schedule_delete(schedule=obj, actor=request.user)  # type: ignore[arg-type]
+        svc.fee_schedule_delete(schedule=obj, actor=request_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
-            svc.fee_schedule_delete(schedule=obj, actor=request.user)  # type: ignore[arg-type]
+            svc.fee_schedule_delete(schedule=obj, actor=request_user(request))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         items = formset.save(commit=False)
         for item in formset.deleted_objects:
-            svc.fee_schedule_item_delete(item=item, actor=request.user)  # type: ignore[arg-type]
+            svc.fee_schedule_item_delete(item=item, actor=request_user(request))
         for item in items:
-            svc.fee_schedule_item_save(item=item, actor=request.user)  # type: ignore[arg-type]
+            svc.fee_schedule_item_save(item=item, actor=request_user(request))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentto.accounts.models import User
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.patents.deadlines import covered_years
@@ -85,11 +86,11 @@ def edit_page(
 
 
 @login_required
-def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = filing_for_change(request, pk)
     form = f.FilingForm(request.POST or None, filing=filing, user=request.user)
     return edit_page(
-        request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[arg-type, attr-defined]
+        request, form, lambda fm: svc.filing_edit(filing=filing, data=fm.to_input(), actor=request.user),  # type: ignore[attr-defined]
         heading=_("Edit the filing: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
         lead=_("The office and the route change only while the filing is planned. The deadlines are derived again when you save."),
         back_url=reverse("planning:result_ip", args=[filing.family.result_id]) + f"#family-{filing.family_id}",
@@ -98,7 +99,7 @@ def filing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
+def fee_reduction_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A CN filing's fee-reduction status: the rate, each applicant's ground, an open licence."""
     filing = filing_for_change(request, pk)
     if filing.office != "CN":
@@ -119,7 +120,7 @@ def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
         request, form,
         lambda fm: svc.filing_fee_reduction_record(
             filing=filing, reduction=fm.cleaned_data["reduction"], grounds=fm.grounds(),  # type: ignore[attr-defined]
-            open_licence_from=fm.cleaned_data["open_licence_from"], open_licence_until=fm.cleaned_data["open_licence_until"], actor=request.user,  # type: ignore[arg-type]
+            open_licence_from=fm.cleaned_data["open_licence_from"], open_licence_until=fm.cleaned_data["open_licence_until"], actor=request.user,
         ),
         heading=_("Fee reduction: %(office)s %(number)s") % {"office": filing.office, "number": filing.application_number or filing.get_route_display()},
         lead=lead,
@@ -130,9 +131,9 @@ def fee_reduction_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, FilingDeadline, "change"))
-    manager: User = request.user  # type: ignore[assignment]
+    manager: User = request.user
     managers = list(sel.calendar_managers(request.user))
     if request.GET.get("manager"):
         manager = get_object_or_404(User, pk=request.GET["manager"]) if request.GET["manager"].isdigit() else manager
@@ -140,7 +141,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     days = int(request.GET["days"]) if request.GET.get("days", "") in {"90", "180", "365", "730"} else 180
     rows = list(sel.calendar_deadlines(request.user, manager=None if everyone else manager, days=days))
     changeable = sel.changeable(FilingDeadline.objects.filter(pk__in=[row.pk for row in rows]), request.user)
-    feed = CalendarFeed.objects.filter(user=request.user).first()  # type: ignore[misc]
+    feed = CalendarFeed.objects.filter(user=request.user).first()
     today = timezone.localdate()
     months: dict[str, list[Any]] = {}
     for row in rows:
@@ -155,13 +156,13 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_feed_view(request: HttpRequest) -> HttpResponse:
+def calendar_feed_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, CalendarFeed, "add"))
     if request.POST.get("reset"):
-        svc.calendar_feed_reset(user=request.user)  # type: ignore[arg-type]
+        svc.calendar_feed_reset(user=request.user)
         messages.success(request, _("A new feed address was made; the old one no longer works."))
     else:
-        svc.calendar_feed_get_or_create(user=request.user)  # type: ignore[arg-type]
+        svc.calendar_feed_get_or_create(user=request.user)
         messages.success(request, _("Your calendar feed is ready: subscribe to its address in your calendar application."))
     return redirect("planning:calendar")
 

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.financing import forms as finf
 from opentto.financing import selectors as finsel
@@ -54,12 +55,12 @@ from .permissions import does_planning
 TABS = ("plan", "ip", "financing", "services")
 
 
-def _result_for_change(request: HttpRequest, pk: int) -> Result:
+def _result_for_change(request: AuthedHttpRequest, pk: int) -> Result:
     """A result the user may plan for: 404 when not visible at all, 403 when visible only."""
     return for_change(request, Result.objects.all(), pk, "plan")  # type: ignore[no-any-return]
 
 
-def _result_for_view(request: HttpRequest, pk: int) -> Result:
+def _result_for_view(request: AuthedHttpRequest, pk: int) -> Result:
     return get_object_or_404(sel.planning_results(request.user), pk=pk)
 
 
@@ -71,7 +72,7 @@ def _financing_visible(user: Any) -> bool:
 # --- the result's planning workspace -------------------------------------------------------------
 
 
-def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The tab's records, each what the user may see; its forms where the user may use them:
     ``can_plan`` (add records to the result) and the ids of the records the user may change."""
     user = request.user
@@ -158,7 +159,7 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
     return context
 
 
-def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
+def _suggested_targets(request: AuthedHttpRequest, result: Result) -> list[Any]:
     """Enterprises whose live demands fit the result (the demands app's matching), if present."""
     try:
         from opentto.demands.selectors import result_demands
@@ -167,13 +168,13 @@ def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
     return list(result_demands(request.user, result).enterprises)
 
 
-def _render_workspace(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _render_workspace(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     return render(request, "planning/workspace.html", _workspace_context(request, result, tab, overrides), status=status)
 
 
 @login_required
 @require_GET
-def workspace_view(request: HttpRequest, pk: int, tab: str = "plan") -> HttpResponse:
+def workspace_view(request: AuthedHttpRequest, pk: int, tab: str = "plan") -> HttpResponse:
     if tab not in TABS:
         raise Http404
     result = _result_for_view(request, pk)
@@ -181,7 +182,7 @@ def workspace_view(request: HttpRequest, pk: int, tab: str = "plan") -> HttpResp
 
 
 def _act(
-    request: HttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
+    request: AuthedHttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
     anchor: str = "",
 ) -> HttpResponse:
     """Validate ``form``, call the service; on error re-render the tab with the bound form (400)."""
@@ -205,38 +206,38 @@ def _act(
 
 @login_required
 @require_POST
-def plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")  # type: ignore[arg-type]
+    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")
 
 
-def _plan_for_change(request: HttpRequest, pk: int, action: str = "change") -> TransferPlan:
+def _plan_for_change(request: AuthedHttpRequest, pk: int, action: str = "change") -> TransferPlan:
     return for_change(request, TransferPlan.objects.select_related("result"), pk, action)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
-def plan_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")
 
 
 @login_required
 @require_POST
-def option_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def option_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.OptionForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[arg-type, attr-defined]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[attr-defined]
 
 
 @login_required
 @require_POST
-def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+def option_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     option = for_change(request, TransferOption.objects.select_related("plan__result"), pk, parent=lambda o: o.plan)
     try:
-        svc.plan_option_remove(option=option, actor=request.user)  # type: ignore[arg-type]
+        svc.plan_option_remove(option=option, actor=request.user)
         messages.success(request, _("The option was removed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -245,39 +246,39 @@ def option_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def target_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def target_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.TargetForm(request.POST, user=request.user)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")
 
 
 @login_required
 @require_POST
-def target_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def target_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = for_change(request, PlanTarget.objects.select_related("plan__result"), pk, parent=lambda t: t.plan)
     form = f.TargetStatusForm(request.POST)
-    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")  # type: ignore[arg-type]
+    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")
 
 
 @login_required
 @require_POST
-def negotiation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def negotiation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.NegotiationForm(request.POST, plan=plan, user=request.user)
-    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")  # type: ignore[arg-type]
+    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")
     return response
 
 
 @login_required
 @require_POST
-def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def plan_move_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpResponse:
     plan = _plan_for_change(request, pk, "decide" if verb in {"approve", "reject"} else "change")
     form = f.DecisionForm(request.POST)
     calls: dict[str, Callable[[Form], Any]] = {
-        "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),  # type: ignore[arg-type]
-        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
-        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),  # type: ignore[arg-type]
-        "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),  # type: ignore[arg-type]
+        "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),
+        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),
+        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),
+        "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),
     }
     if verb not in calls:
         raise Http404
@@ -287,7 +288,7 @@ def plan_move_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_approve_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The result page's one-step form (``results:plan``): the plan with its recommended mode and
     that mode's terms, approved at once; under four-eyes approval, submitted for another manager.
     Errors re-render the form with what was typed (400); nothing is saved."""
@@ -321,24 +322,24 @@ def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def family_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = pf.FamilyForm(request.POST)
-    return _act(request, result, "ip", form, lambda fm: psvc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")  # type: ignore[arg-type]
+    return _act(request, result, "ip", form, lambda fm: psvc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")
 
 
-def _family_for_change(request: HttpRequest, pk: int) -> PatentFamily:
+def _family_for_change(request: AuthedHttpRequest, pk: int) -> PatentFamily:
     return for_change(request, PatentFamily.objects.select_related("result"), pk)  # type: ignore[no-any-return]
 
 
 @login_required
 @require_POST
-def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
     form = pf.FilingForm(request.POST, family=family, user=request.user)
 
     def call(fm: Form) -> Any:
-        return psvc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[arg-type, attr-defined]
+        return psvc.filing_create(family=family, data=fm.to_input(), actor=request.user)  # type: ignore[attr-defined]
 
     overrides_key = "filing_form_bound"
     if form.is_valid():
@@ -352,48 +353,48 @@ def filing_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_propose_view(request: HttpRequest, pk: int) -> HttpResponse:
+def family_propose_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
-    created = psvc.layout_propose_filings(family=family, actor=request.user)  # type: ignore[arg-type]
+    created = psvc.layout_propose_filings(family=family, actor=request.user)
     messages.success(request, _("%(n)s planned filings were added.") % {"n": len(created)})
     return redirect(reverse("planning:result_ip", args=[family.result_id]) + f"#family-{family.pk}")
 
 
 @login_required
 @require_POST
-def confidentiality_view(request: HttpRequest, pk: int) -> HttpResponse:
+def confidentiality_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
     form = pf.ConfidentialityForm(request.POST)
-    return _act(request, family.result, "ip", form, lambda fm: psvc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")  # type: ignore[arg-type]
+    return _act(request, family.result, "ip", form, lambda fm: psvc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")
 
 
 @login_required
 @require_POST
-def filing_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = filing_for_change(request, pk)
     form = pf.FilingUpdateForm(request.POST)
 
     def call(fm: Form) -> Any:
         c = fm.cleaned_data
-        return psvc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)  # type: ignore[arg-type]
+        return psvc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)
 
     return _act(request, filing.family.result, "ip", form, call, _("The filing was updated and its deadlines derived again."), "filing_update_form", f"family-{filing.family_id}")
 
 
 @login_required
 @require_POST
-def filing_abandon_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_abandon_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = filing_for_change(request, pk)
     form = pf.AbandonForm(request.POST)
-    return _act(request, filing.family.result, "ip", form, lambda fm: psvc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")  # type: ignore[arg-type]
+    return _act(request, filing.family.result, "ip", form, lambda fm: psvc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")
 
 
 @login_required
 @require_POST
-def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+def deadline_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     deadline = for_change(request, FilingDeadline.objects.select_related("filing__family__result"), pk)
     form = pf.DoneForm(request.POST)
-    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: psvc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")  # type: ignore[arg-type]
+    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: psvc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")
     if request.POST.get("next") == "calendar" and response.status_code == 302:
         return redirect("planning:calendar")
     return response
@@ -404,7 +405,7 @@ def deadline_done_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def valuation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     deals = list(finsvc.comparable_deals(request.user, result)[:50])
     form = finf.ValuationForm(request.POST, deals=deals)
@@ -424,28 +425,28 @@ def valuation_view(request: HttpRequest, pk: int) -> HttpResponse:
                 preview = {"values": values, "years": [y.as_dict() for y in rfr.years], "royalties": royalties, "discounts": discounts,
                            "grid": [(r, [lookup.get((r, d)) for d in discounts]) for r in royalties]}
         return _render_workspace(request, result, "financing", {"valuation_form": form, "preview": preview, "open_form": "valuation_form"}, status=200 if preview else 400)
-    return _act(request, result, "financing", form, lambda fm: finsvc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[arg-type, attr-defined]
+    return _act(request, result, "financing", form, lambda fm: finsvc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[attr-defined]
 
 
 @login_required
 @require_POST
-def pledge_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = finf.PledgeForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: finsvc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")  # type: ignore[arg-type]
+    return _act(request, result, "financing", form, lambda fm: finsvc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")
 
 
 @login_required
 @require_POST
-def room_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.DealRoomForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")  # type: ignore[arg-type]
+    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")
 
 
 @login_required
 @require_GET
-def room_list_view(request: HttpRequest) -> HttpResponse:
+def room_list_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, DealRoom, "view"))
     rooms = sel.deal_rooms_for(request.user)
     return render(request, "planning/room_list.html", {"rooms": rooms})
@@ -453,9 +454,9 @@ def room_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
-    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))
     return render(request, "planning/room_detail.html", {
         "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": allows(request.user, room, "change"),
         "invites": room.invites.all(), "invite_form": f.InviteForm(),
@@ -464,21 +465,21 @@ def room_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_document_view(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def room_document_view(request: AuthedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
     attachment = get_object_or_404(room.attachments.all(), pk=attachment_pk)
-    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
 
 
 @login_required
 @require_POST
-def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_invite_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = for_change(request, DealRoom.objects.all(), pk)
     form = f.InviteForm(request.POST)
     if form.is_valid():
         try:
-            svc.deal_room_invite(room=room, user=form.cleaned_data["user"], actor=request.user)  # type: ignore[arg-type]
+            svc.deal_room_invite(room=room, user=form.cleaned_data["user"], actor=request.user)
             messages.success(request, _("The investor was invited."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -489,9 +490,9 @@ def room_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+def room_close_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = for_change(request, DealRoom.objects.all(), pk)
-    svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)  # type: ignore[arg-type]
+    svc.deal_room_set_open(room=room, is_open=not room.is_open, actor=request.user)
     messages.success(request, _("The room is open.") if room.is_open else _("The room is closed."))
     return redirect("planning:room", pk=room.pk)
 
@@ -501,26 +502,26 @@ def room_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def channel_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ChannelForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")
 
 
 @login_required
 @require_POST
-def channel_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelStatusForm(request.POST)
-    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")  # type: ignore[arg-type]
+    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")
 
 
 @login_required
-def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelForm(request.POST or None, channel=channel, user=request.user)
     return edit_page(
-        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),  # type: ignore[arg-type]
+        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),
         heading=_("Edit the overseas channel: %(country)s") % {"country": channel.country},
         back_url=reverse("planning:result_services", args=[channel.result_id]) + "#channels", done=_("The overseas channel was saved."),
     )
@@ -528,26 +529,26 @@ def channel_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.TaskForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")
 
 
 @login_required
 @require_POST
-def task_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = for_change(request, ServiceTask.objects.select_related("result"), pk)
     form = f.TaskStatusForm(request.POST)
-    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")  # type: ignore[arg-type]
+    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")
 
 
 @login_required
 @require_POST
-def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
+def service_log_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ServiceLogForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")  # type: ignore[arg-type]
+    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")
 
 
 # overview pages -------------------------------------------------------------------------------------
@@ -555,7 +556,7 @@ def service_log_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(does_planning(request.user))
     user = request.user
     return render(request, "planning/index.html", {
@@ -569,7 +570,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def workload_view(request: HttpRequest) -> HttpResponse:
+def workload_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, ServiceLogEntry, "figures"))
     today = timezone.localdate()
     form = f.WorkloadForm(request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today})

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from opentto.core.action_views import object_action
 from opentto.core.audit import audit_record
-from opentto.core.http import id_param
+from opentto.core.http import AuthedHttpRequest, id_param
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.results.models import Result
 
@@ -44,7 +44,7 @@ def _errors_to_form(form: Any, exc: ValidationError) -> None:
 
 
 @login_required
-def project_list_view(request: HttpRequest) -> HttpResponse:
+def project_list_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, PocProject, "view"):
         raise Http404
     projects = projects_visible(request.user)
@@ -62,7 +62,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def programme_list_view(request: HttpRequest) -> HttpResponse:
+def programme_list_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, PocProgramme, "view"):
         raise Http404
     may_add = permitted(request.user, PocProgramme, "add")
@@ -72,7 +72,7 @@ def programme_list_view(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(_("Only TTO managers configure proof-of-concept programmes."))
         if form.is_valid():
             try:
-                services.programme_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                services.programme_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _errors_to_form(form, exc)
             except PermissionError as exc:
@@ -85,7 +85,7 @@ def programme_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def project_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=pk)
     if not permitted(request.user, PocProject, "add"):
         raise PermissionDenied(_("Only TTO managers propose proof-of-concept projects."))
@@ -93,7 +93,7 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                        initial={"title_zh": result.title_zh, "title_en": result.title_en})
     if request.method == "POST" and form.is_valid():
         try:
-            project = services.project_create(result=result, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            project = services.project_create(result=result, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         except PermissionError as exc:
@@ -104,7 +104,7 @@ def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "poc/project_form.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)
 
 
-def _detail_context(request: HttpRequest, project: PocProject, **bound: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedHttpRequest, project: PocProject, **bound: Any) -> dict[str, Any]:
     page = project_page(request.user, project)
     ctx: dict[str, Any] = {**page}
     if page["may_manage"]:
@@ -118,7 +118,7 @@ def _detail_context(request: HttpRequest, project: PocProject, **bound: Any) -> 
 
 
 @login_required
-def project_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     return render(request, "poc/project_detail.html", _detail_context(request, project))
 
@@ -177,7 +177,7 @@ TRANSITIONS: dict[str, tuple[Callable[..., Any], str]] = {
 
 @login_required
 @require_POST
-def transition_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def transition_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpResponse:
     if verb not in TRANSITIONS:
         raise Http404
     call, success = TRANSITIONS[verb]
@@ -186,7 +186,7 @@ def transition_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(PocMilestone.objects.restrict(request.user, "view").select_related("project"), pk=pk)
     if not allows(request.user, milestone.project, "manage"):
         raise PermissionDenied
@@ -194,7 +194,7 @@ def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.milestone_complete(milestone=milestone, done_on=d["done_on"], note=d["note"], evidence=[d["evidence"]], actor=request.user)  # type: ignore[arg-type]
+            services.milestone_complete(milestone=milestone, done_on=d["done_on"], note=d["note"], evidence=[d["evidence"]], actor=request.user)
             messages.success(request, _("The milestone was recorded as done, with its evidence."))
         except ValidationError as exc:
             for message in exc.messages:
@@ -209,11 +209,11 @@ def milestone_done_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download_view(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(evidence_visible(request.user), pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="poc.evidence_download", obj=evidence)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="poc.evidence_download", obj=evidence)
     return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from opentto.core.http import AuthedHttpRequest
 from opentto.patents import fees
 from opentto.patents.deadlines import add_years
 
@@ -40,7 +41,7 @@ def year_labels(today: Any) -> list[str]:
 
 @login_required
 @require_GET
-def portfolio_view(request: HttpRequest) -> HttpResponse:
+def portfolio_view(request: AuthedHttpRequest) -> HttpResponse:
     if not sel.may_see_portfolio(request.user):
         raise Http404
     today = timezone.localdate()
@@ -55,7 +56,7 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def patent_view(request: HttpRequest, pk: int) -> HttpResponse:
+def patent_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """One patent: its fees due in the next five years (full, reduced), the decisions taken on
     it, and (TTO) the form to record a decision. POST by someone who may see but not decide: 403."""
     if not sel.may_see_portfolio(request.user):
@@ -71,7 +72,7 @@ def patent_view(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             c = form.cleaned_data
             try:
-                portfolio_decision_record(filing=filing, decision=c["decision"], reason=c["reason"], approved_by=c["approved_by"], actor=request.user)  # type: ignore[arg-type]
+                portfolio_decision_record(filing=filing, decision=c["decision"], reason=c["reason"], approved_by=c["approved_by"], actor=request.user)
             except PermissionError as exc:
                 raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:

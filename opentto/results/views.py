@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
 from opentto.core.cache import CachedCountPaginator, cached_query, fragment_key
-from opentto.core.http import is_htmx
+from opentto.core.http import AuthedHttpRequest, is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.planning.forms import PlanForm
@@ -132,7 +132,7 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "results/result_detail.html", context)
 
 
-def _render_form(request: HttpRequest, form: ResultForm, inventors: Any, assets: Any, fundings: Any, *, result: Result | None, similar: list[Result] | None = None, status: int = 200) -> HttpResponse:
+def _render_form(request: AuthedHttpRequest, form: ResultForm, inventors: Any, assets: Any, fundings: Any, *, result: Result | None, similar: list[Result] | None = None, status: int = 200) -> HttpResponse:
     return render(
         request,
         "results/result_form.html",
@@ -158,9 +158,9 @@ def _apply_errors(form: ResultForm, inventors: Any, assets: Any, fundings: Any, 
                 form.add_error(None, message)
 
 
-def _result_form_view(request: HttpRequest, result: Result | None) -> HttpResponse:
+def _result_form_view(request: AuthedHttpRequest, result: Result | None) -> HttpResponse:
     if request.method == "POST":
-        form = ResultForm(request.POST, request.FILES, user=request.user)  # type: ignore[arg-type]
+        form = ResultForm(request.POST, request.FILES, user=request.user)
         inventors = InventorFormSet(request.POST, prefix="inventors", form_kwargs={"user": request.user})
         assets = IPAssetFormSet(request.POST, prefix="ip_assets")
         fundings = FundingFormSet(request.POST, prefix="fundings")
@@ -172,13 +172,13 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
             try:
                 if result is None:
                     saved = result_onboard(
-                        data=data, actor=request.user, attachments=form.cleaned_data["attachments"],  # type: ignore[arg-type]
+                        data=data, actor=request.user, attachments=form.cleaned_data["attachments"],
                         confirm_duplicates=form.cleaned_data["confirm_duplicates"],
                     )
                     messages.success(request, _("The result was onboarded."))
                 else:
                     saved = result_update(
-                        result=result, data=data, actor=request.user, attachments=form.cleaned_data["attachments"],  # type: ignore[arg-type]
+                        result=result, data=data, actor=request.user, attachments=form.cleaned_data["attachments"],
                         confirm_duplicates=form.cleaned_data["confirm_duplicates"],
                     )
                     messages.success(request, _("The result was saved."))
@@ -204,17 +204,17 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
         inventor_initial: list[dict[str, Any]] = []
         if not result_onboards_any(request.user):
             if getattr(request.user, "organisation_id", None):
-                initial["owners"] = [request.user.organisation_id]  # type: ignore[union-attr]
+                initial["owners"] = [request.user.organisation_id]
             person = getattr(request.user, "person", None)
             if person is not None:
                 inventor_initial = [{"person": person.pk, "share": 100}]
-        form = ResultForm(user=request.user, initial=initial)  # type: ignore[arg-type]
+        form = ResultForm(user=request.user, initial=initial)
         inventors = InventorFormSet(prefix="inventors", initial=inventor_initial, form_kwargs={"user": request.user})
         assets = IPAssetFormSet(prefix="ip_assets")
         fundings = FundingFormSet(prefix="fundings")
     else:
         main, inventor_rows, asset_rows_initial, funding_rows_initial = initial_from_result(result)
-        form = ResultForm(user=request.user, initial=main)  # type: ignore[arg-type]
+        form = ResultForm(user=request.user, initial=main)
         inventors = InventorFormSet(prefix="inventors", initial=inventor_rows, form_kwargs={"user": request.user})
         assets = IPAssetFormSet(prefix="ip_assets", initial=asset_rows_initial)
         fundings = FundingFormSet(prefix="fundings", initial=funding_rows_initial)
@@ -222,14 +222,14 @@ def _result_form_view(request: HttpRequest, result: Result | None) -> HttpRespon
 
 
 @login_required
-def result_onboard_view(request: HttpRequest) -> HttpResponse:
+def result_onboard_view(request: AuthedHttpRequest) -> HttpResponse:
     if not result_can_onboard(request.user):
         raise PermissionDenied
     return _result_form_view(request, None)
 
 
 @login_required
-def result_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def result_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     if not result_can_change(request.user, result):
         raise PermissionDenied
@@ -238,11 +238,11 @@ def result_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def result_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
+def result_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     target = request.POST.get("target", "")
     try:
-        result_transition(result=result, target=target, actor=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        result_transition(result=result, target=target, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("The result moved to “%(stage)s”.") % {"stage": ResultStageChoices(target).label})
     except TransitionError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -253,13 +253,13 @@ def result_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download_view(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(attachments_downloadable(request.user), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="attachment.download", obj=attachment, remote_addr=request.META.get("REMOTE_ADDR"))  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="attachment.download", obj=attachment, remote_addr=request.META.get("REMOTE_ADDR"))
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

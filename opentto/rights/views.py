@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opentto.core.audit import audit_record
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.results.selectors import result_inventorships, results_visible
@@ -43,19 +44,19 @@ from .selectors import (
 )
 
 
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
+def _errors(request: AuthedHttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
+def _form_errors(request: AuthedHttpRequest, form: Any) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
 
 
 @login_required
-def application_list_view(request: HttpRequest) -> HttpResponse:
+def application_list_view(request: AuthedHttpRequest) -> HttpResponse:
     """The applications the user may see; the counts by status for those who count them (officials)."""
     user = request.user
     return render(request, "rights/application_list.html", {
@@ -66,7 +67,7 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pilot_list_view(request: HttpRequest) -> HttpResponse:
+def pilot_list_view(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     can_add = permitted(user, PilotInstitution, "add")
     form = None
@@ -75,7 +76,7 @@ def pilot_list_view(request: HttpRequest) -> HttpResponse:
         form = PilotForm(request.POST or None, organisations=organisations)
         if request.method == "POST" and form.is_valid():
             try:
-                services.pilot_create(actor=user, **form.cleaned_data)  # type: ignore[arg-type]
+                services.pilot_create(actor=user, **form.cleaned_data)
             except ValidationError as exc:
                 _errors(request, exc)
             else:
@@ -93,7 +94,7 @@ def notice_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_create_view(request: HttpRequest, result_pk: int) -> HttpResponse:
+def application_create_view(request: AuthedHttpRequest, result_pk: int) -> HttpResponse:
     user = request.user
     result = get_object_or_404(results_visible(user), pk=result_pk)
     if not permitted(user, RightsApplication, "add"):
@@ -106,7 +107,7 @@ def application_create_view(request: HttpRequest, result_pk: int) -> HttpRespons
             application = services.rights_application_create(
                 result=result, pilot=data["pilot"], requested_kind=data["requested_kind"], team=form.team(),
                 requested_share=data["requested_share"], requested_term_years=data["requested_term_years"],
-                requested_exclusive=data["requested_exclusive"], statement=data["statement"], actor=user,  # type: ignore[arg-type]
+                requested_exclusive=data["requested_exclusive"], statement=data["statement"], actor=user,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -118,7 +119,7 @@ def application_create_view(request: HttpRequest, result_pk: int) -> HttpRespons
 
 
 @login_required
-def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     application = get_object_or_404(applications_visible(user), pk=pk)
 
@@ -145,7 +146,7 @@ def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rights/application_detail.html", context)
 
 
-def _act(request: HttpRequest, pk: int, action: str, form_class: Any, run: Callable[[RightsApplication, dict[str, Any]], Any], done: str) -> HttpResponse:
+def _act(request: AuthedHttpRequest, pk: int, action: str, form_class: Any, run: Callable[[RightsApplication, dict[str, Any]], Any], done: str) -> HttpResponse:
     application = get_object_or_404(applications_visible(request.user), pk=pk)
     if not allows(request.user, application, action):
         raise PermissionDenied
@@ -166,66 +167,66 @@ def _act(request: HttpRequest, pk: int, action: str, form_class: Any, run: Calla
 
 @login_required
 @require_POST
-def submit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "submit", None, lambda a, d: services.rights_application_submit(application=a, actor=request.user),  # type: ignore[arg-type]
+def submit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "submit", None, lambda a, d: services.rights_application_submit(application=a, actor=request.user),
                 _("The application was submitted to the institution."))
 
 
 @login_required
 @require_POST
-def withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "withdraw", WithdrawForm,
-                lambda a, d: services.rights_application_withdraw(application=a, reason=d["reason"], actor=request.user),  # type: ignore[arg-type]
+                lambda a, d: services.rights_application_withdraw(application=a, reason=d["reason"], actor=request.user),
                 _("The application was withdrawn."))
 
 
 @login_required
 @require_POST
-def grant_view(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "decide", GrantForm, lambda a, d: services.rights_application_grant(
         application=a, decided_on=d["decided_on"], kind=d["kind"], share=d["share"], term_years=d["term_years"],
-        exclusive=d["exclusive"], conditions=d["conditions"], actor=request.user), _("The grant was recorded; run the public notice next."))  # type: ignore[arg-type]
+        exclusive=d["exclusive"], conditions=d["conditions"], actor=request.user), _("The grant was recorded; run the public notice next."))
 
 
 @login_required
 @require_POST
-def refuse_view(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "decide", RefuseForm, lambda a, d: services.rights_application_refuse(
-        application=a, decided_on=d["decided_on"], reasons=d["reasons"], actor=request.user), _("The application was refused."))  # type: ignore[arg-type]
+        application=a, decided_on=d["decided_on"], reasons=d["reasons"], actor=request.user), _("The application was refused."))
 
 
 @login_required
 @require_POST
-def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "notice", NoticeForm, lambda a, d: services.rights_application_notice_start(
-        application=a, starts_on=d["starts_on"], ends_on=d["ends_on"], text_zh=d["text_zh"], text_en=d["text_en"], actor=request.user),  # type: ignore[arg-type]
+        application=a, starts_on=d["starts_on"], ends_on=d["ends_on"], text_zh=d["text_zh"], text_en=d["text_en"], actor=request.user),
         _("The public notice is running."))
 
 
 @login_required
 @require_POST
-def objection_view(request: HttpRequest, pk: int) -> HttpResponse:
+def objection_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "notice", ObjectionForm, lambda a, d: services.rights_application_objection_record(
-        application=a, objection=d["objection"], actor=request.user), _("The objection was recorded."))  # type: ignore[arg-type]
+        application=a, objection=d["objection"], actor=request.user), _("The objection was recorded."))
 
 
 @login_required
 @require_POST
-def agreement_view(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "agree", AgreementForm, lambda a, d: services.rights_application_agreement_record(
-        application=a, signed_on=d["signed_on"], document=d["document"], reference=d["reference"], actor=request.user),  # type: ignore[arg-type]
+        application=a, signed_on=d["signed_on"], document=d["document"], reference=d["reference"], actor=request.user),
         _("The agreement was recorded."))
 
 
 @login_required
 @require_POST
-def effect_view(request: HttpRequest, pk: int) -> HttpResponse:
+def effect_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "bring_into_effect", EffectForm, lambda a, d: services.rights_application_bring_into_effect(
-        application=a, effective_on=d["effective_on"], actor=request.user), _("The grant is in effect."))  # type: ignore[arg-type]
+        application=a, effective_on=d["effective_on"], actor=request.user), _("The grant is in effect."))
 
 
 @login_required
-def agreement_file_view(request: HttpRequest, pk: int) -> FileResponse:
+def agreement_file_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     """The signed agreement: for those who may see the application; every download is recorded."""
     application = get_object_or_404(applications_visible(request.user), pk=pk)
     if not application.agreement_file:
@@ -234,7 +235,7 @@ def agreement_file_view(request: HttpRequest, pk: int) -> FileResponse:
         handle = application.agreement_file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="rights.agreement_download", obj=application, request=request)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action="rights.agreement_download", obj=application, request=request)
     response = FileResponse(handle, as_attachment=True, filename=application.agreement_file_name or "agreement",
                             content_type=application.agreement_file_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"

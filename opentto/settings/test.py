@@ -31,3 +31,7 @@ OPENTTO_PLAN_FOUR_EYES = False
 # databases and chains. tests/security/test_audit_anchor.py turns it on in a temporary directory;
 # the scratch sites of tests/ops set OPENTTO_AUDIT_ANCHOR_FILE.
 OPENTTO_AUDIT_ANCHOR_FILE = Path(os.environ["OPENTTO_AUDIT_ANCHOR_FILE"]) if os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") else None
+# `make test-fast` keeps its SQLite test databases in files so that `pytest --reuse-db` can keep
+# them between runs (an in-memory database cannot be reused); pytest-xdist appends `_gw0`, `_gw1`.
+if os.environ.get("OPENTTO_TEST_DB_FILE") and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["OPENTTO_TEST_DB_FILE"]}  # noqa: F405

@@ -88,7 +88,7 @@ def showcase_interest_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(showcase_url(result))
     try:
-        match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))  # type: ignore[arg-type]
+        match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))
         messages.success(request, _("Thank you: the TTO will put you in touch with the owners."))
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from opentto.core.action_views import object_action
+from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     KeyReused,
     replay_message,
@@ -55,15 +56,16 @@ from .selectors import (
 
 def programme_list_view(request: HttpRequest) -> HttpResponse:
     programmes = programmes_visible(request.user).prefetch_related("budgets")
+    # the web form applies for the user's own organisation (a visitor has none)
+    organisation = getattr(request.user, "organisation", None)
     return render(request, "subsidies/programme_list.html", {
         "programmes": programmes,
-        # the web form applies for the user's own organisation
-        "can_apply": getattr(request.user, "organisation", None) is not None and may_apply_for(request.user, request.user.organisation),  # type: ignore[union-attr]
+        "can_apply": organisation is not None and may_apply_for(request.user, organisation),
     })
 
 
 @login_required
-def application_list_view(request: HttpRequest) -> HttpResponse:
+def application_list_view(request: AuthedHttpRequest) -> HttpResponse:
     apps = applications_visible(request.user)
     status = request.GET.get("status", "")
     if status in ApplicationStatusChoices.values:
@@ -75,7 +77,7 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResponse:
+def application_create_view(request: AuthedHttpRequest, programme_pk: int) -> HttpResponse:
     programme = get_object_or_404(programmes_visible(request.user), pk=programme_pk)
     org = getattr(request.user, "organisation", None)
     if org is None or not may_apply_for(request.user, org):
@@ -94,7 +96,7 @@ def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResp
             application = services.application_create(
                 programme=programme, applicant=org, project_title_zh=d["project_title_zh"], project_title_en=d["project_title_en"],
                 description=d["description"], requested_cny=d["requested_cny"], partners=list(d["partners"]),
-                results=list(d["results"]), deal=d["deal"], budget_lines=lines, actor=request.user,  # type: ignore[arg-type]
+                results=list(d["results"]), deal=d["deal"], budget_lines=lines, actor=request.user,
             )
             messages.success(request, _("The application was saved as a draft. Check it, then submit it."))
             return redirect("subsidies:detail", pk=application.pk)
@@ -107,7 +109,7 @@ def application_create_view(request: HttpRequest, programme_pk: int) -> HttpResp
     return render(request, "subsidies/application_form.html", {"form": form, "programme": programme})
 
 
-def _detail_context(request: HttpRequest, application: Application, **bound: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedHttpRequest, application: Application, **bound: Any) -> dict[str, Any]:
     """The application page's context; ``bound`` replaces blank forms by ones shown again (a
     tranche held back as a duplicate, with its confirmation)."""
     page = application_page(request.user, application)
@@ -131,12 +133,12 @@ def _detail_context(request: HttpRequest, application: Application, **bound: Any
 
 
 @login_required
-def application_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(applications_visible(request.user), pk=pk)
     return render(request, "subsidies/application_detail.html", _detail_context(request, application))
 
 
-def _once(request: HttpRequest, write: Callable[[], Any], success: str) -> None:
+def _once(request: AuthedHttpRequest, write: Callable[[], Any], success: str) -> None:
     """Run a write once per form key (``run_form_once``) and say what happened; the write's
     ``ValidationError`` and ``PermissionError`` pass through."""
     try:
@@ -192,7 +194,7 @@ tranche_view = _action(TrancheForm, lambda a, d, u: services.tranche_add(applica
 def _tranche_action(form_cls: Callable[..., Any], call: Callable[[Tranche, Any, Any], Any], success: str) -> Callable[..., HttpResponse]:
     @login_required
     @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
+    def view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         tranche = get_object_or_404(Tranche.objects.restrict(request.user, "view").select_related("application"), pk=pk)
         if not allows(request.user, tranche.application, "disburse"):
             raise PermissionDenied
@@ -218,7 +220,7 @@ tranche_pay_view = _tranche_action(PayForm, lambda t, d, u: services.tranche_pay
 
 
 @login_required
-def officials_dashboard_view(request: HttpRequest) -> HttpResponse:
+def officials_dashboard_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, Application, "figures"):
         raise Http404
     return render(request, "subsidies/dashboard.html", officials_dashboard(request.user))

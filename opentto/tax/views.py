@@ -10,14 +10,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import year_param
+from opentto.core.http import AuthedHttpRequest, year_param
 from opentto.core.idempotency import (
     KeyReused,
     Outcome,
@@ -35,7 +35,7 @@ from .models import DealTaxFacts, DealTaxYear, TaxProfile
 from .selectors import institutions_reported, may_see_report, profile_of, tax_year_report
 
 
-def _errors(request: HttpRequest, errors: object) -> None:
+def _errors(request: AuthedHttpRequest, errors: object) -> None:
     if isinstance(errors, ValidationError):
         for message in errors.messages:
             messages.error(request, message)
@@ -46,7 +46,7 @@ def _errors(request: HttpRequest, errors: object) -> None:
 
 
 @login_required
-def tax_index_view(request: HttpRequest) -> HttpResponse:
+def tax_index_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, Organisation, "tax_report"):
         raise PermissionDenied
     year = timezone.localdate().year
@@ -54,7 +54,7 @@ def tax_index_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tax_year_view(request: HttpRequest, org_pk: int) -> HttpResponse:
+def tax_year_view(request: AuthedHttpRequest, org_pk: int) -> HttpResponse:
     """``/tax/<org>/?year=2025`` (this year without one); a year outside 1990–2100 answers 404."""
     organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=org_pk)
     if not may_see_report(request.user, organisation):
@@ -77,7 +77,7 @@ def tax_year_view(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tax_profile_view(request: HttpRequest, org_pk: int) -> HttpResponse:
+def tax_profile_view(request: AuthedHttpRequest, org_pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=org_pk)
     if not permitted(request.user, TaxProfile, "change"):
         raise PermissionDenied
@@ -86,7 +86,7 @@ def tax_profile_view(request: HttpRequest, org_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            services.tax_profile_set(organisation=organisation, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.tax_profile_set(organisation=organisation, actor=request.user, **form.cleaned_data)
             messages.success(request, _("The tax profile was saved."))
         except ValidationError as exc:
             _errors(request, exc)
@@ -101,14 +101,14 @@ def _year_url(org_pk: int, year: str) -> str:
     return url if chosen is None else f"{url}?year={chosen}"
 
 
-def _deal(request: HttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]) -> Deal:
+def _deal(request: AuthedHttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]) -> Deal:
     deal = get_object_or_404(Deal.objects.restrict(request.user, "view"), pk=deal_pk)
     if not permitted(request.user, model, "change"):
         raise PermissionDenied
     return deal
 
 
-def _saved(request: HttpRequest, outcome: Outcome[Any], success: str) -> None:
+def _saved(request: AuthedHttpRequest, outcome: Outcome[Any], success: str) -> None:
     """The deal page's forms carry a single-use key (ADR 0011): a repeat says when it was first done."""
     if outcome.replayed and outcome.record is not None:
         messages.info(request, replay_message(outcome.record))
@@ -118,7 +118,7 @@ def _saved(request: HttpRequest, outcome: Outcome[Any], success: str) -> None:
 
 @login_required
 @require_POST
-def deal_facts_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
+def deal_facts_view(request: AuthedHttpRequest, deal_pk: int) -> HttpResponse:
     deal = _deal(request, deal_pk, DealTaxFacts)
     form = DealTaxFactsForm(request.POST)
     if not form.is_valid():
@@ -126,7 +126,7 @@ def deal_facts_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
     else:
         try:
             outcome = run_form_once(request, lambda: services.deal_tax_facts_set(
-                deal=deal, actor=request.user, **form.cleaned_data))  # type: ignore[arg-type]
+                deal=deal, actor=request.user, **form.cleaned_data))
             _saved(request, outcome, _("The deal's tax facts were saved."))
         except KeyReused as exc:
             messages.warning(request, reused_message(exc.first))
@@ -139,7 +139,7 @@ def deal_facts_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def deal_year_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
+def deal_year_view(request: AuthedHttpRequest, deal_pk: int) -> HttpResponse:
     deal = _deal(request, deal_pk, DealTaxYear)
     form = DealTaxYearForm(request.POST, deal=deal)
     if not form.is_valid():
@@ -147,7 +147,7 @@ def deal_year_view(request: HttpRequest, deal_pk: int) -> HttpResponse:
     else:
         try:
             outcome = run_form_once(request, lambda: services.deal_tax_year_set(
-                deal=deal, actor=request.user, **form.cleaned_data))  # type: ignore[arg-type]
+                deal=deal, actor=request.user, **form.cleaned_data))
             _saved(request, outcome, _("The costs and taxes were saved."))
         except KeyReused as exc:
             messages.warning(request, reused_message(exc.first))

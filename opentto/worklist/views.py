@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from opentto.core.http import id_param
+from opentto.core.http import AuthedHttpRequest, id_param
 from opentto.core.spreadsheets import spreadsheet_response
 from opentto.evaluation.selectors import reviewers_eligible
 
@@ -35,13 +35,13 @@ def _columns() -> list[str]:
     return [_("Kind"), _("Item"), _("Due"), _("Overdue"), _("Detail"), _("Where it is done")]
 
 
-def _row(request: HttpRequest, item: WorkItem) -> list[Any]:
+def _row(request: AuthedHttpRequest, item: WorkItem) -> list[Any]:
     return [item.kind_label, item.title, item.due, _("yes") if item.is_overdue else "", item.detail, request.build_absolute_uri(item.url)]
 
 
 @login_required
 @require_GET
-def worklist_view(request: HttpRequest) -> HttpResponse:
+def worklist_view(request: AuthedHttpRequest) -> HttpResponse:
     items = work_items_for_request(request)
     work_filter = WorkFilter.from_query(request.GET)
     shown = work_filter.apply(items)
@@ -60,7 +60,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _back(request: HttpRequest) -> HttpResponseRedirect:
+def _back(request: AuthedHttpRequest) -> HttpResponseRedirect:
     """Back to the page with the filter the form was sent from."""
     work_filter = WorkFilter.from_query(request.POST)
     params = {k: v for k, v in (("kind", work_filter.kind), ("due", work_filter.window)) if v}
@@ -68,7 +68,7 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}?{urlencode(params)}" if params else url)
 
 
-def _report(request: HttpRequest, outcome: BulkOutcome, done_message: str) -> None:
+def _report(request: AuthedHttpRequest, outcome: BulkOutcome, done_message: str) -> None:
     if outcome.done:
         messages.success(request, done_message % {"n": len(outcome.done)})
     for title, reason in outcome.refused:
@@ -77,7 +77,7 @@ def _report(request: HttpRequest, outcome: BulkOutcome, done_message: str) -> No
 
 @login_required
 @require_POST
-def worklist_bulk_view(request: HttpRequest) -> HttpResponseBase:
+def worklist_bulk_view(request: AuthedHttpRequest) -> HttpResponseBase:
     keys = [k for k in request.POST.getlist("item") if _KEY.match(k)][:MAX_BULK_ITEMS]
     action = request.POST.get("action", "")
     if action not in {"assign", "remind", "export_csv", "export_xlsx"}:
@@ -100,9 +100,9 @@ def worklist_bulk_view(request: HttpRequest) -> HttpResponseBase:
         if reviewer is None:
             messages.error(request, _("Choose a reviewer."))
             return _back(request)
-        outcome = work_items_assign_reviewer(keys=keys, reviewer=reviewer, actor=user)  # type: ignore[arg-type]
+        outcome = work_items_assign_reviewer(keys=keys, reviewer=reviewer, actor=user)
         _report(request, outcome, _("Reviewer invited to %(n)d review round(s)."))
     else:
-        outcome = work_items_remind(keys=keys, actor=user)  # type: ignore[arg-type]
+        outcome = work_items_remind(keys=keys, actor=user)
         _report(request, outcome, _("Reminders sent for %(n)d item(s)."))
     return _back(request)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.accounts.models import User
 from opentto.accounts.permissions import two_factor_required
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.models import AuditEvent
 
 

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from opentto.core.http import request_user
+from opentto.accounts.http import request_user
 
 from .models import User
 from .selectors import sign_in_locks

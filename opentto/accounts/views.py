@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import AuthedHttpRequest, request_user
+from opentto.accounts.http import AuthedHttpRequest, request_user
 from opentto.core.i18n import translate_path
 
 from .forms import CodeForm, DisableTwoFactorForm, LoginForm

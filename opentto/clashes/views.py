@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from opentto.core.http import AuthedHttpRequest
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 
 from .models import ClashHold, ClashHoldStatusChoices

@@ -29,7 +29,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     FORM_FIELD,
     KeyReused,
@@ -80,16 +79,16 @@ def form_service_redirect(
 
 def object_action(
     *,
-    get_object: Callable[[AuthedHttpRequest, int], Obj],
+    get_object: Callable[[Any, int], Obj],
     may: Callable[[Any, Obj], bool],
     call: Callable[[Obj, Any, Any], Any],
     success: str,
-    back: Callable[[AuthedHttpRequest, Obj], HttpResponse],
+    back: Callable[[Any, Obj], HttpResponse],
     form_class: Callable[..., Any] | None = None,
-    form_kwargs: Callable[[AuthedHttpRequest, Obj], dict[str, Any]] | None = None,
+    form_kwargs: Callable[[Any, Obj], dict[str, Any]] | None = None,
     files: bool = False,
     confirm_as: str = "",
-    redisplay: Callable[[AuthedHttpRequest, Obj, dict[str, Any]], HttpResponse] | None = None,
+    redisplay: Callable[[Any, Obj, dict[str, Any]], HttpResponse] | None = None,
     pk_kwarg: str = "pk",
 ) -> Callable[..., HttpResponse]:
     """A POST view on one object (see the module). ``get_object(request, pk)`` 404s what the
@@ -101,7 +100,7 @@ def object_action(
 
     @login_required
     @require_POST
-    def view(request: AuthedHttpRequest, **kwargs: Any) -> HttpResponse:
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         obj = get_object(request, kwargs[pk_kwarg])
         if not may(request.user, obj):
             raise PermissionDenied

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.cache import cached_fragment, fragment_key
-from opentto.core.http import YEAR_MAX, YEAR_MIN, AuthedHttpRequest, year_param
+from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
 from opentto.core.spreadsheets import file_response
 from opentto.results.models import PIPELINE_STAGES, SIDE_STAGES, ResultStageChoices
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.cache import cached_query
-from opentto.core.http import AuthedHttpRequest, float_param, id_param, int_param, is_htmx
+from opentto.core.http import float_param, id_param, int_param, is_htmx
 from opentto.core.permissions import allows
 from opentto.organisations.models import Organisation
 from opentto.results.models import Result, ResultFieldChoices, ResultKindChoices

@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from opentto.access.privacy import can_see_private_data
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.cache import fragment_key
-from opentto.core.http import AuthedHttpRequest, id_param, is_htmx
+from opentto.core.http import id_param, is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.forms import OrganisationForm, PersonForm
 from opentto.organisations.models import (

@@ -16,9 +16,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.action_views import apply_errors, form_service_redirect
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.results.selectors import results_visible
 

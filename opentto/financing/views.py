@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.financing.memo import memo_data, valuation_memo_pdf
 from opentto.financing.models import PledgeLoan, PoolAsset, Valuation

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest, is_htmx
+from opentto.core.http import is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.core.spreadsheets import csv_bytes, file_response, spreadsheet_response
 

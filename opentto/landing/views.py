@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.action_views import form_error_messages, object_action
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     KeyReused,
     replay_message,

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import AuthedHttpRequest
+from opentto.accounts.http import AuthedHttpRequest
 
 from .forms import PreferenceForm
 from .models import Notification

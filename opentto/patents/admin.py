@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from opentto.core.http import request_user
+from opentto.accounts.http import request_user
 
 from . import services as svc
 from .models import FeeSchedule, FeeScheduleItem

@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.accounts.models import User
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.patents.deadlines import covered_years

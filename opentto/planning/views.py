@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.permissions import allows, permitted
 from opentto.financing import forms as finf
 from opentto.financing import selectors as finsel

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.action_views import object_action
 from opentto.core.audit import audit_record
-from opentto.core.http import AuthedHttpRequest, id_param
+from opentto.core.http import id_param
 from opentto.core.permissions import allows, permitted, users_permitted
 from opentto.results.models import Result
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from opentto.core.http import AuthedHttpRequest
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.patents import fees
 from opentto.patents.deadlines import add_years
 

@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.audit import audit_record
 from opentto.core.cache import CachedCountPaginator, cached_query, fragment_key
-from opentto.core.http import AuthedHttpRequest, is_htmx
+from opentto.core.http import is_htmx
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.planning.forms import PlanForm

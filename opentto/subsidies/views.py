@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.action_views import object_action
-from opentto.core.http import AuthedHttpRequest
 from opentto.core.idempotency import (
     KeyReused,
     replay_message,

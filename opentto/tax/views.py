@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opentto.core.http import AuthedHttpRequest, year_param
+from opentto.accounts.http import AuthedHttpRequest
+from opentto.core.http import year_param
 from opentto.core.idempotency import (
     KeyReused,
     Outcome,

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from opentto.core.http import AuthedHttpRequest, id_param
+from opentto.accounts.http import AuthedHttpRequest
+from opentto.core.http import id_param
 from opentto.core.spreadsheets import spreadsheet_response
 from opentto.evaluation.selectors import reviewers_eligible
 

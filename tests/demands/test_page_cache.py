@@ -119,3 +119,34 @@ def test_matches_page_query_count(manager, open_demand, arm_result, secret_arm_r
     with CaptureQueriesContext(connection) as queries:
         assert client.get(page).status_code == 200
     assert len(queries) == MATCHES_PAGE_QUERIES, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+
+
+def _counting_embed(calls: list[str]):  # type: ignore[no-untyped-def]
+    from bench.load.vectors import embed
+
+    def counted(texts, is_query):  # type: ignore[no-untyped-def]
+        calls.extend(t for t in texts if is_query)
+        return embed(texts, is_query)
+
+    return counted
+
+
+@pytest.mark.django_db
+def test_a_demands_query_vector_is_embedded_when_written_not_per_request(
+    settings, fresh_index, manager, enterprise_user, enterprise_org, arm_result, django_capture_on_commit_callbacks, monkeypatch
+):
+    from opentto.demands.services import demand_create
+
+    from .conftest import demand_input
+
+    calls: list[str] = []
+    monkeypatch.setattr(index, "_embed_fn", lambda: _counting_embed(calls))
+    settings.OPENTTO_MATCHING_DENSE = True
+    index.index_objects(type(arm_result), [arm_result.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        demand = demand_create(data=demand_input(enterprise_org), actor=enterprise_user, publish=True)
+    assert calls, "the demand's text was not embedded as a query when it was written"
+    calls.clear()
+    body = client_for(manager).get(reverse("demands:matches", args=[demand.pk])).content.decode()
+    assert 'data-mode="hybrid"' in body
+    assert calls == []  # the page read the demand's vector from the cache

@@ -2,4 +2,5 @@
 
 BEAT_SCHEDULE = {
     "demands-index-backfill": {"task": "demands.index_backfill", "schedule": 600.0},
+    "demands-train-ranker": {"task": "demands.train_ranker", "schedule": 86400.0},
 }

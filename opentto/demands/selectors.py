@@ -28,7 +28,7 @@ from opentto.matching.engine import translation_off
 from opentto.organisations.models import Organisation, OrganisationKindChoices, Person
 from opentto.results.models import Result, ResultStageChoices
 
-from . import index
+from . import index, ranking
 from .explain import (
     ScorePart,
     close_in_meaning,
@@ -273,6 +273,9 @@ class ResultMatch:
     #: the score to two decimals, and its parts (shown to who may ``view_scores``): they add up
     score_shown: str = ""
     parts: list[ScorePart] = field(default_factory=list)
+    #: the learned ranker's score and each feature's part of it, largest first (who may ``view_scores``)
+    learned: float | None = None
+    contributions: list[tuple[str, str, float]] = field(default_factory=list)  # (feature, label, value)
 
 
 @dataclass
@@ -294,6 +297,8 @@ class DemandMatches:
     embedded: int
     total: int
     building: bool = False
+    #: the learned ranker that ordered the results (none: today's fusion)
+    ranker_version: int | None = None
 
 
 def _distinct_terms(terms: Sequence[Any]) -> list[tuple[str, str, float, bool]]:
@@ -402,23 +407,30 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
     if dismissed and not filters.get("show_dismissed"):
         allowed = allowed - dismissed  # a new set (the index masks it afresh)
     text = demand.match_text()
+    learning = ranking.active_version() is not None  # a trained ranker re-orders the fusion's best
     try:
-        outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
+        outcome = index.search_results(text, allowed_ids=allowed, top=max(top, ranking.RERANK_DEPTH) if learning else top, explain=True)
     except index.IndexBuilding:
         return DemandMatches([], [], "lexical", 0, 0, building=True)
     results = Result.objects.restrict(user, "view").in_bulk([int(h.id) for h in outcome.hits])
+    reranked = ranking.rerank(outcome.hits, demand, results, outcome.mode) if learning else None
+    hits = reranked.hits[:top] if reranked is not None else outcome.hits
     matches = {m.result_id: m for m in matches_visible(user).filter(demand=demand)}
     ranked = []
-    for i, hit in enumerate(outcome.hits):
+    for i, hit in enumerate(hits):
         result = results.get(int(hit.id))
         if result is None:
             continue
         rm = _explained(hit, text, i + 1, result, demand)
         rm.verdict = feedback.get(result.pk, "")
         rm.match = matches.get(result.pk)
+        if reranked is not None and hit.id in reranked.learned:
+            rm.learned = reranked.learned[hit.id]
+            rm.contributions = [(name, ranking.feature_label(name), value) for name, value in reranked.contributions[hit.id]]
         ranked.append(rm)
     teams = rank_teams(user, [r.result for r in ranked])
-    return DemandMatches(ranked, teams, outcome.mode, outcome.embedded, outcome.total)
+    return DemandMatches(ranked, teams, outcome.mode, outcome.embedded, outcome.total,
+                         ranker_version=reranked.version if reranked is not None else None)
 
 
 @dataclass

@@ -9,6 +9,8 @@
 * ``demands.embed_rows``: with a broker and a shared cache, ``index_backfill`` splits the
   embedding into tasks of 32 rows that workers on any machine take; their vectors reach the
   index through the shared cache (``index.SharedVectorsInCache``).
+* ``demands.train_ranker``: a new ranker from the feedback (periodic, nightly; kept active only
+  when it beats the current ranking on held-out demands: ``ranking.ranker_train``).
 * ``demands.notify_strong_matches``: when a demand opens, tell the owners and the TTO managers of
   the results it matches strongly (targeted transfer).
 
@@ -84,3 +86,14 @@ def index_sync(name: str) -> int:
     from .index import tier
 
     return tier(name).sync()
+
+
+@shared_task(name="demands.train_ranker")
+def train_ranker() -> int | None:
+    """The new version's number (``None``: too few judgements yet)."""
+    from .ranking import TooFewJudgements, ranker_train
+
+    try:
+        return ranker_train().version
+    except TooFewJudgements:
+        return None

@@ -30,6 +30,7 @@ from opentto.matching.engine import MatchEngine, documents_from_rows  # noqa: E4
 from opentto.matching.ranker import (  # noqa: E402
     RERANK_DEPTH,
     Judged,
+    add_list_features,
     hit_features,
     rerank,
     train,
@@ -43,6 +44,7 @@ def candidates(engine: MatchEngine, text: str, mode: str, top: int) -> list[tupl
     """The fusion's ``top``, the first ``RERANK_DEPTH`` with their features (the rest: none)."""
     explained = engine.search(text, top=RERANK_DEPTH, mode=mode, explain=True)
     out = [(h.id, hit_features(h, i + 1)) for i, h in enumerate(explained)]
+    add_list_features([f for _i, f in out])
     seen = {h.id for h in explained}
     out += [(h.id, {}) for h in engine.search(text, top=top, mode=mode) if h.id not in seen]
     return out
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         feats: dict[str, list[tuple[str, dict[str, float]]]] = {}
         if store.exists() and not args.fresh:
             feats = pickle.loads(store.read_bytes())  # written by this script: features of a run
+            for cands in feats.values():  # stored before the list features were added: idempotent
+                add_list_features([f for _d, f in cands if f])
         else:
             if str(corpus_f) not in engines:
                 engines[str(corpus_f)] = MatchEngine(None, dense=args.mode != "lexical")

@@ -36,6 +36,7 @@ from opentto.matching.ranker import (
     Judged,
     LinearRanker,
     TooFewJudgements,
+    add_list_features,
     hit_features,
     train_and_check,
 )
@@ -50,7 +51,7 @@ from .models import (
     RankerVersion,
 )
 
-GRADES = {
+GRADES: dict[str, int] = {
     JudgementKindChoices.SIGNED: 3, JudgementKindChoices.DEAL: 3, JudgementKindChoices.NDA: 2,
     JudgementKindChoices.CONTACT: 1, JudgementKindChoices.MANUAL: 1,
 }
@@ -74,6 +75,8 @@ def feature_label(name: str) -> str:
         "field_fit": gettext("Same field as the demand"),
         "trl": gettext("Technology readiness (TRL)"),
         "recency": gettext("Recency"),
+        "coverage": gettext("Matched words, against the best result's"),
+        "score_ratio": gettext("Today's score, against the best result's"),
     }
     return labels.get(name, name)
 
@@ -140,6 +143,7 @@ def training_rows(grades: dict[tuple[int, int], int] | None = None) -> TrainingS
             Judged(str(demand.pk), h.id, features_of(h, i + 1, demand, results[int(h.id)]), float(grades.get((demand.pk, int(h.id)), 0)))
             for i, h in enumerate(outcome.hits) if int(h.id) in results
         ]
+        add_list_features([r.features for r in group])
         if any(r.label > 0 for r in group):
             rows += group
     return TrainingSet(rows, "hybrid" if modes == {"hybrid"} else "lexical", len(grades))
@@ -197,6 +201,7 @@ def rerank(hits: Sequence[Hit], demand: Demand, results: dict[int, Result], mode
         return Reranked(list(hits), {}, {}, None)
     ranker = LinearRanker.from_dict(version.model)
     feats = {h.id: features_of(h, i + 1, demand, results[int(h.id)]) for i, h in enumerate(hits[:RERANK_DEPTH]) if int(h.id) in results}
+    add_list_features(list(feats.values()))
     learned = {i: ranker.score(f) for i, f in feats.items()}
     head = sorted((h for h in hits[:RERANK_DEPTH] if h.id in feats), key=lambda h: -learned[h.id])
     ordered = head + [h for h in hits if h.id not in feats]

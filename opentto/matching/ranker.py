@@ -6,6 +6,8 @@ re-orders the best ``RERANK_DEPTH`` of them. Features (:data:`FEATURES`) come fr
 not know (field, TRL, age, keywords of a result), from the caller (``extra``); a feature the caller
 does not give is 0.
 
+:func:`add_list_features` adds two features that compare a candidate with the best of its list.
+
 The model is a linear function of the standardised features, fitted by logistic regression on
 pairwise differences (RankSVM-style: for each judged group, every pair with different labels
 gives ``z_better − z_worse`` → 1 and its negation → 0; scikit-learn ``LogisticRegression``, L2,
@@ -39,6 +41,8 @@ FEATURES: tuple[str, ...] = (
     "field_fit",  # 1 same field, 0 other field, 0.5 unknown (caller)
     "trl",  # technology readiness level / 9 (caller)
     "recency",  # 0.5 ** (age in years / 3) (caller)
+    "coverage",  # matched terms / the most any candidate of the list matches (add_list_features)
+    "score_ratio",  # fused score / the list's best (add_list_features; 0 when that is not positive)
 )
 #: judgements needed before a model is trained
 MIN_JUDGEMENTS = 100
@@ -83,6 +87,19 @@ def hit_features(hit: Any, rank: int, extra: Mapping[str, float] | None = None) 
         if key in out:
             out[key] = float(value)
     return out
+
+
+def add_list_features(features: Sequence[dict[str, float]]) -> None:
+    """Set the features that compare a candidate with the others of its list (the fusion's best
+    ``RERANK_DEPTH`` for one query, best first), in place: a linear model of per-candidate
+    features cannot see how a candidate stands against its query's best one."""
+    if not features:
+        return
+    most = max(f.get("matched_terms", 0.0) for f in features)
+    best = max(f.get("fused", 0.0) for f in features)
+    for f in features:
+        f["coverage"] = f.get("matched_terms", 0.0) / most if most > 0 else 0.0
+        f["score_ratio"] = f.get("fused", 0.0) / best if best > 0 else 0.0
 
 
 @dataclass

@@ -241,3 +241,18 @@ def test_the_matches_page_shows_the_learned_parts_to_who_may_see_scores(client, 
     client.force_login(enterprise_user)
     body = client.get(reverse("demands:matches", args=[demand.pk])).content.decode()
     assert "learned-parts" not in body and 'name="reason"' in body
+
+
+def test_the_command_refuses_to_train_below_100_judgements(open_demand, enterprise_user, arm_result):
+    from django.core.management import CommandError, call_command
+
+    feedback_record(demand=open_demand, result=arm_result, verdict="shortlisted", actor=enterprise_user)
+    with pytest.raises(CommandError, match="1 judged pairs; at least 100"):
+        call_command("train_ranker")
+    assert RankerVersion.objects.count() == 0
+
+
+def test_the_task_trains_nothing_below_100_judgements():
+    from opentto.demands.tasks import train_ranker
+
+    assert train_ranker() is None and RankerVersion.objects.count() == 0

@@ -24,7 +24,15 @@ from opentto.organisations.serializers import OrganisationRefSerializer
 from opentto.results.models import Result, ResultFieldChoices
 from opentto.results.serializers import ResultRefSerializer
 
-from .models import Demand, DemandCooperationChoices, DemandStatusChoices, Match, MatchStatusChoices
+from .models import (
+    Demand,
+    DemandCooperationChoices,
+    DemandStatusChoices,
+    FeedbackVerdictChoices,
+    JudgementReasonChoices,
+    Match,
+    MatchStatusChoices,
+)
 from .permissions import DEMAND, MATCH
 from .selectors import (
     demand_list,
@@ -33,7 +41,7 @@ from .selectors import (
     demands_visible,
     matches_visible,
 )
-from .services import DemandInput, demand_create, match_contact, match_transition
+from .services import DemandInput, demand_create, feedback_record, match_contact, match_transition
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True}
 
@@ -131,6 +139,16 @@ class DemandMatchesSerializer(serializers.Serializer):  # type: ignore[type-arg]
     results = RankedResultSerializer(many=True)
 
 
+class FeedbackSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Mark a result relevant (``shortlisted``) or not relevant for the demand, with a reason
+    (``feedback_record``; empty ``verdict``: withdraw the mark). The ranking learns from it."""
+
+    result = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A result the caller may see.")
+    verdict = serializers.ChoiceField(choices=[("", "none"), *FeedbackVerdictChoices.choices], allow_blank=True)
+    reason = serializers.ChoiceField(choices=JudgementReasonChoices.choices, required=False, allow_blank=True, default="",
+                                     help_text="Why it is not relevant (with verdict not_relevant only).")
+
+
 class DemandViewSet(RestrictedViewSet):
     """Demands the caller may see (``demands_visible``: managers all, an enterprise its own and the
     public ones, other signed-in users the public ones, anonymous callers none)."""
@@ -144,8 +162,11 @@ class DemandViewSet(RestrictedViewSet):
         FilterParam("mine", "1: only the demands the caller acts on (their enterprise's).", ("1",)),
     )
     http_method_names = ["get", "post", "head", "options"]
-    write_permission = ("organisations.organisation", "post_demand")
-    write_refused = gettext_lazy("Only enterprise users (for their own organisation) and TTO managers post demands.")
+    write_permission = {"create": ("organisations.organisation", "post_demand"), "feedback": (DEMAND, "match")}
+    write_refused = {
+        "create": gettext_lazy("Only enterprise users (for their own organisation) and TTO managers post demands."),
+        "feedback": gettext_lazy("You may not act on this demand."),
+    }
 
     def visible(self, user: Any) -> QuerySet[Any]:
         return demands_visible(user)
@@ -161,6 +182,8 @@ class DemandViewSet(RestrictedViewSet):
             return DemandCreateSerializer
         if self.action == "matches":
             return DemandMatchesSerializer
+        if self.action == "feedback":
+            return FeedbackSerializer
         return DemandSerializer
 
     @extend_schema(request=DemandCreateSerializer, responses={201: DemandSerializer})
@@ -196,6 +219,21 @@ class DemandViewSet(RestrictedViewSet):
             for r in found.results
         ]
         return Response(DemandMatchesSerializer({"mode": found.mode, "building": found.building, "results": rows}).data)
+
+    @extend_schema(request=FeedbackSerializer, responses={200: FeedbackSerializer}, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def feedback(self, request: Request, pk: str | None = None) -> Response:
+        """Record the caller's judgement of a result for this demand (for the demand's enterprise and
+        the TTO managers; anyone else gets 404; a result the caller may not see: 400)."""
+        demand = self.get_object_from(demands_permitted(request.user, "match"))
+        serializer = FeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        result = Result.objects.restrict(request.user, "view").filter(pk=v["result"]).first()
+        if result is None:
+            return Response({"result": [_("Unknown result id.")]}, status=status.HTTP_400_BAD_REQUEST)
+        service_call(feedback_record, demand=demand, result=result, verdict=v["verdict"], reason=v["reason"], actor=request.user)
+        return Response({"result": result.pk, "verdict": v["verdict"], "reason": v["reason"]})
 
 
 class MatchViewSet(RestrictedViewSet):

@@ -7,10 +7,14 @@ class DemandsConfig(AppConfig):
     label = "demands"
 
     def ready(self) -> None:
+        from opentto.landing.hooks import on_deal_signed
         from opentto.search.index import register_source
 
         from . import permissions, tasks  # noqa: F401  (registers its object types and default grants; its tasks, which opentto.search.enqueue finds by name)
         from .models import LIVE_DEMAND_STATUSES, Demand
+        from .services import judgement_record_deal_signed
+
+        on_deal_signed(judgement_record_deal_signed)  # a signed deal is a signed pair for learning to rank
 
         # The rows the search indexes hold (opentto.search sits below this app).
         register_source("demands", lambda: Demand.objects.all())

@@ -330,6 +330,96 @@ class MatchFeedback(models.Model):
         return f"{self.verdict}: {self.result_id} for {self.demand_id}"
 
 
+class JudgementKindChoices(models.TextChoices):
+    """Where a judgement comes from: a user's explicit mark or what they did with the result."""
+
+    EXPLICIT = "explicit", _("Marked by a user")
+    CONTACT = "contact", _("Owners contacted")
+    NDA = "nda", _("NDA requested")
+    DEAL = "deal", _("Deal made")
+    SIGNED = "signed", _("Deal signed")
+    MANUAL = "manual", _("Added by a TTO manager")
+
+
+class JudgementLabelChoices(models.TextChoices):
+    RELEVANT = "relevant", _("Relevant")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+
+class JudgementReasonChoices(models.TextChoices):
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    WRONG_FIELD = "wrong_field", _("Wrong field")
+    TRL_TOO_EARLY = "trl_too_early", _("Too early (TRL)")
+    ALREADY_KNOWN = "already_known", _("Already known")
+    OTHER = "other", pgettext_lazy("judgement reason", "Other")
+
+
+class MatchJudgementQuerySet(RestrictedQuerySet["MatchJudgement"]):
+    pass
+
+
+class MatchJudgement(models.Model):
+    """One signal about one result for one demand, as a labelled pair for learning to rank
+    (``opentto.demands.ranking``): every mark, contact, NDA, deal and manager's addition is a row;
+    nothing is overwritten."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="judgements")
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="demand_judgements")
+    kind = models.CharField(_("signal"), max_length=16, choices=JudgementKindChoices.choices)
+    label = models.CharField(_("judgement"), max_length=16, choices=JudgementLabelChoices.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=JudgementReasonChoices.choices, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = MatchJudgementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=JudgementKindChoices.values), name="demands_judgement_kind_valid"),
+            models.CheckConstraint(condition=models.Q(label__in=JudgementLabelChoices.values), name="demands_judgement_label_valid"),
+            models.CheckConstraint(
+                condition=models.Q(reason="") | models.Q(reason__in=JudgementReasonChoices.values, label="not_relevant"),
+                name="demands_judgement_reason_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["demand", "result"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.label}: {self.result_id} for {self.demand_id}"
+
+
+class RankerVersionQuerySet(RestrictedQuerySet["RankerVersion"]):
+    pass
+
+
+class RankerVersion(models.Model):
+    """A trained ranker (``opentto.matching.ranker``), kept whether it replaced the current one or
+    not: ``active`` marks the one the matches page uses (none: today's fusion)."""
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField(default=timezone.now)
+    judgements = models.PositiveIntegerField()
+    held_out_before = models.FloatField()
+    held_out_after = models.FloatField()
+    margin = models.FloatField()
+    active = models.BooleanField(default=False)
+    model = models.JSONField(default=dict)
+
+    objects = RankerVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="demands_one_active_ranker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ranker v{self.version}"
+
+
 class ProjectStatusChoices(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     CONTRACTED = "contracted", _("Contracted")

@@ -19,8 +19,10 @@
   ``change`` (status, milestones done): the TTO.
 - Children follow their parent: a demand's timeline (``demandevent``) its demand's ``view``, a
   match's timeline (``matchevent``) its match's ``view``, relevance judgements
-  (``matchfeedback``) their demand's ``match``, milestones (``projectmilestone``) their project's
+  (``matchfeedback``) and the signals kept for learning to rank (``matchjudgement``: marks,
+  contacts, NDAs, deals, managers' additions) their demand's ``match``, milestones (``projectmilestone``) their project's
   ``view`` and ``change``.
+- Trained rankers (``demands.rankerversion``, their metrics and weights): ``view``, the TTO.
 - On organisations (``organisations.organisation``): ``post_demand`` (a demand for it: the TTO for
   every enterprise, an enterprise user for their own) and ``express_interest`` (a showcase result's
   interest recorded for it: an enterprise user for their own).
@@ -165,6 +167,9 @@ register("demands.matchevent", actions={"view"}, constraints={"match_visible": _
          grants=[(role, "match_visible", ("view",)) for role in SIGNED_IN])
 register("demands.matchfeedback", actions={"view"}, constraints={"demand_matched": _child(DEMAND, "match", "demand")},
          grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN])
+register("demands.matchjudgement", actions={"view"}, constraints={"demand_matched": _child(DEMAND, "match", "demand")},
+         grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN])
+register("demands.rankerversion", actions={"view"}, grants=[(role, ALL, ("view",)) for role in STAFF])
 register(
     "demands.projectmilestone",
     actions={"view", "change"},

@@ -30,6 +30,7 @@ from opentto.organisations.models import Organisation, OrganisationKindChoices, 
 from opentto.results.models import Result, ResultStageChoices
 from opentto.search import index
 
+from . import ranking
 from .explain import (
     ScorePart,
     close_in_meaning,
@@ -271,6 +272,9 @@ class ResultMatch:
     #: the score to two decimals, and its parts (shown to who may ``view_scores``): they add up
     score_shown: str = ""
     parts: list[ScorePart] = field(default_factory=list)
+    #: the learned ranker's score and each feature's part of it, largest first (who may ``view_scores``)
+    learned: float | None = None
+    contributions: list[tuple[str, str, float]] = field(default_factory=list)  # (feature, label, value)
 
 
 @dataclass
@@ -292,6 +296,8 @@ class DemandMatches:
     embedded: int
     total: int
     building: bool = False
+    #: the learned ranker that ordered the results (none: today's fusion)
+    ranker_version: int | None = None
 
 
 def _distinct_terms(terms: Sequence[Any]) -> list[tuple[str, str, float, bool]]:
@@ -407,29 +413,40 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
     dismissed = {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
     hide = dismissed if dismissed and not filters.get("show_dismissed") else set()
     building = [False]
+    version = ranking.active_version()  # a trained ranker re-orders the fusion's best
 
     def ranked() -> DemandMatches:
         allowed = cached_ids(candidates, "result-ids", functools.partial(index.ids_of, candidates))
         if hide:
             allowed = allowed - hide  # a new set (the index masks it afresh)
         text = demand.match_text()
+        learning = version is not None
         try:
-            outcome = index.search_results(text, allowed_ids=allowed, top=top, explain=True)
+            outcome = index.search_results(text, allowed_ids=allowed, top=max(top, ranking.RERANK_DEPTH) if learning else top, explain=True)
         except index.IndexBuilding:
             building[0] = True
             return DemandMatches([], [], "lexical", 0, 0, building=True)
         results = Result.objects.restrict(user, "view").in_bulk([int(h.id) for h in outcome.hits])
+        reranked = ranking.rerank(outcome.hits, demand, results, outcome.mode) if learning else None
+        hits = reranked.hits[:top] if reranked is not None else outcome.hits
         out = []
-        for i, hit in enumerate(outcome.hits):
+        for i, hit in enumerate(hits):
             result = results.get(int(hit.id))
-            if result is not None:
-                out.append(_explained(hit, text, i + 1, result, demand))
+            if result is None:
+                continue
+            rm = _explained(hit, text, i + 1, result, demand)
+            if reranked is not None and hit.id in reranked.learned:
+                rm.learned = reranked.learned[hit.id]
+                rm.contributions = [(name, ranking.feature_label(name), value) for name, value in reranked.contributions[hit.id]]
+            out.append(rm)
         teams = rank_teams(user, [r.result for r in out])
-        return DemandMatches(out, teams, outcome.mode, outcome.embedded, outcome.total)
+        return DemandMatches(out, teams, outcome.mode, outcome.embedded, outcome.total,
+                             ranker_version=reranked.version if reranked is not None else None)
 
     key = (
         candidates, Person.objects.restrict(user, "view").values("pk"), Membership.objects.restrict(user, "view").values("pk"),
         demand.pk, demand.updated_at.isoformat(), tuple(sorted(hide)), top, get_language(),
+        version.pk if version is not None else None,
     )
     found = cached_value("demand-matches", key, ranked)
     if building[0]:

@@ -44,9 +44,13 @@ from .models import (
     DemandEvent,
     DemandStatusChoices,
     FeedbackVerdictChoices,
+    JudgementKindChoices,
+    JudgementLabelChoices,
+    JudgementReasonChoices,
     Match,
     MatchEvent,
     MatchFeedback,
+    MatchJudgement,
     MatchSourceChoices,
     MatchStatusChoices,
     ProjectMilestone,
@@ -270,22 +274,30 @@ def demand_notify_strong_matches(*, demand: Demand) -> list[Notification]:
 # -- feedback --------------------------------------------------------------------------------
 def feedback_record(
     *, demand: Demand, result: Result, verdict: str, actor: User, rank: int | None = None,
-    score: float | None = None, mode: str = "",
+    score: float | None = None, mode: str = "", reason: str = "",
 ) -> MatchFeedback | None:
-    """Shortlist a suggested result or mark it not relevant (``verdict=""`` clears the judgement)."""
+    """Shortlist a suggested result (relevant) or mark it not relevant, with a ``reason`` from
+    ``JudgementReasonChoices`` (``verdict=""`` clears the judgement). Each mark is also kept as a
+    :class:`MatchJudgement` (the ranking learns from it); clearing removes the explicit marks of
+    the pair."""
     if not allows(actor, demand, "match"):
         raise PermissionError(_("You may not act on this demand."))
     if not allows(actor, result, "view"):
         raise PermissionError(_("You may not see this result."))
     if verdict and verdict not in FeedbackVerdictChoices.values:
         raise ValidationError({"verdict": [_("Unknown judgement.")]})
+    if reason and (verdict != FeedbackVerdictChoices.NOT_RELEVANT or reason not in JudgementReasonChoices.values):
+        raise ValidationError({"reason": [_("Choose the reason from the list.")]})
     with transaction.atomic():
         existing = MatchFeedback.objects.select_for_update().filter(demand=demand, result=result).first()
         if not verdict:
             if existing is not None:
                 existing.delete()
+            MatchJudgement.objects.filter(demand=demand, result=result, kind=JudgementKindChoices.EXPLICIT).delete()
             audit_record(actor=actor, action="demand.feedback_clear", obj=demand, payload={"result": result.pk})
             return None
+        label = JudgementLabelChoices.RELEVANT if verdict == FeedbackVerdictChoices.SHORTLISTED else JudgementLabelChoices.NOT_RELEVANT
+        _judge(demand, result, JudgementKindChoices.EXPLICIT, actor, label=label, reason=reason, rank=rank, score=score)
         if existing is None:
             existing = MatchFeedback(demand=demand, result=result)
         existing.verdict = verdict
@@ -293,8 +305,28 @@ def feedback_record(
         existing.actor = actor
         existing.created_at = timezone.now()
         existing.save()
-        audit_record(actor=actor, action="demand.feedback", obj=demand, payload={"result": result.pk, "verdict": verdict, "rank": rank})
+        audit_record(actor=actor, action="demand.feedback", obj=demand, payload={"result": result.pk, "verdict": verdict, "rank": rank, "reason": reason})
     return existing
+
+
+def _judge(
+    demand: Demand | None, result: Result, kind: str, actor: User | None, *, label: str = JudgementLabelChoices.RELEVANT,
+    reason: str = "", rank: int | None = None, score: float | None = None,
+) -> MatchJudgement | None:
+    """Keep one signal as a labelled pair (the callers are the services where it happens, which
+    have checked the actor's rights); a match without a demand (showcase interest) is no pair."""
+    if demand is None:
+        return None
+    return MatchJudgement.objects.create(
+        demand=demand, result=result, kind=kind, label=label, reason=reason, rank=rank, score=_finite_score(score), actor=actor,
+    )
+
+
+def judgement_record_deal_signed(*, deal: Deal, actor: User) -> list[MatchJudgement]:
+    """A deal was signed (``opentto.landing.services.deal_sign`` calls it through its hook): each
+    match it was made from, for a demand, is a signed pair."""
+    return [j for m in Match.objects.filter(deal=deal, demand__isnull=False).select_related("demand", "result")
+            if (j := _judge(m.demand, m.result, JudgementKindChoices.SIGNED, actor)) is not None]
 
 
 # -- matches -----------------------------------------------------------------------------------
@@ -332,6 +364,9 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
             return Match.objects.get(demand=demand, result=result)
         _match_event(match, "", MatchStatusChoices.SUGGESTED, actor)
         _match_event(match, MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED, actor, message.strip())
+        # the enterprise contacting the owners, or a TTO manager adding the result by hand
+        _judge(demand, result, JudgementKindChoices.CONTACT if match.source == MatchSourceChoices.ENGINE else JudgementKindChoices.MANUAL,
+               actor, score=score)
         audit_record(actor=actor, action="match.contact", obj=match, payload={"demand": demand.pk, "result": result.pk})
         # the stored status (the caller's copy may be older: another match may have moved it)
         if Demand.objects.filter(pk=demand.pk, status=DemandStatusChoices.OPEN).exists():
@@ -395,6 +430,8 @@ def match_transition(*, match: Match, target: str, actor: User, note: str = "") 
             event=lambda row, source, edge: MatchEvent.record(row, source=source, target=target, actor=actor, note=note),
             audit_action="match.transition", audit_payload=lambda row, source: {"from": source, "to": target, "note": note},
         )
+        if target == MatchStatusChoices.NDA:
+            _judge(locked.demand, locked.result, JudgementKindChoices.NDA, actor)
         if target == MatchStatusChoices.NEGOTIATING and locked.demand is not None and locked.demand.status == DemandStatusChoices.MATCHED:
             demand_transition(demand=locked.demand, target=DemandStatusChoices.NEGOTIATING, actor=actor, system=True)
     return locked
@@ -420,6 +457,7 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "deal", "status_changed_at"])
         _match_event(locked, source, MatchStatusChoices.DEAL, actor)
+        _judge(locked.demand, locked.result, JudgementKindChoices.DEAL, actor)
         audit_record(actor=actor, action="match.deal", obj=locked, payload={"deal": deal.pk})
     return deal
 

@@ -30,6 +30,7 @@ from .models import (
     PROJECT_TRANSITIONS,
     DemandStatusChoices,
     FeedbackVerdictChoices,
+    JudgementReasonChoices,
     MatchStatusChoices,
     ProjectStatusChoices,
 )
@@ -196,7 +197,7 @@ def demand_matches_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "demand": demand, "found": found, "filters": filters,
         "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,
-        "verdicts": FeedbackVerdictChoices, "top": top,
+        "verdicts": FeedbackVerdictChoices, "top": top, "reasons": JudgementReasonChoices.choices,
         # the scores and their parts; without it each result is explained in a sentence
         "view_scores": allows(request.user, demand, "view_scores"),
     }
@@ -223,16 +224,30 @@ def demand_feedback_view(request: AuthedHttpRequest, pk: int, result_pk: int) ->
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     verdict = request.POST.get("verdict", "")
-    if verdict not in {"", *FeedbackVerdictChoices.values}:
+    reason = request.POST.get("reason", "") if verdict == FeedbackVerdictChoices.NOT_RELEVANT else ""
+    if verdict not in {"", *FeedbackVerdictChoices.values} or reason not in {"", *JudgementReasonChoices.values}:
         messages.error(request, _("Unknown judgement."))
         return _back_to_matches(request, pk)
     score_value = float_param(request.POST.get("score"), low=-1e6, high=1e6)
+    rank = int_param(request.POST.get("rank"), low=1, high=100_000)
+    mode = request.POST.get("mode", "")[:8]
     feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,
-                    rank=int_param(request.POST.get("rank"), low=1, high=100_000), score=score_value, mode=request.POST.get("mode", "")[:8])
+                    rank=rank, score=score_value, mode=mode, reason=reason)
+    status = ""
     if verdict == FeedbackVerdictChoices.NOT_RELEVANT:
-        messages.success(request, _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title})
+        status = _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title}
     elif verdict == FeedbackVerdictChoices.SHORTLISTED:
-        messages.success(request, _("“%(title)s” was shortlisted.") % {"title": result.title})
+        status = _("“%(title)s” was shortlisted.") % {"title": result.title}
+    if is_htmx(request):  # the card's buttons, in their new state (no page reload)
+        card = {"result": result, "verdict": verdict, "rank": rank, "score": score_value if score_value is not None else "",
+                "match": matches_visible(request.user).filter(demand=demand, result=result).first()}
+        target = request.POST.get("next", "")
+        return render(request, "demands/partials/match_actions.html", {
+            "m": card, "demand": demand, "mode": mode, "reasons": JudgementReasonChoices.choices, "status": status or _("Judgement withdrawn."),
+            "next_url": target if target.startswith("/") and not target.startswith("//") else _matches_url(pk),
+        })
+    if status:
+        messages.success(request, status)
     return _back_to_matches(request, pk)
 
 

@@ -32,6 +32,7 @@ from opentto.results.models import IPAsset, Result, ResultStageChoices
 from opentto.results.pipeline import result_transition
 from opentto.rights.selectors import ownership_for_distribution
 
+from . import hooks
 from .distribution import DistributionError, distribute, split_largest_remainder
 from .models import (
     CONTRACT_KIND_OF_DEAL_TYPE,
@@ -465,6 +466,7 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
         locked.save(update_fields=["status", "signed_on"])
         audit_record(actor=actor, action="deal.sign", obj=locked, payload={"signed_on": signed_on})
         figures_changed()
+        hooks.deal_signed(deal=locked, actor=actor)
         for result in results:
             if result.stage == ResultStageChoices.LANDING:
                 result_transition(

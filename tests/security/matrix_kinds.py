@@ -8,7 +8,7 @@ KINDS: dict[str, str] = {
     "accounts:access_decide": "access_request", "accounts:access_nda": "access_request", "accounts:access_request": "result",
     "accounts:access_revoke": "access_grant", "accounts:access_withdraw": "access_request", "accounts:person_private": "person",
     # REST API
-    "deal-detail": "deal", "demand-detail": "demand", "demand-matches": "demand", "evaluation-detail": "round",
+    "deal-detail": "deal", "demand-detail": "demand", "demand-matches": "demand", "demand-feedback": "demand", "evaluation-detail": "round",
     "ipasset-detail": "ipasset", "match-detail": "match", "organisation-detail": "organisation", "payment-detail": "payment",
     "person-detail": "person", "plan-detail": "plan", "result-demands": "result", "result-detail": "result",
     "subsidyapplication-detail": "application", "subsidyprogramme-detail": "programme",

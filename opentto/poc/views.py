@@ -181,7 +181,7 @@ def transition_view(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if verb not in TRANSITIONS:
         raise Http404
     call, success = TRANSITIONS[verb]
-    return _action(None, lambda p, d, u: call(project=p, actor=u), success)(request, pk)
+    return _action(None, lambda p, d, u: call(project=p, actor=u), success)(request, pk=pk)
 
 
 @login_required

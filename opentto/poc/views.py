@@ -182,7 +182,7 @@ def transition_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpRespo
     if verb not in TRANSITIONS:
         raise Http404
     call, success = TRANSITIONS[verb]
-    return _action(None, lambda p, d, u: call(project=p, actor=u), success)(request, pk)
+    return _action(None, lambda p, d, u: call(project=p, actor=u), success)(request, pk=pk)
 
 
 @login_required

@@ -33,6 +33,7 @@ from opentto.patents.models import (
 from opentto.results.models import IPAsset, Result
 
 from . import valuation as calc
+from .hooks import visible_deals
 from .models import (
     PLEDGE_STANDING,
     PLEDGE_TRANSITIONS,
@@ -90,11 +91,9 @@ class ValuationInput:
 
 def comparable_deals(user: Any, result: Result | None = None) -> Any:
     """Signed landed deals the user may see that can serve as comparables (the landing app's
-    ``Deal.objects.counted()``; only ``amount_cny``, ``deal_type``, ``signed_on``, ``status``,
+    ``Deal.objects.counted()``, through ``hooks.visible_deals``; only ``amount_cny``, ``deal_type``, ``signed_on``, ``status``,
     ``results`` are read)."""
-    from opentto.landing.models import Deal
-
-    qs = Deal.objects.restrict(user, "view").counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
+    qs = visible_deals(user).counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
     if result is not None:
         qs = qs.exclude(results=result)
     return qs

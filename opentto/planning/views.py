@@ -37,7 +37,7 @@ from opentto.results.models import Result, ResultStageChoices
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
-from .hooks import outcome_panels
+from .hooks import outcome_panels, suggested_targets
 from .models import (
     PLAN_TRANSITIONS,
     DealRoom,
@@ -159,12 +159,9 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
 
 
 def _suggested_targets(request: HttpRequest, result: Result) -> list[Any]:
-    """Enterprises whose live demands fit the result (the demands app's matching), if present."""
-    try:
-        from opentto.demands.selectors import result_demands
-    except ImportError:  # the demands app is optional
-        return []
-    return list(result_demands(request.user, result).enterprises)
+    """Enterprises whose live demands fit the result (the demands app registers its matching:
+    ``hooks.register_suggested_targets``), if present."""
+    return suggested_targets(request.user, result)
 
 
 def _render_workspace(request: HttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:

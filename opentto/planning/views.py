@@ -97,8 +97,8 @@ def _workspace_context(request: HttpRequest, result: Result, tab: str, overrides
             context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in mine if p.status == TransferPlanStatusChoices.DRAFT}
             context["suggested_targets"] = _suggested_targets(request, result)
             context["plan_moves"] = {
-                p.pk: [(target, verb, svc.plan_problem(p, target, user)) for (source, target), verb in PLAN_TRANSITIONS.items()
-                       if source == p.status and verb != "supersede" and (verb not in {"approve", "reject"} or p.pk in decidable)]
+                p.pk: [(e.target, e.verb, svc.plan_problem(p, e.target, user)) for e in PLAN_TRANSITIONS
+                       if e.source == p.status and e.by_user and (e.verb not in {"approve", "reject"} or p.pk in decidable)]
                 for p in mine
             }
     elif tab == "ip":

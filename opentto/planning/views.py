@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from opentto.core.action_views import form_service_redirect
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
 from opentto.financing import forms as finf
@@ -181,20 +182,21 @@ def _act(
     request: HttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
     anchor: str = "",
 ) -> HttpResponse:
-    """Validate ``form``, call the service; on error re-render the tab with the bound form (400)."""
-    if form.is_valid():
-        try:
-            call(form)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            url = reverse(f"planning:{'result' if tab == 'plan' else 'result_' + tab}", args=[result.pk])
-            return redirect(url + (f"#{anchor}" if anchor else ""))
-    messages.error(request, _("Nothing was saved: correct the fields marked below."))
-    return _render_workspace(request, result, tab, {form_key: form, "open_form": form_key}, status=400)
+    """Validate ``form``, call the service (``core.action_views.form_service_redirect``); on error
+    re-render the tab with the bound form (400)."""
+    url = reverse(f"planning:{'result' if tab == 'plan' else 'result_' + tab}", args=[result.pk])
+
+    def invalid(bound: Form) -> HttpResponse:
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+        return _render_workspace(request, result, tab, {form_key: bound, "open_form": form_key}, status=400)
+
+    try:
+        return form_service_redirect(
+            request, form, lambda data: call(form), success=success, success_url=url + (f"#{anchor}" if anchor else ""),
+            invalid=invalid, put_errors=apply_errors,
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 # plan ----------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def edit_page(
 
     def invalid(bound: Form) -> HttpResponse:
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
-        return page(bound)
+        return page(bound, 400 if bound.is_bound else 200)  # an empty POST leaves the form unbound: 200, as before
 
     try:  # ``core.action_views.form_service_redirect``: the service's errors on the form, kept
         return form_service_redirect(request, form, lambda data: save(form), success=done, success_url=back_url, invalid=invalid, put_errors=apply_errors)

@@ -35,10 +35,6 @@ from opentto.results.models import (
     ResultKindChoices,
 )
 
-# Re-exported for opentto/planning/api.py only, while the planning split is in progress (issue 19
-# part 3): once merged, import it from opentto.results.serializers there and drop this line.
-from opentto.results.serializers import ResultRefSerializer  # noqa: F401
-
 
 class PersonRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:

@@ -62,15 +62,17 @@ def form_service_redirect(
     request: HttpRequest, form: Any, service: Callable[[dict[str, Any]], Any], *,
     success: str | Callable[[Any], str], success_url: str | Callable[[Any], str],
     invalid: Callable[[Any], HttpResponse],
+    put_errors: Callable[[Any, ValidationError], None] | None = None,
 ) -> HttpResponse:
     """Validate ``form``; call ``service(cleaned_data)``; on success add ``success`` (text, or made
     from the service's return value) and redirect to ``success_url`` (a URL, or made from it); an
-    invalid form, or a service's ``ValidationError`` put on the form, answers ``invalid(form)``."""
+    invalid form, or a service's ``ValidationError`` put on the form (``put_errors``, by default
+    :func:`apply_errors`), answers ``invalid(form)``."""
     if form.is_valid():
         try:
             outcome = service(form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            (put_errors or apply_errors)(form, exc)
         else:
             messages.success(request, success(outcome) if callable(success) else success)
             return redirect(success_url(outcome) if callable(success_url) else success_url)

@@ -15,6 +15,7 @@ from opentto.core.money import format_yuan
 from opentto.core.pdf import ReportPDF
 
 from . import valuation as calc
+from .hooks import visible_deals
 from .models import Valuation
 
 
@@ -40,9 +41,7 @@ def memo_data(valuation: Valuation, user: Any) -> Memo:
     grid = [[lookup.get((r, d)) for d in discounts] for r in royalties]
     comparables = []
     if valuation.comparable_deal_ids:
-        from opentto.landing.models import Deal
-
-        deals = {d.pk: d for d in Deal.objects.restrict(user, "view").filter(pk__in=valuation.comparable_deal_ids)}
+        deals = {d.pk: d for d in visible_deals(user).filter(pk__in=valuation.comparable_deal_ids)}
         for pk, amount in zip(valuation.comparable_deal_ids, valuation.comparable_values, strict=False):
             deal = deals.get(pk)
             comparables.append({"pk": pk if deal else None, "amount": Decimal(amount), "type": deal.get_deal_type_display() if deal else "—", "signed_on": deal.signed_on if deal else None})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 
 class ValuationMethodChoices(models.TextChoices):
@@ -83,11 +84,20 @@ class PledgeLoanStatusChoices(models.TextChoices):
 
 #: A pledge stands (the patents are encumbered) in these states.
 PLEDGE_STANDING = (PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.REGISTERED)
-PLEDGE_TRANSITIONS: dict[tuple[str, str], str] = {
-    (PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.REGISTERED): "register",
-    (PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.CANCELLED): "cancel",
-    (PledgeLoanStatusChoices.REGISTERED, PledgeLoanStatusChoices.RELEASED): "release",
-}
+#: A pledge loan's edges (``opentto.core.transitions``): whoever may change the loan takes them.
+PLEDGE_TRANSITIONS = Transitions(
+    "pledge",
+    (
+        Edge(PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.REGISTERED, "register", "change"),
+        Edge(PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.CANCELLED, "cancel", "change"),
+        Edge(PledgeLoanStatusChoices.REGISTERED, PledgeLoanStatusChoices.RELEASED, "release", "change"),
+    ),
+    labels=PledgeLoanStatusChoices,
+    ask_first=True,
+    default_action="change",
+    illegal=_("A loan cannot move from “%(source)s” to “%(target)s”."),
+    refused=_("Only TTO managers do operations planning."),
+)
 
 
 class PledgeLoan(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows
+from opentto.core.transitions import transition
 from opentto.organisations.models import Organisation, OrganisationKindChoices
 from opentto.patents import deadlines as engine
 from opentto.patents.checks import Errors
@@ -33,6 +34,7 @@ from opentto.patents.models import (
 from opentto.results.models import IPAsset, Result
 
 from . import valuation as calc
+from .hooks import visible_deals
 from .models import (
     PLEDGE_STANDING,
     PLEDGE_TRANSITIONS,
@@ -90,11 +92,9 @@ class ValuationInput:
 
 def comparable_deals(user: Any, result: Result | None = None) -> Any:
     """Signed landed deals the user may see that can serve as comparables (the landing app's
-    ``Deal.objects.counted()``; only ``amount_cny``, ``deal_type``, ``signed_on``, ``status``,
+    ``Deal.objects.counted()``, through ``hooks.visible_deals``; only ``amount_cny``, ``deal_type``, ``signed_on``, ``status``,
     ``results`` are read)."""
-    from opentto.landing.models import Deal
-
-    qs = Deal.objects.restrict(user, "view").counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
+    qs = visible_deals(user).counted().filter(amount_cny__gt=0).order_by("-signed_on", "-id")
     if result is not None:
         qs = qs.exclude(results=result)
     return qs
@@ -261,20 +261,17 @@ def pledge_loan_create(
 
 
 def _pledge_move(loan: PledgeLoan, target: str, actor: User, **fields: Any) -> PledgeLoan:
-    _require(actor, loan, "change")
-    with transaction.atomic():
-        locked = PledgeLoan.objects.select_for_update().get(pk=loan.pk)
-        if (locked.status, target) not in PLEDGE_TRANSITIONS:
-            raise ValidationError({"status": [_("A loan cannot move from “%(source)s” to “%(target)s”.") % {"source": PledgeLoanStatusChoices(locked.status).label, "target": PledgeLoanStatusChoices(target).label}]})
-        source = locked.status
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.status = target
-        locked.save()
+    """One move through ``PLEDGE_TRANSITIONS`` (``opentto.core.transitions.transition``); a loan
+    that no longer stands frees its patents."""
+
+    def free_assets(locked: PledgeLoan, source: str, edge: Any) -> None:
         if target not in PLEDGE_STANDING:
             locked.pledged_assets.update(is_standing=False)
-        audit_record(actor=actor, action=f"pledge.{PLEDGE_TRANSITIONS[(source, target)]}", obj=locked, payload={"from": source, "to": target, **{k: str(v) for k, v in fields.items()}})
-    return locked
+
+    return transition(
+        obj=loan, target=target, actor=actor, table=PLEDGE_TRANSITIONS, fields=fields, event=free_assets,
+        audit_payload=lambda locked, source: {"from": source, "to": target, **{k: str(v) for k, v in fields.items()}},
+    )
 
 
 def pledge_loan_register(*, loan: PledgeLoan, registration_number: str, registration_date: date, actor: User) -> PledgeLoan:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opentto.accounts.http import AuthedHttpRequest
 from opentto.accounts.models import User
+from opentto.core.action_views import form_service_redirect
 from opentto.core.permissions import allows, permitted
 from opentto.organisations.models import Organisation
 from opentto.patents.deadlines import covered_years
@@ -69,20 +70,20 @@ def edit_page(
 ) -> HttpResponse:
     """GET shows the edit form; POST validates, calls the service and goes back; errors re-render
     the form with what was typed (400) and nothing is saved."""
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                save(form)
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, done)
-                return redirect(back_url)
+    def page(bound: Form, status: int = 400) -> HttpResponse:
+        return render(request, "planning/edit.html", {"form": bound, "heading": heading, "lead": lead, "back_url": back_url}, status=status)
+
+    if request.method != "POST":
+        return page(form, 400 if form.is_bound else 200)
+
+    def invalid(bound: Form) -> HttpResponse:
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
-    status = 400 if form.is_bound else 200
-    return render(request, "planning/edit.html", {"form": form, "heading": heading, "lead": lead, "back_url": back_url}, status=status)
+        return page(bound, 400 if bound.is_bound else 200)  # an empty POST leaves the form unbound: 200, as before
+
+    try:  # ``core.action_views.form_service_redirect``: the service's errors on the form, kept
+        return form_service_redirect(request, form, lambda data: save(form), success=done, success_url=back_url, invalid=invalid, put_errors=apply_errors)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 @login_required

@@ -24,9 +24,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from opentto.api.base import FilterParam, RestrictedViewSet, service_call
-from opentto.api.serializers import OrganisationRefSerializer, ResultRefSerializer
+from opentto.core.rest import FilterParam, RestrictedViewSet, service_call
+from opentto.organisations.serializers import OrganisationRefSerializer
 from opentto.results.models import Result
+from opentto.results.serializers import ResultRefSerializer
 
 from .models import (
     LicenceTypeChoices,

@@ -44,3 +44,22 @@ def outcomes_for(result: Any) -> dict[str, list[dict[str, Any]]]:
     """Every registered source's outcomes for ``result`` (only the sources that have some)."""
     found = {key: source.outcomes(result) for key, source in _SOURCES.items()}
     return {key: rows for key, rows in found.items() if rows}
+
+
+# Enterprises to approach for a result, from an app above planning (``opentto.demands``: the
+# enterprises whose live demands fit the result), registered from its ``AppConfig.ready``.
+_TARGETS: dict[str, Callable[[Any, Any], list[Any]]] = {}
+
+
+def register_suggested_targets(key: str, targets: Callable[[Any, Any], list[Any]]) -> None:
+    """Register ``targets(user, result) -> [enterprise, ...]`` under ``key`` (again: replaces it)."""
+    _TARGETS[key] = targets
+
+
+def suggested_targets(user: Any, result: Any) -> list[Any]:
+    """Every registered source's suggested targets for ``result`` as ``user`` may see them (none
+    when no app registered one)."""
+    found: list[Any] = []
+    for targets in _TARGETS.values():
+        found.extend(targets(user, result))
+    return found

@@ -21,7 +21,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from opentto.core.i18n import bilingual
+from opentto.core.models import TransitionEvent
 from opentto.core.permissions import RestrictedQuerySet
+from opentto.core.transitions import Edge, Transitions
 
 # the calendar feeds moved to opentto.patents; planning/migrations/0002 still names the default here
 from opentto.patents.models import _calendar_token  # noqa: F401
@@ -47,15 +49,25 @@ class TransferPlanStatusChoices(models.TextChoices):
 
 
 P = TransferPlanStatusChoices
-#: (source, target) → verb. ``approved → superseded`` happens only when a newer plan of the same
-#: result is approved.
-PLAN_TRANSITIONS: dict[tuple[str, str], str] = {
-    (P.DRAFT, P.SUBMITTED): "submit",
-    (P.SUBMITTED, P.APPROVED): "approve",
-    (P.SUBMITTED, P.REJECTED): "reject",
-    (P.REJECTED, P.DRAFT): "revise",
-    (P.APPROVED, P.SUPERSEDED): "supersede",
-}
+#: The plan's edges (``opentto.core.transitions``): each names the action on the plan its service
+#: asks (``opentto/planning/permissions.py``). ``approved → superseded`` is a system move: it happens
+#: only when a newer plan of the same result is approved. Rejecting needs a written reason.
+PLAN_TRANSITIONS = Transitions(
+    "plan",
+    (
+        Edge(P.DRAFT, P.SUBMITTED, "submit", "change"),
+        Edge(P.SUBMITTED, P.APPROVED, "approve", "decide"),
+        Edge(P.SUBMITTED, P.REJECTED, "reject", "decide", reason_required=True),
+        Edge(P.REJECTED, P.DRAFT, "revise", "change"),
+        Edge(P.APPROVED, P.SUPERSEDED, "supersede", None),
+    ),
+    labels=P,
+    ask_first=True,
+    default_action="change",
+    illegal=_("A plan cannot move from “%(source)s” to “%(target)s”."),
+    refused=_("Only TTO managers do operations planning."),
+    reason_missing=_("Give the reason for rejecting the plan."),
+)
 
 
 class TransferPlan(models.Model):
@@ -124,15 +136,17 @@ class TransferPlan(models.Model):
         return f"{mode} ({self.get_status_display()})"
 
 
-class TransferPlanEvent(models.Model):
-    """One move of a plan through its workflow."""
+class TransferPlanEvent(TransitionEvent):
+    """One move of a plan through its workflow (the shape of ``core.models.TransitionEvent``)."""
+
+    subject_field = "plan"
 
     plan = models.ForeignKey(TransferPlan, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=TransferPlanStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=TransferPlanStatusChoices.choices)
+    # its own column, as it was (not ``blank``)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["TransferPlanEvent"].as_manager()
 
@@ -344,6 +358,27 @@ class ServiceTaskStatusChoices(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+_T = ServiceTaskStatusChoices
+#: A task's edges (``opentto.core.transitions``): whoever may change the task takes any of them
+#: (the audit action is ``task.status`` for every move).
+TASK_TRANSITIONS = Transitions(
+    "task",
+    (
+        Edge(_T.OPEN, _T.IN_PROGRESS, "start", "change"),
+        Edge(_T.OPEN, _T.DONE, "done", "change"),
+        Edge(_T.OPEN, _T.CANCELLED, "cancel", "change"),
+        Edge(_T.IN_PROGRESS, _T.DONE, "done", "change"),
+        Edge(_T.IN_PROGRESS, _T.CANCELLED, "cancel", "change"),
+        Edge(_T.IN_PROGRESS, _T.OPEN, "reopen", "change"),
+    ),
+    labels=_T,
+    ask_first=True,
+    default_action="change",
+    illegal=_("A task cannot move from “%(source)s” to “%(target)s”."),
+    refused=_("Only TTO managers do operations planning."),
+)
 
 
 class ServiceTask(models.Model):

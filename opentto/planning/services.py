@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from opentto.accounts.models import User
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
+from opentto.core.transitions import transition
 from opentto.organisations.models import Organisation, OrganisationKindChoices
 from opentto.patents.checks import Errors
 from opentto.patents.checks import fraction as _fraction
@@ -34,6 +35,7 @@ from opentto.results.models import Attachment, Result, ResultStageChoices
 from .hooks import outcomes_for
 from .models import (
     PLAN_TRANSITIONS,
+    TASK_TRANSITIONS,
     DealRoom,
     DealRoomInvite,
     LicenceTypeChoices,
@@ -271,7 +273,7 @@ def plan_problem(plan: TransferPlan, target: str, actor: Any = None) -> str | No
     """Why ``plan`` cannot move to ``target`` now (``None`` when it can); with ``actor``, also
     whether the four-eyes rule lets them approve it."""
     if (plan.status, target) not in PLAN_TRANSITIONS:
-        return _("A plan cannot move from “%(source)s” to “%(target)s”.") % {"source": P(plan.status).label, "target": P(target).label if target in P.values else target}
+        return PLAN_TRANSITIONS.illegal_problem(plan.status, target).message
     if target in {P.SUBMITTED, P.APPROVED}:
         if not plan.summary_zh.strip() and not plan.summary_en.strip():
             return _("Write the summary in Chinese, in English, or both.")
@@ -287,39 +289,41 @@ def plan_problem(plan: TransferPlan, target: str, actor: Any = None) -> str | No
 
 
 def _plan_move(plan: TransferPlan, target: str, actor: User, note: str = "", at: datetime | None = None) -> TransferPlan:
-    _require(actor, plan, "decide" if target in {P.APPROVED, P.REJECTED} else "change")
-    with transaction.atomic():
-        locked = TransferPlan.objects.select_for_update().select_related("result").get(pk=plan.pk)
+    """One move through ``PLAN_TRANSITIONS`` (``opentto.core.transitions.transition``): the
+    permission first (``decide`` to approve or reject, else ``change``), then the edge, what the
+    plan needs (``plan_problem``, four-eyes included) and, to reject, a reason."""
+    when = at or timezone.now()
+    note = note.strip()
+
+    def fields(locked: TransferPlan) -> dict[str, Any]:
         problem = plan_problem(locked, target, actor)
-        if problem is None and target == P.REJECTED and not note.strip():
-            problem = _("Give the reason for rejecting the plan.")
         if problem is not None:
             raise ValidationError({"status": [problem]})
-        source = locked.status
-        when = at or timezone.now()
-        fields = ["status"]
+        values: dict[str, Any] = {}
         if target == P.SUBMITTED:
-            locked.submitted_at = when
-            fields.append("submitted_at")
+            values["submitted_at"] = when
         if target == P.APPROVED:
             for previous in TransferPlan.objects.select_for_update().filter(result_id=locked.result_id, status=P.APPROVED):
                 previous.status = P.SUPERSEDED
                 previous.save(update_fields=["status"])
                 _plan_event(previous, P.APPROVED, P.SUPERSEDED, actor, at=when)
-            locked.approved_by = actor
-            locked.approved_at = when
-            fields += ["approved_by", "approved_at"]
+            values.update(approved_by=actor, approved_at=when)
         if target in {P.APPROVED, P.REJECTED}:
-            locked.decision_note = note.strip()
-            fields.append("decision_note")
-        locked.status = target
-        locked.save(update_fields=fields)
-        _plan_event(locked, source, target, actor, note.strip(), when)
-        payload: dict[str, Any] = {"from": source, "to": target, "note": note.strip()}
+            values["decision_note"] = note
+        return values
+
+    def payload(locked: TransferPlan, source: str) -> dict[str, Any]:
+        found: dict[str, Any] = {"from": source, "to": target, "note": note}
         if target == P.APPROVED:  # what the approval knew of other outcomes (e.g. proof of concept: hooks.py)
-            payload["outcomes"] = outcomes_for(locked.result)
-        audit_record(actor=actor, action=f"plan.{PLAN_TRANSITIONS[(source, target)]}", obj=locked, payload=payload)
-    return locked
+            found["outcomes"] = outcomes_for(locked.result)
+        return found
+
+    return transition(
+        obj=plan, target=target, actor=actor, table=PLAN_TRANSITIONS,
+        queryset=TransferPlan.objects.select_related("result"), fields=fields, reason=note,
+        event=lambda locked, source, edge: _plan_event(locked, source, edge.target, actor, note, when),
+        audit_payload=payload,
+    )
 
 
 def plan_submit(*, plan: TransferPlan, actor: User) -> TransferPlan:
@@ -522,28 +526,11 @@ def task_create(*, result: Result, title: str, kind: str, owner: User, due_on: d
     return task
 
 
-TASK_TRANSITIONS = {
-    (ServiceTaskStatusChoices.OPEN, ServiceTaskStatusChoices.IN_PROGRESS),
-    (ServiceTaskStatusChoices.OPEN, ServiceTaskStatusChoices.DONE),
-    (ServiceTaskStatusChoices.OPEN, ServiceTaskStatusChoices.CANCELLED),
-    (ServiceTaskStatusChoices.IN_PROGRESS, ServiceTaskStatusChoices.DONE),
-    (ServiceTaskStatusChoices.IN_PROGRESS, ServiceTaskStatusChoices.CANCELLED),
-    (ServiceTaskStatusChoices.IN_PROGRESS, ServiceTaskStatusChoices.OPEN),
-}
-
-
 def task_set_status(*, task: ServiceTask, status: str, actor: User) -> ServiceTask:
-    _require(actor, task, "change")
-    with transaction.atomic():
-        locked = ServiceTask.objects.select_for_update().get(pk=task.pk)
-        if (locked.status, status) not in TASK_TRANSITIONS:
-            raise ValidationError({"status": [_("A task cannot move from “%(source)s” to “%(target)s”.") % {"source": ServiceTaskStatusChoices(locked.status).label, "target": ServiceTaskStatusChoices(status).label if status in ServiceTaskStatusChoices.values else status}]})
-        before = locked.status
-        locked.status = status
-        locked.completed_at = timezone.now() if status == ServiceTaskStatusChoices.DONE else None
-        locked.save(update_fields=["status", "completed_at"])
-        audit_record(actor=actor, action="task.status", obj=locked, payload={"from": before, "to": status})
-    return locked
+    return transition(
+        obj=task, target=status, actor=actor, table=TASK_TRANSITIONS, audit_action="task.status",
+        fields=lambda locked: {"completed_at": timezone.now() if status == ServiceTaskStatusChoices.DONE else None},
+    )
 
 
 def service_log_record(*, result: Result, kind: str, hours: object, notes: str, occurred_on: date, actor: User) -> ServiceLogEntry:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentto.accounts.http import AuthedHttpRequest
+from opentto.core.action_views import form_service_redirect
 from opentto.core.audit import audit_record
 from opentto.core.permissions import allows, permitted
 from opentto.financing import forms as finf
@@ -38,7 +39,7 @@ from opentto.results.models import Result, ResultStageChoices
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
-from .hooks import outcome_panels
+from .hooks import outcome_panels, suggested_targets
 from .models import (
     PLAN_TRANSITIONS,
     DealRoom,
@@ -98,8 +99,8 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
             context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in mine if p.status == TransferPlanStatusChoices.DRAFT}
             context["suggested_targets"] = _suggested_targets(request, result)
             context["plan_moves"] = {
-                p.pk: [(target, verb, svc.plan_problem(p, target, user)) for (source, target), verb in PLAN_TRANSITIONS.items()
-                       if source == p.status and verb != "supersede" and (verb not in {"approve", "reject"} or p.pk in decidable)]
+                p.pk: [(e.target, e.verb, svc.plan_problem(p, e.target, user)) for e in PLAN_TRANSITIONS
+                       if e.source == p.status and e.by_user and (e.verb not in {"approve", "reject"} or p.pk in decidable)]
                 for p in mine
             }
     elif tab == "ip":
@@ -160,12 +161,9 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
 
 
 def _suggested_targets(request: AuthedHttpRequest, result: Result) -> list[Any]:
-    """Enterprises whose live demands fit the result (the demands app's matching), if present."""
-    try:
-        from opentto.demands.selectors import result_demands
-    except ImportError:  # the demands app is optional
-        return []
-    return list(result_demands(request.user, result).enterprises)
+    """Enterprises whose live demands fit the result (the demands app registers its matching:
+    ``hooks.register_suggested_targets``), if present."""
+    return suggested_targets(request.user, result)
 
 
 def _render_workspace(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
@@ -185,20 +183,21 @@ def _act(
     request: AuthedHttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
     anchor: str = "",
 ) -> HttpResponse:
-    """Validate ``form``, call the service; on error re-render the tab with the bound form (400)."""
-    if form.is_valid():
-        try:
-            call(form)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            url = reverse(f"planning:{'result' if tab == 'plan' else 'result_' + tab}", args=[result.pk])
-            return redirect(url + (f"#{anchor}" if anchor else ""))
-    messages.error(request, _("Nothing was saved: correct the fields marked below."))
-    return _render_workspace(request, result, tab, {form_key: form, "open_form": form_key}, status=400)
+    """Validate ``form``, call the service (``core.action_views.form_service_redirect``); on error
+    re-render the tab with the bound form (400)."""
+    url = reverse(f"planning:{'result' if tab == 'plan' else 'result_' + tab}", args=[result.pk])
+
+    def invalid(bound: Form) -> HttpResponse:
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+        return _render_workspace(request, result, tab, {form_key: bound, "open_form": form_key}, status=400)
+
+    try:
+        return form_service_redirect(
+            request, form, lambda data: call(form), success=success, success_url=url + (f"#{anchor}" if anchor else ""),
+            invalid=invalid, put_errors=apply_errors,
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 # plan ----------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from opentto.core.url_hooks import registered_urls
-from opentto.planning.views import plan_approve_view
 
 from . import views
 
@@ -12,8 +11,8 @@ urlpatterns = [
     path("<int:pk>/", views.result_detail_view, name="detail"),
     path("<int:pk>/edit/", views.result_edit_view, name="edit"),
     path("<int:pk>/transition/", views.result_transition_view, name="transition"),
-    path("<int:pk>/plan/", plan_approve_view, name="plan"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment"),
-    # <pk>/evaluation/ (evaluation) and <pk>/deals/new/ (landing): registered by those apps.
+    # <pk>/evaluation/ (evaluation), <pk>/plan/ (planning) and <pk>/deals/new/ (landing):
+    # registered by those apps.
     *registered_urls("results"),
 ]

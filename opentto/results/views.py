@@ -20,9 +20,8 @@ from opentto.accounts.http import AuthedHttpRequest
 from opentto.core.audit import audit_record
 from opentto.core.cache import CachedCountPaginator, cached_query, fragment_key
 from opentto.core.http import is_htmx
-from opentto.core.permissions import allows, permitted
+from opentto.core.permissions import permitted
 from opentto.organisations.models import Organisation
-from opentto.planning.forms import PlanForm
 
 from .forms import (
     FundingFormSet,
@@ -126,10 +125,8 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": result_timeline(user, result),
     }
     # The parts higher apps add (``hooks``): the deals and the quick deal form (landing), the
-    # quick evaluation form (evaluation), for those who may take those steps.
+    # quick evaluation form (evaluation), the plan form (planning), for those who may take those steps.
     context.update(result_page_parts(user, result))
-    if result.stage == ResultStageChoices.PLANNING and allows(user, result, "land"):
-        context["plan_form"] = PlanForm()
     return render(request, "results/result_detail.html", context)
 
 

@@ -40,8 +40,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check opentto tests bench
-	# enabled after the tree is formatted (the lead runs `ruff format` once after merging):
-	# $(BIN)/ruff format --check opentto tests bench
+	$(BIN)/ruff format --check opentto tests bench
 	$(BIN)/djlint opentto/templates opentto/*/templates --lint
 	$(BIN)/mypy opentto
 	$(BIN)/lint-imports

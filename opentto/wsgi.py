@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opentto.settings.dev")
 application = get_wsgi_application()
@@ -15,6 +15,6 @@ application = get_wsgi_application()
 # Open the search indexes and build the translation lexicon before this worker takes requests
 # (seconds of CPU that would otherwise fall on its first searches); OPENTTO_WARM_AT_START=0 skips it.
 if os.environ.get("OPENTTO_WARM_AT_START", "1") != "0":
-    from opentto.search.index import warm  # noqa: E402
+    from opentto.search.index import warm
 
     warm()

@@ -42,7 +42,9 @@ def _media_root(tmp_path_factory: pytest.TempPathFactory, settings) -> Iterator[
 
 @pytest.fixture
 def university(db: None) -> Organisation:
-    return OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences")
+    return OrganisationFactory(
+        name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences"
+    )
 
 
 @pytest.fixture
@@ -57,16 +59,22 @@ def enterprise_org(db: None) -> Organisation:
 
 @pytest.fixture
 def researcher(university: Organisation) -> Person:
-    return MembershipFactory(organisation=university, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    return MembershipFactory(
+        organisation=university, person=PersonFactory(name_zh="李明", name_en="Li Ming")
+    ).person
 
 
 @pytest.fixture
 def second_researcher(university: Organisation) -> Person:
-    return MembershipFactory(organisation=university, person=PersonFactory(name_zh="王芳", name_en="Wang Fang")).person
+    return MembershipFactory(
+        organisation=university, person=PersonFactory(name_zh="王芳", name_en="Wang Fang")
+    ).person
 
 
 def make_user(role: str, organisation: Organisation | None = None, **extra: object) -> User:
-    return UserFactory(username=extra.pop("username", role), role=role, organisation=organisation, **extra)
+    return UserFactory(
+        username=extra.pop("username", role), role=role, organisation=organisation, **extra
+    )
 
 
 @pytest.fixture
@@ -109,7 +117,9 @@ def investor(db: None) -> User:
     return make_user(UserRoleChoices.INVESTOR)
 
 
-def result_input(owners: list[Organisation], inventors: list[tuple[Person, str]], **overrides: object) -> ResultInput:
+def result_input(
+    owners: list[Organisation], inventors: list[tuple[Person, str]], **overrides: object
+) -> ResultInput:
     data = ResultInput(
         title_zh="强化学习驱动的通用机械臂控制",
         title_en="Generalisable robot-arm control by reinforcement learning",
@@ -139,8 +149,14 @@ def onboarded(manager: User, university: Organisation, researcher: Person) -> Re
 def confidential_result(manager: User, university: Organisation, researcher: Person) -> Result:
     return result_onboard(
         data=result_input(
-            [university], [(researcher, "100")], title_zh="保密的芯片封装工艺", title_en="Confidential chip packaging process",
-            ip_assets=[], is_public=False, details_zh="机密参数X9", details_en="secret parameter X9",
+            [university],
+            [(researcher, "100")],
+            title_zh="保密的芯片封装工艺",
+            title_en="Confidential chip packaging process",
+            ip_assets=[],
+            is_public=False,
+            details_zh="机密参数X9",
+            details_en="secret parameter X9",
         ),
         actor=manager,
     )
@@ -188,12 +204,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (:data:`_ENGINE_DEPENDENT_DIRS`)."""
     root = str(config.rootpath)
     for item in items:
-        path = str(item.path)[len(root) + 1:] if str(item.path).startswith(root) else str(item.path)
+        path = (
+            str(item.path)[len(root) + 1 :] if str(item.path).startswith(root) else str(item.path)
+        )
         if path.startswith(_SLOW_PATHS) or item.nodeid.startswith(_SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
-        if path.startswith(_ENGINE_DEPENDENT_DIRS) or item.get_closest_marker("django_db") is not None:
+        if (
+            path.startswith(_ENGINE_DEPENDENT_DIRS)
+            or item.get_closest_marker("django_db") is not None
+        ):
             continue
-        if item.get_closest_marker("skipif") is not None:  # e.g. PostgreSQL-only: keep it where it runs
+        if (
+            item.get_closest_marker("skipif") is not None
+        ):  # e.g. PostgreSQL-only: keep it where it runs
             continue
         if _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.one_database)

@@ -82,7 +82,9 @@ class ResultFactory(factory.django.DjangoModelFactory):
                 ResultOwner.objects.create(result=self, organisation=org)
 
     @factory.post_generation
-    def inventors(self, create: bool, extracted: list[tuple[Person, Decimal]] | None, **kwargs: object) -> None:
+    def inventors(
+        self, create: bool, extracted: list[tuple[Person, Decimal]] | None, **kwargs: object
+    ) -> None:
         if create and extracted:
             for n, (person, share) in enumerate(extracted):
                 ResultInventor.objects.create(result=self, person=person, share=share, position=n)

@@ -46,11 +46,25 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="opentto-import-"))
     url = args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "OPENTTO_VAR_DIR": str(tmp / "var"), "LOG_FORMAT": "plain", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "opentto.settings.dev", "CELERY_BROKER_URL": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "OPENTTO_VAR_DIR": str(tmp / "var"),
+        "LOG_FORMAT": "plain",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "opentto.settings.dev",
+        "CELERY_BROKER_URL": "",
+    }
 
     def opentto(*cmd: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "opentto", *cmd], cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        return subprocess.run(
+            [sys.executable, "-m", "opentto", *cmd],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     opentto("migrate", "--noinput", "-v0").check_returncode()
     opentto("shell", "--no-imports", "-c", SETUP).check_returncode()
@@ -58,7 +72,9 @@ def main() -> None:
     path = tmp / "results.xlsx"
     path.write_bytes(xlsx_file(RESULT_HEADERS, result_rows(args.rows, "测试大学", "李明", bad)))
     expected_rows = {i + 2 for i in bad}
-    print(f"{path}: {args.rows} rows, {args.bad} bad, {path.stat().st_size / 1e6:.1f} MB ({url.split(':')[0]})")
+    print(
+        f"{path}: {args.rows} rows, {args.bad} bad, {path.stat().st_size / 1e6:.1f} MB ({url.split(':')[0]})"
+    )
 
     t = time.monotonic()
     dry = opentto("import", str(path), "--user", "importer", "--dry-run", "--language", "en")
@@ -71,15 +87,24 @@ def main() -> None:
     t = time.monotonic()
     real = opentto("import", str(path), "--user", "importer", "--language", "en")
     print(f"real run: {time.monotonic() - t:.0f} s — {real.stdout.strip().splitlines()[-1]}")
-    stored = opentto("shell", "--no-imports", "-c", "from opentto.results.models import Result; print(Result.objects.count(), "
-                     "Result.objects.filter(title_en__in=[" + ",".join(f"'Test result {i + 1}'" for i in bad) + "]).count())").stdout.split()
+    stored = opentto(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from opentto.results.models import Result; print(Result.objects.count(), "
+        "Result.objects.filter(title_en__in=["
+        + ",".join(f"'Test result {i + 1}'" for i in bad)
+        + "]).count())",
+    ).stdout.split()
     assert stored == [str(args.rows - args.bad), "0"], stored
 
     t = time.monotonic()
     again = opentto("import", str(path), "--user", "importer", "--language", "en")
     print(f"again: {time.monotonic() - t:.0f} s — {again.stdout.strip().splitlines()[-1]}")
     assert f"0 created, 0 updated, {args.rows - args.bad} unchanged" in again.stdout
-    print("OK: the dry run named exactly the bad rows; no bad row stored; the rerun created nothing")
+    print(
+        "OK: the dry run named exactly the bad rows; no bad row stored; the rerun created nothing"
+    )
 
 
 if __name__ == "__main__":

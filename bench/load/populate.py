@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opentto.settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -39,14 +39,91 @@ from opentto.landing.models import Deal  # noqa: E402
 from opentto.organisations.models import Membership, Organisation, Person  # noqa: E402
 from opentto.results.models import IPAsset, Result, ResultInventor, ResultOwner, StageTransition  # noqa: E402
 
-WORDS_ZH = ["机器人", "柔性", "抓取", "芯片", "封装", "瓣膜", "导管", "电池", "固态", "电解质", "光伏", "催化", "算法", "视觉", "检测",
-            "材料", "纳米", "传感器", "疫苗", "抗体", "储能", "氢能", "激光", "显微", "图像", "分割", "医学", "诊断", "控制", "强化学习"]
-WORDS_EN = ["robot", "flexible", "grasping", "chip", "packaging", "valve", "catheter", "battery", "solid-state", "electrolyte", "solar",
-            "catalysis", "algorithm", "vision", "inspection", "material", "nano", "sensor", "vaccine", "antibody", "storage", "hydrogen",
-            "laser", "microscopy", "image", "segmentation", "medical", "diagnosis", "control", "reinforcement"]
+WORDS_ZH = [
+    "机器人",
+    "柔性",
+    "抓取",
+    "芯片",
+    "封装",
+    "瓣膜",
+    "导管",
+    "电池",
+    "固态",
+    "电解质",
+    "光伏",
+    "催化",
+    "算法",
+    "视觉",
+    "检测",
+    "材料",
+    "纳米",
+    "传感器",
+    "疫苗",
+    "抗体",
+    "储能",
+    "氢能",
+    "激光",
+    "显微",
+    "图像",
+    "分割",
+    "医学",
+    "诊断",
+    "控制",
+    "强化学习",
+]
+WORDS_EN = [
+    "robot",
+    "flexible",
+    "grasping",
+    "chip",
+    "packaging",
+    "valve",
+    "catheter",
+    "battery",
+    "solid-state",
+    "electrolyte",
+    "solar",
+    "catalysis",
+    "algorithm",
+    "vision",
+    "inspection",
+    "material",
+    "nano",
+    "sensor",
+    "vaccine",
+    "antibody",
+    "storage",
+    "hydrogen",
+    "laser",
+    "microscopy",
+    "image",
+    "segmentation",
+    "medical",
+    "diagnosis",
+    "control",
+    "reinforcement",
+]
 FIELDS = ["ai", "ic", "biomedicine", "medical_devices", "new_materials", "green_energy", "other"]
-KINDS = ["invention_patent", "utility_model", "software_copyright", "know_how", "prototype", "drug", "medical_device", "new_material"]
-STAGES = ["onboarding"] * 30 + ["evaluation"] * 20 + ["planning"] * 15 + ["landing"] * 10 + ["landed"] * 5 + ["on_hold"] * 5 + ["withdrawn"] * 5 + ["declined"] * 10
+KINDS = [
+    "invention_patent",
+    "utility_model",
+    "software_copyright",
+    "know_how",
+    "prototype",
+    "drug",
+    "medical_device",
+    "new_material",
+]
+STAGES = (
+    ["onboarding"] * 30
+    + ["evaluation"] * 20
+    + ["planning"] * 15
+    + ["landing"] * 10
+    + ["landed"] * 5
+    + ["on_hold"] * 5
+    + ["withdrawn"] * 5
+    + ["declined"] * 10
+)
 PASSWORD = "load-test-password-123"
 
 
@@ -63,15 +140,33 @@ def populate(results: int, demands: int, orgs: int, seed: int) -> dict[str, int]
         return {"results": have}
     now = timezone.now()
     with transaction.atomic():
-        universities = Organisation.objects.bulk_create([
-            Organisation(name_zh=f"负载大学{i}", name_en=f"Load University {i}", kind=rng.choice(["university", "institute", "hospital"]))
-            for i in range(orgs)
-        ])
-        enterprises = Organisation.objects.bulk_create([
-            Organisation(name_zh=f"负载企业{i}", name_en=f"Load Enterprise {i}", kind="enterprise") for i in range(orgs)
-        ])
-        people = Person.objects.bulk_create([Person(name_zh=f"研究员{i}", name_en=f"Researcher {i}") for i in range(orgs * 10)])
-        Membership.objects.bulk_create([Membership(person=p, organisation=universities[i % orgs]) for i, p in enumerate(people)])
+        universities = Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    name_zh=f"负载大学{i}",
+                    name_en=f"Load University {i}",
+                    kind=rng.choice(["university", "institute", "hospital"]),
+                )
+                for i in range(orgs)
+            ]
+        )
+        enterprises = Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    name_zh=f"负载企业{i}", name_en=f"Load Enterprise {i}", kind="enterprise"
+                )
+                for i in range(orgs)
+            ]
+        )
+        people = Person.objects.bulk_create(
+            [Person(name_zh=f"研究员{i}", name_en=f"Researcher {i}") for i in range(orgs * 10)]
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(person=p, organisation=universities[i % orgs])
+                for i, p in enumerate(people)
+            ]
+        )
     print(f"organisations and people: {time.monotonic() - started:.0f} s")
     batch = 5000
     made = 0
@@ -82,33 +177,71 @@ def populate(results: int, demands: int, orgs: int, seed: int) -> dict[str, int]
             rows = []
             for _ in range(n):
                 onboarded = now - timedelta(days=rng.randint(0, 5 * 365))
-                rows.append(Result(
-                    title_zh=phrase(rng, WORDS_ZH, 4, ""), title_en=phrase(rng, WORDS_EN, 5, " ").capitalize(),
-                    abstract_zh=phrase(rng, WORDS_ZH, 40, ""), abstract_en=phrase(rng, WORDS_EN, 60, " "),
-                    details_zh=phrase(rng, WORDS_ZH, 20, ""), kind=rng.choice(KINDS), field=rng.choice(FIELDS), trl=rng.randint(1, 9),
-                    keywords_zh=[rng.choice(WORDS_ZH) for _ in range(3)], keywords_en=[rng.choice(WORDS_EN) for _ in range(3)],
-                    is_public=rng.random() < 0.6, stage=rng.choice(STAGES), onboarded_at=onboarded, stage_changed_at=onboarded,
-                ))
+                rows.append(
+                    Result(
+                        title_zh=phrase(rng, WORDS_ZH, 4, ""),
+                        title_en=phrase(rng, WORDS_EN, 5, " ").capitalize(),
+                        abstract_zh=phrase(rng, WORDS_ZH, 40, ""),
+                        abstract_en=phrase(rng, WORDS_EN, 60, " "),
+                        details_zh=phrase(rng, WORDS_ZH, 20, ""),
+                        kind=rng.choice(KINDS),
+                        field=rng.choice(FIELDS),
+                        trl=rng.randint(1, 9),
+                        keywords_zh=[rng.choice(WORDS_ZH) for _ in range(3)],
+                        keywords_en=[rng.choice(WORDS_EN) for _ in range(3)],
+                        is_public=rng.random() < 0.6,
+                        stage=rng.choice(STAGES),
+                        onboarded_at=onboarded,
+                        stage_changed_at=onboarded,
+                    )
+                )
             created = Result.objects.bulk_create(rows, batch_size=1000)
             owners, inventors, assets, transitions = [], [], [], []
             for r in created:
                 u = rng.randrange(orgs)
                 owners.append(ResultOwner(result=r, organisation=universities[u]))
-                inventors.append(ResultInventor(result=r, person=people[u + orgs * rng.randrange(10)], share=Decimal("100")))
+                inventors.append(
+                    ResultInventor(
+                        result=r, person=people[u + orgs * rng.randrange(10)], share=Decimal("100")
+                    )
+                )
                 serial += 1
                 digits = f"20{10 + serial % 14:02d}1{(have + serial):07d}"
-                assets.append(IPAsset(result=r, ip_kind="invention", application_number=f"CN{digits}.{cn_application_check_char(digits)}"))
-                transitions.append(StageTransition(result=r, from_stage="", to_stage="onboarding", occurred_at=r.onboarded_at))
+                assets.append(
+                    IPAsset(
+                        result=r,
+                        ip_kind="invention",
+                        application_number=f"CN{digits}.{cn_application_check_char(digits)}",
+                    )
+                )
+                transitions.append(
+                    StageTransition(
+                        result=r, from_stage="", to_stage="onboarding", occurred_at=r.onboarded_at
+                    )
+                )
                 if r.stage == "landed":
-                    transitions.append(StageTransition(result=r, from_stage="landing", to_stage="landed", occurred_at=r.onboarded_at + timedelta(days=200)))
+                    transitions.append(
+                        StageTransition(
+                            result=r,
+                            from_stage="landing",
+                            to_stage="landed",
+                            occurred_at=r.onboarded_at + timedelta(days=200),
+                        )
+                    )
             ResultOwner.objects.bulk_create(owners, batch_size=2000)
             ResultInventor.objects.bulk_create(inventors, batch_size=2000)
             IPAsset.objects.bulk_create(assets, batch_size=2000)
             StageTransition.objects.bulk_create(transitions, batch_size=2000)
             landed = [r for r in created if r.stage == "landed"]
             for r in landed[: max(1, len(landed) // 5)]:
-                deal = Deal.objects.create(title=f"Deal {r.pk}", counterparty=rng.choice(enterprises), deal_type="licence_exclusive",
-                                           amount_cny=Decimal(rng.randint(10_000, 5_000_000)), status="signed", signed_on=(r.onboarded_at + timedelta(days=200)).date())
+                deal = Deal.objects.create(
+                    title=f"Deal {r.pk}",
+                    counterparty=rng.choice(enterprises),
+                    deal_type="licence_exclusive",
+                    amount_cny=Decimal(rng.randint(10_000, 5_000_000)),
+                    status="signed",
+                    signed_on=(r.onboarded_at + timedelta(days=200)).date(),
+                )
                 deal.results.add(r)
         made += n
         print(f"results: {have + made}/{results} ({time.monotonic() - started:.0f} s)")
@@ -116,15 +249,25 @@ def populate(results: int, demands: int, orgs: int, seed: int) -> dict[str, int]
     try:
         from opentto.demands.models import Demand
     except ImportError:
-        Demand = None  # type: ignore[assignment,misc]  # noqa: N806
+        Demand = None  # type: ignore[assignment,misc]
     if Demand is not None and demands:
         with transaction.atomic():
-            Demand.objects.bulk_create([
-                Demand(organisation=rng.choice(enterprises), title_zh=f"需求：{phrase(rng, WORDS_ZH, 3, '')}", title_en=f"Need: {phrase(rng, WORDS_EN, 4, ' ')}",
-                       problem_zh=phrase(rng, WORDS_ZH, 30, ""), problem_en=phrase(rng, WORDS_EN, 40, " "), field=rng.choice(FIELDS),
-                       is_public=rng.random() < 0.7, status=rng.choice(["open", "open", "matched", "negotiating", "closed_met"]))
-                for _ in range(demands)
-            ], batch_size=2000)
+            Demand.objects.bulk_create(
+                [
+                    Demand(
+                        organisation=rng.choice(enterprises),
+                        title_zh=f"需求：{phrase(rng, WORDS_ZH, 3, '')}",
+                        title_en=f"Need: {phrase(rng, WORDS_EN, 4, ' ')}",
+                        problem_zh=phrase(rng, WORDS_ZH, 30, ""),
+                        problem_en=phrase(rng, WORDS_EN, 40, " "),
+                        field=rng.choice(FIELDS),
+                        is_public=rng.random() < 0.7,
+                        status=rng.choice(["open", "open", "matched", "negotiating", "closed_met"]),
+                    )
+                    for _ in range(demands)
+                ],
+                batch_size=2000,
+            )
         made_demands = demands
     print(f"demands: {made_demands} ({time.monotonic() - started:.0f} s)")
     # As after any bulk load: statistics for the planner and the visibility map for index-only scans.
@@ -144,7 +287,9 @@ def sessions(path: Path, count: int) -> None:
     out = []
     for i in range(count):
         role, org = [("manager", None), ("inventor", uni), ("enterprise", ent)][i % 3]
-        user, created = User.objects.get_or_create(username=f"load{i}", defaults={"role": role, "organisation": org})
+        user, created = User.objects.get_or_create(
+            username=f"load{i}", defaults={"role": role, "organisation": org}
+        )
         if created or not user.has_usable_password():
             user.set_password(PASSWORD)
             user.save()

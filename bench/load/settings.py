@@ -15,7 +15,7 @@ from pathlib import Path
 # the load database's index and secret key live apart from the demo's (run.py passes the same)
 os.environ.setdefault("OPENTTO_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "load"))
 
-from opentto.settings.dev import *  # noqa: E402, F403
+from opentto.settings.dev import *  # noqa: F403
 
 DEBUG = False
 OPENTTO_MATCHING_DENSE = os.environ.get("LOAD_DENSE", "1") != "0"

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from metrics import evaluate, read_qrels  # noqa: E402
-from run_bench import SETS  # noqa: E402
+from metrics import evaluate, read_qrels
+from run_bench import SETS
 
-from opentto.matching.cli import read_jsonl  # noqa: E402
-from opentto.matching.engine import MatchEngine, documents_from_rows  # noqa: E402
-from opentto.matching.ranker import (  # noqa: E402
+from opentto.matching.cli import read_jsonl
+from opentto.matching.engine import MatchEngine, documents_from_rows
+from opentto.matching.ranker import (
     RERANK_DEPTH,
     Judged,
     add_list_features,
@@ -40,7 +40,9 @@ from opentto.matching.ranker import (  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def candidates(engine: MatchEngine, text: str, mode: str, top: int) -> list[tuple[str, dict[str, float]]]:
+def candidates(
+    engine: MatchEngine, text: str, mode: str, top: int
+) -> list[tuple[str, dict[str, float]]]:
     """The fusion's ``top``, the first ``RERANK_DEPTH`` with their features (the rest: none)."""
     explained = engine.search(text, top=RERANK_DEPTH, mode=mode, explain=True)
     out = [(h.id, hit_features(h, i + 1)) for i, h in enumerate(explained)]
@@ -50,15 +52,24 @@ def candidates(engine: MatchEngine, text: str, mode: str, top: int) -> list[tupl
     return out
 
 
-def judged_rows(qid: str, cands: list[tuple[str, dict[str, float]]], rel: dict[str, int], negatives: int,
-                implicit: bool) -> list[Judged]:
+def judged_rows(
+    qid: str,
+    cands: list[tuple[str, dict[str, float]]],
+    rel: dict[str, int],
+    negatives: int,
+    implicit: bool,
+) -> list[Judged]:
     """A query's feedback: its relevant pair and the ``negatives`` best-ranked non-relevant results
     as judged; with ``implicit``, the other candidates the ranker re-orders count as not relevant
     (as the site counts a demand's unjudged candidates: opentto.demands.ranking)."""
     head = [(d, f) for d, f in cands[:RERANK_DEPTH] if f]
     judged = {d for d, _f in head if d not in rel}
     judged = set(list(dict.fromkeys(d for d, _f in head if d in judged))[:negatives])
-    return [Judged(qid, d, f, float(rel.get(d, 0))) for d, f in head if d in rel or d in judged or implicit]
+    return [
+        Judged(qid, d, f, float(rel.get(d, 0)))
+        for d, f in head
+        if d in rel or d in judged or implicit
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,9 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--negatives", type=int, default=4)
     p.add_argument("--c", type=float, default=0.1)
     p.add_argument("--top", type=int, default=100)
-    p.add_argument("--explicit-only", action="store_true",
-                   help="train on the judged pairs only (no unjudged candidate counted as not relevant)")
-    p.add_argument("--fresh", action="store_true", help="score the queries again (not the stored features)")
+    p.add_argument(
+        "--explicit-only",
+        action="store_true",
+        help="train on the judged pairs only (no unjudged candidate counted as not relevant)",
+    )
+    p.add_argument(
+        "--fresh", action="store_true", help="score the queries again (not the stored features)"
+    )
     args = p.parse_args(argv)
     curve = [int(n) for n in args.curve.split(",")]
     engines: dict[str, MatchEngine] = {}
@@ -96,32 +112,49 @@ def main(argv: list[str] | None = None) -> int:
                 feats[str(q["_id"])] = candidates(engine, str(q["text"]), args.mode, args.top)
             store.parent.mkdir(parents=True, exist_ok=True)
             store.write_bytes(pickle.dumps(feats))
-        print(f"# {name} ({args.mode}): {len(queries)} queries scored in {time.time() - t0:.0f}s", flush=True)
+        print(
+            f"# {name} ({args.mode}): {len(queries)} queries scored in {time.time() - t0:.0f}s",
+            flush=True,
+        )
         train_ids = [str(q["_id"]) for i, q in enumerate(queries) if i % 2 == 0]
         test_ids = [str(q["_id"]) for i, q in enumerate(queries) if i % 2 == 1]
         random.Random(0).shuffle(train_ids)
 
-        def run_of(ids: list[str], ranker: Any, feats: dict[str, Any] = feats) -> dict[str, list[str]]:
+        def run_of(
+            ids: list[str], ranker: Any, feats: dict[str, Any] = feats
+        ) -> dict[str, list[str]]:
             return {qid: rerank(feats[qid][: args.top], ranker) for qid in ids}
 
         test_qrels = {qid: qrels[qid] for qid in test_ids}
         base = evaluate(run_of(test_ids, None), test_qrels)
-        print(f"{name}\tjudgements 0\tnDCG@10 {base['ndcg@10']:.4f}\tMRR@10 {base['mrr@10']:.4f}\t(today's fusion, odd half)")
+        print(
+            f"{name}\tjudgements 0\tnDCG@10 {base['ndcg@10']:.4f}\tMRR@10 {base['mrr@10']:.4f}\t(today's fusion, odd half)"
+        )
         for n in curve:
             if n > len(train_ids):
                 n = len(train_ids)
             rows: list[Judged] = []
             for qid in train_ids[:n]:
-                rows += judged_rows(qid, feats[qid], qrels[qid], args.negatives, not args.explicit_only)
+                rows += judged_rows(
+                    qid, feats[qid], qrels[qid], args.negatives, not args.explicit_only
+                )
             ranker = train(rows, c=args.c, min_judgements=1)
             m = evaluate(run_of(test_ids, ranker), test_qrels)
             gate = "—"
             if len(rows) >= 100:
                 v = train_and_check(rows, c=args.c)
                 gate = f"gate {'replace' if v.replace else 'keep'} ({v.before:.3f} → {v.after:.3f} on its held-out)"
-            weights = ", ".join(f"{k} {w:+.2f}" for k, w in sorted(zip(ranker.names, ranker.weights, strict=True), key=lambda x: -abs(x[1]))[:5])
-            print(f"{name}\tjudgements {n}\tnDCG@10 {m['ndcg@10']:.4f} ({m['ndcg@10'] - base['ndcg@10']:+.4f})\t"
-                  f"MRR@10 {m['mrr@10']:.4f}\t{gate}\t[{weights}]", flush=True)
+            weights = ", ".join(
+                f"{k} {w:+.2f}"
+                for k, w in sorted(
+                    zip(ranker.names, ranker.weights, strict=True), key=lambda x: -abs(x[1])
+                )[:5]
+            )
+            print(
+                f"{name}\tjudgements {n}\tnDCG@10 {m['ndcg@10']:.4f} ({m['ndcg@10'] - base['ndcg@10']:+.4f})\t"
+                f"MRR@10 {m['mrr@10']:.4f}\t{gate}\t[{weights}]",
+                flush=True,
+            )
             if n == len(train_ids):
                 break
     print(f"# re-ranked depth {RERANK_DEPTH}, negatives per judgement {args.negatives}, C {args.c}")

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from metrics import evaluate, read_qrels, read_run  # noqa: E402
+from metrics import evaluate, read_qrels, read_run
 
-from opentto.matching.analysis import Analyzer  # noqa: E402
+from opentto.matching.analysis import Analyzer
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from metrics import evaluate, read_qrels  # noqa: E402
+from metrics import evaluate, read_qrels
 
-from opentto.matching.cli import read_jsonl  # noqa: E402
-from opentto.matching.engine import MatchEngine, _top_indices, _znorm, documents_from_rows  # noqa: E402
+from opentto.matching.cli import read_jsonl
+from opentto.matching.engine import MatchEngine, _top_indices, _znorm, documents_from_rows
 
 
 def main() -> int:

@@ -43,7 +43,15 @@ def main() -> None:
     print(f"database: {connection.vendor}; median of {args.repeat} runs")
     print("| user | items | count: ms | count: queries | page: ms | page: queries |")
     print("|---|---|---|---|---|---|")
-    for username in ("admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor"):
+    for username in (
+        "admin",
+        "manager",
+        "inventor",
+        "enterprise",
+        "reviewer",
+        "official",
+        "investor",
+    ):
         user = User.objects.filter(username=username).first()
         if user is None:
             continue
@@ -66,8 +74,10 @@ def main() -> None:
             start = time.perf_counter()
             client.get("/en/my-work/")
             pages.append((time.perf_counter() - start) * 1000)
-        print(f"| {username} | {len(items)} | {statistics.median(counts):.1f} | {count_queries} | "
-              f"{statistics.median(pages):.1f} | {page_queries} |")
+        print(
+            f"| {username} | {len(items)} | {statistics.median(counts):.1f} | {count_queries} | "
+            f"{statistics.median(pages):.1f} | {page_queries} |"
+        )
 
 
 if __name__ == "__main__":

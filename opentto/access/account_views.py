@@ -31,14 +31,27 @@ def account_view(request: AuthedHttpRequest) -> HttpResponse:
         audit_events_visible,
     )
 
-    sign_ins = audit_events_visible(user).filter(object_type="accounts.user", object_id=str(user.pk), action__in=["user.login", "user.login_failed", "user.locked"])[:10]
-    return render(request, "accounts/account.html", {
-        "account": user,
-        "sign_ins": sign_ins,
-        "two_factor_required": two_factor_required(user),
-        "access_requests": access_requests_visible(user).filter(requester=user).select_related("result")[:10],
-        "access_grants": access_grants_visible(user).filter(user=user).live().select_related("result"),
-    })
+    sign_ins = audit_events_visible(user).filter(
+        object_type="accounts.user",
+        object_id=str(user.pk),
+        action__in=["user.login", "user.login_failed", "user.locked"],
+    )[:10]
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "account": user,
+            "sign_ins": sign_ins,
+            "two_factor_required": two_factor_required(user),
+            "access_requests": access_requests_visible(user)
+            .filter(requester=user)
+            .select_related("result")[:10],
+            "access_grants": access_grants_visible(user)
+            .filter(user=user)
+            .live()
+            .select_related("result"),
+        },
+    )
 
 
 @login_required
@@ -52,11 +65,22 @@ def my_data_view(request: AuthedHttpRequest) -> HttpResponse:
         from opentto.core.audit import audit_record
 
         audit_record(actor=user, action="user.export", obj=user, request=request)
-        data: dict[str, Any] = {"user": {"username": user.username, "email": user.email, "role": user.role, "language": user.language,
-                                         "date_joined": user.date_joined.isoformat(), "two_factor": user.has_two_factor}}
+        data: dict[str, Any] = {
+            "user": {
+                "username": user.username,
+                "email": user.email,
+                "role": user.role,
+                "language": user.language,
+                "date_joined": user.date_joined.isoformat(),
+                "two_factor": user.has_two_factor,
+            }
+        }
     else:
         data = person_export(person=user.person, actor=user, request=request)
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="opentto-my-data-{user.pk}.json"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -89,11 +113,22 @@ def privacy_view(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your consent was recorded."))
         else:
             person_withdraw_consent(person=person, actor=user, request=request)
-            messages.success(request, _("Your consent was withdrawn; your ID and bank details were erased."))
+            messages.success(
+                request, _("Your consent was withdrawn; your ID and bank details were erased.")
+            )
         return redirect("accounts:privacy")
     history = (
-        audit_events_visible(user).filter(object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS)
-        .select_related("actor").order_by("-occurred_at", "-id")
-        if person is not None else AuditEvent.objects.none()
+        audit_events_visible(user)
+        .filter(
+            object_type="organisations.person", object_id=str(person.pk), action__in=CONSENT_ACTIONS
+        )
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+        if person is not None
+        else AuditEvent.objects.none()
     )
-    return render(request, "accounts/privacy.html", {"person": person, "history": history, "consent_version": CONSENT_VERSION})
+    return render(
+        request,
+        "accounts/privacy.html",
+        {"person": person, "history": history, "consent_version": CONSENT_VERSION},
+    )

@@ -10,24 +10,34 @@ class GrantAdmin(admin.ModelAdmin):
     list_display = ("role", "object_type", "constraint", "actions", "enabled", "is_default")
     list_filter = ("role", "object_type", "enabled")
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         # Default grants come back on the next migrate; switch them off instead.
-        return bool(obj is None or not obj.is_default) and super().has_delete_permission(request, obj)
+        return bool(obj is None or not obj.is_default) and super().has_delete_permission(
+            request, obj
+        )
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "occurred_at", "actor", "action", "object_type", "object_id", "remote_addr")
+    list_display = (
+        "id",
+        "occurred_at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "remote_addr",
+    )
     list_filter = ("action",)
     search_fields = ("action", "object_id")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -37,7 +47,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     readonly_fields = [f.name for f in AccessRequest._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -46,5 +56,5 @@ class AccessGrantAdmin(admin.ModelAdmin):
     list_display = ("result", "user", "granted_at", "expires_at", "revoked_at")
     readonly_fields = [f.name for f in AccessGrant._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

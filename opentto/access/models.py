@@ -38,9 +38,27 @@ class NdaKindChoices(models.TextChoices):
 ACCESS_REQUEST_TRANSITIONS = Transitions(
     "access",
     (
-        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.APPROVED, "approve", "decide", refused="only the TTO approves access"),
-        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.REJECTED, "reject", "decide", refused="only the TTO rejects access"),
-        Edge(AccessRequestStatusChoices.PENDING, AccessRequestStatusChoices.WITHDRAWN, "withdraw", "withdraw", refused="only the requester withdraws a request"),
+        Edge(
+            AccessRequestStatusChoices.PENDING,
+            AccessRequestStatusChoices.APPROVED,
+            "approve",
+            "decide",
+            refused="only the TTO approves access",
+        ),
+        Edge(
+            AccessRequestStatusChoices.PENDING,
+            AccessRequestStatusChoices.REJECTED,
+            "reject",
+            "decide",
+            refused="only the TTO rejects access",
+        ),
+        Edge(
+            AccessRequestStatusChoices.PENDING,
+            AccessRequestStatusChoices.WITHDRAWN,
+            "withdraw",
+            "withdraw",
+            refused="only the requester withdraws a request",
+        ),
     ),
     labels=AccessRequestStatusChoices,
     ask_first=True,
@@ -59,10 +77,25 @@ class AccessRequestQuerySet(RestrictedQuerySet["AccessRequest"]):
 
 
 class AccessRequest(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("result"))
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_requests", verbose_name=_("requested by"))
+    result = models.ForeignKey(
+        "results.Result",
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        verbose_name=_("result"),
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_requests",
+        verbose_name=_("requested by"),
+    )
     organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
     purpose = models.TextField(_("purpose"), max_length=2000)
     nda_kind = models.CharField(_("NDA"), max_length=16, choices=NdaKindChoices.choices)
@@ -72,11 +105,19 @@ class AccessRequest(models.Model):
     nda_file_type = models.CharField(max_length=100, blank=True)
     nda_file_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=AccessRequestStatusChoices.choices, default=AccessRequestStatusChoices.PENDING
+        _("status"),
+        max_length=16,
+        choices=AccessRequestStatusChoices.choices,
+        default=AccessRequestStatusChoices.PENDING,
     )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
@@ -88,10 +129,18 @@ class AccessRequest(models.Model):
         verbose_name = _("access request")
         verbose_name_plural = _("access requests")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=AccessRequestStatusChoices.values), name="access_request_status_valid"),
-            models.CheckConstraint(condition=models.Q(nda_kind__in=NdaKindChoices.values), name="access_request_nda_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AccessRequestStatusChoices.values),
+                name="access_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nda_kind__in=NdaKindChoices.values),
+                name="access_request_nda_kind_valid",
+            ),
             models.UniqueConstraint(
-                fields=["result", "requester"], condition=models.Q(status="pending"), name="access_request_one_pending"
+                fields=["result", "requester"],
+                condition=models.Q(status="pending"),
+                name="access_request_one_pending",
             ),
         ]
 
@@ -107,14 +156,34 @@ class AccessGrantQuerySet(RestrictedQuerySet["AccessGrant"]):
 class AccessGrant(models.Model):
     """A user may read a result's confidential details until ``expires_at`` (unless revoked)."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="access_grants", verbose_name=_("result"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants", verbose_name=_("user"))
-    request = models.OneToOneField(AccessRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="grant")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
+    result = models.ForeignKey(
+        "results.Result",
+        on_delete=models.CASCADE,
+        related_name="access_grants",
+        verbose_name=_("result"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_grants",
+        verbose_name=_("user"),
+    )
+    request = models.OneToOneField(
+        AccessRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="grant"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
     granted_at = models.DateTimeField(_("granted"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = AccessGrantQuerySet.as_manager()
 
@@ -123,7 +192,10 @@ class AccessGrant(models.Model):
         verbose_name = _("access grant")
         verbose_name_plural = _("access grants")
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("granted_at")), name="access_grant_expires_after_granted"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("granted_at")),
+                name="access_grant_expires_after_granted",
+            ),
         ]
         indexes = [models.Index(fields=["user", "expires_at"])]
 

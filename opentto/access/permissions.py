@@ -48,7 +48,9 @@ def _result_shared_under_nda(user: Any, model: type[Model]) -> Q | None:
         return None
     from .models import AccessGrant
 
-    live = AccessGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now())
+    live = AccessGrant.objects.filter(
+        user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
     return Q(pk__in=live.values("result_id"))
 
 

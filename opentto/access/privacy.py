@@ -34,10 +34,14 @@ def validate_id_number(value: str) -> str:
     character over the first 17 (ISO 7064 MOD 11-2)."""
     value = value.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="format")
+        raise ValidationError(
+            _("An ID number has 18 characters: 17 digits and a digit or X."), code="format"
+        )
     check = _ID_CHECK[sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
     if value[17] != check:
-        raise ValidationError(_("This ID number's check character is wrong; please check it."), code="check")
+        raise ValidationError(
+            _("This ID number's check character is wrong; please check it."), code="check"
+        )
     return value
 
 
@@ -66,15 +70,36 @@ def person_private_data(person: Person, *, masked: bool = True) -> dict[str, str
     bank_name = crypto.decrypt(person.bank_name_encrypted)
     account = crypto.decrypt(person.bank_account_encrypted)
     if masked:
-        return {"id_number": crypto.mask(id_number, keep_start=0, keep_end=4), "bank_name": bank_name, "bank_account": crypto.mask(account)}
+        return {
+            "id_number": crypto.mask(id_number, keep_start=0, keep_end=4),
+            "bank_name": bank_name,
+            "bank_account": crypto.mask(account),
+        }
     return {"id_number": id_number, "bank_name": bank_name, "bank_account": account}
 
 
-def person_set_private_data(*, person: Person, id_number: str, bank_name: str, bank_account: str, retain_until: date | None, actor: User, request: Any = None) -> Person:
-    _require(actor, person, "change_private_data", "only those who pay inventors record their ID and bank details")
+def person_set_private_data(
+    *,
+    person: Person,
+    id_number: str,
+    bank_name: str,
+    bank_account: str,
+    retain_until: date | None,
+    actor: User,
+    request: Any = None,
+) -> Person:
+    _require(
+        actor,
+        person,
+        "change_private_data",
+        "only those who pay inventors record their ID and bank details",
+    )
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
-    for key, value, check in (("id_number", id_number, validate_id_number), ("bank_account", bank_account, validate_bank_account)):
+    for key, value, check in (
+        ("id_number", id_number, validate_id_number),
+        ("bank_account", bank_account, validate_bank_account),
+    ):
         if value and value.strip():
             try:
                 clean[key] = check(value)
@@ -84,7 +109,9 @@ def person_set_private_data(*, person: Person, id_number: str, bank_name: str, b
             clean[key] = ""
     bank_name = (bank_name or "").strip()[:100]
     if person.consent_given_at is None and (clean.get("id_number") or clean.get("bank_account")):
-        errors.setdefault("__all__", []).append(_("Record the person's consent before storing their ID or bank details."))
+        errors.setdefault("__all__", []).append(
+            _("Record the person's consent before storing their ID or bank details.")
+        )
     if retain_until is not None and retain_until <= timezone.localdate():
         errors["retain_until"] = [_("The retention date must be in the future.")]
     if person.erased_at is not None:
@@ -93,29 +120,60 @@ def person_set_private_data(*, person: Person, id_number: str, bank_name: str, b
         raise ValidationError(errors)
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(
-            id_number_encrypted=crypto.encrypt(clean["id_number"]), bank_name_encrypted=crypto.encrypt(bank_name),
-            bank_account_encrypted=crypto.encrypt(clean["bank_account"]), private_data_retain_until=retain_until,
+            id_number_encrypted=crypto.encrypt(clean["id_number"]),
+            bank_name_encrypted=crypto.encrypt(bank_name),
+            bank_account_encrypted=crypto.encrypt(clean["bank_account"]),
+            private_data_retain_until=retain_until,
         )
         # The audit trail records that the data changed, never the data.
-        audit_record(actor=actor, action="person.set_private_data", obj=person,
-                     payload={"id_number": bool(clean["id_number"]), "bank_account": bool(clean["bank_account"]), "retain_until": retain_until}, request=request)
+        audit_record(
+            actor=actor,
+            action="person.set_private_data",
+            obj=person,
+            payload={
+                "id_number": bool(clean["id_number"]),
+                "bank_account": bool(clean["bank_account"]),
+                "retain_until": retain_until,
+            },
+            request=request,
+        )
     person.refresh_from_db()
     return person
 
 
-def person_reveal_private_data(*, person: Person, actor: User, request: Any = None) -> dict[str, str]:
-    _require(actor, person, "view_private_data", "only those who pay inventors see their ID and bank details")
+def person_reveal_private_data(
+    *, person: Person, actor: User, request: Any = None
+) -> dict[str, str]:
+    _require(
+        actor,
+        person,
+        "view_private_data",
+        "only those who pay inventors see their ID and bank details",
+    )
     audit_record(actor=actor, action="person.reveal_private_data", obj=person, request=request)
     return person_private_data(person, masked=False)
 
 
 def person_record_consent(*, person: Person, actor: User, request: Any = None) -> Person:
     """The person (signed in as themselves) or the TTO on their written consent."""
-    _require(actor, person, "manage_consent", "consent is the person's (or recorded by the TTO from their signed form)")
+    _require(
+        actor,
+        person,
+        "manage_consent",
+        "consent is the person's (or recorded by the TTO from their signed form)",
+    )
     with transaction.atomic():
         now = timezone.now()
-        Person.objects.filter(pk=person.pk).update(consent_given_at=now, consent_version=CONSENT_VERSION)
-        audit_record(actor=actor, action="person.consent", obj=person, payload={"version": CONSENT_VERSION}, request=request)
+        Person.objects.filter(pk=person.pk).update(
+            consent_given_at=now, consent_version=CONSENT_VERSION
+        )
+        audit_record(
+            actor=actor,
+            action="person.consent",
+            obj=person,
+            payload={"version": CONSENT_VERSION},
+            request=request,
+        )
     person.consent_given_at, person.consent_version = now, CONSENT_VERSION
     return person
 
@@ -125,7 +183,11 @@ def person_withdraw_consent(*, person: Person, actor: User, request: Any = None)
     _require(actor, person, "manage_consent", "consent is the person's")
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(
-            consent_given_at=None, consent_version="", id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="",
+            consent_given_at=None,
+            consent_version="",
+            id_number_encrypted="",
+            bank_name_encrypted="",
+            bank_account_encrypted="",
         )
         audit_record(actor=actor, action="person.withdraw_consent", obj=person, request=request)
     person.refresh_from_db()
@@ -141,36 +203,74 @@ def person_export(*, person: Person, actor: User, request: Any = None) -> dict[s
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "person": {
-            "id": person.pk, "name_zh": person.name_zh, "name_en": person.name_en, "email": person.email,
-            "created_at": person.created_at.isoformat(), "consent_given_at": person.consent_given_at.isoformat() if person.consent_given_at else None,
-            "consent_version": person.consent_version, **person_private_data(person, masked=False),
+            "id": person.pk,
+            "name_zh": person.name_zh,
+            "name_en": person.name_en,
+            "email": person.email,
+            "created_at": person.created_at.isoformat(),
+            "consent_given_at": person.consent_given_at.isoformat()
+            if person.consent_given_at
+            else None,
+            "consent_version": person.consent_version,
+            **person_private_data(person, masked=False),
         },
         "memberships": [
-            {"organisation": m.organisation.name_zh or m.organisation.name_en, "role": m.role, "position_zh": m.position_zh, "position_en": m.position_en}
+            {
+                "organisation": m.organisation.name_zh or m.organisation.name_en,
+                "role": m.role,
+                "position_zh": m.position_zh,
+                "position_en": m.position_en,
+            }
             for m in person.memberships.select_related("organisation")
         ],
         "inventorships": [],
     }
     # Every inventorship share is the person's; a title only where the actor may see the result.
     inventorships = list(person.inventorships.select_related("result"))
-    visible = set(Result.objects.restrict(actor, "view").filter(pk__in=[i.result_id for i in inventorships]).values_list("pk", flat=True))
+    visible = set(
+        Result.objects.restrict(actor, "view")
+        .filter(pk__in=[i.result_id for i in inventorships])
+        .values_list("pk", flat=True)
+    )
     data["inventorships"] = [
-        {"result_id": i.result_id, "title_zh": i.result.title_zh if i.result_id in visible else "",
-         "title_en": i.result.title_en if i.result_id in visible else "", "share": str(i.share)}
+        {
+            "result_id": i.result_id,
+            "title_zh": i.result.title_zh if i.result_id in visible else "",
+            "title_en": i.result.title_en if i.result_id in visible else "",
+            "share": str(i.share),
+        }
         for i in inventorships
     ]
     data["consents"] = [
-        {"at": e.occurred_at.isoformat(), "action": e.action, "version": (e.payload or {}).get("version", "")}
-        for e in audit_events_visible(actor).filter(object_type="organisations.person", object_id=str(person.pk),
-                                           action__in=("person.consent", "person.withdraw_consent")).order_by("occurred_at", "id")
+        {
+            "at": e.occurred_at.isoformat(),
+            "action": e.action,
+            "version": (e.payload or {}).get("version", ""),
+        }
+        for e in audit_events_visible(actor)
+        .filter(
+            object_type="organisations.person",
+            object_id=str(person.pk),
+            action__in=("person.consent", "person.withdraw_consent"),
+        )
+        .order_by("occurred_at", "id")
     ]
     if user is not None:
-        data["user"] = {"username": user.username, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-                        "role": user.role, "language": user.language, "date_joined": user.date_joined.isoformat(),
-                        "two_factor": user.has_two_factor}
+        data["user"] = {
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "role": user.role,
+            "language": user.language,
+            "date_joined": user.date_joined.isoformat(),
+            "two_factor": user.has_two_factor,
+        }
         data["sign_ins"] = [
             {"at": e.occurred_at.isoformat(), "action": e.action, "from": e.remote_addr}
-            for e in audit_events_visible(actor).filter(object_type="accounts.user", object_id=str(user.pk), action__startswith="user.login")[:200]
+            for e in audit_events_visible(actor).filter(
+                object_type="accounts.user", object_id=str(user.pk), action__startswith="user.login"
+            )[:200]
         ]
     audit_record(actor=actor, action="person.export", obj=person, request=request)
     return data
@@ -184,14 +284,29 @@ def person_erase(*, person: Person, actor: User, request: Any = None) -> Person:
         raise ValidationError({"__all__": [_("This person's data has already been erased.")]})
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(
-            name_zh=f"已删除的个人 #{person.pk}", name_en=f"Erased person #{person.pk}", email="",
-            id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="",
-            consent_given_at=None, consent_version="", private_data_retain_until=None, erased_at=timezone.now(),
+            name_zh=f"已删除的个人 #{person.pk}",
+            name_en=f"Erased person #{person.pk}",
+            email="",
+            id_number_encrypted="",
+            bank_name_encrypted="",
+            bank_account_encrypted="",
+            consent_given_at=None,
+            consent_version="",
+            private_data_retain_until=None,
+            erased_at=timezone.now(),
         )
         user = User.objects.filter(person=person).first()
         if user is not None:
-            User.objects.filter(pk=user.pk).update(first_name="", last_name="", email="", is_active=False)
-        audit_record(actor=actor, action="person.erase", obj=person, payload={"user": user.pk if user else None}, request=request)
+            User.objects.filter(pk=user.pk).update(
+                first_name="", last_name="", email="", is_active=False
+            )
+        audit_record(
+            actor=actor,
+            action="person.erase",
+            obj=person,
+            payload={"user": user.pk if user else None},
+            request=request,
+        )
     person.refresh_from_db()
     return person
 
@@ -200,9 +315,21 @@ def personal_data_purge_expired(*, today: date | None = None) -> int:
     """Clear ID and bank details whose retention date has passed (run daily)."""
     today = today or timezone.localdate()
     count = 0
-    for person in Person.objects.filter(private_data_retain_until__lt=today, erased_at__isnull=True):
+    for person in Person.objects.filter(
+        private_data_retain_until__lt=today, erased_at__isnull=True
+    ):
         with transaction.atomic():
-            Person.objects.filter(pk=person.pk).update(id_number_encrypted="", bank_name_encrypted="", bank_account_encrypted="", private_data_retain_until=None)
-            audit_record(actor=None, action="person.purge_private_data", obj=person, payload={"retained_until": person.private_data_retain_until})
+            Person.objects.filter(pk=person.pk).update(
+                id_number_encrypted="",
+                bank_name_encrypted="",
+                bank_account_encrypted="",
+                private_data_retain_until=None,
+            )
+            audit_record(
+                actor=None,
+                action="person.purge_private_data",
+                obj=person,
+                payload={"retained_until": person.private_data_retain_until},
+            )
         count += 1
     return count

@@ -3,5 +3,8 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
-    "access-purge-expired-personal-data": {"task": "access.purge_expired_personal_data", "schedule": crontab(hour=3, minute=17)},
+    "access-purge-expired-personal-data": {
+        "task": "access.purge_expired_personal_data",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }

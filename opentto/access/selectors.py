@@ -57,10 +57,18 @@ def result_access_log(user: Any, result: Result, limit: int = 20) -> list[AuditE
     """Who read ``result``'s confidential details or downloaded its attachments, newest first,
     as far as ``user`` may read the audit entries about it."""
     attachment_ids = [str(pk) for pk in result.attachments.values_list("pk", flat=True)]
-    condition = Q(action="result.view_details", object_type="results.result", object_id=str(result.pk))
+    condition = Q(
+        action="result.view_details", object_type="results.result", object_id=str(result.pk)
+    )
     if attachment_ids:
-        condition |= Q(action="attachment.download", object_type="results.attachment", object_id__in=attachment_ids)
-    return list(audit_events_visible(user).filter(condition).select_related("actor").order_by("-id")[:limit])
+        condition |= Q(
+            action="attachment.download",
+            object_type="results.attachment",
+            object_id__in=attachment_ids,
+        )
+    return list(
+        audit_events_visible(user).filter(condition).select_related("actor").order_by("-id")[:limit]
+    )
 
 
 def result_security_panel_data(user: Any, result: Result) -> dict[str, Any]:
@@ -72,11 +80,25 @@ def result_security_panel_data(user: Any, result: Result) -> dict[str, Any]:
     if allows(user, result, "view_access_log"):
         data["show_log"] = True
         data["log"] = result_access_log(user, result)
-        data["grants"] = access_grants_visible(user).live().filter(result=result).select_related("user")
+        data["grants"] = (
+            access_grants_visible(user).live().filter(result=result).select_related("user")
+        )
     if permitted(user, Result, "request_access"):  # someone who asks for access under NDA
-        data["my_grant"] = access_grants_visible(user).live().filter(result=result, user=user).order_by("-expires_at").first()
-        data["my_pending"] = access_requests_visible(user).filter(
-            result=result, requester=user, status=AccessRequestStatusChoices.PENDING
-        ).first()
-        data["can_request"] = data["my_grant"] is None and data["my_pending"] is None and allows(user, result, "request_access")
+        data["my_grant"] = (
+            access_grants_visible(user)
+            .live()
+            .filter(result=result, user=user)
+            .order_by("-expires_at")
+            .first()
+        )
+        data["my_pending"] = (
+            access_requests_visible(user)
+            .filter(result=result, requester=user, status=AccessRequestStatusChoices.PENDING)
+            .first()
+        )
+        data["can_request"] = (
+            data["my_grant"] is None
+            and data["my_pending"] is None
+            and allows(user, result, "request_access")
+        )
     return data

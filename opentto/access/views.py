@@ -70,17 +70,33 @@ def access_list_view(request: AuthedHttpRequest) -> HttpResponse:
     requester their own."""
     user: Any = request.user
     requests = access_requests_visible(user)
-    return render(request, "access/access_list.html", {
-        # The requester's name and organisation, and the decision forms, for those who decide.
-        "can_decide": permitted(user, "access.accessrequest", "decide"),
-        "decidable": set(access_requests_decidable(user).filter(status=AccessRequestStatusChoices.PENDING).values_list("pk", flat=True)),
-        "withdrawable": set(access_requests_withdrawable(user).filter(status=AccessRequestStatusChoices.PENDING).values_list("pk", flat=True)),
-        "revocable": set(access_grants_revocable(user).live().values_list("pk", flat=True)),
-        "pending": requests.filter(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "organisation"),
-        "decided": requests.exclude(status=AccessRequestStatusChoices.PENDING).select_related("result", "requester", "decided_by")[:50],
-        "grants": access_grants_visible(user).live().select_related("result", "user"),
-        "decision_form": DecisionForm(),
-    })
+    return render(
+        request,
+        "access/access_list.html",
+        {
+            # The requester's name and organisation, and the decision forms, for those who decide.
+            "can_decide": permitted(user, "access.accessrequest", "decide"),
+            "decidable": set(
+                access_requests_decidable(user)
+                .filter(status=AccessRequestStatusChoices.PENDING)
+                .values_list("pk", flat=True)
+            ),
+            "withdrawable": set(
+                access_requests_withdrawable(user)
+                .filter(status=AccessRequestStatusChoices.PENDING)
+                .values_list("pk", flat=True)
+            ),
+            "revocable": set(access_grants_revocable(user).live().values_list("pk", flat=True)),
+            "pending": requests.filter(status=AccessRequestStatusChoices.PENDING).select_related(
+                "result", "requester", "organisation"
+            ),
+            "decided": requests.exclude(status=AccessRequestStatusChoices.PENDING).select_related(
+                "result", "requester", "decided_by"
+            )[:50],
+            "grants": access_grants_visible(user).live().select_related("result", "user"),
+            "decision_form": DecisionForm(),
+        },
+    )
 
 
 @login_required
@@ -92,28 +108,51 @@ def access_request_view(request: AuthedHttpRequest, result_pk: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             access_request_create(
-                result=result, purpose=form.cleaned_data["purpose"], nda_kind=form.cleaned_data["nda_kind"], actor=request.user,
-                accept_nda=form.cleaned_data["accept_nda"], nda_file=form.cleaned_data.get("nda_file"), request=request,
+                result=result,
+                purpose=form.cleaned_data["purpose"],
+                nda_kind=form.cleaned_data["nda_kind"],
+                actor=request.user,
+                accept_nda=form.cleaned_data["accept_nda"],
+                nda_file=form.cleaned_data.get("nda_file"),
+                request=request,
             )
             messages.success(request, _("Your request was sent to the TTO."))
             return redirect("accounts:access")
         except ValidationError as exc:
             _apply(form, exc)
-    return render(request, "access/access_request.html", {"form": form, "result": result}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "access/access_request.html",
+        {"form": form, "result": result},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
 @require_POST
 def access_decide_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    item = _acted_on(access_requests_decidable(request.user), access_requests_visible(request.user), pk)
+    item = _acted_on(
+        access_requests_decidable(request.user), access_requests_visible(request.user), pk
+    )
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
         if request.POST.get("decision") == "approve":
-            access_request_approve(access_request=item, expires_on=form.cleaned_data.get("expires_on"), note=form.cleaned_data.get("note", ""), actor=request.user, request=request)
+            access_request_approve(
+                access_request=item,
+                expires_on=form.cleaned_data.get("expires_on"),
+                note=form.cleaned_data.get("note", ""),
+                actor=request.user,
+                request=request,
+            )
             messages.success(request, _("Access granted."))
         elif request.POST.get("decision") == "reject":
-            access_request_reject(access_request=item, note=form.cleaned_data.get("note", ""), actor=request.user, request=request)
+            access_request_reject(
+                access_request=item,
+                note=form.cleaned_data.get("note", ""),
+                actor=request.user,
+                request=request,
+            )
             messages.success(request, _("Request rejected."))
         else:
             messages.error(request, _("Choose approve or reject."))
@@ -125,7 +164,9 @@ def access_decide_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_withdraw_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    item = _acted_on(access_requests_withdrawable(request.user), access_requests_visible(request.user), pk)
+    item = _acted_on(
+        access_requests_withdrawable(request.user), access_requests_visible(request.user), pk
+    )
     try:
         access_request_withdraw(access_request=item, actor=request.user)
         messages.success(request, _("Your request was withdrawn."))
@@ -137,7 +178,9 @@ def access_withdraw_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def access_revoke_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    grant = _acted_on(access_grants_revocable(request.user), access_grants_visible(request.user), pk)
+    grant = _acted_on(
+        access_grants_revocable(request.user), access_grants_visible(request.user), pk
+    )
     try:
         access_grant_revoke(grant=grant, actor=request.user, request=request)
         messages.success(request, _("Access revoked."))
@@ -155,7 +198,12 @@ def access_nda_download_view(request: AuthedHttpRequest, pk: int) -> FileRespons
     except FileNotFoundError as exc:
         raise Http404 from exc
     audit_record(actor=request.user, action="access.nda_download", obj=item, request=request)
-    response = FileResponse(handle, as_attachment=True, filename=item.nda_file_name or "nda", content_type=item.nda_file_type or "application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=item.nda_file_name or "nda",
+        content_type=item.nda_file_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -166,36 +214,51 @@ def grants_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, Grant, "view"):
         raise Http404
     grants = restrict(Grant.objects.all(), request.user, "view")
-    return render(request, "access/grants.html", {"grants": grants, "types": sorted(registered_types().items())})
+    return render(
+        request,
+        "access/grants.html",
+        {"grants": grants, "types": sorted(registered_types().items())},
+    )
 
 
 @login_required
 def person_private_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """ID number and bank details of a person: masked; revealed on request (recorded)."""
-    person = get_object_or_404(restrict(Person.objects.all(), request.user, "view_private_data"), pk=pk)
+    person = get_object_or_404(
+        restrict(Person.objects.all(), request.user, "view_private_data"), pk=pk
+    )
     revealed: dict[str, str] | None = None
     form = PrivateDataForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "reveal":
-                revealed = person_reveal_private_data(person=person, actor=request.user, request=request)
+                revealed = person_reveal_private_data(
+                    person=person, actor=request.user, request=request
+                )
             elif action == "consent":
                 person_record_consent(person=person, actor=request.user, request=request)
                 messages.success(request, _("Consent recorded."))
                 return redirect("accounts:person_private", pk=pk)
             elif action == "withdraw_consent":
                 person_withdraw_consent(person=person, actor=request.user, request=request)
-                messages.success(request, _("Consent withdrawn; the ID and bank details were erased."))
+                messages.success(
+                    request, _("Consent withdrawn; the ID and bank details were erased.")
+                )
                 return redirect("accounts:person_private", pk=pk)
             elif action == "erase":
                 person_erase(person=person, actor=request.user, request=request)
-                messages.success(request, _("The person's personal data was erased; the audit trail keeps only ids."))
+                messages.success(
+                    request,
+                    _("The person's personal data was erased; the audit trail keeps only ids."),
+                )
                 return redirect("accounts:person_private", pk=pk)
             elif action == "save":
                 form = PrivateDataForm(request.POST)
                 if form.is_valid():
-                    person_set_private_data(person=person, actor=request.user, request=request, **form.cleaned_data)
+                    person_set_private_data(
+                        person=person, actor=request.user, request=request, **form.cleaned_data
+                    )
                     messages.success(request, _("Saved."))
                     return redirect("accounts:person_private", pk=pk)
         except ValidationError as exc:
@@ -203,6 +266,14 @@ def person_private_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 _apply(form, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
-    return render(request, "access/person_private.html", {
-        "person": person, "masked": person_private_data(person), "revealed": revealed, "form": form,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "access/person_private.html",
+        {
+            "person": person,
+            "masked": person_private_data(person),
+            "revealed": revealed,
+            "form": form,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -13,7 +13,15 @@ from .services import totp_disable, user_unlock
 
 @admin.register(User)
 class OpenTTOUserAdmin(UserAdmin):
-    list_display = ("username", "role", "organisation", "language", "is_active", "two_factor", "locked_addresses")
+    list_display = (
+        "username",
+        "role",
+        "organisation",
+        "language",
+        "is_active",
+        "two_factor",
+        "locked_addresses",
+    )
     list_filter = ("role", "is_active")
     readonly_fields = ("two_factor", "locked_addresses")
     fieldsets = (
@@ -42,4 +50,6 @@ class OpenTTOUserAdmin(UserAdmin):
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             totp_disable(user=user, actor=request_user(request))
-        messages.success(request, _("Two-factor authentication was turned off for the selected users."))
+        messages.success(
+            request, _("Two-factor authentication was turned off for the selected users.")
+        )

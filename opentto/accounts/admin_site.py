@@ -29,13 +29,19 @@ class OpenTTOAdminSite(OTPAdminSite):
             return True
         return AdminSite.has_permission(self, request) and two_factor_step(request.user) is None
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """No password form of its own: the platform's sign-in page, then back here."""
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             next_url = reverse("admin:index", current_app=self.name)
         if request.user.is_authenticated:
             if self.has_permission(request):
                 return HttpResponseRedirect(next_url)
             raise PermissionDenied
-        return HttpResponseRedirect(resolve_url(settings.LOGIN_URL) + "?" + urlencode({"next": next_url}))
+        return HttpResponseRedirect(
+            resolve_url(settings.LOGIN_URL) + "?" + urlencode({"next": next_url})
+        )

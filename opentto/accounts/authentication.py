@@ -24,8 +24,8 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if two_factor_step(result[0]) is not None:
             # Not anonymous either: a password-only session reads nothing, public or not.
             raise exceptions.NotAuthenticated(_("Finish two-factor sign-in first."))
-        return result  # type: ignore[no-any-return]
+        return result
 
 
-class VerifiedSessionScheme(SessionScheme):  # type: ignore[misc]
+class VerifiedSessionScheme(SessionScheme):
     target_class = "opentto.accounts.authentication.VerifiedSessionAuthentication"

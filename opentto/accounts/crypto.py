@@ -18,12 +18,18 @@ from django.conf import settings
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
     if keys:
         return MultiFernet([Fernet(k.encode()) for k in keys])
-    derived = base64.urlsafe_b64encode(hashlib.sha256(b"opentto-field-encryption:" + secret_key.encode()).digest())
+    derived = base64.urlsafe_b64encode(
+        hashlib.sha256(b"opentto-field-encryption:" + secret_key.encode()).digest()
+    )
     return MultiFernet([Fernet(derived)])
 
 
 def _current() -> MultiFernet:
-    keys = tuple(k.strip() for k in str(getattr(settings, "OPENTTO_FIELD_KEYS", "") or "").split(",") if k.strip())
+    keys = tuple(
+        k.strip()
+        for k in str(getattr(settings, "OPENTTO_FIELD_KEYS", "") or "").split(",")
+        if k.strip()
+    )
     return _fernet(keys, str(settings.SECRET_KEY))
 
 
@@ -50,4 +56,8 @@ def mask(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
         return ""
     if len(value) <= keep_start + keep_end + 2:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
+    return (
+        value[:keep_start]
+        + "*" * (len(value) - keep_start - keep_end)
+        + value[len(value) - keep_end :]
+    )

@@ -27,21 +27,33 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except ValidationError:
             if username is not None and password:
-                user_login_failed(username=username, password=password,
-                                  locked=refused_before_password_check(self.request), request=self.request)
+                user_login_failed(
+                    username=username,
+                    password=password,
+                    locked=refused_before_password_check(self.request),
+                    request=self.request,
+                )
             raise
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Code"), max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text=gettext_lazy("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        label=gettext_lazy("Code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=gettext_lazy(
+            "The 6 digits your authenticator app shows, or one of your recovery codes."
+        ),
     )
 
 
 class DisableTwoFactorForm(forms.Form):
-    password = forms.CharField(label=gettext_lazy("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,5 +23,3 @@ def request_user(request: HttpRequest) -> User:
     """``request.user`` typed as a :class:`User`, for code whose signature is fixed by Django
     (``ModelAdmin`` methods take an ``HttpRequest``) and that only a signed-in user reaches."""
     return cast("User", request.user)
-
-

@@ -34,7 +34,10 @@ class UserLanguageChoices(models.TextChoices):
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # the devices' related managers (django-otp is untyped)
     role = models.CharField(
-        _("role"), max_length=16, choices=UserRoleChoices.choices, default=UserRoleChoices.ENTERPRISE
+        _("role"),
+        max_length=16,
+        choices=UserRoleChoices.choices,
+        default=UserRoleChoices.ENTERPRISE,
     )
     organisation = models.ForeignKey(
         "organisations.Organisation",
@@ -72,7 +75,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # the devices
 
     @property
     def two_factor_since(self) -> Any:
-        device = TOTPDevice.objects.filter(user_id=self.pk, confirmed=True).order_by("created_at").first()
+        device = (
+            TOTPDevice.objects.filter(user_id=self.pk, confirmed=True)
+            .order_by("created_at")
+            .first()
+        )
         return device.created_at if device is not None else None
 
 
@@ -143,7 +150,15 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     def config_url(self, *, issuer: str = "OpenTTO") -> str:
         """The ``otpauth://`` address the QR code carries."""
         label = quote(f"{issuer}:{self.user.get_username()}")
-        query = urlencode({"secret": self.secret, "issuer": issuer, "algorithm": "SHA1", "digits": self.digits, "period": self.step})
+        query = urlencode(
+            {
+                "secret": self.secret,
+                "issuer": issuer,
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
         return f"otpauth://totp/{label}?{query}"
 
 
@@ -151,7 +166,9 @@ def recovery_code_digest(code: str) -> str:
     """The stored form of a recovery code (the form the hand-written TOTP of 2026 used, so the
     codes it issued keep working): SHA-256 of a fixed prefix and the code without its dash,
     lower-cased."""
-    return hashlib.sha256(("opentto-recovery:" + code.strip().replace("-", "").lower()).encode()).hexdigest()
+    return hashlib.sha256(
+        ("opentto-recovery:" + code.strip().replace("-", "").lower()).encode()
+    ).hexdigest()
 
 
 class RecoveryCodeDevice(ThrottlingMixin, Device):

@@ -14,8 +14,11 @@ from opentto.core.permissions import ADMIN, ALL, MANAGER, register, user_role
 UNLOCK = "unlock"
 RESET_TWO_FACTOR = "reset_two_factor"
 
-register("accounts.user", actions={UNLOCK, RESET_TWO_FACTOR},
-         grants=[(role, ALL, (UNLOCK, RESET_TWO_FACTOR)) for role in (ADMIN, MANAGER)])
+register(
+    "accounts.user",
+    actions={UNLOCK, RESET_TWO_FACTOR},
+    grants=[(role, ALL, (UNLOCK, RESET_TWO_FACTOR)) for role in (ADMIN, MANAGER)],
+)
 
 
 def two_factor_required(user: Any) -> bool:

@@ -18,4 +18,6 @@ def sign_in_locks(*, user: User) -> list[str | None]:
     failures: dict[str | None, int] = {}
     for address, count in attempts.values_list("ip_address", "failures_since_start"):
         failures[address] = failures.get(address, 0) + count
-    return sorted((a for a, n in failures.items() if n >= settings.AXES_FAILURE_LIMIT), key=lambda a: a or "")
+    return sorted(
+        (a for a, n in failures.items() if n >= settings.AXES_FAILURE_LIMIT), key=lambda a: a or ""
+    )

@@ -34,7 +34,9 @@ def user_set_language(*, user: User, language: str, actor: User) -> User:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
-        audit_record(actor=actor, action="user.set_language", obj=user, payload={"language": language})
+        audit_record(
+            actor=actor, action="user.set_language", obj=user, payload={"language": language}
+        )
     return user
 
 
@@ -42,7 +44,11 @@ def user_set_language(*, user: User, language: str, actor: User) -> User:
 
 
 def _account(username: str) -> User | None:
-    return User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    return (
+        User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+        if username
+        else None
+    )
 
 
 def user_login_failed(*, username: str, password: str, locked: bool, request: Any = None) -> None:
@@ -57,15 +63,29 @@ def user_login_failed(*, username: str, password: str, locked: bool, request: An
         audit_record(actor=None, action="user.login_failed", obj=account, request=request)
 
 
-def user_lock_record(*, username: str, ip_address: str | None, failures: int, request: Any = None) -> None:
+def user_lock_record(
+    *, username: str, ip_address: str | None, failures: int, request: Any = None
+) -> None:
     """Record that axes locked sign-in for this user name from this address (axes' signal)."""
     account = _account(username)
     if account is not None:
-        audit_record(actor=None, action="user.locked", obj=account, payload={"ip_address": ip_address, "failures": failures}, request=request)
+        audit_record(
+            actor=None,
+            action="user.locked",
+            obj=account,
+            payload={"ip_address": ip_address, "failures": failures},
+            request=request,
+        )
 
 
 def user_login_succeeded(*, user: User, request: Any = None, two_factor: bool = False) -> User:
-    audit_record(actor=user, action="user.login", obj=user, payload={"two_factor": two_factor}, request=request)
+    audit_record(
+        actor=user,
+        action="user.login",
+        obj=user,
+        payload={"two_factor": two_factor},
+        request=request,
+    )
     return user
 
 
@@ -77,7 +97,9 @@ def user_unlock(*, user: User, actor: User) -> User:
         raise PermissionError("only admins and managers unlock accounts")
     with transaction.atomic():
         cleared = reset(username=user.get_username())
-        audit_record(actor=actor, action="user.unlock", obj=user, payload={"attempts_cleared": cleared})
+        audit_record(
+            actor=actor, action="user.unlock", obj=user, payload={"attempts_cleared": cleared}
+        )
     return user
 
 
@@ -89,11 +111,15 @@ def totp_begin(*, user: User, actor: User) -> str:
     if actor.pk != user.pk:
         raise PermissionError("users set up their own two-factor authentication")
     if user.has_two_factor:
-        raise ValidationError({"code": [_("Two-factor authentication is already on; turn it off first.")]})
+        raise ValidationError(
+            {"code": [_("Two-factor authentication is already on; turn it off first.")]}
+        )
     secret = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False, key_encrypted=crypto.encrypt(secret))
+        TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=False, key_encrypted=crypto.encrypt(secret)
+        )
         audit_record(actor=actor, action="user.totp_begin", obj=user)
     return secret
 
@@ -111,17 +137,30 @@ def totp_confirm(*, user: User, code: str, actor: User, request: Any = None) -> 
     if actor.pk != user.pk:
         raise PermissionError("users set up their own two-factor authentication")
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-pk")
+            .first()
+        )
         if device is None or user.has_two_factor:
-            raise ValidationError({"code": [_("Start setting up two-factor authentication first.")]})
+            raise ValidationError(
+                {"code": [_("Start setting up two-factor authentication first.")]}
+            )
         if not device.verify_token(code):
-            raise ValidationError({"code": [_("That code is not right. Enter the 6 digits your app shows now.")]})
+            raise ValidationError(
+                {"code": [_("That code is not right. Enter the 6 digits your app shows now.")]}
+            )
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _i in range(RECOVERY_CODES)]
         RecoveryCodeDevice.objects.filter(user=user).delete()
-        recovery = RecoveryCodeDevice.objects.create(user=user, name="recovery codes", confirmed=True)
-        RecoveryCode.objects.bulk_create([RecoveryCode(device=recovery, digest=recovery_code_digest(c)) for c in codes])
+        recovery = RecoveryCodeDevice.objects.create(
+            user=user, name="recovery codes", confirmed=True
+        )
+        RecoveryCode.objects.bulk_create(
+            [RecoveryCode(device=recovery, digest=recovery_code_digest(c)) for c in codes]
+        )
         audit_record(actor=actor, action="user.totp_enable", obj=user, request=request)
     if request is not None:
         django_otp.login(request, device)
@@ -135,12 +174,27 @@ def two_factor_verify(*, user: User, code: str, request: Any = None) -> Device |
     code = (code or "").strip()
     only_digits = "".join(ch for ch in code if ch.isdigit())
     # Six digits are the app's code; anything else is a recovery code (never six digits long).
-    model: type[TOTPDevice] | type[RecoveryCodeDevice] = TOTPDevice if len(only_digits) == 6 and len(code.replace(" ", "")) == 6 else RecoveryCodeDevice
+    model: type[TOTPDevice] | type[RecoveryCodeDevice] = (
+        TOTPDevice
+        if len(only_digits) == 6 and len(code.replace(" ", "")) == 6
+        else RecoveryCodeDevice
+    )
     with transaction.atomic():
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        device = (
+            model.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .order_by("pk")
+            .first()
+        )
         accepted = device is not None and device.verify_token(code)
         if accepted and isinstance(device, RecoveryCodeDevice):
-            audit_record(actor=user, action="user.totp_recovery_code_used", obj=user, payload={"left": device.codes.count()}, request=request)
+            audit_record(
+                actor=user,
+                action="user.totp_recovery_code_used",
+                obj=user,
+                payload={"left": device.codes.count()},
+                request=request,
+            )
     if accepted:
         return device
     audit_record(actor=None, action="user.totp_failed", obj=user, request=request)
@@ -149,7 +203,11 @@ def two_factor_verify(*, user: User, code: str, request: Any = None) -> Device |
 
 def two_factor_throttled(user: User) -> bool:
     """Whether the user's devices refuse codes for now (django-otp's throttling)."""
-    return any(not device.verify_is_allowed()[0] for model in (TOTPDevice, RecoveryCodeDevice) for device in model.objects.filter(user=user, confirmed=True))
+    return any(
+        not device.verify_is_allowed()[0]
+        for model in (TOTPDevice, RecoveryCodeDevice)
+        for device in model.objects.filter(user=user, confirmed=True)
+    )
 
 
 def totp_disable(*, user: User, actor: User) -> User:

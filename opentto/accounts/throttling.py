@@ -15,7 +15,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: the page the view rendered (the form with its usual error)."""
     if original_response is not None:
         return original_response
@@ -29,14 +33,28 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
 def refused_before_password_check(request: HttpRequest | None) -> bool:
     """Whether axes refused this sign-in as locked before any password was checked (rather
     than counting a wrong password that reached the limit just now)."""
-    return bool(getattr(request, "axes_locked_out", False)) and getattr(request, "axes_failures_since_start", None) is None
+    return (
+        bool(getattr(request, "axes_locked_out", False))
+        and getattr(request, "axes_failures_since_start", None) is None
+    )
 
 
-def on_user_locked_out(sender: Any, request: HttpRequest | None = None, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def on_user_locked_out(
+    sender: Any,
+    request: HttpRequest | None = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
     """Axes' ``user_locked_out`` signal: sent when a pair reaches the limit, and again on each try
     while it is locked. Only the first is a new lock (axes has just counted the failure then)."""
     if request is None or getattr(request, "axes_failures_since_start", None) is None:
         return
     from .services import user_lock_record
 
-    user_lock_record(username=username or "", ip_address=ip_address, failures=int(request.axes_failures_since_start), request=request)  # type: ignore[attr-defined]
+    user_lock_record(
+        username=username or "",
+        ip_address=ip_address,
+        failures=int(request.axes_failures_since_start),  # type: ignore[attr-defined]
+        request=request,
+    )

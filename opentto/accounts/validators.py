@@ -17,7 +17,10 @@ class MaximumLengthValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) > self.max_length:
-            raise ValidationError(_("Your password must have at most %(max)d characters.") % {"max": self.max_length}, code="password_too_long")
+            raise ValidationError(
+                _("Your password must have at most %(max)d characters.") % {"max": self.max_length},
+                code="password_too_long",
+            )
 
     def get_help_text(self) -> str:
         return _("Your password must have at most %(max)d characters.") % {"max": self.max_length}

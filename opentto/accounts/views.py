@@ -49,12 +49,16 @@ PENDING_SECONDS = 300
 def _language_redirect(response: HttpResponse, user: User) -> HttpResponse:
     if user.language:
         response["Location"] = translate_path(response["Location"], user.language)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
     return response
 
 
 def _safe_next(request: HttpRequest, candidate: Any) -> str:
-    if candidate and url_has_allowed_host_and_scheme(str(candidate), allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        str(candidate), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return str(candidate)
     return str(resolve_url(settings.LOGIN_REDIRECT_URL))
 
@@ -67,10 +71,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     form_class = LoginForm
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         user: User = form.get_user()
         if user.has_two_factor:
-            self.request.session[PENDING_KEY] = {"user": user.pk, "backend": user.backend, "next": self.get_success_url(), "at": time.time()}  # type: ignore[attr-defined]
+            self.request.session[PENDING_KEY] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "next": self.get_success_url(),
+                "at": time.time(),
+            }
             return redirect("accounts:verify")
         response: HttpResponse = super().form_valid(form)
         user_login_succeeded(user=user, request=self.request)
@@ -108,17 +117,27 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             user_login_succeeded(user=user, request=request, two_factor=True)
             return _language_redirect(redirect(next_url), user)
         if throttled:
-            form.add_error("code", _("Too many wrong codes. Wait a minute, then enter the code your app shows."))
+            form.add_error(
+                "code",
+                _("Too many wrong codes. Wait a minute, then enter the code your app shows."),
+            )
         else:
-            form.add_error("code", _("That code is not right. Enter the 6 digits your app shows now."))
-    return render(request, "accounts/verify.html", {"form": form}, status=422 if request.method == "POST" else 200)
+            form.add_error(
+                "code", _("That code is not right. Enter the 6 digits your app shows now.")
+            )
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:overview")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         response = super().form_valid(form)
         from opentto.core.audit import audit_record
 
@@ -155,7 +174,9 @@ def two_factor_view(request: AuthedHttpRequest) -> HttpResponse:
             if action == "confirm":
                 code_form = CodeForm(request.POST)
                 if code_form.is_valid():
-                    codes = totp_confirm(user=user, code=code_form.cleaned_data["code"], actor=user, request=request)
+                    codes = totp_confirm(
+                        user=user, code=code_form.cleaned_data["code"], actor=user, request=request
+                    )
                     messages.success(request, _("Two-factor authentication is on."))
                     context["recovery_codes"] = codes
             elif action == "disable":
@@ -172,7 +193,13 @@ def two_factor_view(request: AuthedHttpRequest) -> HttpResponse:
     pending = None if user.has_two_factor else totp_pending_device(user)
     if pending is not None:
         secret, uri = pending.secret, pending.config_url()
-        context.update({"secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)), "qr": _qr_data_uri(uri), "uri": uri})
+        context.update(
+            {
+                "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+                "qr": _qr_data_uri(uri),
+                "uri": uri,
+            }
+        )
     context.update({"code_form": code_form, "disable_form": disable_form})
     status = 422 if request.method == "POST" and (code_form.errors or disable_form.errors) else 200
     return render(request, "accounts/two_factor.html", context, status=status)
@@ -183,12 +210,16 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
     """Switch the UI language: remembered on the user (when signed in) and in a cookie."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     if not check_for_language(language) or language not in dict(settings.LANGUAGES):
         return HttpResponseRedirect(next_url)
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language, actor=request.user)
     response = HttpResponseRedirect(translate_path(next_url, language))
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+    )
     return response

@@ -22,12 +22,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid token header: give the key after “Token ”."))
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header: give the key after “Token ”.")
+            )
         try:
             key = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
-        token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(key)).first()
+        token = (
+            ApiToken.objects.active()
+            .select_related("user")
+            .filter(digest=token_digest(key))
+            .first()
+        )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         now = timezone.now()
@@ -39,9 +46,14 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "opentto.api.authentication.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <key>"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Token <key>",
+        }

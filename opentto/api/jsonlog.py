@@ -9,13 +9,20 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "request", "server_time"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "request",
+    "server_time",
+}
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -28,7 +35,9 @@ class JsonFormatter(logging.Formatter):
             data["status"] = record.__dict__["status_code"]
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in data and key != "status_code":
-                data[key] = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+                data[key] = (
+                    value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+                )
         if record.exc_info:
             data["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

@@ -25,15 +25,21 @@ def token_digest(key: str) -> str:
 class ApiTokenQuerySet(RestrictedQuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
         now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("key prefix"), max_length=8, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
-    scope = models.CharField(_("scope"), max_length=8, choices=TokenScopeChoices.choices, default=TokenScopeChoices.READ)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScopeChoices.choices, default=TokenScopeChoices.READ
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -46,7 +52,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         constraints = [
-            models.CheckConstraint(condition=models.Q(scope__in=TokenScopeChoices.values), name="api_token_scope_valid"),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TokenScopeChoices.values), name="api_token_scope_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,4 +62,6 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

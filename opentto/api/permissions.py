@@ -46,9 +46,14 @@ def _own_token(user: Any, model: type[Model]) -> Q | None:
     return None if user_role(user) is None else Q(user_id=user.pk)
 
 
-register("api.apitoken", actions={"view", "revoke"}, constraints={"own": _own_token}, grants=[
-    (ADMIN, ALL, ("view", "revoke")),
-    *[(role, "own", ("view", "revoke")) for role in SIGNED_IN],
-])
+register(
+    "api.apitoken",
+    actions={"view", "revoke"},
+    constraints={"own": _own_token},
+    grants=[
+        (ADMIN, ALL, ("view", "revoke")),
+        *[(role, "own", ("view", "revoke")) for role in SIGNED_IN],
+    ],
+)
 for _object_type in ("organisations.organisation", "organisations.person"):
     register(_object_type, actions={"add"}, grants=[(role, ALL, ("add",)) for role in STAFF])

@@ -36,24 +36,42 @@ from opentto.results.models import (
 )
 
 
-class PersonRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "name_zh", "name_en"]
 
 
-class ResultSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ResultSummarySerializer(serializers.ModelSerializer):
     """What anyone who may see a result sees: its public summary."""
 
-    confidential = serializers.SerializerMethodField(help_text="The result as a whole is confidential (not public).")
+    confidential = serializers.SerializerMethodField(
+        help_text="The result as a whole is confidential (not public)."
+    )
     owners = serializers.SerializerMethodField()
 
     class Meta:
         model = Result
         fields = [
-            "id", "title_zh", "title_en", "stage", "confidential", "kind", "field", "trl",
-            "abstract_zh", "abstract_en", "advantages_zh", "advantages_en", "applications_zh", "applications_en",
-            "keywords_zh", "keywords_en", "owners", "onboarded_at", "stage_changed_at",
+            "id",
+            "title_zh",
+            "title_en",
+            "stage",
+            "confidential",
+            "kind",
+            "field",
+            "trl",
+            "abstract_zh",
+            "abstract_en",
+            "advantages_zh",
+            "advantages_en",
+            "applications_zh",
+            "applications_en",
+            "keywords_zh",
+            "keywords_en",
+            "owners",
+            "onboarded_at",
+            "stage_changed_at",
         ]
         read_only_fields = fields
 
@@ -64,20 +82,35 @@ class ResultSummarySerializer(serializers.ModelSerializer):  # type: ignore[type
     def get_owners(self, obj: Result) -> list[dict[str, Any]]:
         # The shape of OrganisationRefSerializer, built directly: a serializer per owner per row
         # built its fields each time (a third of a list response's time).
-        return [{"id": o.organisation.pk, "name_zh": o.organisation.name_zh, "name_en": o.organisation.name_en} for o in obj.ownerships.all()]
+        return [
+            {
+                "id": o.organisation.pk,
+                "name_zh": o.organisation.name_zh,
+                "name_en": o.organisation.name_en,
+            }
+            for o in obj.ownerships.all()
+        ]
 
 
-class IPAssetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class IPAssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = IPAsset
         fields = [
-            "id", "result", "jurisdiction", "ip_kind", "application_number", "filing_date",
-            "publication_number", "grant_number", "grant_date", "status",
+            "id",
+            "result",
+            "jurisdiction",
+            "ip_kind",
+            "application_number",
+            "filing_date",
+            "publication_number",
+            "grant_number",
+            "grant_date",
+            "status",
         ]
         read_only_fields = fields
 
 
-class InventorshipSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InventorshipSerializer(serializers.Serializer):
     person = PersonRefSerializer()
     share = serializers.DecimalField(max_digits=5, decimal_places=2)
 
@@ -93,7 +126,13 @@ class ResultDetailSerializer(ResultSummarySerializer):
     details_en = serializers.SerializerMethodField()
 
     class Meta(ResultSummarySerializer.Meta):
-        fields = [*ResultSummarySerializer.Meta.fields, "inventors", "ip_assets", "details_zh", "details_en"]
+        fields = [
+            *ResultSummarySerializer.Meta.fields,
+            "inventors",
+            "ip_assets",
+            "details_zh",
+            "details_en",
+        ]
         read_only_fields = fields
 
     def _user(self) -> Any:
@@ -102,7 +141,11 @@ class ResultDetailSerializer(ResultSummarySerializer):
 
     @extend_schema_field(InventorshipSerializer(many=True))
     def get_inventors(self, obj: Result) -> list[dict[str, Any]]:
-        rows = ResultInventor.objects.restrict(self._user(), "view").filter(result=obj).select_related("person")
+        rows = (
+            ResultInventor.objects.restrict(self._user(), "view")
+            .filter(result=obj)
+            .select_related("person")
+        )
         return [InventorshipSerializer(i).data for i in rows]
 
     @extend_schema_field(IPAssetSerializer(many=True))
@@ -119,27 +162,39 @@ class ResultDetailSerializer(ResultSummarySerializer):
         return obj.details_en if self.context.get("show_details") else None
 
 
-class InventorInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class InventorInputSerializer(serializers.Serializer):
     person = serializers.IntegerField(min_value=1, max_value=2**62)
-    share = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100"))
+    share = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100")
+    )
 
 
-class IPAssetInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class IPAssetInputSerializer(serializers.Serializer):
     application_number = serializers.CharField(max_length=40)
-    ip_kind = serializers.ChoiceField(choices=IPAssetKindChoices.choices, default=IPAssetKindChoices.INVENTION)
+    ip_kind = serializers.ChoiceField(
+        choices=IPAssetKindChoices.choices, default=IPAssetKindChoices.INVENTION
+    )
     jurisdiction = serializers.CharField(max_length=4, default="CN")
     filing_date = serializers.DateField(required=False, allow_null=True)
-    publication_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    grant_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    publication_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    grant_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
     grant_date = serializers.DateField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=IPAssetStatusChoices.choices, default=IPAssetStatusChoices.FILED)
+    status = serializers.ChoiceField(
+        choices=IPAssetStatusChoices.choices, default=IPAssetStatusChoices.FILED
+    )
 
 
 def _text(max_length: int | None = None) -> serializers.CharField:
-    return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length)
+    return serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length
+    )
 
 
-class ResultCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ResultCreateSerializer(serializers.Serializer):
     """Onboard a result (``result_onboard``): the same validation as the form."""
 
     title_zh = _text(300)
@@ -155,25 +210,46 @@ class ResultCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=ResultKindChoices.choices)
     field = serializers.ChoiceField(choices=ResultFieldChoices.choices)
     trl = serializers.IntegerField(min_value=1, max_value=9)
-    keywords_zh = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list, max_length=30)
-    keywords_en = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list, max_length=30)
+    keywords_zh = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=30
+    )
+    keywords_en = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=30
+    )
     is_public = serializers.BooleanField(default=False)
-    owners = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=20)
+    owners = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=20
+    )
     inventors = InventorInputSerializer(many=True)
     ip_assets = IPAssetInputSerializer(many=True, required=False, default=list)
-    confirm_duplicates = serializers.BooleanField(default=False, help_text="Onboard even if a nearly identical title exists.")
+    confirm_duplicates = serializers.BooleanField(
+        default=False, help_text="Onboard even if a nearly identical title exists."
+    )
 
 
-class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    result_count = serializers.IntegerField(read_only=True, help_text="Results the caller may see that it owns.")
+class OrganisationSerializer(serializers.ModelSerializer):
+    result_count = serializers.IntegerField(
+        read_only=True, help_text="Results the caller may see that it owns."
+    )
 
     class Meta:
         model = Organisation
-        fields = ["id", "name_zh", "name_en", "kind", "credit_code", "city_zh", "city_en", "description_zh", "description_en", "result_count"]
+        fields = [
+            "id",
+            "name_zh",
+            "name_en",
+            "kind",
+            "credit_code",
+            "city_zh",
+            "city_en",
+            "description_zh",
+            "description_en",
+            "result_count",
+        ]
         read_only_fields = fields
 
 
-class OrganisationCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OrganisationCreateSerializer(serializers.Serializer):
     name_zh = _text(200)
     name_en = _text(200)
     kind = serializers.ChoiceField(choices=OrganisationKindChoices.choices)
@@ -184,7 +260,7 @@ class OrganisationCreateSerializer(serializers.Serializer):  # type: ignore[type
     description_en = _text()
 
 
-class MembershipSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MembershipSerializer(serializers.ModelSerializer):
     organisation = OrganisationRefSerializer()
 
     class Meta:
@@ -192,9 +268,11 @@ class MembershipSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         fields = ["organisation", "role", "position_zh", "position_en"]
 
 
-class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
-    result_count = serializers.IntegerField(read_only=True, help_text="Results the caller may see that name this person.")
+    result_count = serializers.IntegerField(
+        read_only=True, help_text="Results the caller may see that name this person."
+    )
 
     class Meta:
         model = Person
@@ -202,50 +280,90 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class MembershipInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MembershipInputSerializer(serializers.Serializer):
     organisation = serializers.IntegerField(min_value=1, max_value=2**62)
-    role = serializers.ChoiceField(choices=MembershipRoleChoices.choices, default=MembershipRoleChoices.RESEARCHER)
+    role = serializers.ChoiceField(
+        choices=MembershipRoleChoices.choices, default=MembershipRoleChoices.RESEARCHER
+    )
     position_zh = _text(100)
     position_en = _text(100)
 
 
-class PersonCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PersonCreateSerializer(serializers.Serializer):
     name_zh = _text(100)
     name_en = _text(100)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     memberships = MembershipInputSerializer(many=True, required=False, default=list)
 
 
-class ContractRegistrationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ContractRegistrationSerializer(serializers.ModelSerializer):
     technology_income_cny = serializers.DecimalField(
-        max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True, allow_null=True,
+        max_digits=16,
+        decimal_places=2,
+        coerce_to_string=True,
+        read_only=True,
+        allow_null=True,
         help_text="The technology-related income (技术性收入) the registration office set; decimal yuan.",
     )
 
     class Meta:
         model = ContractRegistration
-        fields = ["status", "number", "applied_on", "registered_on", "office", "technology_income_cny"]
+        fields = [
+            "status",
+            "number",
+            "applied_on",
+            "registered_on",
+            "office",
+            "technology_income_cny",
+        ]
         read_only_fields = fields
 
 
-class DealSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DealSerializer(serializers.ModelSerializer):
     counterparty = OrganisationRefSerializer(read_only=True)
     results = serializers.SerializerMethodField(help_text="The covered results the caller may see.")
-    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True)
+    amount_cny = serializers.DecimalField(
+        max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True
+    )
     # "" until the TTO classifies the contract (DRF drops allow_blank from read-only model fields,
     # so the schema would not admit the empty value)
-    contract_kind = serializers.ChoiceField(choices=ContractKindChoices.choices, allow_blank=True, read_only=True)
-    contract_object = serializers.ChoiceField(choices=ContractObjectChoices.choices, allow_blank=True, read_only=True)
-    registration = serializers.SerializerMethodField(help_text="The technology-contract registration; null when not applied.")
+    contract_kind = serializers.ChoiceField(
+        choices=ContractKindChoices.choices, allow_blank=True, read_only=True
+    )
+    contract_object = serializers.ChoiceField(
+        choices=ContractObjectChoices.choices, allow_blank=True, read_only=True
+    )
+    registration = serializers.SerializerMethodField(
+        help_text="The technology-contract registration; null when not applied."
+    )
     relief_unregistered = serializers.SerializerMethodField(
-        help_text="True when the deal claims the VAT exemption or the income-tax relief without a registered contract.")
-    registration_flags = serializers.SerializerMethodField(help_text="What is wrong with the classification, registration and reliefs.")
+        help_text="True when the deal claims the VAT exemption or the income-tax relief without a registered contract."
+    )
+    registration_flags = serializers.SerializerMethodField(
+        help_text="What is wrong with the classification, registration and reliefs."
+    )
 
     class Meta:
         model = Deal
-        fields = ["id", "title", "deal_type", "status", "amount_cny", "signed_on", "terminated_on", "counterparty", "results",
-                  "contract_kind", "contract_object", "bundled_support_services", "claims_vat_exemption", "claims_income_tax_relief",
-                  "registration", "relief_unregistered", "registration_flags"]
+        fields = [
+            "id",
+            "title",
+            "deal_type",
+            "status",
+            "amount_cny",
+            "signed_on",
+            "terminated_on",
+            "counterparty",
+            "results",
+            "contract_kind",
+            "contract_object",
+            "bundled_support_services",
+            "claims_vat_exemption",
+            "claims_income_tax_relief",
+            "registration",
+            "relief_unregistered",
+            "registration_flags",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ContractRegistrationSerializer(allow_null=True))
@@ -267,7 +385,7 @@ class DealSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return sorted(r.pk for r in obj.results.all())
 
 
-class FigureRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class FigureRowSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     results_incubated = serializers.IntegerField()
@@ -275,22 +393,26 @@ class FigureRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     transaction_value_cny = serializers.CharField(help_text="Decimal yuan, two places.")
 
 
-class HeadlineCountSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class HeadlineCountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    value_cny = serializers.CharField(required=False, help_text="Decimal yuan, two places (money figures only).")
+    value_cny = serializers.CharField(
+        required=False, help_text="Decimal yuan, two places (money figures only)."
+    )
 
 
-class HeadlinePairSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class HeadlinePairSerializer(serializers.Serializer):
     year = HeadlineCountSerializer()
     all_time = HeadlineCountSerializer()
 
 
-class HeadlineSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class HeadlineSerializer(serializers.Serializer):
     year = serializers.IntegerField()
-    figures = serializers.DictField(child=HeadlinePairSerializer(), help_text="By figure key (docs/figures.md).")
+    figures = serializers.DictField(
+        child=HeadlinePairSerializer(), help_text="By figure key (docs/figures.md)."
+    )
 
 
-class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class FiguresSerializer(serializers.Serializer):
     results_incubated = serializers.IntegerField()
     projects_landed = serializers.IntegerField()
     transaction_value_cny = serializers.CharField(help_text="Decimal yuan, two places.")
@@ -298,25 +420,50 @@ class FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     by_organisation = FigureRowSerializer(many=True)
     by_field = FigureRowSerializer(many=True)
     by_year = FigureRowSerializer(many=True)
-    year = serializers.IntegerField(allow_null=True, help_text="The year the tables are for (null: all time).")
-    headline = HeadlineSerializer(help_text="The headline figures of the year (this year when none is given) beside all time.")
+    year = serializers.IntegerField(
+        allow_null=True, help_text="The year the tables are for (null: all time)."
+    )
+    headline = HeadlineSerializer(
+        help_text="The headline figures of the year (this year when none is given) beside all time."
+    )
 
 
-
-class DemandFitSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DemandFitSerializer(serializers.Serializer):
     demand = serializers.SerializerMethodField()
     score = serializers.FloatField()
-    rank = serializers.IntegerField(help_text="The result's rank among the best results for that demand.")
+    rank = serializers.IntegerField(
+        help_text="The result's rank among the best results for that demand."
+    )
 
-    @extend_schema_field({"type": "object", "properties": {
-        "id": {"type": "integer"}, "title_zh": {"type": "string"}, "title_en": {"type": "string"},
-        "organisation": {"type": "integer"}, "status": {"type": "string"},
-    }, "required": ["id", "title_zh", "title_en", "organisation", "status"]})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "title_zh": {"type": "string"},
+                "title_en": {"type": "string"},
+                "organisation": {"type": "integer"},
+                "status": {"type": "string"},
+            },
+            "required": ["id", "title_zh", "title_en", "organisation", "status"],
+        }
+    )
     def get_demand(self, obj: dict[str, Any]) -> dict[str, Any]:
         d = obj["demand"]
-        return {"id": d.pk, "title_zh": d.title_zh, "title_en": d.title_en, "organisation": d.organisation_id, "status": d.status}
+        return {
+            "id": d.pk,
+            "title_zh": d.title_zh,
+            "title_en": d.title_en,
+            "organisation": d.organisation_id,
+            "status": d.status,
+        }
 
 
-class ResultDemandsSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    demands = DemandFitSerializer(many=True, help_text="Live demands the caller may see that fit the result.")
-    matches = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the matches on this result the caller may see.")
+class ResultDemandsSerializer(serializers.Serializer):
+    demands = DemandFitSerializer(
+        many=True, help_text="Live demands the caller may see that fit the result."
+    )
+    matches = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids of the matches on this result the caller may see.",
+    )

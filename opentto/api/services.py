@@ -21,7 +21,12 @@ DEFAULT_TOKEN_DAYS = 365
 
 
 def token_create(
-    *, user: User, scope: str = TokenScopeChoices.READ, name: str = "", days: int | None = DEFAULT_TOKEN_DAYS, actor: User | None
+    *,
+    user: User,
+    scope: str = TokenScopeChoices.READ,
+    name: str = "",
+    days: int | None = DEFAULT_TOKEN_DAYS,
+    actor: User | None,
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user`` and return it with its key (the key is never stored)."""
     errors: dict[str, list[str]] = {}
@@ -43,7 +48,12 @@ def token_create(
             scope=scope,
             expires_at=timezone.now() + timedelta(days=days) if days else None,
         )
-        audit_record(actor=actor, action="api_token.create", obj=token, payload={"user": user.pk, "scope": scope, "expires_at": token.expires_at})
+        audit_record(
+            actor=actor,
+            action="api_token.create",
+            obj=token,
+            payload={"user": user.pk, "scope": scope, "expires_at": token.expires_at},
+        )
     return token, key
 
 

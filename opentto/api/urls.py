@@ -36,7 +36,9 @@ def _discover_app_routes() -> None:
                 continue
             raise
         for prefix, viewset, *rest in getattr(module, "ROUTES", ()):
-            router.register(prefix, viewset, basename=rest[0] if rest else prefix.rstrip("s").replace("-", ""))
+            router.register(
+                prefix, viewset, basename=rest[0] if rest else prefix.rstrip("s").replace("-", "")
+            )
 
 
 _discover_app_routes()

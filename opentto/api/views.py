@@ -59,7 +59,9 @@ class ResultViewSet(RestrictedViewSet):
     serializer_class = ResultSummarySerializer
     ordering_fields = ["id", "onboarded_at", "stage_changed_at", "trl"]
     filter_params = (
-        FilterParam("q", "Words that must all appear (title, summary, keywords, application number)."),
+        FilterParam(
+            "q", "Words that must all appear (title, summary, keywords, application number)."
+        ),
         FilterParam("stage", "Pipeline stage.", tuple(ResultStageChoices.values)),
         FilterParam("field", "Field.", tuple(ResultFieldChoices.values)),
         FilterParam("kind", "Kind of result.", tuple(ResultKindChoices.values)),
@@ -90,8 +92,17 @@ class ResultViewSet(RestrictedViewSet):
         result = self.get_object()
         show = allows(request.user, result, "view_details")
         if show and (result.details_zh or result.details_en):
-            audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "api"}, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)
-        data = ResultDetailSerializer(result, context={"request": request, "show_details": show}).data
+            audit_record(
+                actor=request.user,
+                action="result.view_details",
+                obj=result,
+                payload={"via": "api"},
+                remote_addr=request.META.get("REMOTE_ADDR"),
+                durable=False,
+            )
+        data = ResultDetailSerializer(
+            result, context={"request": request, "show_details": show}
+        ).data
         return Response(data)
 
     @extend_schema(request=ResultCreateSerializer, responses={201: ResultDetailSerializer})
@@ -101,7 +112,12 @@ class ResultViewSet(RestrictedViewSet):
         v = dict(serializer.validated_data)
         directory = restrict_directory(Organisation.objects.all(), request.user)
         owners = list(directory.filter(pk__in=v["owners"]))
-        people = {p.pk: p for p in restrict_directory(Person.objects.all(), request.user).filter(pk__in=[i["person"] for i in v["inventors"]])}
+        people = {
+            p.pk: p
+            for p in restrict_directory(Person.objects.all(), request.user).filter(
+                pk__in=[i["person"] for i in v["inventors"]]
+            )
+        }
         errors: dict[str, list[str]] = {}
         if len(owners) != len(set(v["owners"])):
             errors["owners"] = [_("Unknown organisation id.")]
@@ -110,17 +126,42 @@ class ResultViewSet(RestrictedViewSet):
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         data = ResultInput(
-            kind=v["kind"], field=v["field"], trl=v["trl"], owners=owners,
-            inventors=[InventorInput(person=people[i["person"]], share=i["share"]) for i in v["inventors"]],
+            kind=v["kind"],
+            field=v["field"],
+            trl=v["trl"],
+            owners=owners,
+            inventors=[
+                InventorInput(person=people[i["person"]], share=i["share"]) for i in v["inventors"]
+            ],
             ip_assets=[IPAssetInput(**a) for a in v["ip_assets"]],
-            is_public=v["is_public"], keywords_zh=v["keywords_zh"], keywords_en=v["keywords_en"],
-            **{k: v[k] for k in (
-                "title_zh", "title_en", "abstract_zh", "abstract_en", "advantages_zh", "advantages_en",
-                "applications_zh", "applications_en", "details_zh", "details_en",
-            )},
+            is_public=v["is_public"],
+            keywords_zh=v["keywords_zh"],
+            keywords_en=v["keywords_en"],
+            **{
+                k: v[k]
+                for k in (
+                    "title_zh",
+                    "title_en",
+                    "abstract_zh",
+                    "abstract_en",
+                    "advantages_zh",
+                    "advantages_en",
+                    "applications_zh",
+                    "applications_en",
+                    "details_zh",
+                    "details_en",
+                )
+            },
         )
-        result = service_call(result_onboard, data=data, actor=request.user, confirm_duplicates=v["confirm_duplicates"])
-        body = ResultDetailSerializer(result, context={"request": request, "show_details": True}).data
+        result = service_call(
+            result_onboard,
+            data=data,
+            actor=request.user,
+            confirm_duplicates=v["confirm_duplicates"],
+        )
+        body = ResultDetailSerializer(
+            result, context={"request": request, "show_details": True}
+        ).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ResultDemandsSerializer}, filters=False)
@@ -133,7 +174,10 @@ class ResultViewSet(RestrictedViewSet):
         result = self.get_object()
         found = result_demands(request.user, result)
         data = {
-            "demands": [{"demand": f.demand, "score": round(f.score, 6), "rank": f.rank} for f in found.demands],
+            "demands": [
+                {"demand": f.demand, "score": round(f.score, 6), "rank": f.rank}
+                for f in found.demands
+            ],
             "matches": [m.pk for m in found.matches],
         }
         return Response(ResultDemandsSerializer(data).data)
@@ -148,7 +192,9 @@ class IPAssetViewSet(RestrictedViewSet):
         FilterParam("result", "Result id.", kind=int),
         FilterParam("ip_kind", "Kind.", tuple(IPAssetKindChoices.values)),
         FilterParam("status", "Status.", tuple(IPAssetStatusChoices.values)),
-        FilterParam("application_number", "Application number (exact, normalised, e.g. CN202210123456.1)."),
+        FilterParam(
+            "application_number", "Application number (exact, normalised, e.g. CN202210123456.1)."
+        ),
     )
 
     def visible(self, user: Any) -> QuerySet[Any]:
@@ -221,12 +267,26 @@ class PersonViewSet(RestrictedViewSet):
         serializer = PersonCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        orgs = {o.pk: o for o in restrict_directory(Organisation.objects.all(), request.user).filter(pk__in=[m["organisation"] for m in v["memberships"]])}
+        orgs = {
+            o.pk: o
+            for o in restrict_directory(Organisation.objects.all(), request.user).filter(
+                pk__in=[m["organisation"] for m in v["memberships"]]
+            )
+        }
         if any(m["organisation"] not in orgs for m in v["memberships"]):
-            return Response({"memberships": [_("Unknown organisation id.")]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"memberships": [_("Unknown organisation id.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
         person = service_call(
-            person_create, actor=request.user, name_zh=v["name_zh"], name_en=v["name_en"], email=v["email"],
-            memberships=[(orgs[m["organisation"]], m["role"], m["position_zh"], m["position_en"]) for m in v["memberships"]],
+            person_create,
+            actor=request.user,
+            name_zh=v["name_zh"],
+            name_en=v["name_en"],
+            email=v["email"],
+            memberships=[
+                (orgs[m["organisation"]], m["role"], m["position_zh"], m["position_en"])
+                for m in v["memberships"]
+            ],
         )
         person = person_list(request.user).get(pk=person.pk)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
@@ -247,8 +307,14 @@ class DealViewSet(RestrictedViewSet):
         return (
             Deal.objects.restrict(user, "view")
             .select_related("counterparty")
-            .prefetch_related(Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id")))
-            .prefetch_related(Prefetch("registration", queryset=ContractRegistration.objects.restrict(user, "view")))
+            .prefetch_related(
+                Prefetch("results", queryset=Result.objects.restrict(user, "view").only("id"))
+            )
+            .prefetch_related(
+                Prefetch(
+                    "registration", queryset=ContractRegistration.objects.restrict(user, "view")
+                )
+            )
         )
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:
@@ -265,18 +331,30 @@ class FiguresView(APIView):
 
     @extend_schema(
         responses={200: FiguresSerializer},
-        parameters=[OpenApiParameter("year", int, OpenApiParameter.QUERY, required=False,
-                                     description="A calendar year (Asia/Shanghai), 1900–2200: the tables and the headline for that year.")],
+        parameters=[
+            OpenApiParameter(
+                "year",
+                int,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="A calendar year (Asia/Shanghai), 1900–2200: the tables and the headline for that year.",
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("year")
         year = year_param(raw)
         if raw is not None and year is None:
-            return Response({"year": [_("Give a year between %(low)s and %(high)s.") % {"low": YEAR_MIN, "high": YEAR_MAX}]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {
+                    "year": [
+                        _("Give a year between %(low)s and %(high)s.")
+                        % {"low": YEAR_MIN, "high": YEAR_MAX}
+                    ]
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         body = figures(request.user, year).as_json()
         body["year"] = year
         body["headline"] = headline(request.user, year or timezone.localdate().year).as_json()
         return Response(body)
-
-

@@ -34,10 +34,29 @@ class ClashHold(models.Model):
     existing_type = models.CharField(_("existing record's type"), max_length=64)
     existing_id = models.PositiveBigIntegerField(_("existing record"))
     detail = models.JSONField(_("what clashed"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ClashHoldStatusChoices.choices, default=ClashHoldStatusChoices.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("stored by"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ClashHoldStatusChoices.choices,
+        default=ClashHoldStatusChoices.OPEN,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("stored by"),
+    )
     created_at = models.DateTimeField(_("held"), default=timezone.now)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -47,15 +66,25 @@ class ClashHold(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("clash held for the TTO")
         verbose_name_plural = _("clashes held for the TTO")
-        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["held_type", "held_id"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["held_type", "held_id"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=ClashHoldStatusChoices.values), name="clashes_hold_status_valid"),
             models.CheckConstraint(
-                condition=models.Q(status=ClashHoldStatusChoices.OPEN) | models.Q(resolved_at__isnull=False),
+                condition=models.Q(status__in=ClashHoldStatusChoices.values),
+                name="clashes_hold_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=ClashHoldStatusChoices.OPEN)
+                | models.Q(resolved_at__isnull=False),
                 name="clashes_hold_resolved_has_time",
             ),
             # a pair is held once: a decision taken stands when the new record is saved again
-            models.UniqueConstraint(fields=["kind", "held_type", "held_id", "existing_type", "existing_id"], name="clashes_hold_once"),
+            models.UniqueConstraint(
+                fields=["kind", "held_type", "held_id", "existing_type", "existing_id"],
+                name="clashes_hold_once",
+            ),
         ]
 
     def __str__(self) -> str:

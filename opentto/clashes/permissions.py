@@ -12,4 +12,8 @@ from __future__ import annotations
 
 from opentto.core.permissions import ALL, STAFF, register
 
-register("clashes.clashhold", actions={"view", "resolve"}, grants=[(role, ALL, ("view", "resolve")) for role in STAFF])
+register(
+    "clashes.clashhold",
+    actions={"view", "resolve"},
+    grants=[(role, ALL, ("view", "resolve")) for role in STAFF],
+)

@@ -41,9 +41,13 @@ def _record(hold: ClashHold, type_label: str, pk: int) -> HoldRecord:
             url = reverse(kind.url_name, args=[pk])
         except NoReverseMatch:
             url = ""
-    return HoldRecord(type_label, pk, kind_name, str(obj) if obj is not None else "", url, obj is not None)
+    return HoldRecord(
+        type_label, pk, kind_name, str(obj) if obj is not None else "", url, obj is not None
+    )
 
 
 def clash_hold_records(hold: ClashHold) -> tuple[HoldRecord, HoldRecord]:
     """(the new record, the existing record) of a hold the caller may see."""
-    return _record(hold, hold.held_type, hold.held_id), _record(hold, hold.existing_type, hold.existing_id)
+    return _record(hold, hold.held_type, hold.held_id), _record(
+        hold, hold.existing_type, hold.existing_id
+    )

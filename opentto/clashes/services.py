@@ -54,10 +54,21 @@ class ClashKind:
 _KINDS: dict[str, ClashKind] = {}
 
 
-def register_clash_kind(key: str, *, label: str | Promise, url_name: str, merge: Resolver | None = None,
-                        keep_both: Resolver | None = None, reject: Resolver | None = None) -> ClashKind:
+def register_clash_kind(
+    key: str,
+    *,
+    label: str | Promise,
+    url_name: str,
+    merge: Resolver | None = None,
+    keep_both: Resolver | None = None,
+    reject: Resolver | None = None,
+) -> ClashKind:
     """Register a kind of clash (each app, for the clashes its services hold)."""
-    resolvers = {name: fn for name, fn in (("merge", merge), ("keep_both", keep_both), ("reject", reject)) if fn is not None}
+    resolvers = {
+        name: fn
+        for name, fn in (("merge", merge), ("keep_both", keep_both), ("reject", reject))
+        if fn is not None
+    }
     kind = _KINDS[key] = ClashKind(key, label, url_name, resolvers)
     return kind
 
@@ -70,7 +81,14 @@ def _label(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
-def clash_hold(*, kind: str, held: models.Model, existing: models.Model, actor: User | None, detail: dict[str, Any] | None = None) -> ClashHold:
+def clash_hold(
+    *,
+    kind: str,
+    held: models.Model,
+    existing: models.Model,
+    actor: User | None,
+    detail: dict[str, Any] | None = None,
+) -> ClashHold:
     """Hold ``held`` — just stored for ``actor`` — for the TTO: it may duplicate ``existing``, a
     record ``actor`` may not see. Nothing here reaches ``actor``. A pair is held once (in either
     order): saving the record again, or the other one, does not hold it again, and a decision
@@ -79,24 +97,53 @@ def clash_hold(*, kind: str, held: models.Model, existing: models.Model, actor: 
         raise ValueError(f"unknown clash kind: {kind}")
     held_type, existing_type = _label(held), _label(existing)
     with transaction.atomic():
-        same_pair = ClashHold.objects.filter(kind=kind).filter(
-            models.Q(held_type=held_type, held_id=held.pk, existing_type=existing_type, existing_id=existing.pk)
-            | models.Q(held_type=existing_type, held_id=existing.pk, existing_type=held_type, existing_id=held.pk)
-        ).first()
+        same_pair = (
+            ClashHold.objects.filter(kind=kind)
+            .filter(
+                models.Q(
+                    held_type=held_type,
+                    held_id=held.pk,
+                    existing_type=existing_type,
+                    existing_id=existing.pk,
+                )
+                | models.Q(
+                    held_type=existing_type,
+                    held_id=existing.pk,
+                    existing_type=held_type,
+                    existing_id=held.pk,
+                )
+            )
+            .first()
+        )
         if same_pair is not None:
             return same_pair
         hold = ClashHold.objects.create(
-            kind=kind, held_type=held_type, held_id=held.pk, existing_type=existing_type, existing_id=existing.pk,
-            detail=detail or {}, created_by=actor if actor is not None and actor.is_authenticated else None,
+            kind=kind,
+            held_type=held_type,
+            held_id=held.pk,
+            existing_type=existing_type,
+            existing_id=existing.pk,
+            detail=detail or {},
+            created_by=actor if actor is not None and actor.is_authenticated else None,
         )
-        audit_record(actor=actor, action="clash.hold", obj=hold, payload={
-            "kind": kind, "held": f"{held_type}#{held.pk}", "existing": f"{existing_type}#{existing.pk}", **(detail or {}),
-        })
+        audit_record(
+            actor=actor,
+            action="clash.hold",
+            obj=hold,
+            payload={
+                "kind": kind,
+                "held": f"{held_type}#{held.pk}",
+                "existing": f"{existing_type}#{existing.pk}",
+                **(detail or {}),
+            },
+        )
         transaction.on_commit(lambda: _notify(hold, actor))
     return hold
 
 
-def split_by_visibility(qs: QuerySet[Any], user: User | None) -> tuple[QuerySet[Any], QuerySet[Any]]:
+def split_by_visibility(
+    qs: QuerySet[Any], user: User | None
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """(the rows of ``qs`` that ``user`` may see, the others). ``None`` is the system (a command
     run without a user), which sees every row."""
     if user is None or permitted(user, qs.model, "view", every_row=True):
@@ -114,8 +161,11 @@ def _notify(hold: ClashHold, actor: User | None) -> None:
     with override("zh-hans"):
         url = reverse("clashes:hold", args=[hold.pk])
     notification_send(
-        recipients=list(recipients), kind="clash.held", url=url,
-        title_zh="有一条记录待核对：可能与已有记录重复", title_en="A record is held: it may duplicate one already on the platform",
+        recipients=list(recipients),
+        kind="clash.held",
+        url=url,
+        title_zh="有一条记录待核对：可能与已有记录重复",
+        title_en="A record is held: it may duplicate one already on the platform",
         body_zh="新记录已保存，提交人看不到与之冲突的已有记录。请合并、保留两者或驳回。",
         body_en="The new record was stored; whoever stored it may not see the record it clashes with. Merge, keep both or reject.",
     )
@@ -127,7 +177,7 @@ def clash_record(type_label: str, pk: int) -> models.Model | None:
         model = apps.get_model(type_label)
     except (LookupError, ValueError):
         return None
-    return model._base_manager.filter(pk=pk).first()  # type: ignore[no-any-return]
+    return model._base_manager.filter(pk=pk).first()
 
 
 def clash_resolve(*, hold: ClashHold, decision: str, actor: User, note: str = "") -> ClashHold:
@@ -147,16 +197,31 @@ def clash_resolve(*, hold: ClashHold, decision: str, actor: User, note: str = ""
         existing = clash_record(locked.existing_type, locked.existing_id)
         if held is None or existing is None:
             if decision != "keep_both":
-                raise ValidationError({"decision": [_("One of the two records is no longer on the platform: keep both to close the hold.")]})
+                raise ValidationError(
+                    {
+                        "decision": [
+                            _(
+                                "One of the two records is no longer on the platform: keep both to close the hold."
+                            )
+                        ]
+                    }
+                )
             account: dict[str, Any] = {"gone": True}
         else:
-            account = kind.resolvers[decision](hold=locked, held=held, existing=existing, actor=actor, note=note.strip())
+            account = kind.resolvers[decision](
+                hold=locked, held=held, existing=existing, actor=actor, note=note.strip()
+            )
         locked.status = DECISIONS[decision]
         locked.resolved_by = actor
         locked.resolved_at = timezone.now()
         locked.note = note.strip()
         locked.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
-        audit_record(actor=actor, action="clash.resolve", obj=locked, payload={"decision": decision, "note": locked.note, **(account or {})})
+        audit_record(
+            actor=actor,
+            action="clash.resolve",
+            obj=locked,
+            payload={"decision": decision, "note": locked.note, **(account or {})},
+        )
     return locked
 
 
@@ -178,7 +243,9 @@ def merge_references(*, source: models.Model, target: models.Model) -> dict[str,
             model, name = through, rel.field.m2m_reverse_field_name()  # type: ignore[attr-defined]
         else:
             model, name = rel.related_model, rel.field.name
-        for pk in list(model._base_manager.filter(**{name: source.pk}).values_list("pk", flat=True)):
+        for pk in list(
+            model._base_manager.filter(**{name: source.pk}).values_list("pk", flat=True)
+        ):
             try:
                 with transaction.atomic():
                     model._base_manager.filter(pk=pk).update(**{name: target.pk})
@@ -187,7 +254,14 @@ def merge_references(*, source: models.Model, target: models.Model) -> dict[str,
                 label = f"{model._meta.label_lower}#{pk}"
                 if rel.one_to_one:
                     if not model._meta.get_field(name).null:
-                        raise ValidationError({"decision": [_("Both records are linked to %(what)s: resolve that first.") % {"what": label}]}) from None
+                        raise ValidationError(
+                            {
+                                "decision": [
+                                    _("Both records are linked to %(what)s: resolve that first.")
+                                    % {"what": label}
+                                ]
+                            }
+                        ) from None
                     model._base_manager.filter(pk=pk).update(**{name: None})
                 else:
                     model._base_manager.filter(pk=pk).delete()
@@ -202,4 +276,6 @@ def delete_unreferenced(record: models.Model) -> None:
         with transaction.atomic():
             record.delete()
     except (models.ProtectedError, models.RestrictedError) as exc:
-        raise ValidationError({"decision": [_("Other records still refer to it: merge it instead.")]}) from exc
+        raise ValidationError(
+            {"decision": [_("Other records still refer to it: merge it instead.")]}
+        ) from exc

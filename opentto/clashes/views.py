@@ -55,7 +55,12 @@ def detail_rows(detail: dict[str, object]) -> list[tuple[object, str]]:
 
 class ResolveForm(forms.Form):
     decision = forms.ChoiceField(label=pgettext_lazy("clash", "Decision"), widget=forms.RadioSelect)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: object, decisions: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -75,7 +80,11 @@ def hold_list_view(request: AuthedHttpRequest) -> HttpResponse:
         status = ""
     page = Paginator(holds, 25).get_page(request.GET.get("page"))
     rows = [(hold, clash_kind(hold.kind), *clash_hold_records(hold)) for hold in page.object_list]
-    return render(request, "clashes/hold_list.html", {"page": page, "rows": rows, "status": status, "statuses": ClashHoldStatusChoices.choices})
+    return render(
+        request,
+        "clashes/hold_list.html",
+        {"page": page, "rows": rows, "status": status, "statuses": ClashHoldStatusChoices.choices},
+    )
 
 
 @login_required
@@ -90,7 +99,12 @@ def hold_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                clash_resolve(hold=hold, decision=form.cleaned_data["decision"], note=form.cleaned_data["note"], actor=request.user)
+                clash_resolve(
+                    hold=hold,
+                    decision=form.cleaned_data["decision"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
@@ -100,5 +114,17 @@ def hold_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The clash is resolved."))
                 return redirect("clashes:hold", pk=hold.pk)
     held, existing = clash_hold_records(hold)
-    context = {"hold": hold, "kind": kind, "held": held, "existing": existing, "form": form, "detail": detail_rows(hold.detail)}
-    return render(request, "clashes/hold_detail.html", context, status=422 if request.method == "POST" else 200)
+    context = {
+        "hold": hold,
+        "kind": kind,
+        "held": held,
+        "existing": existing,
+        "form": form,
+        "detail": detail_rows(hold.detail),
+    }
+    return render(
+        request,
+        "clashes/hold_detail.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )

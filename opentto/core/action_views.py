@@ -59,8 +59,12 @@ def form_error_messages(request: HttpRequest, form: Any) -> None:
 
 
 def form_service_redirect(
-    request: HttpRequest, form: Any, service: Callable[[dict[str, Any]], Any], *,
-    success: str | Callable[[Any], str], success_url: str | Callable[[Any], str],
+    request: HttpRequest,
+    form: Any,
+    service: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], str],
+    success_url: str | Callable[[Any], str],
     invalid: Callable[[Any], HttpResponse],
     put_errors: Callable[[Any, ValidationError], None] | None = None,
 ) -> HttpResponse:
@@ -109,7 +113,11 @@ def object_action(
         form = None
         if form_class is not None:
             extra = form_kwargs(request, obj) if form_kwargs else {}
-            form = form_class(request.POST, request.FILES, **extra) if files else form_class(request.POST, **extra)
+            form = (
+                form_class(request.POST, request.FILES, **extra)
+                if files
+                else form_class(request.POST, **extra)
+            )
             if not form.is_valid():
                 form_error_messages(request, form)
                 return back(request, obj)
@@ -118,12 +126,21 @@ def object_action(
         except KeyReused as exc:
             messages.warning(request, reused_message(exc.first))
         except ValidationError as exc:
-            duplicate = form is not None and confirm_as and hasattr(exc, "error_dict") and "confirm_duplicate" in exc.error_dict
+            duplicate = (
+                form is not None
+                and confirm_as
+                and hasattr(exc, "error_dict")
+                and "confirm_duplicate" in exc.error_dict
+            )
             for message in exc.messages:
                 (messages.warning if duplicate else messages.error)(request, message)
             if duplicate and form is not None and redisplay is not None:
                 form.add_error("confirm_duplicate", exc.error_dict["confirm_duplicate"])
-                return redisplay(request, obj, {confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")})
+                return redisplay(
+                    request,
+                    obj,
+                    {confirm_as: form, f"{confirm_as}_key": request.POST.get(FORM_FIELD, "")},
+                )
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         else:

@@ -12,7 +12,9 @@ class CoreConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers OpenTTO's deployment checks)
 
-        post_migrate.connect(_install_default_grants, sender=self, dispatch_uid="opentto_default_grants")
+        post_migrate.connect(
+            _install_default_grants, sender=self, dispatch_uid="opentto_default_grants"
+        )
 
 
 def _install_default_grants(sender: object, using: str = "default", **kwargs: object) -> None:

@@ -63,8 +63,16 @@ def _timestamp(value: datetime) -> str:
 
 
 def entry_hash(
-    *, prev_hash: str, occurred_at: datetime, actor_id: int | None, action: str, object_type: str, object_id: str,
-    payload: Any, remote_addr: str | None, user_agent: str,
+    *,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    payload: Any,
+    remote_addr: str | None,
+    user_agent: str,
 ) -> str:
     """SHA-256 over the canonical JSON of an entry and the hash before it."""
     content = json.dumps(
@@ -88,9 +96,15 @@ def entry_hash(
 
 def event_hash(event: AuditEvent) -> str:
     return entry_hash(
-        prev_hash=event.prev_hash, occurred_at=event.occurred_at, actor_id=event.actor_id, action=event.action,
-        object_type=event.object_type, object_id=event.object_id, payload=event.payload,
-        remote_addr=event.remote_addr, user_agent=event.user_agent,
+        prev_hash=event.prev_hash,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        payload=event.payload,
+        remote_addr=event.remote_addr,
+        user_agent=event.user_agent,
     )
 
 
@@ -110,7 +124,7 @@ def request_remote_addr(request: HttpRequest) -> str | None:
 
     try:
         validate_ipv46_address(value)
-    except Exception:  # noqa: BLE001 - anything that is not an address is not recorded
+    except Exception:
         return None
     return value
 
@@ -224,26 +238,71 @@ def audit_verify(*, anchor_file: Path | None = None, anchored: bool = True) -> V
         when = f"the anchor written {anchor.at} names entry #{anchor.entry_id}"
         if anchored_hash is None and (last_id is None or last_id < anchor.entry_id):
             ends = f"ends at entry #{last_id}" if last_id is not None else "is empty"
-            return VerifyResult(checked, None, "anchor", last_id, anchor, f"the chain {ends} but {when}: its newest entries were removed")
+            return VerifyResult(
+                checked,
+                None,
+                "anchor",
+                last_id,
+                anchor,
+                f"the chain {ends} but {when}: its newest entries were removed",
+            )
         if anchored_hash is None:
-            return VerifyResult(checked, None, "anchor", last_id, anchor, f"{when}, which is no longer in the chain: entries were removed")
+            return VerifyResult(
+                checked,
+                None,
+                "anchor",
+                last_id,
+                anchor,
+                f"{when}, which is no longer in the chain: entries were removed",
+            )
         if anchored_hash != anchor.hash:
-            return VerifyResult(checked, None, "anchor", last_id, anchor,
-                                f"{when} with another hash: the chain was rewritten from that entry back")
+            return VerifyResult(
+                checked,
+                None,
+                "anchor",
+                last_id,
+                anchor,
+                f"{when} with another hash: the chain was rewritten from that entry back",
+            )
     return VerifyResult(checked, None, "", last_id, anchor, "", after_anchor)
 
 
-EXPORT_COLUMNS = ["id", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "payload", "remote_addr", "user_agent", "prev_hash", "hash"]
+EXPORT_COLUMNS = [
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "payload",
+    "remote_addr",
+    "user_agent",
+    "prev_hash",
+    "hash",
+]
 
 
 def audit_rows(queryset: models.QuerySet[AuditEvent] | None = None) -> Iterator[list[str]]:
-    qs = (queryset if queryset is not None else AuditEvent.objects.all()).select_related("actor").order_by("id")
+    qs = (
+        (queryset if queryset is not None else AuditEvent.objects.all())
+        .select_related("actor")
+        .order_by("id")
+    )
     for event in qs.iterator(chunk_size=2000):
         yield [
-            str(event.pk), _timestamp(event.occurred_at), str(event.actor_id or ""),
-            event.actor.username if event.actor else "", event.action, event.object_type, event.object_id,
-            json.dumps(event.payload, ensure_ascii=False, sort_keys=True), event.remote_addr or "",
-            event.user_agent, event.prev_hash, event.hash,
+            str(event.pk),
+            _timestamp(event.occurred_at),
+            str(event.actor_id or ""),
+            event.actor.username if event.actor else "",
+            event.action,
+            event.object_type,
+            event.object_id,
+            json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
+            event.remote_addr or "",
+            event.user_agent,
+            event.prev_hash,
+            event.hash,
         ]
 
 

@@ -66,7 +66,12 @@ class Anchor:
         try:
             if not isinstance(data, dict) or data.get("version") != ANCHOR_VERSION:
                 raise ValueError
-            entry_id, digest, at, signature = data["id"], data["hash"], data["at"], data["signature"]
+            entry_id, digest, at, signature = (
+                data["id"],
+                data["hash"],
+                data["at"],
+                data["signature"],
+            )
             if not isinstance(entry_id, int) or isinstance(entry_id, bool) or entry_id < 1:
                 raise ValueError
             if not all(isinstance(v, str) for v in (digest, at, signature)) or len(digest) != 64:
@@ -128,7 +133,9 @@ def anchor_signature_ok(anchor: Anchor) -> bool:
 def anchor_make(entry_id: int, digest: str) -> Anchor:
     at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     unsigned = Anchor(entry_id=entry_id, hash=digest, at=at, signature="")
-    return Anchor(entry_id=entry_id, hash=digest, at=at, signature=anchor_sign(unsigned.signed_content()))
+    return Anchor(
+        entry_id=entry_id, hash=digest, at=at, signature=anchor_sign(unsigned.signed_content())
+    )
 
 
 def anchor_read(path: Path | None = None, *, check_signature: bool = True) -> Anchor | None:
@@ -147,14 +154,18 @@ def anchor_read(path: Path | None = None, *, check_signature: bool = True) -> An
     try:
         data = json.loads(raw)
         if isinstance(data, dict) and isinstance(data.get("audit"), dict):
-            data = data["audit"].get("anchor")  # a backup's manifest.json holds the anchor of its time
+            data = data["audit"].get(
+                "anchor"
+            )  # a backup's manifest.json holds the anchor of its time
         anchor = Anchor.from_json(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AnchorError(f"{path} is not an audit anchor") from exc
     except AnchorError as exc:
         raise AnchorError(f"{path}: {exc}") from exc
     if check_signature and not anchor_signature_ok(anchor):
-        raise AnchorError(f"{path} is not signed with this site's anchor key (the file was altered, or the key changed)")
+        raise AnchorError(
+            f"{path} is not signed with this site's anchor key (the file was altered, or the key changed)"
+        )
     return anchor
 
 
@@ -202,9 +213,15 @@ def anchor_advance(entry_id: int, digest: str, *, reset: bool = False) -> Anchor
         anchor = anchor_make(entry_id, digest)
         _write(path, anchor)
     logger.info(
-        "audit chain head anchored at entry #%s", entry_id,
-        extra={"audit_head_id": entry_id, "audit_head_hash": digest, "audit_anchor_at": anchor.at,
-               "audit_anchor_signature": anchor.signature, "audit_anchor_reset": reset},
+        "audit chain head anchored at entry #%s",
+        entry_id,
+        extra={
+            "audit_head_id": entry_id,
+            "audit_head_hash": digest,
+            "audit_anchor_at": anchor.at,
+            "audit_anchor_signature": anchor.signature,
+            "audit_anchor_reset": reset,
+        },
     )
     return anchor
 
@@ -224,4 +241,7 @@ def anchor_after_commit() -> None:
 
 def anchor_scheduled(connection: Any) -> bool:
     """Whether this transaction already runs :func:`anchor_after_commit` when it commits."""
-    return any(len(entry) > 1 and entry[1] is anchor_after_commit for entry in getattr(connection, "run_on_commit", ()))
+    return any(
+        len(entry) > 1 and entry[1] is anchor_after_commit
+        for entry in getattr(connection, "run_on_commit", ())
+    )

@@ -104,7 +104,7 @@ def bump_figures_version() -> None:
     try:
         cache.set(VERSION_KEY, version, None)
         _version_memo = (time.monotonic(), version)
-    except Exception:  # noqa: BLE001 - the change is committed; the expiry catches up
+    except Exception:
         logger.warning("figures cache: could not bump the version", exc_info=True)
 
 
@@ -196,14 +196,14 @@ def _lookup_token(key_parts: str, compute: Callable[[], T], token: str = "") -> 
             waited = _wait_for(key, token)
             if waited is not None:
                 return token, waited[2]
-    except Exception:  # noqa: BLE001 - an unreachable cache must not take the dashboard down
+    except Exception:
         logger.warning("figures cache: unavailable", exc_info=True)
         return token, compute()
     try:
         value = compute()
         try:
             cache.set(key, (token, time.time(), value), seconds)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.warning("figures cache: could not store %s", key_parts, exc_info=True)
     finally:
         with contextlib.suppress(Exception):
@@ -221,7 +221,7 @@ def _wait_for(key: str, token: str) -> tuple[str, float, Any] | None:
         time.sleep(0.05)
         hit = cache.get(key)
         if hit is not None and (hit[0] == token or hit[1] >= started):
-            return hit  # type: ignore[no-any-return]
+            return hit
     return None
 
 
@@ -280,7 +280,9 @@ _LOCAL_IDS_LOCK = threading.Lock()
 LOCAL_IDS_MAX = 16
 
 
-def cached_ids(qs: QuerySet[Any], name: str, compute: Callable[[], AbstractSet[str]]) -> frozenset[str]:
+def cached_ids(
+    qs: QuerySet[Any], name: str, compute: Callable[[], AbstractSet[str]]
+) -> frozenset[str]:
     """An id set computed from ``qs`` (e.g. every result a viewer may see), cached like
     :func:`cached_query` and, on top, kept in this process as the same ``frozenset`` object while
     the figures version holds: reading 100,000 ids from Redis costs ≈ 20 ms and the matching
@@ -291,7 +293,7 @@ def cached_ids(qs: QuerySet[Any], name: str, compute: Callable[[], AbstractSet[s
     key_parts = f"query:{name}:{digest}"
     try:
         local_key = f"{figures_version()}:{key_parts}"
-    except Exception:  # noqa: BLE001 - no cache: compute
+    except Exception:
         return frozenset(compute())
     with _LOCAL_IDS_LOCK:
         known = _LOCAL_IDS.get(local_key)

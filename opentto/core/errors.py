@@ -42,12 +42,23 @@ def server_error_view(request: HttpRequest) -> HttpResponse:
     if database_unavailable(exc):
         if api:
             response: HttpResponse = JsonResponse(
-                {"detail": _("The service is unavailable for a moment: its database does not answer. Try again shortly.")}, status=503
+                {
+                    "detail": _(
+                        "The service is unavailable for a moment: its database does not answer. Try again shortly."
+                    )
+                },
+                status=503,
             )
         else:
-            response = HttpResponse(render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
+            response = HttpResponse(
+                render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8"
+            )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return _secure(response)
     if api:
         return _secure(JsonResponse({"detail": _("Server error: it has been logged.")}, status=500))
-    return _secure(HttpResponse(render_to_string("500.html"), status=500, content_type="text/html; charset=utf-8"))
+    return _secure(
+        HttpResponse(
+            render_to_string("500.html"), status=500, content_type="text/html; charset=utf-8"
+        )
+    )

@@ -26,7 +26,11 @@ def _attrs(attrs: dict[str, Any]) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{escape(str(value))}"')
+        out.append(
+            f" {conditional_escape(name)}"
+            if value is True
+            else f' {conditional_escape(name)}="{escape(str(value))}"'
+        )
     return "".join(out)
 
 
@@ -38,7 +42,9 @@ def render_select(widget: dict[str, Any]) -> SafeString:
         for option in options:
             if option.get("template_name") != OPTION_TEMPLATE:
                 raise LookupError(option.get("template_name"))
-            parts.append(f'\n  <option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n')
+            parts.append(
+                f'\n  <option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+            )
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")

@@ -26,7 +26,12 @@ def int_param(value: str | None, *, low: int, high: int) -> int | None:
     """An integer from a query parameter or form value within ``[low, high]``, or ``None``:
     ASCII digits only (no ``1_000``, no full-width or Arabic-Indic digits), no float notation."""
     text = (value or "").strip()
-    if not text or len(text) > 24 or not text.lstrip("-").isascii() or not text.lstrip("-").isdigit():
+    if (
+        not text
+        or len(text) > 24
+        or not text.lstrip("-").isascii()
+        or not text.lstrip("-").isdigit()
+    ):
         return None
     number = int(text)
     return number if low <= number <= high else None

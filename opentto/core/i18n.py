@@ -19,7 +19,9 @@ def text_language(text: str) -> str:
     """The language a quoted text is written in, for ``lang``: "zh-Hans" when it has at least as
     many Chinese characters as Latin letters (and one at least), else "en"."""
     han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))  # a regex, not a loop over every character (quoted passages are long)
+    latin = len(
+        _LATIN.findall(text)
+    )  # a regex, not a loop over every character (quoted passages are long)
     return "zh-Hans" if han and han >= latin else "en"
 
 

@@ -52,7 +52,7 @@ class InvalidKey(ValueError):
     """A key that is not 1–255 printable ASCII characters without spaces."""
 
 
-class KeyReused(Exception):  # noqa: N818 - it names the situation, as Django's ObjectDoesNotExist does
+class KeyReused(Exception):
     """The key was already used for a different request (``first``)."""
 
     def __init__(self, first: IdempotencyKey) -> None:
@@ -70,7 +70,7 @@ class Outcome(Generic[T]):
     replayed: bool
 
 
-class _Discard(Exception):  # noqa: N818 - internal signal, never escapes run_once
+class _Discard(Exception):
     def __init__(self, value: Any) -> None:
         super().__init__()
         self.value = value
@@ -88,7 +88,9 @@ def clean_key(value: str | None) -> str:
     if not value:
         return ""
     if len(value) > MAX_KEY_LENGTH or any(not 0x21 <= ord(c) <= 0x7E for c in value):
-        raise InvalidKey(_("An idempotency key is 1 to 255 printable ASCII characters, without spaces."))
+        raise InvalidKey(
+            _("An idempotency key is 1 to 255 printable ASCII characters, without spaces.")
+        )
     return value
 
 
@@ -106,7 +108,11 @@ def _canonical(value: Any) -> Any:
             digest.update(chunk)
         if hasattr(value, "seek"):
             value.seek(0)
-        return {"file": str(value.name), "size": getattr(value, "size", None), "sha256": digest.hexdigest()}
+        return {
+            "file": str(value.name),
+            "size": getattr(value, "size", None),
+            "sha256": digest.hexdigest(),
+        }
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -114,19 +120,30 @@ def _canonical(value: Any) -> Any:
 
 def fingerprint(scope: str, data: Any) -> str:
     """SHA-256 of the scope and the request's data: the same request gives the same fingerprint."""
-    text = json.dumps([scope, _canonical(data)], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        [scope, _canonical(data)], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def describe_object(value: Any) -> dict[str, Any]:
     """The outcome of a write that returned a model instance: its type, id and status."""
     if isinstance(value, models.Model):
-        return {"object_type": value._meta.label_lower, "object_id": str(value.pk), "status": str(getattr(value, "status", "") or "")[:32]}
+        return {
+            "object_type": value._meta.label_lower,
+            "object_id": str(value.pk),
+            "status": str(getattr(value, "status", "") or "")[:32],
+        }
     return {}
 
 
 def run_once(
-    *, key: str, actor: Any, scope: str, fingerprint: str, write: Callable[[], T],
+    *,
+    key: str,
+    actor: Any,
+    scope: str,
+    fingerprint: str,
+    write: Callable[[], T],
     describe: Callable[[T], dict[str, Any] | None] = describe_object,
 ) -> Outcome[T]:
     """Run ``write`` once per ``(actor, key)``: claim the key, write, record the outcome, in one
@@ -141,8 +158,12 @@ def run_once(
         try:
             with transaction.atomic():
                 try:
-                    with transaction.atomic():  # a savepoint: a failed claim leaves the transaction usable
-                        record = IdempotencyKey.objects.create(actor=actor, key=key, scope=scope[:300], fingerprint=fingerprint)
+                    with (
+                        transaction.atomic()
+                    ):  # a savepoint: a failed claim leaves the transaction usable
+                        record = IdempotencyKey.objects.create(
+                            actor=actor, key=key, scope=scope[:300], fingerprint=fingerprint
+                        )
                 except IntegrityError:
                     # Another request holds the key: it has committed (PostgreSQL made us wait on
                     # the unique index until then; READ COMMITTED lets this statement see its row).
@@ -162,7 +183,9 @@ def run_once(
                 return Outcome(value, record, False)
         except _Discard as discarded:
             return Outcome(discarded.value, None, False)
-    raise RuntimeError("could not claim the idempotency key")  # pragma: no cover - three purges in a row
+    raise RuntimeError(
+        "could not claim the idempotency key"
+    )  # pragma: no cover - three purges in a row
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -177,7 +200,12 @@ def form_scope(request: HttpRequest) -> str:
     return f"form:{match.view_name}({args})"
 
 
-def run_form_once(request: HttpRequest, write: Callable[[], T], *, describe: Callable[[T], dict[str, Any] | None] = describe_object) -> Outcome[T]:
+def run_form_once(
+    request: HttpRequest,
+    write: Callable[[], T],
+    *,
+    describe: Callable[[T], dict[str, Any] | None] = describe_object,
+) -> Outcome[T]:
     """:func:`run_once` for a form post: the key from the hidden field, the fingerprint over the
     posted fields (without the CSRF token, the key and the return address). A malformed key counts
     as none: the write is still protected by its own locks and duplicate checks."""
@@ -187,7 +215,14 @@ def run_form_once(request: HttpRequest, write: Callable[[], T], *, describe: Cal
         key = ""
     scope = form_scope(request)
     data = {k: v for k, v in request.POST.lists() if k not in _NOT_FINGERPRINTED}
-    return run_once(key=key, actor=request.user, scope=scope, fingerprint=fingerprint(scope, data), write=write, describe=describe)
+    return run_once(
+        key=key,
+        actor=request.user,
+        scope=scope,
+        fingerprint=fingerprint(scope, data),
+        write=write,
+        describe=describe,
+    )
 
 
 def _when(record: IdempotencyKey) -> str:
@@ -195,17 +230,21 @@ def _when(record: IdempotencyKey) -> str:
 
 
 def replay_message(record: IdempotencyKey) -> str:
-    return _("This form was already submitted at %(time)s and was recorded then; it was not recorded again.") % {"time": _when(record)}
+    return _(
+        "This form was already submitted at %(time)s and was recorded then; it was not recorded again."
+    ) % {"time": _when(record)}
 
 
 def reused_message(record: IdempotencyKey) -> str:
-    return _("This form was already used at %(time)s for a different entry; nothing was recorded now. Reload the page to enter something new.") % {
-        "time": _when(record)}
+    return _(
+        "This form was already used at %(time)s for a different entry; nothing was recorded now. Reload the page to enter something new."
+    ) % {"time": _when(record)}
 
 
 def api_reused_message(record: IdempotencyKey) -> str:
-    return _("This Idempotency-Key was already used at %(time)s for a different request; send a new key with a new request.") % {
-        "time": _when(record)}
+    return _(
+        "This Idempotency-Key was already used at %(time)s for a different request; send a new key with a new request."
+    ) % {"time": _when(record)}
 
 
 # --- housekeeping -----------------------------------------------------------------------------
@@ -213,5 +252,7 @@ def api_reused_message(record: IdempotencyKey) -> str:
 
 def idempotency_keys_purge(*, older_than: timedelta = timedelta(days=RETENTION_DAYS)) -> int:
     """Delete the keys older than ``older_than``; returns how many (a daily task)."""
-    deleted, _detail = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    deleted, _detail = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
     return deleted

@@ -22,13 +22,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+
 def _has_nul(request: HttpRequest) -> bool:
     """NUL characters in the path or form values: no legitimate use, and PostgreSQL refuses them."""
     if "\x00" in request.path:
         return True
     if any("\x00" in value for values in request.GET.lists() for value in values[1]):
         return True
-    if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+    if request.method == "POST" and request.content_type in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
     return False
 
@@ -39,12 +43,16 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
-            response: HttpResponse = HttpResponseBadRequest("Bad request: NUL character.", content_type="text/plain")
+            response: HttpResponse = HttpResponseBadRequest(
+                "Bad request: NUL character.", content_type="text/plain"
+            )
         else:
             response = self.get_response(request)
         if not request.path.startswith("/admin/") and not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         user = getattr(request, "user", None)

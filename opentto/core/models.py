@@ -43,12 +43,14 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+        )
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit events are append-only")
@@ -71,7 +73,9 @@ class Grant(models.Model):
     allowed."""
 
     role = models.CharField(_("role"), max_length=16, choices=GrantRoleChoices.choices)
-    object_type = models.CharField(_("object type"), max_length=64, help_text=_("app_label.modelname, e.g. results.result"))
+    object_type = models.CharField(
+        _("object type"), max_length=64, help_text=_("app_label.modelname, e.g. results.result")
+    )
     actions = models.JSONField(_("actions"), default=list)
     constraint = models.CharField(_("constraint"), max_length=64, default="all")
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -83,8 +87,12 @@ class Grant(models.Model):
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
         constraints = [
-            models.UniqueConstraint(fields=["role", "object_type", "constraint"], name="core_grant_unique"),
-            models.CheckConstraint(condition=models.Q(role__in=GrantRoleChoices.values), name="core_grant_role_valid"),
+            models.UniqueConstraint(
+                fields=["role", "object_type", "constraint"], name="core_grant_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=GrantRoleChoices.values), name="core_grant_role_valid"
+            ),
         ]
         indexes = [models.Index(fields=["role", "enabled"])]
 
@@ -99,7 +107,12 @@ class IdempotencyKey(models.Model):
     docs/adr/0007-idempotent-money-writes.md). Unique per actor: a concurrent repeat waits on the
     unique index until the first commits."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
     key = models.CharField(_("key"), max_length=255)
     scope = models.CharField(_("what it was used for"), max_length=300)
     fingerprint = models.CharField(_("fingerprint of the request"), max_length=64)
@@ -115,7 +128,11 @@ class IdempotencyKey(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
-        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="core_idempotency_key_unique_per_actor")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor", "key"], name="core_idempotency_key_unique_per_actor"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.scope})"
@@ -134,7 +151,9 @@ class TransitionEvent(models.Model):
     target_field: str = "to_status"
     note_field: str = "note"
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -142,11 +161,27 @@ class TransitionEvent(models.Model):
         ordering = ["occurred_at", "id"]
 
     @classmethod
-    def record(cls, subject: models.Model, *, source: str, target: str, actor: Any, note: str = "", **extra: Any) -> TransitionEvent:
-        values: dict[str, Any] = {cls.subject_field: subject, cls.source_field: source, cls.target_field: target, **extra}
+    def record(
+        cls,
+        subject: models.Model,
+        *,
+        source: str,
+        target: str,
+        actor: Any,
+        note: str = "",
+        **extra: Any,
+    ) -> TransitionEvent:
+        values: dict[str, Any] = {
+            cls.subject_field: subject,
+            cls.source_field: source,
+            cls.target_field: target,
+            **extra,
+        }
         if note and cls.note_field:
             values[cls.note_field] = note
-        values["actor"] = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        values["actor"] = (
+            actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        )
         return cls._default_manager.create(**values)
 
     @property

@@ -23,8 +23,13 @@ class MoneyError(ValueError):
 
 
 def parse_yuan(
-    value: object, *, minimum: Decimal | None = None, positive: bool = False, maximum: Decimal | None = None,
-    exact: bool = False, blank: Decimal | None = None,
+    value: object,
+    *,
+    minimum: Decimal | None = None,
+    positive: bool = False,
+    maximum: Decimal | None = None,
+    exact: bool = False,
+    blank: Decimal | None = None,
 ) -> Decimal:
     """The one parser of an amount in yuan: ``"1,234.5"``, ``"¥12"``, ``Decimal``, ``int`` (and digits
     of any script ``Decimal`` reads, e.g. full-width ``"１２３"``) → ``Decimal`` with two places,
@@ -70,15 +75,24 @@ def to_yuan(value: object) -> Decimal:
 
 
 def yuan_field(
-    value: Any, field: str, errors: dict[str, list[str]], *, required: bool = True, positive: bool = False,
-    maximum: Decimal = MAX_AMOUNT, invalid: str | None = None, out_of_range: str | None = None,
+    value: Any,
+    field: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = True,
+    positive: bool = False,
+    maximum: Decimal = MAX_AMOUNT,
+    invalid: str | None = None,
+    out_of_range: str | None = None,
 ) -> Decimal | None:
     """A service's money input: the amount, or ``None`` with the field's error added to ``errors``
     (an empty value is an error when ``required``, else ``None``). The messages are the app's when
     it gives them."""
     if value in (None, ""):
         if required:
-            errors.setdefault(field, []).append(invalid or _("Enter an amount in yuan, e.g. 1200000.00."))
+            errors.setdefault(field, []).append(
+                invalid or _("Enter an amount in yuan, e.g. 1200000.00.")
+            )
         return None
     try:
         return parse_yuan(value, minimum=Decimal("0"), positive=positive, maximum=maximum)
@@ -86,9 +100,13 @@ def yuan_field(
         if isinstance(exc, TypeError) or exc.reason in ("invalid", "not_finite"):
             message = invalid or _("Enter an amount in yuan, e.g. 1200000.00.")
         elif positive:
-            message = out_of_range or _("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan.")
+            message = out_of_range or _(
+                "The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."
+            )
         else:
-            message = out_of_range or _("The amount must be between 0 and 99,999,999,999,999.99 yuan.")
+            message = out_of_range or _(
+                "The amount must be between 0 and 99,999,999,999,999.99 yuan."
+            )
         errors.setdefault(field, []).append(message)
         return None
 

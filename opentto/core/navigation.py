@@ -35,10 +35,15 @@ class NavEntry:
 
     def shown_to(self, user: object) -> bool:
         if not getattr(user, "is_authenticated", False):
-            return self.visitors or (self.permission is not None and permitted(user, *self.permission, every_row=self.every_row))
+            return self.visitors or (
+                self.permission is not None
+                and permitted(user, *self.permission, every_row=self.every_row)
+            )
         if self.person and getattr(user, "person_id", None) is None:
             return False
-        return self.permission is None or permitted(user, *self.permission, every_row=self.every_row)
+        return self.permission is None or permitted(
+            user, *self.permission, every_row=self.every_row
+        )
 
 
 NAV: tuple[NavEntry, ...] = (
@@ -48,25 +53,49 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("showcase:list", _("Showcase"), ("results.result", "request_access"), visitors=True),
     NavEntry("demands:list", _("Demands")),
     NavEntry("evaluation:list", _("Evaluations"), ("evaluation.reviewround", "view")),
-    NavEntry("evaluation:my_reviews", _("My reviews"), ("evaluation.reviewassignment", "view"), covers=("evaluation:review",)),
+    NavEntry(
+        "evaluation:my_reviews",
+        _("My reviews"),
+        ("evaluation.reviewassignment", "view"),
+        covers=("evaluation:review",),
+    ),
     # The TTO's planning desk: for those who move results from planning to landing.
     NavEntry("planning:index", _("Planning"), ("results.result", "land")),
-    NavEntry("planning:rooms", _("Deal rooms"), ("planning.dealroom", "view"), covers=("planning:room",)),
+    NavEntry(
+        "planning:rooms", _("Deal rooms"), ("planning.dealroom", "view"), covers=("planning:room",)
+    ),
     NavEntry("poc:list", _("Proof of concept"), ("poc.pocproject", "view")),
     NavEntry("landing:list", _("Deals"), ("landing.deal", "view")),
-    NavEntry("portfolio:index", _("Portfolio"), ("organisations.organisation", "view_portfolio"), covers=("portfolio:patent",)),
+    NavEntry(
+        "portfolio:index",
+        _("Portfolio"),
+        ("organisations.organisation", "view_portfolio"),
+        covers=("portfolio:patent",),
+    ),
     NavEntry("subsidies:programmes", _("Subsidies"), ("subsidies.application", "view")),
-    NavEntry("subsidies:dashboard", _("Subsidy dashboard"), ("subsidies.application", "view"), every_row=True),
+    NavEntry(
+        "subsidies:dashboard",
+        _("Subsidy dashboard"),
+        ("subsidies.application", "view"),
+        every_row=True,
+    ),
     NavEntry("organisations:list", _("Organisations"), ("organisations.organisation", "view")),
     NavEntry("organisations:people", _("People"), ("organisations.person", "view")),
     NavEntry("accounts:overview", _("My account"), menu="user"),
     NavEntry("landing:statements", _("Reward statements"), menu="user", person=True),
-    NavEntry("rights:list", _("Ownership and use rights"), ("rights.rightsapplication", "view"), "user"),
+    NavEntry(
+        "rights:list", _("Ownership and use rights"), ("rights.rightsapplication", "view"), "user"
+    ),
     NavEntry("accounts:access", _("Access under NDA"), ("access.accessrequest", "view"), "user"),
     NavEntry("imports:index", _("Import"), ("imports.importjob", "add"), "user"),
     NavEntry("clashes:list", _("Clashes to resolve"), ("clashes.clashhold", "resolve"), "user"),
     NavEntry("accounts:grants", _("Permissions"), ("core.grant", "view"), "user"),
-    NavEntry("notifications:preferences", _("Notification settings"), ("notifications.notification", "view"), "user"),
+    NavEntry(
+        "notifications:preferences",
+        _("Notification settings"),
+        ("notifications.notification", "view"),
+        "user",
+    ),
 )
 
 
@@ -75,7 +104,14 @@ NAV: tuple[NavEntry, ...] = (
 #: move into a "More" menu, the least used first (the order below), so every role and language
 #: keeps one row and a role with few entries keeps them all in sight.
 MAIN_ROW_EM = 44.0
-MORE_FIRST = ("organisations:people", "organisations:list", "portfolio:index", "subsidies:dashboard", "poc:list", "planning:rooms")
+MORE_FIRST = (
+    "organisations:people",
+    "organisations:list",
+    "portfolio:index",
+    "subsidies:dashboard",
+    "poc:list",
+    "planning:rooms",
+)
 
 
 def _label_em(label: object) -> float:
@@ -100,7 +136,11 @@ def _split_more(entries: list[dict[str, object]]) -> None:
 def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
     user = getattr(request, "user", None)
     current = request.resolver_match
-    current_name = f"{current.namespace}:{current.url_name}" if current and current.namespace else (current.url_name if current else "")
+    current_name = (
+        f"{current.namespace}:{current.url_name}"
+        if current and current.namespace
+        else (current.url_name if current else "")
+    )
     current_namespace = current.namespace if current else ""
     menus: dict[str, list[dict[str, object]]] = {"main": [], "user": []}
     shown: list[tuple[NavEntry, str]] = []
@@ -113,13 +153,38 @@ def navigation(request: HttpRequest) -> dict[str, list[dict[str, object]]]:
             continue
     # One main entry is current: the page's own (or the one covering it); else the first shown
     # entry of the page's namespace (a result's planning workspace is under "Planning").
-    own = {entry.url_name for entry, _url in shown if current_name == entry.url_name or current_name in entry.covers}
-    namespace_entry = next((entry.url_name for entry, _url in shown if entry.menu == "main" and ":" in entry.url_name
-                            and entry.url_name.partition(":")[0] == current_namespace and current_namespace not in {"organisations"}), None)
+    own = {
+        entry.url_name
+        for entry, _url in shown
+        if current_name == entry.url_name or current_name in entry.covers
+    }
+    namespace_entry = next(
+        (
+            entry.url_name
+            for entry, _url in shown
+            if entry.menu == "main"
+            and ":" in entry.url_name
+            and entry.url_name.partition(":")[0] == current_namespace
+            and current_namespace not in {"organisations"}
+        ),
+        None,
+    )
     for entry, url in shown:
         active = entry.url_name in own if own else entry.url_name == namespace_entry
-        menus[entry.menu].append({"url": url, "label": entry.label, "active": active, "name": entry.url_name, "more": False})
+        menus[entry.menu].append(
+            {
+                "url": url,
+                "label": entry.label,
+                "active": active,
+                "name": entry.url_name,
+                "more": False,
+            }
+        )
     _split_more(menus["main"])
     more = [e for e in menus["main"] if e["more"]]
-    return {"nav_main": menus["main"], "nav_user": menus["user"], "nav_more": more,
-            "nav_more_active": [e for e in more if e["active"]]}
+    return {
+        "nav_main": menus["main"],
+        "nav_user": menus["user"],
+        "nav_more": more,
+        "nav_more_active": [e for e in more if e["active"]],
+    }

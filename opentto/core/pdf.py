@@ -84,10 +84,17 @@ class ReportPDF(FPDF):
             self.set_x(x)
         self.ln(1)
 
-    def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None) -> None:
+    def data_table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float] | None = None,
+    ) -> None:
         self.set_font(FONT_FAMILY, size=9)
         with self.table(
-            col_widths=tuple(widths) if widths else None, text_align="LEFT", line_height=5.5,
+            col_widths=tuple(widths) if widths else None,
+            text_align="LEFT",
+            line_height=5.5,
             headings_style=FontFace(emphasis=None, fill_color=(238, 242, 247)),
         ) as table:
             table.row([str(h) for h in header])
@@ -95,7 +102,9 @@ class ReportPDF(FPDF):
                 table.row([str(cell) for cell in row])
         self.ln(2)
 
-    def bars(self, rows: Sequence[tuple[str, float, str]], maximum: float, width: float = 100) -> None:
+    def bars(
+        self, rows: Sequence[tuple[str, float, str]], maximum: float, width: float = 100
+    ) -> None:
         """A horizontal bar per row: label, value (0…maximum), printed value."""
         self.set_font(FONT_FAMILY, size=9)
         for label, value, shown in rows:

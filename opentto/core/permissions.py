@@ -41,8 +41,13 @@ ROLES: tuple[str, ...] = (ANONYMOUS, *UserRoleChoices.values)
 ALL = "all"
 #: Role names for the apps' grant lists.
 ADMIN, MANAGER, INVENTOR, ENTERPRISE, REVIEWER, OFFICIAL, INVESTOR = (
-    UserRoleChoices.ADMIN, UserRoleChoices.MANAGER, UserRoleChoices.INVENTOR, UserRoleChoices.ENTERPRISE,
-    UserRoleChoices.REVIEWER, UserRoleChoices.OFFICIAL, UserRoleChoices.INVESTOR,
+    UserRoleChoices.ADMIN,
+    UserRoleChoices.MANAGER,
+    UserRoleChoices.INVENTOR,
+    UserRoleChoices.ENTERPRISE,
+    UserRoleChoices.REVIEWER,
+    UserRoleChoices.OFFICIAL,
+    UserRoleChoices.INVESTOR,
 )
 STAFF: tuple[str, ...] = (ADMIN, MANAGER)
 SIGNED_IN: tuple[str, ...] = tuple(UserRoleChoices.values)
@@ -87,7 +92,10 @@ DEFAULT_GRANTS: list[tuple[str, str, str, tuple[str, ...]]] = []
 
 
 def register(
-    object_type: str, *, actions: Iterable[str] = (), constraints: dict[str, Constraint] | None = None,
+    object_type: str,
+    *,
+    actions: Iterable[str] = (),
+    constraints: dict[str, Constraint] | None = None,
     grants: Iterable[GrantSpec] = (),
 ) -> Registration:
     """Make a model restrictable: ``object_type`` is its ``app_label.modelname``. Registering a
@@ -102,9 +110,16 @@ def register(
     for role, constraint, grant_actions in grants:
         if role not in ROLES:
             raise ValueError(f"unknown role in a default grant of {object_type}: {role}")
-        for index, (known_role, known_type, known_constraint, known_actions) in enumerate(DEFAULT_GRANTS):
+        for index, (known_role, known_type, known_constraint, known_actions) in enumerate(
+            DEFAULT_GRANTS
+        ):
             if (known_role, known_type, known_constraint) == (role, object_type, constraint):
-                DEFAULT_GRANTS[index] = (role, object_type, constraint, tuple(sorted({*known_actions, *grant_actions})))
+                DEFAULT_GRANTS[index] = (
+                    role,
+                    object_type,
+                    constraint,
+                    tuple(sorted({*known_actions, *grant_actions})),
+                )
                 break
         else:
             DEFAULT_GRANTS.append((role, object_type, constraint, tuple(sorted(grant_actions))))
@@ -129,13 +144,13 @@ def _grants_for(user: Any, role: str) -> dict[tuple[str, str], list[str]]:
     the request (anonymous visitors read them each time: a cheap, indexed query)."""
     cached = getattr(user, "_opentto_grants", None) if user is not None else None
     if cached is not None and cached[0] == role:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     from .models import Grant
 
     table: dict[tuple[str, str], list[str]] = {}
-    for object_type, actions, constraint in Grant.objects.filter(role=role, enabled=True).values_list(
-        "object_type", "actions", "constraint"
-    ):
+    for object_type, actions, constraint in Grant.objects.filter(
+        role=role, enabled=True
+    ).values_list("object_type", "actions", "constraint"):
         for action in actions or []:
             table.setdefault((object_type, str(action)), []).append(constraint)
     if user is not None:
@@ -209,15 +224,17 @@ def roles_permitted(model: type[Model] | str, action: str, *, every_row: bool = 
     object_type = _label(model)
     _entry(object_type, action)
     roles: set[str] = set()
-    for role, actions, constraint in Grant.objects.filter(object_type=object_type, enabled=True).values_list(
-        "role", "actions", "constraint"
-    ):
+    for role, actions, constraint in Grant.objects.filter(
+        object_type=object_type, enabled=True
+    ).values_list("role", "actions", "constraint"):
         if action in (actions or []) and (constraint == ALL or not every_row):
             roles.add(role)
     return roles
 
 
-def users_permitted(model: type[Model] | str, action: str, *, every_row: bool = False) -> QuerySet[Any]:
+def users_permitted(
+    model: type[Model] | str, action: str, *, every_row: bool = False
+) -> QuerySet[Any]:
     """The active users whose role holds a grant for ``action`` on the type: who is told of a
     new request, who may be chosen as a reviewer or an invited investor. A superuser counts as
     an admin."""
@@ -256,7 +273,9 @@ class RestrictedQuerySet(QuerySet[_M]):
         return restrict(self, user, action)
 
 
-def install_default_grants(grants: Iterable[tuple[str, str, str, Iterable[str]]] | None = None, *, using: str = "default") -> int:
+def install_default_grants(
+    grants: Iterable[tuple[str, str, str, Iterable[str]]] | None = None, *, using: str = "default"
+) -> int:
     """Create the default grants that are missing (an existing row, even disabled, is kept as
     the admin left it). Returns how many were created."""
     from .models import Grant
@@ -264,7 +283,9 @@ def install_default_grants(grants: Iterable[tuple[str, str, str, Iterable[str]]]
     created = 0
     for role, object_type, constraint, actions in DEFAULT_GRANTS if grants is None else grants:
         _grant, was_created = Grant.objects.using(using).get_or_create(
-            role=role, object_type=object_type, constraint=constraint,
+            role=role,
+            object_type=object_type,
+            constraint=constraint,
             defaults={"actions": sorted(actions), "is_default": True},
         )
         created += int(was_created)

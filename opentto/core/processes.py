@@ -49,7 +49,9 @@ def _stat(pid: int) -> tuple[str, str] | None:
 def process_identity(pid: int | None = None) -> str:
     pid = os.getpid() if pid is None else pid
     stat = _stat(pid)
-    return "/".join([socket.gethostname(), _boot_id(), _pid_namespace(), str(pid), stat[1] if stat else ""])
+    return "/".join(
+        [socket.gethostname(), _boot_id(), _pid_namespace(), str(pid), stat[1] if stat else ""]
+    )
 
 
 def process_state(identity: str) -> str:

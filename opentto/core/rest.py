@@ -75,7 +75,9 @@ class FilterParam:
 class SelectorFilterBackend(filters.BaseFilterBackend):
     """Reads the view's ``filter_params`` and hands the clean values to ``view.apply_filters``."""
 
-    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
         params = clean_filter_params(request, getattr(view, "filter_params", ()))
         return view.apply_filters(queryset, params) if params else queryset
 
@@ -85,11 +87,21 @@ class SelectorFilterBackend(filters.BaseFilterBackend):
             schema: dict[str, Any] = {"type": "integer" if p.kind is int else "string"}
             if p.choices:
                 schema["enum"] = list(p.choices)
-            out.append({"name": p.name, "in": "query", "required": False, "description": p.description, "schema": schema})
+            out.append(
+                {
+                    "name": p.name,
+                    "in": "query",
+                    "required": False,
+                    "description": p.description,
+                    "schema": schema,
+                }
+            )
         return out
 
 
-def clean_filter_params(request: Request, declared: tuple[FilterParam, ...] | list[FilterParam]) -> dict[str, Any]:
+def clean_filter_params(
+    request: Request, declared: tuple[FilterParam, ...] | list[FilterParam]
+) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for p in declared:
         raw = request.query_params.get(p.name, "").strip()[:200]
@@ -119,15 +131,20 @@ class WriteSchema(AutoSchema):
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method not in permissions.SAFE_METHODS:
-            parameters.append(OpenApiParameter(
-                idempotency.HEADER, str, OpenApiParameter.HEADER, required=False,
-                description="A single-use key (1–255 printable ASCII characters, e.g. a UUID): a repeat of the request with the same key "
-                "and body answers with the first answer without writing again; the same key with another body answers 422.",
-            ))
+            parameters.append(
+                OpenApiParameter(
+                    idempotency.HEADER,
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="A single-use key (1–255 printable ASCII characters, e.g. a UUID): a repeat of the request with the same key "
+                    "and body answers with the first answer without writing again; the same key with another body answers 422.",
+                )
+            )
         return parameters
 
 
-class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List and retrieve what ``visible(user)`` returns: a refused object is absent and answers 404."""
 
     pagination_class = ApiCursorPagination
@@ -165,16 +182,24 @@ class RestrictedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             scope = f"api:{request.method} {request.path}"
             try:
                 outcome = idempotency.run_once(
-                    key=key, actor=request.user, scope=scope, fingerprint=idempotency.fingerprint(scope, request.data),
-                    write=lambda: handler(request, *args, **kwargs), describe=_describe_response,
+                    key=key,
+                    actor=request.user,
+                    scope=scope,
+                    fingerprint=idempotency.fingerprint(scope, request.data),
+                    write=lambda: handler(request, *args, **kwargs),
+                    describe=_describe_response,
                 )
             except idempotency.KeyReused as exc:
                 raise IdempotencyKeyReused(idempotency.api_reused_message(exc.first)) from exc
             if outcome.replayed and outcome.record is not None:
                 record = outcome.record
                 data = json.loads(record.response_body) if record.response_body else None
-                return Response(data, status=record.response_status or status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
-            return outcome.value  # type: ignore[return-value]
+                return Response(
+                    data,
+                    status=record.response_status or status.HTTP_200_OK,
+                    headers={"Idempotent-Replayed": "true"},
+                )
+            return outcome.value
 
         return run
 
@@ -224,7 +249,11 @@ def _describe_response(response: Any) -> dict[str, Any] | None:
     data = response.data
     pk = data.get("id") if isinstance(data, dict) else None
     body = "" if data is None else json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
-    return {"response_status": response.status_code, "response_body": body, "object_id": "" if pk is None else str(pk)}
+    return {
+        "response_status": response.status_code,
+        "response_body": body,
+        "object_id": "" if pk is None else str(pk),
+    }
 
 
 def service_call(fn: Any, **kwargs: Any) -> Any:
@@ -238,9 +267,10 @@ def service_call(fn: Any, **kwargs: Any) -> Any:
 def raise_as_api_error(exc: Exception) -> None:
     """Turn a service's refusal into the API's answer: 400 with the field-keyed messages, or 403."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         raise exceptions.ValidationError(detail) from exc
     if isinstance(exc, PermissionError):
         raise exceptions.PermissionDenied(str(exc) or None) from exc
     raise exc
-

@@ -3,5 +3,8 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
-    "core-purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": crontab(hour=3, minute=40)},
+    "core-purge-idempotency-keys": {
+        "task": "core.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }

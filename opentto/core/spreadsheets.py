@@ -57,7 +57,9 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, datetime):
-        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).strftime(
+            "%Y-%m-%d %H:%M"
+        )
     if isinstance(value, date):
         return value
     if isinstance(value, list | tuple):
@@ -135,11 +137,20 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
     for spec in sheets:
-        sheet = workbook.create_sheet(_SHEET_TITLE_FORBIDDEN.sub(" ", str(spec.title))[:31] or "Sheet")
+        sheet = workbook.create_sheet(
+            _SHEET_TITLE_FORBIDDEN.sub(" ", str(spec.title))[:31] or "Sheet"
+        )
         for index, width in spec.widths.items():
             sheet.column_dimensions[get_column_letter(index + 1)].width = width
 
-        def cell(value: Any, *, column: int | None = None, strong: bool = False, sheet: Any = sheet, spec: Sheet = spec) -> Any:
+        def cell(
+            value: Any,
+            *,
+            column: int | None = None,
+            strong: bool = False,
+            sheet: Any = sheet,
+            spec: Sheet = spec,
+        ) -> Any:
             value = plain_value(value)
             written = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
@@ -163,14 +174,21 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
 
 
 def spreadsheet_response(
-    *, fmt: str, filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], title: str = "",
+    *,
+    fmt: str,
+    filename: str,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    title: str = "",
 ) -> HttpResponse | StreamingHttpResponse:
     """A download of ``rows`` as ``fmt`` (``"csv"``, streamed, or ``"xlsx"``) named ``filename``."""
     response: HttpResponse | StreamingHttpResponse
     if fmt == "csv":
         response = StreamingHttpResponse(csv_lines(headers, rows), content_type=CSV_CONTENT_TYPE)
     elif fmt == "xlsx":
-        response = HttpResponse(xlsx_bytes(Sheet(title or "Export", headers, rows)), content_type=XLSX_CONTENT_TYPE)
+        response = HttpResponse(
+            xlsx_bytes(Sheet(title or "Export", headers, rows)), content_type=XLSX_CONTENT_TYPE
+        )
     else:
         raise ValueError(f"unknown spreadsheet format: {fmt}")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -179,6 +197,8 @@ def spreadsheet_response(
 
 def file_response(body: bytes, *, fmt: str, filename: str) -> HttpResponse:
     """A download of a file this module wrote (:func:`csv_bytes` or :func:`xlsx_bytes`)."""
-    response = HttpResponse(body, content_type=CSV_CONTENT_TYPE if fmt == "csv" else XLSX_CONTENT_TYPE)
+    response = HttpResponse(
+        body, content_type=CSV_CONTENT_TYPE if fmt == "csv" else XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

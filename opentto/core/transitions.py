@@ -183,7 +183,9 @@ class Transitions:
     # --- asking ---------------------------------------------------------------------------
 
     def illegal_problem(self, source: str, target: str) -> Problem:
-        template = _text(self.illegal) if self.illegal else _("“%(source)s” cannot move to “%(target)s”.")
+        template = (
+            _text(self.illegal) if self.illegal else _("“%(source)s” cannot move to “%(target)s”.")
+        )
         shown = target if self.raw_target else self.label(target)
         names = {"source": self.label(source), "target": shown}
         names |= {"status": names["source"], "from": names["source"], "to": shown}
@@ -200,10 +202,20 @@ class Transitions:
             found = {e.refused for e in self.edges if e.target == target}
             own = found.pop() if len(found) == 1 else None
         message = own if own is not None else self.refused
-        return Problem(_text(message) if message else _("You may not take this step."), self.error_field, refused=True)
+        return Problem(
+            _text(message) if message else _("You may not take this step."),
+            self.error_field,
+            refused=True,
+        )
 
     def problem(
-        self, row: models.Model, target: str, actor: Any, *, system: bool = False, reason: str | None = None,
+        self,
+        row: models.Model,
+        target: str,
+        actor: Any,
+        *,
+        system: bool = False,
+        reason: str | None = None,
         check_guard: bool = True,
     ) -> Problem | None:
         """Why ``actor`` cannot move ``row`` to ``target`` now (``None`` when they can)."""
@@ -224,7 +236,11 @@ class Transitions:
         if check_guard and (found := edge.guard_problem(row, target)):
             return Problem(str(found), self.error_field)
         if reason is not None and edge.reason_required and not reason.strip():
-            message = _text(self.reason_missing) if self.reason_missing else _("Give a reason for this step.")
+            message = (
+                _text(self.reason_missing)
+                if self.reason_missing
+                else _("Give a reason for this step.")
+            )
             return Problem(message, self.reason_field or self.error_field)
         return None
 
@@ -233,7 +249,15 @@ class Transitions:
             raise self.refusal_error(problem.message)
         raise TransitionError({problem.field: [problem.message]}, code="illegal_transition")
 
-    def check(self, row: models.Model, target: str, actor: Any, *, system: bool = False, reason: str | None = None) -> Edge:
+    def check(
+        self,
+        row: models.Model,
+        target: str,
+        actor: Any,
+        *,
+        system: bool = False,
+        reason: str | None = None,
+    ) -> Edge:
         """The edge ``row → target``; raises (``TransitionError`` or the table's refusal) otherwise."""
         problem = self.problem(row, target, actor, system=system, reason=reason)
         if problem is not None:
@@ -309,16 +333,25 @@ def transition(
         for name, value in values.items():
             setattr(locked, name, value)
         update = [table.field, *values]
-        if any(f.name == "updated_at" for f in model._meta.concrete_fields) and "updated_at" not in update:
+        if (
+            any(f.name == "updated_at" for f in model._meta.concrete_fields)
+            and "updated_at" not in update
+        ):
             update.append("updated_at")
         locked.save(update_fields=update)
         if event is not None:
             event(locked, source, edge)
         if audit:
-            payload = {"from": source, "to": target} if audit_payload is None else (
-                audit_payload(locked, source) if callable(audit_payload) else audit_payload)
+            payload = (
+                {"from": source, "to": target}
+                if audit_payload is None
+                else (audit_payload(locked, source) if callable(audit_payload) else audit_payload)
+            )
             audit_record(
-                actor=actor, action=audit_action or f"{table.name}.{edge.verb}", obj=locked, payload=dict(payload),
+                actor=actor,
+                action=audit_action or f"{table.name}.{edge.verb}",
+                obj=locked,
+                payload=dict(payload),
                 request=request,
             )
         for callback in on_commit:

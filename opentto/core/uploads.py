@@ -50,7 +50,7 @@ def safe_file_name(name: str) -> str:
         base = "file"
     if len(base) > 120:
         stem, dot, ext = base.rpartition(".")
-        base = (stem[: 110] + dot + ext[:9]) if dot else base[:120]
+        base = (stem[:110] + dot + ext[:9]) if dot else base[:120]
     return base
 
 
@@ -71,7 +71,8 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     kind = filetype.guess(head)
     if kind is None or kind.extension not in ALLOWED_TYPES:
         raise ValidationError(
-            _("%(name)s is not a PDF, an image or an Office file (checked by its content).") % {"name": name},
+            _("%(name)s is not a PDF, an image or an Office file (checked by its content).")
+            % {"name": name},
             code="type",
         )
     digest = hashlib.sha256()
@@ -79,6 +80,9 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         digest.update(chunk)
     upload.seek(0)
     return CheckedUpload(
-        file=upload, safe_name=name, content_type=ALLOWED_TYPES[kind.extension], size=upload.size,
+        file=upload,
+        safe_name=name,
+        content_type=ALLOWED_TYPES[kind.extension],
+        size=upload.size,
         sha256=digest.hexdigest(),
     )

@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 CN_APPLICATION_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 CN_APPLICATION_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
-CN_APPLICATION_TYPES = {"1": "invention", "2": "utility", "3": "design", "8": "pct_invention", "9": "pct_utility"}
+CN_APPLICATION_TYPES = {
+    "1": "invention",
+    "2": "utility",
+    "3": "design",
+    "8": "pct_invention",
+    "9": "pct_utility",
+}
 _CN_APPLICATION_RE = re.compile(r"^(?:CN)?(?P<digits>\d{12}|\d{8})\.?(?P<check>[\dX])$")
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -76,7 +82,9 @@ def validate_unified_social_credit_code(value: str) -> str:
     code = (value or "").strip().upper()
     if len(code) != 18 or any(c not in USCC_CHARSET for c in code):
         raise ValidationError(
-            _("A unified social credit code has 18 characters (digits and capital letters except I, O, S, V, Z)."),
+            _(
+                "A unified social credit code has 18 characters (digits and capital letters except I, O, S, V, Z)."
+            ),
             code="format",
         )
     expected = uscc_check_char(code[:17])

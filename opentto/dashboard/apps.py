@@ -18,7 +18,14 @@ class DashboardConfig(AppConfig):
         # A backup's manifest records the public figures of its moment (opentto backup, in core).
         register_manifest_section("figures", lambda: compute_figures(None).as_json())
         # The exports answer under landing's names (/deals/figures/...): landing sits below this app.
-        register_urls("landing", [
-            path("figures/<str:table>.xlsx", views.export_xlsx_view, name="figures_xlsx"),
-            path("figures/report-<int:year>.pdf", views.annual_report_pdf_view, name="annual_report"),
-        ])
+        register_urls(
+            "landing",
+            [
+                path("figures/<str:table>.xlsx", views.export_xlsx_view, name="figures_xlsx"),
+                path(
+                    "figures/report-<int:year>.pdf",
+                    views.annual_report_pdf_view,
+                    name="annual_report",
+                ),
+            ],
+        )

@@ -32,7 +32,14 @@ def short_yuan(value: Decimal) -> str:
     return format_yuan(value)
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: bool = True, css: str = "", current: str = "") -> SafeString:
+def bar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Decimal | int]],
+    *,
+    money: bool = True,
+    css: str = "",
+    current: str = "",
+) -> SafeString:
     """Vertical bars, one per row (label, value); the row labelled ``current`` (the selected year)
     is marked (class ``chart-bar-current``)."""
     width, height, pad, pad_bottom, pad_top = 640, 240, 8, 36, 22
@@ -41,8 +48,10 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: b
     slot = (width - pad * 2) / n
     bar = min(56.0, slot * 0.7)
     base = height - pad_bottom
-    out = [f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
-           f'<line class="chart-axis" x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}"></line>']
+    out = [
+        f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
+        f'<line class="chart-axis" x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}"></line>',
+    ]
     for i, (label, value) in enumerate(rows):
         h = (base - pad_top) * float(value) / top
         x = pad + slot * i + (slot - bar) / 2
@@ -57,12 +66,16 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal | int]], *, money: b
     return mark_safe("".join(out))  # noqa: S308 -- every value above is escaped or a number
 
 
-def hbar_chart(title: str, rows: Sequence[tuple[str, Decimal | int, str]], *, css: str = "") -> SafeString:
+def hbar_chart(
+    title: str, rows: Sequence[tuple[str, Decimal | int, str]], *, css: str = ""
+) -> SafeString:
     """Horizontal bars (label, value, shown text): for the funnel conversion."""
     width, row_h, label_w = 640, 26, 150
     height = row_h * max(len(rows), 1) + 8
     top = max((float(v) for _l, v, _s in rows), default=0.0) or 1.0
-    out = [f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>']
+    out = [
+        f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
+    ]
     for i, (label, value, shown) in enumerate(rows):
         y = 4 + i * row_h
         w = (width - label_w - 90) * float(value) / top

@@ -81,11 +81,19 @@ def scopes(user: Any) -> tuple[Any, Any, Any]:
 def amounts_received(user: Any) -> tuple[Decimal, list[tuple[int, Decimal]]]:
     _results, _deals, payments = scopes(user)
     total = payments.aggregate(t=Sum("amount_cny"))["t"] or ZERO
-    by_year = [(y, t) for y, t in payments.annotate(y=ExtractYear("received_on")).values_list("y").annotate(t=Sum("amount_cny")).order_by("y")]
+    by_year = [
+        (y, t)
+        for y, t in payments.annotate(y=ExtractYear("received_on"))
+        .values_list("y")
+        .annotate(t=Sum("amount_cny"))
+        .order_by("y")
+    ]
     return total, by_year
 
 
-def received_by(user: Any, dimension: str, year: int | None = None) -> list[tuple[str, str, int, Decimal]]:
+def received_by(
+    user: Any, dimension: str, year: int | None = None
+) -> list[tuple[str, str, int, Decimal]]:
     """Payments received on deals in scope, by the owner organisation of the deal's results
     (``dimension="organisation"``) or by the results' field (``"field"``): (key, label, payments,
     yuan). Like the transaction value by organisation, a payment on a deal whose results two
@@ -93,17 +101,24 @@ def received_by(user: Any, dimension: str, year: int | None = None) -> list[tupl
     more than the total. Largest first."""
     _results, _deals, payments = scopes(user)
     payments = payments.filter(in_year("received_on", year, dated=True))
-    path = {"organisation": "deal__results__ownerships__organisation", "field": "deal__results__field"}[dimension]
+    path = {
+        "organisation": "deal__results__ownerships__organisation",
+        "field": "deal__results__field",
+    }[dimension]
     amounts = dict(payments.values_list("pk", "amount_cny"))
     keys: dict[Any, set[int]] = defaultdict(set)
     for payment_id, key in payments.values_list("pk", path).distinct():
         if key is not None:
             keys[key].add(payment_id)
     labels: dict[Any, str] = (
-        {o.pk: o.name for o in Organisation.objects.filter(pk__in=list(keys))} if dimension == "organisation"
+        {o.pk: o.name for o in Organisation.objects.filter(pk__in=list(keys))}
+        if dimension == "organisation"
         else {k: str(v) for k, v in ResultFieldChoices.choices}
     )
-    rows = [(str(k), str(labels.get(k, k)), len(ids), sum((amounts[i] for i in ids), ZERO)) for k, ids in keys.items()]
+    rows = [
+        (str(k), str(labels.get(k, k)), len(ids), sum((amounts[i] for i in ids), ZERO))
+        for k, ids in keys.items()
+    ]
     return sorted(rows, key=lambda r: (-r[3], r[1]))
 
 
@@ -114,8 +129,12 @@ def funnel_conversion(user: Any, year: int | None = None) -> list[tuple[str, str
     results = results.filter(in_year("onboarded_at", year))
     total = results.count()
     reached = dict(
-        StageTransition.objects.filter(result__in=results.values("pk"), to_stage__in=PIPELINE_STAGES)
-        .values_list("to_stage").annotate(n=Count("result", distinct=True)).order_by()
+        StageTransition.objects.filter(
+            result__in=results.values("pk"), to_stage__in=PIPELINE_STAGES
+        )
+        .values_list("to_stage")
+        .annotate(n=Count("result", distinct=True))
+        .order_by()
     )
     out = []
     for stage in PIPELINE_STAGES:
@@ -125,7 +144,9 @@ def funnel_conversion(user: Any, year: int | None = None) -> list[tuple[str, str
     return out
 
 
-def time_in_stage(user: Any, year: int | None = None) -> list[tuple[str, str, int, Decimal, Decimal]]:
+def time_in_stage(
+    user: Any, year: int | None = None
+) -> list[tuple[str, str, int, Decimal, Decimal]]:
     """(stage, label, stays counted, mean days, median days) over the stays that ended in ``year``
     (Shanghai calendar; every ended stay for ``None``)."""
     results, _d, _p = scopes(user)
@@ -133,7 +154,8 @@ def time_in_stage(user: Any, year: int | None = None) -> list[tuple[str, str, in
     stays: dict[str, list[float]] = defaultdict(list)
     previous: dict[int, tuple[str, Any]] = {}
     for result_id, to_stage, occurred in (
-        StageTransition.objects.filter(result__in=results.values("pk")).order_by("result_id", "occurred_at", "id")
+        StageTransition.objects.filter(result__in=results.values("pk"))
+        .order_by("result_id", "occurred_at", "id")
         .values_list("result_id", "to_stage", "occurred_at")
     ):
         if result_id in previous and (start is None or start <= occurred < end):  # type: ignore[operator]
@@ -163,7 +185,11 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
         ("transfer", _("Transfer (assignment) contracts"), TRANSFER_TYPES),
         ("licence", _("Licence contracts"), LICENCE_TYPES),
         ("equity", _("Equity-investment contracts"), EQUITY_TYPES),
-        ("tech_services", _("Technology development, consulting and service contracts"), TECH_SERVICE_TYPES),
+        (
+            "tech_services",
+            _("Technology development, consulting and service contracts"),
+            TECH_SERVICE_TYPES,
+        ),
     ):
         n, value = _count_value(signed, types)
         rows.append((key, heading, n, value))
@@ -172,34 +198,68 @@ def china_annual(user: Any, year: int) -> list[tuple[str, str, int | str, Decima
         rows.append(("cash_rewards", cash_heading, "—", "—"))  # type: ignore[arg-type]
     else:
         lines = DistributionLine.objects.filter(
-            party=PartyChoices.PERSON, distribution__in=scope.distributions.filter(payment__received_on__year=year).values("pk")
+            party=PartyChoices.PERSON,
+            distribution__in=scope.distributions.filter(payment__received_on__year=year).values(
+                "pk"
+            ),
         )
         agg = lines.aggregate(t=Sum("amount_cny"), n=Count("person", distinct=True))
         rows.append(("cash_rewards", cash_heading, agg["n"] or 0, agg["t"] or ZERO))
     equity_total = ZERO
     rules = {r.organisation_id: r.equity_team_share for r in DistributionRule.objects.all()}
-    for deal in signed.filter(deal_type__in=EQUITY_TYPES, equity_valuation_cny__isnull=False).prefetch_related("owners"):
+    for deal in signed.filter(
+        deal_type__in=EQUITY_TYPES, equity_valuation_cny__isnull=False
+    ).prefetch_related("owners"):
         owners = list(deal.owners.all())
         if not owners:
             continue
         share = sum((rules.get(o.pk, Decimal("0.5")) for o in owners), Decimal(0)) / len(owners)
         equity_total += ((deal.equity_valuation_cny or ZERO) * share).quantize(Decimal("0.01"))
-    rows.append(("equity_rewards", _("Equity rewards to individuals (estimate)"), "—", equity_total))
+    rows.append(
+        ("equity_rewards", _("Equity rewards to individuals (estimate)"), "—", equity_total)
+    )
     return rows
 
 
 def autm(user: Any, year: int) -> list[tuple[str, str, int | str, Decimal | str]]:
     results, counted, payments = scopes(user)
     signed = counted.filter(signed_on__year=year)
-    ips = IPAsset.objects.filter(result__in=results.values("pk"), ip_kind__in=["invention", "utility", "design", "pct"])
+    ips = IPAsset.objects.filter(
+        result__in=results.values("pk"), ip_kind__in=["invention", "utility", "design", "pct"]
+    )
     licences = signed.filter(deal_type__in=LICENCE_TYPES)
-    income = payments.filter(received_on__year=year, deal__deal_type__in=LICENCE_TYPES).aggregate(t=Sum("amount_cny"))["t"] or ZERO
+    income = (
+        payments.filter(received_on__year=year, deal__deal_type__in=LICENCE_TYPES).aggregate(
+            t=Sum("amount_cny")
+        )["t"]
+        or ZERO
+    )
     return [
-        ("disclosures", _("Invention disclosures"), results.filter(in_year("onboarded_at", year)).count(), "—"),
-        ("patent_applications", _("New patent applications"), ips.filter(filing_date__year=year).count(), "—"),
+        (
+            "disclosures",
+            _("Invention disclosures"),
+            results.filter(in_year("onboarded_at", year)).count(),
+            "—",
+        ),
+        (
+            "patent_applications",
+            _("New patent applications"),
+            ips.filter(filing_date__year=year).count(),
+            "—",
+        ),
         ("patents_issued", _("Issued patents"), ips.filter(grant_date__year=year).count(), "—"),
-        ("licences", _("Licences and options executed"), licences.count(), licences.aggregate(t=Sum("amount_cny"))["t"] or ZERO),
-        ("startups", _("Start-ups formed"), signed.filter(deal_type=DealTypeChoices.SPIN_OFF).count(), "—"),
+        (
+            "licences",
+            _("Licences and options executed"),
+            licences.count(),
+            licences.aggregate(t=Sum("amount_cny"))["t"] or ZERO,
+        ),
+        (
+            "startups",
+            _("Start-ups formed"),
+            signed.filter(deal_type=DealTypeChoices.SPIN_OFF).count(),
+            "—",
+        ),
         ("licence_income", _("Licence income received"), "—", income),
     ]
 
@@ -208,14 +268,24 @@ def report_years(user: Any) -> list[int]:
     results, counted, payments = scopes(user)
     years = {d.year for d in counted.exclude(signed_on=None).values_list("signed_on", flat=True)}
     years |= {d.year for d in payments.values_list("received_on", flat=True)}
-    years |= set(results.order_by().annotate(y=shanghai_year("onboarded_at")).values_list("y", flat=True).distinct())
+    years |= set(
+        results.order_by()
+        .annotate(y=shanghai_year("onboarded_at"))
+        .values_list("y", flat=True)
+        .distinct()
+    )
     years.add(timezone.localdate().year)
     return sorted(years, reverse=True)
 
 
 def default_year(user: Any) -> int:
     _results, counted, _p = scopes(user)
-    latest: date | None = counted.exclude(signed_on=None).order_by("-signed_on").values_list("signed_on", flat=True).first()
+    latest: date | None = (
+        counted.exclude(signed_on=None)
+        .order_by("-signed_on")
+        .values_list("signed_on", flat=True)
+        .first()
+    )
     return latest.year if latest else timezone.localdate().year
 
 
@@ -224,11 +294,28 @@ def headline_table(user: Any, year: int) -> Table:
     rows: list[list[Any]] = []
     for this_year, all_time in headline(user, year).figures:
         name = DEFINITIONS[this_year.key].name
-        rows.append([str(name), this_year.count, "—" if this_year.value_cny is None else this_year.value_cny,
-                     all_time.count, "—" if all_time.value_cny is None else all_time.value_cny])
-    return Table("headline", _("Headline figures %(year)s") % {"year": year},
-                 [_("Figure"), _("Number %(year)s") % {"year": year}, _("Value %(year)s (CNY)") % {"year": year},
-                  _("Number, all time"), _("Value, all time (CNY)")], rows, (2, 4))
+        rows.append(
+            [
+                str(name),
+                this_year.count,
+                "—" if this_year.value_cny is None else this_year.value_cny,
+                all_time.count,
+                "—" if all_time.value_cny is None else all_time.value_cny,
+            ]
+        )
+    return Table(
+        "headline",
+        _("Headline figures %(year)s") % {"year": year},
+        [
+            _("Figure"),
+            _("Number %(year)s") % {"year": year},
+            _("Value %(year)s (CNY)") % {"year": year},
+            _("Number, all time"),
+            _("Value, all time (CNY)"),
+        ],
+        rows,
+        (2, 4),
+    )
 
 
 def tables(user: Any, year: int, figures_data: Any = None) -> dict[str, Table]:
@@ -240,21 +327,73 @@ def tables(user: Any, year: int, figures_data: Any = None) -> dict[str, Table]:
     out["headline"] = headline_table(user, year)
 
     def rows_of(items: Any) -> list[list[Any]]:
-        return [[r.label, r.results_incubated, r.projects_landed, r.transaction_value_cny] for r in items]
+        return [
+            [r.label, r.results_incubated, r.projects_landed, r.transaction_value_cny]
+            for r in items
+        ]
 
     head = [_("Incubated"), _("Landed"), _("Transaction value (CNY)")]
-    out["by_organisation"] = Table("by_organisation", _("By organisation"), [_("Organisation"), *head], rows_of(f.by_organisation), (3,))
-    out["by_field"] = Table("by_field", _("By field"), [_("Field"), *head], rows_of(f.by_field), (3,))
-    out["by_year"] = Table("by_year", _("By year (every year)"), [_("Year"), *head], rows_of(f.by_year), (3,))
+    out["by_organisation"] = Table(
+        "by_organisation",
+        _("By organisation"),
+        [_("Organisation"), *head],
+        rows_of(f.by_organisation),
+        (3,),
+    )
+    out["by_field"] = Table(
+        "by_field", _("By field"), [_("Field"), *head], rows_of(f.by_field), (3,)
+    )
+    out["by_year"] = Table(
+        "by_year", _("By year (every year)"), [_("Year"), *head], rows_of(f.by_year), (3,)
+    )
     total, by_year = amounts_received(user)
-    out["received"] = Table("received", _("Amounts received (every year)"), [_("Year"), _("Received (CNY)")], [[str(y), t] for y, t in by_year] + [[_("Total"), total]], (1,))
+    out["received"] = Table(
+        "received",
+        _("Amounts received (every year)"),
+        [_("Year"), _("Received (CNY)")],
+        [[str(y), t] for y, t in by_year] + [[_("Total"), total]],
+        (1,),
+    )
     for dim, key, title, first in (
-        ("organisation", "received_by_organisation", _("Amounts received by organisation"), _("Organisation")),
+        (
+            "organisation",
+            "received_by_organisation",
+            _("Amounts received by organisation"),
+            _("Organisation"),
+        ),
         ("field", "received_by_field", _("Amounts received by field"), _("Field")),
     ):
-        out[key] = Table(key, title, [first, _("Payments"), _("Received (CNY)")], [[label, n, t] for _k, label, n, t in received_by(user, dim, year)], (2,))
-    out["conversion"] = Table("conversion", _("Funnel conversion"), [_("Stage"), _("Results that reached it"), _("Share (%)")], [[label, n, share] for _k, label, n, share in funnel_conversion(user, year)])
-    out["time_in_stage"] = Table("time_in_stage", _("Time in each stage (days)"), [_("Stage"), _("Stays ended"), _("Mean"), _("Median")], [[label, n, mean, median] for _k, label, n, mean, median in time_in_stage(user, year)])
-    out["china"] = Table("china", _("China annual report %(year)s") % {"year": year}, [_("Heading"), _("Number"), _("Value (CNY)")], [[h, n, v] for _k, h, n, v in china_annual(user, year)], (2,))
-    out["autm"] = Table("autm", _("AUTM-style metrics %(year)s") % {"year": year}, [_("Metric"), _("Number"), _("Value (CNY)")], [[h, n, v] for _k, h, n, v in autm(user, year)], (2,))
+        out[key] = Table(
+            key,
+            title,
+            [first, _("Payments"), _("Received (CNY)")],
+            [[label, n, t] for _k, label, n, t in received_by(user, dim, year)],
+            (2,),
+        )
+    out["conversion"] = Table(
+        "conversion",
+        _("Funnel conversion"),
+        [_("Stage"), _("Results that reached it"), _("Share (%)")],
+        [[label, n, share] for _k, label, n, share in funnel_conversion(user, year)],
+    )
+    out["time_in_stage"] = Table(
+        "time_in_stage",
+        _("Time in each stage (days)"),
+        [_("Stage"), _("Stays ended"), _("Mean"), _("Median")],
+        [[label, n, mean, median] for _k, label, n, mean, median in time_in_stage(user, year)],
+    )
+    out["china"] = Table(
+        "china",
+        _("China annual report %(year)s") % {"year": year},
+        [_("Heading"), _("Number"), _("Value (CNY)")],
+        [[h, n, v] for _k, h, n, v in china_annual(user, year)],
+        (2,),
+    )
+    out["autm"] = Table(
+        "autm",
+        _("AUTM-style metrics %(year)s") % {"year": year},
+        [_("Metric"), _("Number"), _("Value (CNY)")],
+        [[h, n, v] for _k, h, n, v in autm(user, year)],
+        (2,),
+    )
     return out

@@ -135,7 +135,11 @@ def _scopes(user: Any) -> tuple[Any, Any]:
     if not permitted(user, Deal, "figures", every_row=True):
         # A result with a signed deal the viewer may not count is not theirs to count either.
         through = Deal.results.through.objects
-        hidden = through.filter(deal__signed_on__isnull=False).exclude(deal__in=deals.values("pk")).values("result_id")
+        hidden = (
+            through.filter(deal__signed_on__isnull=False)
+            .exclude(deal__in=deals.values("pk"))
+            .values("result_id")
+        )
         results = results.exclude(pk__in=hidden)
     deals = deals.filter(results__in=results.values("pk")).distinct()
     return results, deals
@@ -160,10 +164,14 @@ def figure_scope(user: Any) -> FigureScope:
     """The viewer's scope (``None``: the whole platform)."""
     results, deals = _scopes(user)
     payments = Payment.objects.filter(deal__in=deals.values("pk"))
-    distributions: QuerySet[Distribution] | None = Distribution.objects.filter(payment__in=payments.values("pk"))
+    distributions: QuerySet[Distribution] | None = Distribution.objects.filter(
+        payment__in=payments.values("pk")
+    )
     if user is not None and distributions is not None:
         if permitted(user, Distribution, "figures"):
-            distributions = distributions.filter(pk__in=Distribution.objects.restrict(user, "figures").values("pk"))
+            distributions = distributions.filter(
+                pk__in=Distribution.objects.restrict(user, "figures").values("pk")
+            )
         else:
             distributions = None
     return FigureScope(results, deals, payments, distributions)
@@ -176,7 +184,9 @@ def scope_key(user: Any) -> str:
     if known is not None:
         return str(known)
     scope = figure_scope(user)
-    distributions = _sql(scope.distributions) if scope.distributions is not None else ("no distributions", ())
+    distributions = (
+        _sql(scope.distributions) if scope.distributions is not None else ("no distributions", ())
+    )
     raw = repr((_sql(scope.results), _sql(scope.deals), distributions))
     key = hashlib.sha256(raw.encode()).hexdigest()[:32]
     with contextlib.suppress(AttributeError):  # objects that refuse attributes
@@ -193,12 +203,13 @@ def cached(user: Any, name: str, compute: Callable[[], T]) -> T:
         return compute()
     try:
         scope = scope_key(user)
-    except Exception:  # noqa: BLE001 - computing it will raise the same error where it belongs
+    except Exception:
         return compute()
     return _lookup(f"{name}:{translation.get_language() or ''}:{scope}", compute)
 
 
 # ---- The headline figures: one definition each, (user, year | None) -------------------------
+
 
 @dataclass(frozen=True)
 class FigureDefinition:
@@ -223,7 +234,9 @@ DEFINITIONS: dict[str, FigureDefinition] = {
     ),
     "results_evaluated": FigureDefinition(
         _("Results evaluated"),
-        _("Results with a recorded evaluation decision (proceed, improve or decline); a result evaluated twice in a year counts once."),
+        _(
+            "Results with a recorded evaluation decision (proceed, improve or decline); a result evaluated twice in a year counts once."
+        ),
         _("evaluation decision date"),
         _("results you may count"),
     ),
@@ -242,14 +255,18 @@ DEFINITIONS: dict[str, FigureDefinition] = {
     ),
     "money_received": FigureDefinition(
         _("Money received"),
-        _("Payments received on those deals (whatever the deal's status now), and their sum in CNY."),
+        _(
+            "Payments received on those deals (whatever the deal's status now), and their sum in CNY."
+        ),
         _("date received"),
         _("payments on the deals you may count"),
         _("payments"),
     ),
     "distributions_paid": FigureDefinition(
         _("Distributions paid"),
-        _("Payments split among the owners, the TTO and the team, and the net income so paid out in CNY (counted in the year the payment was received, as the personal statements are)."),
+        _(
+            "Payments split among the owners, the TTO and the team, and the net income so paid out in CNY (counted in the year the payment was received, as the personal statements are)."
+        ),
         _("date the payment was received"),
         _("distributions of those payments you may count"),
         _("distributions"),
@@ -278,7 +295,9 @@ class Headline:
 
     def as_json(self) -> dict[str, Any]:
         def one(f: Figure) -> dict[str, Any]:
-            return {"count": f.count} | ({} if f.value_cny is None else {"value_cny": str(f.value_cny)})
+            return {"count": f.count} | (
+                {} if f.value_cny is None else {"value_cny": str(f.value_cny)}
+            )
 
         return {
             "year": self.year,
@@ -296,8 +315,12 @@ def _landed(scope: FigureScope, year: int | None) -> QuerySet[Result]:
     landed = scope.results.filter(stage=ResultStageChoices.LANDED)
     if year is None:
         return landed
-    latest = StageTransition.objects.filter(result=OuterRef("pk"), to_stage=ResultStageChoices.LANDED).order_by("-occurred_at", "-id")
-    return landed.annotate(landed_at=Subquery(latest.values("occurred_at")[:1])).filter(in_year("landed_at", year))
+    latest = StageTransition.objects.filter(
+        result=OuterRef("pk"), to_stage=ResultStageChoices.LANDED
+    ).order_by("-occurred_at", "-id")
+    return landed.annotate(landed_at=Subquery(latest.values("occurred_at")[:1])).filter(
+        in_year("landed_at", year)
+    )
 
 
 def _onboarded_count(scope: FigureScope, year: int | None) -> int:
@@ -305,7 +328,9 @@ def _onboarded_count(scope: FigureScope, year: int | None) -> int:
 
 
 def _evaluated_count(scope: FigureScope, year: int | None) -> int:
-    decided = EvaluationSummary.objects.filter(result__in=scope.results.values("pk")).filter(in_year("decided_at", year))
+    decided = EvaluationSummary.objects.filter(result__in=scope.results.values("pk")).filter(
+        in_year("decided_at", year)
+    )
     return decided.values("result").distinct().count()
 
 
@@ -320,7 +345,9 @@ def _received(scope: FigureScope, year: int | None) -> tuple[int, Decimal]:
 def _distributed(scope: FigureScope, year: int | None) -> tuple[int, Decimal] | None:
     if scope.distributions is None:
         return None
-    return _money(scope.distributions.filter(in_year("payment__received_on", year, dated=True)), "net_cny")
+    return _money(
+        scope.distributions.filter(in_year("payment__received_on", year, dated=True)), "net_cny"
+    )
 
 
 def results_onboarded(user: Any, year: int | None) -> int:
@@ -366,7 +393,9 @@ def _figures_of(scope: FigureScope, year: int | None) -> list[Figure]:
 
 def compute_headline(user: Any, year: int) -> Headline:
     scope = figure_scope(user)
-    return Headline(year, list(zip(_figures_of(scope, year), _figures_of(scope, None), strict=True)))
+    return Headline(
+        year, list(zip(_figures_of(scope, year), _figures_of(scope, None), strict=True))
+    )
 
 
 def headline(user: Any, year: int) -> Headline:
@@ -380,7 +409,9 @@ def headline(user: Any, year: int) -> Headline:
 def figures(user: Any, year: int | None = None) -> Figures:
     """The figures ``user`` may see, from the figures cache (:mod:`opentto.core.cache`)
     while nothing has changed them; ``figures(None)`` is always computed."""
-    return cached(user, "figures" if year is None else f"figures:{year}", lambda: compute_figures(user, year))
+    return cached(
+        user, "figures" if year is None else f"figures:{year}", lambda: compute_figures(user, year)
+    )
 
 
 def compute_figures(user: Any, year: int | None = None) -> Figures:
@@ -394,24 +425,41 @@ def compute_figures(user: Any, year: int | None = None) -> Figures:
     landed = _landed(scope, year)
     counted = scope.counted_deals.filter(in_year("signed_on", year, dated=True))
     stage_counts = dict(cohort.values_list("stage").annotate(n=Count("pk")).order_by())
-    funnel = {stage.value: stage_counts.get(stage.value, 0) for stage in (*PIPELINE_STAGES, *SIDE_STAGES)}
+    funnel = {
+        stage.value: stage_counts.get(stage.value, 0) for stage in (*PIPELINE_STAGES, *SIDE_STAGES)
+    }
     total_value = counted.aggregate(total=Sum("amount_cny"))["total"] or ZERO
 
     # Per organisation (owners of the results).
     by_org: dict[int, FigureRow] = {}
-    org_names = {o.pk: o.name for o in Organisation.objects.filter(ownerships__result__in=results.values("pk")).distinct()}
-    for org_id, n in incubated.values_list("ownerships__organisation").annotate(n=Count("pk", distinct=True)).order_by():
-        if org_id is not None:
-            by_org.setdefault(org_id, FigureRow(str(org_id), org_names.get(org_id, ""))).results_incubated = n
+    org_names = {
+        o.pk: o.name
+        for o in Organisation.objects.filter(ownerships__result__in=results.values("pk")).distinct()
+    }
     for org_id, n in (
-        results.filter(pk__in=landed.values("pk"))
-        .values_list("ownerships__organisation").annotate(n=Count("pk", distinct=True)).order_by()
+        incubated.values_list("ownerships__organisation")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
     ):
         if org_id is not None:
-            by_org.setdefault(org_id, FigureRow(str(org_id), org_names.get(org_id, ""))).projects_landed = n
+            by_org.setdefault(
+                org_id, FigureRow(str(org_id), org_names.get(org_id, ""))
+            ).results_incubated = n
+    for org_id, n in (
+        results.filter(pk__in=landed.values("pk"))
+        .values_list("ownerships__organisation")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    ):
+        if org_id is not None:
+            by_org.setdefault(
+                org_id, FigureRow(str(org_id), org_names.get(org_id, ""))
+            ).projects_landed = n
     org_deals: dict[int, set[int]] = defaultdict(set)
     amounts = dict(counted.values_list("pk", "amount_cny"))
-    for deal_id, org_id in counted.values_list("pk", "results__ownerships__organisation").distinct():
+    for deal_id, org_id in counted.values_list(
+        "pk", "results__ownerships__organisation"
+    ).distinct():
         if org_id is not None:
             org_deals[org_id].add(deal_id)
     for org_id, deal_ids in org_deals.items():
@@ -423,15 +471,20 @@ def compute_figures(user: Any, year: int | None = None) -> Figures:
     labels = dict(ResultFieldChoices.choices)
     for key, n in incubated.values_list("field").annotate(n=Count("pk")).order_by():
         by_field.setdefault(key, FigureRow(key, str(labels.get(key, key)))).results_incubated = n
-    for key, n in results.filter(pk__in=landed.values("pk")).values_list("field").annotate(n=Count("pk")).order_by():
+    for key, n in (
+        results.filter(pk__in=landed.values("pk"))
+        .values_list("field")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         by_field.setdefault(key, FigureRow(key, str(labels.get(key, key)))).projects_landed = n
     field_deals: dict[str, set[int]] = defaultdict(set)
     for deal_id, key in counted.values_list("pk", "results__field").distinct():
         field_deals[key].add(deal_id)
     for key, deal_ids in field_deals.items():
-        by_field.setdefault(key, FigureRow(key, str(labels.get(key, key)))).transaction_value_cny = sum(
-            (amounts[d] for d in deal_ids), ZERO
-        )
+        by_field.setdefault(
+            key, FigureRow(key, str(labels.get(key, key)))
+        ).transaction_value_cny = sum((amounts[d] for d in deal_ids), ZERO)
 
     return Figures(
         results_incubated=incubated.count(),
@@ -450,17 +503,31 @@ def _by_year(scope: FigureScope) -> list[FigureRow]:
     deals signed that year (the headline's definitions, Shanghai years)."""
     by_year: dict[int, FigureRow] = {}
     incubated = scope.results.exclude(stage__in=NOT_INCUBATED_STAGES)
-    for year, n in incubated.annotate(y=shanghai_year("onboarded_at")).values_list("y").annotate(n=Count("pk")).order_by():
+    for year, n in (
+        incubated.annotate(y=shanghai_year("onboarded_at"))
+        .values_list("y")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         by_year.setdefault(year, FigureRow(str(year), str(year))).results_incubated = n
     landed_ids = scope.results.filter(stage=ResultStageChoices.LANDED).values("pk")
     landed_years: dict[int, int] = {}
     for result_id, year in (
         StageTransition.objects.filter(result__in=landed_ids, to_stage=ResultStageChoices.LANDED)
-        .annotate(y=shanghai_year("occurred_at")).order_by("occurred_at", "id").values_list("result_id", "y")
+        .annotate(y=shanghai_year("occurred_at"))
+        .order_by("occurred_at", "id")
+        .values_list("result_id", "y")
     ):
         landed_years[result_id] = year  # the latest landing counts
     for year in landed_years.values():
         by_year.setdefault(year, FigureRow(str(year), str(year))).projects_landed += 1
-    for year, total in scope.counted_deals.annotate(y=ExtractYear("signed_on")).values_list("y").annotate(t=Sum("amount_cny")).order_by():
-        by_year.setdefault(year, FigureRow(str(year), str(year))).transaction_value_cny = total or ZERO
+    for year, total in (
+        scope.counted_deals.annotate(y=ExtractYear("signed_on"))
+        .values_list("y")
+        .annotate(t=Sum("amount_cny"))
+        .order_by()
+    ):
+        by_year.setdefault(year, FigureRow(str(year), str(year))).transaction_value_cny = (
+            total or ZERO
+        )
     return sorted(by_year.values(), key=lambda r: r.key)

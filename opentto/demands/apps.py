@@ -16,10 +16,16 @@ class DemandsConfig(AppConfig):
         from .selectors import result_demands
         from .services import judgement_record_deal_signed
 
-        on_deal_signed(judgement_record_deal_signed)  # a signed deal is a signed pair for learning to rank
+        on_deal_signed(
+            judgement_record_deal_signed
+        )  # a signed deal is a signed pair for learning to rank
 
         # The rows the search indexes hold (opentto.search sits below this app).
         register_source("demands", lambda: Demand.objects.all())
-        register_source("live-demands", lambda: Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES))
+        register_source(
+            "live-demands", lambda: Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES)
+        )
         # Below demands, the planning workspace suggests the enterprises whose live demands fit.
-        register_suggested_targets("demands", lambda user, result: list(result_demands(user, result).enterprises))
+        register_suggested_targets(
+            "demands", lambda user, result: list(result_demands(user, result).enterprises)
+        )

@@ -54,22 +54,33 @@ def _piece(text: str, html: bool) -> str:
     if not html:
         return text
     if _is_chinese(text) != _page_is_chinese():
-        return str(format_html('<span lang="{}">{}</span>', "zh-Hans" if _is_chinese(text) else "en", text))
+        return str(
+            format_html('<span lang="{}">{}</span>', "zh-Hans" if _is_chinese(text) else "en", text)
+        )
     return str(escape(text))
 
 
-def _named(query_form: str, doc_form: str, translated: bool, context: str, html: bool = False) -> str:
+def _named(
+    query_form: str, doc_form: str, translated: bool, context: str, html: bool = False
+) -> str:
     """The term as named, with its translation in brackets when that helps the reader."""
     chinese_page = _page_is_chinese()
     if translated and _is_chinese(query_form) != _is_chinese(doc_form):
         # the engine itself translated the demand's word: both forms, the page's language first
-        main, other = (doc_form, query_form) if _is_chinese(doc_form) == chinese_page else (query_form, doc_form)
+        main, other = (
+            (doc_form, query_form)
+            if _is_chinese(doc_form) == chinese_page
+            else (query_form, doc_form)
+        )
     else:
         main, other = query_form, ""
         if _is_chinese(main) != chinese_page:
             other = get_lexicon().gloss(main, context) or ""
     if other and other.lower() != main.lower():
-        return _fixed(gettext("%(term)s (%(translation)s)"), html) % {"term": _piece(main, html), "translation": _piece(other, html)}
+        return _fixed(gettext("%(term)s (%(translation)s)"), html) % {
+            "term": _piece(main, html),
+            "translation": _piece(other, html),
+        }
     return _piece(main, html)
 
 
@@ -83,7 +94,13 @@ def _part_of(a: str, b: str) -> bool:
     return _is_chinese(a) and _is_chinese(b) and (a in b or b in a)
 
 
-def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_meaning: bool, context: str, html: bool = False) -> str:
+def fit_sentence(
+    terms: Sequence[tuple[str, str, float, bool]],
+    *,
+    close_in_meaning: bool,
+    context: str,
+    html: bool = False,
+) -> str:
     """Why a result fits, in a sentence. ``terms``: (demand's form, result's form, share,
     translated), best first, as :func:`opentto.demands.selectors._distinct_terms` gives them.
 
@@ -101,13 +118,23 @@ def fit_sentence(terms: Sequence[tuple[str, str, float, bool]], *, close_in_mean
         if len(named) == SENTENCE_TERMS:
             break
     if named and close_in_meaning:
-        sentence = _fixed(gettext("Fits because both speak of %(terms)s; the texts are also close in meaning."), html) % {"terms": _join(named, html)}
+        sentence = _fixed(
+            gettext("Fits because both speak of %(terms)s; the texts are also close in meaning."),
+            html,
+        ) % {"terms": _join(named, html)}
     elif named:
-        sentence = _fixed(gettext("Fits because both speak of %(terms)s."), html) % {"terms": _join(named, html)}
+        sentence = _fixed(gettext("Fits because both speak of %(terms)s."), html) % {
+            "terms": _join(named, html)
+        }
     elif close_in_meaning:
-        sentence = _fixed(gettext("Fits because the texts are close in meaning, though they share no key term."), html)
+        sentence = _fixed(
+            gettext("Fits because the texts are close in meaning, though they share no key term."),
+            html,
+        )
     else:
-        sentence = _fixed(gettext("Shares only a few scattered words with the demand: a weak fit."), html)
+        sentence = _fixed(
+            gettext("Shares only a few scattered words with the demand: a weak fit."), html
+        )
     return SafeString(sentence) if html else sentence
 
 
@@ -168,32 +195,76 @@ def score_parts(hit: Hit, terms: Sequence[tuple[str, str, float, bool]]) -> list
         return parts
     hybrid = basis.mode == "hybrid"
     if hybrid:
-        parts.append(ScorePart("meaning", gettext(
-            "Meaning: cosine %(cosine)s against the index's average %(mean)s (spread %(sd)s), standardised, × %(weight)s"
-        ) % {"cosine": _num(hit.dense, 3), "mean": _num(basis.dense_mean, 3), "sd": _num(basis.dense_sd, 3),
-             "weight": _num(basis.dense_weight)}, basis.dense_part(hit.dense)))
+        parts.append(
+            ScorePart(
+                "meaning",
+                gettext(
+                    "Meaning: cosine %(cosine)s against the index's average %(mean)s (spread %(sd)s), standardised, × %(weight)s"
+                )
+                % {
+                    "cosine": _num(hit.dense, 3),
+                    "mean": _num(basis.dense_mean, 3),
+                    "sd": _num(basis.dense_sd, 3),
+                    "weight": _num(basis.dense_weight),
+                },
+                basis.dense_part(hit.dense),
+            )
+        )
     listed = 0.0
     for query_form, doc_form, share, _translated in list(terms)[:PART_TERMS]:
         labels = []
         for html in (False, True):
-            name = _piece(query_form, html) if query_form.lower() == doc_form.lower() else f"{_piece(query_form, html)} → {_piece(doc_form, html)}"
+            name = (
+                _piece(query_form, html)
+                if query_form.lower() == doc_form.lower()
+                else f"{_piece(query_form, html)} → {_piece(doc_form, html)}"
+            )
             if hybrid:
-                labels.append(_fixed(gettext("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s"), html) % {
-                    "term": name, "share": _num(share), "sd": _num(basis.lexical_sd), "weight": _num(basis.lexical_weight)})
+                labels.append(
+                    _fixed(
+                        gettext("Word “%(term)s”: BM25 %(share)s ÷ spread %(sd)s × %(weight)s"),
+                        html,
+                    )
+                    % {
+                        "term": name,
+                        "share": _num(share),
+                        "sd": _num(basis.lexical_sd),
+                        "weight": _num(basis.lexical_weight),
+                    }
+                )
             else:
-                labels.append(_fixed(gettext("Word “%(term)s”: BM25 %(share)s"), html) % {"term": name, "share": _num(share)})
+                labels.append(
+                    _fixed(gettext("Word “%(term)s”: BM25 %(share)s"), html)
+                    % {"term": name, "share": _num(share)}
+                )
         value = basis.term_part(share)
         listed += share
         parts.append(ScorePart("term", labels[0], value, label_html=SafeString(labels[1])))
     rest = hit.lexical - listed
     if abs(basis.term_part(rest)) >= 0.0005:
-        parts.append(ScorePart("other_terms", gettext("Other matched words (single characters and the rest): BM25 %(share)s") % {
-            "share": _num(rest)}, basis.term_part(rest)))
+        parts.append(
+            ScorePart(
+                "other_terms",
+                gettext("Other matched words (single characters and the rest): BM25 %(share)s")
+                % {"share": _num(rest)},
+                basis.term_part(rest),
+            )
+        )
     if hybrid and basis.lexical_offset():
-        parts.append(ScorePart("word_average", gettext(
-            "Words: the index's average BM25 %(mean)s ÷ spread %(sd)s × %(weight)s, subtracted"
-        ) % {"mean": _num(basis.lexical_mean), "sd": _num(basis.lexical_sd), "weight": _num(basis.lexical_weight)},
-            basis.lexical_offset()))
+        parts.append(
+            ScorePart(
+                "word_average",
+                gettext(
+                    "Words: the index's average BM25 %(mean)s ÷ spread %(sd)s × %(weight)s, subtracted"
+                )
+                % {
+                    "mean": _num(basis.lexical_mean),
+                    "sd": _num(basis.lexical_sd),
+                    "weight": _num(basis.lexical_weight),
+                },
+                basis.lexical_offset(),
+            )
+        )
     remainder = hit.score - sum(p.value for p in parts)
     parts.append(ScorePart("rounding", gettext("Rounding"), remainder))
     _allocate(parts, hit.score)
@@ -204,7 +275,20 @@ def score_parts(hit: Hit, terms: Sequence[tuple[str, str, float, bool]]) -> list
 
 def result_context(result: Any) -> str:
     """A result's public text in both languages (to tell plausible translations)."""
-    fields = ("title_zh", "title_en", "abstract_zh", "abstract_en", "applications_zh", "applications_en")
+    fields = (
+        "title_zh",
+        "title_en",
+        "abstract_zh",
+        "abstract_en",
+        "applications_zh",
+        "applications_en",
+    )
     words = [str(getattr(result, f, "") or "") for f in fields]
-    words += [str(k) for k in [*(getattr(result, "keywords_zh", None) or []), *(getattr(result, "keywords_en", None) or [])]]
+    words += [
+        str(k)
+        for k in [
+            *(getattr(result, "keywords_zh", None) or []),
+            *(getattr(result, "keywords_en", None) or []),
+        ]
+    ]
     return "\n".join(w for w in words if w.strip())

@@ -34,9 +34,15 @@ class DemandStatusChoices(models.TextChoices):
 
 
 #: Demands in these statuses are live: matched against results and shown as "who needs this?".
-LIVE_DEMAND_STATUSES = (DemandStatusChoices.OPEN, DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING)
+LIVE_DEMAND_STATUSES = (
+    DemandStatusChoices.OPEN,
+    DemandStatusChoices.MATCHED,
+    DemandStatusChoices.NEGOTIATING,
+)
 CLOSED_DEMAND_STATUSES = (
-    DemandStatusChoices.CLOSED_MET, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN,
+    DemandStatusChoices.CLOSED_MET,
+    DemandStatusChoices.CLOSED_NOT_MET,
+    DemandStatusChoices.WITHDRAWN,
 )
 
 #: draft → open → matched → in negotiation → closed (met / not met / withdrawn): each edge asks
@@ -44,15 +50,36 @@ CLOSED_DEMAND_STATUSES = (
 #: Closing a demand as not met needs a reason.
 _DEMAND_EDGES = {
     DemandStatusChoices.DRAFT: (DemandStatusChoices.OPEN, DemandStatusChoices.WITHDRAWN),
-    DemandStatusChoices.OPEN: (DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
-    DemandStatusChoices.MATCHED: (DemandStatusChoices.NEGOTIATING, DemandStatusChoices.OPEN, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
-    DemandStatusChoices.NEGOTIATING: (DemandStatusChoices.CLOSED_MET, DemandStatusChoices.MATCHED, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN),
+    DemandStatusChoices.OPEN: (
+        DemandStatusChoices.MATCHED,
+        DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    ),
+    DemandStatusChoices.MATCHED: (
+        DemandStatusChoices.NEGOTIATING,
+        DemandStatusChoices.OPEN,
+        DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    ),
+    DemandStatusChoices.NEGOTIATING: (
+        DemandStatusChoices.CLOSED_MET,
+        DemandStatusChoices.MATCHED,
+        DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    ),
 }
 DEMAND_TRANSITIONS = Transitions(
     "demand",
     tuple(
-        Edge(source, target, "transition", "change", reason_required=target == DemandStatusChoices.CLOSED_NOT_MET)
-        for source, targets in _DEMAND_EDGES.items() for target in targets
+        Edge(
+            source,
+            target,
+            "transition",
+            "change",
+            reason_required=target == DemandStatusChoices.CLOSED_NOT_MET,
+        )
+        for source, targets in _DEMAND_EDGES.items()
+        for target in targets
     ),
     labels=DemandStatusChoices,
     ask_first=True,
@@ -84,18 +111,29 @@ class Demand(models.Model):
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     problem_zh = models.TextField(_("technical problem (Chinese)"), blank=True)
     problem_en = models.TextField(_("technical problem (English)"), blank=True)
-    field = models.CharField(_("field"), max_length=24, choices=ResultFieldChoices.choices, blank=True)
+    field = models.CharField(
+        _("field"), max_length=24, choices=ResultFieldChoices.choices, blank=True
+    )
     cooperation = models.JSONField(_("wanted cooperation"), default=list, blank=True)
-    budget_min_cny = models.DecimalField(_("budget from (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    budget_max_cny = models.DecimalField(_("budget up to (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    budget_min_cny = models.DecimalField(
+        _("budget from (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    budget_max_cny = models.DecimalField(
+        _("budget up to (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     is_public = models.BooleanField(
         _("public"),
         default=False,
-        help_text=_("Public: every signed-in user can read it. Confidential: only your organisation and the TTO managers."),
+        help_text=_(
+            "Public: every signed-in user can read it. Confidential: only your organisation and the TTO managers."
+        ),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=DemandStatusChoices.choices, default=DemandStatusChoices.DRAFT
+        _("status"),
+        max_length=16,
+        choices=DemandStatusChoices.choices,
+        default=DemandStatusChoices.DRAFT,
     )
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -112,9 +150,12 @@ class Demand(models.Model):
         verbose_name_plural = _("demands")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=DemandStatusChoices.values), name="demands_status_valid"
+                condition=models.Q(status__in=DemandStatusChoices.values),
+                name="demands_status_valid",
             ),
-            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_title_present"),
+            models.CheckConstraint(
+                condition=~models.Q(title_zh="", title_en=""), name="demands_title_present"
+            ),
             models.CheckConstraint(
                 condition=models.Q(budget_min_cny__isnull=True) | models.Q(budget_min_cny__gte=0),
                 name="demands_budget_min_non_negative",
@@ -152,7 +193,9 @@ class Demand(models.Model):
 
     def match_text(self) -> str:
         """The text matched against results: title and problem in both languages."""
-        return "\n".join(t for t in (self.title_zh, self.title_en, self.problem_zh, self.problem_en) if t.strip())
+        return "\n".join(
+            t for t in (self.title_zh, self.title_en, self.problem_zh, self.problem_en) if t.strip()
+        )
 
 
 class DemandEventQuerySet(RestrictedQuerySet["DemandEvent"]):
@@ -198,17 +241,31 @@ def _match_edge(source: str, target: str) -> Edge:
     if target in (MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING):
         return Edge(source, target, "transition", "negotiate", refused=_NEGOTIATE)
     if target == MatchStatusChoices.DEAL:
-        return Edge(source, target, "deal", "make_deal", refused=_("Only TTO managers create deals."))
-    return Edge(source, target, "transition", "change", refused=_CHANGE, reason_required=target == MatchStatusChoices.DECLINED)
+        return Edge(
+            source, target, "deal", "make_deal", refused=_("Only TTO managers create deals.")
+        )
+    return Edge(
+        source,
+        target,
+        "transition",
+        "change",
+        refused=_CHANGE,
+        reason_required=target == MatchStatusChoices.DECLINED,
+    )
 
 
 MATCH_TRANSITIONS = Transitions(
     "match",
     (
-        _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED), _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.DECLINED),
-        _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NDA), _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NEGOTIATING), _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED),
-        _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING), _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.DECLINED),
-        _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DEAL), _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED),
+        _match_edge(MatchStatusChoices.SUGGESTED, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NDA),
+        _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.NEGOTIATING),
+        _match_edge(MatchStatusChoices.CONTACTED, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.NEGOTIATING),
+        _match_edge(MatchStatusChoices.NDA, MatchStatusChoices.DECLINED),
+        _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DEAL),
+        _match_edge(MatchStatusChoices.NEGOTIATING, MatchStatusChoices.DECLINED),
     ),
     labels=MatchStatusChoices,
     ask_first=True,
@@ -236,18 +293,35 @@ class Match(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="matches", verbose_name=_("enterprise")
     )
-    demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
+    demand = models.ForeignKey(
+        Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="matches"
+    )
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="matches")
     status = models.CharField(
-        _("status"), max_length=16, choices=MatchStatusChoices.choices, default=MatchStatusChoices.SUGGESTED
+        _("status"),
+        max_length=16,
+        choices=MatchStatusChoices.choices,
+        default=MatchStatusChoices.SUGGESTED,
     )
-    source = models.CharField(_("source"), max_length=16, choices=MatchSourceChoices.choices, default=MatchSourceChoices.ENGINE)
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=MatchSourceChoices.choices,
+        default=MatchSourceChoices.ENGINE,
+    )
     score = models.FloatField(_("score"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
     deal = models.ForeignKey(
-        "landing.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="matches", verbose_name=_("deal")
+        "landing.Deal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="matches",
+        verbose_name=_("deal"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
 
@@ -258,12 +332,18 @@ class Match(models.Model):
         verbose_name = _("match")
         verbose_name_plural = _("matches")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=MatchStatusChoices.values), name="demands_match_status_valid"),
-            models.UniqueConstraint(
-                fields=["demand", "result"], condition=models.Q(demand__isnull=False), name="demands_match_unique_per_demand"
+            models.CheckConstraint(
+                condition=models.Q(status__in=MatchStatusChoices.values),
+                name="demands_match_status_valid",
             ),
             models.UniqueConstraint(
-                fields=["organisation", "result"], condition=models.Q(demand__isnull=True),
+                fields=["demand", "result"],
+                condition=models.Q(demand__isnull=False),
+                name="demands_match_unique_per_demand",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "result"],
+                condition=models.Q(demand__isnull=True),
                 name="demands_match_unique_interest",
             ),
         ]
@@ -314,7 +394,9 @@ class MatchFeedback(models.Model):
     rank = models.PositiveIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
     mode = models.CharField(max_length=8, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = MatchFeedbackQuerySet.as_manager()
@@ -323,7 +405,10 @@ class MatchFeedback(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["demand", "result"], name="demands_feedback_unique"),
-            models.CheckConstraint(condition=models.Q(verdict__in=FeedbackVerdictChoices.values), name="demands_feedback_verdict_valid"),
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=FeedbackVerdictChoices.values),
+                name="demands_feedback_verdict_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -367,10 +452,14 @@ class MatchJudgement(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="demand_judgements")
     kind = models.CharField(_("signal"), max_length=16, choices=JudgementKindChoices.choices)
     label = models.CharField(_("judgement"), max_length=16, choices=JudgementLabelChoices.choices)
-    reason = models.CharField(_("reason"), max_length=16, choices=JudgementReasonChoices.choices, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=16, choices=JudgementReasonChoices.choices, blank=True
+    )
     rank = models.PositiveIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = MatchJudgementQuerySet.as_manager()
@@ -378,10 +467,17 @@ class MatchJudgement(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=JudgementKindChoices.values), name="demands_judgement_kind_valid"),
-            models.CheckConstraint(condition=models.Q(label__in=JudgementLabelChoices.values), name="demands_judgement_label_valid"),
             models.CheckConstraint(
-                condition=models.Q(reason="") | models.Q(reason__in=JudgementReasonChoices.values, label="not_relevant"),
+                condition=models.Q(kind__in=JudgementKindChoices.values),
+                name="demands_judgement_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(label__in=JudgementLabelChoices.values),
+                name="demands_judgement_label_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason="")
+                | models.Q(reason__in=JudgementReasonChoices.values, label="not_relevant"),
                 name="demands_judgement_reason_valid",
             ),
         ]
@@ -413,7 +509,9 @@ class RankerVersion(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [
-            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="demands_one_active_ranker"),
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="demands_one_active_ranker"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -432,12 +530,30 @@ class ProjectStatusChoices(models.TextChoices):
 PROJECT_TRANSITIONS = Transitions(
     "project",
     (
-        Edge(ProjectStatusChoices.PROPOSED, ProjectStatusChoices.CONTRACTED, "transition", "change"),
-        Edge(ProjectStatusChoices.PROPOSED, ProjectStatusChoices.TERMINATED, "transition", "change"),
-        Edge(ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.IN_PROGRESS, "transition", "change"),
-        Edge(ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.TERMINATED, "transition", "change"),
-        Edge(ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.COMPLETED, "transition", "change"),
-        Edge(ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.TERMINATED, "transition", "change"),
+        Edge(
+            ProjectStatusChoices.PROPOSED, ProjectStatusChoices.CONTRACTED, "transition", "change"
+        ),
+        Edge(
+            ProjectStatusChoices.PROPOSED, ProjectStatusChoices.TERMINATED, "transition", "change"
+        ),
+        Edge(
+            ProjectStatusChoices.CONTRACTED,
+            ProjectStatusChoices.IN_PROGRESS,
+            "transition",
+            "change",
+        ),
+        Edge(
+            ProjectStatusChoices.CONTRACTED, ProjectStatusChoices.TERMINATED, "transition", "change"
+        ),
+        Edge(
+            ProjectStatusChoices.IN_PROGRESS, ProjectStatusChoices.COMPLETED, "transition", "change"
+        ),
+        Edge(
+            ProjectStatusChoices.IN_PROGRESS,
+            ProjectStatusChoices.TERMINATED,
+            "transition",
+            "change",
+        ),
     ),
     labels=ProjectStatusChoices,
     ask_first=True,
@@ -456,19 +572,33 @@ class TargetedProject(models.Model):
 
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="projects")
     research_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="targeted_projects", verbose_name=_("research organisation")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="targeted_projects",
+        verbose_name=_("research organisation"),
     )
-    lead = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("team lead"))
-    members = models.ManyToManyField(Person, blank=True, related_name="targeted_projects", verbose_name=_("team members"))
+    lead = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("team lead")
+    )
+    members = models.ManyToManyField(
+        Person, blank=True, related_name="targeted_projects", verbose_name=_("team members")
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     scope_zh = models.TextField(_("scope (Chinese)"), blank=True)
     scope_en = models.TextField(_("scope (English)"), blank=True)
     budget_cny = models.DecimalField(_("budget (yuan)"), max_digits=16, decimal_places=2)
-    status = models.CharField(_("status"), max_length=16, choices=ProjectStatusChoices.choices, default=ProjectStatusChoices.PROPOSED)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ProjectStatusChoices.choices,
+        default=ProjectStatusChoices.PROPOSED,
+    )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
 
@@ -479,11 +609,20 @@ class TargetedProject(models.Model):
         verbose_name = _("targeted R&D project")
         verbose_name_plural = _("targeted R&D projects")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=ProjectStatusChoices.values), name="demands_project_status_valid"),
-            models.CheckConstraint(condition=models.Q(budget_cny__gte=0), name="demands_project_budget_non_negative"),
-            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_project_title_present"),
             models.CheckConstraint(
-                condition=models.Q(starts_on__isnull=True) | models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                condition=models.Q(status__in=ProjectStatusChoices.values),
+                name="demands_project_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_cny__gte=0), name="demands_project_budget_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(title_zh="", title_en=""), name="demands_project_title_present"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
                 name="demands_project_dates_ordered",
             ),
         ]
@@ -514,11 +653,15 @@ class ProjectMilestoneQuerySet(RestrictedQuerySet["ProjectMilestone"]):
 
 
 class ProjectMilestone(models.Model):
-    project = models.ForeignKey(TargetedProject, on_delete=models.CASCADE, related_name="milestones")
+    project = models.ForeignKey(
+        TargetedProject, on_delete=models.CASCADE, related_name="milestones"
+    )
     title_zh = models.CharField(_("milestone (Chinese)"), max_length=300, blank=True)
     title_en = models.CharField(_("milestone (English)"), max_length=300, blank=True)
     due_on = models.DateField(_("due"))
-    amount_cny = models.DecimalField(_("payment (yuan)"), max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    amount_cny = models.DecimalField(
+        _("payment (yuan)"), max_digits=16, decimal_places=2, default=Decimal("0.00")
+    )
     done_on = models.DateField(_("done"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -527,8 +670,13 @@ class ProjectMilestone(models.Model):
     class Meta:
         ordering = ["position", "due_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_cny__gte=0), name="demands_milestone_amount_non_negative"),
-            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="demands_milestone_title_present"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gte=0), name="demands_milestone_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(title_zh="", title_en=""),
+                name="demands_milestone_title_present",
+            ),
         ]
 
     def __str__(self) -> str:

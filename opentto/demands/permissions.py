@@ -110,13 +110,19 @@ def _on_own_results(user: Any, model: type[Model]) -> Q | None:
     org, visible = organisation_id(user), _parents_visible(user, model)
     if org is None or visible is None:
         return None
-    return Q(result__in=Result.objects.filter(ownerships__organisation_id=org).values("pk")) & visible
+    return (
+        Q(result__in=Result.objects.filter(ownerships__organisation_id=org).values("pk")) & visible
+    )
 
 
 register(
     MATCH,
     actions={"view", "change", "negotiate", "make_deal", "follow"},
-    constraints={"parents_visible": _parents_visible, "own_organisation": _own_organisation_match, "on_own_results": _on_own_results},
+    constraints={
+        "parents_visible": _parents_visible,
+        "own_organisation": _own_organisation_match,
+        "on_own_results": _on_own_results,
+    },
     grants=[
         *[(role, "parents_visible", ("view",)) for role in STAFF],
         (ADMIN, ALL, ("change", "negotiate", "make_deal")),
@@ -141,7 +147,10 @@ def _research_organisation(user: Any, model: type[Model]) -> Q | None:
 register(
     PROJECT,
     actions={"view", "change"},
-    constraints={"commissioning_organisation": _commissioning_organisation, "research_organisation": _research_organisation},
+    constraints={
+        "commissioning_organisation": _commissioning_organisation,
+        "research_organisation": _research_organisation,
+    },
     grants=[
         *[(role, ALL, ("view", "change")) for role in STAFF],
         (ENTERPRISE, "commissioning_organisation", ("view",)),
@@ -161,20 +170,45 @@ def _child(parent: str, action: str, field: str) -> Any:
     return constraint
 
 
-register("demands.demandevent", actions={"view"}, constraints={"demand_visible": _child(DEMAND, "view", "demand")},
-         grants=[(role, "demand_visible", ("view",)) for role in SIGNED_IN])
-register("demands.matchevent", actions={"view"}, constraints={"match_visible": _child(MATCH, "view", "match")},
-         grants=[(role, "match_visible", ("view",)) for role in SIGNED_IN])
-register("demands.matchfeedback", actions={"view"}, constraints={"demand_matched": _child(DEMAND, "match", "demand")},
-         grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN])
-register("demands.matchjudgement", actions={"view"}, constraints={"demand_matched": _child(DEMAND, "match", "demand")},
-         grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN])
-register("demands.rankerversion", actions={"view"}, grants=[(role, ALL, ("view",)) for role in STAFF])
+register(
+    "demands.demandevent",
+    actions={"view"},
+    constraints={"demand_visible": _child(DEMAND, "view", "demand")},
+    grants=[(role, "demand_visible", ("view",)) for role in SIGNED_IN],
+)
+register(
+    "demands.matchevent",
+    actions={"view"},
+    constraints={"match_visible": _child(MATCH, "view", "match")},
+    grants=[(role, "match_visible", ("view",)) for role in SIGNED_IN],
+)
+register(
+    "demands.matchfeedback",
+    actions={"view"},
+    constraints={"demand_matched": _child(DEMAND, "match", "demand")},
+    grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN],
+)
+register(
+    "demands.matchjudgement",
+    actions={"view"},
+    constraints={"demand_matched": _child(DEMAND, "match", "demand")},
+    grants=[(role, "demand_matched", ("view",)) for role in SIGNED_IN],
+)
+register(
+    "demands.rankerversion", actions={"view"}, grants=[(role, ALL, ("view",)) for role in STAFF]
+)
 register(
     "demands.projectmilestone",
     actions={"view", "change"},
-    constraints={"project_visible": _child(PROJECT, "view", "project"), "project_changed": _child(PROJECT, "change", "project")},
-    grants=[g for role in SIGNED_IN for g in ((role, "project_visible", ("view",)), (role, "project_changed", ("change",)))],
+    constraints={
+        "project_visible": _child(PROJECT, "view", "project"),
+        "project_changed": _child(PROJECT, "change", "project"),
+    },
+    grants=[
+        g
+        for role in SIGNED_IN
+        for g in ((role, "project_visible", ("view",)), (role, "project_changed", ("change",)))
+    ],
 )
 
 
@@ -200,7 +234,10 @@ def may_express_interest(user: Any) -> bool:
     from opentto.organisations.models import Organisation
 
     org = organisation_id(user)
-    return org is not None and Organisation.objects.restrict(user, "express_interest").filter(pk=org).exists()
+    return (
+        org is not None
+        and Organisation.objects.restrict(user, "express_interest").filter(pk=org).exists()
+    )
 
 
 def may_post_for(user: Any, organisation: Any) -> bool:

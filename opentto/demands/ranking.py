@@ -52,13 +52,25 @@ from .models import (
 )
 
 GRADES: dict[str, int] = {
-    JudgementKindChoices.SIGNED: 3, JudgementKindChoices.DEAL: 3, JudgementKindChoices.NDA: 2,
-    JudgementKindChoices.CONTACT: 1, JudgementKindChoices.MANUAL: 1,
+    JudgementKindChoices.SIGNED: 3,
+    JudgementKindChoices.DEAL: 3,
+    JudgementKindChoices.NDA: 2,
+    JudgementKindChoices.CONTACT: 1,
+    JudgementKindChoices.MANUAL: 1,
 }
 #: a result's recency halves every this many years since it was onboarded
 RECENCY_HALF_LIFE_YEARS = 3.0
 
-__all__ = ["MARGIN", "LinearRanker", "MIN_JUDGEMENTS", "TooFewJudgements", "pair_grades", "ranker_train", "rerank", "training_rows"]
+__all__ = [
+    "MARGIN",
+    "LinearRanker",
+    "MIN_JUDGEMENTS",
+    "TooFewJudgements",
+    "pair_grades",
+    "ranker_train",
+    "rerank",
+    "training_rows",
+]
 
 
 def feature_label(name: str) -> str:
@@ -83,7 +95,11 @@ def feature_label(name: str) -> str:
 
 def pair_grades(judgements: Iterable[MatchJudgement] | None = None) -> dict[tuple[int, int], int]:
     """(demand id, result id) → grade (see the module's docstring)."""
-    rows = judgements if judgements is not None else MatchJudgement.objects.order_by("created_at", "id")
+    rows = (
+        judgements
+        if judgements is not None
+        else MatchJudgement.objects.order_by("created_at", "id")
+    )
     strongest: dict[tuple[int, int], int] = {}
     explicit: dict[tuple[int, int], int] = {}
     mark_last: dict[tuple[int, int], bool] = {}  # the explicit mark came after every other signal
@@ -96,7 +112,9 @@ def pair_grades(judgements: Iterable[MatchJudgement] | None = None) -> dict[tupl
             strongest[key] = max(strongest.get(key, 0), GRADES.get(j.kind, 1))
             mark_last[key] = False
     return {
-        key: 0 if explicit.get(key) == 0 and mark_last[key] else max(strongest.get(key, 0), explicit.get(key, 0))
+        key: 0
+        if explicit.get(key) == 0 and mark_last[key]
+        else max(strongest.get(key, 0), explicit.get(key, 0))
         for key in mark_last
     }
 
@@ -110,16 +128,24 @@ def features_of(hit: Hit, rank: int, demand: Demand, result: Result) -> dict[str
     keywords = {k.lower() for k in [*(result.keywords_zh or []), *(result.keywords_en or [])] if k}
     text = demand.match_text().lower()
     extra = {
-        "field_fit": 0.5 if not demand.field or not result.field else float(demand.field == result.field),
+        "field_fit": 0.5
+        if not demand.field or not result.field
+        else float(demand.field == result.field),
         "trl": (result.trl or 0) / 9.0,
         "recency": math.pow(0.5, _years(result.onboarded_at) / RECENCY_HALF_LIFE_YEARS),
-        "keyword_overlap": sum(1 for k in keywords if k in text) / len(keywords) if keywords else 0.0,
+        "keyword_overlap": sum(1 for k in keywords if k in text) / len(keywords)
+        if keywords
+        else 0.0,
     }
     return hit_features(hit, rank, extra)
 
 
 def _candidates() -> set[str]:
-    return index.ids_of(Result.objects.exclude(stage__in=[ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED]))
+    return index.ids_of(
+        Result.objects.exclude(
+            stage__in=[ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED]
+        )
+    )
 
 
 @dataclass
@@ -136,12 +162,20 @@ def training_rows(grades: dict[tuple[int, int], int] | None = None) -> TrainingS
     modes: set[str] = set()
     demands = Demand.objects.in_bulk({d for d, _r in grades})
     for demand in demands.values():
-        outcome = index.search_results(demand.match_text(), allowed_ids=allowed, top=RERANK_DEPTH, explain=True)
+        outcome = index.search_results(
+            demand.match_text(), allowed_ids=allowed, top=RERANK_DEPTH, explain=True
+        )
         modes.add(outcome.mode)
         results = Result.objects.in_bulk([int(h.id) for h in outcome.hits])
         group = [
-            Judged(str(demand.pk), h.id, features_of(h, i + 1, demand, results[int(h.id)]), float(grades.get((demand.pk, int(h.id)), 0)))
-            for i, h in enumerate(outcome.hits) if int(h.id) in results
+            Judged(
+                str(demand.pk),
+                h.id,
+                features_of(h, i + 1, demand, results[int(h.id)]),
+                float(grades.get((demand.pk, int(h.id)), 0)),
+            )
+            for i, h in enumerate(outcome.hits)
+            if int(h.id) in results
         ]
         add_list_features([r.features for r in group])
         if any(r.label > 0 for r in group):
@@ -158,7 +192,9 @@ def active_ranker() -> LinearRanker | None:
     return LinearRanker.from_dict(version.model) if version is not None else None
 
 
-def ranker_train(*, min_judgements: int = MIN_JUDGEMENTS, margin: float = MARGIN, actor: Any = None) -> RankerVersion:
+def ranker_train(
+    *, min_judgements: int = MIN_JUDGEMENTS, margin: float = MARGIN, actor: Any = None
+) -> RankerVersion:
     """Train a new version from every judgement (see the module's docstring); raises
     :class:`TooFewJudgements` below ``min_judgements`` judged pairs (nothing recorded)."""
     grades = pair_grades()
@@ -166,7 +202,11 @@ def ranker_train(*, min_judgements: int = MIN_JUDGEMENTS, margin: float = MARGIN
         raise TooFewJudgements(f"{len(grades)} judged pairs; at least {min_judgements} are needed")
     data = training_rows(grades)
     current = active_version()
-    current_ranker = LinearRanker.from_dict(current.model) if current is not None and current.model.get("meta", {}).get("mode") == data.mode else None
+    current_ranker = (
+        LinearRanker.from_dict(current.model)
+        if current is not None and current.model.get("meta", {}).get("mode") == data.mode
+        else None
+    )
     verdict = train_and_check(data.rows, current=current_ranker, margin=margin, min_judgements=1)
     assert verdict.ranker is not None
     verdict.ranker.meta.update({"mode": data.mode, "judged_pairs": data.judged_pairs})
@@ -175,13 +215,27 @@ def ranker_train(*, min_judgements: int = MIN_JUDGEMENTS, margin: float = MARGIN
         if verdict.replace:
             RankerVersion.objects.filter(active=True).update(active=False)
         version = RankerVersion.objects.create(
-            version=number, judgements=data.judged_pairs, held_out_before=round(verdict.before, 4),
-            held_out_after=round(verdict.after, 4), margin=margin, active=verdict.replace, model=verdict.ranker.to_dict(),
+            version=number,
+            judgements=data.judged_pairs,
+            held_out_before=round(verdict.before, 4),
+            held_out_after=round(verdict.after, 4),
+            margin=margin,
+            active=verdict.replace,
+            model=verdict.ranker.to_dict(),
         )
-        audit_record(actor=actor, action="ranker.train", obj=version, payload={
-            "version": number, "judgements": data.judged_pairs, "before": version.held_out_before,
-            "after": version.held_out_after, "active": verdict.replace, "weights": verdict.ranker.feature_weights(),
-        })
+        audit_record(
+            actor=actor,
+            action="ranker.train",
+            obj=version,
+            payload={
+                "version": number,
+                "judgements": data.judged_pairs,
+                "before": version.held_out_before,
+                "after": version.held_out_after,
+                "active": verdict.replace,
+                "weights": verdict.ranker.feature_weights(),
+            },
+        )
     return version
 
 
@@ -200,9 +254,15 @@ def rerank(hits: Sequence[Hit], demand: Demand, results: dict[int, Result], mode
     if version is None or version.model.get("meta", {}).get("mode") != mode:
         return Reranked(list(hits), {}, {}, None)
     ranker = LinearRanker.from_dict(version.model)
-    feats = {h.id: features_of(h, i + 1, demand, results[int(h.id)]) for i, h in enumerate(hits[:RERANK_DEPTH]) if int(h.id) in results}
+    feats = {
+        h.id: features_of(h, i + 1, demand, results[int(h.id)])
+        for i, h in enumerate(hits[:RERANK_DEPTH])
+        if int(h.id) in results
+    }
     add_list_features(list(feats.values()))
     learned = {i: ranker.score(f) for i, f in feats.items()}
     head = sorted((h for h in hits[:RERANK_DEPTH] if h.id in feats), key=lambda h: -learned[h.id])
     ordered = head + [h for h in hits if h.id not in feats]
-    return Reranked(ordered, {i: ranker.contributions(f) for i, f in feats.items()}, learned, version.version)
+    return Reranked(
+        ordered, {i: ranker.contributions(f) for i, f in feats.items()}, learned, version.version
+    )

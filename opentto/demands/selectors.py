@@ -75,10 +75,15 @@ def demands_permitted(user: Any, action: str) -> QuerySet[Demand]:
 def demand_capabilities(user: Any, demand: Demand) -> dict[str, bool]:
     """What ``user`` may do with ``demand`` (for the page's buttons): ``can_change``, ``can_match``,
     ``can_commission``."""
-    return {f"can_{action}": allows(user, demand, action) for action in ("change", "match", "commission")}
+    return {
+        f"can_{action}": allows(user, demand, action)
+        for action in ("change", "match", "commission")
+    }
 
 
-def demand_list(user: Any, *, q: str = "", status: str = "", field_: str = "", mine: bool = False) -> QuerySet[Demand]:
+def demand_list(
+    user: Any, *, q: str = "", status: str = "", field_: str = "", mine: bool = False
+) -> QuerySet[Demand]:
     """The demand list (and its export and API): with ``mine``, only the demands the user may change."""
     qs = demands_permitted(user, "change") if mine else demands_visible(user)
     if status in DemandStatusChoices.values:
@@ -94,14 +99,21 @@ def demand_list(user: Any, *, q: str = "", status: str = "", field_: str = "", m
             qs = qs.filter(pk__in=[int(h.id) for h in hits if h.score >= floor])
         except index.IndexBuilding:
             for term in q.split():
-                qs = qs.filter(Q(title_zh__icontains=term) | Q(title_en__icontains=term) | Q(problem_zh__icontains=term) | Q(problem_en__icontains=term))
+                qs = qs.filter(
+                    Q(title_zh__icontains=term)
+                    | Q(title_en__icontains=term)
+                    | Q(problem_zh__icontains=term)
+                    | Q(problem_en__icontains=term)
+                )
     return qs
 
 
 def may_filter_mine(user: Any) -> bool:
     """Whether the "my organisation's" filter means something: the user may change some demands
     but not every one."""
-    return permitted(user, Demand, "change") and not permitted(user, Demand, "change", every_row=True)
+    return permitted(user, Demand, "change") and not permitted(
+        user, Demand, "change", every_row=True
+    )
 
 
 def may_post_demands(user: Any) -> bool:
@@ -111,7 +123,9 @@ def may_post_demands(user: Any) -> bool:
 
 def demand_organisations(user: Any) -> QuerySet[Organisation]:
     """The enterprises ``user`` may post a demand for."""
-    return Organisation.objects.restrict(user, "post_demand").filter(kind=OrganisationKindChoices.ENTERPRISE)
+    return Organisation.objects.restrict(user, "post_demand").filter(
+        kind=OrganisationKindChoices.ENTERPRISE
+    )
 
 
 def matches_visible(user: Any) -> QuerySet[Match]:
@@ -122,7 +136,11 @@ def matches_visible(user: Any) -> QuerySet[Match]:
     return (
         Match.objects.restrict(user, "view")
         .select_related("organisation", "result", "demand")
-        .annotate(visible_deal_id=Case(When(Exists(deals), then=F("deal_id")), default=None, output_field=BigIntegerField()))
+        .annotate(
+            visible_deal_id=Case(
+                When(Exists(deals), then=F("deal_id")), default=None, output_field=BigIntegerField()
+            )
+        )
     )
 
 
@@ -136,7 +154,11 @@ def match_deal(user: Any, match: Match) -> Deal | None:
 def match_transitions(user: Any, match: Match) -> list[str]:
     """The moves ``user`` may make on ``match`` now: contacted and declined need ``change``, NDA and
     negotiating ``negotiate``; a deal is made through the deal form (``make_deal``)."""
-    return [e.target for e in MATCH_TRANSITIONS.allowed(match, user, guards=False) if e.target != MatchStatusChoices.DEAL]
+    return [
+        e.target
+        for e in MATCH_TRANSITIONS.allowed(match, user, guards=False)
+        if e.target != MatchStatusChoices.DEAL
+    ]
 
 
 def events_of_demand(user: Any, demand: Demand) -> QuerySet[DemandEvent]:
@@ -162,7 +184,9 @@ def milestones_visible(user: Any) -> QuerySet[ProjectMilestone]:
 def project_list(user: Any, *, status: str = "") -> QuerySet[TargetedProject]:
     """The project list (and its export): the projects the user may see, newest first, with their
     milestones; ``status`` narrows it when it is one of the statuses."""
-    qs = projects_visible(user).prefetch_related(Prefetch("milestones", queryset=milestones_visible(user)))
+    qs = projects_visible(user).prefetch_related(
+        Prefetch("milestones", queryset=milestones_visible(user))
+    )
     return qs.filter(status=status) if status in ProjectStatusChoices.values else qs
 
 
@@ -214,12 +238,16 @@ def _text_lang(text: str, languages: dict[str, list[str]] | None = None) -> str:
     piece = text.strip()
     for within in (False, True):  # the whole field first, then a line or sentence of one
         for lang, values in (languages or {}).items():
-            if piece and any((piece in value) if within else (piece == value.strip()) for value in values):
+            if piece and any(
+                (piece in value) if within else (piece == value.strip()) for value in values
+            ):
                 return lang
     return text_language(text)
 
 
-def quoted(text: str, forms: Iterable[str], languages: dict[str, list[str]] | None = None) -> SafeString:
+def quoted(
+    text: str, forms: Iterable[str], languages: dict[str, list[str]] | None = None
+) -> SafeString:
     """``text`` (the texts the engine compared: a record's fields in both languages, one a line, or
     a snippet's sentences joined by " … ") highlighted as :func:`highlight` does, each line or
     sentence inside ``<span lang>`` of the language it is written in (the field's it comes from,
@@ -228,9 +256,21 @@ def quoted(text: str, forms: Iterable[str], languages: dict[str, list[str]] | No
     forms = list(forms)
     pieces = _QUOTE_PIECES.split(text)
     return format_html_join(
-        "", "{}",
-        ((piece if piece in {"\n", " … "} else format_html('<span lang="{}">{}</span>', _text_lang(piece, languages), highlight(piece, forms)),)
-         for piece in pieces if piece),
+        "",
+        "{}",
+        (
+            (
+                piece
+                if piece in {"\n", " … "}
+                else format_html(
+                    '<span lang="{}">{}</span>',
+                    _text_lang(piece, languages),
+                    highlight(piece, forms),
+                ),
+            )
+            for piece in pieces
+            if piece
+        ),
     )
 
 
@@ -274,7 +314,9 @@ class ResultMatch:
     parts: list[ScorePart] = field(default_factory=list)
     #: the learned ranker's score and each feature's part of it, largest first (who may ``view_scores``)
     learned: float | None = None
-    contributions: list[tuple[str, str, float]] = field(default_factory=list)  # (feature, label, value)
+    contributions: list[tuple[str, str, float]] = field(
+        default_factory=list
+    )  # (feature, label, value)
 
 
 @dataclass
@@ -312,7 +354,9 @@ def _distinct_terms(terms: Sequence[Any]) -> list[tuple[str, str, float, bool]]:
     return sorted(seen.values(), key=lambda x: -x[2])
 
 
-def _explained(hit: Hit, demand_text: str, rank: int, result: Result, demand: Any = None) -> ResultMatch:
+def _explained(
+    hit: Hit, demand_text: str, rank: int, result: Result, demand: Any = None
+) -> ResultMatch:
     languages = _field_languages(result, demand)
     why: Explanation | None = hit.explanation
     terms = [t for t in (why.terms if why else ()) if len(t.term) > 1 or t.term.isascii()]
@@ -325,12 +369,21 @@ def _explained(hit: Hit, demand_text: str, rank: int, result: Result, demand: An
         lexical=hit.lexical,
         dense=hit.dense,
         terms=distinct,
-        sentence=fit_sentence(distinct, close_in_meaning=close_in_meaning(hit), context=demand_text + "\n" + result_context(result), html=True),
+        sentence=fit_sentence(
+            distinct,
+            close_in_meaning=close_in_meaning(hit),
+            context=demand_text + "\n" + result_context(result),
+            html=True,
+        ),
         score_shown=shown_score(hit.score),
         parts=score_parts(hit, distinct),
-        demand_html=quoted(demand_text, [t.query_form for t in terms] + [t.term for t in terms], languages),
+        demand_html=quoted(
+            demand_text, [t.query_form for t in terms] + [t.term for t in terms], languages
+        ),
         passage_html=quoted(why.best_passage if why else "", doc_forms, languages),
-        snippet_html=quoted(snippet(why.best_passage if why else "", doc_forms), doc_forms, languages),
+        snippet_html=quoted(
+            snippet(why.best_passage if why else "", doc_forms), doc_forms, languages
+        ),
     )
 
 
@@ -343,10 +396,14 @@ def _filtered_results(user: Any, filters: dict[str, Any]) -> QuerySet[Result]:
     if filters.get("trl_min"):
         qs = qs.filter(trl__gte=filters["trl_min"])
     if filters.get("owner"):
-        qs = qs.filter(pk__in=Result.objects.filter(ownerships__organisation_id=filters["owner"]).values("pk"))
+        qs = qs.filter(
+            pk__in=Result.objects.filter(ownerships__organisation_id=filters["owner"]).values("pk")
+        )
     if filters.get("licensable"):
         qs = qs.exclude(stage=ResultStageChoices.DECLINED).exclude(
-            pk__in=Deal.objects.filter(deal_type__in=EXCLUSIVE_DEAL_TYPES, status__in=COUNTED_DEAL_STATUSES).values("results")
+            pk__in=Deal.objects.filter(
+                deal_type__in=EXCLUSIVE_DEAL_TYPES, status__in=COUNTED_DEAL_STATUSES
+            ).values("results")
         )
     return qs
 
@@ -365,7 +422,9 @@ def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[Te
     from opentto.results.models import ResultInventor
 
     people = Person.objects.restrict(user, "view").values("pk")
-    rows = ResultInventor.objects.filter(result_id__in=list(by_result), person__in=people).select_related("person")
+    rows = ResultInventor.objects.filter(
+        result_id__in=list(by_result), person__in=people
+    ).select_related("person")
     rank_of = {r.pk: i for i, r in enumerate(ranked)}
     for row in rows:
         result = by_result[row.result_id]
@@ -381,22 +440,32 @@ def rank_teams(user: Any, ranked: Sequence[Result], *, top: int = 10) -> list[Te
     visible = Result.objects.restrict(user, "view")
     landed: dict[int, int] = {}
     for person_id in ResultInventor.objects.filter(
-        person_id__in=list(teams), result__in=visible.filter(stage=ResultStageChoices.LANDED).values("pk")
+        person_id__in=list(teams),
+        result__in=visible.filter(stage=ResultStageChoices.LANDED).values("pk"),
     ).values_list("person_id", flat=True):
         landed[person_id] = landed.get(person_id, 0) + 1
     from opentto.organisations.models import Membership
 
     orgs: dict[int, Organisation] = {}
-    for m in Membership.objects.restrict(user, "view").filter(person_id__in=list(teams)).select_related("organisation").order_by("id"):
+    for m in (
+        Membership.objects.restrict(user, "view")
+        .filter(person_id__in=list(teams))
+        .select_related("organisation")
+        .order_by("id")
+    ):
         orgs.setdefault(m.person_id, m.organisation)
     for person_id, team in teams.items():
         team.landed = landed.get(person_id, 0)
         team.organisation = orgs.get(person_id)
-        team.score = team.relevance * (0.6 + 0.4 * team.recency) + TEAM_LANDED_WEIGHT * min(team.landed, 3)
+        team.score = team.relevance * (0.6 + 0.4 * team.recency) + TEAM_LANDED_WEIGHT * min(
+            team.landed, 3
+        )
     return sorted(teams.values(), key=lambda t: (-t.score, t.person.pk))[:top]
 
 
-def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None = None, top: int = 20) -> DemandMatches:
+def demand_matches(
+    user: Any, demand: Demand, *, filters: dict[str, Any] | None = None, top: int = 20
+) -> DemandMatches:
     """Ranked results (only those the user may see, filtered before the cut) and ranked teams.
 
     The ranking, its explanations and the teams are a function of the demand's version, the
@@ -408,8 +477,13 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
     from opentto.organisations.models import Membership
 
     filters = filters or {}
-    candidates = _filtered_results(user, filters).values("pk")  # every visible result's id: from the cache
-    feedback = {f.result_id: f.verdict for f in MatchFeedback.objects.restrict(user, "view").filter(demand=demand)}
+    candidates = _filtered_results(user, filters).values(
+        "pk"
+    )  # every visible result's id: from the cache
+    feedback = {
+        f.result_id: f.verdict
+        for f in MatchFeedback.objects.restrict(user, "view").filter(demand=demand)
+    }
     dismissed = {str(pk) for pk, v in feedback.items() if v == FeedbackVerdictChoices.NOT_RELEVANT}
     hide = dismissed if dismissed and not filters.get("show_dismissed") else set()
     building = [False]
@@ -422,7 +496,12 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
         text = demand.match_text()
         learning = version is not None
         try:
-            outcome = index.search_results(text, allowed_ids=allowed, top=max(top, ranking.RERANK_DEPTH) if learning else top, explain=True)
+            outcome = index.search_results(
+                text,
+                allowed_ids=allowed,
+                top=max(top, ranking.RERANK_DEPTH) if learning else top,
+                explain=True,
+            )
         except index.IndexBuilding:
             building[0] = True
             return DemandMatches([], [], "lexical", 0, 0, building=True)
@@ -437,15 +516,30 @@ def demand_matches(user: Any, demand: Demand, *, filters: dict[str, Any] | None 
             rm = _explained(hit, text, i + 1, result, demand)
             if reranked is not None and hit.id in reranked.learned:
                 rm.learned = reranked.learned[hit.id]
-                rm.contributions = [(name, ranking.feature_label(name), value) for name, value in reranked.contributions[hit.id]]
+                rm.contributions = [
+                    (name, ranking.feature_label(name), value)
+                    for name, value in reranked.contributions[hit.id]
+                ]
             out.append(rm)
         teams = rank_teams(user, [r.result for r in out])
-        return DemandMatches(out, teams, outcome.mode, outcome.embedded, outcome.total,
-                             ranker_version=reranked.version if reranked is not None else None)
+        return DemandMatches(
+            out,
+            teams,
+            outcome.mode,
+            outcome.embedded,
+            outcome.total,
+            ranker_version=reranked.version if reranked is not None else None,
+        )
 
     key = (
-        candidates, Person.objects.restrict(user, "view").values("pk"), Membership.objects.restrict(user, "view").values("pk"),
-        demand.pk, demand.updated_at.isoformat(), tuple(sorted(hide)), top, get_language(),
+        candidates,
+        Person.objects.restrict(user, "view").values("pk"),
+        Membership.objects.restrict(user, "view").values("pk"),
+        demand.pk,
+        demand.updated_at.isoformat(),
+        tuple(sorted(hide)),
+        top,
+        get_language(),
         version.pk if version is not None else None,
     )
     found = cached_value("demand-matches", key, ranked)
@@ -473,7 +567,6 @@ class ResultDemands:
     matches: list[Match]
 
 
-
 def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
     """Who needs this result: the live demands the user may see that fit it, their enterprises and
     the matches already made.
@@ -497,10 +590,17 @@ def result_demands(user: Any, result: Result, *, top: int = 5) -> ResultDemands:
         text = index.result_document(result).body
         out: list[tuple[int, float, int]] = []
         # A result written in both languages reaches Chinese and English demands with its own words.
-        bilingual = bool((result.title_zh or result.abstract_zh).strip() and (result.title_en or result.abstract_en).strip())
+        bilingual = bool(
+            (result.title_zh or result.abstract_zh).strip()
+            and (result.title_en or result.abstract_en).strip()
+        )
         try:
             with translation_off() if bilingual else contextlib.nullcontext():
-                hits = index.search_demands(text, allowed_ids=allowed, top=2 * top).hits if allowed else []
+                hits = (
+                    index.search_demands(text, allowed_ids=allowed, top=2 * top).hits
+                    if allowed
+                    else []
+                )
         except index.IndexBuilding:
             complete[0] = False
             return []
@@ -535,7 +635,9 @@ def dashboard_counts(user: Any) -> dict[str, int]:
     visible = demands_visible(user)
     return {
         "open": visible.filter(status__in=LIVE_DEMAND_STATUSES).count(),
-        "mine": demands_permitted(user, "change").filter(status__in=LIVE_DEMAND_STATUSES).count() if may_filter_mine(user) else 0,
+        "mine": demands_permitted(user, "change").filter(status__in=LIVE_DEMAND_STATUSES).count()
+        if may_filter_mine(user)
+        else 0,
         "matches_active": matches_visible(user).exclude(status__in=["deal", "declined"]).count(),
         "deals": matches_visible(user).filter(status="deal").count(),
         "projects": projects_visible(user).count(),

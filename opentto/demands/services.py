@@ -62,7 +62,9 @@ from .selectors import may_post_demands
 
 
 def _yuan_or_none(value: Any, key: str, errors: dict[str, list[str]]) -> Decimal | None:
-    return yuan_field(value, key, errors, required=False, invalid=_("Enter an amount in yuan, e.g. 500000.00."))
+    return yuan_field(
+        value, key, errors, required=False, invalid=_("Enter an amount in yuan, e.g. 500000.00.")
+    )
 
 
 # -- demands --------------------------------------------------------------------------------
@@ -85,7 +87,9 @@ def _check_author(actor: User, organisation: Organisation | None) -> None:
     """``post_demand`` on the demand's organisation (asked after the data is validated, so a demand
     for a university is told it must be for an enterprise)."""
     if not may_post_for(actor, organisation):
-        raise PermissionError(_("Only enterprise users (for their own organisation) and TTO managers post demands."))
+        raise PermissionError(
+            _("Only enterprise users (for their own organisation) and TTO managers post demands.")
+        )
 
 
 def _recipients(users: Any, *checks: tuple[Any, str]) -> list[User]:
@@ -143,15 +147,24 @@ def _validate_demand(data: DemandInput, *, creating: bool) -> dict[str, Any]:
 def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> Demand:
     """Post a demand, as a draft or (``publish``) open at once."""
     if not may_post_demands(actor):
-        raise PermissionError(_("Only enterprise users (for their own organisation) and TTO managers post demands."))
+        raise PermissionError(
+            _("Only enterprise users (for their own organisation) and TTO managers post demands.")
+        )
     values = _validate_demand(data, creating=True)
     _check_author(actor, data.organisation)
     with transaction.atomic():
         demand = Demand(**values, created_by=actor)
         demand.full_clean()
         demand.save()
-        DemandEvent.objects.create(demand=demand, from_status="", to_status=DemandStatusChoices.DRAFT, actor=actor)
-        audit_record(actor=actor, action="demand.create", obj=demand, payload={"title_zh": demand.title_zh, "title_en": demand.title_en})
+        DemandEvent.objects.create(
+            demand=demand, from_status="", to_status=DemandStatusChoices.DRAFT, actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action="demand.create",
+            obj=demand,
+            payload={"title_zh": demand.title_zh, "title_en": demand.title_en},
+        )
         transaction.on_commit(lambda: enqueue_demand_index(demand.pk))
         figures_changed()  # cached id sets of live demands (opentto.core.cache.cached_ids)
     if publish:
@@ -162,7 +175,11 @@ def demand_create(*, data: DemandInput, actor: User, publish: bool = False) -> D
 def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
     if not allows(actor, demand, "change"):
         raise PermissionError(_("You may not change this demand."))
-    if demand.status in {DemandStatusChoices.CLOSED_MET, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN}:
+    if demand.status in {
+        DemandStatusChoices.CLOSED_MET,
+        DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    }:
         raise ValidationError({"status": [_("A closed demand cannot be changed.")]})
     values = _validate_demand(data, creating=False)
     _check_author(actor, data.organisation)
@@ -172,13 +189,20 @@ def demand_update(*, demand: Demand, data: DemandInput, actor: User) -> Demand:
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
-        audit_record(actor=actor, action="demand.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
+        audit_record(
+            actor=actor,
+            action="demand.update",
+            obj=locked,
+            payload={"title_zh": locked.title_zh, "title_en": locked.title_en},
+        )
         transaction.on_commit(lambda: enqueue_demand_index(locked.pk))
         figures_changed()  # visibility may change (public / confidential)
     return locked
 
 
-def demand_transition(*, demand: Demand, target: str, actor: User | None, reason: str = "", system: bool = False) -> Demand:
+def demand_transition(
+    *, demand: Demand, target: str, actor: User | None, reason: str = "", system: bool = False
+) -> Demand:
     """Move a demand along ``DEMAND_TRANSITIONS``. ``system`` moves (a match made) need no actor rights."""
     reason = reason.strip()
 
@@ -186,11 +210,21 @@ def demand_transition(*, demand: Demand, target: str, actor: User | None, reason
         DemandEvent.record(row, source=source, target=target, actor=actor, note=reason)
 
     def index(row: Demand, source: str) -> None:
-        enqueue_demand_index(row.pk, notify=source == DemandStatusChoices.DRAFT and target == DemandStatusChoices.OPEN)
+        enqueue_demand_index(
+            row.pk,
+            notify=source == DemandStatusChoices.DRAFT and target == DemandStatusChoices.OPEN,
+        )
 
     locked = transition(
-        obj=demand, target=target, actor=actor, table=DEMAND_TRANSITIONS, system=system, reason=reason,
-        fields={"status_changed_at": timezone.now()}, event=record, audit_action="demand.transition",
+        obj=demand,
+        target=target,
+        actor=actor,
+        table=DEMAND_TRANSITIONS,
+        system=system,
+        reason=reason,
+        fields={"status_changed_at": timezone.now()},
+        event=record,
+        audit_action="demand.transition",
         audit_payload=lambda row, source: {"from": source, "to": target, "reason": reason},
         on_commit=[index, lambda row, source: figures_changed()],  # live demands changed
     )
@@ -214,10 +248,14 @@ STRONG_MATCH_RELATIVE = 0.8
 
 
 def demand_strong_matches(*, demand: Demand) -> list[tuple[Result, float]]:
-    candidates = Result.objects.exclude(stage__in=[ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED])
+    candidates = Result.objects.exclude(
+        stage__in=[ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED]
+    )
     text = demand.match_text()
     try:
-        outcome = index.search_results(text, allowed_ids=index.ids_of(candidates), top=STRONG_MATCH_TOP, explain=True)
+        outcome = index.search_results(
+            text, allowed_ids=index.ids_of(candidates), top=STRONG_MATCH_TOP, explain=True
+        )
     except index.IndexBuilding:
         return []
     if not outcome.hits:
@@ -249,8 +287,15 @@ def demand_notify_strong_matches(*, demand: Demand) -> list[Notification]:
     everyone = list(users_permitted(Demand, "follow", every_row=True))
     for result, _score in demand_strong_matches(demand=demand):
         managers = _recipients(everyone, (demand, "view"), (result, "view"))
-        candidates = users_permitted(Demand, "follow").filter(organisation_id__in=result.ownerships.values("organisation_id"))
-        owners = _recipients(candidates.exclude(pk__in=[u.pk for u in everyone]), (demand, "follow"), (demand, "view"), (result, "view"))
+        candidates = users_permitted(Demand, "follow").filter(
+            organisation_id__in=result.ownerships.values("organisation_id")
+        )
+        owners = _recipients(
+            candidates.exclude(pk__in=[u.pk for u in everyone]),
+            (demand, "follow"),
+            (demand, "view"),
+            (result, "view"),
+        )
         with override("zh-hans"):
             url_result = reverse("results:detail", args=[result.pk])
         with override("zh-hans"):
@@ -260,21 +305,38 @@ def demand_notify_strong_matches(*, demand: Demand) -> list[Notification]:
         body_zh = f"{demand.organisation.name_zh or demand.organisation.name_en} 发布的需求与成果《{result.title_zh or result.title_en}》高度匹配。"
         body_en = f"The demand of {demand.organisation.name_en or demand.organisation.name_zh} matches the result “{result.title_en or result.title_zh}” strongly."
         sent += notification_send(
-            recipients=managers, kind="demand.strong_match", title_zh=title_zh, title_en=title_en,
-            body_zh=body_zh, body_en=body_en, url=url_demand,
+            recipients=managers,
+            kind="demand.strong_match",
+            title_zh=title_zh,
+            title_en=title_en,
+            body_zh=body_zh,
+            body_en=body_en,
+            url=url_demand,
         )
         if owners:
             sent += notification_send(
-                recipients=owners, kind="demand.strong_match", title_zh=title_zh, title_en=title_en,
-                body_zh=body_zh, body_en=body_en, url=url_result,
+                recipients=owners,
+                kind="demand.strong_match",
+                title_zh=title_zh,
+                title_en=title_en,
+                body_zh=body_zh,
+                body_en=body_en,
+                url=url_result,
             )
     return sent
 
 
 # -- feedback --------------------------------------------------------------------------------
 def feedback_record(
-    *, demand: Demand, result: Result, verdict: str, actor: User, rank: int | None = None,
-    score: float | None = None, mode: str = "", reason: str = "",
+    *,
+    demand: Demand,
+    result: Result,
+    verdict: str,
+    actor: User,
+    rank: int | None = None,
+    score: float | None = None,
+    mode: str = "",
+    reason: str = "",
 ) -> MatchFeedback | None:
     """Shortlist a suggested result (relevant) or mark it not relevant, with a ``reason`` from
     ``JudgementReasonChoices`` (``verdict=""`` clears the judgement). Each mark is also kept as a
@@ -286,18 +348,43 @@ def feedback_record(
         raise PermissionError(_("You may not see this result."))
     if verdict and verdict not in FeedbackVerdictChoices.values:
         raise ValidationError({"verdict": [_("Unknown judgement.")]})
-    if reason and (verdict != FeedbackVerdictChoices.NOT_RELEVANT or reason not in JudgementReasonChoices.values):
+    if reason and (
+        verdict != FeedbackVerdictChoices.NOT_RELEVANT
+        or reason not in JudgementReasonChoices.values
+    ):
         raise ValidationError({"reason": [_("Choose the reason from the list.")]})
     with transaction.atomic():
-        existing = MatchFeedback.objects.select_for_update().filter(demand=demand, result=result).first()
+        existing = (
+            MatchFeedback.objects.select_for_update().filter(demand=demand, result=result).first()
+        )
         if not verdict:
             if existing is not None:
                 existing.delete()
-            MatchJudgement.objects.filter(demand=demand, result=result, kind=JudgementKindChoices.EXPLICIT).delete()
-            audit_record(actor=actor, action="demand.feedback_clear", obj=demand, payload={"result": result.pk})
+            MatchJudgement.objects.filter(
+                demand=demand, result=result, kind=JudgementKindChoices.EXPLICIT
+            ).delete()
+            audit_record(
+                actor=actor,
+                action="demand.feedback_clear",
+                obj=demand,
+                payload={"result": result.pk},
+            )
             return None
-        label = JudgementLabelChoices.RELEVANT if verdict == FeedbackVerdictChoices.SHORTLISTED else JudgementLabelChoices.NOT_RELEVANT
-        _judge(demand, result, JudgementKindChoices.EXPLICIT, actor, label=label, reason=reason, rank=rank, score=score)
+        label = (
+            JudgementLabelChoices.RELEVANT
+            if verdict == FeedbackVerdictChoices.SHORTLISTED
+            else JudgementLabelChoices.NOT_RELEVANT
+        )
+        _judge(
+            demand,
+            result,
+            JudgementKindChoices.EXPLICIT,
+            actor,
+            label=label,
+            reason=reason,
+            rank=rank,
+            score=score,
+        )
         if existing is None:
             existing = MatchFeedback(demand=demand, result=result)
         existing.verdict = verdict
@@ -305,33 +392,61 @@ def feedback_record(
         existing.actor = actor
         existing.created_at = timezone.now()
         existing.save()
-        audit_record(actor=actor, action="demand.feedback", obj=demand, payload={"result": result.pk, "verdict": verdict, "rank": rank, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="demand.feedback",
+            obj=demand,
+            payload={"result": result.pk, "verdict": verdict, "rank": rank, "reason": reason},
+        )
     return existing
 
 
 def _judge(
-    demand: Demand | None, result: Result, kind: str, actor: User | None, *, label: str = JudgementLabelChoices.RELEVANT,
-    reason: str = "", rank: int | None = None, score: float | None = None,
+    demand: Demand | None,
+    result: Result,
+    kind: str,
+    actor: User | None,
+    *,
+    label: str = JudgementLabelChoices.RELEVANT,
+    reason: str = "",
+    rank: int | None = None,
+    score: float | None = None,
 ) -> MatchJudgement | None:
     """Keep one signal as a labelled pair (the callers are the services where it happens, which
     have checked the actor's rights); a match without a demand (showcase interest) is no pair."""
     if demand is None:
         return None
     return MatchJudgement.objects.create(
-        demand=demand, result=result, kind=kind, label=label, reason=reason, rank=rank, score=_finite_score(score), actor=actor,
+        demand=demand,
+        result=result,
+        kind=kind,
+        label=label,
+        reason=reason,
+        rank=rank,
+        score=_finite_score(score),
+        actor=actor,
     )
 
 
 def judgement_record_deal_signed(*, deal: Deal, actor: User) -> list[MatchJudgement]:
     """A deal was signed (``opentto.landing.services.deal_sign`` calls it through its hook): each
     match it was made from, for a demand, is a signed pair."""
-    return [j for m in Match.objects.filter(deal=deal, demand__isnull=False).select_related("demand", "result")
-            if (j := _judge(m.demand, m.result, JudgementKindChoices.SIGNED, actor)) is not None]
+    return [
+        j
+        for m in Match.objects.filter(deal=deal, demand__isnull=False).select_related(
+            "demand", "result"
+        )
+        if (j := _judge(m.demand, m.result, JudgementKindChoices.SIGNED, actor)) is not None
+    ]
 
 
 # -- matches -----------------------------------------------------------------------------------
-def _match_event(match: Match, source: str, target: str, actor: User | None, note: str = "") -> None:
-    MatchEvent.objects.create(match=match, from_status=source, to_status=target, actor=actor, note=note)
+def _match_event(
+    match: Match, source: str, target: str, actor: User | None, note: str = ""
+) -> None:
+    MatchEvent.objects.create(
+        match=match, from_status=source, to_status=target, actor=actor, note=note
+    )
 
 
 def _finite_score(score: float | None) -> float | None:
@@ -339,15 +454,23 @@ def _finite_score(score: float | None) -> float | None:
     return score if score is not None and math.isfinite(score) else None
 
 
-def match_contact(*, demand: Demand, result: Result, actor: User, message: str = "", score: float | None = None) -> Match:
+def match_contact(
+    *, demand: Demand, result: Result, actor: User, message: str = "", score: float | None = None
+) -> Match:
     """Contact the owners of a suggested result: creates the match record (suggested → contacted);
     the demand moves from open to matched."""
     if not allows(actor, demand, "match"):
         raise PermissionError(_("You may not act on this demand."))
     if not allows(actor, result, "view"):
         raise PermissionError(_("You may not see this result."))
-    if demand.status not in {DemandStatusChoices.OPEN, DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}:
-        raise ValidationError({"demand": [_("Only an open demand can be matched: publish it first.")]})
+    if demand.status not in {
+        DemandStatusChoices.OPEN,
+        DemandStatusChoices.MATCHED,
+        DemandStatusChoices.NEGOTIATING,
+    }:
+        raise ValidationError(
+            {"demand": [_("Only an open demand can be matched: publish it first.")]}
+        )
     with transaction.atomic():
         existing = Match.objects.select_for_update().filter(demand=demand, result=result).first()
         if existing is not None:
@@ -355,22 +478,49 @@ def match_contact(*, demand: Demand, result: Result, actor: User, message: str =
         try:
             with transaction.atomic():
                 match = Match.objects.create(
-                    organisation=demand.organisation, demand=demand, result=result, status=MatchStatusChoices.CONTACTED,
+                    organisation=demand.organisation,
+                    demand=demand,
+                    result=result,
+                    status=MatchStatusChoices.CONTACTED,
                     # the enterprise's own user, or the TTO on its behalf
-                    source=MatchSourceChoices.ENGINE if actor.organisation_id == demand.organisation_id else MatchSourceChoices.MANAGER,
-                    score=_finite_score(score), message=message.strip(), created_by=actor,
+                    source=MatchSourceChoices.ENGINE
+                    if actor.organisation_id == demand.organisation_id
+                    else MatchSourceChoices.MANAGER,
+                    score=_finite_score(score),
+                    message=message.strip(),
+                    created_by=actor,
                 )
         except IntegrityError:
             return Match.objects.get(demand=demand, result=result)
         _match_event(match, "", MatchStatusChoices.SUGGESTED, actor)
-        _match_event(match, MatchStatusChoices.SUGGESTED, MatchStatusChoices.CONTACTED, actor, message.strip())
+        _match_event(
+            match,
+            MatchStatusChoices.SUGGESTED,
+            MatchStatusChoices.CONTACTED,
+            actor,
+            message.strip(),
+        )
         # the enterprise contacting the owners, or a TTO manager adding the result by hand
-        _judge(demand, result, JudgementKindChoices.CONTACT if match.source == MatchSourceChoices.ENGINE else JudgementKindChoices.MANUAL,
-               actor, score=score)
-        audit_record(actor=actor, action="match.contact", obj=match, payload={"demand": demand.pk, "result": result.pk})
+        _judge(
+            demand,
+            result,
+            JudgementKindChoices.CONTACT
+            if match.source == MatchSourceChoices.ENGINE
+            else JudgementKindChoices.MANUAL,
+            actor,
+            score=score,
+        )
+        audit_record(
+            actor=actor,
+            action="match.contact",
+            obj=match,
+            payload={"demand": demand.pk, "result": result.pk},
+        )
         # the stored status (the caller's copy may be older: another match may have moved it)
         if Demand.objects.filter(pk=demand.pk, status=DemandStatusChoices.OPEN).exists():
-            demand_transition(demand=demand, target=DemandStatusChoices.MATCHED, actor=actor, system=True)
+            demand_transition(
+                demand=demand, target=DemandStatusChoices.MATCHED, actor=actor, system=True
+            )
         _notify_match(match, actor)
     return match
 
@@ -384,17 +534,27 @@ def match_express_interest(*, result: Result, actor: User, message: str = "") ->
     if len(message) > 2000:
         raise ValidationError({"message": [_("Keep the message under 2,000 characters.")]})
     with transaction.atomic():
-        existing = Match.objects.select_for_update().filter(organisation_id=actor.organisation_id, demand__isnull=True, result=result).first()
+        existing = (
+            Match.objects.select_for_update()
+            .filter(organisation_id=actor.organisation_id, demand__isnull=True, result=result)
+            .first()
+        )
         if existing is not None:
             return existing
         try:
             with transaction.atomic():
                 match = Match.objects.create(
-                    organisation_id=actor.organisation_id, result=result, status=MatchStatusChoices.SUGGESTED,
-                    source=MatchSourceChoices.INTEREST, message=message.strip(), created_by=actor,
+                    organisation_id=actor.organisation_id,
+                    result=result,
+                    status=MatchStatusChoices.SUGGESTED,
+                    source=MatchSourceChoices.INTEREST,
+                    message=message.strip(),
+                    created_by=actor,
                 )
         except IntegrityError:
-            return Match.objects.get(organisation_id=actor.organisation_id, demand__isnull=True, result=result)
+            return Match.objects.get(
+                organisation_id=actor.organisation_id, demand__isnull=True, result=result
+            )
         _match_event(match, "", MatchStatusChoices.SUGGESTED, actor, message.strip())
         audit_record(actor=actor, action="match.interest", obj=match, payload={"result": result.pk})
         _notify_match(match, actor)
@@ -406,9 +566,12 @@ def _notify_match(match: Match, actor: User) -> None:
         url = reverse("demands:match", args=[match.pk])
     org = match.organisation
     result = match.result
-    managers = _recipients(users_permitted(Match, "follow").exclude(pk=actor.pk), (match, "follow"), (match, "view"))
+    managers = _recipients(
+        users_permitted(Match, "follow").exclude(pk=actor.pk), (match, "follow"), (match, "view")
+    )
     notification_send(
-        recipients=managers, kind="match.new",
+        recipients=managers,
+        kind="match.new",
         title_zh=f"{org.name_zh or org.name_en} 对成果《{result.title_zh or result.title_en}》感兴趣",
         title_en=f"{org.name_en or org.name_zh} is interested in “{result.title_en or result.title_zh}”",
         url=url,
@@ -421,23 +584,43 @@ def match_transition(*, match: Match, target: str, actor: User, note: str = "") 
     if not any(allows(actor, match, action) for action in ("change", "negotiate")):
         raise PermissionError(_("You may not change this match."))
     if target == MatchStatusChoices.DEAL:
-        raise TransitionError({"status": [_("A match becomes a deal when the deal is created from it.")]})
+        raise TransitionError(
+            {"status": [_("A match becomes a deal when the deal is created from it.")]}
+        )
     note = note.strip()
     with transaction.atomic():
         locked = transition(
-            obj=match, target=target, actor=actor, table=MATCH_TRANSITIONS, reason=note,
+            obj=match,
+            target=target,
+            actor=actor,
+            table=MATCH_TRANSITIONS,
+            reason=note,
             fields={"status_changed_at": timezone.now()},
-            event=lambda row, source, edge: MatchEvent.record(row, source=source, target=target, actor=actor, note=note),
-            audit_action="match.transition", audit_payload=lambda row, source: {"from": source, "to": target, "note": note},
+            event=lambda row, source, edge: MatchEvent.record(
+                row, source=source, target=target, actor=actor, note=note
+            ),
+            audit_action="match.transition",
+            audit_payload=lambda row, source: {"from": source, "to": target, "note": note},
         )
         if target == MatchStatusChoices.NDA:
             _judge(locked.demand, locked.result, JudgementKindChoices.NDA, actor)
-        if target == MatchStatusChoices.NEGOTIATING and locked.demand is not None and locked.demand.status == DemandStatusChoices.MATCHED:
-            demand_transition(demand=locked.demand, target=DemandStatusChoices.NEGOTIATING, actor=actor, system=True)
+        if (
+            target == MatchStatusChoices.NEGOTIATING
+            and locked.demand is not None
+            and locked.demand.status == DemandStatusChoices.MATCHED
+        ):
+            demand_transition(
+                demand=locked.demand,
+                target=DemandStatusChoices.NEGOTIATING,
+                actor=actor,
+                system=True,
+            )
     return locked
 
 
-def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str, title: str = "", actor: User) -> Deal:
+def match_deal_create(
+    *, match: Match, deal_type: str, amount_cny: Decimal | str, title: str = "", actor: User
+) -> Deal:
     """Create the deal (landing) from a match in negotiation; the match becomes "deal"."""
     from opentto.landing.services import approved_plan_of, deal_create
 
@@ -448,8 +631,14 @@ def match_deal_create(*, match: Match, deal_type: str, amount_cny: Decimal | str
         if locked.status != MatchStatusChoices.NEGOTIATING:
             raise TransitionError({"status": [_("A deal is created from a match in negotiation.")]})
         deal = deal_create(
-            results=[locked.result], counterparty=locked.organisation, deal_type=deal_type,
-            amount_cny=amount_cny, title=title, actor=actor, plan=approved_plan_of(locked.result), match=locked,
+            results=[locked.result],
+            counterparty=locked.organisation,
+            deal_type=deal_type,
+            amount_cny=amount_cny,
+            title=title,
+            actor=actor,
+            plan=approved_plan_of(locked.result),
+            match=locked,
         )
         source = locked.status
         locked.status = MatchStatusChoices.DEAL
@@ -495,7 +684,11 @@ def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> Target
     def add(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
-    if demand.status in {DemandStatusChoices.DRAFT, DemandStatusChoices.CLOSED_NOT_MET, DemandStatusChoices.WITHDRAWN}:
+    if demand.status in {
+        DemandStatusChoices.DRAFT,
+        DemandStatusChoices.CLOSED_NOT_MET,
+        DemandStatusChoices.WITHDRAWN,
+    }:
         add("demand", _("Targeted R&D is commissioned against an open demand."))
     if not data.title_zh.strip() and not data.title_en.strip():
         add("title_zh", _("Give the title in Chinese, in English, or both."))
@@ -505,7 +698,10 @@ def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> Target
     if org is None:
         add("research_organisation", _("Choose the research organisation."))
     elif not org.is_research:
-        add("research_organisation", _("The team must belong to a university, institute or hospital."))
+        add(
+            "research_organisation",
+            _("The team must belong to a university, institute or hospital."),
+        )
     if data.lead is None:
         add("lead", _("Choose the team lead."))
     elif org is not None and not data.lead.memberships.filter(organisation=org).exists():
@@ -524,38 +720,66 @@ def project_create(*, demand: Demand, data: ProjectInput, actor: User) -> Target
         amount = _yuan_or_none(m.amount_cny, f"milestones-{i}-amount_cny", errors)
         total += amount or Decimal("0.00")
     if budget is not None and total > budget:
-        add("milestones", _("The milestone payments add up to %(total)s yuan, more than the budget.") % {"total": total})
+        add(
+            "milestones",
+            _("The milestone payments add up to %(total)s yuan, more than the budget.")
+            % {"total": total},
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         project = TargetedProject(
-            demand=demand, research_organisation=org, lead=data.lead,
-            title_zh=data.title_zh.strip(), title_en=data.title_en.strip(),
-            scope_zh=data.scope_zh.strip(), scope_en=data.scope_en.strip(),
-            budget_cny=budget or Decimal("0.00"), starts_on=data.starts_on, ends_on=data.ends_on, created_by=actor,
+            demand=demand,
+            research_organisation=org,
+            lead=data.lead,
+            title_zh=data.title_zh.strip(),
+            title_en=data.title_en.strip(),
+            scope_zh=data.scope_zh.strip(),
+            scope_en=data.scope_en.strip(),
+            budget_cny=budget or Decimal("0.00"),
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            created_by=actor,
         )
         project.full_clean()
         project.save()
         project.members.set([p for p in data.members if p.pk != data.lead.pk])  # type: ignore[union-attr]
         ProjectMilestone.objects.bulk_create(
             [
-                ProjectMilestone(project=project, title_zh=m.title_zh.strip(), title_en=m.title_en.strip(), due_on=m.due_on or timezone.localdate(),
-                                 amount_cny=to_yuan(m.amount_cny or "0"), position=i)
+                ProjectMilestone(
+                    project=project,
+                    title_zh=m.title_zh.strip(),
+                    title_en=m.title_en.strip(),
+                    due_on=m.due_on or timezone.localdate(),
+                    amount_cny=to_yuan(m.amount_cny or "0"),
+                    position=i,
+                )
                 for i, m in enumerate(data.milestones)
             ]
         )
-        audit_record(actor=actor, action="project.create", obj=project, payload={"demand": demand.pk, "budget_cny": budget})
+        audit_record(
+            actor=actor,
+            action="project.create",
+            obj=project,
+            payload={"demand": demand.pk, "budget_cny": budget},
+        )
     return project
 
 
 def project_transition(*, project: TargetedProject, target: str, actor: User) -> TargetedProject:
     return transition(
-        obj=project, target=target, actor=actor, table=PROJECT_TRANSITIONS, fields={"status_changed_at": timezone.now()},
+        obj=project,
+        target=target,
+        actor=actor,
+        table=PROJECT_TRANSITIONS,
+        fields={"status_changed_at": timezone.now()},
         audit_action="project.transition",
     )
 
 
-def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, actor: User) -> ProjectMilestone:
+def milestone_complete(
+    *, milestone: ProjectMilestone, done_on: date | None, actor: User
+) -> ProjectMilestone:
     """Record a milestone as done on ``done_on`` (``change`` on the milestone, i.e. on its project: the
     TTO; refused before the date is looked at)."""
     if not allows(actor, milestone, "change"):
@@ -565,12 +789,30 @@ def milestone_complete(*, milestone: ProjectMilestone, done_on: date | None, act
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": [_("The date cannot be in the future.")]})
     with transaction.atomic():
-        locked = ProjectMilestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
+        locked = (
+            ProjectMilestone.objects.select_for_update()
+            .select_related("project")
+            .get(pk=milestone.pk)
+        )
         if locked.done_on is not None:
-            raise ValidationError({"done_on": [_("This milestone was already recorded as done on %(date)s.") % {"date": locked.done_on.isoformat()}]})
+            raise ValidationError(
+                {
+                    "done_on": [
+                        _("This milestone was already recorded as done on %(date)s.")
+                        % {"date": locked.done_on.isoformat()}
+                    ]
+                }
+            )
         if locked.project.status == ProjectStatusChoices.TERMINATED:
-            raise ValidationError({"done_on": [_("The project was terminated: its milestones stay as they are.")]})
+            raise ValidationError(
+                {"done_on": [_("The project was terminated: its milestones stay as they are.")]}
+            )
         locked.done_on = done_on
         locked.save(update_fields=["done_on"])
-        audit_record(actor=actor, action="project.milestone_done", obj=locked.project, payload={"milestone": locked.pk, "done_on": done_on})
+        audit_record(
+            actor=actor,
+            action="project.milestone_done",
+            obj=locked.project,
+            payload={"milestone": locked.pk, "done_on": done_on},
+        )
     return locked

@@ -94,20 +94,36 @@ def _apply(form: Any, exc: ValidationError) -> None:
 def demand_list_view(request: AuthedHttpRequest) -> HttpResponse:
     params: dict[str, Any] = {
         "q": request.GET.get("q", "").strip()[:200],
-        "status": request.GET.get("status", "") if request.GET.get("status") in DemandStatusChoices.values else "",
-        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
+        "status": request.GET.get("status", "")
+        if request.GET.get("status") in DemandStatusChoices.values
+        else "",
+        "field": request.GET.get("field", "")
+        if request.GET.get("field") in ResultFieldChoices.values
+        else "",
         "mine": request.GET.get("mine") == "1",
     }
-    qs = demand_list(request.user, q=params["q"], status=params["status"], field_=params["field"], mine=params["mine"])
+    qs = demand_list(
+        request.user,
+        q=params["q"],
+        status=params["status"],
+        field_=params["field"],
+        mine=params["mine"],
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
-        "page": page, "params": params, "querystring": querystring.urlencode(),
-        "statuses": DemandStatusChoices.choices, "fields": ResultFieldChoices.choices,
-        "can_post": may_post_demands(request.user), "can_filter_mine": may_filter_mine(request.user),
+        "page": page,
+        "params": params,
+        "querystring": querystring.urlencode(),
+        "statuses": DemandStatusChoices.choices,
+        "fields": ResultFieldChoices.choices,
+        "can_post": may_post_demands(request.user),
+        "can_filter_mine": may_filter_mine(request.user),
     }
-    template = "demands/partials/demand_table.html" if is_htmx(request) else "demands/demand_list.html"
+    template = (
+        "demands/partials/demand_table.html" if is_htmx(request) else "demands/demand_list.html"
+    )
     return render(request, template, context)
 
 
@@ -117,8 +133,15 @@ def _demand_form_view(request: AuthedHttpRequest, demand: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 if demand is None:
-                    saved = demand_create(data=form.to_input(), actor=request.user, publish="publish" in request.POST)
-                    messages.success(request, _("The demand was published.") if saved.status == DemandStatusChoices.OPEN else _("The demand was saved as a draft."))
+                    saved = demand_create(
+                        data=form.to_input(), actor=request.user, publish="publish" in request.POST
+                    )
+                    messages.success(
+                        request,
+                        _("The demand was published.")
+                        if saved.status == DemandStatusChoices.OPEN
+                        else _("The demand was saved as a draft."),
+                    )
                 else:
                     saved = demand_update(demand=demand, data=form.to_input(), actor=request.user)
                     messages.success(request, _("The demand was saved."))
@@ -127,7 +150,9 @@ def _demand_form_view(request: AuthedHttpRequest, demand: Any) -> HttpResponse:
                 _apply(form, exc)
             except PermissionError as exc:
                 raise PermissionDenied(str(exc)) from exc
-        return render(request, "demands/demand_form.html", {"form": form, "demand": demand}, status=422)
+        return render(
+            request, "demands/demand_form.html", {"form": form, "demand": demand}, status=422
+        )
     initial = DemandForm.initial_from(demand) if demand is not None else {}
     form = DemandForm(user=request.user, initial=initial)
     return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
@@ -153,8 +178,13 @@ def demand_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "demand": demand,
         **can,
-        "transitions": [(t, _demand_verb(demand, t)) for t in DEMAND_TRANSITIONS[demand.status]
-                        if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}] if can["can_change"] else [],
+        "transitions": [
+            (t, _demand_verb(demand, t))
+            for t in DEMAND_TRANSITIONS[demand.status]
+            if t not in {DemandStatusChoices.MATCHED, DemandStatusChoices.NEGOTIATING}
+        ]
+        if can["can_change"]
+        else [],
         "events": events_of_demand(request.user, demand),
         "matches": matches_visible(request.user).filter(demand=demand),
         "projects": projects_visible(request.user).filter(demand=demand),
@@ -168,8 +198,13 @@ def demand_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "change"), pk=pk)
     target = request.POST.get("target", "")
     try:
-        demand_transition(demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The demand is now “%(status)s”.") % {"status": DemandStatusChoices(target).label})
+        demand_transition(
+            demand=demand, target=target, actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request,
+            _("The demand is now “%(status)s”.") % {"status": DemandStatusChoices(target).label},
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     response = redirect("demands:detail", pk=pk)
@@ -181,8 +216,12 @@ def demand_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def demand_matches_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     filters: dict[str, Any] = {
-        "field": request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else "",
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in ResultKindChoices.values else "",
+        "field": request.GET.get("field", "")
+        if request.GET.get("field") in ResultFieldChoices.values
+        else "",
+        "kind": request.GET.get("kind", "")
+        if request.GET.get("kind") in ResultKindChoices.values
+        else "",
         "trl_min": int_param(request.GET.get("trl_min"), low=1, high=9),
         "owner": id_param(request.GET.get("owner")),
         "licensable": request.GET.get("licensable") == "1",
@@ -190,24 +229,40 @@ def demand_matches_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     }
     top = 30 if request.GET.get("n") == "30" else 10
     found = demand_matches(request.user, demand, filters=filters, top=top)
-    owners_qs = Organisation.objects.restrict(request.user, "view").filter(
-        ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk")).distinct()
+    owners_qs = (
+        Organisation.objects.restrict(request.user, "view")
+        .filter(ownerships__result__in=Result.objects.restrict(request.user, "view").values("pk"))
+        .distinct()
+    )
     # the owner filter's choices: a join over every visible result, cached per query and data version
-    owners = cached_query(owners_qs, "owners", lambda: list(owners_qs)) if not is_htmx(request) else []
+    owners = (
+        cached_query(owners_qs, "owners", lambda: list(owners_qs)) if not is_htmx(request) else []
+    )
     context = {
-        "demand": demand, "found": found, "filters": filters,
-        "fields": ResultFieldChoices.choices, "kinds": ResultKindChoices.choices, "trls": MATCH_FILTER_TRL, "owners": owners,
-        "verdicts": FeedbackVerdictChoices, "top": top, "reasons": JudgementReasonChoices.choices,
+        "demand": demand,
+        "found": found,
+        "filters": filters,
+        "fields": ResultFieldChoices.choices,
+        "kinds": ResultKindChoices.choices,
+        "trls": MATCH_FILTER_TRL,
+        "owners": owners,
+        "verdicts": FeedbackVerdictChoices,
+        "top": top,
+        "reasons": JudgementReasonChoices.choices,
         # the scores and their parts; without it each result is explained in a sentence
         "view_scores": allows(request.user, demand, "view_scores"),
     }
-    template = "demands/partials/match_results.html" if is_htmx(request) else "demands/demand_matches.html"
+    template = (
+        "demands/partials/match_results.html" if is_htmx(request) else "demands/demand_matches.html"
+    )
     return render(request, template, context)
 
 
 def _back_to_matches(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     target = request.POST.get("next", "")
-    response = redirect(target if target.startswith("/") and not target.startswith("//") else f"{_matches_url(pk)}")
+    response = redirect(
+        target if target.startswith("/") and not target.startswith("//") else f"{_matches_url(pk)}"
+    )
     response.status_code = 303
     return response
 
@@ -224,28 +279,58 @@ def demand_feedback_view(request: AuthedHttpRequest, pk: int, result_pk: int) ->
     demand = get_object_or_404(demands_permitted(request.user, "match"), pk=pk)
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     verdict = request.POST.get("verdict", "")
-    reason = request.POST.get("reason", "") if verdict == FeedbackVerdictChoices.NOT_RELEVANT else ""
-    if verdict not in {"", *FeedbackVerdictChoices.values} or reason not in {"", *JudgementReasonChoices.values}:
+    reason = (
+        request.POST.get("reason", "") if verdict == FeedbackVerdictChoices.NOT_RELEVANT else ""
+    )
+    if verdict not in {"", *FeedbackVerdictChoices.values} or reason not in {
+        "",
+        *JudgementReasonChoices.values,
+    }:
         messages.error(request, _("Unknown judgement."))
         return _back_to_matches(request, pk)
     score_value = float_param(request.POST.get("score"), low=-1e6, high=1e6)
     rank = int_param(request.POST.get("rank"), low=1, high=100_000)
     mode = request.POST.get("mode", "")[:8]
-    feedback_record(demand=demand, result=result, verdict=verdict, actor=request.user,
-                    rank=rank, score=score_value, mode=mode, reason=reason)
+    feedback_record(
+        demand=demand,
+        result=result,
+        verdict=verdict,
+        actor=request.user,
+        rank=rank,
+        score=score_value,
+        mode=mode,
+        reason=reason,
+    )
     status = ""
     if verdict == FeedbackVerdictChoices.NOT_RELEVANT:
-        status = _("“%(title)s” was marked not relevant; it is hidden from this list.") % {"title": result.title}
+        status = _("“%(title)s” was marked not relevant; it is hidden from this list.") % {
+            "title": result.title
+        }
     elif verdict == FeedbackVerdictChoices.SHORTLISTED:
         status = _("“%(title)s” was shortlisted.") % {"title": result.title}
     if is_htmx(request):  # the card's buttons, in their new state (no page reload)
-        card = {"result": result, "verdict": verdict, "rank": rank, "score": score_value if score_value is not None else "",
-                "match": matches_visible(request.user).filter(demand=demand, result=result).first()}
+        card = {
+            "result": result,
+            "verdict": verdict,
+            "rank": rank,
+            "score": score_value if score_value is not None else "",
+            "match": matches_visible(request.user).filter(demand=demand, result=result).first(),
+        }
         target = request.POST.get("next", "")
-        return render(request, "demands/partials/match_actions.html", {
-            "m": card, "demand": demand, "mode": mode, "reasons": JudgementReasonChoices.choices, "status": status or _("Judgement withdrawn."),
-            "next_url": target if target.startswith("/") and not target.startswith("//") else _matches_url(pk),
-        })
+        return render(
+            request,
+            "demands/partials/match_actions.html",
+            {
+                "m": card,
+                "demand": demand,
+                "mode": mode,
+                "reasons": JudgementReasonChoices.choices,
+                "status": status or _("Judgement withdrawn."),
+                "next_url": target
+                if target.startswith("/") and not target.startswith("//")
+                else _matches_url(pk),
+            },
+        )
     if status:
         messages.success(request, status)
     return _back_to_matches(request, pk)
@@ -258,40 +343,72 @@ def demand_contact_view(request: AuthedHttpRequest, pk: int, result_pk: int) -> 
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=result_pk)
     score = float_param(request.POST.get("score"), low=-1e6, high=1e6)
     try:
-        match = match_contact(demand=demand, result=result, actor=request.user, message=request.POST.get("message", "")[:2000],
-                              score=score)
+        match = match_contact(
+            demand=demand,
+            result=result,
+            actor=request.user,
+            message=request.POST.get("message", "")[:2000],
+            score=score,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back_to_matches(request, pk)
-    messages.success(request, _("The TTO will put you in touch with the owners of “%(title)s”.") % {"title": result.title})
+    messages.success(
+        request,
+        _("The TTO will put you in touch with the owners of “%(title)s”.")
+        % {"title": result.title},
+    )
     return redirect("demands:match", pk=match.pk)
 
 
 @login_required
 def match_list_view(request: AuthedHttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "") if request.GET.get("status") in MatchStatusChoices.values else ""
+    status = (
+        request.GET.get("status", "")
+        if request.GET.get("status") in MatchStatusChoices.values
+        else ""
+    )
     qs = matches_visible(request.user)
     if status:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "demands/match_list.html", {"page": page, "status": status, "statuses": MatchStatusChoices.choices, "querystring": f"status={status}" if status else ""})
+    return render(
+        request,
+        "demands/match_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": MatchStatusChoices.choices,
+            "querystring": f"status={status}" if status else "",
+        },
+    )
 
 
 @login_required
 def match_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
-    may_make_deal = match.status == MatchStatusChoices.NEGOTIATING and allows(request.user, match, "make_deal")
+    may_make_deal = match.status == MatchStatusChoices.NEGOTIATING and allows(
+        request.user, match, "make_deal"
+    )
     context = {
         **_match_context(request, match),
-        "transitions": [(t, MatchStatusChoices(t).label) for t in match_transitions(request.user, match)],
-        "deal_form": MatchDealForm(initial={"title": match.result.title}) if may_make_deal else None,
+        "transitions": [
+            (t, MatchStatusChoices(t).label) for t in match_transitions(request.user, match)
+        ],
+        "deal_form": MatchDealForm(initial={"title": match.result.title})
+        if may_make_deal
+        else None,
     }
     return render(request, "demands/match_detail.html", context)
 
 
 def _match_context(request: AuthedHttpRequest, match: Any) -> dict[str, Any]:
     """What the match page shows of its neighbours: the deal and the timeline, read for the user."""
-    return {"match": match, "deal": match_deal(request.user, match), "events": events_of_match(request.user, match)}
+    return {
+        "match": match,
+        "deal": match_deal(request.user, match),
+        "events": events_of_match(request.user, match),
+    }
 
 
 @login_required
@@ -300,8 +417,13 @@ def match_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible(request.user), pk=pk)
     target = request.POST.get("target", "")
     try:
-        match_transition(match=match, target=target, actor=request.user, note=request.POST.get("note", "")[:2000])
-        messages.success(request, _("The match is now “%(status)s”.") % {"status": MatchStatusChoices(target).label})
+        match_transition(
+            match=match, target=target, actor=request.user, note=request.POST.get("note", "")[:2000]
+        )
+        messages.success(
+            request,
+            _("The match is now “%(status)s”.") % {"status": MatchStatusChoices(target).label},
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionError as exc:
@@ -321,7 +443,11 @@ def match_deal_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             deal = match_deal_create(match=match, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("The deal “%(title)s” was created; it is listed on the result's page.") % {"title": str(deal)})
+            messages.success(
+                request,
+                _("The deal “%(title)s” was created; it is listed on the result's page.")
+                % {"title": str(deal)},
+            )
             return redirect("demands:match", pk=pk)
         except ValidationError as exc:
             _apply(form, exc)
@@ -346,12 +472,20 @@ def project_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                         if key.startswith("milestones-"):
                             _p, i, name = key.split("-", 2)
                             row = rows[int(i)]
-                            field = {"title_zh": f"m{row}_title", "due_on": f"m{row}_due", "amount_cny": f"m{row}_amount"}.get(name)
+                            field = {
+                                "title_zh": f"m{row}_title",
+                                "due_on": f"m{row}_due",
+                                "amount_cny": f"m{row}_amount",
+                            }.get(name)
                             form.add_error(field, message)
                         else:
                             form.add_error(key if key in form.fields else None, message)
-        return render(request, "demands/project_form.html", {"form": form, "demand": demand}, status=422)
-    form = ProjectForm(user=request.user, initial={"title_zh": demand.title_zh, "title_en": demand.title_en})
+        return render(
+            request, "demands/project_form.html", {"form": form, "demand": demand}, status=422
+        )
+    form = ProjectForm(
+        user=request.user, initial={"title_zh": demand.title_zh, "title_en": demand.title_en}
+    )
     return render(request, "demands/project_form.html", {"form": form, "demand": demand})
 
 
@@ -359,11 +493,24 @@ def project_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def project_list_view(request: AuthedHttpRequest) -> HttpResponse:
     """The targeted R&D projects the user may see: the TTO's all, an enterprise's those it
     commissioned, a research organisation's those its team works on."""
-    status = request.GET.get("status", "") if request.GET.get("status") in ProjectStatusChoices.values else ""
-    page = Paginator(project_list(request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "demands/project_list.html", {
-        "page": page, "status": status, "statuses": ProjectStatusChoices.choices, "querystring": f"status={status}" if status else "",
-    })
+    status = (
+        request.GET.get("status", "")
+        if request.GET.get("status") in ProjectStatusChoices.values
+        else ""
+    )
+    page = Paginator(project_list(request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "demands/project_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ProjectStatusChoices.choices,
+            "querystring": f"status={status}" if status else "",
+        },
+    )
 
 
 @login_required
@@ -371,11 +518,16 @@ def project_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     can_change = allows(request.user, project, "change")
     context = {
-        "project": project, "milestones": milestones_visible(request.user).filter(project=project),
+        "project": project,
+        "milestones": milestones_visible(request.user).filter(project=project),
         "members": project_members(request.user, project),
         # the research team works on the project, not on the demand: a confidential demand stays the enterprise's
         "demand_visible": demands_visible(request.user).filter(pk=project.demand_id).exists(),
-        "transitions": [(t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]] if can_change else [],
+        "transitions": [
+            (t, ProjectStatusChoices(t).label) for t in PROJECT_TRANSITIONS[project.status]
+        ]
+        if can_change
+        else [],
         "can_change": can_change,
     }
     return render(request, "demands/project_detail.html", context)
@@ -386,7 +538,9 @@ def project_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def project_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible(request.user), pk=pk)
     try:
-        project_transition(project=project, target=request.POST.get("target", ""), actor=request.user)
+        project_transition(
+            project=project, target=request.POST.get("target", ""), actor=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionError as exc:

@@ -204,7 +204,14 @@ def load_demo(*, password: str, seed: int | None = None) -> LoadSummary:
         )
         _replay(result, r, manager=manager, inventor_user=inventor_user, orgs=orgs)
         results[r.key] = result
-    context = DemoContext(story=story, organisations=orgs, people=people, users=users, results=results, password=password)
+    context = DemoContext(
+        story=story,
+        organisations=orgs,
+        people=people,
+        users=users,
+        results=results,
+        password=password,
+    )
     for module_name in DEMO_EXTENSIONS:
         try:
             module = importlib.import_module(module_name)

@@ -289,7 +289,9 @@ def uscc_check_char(first17: str) -> str:
     """Check character of an 18-character unified social credit code (GB 32100-2015)."""
     if len(first17) != 17:
         raise ValueError("a unified social credit code has 17 characters before its check")
-    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17.upper(), USCC_WEIGHTS, strict=True))
+    total = sum(
+        USCC_CHARSET.index(c) * w for c, w in zip(first17.upper(), USCC_WEIGHTS, strict=True)
+    )
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -319,7 +321,9 @@ def is_valid_cn_application(number: str) -> bool:
     if len(number) != 16 or not number.startswith("CN") or number[14] != ".":
         return False
     digits = number[2:14]
-    return digits.isdigit() and digits[4] in "1238" and cn_application_check_char(digits) == number[15]
+    return (
+        digits.isdigit() and digits[4] in "1238" and cn_application_check_char(digits) == number[15]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,70 +333,198 @@ def is_valid_cn_application(number: str) -> bool:
 # key, name_zh, name_en, kind, USCC prefix (registration authority, type, division code),
 # short zh, short en, e-mail domain, description zh, description en
 _ORGS: tuple[tuple[str, ...], ...] = (
-    ("ciis", "漕溪大学交叉信息研究院", "Institute for Interdisciplinary Information Sciences, Caoxi University",
-     "university", "12310104", "漕溪大学交叉信息院", "Caoxi IIIS", "iiis.caoxi.edu.example",
-     "漕溪大学在徐汇区设立的交叉信息研究院，研究方向涵盖强化学习、机器人、量子信息与人工智能理论，团队在西岸智能研究院开展联合攻关。",
-     "Caoxi University's Institute for Interdisciplinary Information Sciences in Xuhui district, working on reinforcement learning, robotics, quantum information and AI theory; its teams also work at the West Bund Institute for Intelligence."),
-    ("ai_inst", "西岸智能研究院", "West Bund Institute for Intelligence",
-     "institute", "12310104", "西岸智能研究院", "West Bund Institute", "wbii.example",
-     "位于徐汇滨江的新型研发机构，不定行政级别、不定编制，面向通用人工智能、具身智能与智能计算开展研究，鼓励科研团队将成果产业化。",
-     "A new-type R&D institution on the Xuhui riverside, with no administrative rank or fixed staffing quota, working on general AI, embodied intelligence and intelligent computing and encouraging its teams to industrialise their results."),
-    ("hospital", "枫林大学附属中心医院", "Central Hospital of Fenglin University",
-     "hospital", "12310000", "枫林中心医院", "Fenglin Central Hospital", "fch.example",
-     "位于徐汇区枫林路的三级甲等综合性教学医院，心内科在结构性心脏病介入治疗领域处于国内前列，设有临床研究中心与成果转化办公室。",
-     "A tertiary teaching hospital on Fenglin Road in Xuhui district. Its Department of Cardiology is among China's leaders in structural-heart intervention, and the hospital runs a clinical research centre and a technology-transfer office."),
-    ("longhua", "龙华理工大学", "Longhua University of Technology",
-     "university", "12310000", "龙华理工", "Longhua Tech", "lhut.edu.example",
-     "以工科见长的研究型大学，在新材料、新能源、智能制造与生物医学工程方向拥有多个国家级与市级科研平台。",
-     "A research university strong in engineering, with national and municipal research platforms in new materials, new energy, smart manufacturing and biomedical engineering."),
-    ("micro", "上海漕河泾微电子研究所", "Shanghai Caohejing Institute of Microelectronics",
-     "institute", "12310000", "漕河泾微电子所", "Caohejing Microelectronics", "cimicro.example",
-     "专注集成电路设计、先进封装与功率半导体的研究所，拥有多项目晶圆流片与封装测试公共服务能力。",
-     "An institute for IC design, advanced packaging and power semiconductors, offering shared multi-project-wafer tape-out and packaging-and-test services."),
-    ("hengshan", "衡山医学院", "Hengshan Medical College",
-     "university", "12310000", "衡山医学院", "Hengshan Medical", "hsmc.edu.example",
-     "以基础医学与药学见长的医学院校，在创新药物发现、细胞治疗与分子诊断方向形成特色团队。",
-     "A medical college strong in basic medicine and pharmacy, with distinctive teams in drug discovery, cell therapy and molecular diagnostics."),
-    ("robotics", "上海灵动机器人科技有限公司", "Shanghai Lingdong Robotics Co., Ltd.",
-     "enterprise", "91310104", "灵动机器人", "Lingdong Robotics", "lingdong-robotics.example",
-     "工业机器人与智能物流装备企业，产品覆盖协作机械臂、移动机器人与多机调度系统，正在寻找可泛化的机器人控制算法。",
-     "A maker of industrial robots and smart logistics equipment (collaborative arms, mobile robots and fleet scheduling) that is looking for generalisable robot-control algorithms."),
-    ("meddev", "上海心拓医疗器械有限公司", "Shanghai Xintuo Medical Devices Co., Ltd.",
-     "enterprise", "91310115", "心拓医疗", "Xintuo Medical", "xintuo-med.example",
-     "专注结构性心脏病与心血管介入器械的研发、注册与生产，拥有洁净车间和医疗器械生产许可证。",
-     "Develops, registers and manufactures devices for structural heart disease and cardiovascular intervention, with clean-room production and a medical-device manufacturing licence."),
-    ("semi", "上海芯汇半导体有限公司", "Shanghai Xinhui Semiconductor Co., Ltd.",
-     "enterprise", "91310104", "芯汇半导体", "Xinhui Semiconductor", "xinhui-semi.example",
-     "集成电路设计企业，产品包括边缘AI芯片与功率器件，需求集中在低功耗架构与第三代半导体。",
-     "An IC design company making edge-AI chips and power devices; its needs centre on low-power architectures and wide-bandgap semiconductors."),
-    ("biopharma", "上海康衡生物医药有限公司", "Shanghai Kangheng Biopharma Co., Ltd.",
-     "enterprise", "91310104", "康衡生物", "Kangheng Biopharma", "kangheng-bio.example",
-     "创新药企业，聚焦肿瘤与自身免疫疾病，具备临床前研究、注册申报与GMP中试生产能力。",
-     "An innovative-drug company focused on cancer and autoimmune disease, with preclinical research, regulatory filing and GMP pilot manufacturing."),
-    ("newenergy", "上海绿源新能源科技有限公司", "Shanghai Lüyuan New Energy Technology Co., Ltd.",
-     "enterprise", "91310104", "绿源新能源", "Lüyuan New Energy", "lvyuan-energy.example",
-     "从事储能系统集成、氢能装备与综合能源服务的企业，承担多个园区级示范项目。",
-     "Integrates energy-storage systems, builds hydrogen equipment and provides integrated energy services, with several park-scale demonstration projects."),
-    ("materials", "上海晶格新材料有限公司", "Shanghai Jingge Advanced Materials Co., Ltd.",
-     "enterprise", "91310104", "晶格新材料", "Jingge Materials", "jingge-materials.example",
-     "新材料企业，产品包括导热界面材料、功能涂层与高温结构材料，拥有中试线与检测中心。",
-     "A new-materials company making thermal-interface materials, functional coatings and high-temperature structural materials, with a pilot line and a test centre."),
-    ("investor", "上海徐汇科创投资基金管理有限公司", "Shanghai Xuhui Sci-Tech Innovation Fund Management Co., Ltd.",
-     "investor", "91310104", "徐汇科创基金", "Xuhui Sci-Tech Fund", "xh-fund.example",
-     "聚焦早期硬科技项目的创业投资机构，与区域型TTO平台合作开展成果作价入股与衍生企业投资。",
-     "A venture investor in early-stage deep-tech projects that works with the regional TTO platform on equity contributions and spin-off investments."),
-    ("bank", "浦江银行徐汇科技支行", "Pujiang Bank, Xuhui Sci-Tech Sub-branch",
-     "bank", "91310104", "浦江银行徐汇科技支行", "Pujiang Bank Xuhui", "pujiangbank.example",
-     "面向科技型中小企业的专营支行，提供知识产权质押融资、投贷联动与知识产权证券化服务。",
-     "A sub-branch dedicated to small technology firms, offering IP pledge loans, combined investment-and-lending and IP securitisation."),
-    ("commission", "上海市徐汇区科学技术委员会", "Xuhui District Science and Technology Commission, Shanghai",
-     "government", "11310104", "徐汇区科委", "Xuhui S&T Commission", "xhkw.gov.example",
-     "徐汇区科技主管部门，负责落实《徐汇区关于促进科技成果转移转化的实施意见》，开展成果转化管理试点并审批项目补助（单个项目最高500万元）。",
-     "The district's science and technology authority. It implements the Xuhui Implementing Opinions on Promoting the Transfer and Transformation of S&T Results, runs the transfer-management pilot and approves project subsidies (at most 5,000,000 yuan per project)."),
-    ("platform", "徐汇区域型技术转移平台", "Xuhui Regional TTO Platform",
-     "service", "52310104", "徐汇TTO平台", "Xuhui TTO", "xhtto.example",
-     "上海首个区域型TTO（技术转移办公室）平台，按照“成果入驻—转化评价—运营策划—产业落地”四步法运营，以需求为导向开展定向研发与定向转化，为发明人提供陪伴式服务。",
-     "Shanghai's first regional TTO (technology-transfer office) platform. It runs the four-step pipeline of onboarding, transfer evaluation, operations planning and industrial landing, works from enterprise demand through targeted R&D and targeted transfer, and gives inventors companion services."),
+    (
+        "ciis",
+        "漕溪大学交叉信息研究院",
+        "Institute for Interdisciplinary Information Sciences, Caoxi University",
+        "university",
+        "12310104",
+        "漕溪大学交叉信息院",
+        "Caoxi IIIS",
+        "iiis.caoxi.edu.example",
+        "漕溪大学在徐汇区设立的交叉信息研究院，研究方向涵盖强化学习、机器人、量子信息与人工智能理论，团队在西岸智能研究院开展联合攻关。",
+        "Caoxi University's Institute for Interdisciplinary Information Sciences in Xuhui district, working on reinforcement learning, robotics, quantum information and AI theory; its teams also work at the West Bund Institute for Intelligence.",
+    ),
+    (
+        "ai_inst",
+        "西岸智能研究院",
+        "West Bund Institute for Intelligence",
+        "institute",
+        "12310104",
+        "西岸智能研究院",
+        "West Bund Institute",
+        "wbii.example",
+        "位于徐汇滨江的新型研发机构，不定行政级别、不定编制，面向通用人工智能、具身智能与智能计算开展研究，鼓励科研团队将成果产业化。",
+        "A new-type R&D institution on the Xuhui riverside, with no administrative rank or fixed staffing quota, working on general AI, embodied intelligence and intelligent computing and encouraging its teams to industrialise their results.",
+    ),
+    (
+        "hospital",
+        "枫林大学附属中心医院",
+        "Central Hospital of Fenglin University",
+        "hospital",
+        "12310000",
+        "枫林中心医院",
+        "Fenglin Central Hospital",
+        "fch.example",
+        "位于徐汇区枫林路的三级甲等综合性教学医院，心内科在结构性心脏病介入治疗领域处于国内前列，设有临床研究中心与成果转化办公室。",
+        "A tertiary teaching hospital on Fenglin Road in Xuhui district. Its Department of Cardiology is among China's leaders in structural-heart intervention, and the hospital runs a clinical research centre and a technology-transfer office.",
+    ),
+    (
+        "longhua",
+        "龙华理工大学",
+        "Longhua University of Technology",
+        "university",
+        "12310000",
+        "龙华理工",
+        "Longhua Tech",
+        "lhut.edu.example",
+        "以工科见长的研究型大学，在新材料、新能源、智能制造与生物医学工程方向拥有多个国家级与市级科研平台。",
+        "A research university strong in engineering, with national and municipal research platforms in new materials, new energy, smart manufacturing and biomedical engineering.",
+    ),
+    (
+        "micro",
+        "上海漕河泾微电子研究所",
+        "Shanghai Caohejing Institute of Microelectronics",
+        "institute",
+        "12310000",
+        "漕河泾微电子所",
+        "Caohejing Microelectronics",
+        "cimicro.example",
+        "专注集成电路设计、先进封装与功率半导体的研究所，拥有多项目晶圆流片与封装测试公共服务能力。",
+        "An institute for IC design, advanced packaging and power semiconductors, offering shared multi-project-wafer tape-out and packaging-and-test services.",
+    ),
+    (
+        "hengshan",
+        "衡山医学院",
+        "Hengshan Medical College",
+        "university",
+        "12310000",
+        "衡山医学院",
+        "Hengshan Medical",
+        "hsmc.edu.example",
+        "以基础医学与药学见长的医学院校，在创新药物发现、细胞治疗与分子诊断方向形成特色团队。",
+        "A medical college strong in basic medicine and pharmacy, with distinctive teams in drug discovery, cell therapy and molecular diagnostics.",
+    ),
+    (
+        "robotics",
+        "上海灵动机器人科技有限公司",
+        "Shanghai Lingdong Robotics Co., Ltd.",
+        "enterprise",
+        "91310104",
+        "灵动机器人",
+        "Lingdong Robotics",
+        "lingdong-robotics.example",
+        "工业机器人与智能物流装备企业，产品覆盖协作机械臂、移动机器人与多机调度系统，正在寻找可泛化的机器人控制算法。",
+        "A maker of industrial robots and smart logistics equipment (collaborative arms, mobile robots and fleet scheduling) that is looking for generalisable robot-control algorithms.",
+    ),
+    (
+        "meddev",
+        "上海心拓医疗器械有限公司",
+        "Shanghai Xintuo Medical Devices Co., Ltd.",
+        "enterprise",
+        "91310115",
+        "心拓医疗",
+        "Xintuo Medical",
+        "xintuo-med.example",
+        "专注结构性心脏病与心血管介入器械的研发、注册与生产，拥有洁净车间和医疗器械生产许可证。",
+        "Develops, registers and manufactures devices for structural heart disease and cardiovascular intervention, with clean-room production and a medical-device manufacturing licence.",
+    ),
+    (
+        "semi",
+        "上海芯汇半导体有限公司",
+        "Shanghai Xinhui Semiconductor Co., Ltd.",
+        "enterprise",
+        "91310104",
+        "芯汇半导体",
+        "Xinhui Semiconductor",
+        "xinhui-semi.example",
+        "集成电路设计企业，产品包括边缘AI芯片与功率器件，需求集中在低功耗架构与第三代半导体。",
+        "An IC design company making edge-AI chips and power devices; its needs centre on low-power architectures and wide-bandgap semiconductors.",
+    ),
+    (
+        "biopharma",
+        "上海康衡生物医药有限公司",
+        "Shanghai Kangheng Biopharma Co., Ltd.",
+        "enterprise",
+        "91310104",
+        "康衡生物",
+        "Kangheng Biopharma",
+        "kangheng-bio.example",
+        "创新药企业，聚焦肿瘤与自身免疫疾病，具备临床前研究、注册申报与GMP中试生产能力。",
+        "An innovative-drug company focused on cancer and autoimmune disease, with preclinical research, regulatory filing and GMP pilot manufacturing.",
+    ),
+    (
+        "newenergy",
+        "上海绿源新能源科技有限公司",
+        "Shanghai Lüyuan New Energy Technology Co., Ltd.",
+        "enterprise",
+        "91310104",
+        "绿源新能源",
+        "Lüyuan New Energy",
+        "lvyuan-energy.example",
+        "从事储能系统集成、氢能装备与综合能源服务的企业，承担多个园区级示范项目。",
+        "Integrates energy-storage systems, builds hydrogen equipment and provides integrated energy services, with several park-scale demonstration projects.",
+    ),
+    (
+        "materials",
+        "上海晶格新材料有限公司",
+        "Shanghai Jingge Advanced Materials Co., Ltd.",
+        "enterprise",
+        "91310104",
+        "晶格新材料",
+        "Jingge Materials",
+        "jingge-materials.example",
+        "新材料企业，产品包括导热界面材料、功能涂层与高温结构材料，拥有中试线与检测中心。",
+        "A new-materials company making thermal-interface materials, functional coatings and high-temperature structural materials, with a pilot line and a test centre.",
+    ),
+    (
+        "investor",
+        "上海徐汇科创投资基金管理有限公司",
+        "Shanghai Xuhui Sci-Tech Innovation Fund Management Co., Ltd.",
+        "investor",
+        "91310104",
+        "徐汇科创基金",
+        "Xuhui Sci-Tech Fund",
+        "xh-fund.example",
+        "聚焦早期硬科技项目的创业投资机构，与区域型TTO平台合作开展成果作价入股与衍生企业投资。",
+        "A venture investor in early-stage deep-tech projects that works with the regional TTO platform on equity contributions and spin-off investments.",
+    ),
+    (
+        "bank",
+        "浦江银行徐汇科技支行",
+        "Pujiang Bank, Xuhui Sci-Tech Sub-branch",
+        "bank",
+        "91310104",
+        "浦江银行徐汇科技支行",
+        "Pujiang Bank Xuhui",
+        "pujiangbank.example",
+        "面向科技型中小企业的专营支行，提供知识产权质押融资、投贷联动与知识产权证券化服务。",
+        "A sub-branch dedicated to small technology firms, offering IP pledge loans, combined investment-and-lending and IP securitisation.",
+    ),
+    (
+        "commission",
+        "上海市徐汇区科学技术委员会",
+        "Xuhui District Science and Technology Commission, Shanghai",
+        "government",
+        "11310104",
+        "徐汇区科委",
+        "Xuhui S&T Commission",
+        "xhkw.gov.example",
+        "徐汇区科技主管部门，负责落实《徐汇区关于促进科技成果转移转化的实施意见》，开展成果转化管理试点并审批项目补助（单个项目最高500万元）。",
+        "The district's science and technology authority. It implements the Xuhui Implementing Opinions on Promoting the Transfer and Transformation of S&T Results, runs the transfer-management pilot and approves project subsidies (at most 5,000,000 yuan per project).",
+    ),
+    (
+        "platform",
+        "徐汇区域型技术转移平台",
+        "Xuhui Regional TTO Platform",
+        "service",
+        "52310104",
+        "徐汇TTO平台",
+        "Xuhui TTO",
+        "xhtto.example",
+        "上海首个区域型TTO（技术转移办公室）平台，按照“成果入驻—转化评价—运营策划—产业落地”四步法运营，以需求为导向开展定向研发与定向转化，为发明人提供陪伴式服务。",
+        "Shanghai's first regional TTO (technology-transfer office) platform. It runs the four-step pipeline of onboarding, transfer evaluation, operations planning and industrial landing, works from enterprise demand through targeted R&D and targeted transfer, and gives inventors companion services.",
+    ),
 )
 
 RESEARCH_ORGS = ("ciis", "ai_inst", "hospital", "longhua", "micro", "hengshan")
@@ -421,64 +553,261 @@ FIELD_OWNERS: dict[str, tuple[tuple[str, int], ...]] = {
     "green_energy": (("longhua", 4), ("micro", 1), ("ai_inst", 1)),
 }
 # generic results per field (the two report cases come on top: one ai, one medical_devices)
-FIELD_COUNTS = {"ai": 17, "ic": 15, "biomedicine": 17, "medical_devices": 15, "new_materials": 15, "green_energy": 15}
+FIELD_COUNTS = {
+    "ai": 17,
+    "ic": 15,
+    "biomedicine": 17,
+    "medical_devices": 15,
+    "new_materials": 15,
+    "green_energy": 15,
+}
 
 _SURNAMES = (
-    ("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
-    ("黄", "Huang"), ("赵", "Zhao"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun"),
-    ("朱", "Zhu"), ("马", "Ma"), ("胡", "Hu"), ("郭", "Guo"), ("林", "Lin"), ("何", "He"),
-    ("高", "Gao"), ("罗", "Luo"), ("郑", "Zheng"), ("梁", "Liang"), ("谢", "Xie"), ("宋", "Song"),
-    ("唐", "Tang"), ("邓", "Deng"), ("冯", "Feng"), ("曹", "Cao"), ("彭", "Peng"), ("曾", "Zeng"),
-    ("蒋", "Jiang"), ("蔡", "Cai"), ("贾", "Jia"), ("丁", "Ding"), ("魏", "Wei"), ("钱", "Qian"),
-    ("顾", "Gu"), ("陆", "Lu"), ("姚", "Yao"), ("方", "Fang"),
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("黄", "Huang"),
+    ("赵", "Zhao"),
+    ("周", "Zhou"),
+    ("吴", "Wu"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("朱", "Zhu"),
+    ("马", "Ma"),
+    ("胡", "Hu"),
+    ("郭", "Guo"),
+    ("林", "Lin"),
+    ("何", "He"),
+    ("高", "Gao"),
+    ("罗", "Luo"),
+    ("郑", "Zheng"),
+    ("梁", "Liang"),
+    ("谢", "Xie"),
+    ("宋", "Song"),
+    ("唐", "Tang"),
+    ("邓", "Deng"),
+    ("冯", "Feng"),
+    ("曹", "Cao"),
+    ("彭", "Peng"),
+    ("曾", "Zeng"),
+    ("蒋", "Jiang"),
+    ("蔡", "Cai"),
+    ("贾", "Jia"),
+    ("丁", "Ding"),
+    ("魏", "Wei"),
+    ("钱", "Qian"),
+    ("顾", "Gu"),
+    ("陆", "Lu"),
+    ("姚", "Yao"),
+    ("方", "Fang"),
 )
 _GIVEN = (
-    ("志远", "Zhiyuan"), ("晓明", "Xiaoming"), ("思涵", "Sihan"), ("嘉怡", "Jiayi"), ("子轩", "Zixuan"),
-    ("雨桐", "Yutong"), ("浩然", "Haoran"), ("欣然", "Xinran"), ("俊杰", "Junjie"), ("婉清", "Wanqing"),
-    ("明哲", "Mingzhe"), ("立群", "Liqun"), ("建华", "Jianhua"), ("海燕", "Haiyan"), ("文博", "Wenbo"),
-    ("静怡", "Jingyi"), ("泽宇", "Zeyu"), ("若曦", "Ruoxi"), ("天翼", "Tianyi"), ("晨阳", "Chenyang"),
-    ("佳琪", "Jiaqi"), ("宏伟", "Hongwei"), ("丽华", "Lihua"), ("国栋", "Guodong"), ("春燕", "Chunyan"),
-    ("一鸣", "Yiming"), ("书瑶", "Shuyao"), ("启航", "Qihang"), ("秋实", "Qiushi"), ("梦琪", "Mengqi"),
-    ("振宇", "Zhenyu"), ("雅婷", "Yating"), ("云飞", "Yunfei"), ("安琪", "Anqi"), ("博文", "Bowen"),
-    ("慧敏", "Huimin"), ("卫东", "Weidong"), ("晓峰", "Xiaofeng"), ("敏", "Min"), ("磊", "Lei"),
-    ("静", "Jing"), ("涛", "Tao"), ("颖", "Ying"), ("军", "Jun"), ("芳", "Fang"), ("鹏", "Peng"),
+    ("志远", "Zhiyuan"),
+    ("晓明", "Xiaoming"),
+    ("思涵", "Sihan"),
+    ("嘉怡", "Jiayi"),
+    ("子轩", "Zixuan"),
+    ("雨桐", "Yutong"),
+    ("浩然", "Haoran"),
+    ("欣然", "Xinran"),
+    ("俊杰", "Junjie"),
+    ("婉清", "Wanqing"),
+    ("明哲", "Mingzhe"),
+    ("立群", "Liqun"),
+    ("建华", "Jianhua"),
+    ("海燕", "Haiyan"),
+    ("文博", "Wenbo"),
+    ("静怡", "Jingyi"),
+    ("泽宇", "Zeyu"),
+    ("若曦", "Ruoxi"),
+    ("天翼", "Tianyi"),
+    ("晨阳", "Chenyang"),
+    ("佳琪", "Jiaqi"),
+    ("宏伟", "Hongwei"),
+    ("丽华", "Lihua"),
+    ("国栋", "Guodong"),
+    ("春燕", "Chunyan"),
+    ("一鸣", "Yiming"),
+    ("书瑶", "Shuyao"),
+    ("启航", "Qihang"),
+    ("秋实", "Qiushi"),
+    ("梦琪", "Mengqi"),
+    ("振宇", "Zhenyu"),
+    ("雅婷", "Yating"),
+    ("云飞", "Yunfei"),
+    ("安琪", "Anqi"),
+    ("博文", "Bowen"),
+    ("慧敏", "Huimin"),
+    ("卫东", "Weidong"),
+    ("晓峰", "Xiaofeng"),
+    ("敏", "Min"),
+    ("磊", "Lei"),
+    ("静", "Jing"),
+    ("涛", "Tao"),
+    ("颖", "Ying"),
+    ("军", "Jun"),
+    ("芳", "Fang"),
+    ("鹏", "Peng"),
 )
 
 _POSITIONS = {
-    "university": (("教授", "Professor"), ("副教授", "Associate Professor"), ("助理教授", "Assistant Professor"),
-                   ("研究员", "Research Professor"), ("博士后", "Postdoctoral Researcher"), ("高级工程师", "Senior Engineer")),
-    "institute": (("研究员", "Principal Investigator"), ("副研究员", "Associate Research Fellow"),
-                  ("助理研究员", "Assistant Research Fellow"), ("高级工程师", "Senior Engineer")),
-    "hospital": (("心内科副主任医师", "Associate Chief Physician, Department of Cardiology"),
-                 ("心内科主治医师", "Attending Physician, Department of Cardiology"),
-                 ("肿瘤科主任医师", "Chief Physician, Department of Oncology"),
-                 ("检验科副主任技师", "Associate Chief Technologist, Department of Laboratory Medicine"),
-                 ("超声科主任医师", "Chief Physician, Department of Ultrasound"),
-                 ("临床研究中心研究员", "Research Professor, Clinical Research Centre"),
-                 ("心内科主任医师", "Chief Physician, Department of Cardiology")),
+    "university": (
+        ("教授", "Professor"),
+        ("副教授", "Associate Professor"),
+        ("助理教授", "Assistant Professor"),
+        ("研究员", "Research Professor"),
+        ("博士后", "Postdoctoral Researcher"),
+        ("高级工程师", "Senior Engineer"),
+    ),
+    "institute": (
+        ("研究员", "Principal Investigator"),
+        ("副研究员", "Associate Research Fellow"),
+        ("助理研究员", "Assistant Research Fellow"),
+        ("高级工程师", "Senior Engineer"),
+    ),
+    "hospital": (
+        ("心内科副主任医师", "Associate Chief Physician, Department of Cardiology"),
+        ("心内科主治医师", "Attending Physician, Department of Cardiology"),
+        ("肿瘤科主任医师", "Chief Physician, Department of Oncology"),
+        ("检验科副主任技师", "Associate Chief Technologist, Department of Laboratory Medicine"),
+        ("超声科主任医师", "Chief Physician, Department of Ultrasound"),
+        ("临床研究中心研究员", "Research Professor, Clinical Research Centre"),
+        ("心内科主任医师", "Chief Physician, Department of Cardiology"),
+    ),
 }
-_RESEARCHER_COUNTS = {"ciis": 6, "ai_inst": 7, "hospital": 7, "longhua": 8, "micro": 6, "hengshan": 6}
+_RESEARCHER_COUNTS = {
+    "ciis": 6,
+    "ai_inst": 7,
+    "hospital": 7,
+    "longhua": 8,
+    "micro": 6,
+    "hengshan": 6,
+}
 
 # Named people of the story: key, family zh, given zh, family en, given en, org, position zh, position en, researcher?
 _NAMED_PEOPLE: tuple[tuple[str, str, str, str, str, str, str, str, bool], ...] = (
-    ("p-han-yizhou", "韩", "亦舟", "Han", "Yizhou", "ciis", "助理教授（西岸智能研究院项目团队负责人）",
-     "Assistant Professor (team leader at the West Bund Institute for Intelligence)", True),
-    ("p-shen-liheng", "沈", "立衡", "Shen", "Liheng", "hospital", "心内科主任医师", "Chief Physician, Department of Cardiology", True),
-    ("p-zhou-xiaolan", "周", "晓岚", "Zhou", "Xiaolan", "platform", "技术经理人", "Technology Transfer Manager", False),
+    (
+        "p-han-yizhou",
+        "韩",
+        "亦舟",
+        "Han",
+        "Yizhou",
+        "ciis",
+        "助理教授（西岸智能研究院项目团队负责人）",
+        "Assistant Professor (team leader at the West Bund Institute for Intelligence)",
+        True,
+    ),
+    (
+        "p-shen-liheng",
+        "沈",
+        "立衡",
+        "Shen",
+        "Liheng",
+        "hospital",
+        "心内科主任医师",
+        "Chief Physician, Department of Cardiology",
+        True,
+    ),
+    (
+        "p-zhou-xiaolan",
+        "周",
+        "晓岚",
+        "Zhou",
+        "Xiaolan",
+        "platform",
+        "技术经理人",
+        "Technology Transfer Manager",
+        False,
+    ),
     ("p-gu-min", "顾", "敏", "Gu", "Min", "platform", "平台负责人", "Head of Platform", False),
     ("p-shao-jing", "邵", "婧", "Shao", "Jing", "platform", "知识产权专员", "IP Specialist", False),
     ("p-ma-jun", "马", "骏", "Ma", "Jun", "robotics", "研发总监", "R&D Director", True),
-    ("p-cheng-boyan", "程", "伯岩", "Cheng", "Boyan", "longhua", "教授、成果转化评审专家",
-     "Professor and technology-transfer evaluation expert", False),
-    ("p-zhong-qing", "钟", "晴", "Zhong", "Qing", "commission", "成果转化科科长", "Section Chief, Technology Transfer", False),
-    ("p-wang-jinyu", "汪", "瑾瑜", "Wang", "Jinyu", "commission", "科技金融专员", "Sci-Tech Finance Officer", False),
-    ("p-luo-yifan", "罗", "一帆", "Luo", "Yifan", "investor", "投资总监", "Investment Director", False),
+    (
+        "p-cheng-boyan",
+        "程",
+        "伯岩",
+        "Cheng",
+        "Boyan",
+        "longhua",
+        "教授、成果转化评审专家",
+        "Professor and technology-transfer evaluation expert",
+        False,
+    ),
+    (
+        "p-zhong-qing",
+        "钟",
+        "晴",
+        "Zhong",
+        "Qing",
+        "commission",
+        "成果转化科科长",
+        "Section Chief, Technology Transfer",
+        False,
+    ),
+    (
+        "p-wang-jinyu",
+        "汪",
+        "瑾瑜",
+        "Wang",
+        "Jinyu",
+        "commission",
+        "科技金融专员",
+        "Sci-Tech Finance Officer",
+        False,
+    ),
+    (
+        "p-luo-yifan",
+        "罗",
+        "一帆",
+        "Luo",
+        "Yifan",
+        "investor",
+        "投资总监",
+        "Investment Director",
+        False,
+    ),
     ("p-tian-yue", "田", "悦", "Tian", "Yue", "investor", "投资经理", "Investment Manager", False),
-    ("p-ye-zilan", "叶", "子岚", "Ye", "Zilan", "bank", "科技金融部经理", "Manager, Sci-Tech Finance", False),
-    ("p-xiang-hao", "项", "昊", "Xiang", "Hao", "bank", "知识产权质押融资专员", "IP Pledge Loan Officer", False),
-    ("p-yin-shu", "殷", "姝", "Yin", "Shu", "robotics", "商务拓展经理", "Business Development Manager", False),
+    (
+        "p-ye-zilan",
+        "叶",
+        "子岚",
+        "Ye",
+        "Zilan",
+        "bank",
+        "科技金融部经理",
+        "Manager, Sci-Tech Finance",
+        False,
+    ),
+    (
+        "p-xiang-hao",
+        "项",
+        "昊",
+        "Xiang",
+        "Hao",
+        "bank",
+        "知识产权质押融资专员",
+        "IP Pledge Loan Officer",
+        False,
+    ),
+    (
+        "p-yin-shu",
+        "殷",
+        "姝",
+        "Yin",
+        "Shu",
+        "robotics",
+        "商务拓展经理",
+        "Business Development Manager",
+        False,
+    ),
 )
-_ENTERPRISE_STAFF = (("研发总监", "R&D Director", True), ("商务拓展经理", "Business Development Manager", False))
+_ENTERPRISE_STAFF = (
+    ("研发总监", "R&D Director", True),
+    ("商务拓展经理", "Business Development Manager", False),
+)
 
 
 def _uscc(rng: random.Random, prefix: str) -> str:
@@ -494,11 +823,22 @@ def _build_organisations(rng: random.Random) -> list[Organisation]:
         city_zh, city_en = ("上海市徐汇区", "Xuhui District, Shanghai")
         if key == "meddev":
             city_zh, city_en = ("上海市浦东新区", "Pudong New Area, Shanghai")
-        orgs.append(Organisation(
-            key=key, name_zh=zh, name_en=en, kind=kind, credit_code=_uscc(rng, prefix),
-            city_zh=city_zh, city_en=city_en, description_zh=desc_zh, description_en=desc_en,
-            short_name_zh=short_zh, short_name_en=short_en, email_domain=domain,
-        ))
+        orgs.append(
+            Organisation(
+                key=key,
+                name_zh=zh,
+                name_en=en,
+                kind=kind,
+                credit_code=_uscc(rng, prefix),
+                city_zh=city_zh,
+                city_en=city_en,
+                description_zh=desc_zh,
+                description_en=desc_en,
+                short_name_zh=short_zh,
+                short_name_en=short_en,
+                email_domain=domain,
+            )
+        )
     return orgs
 
 
@@ -509,7 +849,9 @@ def _build_people(rng: random.Random, orgs: Sequence[Organisation]) -> list[Pers
     used_names: set[str] = set()
     used_emails: set[str] = set()
 
-    def add(key: str, fz: str, gz: str, fe: str, ge: str, org: str, pz: str, pe: str, researcher: bool) -> None:
+    def add(
+        key: str, fz: str, gz: str, fe: str, ge: str, org: str, pz: str, pe: str, researcher: bool
+    ) -> None:
         local = f"{ge}.{fe}".lower()
         email = f"{local}@{domains[org]}"
         n = 2
@@ -518,11 +860,22 @@ def _build_people(rng: random.Random, orgs: Sequence[Organisation]) -> list[Pers
             n += 1
         used_emails.add(email)
         used_names.add(fz + gz)
-        people.append(Person(
-            key=key, name_zh=fz + gz, name_en=f"{ge} {fe}", org_key=org, position_zh=pz, position_en=pe,
-            email=email, family_name_zh=fz, given_name_zh=gz, family_name_en=fe, given_name_en=ge,
-            is_researcher=researcher,
-        ))
+        people.append(
+            Person(
+                key=key,
+                name_zh=fz + gz,
+                name_en=f"{ge} {fe}",
+                org_key=org,
+                position_zh=pz,
+                position_en=pe,
+                email=email,
+                family_name_zh=fz,
+                given_name_zh=gz,
+                family_name_en=fe,
+                given_name_en=ge,
+                is_researcher=researcher,
+            )
+        )
 
     for row in _NAMED_PEOPLE:
         add(*row)
@@ -542,7 +895,11 @@ def _build_people(rng: random.Random, orgs: Sequence[Organisation]) -> list[Pers
             add(f"p-{org}-{i + 1:02d}", fz, gz, fe, ge, org, pz, pe, True)
     for org in ("meddev", "semi", "biopharma", "newenergy", "materials", "robotics"):
         # the robotics enterprise already has its R&D director and BD manager among the named people
-        staff = (("高级算法工程师", "Senior Algorithm Engineer", True),) if org == "robotics" else _ENTERPRISE_STAFF
+        staff = (
+            (("高级算法工程师", "Senior Algorithm Engineer", True),)
+            if org == "robotics"
+            else _ENTERPRISE_STAFF
+        )
         for i, (pz, pe, researcher) in enumerate(staff):
             fz, gz, fe, ge = fresh_name()
             add(f"p-{org}-{i + 1:02d}", fz, gz, fe, ge, org, pz, pe, researcher)
@@ -553,8 +910,28 @@ def _build_people(rng: random.Random, orgs: Sequence[Organisation]) -> list[Pers
 # IP assets, funding
 # --------------------------------------------------------------------------------------------
 
-_INV_PUB_PREFIX = {2019: 110, 2020: 111, 2021: 113, 2022: 115, 2023: 116, 2024: 118, 2025: 120, 2026: 121, 2027: 122}
-_UTIL_PREFIX = {2018: 208, 2019: 210, 2020: 212, 2021: 214, 2022: 217, 2023: 219, 2024: 221, 2025: 223, 2026: 224}
+_INV_PUB_PREFIX = {
+    2019: 110,
+    2020: 111,
+    2021: 113,
+    2022: 115,
+    2023: 116,
+    2024: 118,
+    2025: 120,
+    2026: 121,
+    2027: 122,
+}
+_UTIL_PREFIX = {
+    2018: 208,
+    2019: 210,
+    2020: 212,
+    2021: 214,
+    2022: 217,
+    2023: 219,
+    2024: 221,
+    2025: 223,
+    2026: 224,
+}
 _DESIGN_PREFIX = {2022: 307, 2023: 308, 2024: 309, 2025: 310, 2026: 311}
 
 
@@ -592,7 +969,9 @@ class _Numbers:
         return self._unique(lambda: pattern.format(self.rng.randint(lo, hi)))
 
 
-def _cn_invention(num: _Numbers, rng: random.Random, filed: date, title: tuple[str, str]) -> IPAsset:
+def _cn_invention(
+    num: _Numbers, rng: random.Random, filed: date, title: tuple[str, str]
+) -> IPAsset:
     app = num.cn_application(filed.year, "1")
     age = _days(filed, TODAY)
     pub_year = min(2027, (filed + timedelta(days=548)).year)
@@ -633,7 +1012,9 @@ def _cn_design(num: _Numbers, rng: random.Random, filed: date, title: tuple[str,
     return IPAsset("CN", "design", app, filed, number, number, gd, "granted", *title)
 
 
-def _software_copyright(num: _Numbers, rng: random.Random, filed: date, title: tuple[str, str]) -> IPAsset:
+def _software_copyright(
+    num: _Numbers, rng: random.Random, filed: date, title: tuple[str, str]
+) -> IPAsset:
     lag = rng.randint(30, 90)
     filed = min(filed, TODAY - timedelta(days=lag + 1))
     reg_date = filed + timedelta(days=lag)
@@ -641,7 +1022,9 @@ def _software_copyright(num: _Numbers, rng: random.Random, filed: date, title: t
     return IPAsset("CN", "software_copyright", reg, filed, "", reg, reg_date, "granted", *title)
 
 
-def _pct(num: _Numbers, rng: random.Random, priority: date, title: tuple[str, str]) -> IPAsset | None:
+def _pct(
+    num: _Numbers, rng: random.Random, priority: date, title: tuple[str, str]
+) -> IPAsset | None:
     filed = priority + timedelta(days=rng.randint(300, 364))
     if filed > TODAY:
         return None
@@ -655,7 +1038,9 @@ def _pct(num: _Numbers, rng: random.Random, priority: date, title: tuple[str, st
     return IPAsset("WO", "pct", app, filed, pub, "", None, status, *title)
 
 
-def _foreign(num: _Numbers, rng: random.Random, office: str, priority: date, title: tuple[str, str]) -> IPAsset | None:
+def _foreign(
+    num: _Numbers, rng: random.Random, office: str, priority: date, title: tuple[str, str]
+) -> IPAsset | None:
     filed = priority + timedelta(days=rng.randint(900, 915))  # national phase at 30 months
     if filed > TODAY:
         return None
@@ -696,45 +1081,126 @@ def _foreign(num: _Numbers, rng: random.Random, office: str, priority: date, tit
     return IPAsset(office, "invention", app, filed, pub, grant, grant_date, status, *title)
 
 
-_NSFC_DEPT = {"ai": "6", "ic": "6", "biomedicine": "8", "medical_devices": "8", "new_materials": "5", "green_energy": "5"}
-_NSFC_TYPES = (("面上项目", "General Program", "7"), ("青年科学基金项目", "Young Scientists Fund", "0"),
-               ("重点项目", "Key Program", "3"))
-_MOST_LETTER = {"ai": "B", "ic": "B", "biomedicine": "C", "medical_devices": "C", "new_materials": "B", "green_energy": "B"}
+_NSFC_DEPT = {
+    "ai": "6",
+    "ic": "6",
+    "biomedicine": "8",
+    "medical_devices": "8",
+    "new_materials": "5",
+    "green_energy": "5",
+}
+_NSFC_TYPES = (
+    ("面上项目", "General Program", "7"),
+    ("青年科学基金项目", "Young Scientists Fund", "0"),
+    ("重点项目", "Key Program", "3"),
+)
+_MOST_LETTER = {
+    "ai": "B",
+    "ic": "B",
+    "biomedicine": "C",
+    "medical_devices": "C",
+    "new_materials": "B",
+    "green_energy": "B",
+}
 _SH_PROGRAMMES = {
-    "ai": ("“科技创新行动计划”人工智能专项", "Science and Technology Innovation Action Plan: Artificial Intelligence"),
-    "ic": ("“科技创新行动计划”集成电路领域项目", "Science and Technology Innovation Action Plan: Integrated Circuits"),
-    "biomedicine": ("“科技创新行动计划”生物医药科技支撑专项", "Science and Technology Innovation Action Plan: Biomedicine"),
-    "medical_devices": ("“科技创新行动计划”医疗器械领域项目", "Science and Technology Innovation Action Plan: Medical Devices"),
-    "new_materials": ("“科技创新行动计划”新材料领域项目", "Science and Technology Innovation Action Plan: New Materials"),
-    "green_energy": ("“科技创新行动计划”“碳达峰碳中和”专项", "Science and Technology Innovation Action Plan: Carbon Peak and Neutrality"),
+    "ai": (
+        "“科技创新行动计划”人工智能专项",
+        "Science and Technology Innovation Action Plan: Artificial Intelligence",
+    ),
+    "ic": (
+        "“科技创新行动计划”集成电路领域项目",
+        "Science and Technology Innovation Action Plan: Integrated Circuits",
+    ),
+    "biomedicine": (
+        "“科技创新行动计划”生物医药科技支撑专项",
+        "Science and Technology Innovation Action Plan: Biomedicine",
+    ),
+    "medical_devices": (
+        "“科技创新行动计划”医疗器械领域项目",
+        "Science and Technology Innovation Action Plan: Medical Devices",
+    ),
+    "new_materials": (
+        "“科技创新行动计划”新材料领域项目",
+        "Science and Technology Innovation Action Plan: New Materials",
+    ),
+    "green_energy": (
+        "“科技创新行动计划”“碳达峰碳中和”专项",
+        "Science and Technology Innovation Action Plan: Carbon Peak and Neutrality",
+    ),
 }
 
 
-def _funding(num: _Numbers, rng: random.Random, field_key: str, year: int, org_names: dict[str, tuple[str, str]]) -> Funding:
+def _funding(
+    num: _Numbers,
+    rng: random.Random,
+    field_key: str,
+    year: int,
+    org_names: dict[str, tuple[str, str]],
+) -> Funding:
     choice = rng.choices(("nsfc", "most", "sh", "xh", "ent"), weights=(5, 2, 3, 1, 2))[0]
     if choice == "nsfc":
         pz, pe, t = rng.choice(_NSFC_TYPES)
         grant = num.serial(f"{_NSFC_DEPT[field_key]}{year % 100:02d}{t}" + "{:04d}", 1000, 9999)
-        return Funding(f"国家自然科学基金{pz}", f"NSFC {pe}", grant, "国家自然科学基金委员会",
-                       "National Natural Science Foundation of China", True, year)
+        return Funding(
+            f"国家自然科学基金{pz}",
+            f"NSFC {pe}",
+            grant,
+            "国家自然科学基金委员会",
+            "National Natural Science Foundation of China",
+            True,
+            year,
+        )
     if choice == "most":
         grant = num.serial(f"{year}YF{_MOST_LETTER[field_key]}" + "{:07d}", 100000, 4999999)
-        return Funding("国家重点研发计划", "National Key R&D Program of China", grant, "中华人民共和国科学技术部",
-                       "Ministry of Science and Technology of the People's Republic of China", True, year)
+        return Funding(
+            "国家重点研发计划",
+            "National Key R&D Program of China",
+            grant,
+            "中华人民共和国科学技术部",
+            "Ministry of Science and Technology of the People's Republic of China",
+            True,
+            year,
+        )
     if choice == "sh":
         pz, pe = _SH_PROGRAMMES[field_key]
-        pattern = f"{year % 100:02d}S3" + "{:07d}" if rng.random() < 0.6 else f"{year % 100:02d}DZ" + "{:07d}"
+        pattern = (
+            f"{year % 100:02d}S3" + "{:07d}"
+            if rng.random() < 0.6
+            else f"{year % 100:02d}DZ" + "{:07d}"
+        )
         grant = num.serial(pattern, 1000000, 2999999)
-        return Funding(f"上海市{pz}", f"Shanghai {pe}", grant, "上海市科学技术委员会",
-                       "Science and Technology Commission of Shanghai Municipality", True, year)
+        return Funding(
+            f"上海市{pz}",
+            f"Shanghai {pe}",
+            grant,
+            "上海市科学技术委员会",
+            "Science and Technology Commission of Shanghai Municipality",
+            True,
+            year,
+        )
     if choice == "xh":
         grant = num.serial(f"XH-KJ-{year}-" + "{:03d}", 1, 199)
-        return Funding("徐汇区科技创新专项资金", "Xuhui District Science and Technology Innovation Fund", grant,
-                       "上海市徐汇区科学技术委员会", "Xuhui District Science and Technology Commission, Shanghai", True, year)
+        return Funding(
+            "徐汇区科技创新专项资金",
+            "Xuhui District Science and Technology Innovation Fund",
+            grant,
+            "上海市徐汇区科学技术委员会",
+            "Xuhui District Science and Technology Commission, Shanghai",
+            True,
+            year,
+        )
     ent = FIELD_ENTERPRISE[field_key]
     zh, en = org_names[ent]
     grant = num.serial(f"HX{year}" + "{:04d}", 1, 9999)
-    return Funding("企业委托研发项目（横向课题）", "Industry-sponsored research contract", grant, zh, en, False, year)
+    return Funding(
+        "企业委托研发项目（横向课题）",
+        "Industry-sponsored research contract",
+        grant,
+        zh,
+        en,
+        False,
+        year,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -742,25 +1208,58 @@ def _funding(num: _Numbers, rng: random.Random, field_key: str, year: int, org_n
 # --------------------------------------------------------------------------------------------
 
 _REASONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "evaluation": (("成果材料齐全，提交转化评价", "Documentation complete; submitted for transfer evaluation"),
-                   ("发明人申请开展转化评价", "The inventors asked for a transfer evaluation"),
-                   ("与企业需求匹配，启动转化评价", "Matches an enterprise demand; transfer evaluation started")),
-    "planning": (("评价结论为推进，进入运营策划", "Evaluation concluded 'proceed'; moved to operations planning"),
-                 ("专家建议推进转化，启动方案策划", "The experts recommended a transfer; planning started")),
-    "landing": (("转化方案获批，启动产业落地", "Transfer plan approved; industrial landing started"),
-                ("意向企业确认，进入合同谈判", "Interested enterprise confirmed; contract negotiation started")),
+    "evaluation": (
+        ("成果材料齐全，提交转化评价", "Documentation complete; submitted for transfer evaluation"),
+        ("发明人申请开展转化评价", "The inventors asked for a transfer evaluation"),
+        (
+            "与企业需求匹配，启动转化评价",
+            "Matches an enterprise demand; transfer evaluation started",
+        ),
+    ),
+    "planning": (
+        (
+            "评价结论为推进，进入运营策划",
+            "Evaluation concluded 'proceed'; moved to operations planning",
+        ),
+        ("专家建议推进转化，启动方案策划", "The experts recommended a transfer; planning started"),
+    ),
+    "landing": (
+        ("转化方案获批，启动产业落地", "Transfer plan approved; industrial landing started"),
+        (
+            "意向企业确认，进入合同谈判",
+            "Interested enterprise confirmed; contract negotiation started",
+        ),
+    ),
     "landed": (("合同签订，成果转化落地", "Contract signed; the result has landed in industry"),),
     "declined": (("评价结论为不推进", "Evaluation concluded 'decline'"),),
-    "on_hold": (("发明人出国访学，暂缓推进", "The lead inventor is on a research visit abroad; paused"),
-                ("等待专利审查意见答复", "Waiting to answer a patent office action"),
-                ("权利人内部审批中", "Waiting for the owners' internal approval"),
-                ("等待第三方检测报告", "Waiting for a third-party test report")),
+    "on_hold": (
+        ("发明人出国访学，暂缓推进", "The lead inventor is on a research visit abroad; paused"),
+        ("等待专利审查意见答复", "Waiting to answer a patent office action"),
+        ("权利人内部审批中", "Waiting for the owners' internal approval"),
+        ("等待第三方检测报告", "Waiting for a third-party test report"),
+    ),
     "resume": (("暂缓事由已消除，恢复推进", "The reason for the pause has gone; work resumed"),),
-    "withdrawn": (("权利人决定自行转化，撤回成果", "The owners decided to handle the transfer themselves and withdrew the result"),
-                  ("团队调整研究方向，撤回成果", "The team changed its research direction and withdrew the result")),
+    "withdrawn": (
+        (
+            "权利人决定自行转化，撤回成果",
+            "The owners decided to handle the transfer themselves and withdrew the result",
+        ),
+        (
+            "团队调整研究方向，撤回成果",
+            "The team changed its research direction and withdrew the result",
+        ),
+    ),
 }
-_GAP_DAYS = {"evaluation": (14, 90), "planning": (30, 180), "landing": (45, 240), "landed": (30, 300),
-             "declined": (20, 120), "on_hold": (20, 200), "resume": (30, 150), "withdrawn": (20, 300)}
+_GAP_DAYS = {
+    "evaluation": (14, 90),
+    "planning": (30, 180),
+    "landing": (45, 240),
+    "landed": (30, 300),
+    "declined": (20, 120),
+    "on_hold": (20, 200),
+    "resume": (30, 150),
+    "withdrawn": (20, 300),
+}
 _ONBOARD_RANGE = {
     "landed": (date(2022, 1, 10), date(2024, 6, 30)),
     "landing": (date(2022, 3, 1), date(2025, 6, 30)),
@@ -771,30 +1270,66 @@ _ONBOARD_RANGE = {
     "declined": (date(2022, 4, 1), date(2025, 9, 30)),
 }
 _ONBOARDING_YEAR_WEIGHTS = {2022: 3, 2023: 5, 2024: 8, 2025: 10, 2026: 12}
-_TRL_RANGE = {"onboarding": (3, 5), "evaluation": (3, 6), "planning": (4, 7), "landing": (5, 8), "landed": (6, 9),
-              "on_hold": (3, 6), "withdrawn": (3, 5), "declined": (3, 4)}
+_TRL_RANGE = {
+    "onboarding": (3, 5),
+    "evaluation": (3, 6),
+    "planning": (4, 7),
+    "landing": (5, 8),
+    "landed": (6, 9),
+    "on_hold": (3, 6),
+    "withdrawn": (3, 5),
+    "declined": (3, 4),
+}
 
-_EVAL_GAPS = (("中试数据尚不充分", "pilot-scale data are still insufficient"),
-              ("知识产权布局较薄弱", "the IP layout is thin"),
-              ("目标市场与商业模式尚需明确", "the target market and business model still need to be defined"),
-              ("与现有产品的性能对比数据不足", "there are too few data comparing it with existing products"))
-_DECLINE_REASONS = (("核心专利权利要求保护范围过窄", "the claims of the core patent are too narrow"),
-                    ("各权利人对转化条件未能达成一致", "the owners could not agree on the terms of a transfer"))
-_IP_LAYOUT = (("补充申请外围专利，并评估PCT国际申请", "peripheral patents are added and a PCT application is assessed"),
-              ("通过PCT途径进入美国和欧洲", "protection is extended to the US and Europe through the PCT route"),
-              ("核心工艺以技术秘密方式保护，配套软件申请著作权登记", "the core process is kept as know-how and the supporting software is registered for copyright"),
-              ("完成专利稳定性分析与自由实施检索", "patent-validity analysis and a freedom-to-operate search are completed"))
+_EVAL_GAPS = (
+    ("中试数据尚不充分", "pilot-scale data are still insufficient"),
+    ("知识产权布局较薄弱", "the IP layout is thin"),
+    ("目标市场与商业模式尚需明确", "the target market and business model still need to be defined"),
+    ("与现有产品的性能对比数据不足", "there are too few data comparing it with existing products"),
+)
+_DECLINE_REASONS = (
+    ("核心专利权利要求保护范围过窄", "the claims of the core patent are too narrow"),
+    ("各权利人对转化条件未能达成一致", "the owners could not agree on the terms of a transfer"),
+)
+_IP_LAYOUT = (
+    (
+        "补充申请外围专利，并评估PCT国际申请",
+        "peripheral patents are added and a PCT application is assessed",
+    ),
+    (
+        "通过PCT途径进入美国和欧洲",
+        "protection is extended to the US and Europe through the PCT route",
+    ),
+    (
+        "核心工艺以技术秘密方式保护，配套软件申请著作权登记",
+        "the core process is kept as know-how and the supporting software is registered for copyright",
+    ),
+    (
+        "完成专利稳定性分析与自由实施检索",
+        "patent-validity analysis and a freedom-to-operate search are completed",
+    ),
+)
 _PLAN_TEXT = {
-    "licence": ("以许可方式转化：向{cp_zh}授予许可，许可费采用入门费加销售提成；知识产权布局方面，{ip_zh}；同步申请徐汇区成果转化项目补助。",
-                "Transfer by licence: a licence to {cp_en}, paid as an upfront fee plus royalties on sales. On the IP layout, {ip_en}. A Xuhui district transfer subsidy is applied for in parallel."),
-    "assignment": ("以转让方式转化：专利权整体转让给{cp_zh}，价款以评估值为基础分期支付；转让前，{ip_zh}。",
-                   "Transfer by assignment: the patents are assigned outright to {cp_en}, with the price paid in instalments based on a valuation. Before the assignment, {ip_en}."),
-    "equity": ("以作价入股方式转化：成果经评估作价后入股{cp_zh}，发明人团队担任技术顾问；同步对接知识产权质押融资，{ip_zh}。",
-               "Transfer by equity contribution: the result is valued and contributed as equity in {cp_en}, with the inventors as technical advisers. IP pledge financing is arranged in parallel, and {ip_en}."),
-    "spin_off": ("以设立衍生企业方式转化：发明人团队在徐汇区注册新公司，{cp_zh}参与天使轮投资；{ip_zh}，并规划海外市场渠道。",
-                 "Transfer through a spin-off: the inventors found a new company in Xuhui district, with {cp_en} joining the angel round; {ip_en}, and overseas sales channels are planned."),
-    "joint_development": ("以联合开发方式转化：与{cp_zh}围绕其技术需求开展定向研发，约定背景知识产权归属与新成果共享；{ip_zh}。",
-                          "Transfer by joint development: targeted R&D with {cp_en} against its technical needs, with agreed ownership of background IP and shared new results; {ip_en}."),
+    "licence": (
+        "以许可方式转化：向{cp_zh}授予许可，许可费采用入门费加销售提成；知识产权布局方面，{ip_zh}；同步申请徐汇区成果转化项目补助。",
+        "Transfer by licence: a licence to {cp_en}, paid as an upfront fee plus royalties on sales. On the IP layout, {ip_en}. A Xuhui district transfer subsidy is applied for in parallel.",
+    ),
+    "assignment": (
+        "以转让方式转化：专利权整体转让给{cp_zh}，价款以评估值为基础分期支付；转让前，{ip_zh}。",
+        "Transfer by assignment: the patents are assigned outright to {cp_en}, with the price paid in instalments based on a valuation. Before the assignment, {ip_en}.",
+    ),
+    "equity": (
+        "以作价入股方式转化：成果经评估作价后入股{cp_zh}，发明人团队担任技术顾问；同步对接知识产权质押融资，{ip_zh}。",
+        "Transfer by equity contribution: the result is valued and contributed as equity in {cp_en}, with the inventors as technical advisers. IP pledge financing is arranged in parallel, and {ip_en}.",
+    ),
+    "spin_off": (
+        "以设立衍生企业方式转化：发明人团队在徐汇区注册新公司，{cp_zh}参与天使轮投资；{ip_zh}，并规划海外市场渠道。",
+        "Transfer through a spin-off: the inventors found a new company in Xuhui district, with {cp_en} joining the angel round; {ip_en}, and overseas sales channels are planned.",
+    ),
+    "joint_development": (
+        "以联合开发方式转化：与{cp_zh}围绕其技术需求开展定向研发，约定背景知识产权归属与新成果共享；{ip_zh}。",
+        "Transfer by joint development: targeted R&D with {cp_en} against its technical needs, with agreed ownership of background IP and shared new results; {ip_en}.",
+    ),
 }
 DEAL_TYPE_NAMES = {
     "licence_exclusive": ("独占许可", "Exclusive licence"),
@@ -807,12 +1342,22 @@ DEAL_TYPE_NAMES = {
     "commissioned_rd": ("委托研发", "Commissioned R&D"),
 }
 DEAL_MODE = {
-    "licence_exclusive": "licence", "licence_sole": "licence", "licence_non_exclusive": "licence",
-    "assignment": "assignment", "equity": "equity", "spin_off": "spin_off",
-    "joint_development": "joint_development", "commissioned_rd": "joint_development",
+    "licence_exclusive": "licence",
+    "licence_sole": "licence",
+    "licence_non_exclusive": "licence",
+    "assignment": "assignment",
+    "equity": "equity",
+    "spin_off": "spin_off",
+    "joint_development": "joint_development",
+    "commissioned_rd": "joint_development",
 }
-_MODE_DEAL = {"licence": "licence_exclusive", "assignment": "assignment", "equity": "equity",
-              "spin_off": "spin_off", "joint_development": "joint_development"}
+_MODE_DEAL = {
+    "licence": "licence_exclusive",
+    "assignment": "assignment",
+    "equity": "equity",
+    "spin_off": "spin_off",
+    "joint_development": "joint_development",
+}
 
 
 def _deal_title(deal_type: str, title_zh: str, title_en: str) -> tuple[str, str]:
@@ -822,18 +1367,24 @@ def _deal_title(deal_type: str, title_zh: str, title_en: str) -> tuple[str, str]
 
 def _evaluation_text(decision: str, trl: int, fld: Field, rng: random.Random) -> tuple[str, str]:
     if decision == "proceed":
-        return (f"专家组评估该成果技术成熟度为TRL {trl}，{fld.market_zh}，知识产权基础较好，同意进入运营策划。",
-                f"The expert panel assessed the result at TRL {trl}: {fld.market_en}, and its IP position is sound. "
-                "It agreed to move the result on to operations planning.")
+        return (
+            f"专家组评估该成果技术成熟度为TRL {trl}，{fld.market_zh}，知识产权基础较好，同意进入运营策划。",
+            f"The expert panel assessed the result at TRL {trl}: {fld.market_en}, and its IP position is sound. "
+            "It agreed to move the result on to operations planning.",
+        )
     if decision == "improve":
         gz, ge = rng.choice(_EVAL_GAPS)
-        return (f"专家组评估该成果技术成熟度为TRL {trl}，创新性较强，但{gz}，建议补充材料后再次评价。",
-                f"The expert panel assessed the result at TRL {trl}. It is innovative, but {ge}; "
-                "a new evaluation is recommended once this is addressed.")
+        return (
+            f"专家组评估该成果技术成熟度为TRL {trl}，创新性较强，但{gz}，建议补充材料后再次评价。",
+            f"The expert panel assessed the result at TRL {trl}. It is innovative, but {ge}; "
+            "a new evaluation is recommended once this is addressed.",
+        )
     rz, re_ = rng.choice(_DECLINE_REASONS)
-    return (f"专家组评估该成果技术成熟度为TRL {trl}，与现有技术相比优势不明显，且{rz}，不建议推进转化。",
-            f"The expert panel assessed the result at TRL {trl}: it has no clear advantage over existing technology, "
-            f"and {re_}. It does not recommend pursuing a transfer.")
+    return (
+        f"专家组评估该成果技术成熟度为TRL {trl}，与现有技术相比优势不明显，且{rz}，不建议推进转化。",
+        f"The expert panel assessed the result at TRL {trl}: it has no clear advantage over existing technology, "
+        f"and {re_}. It does not recommend pursuing a transfer.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -888,7 +1439,9 @@ def _title_en(tech: Tech, app: App, product: Product) -> str:
     return text[0].upper() + text[1:]
 
 
-def _params(rng: random.Random, spec: dict[str, tuple[float, float, int]]) -> tuple[dict[str, str], dict[str, str]]:
+def _params(
+    rng: random.Random, spec: dict[str, tuple[float, float, int]]
+) -> tuple[dict[str, str], dict[str, str]]:
     zh: dict[str, str] = {}
     en: dict[str, str] = {}
     for name, (lo, hi, decimals) in spec.items():
@@ -929,8 +1482,18 @@ def _shares(rng: random.Random, n: int) -> list[Decimal]:
     options = {
         1: (("100",),),
         2: (("60", "40"), ("70", "30"), ("50", "50"), ("80", "20")),
-        3: (("50", "30", "20"), ("40", "30", "30"), ("60", "25", "15"), ("33.34", "33.33", "33.33")),
-        4: (("40", "30", "20", "10"), ("35", "25", "20", "20"), ("25", "25", "25", "25"), ("45", "25", "17.5", "12.5")),
+        3: (
+            ("50", "30", "20"),
+            ("40", "30", "30"),
+            ("60", "25", "15"),
+            ("33.34", "33.33", "33.33"),
+        ),
+        4: (
+            ("40", "30", "20", "10"),
+            ("35", "25", "20", "20"),
+            ("25", "25", "25", "25"),
+            ("45", "25", "17.5", "12.5"),
+        ),
     }
     return [Decimal(s) for s in rng.choice(options[n])]
 
@@ -972,7 +1535,9 @@ class _Builder:
     def _onboarded(self, final: str) -> date:
         rng = self.rng
         if final == "onboarding":
-            year = rng.choices(list(_ONBOARDING_YEAR_WEIGHTS), weights=list(_ONBOARDING_YEAR_WEIGHTS.values()))[0]
+            year = rng.choices(
+                list(_ONBOARDING_YEAR_WEIGHTS), weights=list(_ONBOARDING_YEAR_WEIGHTS.values())
+            )[0]
             hi = date(year, 12, 31) if year < 2026 else TODAY - timedelta(days=5)
             return _random_date(rng, date(year, 1, 4), hi)
         lo, hi = _ONBOARD_RANGE[final]
@@ -984,7 +1549,9 @@ class _Builder:
         path = self._path(final)
         steps: list[tuple[str, str]] = []  # (to_stage, gap kind)
         current = "onboarding"
-        insert_at = rng.randrange(len(path)) if excursion and path and final not in ("on_hold",) else -1
+        insert_at = (
+            rng.randrange(len(path)) if excursion and path and final not in ("on_hold",) else -1
+        )
         for i, stage in enumerate(path):
             if i == insert_at and current in ("onboarding", "evaluation", "planning", "landing"):
                 steps += [("on_hold", "on_hold"), (current, "resume")]
@@ -1012,7 +1579,11 @@ class _Builder:
         out = []
         for stage, day, actor in steps:
             kind = stage
-            if out and stage in ("onboarding", "evaluation", "planning", "landing") and out[-1].to_stage == "on_hold":
+            if (
+                out
+                and stage in ("onboarding", "evaluation", "planning", "landing")
+                and out[-1].to_stage == "on_hold"
+            ):
                 kind = "resume"
             rz, re_ = self.rng.choice(_REASONS[kind])
             out.append(Transition(stage, day, actor, rz, re_))
@@ -1033,7 +1604,9 @@ class _Builder:
                 owners.append(FIELD_ENTERPRISE[field_key])
         return owners
 
-    def inventors(self, owners: list[str], lead: str | None = None, n: int | None = None) -> list[Inventor]:
+    def inventors(
+        self, owners: list[str], lead: str | None = None, n: int | None = None
+    ) -> list[Inventor]:
         rng = self.rng
         pool = [k for o in owners for k in self.researchers.get(o, [])]
         n = n or rng.choices((1, 2, 3, 4), weights=(2, 4, 4, 2))[0]
@@ -1057,11 +1630,17 @@ class _Builder:
 
     # -- IP ------------------------------------------------------------------------------------
 
-    def ip_assets(self, kind: str, onboarded: date, title: tuple[str, str], foreign: bool) -> list[IPAsset]:
+    def ip_assets(
+        self, kind: str, onboarded: date, title: tuple[str, str], foreign: bool
+    ) -> list[IPAsset]:
         rng = self.rng
         if kind == "know_how":
             return []
-        first = _clamp(onboarded - timedelta(days=rng.randint(-60, 900)), date(2018, 3, 1), TODAY - timedelta(days=20))
+        first = _clamp(
+            onboarded - timedelta(days=rng.randint(-60, 900)),
+            date(2018, 3, 1),
+            TODAY - timedelta(days=20),
+        )
         assets: list[IPAsset] = []
         if kind == "software_copyright":
             assets.append(_software_copyright(self.num, rng, first, title))
@@ -1076,7 +1655,9 @@ class _Builder:
         else:
             assets.append(_cn_invention(self.num, rng, first, title))
             if kind in ("medical_device", "prototype") and rng.random() < 0.6:
-                assets.append(_cn_utility(self.num, rng, first + timedelta(days=rng.randint(0, 20)), title))
+                assets.append(
+                    _cn_utility(self.num, rng, first + timedelta(days=rng.randint(0, 20)), title)
+                )
             elif rng.random() < 0.3:
                 later = first + timedelta(days=rng.randint(60, 400))
                 if later < TODAY:
@@ -1107,10 +1688,14 @@ class _Builder:
         dets = dets[:2]
         a_zh = [a.zh.format(**pz) for a in advs]
         a_en = [a.en.format(**pe) for a in advs]
-        abstract_zh = (f"本成果面向{app.zh}，针对{app.problem_zh}的问题，提出一种基于{tech.zh}的{product.zh}。"
-                       f"{tech.how_zh}。该成果{a_zh[0]}，{a_zh[1]}。")
-        abstract_en = (f"For {app.en}, this result tackles {app.problem_en}: it proposes {_article(product.en)}"
-                       f"{product.en} based on {tech.en}. {tech.how_en}. The result {a_en[0]} and {a_en[1]}.")
+        abstract_zh = (
+            f"本成果面向{app.zh}，针对{app.problem_zh}的问题，提出一种基于{tech.zh}的{product.zh}。"
+            f"{tech.how_zh}。该成果{a_zh[0]}，{a_zh[1]}。"
+        )
+        abstract_en = (
+            f"For {app.en}, this result tackles {app.problem_en}: it proposes {_article(product.en)}"
+            f"{product.en} based on {tech.en}. {tech.how_en}. The result {a_en[0]} and {a_en[1]}."
+        )
         numbered_zh = "；".join(f"{i + 1}. {t}" for i, t in enumerate(a_zh)) + "。"
         numbered_en = "; ".join(f"({i + 1}) {_capital(t)}" for i, t in enumerate(a_en)) + "."
         details_zh = "".join(d.zh.format(**pz) for d in dets)
@@ -1119,13 +1704,20 @@ class _Builder:
         kw_en = _dedupe([*tech.kw_en, app.kw_en, fld.name_en, product.en])[:5]
         kind = "drug" if big_drug else product.kind
         return {
-            "title_zh": title_zh, "title_en": title_en,
-            "abstract_zh": abstract_zh, "abstract_en": abstract_en,
-            "details_zh": details_zh, "details_en": details_en,
-            "advantages_zh": numbered_zh, "advantages_en": numbered_en,
+            "title_zh": title_zh,
+            "title_en": title_en,
+            "abstract_zh": abstract_zh,
+            "abstract_en": abstract_en,
+            "details_zh": details_zh,
+            "details_en": details_en,
+            "advantages_zh": numbered_zh,
+            "advantages_en": numbered_en,
             "applications_zh": f"可应用于{app.uses_zh}等场景。",
             "applications_en": f"Applicable to {app.uses_en}, among other settings.",
-            "kind": kind, "field": fld.key, "keywords_zh": kw_zh, "keywords_en": kw_en,
+            "kind": kind,
+            "field": fld.key,
+            "keywords_zh": kw_zh,
+            "keywords_en": kw_en,
         }
 
 
@@ -1136,77 +1728,126 @@ class _Builder:
 ROBOT_ARM_TEXT = {
     "title_zh": "面向可泛化机械臂控制的多步决策强化学习方法",
     "title_en": "Reinforcement-learning method for generalisable robot-arm control with multi-step decision-making",
-    "abstract_zh": ("本成果由漕溪大学交叉信息研究院助理教授韩亦舟带领的团队在西岸智能研究院完成，研究强化学习算法，"
-                    "让机器在多步骤操作中能像人一样做出复杂决策。团队提出分层策略与世界模型相结合的训练框架，"
-                    "同一套策略即可控制不同型号的机械臂完成未见过的任务。成果可用于工业机器人的统筹调度和娱乐产业的交互体验，"
-                    "团队希望依托平台实现研发成果产业化。"),
-    "abstract_en": ("This result comes from a team led by Han Yizhou, assistant professor at Caoxi University's Institute "
-                    "for Interdisciplinary Information Sciences, working at the West Bund Institute for Intelligence. It "
-                    "studies reinforcement-learning algorithms that let machines make complex decisions like people over "
-                    "many steps. The team proposes a training framework that combines a hierarchical policy with a world "
-                    "model, so that one policy can control different models of robot arm on tasks it has not seen. The "
-                    "result can be used to schedule industrial robots and for interactive experiences in entertainment, "
-                    "and the team hopes to industrialise it through the platform."),
-    "details_zh": ("高层策略以自然语言或目标图像描述任务，低层技能库包含抓取、放置、插接等12种原子技能；世界模型在仿真中生成约2亿步交互数据用于训练。"
-                   "在3种型号机械臂上的真机实验中，零样本迁移成功率达到87%，奖励设计与课程安排为团队的核心技术秘密。"),
-    "details_en": ("The high-level policy takes tasks described in natural language or as goal images, and the low-level "
-                   "skill library holds 12 primitive skills such as grasping, placing and insertion; the world model "
-                   "generates about 200 million interaction steps in simulation for training. In real-robot tests on "
-                   "three arm models, zero-shot transfer succeeded 87% of the time; the reward design and the curriculum "
-                   "are the team's core know-how."),
-    "advantages_zh": ("1. 一套策略适配多种机械臂和任务，无需逐一重新编程；2. 多步骤任务成功率比模仿学习基线高约30个百分点；"
-                      "3. 从仿真到真机零样本迁移，部署周期由数周缩短到数天。"),
-    "advantages_en": ("(1) One policy fits many robot arms and tasks without reprogramming each; (2) its success rate on "
-                      "multi-step tasks is about 30 percentage points higher than an imitation-learning baseline; "
-                      "(3) zero-shot transfer from simulation to real robots cuts deployment from weeks to days."),
+    "abstract_zh": (
+        "本成果由漕溪大学交叉信息研究院助理教授韩亦舟带领的团队在西岸智能研究院完成，研究强化学习算法，"
+        "让机器在多步骤操作中能像人一样做出复杂决策。团队提出分层策略与世界模型相结合的训练框架，"
+        "同一套策略即可控制不同型号的机械臂完成未见过的任务。成果可用于工业机器人的统筹调度和娱乐产业的交互体验，"
+        "团队希望依托平台实现研发成果产业化。"
+    ),
+    "abstract_en": (
+        "This result comes from a team led by Han Yizhou, assistant professor at Caoxi University's Institute "
+        "for Interdisciplinary Information Sciences, working at the West Bund Institute for Intelligence. It "
+        "studies reinforcement-learning algorithms that let machines make complex decisions like people over "
+        "many steps. The team proposes a training framework that combines a hierarchical policy with a world "
+        "model, so that one policy can control different models of robot arm on tasks it has not seen. The "
+        "result can be used to schedule industrial robots and for interactive experiences in entertainment, "
+        "and the team hopes to industrialise it through the platform."
+    ),
+    "details_zh": (
+        "高层策略以自然语言或目标图像描述任务，低层技能库包含抓取、放置、插接等12种原子技能；世界模型在仿真中生成约2亿步交互数据用于训练。"
+        "在3种型号机械臂上的真机实验中，零样本迁移成功率达到87%，奖励设计与课程安排为团队的核心技术秘密。"
+    ),
+    "details_en": (
+        "The high-level policy takes tasks described in natural language or as goal images, and the low-level "
+        "skill library holds 12 primitive skills such as grasping, placing and insertion; the world model "
+        "generates about 200 million interaction steps in simulation for training. In real-robot tests on "
+        "three arm models, zero-shot transfer succeeded 87% of the time; the reward design and the curriculum "
+        "are the team's core know-how."
+    ),
+    "advantages_zh": (
+        "1. 一套策略适配多种机械臂和任务，无需逐一重新编程；2. 多步骤任务成功率比模仿学习基线高约30个百分点；"
+        "3. 从仿真到真机零样本迁移，部署周期由数周缩短到数天。"
+    ),
+    "advantages_en": (
+        "(1) One policy fits many robot arms and tasks without reprogramming each; (2) its success rate on "
+        "multi-step tasks is about 30 percentage points higher than an imitation-learning baseline; "
+        "(3) zero-shot transfer from simulation to real robots cuts deployment from weeks to days."
+    ),
     "applications_zh": "工业机器人的统筹调度（多机协同上下料、柔性装配）、娱乐产业的交互体验（互动机器人、游戏角色），以及仓储分拣与服务机器人。",
-    "applications_en": ("Scheduling of industrial robots (coordinated loading by several robots, flexible assembly), "
-                        "interactive experiences in entertainment (interactive robots, game characters), and warehouse "
-                        "picking and service robots."),
+    "applications_en": (
+        "Scheduling of industrial robots (coordinated loading by several robots, flexible assembly), "
+        "interactive experiences in entertainment (interactive robots, game characters), and warehouse "
+        "picking and service robots."
+    ),
     "keywords_zh": ["强化学习", "机械臂控制", "多步决策", "泛化", "工业机器人", "交互娱乐"],
-    "keywords_en": ["reinforcement learning", "robot-arm control", "multi-step decision-making", "generalisation",
-                    "industrial robot", "interactive entertainment"],
+    "keywords_en": [
+        "reinforcement learning",
+        "robot-arm control",
+        "multi-step decision-making",
+        "generalisation",
+        "industrial robot",
+        "interactive entertainment",
+    ],
 }
 
 MITRAL_TEXT = {
     "title_zh": "经心尖二尖瓣夹合器及其输送系统",
     "title_en": "Transapical mitral-valve clip and its delivery system",
-    "abstract_zh": ("本成果由枫林大学附属中心医院心内科主任医师沈立衡团队历时六年研发，是一款用于心脏微创手术的经心尖二尖瓣夹合器。"
-                    "器械经心尖入路，在不停跳状态下夹合二尖瓣前后叶，减少二尖瓣反流，适用于无法耐受开胸手术的高龄患者。"
-                    "产品已完成临床试验，注册申请正在国家药品监督管理局审评中。"),
-    "abstract_en": ("Developed over six years by the team of Shen Liheng, chief physician in the Department of Cardiology "
-                    "of the Central Hospital of Fenglin University, this is a transapical mitral-valve clip for minimally "
-                    "invasive heart surgery. Introduced through the apex of the heart, the device clips the anterior and "
-                    "posterior mitral leaflets together on the beating heart, reducing mitral regurgitation; it suits "
-                    "elderly patients who cannot tolerate open-chest surgery. The clinical trial is complete and the "
-                    "registration application is under review by the National Medical Products Administration (NMPA)."),
-    "details_zh": ("夹合臂采用镍钛合金激光切割一体成型，夹持力可在术中分级调节，输送系统外径为20F并配有三维超声下的定位标记。"
-                   "临床试验共入组120例，术后一年严重反流消除率为91.7%，关键工艺与夹持力参数为技术秘密。"),
-    "details_en": ("The clip arms are laser-cut in one piece from nickel-titanium alloy, the clamping force can be adjusted "
-                   "in steps during the procedure, and the 20 F delivery system carries markers for positioning under 3D "
-                   "ultrasound. The clinical trial enrolled 120 patients, with severe regurgitation eliminated in 91.7% at "
-                   "one year; the key processes and clamping-force parameters are know-how."),
-    "advantages_zh": ("1. 经心尖入路路径短、同轴性好，操作难度低于经股静脉途径；2. 夹持力可调，减少瓣叶损伤；"
-                      "3. 拥有中国、美国、欧洲专利布局，核心部件可国产化。"),
-    "advantages_en": ("(1) The transapical route is short and coaxial, so the procedure is easier than by the femoral vein; "
-                      "(2) adjustable clamping force reduces leaflet injury; (3) patents in China, the US and Europe protect "
-                      "it, and its core parts can be made domestically."),
+    "abstract_zh": (
+        "本成果由枫林大学附属中心医院心内科主任医师沈立衡团队历时六年研发，是一款用于心脏微创手术的经心尖二尖瓣夹合器。"
+        "器械经心尖入路，在不停跳状态下夹合二尖瓣前后叶，减少二尖瓣反流，适用于无法耐受开胸手术的高龄患者。"
+        "产品已完成临床试验，注册申请正在国家药品监督管理局审评中。"
+    ),
+    "abstract_en": (
+        "Developed over six years by the team of Shen Liheng, chief physician in the Department of Cardiology "
+        "of the Central Hospital of Fenglin University, this is a transapical mitral-valve clip for minimally "
+        "invasive heart surgery. Introduced through the apex of the heart, the device clips the anterior and "
+        "posterior mitral leaflets together on the beating heart, reducing mitral regurgitation; it suits "
+        "elderly patients who cannot tolerate open-chest surgery. The clinical trial is complete and the "
+        "registration application is under review by the National Medical Products Administration (NMPA)."
+    ),
+    "details_zh": (
+        "夹合臂采用镍钛合金激光切割一体成型，夹持力可在术中分级调节，输送系统外径为20F并配有三维超声下的定位标记。"
+        "临床试验共入组120例，术后一年严重反流消除率为91.7%，关键工艺与夹持力参数为技术秘密。"
+    ),
+    "details_en": (
+        "The clip arms are laser-cut in one piece from nickel-titanium alloy, the clamping force can be adjusted "
+        "in steps during the procedure, and the 20 F delivery system carries markers for positioning under 3D "
+        "ultrasound. The clinical trial enrolled 120 patients, with severe regurgitation eliminated in 91.7% at "
+        "one year; the key processes and clamping-force parameters are know-how."
+    ),
+    "advantages_zh": (
+        "1. 经心尖入路路径短、同轴性好，操作难度低于经股静脉途径；2. 夹持力可调，减少瓣叶损伤；"
+        "3. 拥有中国、美国、欧洲专利布局，核心部件可国产化。"
+    ),
+    "advantages_en": (
+        "(1) The transapical route is short and coaxial, so the procedure is easier than by the femoral vein; "
+        "(2) adjustable clamping force reduces leaflet injury; (3) patents in China, the US and Europe protect "
+        "it, and its core parts can be made domestically."
+    ),
     "applications_zh": "退行性与功能性二尖瓣反流的微创治疗，尤其是外科手术高危的高龄患者；可拓展至海外市场。",
-    "applications_en": ("Minimally invasive treatment of degenerative and functional mitral regurgitation, especially in "
-                        "elderly patients at high surgical risk; the product can be taken to overseas markets."),
+    "applications_en": (
+        "Minimally invasive treatment of degenerative and functional mitral regurgitation, especially in "
+        "elderly patients at high surgical risk; the product can be taken to overseas markets."
+    ),
     "keywords_zh": ["二尖瓣反流", "经心尖", "瓣膜夹合", "结构性心脏病", "微创手术"],
-    "keywords_en": ["mitral regurgitation", "transapical", "valve clip", "structural heart disease",
-                    "minimally invasive surgery"],
+    "keywords_en": [
+        "mitral regurgitation",
+        "transapical",
+        "valve clip",
+        "structural heart disease",
+        "minimally invasive surgery",
+    ],
 }
 
 
 def _robot_arm(b: _Builder) -> Result:
     onboarded = date(2025, 10, 16)
     t = [
-        Transition("evaluation", date(2025, 12, 4), "inventor", "发明人申请开展转化评价，希望依托平台实现产业化",
-                   "The lead inventor asked for a transfer evaluation, hoping to industrialise the result through the platform"),
-        Transition("planning", date(2026, 3, 20), "manager", "评价结论为推进，进入运营策划：知识产权布局、转化模式与融资",
-                   "Evaluation concluded 'proceed'; moved to operations planning: IP layout, transfer mode and financing"),
+        Transition(
+            "evaluation",
+            date(2025, 12, 4),
+            "inventor",
+            "发明人申请开展转化评价，希望依托平台实现产业化",
+            "The lead inventor asked for a transfer evaluation, hoping to industrialise the result through the platform",
+        ),
+        Transition(
+            "planning",
+            date(2026, 3, 20),
+            "manager",
+            "评价结论为推进，进入运营策划：知识产权布局、转化模式与融资",
+            "Evaluation concluded 'proceed'; moved to operations planning: IP layout, transfer mode and financing",
+        ),
     ]
     evaluation = Evaluation(
         "proceed",
@@ -1214,42 +1855,117 @@ def _robot_arm(b: _Builder) -> Result:
         "The expert panel assessed the result at TRL 4: the algorithm has shown that it generalises across several robot "
         "arms, demand for scheduling industrial robots is clear, and Lingdong Robotics has expressed interest in a "
         "targeted transfer. It recommends completing the PCT filing quickly and settling the transfer mode.",
-        date(2026, 3, 6), 4, "p-cheng-boyan",
+        date(2026, 3, 6),
+        4,
+        "p-cheng-boyan",
     )
     title = (ROBOT_ARM_TEXT["title_zh"], ROBOT_ARM_TEXT["title_en"])
     reg = b.num.serial("2025SR{:07d}", 1000000, 1999999)
     ip = [
-        IPAsset("CN", "invention", b.num.cn_application(2025, "1"), date(2025, 4, 22), "", "", None, "filed", *title),
-        IPAsset("CN", "software_copyright", reg, date(2025, 7, 9), "", reg, date(2025, 8, 28), "granted",
-                "多机械臂任务调度与控制软件V1.0", "Multi-arm task scheduling and control software V1.0"),
-        IPAsset("WO", "pct", b.num.serial("PCT/CN2026/{:06d}", 50000, 159999), date(2026, 4, 10), "", "", None, "filed", *title),
+        IPAsset(
+            "CN",
+            "invention",
+            b.num.cn_application(2025, "1"),
+            date(2025, 4, 22),
+            "",
+            "",
+            None,
+            "filed",
+            *title,
+        ),
+        IPAsset(
+            "CN",
+            "software_copyright",
+            reg,
+            date(2025, 7, 9),
+            "",
+            reg,
+            date(2025, 8, 28),
+            "granted",
+            "多机械臂任务调度与控制软件V1.0",
+            "Multi-arm task scheduling and control software V1.0",
+        ),
+        IPAsset(
+            "WO",
+            "pct",
+            b.num.serial("PCT/CN2026/{:06d}", 50000, 159999),
+            date(2026, 4, 10),
+            "",
+            "",
+            None,
+            "filed",
+            *title,
+        ),
     ]
     funding = [
-        Funding("国家自然科学基金青年科学基金项目", "NSFC Young Scientists Fund", b.num.serial("62306{:03d}", 100, 999),
-                "国家自然科学基金委员会", "National Natural Science Foundation of China", True, 2023),
-        Funding("上海市“科技创新行动计划”人工智能专项", "Shanghai Science and Technology Innovation Action Plan: Artificial Intelligence",
-                b.num.serial("24S3{:07d}", 1000000, 2999999), "上海市科学技术委员会",
-                "Science and Technology Commission of Shanghai Municipality", True, 2024),
+        Funding(
+            "国家自然科学基金青年科学基金项目",
+            "NSFC Young Scientists Fund",
+            b.num.serial("62306{:03d}", 100, 999),
+            "国家自然科学基金委员会",
+            "National Natural Science Foundation of China",
+            True,
+            2023,
+        ),
+        Funding(
+            "上海市“科技创新行动计划”人工智能专项",
+            "Shanghai Science and Technology Innovation Action Plan: Artificial Intelligence",
+            b.num.serial("24S3{:07d}", 1000000, 2999999),
+            "上海市科学技术委员会",
+            "Science and Technology Commission of Shanghai Municipality",
+            True,
+            2024,
+        ),
     ]
     inventors = [Inventor("p-han-yizhou", Decimal("40"))]
     team = [*b.researchers["ciis"][:2], b.researchers["ai_inst"][0]]
-    inventors += [Inventor(k, s) for k, s in zip(team, (Decimal("25"), Decimal("20"), Decimal("15")), strict=True)]
+    inventors += [
+        Inventor(k, s)
+        for k, s in zip(team, (Decimal("25"), Decimal("20"), Decimal("15")), strict=True)
+    ]
     return Result(
-        key=ROBOT_ARM_KEY, kind="invention_patent", field="ai", owner_keys=["ciis", "ai_inst"], inventors=inventors,
-        trl=4, confidential=False, onboarded_on=onboarded, ip_assets=ip, funding=funding, transitions=t,
-        evaluation=evaluation, plan=None, deals=[], **ROBOT_ARM_TEXT,
+        key=ROBOT_ARM_KEY,
+        kind="invention_patent",
+        field="ai",
+        owner_keys=["ciis", "ai_inst"],
+        inventors=inventors,
+        trl=4,
+        confidential=False,
+        onboarded_on=onboarded,
+        ip_assets=ip,
+        funding=funding,
+        transitions=t,
+        evaluation=evaluation,
+        plan=None,
+        deals=[],
+        **ROBOT_ARM_TEXT,
     )
 
 
 def _mitral_clip(b: _Builder) -> Result:
     onboarded = date(2022, 4, 12)
     t = [
-        Transition("evaluation", date(2022, 5, 6), "inventor", "临床试验入组完成，发明人申请转化评价",
-                   "Clinical-trial enrolment complete; the inventor asked for a transfer evaluation"),
-        Transition("planning", date(2022, 6, 28), "manager", "评价结论为推进，启动陪伴式运营策划",
-                   "Evaluation concluded 'proceed'; companion-style operations planning started"),
-        Transition("landing", date(2023, 3, 1), "manager", "转化方案获批，与心拓医疗开展许可谈判",
-                   "Transfer plan approved; licence negotiations with Xintuo Medical started"),
+        Transition(
+            "evaluation",
+            date(2022, 5, 6),
+            "inventor",
+            "临床试验入组完成，发明人申请转化评价",
+            "Clinical-trial enrolment complete; the inventor asked for a transfer evaluation",
+        ),
+        Transition(
+            "planning",
+            date(2022, 6, 28),
+            "manager",
+            "评价结论为推进，启动陪伴式运营策划",
+            "Evaluation concluded 'proceed'; companion-style operations planning started",
+        ),
+        Transition(
+            "landing",
+            date(2023, 3, 1),
+            "manager",
+            "转化方案获批，与心拓医疗开展许可谈判",
+            "Transfer plan approved; licence negotiations with Xintuo Medical started",
+        ),
     ]
     evaluation = Evaluation(
         "proceed",
@@ -1257,7 +1973,9 @@ def _mitral_clip(b: _Builder) -> Result:
         "The expert panel assessed the result at TRL 7: six years of development have produced a complete product, the "
         "clinical trial results are good, few comparable products exist in China and imports are expensive. It "
         "recommends strengthening the overseas IP layout and designing a licence with milestone payments.",
-        date(2022, 6, 20), 7, "p-cheng-boyan",
+        date(2022, 6, 20),
+        7,
+        "p-cheng-boyan",
     )
     plan = Plan(
         "licence",
@@ -1284,35 +2002,117 @@ def _mitral_clip(b: _Builder) -> Result:
     ep_check = sum(int(c) * (i % 2 + 1) for i, c in enumerate(ep_body)) % 10
     ep_pub = n.serial("3{:06d}", 900000, 999999)
     ip = [
-        IPAsset("CN", "invention", inv_app, date(2019, 3, 18), f"CN{pub_digits}A", f"CN{pub_digits}B",
-                date(2021, 7, 9), "granted", *title),
-        IPAsset("CN", "utility", util_app, date(2019, 3, 18), util_no, util_no, date(2019, 11, 26), "granted",
-                "经心尖二尖瓣夹合器的输送装置", "Delivery device for a transapical mitral-valve clip"),
-        IPAsset("WO", "pct", n.serial("PCT/CN2020/{:06d}", 50000, 159999), date(2020, 3, 12),
-                n.serial("WO2020{:06d}A1", 180000, 199999), "", None, "published", *title),
-        IPAsset("US", "invention", n.serial("US17{:06d}", 0, 999999), date(2021, 9, 8),
-                n.serial("US20220{:06d}A1", 0, 999999), us_grant, date(2024, 5, 21), "granted", *title),
-        IPAsset("EP", "invention", f"EP{ep_body}.{ep_check}", date(2021, 9, 10), f"EP{ep_pub}A1", "", None,
-                "under_examination", *title),
+        IPAsset(
+            "CN",
+            "invention",
+            inv_app,
+            date(2019, 3, 18),
+            f"CN{pub_digits}A",
+            f"CN{pub_digits}B",
+            date(2021, 7, 9),
+            "granted",
+            *title,
+        ),
+        IPAsset(
+            "CN",
+            "utility",
+            util_app,
+            date(2019, 3, 18),
+            util_no,
+            util_no,
+            date(2019, 11, 26),
+            "granted",
+            "经心尖二尖瓣夹合器的输送装置",
+            "Delivery device for a transapical mitral-valve clip",
+        ),
+        IPAsset(
+            "WO",
+            "pct",
+            n.serial("PCT/CN2020/{:06d}", 50000, 159999),
+            date(2020, 3, 12),
+            n.serial("WO2020{:06d}A1", 180000, 199999),
+            "",
+            None,
+            "published",
+            *title,
+        ),
+        IPAsset(
+            "US",
+            "invention",
+            n.serial("US17{:06d}", 0, 999999),
+            date(2021, 9, 8),
+            n.serial("US20220{:06d}A1", 0, 999999),
+            us_grant,
+            date(2024, 5, 21),
+            "granted",
+            *title,
+        ),
+        IPAsset(
+            "EP",
+            "invention",
+            f"EP{ep_body}.{ep_check}",
+            date(2021, 9, 10),
+            f"EP{ep_pub}A1",
+            "",
+            None,
+            "under_examination",
+            *title,
+        ),
     ]
     funding = [
-        Funding("国家重点研发计划“诊疗装备与生物医用材料”重点专项", "National Key R&D Program of China: Diagnostic and Therapeutic Equipment and Biomedical Materials",
-                n.serial("2019YFC{:07d}", 100000, 199999), "中华人民共和国科学技术部",
-                "Ministry of Science and Technology of the People's Republic of China", True, 2019),
-        Funding("上海市“科技创新行动计划”医疗器械领域项目", "Shanghai Science and Technology Innovation Action Plan: Medical Devices",
-                n.serial("20S3{:07d}", 1000000, 2999999), "上海市科学技术委员会",
-                "Science and Technology Commission of Shanghai Municipality", True, 2020),
+        Funding(
+            "国家重点研发计划“诊疗装备与生物医用材料”重点专项",
+            "National Key R&D Program of China: Diagnostic and Therapeutic Equipment and Biomedical Materials",
+            n.serial("2019YFC{:07d}", 100000, 199999),
+            "中华人民共和国科学技术部",
+            "Ministry of Science and Technology of the People's Republic of China",
+            True,
+            2019,
+        ),
+        Funding(
+            "上海市“科技创新行动计划”医疗器械领域项目",
+            "Shanghai Science and Technology Innovation Action Plan: Medical Devices",
+            n.serial("20S3{:07d}", 1000000, 2999999),
+            "上海市科学技术委员会",
+            "Science and Technology Commission of Shanghai Municipality",
+            True,
+            2020,
+        ),
     ]
     team = [k for k in b.researchers["hospital"] if "心内科" in b.person(k).position_zh][:3]
     inventors = [Inventor("p-shen-liheng", Decimal("50"))]
-    inventors += [Inventor(k, s) for k, s in zip(team, (Decimal("20"), Decimal("15"), Decimal("15")), strict=True)]
+    inventors += [
+        Inventor(k, s)
+        for k, s in zip(team, (Decimal("20"), Decimal("15"), Decimal("15")), strict=True)
+    ]
     tz, te = _deal_title("licence_exclusive", MITRAL_TEXT["title_zh"], MITRAL_TEXT["title_en"])
-    deals = [Deal("meddev", "licence_exclusive", None, DRAFT_AMOUNT, "draft", tz + "（草案，待注册证获批后签署）",
-                  te + " (draft, to be signed once NMPA registration is granted)")]
+    deals = [
+        Deal(
+            "meddev",
+            "licence_exclusive",
+            None,
+            DRAFT_AMOUNT,
+            "draft",
+            tz + "（草案，待注册证获批后签署）",
+            te + " (draft, to be signed once NMPA registration is granted)",
+        )
+    ]
     return Result(
-        key=MITRAL_CLIP_KEY, kind="medical_device", field="medical_devices", owner_keys=["hospital"],
-        inventors=inventors, trl=7, confidential=False, onboarded_on=onboarded, ip_assets=ip, funding=funding,
-        transitions=t, evaluation=evaluation, plan=plan, deals=deals, **MITRAL_TEXT,
+        key=MITRAL_CLIP_KEY,
+        kind="medical_device",
+        field="medical_devices",
+        owner_keys=["hospital"],
+        inventors=inventors,
+        trl=7,
+        confidential=False,
+        onboarded_on=onboarded,
+        ip_assets=ip,
+        funding=funding,
+        transitions=t,
+        evaluation=evaluation,
+        plan=plan,
+        deals=deals,
+        **MITRAL_TEXT,
     )
 
 
@@ -1320,8 +2120,17 @@ def _mitral_clip(b: _Builder) -> Result:
 # Assembly
 # --------------------------------------------------------------------------------------------
 
-_LANDED_DEAL_TYPES = ("licence_exclusive", "licence_sole", "licence_non_exclusive", "assignment", "equity",
-                      "joint_development", "commissioned_rd", "assignment", "licence_exclusive")
+_LANDED_DEAL_TYPES = (
+    "licence_exclusive",
+    "licence_sole",
+    "licence_non_exclusive",
+    "assignment",
+    "equity",
+    "joint_development",
+    "commissioned_rd",
+    "assignment",
+    "licence_exclusive",
+)
 
 
 def _build_results(b: _Builder) -> list[Result]:
@@ -1354,7 +2163,9 @@ def _build_results(b: _Builder) -> list[Result]:
 
     # exactly 19 of 96 (about 20%) confidential; exactly 5 results paused once and resumed
     confidential_keys = set(rng.sample([s.key for s in specs if s is not drug], CONFIDENTIAL_COUNT))
-    excursion_keys = set(rng.sample([s.key for s in specs if s.stage != "on_hold"], HOLD_EXCURSIONS))
+    excursion_keys = set(
+        rng.sample([s.key for s in specs if s.stage != "on_hold"], HOLD_EXCURSIONS)
+    )
 
     results: list[Result] = [_robot_arm(b), _mitral_clip(b)]
     for spec in specs:
@@ -1425,10 +2236,17 @@ def _build_results(b: _Builder) -> list[Result]:
                 cp_zh, cp_en = b.org_names["investor"]
             p_in = entered["planning"]
             p_out = entered.get("landing", TODAY)
-            approved = p_in + timedelta(days=rng.randint(_days(p_in, p_out) // 2, max(0, _days(p_in, p_out) - 1)))
+            approved = p_in + timedelta(
+                days=rng.randint(_days(p_in, p_out) // 2, max(0, _days(p_in, p_out) - 1))
+            )
             ipz, ipe = rng.choice(_IP_LAYOUT)
             pz_t, pe_t = _PLAN_TEXT[mode]
-            plan = Plan(mode, pz_t.format(cp_zh=cp_zh, ip_zh=ipz), pe_t.format(cp_en=cp_en, ip_en=ipe), approved)
+            plan = Plan(
+                mode,
+                pz_t.format(cp_zh=cp_zh, ip_zh=ipz),
+                pe_t.format(cp_en=cp_en, ip_en=ipe),
+                approved,
+            )
             if spec.key == terminated_key:
                 d_type = _MODE_DEAL[mode]
                 cp = "investor" if mode == "spin_off" else counterparty
@@ -1440,9 +2258,18 @@ def _build_results(b: _Builder) -> list[Result]:
                     signed = landing_on + timedelta(days=span // 3)
                     ended = landing_on + timedelta(days=2 * span // 3)
                 tz, te = _deal_title(d_type, text["title_zh"], text["title_en"])
-                deals.append(Deal(cp, d_type, signed, TERMINATED_AMOUNT, "terminated",
-                                  tz + "（已解除：受让方未按期支付首付款）",
-                                  te + " (terminated: the counterparty missed the first payment)", ended))
+                deals.append(
+                    Deal(
+                        cp,
+                        d_type,
+                        signed,
+                        TERMINATED_AMOUNT,
+                        "terminated",
+                        tz + "（已解除：受让方未按期支付首付款）",
+                        te + " (terminated: the counterparty missed the first payment)",
+                        ended,
+                    )
+                )
 
         foreign = final in ("landed", "landing", "planning") and rng.random() < 0.45
         title = (text["title_zh"], text["title_en"])
@@ -1453,11 +2280,23 @@ def _build_results(b: _Builder) -> list[Result]:
                 year = rng.randint(max(2018, onboarded.year - 4), onboarded.year)
                 funding.append(_funding(b.num, rng, spec.field.key, year, b.org_names))
         confidential = spec.key in confidential_keys
-        results.append(Result(
-            key=spec.key, owner_keys=owners, inventors=inventors, trl=trl, confidential=confidential,
-            onboarded_on=onboarded, ip_assets=ip_assets, funding=funding, transitions=transitions,
-            evaluation=evaluation, plan=plan, deals=deals, **text,
-        ))
+        results.append(
+            Result(
+                key=spec.key,
+                owner_keys=owners,
+                inventors=inventors,
+                trl=trl,
+                confidential=confidential,
+                onboarded_on=onboarded,
+                ip_assets=ip_assets,
+                funding=funding,
+                transitions=transitions,
+                evaluation=evaluation,
+                plan=plan,
+                deals=deals,
+                **text,
+            )
+        )
     return results
 
 
@@ -1466,8 +2305,17 @@ def _users(people: Sequence[Person]) -> list[DemoUser]:
 
     def user(username: str, role: str, person_key: str) -> DemoUser:
         p = by_key[person_key]
-        return DemoUser(username, role, p.key, p.org_key, p.given_name_zh, p.given_name_en,
-                        p.family_name_zh, p.family_name_en, p.email)
+        return DemoUser(
+            username,
+            role,
+            p.key,
+            p.org_key,
+            p.given_name_zh,
+            p.given_name_en,
+            p.family_name_zh,
+            p.family_name_en,
+            p.email,
+        )
 
     return [
         DemoUser("admin", "admin", None, None, "管理员", "Admin", "", "", "admin@xhtto.example"),
@@ -1484,6 +2332,11 @@ def build_story(seed: int = DEFAULT_SEED) -> Story:
     """Build the whole demo story; the same seed always returns an equal ``Story``."""
     b = _Builder(seed)
     results = _build_results(b)
-    return Story(organisations=list(b.orgs), people=list(b.people), results=results, users=_users(b.people),
-                 seed=seed, today=TODAY)
-
+    return Story(
+        organisations=list(b.orgs),
+        people=list(b.people),
+        results=results,
+        users=_users(b.people),
+        seed=seed,
+        today=TODAY,
+    )

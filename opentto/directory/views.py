@@ -32,18 +32,43 @@ PAGE_SIZE = 25
 @login_required
 def organisation_list_view(request: AuthedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("kind", "") if request.GET.get("kind") in OrganisationKindChoices.values else ""
-    sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results", "kind"} else "name"
-    page = Paginator(organisation_list(request.user, q=q, kind=kind, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    kind = (
+        request.GET.get("kind", "")
+        if request.GET.get("kind") in OrganisationKindChoices.values
+        else ""
+    )
+    sort = (
+        request.GET.get("sort", "name")
+        if request.GET.get("sort") in {"name", "results", "kind"}
+        else "name"
+    )
+    page = Paginator(
+        organisation_list(request.user, q=q, kind=kind, sort=sort), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
-        "page": page, "q": q, "kind": kind, "sort": sort, "kinds": OrganisationKindChoices.choices,
+        "page": page,
+        "q": q,
+        "kind": kind,
+        "sort": sort,
+        "kinds": OrganisationKindChoices.choices,
         # the page's query carries the viewer's scope and the cached counts: its table is rendered once
-        "table_key": fragment_key("organisation-table", page.object_list, page.number, page.paginator.count, request.GET.urlencode()),
-        "querystring": querystring.urlencode(), "can_create": permitted(request.user, Organisation, "add"),
+        "table_key": fragment_key(
+            "organisation-table",
+            page.object_list,
+            page.number,
+            page.paginator.count,
+            request.GET.urlencode(),
+        ),
+        "querystring": querystring.urlencode(),
+        "can_create": permitted(request.user, Organisation, "add"),
     }
-    template = "organisations/partials/organisation_table.html" if is_htmx(request) else "organisations/organisation_list.html"
+    template = (
+        "organisations/partials/organisation_table.html"
+        if is_htmx(request)
+        else "organisations/organisation_list.html"
+    )
     return render(request, template, context)
 
 
@@ -51,8 +76,16 @@ def organisation_list_view(request: AuthedHttpRequest) -> HttpResponse:
 def organisation_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(ownerships__organisation=organisation).distinct()
-    people = Membership.objects.restrict(request.user, "view").filter(organisation=organisation).select_related("person")
-    return render(request, "organisations/organisation_detail.html", {"organisation": organisation, "results": results, "memberships": people})
+    people = (
+        Membership.objects.restrict(request.user, "view")
+        .filter(organisation=organisation)
+        .select_related("person")
+    )
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {"organisation": organisation, "results": results, "memberships": people},
+    )
 
 
 @login_required
@@ -77,16 +110,32 @@ def organisation_create_view(request: AuthedHttpRequest) -> HttpResponse:
 def person_list_view(request: AuthedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     organisation = id_param(request.GET.get("organisation"))
-    sort = request.GET.get("sort", "name") if request.GET.get("sort") in {"name", "results"} else "name"
-    page = Paginator(person_list(request.user, q=q, organisation=organisation, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = (
+        request.GET.get("sort", "name")
+        if request.GET.get("sort") in {"name", "results"}
+        else "name"
+    )
+    page = Paginator(
+        person_list(request.user, q=q, organisation=organisation, sort=sort), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
-        "page": page, "q": q, "organisation": organisation, "sort": sort, "querystring": querystring.urlencode(),
-        "organisations": Organisation.objects.restrict(request.user, "view").filter(kind__in=RESEARCH_KINDS),
+        "page": page,
+        "q": q,
+        "organisation": organisation,
+        "sort": sort,
+        "querystring": querystring.urlencode(),
+        "organisations": Organisation.objects.restrict(request.user, "view").filter(
+            kind__in=RESEARCH_KINDS
+        ),
         "can_create": permitted(request.user, Person, "add"),
     }
-    template = "organisations/partials/person_table.html" if is_htmx(request) else "organisations/person_list.html"
+    template = (
+        "organisations/partials/person_table.html"
+        if is_htmx(request)
+        else "organisations/person_list.html"
+    )
     return render(request, template, context)
 
 
@@ -94,11 +143,21 @@ def person_list_view(request: AuthedHttpRequest) -> HttpResponse:
 def person_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=pk)
     results = results_visible(request.user).filter(inventorships__person=person).distinct()
-    memberships = Membership.objects.restrict(request.user, "view").filter(person=person).select_related("organisation")
+    memberships = (
+        Membership.objects.restrict(request.user, "view")
+        .filter(person=person)
+        .select_related("organisation")
+    )
     return render(
-        request, "organisations/person_detail.html",
-        {"person": person, "results": results, "memberships": memberships,
-         "can_view_contact": allows(request.user, person, "view_email"), "may_see_private": can_see_private_data(request.user)},
+        request,
+        "organisations/person_detail.html",
+        {
+            "person": person,
+            "results": results,
+            "memberships": memberships,
+            "can_view_contact": allows(request.user, person, "view_email"),
+            "may_see_private": can_see_private_data(request.user),
+        },
     )
 
 
@@ -107,12 +166,18 @@ def person_create_view(request: AuthedHttpRequest) -> HttpResponse:
     """Add a person (e.g. an inventor who is not on the platform yet) with their organisation."""
     if not permitted(request.user, Person, "add"):
         raise PermissionDenied
-    form = PersonForm(request.POST or None, user=request.user, initial={"organisation": request.GET.get("organisation")})
+    form = PersonForm(
+        request.POST or None,
+        user=request.user,
+        initial={"organisation": request.GET.get("organisation")},
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             person = person_create(
-                name_zh=d["name_zh"], name_en=d["name_en"], email=d["email"],
+                name_zh=d["name_zh"],
+                name_en=d["name_en"],
+                email=d["email"],
                 memberships=[(d["organisation"], d["role"], d["position_zh"], d["position_en"])],
                 actor=request.user,
             )

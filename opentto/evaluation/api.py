@@ -26,19 +26,21 @@ from .models import (
 from .selectors import rounds_managed, rounds_visible
 
 
-class ReviewerSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReviewerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ReviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReviewSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="Reviewer 1, 2, … in the order they were invited.")
-    reviewer = ReviewerSerializer(allow_null=True, help_text="For those who run the round (the TTO); null for everyone else.")
+    reviewer = ReviewerSerializer(
+        allow_null=True, help_text="For those who run the round (the TTO); null for everyone else."
+    )
     status = serializers.ChoiceField(choices=ReviewAssignmentStatusChoices.choices)
     submitted_at = serializers.DateTimeField(allow_null=True)
 
 
-class EvaluationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EvaluationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     result = ResultRefSerializer()
     rubric = serializers.SerializerMethodField(help_text="The rubric's key and version.")
@@ -48,9 +50,15 @@ class EvaluationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     deadline = serializers.DateField()
     opened_at = serializers.DateTimeField()
     finalised_at = serializers.DateTimeField(allow_null=True)
-    recommendation = serializers.CharField(help_text="proceed, improve or decline (empty until finalised).")
-    transfer_modes = serializers.ListField(child=serializers.ChoiceField(choices=TransferModeChoices.choices))
-    overall_score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, coerce_to_string=True)
+    recommendation = serializers.CharField(
+        help_text="proceed, improve or decline (empty until finalised)."
+    )
+    transfer_modes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TransferModeChoices.choices)
+    )
+    overall_score = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, coerce_to_string=True
+    )
     trl_assessed = serializers.IntegerField(allow_null=True)
     strengths_zh = serializers.CharField()
     strengths_en = serializers.CharField()
@@ -60,7 +68,13 @@ class EvaluationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     conditions_en = serializers.CharField()
     reviews = serializers.SerializerMethodField()
 
-    @extend_schema_field({"type": "object", "properties": {"key": {"type": "string"}, "version": {"type": "integer"}}, "required": ["key", "version"]})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"key": {"type": "string"}, "version": {"type": "integer"}},
+            "required": ["key", "version"],
+        }
+    )
     def get_rubric(self, obj: Any) -> dict[str, Any]:
         return {"key": obj.rubric.key, "version": obj.rubric.version}
 
@@ -69,11 +83,26 @@ class EvaluationSerializer(serializers.Serializer):  # type: ignore[type-arg]
         managed = self.context.get("managed")
         staff = managed is not None and obj.pk in managed
         rows = []
-        shown = [a for a in obj.assignments.all() if staff or a.status != ReviewAssignmentStatusChoices.REMOVED]
+        shown = [
+            a
+            for a in obj.assignments.all()
+            if staff or a.status != ReviewAssignmentStatusChoices.REMOVED
+        ]
         for i, a in enumerate(shown, start=1):
-            reviewer = {"id": a.reviewer_id, "name": a.reviewer.get_full_name() or a.reviewer.username} if staff else None
-            rows.append({"label": f"Reviewer {i}", "reviewer": reviewer, "status": a.status, "submitted_at": a.submitted_at})
-        return ReviewSerializer(rows, many=True).data  # type: ignore[return-value]
+            reviewer = (
+                {"id": a.reviewer_id, "name": a.reviewer.get_full_name() or a.reviewer.username}
+                if staff
+                else None
+            )
+            rows.append(
+                {
+                    "label": f"Reviewer {i}",
+                    "reviewer": reviewer,
+                    "status": a.status,
+                    "submitted_at": a.submitted_at,
+                }
+            )
+        return ReviewSerializer(rows, many=True).data
 
 
 class EvaluationViewSet(RestrictedViewSet):
@@ -88,7 +117,9 @@ class EvaluationViewSet(RestrictedViewSet):
     )
 
     def visible(self, user: Any) -> QuerySet[Any]:
-        assignments = ReviewAssignment.objects.select_related("reviewer").order_by("invited_at", "id")
+        assignments = ReviewAssignment.objects.select_related("reviewer").order_by(
+            "invited_at", "id"
+        )
         return rounds_visible(user).prefetch_related(Prefetch("assignments", queryset=assignments))
 
     def apply_filters(self, queryset: QuerySet[Any], params: dict[str, Any]) -> QuerySet[Any]:
@@ -100,7 +131,9 @@ class EvaluationViewSet(RestrictedViewSet):
         context = super().get_serializer_context()
         request = context.get("request")
         user = getattr(request, "user", None)
-        context["managed"] = _LazyIds(lambda: set(rounds_managed(user).values_list("pk", flat=True)))
+        context["managed"] = _LazyIds(
+            lambda: set(rounds_managed(user).values_list("pk", flat=True))
+        )
         return context
 
 

@@ -43,6 +43,11 @@ class EvaluationConfig(AppConfig):
         # Below evaluation, results' pipeline guards, result page and URLs ask this app.
         register_evaluation_outcome_rule(evaluation_outcome_problem, outcome_memo)
         register_result_page_part("evaluation", result_page_part)
-        register_urls("results", [path("<int:pk>/evaluation/", views.evaluation_record_view, name="evaluation")])
+        register_urls(
+            "results",
+            [path("<int:pk>/evaluation/", views.evaluation_record_view, name="evaluation")],
+        )
 
-        post_migrate.connect(_install_rubrics, sender=self, dispatch_uid="evaluation_install_rubrics")
+        post_migrate.connect(
+            _install_rubrics, sender=self, dispatch_uid="evaluation_install_rubrics"
+        )

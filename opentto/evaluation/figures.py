@@ -57,14 +57,22 @@ def _months_back(today: date, n: int) -> list[tuple[int, int]]:
     return list(reversed(out))
 
 
-def evaluation_figures(user: Any, *, today: date | None = None, year: int | None = None) -> EvaluationFigures:
+def evaluation_figures(
+    user: Any, *, today: date | None = None, year: int | None = None
+) -> EvaluationFigures:
     counted = Result.objects.restrict(user, "figures").values("pk")
     rounds = ReviewRound.objects.filter(result_id__in=counted)
     done = rounds.filter(status="finalised")
     if year is not None:
-        done = done.filter(finalised_at__gte=datetime(year, 1, 1, tzinfo=SHANGHAI), finalised_at__lt=datetime(year + 1, 1, 1, tzinfo=SHANGHAI))
+        done = done.filter(
+            finalised_at__gte=datetime(year, 1, 1, tzinfo=SHANGHAI),
+            finalised_at__lt=datetime(year + 1, 1, 1, tzinfo=SHANGHAI),
+        )
     finished = list(done.values("opened_at", "finalised_at", "trl_assessed", "overall_score"))
-    figures = EvaluationFigures(finalised=len(finished), in_progress=rounds.filter(status__in=("open", "consensus", "scored")).count())
+    figures = EvaluationFigures(
+        finalised=len(finished),
+        in_progress=rounds.filter(status__in=("open", "consensus", "scored")).count(),
+    )
     today = today or timezone.localdate()
     months = _months_back(today, 12) if year is None else [(year, m) for m in range(1, 13)]
     counts = dict.fromkeys(months, 0)
@@ -74,7 +82,11 @@ def evaluation_figures(user: Any, *, today: date | None = None, year: int | None
         if key in counts:
             counts[key] += 1
     figures.per_month = _scale([Bar(f"{y}-{m:02d}", counts[(y, m)]) for y, m in months])
-    days = [(row["finalised_at"] - row["opened_at"]).total_seconds() / 86400 for row in finished if row["finalised_at"]]
+    days = [
+        (row["finalised_at"] - row["opened_at"]).total_seconds() / 86400
+        for row in finished
+        if row["finalised_at"]
+    ]
     if days:
         figures.median_days = round(statistics.median(days), 1)
         figures.mean_days = round(statistics.fmean(days), 1)
@@ -85,7 +97,11 @@ def evaluation_figures(user: Any, *, today: date | None = None, year: int | None
     figures.trl = _scale([Bar(f"TRL {n}", c) for n, c in trl_counts.items()])
     bands = []
     for low, high in SCORE_BANDS:
-        n = sum(1 for row in finished if row["overall_score"] is not None and low <= row["overall_score"] < high)
+        n = sum(
+            1
+            for row in finished
+            if row["overall_score"] is not None and low <= row["overall_score"] < high
+        )
         bands.append(Bar(f"{low}–{min(high, 100)}", n))
     figures.scores = _scale(bands)
     return figures

@@ -39,9 +39,19 @@ def _outcome_state(result: Result) -> tuple[Any, bool]:
 
     memo = _MEMO.get()
     if memo is not None and result.pk in memo:
-        return memo[result.pk]  # type: ignore[no-any-return]
-    latest = EvaluationSummary.objects.filter(result_id=result.pk).select_related("review_round").order_by("-decided_at", "-id").first()
-    under_way = latest is not None and result.review_rounds.filter(status__in=LIVE_ROUND_STATUSES, opened_at__gt=latest.decided_at).exists()
+        return memo[result.pk]
+    latest = (
+        EvaluationSummary.objects.filter(result_id=result.pk)
+        .select_related("review_round")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    under_way = (
+        latest is not None
+        and result.review_rounds.filter(
+            status__in=LIVE_ROUND_STATUSES, opened_at__gt=latest.decided_at
+        ).exists()
+    )
     if memo is not None:
         memo[result.pk] = (latest, under_way)
     return latest, under_way
@@ -50,7 +60,9 @@ def _outcome_state(result: Result) -> tuple[Any, bool]:
 def evaluation_outcome_problem(result: Result, decision: str) -> str | None:
     latest, under_way = _outcome_state(result)
     if latest is None:
-        return _("Finalise an evaluation round first, or record the outcome as a manager's override with a written reason.")
+        return _(
+            "Finalise an evaluation round first, or record the outcome as a manager's override with a written reason."
+        )
     if latest.review_round is not None and latest.review_round.status != "finalised":
         return _("The evaluation round behind the latest outcome is not finalised.")
     if latest.review_round is None and not (latest.summary_zh.strip() or latest.summary_en.strip()):
@@ -58,5 +70,7 @@ def evaluation_outcome_problem(result: Result, decision: str) -> str | None:
     if under_way:
         return _("A review round is still under way; finalise or cancel it first.")
     if latest.decision != decision:
-        return _("The latest evaluation's decision is “%(decision)s”.") % {"decision": latest.get_decision_display()}
+        return _("The latest evaluation's decision is “%(decision)s”.") % {
+            "decision": latest.get_decision_display()
+        }
     return None

@@ -22,18 +22,40 @@ def install_builtin_rubrics(apps: Any = None) -> int:
         if Rubric.objects.filter(key=data["key"]).exists():
             continue
         rubric = Rubric.objects.create(
-            key=data["key"], version=1, title_zh=data["title_zh"], title_en=data["title_en"], standard=data["standard"],
-            description_zh=data["description_zh"], description_en=data["description_en"], kind=data["kind"],
-            scale_min=data["scale_min"], scale_max=data["scale_max"], is_active=True, is_builtin=True,
+            key=data["key"],
+            version=1,
+            title_zh=data["title_zh"],
+            title_en=data["title_en"],
+            standard=data["standard"],
+            description_zh=data["description_zh"],
+            description_en=data["description_en"],
+            kind=data["kind"],
+            scale_min=data["scale_min"],
+            scale_max=data["scale_max"],
+            is_active=True,
+            is_builtin=True,
         )
-        Criterion.objects.bulk_create([
-            Criterion(
-                rubric=rubric, key=c["key"], position=position, group_key=c["group_key"], group_zh=c["group_zh"],
-                group_en=c["group_en"], title_zh=c["title_zh"], title_en=c["title_en"],
-                description_zh=c["description_zh"], description_en=c["description_en"], clause=c["clause"],
-                weight=Decimal(c["weight"]), purpose_weights=c["purpose_weights"], kinds=c["kinds"], levels=c["levels"],
-            )
-            for position, c in enumerate(data["criteria"])
-        ])
+        Criterion.objects.bulk_create(
+            [
+                Criterion(
+                    rubric=rubric,
+                    key=c["key"],
+                    position=position,
+                    group_key=c["group_key"],
+                    group_zh=c["group_zh"],
+                    group_en=c["group_en"],
+                    title_zh=c["title_zh"],
+                    title_en=c["title_en"],
+                    description_zh=c["description_zh"],
+                    description_en=c["description_en"],
+                    clause=c["clause"],
+                    weight=Decimal(c["weight"]),
+                    purpose_weights=c["purpose_weights"],
+                    kinds=c["kinds"],
+                    levels=c["levels"],
+                )
+                for position, c in enumerate(data["criteria"])
+            ]
+        )
         created += 1
     return created

@@ -81,8 +81,20 @@ class ReviewRoundStatusChoices(models.TextChoices):
 ROUND_TRANSITIONS = Transitions(
     "evaluation.round",
     (
-        Edge("open", "consensus", "consensus", None, label="review_submit (reviewers disagree beyond the threshold)"),
-        Edge("open", "scored", "scored", None, label="review_submit (last review in, no disagreement)"),
+        Edge(
+            "open",
+            "consensus",
+            "consensus",
+            None,
+            label="review_submit (reviewers disagree beyond the threshold)",
+        ),
+        Edge(
+            "open",
+            "scored",
+            "scored",
+            None,
+            label="review_submit (last review in, no disagreement)",
+        ),
         Edge("consensus", "open", "reopened", "manage", label="round_reopen_criteria"),
         Edge("scored", "open", "reopened", "manage", label="round_reopen_criteria"),
         Edge("consensus", "scored", "spread_accepted", "manage", label="round_accept_spread"),
@@ -119,13 +131,20 @@ class Rubric(models.Model):
     standard = models.CharField(_("standard"), max_length=80)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=RubricKindChoices.choices, default=RubricKindChoices.SCORED)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=RubricKindChoices.choices,
+        default=RubricKindChoices.SCORED,
+    )
     scale_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
     scale_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
     is_active = models.BooleanField(_("active"), default=True)
     is_builtin = models.BooleanField(_("built in"), default=False)
     revision_note = models.TextField(_("what changed"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = RestrictedQuerySet["Rubric"].as_manager()
@@ -135,11 +154,25 @@ class Rubric(models.Model):
         verbose_name = _("rubric")
         verbose_name_plural = _("rubrics")
         constraints = [
-            models.UniqueConstraint(fields=["key", "version"], name="evaluation_rubric_key_version_unique"),
-            models.UniqueConstraint(fields=["key"], condition=models.Q(is_active=True), name="evaluation_rubric_one_active_version"),
-            models.CheckConstraint(condition=models.Q(scale_min__lt=models.F("scale_max")), name="evaluation_rubric_scale_order"),
-            models.CheckConstraint(condition=models.Q(kind__in=RubricKindChoices.values), name="evaluation_rubric_kind_valid"),
-            models.CheckConstraint(condition=models.Q(version__gte=1), name="evaluation_rubric_version_positive"),
+            models.UniqueConstraint(
+                fields=["key", "version"], name="evaluation_rubric_key_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(is_active=True),
+                name="evaluation_rubric_one_active_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scale_min__lt=models.F("scale_max")),
+                name="evaluation_rubric_scale_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RubricKindChoices.values),
+                name="evaluation_rubric_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="evaluation_rubric_version_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,9 +216,15 @@ class RubricCriterion(models.Model):
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "key"], name="evaluation_criterion_key_unique"),
-            models.CheckConstraint(condition=models.Q(weight__gte=0), name="evaluation_criterion_weight_not_negative"),
-            models.CheckConstraint(condition=~models.Q(clause=""), name="evaluation_criterion_clause_present"),
+            models.UniqueConstraint(
+                fields=["rubric", "key"], name="evaluation_criterion_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0), name="evaluation_criterion_weight_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(clause=""), name="evaluation_criterion_clause_present"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,26 +259,50 @@ class RubricCriterion(models.Model):
 
 
 class ReviewRound(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="review_rounds")
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("rubric"))
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="review_rounds"
+    )
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("rubric")
+    )
     purpose = models.CharField(_("purpose"), max_length=16, choices=ReviewPurposeChoices.choices)
-    status = models.CharField(_("status"), max_length=16, choices=ReviewRoundStatusChoices.choices, default=ReviewRoundStatusChoices.OPEN)
-    is_blind = models.BooleanField(_("blind"), default=False, help_text=_("Reviewers do not see each other's scores."))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReviewRoundStatusChoices.choices,
+        default=ReviewRoundStatusChoices.OPEN,
+    )
+    is_blind = models.BooleanField(
+        _("blind"), default=False, help_text=_("Reviewers do not see each other's scores.")
+    )
     deadline = models.DateField(_("deadline"))
     spread_threshold = models.DecimalField(
-        _("disagreement threshold"), max_digits=4, decimal_places=2, default=Decimal("2.00"),
-        help_text=_("When the highest and lowest score of a criterion differ by this much or more, the round goes to consensus."),
+        _("disagreement threshold"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text=_(
+            "When the highest and lowest score of a criterion differ by this much or more, the round goes to consensus."
+        ),
     )
     min_reviews = models.PositiveSmallIntegerField(
-        _("reviews required"), default=2, validators=[MinValueValidator(1), MaxValueValidator(9)],
-        help_text=_("The round settles once this many reviews are in and every invited reviewer has submitted."),
+        _("reviews required"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text=_(
+            "The round settles once this many reviews are in and every invited reviewer has submitted."
+        ),
     )
     #: The criteria in use and their weights, fixed when the round opens: ``{criterion key: "0.150"}``.
     weights = models.JSONField(default=dict)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     consensus_note = models.TextField(_("consensus note"), blank=True)
-    recommendation = models.CharField(_("recommendation"), max_length=16, choices=EvaluationDecisionChoices.choices, blank=True)
+    recommendation = models.CharField(
+        _("recommendation"), max_length=16, choices=EvaluationDecisionChoices.choices, blank=True
+    )
     transfer_modes = models.JSONField(_("recommended transfer modes"), default=list, blank=True)
     strengths_zh = models.TextField(_("strengths (Chinese)"), blank=True)
     strengths_en = models.TextField(_("strengths (English)"), blank=True)
@@ -247,9 +310,18 @@ class ReviewRound(models.Model):
     risks_en = models.TextField(_("risks (English)"), blank=True)
     conditions_zh = models.TextField(_("conditions (Chinese)"), blank=True)
     conditions_en = models.TextField(_("conditions (English)"), blank=True)
-    trl_assessed = models.PositiveSmallIntegerField(_("assessed TRL"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9)])
-    overall_score = models.DecimalField(_("overall score (0–100)"), max_digits=5, decimal_places=1, null=True, blank=True)
-    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    trl_assessed = models.PositiveSmallIntegerField(
+        _("assessed TRL"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    overall_score = models.DecimalField(
+        _("overall score (0–100)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     finalised_at = models.DateTimeField(_("finalised"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     report_file = models.FileField(upload_to="evaluation-reports/%Y/", max_length=300, blank=True)
@@ -262,20 +334,35 @@ class ReviewRound(models.Model):
         verbose_name = _("review round")
         verbose_name_plural = _("review rounds")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=ReviewRoundStatusChoices.values), name="evaluation_round_status_valid"),
-            models.CheckConstraint(condition=models.Q(purpose__in=ReviewPurposeChoices.values), name="evaluation_round_purpose_valid"),
             models.CheckConstraint(
-                condition=models.Q(recommendation="") | models.Q(recommendation__in=EvaluationDecisionChoices.values),
+                condition=models.Q(status__in=ReviewRoundStatusChoices.values),
+                name="evaluation_round_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=ReviewPurposeChoices.values),
+                name="evaluation_round_purpose_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recommendation="")
+                | models.Q(recommendation__in=EvaluationDecisionChoices.values),
                 name="evaluation_round_recommendation_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="finalised") | (~models.Q(recommendation="") & models.Q(finalised_at__isnull=False)),
+                condition=~models.Q(status="finalised")
+                | (~models.Q(recommendation="") & models.Q(finalised_at__isnull=False)),
                 name="evaluation_round_finalised_has_outcome",
             ),
-            models.CheckConstraint(condition=models.Q(spread_threshold__gt=0), name="evaluation_round_threshold_positive"),
-            models.CheckConstraint(condition=models.Q(min_reviews__gte=1, min_reviews__lte=9), name="evaluation_round_min_reviews_1_9"),
             models.CheckConstraint(
-                condition=models.Q(overall_score__isnull=True) | models.Q(overall_score__gte=0, overall_score__lte=100),
+                condition=models.Q(spread_threshold__gt=0),
+                name="evaluation_round_threshold_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_reviews__gte=1, min_reviews__lte=9),
+                name="evaluation_round_min_reviews_1_9",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overall_score__isnull=True)
+                | models.Q(overall_score__gte=0, overall_score__lte=100),
                 name="evaluation_round_score_0_100",
             ),
         ]
@@ -301,10 +388,21 @@ class ReviewRound(models.Model):
 
 
 class ReviewAssignment(models.Model):
-    review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="assignments")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments")
-    status = models.CharField(_("status"), max_length=16, choices=ReviewAssignmentStatusChoices.choices, default=ReviewAssignmentStatusChoices.INVITED)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    review_round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReviewAssignmentStatusChoices.choices,
+        default=ReviewAssignmentStatusChoices.INVITED,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     invited_at = models.DateTimeField(_("invited"), default=timezone.now)
     declared_at = models.DateTimeField(_("declared no conflict"), null=True, blank=True)
     conflict_statement = models.TextField(_("conflict of interest"), blank=True)
@@ -317,10 +415,16 @@ class ReviewAssignment(models.Model):
         verbose_name = _("review assignment")
         verbose_name_plural = _("review assignments")
         constraints = [
-            models.UniqueConstraint(fields=["review_round", "reviewer"], name="evaluation_assignment_unique"),
-            models.CheckConstraint(condition=models.Q(status__in=ReviewAssignmentStatusChoices.values), name="evaluation_assignment_status_valid"),
+            models.UniqueConstraint(
+                fields=["review_round", "reviewer"], name="evaluation_assignment_unique"
+            ),
             models.CheckConstraint(
-                condition=~models.Q(status="submitted") | models.Q(submitted_at__isnull=False, declared_at__isnull=False),
+                condition=models.Q(status__in=ReviewAssignmentStatusChoices.values),
+                name="evaluation_assignment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="submitted")
+                | models.Q(submitted_at__isnull=False, declared_at__isnull=False),
                 name="evaluation_assignment_submitted_declared",
             ),
         ]
@@ -338,7 +442,9 @@ class ReviewAssignment(models.Model):
 
 
 class CriterionScore(models.Model):
-    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.CASCADE, related_name="scores")
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.CASCADE, related_name="scores"
+    )
     criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     justification = models.TextField(_("justification"), blank=True)
@@ -350,9 +456,12 @@ class CriterionScore(models.Model):
     class Meta:
         ordering = ["criterion__position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "criterion"], name="evaluation_score_unique"),
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="evaluation_score_unique"
+            ),
             models.CheckConstraint(
-                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=9), name="evaluation_score_range"
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=9),
+                name="evaluation_score_range",
             ),
         ]
 
@@ -371,7 +480,9 @@ class ScoreEvidence(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = RestrictedQuerySet["ScoreEvidence"].as_manager()
@@ -388,9 +499,19 @@ class ScoreEvidence(models.Model):
 class ReviewerConflict(models.Model):
     """A conflict of interest a reviewer declared: with one result, or with an organisation."""
 
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_conflicts")
-    result = models.ForeignKey("results.Result", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    organisation = models.ForeignKey("organisations.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_conflicts"
+    )
+    result = models.ForeignKey(
+        "results.Result", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     statement = models.TextField(_("statement"))
     declared_at = models.DateTimeField(_("declared"), default=timezone.now)
 
@@ -398,7 +519,8 @@ class ReviewerConflict(models.Model):
         ordering = ["-declared_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(result__isnull=False) | models.Q(organisation__isnull=False), name="evaluation_conflict_has_object"
+                condition=models.Q(result__isnull=False) | models.Q(organisation__isnull=False),
+                name="evaluation_conflict_has_object",
             ),
         ]
 
@@ -409,14 +531,19 @@ class ReviewerConflict(models.Model):
 class ReviewReminder(models.Model):
     """One reminder of one kind sent for one assignment: the periodic task sends each only once."""
 
-    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.CASCADE, related_name="reminders")
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.CASCADE, related_name="reminders"
+    )
     kind = models.CharField(max_length=16, choices=ReviewReminderKindChoices.choices)
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assignment", "kind"], name="evaluation_reminder_once"),
-            models.CheckConstraint(condition=models.Q(kind__in=ReviewReminderKindChoices.values), name="evaluation_reminder_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ReviewReminderKindChoices.values),
+                name="evaluation_reminder_kind_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -444,13 +571,22 @@ class EvaluationSummary(models.Model):
     """The outcome the pipeline reads. With ``review_round``: written by finalising that round.
     Without: a manager's recorded outcome (override), whose summary is the written reason."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="evaluations")
-    review_round = models.OneToOneField(ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="summary")
-    decision = models.CharField(_("decision"), max_length=16, choices=EvaluationDecisionChoices.choices)
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    review_round = models.OneToOneField(
+        ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="summary"
+    )
+    decision = models.CharField(
+        _("decision"), max_length=16, choices=EvaluationDecisionChoices.choices
+    )
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
     summary_en = models.TextField(_("summary (English)"), blank=True)
     trl_assessed = models.PositiveSmallIntegerField(
-        _("assessed TRL"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9)]
+        _("assessed TRL"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

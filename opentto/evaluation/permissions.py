@@ -50,9 +50,15 @@ def _assigned_reviewer_declared(user: Any, model: type[Model]) -> Q | None:
         return None
     from .models import ReviewAssignment
 
-    ids = ReviewAssignment.objects.filter(
-        reviewer_id=user.pk, status__in=("accepted", "submitted"), declared_at__isnull=False,
-    ).exclude(review_round__status="cancelled").values("review_round__result_id")
+    ids = (
+        ReviewAssignment.objects.filter(
+            reviewer_id=user.pk,
+            status__in=("accepted", "submitted"),
+            declared_at__isnull=False,
+        )
+        .exclude(review_round__status="cancelled")
+        .values("review_round__result_id")
+    )
     return Q(pk__in=ids)
 
 
@@ -63,7 +69,10 @@ def _round_finalised_own_organisation(user: Any, model: type[Model]) -> Q | None
         return None
     from opentto.results.models import Result
 
-    return Q(status="finalised", result_id__in=Result.objects.filter(ownerships__organisation_id=org).values("pk"))
+    return Q(
+        status="finalised",
+        result_id__in=Result.objects.filter(ownerships__organisation_id=org).values("pk"),
+    )
 
 
 def _assignment_own(user: Any, model: type[Model]) -> Q | None:
@@ -90,21 +99,35 @@ def _open_round_panel(user: Any, model: type[Model]) -> Q:
     their own (the panel of the review page)."""
     from .models import ReviewAssignment
 
-    rounds = ReviewAssignment.objects.restrict(user, "view").filter(status="submitted").values("review_round_id")
-    return Q(assignment__status="submitted", assignment__review_round__is_blind=False, assignment__review_round__in=rounds)
+    rounds = (
+        ReviewAssignment.objects.restrict(user, "view")
+        .filter(status="submitted")
+        .values("review_round_id")
+    )
+    return Q(
+        assignment__status="submitted",
+        assignment__review_round__is_blind=False,
+        assignment__review_round__in=rounds,
+    )
 
 
 def _evidence_of_managed_round(user: Any, model: type[Model]) -> Q:
     from .models import ReviewRound
 
-    return Q(score__assignment__review_round__in=ReviewRound.objects.restrict(user, "manage").values("pk"))
+    return Q(
+        score__assignment__review_round__in=ReviewRound.objects.restrict(user, "manage").values(
+            "pk"
+        )
+    )
 
 
 def _evidence_own_live_assignment(user: Any, model: type[Model]) -> Q:
     """Evidence of the user's own assignments while accepted or submitted."""
     from .models import ReviewAssignment
 
-    own = ReviewAssignment.objects.restrict(user, "view").filter(status__in=("accepted", "submitted"))
+    own = ReviewAssignment.objects.restrict(user, "view").filter(
+        status__in=("accepted", "submitted")
+    )
     return Q(score__assignment__in=own.values("pk"))
 
 
@@ -115,21 +138,63 @@ def _summary_of_readable_result(user: Any, model: type[Model]) -> Q:
     return Q(result__in=Result.objects.restrict(user, "view_details").values("pk"))
 
 
-register("results.result", constraints={REVIEWER_CONSTRAINT: _assigned_reviewer_declared},
-         grants=[(REVIEWER, REVIEWER_CONSTRAINT, ("view_details",))])
-register("evaluation.rubric", actions={"view", "revise"},
-         grants=[(role, ALL, ("view", "revise") if role == ADMIN else ("view",)) for role in SIGNED_IN])
-register("evaluation.reviewround", actions={"view", "manage", "add"},
-         constraints={"finalised_own_organisation": _round_finalised_own_organisation},
-         grants=[*[(role, ALL, ("view", "manage", "add")) for role in STAFF], (INVENTOR, "finalised_own_organisation", ("view",))])
-register("evaluation.reviewassignment", actions={"view", "review"}, constraints={"own_assignment": _assignment_own},
-         grants=[(REVIEWER, "own_assignment", ("view", "review"))])
-register("evaluation.criterionscore", actions={"view"},
-         constraints={"of_visible_round": _of_visible_round, "own_assignment": _of_own_assignment, "open_round_panel": _open_round_panel},
-         grants=[*[(role, "of_visible_round", ("view",)) for role in (*STAFF, INVENTOR)],
-                 (REVIEWER, "own_assignment", ("view",)), (REVIEWER, "open_round_panel", ("view",))])
-register("evaluation.scoreevidence", actions={"view"},
-         constraints={"of_managed_round": _evidence_of_managed_round, "own_live_assignment": _evidence_own_live_assignment},
-         grants=[*[(role, "of_managed_round", ("view",)) for role in STAFF], (REVIEWER, "own_live_assignment", ("view",))])
-register("evaluation.evaluationsummary", actions={"view", "add"}, constraints={"of_readable_result": _summary_of_readable_result},
-         grants=[*[(role, "of_readable_result", ("view",)) for role in (*STAFF, INVENTOR)], *[(role, ALL, ("add",)) for role in STAFF]])
+register(
+    "results.result",
+    constraints={REVIEWER_CONSTRAINT: _assigned_reviewer_declared},
+    grants=[(REVIEWER, REVIEWER_CONSTRAINT, ("view_details",))],
+)
+register(
+    "evaluation.rubric",
+    actions={"view", "revise"},
+    grants=[(role, ALL, ("view", "revise") if role == ADMIN else ("view",)) for role in SIGNED_IN],
+)
+register(
+    "evaluation.reviewround",
+    actions={"view", "manage", "add"},
+    constraints={"finalised_own_organisation": _round_finalised_own_organisation},
+    grants=[
+        *[(role, ALL, ("view", "manage", "add")) for role in STAFF],
+        (INVENTOR, "finalised_own_organisation", ("view",)),
+    ],
+)
+register(
+    "evaluation.reviewassignment",
+    actions={"view", "review"},
+    constraints={"own_assignment": _assignment_own},
+    grants=[(REVIEWER, "own_assignment", ("view", "review"))],
+)
+register(
+    "evaluation.criterionscore",
+    actions={"view"},
+    constraints={
+        "of_visible_round": _of_visible_round,
+        "own_assignment": _of_own_assignment,
+        "open_round_panel": _open_round_panel,
+    },
+    grants=[
+        *[(role, "of_visible_round", ("view",)) for role in (*STAFF, INVENTOR)],
+        (REVIEWER, "own_assignment", ("view",)),
+        (REVIEWER, "open_round_panel", ("view",)),
+    ],
+)
+register(
+    "evaluation.scoreevidence",
+    actions={"view"},
+    constraints={
+        "of_managed_round": _evidence_of_managed_round,
+        "own_live_assignment": _evidence_own_live_assignment,
+    },
+    grants=[
+        *[(role, "of_managed_round", ("view",)) for role in STAFF],
+        (REVIEWER, "own_live_assignment", ("view",)),
+    ],
+)
+register(
+    "evaluation.evaluationsummary",
+    actions={"view", "add"},
+    constraints={"of_readable_result": _summary_of_readable_result},
+    grants=[
+        *[(role, "of_readable_result", ("view",)) for role in (*STAFF, INVENTOR)],
+        *[(role, ALL, ("add",)) for role in STAFF],
+    ],
+)

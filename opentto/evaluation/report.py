@@ -67,22 +67,45 @@ def report_pdf(review_round: ReviewRound) -> bytes:
     )
     if r.finalised_at:
         pdf.set_creation_date(r.finalised_at)
-    pdf.facts([
-        ("评价标准 / Rubric", f"{rubric.title_zh} / {rubric.title_en} (v{rubric.version}, {rubric.standard})"),
-        ("评价目的 / Purpose", _both(PURPOSE_LABELS[r.purpose])),
-        ("开始 / Opened", _local(r.opened_at)),
-        ("定稿 / Finalised", _local(r.finalised_at)),
-        ("评审专家 / Reviewers", f"{stats.submitted_count}" + (" (盲评 / blind)" if r.is_blind else "")),
-        ("结论 / Recommendation", _both(DECISION_LABELS[r.recommendation]) if r.recommendation else "—"),
-        ("转化模式 / Transfer modes", "; ".join(_both(MODE_LABELS[m]) for m in r.transfer_modes) or "—"),
-        ("技术就绪水平 / TRL", f"TRL {r.trl_assessed}" if r.trl_assessed else "—"),
-        ("综合得分 / Overall score", f"{r.overall_score} / 100" if r.overall_score is not None else "—"),
-    ])
+    pdf.facts(
+        [
+            (
+                "评价标准 / Rubric",
+                f"{rubric.title_zh} / {rubric.title_en} (v{rubric.version}, {rubric.standard})",
+            ),
+            ("评价目的 / Purpose", _both(PURPOSE_LABELS[r.purpose])),
+            ("开始 / Opened", _local(r.opened_at)),
+            ("定稿 / Finalised", _local(r.finalised_at)),
+            (
+                "评审专家 / Reviewers",
+                f"{stats.submitted_count}" + (" (盲评 / blind)" if r.is_blind else ""),
+            ),
+            (
+                "结论 / Recommendation",
+                _both(DECISION_LABELS[r.recommendation]) if r.recommendation else "—",
+            ),
+            (
+                "转化模式 / Transfer modes",
+                "; ".join(_both(MODE_LABELS[m]) for m in r.transfer_modes) or "—",
+            ),
+            ("技术就绪水平 / TRL", f"TRL {r.trl_assessed}" if r.trl_assessed else "—"),
+            (
+                "综合得分 / Overall score",
+                f"{r.overall_score} / 100" if r.overall_score is not None else "—",
+            ),
+        ]
+    )
     if not rubric.is_readiness:
         pdf.heading("维度画像 / Profile by dimension")
         pdf.bars(
-            [(f"{g.label_zh} / {g.label_en}", float(g.mean or 0), f"{g.mean} / {rubric.scale_max}" if g.mean is not None else "—")
-             for g in stats.groups],
+            [
+                (
+                    f"{g.label_zh} / {g.label_en}",
+                    float(g.mean or 0),
+                    f"{g.mean} / {rubric.scale_max}" if g.mean is not None else "—",
+                )
+                for g in stats.groups
+            ],
             maximum=float(rubric.scale_max),
         )
         view = opportunity_risk(stats)
@@ -101,14 +124,28 @@ def report_pdf(review_round: ReviewRound) -> bytes:
         depth = max(len(left), len(right))
         pdf.data_table(
             ["优势与机会 / Strengths and opportunities", "风险 / Risks"],
-            [[left[i] if i < len(left) else "", right[i] if i < len(right) else ""] for i in range(depth)],
+            [
+                [left[i] if i < len(left) else "", right[i] if i < len(right) else ""]
+                for i in range(depth)
+            ],
             widths=(83, 83),
         )
     pdf.heading("指标得分 / Scores by criterion")
-    header = ["指标 / Criterion", "权重 / Weight", "平均 / Mean", "最低–最高 / Range", "标准差 / SD"]
+    header = [
+        "指标 / Criterion",
+        "权重 / Weight",
+        "平均 / Mean",
+        "最低–最高 / Range",
+        "标准差 / SD",
+    ]
     rows = [
-        [f"{c.criterion.title_zh}\n{c.criterion.title_en}", f"{c.weight * 100:.1f}%", str(c.mean or "—"),
-         f"{c.minimum}–{c.maximum}" if c.minimum is not None else "—", str(c.sd if c.sd is not None else "—")]
+        [
+            f"{c.criterion.title_zh}\n{c.criterion.title_en}",
+            f"{c.weight * 100:.1f}%",
+            str(c.mean or "—"),
+            f"{c.minimum}–{c.maximum}" if c.minimum is not None else "—",
+            str(c.sd if c.sd is not None else "—"),
+        ]
         for c in stats.criteria
     ]
     pdf.data_table(header, rows, widths=(70, 22, 22, 30, 22))
@@ -116,11 +153,16 @@ def report_pdf(review_round: ReviewRound) -> bytes:
         levels = {lv["level"]: lv for lv in stats.criteria[0].criterion.levels}
         if r.trl_assessed and r.trl_assessed in levels:
             lv = levels[r.trl_assessed]
-            pdf.paragraph(f"TRL {r.trl_assessed}：{lv['title_zh']} — {lv['gb_zh']}\nTRL {r.trl_assessed}: {lv['title_en']} — {lv['nasa_en']}")
+            pdf.paragraph(
+                f"TRL {r.trl_assessed}：{lv['title_zh']} — {lv['gb_zh']}\nTRL {r.trl_assessed}: {lv['title_en']} — {lv['nasa_en']}"
+            )
     pdf.heading("评审专家统计 / Reviewer statistics")
     pdf.data_table(
         ["评审专家 / Reviewer", "加权得分 / Weighted score", "百分制 / Out of 100"],
-        [[f"专家 {rv.label} / Reviewer {rv.label}", str(rv.total or "—"), str(rv.percent or "—")] for rv in stats.reviewers],
+        [
+            [f"专家 {rv.label} / Reviewer {rv.label}", str(rv.total or "—"), str(rv.percent or "—")]
+            for rv in stats.reviewers
+        ],
         widths=(70, 50, 46),
     )
     if r.consensus_note:

@@ -111,7 +111,9 @@ def lower_median(values: list[int]) -> int:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def round_statistics(review_round: ReviewRound, *, include_unsubmitted: bool = False) -> RoundStatistics:
+def round_statistics(
+    review_round: ReviewRound, *, include_unsubmitted: bool = False
+) -> RoundStatistics:
     rubric = review_round.rubric
     stats = RoundStatistics(scale_min=rubric.scale_min, scale_max=rubric.scale_max)
     in_use = criteria_in_use(review_round)
@@ -120,11 +122,14 @@ def round_statistics(review_round: ReviewRound, *, include_unsubmitted: bool = F
         a for a in review_round.assignments.all().prefetch_related("scores") if a.status in statuses
     ]
     score_map: dict[int, dict[int, int]] = {
-        a.pk: {s.criterion_id: s.score for s in a.scores.all() if s.score is not None} for a in assignments
+        a.pk: {s.criterion_id: s.score for s in a.scores.all() if s.score is not None}
+        for a in assignments
     }
     threshold = review_round.spread_threshold
     for criterion, weight in in_use:
-        values = [score_map[a.pk][criterion.pk] for a in assignments if criterion.pk in score_map[a.pk]]
+        values = [
+            score_map[a.pk][criterion.pk] for a in assignments if criterion.pk in score_map[a.pk]
+        ]
         row = CriterionStats(criterion=criterion, weight=weight, scores=values)
         if values:
             row.mean = q2(statistics.fmean(values))
@@ -138,11 +143,21 @@ def round_statistics(review_round: ReviewRound, *, include_unsubmitted: bool = F
         scores = score_map[a.pk]
         used = [(c, w) for c, w in in_use if c.pk in scores]
         weight_sum = sum((w for _c, w in used), Decimal("0"))
-        total = q2(sum((w * scores[c.pk] for c, w in used), Decimal("0")) / weight_sum) if used and weight_sum else None
-        stats.reviewers.append(ReviewerTotal(
-            label=str(n), assignment=a, total=total,
-            percent=to_percent(total, rubric.scale_min, rubric.scale_max) if total is not None else None,
-        ))
+        total = (
+            q2(sum((w * scores[c.pk] for c, w in used), Decimal("0")) / weight_sum)
+            if used and weight_sum
+            else None
+        )
+        stats.reviewers.append(
+            ReviewerTotal(
+                label=str(n),
+                assignment=a,
+                total=total,
+                percent=to_percent(total, rubric.scale_min, rubric.scale_max)
+                if total is not None
+                else None,
+            )
+        )
     totals = [r.total for r in stats.reviewers if r.total is not None]
     if totals:
         stats.overall = q2(sum(totals, Decimal("0")) / len(totals))
@@ -153,12 +168,26 @@ def round_statistics(review_round: ReviewRound, *, include_unsubmitted: bool = F
     for key, rows in groups.items():
         scored = [r for r in rows if r.mean is not None]
         weight_sum = sum((r.weight for r in scored), Decimal("0"))
-        mean = q2(sum((r.weight * r.mean for r in scored if r.mean is not None), Decimal("0")) / weight_sum) if scored and weight_sum else None
+        mean = (
+            q2(
+                sum((r.weight * r.mean for r in scored if r.mean is not None), Decimal("0"))
+                / weight_sum
+            )
+            if scored and weight_sum
+            else None
+        )
         first = rows[0].criterion
-        stats.groups.append(GroupProfile(
-            key=key, label_zh=first.group_zh, label_en=first.group_en, mean=mean,
-            percent=to_percent(mean, rubric.scale_min, rubric.scale_max) if mean is not None else None,
-        ))
+        stats.groups.append(
+            GroupProfile(
+                key=key,
+                label_zh=first.group_zh,
+                label_en=first.group_en,
+                mean=mean,
+                percent=to_percent(mean, rubric.scale_min, rubric.scale_max)
+                if mean is not None
+                else None,
+            )
+        )
     for row in stats.criteria:
         row.by_reviewer = [score_map[a.pk].get(row.criterion.pk) for a in assignments]
     if rubric.is_readiness and stats.criteria and stats.criteria[0].scores:
@@ -182,7 +211,10 @@ def opportunity_risk(stats: RoundStatistics) -> OpportunityRisk:
     """Split the scored criteria: mean ≥ the upper quarter of the scale → opportunity; mean ≤ the
     lower quarter → risk; the rest in the middle. Ties keep the rubric's order (more weight first)."""
     span = Decimal(stats.scale_max - stats.scale_min)
-    view = OpportunityRisk(high_from=q2(stats.scale_min + span * Decimal("0.75")), low_to=q2(stats.scale_min + span * Decimal("0.25")))
+    view = OpportunityRisk(
+        high_from=q2(stats.scale_min + span * Decimal("0.75")),
+        low_to=q2(stats.scale_min + span * Decimal("0.25")),
+    )
     scored = [c for c in stats.criteria if c.mean is not None]
     for c in scored:
         assert c.mean is not None
@@ -197,19 +229,36 @@ def opportunity_risk(stats: RoundStatistics) -> OpportunityRisk:
     return view
 
 
-def profile_points(stats: RoundStatistics, *, left: int = 210, width: int = 480, row: int = 34, top: int = 34) -> dict[str, object]:
+def profile_points(
+    stats: RoundStatistics, *, left: int = 210, width: int = 480, row: int = 34, top: int = 34
+) -> dict[str, object]:
     """Coordinates of the IPscore-style profile (one point per dimension on the rubric's scale) for an SVG."""
     span = stats.scale_max - stats.scale_min
-    ticks = [{"value": v, "x": left + round(width * (v - stats.scale_min) / span, 1)} for v in range(stats.scale_min, stats.scale_max + 1)]
+    ticks = [
+        {"value": v, "x": left + round(width * (v - stats.scale_min) / span, 1)}
+        for v in range(stats.scale_min, stats.scale_max + 1)
+    ]
     points = []
     for n, g in enumerate(stats.groups):
         y = top + n * row
-        x = None if g.mean is None else left + round(float(width * (g.mean - stats.scale_min) / span), 1)
+        x = (
+            None
+            if g.mean is None
+            else left + round(float(width * (g.mean - stats.scale_min) / span), 1)
+        )
         points.append({"group": g, "x": x, "y": y, "label_x": None if x is None else x + 8})
     line = " ".join(f"{p['x']},{p['y']}" for p in points if p["x"] is not None)
     height = top + max(len(points) - 1, 0) * row + 24
-    return {"ticks": ticks, "points": points, "line": line, "height": height, "left": left, "right": left + width,
-            "width": left + width + 30, "bottom": height - 10}
+    return {
+        "ticks": ticks,
+        "points": points,
+        "line": line,
+        "height": height,
+        "left": left,
+        "right": left + width,
+        "width": left + width + 30,
+        "bottom": height - 10,
+    }
 
 
 def rubric_weight_shares(rubric: Rubric) -> list[dict[str, Any]]:
@@ -218,7 +267,17 @@ def rubric_weight_shares(rubric: Rubric) -> list[dict[str, Any]]:
     from .models import ReviewPurposeChoices
 
     criteria = list(rubric.criteria.all())
-    totals = {p: sum((c.purpose_weight(p) for c in criteria), Decimal("0")) for p in ReviewPurposeChoices.values}
-    return [{"criterion": c, "shares": [
-        (c.purpose_weight(p) * 100 / totals[p]) if totals[p] else Decimal("0") for p in ReviewPurposeChoices.values
-    ]} for c in criteria]
+    totals = {
+        p: sum((c.purpose_weight(p) for c in criteria), Decimal("0"))
+        for p in ReviewPurposeChoices.values
+    }
+    return [
+        {
+            "criterion": c,
+            "shares": [
+                (c.purpose_weight(p) * 100 / totals[p]) if totals[p] else Decimal("0")
+                for p in ReviewPurposeChoices.values
+            ],
+        }
+        for c in criteria
+    ]

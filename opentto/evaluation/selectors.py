@@ -34,7 +34,12 @@ from .scoring import RoundStatistics, round_statistics
 
 def rubrics_active(user: Any) -> QuerySet[Rubric]:
     """The active rubrics: reference data (the standards' structure) for every signed-in user."""
-    return Rubric.objects.restrict(user, "view").filter(is_active=True).prefetch_related("criteria").order_by("key")
+    return (
+        Rubric.objects.restrict(user, "view")
+        .filter(is_active=True)
+        .prefetch_related("criteria")
+        .order_by("key")
+    )
 
 
 def rubrics_editable(user: Any) -> QuerySet[Rubric]:
@@ -80,7 +85,9 @@ def round_statistics_for(user: Any, review_round: ReviewRound) -> RoundStatistic
     """The round's statistics (means, spread, the anonymous per-reviewer table) when ``user`` may
     read every submitted score they are computed from (the grants on ``evaluation.criterionscore``);
     otherwise ``None``."""
-    submitted = CriterionScore.objects.filter(assignment__review_round=review_round, assignment__status="submitted")
+    submitted = CriterionScore.objects.filter(
+        assignment__review_round=review_round, assignment__status="submitted"
+    )
     if submitted.restrict(user, "view").count() != submitted.count():
         return None
     return round_statistics(review_round)
@@ -104,34 +111,59 @@ def reviewer_conflicts(reviewer: User, result: Result) -> list[str]:
     reasons: list[str] = []
     owner_ids = set(result.ownerships.values_list("organisation_id", flat=True))
     if reviewer.organisation_id and reviewer.organisation_id in owner_ids:
-        reasons.append(_("%(name)s belongs to %(organisation)s, an owner of this result.") % {
-            "name": reviewer.get_full_name() or reviewer.username, "organisation": reviewer.organisation,
-        })
+        reasons.append(
+            _("%(name)s belongs to %(organisation)s, an owner of this result.")
+            % {
+                "name": reviewer.get_full_name() or reviewer.username,
+                "organisation": reviewer.organisation,
+            }
+        )
     if reviewer.person_id and result.inventorships.filter(person_id=reviewer.person_id).exists():
-        reasons.append(_("%(name)s is an inventor of this result.") % {"name": reviewer.get_full_name() or reviewer.username})
+        reasons.append(
+            _("%(name)s is an inventor of this result.")
+            % {"name": reviewer.get_full_name() or reviewer.username}
+        )
     if reviewer.person_id:
         from opentto.organisations.models import Membership
 
-        shared = Membership.objects.filter(person_id=reviewer.person_id, organisation_id__in=owner_ids).select_related("organisation").first()
+        shared = (
+            Membership.objects.filter(person_id=reviewer.person_id, organisation_id__in=owner_ids)
+            .select_related("organisation")
+            .first()
+        )
         if shared is not None and shared.organisation_id != reviewer.organisation_id:
-            reasons.append(_("%(name)s is a member of %(organisation)s, an owner of this result.") % {
-                "name": reviewer.get_full_name() or reviewer.username, "organisation": shared.organisation,
-            })
-    declared = ReviewerConflict.objects.filter(reviewer=reviewer, result=result).exists() or ReviewerConflict.objects.filter(
-        reviewer=reviewer, organisation_id__in=owner_ids
-    ).exists()
+            reasons.append(
+                _("%(name)s is a member of %(organisation)s, an owner of this result.")
+                % {
+                    "name": reviewer.get_full_name() or reviewer.username,
+                    "organisation": shared.organisation,
+                }
+            )
+    declared = (
+        ReviewerConflict.objects.filter(reviewer=reviewer, result=result).exists()
+        or ReviewerConflict.objects.filter(
+            reviewer=reviewer, organisation_id__in=owner_ids
+        ).exists()
+    )
     if declared:
-        reasons.append(_("%(name)s has declared a conflict of interest with this result or its owner.") % {
-            "name": reviewer.get_full_name() or reviewer.username,
-        })
+        reasons.append(
+            _("%(name)s has declared a conflict of interest with this result or its owner.")
+            % {
+                "name": reviewer.get_full_name() or reviewer.username,
+            }
+        )
     return reasons
 
 
 def reviewers_available(review_round: ReviewRound) -> QuerySet[User]:
     """Accounts that may review and are not yet in the round (conflicts are checked when assigning)."""
     taken = review_round.assignments.values("reviewer_id")
-    return reviewers_eligible().exclude(pk__in=taken).order_by("last_name", "first_name", "username")
+    return (
+        reviewers_eligible().exclude(pk__in=taken).order_by("last_name", "first_name", "username")
+    )
 
 
 def live_round_for_result(result: Result) -> ReviewRound | None:
-    return result.review_rounds.filter(status__in=LIVE_ROUND_STATUSES).order_by("-opened_at").first()
+    return (
+        result.review_rounds.filter(status__in=LIVE_ROUND_STATUSES).order_by("-opened_at").first()
+    )

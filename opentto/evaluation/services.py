@@ -62,8 +62,11 @@ CLOSED_RESULT_STAGES = (ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINE
 #: A transfer evaluation is opened in the evaluation step; later stages may be re-evaluated (only a
 #: round finalised while the result is in evaluation moves the pipeline).
 TRANSFER_EVALUATION_STAGES = (
-    ResultStageChoices.EVALUATION, ResultStageChoices.PLANNING, ResultStageChoices.LANDING,
-    ResultStageChoices.LANDED, ResultStageChoices.ON_HOLD,
+    ResultStageChoices.EVALUATION,
+    ResultStageChoices.PLANNING,
+    ResultStageChoices.LANDING,
+    ResultStageChoices.LANDED,
+    ResultStageChoices.ON_HOLD,
 )
 
 
@@ -80,11 +83,27 @@ def _require_review(actor: Any, assignment: ReviewAssignment, message: str) -> N
 
 
 def _lock_round(review_round: ReviewRound) -> ReviewRound:
-    return ReviewRound.objects.select_for_update().select_related("rubric", "result").get(pk=review_round.pk)
+    return (
+        ReviewRound.objects.select_for_update()
+        .select_related("rubric", "result")
+        .get(pk=review_round.pk)
+    )
 
 
-def _event(review_round: ReviewRound, kind: str, actor: User | None, payload: dict[str, Any] | None = None, at: datetime | None = None) -> None:
-    ReviewRoundEvent.objects.create(review_round=review_round, kind=kind, actor=actor, payload=payload or {}, occurred_at=at or timezone.now())
+def _event(
+    review_round: ReviewRound,
+    kind: str,
+    actor: User | None,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    ReviewRoundEvent.objects.create(
+        review_round=review_round,
+        kind=kind,
+        actor=actor,
+        payload=payload or {},
+        occurred_at=at or timezone.now(),
+    )
 
 
 def _move(review_round: ReviewRound, target: str) -> None:
@@ -130,11 +149,22 @@ MAX_WEIGHT = Decimal("1000")
 
 
 def _weight_ok(value: Decimal | None) -> bool:
-    return value is not None and value.is_finite() and Decimal("0") <= value <= MAX_WEIGHT and value == value.quantize(Decimal("0.001"))
+    return (
+        value is not None
+        and value.is_finite()
+        and Decimal("0") <= value <= MAX_WEIGHT
+        and value == value.quantize(Decimal("0.001"))
+    )
 
 
 def rubric_revise(
-    *, rubric: Rubric, criteria: list[CriterionInput], title_zh: str, title_en: str, revision_note: str, actor: User,
+    *,
+    rubric: Rubric,
+    criteria: list[CriterionInput],
+    title_zh: str,
+    title_en: str,
+    revision_note: str,
+    actor: User,
     complete: bool = False,
 ) -> Rubric:
     """Publish a new version of ``rubric`` (admins only). The old version stays, unchanged, for the
@@ -167,29 +197,49 @@ def rubric_revise(
             if not complete:
                 errors[f"criteria-{n}-key"] = [_("Unknown criterion.")]
             elif rubric.is_readiness:
-                errors[f"criteria-{n}-key"] = [_("The TRL rubric has one criterion, the nine levels; none can be added.")]
+                errors[f"criteria-{n}-key"] = [
+                    _("The TRL rubric has one criterion, the nine levels; none can be added.")
+                ]
             elif not CRITERION_KEY_RE.match(c.key):
-                errors[f"criteria-{n}-key"] = [_("A key is 2 to 40 lower-case letters, digits, “-” or “_”, starting with a letter.")]
-            elif not c.group_key or (c.group_key not in groups and (not c.group_zh.strip() or not c.group_en.strip())):
+                errors[f"criteria-{n}-key"] = [
+                    _(
+                        "A key is 2 to 40 lower-case letters, digits, “-” or “_”, starting with a letter."
+                    )
+                ]
+            elif not c.group_key or (
+                c.group_key not in groups and (not c.group_zh.strip() or not c.group_en.strip())
+            ):
                 errors[f"criteria-{n}-group_key"] = [_("Choose the criterion's dimension.")]
         if not c.title_zh.strip() or not c.title_en.strip():
             errors[f"criteria-{n}-title_zh"] = [_("Give the criterion's name in both languages.")]
         if not c.clause.strip():
-            errors[f"criteria-{n}-clause"] = [_("Say where in the standard the criterion comes from (the clause, or the indicator's name).")]
+            errors[f"criteria-{n}-clause"] = [
+                _(
+                    "Say where in the standard the criterion comes from (the clause, or the indicator's name)."
+                )
+            ]
         if not _weight_ok(c.weight):
-            errors[f"criteria-{n}-weight"] = [_("A weight is a number from 0 to 1000 with at most three decimals.")]
+            errors[f"criteria-{n}-weight"] = [
+                _("A weight is a number from 0 to 1000 with at most three decimals.")
+            ]
         for purpose, value in (c.purpose_weights or {}).items():
             if purpose not in ReviewPurposeChoices.values:
                 errors[f"criteria-{n}-weight"] = [_("Unknown purpose.")]
             elif not _weight_ok(value):
-                errors[f"criteria-{n}-w-{purpose}"] = [_("A weight is a number from 0 to 1000 with at most three decimals.")]
+                errors[f"criteria-{n}-w-{purpose}"] = [
+                    _("A weight is a number from 0 to 1000 with at most three decimals.")
+                ]
     if complete and not criteria:
         errors["criteria"] = [_("A rubric needs at least one criterion.")]
     if complete and rubric.is_readiness and len(criteria) != 1 and "criteria" not in errors:
-        errors["criteria"] = [_("The TRL rubric has one criterion, the nine levels; none can be added or removed.")]
+        errors["criteria"] = [
+            _("The TRL rubric has one criterion, the nine levels; none can be added or removed.")
+        ]
     if not errors:
         merged = {c.key: c for c in criteria}
-        final = [merged.get(o.key) or o for o in old_criteria if complete is False or o.key in merged]
+        final = [
+            merged.get(o.key) or o for o in old_criteria if complete is False or o.key in merged
+        ]
         final += [c for c in criteria if c.key not in by_key]
         if sum((c.weight for c in criteria), Decimal("0")) <= 0:
             errors["criteria"] = [_("At least one criterion needs a weight above 0.")]
@@ -198,7 +248,8 @@ def rubric_revise(
                 total = sum((_input_weight(c, purpose, by_key) for c in final), Decimal("0"))
                 if total <= 0:
                     errors.setdefault("criteria", []).append(
-                        _("For “%(purpose)s”, at least one criterion needs a weight above 0.") % {"purpose": label}
+                        _("For “%(purpose)s”, at least one criterion needs a weight above 0.")
+                        % {"purpose": label}
                     )
     if errors:
         raise ValidationError(errors)
@@ -208,10 +259,20 @@ def rubric_revise(
         assert latest is not None
         Rubric.objects.filter(key=current.key, is_active=True).update(is_active=False)
         new = Rubric.objects.create(
-            key=current.key, version=latest.version + 1, title_zh=title_zh.strip(), title_en=title_en.strip(),
-            standard=current.standard, description_zh=current.description_zh, description_en=current.description_en,
-            kind=current.kind, scale_min=current.scale_min, scale_max=current.scale_max, is_active=True,
-            is_builtin=current.is_builtin, revision_note=revision_note.strip(), created_by=actor,
+            key=current.key,
+            version=latest.version + 1,
+            title_zh=title_zh.strip(),
+            title_en=title_en.strip(),
+            standard=current.standard,
+            description_zh=current.description_zh,
+            description_en=current.description_en,
+            kind=current.kind,
+            scale_min=current.scale_min,
+            scale_max=current.scale_max,
+            is_active=True,
+            is_builtin=current.is_builtin,
+            revision_note=revision_note.strip(),
+            created_by=actor,
         )
         changes = {c.key: c for c in criteria}
         position = 0
@@ -224,18 +285,28 @@ def rubric_revise(
             if change is None:
                 purpose_weights = old.purpose_weights
             elif change.purpose_weights is not None:
-                purpose_weights = {p: str(v.quantize(Decimal("0.001"))) for p, v in change.purpose_weights.items()}
+                purpose_weights = {
+                    p: str(v.quantize(Decimal("0.001"))) for p, v in change.purpose_weights.items()
+                }
             else:
                 # A changed default weight applies to every purpose in the new version.
                 purpose_weights = {} if change.weight != old.weight else old.purpose_weights
             RubricCriterion.objects.create(
-                rubric=new, key=old.key, position=position, group_key=old.group_key, group_zh=old.group_zh,
-                group_en=old.group_en, title_zh=change.title_zh.strip() if change else old.title_zh,
+                rubric=new,
+                key=old.key,
+                position=position,
+                group_key=old.group_key,
+                group_zh=old.group_zh,
+                group_en=old.group_en,
+                title_zh=change.title_zh.strip() if change else old.title_zh,
                 title_en=change.title_en.strip() if change else old.title_en,
                 description_zh=change.description_zh.strip() if change else old.description_zh,
                 description_en=change.description_en.strip() if change else old.description_en,
-                clause=change.clause.strip() if change else old.clause, weight=change.weight if change else old.weight,
-                purpose_weights=purpose_weights, kinds=old.kinds, levels=old.levels,
+                clause=change.clause.strip() if change else old.clause,
+                weight=change.weight if change else old.weight,
+                purpose_weights=purpose_weights,
+                kinds=old.kinds,
+                levels=old.levels,
             )
             position += 1
         added: list[str] = []
@@ -244,20 +315,43 @@ def rubric_revise(
                 continue
             group_zh, group_en = groups.get(c.group_key) or (c.group_zh.strip(), c.group_en.strip())
             RubricCriterion.objects.create(
-                rubric=new, key=c.key, position=position, group_key=c.group_key, group_zh=group_zh, group_en=group_en,
-                title_zh=c.title_zh.strip(), title_en=c.title_en.strip(), description_zh=c.description_zh.strip(),
-                description_en=c.description_en.strip(), clause=c.clause.strip(), weight=c.weight,
-                purpose_weights={p: str(v.quantize(Decimal("0.001"))) for p, v in (c.purpose_weights or {}).items()},
+                rubric=new,
+                key=c.key,
+                position=position,
+                group_key=c.group_key,
+                group_zh=group_zh,
+                group_en=group_en,
+                title_zh=c.title_zh.strip(),
+                title_en=c.title_en.strip(),
+                description_zh=c.description_zh.strip(),
+                description_en=c.description_en.strip(),
+                clause=c.clause.strip(),
+                weight=c.weight,
+                purpose_weights={
+                    p: str(v.quantize(Decimal("0.001")))
+                    for p, v in (c.purpose_weights or {}).items()
+                },
             )
             added.append(c.key)
             position += 1
-        audit_record(actor=actor, action="rubric.revise", obj=new, payload={
-            "key": new.key, "version": new.version, "from": current.version, "added": added, "removed": removed,
-        })
+        audit_record(
+            actor=actor,
+            action="rubric.revise",
+            obj=new,
+            payload={
+                "key": new.key,
+                "version": new.version,
+                "from": current.version,
+                "added": added,
+                "removed": removed,
+            },
+        )
     return new
 
 
-def _input_weight(c: CriterionInput | RubricCriterion, purpose: str, old: dict[str, RubricCriterion]) -> Decimal:
+def _input_weight(
+    c: CriterionInput | RubricCriterion, purpose: str, old: dict[str, RubricCriterion]
+) -> Decimal:
     """The weight ``c`` will carry for ``purpose`` in the new version (kinds aside)."""
     if isinstance(c, RubricCriterion):
         return c.purpose_weight(purpose)
@@ -277,8 +371,16 @@ def _input_weight(c: CriterionInput | RubricCriterion, purpose: str, old: dict[s
 
 
 def round_open(
-    *, result: Result, rubric: Rubric, purpose: str, deadline: date, actor: User, is_blind: bool = False,
-    spread_threshold: Decimal = Decimal("2"), min_reviews: int = 2, at: datetime | None = None,
+    *,
+    result: Result,
+    rubric: Rubric,
+    purpose: str,
+    deadline: date,
+    actor: User,
+    is_blind: bool = False,
+    spread_threshold: Decimal = Decimal("2"),
+    min_reviews: int = 2,
+    at: datetime | None = None,
 ) -> ReviewRound:
     if not permitted(actor, ReviewRound, "add"):
         raise PermissionError(_("Only TTO managers run evaluations."))
@@ -295,36 +397,81 @@ def round_open(
     except InvalidOperation:
         threshold = Decimal("0")
     if not (Decimal("0") < threshold <= Decimal(rubric.scale_max - rubric.scale_min)):
-        errors["spread_threshold"] = [_("The threshold is above 0 and at most %(span)s points.") % {"span": rubric.scale_max - rubric.scale_min}]
+        errors["spread_threshold"] = [
+            _("The threshold is above 0 and at most %(span)s points.")
+            % {"span": rubric.scale_max - rubric.scale_min}
+        ]
     if not 1 <= int(min_reviews) <= 9:
         errors["min_reviews"] = [_("Between 1 and 9 reviews.")]
     if result.stage in CLOSED_RESULT_STAGES:
         errors["result"] = [_("The result is withdrawn or declined.")]
-    elif purpose == ReviewPurposeChoices.TRANSFER and result.stage not in TRANSFER_EVALUATION_STAGES:
-        errors["purpose"] = [_("A transfer evaluation is opened once the result has been submitted for evaluation.")]
+    elif (
+        purpose == ReviewPurposeChoices.TRANSFER and result.stage not in TRANSFER_EVALUATION_STAGES
+    ):
+        errors["purpose"] = [
+            _("A transfer evaluation is opened once the result has been submitted for evaluation.")
+        ]
     weights = {
-        c.key: str(w) for c in rubric.criteria.all() if (w := c.weight_for(purpose, result.kind)) > 0
+        c.key: str(w)
+        for c in rubric.criteria.all()
+        if (w := c.weight_for(purpose, result.kind)) > 0
     }
     if not weights and "rubric" not in errors:
-        errors["rubric"] = [_("No criterion of this rubric applies to this kind of result for this purpose.")]
+        errors["rubric"] = [
+            _("No criterion of this rubric applies to this kind of result for this purpose.")
+        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         locked = Result.objects.select_for_update().get(pk=result.pk)
-        if locked.review_rounds.filter(rubric__key=rubric.key, status__in=("open", "consensus", "scored")).exists():
-            raise ValidationError({"rubric": [_("A round with this rubric is already under way for this result.")]})
+        if locked.review_rounds.filter(
+            rubric__key=rubric.key, status__in=("open", "consensus", "scored")
+        ).exists():
+            raise ValidationError(
+                {"rubric": [_("A round with this rubric is already under way for this result.")]}
+            )
         review_round = ReviewRound.objects.create(
-            result=locked, rubric=rubric, purpose=purpose, deadline=deadline, is_blind=is_blind,
-            spread_threshold=threshold, min_reviews=min_reviews, weights=weights, opened_by=actor, opened_at=now,
+            result=locked,
+            rubric=rubric,
+            purpose=purpose,
+            deadline=deadline,
+            is_blind=is_blind,
+            spread_threshold=threshold,
+            min_reviews=min_reviews,
+            weights=weights,
+            opened_by=actor,
+            opened_at=now,
         )
-        _event(review_round, "opened", actor, {"rubric": f"{rubric.key} v{rubric.version}", "purpose": purpose}, now)
-        audit_record(actor=actor, action="evaluation.round_open", obj=review_round, payload={
-            "result": locked.pk, "rubric": rubric.pk, "purpose": purpose, "deadline": deadline, "blind": is_blind,
-        })
+        _event(
+            review_round,
+            "opened",
+            actor,
+            {"rubric": f"{rubric.key} v{rubric.version}", "purpose": purpose},
+            now,
+        )
+        audit_record(
+            actor=actor,
+            action="evaluation.round_open",
+            obj=review_round,
+            payload={
+                "result": locked.pk,
+                "rubric": rubric.pk,
+                "purpose": purpose,
+                "deadline": deadline,
+                "blind": is_blind,
+            },
+        )
     return review_round
 
 
-def review_assign(*, review_round: ReviewRound, reviewer: User, actor: User, at: datetime | None = None, notify: bool = True) -> ReviewAssignment:
+def review_assign(
+    *,
+    review_round: ReviewRound,
+    reviewer: User,
+    actor: User,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> ReviewAssignment:
     """Invite ``reviewer`` to the round. Refused, with the reason, when a conflict of interest stands in the way."""
     _require_manage(actor, review_round)
     with transaction.atomic():
@@ -335,20 +482,34 @@ def review_assign(*, review_round: ReviewRound, reviewer: User, actor: User, at:
         if not reviewers_eligible().filter(pk=reviewer.pk).exists():
             errors.append(_("Only active reviewer accounts can be invited."))
         if locked.assignments.filter(reviewer=reviewer).exists():
-            errors.append(_("%(name)s is already in this round.") % {"name": reviewer.get_full_name() or reviewer.username})
+            errors.append(
+                _("%(name)s is already in this round.")
+                % {"name": reviewer.get_full_name() or reviewer.username}
+            )
         errors += reviewer_conflicts(reviewer, locked.result)
         if errors:
             raise ValidationError({"reviewer": errors})
         assignment = ReviewAssignment.objects.create(
-            review_round=locked, reviewer=reviewer, invited_by=actor, invited_at=at or timezone.now()
+            review_round=locked,
+            reviewer=reviewer,
+            invited_by=actor,
+            invited_at=at or timezone.now(),
         )
         in_use = criteria_in_use(locked)
-        CriterionScore.objects.bulk_create([CriterionScore(assignment=assignment, criterion=c) for c, _w in in_use])
+        CriterionScore.objects.bulk_create(
+            [CriterionScore(assignment=assignment, criterion=c) for c, _w in in_use]
+        )
         _event(locked, "assigned", actor, {"assignment": assignment.pk}, at)
-        audit_record(actor=actor, action="evaluation.assign", obj=assignment, payload={"round": locked.pk, "reviewer": reviewer.pk})
+        audit_record(
+            actor=actor,
+            action="evaluation.assign",
+            obj=assignment,
+            payload={"round": locked.pk, "reviewer": reviewer.pk},
+        )
         if notify:
             notification_send(
-                recipients=[reviewer], kind="evaluation.assigned",
+                recipients=[reviewer],
+                kind="evaluation.assigned",
                 title_zh=f"评审邀请：{locked.result.title_zh or locked.result.title_en}",
                 title_en=f"Invitation to review: {locked.result.title_en or locked.result.title_zh}",
                 body_zh=f"请在 {locked.deadline:%Y-%m-%d} 前声明利益冲突情况并完成评分（{locked.rubric.title_zh}）。",
@@ -359,7 +520,13 @@ def review_assign(*, review_round: ReviewRound, reviewer: User, actor: User, at:
 
 
 def reviewer_invite(
-    *, review_round: ReviewRound, email: str, first_name: str, last_name: str, actor: User, link_base: str = "",
+    *,
+    review_round: ReviewRound,
+    email: str,
+    first_name: str,
+    last_name: str,
+    actor: User,
+    link_base: str = "",
     organisation: Any = None,
 ) -> ReviewAssignment:
     """Invite an external expert by e-mail: create their reviewer account (no password yet), assign
@@ -386,14 +553,24 @@ def reviewer_invite(
             while User.objects.filter(username=username).exists():
                 n += 1
                 username = f"{base}{n}"
-            reviewer = User(username=username, email=email, first_name=first_name.strip(), last_name=last_name.strip(),
-                            role=EXPERT_ROLE, organisation=organisation)
+            reviewer = User(
+                username=username,
+                email=email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=EXPERT_ROLE,
+                organisation=organisation,
+            )
             reviewer.set_unusable_password()
             reviewer.save()
-            audit_record(actor=actor, action="user.invite_reviewer", obj=reviewer, payload={"email": email})
+            audit_record(
+                actor=actor, action="user.invite_reviewer", obj=reviewer, payload={"email": email}
+            )
         else:
             reviewer = existing
-        assignment = review_assign(review_round=review_round, reviewer=reviewer, actor=actor, notify=not created)
+        assignment = review_assign(
+            review_round=review_round, reviewer=reviewer, actor=actor, notify=not created
+        )
         if created:
             uid = urlsafe_base64_encode(force_bytes(reviewer.pk))
             token = default_token_generator.make_token(reviewer)
@@ -407,12 +584,22 @@ def reviewer_invite(
                 body = _(
                     "You are invited to review “%(title)s” on OpenTTO (deadline %(deadline)s). "
                     "Set your password with this one-time link:\n%(link)s\n\nUser name: %(username)s"
-                ) % {"title": str(r.title), "deadline": f"{review_round.deadline:%Y-%m-%d}", "link": link, "username": reviewer.username}
+                ) % {
+                    "title": str(r.title),
+                    "deadline": f"{review_round.deadline:%Y-%m-%d}",
+                    "link": link,
+                    "username": reviewer.username,
+                }
                 subject = _("[OpenTTO] Invitation to review")
-            transaction.on_commit(lambda: send_mail(
-                subject=subject, message=body, from_email=None,
-                recipient_list=[email], fail_silently=True,
-            ))
+            transaction.on_commit(
+                lambda: send_mail(
+                    subject=subject,
+                    message=body,
+                    from_email=None,
+                    recipient_list=[email],
+                    fail_silently=True,
+                )
+            )
     return assignment
 
 
@@ -424,18 +611,41 @@ def review_remove(*, assignment: ReviewAssignment, reason: str, actor: User) -> 
     with transaction.atomic():
         locked_round = _lock_round(assignment.review_round)
         a = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
-        if a.status not in ("invited", "accepted") or locked_round.status not in ("open", "consensus"):
-            raise ValidationError({"reason": [_("Only a reviewer who has not submitted can be removed from an open round.")]})
+        if a.status not in ("invited", "accepted") or locked_round.status not in (
+            "open",
+            "consensus",
+        ):
+            raise ValidationError(
+                {
+                    "reason": [
+                        _(
+                            "Only a reviewer who has not submitted can be removed from an open round."
+                        )
+                    ]
+                }
+            )
         a.status = "removed"
         a.conflict_statement = reason.strip()
         a.save(update_fields=["status", "conflict_statement"])
         _event(locked_round, "removed", actor, {"assignment": a.pk, "reason": reason.strip()})
-        audit_record(actor=actor, action="evaluation.remove_reviewer", obj=a, payload={"reason": reason.strip()})
+        audit_record(
+            actor=actor,
+            action="evaluation.remove_reviewer",
+            obj=a,
+            payload={"reason": reason.strip()},
+        )
         _settle(locked_round, actor)
     return a
 
 
-def review_declare(*, assignment: ReviewAssignment, has_conflict: bool, statement: str = "", actor: User, at: datetime | None = None) -> ReviewAssignment:
+def review_declare(
+    *,
+    assignment: ReviewAssignment,
+    has_conflict: bool,
+    statement: str = "",
+    actor: User,
+    at: datetime | None = None,
+) -> ReviewAssignment:
     """The reviewer declares whether they have a conflict of interest. No conflict: they may read
     the result's confidential details and score. A conflict: they leave the round."""
     _require_review(actor, assignment, _("Only the invited reviewer can make this declaration."))
@@ -446,22 +656,41 @@ def review_declare(*, assignment: ReviewAssignment, has_conflict: bool, statemen
         locked_round = _lock_round(assignment.review_round)
         a = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
         if a.status != "invited" or locked_round.status not in ("open", "consensus"):
-            raise ValidationError({"statement": [_("The declaration has already been made, or the round is closed.")]})
+            raise ValidationError(
+                {"statement": [_("The declaration has already been made, or the round is closed.")]}
+            )
         if has_conflict:
             a.status = "conflict"
             a.conflict_statement = statement.strip()
-            ReviewerConflict.objects.create(reviewer=actor, result=locked_round.result, statement=statement.strip(), declared_at=now)
+            ReviewerConflict.objects.create(
+                reviewer=actor,
+                result=locked_round.result,
+                statement=statement.strip(),
+                declared_at=now,
+            )
         else:
             a.status = "accepted"
             a.declared_at = now
         a.save(update_fields=["status", "conflict_statement", "declared_at"])
-        _event(locked_round, "conflict_declared" if has_conflict else "no_conflict_declared", actor, {"assignment": a.pk}, now)
-        audit_record(actor=actor, action="evaluation.declare", obj=a, payload={"conflict": has_conflict})
+        _event(
+            locked_round,
+            "conflict_declared" if has_conflict else "no_conflict_declared",
+            actor,
+            {"assignment": a.pk},
+            now,
+        )
+        audit_record(
+            actor=actor, action="evaluation.declare", obj=a, payload={"conflict": has_conflict}
+        )
         if has_conflict and locked_round.opened_by is not None:
             notification_send(
-                recipients=[locked_round.opened_by], kind="evaluation.conflict",
-                title_zh="评审专家声明存在利益冲突", title_en="A reviewer declared a conflict of interest",
-                body_zh=statement.strip(), body_en=statement.strip(), url=_round_url(locked_round),
+                recipients=[locked_round.opened_by],
+                kind="evaluation.conflict",
+                title_zh="评审专家声明存在利益冲突",
+                title_en="A reviewer declared a conflict of interest",
+                body_zh=statement.strip(),
+                body_en=statement.strip(),
+                url=_round_url(locked_round),
             )
         _settle(locked_round, actor)
     return a
@@ -474,7 +703,12 @@ class ScoreInput:
 
 
 def review_save(
-    *, assignment: ReviewAssignment, scores: dict[str, ScoreInput], actor: User, submit: bool = False, at: datetime | None = None,
+    *,
+    assignment: ReviewAssignment,
+    scores: dict[str, ScoreInput],
+    actor: User,
+    submit: bool = False,
+    at: datetime | None = None,
     notify: bool = True,
 ) -> ReviewAssignment:
     """Save the reviewer's scores as a draft, or submit them. On submission every criterion needs a
@@ -495,11 +729,18 @@ def review_save(
             if row is None:
                 errors[key] = [_("Unknown criterion.")]
                 continue
-            if reopened and key not in reopened and (given.score != row.score or given.justification.strip() != row.justification):
+            if (
+                reopened
+                and key not in reopened
+                and (given.score != row.score or given.justification.strip() != row.justification)
+            ):
                 errors[key] = [_("Only the criteria reopened by the manager can be changed.")]
                 continue
             if given.score is not None and not rubric.scale_min <= given.score <= rubric.scale_max:
-                errors[key] = [_("Score from %(low)s to %(high)s.") % {"low": rubric.scale_min, "high": rubric.scale_max}]
+                errors[key] = [
+                    _("Score from %(low)s to %(high)s.")
+                    % {"low": rubric.scale_min, "high": rubric.scale_max}
+                ]
         merged = {k: scores.get(k, ScoreInput(s.score, s.justification)) for k, s in rows.items()}
         if submit and not errors:
             for key, given in merged.items():
@@ -509,14 +750,19 @@ def review_save(
                     rubric.is_readiness or given.score in (rubric.scale_min, rubric.scale_max)
                 ):
                     errors.setdefault(key, []).append(
-                        _("State the evidence for the level.") if rubric.is_readiness
+                        _("State the evidence for the level.")
+                        if rubric.is_readiness
                         else _("Justify the lowest and the highest score.")
                     )
         if errors:
             raise ValidationError(errors)
         for key, given in merged.items():
             row = rows[key]
-            if row.score != given.score or row.justification != given.justification.strip() or (submit and row.needs_rescore):
+            if (
+                row.score != given.score
+                or row.justification != given.justification.strip()
+                or (submit and row.needs_rescore)
+            ):
                 row.score = given.score
                 row.justification = given.justification.strip()
                 row.updated_at = now
@@ -528,14 +774,24 @@ def review_save(
             a.submitted_at = now
             a.save(update_fields=["status", "submitted_at"])
             _event(locked_round, "submitted", actor, {"assignment": a.pk}, now)
-        audit_record(actor=actor, action="evaluation.submit" if submit else "evaluation.save_draft", obj=a,
-                     payload={k: v.score for k, v in merged.items()})
+        audit_record(
+            actor=actor,
+            action="evaluation.submit" if submit else "evaluation.save_draft",
+            obj=a,
+            payload={k: v.score for k, v in merged.items()},
+        )
         if submit:
             _settle(locked_round, actor, now, notify=notify)
     return a
 
 
-def _settle(locked_round: ReviewRound, actor: User | None, at: datetime | None = None, *, notify: bool = True) -> None:
+def _settle(
+    locked_round: ReviewRound,
+    actor: User | None,
+    at: datetime | None = None,
+    *,
+    notify: bool = True,
+) -> None:
     """When every active reviewer has submitted: consensus if they disagree, else scored."""
     if locked_round.status != "open":
         return
@@ -547,24 +803,52 @@ def _settle(locked_round: ReviewRound, actor: User | None, at: datetime | None =
     target = "consensus" if stats.disagreements else "scored"
     _move(locked_round, target)
     locked_round.save(update_fields=["status"])
-    _event(locked_round, target, actor, {"criteria": [c.criterion.key for c in stats.disagreements]}, at)
-    audit_record(actor=actor, action=f"evaluation.round_{target}", obj=locked_round,
-                 payload={"disagreements": [c.criterion.key for c in stats.disagreements]})
+    _event(
+        locked_round,
+        target,
+        actor,
+        {"criteria": [c.criterion.key for c in stats.disagreements]},
+        at,
+    )
+    audit_record(
+        actor=actor,
+        action=f"evaluation.round_{target}",
+        obj=locked_round,
+        payload={"disagreements": [c.criterion.key for c in stats.disagreements]},
+    )
     if notify and locked_round.opened_by is not None:
         result = locked_round.result
         if target == "consensus":
             names_zh = "、".join(c.criterion.title_zh for c in stats.disagreements)
             names_en = ", ".join(c.criterion.title_en for c in stats.disagreements)
-            title_zh, title_en = f"评审意见分歧，需要协商：{result.title_zh or result.title_en}", f"Reviewers disagree; consensus needed: {result.title_en or result.title_zh}"
-            body_zh, body_en = f"分歧超过阈值的指标：{names_zh}", f"Criteria beyond the threshold: {names_en}"
+            title_zh, title_en = (
+                f"评审意见分歧，需要协商：{result.title_zh or result.title_en}",
+                f"Reviewers disagree; consensus needed: {result.title_en or result.title_zh}",
+            )
+            body_zh, body_en = (
+                f"分歧超过阈值的指标：{names_zh}",
+                f"Criteria beyond the threshold: {names_en}",
+            )
         else:
-            title_zh, title_en = f"评审已全部提交：{result.title_zh or result.title_en}", f"All reviews are in: {result.title_en or result.title_zh}"
+            title_zh, title_en = (
+                f"评审已全部提交：{result.title_zh or result.title_en}",
+                f"All reviews are in: {result.title_en or result.title_zh}",
+            )
             body_zh, body_en = "请给出评价结论。", "Please record the outcome."
-        notification_send(recipients=[locked_round.opened_by], kind=f"evaluation.{target}", title_zh=title_zh,
-                          title_en=title_en, body_zh=body_zh, body_en=body_en, url=_round_url(locked_round))
+        notification_send(
+            recipients=[locked_round.opened_by],
+            kind=f"evaluation.{target}",
+            title_zh=title_zh,
+            title_en=title_en,
+            body_zh=body_zh,
+            body_en=body_en,
+            url=_round_url(locked_round),
+        )
 
 
-def round_reopen_criteria(*, review_round: ReviewRound, criterion_keys: list[str], note: str, actor: User) -> ReviewRound:
+def round_reopen_criteria(
+    *, review_round: ReviewRound, criterion_keys: list[str], note: str, actor: User
+) -> ReviewRound:
     """Consensus step: reopen some criteria for re-scoring by every reviewer who submitted."""
     _require_manage(actor, review_round)
     with transaction.atomic():
@@ -576,23 +860,38 @@ def round_reopen_criteria(*, review_round: ReviewRound, criterion_keys: list[str
         if not note.strip():
             errors["note"] = [_("Tell the reviewers why (e.g. the points of disagreement).")]
         if locked.status not in ("consensus", "scored"):
-            errors.setdefault("criteria", []).append(_("Criteria can be reopened once every review is in."))
+            errors.setdefault("criteria", []).append(
+                _("Criteria can be reopened once every review is in.")
+            )
         if errors:
             raise ValidationError(errors)
         _move(locked, "open")
         locked.consensus_note = note.strip()
         locked.save(update_fields=["status", "consensus_note"])
         submitted = list(locked.assignments.filter(status="submitted"))
-        CriterionScore.objects.filter(assignment__in=submitted, criterion__key__in=criterion_keys).update(needs_rescore=True)
-        ReviewAssignment.objects.filter(pk__in=[a.pk for a in submitted]).update(status="accepted", submitted_at=None)
+        CriterionScore.objects.filter(
+            assignment__in=submitted, criterion__key__in=criterion_keys
+        ).update(needs_rescore=True)
+        ReviewAssignment.objects.filter(pk__in=[a.pk for a in submitted]).update(
+            status="accepted", submitted_at=None
+        )
         # Reminders restart for the new pass.
         ReviewReminder.objects.filter(assignment__in=submitted).delete()
         _event(locked, "reopened", actor, {"criteria": criterion_keys, "note": note.strip()})
-        audit_record(actor=actor, action="evaluation.reopen", obj=locked, payload={"criteria": criterion_keys, "note": note.strip()})
+        audit_record(
+            actor=actor,
+            action="evaluation.reopen",
+            obj=locked,
+            payload={"criteria": criterion_keys, "note": note.strip()},
+        )
         notification_send(
-            recipients=[a.reviewer for a in submitted], kind="evaluation.reopened",
-            title_zh="部分评审指标需要重新评分", title_en="Some criteria are reopened for re-scoring",
-            body_zh=note.strip(), body_en=note.strip(), url=reverse("evaluation:my_reviews"),
+            recipients=[a.reviewer for a in submitted],
+            kind="evaluation.reopened",
+            title_zh="部分评审指标需要重新评分",
+            title_en="Some criteria are reopened for re-scoring",
+            body_zh=note.strip(),
+            body_en=note.strip(),
+            url=reverse("evaluation:my_reviews"),
         )
     return locked
 
@@ -608,7 +907,12 @@ def round_accept_spread(*, review_round: ReviewRound, note: str, actor: User) ->
         locked.consensus_note = note.strip()
         locked.save(update_fields=["status", "consensus_note"])
         _event(locked, "spread_accepted", actor, {"note": note.strip()})
-        audit_record(actor=actor, action="evaluation.accept_spread", obj=locked, payload={"note": note.strip()})
+        audit_record(
+            actor=actor,
+            action="evaluation.accept_spread",
+            obj=locked,
+            payload={"note": note.strip()},
+        )
     return locked
 
 
@@ -622,11 +926,23 @@ def round_cancel(*, review_round: ReviewRound, reason: str, actor: User) -> Revi
         locked.cancel_reason = reason.strip()
         locked.save(update_fields=["status", "cancel_reason"])
         _event(locked, "cancelled", actor, {"reason": reason.strip()})
-        audit_record(actor=actor, action="evaluation.round_cancel", obj=locked, payload={"reason": reason.strip()})
+        audit_record(
+            actor=actor,
+            action="evaluation.round_cancel",
+            obj=locked,
+            payload={"reason": reason.strip()},
+        )
     return locked
 
 
-def round_change_deadline(*, review_round: ReviewRound, deadline: date, actor: User, reason: str = "", at: datetime | None = None) -> ReviewRound:
+def round_change_deadline(
+    *,
+    review_round: ReviewRound,
+    deadline: date,
+    actor: User,
+    reason: str = "",
+    at: datetime | None = None,
+) -> ReviewRound:
     """The manager moves the deadline of a round still under way. A date in the past (or today)
     is refused. Reminders follow the new date: those already sent for the old one are cleared, so
     the periodic task reminds again against the new deadline. Reviewers still to submit are told."""
@@ -637,22 +953,37 @@ def round_change_deadline(*, review_round: ReviewRound, deadline: date, actor: U
     with transaction.atomic():
         locked = _lock_round(review_round)
         if locked.status not in LIVE_ROUND_STATUSES:
-            raise ValidationError({"deadline": [_("The deadline of a finalised or cancelled round cannot be changed.")]})
+            raise ValidationError(
+                {
+                    "deadline": [
+                        _("The deadline of a finalised or cancelled round cannot be changed.")
+                    ]
+                }
+            )
         old = locked.deadline
         if deadline == old:
             raise ValidationError({"deadline": [_("This is already the deadline.")]})
         locked.deadline = deadline
         locked.save(update_fields=["deadline"])
-        pending = list(locked.assignments.filter(status__in=("invited", "accepted")).select_related("reviewer"))
+        pending = list(
+            locked.assignments.filter(status__in=("invited", "accepted")).select_related("reviewer")
+        )
         cleared, _count = ReviewReminder.objects.filter(assignment__review_round=locked).delete()
         payload = {"from": old.isoformat(), "to": deadline.isoformat(), "reason": reason.strip()}
         _event(locked, "deadline_changed", actor, payload, now)
-        audit_record(actor=actor, action="evaluation.change_deadline", obj=locked, payload={**payload, "reminders_cleared": cleared})
+        audit_record(
+            actor=actor,
+            action="evaluation.change_deadline",
+            obj=locked,
+            payload={**payload, "reminders_cleared": cleared},
+        )
         if pending:
             r = locked.result
             notification_send(
-                recipients=[a.reviewer for a in pending], kind="evaluation.deadline_changed",
-                title_zh=f"评审截止日期已调整：{r.title_zh or r.title_en}", title_en=f"New review deadline: {r.title_en or r.title_zh}",
+                recipients=[a.reviewer for a in pending],
+                kind="evaluation.deadline_changed",
+                title_zh=f"评审截止日期已调整：{r.title_zh or r.title_en}",
+                title_en=f"New review deadline: {r.title_en or r.title_zh}",
                 body_zh=f"新的截止日期为 {deadline:%Y-%m-%d}（原为 {old:%Y-%m-%d}）。",
                 body_en=f"The deadline is now {deadline:%Y-%m-%d} (was {old:%Y-%m-%d}).",
                 url=reverse("evaluation:my_reviews"),
@@ -661,16 +992,44 @@ def round_change_deadline(*, review_round: ReviewRound, deadline: date, actor: U
 
 
 def _summary_texts(r: ReviewRound) -> tuple[str, str]:
-    zh = [f"{label}：{text}" for label, text in (("优势", r.strengths_zh), ("风险", r.risks_zh), ("条件", r.conditions_zh)) if text]
-    en = [f"{label}: {text}" for label, text in (("Strengths", r.strengths_en), ("Risks", r.risks_en), ("Conditions", r.conditions_en)) if text]
+    zh = [
+        f"{label}：{text}"
+        for label, text in (
+            ("优势", r.strengths_zh),
+            ("风险", r.risks_zh),
+            ("条件", r.conditions_zh),
+        )
+        if text
+    ]
+    en = [
+        f"{label}: {text}"
+        for label, text in (
+            ("Strengths", r.strengths_en),
+            ("Risks", r.risks_en),
+            ("Conditions", r.conditions_en),
+        )
+        if text
+    ]
     return "\n".join(zh), "\n".join(en)
 
 
 def round_finalise(
-    *, review_round: ReviewRound, recommendation: str, actor: User, transfer_modes: list[str] | None = None,
-    strengths_zh: str = "", strengths_en: str = "", risks_zh: str = "", risks_en: str = "",
-    conditions_zh: str = "", conditions_en: str = "", trl_assessed: int | None = None,
-    apply_decision: bool = False, at: datetime | None = None, store_report: bool = True, notify: bool = True,
+    *,
+    review_round: ReviewRound,
+    recommendation: str,
+    actor: User,
+    transfer_modes: list[str] | None = None,
+    strengths_zh: str = "",
+    strengths_en: str = "",
+    risks_zh: str = "",
+    risks_en: str = "",
+    conditions_zh: str = "",
+    conditions_en: str = "",
+    trl_assessed: int | None = None,
+    apply_decision: bool = False,
+    at: datetime | None = None,
+    store_report: bool = True,
+    notify: bool = True,
 ) -> ReviewRound:
     """Record the round's outcome. A transfer evaluation of a result in the evaluation step writes
     the ``EvaluationSummary`` the pipeline's guard reads; ``apply_decision`` then also moves the
@@ -685,7 +1044,9 @@ def round_finalise(
     if any(m not in TransferModeChoices.values for m in modes):
         errors["transfer_modes"] = [_("Choose transfer modes from the list.")]
     if recommendation == EvaluationDecisionChoices.PROCEED and not modes:
-        errors["transfer_modes"] = [_("Recommend at least one transfer mode when the result is to proceed.")]
+        errors["transfer_modes"] = [
+            _("Recommend at least one transfer mode when the result is to proceed.")
+        ]
     if not (strengths_zh.strip() or strengths_en.strip()):
         errors["strengths_zh"] = [_("Write the strengths in Chinese, in English, or both.")]
     if not (risks_zh.strip() or risks_en.strip()):
@@ -697,7 +1058,15 @@ def round_finalise(
     with transaction.atomic():
         locked = _lock_round(review_round)
         if locked.status != "scored":
-            raise ValidationError({"recommendation": [_("The outcome is recorded once every review is in and any disagreement is settled.")]})
+            raise ValidationError(
+                {
+                    "recommendation": [
+                        _(
+                            "The outcome is recorded once every review is in and any disagreement is settled."
+                        )
+                    ]
+                }
+            )
         stats = round_statistics(locked)
         if stats.submitted_count == 0:
             raise ValidationError({"recommendation": [_("No review has been submitted.")]})
@@ -717,17 +1086,34 @@ def round_finalise(
             result.trl = trl
             result.save(update_fields=["trl", "updated_at"])
         summary = None
-        if locked.purpose == ReviewPurposeChoices.TRANSFER and result.stage == ResultStageChoices.EVALUATION:
+        if (
+            locked.purpose == ReviewPurposeChoices.TRANSFER
+            and result.stage == ResultStageChoices.EVALUATION
+        ):
             zh, en = _summary_texts(locked)
             summary = EvaluationSummary.objects.create(
-                result=result, review_round=locked, decision=recommendation, summary_zh=zh, summary_en=en,
-                trl_assessed=trl, decided_by=actor, decided_at=now,
+                result=result,
+                review_round=locked,
+                decision=recommendation,
+                summary_zh=zh,
+                summary_en=en,
+                trl_assessed=trl,
+                decided_by=actor,
+                decided_at=now,
             )
         _event(locked, "finalised", actor, {"recommendation": recommendation, "trl": trl}, now)
-        audit_record(actor=actor, action="evaluation.round_finalise", obj=locked, payload={
-            "result": result.pk, "recommendation": recommendation, "trl": trl, "overall": locked.overall_score,
-            "summary": summary.pk if summary else None,
-        })
+        audit_record(
+            actor=actor,
+            action="evaluation.round_finalise",
+            obj=locked,
+            payload={
+                "result": result.pk,
+                "recommendation": recommendation,
+                "trl": trl,
+                "overall": locked.overall_score,
+                "summary": summary.pk if summary else None,
+            },
+        )
         if store_report:
             report_store(review_round=locked)
         if notify:
@@ -735,7 +1121,9 @@ def round_finalise(
         if apply_decision and summary is not None:
             from opentto.results.pipeline import result_transition
 
-            target = {"proceed": "planning", "improve": "onboarding", "decline": "declined"}[recommendation]
+            target = {"proceed": "planning", "improve": "onboarding", "decline": "declined"}[
+                recommendation
+            ]
             reason = "" if recommendation == "proceed" else (risks_zh.strip() or risks_en.strip())
             result_transition(result=result, target=target, actor=actor, reason=reason)
     return locked
@@ -751,7 +1139,9 @@ def report_store(*, review_round: ReviewRound) -> ReviewRound:
         review_round.report_file.delete(save=False)
     review_round.report_file.save(name, ContentFile(data), save=False)
     review_round.report_sha256 = hashlib.sha256(data).hexdigest()
-    ReviewRound.objects.filter(pk=review_round.pk).update(report_file=review_round.report_file.name, report_sha256=review_round.report_sha256)
+    ReviewRound.objects.filter(pk=review_round.pk).update(
+        report_file=review_round.report_file.name, report_sha256=review_round.report_sha256
+    )
     return review_round
 
 
@@ -761,7 +1151,11 @@ def _notify_outcome(r: ReviewRound) -> None:
     the outcome, never who reviewed."""
     owners = r.result.ownerships.values("organisation_id")
     everywhere = users_permitted(ReviewRound, "view", every_row=True).values("pk")
-    candidates = users_permitted(ReviewRound, "view").filter(organisation_id__in=owners).exclude(pk__in=everywhere)
+    candidates = (
+        users_permitted(ReviewRound, "view")
+        .filter(organisation_id__in=owners)
+        .exclude(pk__in=everywhere)
+    )
     inventors = [u for u in candidates if allows(u, r, "view")]
     decision = EvaluationDecisionChoices(r.recommendation)
     with translation.override("zh-hans"):
@@ -769,13 +1163,19 @@ def _notify_outcome(r: ReviewRound) -> None:
     with translation.override("en"):
         label_en = str(decision.label)
     notification_send(
-        recipients=inventors, kind="evaluation.finalised",
-        title_zh=f"评价结论：{r.result.title_zh or r.result.title_en}", title_en=f"Evaluation outcome: {r.result.title_en or r.result.title_zh}",
-        body_zh=f"结论：{label_zh}", body_en=f"Recommendation: {label_en}", url=reverse("evaluation:report", args=[r.pk]),
+        recipients=inventors,
+        kind="evaluation.finalised",
+        title_zh=f"评价结论：{r.result.title_zh or r.result.title_en}",
+        title_en=f"Evaluation outcome: {r.result.title_en or r.result.title_zh}",
+        body_zh=f"结论：{label_zh}",
+        body_en=f"Recommendation: {label_en}",
+        url=reverse("evaluation:report", args=[r.pk]),
     )
 
 
-def review_add_evidence(*, assignment: ReviewAssignment, criterion_key: str, upload: Any, actor: User) -> Any:
+def review_add_evidence(
+    *, assignment: ReviewAssignment, criterion_key: str, upload: Any, actor: User
+) -> Any:
     from .models import ScoreEvidence
 
     _require_review(actor, assignment, _("Only the reviewer can add evidence to their review."))
@@ -790,12 +1190,21 @@ def review_add_evidence(*, assignment: ReviewAssignment, criterion_key: str, upl
         raise ValidationError({"evidence": exc.messages}) from exc
     with transaction.atomic():
         evidence = ScoreEvidence(
-            score=score, original_name=checked.safe_name, content_type=checked.content_type, size=checked.size,
-            sha256=checked.sha256, uploaded_by=actor,
+            score=score,
+            original_name=checked.safe_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
         )
         evidence.file.save(checked.safe_name, checked.file, save=False)
         evidence.save()
-        audit_record(actor=actor, action="evaluation.add_evidence", obj=evidence, payload={"assignment": assignment.pk, "criterion": criterion_key})
+        audit_record(
+            actor=actor,
+            action="evaluation.add_evidence",
+            obj=evidence,
+            payload={"assignment": assignment.pk, "criterion": criterion_key},
+        )
     return evidence
 
 
@@ -808,7 +1217,9 @@ def review_reminders_send(*, today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     sent = {"due_soon": 0, "overdue": 0}
     pending = ReviewAssignment.objects.filter(
-        status__in=("invited", "accepted"), review_round__status="open", reviewer__is_active=True,
+        status__in=("invited", "accepted"),
+        review_round__status="open",
+        reviewer__is_active=True,
     ).select_related("review_round", "review_round__result", "reviewer")
     for a in pending:
         deadline = a.review_round.deadline
@@ -824,15 +1235,28 @@ def review_reminders_send(*, today: date | None = None) -> dict[str, int]:
                 continue
             r = a.review_round.result
             if kind == "overdue":
-                title_zh, title_en = f"评审已逾期：{r.title_zh or r.title_en}", f"Review overdue: {r.title_en or r.title_zh}"
+                title_zh, title_en = (
+                    f"评审已逾期：{r.title_zh or r.title_en}",
+                    f"Review overdue: {r.title_en or r.title_zh}",
+                )
                 body_zh = f"截止日期 {deadline:%Y-%m-%d} 已过，请尽快完成评审。"
                 body_en = f"The deadline of {deadline:%Y-%m-%d} has passed; please complete your review as soon as you can."
             else:
-                title_zh, title_en = f"评审即将截止：{r.title_zh or r.title_en}", f"Review due soon: {r.title_en or r.title_zh}"
+                title_zh, title_en = (
+                    f"评审即将截止：{r.title_zh or r.title_en}",
+                    f"Review due soon: {r.title_en or r.title_zh}",
+                )
                 body_zh = f"请在 {deadline:%Y-%m-%d} 前完成评审。"
                 body_en = f"Please complete your review by {deadline:%Y-%m-%d}."
-            notification_send(recipients=[a.reviewer], kind=f"evaluation.reminder_{kind}", title_zh=title_zh,
-                              title_en=title_en, body_zh=body_zh, body_en=body_en, url=_assignment_url(a))
+            notification_send(
+                recipients=[a.reviewer],
+                kind=f"evaluation.reminder_{kind}",
+                title_zh=title_zh,
+                title_en=title_en,
+                body_zh=body_zh,
+                body_en=body_en,
+                url=_assignment_url(a),
+            )
             audit_record(actor=None, action="evaluation.remind", obj=a, payload={"kind": kind})
             sent[kind] += 1
     return sent
@@ -869,14 +1293,26 @@ def evaluation_record(
     with transaction.atomic():
         locked = Result.objects.select_for_update().get(pk=result.pk)
         evaluation = EvaluationSummary.objects.create(
-            result=locked, decision=decision, summary_zh=summary_zh.strip(), summary_en=summary_en.strip(),
-            trl_assessed=trl_assessed, decided_by=actor, decided_at=decided_at or timezone.now(),
+            result=locked,
+            decision=decision,
+            summary_zh=summary_zh.strip(),
+            summary_en=summary_en.strip(),
+            trl_assessed=trl_assessed,
+            decided_by=actor,
+            decided_at=decided_at or timezone.now(),
         )
         if trl_assessed is not None and trl_assessed != locked.trl:
             locked.trl = trl_assessed
             locked.save(update_fields=["trl", "updated_at"])
-        audit_record(actor=actor, action="evaluation.record", obj=evaluation, payload={
-            "result": locked.pk, "decision": decision, "override": True,
-            "reason": summary_zh.strip() or summary_en.strip(),
-        })
+        audit_record(
+            actor=actor,
+            action="evaluation.record",
+            obj=evaluation,
+            payload={
+                "result": locked.pk,
+                "decision": decision,
+                "override": True,
+                "reason": summary_zh.strip() or summary_en.strip(),
+            },
+        )
     return evaluation

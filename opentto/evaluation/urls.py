@@ -9,7 +9,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/", views.round_detail_view, name="round"),
     path("<int:pk>/assign/", views.round_assign_view, name="assign"),
     path("<int:pk>/invite/", views.round_invite_view, name="invite"),
-    path("<int:pk>/assignments/<int:assignment_pk>/remove/", views.round_remove_view, name="remove"),
+    path(
+        "<int:pk>/assignments/<int:assignment_pk>/remove/", views.round_remove_view, name="remove"
+    ),
     path("<int:pk>/reopen/", views.round_reopen_view, name="reopen"),
     path("<int:pk>/accept/", views.round_accept_view, name="accept"),
     path("<int:pk>/finalise/", views.round_finalise_view, name="finalise"),

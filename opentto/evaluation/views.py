@@ -95,7 +95,10 @@ def evaluation_record_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = EvaluationForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}")
+            messages.error(
+                request,
+                f"{form.fields[field].label if field in form.fields else ''}: {' '.join(str(e) for e in errors)}",
+            )
         return redirect("results:detail", pk=pk)
     try:
         evaluation_record(result=result, actor=request.user, **form.cleaned_data)
@@ -112,7 +115,9 @@ def evaluation_record_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_list_view(request: AuthedHttpRequest) -> HttpResponse:
-    if not permitted(request.user, ReviewRound, "view") and permitted(request.user, ReviewAssignment, "view"):
+    if not permitted(request.user, ReviewRound, "view") and permitted(
+        request.user, ReviewAssignment, "view"
+    ):
         return redirect("evaluation:my_reviews")  # a reviewer's work is their assignments
     status = request.GET.get("status", "")
     rounds = rounds_visible(request.user)
@@ -123,10 +128,21 @@ def round_list_view(request: AuthedHttpRequest) -> HttpResponse:
     from .models import ReviewRoundStatusChoices
 
     page = Paginator(rounds, 25).get_page(request.GET.get("page"))
-    managed = set(rounds_managed(request.user).filter(pk__in=[r.pk for r in page]).values_list("pk", flat=True))
-    return render(request, "evaluation/round_list.html", {
-        "page": page, "status": status, "statuses": ReviewRoundStatusChoices.choices, "managed": managed,
-    })
+    managed = set(
+        rounds_managed(request.user)
+        .filter(pk__in=[r.pk for r in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "evaluation/round_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ReviewRoundStatusChoices.choices,
+            "managed": managed,
+        },
+    )
 
 
 @login_required
@@ -145,7 +161,12 @@ def round_open_view(request: AuthedHttpRequest, result_pk: int) -> HttpResponse:
             apply_errors(form, exc)
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors))
+        messages.error(
+            request,
+            f"{label}: {' '.join(str(e) for e in errors)}"
+            if label
+            else " ".join(str(e) for e in errors),
+        )
     return redirect("results:detail", pk=result.pk)
 
 
@@ -157,7 +178,9 @@ def _round_for_staff(request: AuthedHttpRequest, pk: int) -> ReviewRound:
     return review_round
 
 
-def _round_page(request: AuthedHttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any) -> HttpResponse:
+def _round_page(
+    request: AuthedHttpRequest, review_round: ReviewRound, status: int = 200, **forms: Any
+) -> HttpResponse:
     stats = round_statistics(review_round)
     in_use = criteria_in_use(review_round)
     reopen_choices = [(c.key, c.title) for c, _w in in_use]
@@ -167,18 +190,24 @@ def _round_page(request: AuthedHttpRequest, review_round: ReviewRound, status: i
         "round": review_round,
         "result": review_round.result,
         "stats": stats,
-        "assignments": review_round.assignments.select_related("reviewer", "reviewer__organisation"),
+        "assignments": review_round.assignments.select_related(
+            "reviewer", "reviewer__organisation"
+        ),
         "events": review_round.events.select_related("actor"),
-        "assign_form": forms.get("assign_form") or AssignForm(reviewers=reviewers_available(review_round)),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(reviewers=reviewers_available(review_round)),
         "invite_form": forms.get("invite_form") or InviteForm(),
-        "reopen_form": forms.get("reopen_form") or ReopenForm(choices=reopen_choices, initial={"criteria": initial_reopen}),
+        "reopen_form": forms.get("reopen_form")
+        or ReopenForm(choices=reopen_choices, initial={"criteria": initial_reopen}),
         "accept_form": forms.get("accept_form") or NoteForm(),
         "finalise_form": forms.get("finalise_form") or FinaliseForm(initial=final_initial),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "deadline_form": forms.get("deadline_form") or DeadlineForm(initial={"deadline": review_round.deadline}),
+        "deadline_form": forms.get("deadline_form")
+        or DeadlineForm(initial={"deadline": review_round.deadline}),
         "chart": _chart_rows(stats),
         # The manager sees every reviewer's score per criterion, by name (blind or not).
-        "individual": stats if stats.submitted_count else None, "show_names": True,
+        "individual": stats if stats.submitted_count else None,
+        "show_names": True,
     }
     return render(request, "evaluation/round_detail.html", context, status=status)
 
@@ -197,8 +226,15 @@ def round_assign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = AssignForm(request.POST, reviewers=reviewers_available(review_round))
     return form_service_redirect(
-        request, form, lambda d: review_assign(review_round=review_round, reviewer=d["reviewer"], actor=request.user),
-        success=lambda outcome: _("%(name)s is invited.") % {"name": outcome.reviewer.get_full_name() or outcome.reviewer.username},
+        request,
+        form,
+        lambda d: review_assign(
+            review_round=review_round, reviewer=d["reviewer"], actor=request.user
+        ),
+        success=lambda outcome: (
+            _("%(name)s is invited.")
+            % {"name": outcome.reviewer.get_full_name() or outcome.reviewer.username}
+        ),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, assign_form=bound),
     )
@@ -210,8 +246,17 @@ def round_invite_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = InviteForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: reviewer_invite(review_round=review_round, actor=request.user, link_base=request.build_absolute_uri("/"), **d),
-        success=lambda outcome: _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+        request,
+        form,
+        lambda d: reviewer_invite(
+            review_round=review_round,
+            actor=request.user,
+            link_base=request.build_absolute_uri("/"),
+            **d,
+        ),
+        success=lambda outcome: (
+            _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+        ),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, invite_form=bound),
     )
@@ -223,7 +268,9 @@ def round_remove_view(request: AuthedHttpRequest, pk: int, assignment_pk: int) -
     review_round = _round_for_staff(request, pk)
     assignment = get_object_or_404(review_round.assignments, pk=assignment_pk)
     try:
-        review_remove(assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user)
+        review_remove(
+            assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user
+        )
         messages.success(request, _("The reviewer was removed from the round."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -237,7 +284,14 @@ def round_reopen_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     choices = [(c.key, c.title) for c, _w in criteria_in_use(review_round)]
     form = ReopenForm(request.POST, choices=choices)
     return form_service_redirect(
-        request, form, lambda d: round_reopen_criteria(review_round=review_round, criterion_keys=d["criteria"], note=d["note"], actor=request.user),
+        request,
+        form,
+        lambda d: round_reopen_criteria(
+            review_round=review_round,
+            criterion_keys=d["criteria"],
+            note=d["note"],
+            actor=request.user,
+        ),
         success=_("The criteria are reopened; the reviewers were notified."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, reopen_form=bound),
@@ -250,7 +304,11 @@ def round_accept_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = NoteForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_accept_spread(review_round=review_round, note=d["note"], actor=request.user),
+        request,
+        form,
+        lambda d: round_accept_spread(
+            review_round=review_round, note=d["note"], actor=request.user
+        ),
         success=_("The spread is accepted; record the outcome."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, accept_form=bound),
@@ -263,7 +321,9 @@ def round_finalise_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = FinaliseForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_finalise(review_round=review_round, actor=request.user, **d),
+        request,
+        form,
+        lambda d: round_finalise(review_round=review_round, actor=request.user, **d),
         success=_("The evaluation is finalised and its report stored."),
         success_url=reverse("evaluation:report", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, finalise_form=bound),
@@ -276,7 +336,9 @@ def round_cancel_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = CancelForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_cancel(review_round=review_round, reason=d["reason"], actor=request.user),
+        request,
+        form,
+        lambda d: round_cancel(review_round=review_round, reason=d["reason"], actor=request.user),
         success=_("The review round is cancelled."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, cancel_form=bound),
@@ -289,7 +351,14 @@ def round_deadline_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round = _round_for_staff(request, pk)
     form = DeadlineForm(request.POST)
     return form_service_redirect(
-        request, form, lambda d: round_change_deadline(review_round=review_round, deadline=d["deadline"], reason=d["reason"], actor=request.user),
+        request,
+        form,
+        lambda d: round_change_deadline(
+            review_round=review_round,
+            deadline=d["deadline"],
+            reason=d["reason"],
+            actor=request.user,
+        ),
         success=_("The deadline is changed; the reviewers still to submit were told."),
         success_url=reverse("evaluation:round", args=[pk]),
         invalid=lambda bound: _round_page(request, review_round, status=422, deadline_form=bound),
@@ -305,15 +374,26 @@ def _chart_rows(stats: Any) -> list[dict[str, Any]]:
     span = stats.scale_max - stats.scale_min
     y = 0
     for group in stats.groups:
-        rows.append({"heading": group.label, "y": y, "mean": group.mean, "x": float(group.percent or 0)})
+        rows.append(
+            {"heading": group.label, "y": y, "mean": group.mean, "x": float(group.percent or 0)}
+        )
         y += 22
         for c in [c for c in stats.criteria if c.criterion.group_key == group.key]:
+
             def pos(v: Any) -> float:
                 return 0.0 if v is None else round(100 * (float(v) - stats.scale_min) / span, 1)
-            rows.append({
-                "criterion": c, "y": y, "x": pos(c.mean), "lo": pos(c.minimum), "span": max(pos(c.maximum) - pos(c.minimum), 1.0),
-                "weight_pct": float(c.weight * 100), "disagrees": c.disagrees,
-            })
+
+            rows.append(
+                {
+                    "criterion": c,
+                    "y": y,
+                    "x": pos(c.mean),
+                    "lo": pos(c.minimum),
+                    "span": max(pos(c.maximum) - pos(c.minimum), 1.0),
+                    "weight_pct": float(c.weight * 100),
+                    "disagrees": c.disagrees,
+                }
+            )
             y += 20
     return rows
 
@@ -333,15 +413,41 @@ def _finalised_round_for(request: AuthedHttpRequest, pk: int) -> tuple[ReviewRou
 @login_required
 def report_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     review_round, stats = _finalised_round_for(request, pk)
-    audit_record(actor=request.user, action="evaluation.report_view", obj=review_round, remote_addr=_remote(request))
-    levels = {lv["level"]: lv for lv in (stats.criteria[0].criterion.levels if review_round.rubric.is_readiness and stats.criteria else [])}
-    return render(request, "evaluation/report.html", {
-        "round": review_round, "result": review_round.result, "stats": stats, "chart": _chart_rows(stats),
-        "trl_level": levels.get(review_round.trl_assessed or 0), "can_manage": allows(request.user, review_round, "manage"),
-        "orview": None if review_round.rubric.is_readiness else opportunity_risk(stats),
-        "profile": None if review_round.rubric.is_readiness or not stats.groups else profile_points(stats),
-        "modes": [TransferModeChoices(m).label for m in review_round.transfer_modes if m in TransferModeChoices.values],
-    })
+    audit_record(
+        actor=request.user,
+        action="evaluation.report_view",
+        obj=review_round,
+        remote_addr=_remote(request),
+    )
+    levels = {
+        lv["level"]: lv
+        for lv in (
+            stats.criteria[0].criterion.levels
+            if review_round.rubric.is_readiness and stats.criteria
+            else []
+        )
+    }
+    return render(
+        request,
+        "evaluation/report.html",
+        {
+            "round": review_round,
+            "result": review_round.result,
+            "stats": stats,
+            "chart": _chart_rows(stats),
+            "trl_level": levels.get(review_round.trl_assessed or 0),
+            "can_manage": allows(request.user, review_round, "manage"),
+            "orview": None if review_round.rubric.is_readiness else opportunity_risk(stats),
+            "profile": None
+            if review_round.rubric.is_readiness or not stats.groups
+            else profile_points(stats),
+            "modes": [
+                TransferModeChoices(m).label
+                for m in review_round.transfer_modes
+                if m in TransferModeChoices.values
+            ],
+        },
+    )
 
 
 @login_required
@@ -349,9 +455,18 @@ def report_pdf_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     review_round, _stats = _finalised_round_for(request, pk)
     if not review_round.report_file:
         report_store(review_round=review_round)
-    audit_record(actor=request.user, action="evaluation.report_download", obj=review_round, remote_addr=_remote(request))
-    return FileResponse(review_round.report_file.open("rb"), as_attachment=True,
-                        filename=f"evaluation-report-{review_round.result_id}-{review_round.pk}.pdf", content_type="application/pdf")
+    audit_record(
+        actor=request.user,
+        action="evaluation.report_download",
+        obj=review_round,
+        remote_addr=_remote(request),
+    )
+    return FileResponse(
+        review_round.report_file.open("rb"),
+        as_attachment=True,
+        filename=f"evaluation-report-{review_round.result_id}-{review_round.pk}.pdf",
+        content_type="application/pdf",
+    )
 
 
 # --- reviewers --------------------------------------------------------------------------------------
@@ -361,22 +476,42 @@ def report_pdf_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
 def my_reviews_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, ReviewAssignment, "view"):
         raise Http404
-    return render(request, "evaluation/my_reviews.html", {"assignments": assignments_for_reviewer(request.user)})
+    return render(
+        request,
+        "evaluation/my_reviews.html",
+        {"assignments": assignments_for_reviewer(request.user)},
+    )
 
 
 def _own_assignment(request: AuthedHttpRequest, pk: int) -> ReviewAssignment:
     return get_object_or_404(assignments_for_reviewer(request.user), pk=pk)
 
 
-def _review_page(request: AuthedHttpRequest, assignment: ReviewAssignment, *, errors: dict[str, list[str]] | None = None,
-                 posted: dict[str, Any] | None = None, declaration: DeclarationForm | None = None, status: int = 200) -> HttpResponse:
+def _review_page(
+    request: AuthedHttpRequest,
+    assignment: ReviewAssignment,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    posted: dict[str, Any] | None = None,
+    declaration: DeclarationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     review_round = assignment.review_round
     result = review_round.result
     rubric = review_round.rubric
     can_read_details = allows(request.user, result, "view_details")
     if can_read_details and (result.details_zh or result.details_en):
-        audit_record(actor=request.user, action="result.view_details", obj=result, payload={"via": "review", "assignment": assignment.pk}, remote_addr=_remote(request))
-    scores = {s.criterion_id: s for s in assignment.scores.select_related("criterion").prefetch_related("evidence")}
+        audit_record(
+            actor=request.user,
+            action="result.view_details",
+            obj=result,
+            payload={"via": "review", "assignment": assignment.pk},
+            remote_addr=_remote(request),
+        )
+    scores = {
+        s.criterion_id: s
+        for s in assignment.scores.select_related("criterion").prefetch_related("evidence")
+    }
     reopened = any(s.needs_rescore for s in scores.values())
     editable = assignment.status == "accepted" and review_round.status == "open"
     rows = []
@@ -384,25 +519,56 @@ def _review_page(request: AuthedHttpRequest, assignment: ReviewAssignment, *, er
         s = scores.get(criterion.pk)
         if s is None:
             continue
-        value = posted.get(f"score-{criterion.key}") if posted is not None else (str(s.score) if s.score is not None else "")
-        text = posted.get(f"justification-{criterion.key}") if posted is not None else s.justification
-        rows.append({
-            "criterion": criterion, "weight": weight * 100, "score": s, "value": value or "", "justification": text or "",
-            "editable": editable and (not reopened or s.needs_rescore), "errors": (errors or {}).get(criterion.key, []),
-        })
+        value = (
+            posted.get(f"score-{criterion.key}")
+            if posted is not None
+            else (str(s.score) if s.score is not None else "")
+        )
+        text = (
+            posted.get(f"justification-{criterion.key}") if posted is not None else s.justification
+        )
+        rows.append(
+            {
+                "criterion": criterion,
+                "weight": weight * 100,
+                "score": s,
+                "value": value or "",
+                "justification": text or "",
+                "editable": editable and (not reopened or s.needs_rescore),
+                "errors": (errors or {}).get(criterion.key, []),
+            }
+        )
     # The others' scores: never in a blind round; otherwise once this review is in, where the grants
     # open them (``open_round_panel`` on the scores).
-    panel = round_statistics_for(request.user, review_round) if assignment.status == "submitted" and not review_round.is_blind else None
-    return render(request, "evaluation/review.html", {
-        "assignment": assignment, "round": review_round, "result": result, "rubric": rubric, "rows": rows,
-        "show_details": can_read_details, "editable": editable, "reopened": reopened,
-        "scale": list(range(rubric.scale_min, rubric.scale_max + 1)), "panel": panel,
-        "declaration": declaration or DeclarationForm(), "general_errors": (errors or {}).get("__all__", []),
-        "ip_assets": result.ip_assets.all(),
-        # Through the results app's permission-checked download view (granted to declared reviewers).
-        "attachments": result.attachments.all() if can_read_details else [],
-        "individual": panel, "show_names": False,
-    }, status=status)
+    panel = (
+        round_statistics_for(request.user, review_round)
+        if assignment.status == "submitted" and not review_round.is_blind
+        else None
+    )
+    return render(
+        request,
+        "evaluation/review.html",
+        {
+            "assignment": assignment,
+            "round": review_round,
+            "result": result,
+            "rubric": rubric,
+            "rows": rows,
+            "show_details": can_read_details,
+            "editable": editable,
+            "reopened": reopened,
+            "scale": list(range(rubric.scale_min, rubric.scale_max + 1)),
+            "panel": panel,
+            "declaration": declaration or DeclarationForm(),
+            "general_errors": (errors or {}).get("__all__", []),
+            "ip_assets": result.ip_assets.all(),
+            # Through the results app's permission-checked download view (granted to declared reviewers).
+            "attachments": result.attachments.all() if can_read_details else [],
+            "individual": panel,
+            "show_names": False,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -421,13 +587,20 @@ def review_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             value = int(raw) if raw.strip() else None
         except ValueError:
             value = -1
-        scores[criterion.key] = ScoreInput(score=value, justification=request.POST.get(f"justification-{criterion.key}", ""))
+        scores[criterion.key] = ScoreInput(
+            score=value, justification=request.POST.get(f"justification-{criterion.key}", "")
+        )
     submit = request.POST.get("action") == "submit"
     try:
         review_save(assignment=assignment, scores=scores, actor=request.user, submit=False)
         for criterion, _w in criteria_in_use(assignment.review_round):
             for upload in request.FILES.getlist(f"evidence-{criterion.key}"):
-                review_add_evidence(assignment=assignment, criterion_key=criterion.key, upload=upload, actor=request.user)
+                review_add_evidence(
+                    assignment=assignment,
+                    criterion_key=criterion.key,
+                    upload=upload,
+                    actor=request.user,
+                )
         if submit:
             review_save(assignment=assignment, scores={}, actor=request.user, submit=True)
     except ValidationError as exc:
@@ -436,12 +609,26 @@ def review_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             errors = {**errors, "__all__": [*errors.get("__all__", []), *errors["evidence"]]}
         marked = len([k for k in errors if k not in ("__all__", "evidence")])
         if submit and marked:
-            errors = {**errors, "__all__": [
-                _("Not submitted: %(n)s criteria need your attention (marked below). Your scores are saved as a draft.") % {"n": marked},
-                *errors.get("__all__", []),
-            ]}
-        return _review_page(request, ReviewAssignment.objects.get(pk=assignment.pk), errors=errors, posted=request.POST.dict(), status=422)
-    messages.success(request, _("Your review is submitted. Thank you.") if submit else _("Draft saved."))
+            errors = {
+                **errors,
+                "__all__": [
+                    _(
+                        "Not submitted: %(n)s criteria need your attention (marked below). Your scores are saved as a draft."
+                    )
+                    % {"n": marked},
+                    *errors.get("__all__", []),
+                ],
+            }
+        return _review_page(
+            request,
+            ReviewAssignment.objects.get(pk=assignment.pk),
+            errors=errors,
+            posted=request.POST.dict(),
+            status=422,
+        )
+    messages.success(
+        request, _("Your review is submitted. Thank you.") if submit else _("Draft saved.")
+    )
     return redirect("evaluation:review", pk=pk)
 
 
@@ -454,7 +641,12 @@ def review_declare_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = DeclarationForm(request.POST)
     if form.is_valid():
         try:
-            review_declare(assignment=assignment, has_conflict=form.cleaned_data["has_conflict"], statement=form.cleaned_data["statement"], actor=request.user)
+            review_declare(
+                assignment=assignment,
+                has_conflict=form.cleaned_data["has_conflict"],
+                statement=form.cleaned_data["statement"],
+                actor=request.user,
+            )
             messages.success(request, _("Thank you: your declaration is recorded."))
             return redirect("evaluation:review", pk=pk)
         except ValidationError as exc:
@@ -469,8 +661,18 @@ def evidence_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="evaluation.evidence_download", obj=evidence, remote_addr=_remote(request))
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+    audit_record(
+        actor=request.user,
+        action="evaluation.evidence_download",
+        obj=evidence,
+        remote_addr=_remote(request),
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
 
 
 # --- rubrics ----------------------------------------------------------------------------------------
@@ -478,25 +680,45 @@ def evidence_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def rubric_list_view(request: AuthedHttpRequest) -> HttpResponse:
-    older = Rubric.objects.restrict(request.user, "view").filter(is_active=False).order_by("key", "-version")
-    return render(request, "evaluation/rubric_list.html", {"rubrics": rubrics_active(request.user), "older": older})
+    older = (
+        Rubric.objects.restrict(request.user, "view")
+        .filter(is_active=False)
+        .order_by("key", "-version")
+    )
+    return render(
+        request,
+        "evaluation/rubric_list.html",
+        {"rubrics": rubrics_active(request.user), "older": older},
+    )
 
 
 @login_required
 def rubric_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").prefetch_related("criteria"), pk=pk)
-    return render(request, "evaluation/rubric_detail.html", {
-        "rubric": rubric, "can_revise": rubric.is_active and allows(request.user, rubric, "revise"),
-        "versions": Rubric.objects.restrict(request.user, "view").filter(key=rubric.key).order_by("-version"),
-        "shares": rubric_weight_shares(rubric), "purposes": ReviewPurposeChoices.choices,
-    })
+    rubric = get_object_or_404(
+        Rubric.objects.restrict(request.user, "view").prefetch_related("criteria"), pk=pk
+    )
+    return render(
+        request,
+        "evaluation/rubric_detail.html",
+        {
+            "rubric": rubric,
+            "can_revise": rubric.is_active and allows(request.user, rubric, "revise"),
+            "versions": Rubric.objects.restrict(request.user, "view")
+            .filter(key=rubric.key)
+            .order_by("-version"),
+            "shares": rubric_weight_shares(rubric),
+            "purposes": ReviewPurposeChoices.choices,
+        },
+    )
 
 
 @login_required
 def rubric_revise_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The rubric editor (admins): saving publishes a new version; rounds keep the version they used.
     An older version is not edited (404); a rubric the user may read but not revise answers 403."""
-    rubric = get_object_or_404(Rubric.objects.restrict(request.user, "view").filter(is_active=True), pk=pk)
+    rubric = get_object_or_404(
+        Rubric.objects.restrict(request.user, "view").filter(is_active=True), pk=pk
+    )
     if not allows(request.user, rubric, "revise"):
         raise PermissionDenied(_("Only platform admins edit rubrics."))
     form = RubricReviseForm(request.POST or None, rubric=rubric)
@@ -504,24 +726,49 @@ def rubric_revise_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         criteria, prefixes = form.criterion_inputs()
         try:
-            new = rubric_revise(rubric=rubric, criteria=criteria, title_zh=data["title_zh"], title_en=data["title_en"],  # type: ignore[arg-type]
-                                revision_note=data["revision_note"], actor=request.user, complete=True)
-            messages.success(request, _("Version %(version)s is published; finished evaluations keep the version they used.") % {"version": new.version})
+            new = rubric_revise(
+                rubric=rubric,
+                criteria=criteria,
+                title_zh=data["title_zh"],
+                title_en=data["title_en"],
+                revision_note=data["revision_note"],
+                actor=request.user,
+                complete=True,
+            )
+            messages.success(
+                request,
+                _(
+                    "Version %(version)s is published; finished evaluations keep the version they used."
+                )
+                % {"version": new.version},
+            )
             return redirect("evaluation:rubric", pk=new.pk)
         except ValidationError as exc:
             for key, errs in exc.message_dict.items():
                 target = key if key in form.fields else None
                 if key.startswith("criteria-"):
                     _p, index, name = key.split("-", 2)
-                    field = f"{prefixes[int(index)]}-{name}" if index.isdigit() and int(index) < len(prefixes) else ""
+                    field = (
+                        f"{prefixes[int(index)]}-{name}"
+                        if index.isdigit() and int(index) < len(prefixes)
+                        else ""
+                    )
                     target = field if field in form.fields else None
                 for e in errs:
                     form.add_error(target, e)
     status = 422 if request.method == "POST" else 200
-    return render(request, "evaluation/rubric_revise.html", {
-        "rubric": rubric, "form": form, "rows": form.bound_rows(), "shares": rubric_weight_shares(rubric),
-        "purposes": ReviewPurposeChoices.choices,
-    }, status=status)
+    return render(
+        request,
+        "evaluation/rubric_revise.html",
+        {
+            "rubric": rubric,
+            "form": form,
+            "rows": form.bound_rows(),
+            "shares": rubric_weight_shares(rubric),
+            "purposes": ReviewPurposeChoices.choices,
+        },
+        status=status,
+    )
 
 
 # --- invitation: set a password with the one-time link ------------------------------------------------

@@ -27,7 +27,9 @@ class ValuationMethodChoices(models.TextChoices):
 
 
 class Valuation(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="valuations")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="valuations"
+    )
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     valuation_date = models.DateField(_("valuation date"))
     #: Revenue forecast, one decimal string per year.
@@ -35,21 +37,39 @@ class Valuation(models.Model):
     royalty_rate = models.DecimalField(_("royalty rate"), max_digits=7, decimal_places=6)
     tax_rate = models.DecimalField(_("tax rate"), max_digits=7, decimal_places=6)
     discount_rate = models.DecimalField(_("discount rate"), max_digits=7, decimal_places=6)
-    decay = models.DecimalField(_("yearly royalty decay"), max_digits=7, decimal_places=6, default=0)
-    remaining_term_years = models.PositiveSmallIntegerField(_("remaining patent term (whole years)"), null=True, blank=True)
-    rfr_value_cny = models.DecimalField(_("relief-from-royalty value (CNY)"), max_digits=16, decimal_places=2)
+    decay = models.DecimalField(
+        _("yearly royalty decay"), max_digits=7, decimal_places=6, default=0
+    )
+    remaining_term_years = models.PositiveSmallIntegerField(
+        _("remaining patent term (whole years)"), null=True, blank=True
+    )
+    rfr_value_cny = models.DecimalField(
+        _("relief-from-royalty value (CNY)"), max_digits=16, decimal_places=2
+    )
     reproduction_costs = models.JSONField(_("reproduction costs"), default=list, blank=True)
     obsolescence_rates = models.JSONField(_("obsolescence rates"), default=list, blank=True)
-    cost_value_cny = models.DecimalField(_("cost-approach value (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    cost_value_cny = models.DecimalField(
+        _("cost-approach value (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     comparable_deal_ids = models.JSONField(_("comparable deals"), default=list, blank=True)
     comparable_values = models.JSONField(default=list, blank=True)
-    market_scale = models.DecimalField(_("market scale factor"), max_digits=8, decimal_places=4, default=1)
-    market_value_cny = models.DecimalField(_("market-approach value (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    concluded_method = models.CharField(_("method concluded on"), max_length=24, choices=ValuationMethodChoices.choices)
-    concluded_value_cny = models.DecimalField(_("concluded value (CNY)"), max_digits=16, decimal_places=2)
+    market_scale = models.DecimalField(
+        _("market scale factor"), max_digits=8, decimal_places=4, default=1
+    )
+    market_value_cny = models.DecimalField(
+        _("market-approach value (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    concluded_method = models.CharField(
+        _("method concluded on"), max_length=24, choices=ValuationMethodChoices.choices
+    )
+    concluded_value_cny = models.DecimalField(
+        _("concluded value (CNY)"), max_digits=16, decimal_places=2
+    )
     assumptions_zh = models.TextField(_("assumptions (Chinese)"), blank=True)
     assumptions_en = models.TextField(_("assumptions (English)"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Valuation"].as_manager()
@@ -60,11 +80,24 @@ class Valuation(models.Model):
         verbose_name = _("valuation")
         verbose_name_plural = _("valuations")
         constraints = [
-            models.CheckConstraint(condition=Q(royalty_rate__gte=0, royalty_rate__lt=1), name="planning_valuation_royalty_fraction"),
-            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lt=1), name="planning_valuation_tax_fraction"),
-            models.CheckConstraint(condition=Q(discount_rate__gt=-1, discount_rate__lt=1), name="planning_valuation_discount_range"),
-            models.CheckConstraint(condition=Q(concluded_value_cny__gte=0), name="planning_valuation_value_positive"),
-            models.CheckConstraint(condition=Q(concluded_method__in=ValuationMethodChoices.values), name="planning_valuation_method_valid"),
+            models.CheckConstraint(
+                condition=Q(royalty_rate__gte=0, royalty_rate__lt=1),
+                name="planning_valuation_royalty_fraction",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lt=1), name="planning_valuation_tax_fraction"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_rate__gt=-1, discount_rate__lt=1),
+                name="planning_valuation_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(concluded_value_cny__gte=0), name="planning_valuation_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(concluded_method__in=ValuationMethodChoices.values),
+                name="planning_valuation_method_valid",
+            ),
         ]
 
     @property
@@ -88,9 +121,21 @@ PLEDGE_STANDING = (PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.REGI
 PLEDGE_TRANSITIONS = Transitions(
     "pledge",
     (
-        Edge(PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.REGISTERED, "register", "change"),
-        Edge(PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.CANCELLED, "cancel", "change"),
-        Edge(PledgeLoanStatusChoices.REGISTERED, PledgeLoanStatusChoices.RELEASED, "release", "change"),
+        Edge(
+            PledgeLoanStatusChoices.APPLIED,
+            PledgeLoanStatusChoices.REGISTERED,
+            "register",
+            "change",
+        ),
+        Edge(
+            PledgeLoanStatusChoices.APPLIED, PledgeLoanStatusChoices.CANCELLED, "cancel", "change"
+        ),
+        Edge(
+            PledgeLoanStatusChoices.REGISTERED,
+            PledgeLoanStatusChoices.RELEASED,
+            "release",
+            "change",
+        ),
     ),
     labels=PledgeLoanStatusChoices,
     ask_first=True,
@@ -103,21 +148,45 @@ PLEDGE_TRANSITIONS = Transitions(
 class PledgeLoan(models.Model):
     """An IP pledge loan (知识产权质押融资)."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="pledge_loans")
-    lender = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("lender"))
-    valuation = models.ForeignKey(Valuation, on_delete=models.PROTECT, related_name="pledge_loans", verbose_name=_("valuation used"))
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="pledge_loans"
+    )
+    lender = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lender"),
+    )
+    valuation = models.ForeignKey(
+        Valuation,
+        on_delete=models.PROTECT,
+        related_name="pledge_loans",
+        verbose_name=_("valuation used"),
+    )
     amount_cny = models.DecimalField(_("loan amount (CNY)"), max_digits=16, decimal_places=2)
     max_ltv = models.DecimalField(
-        _("maximum loan-to-value"), max_digits=5, decimal_places=4, default=0.5,
+        _("maximum loan-to-value"),
+        max_digits=5,
+        decimal_places=4,
+        default=0.5,
         help_text=_("The lender's ceiling, as a fraction of the valuation (e.g. 0.5)."),
     )
     term_months = models.PositiveSmallIntegerField(_("term (months)"))
     annual_rate = models.DecimalField(_("annual interest rate"), max_digits=6, decimal_places=5)
-    registration_number = models.CharField(_("pledge registration number"), max_length=60, blank=True)
+    registration_number = models.CharField(
+        _("pledge registration number"), max_length=60, blank=True
+    )
     registration_date = models.DateField(_("pledge registration date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=PledgeLoanStatusChoices.choices, default=PledgeLoanStatusChoices.APPLIED)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=PledgeLoanStatusChoices.choices,
+        default=PledgeLoanStatusChoices.APPLIED,
+    )
     released_on = models.DateField(_("released on"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["PledgeLoan"].as_manager()
@@ -128,12 +197,27 @@ class PledgeLoan(models.Model):
         verbose_name = _("IP pledge loan")
         verbose_name_plural = _("IP pledge loans")
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cny__gt=0), name="planning_pledge_amount_positive"),
-            models.CheckConstraint(condition=Q(max_ltv__gt=0, max_ltv__lte=1), name="planning_pledge_ltv_range"),
-            models.CheckConstraint(condition=Q(annual_rate__gte=0, annual_rate__lt=1), name="planning_pledge_rate_range"),
-            models.CheckConstraint(condition=Q(status__in=PledgeLoanStatusChoices.values), name="planning_pledge_status_valid"),
             models.CheckConstraint(
-                condition=~Q(status__in=[PledgeLoanStatusChoices.REGISTERED, PledgeLoanStatusChoices.RELEASED])
+                condition=Q(amount_cny__gt=0), name="planning_pledge_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_ltv__gt=0, max_ltv__lte=1), name="planning_pledge_ltv_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_rate__gte=0, annual_rate__lt=1),
+                name="planning_pledge_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PledgeLoanStatusChoices.values),
+                name="planning_pledge_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[
+                        PledgeLoanStatusChoices.REGISTERED,
+                        PledgeLoanStatusChoices.RELEASED,
+                    ]
+                )
                 | (Q(registration_date__isnull=False) & ~Q(registration_number="")),
                 name="planning_pledge_registered_has_number",
             ),
@@ -152,7 +236,9 @@ class PledgedAsset(models.Model):
     partial unique constraint is the database's guarantee that no patent is pledged twice."""
 
     loan = models.ForeignKey(PledgeLoan, on_delete=models.CASCADE, related_name="pledged_assets")
-    ip_asset = models.ForeignKey("results.IPAsset", on_delete=models.PROTECT, related_name="pledges")
+    ip_asset = models.ForeignKey(
+        "results.IPAsset", on_delete=models.PROTECT, related_name="pledges"
+    )
     is_standing = models.BooleanField(default=True)
 
     objects = RestrictedQuerySet["PledgedAsset"].as_manager()
@@ -160,8 +246,14 @@ class PledgedAsset(models.Model):
     class Meta:
         db_table = "planning_pledgedasset"
         constraints = [
-            models.UniqueConstraint(fields=["ip_asset"], condition=Q(is_standing=True), name="planning_ip_asset_pledged_once"),
-            models.UniqueConstraint(fields=["loan", "ip_asset"], name="planning_pledged_asset_unique"),
+            models.UniqueConstraint(
+                fields=["ip_asset"],
+                condition=Q(is_standing=True),
+                name="planning_ip_asset_pledged_once",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "ip_asset"], name="planning_pledged_asset_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,9 +265,18 @@ class SecuritisationPool(models.Model):
 
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    arranger = models.ForeignKey("organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("arranger"))
+    arranger = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("arranger"),
+    )
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["SecuritisationPool"].as_manager()
@@ -183,7 +284,11 @@ class SecuritisationPool(models.Model):
     class Meta:
         db_table = "planning_securitisationpool"
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=~Q(name_zh="", name_en=""), name="planning_pool_name_present")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name_zh="", name_en=""), name="planning_pool_name_present"
+            )
+        ]
 
     @property
     def name(self) -> str:
@@ -195,15 +300,26 @@ class SecuritisationPool(models.Model):
 
 class PoolAsset(models.Model):
     pool = models.ForeignKey(SecuritisationPool, on_delete=models.CASCADE, related_name="assets")
-    result = models.ForeignKey("results.Result", on_delete=models.PROTECT, related_name="pool_memberships")
-    licensee = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("licensee"))
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.PROTECT, related_name="pool_memberships"
+    )
+    licensee = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("licensee"),
+    )
 
     objects = RestrictedQuerySet["PoolAsset"].as_manager()
 
     class Meta:
         db_table = "planning_poolasset"
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["pool", "result", "licensee"], name="planning_pool_asset_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "result", "licensee"], name="planning_pool_asset_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -221,7 +337,9 @@ class PoolCashFlow(models.Model):
         ordering = ["period", "id"]
         constraints = [
             models.UniqueConstraint(fields=["asset", "period"], name="planning_cash_flow_unique"),
-            models.CheckConstraint(condition=Q(amount_cny__gte=0), name="planning_cash_flow_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cny__gte=0), name="planning_cash_flow_positive"
+            ),
         ]
 
     def __str__(self) -> str:

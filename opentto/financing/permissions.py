@@ -32,15 +32,39 @@ def _pool_asset_visible(user: Any, model: type[Model]) -> Q | None:
 
     from .models import SecuritisationPool
 
-    return Q(pool__in=SecuritisationPool.objects.restrict(user, "view").values("pk"),
-             result__in=Result.objects.restrict(user, "view").values("pk"))
+    return Q(
+        pool__in=SecuritisationPool.objects.restrict(user, "view").values("pk"),
+        result__in=Result.objects.restrict(user, "view").values("pk"),
+    )
 
 
 register("financing.valuation", actions={"view"}, constraints=RESULT_CHILD, grants=staff(("view",)))
-register("financing.pledgeloan", actions={"view", "change"}, constraints=RESULT_CHILD, grants=staff(("view", "change")))
-register("financing.pledgedasset", actions={"view"}, constraints={"with_loan": with_parent("loan", "financing.pledgeloan")},
-         grants=staff(("view",)))
-register("financing.securitisationpool", actions={"view", "change", "add"}, grants=staff(("view", "change", "add")))
-register("financing.poolasset", actions={"view"}, constraints={"with_pool_and_result": _pool_asset_visible}, grants=staff(("view",)))
-register("financing.poolcashflow", actions={"view"}, constraints={"with_asset": with_parent("asset", "financing.poolasset")},
-         grants=staff(("view",)))
+register(
+    "financing.pledgeloan",
+    actions={"view", "change"},
+    constraints=RESULT_CHILD,
+    grants=staff(("view", "change")),
+)
+register(
+    "financing.pledgedasset",
+    actions={"view"},
+    constraints={"with_loan": with_parent("loan", "financing.pledgeloan")},
+    grants=staff(("view",)),
+)
+register(
+    "financing.securitisationpool",
+    actions={"view", "change", "add"},
+    grants=staff(("view", "change", "add")),
+)
+register(
+    "financing.poolasset",
+    actions={"view"},
+    constraints={"with_pool_and_result": _pool_asset_visible},
+    grants=staff(("view",)),
+)
+register(
+    "financing.poolcashflow",
+    actions={"view"},
+    constraints={"with_asset": with_parent("asset", "financing.poolasset")},
+    grants=staff(("view",)),
+)

@@ -25,7 +25,9 @@ from .models import (
 
 
 def valuations_for(user: Any, result: Result) -> QuerySet[Valuation]:
-    return Valuation.objects.restrict(user, "view").filter(result=result).select_related("created_by")
+    return (
+        Valuation.objects.restrict(user, "view").filter(result=result).select_related("created_by")
+    )
 
 
 def valuation_visible(user: Any) -> QuerySet[Valuation]:
@@ -34,8 +36,15 @@ def valuation_visible(user: Any) -> QuerySet[Valuation]:
 
 def pledge_loans(user: Any) -> QuerySet[PledgeLoan]:
     """The pledge loans the user may see, with the pledged patents they may see."""
-    return PledgeLoan.objects.restrict(user, "view").select_related("result", "lender", "valuation").prefetch_related(
-        Prefetch("pledged_assets", queryset=PledgedAsset.objects.restrict(user, "view").select_related("ip_asset"))
+    return (
+        PledgeLoan.objects.restrict(user, "view")
+        .select_related("result", "lender", "valuation")
+        .prefetch_related(
+            Prefetch(
+                "pledged_assets",
+                queryset=PledgedAsset.objects.restrict(user, "view").select_related("ip_asset"),
+            )
+        )
     )
 
 
@@ -45,8 +54,12 @@ def pools(user: Any) -> QuerySet[SecuritisationPool]:
 
 def pool_assets(user: Any, pool: SecuritisationPool | None = None) -> QuerySet[PoolAsset]:
     """The pool licences the user may see (of one pool), with the cash flows they may see."""
-    qs = PoolAsset.objects.restrict(user, "view").select_related("pool", "result", "licensee").prefetch_related(
-        Prefetch("cash_flows", queryset=PoolCashFlow.objects.restrict(user, "view"))
+    qs = (
+        PoolAsset.objects.restrict(user, "view")
+        .select_related("pool", "result", "licensee")
+        .prefetch_related(
+            Prefetch("cash_flows", queryset=PoolCashFlow.objects.restrict(user, "view"))
+        )
     )
     return qs.filter(pool=pool) if pool is not None else qs
 
@@ -81,15 +94,31 @@ def pool_summary(user: Any, pool: SecuritisationPool) -> PoolSummary:
     total = sum(per_period.values(), Decimal(0))
 
     def shares(data: dict[str, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
-        out = [(k, v, (v * 100 / total).quantize(Decimal("0.01")) if total else Decimal(0)) for k, v in data.items()]
+        out = [
+            (k, v, (v * 100 / total).quantize(Decimal("0.01")) if total else Decimal(0))
+            for k, v in data.items()
+        ]
         return sorted(out, key=lambda r: (-r[1], r[0]))
 
     by_licensee = shares(per_licensee)
-    hhi = int(sum((((v / total) * 100) ** 2 for v in per_licensee.values()), Decimal(0)).to_integral_value()) if total else 0
+    hhi = (
+        int(
+            sum(
+                (((v / total) * 100) ** 2 for v in per_licensee.values()), Decimal(0)
+            ).to_integral_value()
+        )
+        if total
+        else 0
+    )
     rows = list(pool_assets(user, pool).order_by("pk"))
     for row in rows:
         row.total = sum((cf.amount_cny for cf in row.cash_flows.all()), Decimal(0))  # type: ignore[attr-defined]
     return PoolSummary(
-        periods=sorted(per_period.items()), total=total, by_licensee=by_licensee, by_result=shares(per_result), hhi=hhi,
-        largest_share=by_licensee[0][2] if by_licensee else Decimal(0), rows=rows,
+        periods=sorted(per_period.items()),
+        total=total,
+        by_licensee=by_licensee,
+        by_result=shares(per_result),
+        hhi=hhi,
+        largest_share=by_licensee[0][2] if by_licensee else Decimal(0),
+        rows=rows,
     )

@@ -63,7 +63,9 @@ class Column:
 EXPORTS: dict[str, ExportSpec] = {}
 
 
-def register_export(name: str, title: Any, *, signed_in: bool = True) -> Callable[[Callable[[Any, QueryDict], Rows]], Callable[[Any, QueryDict], Rows]]:
+def register_export(
+    name: str, title: Any, *, signed_in: bool = True
+) -> Callable[[Callable[[Any, QueryDict], Rows]], Callable[[Any, QueryDict], Rows]]:
     def wrap(fn: Callable[[Any, QueryDict], Rows]) -> Callable[[Any, QueryDict], Rows]:
         EXPORTS[name] = ExportSpec(name, title, fn, signed_in)
         return fn
@@ -71,13 +73,19 @@ def register_export(name: str, title: Any, *, signed_in: bool = True) -> Callabl
     return wrap
 
 
-def visible_columns(user: Any, columns: Sequence[Column | tuple[str, Callable[[Any], Any]]]) -> list[Column]:
+def visible_columns(
+    user: Any, columns: Sequence[Column | tuple[str, Callable[[Any], Any]]]
+) -> list[Column]:
     """The columns of ``columns`` the page shows ``user``."""
     out = [c if isinstance(c, Column) else Column(*c) for c in columns]
     return [c for c in out if c.shown is None or c.shown(user)]
 
 
-def columns_rows(qs: QuerySet[Any] | Iterator[Any], columns: Sequence[Column | tuple[str, Callable[[Any], Any]]], user: Any = None) -> Rows:
+def columns_rows(
+    qs: QuerySet[Any] | Iterator[Any],
+    columns: Sequence[Column | tuple[str, Callable[[Any], Any]]],
+    user: Any = None,
+) -> Rows:
     """Headers and rows of the ``columns`` the page shows ``user``, over ``qs`` (a queryset is
     read in slices)."""
     shown = visible_columns(user, columns)
@@ -112,33 +120,71 @@ def _asset(field: str) -> Callable[[Any], Any]:
 
 #: The showcase's fields (its list and its technology pages): what anonymous visitors export.
 SHOWCASE_COLUMNS = [
-    Column("id", lambda r: r.pk), Column("title_zh", lambda r: r.title_zh), Column("title_en", lambda r: r.title_en),
-    Column("kind", lambda r: r.kind), Column("field", lambda r: r.field), Column("trl", lambda r: r.trl),
-    Column("abstract_zh", lambda r: r.abstract_zh), Column("abstract_en", lambda r: r.abstract_en),
-    Column("advantages_zh", lambda r: r.advantages_zh), Column("advantages_en", lambda r: r.advantages_en),
-    Column("applications_zh", lambda r: r.applications_zh), Column("applications_en", lambda r: r.applications_en),
-    Column("keywords_zh", lambda r: r.keywords_zh or []), Column("keywords_en", lambda r: r.keywords_en or []),
-    Column("owners", lambda r: [o.organisation.name_zh or o.organisation.name_en for o in r.ownerships.all()]),
-    Column("application_number", _asset("application_number")), Column("ip_kind", _asset("ip_kind")),
-    Column("grant_number", _asset("grant_number")), Column("ip_status", _asset("status")),
+    Column("id", lambda r: r.pk),
+    Column("title_zh", lambda r: r.title_zh),
+    Column("title_en", lambda r: r.title_en),
+    Column("kind", lambda r: r.kind),
+    Column("field", lambda r: r.field),
+    Column("trl", lambda r: r.trl),
+    Column("abstract_zh", lambda r: r.abstract_zh),
+    Column("abstract_en", lambda r: r.abstract_en),
+    Column("advantages_zh", lambda r: r.advantages_zh),
+    Column("advantages_en", lambda r: r.advantages_en),
+    Column("applications_zh", lambda r: r.applications_zh),
+    Column("applications_en", lambda r: r.applications_en),
+    Column("keywords_zh", lambda r: r.keywords_zh or []),
+    Column("keywords_en", lambda r: r.keywords_en or []),
+    Column(
+        "owners",
+        lambda r: [o.organisation.name_zh or o.organisation.name_en for o in r.ownerships.all()],
+    ),
+    Column("application_number", _asset("application_number")),
+    Column("ip_kind", _asset("ip_kind")),
+    Column("grant_number", _asset("grant_number")),
+    Column("ip_status", _asset("status")),
 ]
 
 #: The result list and the result page, for a signed-in user: in the import template's columns.
 RESULT_COLUMNS = [
-    Column("id", lambda r: r.pk), Column("title_zh", lambda r: r.title_zh), Column("title_en", lambda r: r.title_en),
-    Column("stage", lambda r: r.stage), Column("kind", lambda r: r.kind), Column("field", lambda r: r.field),
-    Column("trl", lambda r: r.trl), Column("public", lambda r: "yes" if r.is_public else "no"),
-    Column("abstract_zh", lambda r: r.abstract_zh), Column("abstract_en", lambda r: r.abstract_en),
-    Column("advantages_zh", lambda r: r.advantages_zh), Column("advantages_en", lambda r: r.advantages_en),
-    Column("applications_zh", lambda r: r.applications_zh), Column("applications_en", lambda r: r.applications_en),
-    Column("keywords_zh", lambda r: r.keywords_zh or []), Column("keywords_en", lambda r: r.keywords_en or []),
-    Column("owners", lambda r: [o.organisation.credit_code or o.organisation.name_zh or o.organisation.name_en for o in r.ownerships.all()]),
+    Column("id", lambda r: r.pk),
+    Column("title_zh", lambda r: r.title_zh),
+    Column("title_en", lambda r: r.title_en),
+    Column("stage", lambda r: r.stage),
+    Column("kind", lambda r: r.kind),
+    Column("field", lambda r: r.field),
+    Column("trl", lambda r: r.trl),
+    Column("public", lambda r: "yes" if r.is_public else "no"),
+    Column("abstract_zh", lambda r: r.abstract_zh),
+    Column("abstract_en", lambda r: r.abstract_en),
+    Column("advantages_zh", lambda r: r.advantages_zh),
+    Column("advantages_en", lambda r: r.advantages_en),
+    Column("applications_zh", lambda r: r.applications_zh),
+    Column("applications_en", lambda r: r.applications_en),
+    Column("keywords_zh", lambda r: r.keywords_zh or []),
+    Column("keywords_en", lambda r: r.keywords_en or []),
+    Column(
+        "owners",
+        lambda r: [
+            o.organisation.credit_code or o.organisation.name_zh or o.organisation.name_en
+            for o in r.ownerships.all()
+        ],
+    ),
     # the result page names inventors and their shares only to those who may see people
-    Column("inventors", lambda r: [f"{i.person.name_zh or i.person.name_en}:{i.share.normalize():f}" for i in r.inventorships.all()],
-           shown=result_shows_inventors),
-    Column("application_number", _asset("application_number")), Column("ip_kind", _asset("ip_kind")),
-    Column("filing_date", _asset("filing_date")), Column("publication_number", _asset("publication_number")),
-    Column("grant_number", _asset("grant_number")), Column("grant_date", _asset("grant_date")), Column("ip_status", _asset("status")),
+    Column(
+        "inventors",
+        lambda r: [
+            f"{i.person.name_zh or i.person.name_en}:{i.share.normalize():f}"
+            for i in r.inventorships.all()
+        ],
+        shown=result_shows_inventors,
+    ),
+    Column("application_number", _asset("application_number")),
+    Column("ip_kind", _asset("ip_kind")),
+    Column("filing_date", _asset("filing_date")),
+    Column("publication_number", _asset("publication_number")),
+    Column("grant_number", _asset("grant_number")),
+    Column("grant_date", _asset("grant_date")),
+    Column("ip_status", _asset("status")),
 ]
 
 
@@ -161,10 +207,15 @@ def _results(user: Any, get: QueryDict) -> Rows:
         if params["sort"] == "relevance":  # the index cannot rank: newest first, as the page
             params["sort"] = "newest"
         qs = result_list(user, **params)
-        rows = _chunked((qs if showcase is None else qs.filter(pk__in=showcase)).prefetch_related(*prefetch))
+        rows = _chunked(
+            (qs if showcase is None else qs.filter(pk__in=showcase)).prefetch_related(*prefetch)
+        )
     else:  # the ranked ids, read from the visible rows: never one the user may not see
         qs = result_list(user)
-        rows = _ranked_rows((qs if showcase is None else qs.filter(pk__in=showcase)).prefetch_related(*prefetch), ranked)
+        rows = _ranked_rows(
+            (qs if showcase is None else qs.filter(pk__in=showcase)).prefetch_related(*prefetch),
+            ranked,
+        )
     return columns_rows(rows, RESULT_COLUMNS if showcase is None else SHOWCASE_COLUMNS, user)
 
 
@@ -173,41 +224,78 @@ def _organisations(user: Any, get: QueryDict) -> Rows:
     kind = get.get("kind", "") if get.get("kind") in OrganisationKindChoices.values else ""
     sort = get.get("sort", "name") if get.get("sort") in {"name", "results", "kind"} else "name"
     orgs = organisation_list(user, q=get.get("q", "").strip()[:100], kind=kind, sort=sort)
-    return columns_rows(orgs, [
-        Column(name, (lambda field: lambda o: getattr(o, field))(name))
-        for name in ("id", "name_zh", "name_en", "kind", "credit_code", "city_zh", "city_en", "description_zh", "description_en", "result_count")
-    ], user)
+    return columns_rows(
+        orgs,
+        [
+            Column(name, (lambda field: lambda o: getattr(o, field))(name))
+            for name in (
+                "id",
+                "name_zh",
+                "name_en",
+                "kind",
+                "credit_code",
+                "city_zh",
+                "city_en",
+                "description_zh",
+                "description_en",
+                "result_count",
+            )
+        ],
+        user,
+    )
 
 
 @register_export("people", gettext_lazy("People"))
 def _people(user: Any, get: QueryDict) -> Rows:
     sort = get.get("sort", "name") if get.get("sort") in {"name", "results"} else "name"
-    people = person_list(user, q=get.get("q", "").strip()[:100], organisation=id_param(get.get("organisation")), sort=sort)
+    people = person_list(
+        user,
+        q=get.get("q", "").strip()[:100],
+        organisation=id_param(get.get("organisation")),
+        sort=sort,
+    )
     # the e-mail address as the person page shows it: to those granted it, for the people it covers
-    people = people.annotate(email_shown=Exists(restrict(Person.objects.filter(pk=OuterRef("pk")), user, "view_email")))
+    people = people.annotate(
+        email_shown=Exists(restrict(Person.objects.filter(pk=OuterRef("pk")), user, "view_email"))
+    )
 
     def membership(p: Any) -> Any:
         return next(iter(p.memberships.all()), None)
 
     def organisation(p: Any) -> str:
         m = membership(p)
-        return (m.organisation.credit_code or m.organisation.name_zh or m.organisation.name_en) if m else ""
+        return (
+            (m.organisation.credit_code or m.organisation.name_zh or m.organisation.name_en)
+            if m
+            else ""
+        )
 
-    return columns_rows(people, [
-        Column("id", lambda p: p.pk), Column("name_zh", lambda p: p.name_zh), Column("name_en", lambda p: p.name_en),
-        Column("email", lambda p: p.email if p.email_shown else "", shown=lambda u: permitted(u, Person, "view_email")),
-        Column("organisation", organisation), Column("role", lambda p: m.role if (m := membership(p)) else ""),
-        Column("position_zh", lambda p: m.position_zh if (m := membership(p)) else ""),
-        Column("position_en", lambda p: m.position_en if (m := membership(p)) else ""),
-        Column("result_count", lambda p: p.result_count),
-    ], user)
+    return columns_rows(
+        people,
+        [
+            Column("id", lambda p: p.pk),
+            Column("name_zh", lambda p: p.name_zh),
+            Column("name_en", lambda p: p.name_en),
+            Column(
+                "email",
+                lambda p: p.email if p.email_shown else "",
+                shown=lambda u: permitted(u, Person, "view_email"),
+            ),
+            Column("organisation", organisation),
+            Column("role", lambda p: m.role if (m := membership(p)) else ""),
+            Column("position_zh", lambda p: m.position_zh if (m := membership(p)) else ""),
+            Column("position_en", lambda p: m.position_en if (m := membership(p)) else ""),
+            Column("result_count", lambda p: p.result_count),
+        ],
+        user,
+    )
 
 
 def _chunked(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
     """Iterate a big queryset in slices so prefetches stay bounded in memory."""
     start = 0
     while True:
-        chunk = list(qs[start:start + size])
+        chunk = list(qs[start : start + size])
         yield from chunk
         if len(chunk) < size:
             return
@@ -217,5 +305,4 @@ def _chunked(qs: QuerySet[Any], size: int = 2000) -> Iterator[Any]:
 def _ranked_rows(qs: QuerySet[Any], ids: list[int], size: int = 2000) -> Iterator[Any]:
     """The rows of ``qs`` with these ids in the ids' order, read in slices."""
     for start in range(0, len(ids), size):
-        yield from results_in_order(qs, ids[start:start + size])
-
+        yield from results_in_order(qs, ids[start : start + size])

@@ -36,10 +36,15 @@ class ImportStatusChoices(models.TextChoices):
 #: A running job whose process cannot be checked (it ran on another machine) and whose heartbeat
 #: is older than this was interrupted (its transaction rolled back).
 STALE_AFTER = timedelta(minutes=3)
-FINISHED_STATUSES = frozenset({
-    ImportStatusChoices.CHECKED, ImportStatusChoices.DONE, ImportStatusChoices.REFUSED, ImportStatusChoices.FAILED,
-    ImportStatusChoices.INTERRUPTED,
-})
+FINISHED_STATUSES = frozenset(
+    {
+        ImportStatusChoices.CHECKED,
+        ImportStatusChoices.DONE,
+        ImportStatusChoices.REFUSED,
+        ImportStatusChoices.FAILED,
+        ImportStatusChoices.INTERRUPTED,
+    }
+)
 
 
 def import_file_path(instance: ImportJob, filename: str) -> str:
@@ -56,7 +61,12 @@ class ImportJob(models.Model):
     options = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(_("dry run"), default=True)
     language = models.CharField(max_length=8, default="zh-hans")
-    status = models.CharField(_("status"), max_length=12, choices=ImportStatusChoices.choices, default=ImportStatusChoices.PENDING)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ImportStatusChoices.choices,
+        default=ImportStatusChoices.PENDING,
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -66,7 +76,9 @@ class ImportJob(models.Model):
     #: ``[{"row": 7, "column": "application_number", "message": "…"}]`` in the job's language.
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -81,9 +93,17 @@ class ImportJob(models.Model):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=ImportKindChoices.values), name="imports_job_kind_valid"),
-            models.CheckConstraint(condition=models.Q(status__in=ImportStatusChoices.values), name="imports_job_status_valid"),
-            models.CheckConstraint(condition=models.Q(processed_rows__lte=models.F("total_rows")), name="imports_job_progress_bounded"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ImportKindChoices.values), name="imports_job_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportStatusChoices.values),
+                name="imports_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(processed_rows__lte=models.F("total_rows")),
+                name="imports_job_progress_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +111,11 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.is_finished else 0)
+        return (
+            int(100 * self.processed_rows / self.total_rows)
+            if self.total_rows
+            else (100 if self.is_finished else 0)
+        )
 
     @property
     def is_finished(self) -> bool:

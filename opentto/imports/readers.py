@@ -44,7 +44,10 @@ def detect_format(head: bytes, name: str) -> str:
     if stripped.startswith(b"<"):
         return "xml"
     if b"\x00" in head:
-        raise ValidationError(_("%(name)s is neither CSV, xlsx nor XML (checked by its content).") % {"name": name}, code="type")
+        raise ValidationError(
+            _("%(name)s is neither CSV, xlsx nor XML (checked by its content).") % {"name": name},
+            code="type",
+        )
     return "csv"
 
 
@@ -74,7 +77,11 @@ def _trim(rows: list[list[Any]]) -> Table:
             data.append(list(row[: len(headers)]) + [""] * (len(headers) - len(row)))
             numbers.append(number)
     if len(data) > MAX_ROWS:
-        raise ValidationError(_("The file has %(n)d rows; at most %(max)d can be imported at once: split it.") % {"n": len(data), "max": MAX_ROWS}, code="too_many")
+        raise ValidationError(
+            _("The file has %(n)d rows; at most %(max)d can be imported at once: split it.")
+            % {"n": len(data), "max": MAX_ROWS},
+            code="too_many",
+        )
     return Table(headers, data, numbers)
 
 
@@ -94,7 +101,10 @@ def read_csv(raw: bytes) -> Table:
         delimiter = ","
     # Excel's quoting (the sniffer takes the apostrophe before formula-like text for a quote
     # character); a cell our exports wrote behind an apostrophe is read as it was
-    rows = [[_cell(unescape_text(v)) for v in row] for row in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)]
+    rows = [
+        [_cell(unescape_text(v)) for v in row]
+        for row in csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
+    ]
     return _trim(rows)
 
 
@@ -110,7 +120,10 @@ def read_xlsx(raw: bytes) -> Table:
         rows = []
         for n, row in enumerate(sheet.iter_rows(values_only=True)):
             if n > MAX_ROWS + 1:
-                raise ValidationError(_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}, code="too_many")
+                raise ValidationError(
+                    _("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS},
+                    code="too_many",
+                )
             rows.append([_cell(v) for v in row])
     finally:
         workbook.close()
@@ -119,8 +132,30 @@ def read_xlsx(raw: bytes) -> Table:
 
 # --- patent XML -------------------------------------------------------------------------------
 
-DOCUMENT_TAGS = {"patent-document", "cn-patent-document", "exchange-document", "us-patent-grant", "us-patent-application", "PatentDocument", "patent"}
-XML_FIELDS = ["application_number", "title_zh", "title_en", "abstract_zh", "abstract_en", "owners", "inventors", "filing_date", "publication_number", "grant_number", "grant_date", "ip_status", "ip_kind"]
+DOCUMENT_TAGS = {
+    "patent-document",
+    "cn-patent-document",
+    "exchange-document",
+    "us-patent-grant",
+    "us-patent-application",
+    "PatentDocument",
+    "patent",
+}
+XML_FIELDS = [
+    "application_number",
+    "title_zh",
+    "title_en",
+    "abstract_zh",
+    "abstract_en",
+    "owners",
+    "inventors",
+    "filing_date",
+    "publication_number",
+    "grant_number",
+    "grant_date",
+    "ip_status",
+    "ip_kind",
+]
 
 
 def _local(tag: Any) -> str:
@@ -191,7 +226,15 @@ def _names(element: Any, group: str, item: str) -> str:
         return ""
     names = []
     for party in _children(container, item):
-        name = _text(_first(party, "name")) or " ".join(filter(None, [_text(_first(party, "last-name")), _text(_first(party, "first-name"))])) or _text(_first(party, "orgname"))
+        name = (
+            _text(_first(party, "name"))
+            or " ".join(
+                filter(
+                    None, [_text(_first(party, "last-name")), _text(_first(party, "first-name"))]
+                )
+            )
+            or _text(_first(party, "orgname"))
+        )
         if name and name not in names:
             names.append(name)
     return ";".join(names)
@@ -199,15 +242,31 @@ def _names(element: Any, group: str, item: str) -> str:
 
 def _xml_record(doc: Any) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(XML_FIELDS, "")
-    record["application_number"], record["filing_date"] = _doc_number(_any(doc, "application-reference", "cn-application-reference"))
-    record["publication_number"], _pub_date = _doc_number(_any(doc, "publication-reference", "cn-publication-reference"), with_kind=True)
+    record["application_number"], record["filing_date"] = _doc_number(
+        _any(doc, "application-reference", "cn-application-reference")
+    )
+    record["publication_number"], _pub_date = _doc_number(
+        _any(doc, "publication-reference", "cn-publication-reference"), with_kind=True
+    )
     for title in _children(doc, "invention-title"):
-        key = "title_zh" if _lang(title).startswith("zh") or (not _lang(title) and any("\u4e00" <= ch <= "\u9fff" for ch in _text(title))) else "title_en"
+        key = (
+            "title_zh"
+            if _lang(title).startswith("zh")
+            or (not _lang(title) and any("\u4e00" <= ch <= "\u9fff" for ch in _text(title)))
+            else "title_en"
+        )
         record[key] = record[key] or _text(title)
     for abstract in _children(doc, "abstract"):
-        key = "abstract_zh" if _lang(abstract).startswith("zh") or (not _lang(abstract) and any("\u4e00" <= ch <= "\u9fff" for ch in _text(abstract))) else "abstract_en"
+        key = (
+            "abstract_zh"
+            if _lang(abstract).startswith("zh")
+            or (not _lang(abstract) and any("\u4e00" <= ch <= "\u9fff" for ch in _text(abstract)))
+            else "abstract_en"
+        )
         record[key] = record[key] or _text(abstract)
-    record["owners"] = _names(doc, "applicants", "applicant") or _names(doc, "assignees", "assignee")
+    record["owners"] = _names(doc, "applicants", "applicant") or _names(
+        doc, "assignees", "assignee"
+    )
     record["inventors"] = _names(doc, "inventors", "inventor")
     grant = _first(doc, "grant-reference")
     grant = _first(doc, "grant") if grant is None else grant
@@ -230,10 +289,17 @@ def read_xml(raw: bytes) -> Table:
     try:
         root = ElementTree.fromstring(raw, forbid_dtd=True)
     except Exception as exc:  # defusedxml raises several types: all mean "not acceptable XML"
-        raise ValidationError(_("The XML file cannot be read: %(error)s") % {"error": str(exc)[:200]}, code="xml") from exc
+        raise ValidationError(
+            _("The XML file cannot be read: %(error)s") % {"error": str(exc)[:200]}, code="xml"
+        ) from exc
     documents = list(_outermost_documents(root))
     if not documents:
-        raise ValidationError(_("No patent documents found in the XML file (expected patent-document or exchange-document elements)."), code="xml")
+        raise ValidationError(
+            _(
+                "No patent documents found in the XML file (expected patent-document or exchange-document elements)."
+            ),
+            code="xml",
+        )
     rows = [[r[k] for k in XML_FIELDS] for r in (_xml_record(d) for d in documents)]
     return _trim([XML_FIELDS, *rows])
 

@@ -14,7 +14,12 @@ from .services import import_job_run, import_jobs_mark_interrupted
 @shared_task(name="opentto.imports.run")
 def import_run_task(job_id: int) -> dict[str, object]:
     job = import_job_run(job=ImportJob.objects.get(pk=job_id))
-    return {"job": job.pk, "status": job.status, "created": job.created_count, "errors": job.error_count}
+    return {
+        "job": job.pk,
+        "status": job.status,
+        "created": job.created_count,
+        "errors": job.error_count,
+    }
 
 
 @shared_task(name="opentto.imports.mark_interrupted")

@@ -19,6 +19,9 @@ def template_xlsx(kind: str) -> bytes:
     columns = COLUMNS[kind]
     return xlsx_bytes(
         Sheet("data", [c.key for c in columns], [[c.example for c in columns]]),
-        Sheet(_("Help"), [_("Column"), _("Meaning"), _("Required"), _("Notes")],
-              [[c.key, str(c.label), _("yes") if c.required else "", str(c.help)] for c in columns]),
+        Sheet(
+            _("Help"),
+            [_("Column"), _("Meaning"), _("Required"), _("Notes")],
+            [[c.key, str(c.label), _("yes") if c.required else "", str(c.help)] for c in columns],
+        ),
     )

@@ -53,7 +53,9 @@ def import_index_view(request: AuthedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_create(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user)
+            job = import_job_create(
+                kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], actor=request.user
+            )
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
@@ -63,7 +65,9 @@ def import_index_view(request: AuthedHttpRequest) -> HttpResponse:
     import_jobs_mark_interrupted()
     jobs = ImportJob.objects.restrict(request.user, "view").select_related("created_by")[:30]
     kinds = [(k, label, [c for c in COLUMNS[k]]) for k, label in ImportKindChoices.choices]
-    return render(request, "imports/import_index.html", {"form": form, "jobs": jobs, "kinds": kinds})
+    return render(
+        request, "imports/import_index.html", {"form": form, "jobs": jobs, "kinds": kinds}
+    )
 
 
 @login_required
@@ -82,12 +86,24 @@ def job_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
         import_jobs_mark_interrupted()
         job.refresh_from_db()
     form = None
-    if job.status == ImportStatusChoices.PENDING and job.started_at is None and allows(request.user, job, "change"):
+    if (
+        job.status == ImportStatusChoices.PENDING
+        and job.started_at is None
+        and allows(request.user, job, "change")
+    ):
         headers = job_headers(job)
-        form = MappingForm(request.POST or None, kind=job.kind, headers=headers, mapping=job.mapping, options=job.options)
+        form = MappingForm(
+            request.POST or None,
+            kind=job.kind,
+            headers=headers,
+            mapping=job.mapping,
+            options=job.options,
+        )
         if request.method == "POST" and form.is_valid():
             try:
-                import_job_configure(job=job, mapping=form.mapping(), options=form.options(), actor=request.user)
+                import_job_configure(
+                    job=job, mapping=form.mapping(), options=form.options(), actor=request.user
+                )
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
@@ -97,7 +113,12 @@ def job_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
                     job.save(update_fields=["dry_run"])
                 _start(job)
                 return redirect("imports:job", token=job.token)
-    context = {"job": job, "form": form, "errors": job.errors[:500], "more_errors": max(len(job.errors) - 500, 0)}
+    context = {
+        "job": job,
+        "form": form,
+        "errors": job.errors[:500],
+        "more_errors": max(len(job.errors) - 500, 0),
+    }
     template = "imports/partials/job_status.html" if is_htmx(request) else "imports/import_job.html"
     return render(request, template, context)
 
@@ -117,7 +138,10 @@ def job_repeat_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
 @login_required
 def job_errors_view(request: AuthedHttpRequest, token: str) -> HttpResponse:
     job = _job(request, token)
-    body = csv_bytes([_("Row"), _("Column"), _("Problem")], ([e["row"], e["column"], e["message"]] for e in job.errors))
+    body = csv_bytes(
+        [_("Row"), _("Column"), _("Problem")],
+        ([e["row"], e["column"], e["message"]] for e in job.errors),
+    )
     return file_response(body, fmt="csv", filename=f"import-{job.token[:8]}-errors.csv")
 
 
@@ -131,5 +155,12 @@ def export_view(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Str
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"opentto-{what}-{stamp}.{fmt}"
     if request.user.is_authenticated:
-        audit_record(actor=request.user, action=f"export.{what}", payload={"format": fmt, "query": request.GET.urlencode()[:500]}, remote_addr=request.META.get("REMOTE_ADDR"))
-    return spreadsheet_response(fmt=fmt, filename=filename, headers=headers, rows=rows, title=str(EXPORTS[what].title))
+        audit_record(
+            actor=request.user,
+            action=f"export.{what}",
+            payload={"format": fmt, "query": request.GET.urlencode()[:500]},
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
+    return spreadsheet_response(
+        fmt=fmt, filename=filename, headers=headers, rows=rows, title=str(EXPORTS[what].title)
+    )

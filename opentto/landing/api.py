@@ -25,15 +25,26 @@ from .selectors import payments_visible
 from .services import payment_record
 
 
-class PaymentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True)
+class PaymentSerializer(serializers.ModelSerializer):
+    amount_cny = serializers.DecimalField(
+        max_digits=16, decimal_places=2, coerce_to_string=True, read_only=True
+    )
     deal = serializers.SerializerMethodField()
     schedule_item = serializers.SerializerMethodField()
     royalty_report = serializers.SerializerMethodField()
 
     class Meta:
         model = Payment
-        fields = ["id", "deal", "received_on", "amount_cny", "note", "schedule_item", "royalty_report", "recorded_at"]
+        fields = [
+            "id",
+            "deal",
+            "received_on",
+            "amount_cny",
+            "note",
+            "schedule_item",
+            "royalty_report",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
     def get_deal(self, obj: Payment) -> int:
@@ -46,15 +57,18 @@ class PaymentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return obj.royalty_report_id
 
 
-class PaymentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PaymentCreateSerializer(serializers.Serializer):
     """Record a payment received (``payment_record``): those who may record payments on the deal, on signed deals."""
 
     deal = serializers.IntegerField(min_value=1, max_value=2**62)
     received_on = serializers.DateField()
-    amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, help_text="Decimal yuan, two places.")
+    amount_cny = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0, help_text="Decimal yuan, two places."
+    )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     confirm_duplicate = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Record it even though an identical payment (same deal, date, amount and note) is recorded: without it, such a "
         "payment is refused with an error on this field. A repeat of one request is answered by the Idempotency-Key instead.",
     )
@@ -90,7 +104,12 @@ class PaymentViewSet(RestrictedViewSet):
         if deal is None:
             return Response({"deal": [_("Unknown deal id.")]}, status=status.HTTP_400_BAD_REQUEST)
         payment = service_call(
-            payment_record, deal=deal, received_on=v["received_on"], amount_cny=v["amount_cny"], note=v["note"], actor=request.user,
+            payment_record,
+            deal=deal,
+            received_on=v["received_on"],
+            amount_cny=v["amount_cny"],
+            note=v["note"],
+            actor=request.user,
             confirm_duplicate=v["confirm_duplicate"],
         )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)

@@ -25,6 +25,8 @@ class LandingConfig(AppConfig):
         register_owner_shares_provider(coowner_shares_of_result)
         # Below landing, results shows the deals on its page and names the new-deal page.
         register_result_page_part("landing", result_page_part)
-        register_urls("results", [path("<int:pk>/deals/new/", views.deal_create_view, name="deal_create")])
+        register_urls(
+            "results", [path("<int:pk>/deals/new/", views.deal_create_view, name="deal_create")]
+        )
         # Below landing, a valuation's market approach reads the deals the user may see.
         register_deal_source(lambda user: Deal.objects.restrict(user, "view"))

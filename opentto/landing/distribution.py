@@ -249,13 +249,17 @@ def distribute(
         tto = net - team
     organisation = net - team - tto
     parts = split_largest_remainder(team, people)
-    return DistributionSplit(net=net, team=team, tto=tto, organisation=organisation, inventors=parts)
+    return DistributionSplit(
+        net=net, team=team, tto=tto, organisation=organisation, inventors=parts
+    )
 
 
 # --- statutory floors -----------------------------------------------------------------------
 
 #: Citations are translated when shown (《促进科技成果转化法》第四十五条 in Chinese).
-SOURCE_ART_45: Final = gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45")
+SOURCE_ART_45: Final = gettext_lazy(
+    "Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45"
+)
 
 
 @dataclass(frozen=True)
@@ -279,7 +283,9 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="transfer_or_licence",
         minimum=Decimal("0.50"),
         base=gettext_lazy("net income from the transfer or licence of the result"),
-        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (1)"),
+        source=gettext_lazy(
+            "Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (1)"
+        ),
         confidence=gettext_lazy("sure"),
     ),
     "equity": StatutoryFloor(
@@ -287,15 +293,21 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="equity",
         minimum=Decimal("0.50"),
         base=gettext_lazy("shares or capital contribution obtained by investing the result"),
-        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (2)"),
+        source=gettext_lazy(
+            "Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (2)"
+        ),
         confidence=gettext_lazy("sure"),
     ),
     "self_exploitation": StatutoryFloor(
         key="self_exploitation",
         mode="self_exploitation",
         minimum=Decimal("0.05"),
-        base=gettext_lazy("operating profit from exploiting the result, each year for 3 to 5 years"),
-        source=gettext_lazy("Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (3)"),
+        base=gettext_lazy(
+            "operating profit from exploiting the result, each year for 3 to 5 years"
+        ),
+        source=gettext_lazy(
+            "Law on Promoting the Transformation of Scientific and Technological Achievements, art. 45, para. 1 item (3)"
+        ),
         confidence=gettext_lazy("sure"),
         years=(3, 5),
     ),
@@ -308,7 +320,9 @@ NATIONAL_FLOORS: Final[dict[str, StatutoryFloor]] = {
 #: (art. 45 above). So a rule below them is legal but below what Shanghai allows and encourages.
 #: Art. 34 para. 2 defines the net income: the income less related taxes and fees, the unit's
 #: costs of maintaining the result and the direct costs of the transaction (valuation, appraisal).
-SHANGHAI_SOURCE: Final = gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1")
+SHANGHAI_SOURCE: Final = gettext_lazy(
+    "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1"
+)
 SHANGHAI_CONFIDENCE: Final = gettext_lazy(
     "checked against the regulation's text; a standard it allows (“may … no less than”), not a binding floor: "
     "without a rule or agreement art. 33 para. 2 applies the national law"
@@ -319,7 +333,9 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="transfer_or_licence",
         minimum=Decimal("0.70"),
         base=gettext_lazy("net income from the transfer or licence of the result (Shanghai)"),
-        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"),
+        source=gettext_lazy(
+            "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"
+        ),
         confidence=SHANGHAI_CONFIDENCE,
     ),
     "equity": StatutoryFloor(
@@ -327,15 +343,21 @@ SHANGHAI_FLOORS: Final[dict[str, StatutoryFloor]] = {
         mode="equity",
         minimum=Decimal("0.70"),
         base=gettext_lazy("shares or capital contribution from investing the result (Shanghai)"),
-        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (2)"),
+        source=gettext_lazy(
+            "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (2)"
+        ),
         confidence=SHANGHAI_CONFIDENCE,
     ),
     "self_exploitation": StatutoryFloor(
         key="shanghai_self_exploitation",
         mode="self_exploitation",
         minimum=Decimal("0.05"),
-        base=gettext_lazy("operating profit, each year for 5 years from the first profitable year (Shanghai)"),
-        source=gettext_lazy("Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (3)"),
+        base=gettext_lazy(
+            "operating profit, each year for 5 years from the first profitable year (Shanghai)"
+        ),
+        source=gettext_lazy(
+            "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (3)"
+        ),
         confidence=SHANGHAI_CONFIDENCE,
         years=(5, 5),
     ),
@@ -377,8 +399,16 @@ def check_rule(
     )
     if share < floor.minimum:
         warnings.append(
-            _("team share %(share)s of the %(base)s is below the %(minimum)s floor (%(source)s; %(scope)s)")
-            % {"share": format_percent(share), "base": floor.base, "minimum": format_percent(floor.minimum), "source": floor.source, "scope": scope}
+            _(
+                "team share %(share)s of the %(base)s is below the %(minimum)s floor (%(source)s; %(scope)s)"
+            )
+            % {
+                "share": format_percent(share),
+                "base": floor.base,
+                "minimum": format_percent(floor.minimum),
+                "source": floor.source,
+                "scope": scope,
+            }
         )
     if floor.years is not None:
         low, high = floor.years
@@ -389,18 +419,34 @@ def check_rule(
             )
         elif years < low:
             warnings.append(
-                _("profit sharing for %(years)s year(s) is shorter than the %(low)s to %(high)s years of %(source)s")
+                _(
+                    "profit sharing for %(years)s year(s) is shorter than the %(low)s to %(high)s years of %(source)s"
+                )
                 % {"years": years, "low": low, "high": high, "source": floor.source}
             )
     local = SHANGHAI_FLOORS.get(mode) if shanghai else None
     if local is not None and share < local.minimum:
         warnings.append(
-            _("team share %(share)s is below the %(minimum)s that Shanghai's regulation allows and encourages (%(source)s; %(confidence)s)")
-            % {"share": format_percent(share), "minimum": format_percent(local.minimum), "source": local.source, "confidence": local.confidence}
+            _(
+                "team share %(share)s is below the %(minimum)s that Shanghai's regulation allows and encourages (%(source)s; %(confidence)s)"
+            )
+            % {
+                "share": format_percent(share),
+                "minimum": format_percent(local.minimum),
+                "source": local.source,
+                "confidence": local.confidence,
+            }
         )
-    if local is not None and local.years is not None and years is not None and years < local.years[0]:
+    if (
+        local is not None
+        and local.years is not None
+        and years is not None
+        and years < local.years[0]
+    ):
         warnings.append(
-            _("profit sharing for %(years)s year(s) is shorter than the %(low)s years of %(source)s")
+            _(
+                "profit sharing for %(years)s year(s) is shorter than the %(low)s years of %(source)s"
+            )
             % {"years": years, "low": local.years[0], "source": local.source}
         )
     return warnings

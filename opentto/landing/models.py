@@ -49,13 +49,20 @@ class DealTypeChoices(models.TextChoices):
     TECH_SERVICE = "tech_service", _("Technology service")
 
 
-LICENCE_TYPES = (DealTypeChoices.LICENCE_EXCLUSIVE, DealTypeChoices.LICENCE_SOLE, DealTypeChoices.LICENCE_NON_EXCLUSIVE)
+LICENCE_TYPES = (
+    DealTypeChoices.LICENCE_EXCLUSIVE,
+    DealTypeChoices.LICENCE_SOLE,
+    DealTypeChoices.LICENCE_NON_EXCLUSIVE,
+)
 TRANSFER_TYPES = (DealTypeChoices.ASSIGNMENT,)
 EQUITY_TYPES = (DealTypeChoices.EQUITY, DealTypeChoices.SPIN_OFF)
 #: technology development, consulting and service contracts (技术开发、咨询、服务合同) of the annual report
 TECH_SERVICE_TYPES = (
-    DealTypeChoices.TECH_DEVELOPMENT, DealTypeChoices.TECH_CONSULTING, DealTypeChoices.TECH_SERVICE,
-    DealTypeChoices.COMMISSIONED_RD, DealTypeChoices.JOINT_DEVELOPMENT,
+    DealTypeChoices.TECH_DEVELOPMENT,
+    DealTypeChoices.TECH_CONSULTING,
+    DealTypeChoices.TECH_SERVICE,
+    DealTypeChoices.COMMISSIONED_RD,
+    DealTypeChoices.JOINT_DEVELOPMENT,
 )
 
 
@@ -69,7 +76,11 @@ class DealStatusChoices(models.TextChoices):
 
 
 #: Signed and not terminated: the statuses that count in the figures.
-COUNTED_STATUSES = (DealStatusChoices.SIGNED, DealStatusChoices.IN_FORCE, DealStatusChoices.COMPLETED)
+COUNTED_STATUSES = (
+    DealStatusChoices.SIGNED,
+    DealStatusChoices.IN_FORCE,
+    DealStatusChoices.COMPLETED,
+)
 
 #: Status changes allowed for a deal (``opentto.core.transitions``); each has its service in
 #: ``opentto.landing.services`` and names the action on the deal that service asks.
@@ -155,16 +166,27 @@ class ContractObjectChoices(models.TextChoices):
 #: Which objects fit which kind (blank always allowed: not yet known, or a plain service).
 CONTRACT_OBJECTS_BY_KIND: dict[str, tuple[str, ...]] = {
     ContractKindChoices.TRANSFER: (
-        ContractObjectChoices.PATENT, ContractObjectChoices.PATENT_APPLICATION, ContractObjectChoices.TECHNICAL_SECRET,
-        ContractObjectChoices.SOFTWARE_COPYRIGHT, ContractObjectChoices.IC_LAYOUT, ContractObjectChoices.PLANT_VARIETY,
+        ContractObjectChoices.PATENT,
+        ContractObjectChoices.PATENT_APPLICATION,
+        ContractObjectChoices.TECHNICAL_SECRET,
+        ContractObjectChoices.SOFTWARE_COPYRIGHT,
+        ContractObjectChoices.IC_LAYOUT,
+        ContractObjectChoices.PLANT_VARIETY,
         ContractObjectChoices.BIOMEDICINE_VARIETY,
     ),
     # a patent application right is transferred, not licensed (art. 862)
     ContractKindChoices.LICENCE: (
-        ContractObjectChoices.PATENT, ContractObjectChoices.TECHNICAL_SECRET, ContractObjectChoices.SOFTWARE_COPYRIGHT,
-        ContractObjectChoices.IC_LAYOUT, ContractObjectChoices.PLANT_VARIETY, ContractObjectChoices.BIOMEDICINE_VARIETY,
+        ContractObjectChoices.PATENT,
+        ContractObjectChoices.TECHNICAL_SECRET,
+        ContractObjectChoices.SOFTWARE_COPYRIGHT,
+        ContractObjectChoices.IC_LAYOUT,
+        ContractObjectChoices.PLANT_VARIETY,
+        ContractObjectChoices.BIOMEDICINE_VARIETY,
     ),
-    ContractKindChoices.SERVICE: (ContractObjectChoices.TRAINING, ContractObjectChoices.INTERMEDIARY),
+    ContractKindChoices.SERVICE: (
+        ContractObjectChoices.TRAINING,
+        ContractObjectChoices.INTERMEDIARY,
+    ),
     ContractKindChoices.DEV_COMMISSIONED: (),
     ContractKindChoices.DEV_COOPERATIVE: (),
     ContractKindChoices.CONSULTING: (),
@@ -200,12 +222,42 @@ class RegistrationStatusChoices(models.TextChoices):
 REGISTRATION_TRANSITIONS = Transitions(
     "deal.registration",
     (
-        Edge(RegistrationStatusChoices.NOT_APPLIED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
-        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.REGISTERED, "register", "register_contract"),
-        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.RETURNED, "return", "register_contract"),
-        Edge(RegistrationStatusChoices.APPLIED, RegistrationStatusChoices.REFUSED, "refuse", "register_contract"),
-        Edge(RegistrationStatusChoices.RETURNED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
-        Edge(RegistrationStatusChoices.REFUSED, RegistrationStatusChoices.APPLIED, "apply", "register_contract"),
+        Edge(
+            RegistrationStatusChoices.NOT_APPLIED,
+            RegistrationStatusChoices.APPLIED,
+            "apply",
+            "register_contract",
+        ),
+        Edge(
+            RegistrationStatusChoices.APPLIED,
+            RegistrationStatusChoices.REGISTERED,
+            "register",
+            "register_contract",
+        ),
+        Edge(
+            RegistrationStatusChoices.APPLIED,
+            RegistrationStatusChoices.RETURNED,
+            "return",
+            "register_contract",
+        ),
+        Edge(
+            RegistrationStatusChoices.APPLIED,
+            RegistrationStatusChoices.REFUSED,
+            "refuse",
+            "register_contract",
+        ),
+        Edge(
+            RegistrationStatusChoices.RETURNED,
+            RegistrationStatusChoices.APPLIED,
+            "apply",
+            "register_contract",
+        ),
+        Edge(
+            RegistrationStatusChoices.REFUSED,
+            RegistrationStatusChoices.APPLIED,
+            "apply",
+            "register_contract",
+        ),
     ),
     labels=RegistrationStatusChoices,
     illegal=_("A registration in status “%(status)s” cannot move to “%(target)s”."),
@@ -220,9 +272,13 @@ class DealQuerySet(RestrictedQuerySet["Deal"]):
 
 class Deal(models.Model):
     title = models.CharField(_("title"), max_length=300, blank=True)
-    results = models.ManyToManyField("results.Result", related_name="deals", verbose_name=_("results covered"))
+    results = models.ManyToManyField(
+        "results.Result", related_name="deals", verbose_name=_("results covered")
+    )
     owners = models.ManyToManyField(
-        "organisations.Organisation", related_name="deals_as_owner", blank=True,
+        "organisations.Organisation",
+        related_name="deals_as_owner",
+        blank=True,
         verbose_name=_("owner organisations"),
     )
     counterparty = models.ForeignKey(
@@ -233,18 +289,33 @@ class Deal(models.Model):
     )
     deal_type = models.CharField(_("type"), max_length=24, choices=DealTypeChoices.choices)
     price_method = models.CharField(
-        _("how the price was set"), max_length=16, choices=PriceMethodChoices.choices, blank=True, default=""
+        _("how the price was set"),
+        max_length=16,
+        choices=PriceMethodChoices.choices,
+        blank=True,
+        default="",
     )
     amount_cny = models.DecimalField(_("contract amount (CNY)"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     amount_foreign = models.DecimalField(
-        _("contract amount (foreign currency)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("contract amount (foreign currency)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     fx_rate = models.DecimalField(
-        _("exchange rate used (CNY per unit)"), max_digits=14, decimal_places=6, null=True, blank=True
+        _("exchange rate used (CNY per unit)"),
+        max_digits=14,
+        decimal_places=6,
+        null=True,
+        blank=True,
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=DealStatusChoices.choices, default=DealStatusChoices.DRAFT
+        _("status"),
+        max_length=16,
+        choices=DealStatusChoices.choices,
+        default=DealStatusChoices.DRAFT,
     )
     signed_on = models.DateField(_("signing date"), null=True, blank=True)
     term_starts_on = models.DateField(_("term starts"), null=True, blank=True)
@@ -255,14 +326,26 @@ class Deal(models.Model):
     termination_reason = models.TextField(_("termination reason"), blank=True)
     # running royalties
     royalty_rate = models.DecimalField(
-        _("royalty rate (fraction of net sales)"), max_digits=6, decimal_places=5, null=True, blank=True
+        _("royalty rate (fraction of net sales)"),
+        max_digits=6,
+        decimal_places=5,
+        null=True,
+        blank=True,
     )
     royalty_minimum_cny = models.DecimalField(
-        _("minimum royalty per period (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("minimum royalty per period (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     # equity
-    equity_shares = models.DecimalField(_("shares received"), max_digits=20, decimal_places=4, null=True, blank=True)
-    equity_percent = models.DecimalField(_("equity stake (%)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    equity_shares = models.DecimalField(
+        _("shares received"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    equity_percent = models.DecimalField(
+        _("equity stake (%)"), max_digits=7, decimal_places=4, null=True, blank=True
+    )
     equity_valuation_cny = models.DecimalField(
         _("valuation of the stake (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
@@ -271,30 +354,52 @@ class Deal(models.Model):
     spinoff_credit_code = models.CharField(_("spin-off credit code"), max_length=18, blank=True)
     spinoff_founded_on = models.DateField(_("spin-off founded"), null=True, blank=True)
     spinoff_registered_capital_cny = models.DecimalField(
-        _("spin-off registered capital (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("spin-off registered capital (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     # the technology contract's classification (技术合同认定规则) and the tax reliefs claimed; the
     # registration itself is a ContractRegistration (``deal.registration``)
     contract_kind = models.CharField(
-        _("technology-contract kind"), max_length=20, choices=ContractKindChoices.choices, blank=True, default=""
+        _("technology-contract kind"),
+        max_length=20,
+        choices=ContractKindChoices.choices,
+        blank=True,
+        default="",
     )
     contract_object = models.CharField(
-        _("contract object"), max_length=24, choices=ContractObjectChoices.choices, blank=True, default=""
+        _("contract object"),
+        max_length=24,
+        choices=ContractObjectChoices.choices,
+        blank=True,
+        default="",
     )
     bundled_support_services = models.BooleanField(
         _("consulting and services bundled in the same contract and invoice"), default=False
     )
     claims_vat_exemption = models.BooleanField(_("claims the VAT exemption"), default=False)
-    claims_income_tax_relief = models.BooleanField(_("claims the income-tax relief on technology transfer"), default=False)
+    claims_income_tax_relief = models.BooleanField(
+        _("claims the income-tax relief on technology transfer"), default=False
+    )
     # where the deal came from (planning: a plan; demands: a match). SET_NULL: a deal is the legal
     # record and outlives what led to it (the audit log keeps the link); a reference that named no
     # match when the link became a foreign key is kept, as written, in ``source_match_note``.
     source_plan = models.ForeignKey(
-        "planning.TransferPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals",
+        "planning.TransferPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
         verbose_name=_("from plan"),
     )
     source_match = models.ForeignKey(
-        "demands.Match", null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_deals",
+        "demands.Match",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sourced_deals",
         verbose_name=_("from match"),
     )
     source_match_note = models.CharField(_("from match (as written)"), max_length=80, blank=True)
@@ -311,11 +416,15 @@ class Deal(models.Model):
         verbose_name_plural = _("deals")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=DealStatusChoices.values), name="landing_deal_status_valid"
+                condition=models.Q(status__in=DealStatusChoices.values),
+                name="landing_deal_status_valid",
             ),
-            models.CheckConstraint(condition=models.Q(amount_cny__gte=0), name="landing_deal_amount_positive"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "notice"]) | models.Q(signed_on__isnull=False),
+                condition=models.Q(amount_cny__gte=0), name="landing_deal_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "notice"])
+                | models.Q(signed_on__isnull=False),
                 name="landing_deal_signed_has_date",
             ),
             models.CheckConstraint(
@@ -323,27 +432,34 @@ class Deal(models.Model):
                 name="landing_deal_terminated_has_date",
             ),
             models.CheckConstraint(
-                condition=models.Q(currency="CNY", amount_foreign__isnull=True, fx_rate__isnull=True)
+                condition=models.Q(
+                    currency="CNY", amount_foreign__isnull=True, fx_rate__isnull=True
+                )
                 | (~models.Q(currency="CNY") & models.Q(amount_foreign__gte=0, fx_rate__gt=0)),
                 name="landing_deal_currency_consistent",
             ),
             models.CheckConstraint(
-                condition=models.Q(royalty_rate__isnull=True) | models.Q(royalty_rate__gt=0, royalty_rate__lte=1),
+                condition=models.Q(royalty_rate__isnull=True)
+                | models.Q(royalty_rate__gt=0, royalty_rate__lte=1),
                 name="landing_deal_royalty_rate_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(equity_percent__isnull=True) | models.Q(equity_percent__gt=0, equity_percent__lte=100),
+                condition=models.Q(equity_percent__isnull=True)
+                | models.Q(equity_percent__gt=0, equity_percent__lte=100),
                 name="landing_deal_equity_percent_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(price_method__in=PriceMethodChoices.values), name="landing_deal_price_method_valid"
+                condition=models.Q(price_method__in=PriceMethodChoices.values),
+                name="landing_deal_price_method_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(contract_kind="") | models.Q(contract_kind__in=ContractKindChoices.values),
+                condition=models.Q(contract_kind="")
+                | models.Q(contract_kind__in=ContractKindChoices.values),
                 name="landing_deal_contract_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(contract_object="") | models.Q(contract_object__in=ContractObjectChoices.values),
+                condition=models.Q(contract_object="")
+                | models.Q(contract_object__in=ContractObjectChoices.values),
                 name="landing_deal_contract_object_valid",
             ),
         ]
@@ -365,7 +481,11 @@ class Deal(models.Model):
         titles = [bilingual(r.title_zh, r.title_en, language) for r in results if r.is_public]
         with translation.override(language or get_language()):
             kind = str(self.get_deal_type_display())
-        counterparty = bilingual(self.counterparty.name_zh, self.counterparty.name_en, language) if self.counterparty_id else ""
+        counterparty = (
+            bilingual(self.counterparty.name_zh, self.counterparty.name_en, language)
+            if self.counterparty_id
+            else ""
+        )
         parts = [("; " if english else "、").join(titles), kind, counterparty]
         return " · ".join(p for p in parts if p)
 
@@ -386,7 +506,9 @@ class ContractRegistration(models.Model):
 
     deal = models.OneToOneField(Deal, on_delete=models.CASCADE, related_name="registration")
     status = models.CharField(
-        _("registration status"), max_length=12, choices=RegistrationStatusChoices.choices,
+        _("registration status"),
+        max_length=12,
+        choices=RegistrationStatusChoices.choices,
         default=RegistrationStatusChoices.NOT_APPLIED,
     )
     number = models.CharField(_("registration number"), max_length=60, blank=True)
@@ -394,14 +516,22 @@ class ContractRegistration(models.Model):
     registered_on = models.DateField(_("registered on"), null=True, blank=True)
     office = models.CharField(_("registration office"), max_length=200, blank=True)
     technology_income_cny = models.DecimalField(
-        _("technology-related income set by the office (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("technology-related income set by the office (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
-    income_explanation = models.TextField(_("why the technology income exceeds the contract amount"), blank=True)
+    income_explanation = models.TextField(
+        _("why the technology income exceeds the contract amount"), blank=True
+    )
     note = models.TextField(_("office's reason (returned or refused)"), blank=True)
     #: the tax date each reminder was last sent for (sent once per date)
     income_tax_reminded_for = models.DateField(null=True, blank=True)
     vat_reminded_for = models.DateField(null=True, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["ContractRegistration"].as_manager()
@@ -410,14 +540,16 @@ class ContractRegistration(models.Model):
         verbose_name = _("technology-contract registration")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=RegistrationStatusChoices.values), name="landing_registration_status_valid"
+                condition=models.Q(status__in=RegistrationStatusChoices.values),
+                name="landing_registration_status_valid",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="registered") | models.Q(registered_on__isnull=False),
                 name="landing_registration_registered_has_date",
             ),
             models.CheckConstraint(
-                condition=models.Q(technology_income_cny__isnull=True) | models.Q(technology_income_cny__gte=0),
+                condition=models.Q(technology_income_cny__isnull=True)
+                | models.Q(technology_income_cny__gte=0),
                 name="landing_registration_income_positive",
             ),
         ]
@@ -440,13 +572,17 @@ class ContractRegistrationDocument(models.Model):
     notice of return or refusal. Checked by content as result attachments are
     (``opentto.core.uploads.check_upload``)."""
 
-    registration = models.ForeignKey(ContractRegistration, on_delete=models.CASCADE, related_name="documents")
+    registration = models.ForeignKey(
+        ContractRegistration, on_delete=models.CASCADE, related_name="documents"
+    )
     file = models.FileField(upload_to=registration_document_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = RestrictedQuerySet["ContractRegistrationDocument"].as_manager()
@@ -473,10 +609,14 @@ class PublicNotice(models.Model):
     text_zh = models.TextField(_("notice text (Chinese)"), blank=True)
     text_en = models.TextField(_("notice text (English)"), blank=True)
     price_cny = models.DecimalField(_("price noticed (CNY)"), max_digits=16, decimal_places=2)
-    status = models.CharField(_("status"), max_length=12, choices=NoticeStatusChoices.choices, default="running")
+    status = models.CharField(
+        _("status"), max_length=12, choices=NoticeStatusChoices.choices, default="running"
+    )
     objections = models.TextField(_("objections received"), blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["PublicNotice"].as_manager()
@@ -485,8 +625,14 @@ class PublicNotice(models.Model):
         ordering = ["-starts_on", "-id"]
         verbose_name = _("public notice")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gt=models.F("starts_on")), name="landing_notice_ends_after_start"),
-            models.CheckConstraint(condition=models.Q(status__in=NoticeStatusChoices.values), name="landing_notice_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="landing_notice_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=NoticeStatusChoices.values),
+                name="landing_notice_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -514,15 +660,23 @@ class PaymentScheduleItem(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ScheduleKindChoices.choices)
     description = models.CharField(_("description / milestone"), max_length=300, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
-    amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    amount_cny = models.DecimalField(
+        _("amount (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
 
     objects = RestrictedQuerySet["PaymentScheduleItem"].as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=ScheduleKindChoices.values), name="landing_schedule_kind_valid"),
-            models.CheckConstraint(condition=models.Q(amount_cny__isnull=True) | models.Q(amount_cny__gt=0), name="landing_schedule_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ScheduleKindChoices.values),
+                name="landing_schedule_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__isnull=True) | models.Q(amount_cny__gt=0),
+                name="landing_schedule_amount_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -540,12 +694,16 @@ class RoyaltyReport(models.Model):
     period_start = models.DateField(_("period starts"))
     period_end = models.DateField(_("period ends"))
     due_on = models.DateField(_("payment due"))
-    net_sales_cny = models.DecimalField(_("net sales reported (CNY)"), max_digits=16, decimal_places=2)
+    net_sales_cny = models.DecimalField(
+        _("net sales reported (CNY)"), max_digits=16, decimal_places=2
+    )
     rate = models.DecimalField(_("royalty rate applied"), max_digits=6, decimal_places=5)
     royalty_due_cny = models.DecimalField(_("royalty due (CNY)"), max_digits=16, decimal_places=2)
     minimum_applied = models.BooleanField(_("minimum royalty applied"), default=False)
     flagged_on = models.DateField(_("flagged to the managers on"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["RoyaltyReport"].as_manager()
@@ -553,9 +711,17 @@ class RoyaltyReport(models.Model):
     class Meta:
         ordering = ["-period_end", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["deal", "period_start"], name="landing_royalty_period_unique"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")), name="landing_royalty_period_order"),
-            models.CheckConstraint(condition=models.Q(net_sales_cny__gte=0, royalty_due_cny__gte=0), name="landing_royalty_amounts_positive"),
+            models.UniqueConstraint(
+                fields=["deal", "period_start"], name="landing_royalty_period_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="landing_royalty_period_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(net_sales_cny__gte=0, royalty_due_cny__gte=0),
+                name="landing_royalty_amounts_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -583,15 +749,25 @@ class Payment(models.Model):
     received_on = models.DateField(_("received on"))
     amount_cny = models.DecimalField(_("amount received (CNY)"), max_digits=16, decimal_places=2)
     schedule_item = models.ForeignKey(
-        PaymentScheduleItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments",
+        PaymentScheduleItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
         verbose_name=_("for schedule item"),
     )
     royalty_report = models.ForeignKey(
-        RoyaltyReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments",
+        RoyaltyReport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
         verbose_name=_("for royalty report"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Payment"].as_manager()
@@ -600,7 +776,9 @@ class Payment(models.Model):
         ordering = ["-received_on", "-id"]
         verbose_name = _("payment received")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="landing_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="landing_payment_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -616,12 +794,18 @@ class AgreementKindChoices(models.TextChoices):
 class Agreement(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=AgreementKindChoices.choices)
     title = models.CharField(_("title"), max_length=300)
-    parties = models.ManyToManyField("organisations.Organisation", related_name="agreements", verbose_name=_("parties"))
-    results = models.ManyToManyField("results.Result", related_name="agreements", blank=True, verbose_name=_("results"))
+    parties = models.ManyToManyField(
+        "organisations.Organisation", related_name="agreements", verbose_name=_("parties")
+    )
+    results = models.ManyToManyField(
+        "results.Result", related_name="agreements", blank=True, verbose_name=_("results")
+    )
     signed_on = models.DateField(_("signing date"))
     expires_on = models.DateField(_("expires"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Agreement"].as_manager()
@@ -630,9 +814,13 @@ class Agreement(models.Model):
         ordering = ["-signed_on", "-id"]
         verbose_name = _("agreement")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=AgreementKindChoices.values), name="landing_agreement_kind_valid"),
             models.CheckConstraint(
-                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=models.F("signed_on")),
+                condition=models.Q(kind__in=AgreementKindChoices.values),
+                name="landing_agreement_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("signed_on")),
                 name="landing_agreement_expires_after_signing",
             ),
         ]
@@ -645,15 +833,21 @@ class CoOwnerShare(models.Model):
     """In a co-owner agreement: each institution's share of the income (the shares sum to 100)."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="shares")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     share = models.DecimalField(_("share of income (%)"), max_digits=6, decimal_places=3)
 
     objects = RestrictedQuerySet["CoOwnerShare"].as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "organisation"], name="landing_coowner_share_unique"),
-            models.CheckConstraint(condition=models.Q(share__gt=0, share__lte=100), name="landing_coowner_share_range"),
+            models.UniqueConstraint(
+                fields=["agreement", "organisation"], name="landing_coowner_share_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0, share__lte=100), name="landing_coowner_share_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -678,10 +872,16 @@ class ResultCost(models.Model):
     incurred_on = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300, blank=True)
     distribution = models.ForeignKey(
-        "Distribution", null=True, blank=True, on_delete=models.SET_NULL, related_name="costs",
+        "Distribution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="costs",
         verbose_name=_("deducted in"),
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["ResultCost"].as_manager()
@@ -689,8 +889,12 @@ class ResultCost(models.Model):
     class Meta:
         ordering = ["incurred_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=CostKindChoices.values), name="landing_cost_kind_valid"),
-            models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="landing_cost_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=CostKindChoices.values), name="landing_cost_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="landing_cost_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -700,14 +904,26 @@ class ResultCost(models.Model):
 class DistributionRule(models.Model):
     """An organisation's rule for splitting its net income (its 科技成果转化收益分配办法)."""
 
-    organisation = models.OneToOneField("organisations.Organisation", on_delete=models.CASCADE, related_name="distribution_rule")
-    team_share = models.DecimalField(_("team's share of net licence/transfer income"), max_digits=5, decimal_places=4)
-    tto_share = models.DecimalField(_("TTO's share"), max_digits=5, decimal_places=4, default=Decimal("0"))
-    equity_team_share = models.DecimalField(_("team's share of equity"), max_digits=5, decimal_places=4, default=Decimal("0.5"))
-    state_established = models.BooleanField(_("state-established university or institute"), default=True)
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="distribution_rule"
+    )
+    team_share = models.DecimalField(
+        _("team's share of net licence/transfer income"), max_digits=5, decimal_places=4
+    )
+    tto_share = models.DecimalField(
+        _("TTO's share"), max_digits=5, decimal_places=4, default=Decimal("0")
+    )
+    equity_team_share = models.DecimalField(
+        _("team's share of equity"), max_digits=5, decimal_places=4, default=Decimal("0.5")
+    )
+    state_established = models.BooleanField(
+        _("state-established university or institute"), default=True
+    )
     in_shanghai = models.BooleanField(_("subject to Shanghai's regulation"), default=True)
     legal_source = models.CharField(_("legal source of the rule"), max_length=300)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["DistributionRule"].as_manager()
@@ -716,12 +932,19 @@ class DistributionRule(models.Model):
         verbose_name = _("distribution rule")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(team_share__gte=0, team_share__lte=1, tto_share__gte=0, tto_share__lte=1,
-                                   equity_team_share__gte=0, equity_team_share__lte=1),
+                condition=models.Q(
+                    team_share__gte=0,
+                    team_share__lte=1,
+                    tto_share__gte=0,
+                    tto_share__lte=1,
+                    equity_team_share__gte=0,
+                    equity_team_share__lte=1,
+                ),
                 name="landing_rule_shares_fractions",
             ),
             models.CheckConstraint(
-                condition=models.Q(team_share__lte=Decimal(1) - models.F("tto_share")), name="landing_rule_shares_sum"
+                condition=models.Q(team_share__lte=Decimal(1) - models.F("tto_share")),
+                name="landing_rule_shares_sum",
             ),
         ]
 
@@ -731,8 +954,18 @@ class DistributionRule(models.Model):
     def warnings(self) -> list[str]:
         from .distribution import check_rule
 
-        out = check_rule("transfer_or_licence", self.team_share, shanghai=self.in_shanghai, state_established=self.state_established)
-        out += check_rule("equity", self.equity_team_share, shanghai=self.in_shanghai, state_established=self.state_established)
+        out = check_rule(
+            "transfer_or_licence",
+            self.team_share,
+            shanghai=self.in_shanghai,
+            state_established=self.state_established,
+        )
+        out += check_rule(
+            "equity",
+            self.equity_team_share,
+            shanghai=self.in_shanghai,
+            state_established=self.state_established,
+        )
         return out
 
 
@@ -744,14 +977,19 @@ class Distribution(models.Model):
     net_cny = models.DecimalField(_("net income (CNY)"), max_digits=16, decimal_places=2)
     rules = models.JSONField(_("rules applied"), default=dict)
     warnings = models.JSONField(_("warnings"), default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Distribution"].as_manager()
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(costs_cny__gte=0, net_cny__gte=0), name="landing_distribution_amounts_positive"),
+            models.CheckConstraint(
+                condition=models.Q(costs_cny__gte=0, net_cny__gte=0),
+                name="landing_distribution_amounts_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -772,9 +1010,17 @@ PERSON_PARTIES = (PartyChoices.PERSON, PartyChoices.TEAM_OWNER)
 
 class DistributionLine(models.Model):
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="lines")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     party = models.CharField(_("party"), max_length=12, choices=PartyChoices.choices)
-    person = models.ForeignKey("organisations.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="distribution_lines")
+    person = models.ForeignKey(
+        "organisations.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="distribution_lines",
+    )
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
 
     objects = RestrictedQuerySet["DistributionLine"].as_manager()
@@ -782,9 +1028,13 @@ class DistributionLine(models.Model):
     class Meta:
         ordering = ["organisation_id", "party", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_cny__gte=0), name="landing_line_amount_positive"),
             models.CheckConstraint(
-                condition=(models.Q(party__in=["person", "team_owner"]) & models.Q(person__isnull=False))
+                condition=models.Q(amount_cny__gte=0), name="landing_line_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(party__in=["person", "team_owner"]) & models.Q(person__isnull=False)
+                )
                 | (~models.Q(party__in=["person", "team_owner"]) & models.Q(person__isnull=True)),
                 name="landing_line_person_iff_person_party",
             ),
@@ -799,8 +1049,10 @@ class DistributionLine(models.Model):
 #: Kinds whose income is exempt from VAT on their own (财税〔2016〕36号, annex 3, art. 1 item (26):
 #: technology transfer and development); consulting and services only inside such a contract.
 VAT_EXEMPT_KINDS = (
-    ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE,
-    ContractKindChoices.DEV_COMMISSIONED, ContractKindChoices.DEV_COOPERATIVE,
+    ContractKindChoices.TRANSFER,
+    ContractKindChoices.LICENCE,
+    ContractKindChoices.DEV_COMMISSIONED,
+    ContractKindChoices.DEV_COOPERATIVE,
 )
 #: Kinds whose income may be technology-transfer income for the income-tax relief (企业所得税法
 #: art. 27(4); implementing regulations art. 90); development, consulting and services only as support
@@ -826,14 +1078,16 @@ def deal_is_registered(deal: Deal) -> bool:
 
 def deal_relief_unregistered(deal: Deal) -> bool:
     """A deal that claims the VAT exemption or the income-tax relief without a registered contract."""
-    return (deal.claims_vat_exemption or deal.claims_income_tax_relief) and not deal_is_registered(deal)
+    return (deal.claims_vat_exemption or deal.claims_income_tax_relief) and not deal_is_registered(
+        deal
+    )
 
 
 def relief_unregistered_q() -> models.Q:
     """The deals :func:`deal_relief_unregistered` flags, as a filter."""
-    return (models.Q(claims_vat_exemption=True) | models.Q(claims_income_tax_relief=True)) & ~models.Q(
-        registration__status=RegistrationStatusChoices.REGISTERED
-    )
+    return (
+        models.Q(claims_vat_exemption=True) | models.Q(claims_income_tax_relief=True)
+    ) & ~models.Q(registration__status=RegistrationStatusChoices.REGISTERED)
 
 
 def _years_later(day: Any, years: int) -> Any:
@@ -852,31 +1106,59 @@ def deal_registration_flags(deal: Deal) -> list[str]:
     registration = registration_of(deal)
     registered = registration is not None and registration.is_registered
     if deal.claims_vat_exemption and not registered:
-        flags.append(gettext(
-            "Claims the VAT exemption but the technology contract is not registered: the exemption is claimed on the "
-            "registered contract (Caishui [2016] No. 36, annex 3, art. 1 item (26))."))
+        flags.append(
+            gettext(
+                "Claims the VAT exemption but the technology contract is not registered: the exemption is claimed on the "
+                "registered contract (Caishui [2016] No. 36, annex 3, art. 1 item (26))."
+            )
+        )
     if deal.claims_income_tax_relief and not registered:
-        flags.append(gettext(
-            "Claims the income-tax relief on technology transfer but the contract is not registered: the relief is "
-            "computed on the technology-related income the registration office sets."))
+        flags.append(
+            gettext(
+                "Claims the income-tax relief on technology transfer but the contract is not registered: the relief is "
+                "computed on the technology-related income the registration office sets."
+            )
+        )
     if (deal.claims_vat_exemption or deal.claims_income_tax_relief) and not deal.contract_kind:
         flags.append(gettext("Claims a tax relief but the technology contract is not classified."))
     kind = deal.contract_kind
-    if deal.claims_vat_exemption and kind in (ContractKindChoices.CONSULTING, ContractKindChoices.SERVICE):
-        flags.append(gettext(
-            "Consulting and service income is exempt from VAT only inside the same transfer or development contract "
-            "and invoice (Caishui [2016] No. 36, annex 3, art. 1 item (26)): a separate consulting or service contract is not."))
+    if deal.claims_vat_exemption and kind in (
+        ContractKindChoices.CONSULTING,
+        ContractKindChoices.SERVICE,
+    ):
+        flags.append(
+            gettext(
+                "Consulting and service income is exempt from VAT only inside the same transfer or development contract "
+                "and invoice (Caishui [2016] No. 36, annex 3, art. 1 item (26)): a separate consulting or service contract is not."
+            )
+        )
     if deal.claims_income_tax_relief and kind and kind not in INCOME_TAX_KINDS:
-        flags.append(gettext(
-            "Only technology transfer income (transfer or licence) qualifies for the income-tax relief (Enterprise Income Tax Law "
-            "art. 27(4)); development, consulting and service income only as support bundled with a transfer."))
-    if (deal.claims_income_tax_relief and kind == ContractKindChoices.LICENCE and deal.term_starts_on and deal.term_ends_on
-            and deal.term_ends_on < _years_later(deal.term_starts_on, LICENCE_MIN_YEARS)):
-        flags.append(gettext(
-            "A licence qualifies for the income-tax relief only with a term of %(years)d years or more (Caishui [2010] No. 111; "
-            "Caishui [2015] No. 116): this term is shorter.") % {"years": LICENCE_MIN_YEARS})
+        flags.append(
+            gettext(
+                "Only technology transfer income (transfer or licence) qualifies for the income-tax relief (Enterprise Income Tax Law "
+                "art. 27(4)); development, consulting and service income only as support bundled with a transfer."
+            )
+        )
+    if (
+        deal.claims_income_tax_relief
+        and kind == ContractKindChoices.LICENCE
+        and deal.term_starts_on
+        and deal.term_ends_on
+        and deal.term_ends_on < _years_later(deal.term_starts_on, LICENCE_MIN_YEARS)
+    ):
+        flags.append(
+            gettext(
+                "A licence qualifies for the income-tax relief only with a term of %(years)d years or more (Caishui [2010] No. 111; "
+                "Caishui [2015] No. 116): this term is shorter."
+            )
+            % {"years": LICENCE_MIN_YEARS}
+        )
     if registered and registration is not None and registration.technology_income_cny is None:
-        flags.append(gettext("The registration records no technology-related income: enter the amount the office set."))
+        flags.append(
+            gettext(
+                "The registration records no technology-related income: enter the amount the office set."
+            )
+        )
     if registered and registration is not None and not registration.number:
         flags.append(gettext("The registration records no registration number."))
     return flags

@@ -50,11 +50,29 @@ from opentto.core.permissions import (
     user_role,
 )
 
-DEAL_ACTIONS = {"view", "change", "sign", "record_payment", "distribute", "figures", "add", "register_contract"}
+DEAL_ACTIONS = {
+    "view",
+    "change",
+    "sign",
+    "record_payment",
+    "distribute",
+    "figures",
+    "add",
+    "register_contract",
+}
 #: Everything the TTO does with a deal: the contract's steps, its money and its technology-contract
 #: registration (``register_contract``: classify the contract, the reliefs claimed, each registration
 #: step and its documents; the registration reminders go to those who hold it on the deal).
-DEAL_STAFF_ACTIONS = ("view", "change", "sign", "record_payment", "distribute", "figures", "add", "register_contract")
+DEAL_STAFF_ACTIONS = (
+    "view",
+    "change",
+    "sign",
+    "record_payment",
+    "distribute",
+    "figures",
+    "add",
+    "register_contract",
+)
 #: Whose users see a deal (and so what hangs off it).
 DEAL_PARTIES = (INVENTOR, ENTERPRISE)
 
@@ -68,7 +86,9 @@ def _covering_own_results(user: Any, model: type[Model]) -> Q | None:
     org = organisation_id(user)
     if org is None:
         return None
-    return Q(pk__in=model._default_manager.filter(results__ownerships__organisation_id=org).values("pk"))
+    return Q(
+        pk__in=model._default_manager.filter(results__ownerships__organisation_id=org).values("pk")
+    )
 
 
 def _of_visible_deal(user: Any, model: type[Model]) -> Q:
@@ -153,34 +173,86 @@ register(
     ],
 )
 for _type in ("landing.payment", "landing.paymentscheduleitem", "landing.royaltyreport"):
-    register(_type, actions={"view"}, constraints={"of_visible_deal": _of_visible_deal},
-             grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
-register("landing.contractregistration", actions={"view"}, constraints={"of_visible_deal": _of_visible_deal},
-         grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
-register("landing.contractregistrationdocument", actions={"view"}, constraints={"of_visible_registration": _of_visible_registration},
-         grants=[(role, "of_visible_registration", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
-register("landing.publicnotice", actions={"view"},
-         constraints={"of_visible_deal": _of_visible_deal, "running": _notice_running},
-         grants=[*[(role, "running", ("view",)) for role in EVERYONE],
-                 *[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)]])
-register("landing.distribution", actions={"view", "figures"},
-         constraints={"of_visible_payment": _of_visible_payment, "of_counted_deal": _of_counted_deal},
-         grants=[*[(role, "of_visible_payment", ("view",)) for role in (*STAFF, INVENTOR)],
-                 *[(role, ALL, ("figures",)) for role in (*STAFF, OFFICIAL)],
-                 (INVENTOR, "of_counted_deal", ("figures",))])
-register("landing.distributionline", actions={"view", "statement"},
-         constraints={"of_visible_distribution": _of_visible_distribution, "own_reward": _own_reward},
-         grants=[*[(role, "of_visible_distribution", ("view",)) for role in (*STAFF, INVENTOR)],
-                 *[(role, ALL, ("statement",)) for role in STAFF],
-                 *[(role, "own_reward", ("view", "statement")) for role in SIGNED_IN]])
-register("landing.resultcost", actions={"view", "add"}, constraints={"of_readable_result": _of_readable_result},
-         grants=[*[(role, "of_readable_result", ("view",)) for role in STAFF], *[(role, ALL, ("add",)) for role in STAFF]])
-register("landing.agreement", actions={"view", "add"}, constraints={"party": _party},
-         grants=[*[(role, ALL, ("view", "add")) for role in STAFF], *[(role, "party", ("view",)) for role in DEAL_PARTIES]])
-register("landing.coownershare", actions={"view"}, constraints={"of_visible_agreement": _of_visible_agreement},
-         grants=[(role, "of_visible_agreement", ("view",)) for role in (*STAFF, *DEAL_PARTIES)])
-register("landing.distributionrule", actions={"view", "change", "add"}, constraints={"own_organisation": _own_organisation},
-         grants=[*[(role, ALL, ("view", "change", "add")) for role in STAFF], (INVENTOR, "own_organisation", ("view",))])
+    register(
+        _type,
+        actions={"view"},
+        constraints={"of_visible_deal": _of_visible_deal},
+        grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)],
+    )
+register(
+    "landing.contractregistration",
+    actions={"view"},
+    constraints={"of_visible_deal": _of_visible_deal},
+    grants=[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)],
+)
+register(
+    "landing.contractregistrationdocument",
+    actions={"view"},
+    constraints={"of_visible_registration": _of_visible_registration},
+    grants=[(role, "of_visible_registration", ("view",)) for role in (*STAFF, *DEAL_PARTIES)],
+)
+register(
+    "landing.publicnotice",
+    actions={"view"},
+    constraints={"of_visible_deal": _of_visible_deal, "running": _notice_running},
+    grants=[
+        *[(role, "running", ("view",)) for role in EVERYONE],
+        *[(role, "of_visible_deal", ("view",)) for role in (*STAFF, *DEAL_PARTIES)],
+    ],
+)
+register(
+    "landing.distribution",
+    actions={"view", "figures"},
+    constraints={"of_visible_payment": _of_visible_payment, "of_counted_deal": _of_counted_deal},
+    grants=[
+        *[(role, "of_visible_payment", ("view",)) for role in (*STAFF, INVENTOR)],
+        *[(role, ALL, ("figures",)) for role in (*STAFF, OFFICIAL)],
+        (INVENTOR, "of_counted_deal", ("figures",)),
+    ],
+)
+register(
+    "landing.distributionline",
+    actions={"view", "statement"},
+    constraints={"of_visible_distribution": _of_visible_distribution, "own_reward": _own_reward},
+    grants=[
+        *[(role, "of_visible_distribution", ("view",)) for role in (*STAFF, INVENTOR)],
+        *[(role, ALL, ("statement",)) for role in STAFF],
+        *[(role, "own_reward", ("view", "statement")) for role in SIGNED_IN],
+    ],
+)
+register(
+    "landing.resultcost",
+    actions={"view", "add"},
+    constraints={"of_readable_result": _of_readable_result},
+    grants=[
+        *[(role, "of_readable_result", ("view",)) for role in STAFF],
+        *[(role, ALL, ("add",)) for role in STAFF],
+    ],
+)
+register(
+    "landing.agreement",
+    actions={"view", "add"},
+    constraints={"party": _party},
+    grants=[
+        *[(role, ALL, ("view", "add")) for role in STAFF],
+        *[(role, "party", ("view",)) for role in DEAL_PARTIES],
+    ],
+)
+register(
+    "landing.coownershare",
+    actions={"view"},
+    constraints={"of_visible_agreement": _of_visible_agreement},
+    grants=[(role, "of_visible_agreement", ("view",)) for role in (*STAFF, *DEAL_PARTIES)],
+)
+register(
+    "landing.distributionrule",
+    actions={"view", "change", "add"},
+    constraints={"own_organisation": _own_organisation},
+    grants=[
+        *[(role, ALL, ("view", "change", "add")) for role in STAFF],
+        (INVENTOR, "own_organisation", ("view",)),
+    ],
+)
 
 
 def statement_open(user: Any, person: Any, *, has_lines: bool) -> bool:
@@ -190,4 +262,8 @@ def statement_open(user: Any, person: Any, *, has_lines: bool) -> bool:
 
     if permitted(user, DistributionLine, "statement", every_row=True) or has_lines:
         return True
-    return user_role(user) is not None and getattr(user, "person_id", None) == person.pk and permitted(user, DistributionLine, "statement")
+    return (
+        user_role(user) is not None
+        and getattr(user, "person_id", None) == person.pk
+        and permitted(user, DistributionLine, "statement")
+    )

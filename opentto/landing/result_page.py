@@ -16,7 +16,9 @@ from .models import Deal
 def result_page_part(user: Any, result: Any) -> dict[str, Any]:
     manages_deals = permitted(user, Deal, "change", every_row=True)
     context: dict[str, Any] = {
-        "deals": Deal.objects.restrict(user, "view").filter(results=result).select_related("counterparty"),
+        "deals": Deal.objects.restrict(user, "view")
+        .filter(results=result)
+        .select_related("counterparty"),
         "can_manage_deals": manages_deals,
         # The landing panel (templates/landing/partials/result_panel.html) still reads this name.
         "is_staff": manages_deals,

@@ -67,7 +67,11 @@ def royalty_flags(user: Any) -> list[RoyaltyReport]:
     """Overdue or short royalty payments, for those who record the payments of those deals."""
     today = timezone.localdate()
     chased = Deal.objects.restrict(user, "record_payment").values("pk")
-    reports = royalty_reports_visible(user).filter(deal__in=chased, due_on__lt=today).select_related("deal")
+    reports = (
+        royalty_reports_visible(user)
+        .filter(deal__in=chased, due_on__lt=today)
+        .select_related("deal")
+    )
     return [r for r in reports if r.shortfall_cny > 0]
 
 
@@ -78,7 +82,11 @@ def agreements_visible(user: Any) -> QuerySet[Agreement]:
 def agreement_list(user: Any) -> QuerySet[Agreement]:
     """The agreement list's rows, with the parties and the co-owners' shares the viewer may see."""
     return agreements_visible(user).prefetch_related(
-        "parties", Prefetch("shares", queryset=CoOwnerShare.objects.restrict(user, "view").select_related("organisation")),
+        "parties",
+        Prefetch(
+            "shares",
+            queryset=CoOwnerShare.objects.restrict(user, "view").select_related("organisation"),
+        ),
     )
 
 
@@ -88,7 +96,8 @@ def running_notices(user: Any = None) -> QuerySet[PublicNotice]:
     today = timezone.localdate()
     return (
         PublicNotice.objects.restrict(user, "view")
-        .filter(status="running", starts_on__lte=today, ends_on__gte=today).select_related("deal__counterparty")
+        .filter(status="running", starts_on__lte=today, ends_on__gte=today)
+        .select_related("deal__counterparty")
         .prefetch_related("deal__results")
     )
 
@@ -120,7 +129,9 @@ def deal_page(user: Any, deal: Deal) -> DealPage:
     unnamed), notices, schedule, royalty reports, payments with their distribution (and its lines)
     where the user may see them, what was received (over the payments the user may see), the costs
     of the results and what the user may do (``can``: one flag per action)."""
-    visible_results = set(Result.objects.restrict(user, "view").filter(deals=deal).values_list("pk", flat=True))
+    visible_results = set(
+        Result.objects.restrict(user, "view").filter(deals=deal).values_list("pk", flat=True)
+    )
     payments = _payments_with_distribution(user, deal)
     schedule = list(PaymentScheduleItem.objects.restrict(user, "view").filter(deal=deal))
     reports = list(royalty_reports_visible(user).filter(deal=deal))
@@ -133,18 +144,34 @@ def deal_page(user: Any, deal: Deal) -> DealPage:
         from opentto.planning.selectors import plans_visible
 
         plan = plans_visible(user).filter(pk=deal.source_plan_id).first()
-    can = {action: allows(user, deal, action) for action in ("change", "sign", "record_payment", "distribute", "register_contract")}
+    can = {
+        action: allows(user, deal, action)
+        for action in ("change", "sign", "record_payment", "distribute", "register_contract")
+    }
     can["record_cost"] = permitted(user, ResultCost, "add")
     registration = ContractRegistration.objects.restrict(user, "view").filter(deal=deal).first()
-    documents = list(registration_documents_visible(user).filter(registration=registration)) if registration else []
+    documents = (
+        list(registration_documents_visible(user).filter(registration=registration))
+        if registration
+        else []
+    )
     return DealPage(
-        registration=registration, registration_documents=documents, registration_flags=deal_registration_flags(deal),
+        registration=registration,
+        registration_documents=documents,
+        registration_flags=deal_registration_flags(deal),
         results=[(r, r.pk in visible_results) for r in deal.results.all()],
         notices=list(PublicNotice.objects.restrict(user, "view").filter(deal=deal)),
-        schedule=schedule, payments=payments, reports=reports,
+        schedule=schedule,
+        payments=payments,
+        reports=reports,
         received=sum((p.amount_cny for p in payments), ZERO),
-        costs=list(ResultCost.objects.restrict(user, "view").filter(result__deals=deal).order_by("incurred_on", "id")),
-        source_plan=plan, can=can,
+        costs=list(
+            ResultCost.objects.restrict(user, "view")
+            .filter(result__deals=deal)
+            .order_by("incurred_on", "id")
+        ),
+        source_plan=plan,
+        can=can,
     )
 
 
@@ -162,8 +189,11 @@ def _royalty_check(report: RoyaltyReport) -> str:
 def _received(user: Any, items: list[Any], field_name: str) -> None:
     """``shown_received`` on each schedule item or royalty report: the payments for it the viewer may see."""
     totals = dict(
-        payments_visible(user).filter(**{f"{field_name}__in": [i.pk for i in items]})
-        .values_list(field_name).annotate(t=Sum("amount_cny")).order_by()
+        payments_visible(user)
+        .filter(**{f"{field_name}__in": [i.pk for i in items]})
+        .values_list(field_name)
+        .annotate(t=Sum("amount_cny"))
+        .order_by()
     )
     for item in items:
         item.shown_received = totals.get(item.pk) or ZERO
@@ -176,9 +206,16 @@ def _payments_with_distribution(user: Any, deal: Deal) -> list[Payment]:
     payments = list(payments_visible(user).filter(deal=deal))
     ids = [p.pk for p in payments]
     done = set(Distribution.objects.filter(payment_id__in=ids).values_list("payment_id", flat=True))
-    shown = {d.payment_id: d for d in Distribution.objects.restrict(user, "view").filter(payment_id__in=ids)}
+    shown = {
+        d.payment_id: d
+        for d in Distribution.objects.restrict(user, "view").filter(payment_id__in=ids)
+    }
     lines: dict[int, list[DistributionLine]] = defaultdict(list)
-    for line in DistributionLine.objects.restrict(user, "view").filter(distribution__in=[d.pk for d in shown.values()]).select_related("organisation", "person"):
+    for line in (
+        DistributionLine.objects.restrict(user, "view")
+        .filter(distribution__in=[d.pk for d in shown.values()])
+        .select_related("organisation", "person")
+    ):
         lines[line.distribution_id].append(line)
     for p in payments:
         d = shown.get(p.pk)
@@ -194,7 +231,9 @@ def people_with_statements(user: Any) -> list[tuple[Person, int, Decimal]]:
     lines = DistributionLine.objects.restrict(user, "statement").filter(party=PartyChoices.PERSON)
     rows = (
         lines.annotate(y=ExtractYear("distribution__payment__received_on"))
-        .values_list("person_id", "y").annotate(t=Sum("amount_cny")).order_by("person_id", "-y")
+        .values_list("person_id", "y")
+        .annotate(t=Sum("amount_cny"))
+        .order_by("person_id", "-y")
     )
     people = Person.objects.in_bulk({pk for pk, _y, _t in rows})
     return [(people[pk], y, t) for pk, y, t in rows]
@@ -220,7 +259,9 @@ class Statement:
 
 
 def statement_lines(user: Any, person: Person) -> QuerySet[DistributionLine]:
-    return DistributionLine.objects.restrict(user, "statement").filter(person=person, party=PartyChoices.PERSON)
+    return DistributionLine.objects.restrict(user, "statement").filter(
+        person=person, party=PartyChoices.PERSON
+    )
 
 
 def may_see_statement(user: Any, person: Person) -> bool:
@@ -234,17 +275,31 @@ def statement(user: Any, person: Person, year: int) -> Statement:
     the viewer may not see is not named (``StatementLine.deal`` is ``None``)."""
     out = Statement(person=person, year=year)
     qs = (
-        statement_lines(user, person).filter(distribution__payment__received_on__year=year)
-        .select_related("distribution__payment__deal", "organisation").order_by("distribution__payment__received_on", "id")
+        statement_lines(user, person)
+        .filter(distribution__payment__received_on__year=year)
+        .select_related("distribution__payment__deal", "organisation")
+        .order_by("distribution__payment__received_on", "id")
     )
     lines = list(qs)
-    named = set(Deal.objects.restrict(user, "view").filter(pk__in={line.distribution.payment.deal_id for line in lines}).values_list("pk", flat=True))
+    named = set(
+        Deal.objects.restrict(user, "view")
+        .filter(pk__in={line.distribution.payment.deal_id for line in lines})
+        .values_list("pk", flat=True)
+    )
     for line in lines:
         payment = line.distribution.payment
         research = line.organisation.is_research
-        tax_base = (line.amount_cny / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if research else line.amount_cny
+        tax_base = (
+            (line.amount_cny / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if research
+            else line.amount_cny
+        )
         deal = payment.deal if payment.deal_id in named else None
-        out.lines.append(StatementLine(payment.received_on, deal, line.organisation.name, line.amount_cny, tax_base))
+        out.lines.append(
+            StatementLine(
+                payment.received_on, deal, line.organisation.name, line.amount_cny, tax_base
+            )
+        )
         out.total += line.amount_cny
         out.tax_base += tax_base
     return out
@@ -255,7 +310,9 @@ def coowner_shares_of_result(result: Any) -> tuple[dict[int, Decimal], str] | No
     with the agreement's title; ``None`` without one. Registered with rights as the owners' shares
     before a 赋权 (``opentto.rights.hooks``): a system read, not shown to any user."""
     agreement = (
-        Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results=result).order_by("-signed_on", "-id").first()
+        Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results=result)
+        .order_by("-signed_on", "-id")
+        .first()
     )
     if agreement is None:
         return None

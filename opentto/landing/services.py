@@ -69,9 +69,14 @@ from .models import (
     ScheduleKindChoices,
 )
 
-COUNTERPARTY_KINDS = {OrganisationKindChoices.ENTERPRISE, OrganisationKindChoices.INVESTOR, OrganisationKindChoices.BANK}
+COUNTERPARTY_KINDS = {
+    OrganisationKindChoices.ENTERPRISE,
+    OrganisationKindChoices.INVESTOR,
+    OrganisationKindChoices.BANK,
+}
 #: A default rule when an organisation has configured none: the statutory floor of art. 45.
 DEFAULT_TEAM_SHARE = Decimal("0.50")
+
 
 def _local_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
@@ -88,7 +93,14 @@ def _require_type(actor: User | None, model: Any, action: str, message: str) -> 
         raise PermissionError(message)
 
 
-def _amount(value: Any, field: str, errors: dict[str, list[str]], *, positive: bool = False, required: bool = True) -> Decimal | None:
+def _amount(
+    value: Any,
+    field: str,
+    errors: dict[str, list[str]],
+    *,
+    positive: bool = False,
+    required: bool = True,
+) -> Decimal | None:
     return yuan_field(value, field, errors, positive=positive, required=required)
 
 
@@ -118,7 +130,8 @@ class DealTerms:
 
 #: A licence option's licence type → the deal type it makes.
 _LICENCE_DEAL_TYPES = {
-    "exclusive": DealTypeChoices.LICENCE_EXCLUSIVE, "sole": DealTypeChoices.LICENCE_SOLE,
+    "exclusive": DealTypeChoices.LICENCE_EXCLUSIVE,
+    "sole": DealTypeChoices.LICENCE_SOLE,
     "non_exclusive": DealTypeChoices.LICENCE_NON_EXCLUSIVE,
 }
 
@@ -127,7 +140,11 @@ def _plan_mode_of(deal_type: str) -> str:
     """The planning transfer mode a deal type carries out (``""`` for technology services)."""
     if deal_type in LICENCE_TYPES:
         return "licence"
-    return deal_type if deal_type in {"assignment", "equity", "spin_off", "joint_development", "commissioned_rd"} else ""
+    return (
+        deal_type
+        if deal_type in {"assignment", "equity", "spin_off", "joint_development", "commissioned_rd"}
+        else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,11 @@ class PlanDealTerms:
 
     def as_payload(self) -> dict[str, Any]:
         """The terms as recorded in the audit event (only those the plan sets)."""
-        out: dict[str, Any] = {"plan": self.plan.pk, "option": self.option.pk, "deal_type": self.deal_type}
+        out: dict[str, Any] = {
+            "plan": self.plan.pk,
+            "option": self.option.pk,
+            "deal_type": self.deal_type,
+        }
         if self.amount_cny is not None:
             out["amount_cny"] = str(self.amount_cny)
         for name in DealTerms.__dataclass_fields__:
@@ -194,7 +215,9 @@ def plan_deal_terms(plan: Any) -> PlanDealTerms | None:
         terms.spinoff_registered_capital_cny = option.registered_capital_cny
     else:  # joint development, commissioned R&D
         deal_type, amount = mode, option.budget_cny
-    return PlanDealTerms(plan=plan, option=option, mode=mode, deal_type=deal_type, amount_cny=amount, terms=terms)
+    return PlanDealTerms(
+        plan=plan, option=option, mode=mode, deal_type=deal_type, amount_cny=amount, terms=terms
+    )
 
 
 def _with_plan_terms(terms: DealTerms, from_plan: PlanDealTerms) -> DealTerms:
@@ -208,7 +231,14 @@ def _with_plan_terms(terms: DealTerms, from_plan: PlanDealTerms) -> DealTerms:
     return merged
 
 
-def _decimal_or_none(value: Any, field: str, errors: dict[str, list[str]], low: Decimal, high: Decimal, low_open: bool = True) -> Decimal | None:
+def _decimal_or_none(
+    value: Any,
+    field: str,
+    errors: dict[str, list[str]],
+    low: Decimal,
+    high: Decimal,
+    low_open: bool = True,
+) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -219,12 +249,16 @@ def _decimal_or_none(value: Any, field: str, errors: dict[str, list[str]], low: 
         errors.setdefault(field, []).append(_("Enter a number."))
         return None
     if (d <= low if low_open else d < low) or d > high:
-        errors.setdefault(field, []).append(_("Enter a number above %(low)s and at most %(high)s.") % {"low": low, "high": high})
+        errors.setdefault(field, []).append(
+            _("Enter a number above %(low)s and at most %(high)s.") % {"low": low, "high": high}
+        )
         return None
     return d
 
 
-def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, errors: dict[str, list[str]]) -> tuple[dict[str, Any], Decimal | None]:
+def _clean_terms(
+    terms: DealTerms, deal_type: str, amount_cny: Decimal | None, errors: dict[str, list[str]]
+) -> tuple[dict[str, Any], Decimal | None]:
     """Validated field values for a deal, and the CNY amount (computed for a foreign-currency deal)."""
     out: dict[str, Any] = {}
     if terms.price_method not in PriceMethodChoices.values:
@@ -249,11 +283,21 @@ def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, e
     if terms.term_starts_on and terms.term_ends_on and terms.term_ends_on < terms.term_starts_on:
         errors["term_ends_on"] = [_("The term cannot end before it starts.")]
     out["term_starts_on"], out["term_ends_on"] = terms.term_starts_on, terms.term_ends_on
-    out["royalty_rate"] = _decimal_or_none(terms.royalty_rate, "royalty_rate", errors, Decimal(0), Decimal(1))
-    out["royalty_minimum_cny"] = _amount(terms.royalty_minimum_cny, "royalty_minimum_cny", errors, required=False)
-    out["equity_shares"] = _decimal_or_none(terms.equity_shares, "equity_shares", errors, Decimal(0), Decimal("1e15"))
-    out["equity_percent"] = _decimal_or_none(terms.equity_percent, "equity_percent", errors, Decimal(0), Decimal(100))
-    out["equity_valuation_cny"] = _amount(terms.equity_valuation_cny, "equity_valuation_cny", errors, required=False)
+    out["royalty_rate"] = _decimal_or_none(
+        terms.royalty_rate, "royalty_rate", errors, Decimal(0), Decimal(1)
+    )
+    out["royalty_minimum_cny"] = _amount(
+        terms.royalty_minimum_cny, "royalty_minimum_cny", errors, required=False
+    )
+    out["equity_shares"] = _decimal_or_none(
+        terms.equity_shares, "equity_shares", errors, Decimal(0), Decimal("1e15")
+    )
+    out["equity_percent"] = _decimal_or_none(
+        terms.equity_percent, "equity_percent", errors, Decimal(0), Decimal(100)
+    )
+    out["equity_valuation_cny"] = _amount(
+        terms.equity_valuation_cny, "equity_valuation_cny", errors, required=False
+    )
     out["spinoff_name"] = terms.spinoff_name.strip()
     code = terms.spinoff_credit_code.strip().upper()
     if code:
@@ -263,8 +307,17 @@ def _clean_terms(terms: DealTerms, deal_type: str, amount_cny: Decimal | None, e
             errors["spinoff_credit_code"] = list(exc.messages)
     out["spinoff_credit_code"] = code
     out["spinoff_founded_on"] = terms.spinoff_founded_on
-    out["spinoff_registered_capital_cny"] = _amount(terms.spinoff_registered_capital_cny, "spinoff_registered_capital_cny", errors, required=False)
-    if deal_type == DealTypeChoices.SPIN_OFF and (code or terms.spinoff_founded_on) and not out["spinoff_name"]:
+    out["spinoff_registered_capital_cny"] = _amount(
+        terms.spinoff_registered_capital_cny,
+        "spinoff_registered_capital_cny",
+        errors,
+        required=False,
+    )
+    if (
+        deal_type == DealTypeChoices.SPIN_OFF
+        and (code or terms.spinoff_founded_on)
+        and not out["spinoff_name"]
+    ):
         errors["spinoff_name"] = [_("Name the spin-off company.")]
     if deal_type not in EQUITY_TYPES and (out["equity_shares"] or out["equity_percent"]):
         errors["equity_shares"] = [_("Only equity and spin-off deals record shares received.")]
@@ -315,17 +368,26 @@ def deal_create(
     if deal_type not in DealTypeChoices.values:
         errors["deal_type"] = [_("Choose the type of deal.")]
     if counterparty.kind not in COUNTERPARTY_KINDS:
-        errors["counterparty"] = [_("The counterparty must be an enterprise, an investor or a bank.")]
+        errors["counterparty"] = [
+            _("The counterparty must be an enterprise, an investor or a bank.")
+        ]
     owners = {o.pk: o for r in results for o in r.owners.all()}
     if counterparty.pk in owners:
-        errors.setdefault("counterparty", []).append(_("The counterparty cannot be an owner of the result."))
+        errors.setdefault("counterparty", []).append(
+            _("The counterparty cannot be an owner of the result.")
+        )
     terms = terms or DealTerms()
-    amount = _amount(amount_cny, "amount_cny", errors) if terms.currency.strip().upper() in ("", "CNY") else None
+    amount = (
+        _amount(amount_cny, "amount_cny", errors)
+        if terms.currency.strip().upper() in ("", "CNY")
+        else None
+    )
     values, amount = _clean_terms(terms, deal_type, amount, errors)
     for result in results:
         if result.stage not in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
             errors.setdefault("results", []).append(
-                _("“%(title)s” is not in landing: a deal is made once the plan is approved.") % {"title": result.title}
+                _("“%(title)s” is not in landing: a deal is made once the plan is approved.")
+                % {"title": result.title}
             )
     if plan is not None and plan.result_id not in {r.pk for r in results}:
         errors["plan"] = [_("The plan is not for a result this deal covers.")]
@@ -335,13 +397,24 @@ def deal_create(
         raise ValidationError(errors)
     with transaction.atomic():
         deal = Deal.objects.create(
-            title=title.strip(), counterparty=counterparty, deal_type=deal_type, amount_cny=amount or Decimal(0), created_by=actor,
-            contract_kind=CONTRACT_KIND_OF_DEAL_TYPE.get(deal_type, ""), source_plan=plan, source_match=match,
-            source_match_note=match_reference.strip()[:80], **values,
+            title=title.strip(),
+            counterparty=counterparty,
+            deal_type=deal_type,
+            amount_cny=amount or Decimal(0),
+            created_by=actor,
+            contract_kind=CONTRACT_KIND_OF_DEAL_TYPE.get(deal_type, ""),
+            source_plan=plan,
+            source_match=match,
+            source_match_note=match_reference.strip()[:80],
+            **values,
         )
         deal.results.set(results)
         deal.owners.set(owners.values())
-        payload: dict[str, Any] = {"results": [r.pk for r in results], "amount_cny": amount, **values}
+        payload: dict[str, Any] = {
+            "results": [r.pk for r in results],
+            "amount_cny": amount,
+            **values,
+        }
         if from_plan is not None:
             payload["plan_terms"] = from_plan.as_payload()
             payload["departs_from_plan"] = _departures(deal, from_plan)
@@ -356,26 +429,45 @@ def _departures(deal: Deal, from_plan: PlanDealTerms) -> list[str]:
         out.append("amount_cny")
     for name in DealTerms.__dataclass_fields__:
         planned = getattr(from_plan.terms, name)
-        if name not in ("currency", "price_method") and planned not in (None, "") and getattr(deal, name) != planned:
+        if (
+            name not in ("currency", "price_method")
+            and planned not in (None, "")
+            and getattr(deal, name) != planned
+        ):
             out.append(name)
     return out
 
 
-def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str | None, title: str | None = None, actor: User) -> Deal:
+def deal_update_terms(
+    *,
+    deal: Deal,
+    terms: DealTerms,
+    amount_cny: Decimal | str | None,
+    title: str | None = None,
+    actor: User,
+) -> Deal:
     """Change the terms. The price and amount are fixed once the notice runs or the deal is signed;
     the other terms (equity, spin-off, royalties) may be completed later."""
     _require(actor, deal, "change", _("Only TTO managers change deals."))
     with transaction.atomic():
         locked = Deal.objects.select_for_update().get(pk=deal.pk)
         errors: dict[str, list[str]] = {}
-        amount = _amount(amount_cny, "amount_cny", errors) if terms.currency.strip().upper() in ("", "CNY") else None
+        amount = (
+            _amount(amount_cny, "amount_cny", errors)
+            if terms.currency.strip().upper() in ("", "CNY")
+            else None
+        )
         values, amount = _clean_terms(terms, locked.deal_type, amount, errors)
         if locked.status in {DealStatusChoices.COMPLETED, DealStatusChoices.TERMINATED}:
             errors["status"] = [_("A completed or terminated deal cannot be changed.")]
         if locked.status != DealStatusChoices.DRAFT and (
-            amount != locked.amount_cny or values["price_method"] != locked.price_method or values["currency"] != locked.currency
+            amount != locked.amount_cny
+            or values["price_method"] != locked.price_method
+            or values["currency"] != locked.currency
         ):
-            errors.setdefault("amount_cny", []).append(_("The price is fixed once the notice has started or the deal is signed."))
+            errors.setdefault("amount_cny", []).append(
+                _("The price is fixed once the notice has started or the deal is signed.")
+            )
         if errors:
             raise ValidationError(errors)
         before = {k: getattr(locked, k) for k in values}
@@ -385,7 +477,12 @@ def deal_update_terms(*, deal: Deal, terms: DealTerms, amount_cny: Decimal | str
         if title is not None:
             locked.title = title.strip()
         locked.save()
-        audit_record(actor=actor, action="deal.update", obj=locked, payload={"before": before, "after": values})
+        audit_record(
+            actor=actor,
+            action="deal.update",
+            obj=locked,
+            payload={"before": before, "after": values},
+        )
     return locked
 
 
@@ -396,12 +493,17 @@ def _lock_for(deal: Deal, target: str) -> Deal:
     return locked
 
 
-def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: str = "", text_en: str = "", actor: User) -> PublicNotice:
+def deal_notice_start(
+    *, deal: Deal, starts_on: date, ends_on: date, text_zh: str = "", text_en: str = "", actor: User
+) -> PublicNotice:
     """Publish the negotiated price (公示): the results' names and the price, for at least 15 days."""
     _require(actor, deal, "change", _("Only TTO managers publish notices."))
     errors: dict[str, list[str]] = {}
     if (ends_on - starts_on).days + 1 < NOTICE_MIN_DAYS:
-        errors["ends_on"] = [_("A notice runs for at least %(days)d days (Guofa [2016] No. 16).") % {"days": NOTICE_MIN_DAYS}]
+        errors["ends_on"] = [
+            _("A notice runs for at least %(days)d days (Guofa [2016] No. 16).")
+            % {"days": NOTICE_MIN_DAYS}
+        ]
     if starts_on < timezone.localdate() - timedelta(days=1):
         errors["starts_on"] = [_("A notice cannot start in the past.")]
     if errors:
@@ -409,17 +511,36 @@ def deal_notice_start(*, deal: Deal, starts_on: date, ends_on: date, text_zh: st
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.NOTICE)
         if locked.price_method != PriceMethodChoices.NEGOTIATED:
-            raise ValidationError({"price_method": [_("Only a negotiated price is publicly noticed; record the price method first.")]})
+            raise ValidationError(
+                {
+                    "price_method": [
+                        _(
+                            "Only a negotiated price is publicly noticed; record the price method first."
+                        )
+                    ]
+                }
+            )
         names = "；".join(r.title_zh or r.title_en for r in locked.results.all())
         names_en = "; ".join(r.title_en or r.title_zh for r in locked.results.all())
         notice = PublicNotice.objects.create(
-            deal=locked, starts_on=starts_on, ends_on=ends_on, price_cny=locked.amount_cny, published_by=actor,
-            text_zh=text_zh.strip() or f"拟以协议定价方式转化科技成果“{names}”，价格 {locked.amount_cny} 元。公示期内如有异议，请向技术转移办公室书面提出。",
-            text_en=text_en.strip() or f"The result(s) “{names_en}” are to be transferred at a negotiated price of {locked.amount_cny} yuan. Objections may be sent in writing to the TTO during the notice period.",
+            deal=locked,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            price_cny=locked.amount_cny,
+            published_by=actor,
+            text_zh=text_zh.strip()
+            or f"拟以协议定价方式转化科技成果“{names}”，价格 {locked.amount_cny} 元。公示期内如有异议，请向技术转移办公室书面提出。",
+            text_en=text_en.strip()
+            or f"The result(s) “{names_en}” are to be transferred at a negotiated price of {locked.amount_cny} yuan. Objections may be sent in writing to the TTO during the notice period.",
         )
         locked.status = DealStatusChoices.NOTICE
         locked.save(update_fields=["status"])
-        audit_record(actor=actor, action="deal.notice_start", obj=locked, payload={"notice": notice.pk, "starts_on": starts_on, "ends_on": ends_on})
+        audit_record(
+            actor=actor,
+            action="deal.notice_start",
+            obj=locked,
+            payload={"notice": notice.pk, "starts_on": starts_on, "ends_on": ends_on},
+        )
     return notice
 
 
@@ -431,11 +552,18 @@ def deal_notice_withdraw(*, deal: Deal, reason: str, objections: str = "", actor
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.DRAFT)
         locked.notices.filter(status=NoticeStatusChoices.RUNNING).update(
-            status=NoticeStatusChoices.WITHDRAWN, withdrawn_reason=reason.strip(), objections=objections.strip()
+            status=NoticeStatusChoices.WITHDRAWN,
+            withdrawn_reason=reason.strip(),
+            objections=objections.strip(),
         )
         locked.status = DealStatusChoices.DRAFT
         locked.save(update_fields=["status"])
-        audit_record(actor=actor, action="deal.notice_withdraw", obj=locked, payload={"reason": reason.strip(), "objections": objections.strip()})
+        audit_record(
+            actor=actor,
+            action="deal.notice_withdraw",
+            obj=locked,
+            payload={"reason": reason.strip(), "objections": objections.strip()},
+        )
     return locked
 
 
@@ -450,15 +578,37 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.SIGNED)
         if locked.price_method == PriceMethodChoices.NEGOTIATED:
-            notice = locked.notices.filter(status=NoticeStatusChoices.RUNNING).order_by("-ends_on").first()
+            notice = (
+                locked.notices.filter(status=NoticeStatusChoices.RUNNING)
+                .order_by("-ends_on")
+                .first()
+            )
             if notice is None:
-                raise ValidationError({"status": [_("A negotiated price must be publicly noticed for at least %(days)d days before signing.") % {"days": NOTICE_MIN_DAYS}]})
+                raise ValidationError(
+                    {
+                        "status": [
+                            _(
+                                "A negotiated price must be publicly noticed for at least %(days)d days before signing."
+                            )
+                            % {"days": NOTICE_MIN_DAYS}
+                        ]
+                    }
+                )
             if signed_on <= notice.ends_on:
-                raise ValidationError({"signed_on": [_("The notice runs until %(date)s: sign after it has ended.") % {"date": notice.ends_on.isoformat()}]})
+                raise ValidationError(
+                    {
+                        "signed_on": [
+                            _("The notice runs until %(date)s: sign after it has ended.")
+                            % {"date": notice.ends_on.isoformat()}
+                        ]
+                    }
+                )
         results = list(locked.results.select_for_update())
         for result in results:
             if result.stage not in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}:
-                raise ValidationError({"results": [_("“%(title)s” is not in landing.") % {"title": result.title}]})
+                raise ValidationError(
+                    {"results": [_("“%(title)s” is not in landing.") % {"title": result.title}]}
+                )
         if locked.deal_type == DealTypeChoices.ASSIGNMENT and (problem := _pledge_problem(results)):
             raise ValidationError({"deal_type": [problem]})
         locked.status = DealStatusChoices.SIGNED
@@ -470,7 +620,11 @@ def deal_sign(*, deal: Deal, signed_on: date, actor: User, at: datetime | None =
         for result in results:
             if result.stage == ResultStageChoices.LANDING:
                 result_transition(
-                    result=result, target=ResultStageChoices.LANDED, actor=actor, system=True, occurred_at=at,
+                    result=result,
+                    target=ResultStageChoices.LANDED,
+                    actor=actor,
+                    system=True,
+                    occurred_at=at,
                     reason=_("Deal signed: %(deal)s") % {"deal": str(locked)},
                 )
     return locked
@@ -481,10 +635,14 @@ def deal_bring_into_force(*, deal: Deal, in_force_on: date, actor: User) -> Deal
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.IN_FORCE)
         if locked.signed_on and in_force_on < locked.signed_on:
-            raise ValidationError({"in_force_on": [_("A deal cannot be in force before it was signed.")]})
+            raise ValidationError(
+                {"in_force_on": [_("A deal cannot be in force before it was signed.")]}
+            )
         locked.status, locked.in_force_on = DealStatusChoices.IN_FORCE, in_force_on
         locked.save(update_fields=["status", "in_force_on"])
-        audit_record(actor=actor, action="deal.in_force", obj=locked, payload={"in_force_on": in_force_on})
+        audit_record(
+            actor=actor, action="deal.in_force", obj=locked, payload={"in_force_on": in_force_on}
+        )
     return locked
 
 
@@ -494,10 +652,14 @@ def deal_complete(*, deal: Deal, completed_on: date, actor: User) -> Deal:
     with transaction.atomic():
         locked = _lock_for(deal, DealStatusChoices.COMPLETED)
         if locked.signed_on and completed_on < locked.signed_on:
-            raise ValidationError({"completed_on": [_("A deal cannot be completed before it was signed.")]})
+            raise ValidationError(
+                {"completed_on": [_("A deal cannot be completed before it was signed.")]}
+            )
         locked.status, locked.completed_on = DealStatusChoices.COMPLETED, completed_on
         locked.save(update_fields=["status", "completed_on"])
-        audit_record(actor=actor, action="deal.complete", obj=locked, payload={"completed_on": completed_on})
+        audit_record(
+            actor=actor, action="deal.complete", obj=locked, payload={"completed_on": completed_on}
+        )
     return locked
 
 
@@ -514,12 +676,17 @@ def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User)
         locked.terminated_on = terminated_on
         locked.termination_reason = reason.strip()
         locked.save(update_fields=["status", "terminated_on", "termination_reason"])
-        audit_record(actor=actor, action="deal.terminate", obj=locked, payload={"reason": reason.strip()})
+        audit_record(
+            actor=actor, action="deal.terminate", obj=locked, payload={"reason": reason.strip()}
+        )
         figures_changed()
         for result in locked.results.select_for_update():
             if result.stage == ResultStageChoices.LANDED and not result.deals.counted().exists():
                 result_transition(
-                    result=result, target=ResultStageChoices.LANDING, actor=actor, system=True,
+                    result=result,
+                    target=ResultStageChoices.LANDING,
+                    actor=actor,
+                    system=True,
                     reason=_("Deal terminated: %(reason)s") % {"reason": reason.strip()},
                 )
     return locked
@@ -528,12 +695,26 @@ def deal_terminate(*, deal: Deal, terminated_on: date, reason: str, actor: User)
 # --- schedule, payments, royalties ----------------------------------------------------------
 
 
-def schedule_item_add(*, deal: Deal, kind: str, amount_cny: Decimal | str | None, due_on: date | None, description: str = "", actor: User) -> PaymentScheduleItem:
+def schedule_item_add(
+    *,
+    deal: Deal,
+    kind: str,
+    amount_cny: Decimal | str | None,
+    due_on: date | None,
+    description: str = "",
+    actor: User,
+) -> PaymentScheduleItem:
     _require(actor, deal, "change", _("Only TTO managers change deals."))
     errors: dict[str, list[str]] = {}
     if kind not in ScheduleKindChoices.values:
         errors["kind"] = [_("Choose the kind of payment.")]
-    amount = _amount(amount_cny, "amount_cny", errors, positive=True, required=kind != ScheduleKindChoices.ROYALTY)
+    amount = _amount(
+        amount_cny,
+        "amount_cny",
+        errors,
+        positive=True,
+        required=kind != ScheduleKindChoices.ROYALTY,
+    )
     if kind == ScheduleKindChoices.MILESTONE and not description.strip():
         errors["description"] = [_("Describe the milestone that triggers the payment.")]
     if kind in {ScheduleKindChoices.ROYALTY} and deal.royalty_rate is None:
@@ -543,13 +724,26 @@ def schedule_item_add(*, deal: Deal, kind: str, amount_cny: Decimal | str | None
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        item = PaymentScheduleItem.objects.create(deal=deal, kind=kind, amount_cny=amount, due_on=due_on, description=description.strip())
-        audit_record(actor=actor, action="deal.schedule_add", obj=deal, payload={"item": item.pk, "kind": kind, "amount_cny": amount, "due_on": due_on})
+        item = PaymentScheduleItem.objects.create(
+            deal=deal, kind=kind, amount_cny=amount, due_on=due_on, description=description.strip()
+        )
+        audit_record(
+            actor=actor,
+            action="deal.schedule_add",
+            obj=deal,
+            payload={"item": item.pk, "kind": kind, "amount_cny": amount, "due_on": due_on},
+        )
     return item
 
 
 def royalty_report_record(
-    *, deal: Deal, period_start: date, period_end: date, due_on: date, net_sales_cny: Decimal | str, actor: User
+    *,
+    deal: Deal,
+    period_start: date,
+    period_end: date,
+    due_on: date,
+    net_sales_cny: Decimal | str,
+    actor: User,
 ) -> RoyaltyReport:
     """A licensee's sales report: royalty due = net sales × the contract's rate, rounded half up to
     the fen, raised to the contract's minimum per period where one is set."""
@@ -571,20 +765,42 @@ def royalty_report_record(
     minimum = deal.royalty_minimum_cny
     applied = minimum is not None and due < minimum
     with transaction.atomic():
-        Deal.objects.select_for_update().filter(pk=deal.pk).first()  # a concurrent repeat waits here, then sees the first
+        Deal.objects.select_for_update().filter(
+            pk=deal.pk
+        ).first()  # a concurrent repeat waits here, then sees the first
         if RoyaltyReport.objects.filter(deal=deal, period_start=period_start).exists():
-            raise ValidationError({"period_start": [_("A report for this period is already recorded.")]})
+            raise ValidationError(
+                {"period_start": [_("A report for this period is already recorded.")]}
+            )
         report = RoyaltyReport.objects.create(
-            deal=deal, period_start=period_start, period_end=period_end, due_on=due_on, net_sales_cny=sales,
-            rate=deal.royalty_rate, royalty_due_cny=minimum if applied and minimum is not None else due, minimum_applied=applied, recorded_by=actor,
+            deal=deal,
+            period_start=period_start,
+            period_end=period_end,
+            due_on=due_on,
+            net_sales_cny=sales,
+            rate=deal.royalty_rate,
+            royalty_due_cny=minimum if applied and minimum is not None else due,
+            minimum_applied=applied,
+            recorded_by=actor,
         )
-        audit_record(actor=actor, action="deal.royalty_report", obj=deal, payload={"report": report.pk, "sales": sales, "due": report.royalty_due_cny})
+        audit_record(
+            actor=actor,
+            action="deal.royalty_report",
+            obj=deal,
+            payload={"report": report.pk, "sales": sales, "due": report.royalty_due_cny},
+        )
     return report
 
 
 def payment_record(
-    *, deal: Deal, received_on: date, amount_cny: Decimal | str, actor: User,
-    schedule_item: PaymentScheduleItem | None = None, royalty_report: RoyaltyReport | None = None, note: str = "",
+    *,
+    deal: Deal,
+    received_on: date,
+    amount_cny: Decimal | str,
+    actor: User,
+    schedule_item: PaymentScheduleItem | None = None,
+    royalty_report: RoyaltyReport | None = None,
+    note: str = "",
     confirm_duplicate: bool = False,
 ) -> Payment:
     """Record a payment received on a signed deal. A payment identical to one already recorded
@@ -605,22 +821,52 @@ def payment_record(
         if locked.status not in COUNTED_STATUSES and locked.status != DealStatusChoices.TERMINATED:
             errors.setdefault("deal", []).append(_("Payments are recorded on signed deals."))
         if locked.signed_on and received_on < locked.signed_on:
-            errors.setdefault("received_on", []).append(_("A payment cannot be received before the deal was signed."))
+            errors.setdefault("received_on", []).append(
+                _("A payment cannot be received before the deal was signed.")
+            )
         if errors:
             raise ValidationError(errors)
-        same = Payment.objects.filter(
-            deal=locked, received_on=received_on, amount_cny=amount or Decimal(0), schedule_item=schedule_item, royalty_report=royalty_report, note=note.strip(),
-        ).order_by("recorded_at", "pk").first()
+        same = (
+            Payment.objects.filter(
+                deal=locked,
+                received_on=received_on,
+                amount_cny=amount or Decimal(0),
+                schedule_item=schedule_item,
+                royalty_report=royalty_report,
+                note=note.strip(),
+            )
+            .order_by("recorded_at", "pk")
+            .first()
+        )
         if same is not None and not confirm_duplicate:
-            message = _("An identical payment (%(amount)s yuan received on %(date)s) was already recorded at %(recorded)s. Confirm to record it again.") % {
-                "amount": f"{same.amount_cny:,.2f}", "date": same.received_on.isoformat(), "recorded": _local_time(same.recorded_at)}
+            message = _(
+                "An identical payment (%(amount)s yuan received on %(date)s) was already recorded at %(recorded)s. Confirm to record it again."
+            ) % {
+                "amount": f"{same.amount_cny:,.2f}",
+                "date": same.received_on.isoformat(),
+                "recorded": _local_time(same.recorded_at),
+            }
             raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
         payment = Payment.objects.create(
-            deal=locked, received_on=received_on, amount_cny=amount or Decimal(0), schedule_item=schedule_item,
-            royalty_report=royalty_report, note=note.strip(), recorded_by=actor,
+            deal=locked,
+            received_on=received_on,
+            amount_cny=amount or Decimal(0),
+            schedule_item=schedule_item,
+            royalty_report=royalty_report,
+            note=note.strip(),
+            recorded_by=actor,
         )
-        audit_record(actor=actor, action="deal.payment", obj=locked, payload={
-            "payment": payment.pk, "amount_cny": amount, "received_on": received_on, "confirmed_duplicate": same is not None})
+        audit_record(
+            actor=actor,
+            action="deal.payment",
+            obj=locked,
+            payload={
+                "payment": payment.pk,
+                "amount_cny": amount,
+                "received_on": received_on,
+                "confirmed_duplicate": same is not None,
+            },
+        )
         figures_changed()
     return payment
 
@@ -629,8 +875,15 @@ def payment_record(
 
 
 def agreement_create(
-    *, kind: str, title: str, parties: Sequence[Organisation], signed_on: date, actor: User,
-    results: Sequence[Result] = (), expires_on: date | None = None, notes: str = "",
+    *,
+    kind: str,
+    title: str,
+    parties: Sequence[Organisation],
+    signed_on: date,
+    actor: User,
+    results: Sequence[Result] = (),
+    expires_on: date | None = None,
+    notes: str = "",
     shares: Sequence[tuple[Organisation, Decimal | str]] = (),
 ) -> Agreement:
     """Record an NDA/CDA, an MTA or a co-owner agreement (with each co-owner's share of income)."""
@@ -656,26 +909,51 @@ def agreement_create(
                 errors.setdefault("shares", []).append(_("Enter each share as a percentage."))
                 continue
             if org.pk not in party_ids:
-                errors.setdefault("shares", []).append(_("%(org)s is not a party.") % {"org": org.name})
+                errors.setdefault("shares", []).append(
+                    _("%(org)s is not a party.") % {"org": org.name}
+                )
             if not 0 < value <= 100:
-                errors.setdefault("shares", []).append(_("Each share is a percentage above 0 and at most 100."))
+                errors.setdefault("shares", []).append(
+                    _("Each share is a percentage above 0 and at most 100.")
+                )
             clean_shares.append((org, value))
         if sum((s for _o, s in clean_shares), Decimal(0)) != 100:
             errors.setdefault("shares", []).append(_("The co-owners' shares must add up to 100%."))
         for result in results:
             owners = set(result.ownerships.values_list("organisation_id", flat=True))
             if owners != {o.pk for o, _s in clean_shares}:
-                errors.setdefault("results", []).append(_("The shares must name exactly the owners of “%(title)s”.") % {"title": result.title})
+                errors.setdefault("results", []).append(
+                    _("The shares must name exactly the owners of “%(title)s”.")
+                    % {"title": result.title}
+                )
     elif shares:
         errors["shares"] = [_("Only a co-owner agreement sets shares of income.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        agreement = Agreement.objects.create(kind=kind, title=title.strip(), signed_on=signed_on, expires_on=expires_on, notes=notes.strip(), created_by=actor)
+        agreement = Agreement.objects.create(
+            kind=kind,
+            title=title.strip(),
+            signed_on=signed_on,
+            expires_on=expires_on,
+            notes=notes.strip(),
+            created_by=actor,
+        )
         agreement.parties.set(parties)
         agreement.results.set(results)
-        CoOwnerShare.objects.bulk_create([CoOwnerShare(agreement=agreement, organisation=o, share=s) for o, s in clean_shares])
-        audit_record(actor=actor, action="agreement.create", obj=agreement, payload={"kind": kind, "parties": [p.pk for p in parties], "shares": {o.pk: s for o, s in clean_shares}})
+        CoOwnerShare.objects.bulk_create(
+            [CoOwnerShare(agreement=agreement, organisation=o, share=s) for o, s in clean_shares]
+        )
+        audit_record(
+            actor=actor,
+            action="agreement.create",
+            obj=agreement,
+            payload={
+                "kind": kind,
+                "parties": [p.pk for p in parties],
+                "shares": {o.pk: s for o, s in clean_shares},
+            },
+        )
     return agreement
 
 
@@ -683,7 +961,13 @@ def agreement_create(
 
 
 def cost_record(
-    *, result: Result, kind: str, amount_cny: Decimal | str, incurred_on: date, description: str = "", actor: User,
+    *,
+    result: Result,
+    kind: str,
+    amount_cny: Decimal | str,
+    incurred_on: date,
+    description: str = "",
+    actor: User,
     confirm_duplicate: bool = False,
 ) -> ResultCost:
     """Record a cost of a result (deducted from the next payment distributed). A cost identical to
@@ -699,52 +983,118 @@ def cost_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        Result.objects.select_for_update().filter(pk=result.pk).first()  # concurrent repeats wait here, then see the first
-        same = ResultCost.objects.filter(
-            result=result, kind=kind, amount_cny=amount or Decimal(0), incurred_on=incurred_on, description=description.strip(),
-        ).order_by("recorded_at", "pk").first()
+        Result.objects.select_for_update().filter(
+            pk=result.pk
+        ).first()  # concurrent repeats wait here, then see the first
+        same = (
+            ResultCost.objects.filter(
+                result=result,
+                kind=kind,
+                amount_cny=amount or Decimal(0),
+                incurred_on=incurred_on,
+                description=description.strip(),
+            )
+            .order_by("recorded_at", "pk")
+            .first()
+        )
         if same is not None and not confirm_duplicate:
-            message = _("An identical cost (%(amount)s yuan on %(date)s) was already recorded at %(recorded)s. Confirm to record it again.") % {
-                "amount": f"{same.amount_cny:,.2f}", "date": same.incurred_on.isoformat(), "recorded": _local_time(same.recorded_at)}
+            message = _(
+                "An identical cost (%(amount)s yuan on %(date)s) was already recorded at %(recorded)s. Confirm to record it again."
+            ) % {
+                "amount": f"{same.amount_cny:,.2f}",
+                "date": same.incurred_on.isoformat(),
+                "recorded": _local_time(same.recorded_at),
+            }
             raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
-        cost = ResultCost.objects.create(result=result, kind=kind, amount_cny=amount or Decimal(0), incurred_on=incurred_on, description=description.strip(), recorded_by=actor)
-        audit_record(actor=actor, action="result.cost", obj=result, payload={
-            "cost": cost.pk, "kind": kind, "amount_cny": amount, "confirmed_duplicate": same is not None})
+        cost = ResultCost.objects.create(
+            result=result,
+            kind=kind,
+            amount_cny=amount or Decimal(0),
+            incurred_on=incurred_on,
+            description=description.strip(),
+            recorded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="result.cost",
+            obj=result,
+            payload={
+                "cost": cost.pk,
+                "kind": kind,
+                "amount_cny": amount,
+                "confirmed_duplicate": same is not None,
+            },
+        )
     return cost
 
 
 def rule_set(
-    *, organisation: Organisation, team_share: Decimal | str, tto_share: Decimal | str = "0",
-    equity_team_share: Decimal | str = "0.5", legal_source: str, state_established: bool = True,
-    in_shanghai: bool = True, actor: User,
+    *,
+    organisation: Organisation,
+    team_share: Decimal | str,
+    tto_share: Decimal | str = "0",
+    equity_team_share: Decimal | str = "0.5",
+    legal_source: str,
+    state_established: bool = True,
+    in_shanghai: bool = True,
+    actor: User,
 ) -> tuple[DistributionRule, list[str]]:
     """Configure an organisation's distribution rule; returns it with the floors it falls below."""
     existing = DistributionRule.objects.filter(organisation=organisation).first()
-    if not (allows(actor, existing, "change") if existing is not None else permitted(actor, DistributionRule, "add")):
+    if not (
+        allows(actor, existing, "change")
+        if existing is not None
+        else permitted(actor, DistributionRule, "add")
+    ):
         raise PermissionError(_("Only TTO managers configure distribution rules."))
     errors: dict[str, list[str]] = {}
     shares: dict[str, Decimal] = {}
-    for name, value in (("team_share", team_share), ("tto_share", tto_share), ("equity_team_share", equity_team_share)):
+    for name, value in (
+        ("team_share", team_share),
+        ("tto_share", tto_share),
+        ("equity_team_share", equity_team_share),
+    ):
         d = _decimal_or_none(value, name, errors, Decimal(0), Decimal(1), low_open=False)
         if d is not None and d.as_tuple().exponent < -4:  # type: ignore[operator]
-            errors.setdefault(name, []).append(_("Give the share with at most 4 decimals (e.g. 0.7)."))
+            errors.setdefault(name, []).append(
+                _("Give the share with at most 4 decimals (e.g. 0.7).")
+            )
         shares[name] = d if d is not None else Decimal(0)
-    if "team_share" not in errors and "tto_share" not in errors and shares["team_share"] + shares["tto_share"] > 1:
+    if (
+        "team_share" not in errors
+        and "tto_share" not in errors
+        and shares["team_share"] + shares["tto_share"] > 1
+    ):
         errors["tto_share"] = [_("The team's and the TTO's shares add up to more than 1.")]
     if not legal_source.strip():
-        errors["legal_source"] = [_("Cite the rule's source (the organisation's regulation, its article).")]
+        errors["legal_source"] = [
+            _("Cite the rule's source (the organisation's regulation, its article).")
+        ]
     if not organisation.is_research:
-        errors["organisation"] = [_("Distribution rules are set by universities, institutes and hospitals.")]
+        errors["organisation"] = [
+            _("Distribution rules are set by universities, institutes and hospitals.")
+        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         rule, _created = DistributionRule.objects.update_or_create(
             organisation=organisation,
-            defaults={**shares, "legal_source": legal_source.strip(), "state_established": state_established,
-                      "in_shanghai": in_shanghai, "updated_by": actor, "updated_at": timezone.now()},
+            defaults={
+                **shares,
+                "legal_source": legal_source.strip(),
+                "state_established": state_established,
+                "in_shanghai": in_shanghai,
+                "updated_by": actor,
+                "updated_at": timezone.now(),
+            },
         )
         warnings = rule.warnings()
-        audit_record(actor=actor, action="distribution_rule.set", obj=rule, payload={**shares, "warnings": warnings})
+        audit_record(
+            actor=actor,
+            action="distribution_rule.set",
+            obj=rule,
+            payload={**shares, "warnings": warnings},
+        )
         figures_changed()  # the annual report's equity-reward estimate reads the rules
     return rule, warnings
 
@@ -752,16 +1102,20 @@ def rule_set(
 def _coowner_split(deal: Deal) -> tuple[list[tuple[Organisation, Decimal]], str]:
     """Each owner institution's share and why: a co-owner agreement covering the deal's results
     that names every owner, else equal shares (a sole owner takes all)."""
-    owners = list(deal.owners.all()) or list(Organisation.objects.filter(ownerships__result__deals=deal).distinct())
+    owners = list(deal.owners.all()) or list(
+        Organisation.objects.filter(ownerships__result__deals=deal).distinct()
+    )
     agreement = (
         Agreement.objects.filter(kind=AgreementKindChoices.CO_OWNER, results__in=deal.results.all())
-        .order_by("-signed_on", "-id").first()
+        .order_by("-signed_on", "-id")
+        .first()
     )
     if agreement is not None:
         shares = {s.organisation_id: s.share for s in agreement.shares.all()}
         if {o.pk for o in owners} <= set(shares):
-            return [(o, shares[o.pk]) for o in owners], _("co-owner agreement “%(title)s” signed %(date)s") % {
-                "title": agreement.title, "date": agreement.signed_on.isoformat()}
+            return [(o, shares[o.pk]) for o in owners], _(
+                "co-owner agreement “%(title)s” signed %(date)s"
+            ) % {"title": agreement.title, "date": agreement.signed_on.isoformat()}
     if len(owners) == 1:
         return [(o, Decimal(1)) for o in owners], _("sole owner of the results")
     return [(o, Decimal(1)) for o in owners], _("equal shares: no co-owner agreement sets them")
@@ -779,7 +1133,9 @@ def _team(deal: Deal, organisation: Organisation) -> list[tuple[Person, Decimal]
     people: dict[int, Person] = {}
     members = set(organisation.memberships.values_list("person_id", flat=True))
     inventorships = list(
-        Result.inventors.through.objects.filter(result__deals=deal).select_related("person").order_by("result_id", "position", "id")  # type: ignore[attr-defined]
+        Result.inventors.through.objects.filter(result__deals=deal)  # type: ignore[attr-defined]
+        .select_related("person")
+        .order_by("result_id", "position", "id")
     )
     chosen = [i for i in inventorships if i.person_id in members] or inventorships
     for i in chosen:
@@ -816,7 +1172,9 @@ class HolderPart:
     has_rule: bool = False
     floors: list[FloorCheck] = field(default_factory=list)
     #: (party, its label, person or None, contribution in percent of the team or None, amount)
-    lines: list[tuple[str, str, Person | None, Decimal | None, Decimal]] = field(default_factory=list)
+    lines: list[tuple[str, str, Person | None, Decimal | None, Decimal]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -840,24 +1198,41 @@ class DistributionPreview:
 
 
 def _percent_of(weight: Decimal, total: Decimal) -> Decimal:
-    return (weight * 100 / total).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP) if total else Decimal(0)
+    return (
+        (weight * 100 / total).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        if total
+        else Decimal(0)
+    )
 
 
-def _floor_checks(team_share: Decimal, rule: DistributionRule | None, equity: bool) -> list[FloorCheck]:
+def _floor_checks(
+    team_share: Decimal, rule: DistributionRule | None, equity: bool
+) -> list[FloorCheck]:
     from .distribution import NATIONAL_FLOORS, SHANGHAI_FLOORS
 
     mode = "equity" if equity else "transfer_or_licence"
     national = NATIONAL_FLOORS[mode]
     binding = rule.state_established if rule is not None else True
-    checks = [FloorCheck(
-        minimum=national.minimum, source=str(national.source), respected=team_share >= national.minimum,
-        scope=_("binding on a state-established university or institute") if binding
-        else _("applies where no rule or agreement sets the rewards"),
-    )]
+    checks = [
+        FloorCheck(
+            minimum=national.minimum,
+            source=str(national.source),
+            respected=team_share >= national.minimum,
+            scope=_("binding on a state-established university or institute")
+            if binding
+            else _("applies where no rule or agreement sets the rewards"),
+        )
+    ]
     if rule is not None and rule.in_shanghai:
         local = SHANGHAI_FLOORS[mode]
-        checks.append(FloorCheck(minimum=local.minimum, source=str(local.source), respected=team_share >= local.minimum,
-                                 scope=_("a standard Shanghai's regulation allows and encourages, not binding")))
+        checks.append(
+            FloorCheck(
+                minimum=local.minimum,
+                source=str(local.source),
+                respected=team_share >= local.minimum,
+                scope=_("a standard Shanghai's regulation allows and encourages, not binding"),
+            )
+        )
     return checks
 
 
@@ -865,7 +1240,9 @@ def _distribution_compute(payment: Payment, *, lock: bool) -> DistributionPrevie
     """The distribution of ``payment`` (see :func:`payment_distribute`), computed without writing.
     ``lock``: inside the commit's transaction, the open costs are locked."""
     deal = payment.deal
-    open_costs = ResultCost.objects.filter(result__deals=deal, distribution__isnull=True).values("pk")
+    open_costs = ResultCost.objects.filter(result__deals=deal, distribution__isnull=True).values(
+        "pk"
+    )
     cost_rows = ResultCost.objects.filter(pk__in=open_costs).order_by("incurred_on", "id")
     costs = list(cost_rows.select_for_update() if lock else cost_rows)
     deducted: list[ResultCost] = []
@@ -884,10 +1261,14 @@ def _distribution_compute(payment: Payment, *, lock: bool) -> DistributionPrevie
     rules: dict[str, Any] = {}
     warnings: list[str] = []
 
-    def institution_lines(org: Organisation, share: Decimal, weight: Decimal, percent: Decimal, basis: str) -> None:
+    def institution_lines(
+        org: Organisation, share: Decimal, weight: Decimal, percent: Decimal, basis: str
+    ) -> None:
         """An owner institution's part: its rule gives the team (as a reward) and the TTO their shares."""
         rule = DistributionRule.objects.filter(organisation=org).first()
-        team_share = (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
+        team_share = (
+            (rule.equity_team_share if equity else rule.team_share) if rule else DEFAULT_TEAM_SHARE
+        )
         tto_share = rule.tto_share if rule else Decimal(0)
         team_people = _team(deal, org)
         if not team_people:
@@ -896,38 +1277,96 @@ def _distribution_compute(payment: Payment, *, lock: bool) -> DistributionPrevie
             split = distribute(share, Decimal(0), team_share, [("team", Decimal(100))], tto_share)
         except DistributionError as exc:
             raise ValidationError({"payment": [str(exc)]}) from exc
-        people_parts = split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people]) if team_people else {}
-        source = rule.legal_source if rule else _("No rule configured: the statutory floor of art. 45 applies.")
+        people_parts = (
+            split_largest_remainder(split.team, [(str(p.pk), w) for p, w in team_people])
+            if team_people
+            else {}
+        )
+        source = (
+            rule.legal_source
+            if rule
+            else _("No rule configured: the statutory floor of art. 45 applies.")
+        )
         rules[str(org.pk)] = {
-            "organisation": org.name, "co_owner_share": str(weight), "amount": str(share), "team_share": str(team_share),
-            "tto_share": str(tto_share), "source": source,
+            "organisation": org.name,
+            "co_owner_share": str(weight),
+            "amount": str(share),
+            "team_share": str(team_share),
+            "tto_share": str(tto_share),
+            "source": source,
         }
         if rule:
             warnings.extend(rule.warnings())
-        part = HolderPart(kind="institution", organisation=org, share_percent=percent, basis=basis, amount=share,
-                          team_share=team_share, tto_share=tto_share, rule_source=source, has_rule=rule is not None,
-                          floors=_floor_checks(team_share, rule, equity) if team_people else [])
-        lines.append(DistributionLine(organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation))
-        lines.append(DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto))
-        part.lines.append((PartyChoices.ORGANISATION.value, str(PartyChoices.ORGANISATION.label), None, None, split.organisation))
-        part.lines.append((PartyChoices.TTO.value, str(PartyChoices.TTO.label), None, None, split.tto))
+        part = HolderPart(
+            kind="institution",
+            organisation=org,
+            share_percent=percent,
+            basis=basis,
+            amount=share,
+            team_share=team_share,
+            tto_share=tto_share,
+            rule_source=source,
+            has_rule=rule is not None,
+            floors=_floor_checks(team_share, rule, equity) if team_people else [],
+        )
+        lines.append(
+            DistributionLine(
+                organisation=org, party=PartyChoices.ORGANISATION, amount_cny=split.organisation
+            )
+        )
+        lines.append(
+            DistributionLine(organisation=org, party=PartyChoices.TTO, amount_cny=split.tto)
+        )
+        part.lines.append(
+            (
+                PartyChoices.ORGANISATION.value,
+                str(PartyChoices.ORGANISATION.label),
+                None,
+                None,
+                split.organisation,
+            )
+        )
+        part.lines.append(
+            (PartyChoices.TTO.value, str(PartyChoices.TTO.label), None, None, split.tto)
+        )
         team_total = sum((w for _p, w in team_people), Decimal(0))
         for person, person_weight in team_people:
-            lines.append(DistributionLine(organisation=org, party=PartyChoices.PERSON, person=person, amount_cny=people_parts[str(person.pk)]))
-            part.lines.append((PartyChoices.PERSON.value, str(PartyChoices.PERSON.label), person, _percent_of(person_weight, team_total), people_parts[str(person.pk)]))
+            lines.append(
+                DistributionLine(
+                    organisation=org,
+                    party=PartyChoices.PERSON,
+                    person=person,
+                    amount_cny=people_parts[str(person.pk)],
+                )
+            )
+            part.lines.append(
+                (
+                    PartyChoices.PERSON.value,
+                    str(PartyChoices.PERSON.label),
+                    person,
+                    _percent_of(person_weight, team_total),
+                    people_parts[str(person.pk)],
+                )
+            )
         parts.append(part)
 
     # After a 赋权 (国科发区〔2020〕128号) the results' owners include the team: its share goes to its
     # members as owners, and the statutory reward applies only to the institutions' shares.
-    holders = ownership_for_distribution(result_ids=list(deal.results.values_list("pk", flat=True)), on=payment.received_on)
+    holders = ownership_for_distribution(
+        result_ids=list(deal.results.values_list("pk", flat=True)), on=payment.received_on
+    )
     if holders is None:
         weights, basis = _coowner_split(deal)
         if not weights:
-            raise ValidationError({"payment": [_("The deal has no owner organisation to distribute to.")]})
+            raise ValidationError(
+                {"payment": [_("The deal has no owner organisation to distribute to.")]}
+            )
         by_org = split_largest_remainder(net, [(str(o.pk), w) for o, w in weights])
         weight_total = sum((w for _o, w in weights), Decimal(0))
         for org, weight in weights:
-            institution_lines(org, by_org[str(org.pk)], weight, _percent_of(weight, weight_total), basis)
+            institution_lines(
+                org, by_org[str(org.pk)], weight, _percent_of(weight, weight_total), basis
+            )
     else:
         by_holder = split_largest_remainder(net, [(h.key, h.share) for h in holders])
         holder_total = sum((h.share for h in holders), Decimal(0))
@@ -937,22 +1376,68 @@ def _distribution_compute(payment: Payment, *, lock: bool) -> DistributionPrevie
             percent = _percent_of(holder.share, holder_total)
             if holder.holder_kind == "team":
                 member_total = sum((w for _p, w in holder.members), Decimal(0))
-                shares = split_largest_remainder(amount, [(str(p.pk), w) for p, w in holder.members])
-                part = HolderPart(kind="team", organisation=holder.organisation, share_percent=percent, basis=holder.basis, amount=amount)
+                shares = split_largest_remainder(
+                    amount, [(str(p.pk), w) for p, w in holder.members]
+                )
+                part = HolderPart(
+                    kind="team",
+                    organisation=holder.organisation,
+                    share_percent=percent,
+                    basis=holder.basis,
+                    amount=amount,
+                )
                 for person, member_weight in holder.members:
-                    lines.append(DistributionLine(organisation=holder.organisation, party=PartyChoices.TEAM_OWNER, person=person, amount_cny=shares[str(person.pk)]))
-                    part.lines.append((PartyChoices.TEAM_OWNER.value, str(PartyChoices.TEAM_OWNER.label), person, _percent_of(member_weight, member_total), shares[str(person.pk)]))
+                    lines.append(
+                        DistributionLine(
+                            organisation=holder.organisation,
+                            party=PartyChoices.TEAM_OWNER,
+                            person=person,
+                            amount_cny=shares[str(person.pk)],
+                        )
+                    )
+                    part.lines.append(
+                        (
+                            PartyChoices.TEAM_OWNER.value,
+                            str(PartyChoices.TEAM_OWNER.label),
+                            person,
+                            _percent_of(member_weight, member_total),
+                            shares[str(person.pk)],
+                        )
+                    )
                 parts.append(part)
-                rules[holder.key] = {"team_of": holder.organisation.name, "ownership_share": str(holder.share), "amount": str(amount), "source": holder.basis}
+                rules[holder.key] = {
+                    "team_of": holder.organisation.name,
+                    "ownership_share": str(holder.share),
+                    "amount": str(amount),
+                    "source": holder.basis,
+                }
             else:
                 institution_lines(holder.organisation, amount, holder.share, percent, holder.basis)
             # "kind" says why the part is paid as it is (the page explains it in the reader's language)
-            ownership.append({"kind": holder.holder_kind, "holder": holder.organisation.name, "application": str(holder.application_id or ""),
-                              "share": str(holder.share.quantize(Decimal("0.001"))), "amount": str(amount), "basis": holder.basis})
+            ownership.append(
+                {
+                    "kind": holder.holder_kind,
+                    "holder": holder.organisation.name,
+                    "application": str(holder.application_id or ""),
+                    "share": str(holder.share.quantize(Decimal("0.001"))),
+                    "amount": str(amount),
+                    "basis": holder.basis,
+                }
+            )
         rules["ownership"] = {"on": payment.received_on.isoformat(), "holders": ownership}
     assert sum((line.amount_cny for line in lines), Decimal(0)) == net
-    preview = DistributionPreview(payment=payment, deducted=deducted, waiting=waiting, total_costs=total_costs, net=net, equity=equity,
-                                  lines=lines, parts=parts, rules=rules, warnings=warnings)
+    preview = DistributionPreview(
+        payment=payment,
+        deducted=deducted,
+        waiting=waiting,
+        total_costs=total_costs,
+        net=net,
+        equity=equity,
+        lines=lines,
+        parts=parts,
+        rules=rules,
+        warnings=warnings,
+    )
     preview.fingerprint = _fingerprint(preview)
     return preview
 
@@ -963,9 +1448,13 @@ def _fingerprint(preview: DistributionPreview) -> str:
     import json
 
     facts = {
-        "payment": preview.payment.pk, "amount": str(preview.payment.amount_cny), "costs": [c.pk for c in preview.deducted],
+        "payment": preview.payment.pk,
+        "amount": str(preview.payment.amount_cny),
+        "costs": [c.pk for c in preview.deducted],
         "net": str(preview.net),
-        "lines": [[ln.organisation_id, ln.party, ln.person_id, str(ln.amount_cny)] for ln in preview.lines],
+        "lines": [
+            [ln.organisation_id, ln.party, ln.person_id, str(ln.amount_cny)] for ln in preview.lines
+        ],
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -1002,18 +1491,42 @@ def payment_distribute(*, payment: Payment, actor: User, expected: str = "") -> 
             raise ValidationError({"payment": [_("This payment has already been distributed.")]})
         preview = _distribution_compute(locked, lock=True)
         if expected and expected != preview.fingerprint:
-            raise ValidationError({"payment": ValidationError(_(
-                "The distribution has changed since it was shown (a cost, a rule or the owners changed): nothing was "
-                "recorded. Review the new preview and confirm again."), code="changed")})
+            raise ValidationError(
+                {
+                    "payment": ValidationError(
+                        _(
+                            "The distribution has changed since it was shown (a cost, a rule or the owners changed): nothing was "
+                            "recorded. Review the new preview and confirm again."
+                        ),
+                        code="changed",
+                    )
+                }
+            )
         distribution = Distribution.objects.create(
-            payment=locked, costs_cny=preview.total_costs, net_cny=preview.net, rules=preview.rules, warnings=preview.warnings, created_by=actor,
+            payment=locked,
+            costs_cny=preview.total_costs,
+            net_cny=preview.net,
+            rules=preview.rules,
+            warnings=preview.warnings,
+            created_by=actor,
         )
         for line in preview.lines:
             line.distribution = distribution
         DistributionLine.objects.bulk_create(preview.lines)
-        ResultCost.objects.filter(pk__in=[c.pk for c in preview.deducted]).update(distribution=distribution)
-        audit_record(actor=actor, action="payment.distribute", obj=locked, payload={
-            "distribution": distribution.pk, "costs": preview.total_costs, "net": preview.net, "previewed": preview.fingerprint if expected else ""})
+        ResultCost.objects.filter(pk__in=[c.pk for c in preview.deducted]).update(
+            distribution=distribution
+        )
+        audit_record(
+            actor=actor,
+            action="payment.distribute",
+            obj=locked,
+            payload={
+                "distribution": distribution.pk,
+                "costs": preview.total_costs,
+                "net": preview.net,
+                "previewed": preview.fingerprint if expected else "",
+            },
+        )
         figures_changed()
     return distribution
 
@@ -1027,19 +1540,29 @@ def royalty_flag_overdue(today: date | None = None) -> int:
     # Those who record every deal's payments (the TTO), as the grants say.
     managers = list(users_permitted(Deal, "record_payment", every_row=True))
     flagged = 0
-    for report in RoyaltyReport.objects.filter(flagged_on__isnull=True, due_on__lt=today).select_related("deal"):
+    for report in RoyaltyReport.objects.filter(
+        flagged_on__isnull=True, due_on__lt=today
+    ).select_related("deal"):
         if report.shortfall_cny <= 0:
             continue
         with transaction.atomic():
             RoyaltyReport.objects.filter(pk=report.pk).update(flagged_on=today)
             kind_zh, kind_en = ("不足", "short") if report.received_cny > 0 else ("逾期", "overdue")
             notification_send(
-                recipients=managers, kind="landing.royalty",
-                title_zh=f"提成费{kind_zh}：{report.deal.name_in('zh-hans')}（{report}）", title_en=f"Royalty {kind_en}: {report.deal.name_in('en')} ({report})",
-                body_zh=f"应付 {report.royalty_due_cny} 元，已收 {report.received_cny} 元。", body_en=f"{report.royalty_due_cny} yuan due, {report.received_cny} received.",
+                recipients=managers,
+                kind="landing.royalty",
+                title_zh=f"提成费{kind_zh}：{report.deal.name_in('zh-hans')}（{report}）",
+                title_en=f"Royalty {kind_en}: {report.deal.name_in('en')} ({report})",
+                body_zh=f"应付 {report.royalty_due_cny} 元，已收 {report.received_cny} 元。",
+                body_en=f"{report.royalty_due_cny} yuan due, {report.received_cny} received.",
                 url=f"/deals/{report.deal_id}/",
             )
-            audit_record(actor=None, action="deal.royalty_flag", obj=report.deal, payload={"report": report.pk, "shortfall": report.shortfall_cny})
+            audit_record(
+                actor=None,
+                action="deal.royalty_flag",
+                obj=report.deal,
+                payload={"report": report.pk, "shortfall": report.shortfall_cny},
+            )
         flagged += 1
     return flagged
 
@@ -1066,36 +1589,79 @@ def deal_classify(
 ) -> Deal:
     """Classify the technology contract (技术合同认定规则) and record which tax reliefs the deal claims.
     The kind is fixed once the contract is registered (the office has recognised it)."""
-    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    _require(
+        actor,
+        deal,
+        "register_contract",
+        _("Only TTO managers classify and register technology contracts."),
+    )
     errors: dict[str, list[str]] = {}
     if contract_kind not in ContractKindChoices.values:
         errors["contract_kind"] = [_("Choose the kind of technology contract.")]
     elif contract_object and contract_object not in CONTRACT_OBJECTS_BY_KIND[contract_kind]:
-        errors["contract_object"] = [_("“%(object)s” is not an object of a “%(kind)s” contract.") % {
-            "object": ContractObjectChoices(contract_object).label if contract_object in ContractObjectChoices.values else contract_object,
-            "kind": ContractKindChoices(contract_kind).label}]
+        errors["contract_object"] = [
+            _("“%(object)s” is not an object of a “%(kind)s” contract.")
+            % {
+                "object": ContractObjectChoices(contract_object).label
+                if contract_object in ContractObjectChoices.values
+                else contract_object,
+                "kind": ContractKindChoices(contract_kind).label,
+            }
+        ]
     if bundled_support_services and contract_kind not in (
-        ContractKindChoices.TRANSFER, ContractKindChoices.LICENCE, ContractKindChoices.DEV_COMMISSIONED, ContractKindChoices.DEV_COOPERATIVE,
+        ContractKindChoices.TRANSFER,
+        ContractKindChoices.LICENCE,
+        ContractKindChoices.DEV_COMMISSIONED,
+        ContractKindChoices.DEV_COOPERATIVE,
     ):
         errors.setdefault("bundled_support_services", []).append(
-            _("Only a transfer, licence or development contract can carry consulting and services bundled in it."))
+            _(
+                "Only a transfer, licence or development contract can carry consulting and services bundled in it."
+            )
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         locked = Deal.objects.select_for_update().get(pk=deal.pk)
         registration = ContractRegistration.objects.filter(deal=locked).first()
-        if registration is not None and registration.is_registered and (
-            contract_kind != locked.contract_kind or contract_object != locked.contract_object
+        if (
+            registration is not None
+            and registration.is_registered
+            and (contract_kind != locked.contract_kind or contract_object != locked.contract_object)
         ):
-            raise ValidationError({"contract_kind": [_("The contract is registered: its kind and object are those the office recognised.")]})
-        fields = ("contract_kind", "contract_object", "bundled_support_services", "claims_vat_exemption", "claims_income_tax_relief")
+            raise ValidationError(
+                {
+                    "contract_kind": [
+                        _(
+                            "The contract is registered: its kind and object are those the office recognised."
+                        )
+                    ]
+                }
+            )
+        fields = (
+            "contract_kind",
+            "contract_object",
+            "bundled_support_services",
+            "claims_vat_exemption",
+            "claims_income_tax_relief",
+        )
         before = {k: getattr(locked, k) for k in fields}
-        after = {"contract_kind": contract_kind, "contract_object": contract_object, "bundled_support_services": bundled_support_services,
-                 "claims_vat_exemption": claims_vat_exemption, "claims_income_tax_relief": claims_income_tax_relief}
+        after = {
+            "contract_kind": contract_kind,
+            "contract_object": contract_object,
+            "bundled_support_services": bundled_support_services,
+            "claims_vat_exemption": claims_vat_exemption,
+            "claims_income_tax_relief": claims_income_tax_relief,
+        }
         for k, v in after.items():
             setattr(locked, k, v)
         locked.save(update_fields=list(fields))
-        audit_record(actor=actor, action="deal.classify", obj=locked, payload={"before": before, "after": after})
+        audit_record(
+            actor=actor,
+            action="deal.classify",
+            obj=locked,
+            payload={"before": before, "after": after},
+        )
     return locked
 
 
@@ -1111,17 +1677,27 @@ def _check_documents(documents: Sequence[Any], errors: dict[str, list[str]]) -> 
     return checked
 
 
-def _save_documents(registration: ContractRegistration, checked: list[Any], actor: User | None) -> list[ContractRegistrationDocument]:
+def _save_documents(
+    registration: ContractRegistration, checked: list[Any], actor: User | None
+) -> list[ContractRegistrationDocument]:
     saved = []
     for upload in checked:
         document = ContractRegistrationDocument(
-            registration=registration, original_name=upload.safe_name, content_type=upload.content_type, size=upload.size,
-            sha256=upload.sha256, uploaded_by=actor,
+            registration=registration,
+            original_name=upload.safe_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            uploaded_by=actor,
         )
         document.file.save(upload.safe_name, upload.file, save=False)
         document.save()
-        audit_record(actor=actor, action="deal.registration_document", obj=registration.deal,
-                     payload={"document": document.pk, "name": upload.safe_name, "sha256": upload.sha256})
+        audit_record(
+            actor=actor,
+            action="deal.registration_document",
+            obj=registration.deal,
+            payload={"document": document.pk, "name": upload.safe_name, "sha256": upload.sha256},
+        )
         saved.append(document)
     return saved
 
@@ -1136,19 +1712,36 @@ def _lock_registration(deal: Deal, target: str) -> ContractRegistration:
     return registration
 
 
-def _registration_step(registration: ContractRegistration, target: str, actor: User, action: str, payload: dict[str, Any]) -> None:
+def _registration_step(
+    registration: ContractRegistration,
+    target: str,
+    actor: User,
+    action: str,
+    payload: dict[str, Any],
+) -> None:
     before = registration.status
     registration.status = target
     registration.updated_by, registration.updated_at = actor, timezone.now()
     registration.save()
-    audit_record(actor=actor, action=f"deal.registration_{action}", obj=registration.deal,
-                 payload={"from": before, "to": target, **payload})
+    audit_record(
+        actor=actor,
+        action=f"deal.registration_{action}",
+        obj=registration.deal,
+        payload={"from": before, "to": target, **payload},
+    )
 
 
-def registration_apply(*, deal: Deal, applied_on: date, office: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+def registration_apply(
+    *, deal: Deal, applied_on: date, office: str, documents: Sequence[Any] = (), actor: User
+) -> ContractRegistration:
     """Apply for registration (a first application, or again after a return or a refusal): the
     contract is signed and classified. The rules set no deadline after signing."""
-    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    _require(
+        actor,
+        deal,
+        "register_contract",
+        _("Only TTO managers classify and register technology contracts."),
+    )
     errors: dict[str, list[str]] = {}
     if not office.strip():
         errors["office"] = [_("Name the registration office.")]
@@ -1161,13 +1754,33 @@ def registration_apply(*, deal: Deal, applied_on: date, office: str, documents: 
         registration = _lock_registration(deal, RegistrationStatusChoices.APPLIED)
         locked = registration.deal
         if locked.status not in REGISTRATION_OPEN_DEAL or locked.signed_on is None:
-            raise ValidationError({"status": [_("Only a signed contract (signed, in force or completed) is registered.")]})
+            raise ValidationError(
+                {
+                    "status": [
+                        _("Only a signed contract (signed, in force or completed) is registered.")
+                    ]
+                }
+            )
         if not locked.contract_kind:
-            raise ValidationError({"contract_kind": [_("Classify the technology contract before applying.")]})
+            raise ValidationError(
+                {"contract_kind": [_("Classify the technology contract before applying.")]}
+            )
         if applied_on < locked.signed_on:
-            raise ValidationError({"applied_on": [_("The application cannot come before the signing date.")]})
-        registration.applied_on, registration.office, registration.note = applied_on, office.strip()[:200], ""
-        _registration_step(registration, RegistrationStatusChoices.APPLIED, actor, "apply", {"applied_on": applied_on, "office": registration.office})
+            raise ValidationError(
+                {"applied_on": [_("The application cannot come before the signing date.")]}
+            )
+        registration.applied_on, registration.office, registration.note = (
+            applied_on,
+            office.strip()[:200],
+            "",
+        )
+        _registration_step(
+            registration,
+            RegistrationStatusChoices.APPLIED,
+            actor,
+            "apply",
+            {"applied_on": applied_on, "office": registration.office},
+        )
         _save_documents(registration, checked, actor)
     return registration
 
@@ -1184,7 +1797,12 @@ def registration_register(
 ) -> ContractRegistration:
     """Record the office's registration: its number, date and the technology-related income it set
     (技术性收入; at most the contract amount unless explained)."""
-    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    _require(
+        actor,
+        deal,
+        "register_contract",
+        _("Only TTO managers classify and register technology contracts."),
+    )
     errors: dict[str, list[str]] = {}
     if not number.strip():
         errors["number"] = [_("Give the registration number.")]
@@ -1198,22 +1816,50 @@ def registration_register(
         registration = _lock_registration(deal, RegistrationStatusChoices.REGISTERED)
         locked = registration.deal
         if registration.applied_on and registered_on < registration.applied_on:
-            raise ValidationError({"registered_on": [_("The registration cannot come before the application.")]})
+            raise ValidationError(
+                {"registered_on": [_("The registration cannot come before the application.")]}
+            )
         if income is not None and income > locked.amount_cny and not income_explanation.strip():
-            raise ValidationError({"income_explanation": [
-                _("The technology-related income (%(income)s) is above the contract amount (%(amount)s): explain why.") % {
-                    "income": income, "amount": locked.amount_cny}]})
+            raise ValidationError(
+                {
+                    "income_explanation": [
+                        _(
+                            "The technology-related income (%(income)s) is above the contract amount (%(amount)s): explain why."
+                        )
+                        % {"income": income, "amount": locked.amount_cny}
+                    ]
+                }
+            )
         registration.number, registration.registered_on = number.strip()[:60], registered_on
-        registration.technology_income_cny, registration.income_explanation = income, income_explanation.strip()
+        registration.technology_income_cny, registration.income_explanation = (
+            income,
+            income_explanation.strip(),
+        )
         registration.note = ""
-        _registration_step(registration, RegistrationStatusChoices.REGISTERED, actor, "register",
-                           {"number": registration.number, "registered_on": registered_on, "technology_income_cny": income})
+        _registration_step(
+            registration,
+            RegistrationStatusChoices.REGISTERED,
+            actor,
+            "register",
+            {
+                "number": registration.number,
+                "registered_on": registered_on,
+                "technology_income_cny": income,
+            },
+        )
         _save_documents(registration, checked, actor)
     return registration
 
 
-def _office_reason(deal: Deal, target: str, action: str, reason: str, documents: Sequence[Any], actor: User) -> ContractRegistration:
-    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+def _office_reason(
+    deal: Deal, target: str, action: str, reason: str, documents: Sequence[Any], actor: User
+) -> ContractRegistration:
+    _require(
+        actor,
+        deal,
+        "register_contract",
+        _("Only TTO managers classify and register technology contracts."),
+    )
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = [_("Give a reason for this step.")]
@@ -1228,20 +1874,35 @@ def _office_reason(deal: Deal, target: str, action: str, reason: str, documents:
     return registration
 
 
-def registration_return(*, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+def registration_return(
+    *, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User
+) -> ContractRegistration:
     """The office sent the application back for correction (apply again once corrected)."""
-    return _office_reason(deal, RegistrationStatusChoices.RETURNED, "return", reason, documents, actor)
+    return _office_reason(
+        deal, RegistrationStatusChoices.RETURNED, "return", reason, documents, actor
+    )
 
 
-def registration_refuse(*, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User) -> ContractRegistration:
+def registration_refuse(
+    *, deal: Deal, reason: str, documents: Sequence[Any] = (), actor: User
+) -> ContractRegistration:
     """The office refused to register the contract (未予登记: not a technology contract, or not
     meeting the conditions)."""
-    return _office_reason(deal, RegistrationStatusChoices.REFUSED, "refuse", reason, documents, actor)
+    return _office_reason(
+        deal, RegistrationStatusChoices.REFUSED, "refuse", reason, documents, actor
+    )
 
 
-def registration_document_add(*, deal: Deal, documents: Sequence[Any], actor: User) -> list[ContractRegistrationDocument]:
+def registration_document_add(
+    *, deal: Deal, documents: Sequence[Any], actor: User
+) -> list[ContractRegistrationDocument]:
     """Add files to the registration (the contract text, the certificate) at any step."""
-    _require(actor, deal, "register_contract", _("Only TTO managers classify and register technology contracts."))
+    _require(
+        actor,
+        deal,
+        "register_contract",
+        _("Only TTO managers classify and register technology contracts."),
+    )
     errors: dict[str, list[str]] = {}
     if not documents:
         errors["documents"] = [_("Choose at least one file.")]
@@ -1295,7 +1956,9 @@ def registration_remind(today: date | None = None) -> int:
     today = today or timezone.localdate()
     candidates = list(users_permitted(Deal, "register_contract"))
     sent = 0
-    deals = Deal.objects.filter(relief_unregistered_q(), status__in=COUNTED_STATUSES, signed_on__isnull=False).order_by("pk")
+    deals = Deal.objects.filter(
+        relief_unregistered_q(), status__in=COUNTED_STATUSES, signed_on__isnull=False
+    ).order_by("pk")
     for deal in deals:
         dues: list[tuple[str, date]] = []
         if deal.claims_income_tax_relief:
@@ -1308,7 +1971,9 @@ def registration_remind(today: date | None = None) -> int:
             with transaction.atomic():
                 Deal.objects.select_for_update().get(pk=deal.pk)
                 registration, _created = ContractRegistration.objects.get_or_create(deal_id=deal.pk)
-                registration = ContractRegistration.objects.select_for_update().get(pk=registration.pk)
+                registration = ContractRegistration.objects.select_for_update().get(
+                    pk=registration.pk
+                )
                 field = f"{kind}_reminded_for"
                 if getattr(registration, field) == due or registration.is_registered:
                     continue
@@ -1316,15 +1981,35 @@ def registration_remind(today: date | None = None) -> int:
                 registration.save(update_fields=[field])
                 recipients = [u for u in candidates if allows(u, deal, "register_contract")]
                 if kind == "income_tax":
-                    title_zh, title_en = f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 企业所得税汇算清缴）", f"Contract not registered: {deal.name_in('en')} (income-tax settlement {due:%Y-%m-%d})"
+                    title_zh, title_en = (
+                        f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 企业所得税汇算清缴）",
+                        f"Contract not registered: {deal.name_in('en')} (income-tax settlement {due:%Y-%m-%d})",
+                    )
                     body_zh = "该合同申报技术转让所得减免企业所得税，但技术合同尚未认定登记。请在汇算清缴前办理登记。"
                     body_en = "The deal claims the income-tax relief on technology transfer but its contract is not registered. Register it before the annual settlement."
                 else:
-                    title_zh, title_en = f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 增值税申报）", f"Contract not registered: {deal.name_in('en')} (VAT return {due:%Y-%m-%d})"
-                    body_zh = "该合同申报免征增值税，但技术合同尚未认定登记。请在增值税申报前办理登记。"
+                    title_zh, title_en = (
+                        f"技术合同未登记：{deal.name_in('zh-hans')}（{due:%Y-%m-%d} 增值税申报）",
+                        f"Contract not registered: {deal.name_in('en')} (VAT return {due:%Y-%m-%d})",
+                    )
+                    body_zh = (
+                        "该合同申报免征增值税，但技术合同尚未认定登记。请在增值税申报前办理登记。"
+                    )
                     body_en = "The deal claims the VAT exemption but its contract is not registered. Register it before the VAT return."
-                notification_send(recipients=recipients, kind="landing.registration", title_zh=title_zh, title_en=title_en,
-                                  body_zh=body_zh, body_en=body_en, url=f"/deals/{deal.pk}/")
-                audit_record(actor=None, action="deal.registration_reminder", obj=deal, payload={"tax": kind, "due": due, "recipients": len(recipients)})
+                notification_send(
+                    recipients=recipients,
+                    kind="landing.registration",
+                    title_zh=title_zh,
+                    title_en=title_en,
+                    body_zh=body_zh,
+                    body_en=body_en,
+                    url=f"/deals/{deal.pk}/",
+                )
+                audit_record(
+                    actor=None,
+                    action="deal.registration_reminder",
+                    obj=deal,
+                    payload={"tax": kind, "due": due, "recipients": len(recipients)},
+                )
             sent += 1
     return sent

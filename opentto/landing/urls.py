@@ -20,20 +20,50 @@ urlpatterns = [
     path("<int:deal_pk>/royalties/", views.deal_royalty_view, name="royalty"),
     path("<int:deal_pk>/costs/", views.deal_cost_view, name="cost"),
     path("<int:deal_pk>/classify/", views.deal_classify_view, name="classify"),
-    path("<int:deal_pk>/registration/apply/", views.registration_apply_view, name="registration_apply"),
-    path("<int:deal_pk>/registration/register/", views.registration_register_view, name="registration_register"),
-    path("<int:deal_pk>/registration/return/", views.registration_return_view, name="registration_return"),
-    path("<int:deal_pk>/registration/refuse/", views.registration_refuse_view, name="registration_refuse"),
-    path("<int:deal_pk>/registration/documents/", views.registration_documents_view, name="registration_documents"),
-    path("registration-documents/<int:pk>/", views.registration_document_view, name="registration_document"),
+    path(
+        "<int:deal_pk>/registration/apply/",
+        views.registration_apply_view,
+        name="registration_apply",
+    ),
+    path(
+        "<int:deal_pk>/registration/register/",
+        views.registration_register_view,
+        name="registration_register",
+    ),
+    path(
+        "<int:deal_pk>/registration/return/",
+        views.registration_return_view,
+        name="registration_return",
+    ),
+    path(
+        "<int:deal_pk>/registration/refuse/",
+        views.registration_refuse_view,
+        name="registration_refuse",
+    ),
+    path(
+        "<int:deal_pk>/registration/documents/",
+        views.registration_documents_view,
+        name="registration_documents",
+    ),
+    path(
+        "registration-documents/<int:pk>/",
+        views.registration_document_view,
+        name="registration_document",
+    ),
     path("payments/<int:pk>/distribute/", views.payment_distribute_view, name="distribute"),
-    path("payments/<int:pk>/distribution/", views.payment_distribution_preview_view, name="distribution_preview"),
+    path(
+        "payments/<int:pk>/distribution/",
+        views.payment_distribution_preview_view,
+        name="distribution_preview",
+    ),
     path("notices/", views.notice_list_view, name="notices"),
     path("agreements/", views.agreement_list_view, name="agreements"),
     path("rules/", views.rule_list_view, name="rules"),
     path("statements/", views.statement_list_view, name="statements"),
     path("statements/<int:person_pk>/<int:year>/", views.statement_view, name="statement"),
-    path("statements/<int:person_pk>/<int:year>.pdf", views.statement_pdf_view, name="statement_pdf"),
+    path(
+        "statements/<int:person_pk>/<int:year>.pdf", views.statement_pdf_view, name="statement_pdf"
+    ),
     # figures/<table>.xlsx and figures/report-<year>.pdf: the dashboard's exports, registered by
     # opentto.dashboard (which has no URL module of its own).
     *registered_urls("landing"),

@@ -198,7 +198,7 @@ class MatchEngine(_Explaining, _Fusing):
         top: int = 10,
         mode: Mode | str = "hybrid",
         allowed_ids: Collection[str] | None = None,
-        filter: Callable[[str], bool] | None = None,  # noqa: A002 - public keyword
+        filter: Callable[[str], bool] | None = None,
         explain: bool = False,
     ) -> list[Hit]:
         """The ``top`` best documents for ``text``; never returns an id outside ``allowed_ids``

@@ -317,13 +317,21 @@ class BM25Index:
             out[term] = qw * self.idf(self.df(term)) * tf * (self.k1 + 1.0) / (tf + norm)
         return out
 
-    def term_scores_many(self, query: Mapping[str, float], slots: Sequence[int]) -> list[dict[str, float]]:
+    def term_scores_many(
+        self, query: Mapping[str, float], slots: Sequence[int]
+    ) -> list[dict[str, float]]:
         """:meth:`term_scores` of several slots at once (the same numbers, in the same order): each
         query term's base postings are searched once for all the slots, not once per slot."""
         out: list[dict[str, float]] = [{} for _ in slots]
         avgdl = max(self.total_len / max(self.live_count, 1), 1e-9)
-        norm = {i: self.k1 * (1.0 - self.b + self.b * float(self.lengths[s]) / avgdl) for i, s in enumerate(slots) if self.alive[s]}
-        base = [i for i in norm if slots[i] < self.base_n]  # in the CSR; the others are in the delta
+        norm = {
+            i: self.k1 * (1.0 - self.b + self.b * float(self.lengths[s]) / avgdl)
+            for i, s in enumerate(slots)
+            if self.alive[s]
+        }
+        base = [
+            i for i in norm if slots[i] < self.base_n
+        ]  # in the CSR; the others are in the delta
         wanted = np.array([slots[i] for i in base], dtype=self.post_slots.dtype)
         for term, qw in query.items():
             tid = self.vocab.get(term)
@@ -332,7 +340,9 @@ class BM25Index:
             tfs = {i: self.slot_tf(tid, slots[i]) for i in norm if slots[i] >= self.base_n}
             if base and tid + 1 < len(self.indptr):
                 a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
-                for i, j in zip(base, (np.searchsorted(self.post_slots[a:b], wanted) + a).tolist(), strict=True):
+                for i, j in zip(
+                    base, (np.searchsorted(self.post_slots[a:b], wanted) + a).tolist(), strict=True
+                ):
                     if j < b and int(self.post_slots[j]) == slots[i]:
                         tfs[i] = float(self._base_tfs(j, j + 1)[0])
             found = {i: tf for i, tf in tfs.items() if tf}
@@ -342,7 +352,9 @@ class BM25Index:
                     out[i][term] = qw * idf * tf * (self.k1 + 1.0) / (tf + norm[i])
         return out
 
-    def score_counts(self, query: Mapping[str, float], counts: Mapping[str, int], slot: int) -> float:
+    def score_counts(
+        self, query: Mapping[str, float], counts: Mapping[str, int], slot: int
+    ) -> float:
         """The BM25 score of one slot from its own term counts (as indexed), for weighted query
         terms: the same sum as :meth:`term_scores` without looking the slot up in each term's
         postings."""

@@ -131,18 +131,35 @@ class LinearRanker:
     def contributions(self, features: Mapping[str, float]) -> list[tuple[str, float]]:
         """Each feature's part of :meth:`score` (they add up to it), largest effect first."""
         parts = self._z(features) * np.array(self.weights)
-        return sorted(((n, float(p)) for n, p in zip(self.names, parts, strict=True)), key=lambda x: -abs(x[1]))
+        return sorted(
+            ((n, float(p)) for n, p in zip(self.names, parts, strict=True)),
+            key=lambda x: -abs(x[1]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"names": list(self.names), "mean": self.mean, "scale": self.scale, "weights": self.weights, "meta": self.meta}
+        return {
+            "names": list(self.names),
+            "mean": self.mean,
+            "scale": self.scale,
+            "weights": self.weights,
+            "meta": self.meta,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearRanker:
-        return cls(tuple(data["names"]), list(data["mean"]), list(data["scale"]), list(data["weights"]), dict(data.get("meta") or {}))
+        return cls(
+            tuple(data["names"]),
+            list(data["mean"]),
+            list(data["scale"]),
+            list(data["weights"]),
+            dict(data.get("meta") or {}),
+        )
 
     def feature_weights(self) -> dict[str, float]:
         """The weights per unit of each raw feature (for the docs and the version record)."""
-        return {n: round(w / s, 6) for n, w, s in zip(self.names, self.weights, self.scale, strict=True)}
+        return {
+            n: round(w / s, 6) for n, w, s in zip(self.names, self.weights, self.scale, strict=True)
+        }
 
 
 def _groups(rows: Iterable[Judged]) -> dict[str, list[Judged]]:
@@ -152,8 +169,13 @@ def _groups(rows: Iterable[Judged]) -> dict[str, list[Judged]]:
     return out
 
 
-def train(rows: Sequence[Judged], *, names: Sequence[str] = FEATURES, c: float = DEFAULT_C,
-          min_judgements: int = MIN_JUDGEMENTS) -> LinearRanker:
+def train(
+    rows: Sequence[Judged],
+    *,
+    names: Sequence[str] = FEATURES,
+    c: float = DEFAULT_C,
+    min_judgements: int = MIN_JUDGEMENTS,
+) -> LinearRanker:
     """Fit a :class:`LinearRanker` on ``rows``; raises :class:`TooFewJudgements` below
     ``min_judgements`` rows or without a single pair of different labels in one group."""
     from sklearn.linear_model import LogisticRegression
@@ -180,16 +202,24 @@ def train(rows: Sequence[Judged], *, names: Sequence[str] = FEATURES, c: float =
     ys = np.concatenate([np.ones(len(d)), np.zeros(len(d))])
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=1000)
     model.fit(xs, ys)
-    return LinearRanker(names, [float(v) for v in mean], [float(v) for v in scale],
-                        [float(v) for v in model.coef_[0]], {"pairs": len(d), "c": c})
+    return LinearRanker(
+        names,
+        [float(v) for v in mean],
+        [float(v) for v in scale],
+        [float(v) for v in model.coef_[0]],
+        {"pairs": len(d), "c": c},
+    )
 
 
 # -- evaluation ----------------------------------------------------------------------------------
-def ndcg_at(ranked_labels: Sequence[float], k: int = 10, ideal: Sequence[float] | None = None) -> float:
+def ndcg_at(
+    ranked_labels: Sequence[float], k: int = 10, ideal: Sequence[float] | None = None
+) -> float:
     """nDCG@k of labels in ranked order (gain 2^label − 1); ``ideal``: all the group's labels
     (default: these)."""
+
     def dcg(labels: Sequence[float]) -> float:
-        return sum((2.0 ** lab - 1.0) / math.log2(i + 2) for i, lab in enumerate(labels[:k]))
+        return sum((2.0**lab - 1.0) / math.log2(i + 2) for i, lab in enumerate(labels[:k]))
 
     best = dcg(sorted(ideal if ideal is not None else ranked_labels, reverse=True))
     return dcg(ranked_labels) / best if best > 0 else 0.0
@@ -198,7 +228,14 @@ def ndcg_at(ranked_labels: Sequence[float], k: int = 10, ideal: Sequence[float] 
 def order(members: Sequence[Judged], ranker: LinearRanker | None) -> list[Judged]:
     """``members`` best first: by the ranker, or (``None``) by today's fusion (its rank)."""
     if ranker is None:
-        return sorted(members, key=lambda r: (-r.features.get("rank_prior", 0.0), -r.features.get("fused", 0.0), r.doc))
+        return sorted(
+            members,
+            key=lambda r: (
+                -r.features.get("rank_prior", 0.0),
+                -r.features.get("fused", 0.0),
+                r.doc,
+            ),
+        )
     return sorted(members, key=lambda r: (-ranker.score(r.features), r.doc))
 
 
@@ -212,7 +249,9 @@ def evaluate(rows: Sequence[Judged], ranker: LinearRanker | None, k: int = 10) -
     return float(np.mean(scores)) if scores else 0.0
 
 
-def split_groups(rows: Sequence[Judged], share: float = HELD_OUT_SHARE, seed: int = 0) -> tuple[list[Judged], list[Judged]]:
+def split_groups(
+    rows: Sequence[Judged], share: float = HELD_OUT_SHARE, seed: int = 0
+) -> tuple[list[Judged], list[Judged]]:
     """(training rows, held-out rows), split by group (never a group on both sides)."""
     groups = sorted(_groups(rows))
     random.Random(seed).shuffle(groups)
@@ -230,8 +269,15 @@ class Verdict:
     n_held_out: int
 
 
-def train_and_check(rows: Sequence[Judged], *, current: LinearRanker | None = None, margin: float = MARGIN,
-                    c: float = DEFAULT_C, min_judgements: int = MIN_JUDGEMENTS, seed: int = 0) -> Verdict:
+def train_and_check(
+    rows: Sequence[Judged],
+    *,
+    current: LinearRanker | None = None,
+    margin: float = MARGIN,
+    c: float = DEFAULT_C,
+    min_judgements: int = MIN_JUDGEMENTS,
+    seed: int = 0,
+) -> Verdict:
     """Train on part of ``rows`` and compare with ``current`` (``None``: the fusion) on the held-out
     groups; :attr:`Verdict.replace` when the new model adds at least ``margin`` nDCG@10 there. The
     model kept is then refitted on every row."""
@@ -242,11 +288,21 @@ def train_and_check(rows: Sequence[Judged], *, current: LinearRanker | None = No
     before, after = evaluate(held, current), evaluate(held, candidate)
     replace = after >= before + margin
     final = train(rows, c=c, min_judgements=1) if replace else candidate
-    final.meta.update({"held_out_before": round(before, 4), "held_out_after": round(after, 4), "judgements": len(rows)})
+    final.meta.update(
+        {
+            "held_out_before": round(before, 4),
+            "held_out_after": round(after, 4),
+            "judgements": len(rows),
+        }
+    )
     return Verdict(final, before, after, replace, len(fit_rows), len(held))
 
 
-def rerank(items: Sequence[tuple[str, Mapping[str, float]]], ranker: LinearRanker | None, depth: int = RERANK_DEPTH) -> list[str]:
+def rerank(
+    items: Sequence[tuple[str, Mapping[str, float]]],
+    ranker: LinearRanker | None,
+    depth: int = RERANK_DEPTH,
+) -> list[str]:
     """Ids of ``items`` (fusion order, each with its features) in the ranker's order: the first
     ``depth`` re-ordered, the rest kept after them."""
     if ranker is None:

@@ -205,10 +205,14 @@ class Lexicon:
             senses = [surface for _, _, surface in self.forward.get(form, [])]
             synonym = self._syn_en.get(form)
             cands = [*senses, *([synonym] if synonym else [])]
-            words = {self._an.stem(w) for w in _WORD.findall(normalize(context))} if context else set()
+            words = (
+                {self._an.stem(w) for w in _WORD.findall(normalize(context))} if context else set()
+            )
             if words:  # the texts have English: they decide
                 for cand in cands:
-                    stems = [self._an.stem(w) for w in _WORD.findall(normalize(cand)) if w not in EN_STOP]
+                    stems = [
+                        self._an.stem(w) for w in _WORD.findall(normalize(cand)) if w not in EN_STOP
+                    ]
                     if stems and all(st in words for st in stems):
                         return cand
                 return None
@@ -221,7 +225,9 @@ class Lexicon:
             return None  # mixed scripts: no gloss
         norm = " ".join(normalize(form).split())
         key = self._key(norm)
-        ranked = [w for _, w in sorted(self.table.get(key, []))[: MAX_CANDIDATES * 2]] if key else []
+        ranked = (
+            [w for _, w in sorted(self.table.get(key, []))[: MAX_CANDIDATES * 2]] if key else []
+        )
         synonym = self._syn_zh.get(norm)
         if context and _CJK_RUN.search(context):  # the texts have Chinese: they decide
             for cand in (*ranked, *([synonym] if synonym else [])):
@@ -248,7 +254,9 @@ class Lexicon:
         of the Chinese ``word`` (its first sense, with ``first``)."""
         senses = self.forward.get(word, [])[: 1 if first else None]
         forms = {english}
-        if english.endswith("s") and " " not in english and len(english) > 3:  # "arms": the sense is "arm"
+        if (
+            english.endswith("s") and " " not in english and len(english) > 3
+        ):  # "arms": the sense is "arm"
             forms |= {english[:-1], english[:-2] if english.endswith("es") else english}
         return any(normalize(surface) in forms for _, _, surface in senses)
 

@@ -9,9 +9,13 @@ from .models import EmailModeChoices
 
 
 class PreferenceForm(forms.Form):
-    email_mode = forms.ChoiceField(label=_("E-mail"), choices=EmailModeChoices.choices, widget=forms.RadioSelect)
+    email_mode = forms.ChoiceField(
+        label=_("E-mail"), choices=EmailModeChoices.choices, widget=forms.RadioSelect
+    )
     muted_kinds = forms.MultipleChoiceField(
-        label=_("Never e-mail these kinds (they stay in the app)"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Never e-mail these kinds (they stay in the app)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:

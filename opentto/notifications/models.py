@@ -24,7 +24,9 @@ class NotificationQuerySet(RestrictedQuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=48, db_index=True)
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
@@ -63,8 +65,15 @@ class EmailModeChoices(models.TextChoices):
 class NotificationPreference(models.Model):
     """How a user wants to hear about things. Without a row: e-mail each notification."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
-    email_mode = models.CharField(_("e-mail"), max_length=12, choices=EmailModeChoices.choices, default=EmailModeChoices.IMMEDIATE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_mode = models.CharField(
+        _("e-mail"),
+        max_length=12,
+        choices=EmailModeChoices.choices,
+        default=EmailModeChoices.IMMEDIATE,
+    )
     #: Kinds (``evaluation.assigned`` …) never e-mailed to this user; they stay in the app.
     muted_kinds = models.JSONField(_("kinds not e-mailed"), default=list, blank=True)
     last_digest_at = models.DateTimeField(_("last digest"), null=True, blank=True)
@@ -76,7 +85,10 @@ class NotificationPreference(models.Model):
         verbose_name = _("notification preference")
         verbose_name_plural = _("notification preferences")
         constraints = [
-            models.CheckConstraint(condition=models.Q(email_mode__in=EmailModeChoices.values), name="notifications_pref_email_mode_valid"),
+            models.CheckConstraint(
+                condition=models.Q(email_mode__in=EmailModeChoices.values),
+                name="notifications_pref_email_mode_valid",
+            ),
         ]
 
     def __str__(self) -> str:

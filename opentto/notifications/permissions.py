@@ -25,7 +25,15 @@ def _own_preference(user: Any, model: type[Model]) -> Q | None:
     return None if user_role(user) is None else Q(user_id=user.pk)
 
 
-register("notifications.notification", actions={"view", "change"}, constraints={"own": _own_notification},
-         grants=[(role, "own", ("view", "change")) for role in SIGNED_IN])
-register("notifications.notificationpreference", actions={"view", "change"}, constraints={"own": _own_preference},
-         grants=[(role, "own", ("view", "change")) for role in SIGNED_IN])
+register(
+    "notifications.notification",
+    actions={"view", "change"},
+    constraints={"own": _own_notification},
+    grants=[(role, "own", ("view", "change")) for role in SIGNED_IN],
+)
+register(
+    "notifications.notificationpreference",
+    actions={"view", "change"},
+    constraints={"own": _own_preference},
+    grants=[(role, "own", ("view", "change")) for role in SIGNED_IN],
+)

@@ -28,30 +28,50 @@ from opentto.core.cache import figures_changed
 from .services import ORGANISATION_CLASH, PERSON_CLASH
 
 
-def _merge(*, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str) -> dict[str, Any]:
+def _merge(
+    *, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str
+) -> dict[str, Any]:
     account = merge_references(source=held, target=existing)
     delete_unreferenced(held)
     figures_changed()
     return account
 
 
-def _keep_both(*, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str) -> dict[str, Any]:
+def _keep_both(
+    *, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str
+) -> dict[str, Any]:
     if hold.detail.get("credit_code"):
-        raise ValidationError({"decision": [_("Two organisations with the same credit code are one: merge or reject.")]})
+        raise ValidationError(
+            {
+                "decision": [
+                    _("Two organisations with the same credit code are one: merge or reject.")
+                ]
+            }
+        )
     return {}
 
 
-def _reject(*, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str) -> dict[str, Any]:
+def _reject(
+    *, hold: ClashHold, held: models.Model, existing: models.Model, actor: User, note: str
+) -> dict[str, Any]:
     delete_unreferenced(held)
     figures_changed()
     return {}
 
 
 register_clash_kind(
-    ORGANISATION_CLASH, label=gettext_lazy("An organisation that may duplicate another"), url_name="organisations:detail",
-    merge=_merge, keep_both=_keep_both, reject=_reject,
+    ORGANISATION_CLASH,
+    label=gettext_lazy("An organisation that may duplicate another"),
+    url_name="organisations:detail",
+    merge=_merge,
+    keep_both=_keep_both,
+    reject=_reject,
 )
 register_clash_kind(
-    PERSON_CLASH, label=gettext_lazy("A person who may duplicate another"), url_name="organisations:person",
-    merge=_merge, keep_both=_keep_both, reject=_reject,
+    PERSON_CLASH,
+    label=gettext_lazy("A person who may duplicate another"),
+    url_name="organisations:person",
+    merge=_merge,
+    keep_both=_keep_both,
+    reject=_reject,
 )

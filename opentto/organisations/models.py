@@ -105,9 +105,15 @@ class Person(models.Model):
     id_number_encrypted = models.TextField(blank=True, default="", editable=False)
     bank_name_encrypted = models.TextField(blank=True, default="", editable=False)
     bank_account_encrypted = models.TextField(blank=True, default="", editable=False)
-    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True, editable=False)
-    consent_version = models.CharField(_("consent text version"), max_length=16, blank=True, default="", editable=False)
-    private_data_retain_until = models.DateField(_("keep personal data until"), null=True, blank=True, editable=False)
+    consent_given_at = models.DateTimeField(
+        _("consent given"), null=True, blank=True, editable=False
+    )
+    consent_version = models.CharField(
+        _("consent text version"), max_length=16, blank=True, default="", editable=False
+    )
+    private_data_retain_until = models.DateField(
+        _("keep personal data until"), null=True, blank=True, editable=False
+    )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
@@ -118,7 +124,8 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(name_zh="", name_en=""), name="organisations_person_name_present"
+                condition=~models.Q(name_zh="", name_en=""),
+                name="organisations_person_name_present",
             )
         ]
 
@@ -144,9 +151,14 @@ class MembershipQuerySet(RestrictedQuerySet["Membership"]):
 
 class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(
-        _("role"), max_length=16, choices=MembershipRoleChoices.choices, default=MembershipRoleChoices.RESEARCHER
+        _("role"),
+        max_length=16,
+        choices=MembershipRoleChoices.choices,
+        default=MembershipRoleChoices.RESEARCHER,
     )
     position_zh = models.CharField(_("position (Chinese)"), max_length=100, blank=True)
     position_en = models.CharField(_("position (English)"), max_length=100, blank=True)
@@ -158,7 +170,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["person", "organisation"], name="organisations_membership_unique")
+            models.UniqueConstraint(
+                fields=["person", "organisation"], name="organisations_membership_unique"
+            )
         ]
 
     @property

@@ -51,7 +51,10 @@ def within(user: Any, parent: type[Model], action: str, field: str) -> Q | None:
 def _membership_parents_visible(user: Any, model: type[Model]) -> Q | None:
     from .models import Organisation, Person
 
-    person, organisation = within(user, Person, "view", "person"), within(user, Organisation, "view", "organisation")
+    person, organisation = (
+        within(user, Person, "view", "person"),
+        within(user, Organisation, "view", "organisation"),
+    )
     return None if person is None or organisation is None else person & organisation
 
 
@@ -61,12 +64,18 @@ register(
     "organisations.organisation",
     actions={"view", "add"},
     constraints={"own_organisation": _own_organisation},
-    grants=[*[(role, ALL, ("view", "add")) for role in STAFF], *[(role, ALL, ("view",)) for role in _OTHERS]],
+    grants=[
+        *[(role, ALL, ("view", "add")) for role in STAFF],
+        *[(role, ALL, ("view",)) for role in _OTHERS],
+    ],
 )
 register(
     "organisations.person",
     actions={"view", "add", "view_email"},
-    grants=[*[(role, ALL, ("view", "add", "view_email")) for role in STAFF], *[(role, ALL, ("view",)) for role in _OTHERS]],
+    grants=[
+        *[(role, ALL, ("view", "add", "view_email")) for role in STAFF],
+        *[(role, ALL, ("view",)) for role in _OTHERS],
+    ],
 )
 register(
     "organisations.membership",

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from .models import Organisation
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OrganisationRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name_zh", "name_en"]

@@ -55,7 +55,9 @@ def organisation_create(
             errors["credit_code"] = exc.messages
         else:
             # only an organisation the user may see refuses the code; one they may not see is held
-            visible, hidden = split_by_visibility(Organisation.objects.filter(credit_code=code), actor)
+            visible, hidden = split_by_visibility(
+                Organisation.objects.filter(credit_code=code), actor
+            )
             if visible.exists():
                 errors["credit_code"] = [_("An organisation with this credit code already exists.")]
             else:
@@ -64,14 +66,30 @@ def organisation_create(
         raise ValidationError(errors)
     with transaction.atomic():
         organisation = Organisation.objects.create(
-            kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(), credit_code=code,
-            city_zh=city_zh.strip(), city_en=city_en.strip(),
-            description_zh=description_zh.strip(), description_en=description_en.strip(),
+            kind=kind,
+            name_zh=name_zh.strip(),
+            name_en=name_en.strip(),
+            credit_code=code,
+            city_zh=city_zh.strip(),
+            city_en=city_en.strip(),
+            description_zh=description_zh.strip(),
+            description_en=description_en.strip(),
             is_held=clash is not None,
         )
-        audit_record(actor=actor, action="organisation.create", obj=organisation, payload={"name_zh": name_zh, "name_en": name_en})
+        audit_record(
+            actor=actor,
+            action="organisation.create",
+            obj=organisation,
+            payload={"name_zh": name_zh, "name_en": name_en},
+        )
         if clash is not None:
-            clash_hold(kind=ORGANISATION_CLASH, held=organisation, existing=clash, actor=actor, detail={"credit_code": code})
+            clash_hold(
+                kind=ORGANISATION_CLASH,
+                held=organisation,
+                existing=clash,
+                actor=actor,
+                detail={"credit_code": code},
+            )
         figures_changed()  # cached directory pages and filters list it from now on
     return organisation
 
@@ -96,13 +114,22 @@ def person_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        person = Person.objects.create(name_zh=name_zh.strip(), name_en=name_en.strip(), email=email.strip())
+        person = Person.objects.create(
+            name_zh=name_zh.strip(), name_en=name_en.strip(), email=email.strip()
+        )
         Membership.objects.bulk_create(
             [
-                Membership(person=person, organisation=org, role=role, position_zh=zh, position_en=en)
+                Membership(
+                    person=person, organisation=org, role=role, position_zh=zh, position_en=en
+                )
                 for org, role, zh, en in memberships
             ]
         )
-        audit_record(actor=actor, action="person.create", obj=person, payload={"name_zh": name_zh, "name_en": name_en})
+        audit_record(
+            actor=actor,
+            action="person.create",
+            obj=person,
+            payload={"name_zh": name_zh, "name_en": name_en},
+        )
         figures_changed()
     return person

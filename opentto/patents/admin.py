@@ -14,14 +14,14 @@ from . import services as svc
 from .models import FeeSchedule, FeeScheduleItem
 
 
-class FeeScheduleItemInline(admin.TabularInline):  # type: ignore[type-arg]
+class FeeScheduleItemInline(admin.TabularInline):
     model = FeeScheduleItem
     extra = 0
     fields = ("patent_kind", "fee_kind", "year_from", "year_to", "amount_cny", "is_confirmed")
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class FeeScheduleAdmin(admin.ModelAdmin):
     list_display = ("office", "effective_from", "source")
     list_filter = ("office",)
     inlines = [FeeScheduleItemInline]

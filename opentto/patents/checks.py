@@ -33,7 +33,9 @@ def raise_errors(errors: Errors) -> None:
         raise ValidationError(errors)
 
 
-def money(value: object, field: str, errors: Errors, *, required: bool = False, positive: bool = False) -> Decimal | None:
+def money(
+    value: object, field: str, errors: Errors, *, required: bool = False, positive: bool = False
+) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.setdefault(field, []).append(_("This amount is required."))
@@ -44,15 +46,27 @@ def money(value: object, field: str, errors: Errors, *, required: bool = False, 
         errors.setdefault(field, []).append(_("Enter an amount in yuan, e.g. 1200000.00."))
         return None
     if not amount.is_finite() or amount < 0 or (positive and amount == 0):
-        errors.setdefault(field, []).append(_("Enter an amount above zero.") if positive else _("An amount cannot be negative."))
+        errors.setdefault(field, []).append(
+            _("Enter an amount above zero.") if positive else _("An amount cannot be negative.")
+        )
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors.setdefault(field, []).append(_("Amounts are in yuan with at most two decimals (fen)."))
+        errors.setdefault(field, []).append(
+            _("Amounts are in yuan with at most two decimals (fen).")
+        )
         return None
     return amount
 
 
-def fraction(value: object, field: str, errors: Errors, *, required: bool = True, upper: Decimal = Decimal(1), lower_open: bool = False) -> Decimal | None:
+def fraction(
+    value: object,
+    field: str,
+    errors: Errors,
+    *,
+    required: bool = True,
+    upper: Decimal = Decimal(1),
+    lower_open: bool = False,
+) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.setdefault(field, []).append(_("This rate is required."))
@@ -63,7 +77,12 @@ def fraction(value: object, field: str, errors: Errors, *, required: bool = True
         errors.setdefault(field, []).append(_("Enter a rate as a fraction, e.g. 0.05 for 5%."))
         return None
     if not rate.is_finite() or rate < 0 or rate >= upper or (lower_open and rate == 0):
-        errors.setdefault(field, []).append(_("Enter a rate as a fraction from 0 up to (not including) %(upper)s, e.g. 0.05 for 5%%.") % {"upper": upper})
+        errors.setdefault(field, []).append(
+            _(
+                "Enter a rate as a fraction from 0 up to (not including) %(upper)s, e.g. 0.05 for 5%%."
+            )
+            % {"upper": upper}
+        )
         return None
     return rate
 

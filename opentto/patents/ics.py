@@ -18,7 +18,11 @@ PRODID = "-//OpenTTO//Patent deadlines//EN"
 def escape_text(value: str) -> str:
     """RFC 5545 §3.3.11: backslash, semicolon, comma and newline are escaped."""
     return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
     )
 
 
@@ -42,7 +46,13 @@ def fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def deadlines_ics(deadlines: Iterable[FilingDeadline], *, name: str, base_url: str = "", now: datetime | None = None) -> str:
+def deadlines_ics(
+    deadlines: Iterable[FilingDeadline],
+    *,
+    name: str,
+    base_url: str = "",
+    now: datetime | None = None,
+) -> str:
     stamp = (now or timezone.now()).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -60,7 +70,8 @@ def deadlines_ics(deadlines: Iterable[FilingDeadline], *, name: str, base_url: s
             _("Due: %(date)s") % {"date": d.due.isoformat()},
             _("Late until: %(date)s") % {"date": d.late_until.isoformat() if d.late_until else "—"},
             _("Application: %(number)s") % {"number": d.filing.application_number or "—"},
-            _("If nothing is done: %(consequence)s") % {"consequence": LAPSE_CONSEQUENCES.get(d.key, "")},
+            _("If nothing is done: %(consequence)s")
+            % {"consequence": LAPSE_CONSEQUENCES.get(d.key, "")},
             _("Legal source: %(source)s") % {"source": d.source},
         ]
         lines += [

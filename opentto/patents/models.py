@@ -36,18 +36,27 @@ class PatentKindChoices(models.TextChoices):
 class PatentFamily(models.Model):
     """The filings that protect one invention in several offices (知识产权布局)."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="patent_families")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="patent_families"
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=PatentKindChoices.choices)
     made_in_china = models.BooleanField(
-        _("made in China"), default=True,
-        help_text=_("Inventions and utility models made in China need a confidentiality examination before any foreign or PCT filing (Patent Law art. 19)."),
+        _("made in China"),
+        default=True,
+        help_text=_(
+            "Inventions and utility models made in China need a confidentiality examination before any foreign or PCT filing (Patent Law art. 19)."
+        ),
     )
     #: Offices the layout aims at (``["CN", "EP", "US"]``): PCT national phases are computed for these.
     target_offices = models.JSONField(_("target offices"), default=list, blank=True)
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="patent_families",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patent_families",
         verbose_name=_("responsible manager"),
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -60,8 +69,12 @@ class PatentFamily(models.Model):
         verbose_name = _("patent family")
         verbose_name_plural = _("patent families")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=PatentKindChoices.values), name="planning_family_kind_valid"),
-            models.CheckConstraint(condition=~Q(title_zh="", title_en=""), name="planning_family_title_present"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PatentKindChoices.values), name="planning_family_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(title_zh="", title_en=""), name="planning_family_title_present"
+            ),
         ]
 
     @property
@@ -70,11 +83,17 @@ class PatentFamily(models.Model):
 
     @property
     def targets_abroad(self) -> bool:
-        return any(office != "CN" for office in self.target_offices) or self.filings.exclude(office="CN").exists()
+        return (
+            any(office != "CN" for office in self.target_offices)
+            or self.filings.exclude(office="CN").exists()
+        )
 
     @property
     def needs_confidentiality_examination(self) -> bool:
-        return self.made_in_china and self.kind in {PatentKindChoices.INVENTION, PatentKindChoices.UTILITY}
+        return self.made_in_china and self.kind in {
+            PatentKindChoices.INVENTION,
+            PatentKindChoices.UTILITY,
+        }
 
     def __str__(self) -> str:
         return self.title
@@ -102,14 +121,22 @@ FILING_OFFICES = ("CN", "WO", "EP", "US", "JP", "KR")
 class Filing(models.Model):
     family = models.ForeignKey(PatentFamily, on_delete=models.CASCADE, related_name="filings")
     ip_asset = models.ForeignKey(
-        "results.IPAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="filings",
+        "results.IPAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="filings",
         verbose_name=_("IP asset"),
     )
     office = models.CharField(_("office"), max_length=4, choices=[(o, o) for o in FILING_OFFICES])
     route = models.CharField(_("route"), max_length=16, choices=FilingRouteChoices.choices)
     receiving_office = models.CharField(_("receiving office (PCT)"), max_length=4, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="national_phases",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="national_phases",
         verbose_name=_("PCT application"),
     )
     application_number = models.CharField(_("application number"), max_length=40, blank=True)
@@ -118,7 +145,12 @@ class Filing(models.Model):
     planned_by = models.DateField(_("file by"), null=True, blank=True)
     grant_date = models.DateField(_("grant date"), null=True, blank=True)
     compensation_days = models.PositiveIntegerField(_("patent-term compensation (days)"), default=0)
-    status = models.CharField(_("status"), max_length=12, choices=FilingStatusChoices.choices, default=FilingStatusChoices.PLANNED)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=FilingStatusChoices.choices,
+        default=FilingStatusChoices.PLANNED,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Filing"].as_manager()
@@ -129,9 +161,16 @@ class Filing(models.Model):
         verbose_name = _("filing")
         verbose_name_plural = _("filings")
         constraints = [
-            models.CheckConstraint(condition=Q(office__in=FILING_OFFICES), name="planning_filing_office_valid"),
-            models.CheckConstraint(condition=Q(route__in=FilingRouteChoices.values), name="planning_filing_route_valid"),
-            models.CheckConstraint(condition=Q(status__in=FilingStatusChoices.values), name="planning_filing_status_valid"),
+            models.CheckConstraint(
+                condition=Q(office__in=FILING_OFFICES), name="planning_filing_office_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(route__in=FilingRouteChoices.values), name="planning_filing_route_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FilingStatusChoices.values),
+                name="planning_filing_status_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(status=FilingStatusChoices.PLANNED) | Q(filing_date__isnull=False),
                 name="planning_filing_filed_has_date",
@@ -141,7 +180,9 @@ class Filing(models.Model):
                 name="planning_filing_grant_after_filing",
             ),
             models.CheckConstraint(
-                condition=Q(priority_date__isnull=True) | Q(filing_date__isnull=True) | Q(priority_date__lte=F("filing_date")),
+                condition=Q(priority_date__isnull=True)
+                | Q(filing_date__isnull=True)
+                | Q(priority_date__lte=F("filing_date")),
                 name="planning_filing_priority_before_filing",
             ),
         ]
@@ -165,13 +206,21 @@ class ConfidentialityExamination(models.Model):
     art. 19; Implementing Regulations 2023 revision, rules 8–9). Filing the PCT application at
     CNIPA as receiving office counts as the request."""
 
-    family = models.ForeignKey(PatentFamily, on_delete=models.CASCADE, related_name="confidentiality_examinations")
+    family = models.ForeignKey(
+        PatentFamily, on_delete=models.CASCADE, related_name="confidentiality_examinations"
+    )
     requested_on = models.DateField(_("requested on"))
-    via_pct_at_cnipa = models.BooleanField(_("requested by filing the PCT application at CNIPA"), default=False)
+    via_pct_at_cnipa = models.BooleanField(
+        _("requested by filing the PCT application at CNIPA"), default=False
+    )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=ConfidentialityOutcomeChoices.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=ConfidentialityOutcomeChoices.choices
+    )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["ConfidentialityExamination"].as_manager()
@@ -180,9 +229,13 @@ class ConfidentialityExamination(models.Model):
         db_table = "planning_confidentialityexamination"
         ordering = ["-requested_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(outcome__in=ConfidentialityOutcomeChoices.values), name="planning_confidentiality_outcome_valid"),
             models.CheckConstraint(
-                condition=Q(outcome=ConfidentialityOutcomeChoices.REQUESTED) | Q(decided_on__isnull=False),
+                condition=Q(outcome__in=ConfidentialityOutcomeChoices.values),
+                name="planning_confidentiality_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=ConfidentialityOutcomeChoices.REQUESTED)
+                | Q(decided_on__isnull=False),
                 name="planning_confidentiality_decided_has_date",
             ),
         ]
@@ -209,7 +262,12 @@ class FilingDeadline(models.Model):
     late_until = models.DateField(_("late until"), null=True, blank=True)
     source = models.TextField(_("legal source"))
     note = models.TextField(_("note"), blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=DeadlineStatusChoices.choices, default=DeadlineStatusChoices.OPEN)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=DeadlineStatusChoices.choices,
+        default=DeadlineStatusChoices.OPEN,
+    )
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     objects = RestrictedQuerySet["FilingDeadline"].as_manager()
@@ -218,9 +276,17 @@ class FilingDeadline(models.Model):
         db_table = "planning_filingdeadline"
         ordering = ["due", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["filing", "key", "office", "year"], name="planning_deadline_unique"),
-            models.CheckConstraint(condition=Q(status__in=DeadlineStatusChoices.values), name="planning_deadline_status_valid"),
-            models.CheckConstraint(condition=Q(late_until__isnull=True) | Q(late_until__gte=F("due")), name="planning_deadline_late_after_due"),
+            models.UniqueConstraint(
+                fields=["filing", "key", "office", "year"], name="planning_deadline_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeadlineStatusChoices.values),
+                name="planning_deadline_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_until__isnull=True) | Q(late_until__gte=F("due")),
+                name="planning_deadline_late_after_due",
+            ),
         ]
 
     @property
@@ -263,12 +329,18 @@ class DeadlineReminder(models.Model):
 
     deadline = models.ForeignKey(FilingDeadline, on_delete=models.CASCADE, related_name="reminders")
     step = models.CharField(max_length=8, choices=DeadlineReminderStepChoices.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "planning_deadlinereminder"
-        constraints = [models.UniqueConstraint(fields=["deadline", "step"], name="planning_reminder_once_per_step")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "step"], name="planning_reminder_once_per_step"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -280,15 +352,27 @@ class AbandonmentDecision(models.Model):
     filing = models.OneToOneField(Filing, on_delete=models.CASCADE, related_name="abandonment")
     decided_on = models.DateField(_("decided on"))
     reason = models.TextField(_("reason"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("approved by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["AbandonmentDecision"].as_manager()
 
     class Meta:
         db_table = "planning_abandonmentdecision"
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="planning_abandonment_reason_present")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="planning_abandonment_reason_present"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -301,20 +385,19 @@ def _calendar_token() -> str:
 class CalendarFeed(models.Model):
     """A manager's secret ICS feed address."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="planning_calendar")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="planning_calendar"
+    )
     token = models.CharField(max_length=64, unique=True, default=_calendar_token)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["CalendarFeed"].as_manager()
-
 
     class Meta:
         db_table = "planning_calendarfeed"
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
-
-
 
 
 class FeeKindChoices(models.TextChoices):
@@ -329,7 +412,10 @@ class FeeSchedule(models.Model):
     The newest schedule in effect on a fee's due date prices it (``opentto.patents.fees``)."""
 
     office = models.CharField(_("office"), max_length=4, default="CN")
-    source = models.TextField(_("source"), help_text=_("Where the figures come from: the notice or page, and how sure we are."))
+    source = models.TextField(
+        _("source"),
+        help_text=_("Where the figures come from: the notice or page, and how sure we are."),
+    )
     effective_from = models.DateField(_("in effect from"))
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -342,8 +428,12 @@ class FeeSchedule(models.Model):
         verbose_name = _("fee schedule")
         verbose_name_plural = _("fee schedules")
         constraints = [
-            models.UniqueConstraint(fields=["office", "effective_from"], name="planning_fee_schedule_unique"),
-            models.CheckConstraint(condition=~Q(source=""), name="planning_fee_schedule_source_present"),
+            models.UniqueConstraint(
+                fields=["office", "effective_from"], name="planning_fee_schedule_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=""), name="planning_fee_schedule_source_present"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -354,12 +444,18 @@ class FeeScheduleItem(models.Model):
     """One fee of a schedule: for annuities, the patent years ``year_from``–``year_to``."""
 
     schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="items")
-    patent_kind = models.CharField(_("kind of patent"), max_length=12, choices=PatentKindChoices.choices)
+    patent_kind = models.CharField(
+        _("kind of patent"), max_length=12, choices=PatentKindChoices.choices
+    )
     fee_kind = models.CharField(_("fee"), max_length=24, choices=FeeKindChoices.choices)
     year_from = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
     year_to = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
-    is_confirmed = models.BooleanField(_("confirmed"), default=True, help_text=_("Untick when the figure is not confirmed against the official schedule."))
+    is_confirmed = models.BooleanField(
+        _("confirmed"),
+        default=True,
+        help_text=_("Untick when the figure is not confirmed against the official schedule."),
+    )
 
     objects = RestrictedQuerySet["FeeScheduleItem"].as_manager()
 
@@ -369,9 +465,16 @@ class FeeScheduleItem(models.Model):
         verbose_name = _("fee")
         verbose_name_plural = _("fees")
         constraints = [
-            models.CheckConstraint(condition=Q(patent_kind__in=PatentKindChoices.values), name="planning_fee_item_kind_valid"),
-            models.CheckConstraint(condition=Q(fee_kind__in=FeeKindChoices.values), name="planning_fee_item_fee_valid"),
-            models.CheckConstraint(condition=Q(amount_cny__gte=0), name="planning_fee_item_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(patent_kind__in=PatentKindChoices.values),
+                name="planning_fee_item_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_kind__in=FeeKindChoices.values), name="planning_fee_item_fee_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_cny__gte=0), name="planning_fee_item_amount_positive"
+            ),
             models.CheckConstraint(
                 condition=(~Q(fee_kind="annuity") & Q(year_from__isnull=True, year_to__isnull=True))
                 | Q(fee_kind="annuity", year_from__gte=1, year_to__gte=F("year_from")),
@@ -395,8 +498,14 @@ class FeeReductionChoices(models.TextChoices):
 class ApplicantGroundChoices(models.TextChoices):
     """Who qualifies for the reduction (财税〔2019〕45号)."""
 
-    INDIVIDUAL = "individual", _("Individual with less than 60,000 yuan of income in the previous year")
-    ENTERPRISE = "enterprise", _("Enterprise with less than 1,000,000 yuan of taxable income in the previous year")
+    INDIVIDUAL = (
+        "individual",
+        _("Individual with less than 60,000 yuan of income in the previous year"),
+    )
+    ENTERPRISE = (
+        "enterprise",
+        _("Enterprise with less than 1,000,000 yuan of taxable income in the previous year"),
+    )
     PUBLIC_INSTITUTION = "public_institution", _("Public institution")
     SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
     NON_PROFIT_RESEARCH = "non_profit_research", _("Non-profit research body")
@@ -409,10 +518,17 @@ class FilingFeeReduction(models.Model):
     (``opentto.patents.deadlines.covered_years``)."""
 
     filing = models.OneToOneField(Filing, on_delete=models.CASCADE, related_name="fee_reduction")
-    reduction = models.CharField(_("fee reduction"), max_length=4, choices=FeeReductionChoices.choices, default=FeeReductionChoices.NONE)
+    reduction = models.CharField(
+        _("fee reduction"),
+        max_length=4,
+        choices=FeeReductionChoices.choices,
+        default=FeeReductionChoices.NONE,
+    )
     open_licence_from = models.DateField(_("open licence from"), null=True, blank=True)
     open_licence_until = models.DateField(_("open licence until"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["FilingFeeReduction"].as_manager()
@@ -422,9 +538,15 @@ class FilingFeeReduction(models.Model):
         verbose_name = _("fee reduction")
         verbose_name_plural = _("fee reductions")
         constraints = [
-            models.CheckConstraint(condition=Q(reduction__in=FeeReductionChoices.values), name="planning_fee_reduction_valid"),
             models.CheckConstraint(
-                condition=Q(open_licence_until__isnull=True) | Q(open_licence_from__isnull=False, open_licence_until__gte=F("open_licence_from")),
+                condition=Q(reduction__in=FeeReductionChoices.values),
+                name="planning_fee_reduction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_licence_until__isnull=True)
+                | Q(
+                    open_licence_from__isnull=False, open_licence_until__gte=F("open_licence_from")
+                ),
                 name="planning_open_licence_period",
             ),
         ]
@@ -441,8 +563,15 @@ class FilingFeeReduction(models.Model):
 class FilingApplicant(models.Model):
     """An applicant of a CN filing (one of its result's owners) with its ground for the reduction."""
 
-    reduction = models.ForeignKey(FilingFeeReduction, on_delete=models.CASCADE, related_name="applicants")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant"))
+    reduction = models.ForeignKey(
+        FilingFeeReduction, on_delete=models.CASCADE, related_name="applicants"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("applicant"),
+    )
     ground = models.CharField(_("ground"), max_length=24, choices=ApplicantGroundChoices.choices)
 
     objects = RestrictedQuerySet["FilingApplicant"].as_manager()
@@ -451,8 +580,13 @@ class FilingApplicant(models.Model):
         db_table = "planning_filingapplicant"
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["reduction", "organisation"], name="planning_filing_applicant_unique"),
-            models.CheckConstraint(condition=Q(ground__in=ApplicantGroundChoices.values), name="planning_applicant_ground_valid"),
+            models.UniqueConstraint(
+                fields=["reduction", "organisation"], name="planning_filing_applicant_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ground__in=ApplicantGroundChoices.values),
+                name="planning_applicant_ground_valid",
+            ),
         ]
 
     @property

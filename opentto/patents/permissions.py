@@ -53,7 +53,9 @@ RESULT = "results.result"
 #: The constraint giving inventors their organisation's planning records.
 OF_PLANNING_RESULTS = "of_planning_results"
 
-_in_details_readable: contextvars.ContextVar[bool] = contextvars.ContextVar("planning_details_readable", default=False)
+_in_details_readable: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "planning_details_readable", default=False
+)
 
 
 def details_readable(user: Any, model: type[Model]) -> Q | None:
@@ -88,7 +90,13 @@ def with_parent(field: str, parent: str) -> Constraint:
         from django.apps import apps
 
         parent_model = apps.get_model(parent)
-        return Q(**{f"{field}__in": restrict(parent_model._default_manager.all(), user, "view").values("pk")})
+        return Q(
+            **{
+                f"{field}__in": restrict(parent_model._default_manager.all(), user, "view").values(
+                    "pk"
+                )
+            }
+        )
 
     constraint.__doc__ = f"Rows whose {field} the user may view ({parent})."
     return constraint
@@ -109,37 +117,98 @@ RESULT_CHILD: dict[str, Constraint] = {OF_PLANNING_RESULTS: of_planning_results}
 FAMILY_CHILD: dict[str, Constraint] = {"with_family": with_parent("family", "patents.patentfamily")}
 FILING_CHILD: dict[str, Constraint] = {"with_filing": with_parent("filing", "patents.filing")}
 
-register(RESULT, actions={"view_planning", "plan"}, constraints={"details_readable": details_readable}, grants=[
-    *staff(("view_planning", "plan")), (INVENTOR, "details_readable", ("view_planning",)),
-])
+register(
+    RESULT,
+    actions={"view_planning", "plan"},
+    constraints={"details_readable": details_readable},
+    grants=[
+        *staff(("view_planning", "plan")),
+        (INVENTOR, "details_readable", ("view_planning",)),
+    ],
+)
 # the IP layout
-register("patents.patentfamily", actions={"view", "change"}, constraints=RESULT_CHILD, grants=[
-    *staff(("view", "change")), (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
-])
-register("patents.filing", actions={"view", "change"}, constraints=FAMILY_CHILD, grants=[
-    *staff(("view", "change")), (INVENTOR, "with_family", ("view",)),
-])
-register("patents.confidentialityexamination", actions={"view"}, constraints=FAMILY_CHILD, grants=[
-    *staff(("view",)), (INVENTOR, "with_family", ("view",)),
-])
-register("patents.filingdeadline", actions={"view", "change", "be_reminded"}, constraints=FILING_CHILD, grants=[
-    (ADMIN, ALL, ("view", "change")), (MANAGER, ALL, ("view", "change", "be_reminded")), (INVENTOR, "with_filing", ("view",)),
-])
-register("patents.abandonmentdecision", actions={"view"}, constraints=FILING_CHILD, grants=[
-    *staff(("view",)), (INVENTOR, "with_filing", ("view",)),
-])
+register(
+    "patents.patentfamily",
+    actions={"view", "change"},
+    constraints=RESULT_CHILD,
+    grants=[
+        *staff(("view", "change")),
+        (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
+    ],
+)
+register(
+    "patents.filing",
+    actions={"view", "change"},
+    constraints=FAMILY_CHILD,
+    grants=[
+        *staff(("view", "change")),
+        (INVENTOR, "with_family", ("view",)),
+    ],
+)
+register(
+    "patents.confidentialityexamination",
+    actions={"view"},
+    constraints=FAMILY_CHILD,
+    grants=[
+        *staff(("view",)),
+        (INVENTOR, "with_family", ("view",)),
+    ],
+)
+register(
+    "patents.filingdeadline",
+    actions={"view", "change", "be_reminded"},
+    constraints=FILING_CHILD,
+    grants=[
+        (ADMIN, ALL, ("view", "change")),
+        (MANAGER, ALL, ("view", "change", "be_reminded")),
+        (INVENTOR, "with_filing", ("view",)),
+    ],
+)
+register(
+    "patents.abandonmentdecision",
+    actions={"view"},
+    constraints=FILING_CHILD,
+    grants=[
+        *staff(("view",)),
+        (INVENTOR, "with_filing", ("view",)),
+    ],
+)
 # fee reductions follow their filing; the fee schedule is public data (edited in the admin)
-register("patents.filingfeereduction", actions={"view"}, constraints=FILING_CHILD, grants=[
-    *staff(("view",)), (INVENTOR, "with_filing", ("view",)),
-])
-register("patents.filingapplicant", actions={"view"}, constraints={"with_reduction": with_parent("reduction", "patents.filingfeereduction")}, grants=[
-    *staff(("view",)), (INVENTOR, "with_reduction", ("view",)),
-])
-register("patents.feeschedule", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
-register("patents.feescheduleitem", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN])
-register("patents.calendarfeed", actions={"view", "add"}, constraints={"own": own}, grants=[
-    *[(role, "own", ("view",)) for role in STAFF], *staff(("add",)),
-])
+register(
+    "patents.filingfeereduction",
+    actions={"view"},
+    constraints=FILING_CHILD,
+    grants=[
+        *staff(("view",)),
+        (INVENTOR, "with_filing", ("view",)),
+    ],
+)
+register(
+    "patents.filingapplicant",
+    actions={"view"},
+    constraints={"with_reduction": with_parent("reduction", "patents.filingfeereduction")},
+    grants=[
+        *staff(("view",)),
+        (INVENTOR, "with_reduction", ("view",)),
+    ],
+)
+register(
+    "patents.feeschedule", actions={"view"}, grants=[(role, ALL, ("view",)) for role in SIGNED_IN]
+)
+register(
+    "patents.feescheduleitem",
+    actions={"view"},
+    grants=[(role, ALL, ("view",)) for role in SIGNED_IN],
+)
+register(
+    "patents.calendarfeed",
+    actions={"view", "add"},
+    constraints={"own": own},
+    grants=[
+        *[(role, "own", ("view",)) for role in STAFF],
+        *staff(("add",)),
+    ],
+)
 
 
 # --- Questions the pages ask ------------------------------------------------------------------------

@@ -47,32 +47,64 @@ from .services import (
     plan_submit,
 )
 
-MONEY = {"max_digits": 16, "decimal_places": 2, "coerce_to_string": True, "allow_null": True, "read_only": True}
+MONEY = {
+    "max_digits": 16,
+    "decimal_places": 2,
+    "coerce_to_string": True,
+    "allow_null": True,
+    "read_only": True,
+}
 
 
-class TransferOptionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TransferOptionSerializer(serializers.ModelSerializer):
     upfront_fee_cny = serializers.DecimalField(**MONEY)
     minimum_annual_royalty_cny = serializers.DecimalField(**MONEY)
     price_cny = serializers.DecimalField(**MONEY)
     valuation_cny = serializers.DecimalField(**MONEY)
     registered_capital_cny = serializers.DecimalField(**MONEY)
     budget_cny = serializers.DecimalField(**MONEY)
-    royalty_rate = serializers.DecimalField(max_digits=7, decimal_places=6, coerce_to_string=True, allow_null=True, read_only=True)
-    equity_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True, allow_null=True, read_only=True)
-    licence_type = serializers.ChoiceField(choices=LicenceTypeChoices.choices, allow_blank=True, read_only=True)
+    royalty_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, coerce_to_string=True, allow_null=True, read_only=True
+    )
+    equity_share_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, coerce_to_string=True, allow_null=True, read_only=True
+    )
+    licence_type = serializers.ChoiceField(
+        choices=LicenceTypeChoices.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = TransferOption
         fields = [
-            "id", "mode", "licence_type", "field_of_use", "territory", "term_years", "upfront_fee_cny", "royalty_rate",
-            "minimum_annual_royalty_cny", "milestones", "price_cny", "payment_schedule", "valuation_cny",
-            "equity_share_percent", "vesting", "company_name", "founders", "registered_capital_cny", "formation_plan",
-            "partner_scope", "budget_cny", "duration_months", "ip_ownership", "notes",
+            "id",
+            "mode",
+            "licence_type",
+            "field_of_use",
+            "territory",
+            "term_years",
+            "upfront_fee_cny",
+            "royalty_rate",
+            "minimum_annual_royalty_cny",
+            "milestones",
+            "price_cny",
+            "payment_schedule",
+            "valuation_cny",
+            "equity_share_percent",
+            "vesting",
+            "company_name",
+            "founders",
+            "registered_capital_cny",
+            "formation_plan",
+            "partner_scope",
+            "budget_cny",
+            "duration_months",
+            "ip_ownership",
+            "notes",
         ]
         read_only_fields = fields
 
 
-class PlanTargetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanTargetSerializer(serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(read_only=True)
 
     class Meta:
@@ -81,65 +113,95 @@ class PlanTargetSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         read_only_fields = fields
 
 
-class PlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanSerializer(serializers.ModelSerializer):
     result = ResultRefSerializer(read_only=True)
     options = TransferOptionSerializer(many=True, read_only=True)
     targets = PlanTargetSerializer(many=True, read_only=True)
-    transfer_mode = serializers.ChoiceField(choices=TransferModeChoices.choices, allow_blank=True, read_only=True)
+    transfer_mode = serializers.ChoiceField(
+        choices=TransferModeChoices.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = TransferPlan
         fields = [
-            "id", "result", "transfer_mode", "status", "summary_zh", "summary_en", "decision_note",
-            "created_at", "submitted_at", "approved_at", "options", "targets",
+            "id",
+            "result",
+            "transfer_mode",
+            "status",
+            "summary_zh",
+            "summary_en",
+            "decision_note",
+            "created_at",
+            "submitted_at",
+            "approved_at",
+            "options",
+            "targets",
         ]
         read_only_fields = fields
 
 
-class PlanCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanCreateSerializer(serializers.Serializer):
     """A draft plan for a result in planning or landing (``plan_create``): TTO managers."""
 
     result = serializers.IntegerField(min_value=1, max_value=2**62)
-    transfer_mode = serializers.ChoiceField(choices=TransferModeChoices.choices, required=False, allow_blank=True, default="")
-    summary_zh = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
-    summary_en = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    transfer_mode = serializers.ChoiceField(
+        choices=TransferModeChoices.choices, required=False, allow_blank=True, default=""
+    )
+    summary_zh = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20000
+    )
+    summary_en = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20000
+    )
 
 
-class MilestoneTermSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MilestoneTermSerializer(serializers.Serializer):
     event = serializers.CharField(max_length=300, allow_blank=True)
     amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
-class PaymentTermSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PaymentTermSerializer(serializers.Serializer):
     due = serializers.DateField()
     amount_cny = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
 def _text(max_length: int | None = None) -> Any:
-    return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length or 20000)
+    return serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length or 20000
+    )
 
 
 def _money(**kw: Any) -> Any:
-    return serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True, default=None, **kw)
+    return serializers.DecimalField(
+        max_digits=16, decimal_places=2, required=False, allow_null=True, default=None, **kw
+    )
 
 
-class PlanOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanOptionSerializer(serializers.Serializer):
     """A transfer option with its terms (``plan_option_add``), validated as in the workspace: the
     terms each mode requires, rates as fractions, amounts in yuan with two decimals."""
 
     mode = serializers.ChoiceField(choices=TransferModeChoices.choices)
-    licence_type = serializers.ChoiceField(choices=LicenceTypeChoices.choices, required=False, allow_blank=True, default="")
+    licence_type = serializers.ChoiceField(
+        choices=LicenceTypeChoices.choices, required=False, allow_blank=True, default=""
+    )
     field_of_use = _text(300)
     territory = _text(200)
-    term_years = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1200)
+    term_years = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=1200
+    )
     upfront_fee_cny = _money()
-    royalty_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False, allow_null=True, default=None)
+    royalty_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, required=False, allow_null=True, default=None
+    )
     minimum_annual_royalty_cny = _money()
     milestones = MilestoneTermSerializer(many=True, required=False, default=list, max_length=50)
     price_cny = _money()
     payment_schedule = PaymentTermSerializer(many=True, required=False, default=list, max_length=50)
     valuation_cny = _money()
-    equity_share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None)
+    equity_share_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
+    )
     vesting = _text(300)
     company_name = _text(200)
     founders = _text(300)
@@ -147,17 +209,23 @@ class PlanOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     formation_plan = _text()
     partner_scope = _text()
     budget_cny = _money()
-    duration_months = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1200)
+    duration_months = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=1200
+    )
     ip_ownership = _text(300)
     notes = _text()
 
 
 #: What a plan may be moved to through the API (``superseded`` happens only on a newer approval).
-PLAN_TARGETS = (TransferPlanStatusChoices.SUBMITTED, TransferPlanStatusChoices.APPROVED, TransferPlanStatusChoices.REJECTED,
-                TransferPlanStatusChoices.DRAFT)
+PLAN_TARGETS = (
+    TransferPlanStatusChoices.SUBMITTED,
+    TransferPlanStatusChoices.APPROVED,
+    TransferPlanStatusChoices.REJECTED,
+    TransferPlanStatusChoices.DRAFT,
+)
 
 
-class PlanTransitionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanTransitionSerializer(serializers.Serializer):
     """Move a plan: submitted (a draft with its summary and the recommended mode's option), approved
     (by another manager or an admin under four-eyes approval), rejected (with the reason in
     ``note``), draft (revise a rejected plan)."""
@@ -173,14 +241,19 @@ class PlanViewSet(RestrictedViewSet):
     ordering_fields = ["id", "created_at", "submitted_at", "approved_at"]
     filter_params = (
         FilterParam("status", "Status.", tuple(TransferPlanStatusChoices.values)),
-        FilterParam("transfer_mode", "Recommended transfer mode.", tuple(TransferModeChoices.values)),
+        FilterParam(
+            "transfer_mode", "Recommended transfer mode.", tuple(TransferModeChoices.values)
+        ),
         FilterParam("result", "Result id.", kind=int),
     )
     http_method_names = ["get", "post", "head", "options"]
     #: A draft plan is added to a result the caller may plan for; options and moves change a plan
     #: (approving or rejecting needs ``decide`` too: the service asks it of the plan).
-    write_permission = {"create": ("results.result", "plan"), "add_option": ("planning.transferplan", "change"),
-                        "transition": ("planning.transferplan", "change")}
+    write_permission = {
+        "create": ("results.result", "plan"),
+        "add_option": ("planning.transferplan", "change"),
+        "transition": ("planning.transferplan", "change"),
+    }
     write_refused = gettext_lazy("Only TTO managers do operations planning.")
 
     def visible(self, user: Any) -> QuerySet[Any]:
@@ -192,7 +265,11 @@ class PlanViewSet(RestrictedViewSet):
         return queryset.filter(**params)
 
     def get_serializer_class(self) -> Any:
-        return {"create": PlanCreateSerializer, "add_option": PlanOptionSerializer, "transition": PlanTransitionSerializer}.get(self.action or "", PlanSerializer)
+        return {
+            "create": PlanCreateSerializer,
+            "add_option": PlanOptionSerializer,
+            "transition": PlanTransitionSerializer,
+        }.get(self.action or "", PlanSerializer)
 
     def _plan_data(self, plan: TransferPlan) -> Any:
         return PlanSerializer(self.visible(self.request.user).get(pk=plan.pk)).data
@@ -206,14 +283,29 @@ class PlanViewSet(RestrictedViewSet):
         # A result the caller may not see is unknown (400); one they may see but not plan for, 403 (the service).
         result = Result.objects.restrict(request.user, "view").filter(pk=v["result"]).first()
         if result is None:
-            return Response({"result": [_("Unknown result id.")]}, status=status.HTTP_400_BAD_REQUEST)
-        plan = service_call(plan_create, result=result, transfer_mode=v["transfer_mode"], summary_zh=v["summary_zh"],
-                            summary_en=v["summary_en"], actor=request.user)
+            return Response(
+                {"result": [_("Unknown result id.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        plan = service_call(
+            plan_create,
+            result=result,
+            transfer_mode=v["transfer_mode"],
+            summary_zh=v["summary_zh"],
+            summary_en=v["summary_en"],
+            actor=request.user,
+        )
         return Response(self._plan_data(plan), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanOptionSerializer, responses={201: PlanSerializer}, filters=False)
     # Not named ``options``: that is the handler of the HTTP OPTIONS method on every plan URL.
-    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[], url_path="options", url_name="options")
+    @action(
+        detail=True,
+        methods=["post"],
+        pagination_class=None,
+        filter_backends=[],
+        url_path="options",
+        url_name="options",
+    )
     def add_option(self, request: Request, pk: str | None = None) -> Response:
         """Add a transfer option with its terms to a draft plan; answers the plan."""
         plan = self.get_object_from(self.visible(request.user))

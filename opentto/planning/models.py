@@ -73,12 +73,18 @@ PLAN_TRANSITIONS = Transitions(
 class TransferPlan(models.Model):
     result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="plans")
     transfer_mode = models.CharField(
-        _("recommended transfer mode"), max_length=24, choices=TransferModeChoices.choices, blank=True
+        _("recommended transfer mode"),
+        max_length=24,
+        choices=TransferModeChoices.choices,
+        blank=True,
     )
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
     summary_en = models.TextField(_("summary (English)"), blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=TransferPlanStatusChoices.choices, default=TransferPlanStatusChoices.DRAFT
+        _("status"),
+        max_length=16,
+        choices=TransferPlanStatusChoices.choices,
+        default=TransferPlanStatusChoices.DRAFT,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,17 +115,21 @@ class TransferPlan(models.Model):
                 name="planning_transfer_mode_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=TransferPlanStatusChoices.values), name="planning_plan_status_valid"
+                condition=Q(status__in=TransferPlanStatusChoices.values),
+                name="planning_plan_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status=P.DRAFT) | ~Q(summary_zh="", summary_en=""), name="planning_summary_present"
+                condition=Q(status=P.DRAFT) | ~Q(summary_zh="", summary_en=""),
+                name="planning_summary_present",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=[P.APPROVED, P.SUPERSEDED]) | Q(approved_at__isnull=False),
                 name="planning_plan_approved_has_time",
             ),
             models.UniqueConstraint(
-                fields=["result"], condition=Q(status=P.APPROVED), name="planning_one_approved_plan_per_result"
+                fields=["result"],
+                condition=Q(status=P.APPROVED),
+                name="planning_one_approved_plan_per_result",
             ),
         ]
 
@@ -142,10 +152,14 @@ class TransferPlanEvent(TransitionEvent):
     subject_field = "plan"
 
     plan = models.ForeignKey(TransferPlan, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, choices=TransferPlanStatusChoices.choices, blank=True)
+    from_status = models.CharField(
+        max_length=16, choices=TransferPlanStatusChoices.choices, blank=True
+    )
     to_status = models.CharField(max_length=16, choices=TransferPlanStatusChoices.choices)
     # its own column, as it was (not ``blank``)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(blank=True)
 
     objects = RestrictedQuerySet["TransferPlanEvent"].as_manager()
@@ -169,13 +183,21 @@ class TransferOption(models.Model):
     plan = models.ForeignKey(TransferPlan, on_delete=models.CASCADE, related_name="options")
     mode = models.CharField(_("transfer mode"), max_length=24, choices=TransferModeChoices.choices)
     # licence
-    licence_type = models.CharField(_("licence type"), max_length=16, choices=LicenceTypeChoices.choices, blank=True)
+    licence_type = models.CharField(
+        _("licence type"), max_length=16, choices=LicenceTypeChoices.choices, blank=True
+    )
     field_of_use = models.CharField(_("field of use"), max_length=300, blank=True)
     territory = models.CharField(_("territory"), max_length=200, blank=True)
     term_years = models.PositiveSmallIntegerField(_("term (years)"), null=True, blank=True)
-    upfront_fee_cny = models.DecimalField(_("upfront fee (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    upfront_fee_cny = models.DecimalField(
+        _("upfront fee (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     royalty_rate = models.DecimalField(
-        _("running royalty rate"), max_digits=7, decimal_places=6, null=True, blank=True,
+        _("running royalty rate"),
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
         help_text=_("A fraction of net sales, e.g. 0.05 for 5%."),
     )
     minimum_annual_royalty_cny = models.DecimalField(
@@ -184,22 +206,38 @@ class TransferOption(models.Model):
     #: ``[{"event": str, "amount_cny": "123.00"}]``
     milestones = models.JSONField(_("milestones"), default=list, blank=True)
     # assignment
-    price_cny = models.DecimalField(_("price (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    price_cny = models.DecimalField(
+        _("price (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     #: ``[{"due": "YYYY-MM-DD", "amount_cny": "123.00"}]`` summing to the price
     payment_schedule = models.JSONField(_("payment schedule"), default=list, blank=True)
     # equity (作价入股)
-    valuation_cny = models.DecimalField(_("agreed value of the result (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    equity_share_percent = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    valuation_cny = models.DecimalField(
+        _("agreed value of the result (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    equity_share_percent = models.DecimalField(
+        _("share (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     vesting = models.CharField(_("vesting"), max_length=300, blank=True)
     # spin-off
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     founders = models.CharField(_("founders"), max_length=300, blank=True)
-    registered_capital_cny = models.DecimalField(_("registered capital (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    registered_capital_cny = models.DecimalField(
+        _("registered capital (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     formation_plan = models.TextField(_("company formation plan"), blank=True)
     # joint development / commissioned R&D
     partner_scope = models.TextField(_("scope of work"), blank=True)
-    budget_cny = models.DecimalField(_("budget (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    duration_months = models.PositiveSmallIntegerField(_("duration (months)"), null=True, blank=True)
+    budget_cny = models.DecimalField(
+        _("budget (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration (months)"), null=True, blank=True
+    )
     ip_ownership = models.CharField(_("ownership of new IP"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -211,18 +249,31 @@ class TransferOption(models.Model):
         verbose_name = _("transfer option")
         verbose_name_plural = _("transfer options")
         constraints = [
-            models.CheckConstraint(condition=Q(mode__in=TransferModeChoices.values), name="planning_option_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(mode__in=TransferModeChoices.values), name="planning_option_mode_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(royalty_rate__isnull=True) | Q(royalty_rate__gte=0, royalty_rate__lt=1),
                 name="planning_option_royalty_fraction",
             ),
             models.CheckConstraint(
-                condition=Q(equity_share_percent__isnull=True) | Q(equity_share_percent__gt=0, equity_share_percent__lte=100),
+                condition=Q(equity_share_percent__isnull=True)
+                | Q(equity_share_percent__gt=0, equity_share_percent__lte=100),
                 name="planning_option_share_range",
             ),
             *(
-                models.CheckConstraint(condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}), name=f"planning_option_{name}_positive")
-                for name in ("upfront_fee_cny", "minimum_annual_royalty_cny", "price_cny", "valuation_cny", "registered_capital_cny", "budget_cny")
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}),
+                    name=f"planning_option_{name}_positive",
+                )
+                for name in (
+                    "upfront_fee_cny",
+                    "minimum_annual_royalty_cny",
+                    "price_cny",
+                    "valuation_cny",
+                    "registered_capital_cny",
+                    "budget_cny",
+                )
             ),
         ]
 
@@ -242,9 +293,16 @@ class PlanTarget(models.Model):
     """An enterprise the plan targets."""
 
     plan = models.ForeignKey(TransferPlan, on_delete=models.CASCADE, related_name="targets")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     rationale = models.TextField(_("why this enterprise"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=PlanTargetStatusChoices.choices, default=PlanTargetStatusChoices.PROPOSED)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PlanTargetStatusChoices.choices,
+        default=PlanTargetStatusChoices.PROPOSED,
+    )
 
     objects = RestrictedQuerySet["PlanTarget"].as_manager()
 
@@ -252,7 +310,10 @@ class PlanTarget(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "organisation"], name="planning_target_unique"),
-            models.CheckConstraint(condition=Q(status__in=PlanTargetStatusChoices.values), name="planning_target_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=PlanTargetStatusChoices.values),
+                name="planning_target_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,12 +323,18 @@ class PlanTarget(models.Model):
 class NegotiationEntry(models.Model):
     plan = models.ForeignKey(TransferPlan, on_delete=models.CASCADE, related_name="negotiations")
     organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     occurred_on = models.DateField(_("date"))
     summary = models.TextField(_("what was discussed"))
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["NegotiationEntry"].as_manager()
@@ -279,16 +346,29 @@ class NegotiationEntry(models.Model):
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-
 class DealRoom(models.Model):
     """A result's public summary and chosen documents shared with invited investors."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="deal_rooms")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="deal_rooms"
+    )
     title = models.CharField(_("title"), max_length=200)
-    attachments = models.ManyToManyField("results.Attachment", blank=True, related_name="deal_rooms", verbose_name=_("shared documents"))
-    investors = models.ManyToManyField(settings.AUTH_USER_MODEL, through="DealRoomInvite", through_fields=("room", "user"), related_name="deal_rooms")
+    attachments = models.ManyToManyField(
+        "results.Attachment",
+        blank=True,
+        related_name="deal_rooms",
+        verbose_name=_("shared documents"),
+    )
+    investors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="DealRoomInvite",
+        through_fields=("room", "user"),
+        related_name="deal_rooms",
+    )
     is_open = models.BooleanField(_("open"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["DealRoom"].as_manager()
@@ -303,13 +383,19 @@ class DealRoom(models.Model):
 class DealRoomInvite(models.Model):
     room = models.ForeignKey(DealRoom, on_delete=models.CASCADE, related_name="invites")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     invited_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["DealRoomInvite"].as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["room", "user"], name="planning_deal_room_invite_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "user"], name="planning_deal_room_invite_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -326,11 +412,20 @@ class OverseasChannelStatusChoices(models.TextChoices):
 
 
 class OverseasChannel(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="overseas_channels")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="overseas_channels"
+    )
     country = models.CharField(_("country or region"), max_length=60)
     partner = models.CharField(_("partner"), max_length=200, blank=True)
-    filings = models.ManyToManyField("patents.Filing", blank=True, related_name="channels", verbose_name=_("filings needed"))
-    status = models.CharField(_("status"), max_length=12, choices=OverseasChannelStatusChoices.choices, default=OverseasChannelStatusChoices.EXPLORING)
+    filings = models.ManyToManyField(
+        "patents.Filing", blank=True, related_name="channels", verbose_name=_("filings needed")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=OverseasChannelStatusChoices.choices,
+        default=OverseasChannelStatusChoices.EXPLORING,
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -338,7 +433,12 @@ class OverseasChannel(models.Model):
 
     class Meta:
         ordering = ["country", "id"]
-        constraints = [models.CheckConstraint(condition=Q(status__in=OverseasChannelStatusChoices.values), name="planning_channel_status_valid")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OverseasChannelStatusChoices.values),
+                name="planning_channel_status_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
@@ -382,13 +482,27 @@ TASK_TRANSITIONS = Transitions(
 
 
 class ServiceTask(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="service_tasks")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="service_tasks"
+    )
     title = models.CharField(_("task"), max_length=200)
     kind = models.CharField(_("kind of service"), max_length=20, choices=ServiceKindChoices.choices)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="planning_tasks", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="planning_tasks",
+        verbose_name=_("owner"),
+    )
     due_on = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=12, choices=ServiceTaskStatusChoices.choices, default=ServiceTaskStatusChoices.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ServiceTaskStatusChoices.choices,
+        default=ServiceTaskStatusChoices.OPEN,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -397,8 +511,13 @@ class ServiceTask(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=ServiceTaskStatusChoices.values), name="planning_task_status_valid"),
-            models.CheckConstraint(condition=Q(kind__in=ServiceKindChoices.values), name="planning_task_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ServiceTaskStatusChoices.values),
+                name="planning_task_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ServiceKindChoices.values), name="planning_task_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -406,12 +525,19 @@ class ServiceTask(models.Model):
 
 
 class ServiceLogEntry(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="service_log")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="service_log"
+    )
     kind = models.CharField(_("kind of service"), max_length=20, choices=ServiceKindChoices.choices)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
     notes = models.TextField(_("notes"))
     occurred_on = models.DateField(_("date"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="planning_service_log", verbose_name=_("manager"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="planning_service_log",
+        verbose_name=_("manager"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["ServiceLogEntry"].as_manager()
@@ -419,8 +545,12 @@ class ServiceLogEntry(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(hours__gt=0, hours__lte=24), name="planning_service_hours_range"),
-            models.CheckConstraint(condition=Q(kind__in=ServiceKindChoices.values), name="planning_service_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=24), name="planning_service_hours_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ServiceKindChoices.values), name="planning_service_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -53,32 +53,73 @@ def _room_invited_open(user: Any, model: type[Model]) -> Q | None:
     """Open deal rooms the user is invited to."""
     if user_role(user) is None:
         return None
-    return Q(is_open=True, pk__in=model._default_manager.filter(invites__user_id=user.pk).values("pk"))
-
+    return Q(
+        is_open=True, pk__in=model._default_manager.filter(invites__user_id=user.pk).values("pk")
+    )
 
 
 PLAN_CHILD: dict[str, Constraint] = {"with_plan": with_parent("plan", "planning.transferplan")}
 
 # transfer plans and their parts
-register("planning.transferplan", actions={"view", "change", "decide"}, constraints=RESULT_CHILD, grants=[
-    *staff(("view", "change", "decide")), (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
-])
-for _type in ("planning.transferoption", "planning.plantarget", "planning.negotiationentry", "planning.transferplanevent"):
-    register(_type, actions={"view"}, constraints=PLAN_CHILD, grants=[*staff(("view",)), (INVENTOR, "with_plan", ("view",))])
-register("planning.dealroom", actions={"view", "change"}, constraints={"invited_open": _room_invited_open, OF_PLANNING_RESULTS: of_planning_results}, grants=[
-    *staff(("view", "change")), (INVESTOR, "invited_open", ("view",)),
-])
-register("planning.dealroominvite", actions={"view", "receive"}, constraints={"own": own}, grants=[
-    *staff(("view",)), (INVESTOR, ALL, ("receive",)),
-])
+register(
+    "planning.transferplan",
+    actions={"view", "change", "decide"},
+    constraints=RESULT_CHILD,
+    grants=[
+        *staff(("view", "change", "decide")),
+        (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
+    ],
+)
+for _type in (
+    "planning.transferoption",
+    "planning.plantarget",
+    "planning.negotiationentry",
+    "planning.transferplanevent",
+):
+    register(
+        _type,
+        actions={"view"},
+        constraints=PLAN_CHILD,
+        grants=[*staff(("view",)), (INVENTOR, "with_plan", ("view",))],
+    )
+register(
+    "planning.dealroom",
+    actions={"view", "change"},
+    constraints={"invited_open": _room_invited_open, OF_PLANNING_RESULTS: of_planning_results},
+    grants=[
+        *staff(("view", "change")),
+        (INVESTOR, "invited_open", ("view",)),
+    ],
+)
+register(
+    "planning.dealroominvite",
+    actions={"view", "receive"},
+    constraints={"own": own},
+    grants=[
+        *staff(("view",)),
+        (INVESTOR, ALL, ("receive",)),
+    ],
+)
 # overseas channels and companion services
 for _type in ("planning.overseaschannel", "planning.servicetask"):
-    register(_type, actions={"view", "change"}, constraints=RESULT_CHILD, grants=[
-        *staff(("view", "change")), (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
-    ])
-register("planning.servicelogentry", actions={"view", "figures"}, constraints=RESULT_CHILD, grants=[
-    *staff(("view", "figures")), (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
-])
+    register(
+        _type,
+        actions={"view", "change"},
+        constraints=RESULT_CHILD,
+        grants=[
+            *staff(("view", "change")),
+            (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
+        ],
+    )
+register(
+    "planning.servicelogentry",
+    actions={"view", "figures"},
+    constraints=RESULT_CHILD,
+    grants=[
+        *staff(("view", "figures")),
+        (INVENTOR, OF_PLANNING_RESULTS, ("view",)),
+    ],
+)
 
 
 # --- Questions the planning pages ask -------------------------------------------------------------

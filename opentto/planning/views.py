@@ -58,7 +58,7 @@ TABS = ("plan", "ip", "financing", "services")
 
 def _result_for_change(request: AuthedHttpRequest, pk: int) -> Result:
     """A result the user may plan for: 404 when not visible at all, 403 when visible only."""
-    return for_change(request, Result.objects.all(), pk, "plan")  # type: ignore[no-any-return]
+    return for_change(request, Result.objects.all(), pk, "plan")
 
 
 def _result_for_view(request: AuthedHttpRequest, pk: int) -> Result:
@@ -73,20 +73,29 @@ def _financing_visible(user: Any) -> bool:
 # --- the result's planning workspace -------------------------------------------------------------
 
 
-def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def _workspace_context(
+    request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The tab's records, each what the user may see; its forms where the user may use them:
     ``can_plan`` (add records to the result) and the ids of the records the user may change."""
     user = request.user
     can_plan = allows(user, result, "plan")
     today = timezone.localdate()
     context: dict[str, Any] = {
-        "result": result, "tab": tab, "tabs": TABS, "can_plan": can_plan, "show_financing": _financing_visible(user), "today": today,
+        "result": result,
+        "tab": tab,
+        "tabs": TABS,
+        "can_plan": can_plan,
+        "show_financing": _financing_visible(user),
+        "today": today,
     }
     if tab == "plan":
         plans = list(sel.plans_for(user, result))
         changeable = psel.changeable(sel.plans_for(user, result), user)
         decidable = psel.changeable(sel.plans_for(user, result), user, "decide")
-        context.update(plans=plans, changeable_plans=changeable, outcome_panels=outcome_panels(user, result))
+        context.update(
+            plans=plans, changeable_plans=changeable, outcome_panels=outcome_panels(user, result)
+        )
         if can_plan:
             context["new_plan_form"] = f.PlanDraftForm()
         if changeable:
@@ -95,12 +104,30 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
             context["target_form"] = f.TargetForm(user=user)
             context["decision_form"] = f.DecisionForm()
             context["target_status_form"] = f.TargetStatusForm()
-            context["negotiation_forms"] = {p.pk: f.NegotiationForm(plan=p, user=user, initial={"occurred_on": today}) for p in mine}
-            context["plan_edit_forms"] = {p.pk: f.PlanDraftForm(initial={"transfer_mode": p.transfer_mode, "summary_zh": p.summary_zh, "summary_en": p.summary_en}) for p in mine if p.status == TransferPlanStatusChoices.DRAFT}
+            context["negotiation_forms"] = {
+                p.pk: f.NegotiationForm(plan=p, user=user, initial={"occurred_on": today})
+                for p in mine
+            }
+            context["plan_edit_forms"] = {
+                p.pk: f.PlanDraftForm(
+                    initial={
+                        "transfer_mode": p.transfer_mode,
+                        "summary_zh": p.summary_zh,
+                        "summary_en": p.summary_en,
+                    }
+                )
+                for p in mine
+                if p.status == TransferPlanStatusChoices.DRAFT
+            }
             context["suggested_targets"] = _suggested_targets(request, result)
             context["plan_moves"] = {
-                p.pk: [(e.target, e.verb, svc.plan_problem(p, e.target, user)) for e in PLAN_TRANSITIONS
-                       if e.source == p.status and e.by_user and (e.verb not in {"approve", "reject"} or p.pk in decidable)]
+                p.pk: [
+                    (e.target, e.verb, svc.plan_problem(p, e.target, user))
+                    for e in PLAN_TRANSITIONS
+                    if e.source == p.status
+                    and e.by_user
+                    and (e.verb not in {"approve", "reject"} or p.pk in decidable)
+                ]
                 for p in mine
             }
     elif tab == "ip":
@@ -116,17 +143,37 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
         context["lapses"] = psel.lapse_outlook(families)
         context["clearance"] = {fam.pk: psel.clearance(fam) for fam in families}
         context["changeable_families"] = changeable_families
-        context["changeable_filings"] = psel.changeable(Filing.objects.filter(family__result=result), user)
-        context["changeable_deadlines"] = psel.changeable(FilingDeadline.objects.filter(filing__family__result=result), user)
-        context["proposals"] = {fam.pk: psvc.layout_proposals(fam) for fam in families if fam.pk in changeable_families}
+        context["changeable_filings"] = psel.changeable(
+            Filing.objects.filter(family__result=result), user
+        )
+        context["changeable_deadlines"] = psel.changeable(
+            FilingDeadline.objects.filter(filing__family__result=result), user
+        )
+        context["proposals"] = {
+            fam.pk: psvc.layout_proposals(fam) for fam in families if fam.pk in changeable_families
+        }
         if can_plan:
-            context["family_form"] = pf.FamilyForm(initial={"title_zh": result.title_zh, "title_en": result.title_en, "made_in_china": True, "manager": user.pk, "target_offices": ["CN"]})
+            context["family_form"] = pf.FamilyForm(
+                initial={
+                    "title_zh": result.title_zh,
+                    "title_en": result.title_en,
+                    "made_in_china": True,
+                    "manager": user.pk,
+                    "target_offices": ["CN"],
+                }
+            )
         if changeable_families:
-            context["filing_forms"] = {fam.pk: pf.FilingForm(family=fam, user=user) for fam in families if fam.pk in changeable_families}
+            context["filing_forms"] = {
+                fam.pk: pf.FilingForm(family=fam, user=user)
+                for fam in families
+                if fam.pk in changeable_families
+            }
             context["confidentiality_form"] = pf.ConfidentialityForm()
         if context["changeable_filings"]:
             context["filing_update_form"] = pf.FilingUpdateForm()
-            context["abandon_form"] = pf.AbandonForm(initial={"decided_on": today, "approved_by": user.pk})
+            context["abandon_form"] = pf.AbandonForm(
+                initial={"decided_on": today, "approved_by": user.pk}
+            )
         if context["changeable_deadlines"]:
             context["done_form"] = pf.DoneForm(initial={"done_on": today})
     elif tab == "financing":
@@ -134,12 +181,19 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
             raise Http404
         context["valuations"] = list(finsel.valuations_for(user, result))
         context["pledges"] = list(finsel.pledge_loans(user).filter(result=result))
-        context["rooms"] = list(sel.deal_rooms_for(user).filter(result=result).prefetch_related("attachments"))
+        context["rooms"] = list(
+            sel.deal_rooms_for(user).filter(result=result).prefetch_related("attachments")
+        )
         if can_plan:
             deals = list(finsvc.comparable_deals(user, result)[:50])
-            context["valuation_form"] = finf.ValuationForm(deals=deals, initial={"valuation_date": today, "concluded_method": "relief_from_royalty"})
+            context["valuation_form"] = finf.ValuationForm(
+                deals=deals,
+                initial={"valuation_date": today, "concluded_method": "relief_from_royalty"},
+            )
             context["pledge_form"] = finf.PledgeForm(result=result, user=user)
-            context["room_form"] = f.DealRoomForm(result=result, user=user, initial={"title": result.title})
+            context["room_form"] = f.DealRoomForm(
+                result=result, user=user, initial={"title": result.title}
+            )
     elif tab == "services":
         changeable_channels = psel.changeable(OverseasChannel.objects.filter(result=result), user)
         changeable_tasks = psel.changeable(ServiceTask.objects.filter(result=result), user)
@@ -154,7 +208,9 @@ def _workspace_context(request: AuthedHttpRequest, result: Result, tab: str, ove
             context["task_status_form"] = f.TaskStatusForm()
         if can_plan:
             context["channel_form"] = f.ChannelForm(result=result, user=user)
-            context["task_form"] = f.TaskForm(initial={"owner": user.pk, "due_on": today + timedelta(days=14)})
+            context["task_form"] = f.TaskForm(
+                initial={"owner": user.pk, "due_on": today + timedelta(days=14)}
+            )
             context["log_form"] = f.ServiceLogForm(initial={"occurred_on": today})
     context.update(overrides or {})
     return context
@@ -166,8 +222,19 @@ def _suggested_targets(request: AuthedHttpRequest, result: Result) -> list[Any]:
     return suggested_targets(request.user, result)
 
 
-def _render_workspace(request: AuthedHttpRequest, result: Result, tab: str, overrides: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "planning/workspace.html", _workspace_context(request, result, tab, overrides), status=status)
+def _render_workspace(
+    request: AuthedHttpRequest,
+    result: Result,
+    tab: str,
+    overrides: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "planning/workspace.html",
+        _workspace_context(request, result, tab, overrides),
+        status=status,
+    )
 
 
 @login_required
@@ -180,7 +247,13 @@ def workspace_view(request: AuthedHttpRequest, pk: int, tab: str = "plan") -> Ht
 
 
 def _act(
-    request: AuthedHttpRequest, result: Result, tab: str, form: Form, call: Callable[[Form], Any], success: str, form_key: str,
+    request: AuthedHttpRequest,
+    result: Result,
+    tab: str,
+    form: Form,
+    call: Callable[[Form], Any],
+    success: str,
+    form_key: str,
     anchor: str = "",
 ) -> HttpResponse:
     """Validate ``form``, call the service (``core.action_views.form_service_redirect``); on error
@@ -189,12 +262,19 @@ def _act(
 
     def invalid(bound: Form) -> HttpResponse:
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
-        return _render_workspace(request, result, tab, {form_key: bound, "open_form": form_key}, status=400)
+        return _render_workspace(
+            request, result, tab, {form_key: bound, "open_form": form_key}, status=400
+        )
 
     try:
         return form_service_redirect(
-            request, form, lambda data: call(form), success=success, success_url=url + (f"#{anchor}" if anchor else ""),
-            invalid=invalid, put_errors=apply_errors,
+            request,
+            form,
+            lambda data: call(form),
+            success=success,
+            success_url=url + (f"#{anchor}" if anchor else ""),
+            invalid=invalid,
+            put_errors=apply_errors,
         )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
@@ -208,11 +288,19 @@ def _act(
 def plan_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, result, "plan", form, lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data), _("A draft plan was created."), "new_plan_form")
+    return _act(
+        request,
+        result,
+        "plan",
+        form,
+        lambda fm: svc.plan_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("A draft plan was created."),
+        "new_plan_form",
+    )
 
 
 def _plan_for_change(request: AuthedHttpRequest, pk: int, action: str = "change") -> TransferPlan:
-    return for_change(request, TransferPlan.objects.select_related("result"), pk, action)  # type: ignore[no-any-return]
+    return for_change(request, TransferPlan.objects.select_related("result"), pk, action)
 
 
 @login_required
@@ -220,7 +308,16 @@ def _plan_for_change(request: AuthedHttpRequest, pk: int, action: str = "change"
 def plan_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.PlanDraftForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data), _("The plan was saved."), "new_plan_form", f"plan-{plan.pk}")
+    return _act(
+        request,
+        plan.result,
+        "plan",
+        form,
+        lambda fm: svc.plan_update(plan=plan, actor=request.user, **fm.cleaned_data),
+        _("The plan was saved."),
+        "new_plan_form",
+        f"plan-{plan.pk}",
+    )
 
 
 @login_required
@@ -228,13 +325,29 @@ def plan_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def option_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.OptionForm(request.POST)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_option_add(plan=plan, mode=fm.cleaned_data["mode"], terms=fm.terms(), actor=request.user), _("The transfer option was added."), "option_form", f"plan-{plan.pk}")  # type: ignore[attr-defined]
+    return _act(
+        request,
+        plan.result,
+        "plan",
+        form,
+        lambda fm: svc.plan_option_add(
+            plan=plan,
+            mode=fm.cleaned_data["mode"],
+            terms=fm.terms(),  # type: ignore[attr-defined]
+            actor=request.user,
+        ),
+        _("The transfer option was added."),
+        "option_form",
+        f"plan-{plan.pk}",
+    )
 
 
 @login_required
 @require_POST
 def option_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    option = for_change(request, TransferOption.objects.select_related("plan__result"), pk, parent=lambda o: o.plan)
+    option = for_change(
+        request, TransferOption.objects.select_related("plan__result"), pk, parent=lambda o: o.plan
+    )
     try:
         svc.plan_option_remove(option=option, actor=request.user)
         messages.success(request, _("The option was removed."))
@@ -248,15 +361,34 @@ def option_remove_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def target_add_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.TargetForm(request.POST, user=request.user)
-    return _act(request, plan.result, "plan", form, lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data), _("The target enterprise was added."), "target_form", f"plan-{plan.pk}")
+    return _act(
+        request,
+        plan.result,
+        "plan",
+        form,
+        lambda fm: svc.plan_target_add(plan=plan, actor=request.user, **fm.cleaned_data),
+        _("The target enterprise was added."),
+        "target_form",
+        f"plan-{plan.pk}",
+    )
 
 
 @login_required
 @require_POST
 def target_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    target = for_change(request, PlanTarget.objects.select_related("plan__result"), pk, parent=lambda t: t.plan)
+    target = for_change(
+        request, PlanTarget.objects.select_related("plan__result"), pk, parent=lambda t: t.plan
+    )
     form = f.TargetStatusForm(request.POST)
-    return _act(request, target.plan.result, "plan", form, lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data), _("The target's status was changed."), "target_status_form")
+    return _act(
+        request,
+        target.plan.result,
+        "plan",
+        form,
+        lambda fm: svc.plan_target_set_status(target=target, actor=request.user, **fm.cleaned_data),
+        _("The target's status was changed."),
+        "target_status_form",
+    )
 
 
 @login_required
@@ -264,7 +396,16 @@ def target_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def negotiation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_change(request, pk)
     form = f.NegotiationForm(request.POST, plan=plan, user=request.user)
-    response = _act(request, plan.result, "plan", form, lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data), _("The negotiation was logged."), "negotiation_form", f"plan-{plan.pk}")
+    response = _act(
+        request,
+        plan.result,
+        "plan",
+        form,
+        lambda fm: svc.negotiation_record(plan=plan, actor=request.user, **fm.cleaned_data),
+        _("The negotiation was logged."),
+        "negotiation_form",
+        f"plan-{plan.pk}",
+    )
     return response
 
 
@@ -275,14 +416,32 @@ def plan_move_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpRespon
     form = f.DecisionForm(request.POST)
     calls: dict[str, Callable[[Form], Any]] = {
         "submit": lambda fm: svc.plan_submit(plan=plan, actor=request.user),
-        "approve": lambda fm: svc.plan_decide_approve(plan=plan, note=fm.cleaned_data["note"], actor=request.user),
-        "reject": lambda fm: svc.plan_reject(plan=plan, reason=fm.cleaned_data["note"], actor=request.user),
+        "approve": lambda fm: svc.plan_decide_approve(
+            plan=plan, note=fm.cleaned_data["note"], actor=request.user
+        ),
+        "reject": lambda fm: svc.plan_reject(
+            plan=plan, reason=fm.cleaned_data["note"], actor=request.user
+        ),
         "revise": lambda fm: svc.plan_revise(plan=plan, actor=request.user),
     }
     if verb not in calls:
         raise Http404
-    done = {"submit": _("The plan was submitted for approval."), "approve": _("The transfer plan was approved."), "reject": _("The plan was rejected."), "revise": _("The plan is a draft again.")}
-    return _act(request, plan.result, "plan", form, calls[verb], done[verb], "decision_form", f"plan-{plan.pk}")
+    done = {
+        "submit": _("The plan was submitted for approval."),
+        "approve": _("The transfer plan was approved."),
+        "reject": _("The plan was rejected."),
+        "revise": _("The plan is a draft again."),
+    }
+    return _act(
+        request,
+        plan.result,
+        "plan",
+        form,
+        calls[verb],
+        done[verb],
+        "decision_form",
+        f"plan-{plan.pk}",
+    )
 
 
 @login_required
@@ -298,13 +457,23 @@ def plan_approve_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = f.PlanForm(request.POST)
     if form.is_valid():
         c = form.cleaned_data
-        common = {"result": result, "transfer_mode": c["transfer_mode"], "summary_zh": c["summary_zh"], "summary_en": c["summary_en"], "terms": form.terms(), "actor": request.user}
+        common = {
+            "result": result,
+            "transfer_mode": c["transfer_mode"],
+            "summary_zh": c["summary_zh"],
+            "summary_en": c["summary_en"],
+            "terms": form.terms(),
+            "actor": request.user,
+        }
         try:
             if four_eyes:
-                svc.plan_propose(**common)  # type: ignore[arg-type]
-                messages.success(request, _("The transfer plan was submitted: another manager or an admin approves it."))
+                svc.plan_propose(**common)
+                messages.success(
+                    request,
+                    _("The transfer plan was submitted: another manager or an admin approves it."),
+                )
             else:
-                svc.plan_approve(note=c["note"], **common)  # type: ignore[arg-type]
+                svc.plan_approve(note=c["note"], **common)
                 messages.success(request, _("The transfer plan was approved."))
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -313,7 +482,12 @@ def plan_approve_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("results:detail", pk=pk)
     messages.error(request, _("Nothing was saved: correct the fields marked below."))
-    return render(request, "planning/plan_quick.html", {"result": result, "plan_form": form, "four_eyes": four_eyes}, status=400)
+    return render(
+        request,
+        "planning/plan_quick.html",
+        {"result": result, "plan_form": form, "four_eyes": four_eyes},
+        status=400,
+    )
 
 
 # IP layout -------------------------------------------------------------------------------------
@@ -324,11 +498,19 @@ def plan_approve_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def family_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = pf.FamilyForm(request.POST)
-    return _act(request, result, "ip", form, lambda fm: psvc.family_create(result=result, actor=request.user, **fm.cleaned_data), _("The patent family was added."), "family_form")
+    return _act(
+        request,
+        result,
+        "ip",
+        form,
+        lambda fm: psvc.family_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("The patent family was added."),
+        "family_form",
+    )
 
 
 def _family_for_change(request: AuthedHttpRequest, pk: int) -> PatentFamily:
-    return for_change(request, PatentFamily.objects.select_related("result"), pk)  # type: ignore[no-any-return]
+    return for_change(request, PatentFamily.objects.select_related("result"), pk)
 
 
 @login_required
@@ -342,7 +524,16 @@ def filing_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
     overrides_key = "filing_form_bound"
     if form.is_valid():
-        return _act(request, family.result, "ip", form, call, _("The filing was added and its deadlines derived."), overrides_key, f"family-{family.pk}")
+        return _act(
+            request,
+            family.result,
+            "ip",
+            form,
+            call,
+            _("The filing was added and its deadlines derived."),
+            overrides_key,
+            f"family-{family.pk}",
+        )
     context_forms = {family.pk: form}
     messages.error(request, _("Nothing was saved: correct the fields marked below."))
     ctx = _workspace_context(request, family.result, "ip")
@@ -364,7 +555,18 @@ def family_propose_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def confidentiality_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     family = _family_for_change(request, pk)
     form = pf.ConfidentialityForm(request.POST)
-    return _act(request, family.result, "ip", form, lambda fm: psvc.confidentiality_record(family=family, actor=request.user, **fm.cleaned_data), _("The confidentiality examination was recorded."), "confidentiality_form", f"family-{family.pk}")
+    return _act(
+        request,
+        family.result,
+        "ip",
+        form,
+        lambda fm: psvc.confidentiality_record(
+            family=family, actor=request.user, **fm.cleaned_data
+        ),
+        _("The confidentiality examination was recorded."),
+        "confidentiality_form",
+        f"family-{family.pk}",
+    )
 
 
 @login_required
@@ -375,9 +577,25 @@ def filing_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
     def call(fm: Form) -> Any:
         c = fm.cleaned_data
-        return psvc.filing_update(filing=filing, application_number=c["application_number"], filing_date=c["filing_date"], grant_date=c["grant_date"], compensation_days=c["compensation_days"] or 0, actor=request.user)
+        return psvc.filing_update(
+            filing=filing,
+            application_number=c["application_number"],
+            filing_date=c["filing_date"],
+            grant_date=c["grant_date"],
+            compensation_days=c["compensation_days"] or 0,
+            actor=request.user,
+        )
 
-    return _act(request, filing.family.result, "ip", form, call, _("The filing was updated and its deadlines derived again."), "filing_update_form", f"family-{filing.family_id}")
+    return _act(
+        request,
+        filing.family.result,
+        "ip",
+        form,
+        call,
+        _("The filing was updated and its deadlines derived again."),
+        "filing_update_form",
+        f"family-{filing.family_id}",
+    )
 
 
 @login_required
@@ -385,15 +603,36 @@ def filing_update_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def filing_abandon_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     filing = filing_for_change(request, pk)
     form = pf.AbandonForm(request.POST)
-    return _act(request, filing.family.result, "ip", form, lambda fm: psvc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data), _("The decision to abandon was recorded."), "abandon_form", f"family-{filing.family_id}")
+    return _act(
+        request,
+        filing.family.result,
+        "ip",
+        form,
+        lambda fm: psvc.filing_abandon(filing=filing, actor=request.user, **fm.cleaned_data),
+        _("The decision to abandon was recorded."),
+        "abandon_form",
+        f"family-{filing.family_id}",
+    )
 
 
 @login_required
 @require_POST
 def deadline_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    deadline = for_change(request, FilingDeadline.objects.select_related("filing__family__result"), pk)
+    deadline = for_change(
+        request, FilingDeadline.objects.select_related("filing__family__result"), pk
+    )
     form = pf.DoneForm(request.POST)
-    response = _act(request, deadline.filing.family.result, "ip", form, lambda fm: psvc.deadline_mark_done(deadline=deadline, actor=request.user, **fm.cleaned_data), _("The deadline was marked done."), "done_form")
+    response = _act(
+        request,
+        deadline.filing.family.result,
+        "ip",
+        form,
+        lambda fm: psvc.deadline_mark_done(
+            deadline=deadline, actor=request.user, **fm.cleaned_data
+        ),
+        _("The deadline was marked done."),
+        "done_form",
+    )
     if request.POST.get("next") == "calendar" and response.status_code == 302:
         return redirect("planning:calendar")
     return response
@@ -416,15 +655,46 @@ def valuation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 apply_errors(form, ValidationError(errors))
             else:
                 revenues = [calc.parse_decimal(r, "revenue") for r in values["revenues"]]
-                rfr = calc.relief_from_royalty(revenues, values["royalty_rate"], values["tax_rate"], values["discount_rate"], decay=values["decay"])
-                cells = calc.sensitivity_grid(revenues, values["royalty_rate"], values["tax_rate"], values["discount_rate"], decay=values["decay"])
+                rfr = calc.relief_from_royalty(
+                    revenues,
+                    values["royalty_rate"],
+                    values["tax_rate"],
+                    values["discount_rate"],
+                    decay=values["decay"],
+                )
+                cells = calc.sensitivity_grid(
+                    revenues,
+                    values["royalty_rate"],
+                    values["tax_rate"],
+                    values["discount_rate"],
+                    decay=values["decay"],
+                )
                 royalties = sorted({c.royalty_rate for c in cells})
                 discounts = sorted({c.discount_rate for c in cells})
                 lookup = {(c.royalty_rate, c.discount_rate): c.value for c in cells}
-                preview = {"values": values, "years": [y.as_dict() for y in rfr.years], "royalties": royalties, "discounts": discounts,
-                           "grid": [(r, [lookup.get((r, d)) for d in discounts]) for r in royalties]}
-        return _render_workspace(request, result, "financing", {"valuation_form": form, "preview": preview, "open_form": "valuation_form"}, status=200 if preview else 400)
-    return _act(request, result, "financing", form, lambda fm: finsvc.valuation_create(result=result, data=fm.to_input(), actor=request.user), _("The valuation was saved."), "valuation_form")  # type: ignore[attr-defined]
+                preview = {
+                    "values": values,
+                    "years": [y.as_dict() for y in rfr.years],
+                    "royalties": royalties,
+                    "discounts": discounts,
+                    "grid": [(r, [lookup.get((r, d)) for d in discounts]) for r in royalties],
+                }
+        return _render_workspace(
+            request,
+            result,
+            "financing",
+            {"valuation_form": form, "preview": preview, "open_form": "valuation_form"},
+            status=200 if preview else 400,
+        )
+    return _act(
+        request,
+        result,
+        "financing",
+        form,
+        lambda fm: finsvc.valuation_create(result=result, data=fm.to_input(), actor=request.user),  # type: ignore[attr-defined]
+        _("The valuation was saved."),
+        "valuation_form",
+    )
 
 
 @login_required
@@ -432,7 +702,16 @@ def valuation_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def pledge_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = finf.PledgeForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: finsvc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data), _("The pledge loan was recorded; its patents are now encumbered."), "pledge_form", "pledges")
+    return _act(
+        request,
+        result,
+        "financing",
+        form,
+        lambda fm: finsvc.pledge_loan_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("The pledge loan was recorded; its patents are now encumbered."),
+        "pledge_form",
+        "pledges",
+    )
 
 
 @login_required
@@ -440,7 +719,16 @@ def pledge_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def room_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.DealRoomForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "financing", form, lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data), _("The deal room was opened."), "room_form", "rooms")
+    return _act(
+        request,
+        result,
+        "financing",
+        form,
+        lambda fm: svc.deal_room_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("The deal room was opened."),
+        "room_form",
+        "rooms",
+    )
 
 
 @login_required
@@ -455,11 +743,24 @@ def room_list_view(request: AuthedHttpRequest) -> HttpResponse:
 @require_GET
 def room_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
-    audit_record(actor=request.user, action="deal_room.view", obj=room, remote_addr=request.META.get("REMOTE_ADDR"))
-    return render(request, "planning/room_detail.html", {
-        "room": room, "result": room.result, "documents": room.attachments.all(), "can_change": allows(request.user, room, "change"),
-        "invites": room.invites.all(), "invite_form": f.InviteForm(),
-    })
+    audit_record(
+        actor=request.user,
+        action="deal_room.view",
+        obj=room,
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+    return render(
+        request,
+        "planning/room_detail.html",
+        {
+            "room": room,
+            "result": room.result,
+            "documents": room.attachments.all(),
+            "can_change": allows(request.user, room, "change"),
+            "invites": room.invites.all(),
+            "invite_form": f.InviteForm(),
+        },
+    )
 
 
 @login_required
@@ -467,8 +768,19 @@ def room_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def room_document_view(request: AuthedHttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     room = get_object_or_404(sel.deal_rooms_for(request.user), pk=pk)
     attachment = get_object_or_404(room.attachments.all(), pk=attachment_pk)
-    audit_record(actor=request.user, action="deal_room.download", obj=room, payload={"attachment": attachment.pk}, remote_addr=request.META.get("REMOTE_ADDR"))
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+    audit_record(
+        actor=request.user,
+        action="deal_room.download",
+        obj=room,
+        payload={"attachment": attachment.pk},
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
 
 
 @login_required
@@ -504,7 +816,16 @@ def room_close_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def channel_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ChannelForm(request.POST, result=result, user=request.user)
-    return _act(request, result, "services", form, lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data), _("The overseas channel was added."), "channel_form", "channels")
+    return _act(
+        request,
+        result,
+        "services",
+        form,
+        lambda fm: svc.channel_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("The overseas channel was added."),
+        "channel_form",
+        "channels",
+    )
 
 
 @login_required
@@ -512,7 +833,16 @@ def channel_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def channel_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelStatusForm(request.POST)
-    return _act(request, channel.result, "services", form, lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data), _("The channel's status was changed."), "channel_status_form", "channels")
+    return _act(
+        request,
+        channel.result,
+        "services",
+        form,
+        lambda fm: svc.channel_set_status(channel=channel, actor=request.user, **fm.cleaned_data),
+        _("The channel's status was changed."),
+        "channel_status_form",
+        "channels",
+    )
 
 
 @login_required
@@ -520,9 +850,12 @@ def channel_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     channel = for_change(request, OverseasChannel.objects.select_related("result"), pk)
     form = f.ChannelForm(request.POST or None, channel=channel, user=request.user)
     return edit_page(
-        request, form, lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),
+        request,
+        form,
+        lambda fm: svc.channel_update(channel=channel, actor=request.user, **fm.cleaned_data),
         heading=_("Edit the overseas channel: %(country)s") % {"country": channel.country},
-        back_url=reverse("planning:result_services", args=[channel.result_id]) + "#channels", done=_("The overseas channel was saved."),
+        back_url=reverse("planning:result_services", args=[channel.result_id]) + "#channels",
+        done=_("The overseas channel was saved."),
     )
 
 
@@ -531,7 +864,16 @@ def channel_edit_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def task_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.TaskForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data), _("The task was added."), "task_form", "tasks")
+    return _act(
+        request,
+        result,
+        "services",
+        form,
+        lambda fm: svc.task_create(result=result, actor=request.user, **fm.cleaned_data),
+        _("The task was added."),
+        "task_form",
+        "tasks",
+    )
 
 
 @login_required
@@ -539,7 +881,16 @@ def task_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def task_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = for_change(request, ServiceTask.objects.select_related("result"), pk)
     form = f.TaskStatusForm(request.POST)
-    return _act(request, task.result, "services", form, lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data), _("The task's status was changed."), "task_status_form", "tasks")
+    return _act(
+        request,
+        task.result,
+        "services",
+        form,
+        lambda fm: svc.task_set_status(task=task, actor=request.user, **fm.cleaned_data),
+        _("The task's status was changed."),
+        "task_status_form",
+        "tasks",
+    )
 
 
 @login_required
@@ -547,7 +898,16 @@ def task_status_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def service_log_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = _result_for_change(request, pk)
     form = f.ServiceLogForm(request.POST)
-    return _act(request, result, "services", form, lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data), _("The service was logged."), "log_form", "log")
+    return _act(
+        request,
+        result,
+        "services",
+        form,
+        lambda fm: svc.service_log_record(result=result, actor=request.user, **fm.cleaned_data),
+        _("The service was logged."),
+        "log_form",
+        "log",
+    )
 
 
 # overview pages -------------------------------------------------------------------------------------
@@ -558,13 +918,19 @@ def service_log_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def index_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(does_planning(request.user))
     user = request.user
-    return render(request, "planning/index.html", {
-        "awaiting": sel.plans_awaiting_approval(user),
-        "deadlines": psel.calendar_deadlines(user, manager=user, days=60)[:20],  # type: ignore[arg-type]
-        "tasks": sel.my_open_tasks(user)[:20],
-        "results": sel.planning_results(user, "change").filter(stage=ResultStageChoices.PLANNING).order_by("-stage_changed_at")[:30],
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "planning/index.html",
+        {
+            "awaiting": sel.plans_awaiting_approval(user),
+            "deadlines": psel.calendar_deadlines(user, manager=user, days=60)[:20],
+            "tasks": sel.my_open_tasks(user)[:20],
+            "results": sel.planning_results(user, "change")
+            .filter(stage=ResultStageChoices.PLANNING)
+            .order_by("-stage_changed_at")[:30],
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -572,7 +938,9 @@ def index_view(request: AuthedHttpRequest) -> HttpResponse:
 def workload_view(request: AuthedHttpRequest) -> HttpResponse:
     or_404(permitted(request.user, ServiceLogEntry, "figures"))
     today = timezone.localdate()
-    form = f.WorkloadForm(request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today})
+    form = f.WorkloadForm(
+        request.GET or None, initial={"since": today.replace(month=1, day=1), "until": today}
+    )
     since, until = today.replace(month=1, day=1), today
     if form.is_bound and form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
@@ -581,4 +949,8 @@ def workload_view(request: AuthedHttpRequest) -> HttpResponse:
     if not form.is_bound:
         form = f.WorkloadForm(initial={"since": since, "until": until})
     report = sel.workload(request.user, since=since, until=until)
-    return render(request, "planning/workload.html", {"form": form, "report": report, "since": since, "until": until})
+    return render(
+        request,
+        "planning/workload.html",
+        {"form": form, "report": report, "since": since, "until": until},
+    )

@@ -8,12 +8,19 @@ from .models import PocProgramme
 
 
 @admin.register(PocProgramme)
-class PocProgrammeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PocProgrammeAdmin(admin.ModelAdmin):
     """The site's proof-of-concept programmes (also configured on the TTO page /poc/programmes/).
     A change of the cap applies to later commitments (a project's line keeps the smaller cap,
     never below what it committed); every save is audited."""
 
-    list_display = ("name_zh", "name_en", "funder", "cap_per_project_cny", "active_from", "active_until")
+    list_display = (
+        "name_zh",
+        "name_en",
+        "funder",
+        "cap_per_project_cny",
+        "active_from",
+        "active_until",
+    )
     search_fields = ("name_zh", "name_en", "funder")
     readonly_fields = ("created_by", "created_at")
 
@@ -22,5 +29,14 @@ class PocProgrammeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: Any, obj: PocProgramme, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action="poc.programme_change" if change else "poc.programme_create", obj=obj,
-                     payload={"cap": obj.cap_per_project_cny, "from": obj.active_from, "until": obj.active_until, "admin": True})
+        audit_record(
+            actor=request.user,
+            action="poc.programme_change" if change else "poc.programme_create",
+            obj=obj,
+            payload={
+                "cap": obj.cap_per_project_cny,
+                "from": obj.active_from,
+                "until": obj.active_until,
+                "admin": True,
+            },
+        )

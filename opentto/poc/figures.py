@@ -49,7 +49,11 @@ def running_count(user: Any, year: int | None = None) -> int:
     qs = projects_counted(user)
     if year is None:
         return qs.filter(status__in=UNDER_WAY).count()
-    return qs.filter(started_at__year__lte=year).filter(Q(ended_at__isnull=True) | Q(ended_at__year__gte=year)).count()
+    return (
+        qs.filter(started_at__year__lte=year)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__year__gte=year))
+        .count()
+    )
 
 
 def money_committed(user: Any, year: int | None = None) -> Decimal:
@@ -76,7 +80,9 @@ class GateRates:
     def _rate(self, n: int) -> Decimal | None:
         if not self.concluded:
             return None
-        return (Decimal(100 * n) / Decimal(self.concluded)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return (Decimal(100 * n) / Decimal(self.concluded)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def go_rate(self) -> Decimal | None:
@@ -96,8 +102,12 @@ def gate_rates(user: Any, year: int | None = None) -> GateRates:
     if year is not None:
         qs = qs.filter(ended_at__year=year)
     outcomes = list(qs.values_list("outcome", flat=True))
-    return GateRates(concluded=len(outcomes), go=outcomes.count(PocOutcomeChoices.GO), no_go=outcomes.count(PocOutcomeChoices.NO_GO),
-                     pivot=outcomes.count(PocOutcomeChoices.PIVOT))
+    return GateRates(
+        concluded=len(outcomes),
+        go=outcomes.count(PocOutcomeChoices.GO),
+        no_go=outcomes.count(PocOutcomeChoices.NO_GO),
+        pivot=outcomes.count(PocOutcomeChoices.PIVOT),
+    )
 
 
 def funnel_in_poc(user: Any, stage: str, year: int | None = None) -> int:
@@ -107,8 +117,10 @@ def funnel_in_poc(user: Any, stage: str, year: int | None = None) -> int:
     qs = projects_counted(user).filter(status__in=UNDER_WAY, result__stage=stage)
     if year is not None:
         shanghai = ZoneInfo("Asia/Shanghai")
-        qs = qs.filter(result__onboarded_at__gte=datetime(year, 1, 1, tzinfo=shanghai),
-                       result__onboarded_at__lt=datetime(year + 1, 1, 1, tzinfo=shanghai))
+        qs = qs.filter(
+            result__onboarded_at__gte=datetime(year, 1, 1, tzinfo=shanghai),
+            result__onboarded_at__lt=datetime(year + 1, 1, 1, tzinfo=shanghai),
+        )
     return qs.values("result_id").distinct().count()
 
 
@@ -121,5 +133,9 @@ class PocFigures:
 
 
 def poc_figures(user: Any, year: int | None = None) -> PocFigures:
-    return PocFigures(running=running_count(user, year), committed_cny=money_committed(user, year), spent_cny=money_spent(user, year),
-                      rates=gate_rates(user, year))
+    return PocFigures(
+        running=running_count(user, year),
+        committed_cny=money_committed(user, year),
+        spent_cny=money_spent(user, year),
+        rates=gate_rates(user, year),
+    )

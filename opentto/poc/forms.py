@@ -23,9 +23,17 @@ class ProgrammeForm(forms.Form):
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     funder = forms.CharField(label=_("Funder"), max_length=200)
-    source_zh = forms.CharField(label=_("Legal or policy source (Chinese)"), widget=forms.Textarea(attrs={"rows": 2}))
-    source_en = forms.CharField(label=_("Legal or policy source (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    cap_per_project_cny = forms.DecimalField(label=_("Cap per project (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+    source_zh = forms.CharField(
+        label=_("Legal or policy source (Chinese)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source_en = forms.CharField(
+        label=_("Legal or policy source (English)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    cap_per_project_cny = forms.DecimalField(
+        label=_("Cap per project (CNY)"), max_digits=16, decimal_places=2, min_value=0
+    )
     active_from = forms.DateField(label=_("Active from"), widget=DateInput)
     active_until = forms.DateField(label=_("Active until"), widget=DateInput, required=False)
 
@@ -41,10 +49,18 @@ class ProjectForm(forms.Form):
 
 
 class CommitForm(forms.Form):
-    source = forms.ChoiceField(label=pgettext_lazy("money", "Source"), choices=PocSourceChoices.choices)
-    programme = forms.ModelChoiceField(label=_("District programme"), queryset=PocProgramme.objects.none(), required=False,
-                                       help_text=_("Only for the district programme's money."))
-    amount_cny = forms.DecimalField(label=_("Amount committed (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+    source = forms.ChoiceField(
+        label=pgettext_lazy("money", "Source"), choices=PocSourceChoices.choices
+    )
+    programme = forms.ModelChoiceField(
+        label=_("District programme"),
+        queryset=PocProgramme.objects.none(),
+        required=False,
+        help_text=_("Only for the district programme's money."),
+    )
+    amount_cny = forms.DecimalField(
+        label=_("Amount committed (CNY)"), max_digits=16, decimal_places=2, min_value=0
+    )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
@@ -54,10 +70,14 @@ class CommitForm(forms.Form):
 
 class SpendForm(forms.Form):
     line = forms.TypedChoiceField(label=pgettext_lazy("money", "Source"), coerce=int, choices=())
-    amount_cny = forms.DecimalField(label=_("Amount spent (CNY)"), max_digits=16, decimal_places=2, min_value=0)
+    amount_cny = forms.DecimalField(
+        label=_("Amount spent (CNY)"), max_digits=16, decimal_places=2, min_value=0
+    )
     spent_on = forms.DateField(label=_("Spent on"), widget=DateInput, initial=timezone.localdate)
     description = forms.CharField(label=_("Description"), max_length=300)
-    confirm_duplicate = forms.BooleanField(label=_("Yes, record this identical spending again"), required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("Yes, record this identical spending again"), required=False
+    )
 
     def __init__(self, *args: Any, lines: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,20 +92,30 @@ class MilestoneForm(forms.Form):
 
 class MilestoneDoneForm(forms.Form):
     done_on = forms.DateField(label=_("Done on"), widget=DateInput, initial=timezone.localdate)
-    note = forms.CharField(label=_("What was shown"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = forms.CharField(
+        label=_("What was shown"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     evidence = forms.FileField(label=_("Evidence (PDF, image or Office file)"))
 
 
 class ReviewOpenForm(forms.Form):
     rubric = forms.ModelChoiceField(label=_("Rubric"), queryset=Rubric.objects.none())
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
-    reviewers = forms.ModelMultipleChoiceField(label=_("Experts"), queryset=User.objects.none(), required=False,
-                                               widget=forms.SelectMultiple(attrs={"size": 5}))
-    min_reviews = forms.IntegerField(label=_("Reviews required"), min_value=1, max_value=9, initial=2)
+    reviewers = forms.ModelMultipleChoiceField(
+        label=_("Experts"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    min_reviews = forms.IntegerField(
+        label=_("Reviews required"), min_value=1, max_value=9, initial=2
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rubric"].queryset = Rubric.objects.filter(is_active=True, kind=RubricKindChoices.SCORED)  # type: ignore[attr-defined]
+        self.fields["rubric"].queryset = Rubric.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, kind=RubricKindChoices.SCORED
+        )
         self.fields["reviewers"].queryset = reviewers_eligible().order_by("last_name", "username")  # type: ignore[attr-defined]
         self.fields["deadline"].initial = timezone.localdate() + timedelta(days=14)
 

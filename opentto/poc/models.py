@@ -40,10 +40,14 @@ class PocProgramme(models.Model):
     funder = models.CharField(_("funder"), max_length=200)
     source_zh = models.TextField(_("legal or policy source (Chinese)"))
     source_en = models.TextField(_("legal or policy source (English)"), blank=True)
-    cap_per_project_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2)
+    cap_per_project_cny = models.DecimalField(
+        _("cap per project (CNY)"), max_digits=16, decimal_places=2
+    )
     active_from = models.DateField(_("active from"))
     active_until = models.DateField(_("active until"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["PocProgramme"].as_manager()
@@ -53,9 +57,12 @@ class PocProgramme(models.Model):
         verbose_name = _("proof-of-concept programme")
         verbose_name_plural = _("proof-of-concept programmes")
         constraints = [
-            models.CheckConstraint(condition=models.Q(cap_per_project_cny__gt=0), name="poc_programme_cap_positive"),
             models.CheckConstraint(
-                condition=models.Q(active_until__isnull=True) | models.Q(active_until__gte=models.F("active_from")),
+                condition=models.Q(cap_per_project_cny__gt=0), name="poc_programme_cap_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(active_until__isnull=True)
+                | models.Q(active_until__gte=models.F("active_from")),
                 name="poc_programme_dates_order",
             ),
         ]
@@ -96,8 +103,9 @@ START_STAGES = ("evaluation", "planning")
 
 def guard_start(project: PocProject) -> str | None:
     if project.result.stage not in START_STAGES:
-        return gettext("A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”.") % {
-            "stage": project.result.get_stage_display()}
+        return gettext(
+            "A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”."
+        ) % {"stage": project.result.get_stage_display()}
     if not project.budget_lines.filter(committed_cny__gt=0).exists():
         return gettext("Commit a budget from at least one source first.")
     if not project.milestones.exists():
@@ -107,13 +115,17 @@ def guard_start(project: PocProject) -> str | None:
 
 def guard_milestones_done(project: PocProject) -> str | None:
     if project.milestones.filter(done_on__isnull=True).exists():
-        return gettext("Every milestone must be done, with its evidence, before the go/no-go review.")
+        return gettext(
+            "Every milestone must be done, with its evidence, before the go/no-go review."
+        )
     return None
 
 
 def guard_round_cancelled(project: PocProject) -> str | None:
     if project.review_round is not None and project.review_round.status != "cancelled":
-        return gettext("The go/no-go review round is still under way or finalised; only a cancelled round sends the project back to work.")
+        return gettext(
+            "The go/no-go review round is still under way or finalised; only a cancelled round sends the project back to work."
+        )
     return None
 
 
@@ -130,7 +142,14 @@ POC_TRANSITIONS = Transitions(
     "poc",
     (
         Edge(S.PROPOSED, S.RUNNING, "start", "manage", guard_start, refused=_RUN),
-        Edge(S.RUNNING, S.REVIEW, "open_review", "manage", guard_milestones_done, refused=_("Only TTO managers open the go/no-go review.")),
+        Edge(
+            S.RUNNING,
+            S.REVIEW,
+            "open_review",
+            "manage",
+            guard_milestones_done,
+            refused=_("Only TTO managers open the go/no-go review."),
+        ),
         Edge(S.REVIEW, S.RUNNING, "resume", "manage", guard_round_cancelled, refused=_RUN),
         Edge(S.REVIEW, S.CONCLUDED, "conclude", "manage", guard_round_finalised, refused=_RUN),
         Edge(S.PROPOSED, S.STOPPED, "stop", "manage", refused=_RUN),
@@ -145,26 +164,54 @@ POC_TRANSITIONS = Transitions(
 #: Under way: counted as running in the figures, and as "in proof of concept" in the funnel.
 UNDER_WAY = (S.RUNNING, S.REVIEW)
 #: The go/no-go round's recommendation (evaluation's decision choices) → the project's outcome.
-ROUND_OUTCOME = {"proceed": PocOutcomeChoices.GO, "decline": PocOutcomeChoices.NO_GO, "improve": PocOutcomeChoices.PIVOT}
+ROUND_OUTCOME = {
+    "proceed": PocOutcomeChoices.GO,
+    "decline": PocOutcomeChoices.NO_GO,
+    "improve": PocOutcomeChoices.PIVOT,
+}
 
 
 class PocProject(models.Model):
-    result = models.ForeignKey("results.Result", on_delete=models.PROTECT, related_name="poc_projects", verbose_name=_("result"))
+    result = models.ForeignKey(
+        "results.Result",
+        on_delete=models.PROTECT,
+        related_name="poc_projects",
+        verbose_name=_("result"),
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    lead = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("lead"))
-    status = models.CharField(_("status"), max_length=12, choices=PocStatusChoices.choices, default=S.PROPOSED)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=PocOutcomeChoices.choices, blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lead"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=PocStatusChoices.choices, default=S.PROPOSED
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=PocOutcomeChoices.choices, blank=True
+    )
     review_round = models.OneToOneField(
-        "evaluation.ReviewRound", null=True, blank=True, on_delete=models.PROTECT, related_name="poc_project",
+        "evaluation.ReviewRound",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="poc_project",
         verbose_name=_("go/no-go review round"),
     )
     stop_reason = models.TextField(_("reason for stopping"), blank=True)
-    committed_cny = models.DecimalField(_("committed (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    committed_cny = models.DecimalField(
+        _("committed (CNY)"), max_digits=16, decimal_places=2, default=ZERO
+    )
     spent_cny = models.DecimalField(_("spent (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["PocProject"].as_manager()
@@ -174,15 +221,24 @@ class PocProject(models.Model):
         verbose_name = _("proof-of-concept project")
         verbose_name_plural = _("proof-of-concept projects")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=PocStatusChoices.values), name="poc_project_status_valid"),
             models.CheckConstraint(
-                condition=(models.Q(status="concluded") & models.Q(outcome__in=PocOutcomeChoices.values))
+                condition=models.Q(status__in=PocStatusChoices.values),
+                name="poc_project_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="concluded") & models.Q(outcome__in=PocOutcomeChoices.values)
+                )
                 | (~models.Q(status="concluded") & models.Q(outcome="")),
                 name="poc_project_outcome_iff_concluded",
             ),
-            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="poc_project_title_present"),
             models.CheckConstraint(
-                condition=models.Q(spent_cny__gte=0, committed_cny__gte=0, spent_cny__lte=models.F("committed_cny")),
+                condition=~models.Q(title_zh="", title_en=""), name="poc_project_title_present"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    spent_cny__gte=0, committed_cny__gte=0, spent_cny__lte=models.F("committed_cny")
+                ),
                 name="poc_project_spent_within_committed",
             ),
         ]
@@ -213,10 +269,23 @@ class PocBudgetLine(models.Model):
     below what is committed) and the database refuses a total above it."""
 
     project = models.ForeignKey(PocProject, on_delete=models.CASCADE, related_name="budget_lines")
-    source = models.CharField(pgettext_lazy("money", "source"), max_length=20, choices=PocSourceChoices.choices)
-    programme = models.ForeignKey(PocProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines", verbose_name=_("programme"))
-    cap_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    committed_cny = models.DecimalField(_("committed (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    source = models.CharField(
+        pgettext_lazy("money", "source"), max_length=20, choices=PocSourceChoices.choices
+    )
+    programme = models.ForeignKey(
+        PocProgramme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="budget_lines",
+        verbose_name=_("programme"),
+    )
+    cap_cny = models.DecimalField(
+        _("cap per project (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    committed_cny = models.DecimalField(
+        _("committed (CNY)"), max_digits=16, decimal_places=2, default=ZERO
+    )
     spent_cny = models.DecimalField(_("spent (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
 
     objects = RestrictedQuerySet["PocBudgetLine"].as_manager()
@@ -225,21 +294,41 @@ class PocBudgetLine(models.Model):
         ordering = ["project", "source", "id"]
         verbose_name = _("proof-of-concept budget line")
         constraints = [
-            models.CheckConstraint(condition=models.Q(source__in=PocSourceChoices.values), name="poc_line_source_valid"),
             models.CheckConstraint(
-                condition=(models.Q(source="district_programme") & models.Q(programme__isnull=False, cap_cny__isnull=False))
-                | (~models.Q(source="district_programme") & models.Q(programme__isnull=True, cap_cny__isnull=True)),
+                condition=models.Q(source__in=PocSourceChoices.values), name="poc_line_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(source="district_programme")
+                    & models.Q(programme__isnull=False, cap_cny__isnull=False)
+                )
+                | (
+                    ~models.Q(source="district_programme")
+                    & models.Q(programme__isnull=True, cap_cny__isnull=True)
+                ),
                 name="poc_line_programme_iff_district",
             ),
             models.CheckConstraint(
-                condition=models.Q(cap_cny__isnull=True) | models.Q(committed_cny__lte=models.F("cap_cny")), name="poc_line_cap_not_exceeded",
+                condition=models.Q(cap_cny__isnull=True)
+                | models.Q(committed_cny__lte=models.F("cap_cny")),
+                name="poc_line_cap_not_exceeded",
             ),
             models.CheckConstraint(
-                condition=models.Q(spent_cny__gte=0, committed_cny__gte=0, spent_cny__lte=models.F("committed_cny")),
+                condition=models.Q(
+                    spent_cny__gte=0, committed_cny__gte=0, spent_cny__lte=models.F("committed_cny")
+                ),
                 name="poc_line_spent_within_committed",
             ),
-            models.UniqueConstraint(fields=["project", "source"], condition=models.Q(programme__isnull=True), name="poc_line_one_per_source"),
-            models.UniqueConstraint(fields=["project", "programme"], condition=models.Q(programme__isnull=False), name="poc_line_one_per_programme"),
+            models.UniqueConstraint(
+                fields=["project", "source"],
+                condition=models.Q(programme__isnull=True),
+                name="poc_line_one_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "programme"],
+                condition=models.Q(programme__isnull=False),
+                name="poc_line_one_per_programme",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,14 +354,20 @@ class PocCommitment(models.Model):
     line = models.ForeignKey(PocBudgetLine, on_delete=models.CASCADE, related_name="commitments")
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     committed_at = models.DateTimeField(_("committed"), default=timezone.now)
 
     objects = RestrictedQuerySet["PocCommitment"].as_manager()
 
     class Meta:
         ordering = ["committed_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="poc_commitment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="poc_commitment_amount_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount_cny}"
@@ -283,7 +378,9 @@ class PocSpending(models.Model):
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
     spent_on = models.DateField(_("spent on"))
     description = models.CharField(_("description"), max_length=300)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["PocSpending"].as_manager()
@@ -291,7 +388,11 @@ class PocSpending(models.Model):
     class Meta:
         ordering = ["spent_on", "id"]
         verbose_name = _("proof-of-concept spending")
-        constraints = [models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="poc_spending_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="poc_spending_amount_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.spent_on} {self.amount_cny}"
@@ -311,8 +412,13 @@ class PocMilestone(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("proof-of-concept milestone")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(title_zh="", title_en=""), name="poc_milestone_title_present"),
-            models.CheckConstraint(condition=models.Q(done_on__isnull=True) | ~models.Q(note=""), name="poc_milestone_done_has_note"),
+            models.CheckConstraint(
+                condition=~models.Q(title_zh="", title_en=""), name="poc_milestone_title_present"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done_on__isnull=True) | ~models.Q(note=""),
+                name="poc_milestone_done_has_note",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,7 +442,9 @@ class PocEvidence(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     objects = RestrictedQuerySet["PocEvidence"].as_manager()

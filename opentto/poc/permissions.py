@@ -38,7 +38,9 @@ def _own_organisation(user: Any, model: type[Model]) -> Q | None:
     org = organisation_id(user)
     if org is None:
         return None
-    return Q(pk__in=model._default_manager.filter(result__ownerships__organisation_id=org).values("pk"))
+    return Q(
+        pk__in=model._default_manager.filter(result__ownerships__organisation_id=org).values("pk")
+    )
 
 
 def _result_inventor(user: Any, model: type[Model]) -> Q | None:
@@ -46,7 +48,9 @@ def _result_inventor(user: Any, model: type[Model]) -> Q | None:
     person = getattr(user, "person_id", None) if user_role(user) is not None else None
     if person is None:
         return None
-    return Q(pk__in=model._default_manager.filter(result__inventorships__person_id=person).values("pk"))
+    return Q(
+        pk__in=model._default_manager.filter(result__inventorships__person_id=person).values("pk")
+    )
 
 
 def _of_visible_project(user: Any, model: type[Model]) -> Q:
@@ -67,18 +71,28 @@ def _of_visible_milestone(user: Any, model: type[Model]) -> Q:
     return Q(milestone__project__in=PocProject.objects.restrict(user, "view").values("pk"))
 
 
-register("poc.pocprogramme", actions={"view", "add", "change"}, grants=[
-    *[(role, ALL, ("view", "add", "change")) for role in STAFF],
-    *[(role, ALL, ("view",)) for role in SIGNED_IN if role not in STAFF],
-])
-register("poc.pocproject", actions=PROJECT_ACTIONS, constraints={
-    "own_organisation": _own_organisation, "result_inventor": _result_inventor,
-}, grants=[
-    *[(role, ALL, tuple(sorted(PROJECT_ACTIONS))) for role in STAFF],
-    (OFFICIAL, ALL, ("figures",)),
-    (INVENTOR, "own_organisation", ("figures", "view")),
-    (INVENTOR, "result_inventor", ("view",)),
-])
+register(
+    "poc.pocprogramme",
+    actions={"view", "add", "change"},
+    grants=[
+        *[(role, ALL, ("view", "add", "change")) for role in STAFF],
+        *[(role, ALL, ("view",)) for role in SIGNED_IN if role not in STAFF],
+    ],
+)
+register(
+    "poc.pocproject",
+    actions=PROJECT_ACTIONS,
+    constraints={
+        "own_organisation": _own_organisation,
+        "result_inventor": _result_inventor,
+    },
+    grants=[
+        *[(role, ALL, tuple(sorted(PROJECT_ACTIONS))) for role in STAFF],
+        (OFFICIAL, ALL, ("figures",)),
+        (INVENTOR, "own_organisation", ("figures", "view")),
+        (INVENTOR, "result_inventor", ("view",)),
+    ],
+)
 CHILDREN = {
     "poc.pocbudgetline": ("of_visible_project", _of_visible_project),
     "poc.pocmilestone": ("of_visible_project", _of_visible_project),
@@ -87,5 +101,9 @@ CHILDREN = {
     "poc.pocevidence": ("of_visible_milestone", _of_visible_milestone),
 }
 for _type, (_name, _constraint) in CHILDREN.items():
-    register(_type, actions={"view"}, constraints={_name: _constraint},
-             grants=[(role, _name, ("view",)) for role in (*STAFF, INVENTOR)])
+    register(
+        _type,
+        actions={"view"},
+        constraints={_name: _constraint},
+        grants=[(role, _name, ("view",)) for role in (*STAFF, INVENTOR)],
+    )

@@ -41,13 +41,26 @@ def project_page(user: Any, project: PocProject) -> dict[str, Any]:
     far as they may see them, the review round if they may see it, and what they may do."""
     from .services import project_problem
 
-    lines = list(PocBudgetLine.objects.restrict(user, "view").filter(project=project).select_related("programme"))
-    spendings = list(PocSpending.objects.restrict(user, "view").filter(line__project=project).select_related("line__programme"))
-    milestones = list(PocMilestone.objects.restrict(user, "view").filter(project=project).prefetch_related(
-        Prefetch("evidence", queryset=PocEvidence.objects.restrict(user, "view"))))
+    lines = list(
+        PocBudgetLine.objects.restrict(user, "view")
+        .filter(project=project)
+        .select_related("programme")
+    )
+    spendings = list(
+        PocSpending.objects.restrict(user, "view")
+        .filter(line__project=project)
+        .select_related("line__programme")
+    )
+    milestones = list(
+        PocMilestone.objects.restrict(user, "view")
+        .filter(project=project)
+        .prefetch_related(Prefetch("evidence", queryset=PocEvidence.objects.restrict(user, "view")))
+    )
     review_round = None
     if project.review_round_id is not None:
-        review_round = ReviewRound.objects.restrict(user, "view").filter(pk=project.review_round_id).first()
+        review_round = (
+            ReviewRound.objects.restrict(user, "view").filter(pk=project.review_round_id).first()
+        )
     may_manage = allows(user, project, "manage")
     moves = []
     if may_manage:
@@ -55,6 +68,12 @@ def project_page(user: Any, project: PocProject) -> dict[str, Any]:
             if edge.source == project.status and edge.verb not in {"open_review", "stop"}:
                 moves.append((edge.verb, project_problem(project, edge.target)))
     return {
-        "project": project, "lines": lines, "spendings": spendings, "milestones": milestones, "review_round": review_round,
-        "may_manage": may_manage, "moves": moves, "events": list(project.events.select_related("actor")),
+        "project": project,
+        "lines": lines,
+        "spendings": spendings,
+        "milestones": milestones,
+        "review_round": review_round,
+        "may_manage": may_manage,
+        "moves": moves,
+        "events": list(project.events.select_related("actor")),
     }

@@ -76,8 +76,16 @@ def _lock(project: PocProject) -> PocProject:
 
 
 def programme_create(
-    *, name_zh: str, name_en: str = "", funder: str, source_zh: str, source_en: str = "", cap_per_project_cny: Decimal | str,
-    active_from: date, active_until: date | None = None, actor: User | None,
+    *,
+    name_zh: str,
+    name_en: str = "",
+    funder: str,
+    source_zh: str,
+    source_en: str = "",
+    cap_per_project_cny: Decimal | str,
+    active_from: date,
+    active_until: date | None = None,
+    actor: User | None,
 ) -> PocProgramme:
     """A proof-of-concept programme as the site configures it (``actor=None``: the site's own
     configuration, e.g. the demo)."""
@@ -98,17 +106,31 @@ def programme_create(
     assert cap is not None
     with transaction.atomic():
         programme = PocProgramme.objects.create(
-            name_zh=name_zh.strip(), name_en=name_en.strip(), funder=funder.strip(), source_zh=source_zh.strip(), source_en=source_en.strip(),
-            cap_per_project_cny=cap, active_from=active_from, active_until=active_until, created_by=actor,
+            name_zh=name_zh.strip(),
+            name_en=name_en.strip(),
+            funder=funder.strip(),
+            source_zh=source_zh.strip(),
+            source_en=source_en.strip(),
+            cap_per_project_cny=cap,
+            active_from=active_from,
+            active_until=active_until,
+            created_by=actor,
         )
-        audit_record(actor=actor, action="poc.programme_create", obj=programme, payload={"cap": cap, "from": active_from, "until": active_until})
+        audit_record(
+            actor=actor,
+            action="poc.programme_create",
+            obj=programme,
+            payload={"cap": cap, "from": active_from, "until": active_until},
+        )
     return programme
 
 
 # --- projects -----------------------------------------------------------------------------------
 
 
-def project_create(*, result: Result, title_zh: str = "", title_en: str = "", lead: User | None = None, actor: User) -> PocProject:
+def project_create(
+    *, result: Result, title_zh: str = "", title_en: str = "", lead: User | None = None, actor: User
+) -> PocProject:
     """A proposed project on a result in evaluation or planning."""
     if not permitted(actor, PocProject, "add") or not allows(actor, result, "view"):
         raise PermissionError(_("Only TTO managers propose proof-of-concept projects."))
@@ -120,13 +142,31 @@ def project_create(*, result: Result, title_zh: str = "", title_en: str = "", le
     with transaction.atomic():
         locked = Result.objects.select_for_update().get(pk=result.pk)
         if locked.stage not in START_STAGES:
-            raise ValidationError({"result": [_("A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”.") % {
-                "stage": locked.get_stage_display()}]})
-        project = PocProject.objects.create(result=locked, title_zh=title_zh.strip(), title_en=title_en.strip(), lead=lead, created_by=actor)
-        if not allows(actor, project, "add"):  # ADR 0008: the row just written, inside the transaction
+            raise ValidationError(
+                {
+                    "result": [
+                        _(
+                            "A proof of concept runs while its result is in evaluation or planning; this result is in “%(stage)s”."
+                        )
+                        % {"stage": locked.get_stage_display()}
+                    ]
+                }
+            )
+        project = PocProject.objects.create(
+            result=locked,
+            title_zh=title_zh.strip(),
+            title_en=title_en.strip(),
+            lead=lead,
+            created_by=actor,
+        )
+        if not allows(
+            actor, project, "add"
+        ):  # ADR 0008: the row just written, inside the transaction
             raise PermissionError(_("Only TTO managers propose proof-of-concept projects."))
         PocEvent.objects.create(project=project, from_status="", to_status=S.PROPOSED, actor=actor)
-        audit_record(actor=actor, action="poc.project_create", obj=project, payload={"result": locked.pk})
+        audit_record(
+            actor=actor, action="poc.project_create", obj=project, payload={"result": locked.pk}
+        )
     figures_changed()
     return project
 
@@ -138,7 +178,9 @@ def project_problem(project: PocProject, target: str) -> str | None:
     return problem.message if problem is not None else None
 
 
-def _move(project: PocProject, target: str, actor: User, *, note: str = "", **fields: Any) -> PocProject:
+def _move(
+    project: PocProject, target: str, actor: User, *, note: str = "", **fields: Any
+) -> PocProject:
     """The kit's move (``opentto.core.transitions.transition``): lock, check the edge, the grant
     (``manage``) and the guard, set the status (and ``fields``), save, record the event and the audit
     entry. A refusal writes nothing."""
@@ -153,11 +195,23 @@ def _move(project: PocProject, target: str, actor: User, *, note: str = "", **fi
         return extra
 
     return transition(
-        obj=project, target=target, actor=actor, table=POC_TRANSITIONS, fields=values,
-        queryset=PocProject.objects.select_for_update(of=("self",)).select_related("result", "review_round"),
-        event=lambda row, source, edge: PocEvent.record(row, source=source, target=target, actor=actor, note=note, occurred_at=now),
+        obj=project,
+        target=target,
+        actor=actor,
+        table=POC_TRANSITIONS,
+        fields=values,
+        queryset=PocProject.objects.select_for_update(of=("self",)).select_related(
+            "result", "review_round"
+        ),
+        event=lambda row, source, edge: PocEvent.record(
+            row, source=source, target=target, actor=actor, note=note, occurred_at=now
+        ),
         audit_payload=lambda row, source: {
-            "from": source, "to": target, "note": note, **{k: (v.pk if hasattr(v, "pk") else v) for k, v in fields.items()}},
+            "from": source,
+            "to": target,
+            "note": note,
+            **{k: (v.pk if hasattr(v, "pk") else v) for k, v in fields.items()},
+        },
         on_commit=[lambda row, source: figures_changed()],
     )
 
@@ -182,45 +236,81 @@ def project_conclude(*, project: PocProject, actor: User) -> PocProject:
     """Conclude from the finalised go/no-go round: its recommendation "proceed" is go, "decline"
     no-go, "improve" a pivot."""
     _require(actor, project, _("Only TTO managers run proof-of-concept projects."))
-    review_round = ReviewRound.objects.filter(pk=project.review_round_id).first() if project.review_round_id is not None else None
+    review_round = (
+        ReviewRound.objects.filter(pk=project.review_round_id).first()
+        if project.review_round_id is not None
+        else None
+    )
     recommendation = review_round.recommendation if review_round is not None else ""
     outcome = ROUND_OUTCOME.get(recommendation)
     if outcome is None:
-        raise ValidationError({"status": [_("The project is concluded once its go/no-go review round is finalised.")]})
+        raise ValidationError(
+            {"status": [_("The project is concluded once its go/no-go review round is finalised.")]}
+        )
     return _move(project, S.CONCLUDED, actor, note=recommendation, outcome=str(outcome))
 
 
 def project_open_review(
-    *, project: PocProject, rubric: Rubric, deadline: date, reviewers: Sequence[User] = (), min_reviews: int = 2, actor: User,
+    *,
+    project: PocProject,
+    rubric: Rubric,
+    deadline: date,
+    reviewers: Sequence[User] = (),
+    min_reviews: int = 2,
+    actor: User,
 ) -> PocProject:
     """The go/no-go review: a round of the evaluation app (purpose ``poc_gate``) on the project's
     result, with the invited experts (conflicts of interest checked by evaluation); the project
     moves to review."""
     _require(actor, project, _("Only TTO managers open the go/no-go review."))
     with transaction.atomic():
-        locked = PocProject.objects.select_for_update(of=("self",)).select_related("result", "review_round").get(pk=project.pk)
+        locked = (
+            PocProject.objects.select_for_update(of=("self",))
+            .select_related("result", "review_round")
+            .get(pk=project.pk)
+        )
         problem = project_problem(locked, S.REVIEW)
         if problem is not None:
             raise ValidationError({"status": [problem]})
-        review_round = round_open(result=locked.result, rubric=rubric, purpose=ReviewPurposeChoices.POC_GATE, deadline=deadline,
-                                  actor=actor, min_reviews=min_reviews)
+        review_round = round_open(
+            result=locked.result,
+            rubric=rubric,
+            purpose=ReviewPurposeChoices.POC_GATE,
+            deadline=deadline,
+            actor=actor,
+            min_reviews=min_reviews,
+        )
         for reviewer in reviewers:
             review_assign(review_round=review_round, reviewer=reviewer, actor=actor)
-        return _move(locked, S.REVIEW, actor, note=f"round {review_round.pk}", review_round=review_round)
+        return _move(
+            locked, S.REVIEW, actor, note=f"round {review_round.pk}", review_round=review_round
+        )
 
 
 # --- money --------------------------------------------------------------------------------------
 
 
 def _cap_refusal(programme: PocProgramme, cap: Decimal, committed: Decimal, amount: Decimal) -> str:
-    return _("%(programme)s caps a project at %(cap)s yuan: %(committed)s yuan is committed and %(remaining)s yuan remains, "
-             "so %(amount)s yuan cannot be committed.") % {
-        "programme": programme.name, "cap": _yuan(cap), "committed": _yuan(committed), "remaining": _yuan(max(cap - committed, Decimal("0.00"))),
-        "amount": _yuan(amount)}
+    return _(
+        "%(programme)s caps a project at %(cap)s yuan: %(committed)s yuan is committed and %(remaining)s yuan remains, "
+        "so %(amount)s yuan cannot be committed."
+    ) % {
+        "programme": programme.name,
+        "cap": _yuan(cap),
+        "committed": _yuan(committed),
+        "remaining": _yuan(max(cap - committed, Decimal("0.00"))),
+        "amount": _yuan(amount),
+    }
 
 
 def budget_commit(
-    *, project: PocProject, source: str, amount_cny: Decimal | str, actor: User, programme: PocProgramme | None = None, note: str = "",
+    *,
+    project: PocProject,
+    source: str,
+    amount_cny: Decimal | str,
+    actor: User,
+    programme: PocProgramme | None = None,
+    note: str = "",
 ) -> PocBudgetLine:
     """Commit ``amount_cny`` from ``source`` (a district programme names its programme). The
     project's row is locked first, so commitments to one project happen one after the other; a
@@ -241,7 +331,10 @@ def budget_commit(
         if not allows(actor, programme, "view"):
             errors["programme"] = [_("Choose the district programme.")]
         elif not programme.is_active_on(today):
-            errors["programme"] = [_("%(programme)s is not active on %(today)s.") % {"programme": programme.name, "today": today.isoformat()}]
+            errors["programme"] = [
+                _("%(programme)s is not active on %(today)s.")
+                % {"programme": programme.name, "today": today.isoformat()}
+            ]
     if errors:
         raise ValidationError(errors)
     assert amount is not None
@@ -249,37 +342,80 @@ def budget_commit(
         with transaction.atomic():
             locked = _lock(project)
             if locked.status not in COMMIT_STATUSES:
-                raise ValidationError({"status": [_("Money is committed to a proposed or running project.")]})
+                raise ValidationError(
+                    {"status": [_("Money is committed to a proposed or running project.")]}
+                )
             if programme is not None:
-                line = PocBudgetLine.objects.select_for_update().filter(project=locked, programme=programme).first()
+                line = (
+                    PocBudgetLine.objects.select_for_update()
+                    .filter(project=locked, programme=programme)
+                    .first()
+                )
                 if line is None:
-                    line = PocBudgetLine(project=locked, source=source, programme=programme, cap_cny=programme.cap_per_project_cny)
+                    line = PocBudgetLine(
+                        project=locked,
+                        source=source,
+                        programme=programme,
+                        cap_cny=programme.cap_per_project_cny,
+                    )
                 else:
                     assert line.cap_cny is not None
-                    line.cap_cny = max(min(line.cap_cny, programme.cap_per_project_cny), line.committed_cny)
+                    line.cap_cny = max(
+                        min(line.cap_cny, programme.cap_per_project_cny), line.committed_cny
+                    )
                 assert line.cap_cny is not None
                 if line.committed_cny + amount > line.cap_cny:
-                    raise ValidationError({"amount_cny": [_cap_refusal(programme, line.cap_cny, line.committed_cny, amount)]})
+                    raise ValidationError(
+                        {
+                            "amount_cny": [
+                                _cap_refusal(programme, line.cap_cny, line.committed_cny, amount)
+                            ]
+                        }
+                    )
             else:
-                line = PocBudgetLine.objects.select_for_update().filter(project=locked, source=source, programme__isnull=True).first()
+                line = (
+                    PocBudgetLine.objects.select_for_update()
+                    .filter(project=locked, source=source, programme__isnull=True)
+                    .first()
+                )
                 if line is None:
                     line = PocBudgetLine(project=locked, source=source)
             line.committed_cny = line.committed_cny + amount
             line.save()
-            PocCommitment.objects.create(line=line, amount_cny=amount, note=note.strip(), committed_by=actor)
+            PocCommitment.objects.create(
+                line=line, amount_cny=amount, note=note.strip(), committed_by=actor
+            )
             locked.committed_cny = locked.committed_cny + amount
             locked.save(update_fields=["committed_cny"])
-            audit_record(actor=actor, action="poc.commit", obj=locked, payload={
-                "line": line.pk, "source": source, "programme": programme.pk if programme else None, "amount": amount,
-                "committed": line.committed_cny, "cap": line.cap_cny})
+            audit_record(
+                actor=actor,
+                action="poc.commit",
+                obj=locked,
+                payload={
+                    "line": line.pk,
+                    "source": source,
+                    "programme": programme.pk if programme else None,
+                    "amount": amount,
+                    "committed": line.committed_cny,
+                    "cap": line.cap_cny,
+                },
+            )
     except IntegrityError as exc:  # the database's check constraint: the last line of defence
-        raise ValidationError({"amount_cny": [_("The amount is above the programme's cap per project.")]}) from exc
+        raise ValidationError(
+            {"amount_cny": [_("The amount is above the programme's cap per project.")]}
+        ) from exc
     figures_changed()
     return line
 
 
 def spending_record(
-    *, line: PocBudgetLine, amount_cny: Decimal | str, spent_on: date, description: str, actor: User, confirm_duplicate: bool = False,
+    *,
+    line: PocBudgetLine,
+    amount_cny: Decimal | str,
+    spent_on: date,
+    description: str,
+    actor: User,
+    confirm_duplicate: bool = False,
 ) -> PocSpending:
     """Record money spent from one source's commitment: never more than it committed. An identical
     record (same source, amount, date and description) is held back unless ``confirm_duplicate``
@@ -298,24 +434,60 @@ def spending_record(
         project = _lock(line.project)
         locked = PocBudgetLine.objects.select_for_update().get(pk=line.pk)
         if project.status not in SPEND_STATUSES:
-            raise ValidationError({"status": [_("Spending is recorded while the project is running or under review.")]})
+            raise ValidationError(
+                {
+                    "status": [
+                        _("Spending is recorded while the project is running or under review.")
+                    ]
+                }
+            )
         if locked.spent_cny + amount > locked.committed_cny:
-            raise ValidationError({"amount_cny": [_(
-                "%(source)s committed %(committed)s yuan and %(spent)s yuan is spent: %(remaining)s yuan remains, so %(amount)s yuan cannot be recorded.") % {
-                "source": locked.source_label, "committed": _yuan(locked.committed_cny), "spent": _yuan(locked.spent_cny),
-                "remaining": _yuan(locked.remaining_cny), "amount": _yuan(amount)}]})
-        same = locked.spendings.filter(amount_cny=amount, spent_on=spent_on, description=description.strip()).first()
+            raise ValidationError(
+                {
+                    "amount_cny": [
+                        _(
+                            "%(source)s committed %(committed)s yuan and %(spent)s yuan is spent: %(remaining)s yuan remains, so %(amount)s yuan cannot be recorded."
+                        )
+                        % {
+                            "source": locked.source_label,
+                            "committed": _yuan(locked.committed_cny),
+                            "spent": _yuan(locked.spent_cny),
+                            "remaining": _yuan(locked.remaining_cny),
+                            "amount": _yuan(amount),
+                        }
+                    ]
+                }
+            )
+        same = locked.spendings.filter(
+            amount_cny=amount, spent_on=spent_on, description=description.strip()
+        ).first()
         if same is not None and not confirm_duplicate:
-            message = _("An identical spending (%(amount)s yuan on %(day)s, “%(description)s”) was recorded at %(time)s. Confirm to record it again.") % {
-                "amount": _yuan(amount), "day": spent_on.isoformat(), "description": same.description,
-                "time": timezone.localtime(same.recorded_at).strftime("%Y-%m-%d %H:%M")}
+            message = _(
+                "An identical spending (%(amount)s yuan on %(day)s, “%(description)s”) was recorded at %(time)s. Confirm to record it again."
+            ) % {
+                "amount": _yuan(amount),
+                "day": spent_on.isoformat(),
+                "description": same.description,
+                "time": timezone.localtime(same.recorded_at).strftime("%Y-%m-%d %H:%M"),
+            }
             raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
-        spending = PocSpending.objects.create(line=locked, amount_cny=amount, spent_on=spent_on, description=description.strip(), recorded_by=actor)
+        spending = PocSpending.objects.create(
+            line=locked,
+            amount_cny=amount,
+            spent_on=spent_on,
+            description=description.strip(),
+            recorded_by=actor,
+        )
         locked.spent_cny = locked.spent_cny + amount
         locked.save(update_fields=["spent_cny"])
         project.spent_cny = project.spent_cny + amount
         project.save(update_fields=["spent_cny"])
-        audit_record(actor=actor, action="poc.spend", obj=project, payload={"line": locked.pk, "spending": spending.pk, "amount": amount})
+        audit_record(
+            actor=actor,
+            action="poc.spend",
+            obj=project,
+            payload={"line": locked.pk, "spending": spending.pk, "amount": amount},
+        )
     figures_changed()
     return spending
 
@@ -323,29 +495,53 @@ def spending_record(
 # --- milestones ---------------------------------------------------------------------------------
 
 
-def milestone_add(*, project: PocProject, title_zh: str = "", title_en: str = "", due_on: date, actor: User) -> PocMilestone:
+def milestone_add(
+    *, project: PocProject, title_zh: str = "", title_en: str = "", due_on: date, actor: User
+) -> PocMilestone:
     _require(actor, project, _("Only TTO managers plan milestones."))
     if not (title_zh.strip() or title_en.strip()):
-        raise ValidationError({"title_zh": [_("Give the milestone a title in Chinese, in English, or both.")]})
+        raise ValidationError(
+            {"title_zh": [_("Give the milestone a title in Chinese, in English, or both.")]}
+        )
     with transaction.atomic():
         locked = _lock(project)
         if locked.status not in (S.PROPOSED, S.RUNNING):
-            raise ValidationError({"status": [_("Milestones are planned for a proposed or running project.")]})
-        milestone = PocMilestone.objects.create(project=locked, title_zh=title_zh.strip(), title_en=title_en.strip(), due_on=due_on)
-        audit_record(actor=actor, action="poc.milestone_add", obj=locked, payload={"milestone": milestone.pk, "due": due_on})
+            raise ValidationError(
+                {"status": [_("Milestones are planned for a proposed or running project.")]}
+            )
+        milestone = PocMilestone.objects.create(
+            project=locked, title_zh=title_zh.strip(), title_en=title_en.strip(), due_on=due_on
+        )
+        audit_record(
+            actor=actor,
+            action="poc.milestone_add",
+            obj=locked,
+            payload={"milestone": milestone.pk, "due": due_on},
+        )
     return milestone
 
 
 def _store_evidence(milestone: PocMilestone, checked: Any, actor: User) -> PocEvidence:
-    evidence = PocEvidence(milestone=milestone, original_name=checked.safe_name, content_type=checked.content_type, size=checked.size,
-                           sha256=checked.sha256, uploaded_by=actor)
+    evidence = PocEvidence(
+        milestone=milestone,
+        original_name=checked.safe_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
     evidence.file.save(checked.safe_name, checked.file, save=False)
     evidence.save()
     return evidence
 
 
 def milestone_complete(
-    *, milestone: PocMilestone, done_on: date, note: str, evidence: Sequence[UploadedFile], actor: User,
+    *,
+    milestone: PocMilestone,
+    done_on: date,
+    note: str,
+    evidence: Sequence[UploadedFile],
+    actor: User,
 ) -> PocMilestone:
     """Mark a milestone done with what was shown and at least one evidence file (checked by its
     content, as every upload)."""
@@ -369,12 +565,23 @@ def milestone_complete(
         project = _lock(milestone.project)
         locked = PocMilestone.objects.select_for_update().get(pk=milestone.pk)
         if project.status != S.RUNNING:
-            raise ValidationError({"status": [_("Milestones are recorded while the project is running.")]})
+            raise ValidationError(
+                {"status": [_("Milestones are recorded while the project is running.")]}
+            )
         if locked.done_on is not None:
             raise ValidationError({"status": [_("This milestone is already done.")]})
         locked.done_on, locked.note = done_on, note.strip()
         locked.save(update_fields=["done_on", "note"])
         stored = [_store_evidence(locked, c, actor) for c in checked]
-        audit_record(actor=actor, action="poc.milestone_done", obj=project, payload={
-            "milestone": locked.pk, "done": done_on, "evidence": [e.pk for e in stored], "sha256": [e.sha256 for e in stored]})
+        audit_record(
+            actor=actor,
+            action="poc.milestone_done",
+            obj=project,
+            payload={
+                "milestone": locked.pk,
+                "done": done_on,
+                "evidence": [e.pk for e in stored],
+                "sha256": [e.sha256 for e in stored],
+            },
+        )
     return locked

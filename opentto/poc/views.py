@@ -53,13 +53,26 @@ def project_list_view(request: AuthedHttpRequest) -> HttpResponse:
     if status in PocStatusChoices.values:
         projects = projects.filter(status=status)
     may_propose = permitted(request.user, PocProject, "add")
-    candidates = Result.objects.restrict(request.user, "view").filter(stage__in=services.START_STAGES).order_by("title_zh") if may_propose else None
+    candidates = (
+        Result.objects.restrict(request.user, "view")
+        .filter(stage__in=services.START_STAGES)
+        .order_by("title_zh")
+        if may_propose
+        else None
+    )
     chosen = id_param(request.GET.get("result"))
     if may_propose and chosen is not None:
         return redirect("poc:create", pk=chosen)
-    return render(request, "poc/project_list.html", {
-        "projects": projects, "status": status, "statuses": PocStatusChoices.choices, "candidates": candidates,
-    })
+    return render(
+        request,
+        "poc/project_list.html",
+        {
+            "projects": projects,
+            "status": status,
+            "statuses": PocStatusChoices.choices,
+            "candidates": candidates,
+        },
+    )
 
 
 @login_required
@@ -81,8 +94,12 @@ def programme_list_view(request: AuthedHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The programme was saved."))
                 return redirect("poc:programmes")
-    return render(request, "poc/programme_list.html", {"programmes": programmes_visible(request.user), "form": form},
-                  status=400 if form is not None and form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "poc/programme_list.html",
+        {"programmes": programmes_visible(request.user), "form": form},
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
@@ -90,29 +107,49 @@ def project_create_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(Result.objects.restrict(request.user, "view"), pk=pk)
     if not permitted(request.user, PocProject, "add"):
         raise PermissionDenied(_("Only TTO managers propose proof-of-concept projects."))
-    form = ProjectForm(request.POST if request.method == "POST" else None, leads=users_permitted(PocProject, "view").order_by("last_name", "username"),
-                       initial={"title_zh": result.title_zh, "title_en": result.title_en})
+    form = ProjectForm(
+        request.POST if request.method == "POST" else None,
+        leads=users_permitted(PocProject, "view").order_by("last_name", "username"),
+        initial={"title_zh": result.title_zh, "title_en": result.title_en},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            project = services.project_create(result=result, actor=request.user, **form.cleaned_data)
+            project = services.project_create(
+                result=result, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
-            messages.success(request, _("The proof-of-concept project was proposed: commit its budget and plan its milestones."))
+            messages.success(
+                request,
+                _(
+                    "The proof-of-concept project was proposed: commit its budget and plan its milestones."
+                ),
+            )
             return redirect("poc:detail", pk=project.pk)
-    return render(request, "poc/project_form.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "poc/project_form.html",
+        {"form": form, "result": result},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
-def _detail_context(request: AuthedHttpRequest, project: PocProject, **bound: Any) -> dict[str, Any]:
+def _detail_context(
+    request: AuthedHttpRequest, project: PocProject, **bound: Any
+) -> dict[str, Any]:
     page = project_page(request.user, project)
     ctx: dict[str, Any] = {**page}
     if page["may_manage"]:
         ctx.update(
             commit_form=CommitForm(programmes=programmes_visible(request.user)),
             spend_form=SpendForm(lines=page["lines"]),
-            milestone_form=MilestoneForm(), done_form=MilestoneDoneForm(), review_form=ReviewOpenForm(), stop_form=StopForm(),
+            milestone_form=MilestoneForm(),
+            done_form=MilestoneDoneForm(),
+            review_form=ReviewOpenForm(),
+            stop_form=StopForm(),
         )
     ctx.update(bound)
     return ctx
@@ -125,7 +162,11 @@ def project_detail_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _action(
-    form_cls: Callable[..., Any] | None, call: Callable[[PocProject, Any, Any], Any], success: str, *, confirm_as: str = "",
+    form_cls: Callable[..., Any] | None,
+    call: Callable[[PocProject, Any, Any], Any],
+    success: str,
+    *,
+    confirm_as: str = "",
     form_kwargs: Callable[[HttpRequest, PocProject], dict[str, Any]] | None = None,
 ) -> Callable[..., HttpResponse]:
     """A POST on a project (``opentto.core.action_views.object_action``): 404 if the viewer may not
@@ -135,12 +176,18 @@ def _action(
     return object_action(
         get_object=lambda request, pk: get_object_or_404(projects_visible(request.user), pk=pk),
         may=lambda user, project: allows(user, project, "manage"),
-        form_class=form_cls, form_kwargs=form_kwargs, files=True,
-        call=lambda project, form, user: call(project, form.cleaned_data if form is not None else {}, user),
+        form_class=form_cls,
+        form_kwargs=form_kwargs,
+        files=True,
+        call=lambda project, form, user: call(
+            project, form.cleaned_data if form is not None else {}, user
+        ),
         success=success,
         back=lambda request, project: redirect("poc:detail", pk=project.pk),
         confirm_as=confirm_as,
-        redisplay=lambda request, project, bound: render(request, "poc/project_detail.html", _detail_context(request, project, **bound)),
+        redisplay=lambda request, project, bound: render(
+            request, "poc/project_detail.html", _detail_context(request, project, **bound)
+        ),
     )
 
 
@@ -152,27 +199,54 @@ def _line(project: PocProject, pk: int) -> Any:
 
 
 commit_view = _action(
-    CommitForm, lambda p, d, u: services.budget_commit(project=p, actor=u, **d), gettext_noop("The commitment was recorded."),
+    CommitForm,
+    lambda p, d, u: services.budget_commit(project=p, actor=u, **d),
+    gettext_noop("The commitment was recorded."),
     form_kwargs=lambda r, p: {"programmes": programmes_visible(r.user)},
 )
 spend_view = _action(
     SpendForm,
-    lambda p, d, u: services.spending_record(line=_line(p, d["line"]), amount_cny=d["amount_cny"], spent_on=d["spent_on"],
-                                             description=d["description"], confirm_duplicate=d["confirm_duplicate"], actor=u),
-    gettext_noop("The spending was recorded."), confirm_as="spend_form", form_kwargs=lambda r, p: {"lines": p.budget_lines.all()},
+    lambda p, d, u: services.spending_record(
+        line=_line(p, d["line"]),
+        amount_cny=d["amount_cny"],
+        spent_on=d["spent_on"],
+        description=d["description"],
+        confirm_duplicate=d["confirm_duplicate"],
+        actor=u,
+    ),
+    gettext_noop("The spending was recorded."),
+    confirm_as="spend_form",
+    form_kwargs=lambda r, p: {"lines": p.budget_lines.all()},
 )
-milestone_view = _action(MilestoneForm, lambda p, d, u: services.milestone_add(project=p, actor=u, **d), gettext_noop("The milestone was added."))
+milestone_view = _action(
+    MilestoneForm,
+    lambda p, d, u: services.milestone_add(project=p, actor=u, **d),
+    gettext_noop("The milestone was added."),
+)
 review_view = _action(
     ReviewOpenForm,
-    lambda p, d, u: services.project_open_review(project=p, rubric=d["rubric"], deadline=d["deadline"], reviewers=list(d["reviewers"]),
-                                                 min_reviews=d["min_reviews"], actor=u),
+    lambda p, d, u: services.project_open_review(
+        project=p,
+        rubric=d["rubric"],
+        deadline=d["deadline"],
+        reviewers=list(d["reviewers"]),
+        min_reviews=d["min_reviews"],
+        actor=u,
+    ),
     gettext_noop("The go/no-go review round was opened."),
 )
-stop_view = _action(StopForm, lambda p, d, u: services.project_stop(project=p, actor=u, **d), gettext_noop("The project was stopped."))
+stop_view = _action(
+    StopForm,
+    lambda p, d, u: services.project_stop(project=p, actor=u, **d),
+    gettext_noop("The project was stopped."),
+)
 TRANSITIONS: dict[str, tuple[Callable[..., Any], str]] = {
     "start": (services.project_start, gettext_noop("The project is running.")),
     "resume": (services.project_resume, gettext_noop("The project is running again.")),
-    "conclude": (services.project_conclude, gettext_noop("The project was concluded from its go/no-go review.")),
+    "conclude": (
+        services.project_conclude,
+        gettext_noop("The project was concluded from its go/no-go review."),
+    ),
 }
 
 
@@ -188,14 +262,22 @@ def transition_view(request: AuthedHttpRequest, pk: int, verb: str) -> HttpRespo
 @login_required
 @require_POST
 def milestone_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    milestone = get_object_or_404(PocMilestone.objects.restrict(request.user, "view").select_related("project"), pk=pk)
+    milestone = get_object_or_404(
+        PocMilestone.objects.restrict(request.user, "view").select_related("project"), pk=pk
+    )
     if not allows(request.user, milestone.project, "manage"):
         raise PermissionDenied
     form = MilestoneDoneForm(request.POST, request.FILES)
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.milestone_complete(milestone=milestone, done_on=d["done_on"], note=d["note"], evidence=[d["evidence"]], actor=request.user)
+            services.milestone_complete(
+                milestone=milestone,
+                done_on=d["done_on"],
+                note=d["note"],
+                evidence=[d["evidence"]],
+                actor=request.user,
+            )
             messages.success(request, _("The milestone was recorded as done, with its evidence."))
         except ValidationError as exc:
             for message in exc.messages:
@@ -205,7 +287,9 @@ def milestone_done_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     else:
         for field, errors in form.errors.items():
             text = " ".join(str(e) for e in errors)
-            messages.error(request, f"{form.fields[field].label}: {text}" if field in form.fields else text)
+            messages.error(
+                request, f"{form.fields[field].label}: {text}" if field in form.fields else text
+            )
     return redirect("poc:detail", pk=milestone.project_id)
 
 
@@ -217,4 +301,9 @@ def evidence_download_view(request: AuthedHttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError as exc:
         raise Http404 from exc
     audit_record(actor=request.user, action="poc.evidence_download", obj=evidence)
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )

@@ -19,17 +19,37 @@ def headers(today: Any) -> list[str]:
     from .views import year_labels
 
     return [
-        _("Patent"), _("Result"), _("Owners"), _("Field"), _("Status"), _("Fee reduction"),
-        *[_("Cost %(window)s") % {"window": label} for label in year_labels(today)], _("Cost, 5 years"),
-        _("Income, last 5 years"), _("Income, total"), _("Evaluation score"), _("Matching open demands"), _("Patent decision"),
+        _("Patent"),
+        _("Result"),
+        _("Owners"),
+        _("Field"),
+        _("Status"),
+        _("Fee reduction"),
+        *[_("Cost %(window)s") % {"window": label} for label in year_labels(today)],
+        _("Cost, 5 years"),
+        _("Income, last 5 years"),
+        _("Income, total"),
+        _("Evaluation score"),
+        _("Matching open demands"),
+        _("Patent decision"),
     ]
 
 
 def row_cells(row: sel.PortfolioRow) -> list[Any]:
     return [
-        row.filing.application_number, row.result.title, row.owners, row.result.get_field_display(), row.filing.get_status_display(),
-        row.reduction or _("None"), *row.costs, row.cost_total, row.income_recent, row.income_total, row.score,
-        row.demands, row.decision.get_decision_display() if row.decision else "",
+        row.filing.application_number,
+        row.result.title,
+        row.owners,
+        row.result.get_field_display(),
+        row.filing.get_status_display(),
+        row.reduction or _("None"),
+        *row.costs,
+        row.cost_total,
+        row.income_recent,
+        row.income_total,
+        row.score,
+        row.demands,
+        row.decision.get_decision_display() if row.decision else "",
     ]
 
 

@@ -16,18 +16,31 @@ from .models import PortfolioDecisionChoices
 
 class PortfolioFilterForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), required=False)
-    field = forms.ChoiceField(label=_("Field"), required=False, choices=[("", _("All fields")), *ResultFieldChoices.choices])
+    field = forms.ChoiceField(
+        label=_("Field"),
+        required=False,
+        choices=[("", _("All fields")), *ResultFieldChoices.choices],
+    )
 
     def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", _("All organisations")), *[(str(o.pk), o.name) for o in organisations]]  # type: ignore[attr-defined]
+        self.fields["organisation"].choices = [  # type: ignore[attr-defined]
+            ("", _("All organisations")),
+            *[(str(o.pk), o.name) for o in organisations],
+        ]
 
 
 class PortfolioDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Patent decision"), choices=PortfolioDecisionChoices.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=_("Patent decision"),
+        choices=PortfolioDecisionChoices.choices,
+        widget=forms.RadioSelect,
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     approved_by = forms.ModelChoiceField(
-        label=_("Abandonment approved by"), queryset=User.objects.none(), required=False,
+        label=_("Abandonment approved by"),
+        queryset=User.objects.none(),
+        required=False,
         help_text=_("For an abandonment: the TTO manager who approves it (you, if empty)."),
     )
 

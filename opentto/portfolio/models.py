@@ -22,14 +22,31 @@ class PortfolioDecisionChoices(models.TextChoices):
 
 
 class PortfolioDecision(models.Model):
-    filing = models.ForeignKey("patents.Filing", on_delete=models.CASCADE, related_name="portfolio_decisions", verbose_name=_("patent"))
-    decision = models.CharField(_("decision"), max_length=8, choices=PortfolioDecisionChoices.choices)
+    filing = models.ForeignKey(
+        "patents.Filing",
+        on_delete=models.CASCADE,
+        related_name="portfolio_decisions",
+        verbose_name=_("patent"),
+    )
+    decision = models.CharField(
+        _("decision"), max_length=8, choices=PortfolioDecisionChoices.choices
+    )
     reason = models.TextField(_("reason"))
     abandonment = models.ForeignKey(
-        "patents.AbandonmentDecision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "patents.AbandonmentDecision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("abandonment decision"),
     )
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
 
     objects = RestrictedQuerySet["PortfolioDecision"].as_manager()
@@ -40,9 +57,17 @@ class PortfolioDecision(models.Model):
         verbose_name = _("portfolio decision")
         verbose_name_plural = _("portfolio decisions")
         constraints = [
-            models.CheckConstraint(condition=Q(decision__in=PortfolioDecisionChoices.values), name="portfolio_decision_valid"),
-            models.CheckConstraint(condition=~Q(reason=""), name="portfolio_decision_reason_present"),
-            models.CheckConstraint(condition=~Q(decision="abandon") | Q(abandonment__isnull=False), name="portfolio_abandon_has_abandonment"),
+            models.CheckConstraint(
+                condition=Q(decision__in=PortfolioDecisionChoices.values),
+                name="portfolio_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="portfolio_decision_reason_present"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="abandon") | Q(abandonment__isnull=False),
+                name="portfolio_abandon_has_abandonment",
+            ),
         ]
 
     def __str__(self) -> str:

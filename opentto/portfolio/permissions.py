@@ -55,14 +55,27 @@ def _of_own_portfolio(user: Any, model: type[Model]) -> Q | None:
 
     orgs = restrict(Organisation.objects.all(), user, "view_portfolio").values("pk")
     rows = model._default_manager.filter(
-        filing__in=Filing.objects.restrict(user, "view").values("pk"), filing__family__result__ownerships__organisation__in=orgs,
+        filing__in=Filing.objects.restrict(user, "view").values("pk"),
+        filing__family__result__ownerships__organisation__in=orgs,
     )
     return Q(pk__in=rows.values("pk"))
 
 
-register(ORGANISATION, actions={"view_portfolio"}, constraints={"result_owners": _result_owners, "own_portfolio": _own_organisation}, grants=[
-    *[(role, "result_owners", ("view_portfolio",)) for role in STAFF], (INVENTOR, "own_portfolio", ("view_portfolio",)),
-])
-register("portfolio.portfoliodecision", actions={"view", "decide"}, constraints={"of_own_portfolio": _of_own_portfolio}, grants=[
-    *[(role, ALL, ("view", "decide")) for role in STAFF], (INVENTOR, "of_own_portfolio", ("view",)),
-])
+register(
+    ORGANISATION,
+    actions={"view_portfolio"},
+    constraints={"result_owners": _result_owners, "own_portfolio": _own_organisation},
+    grants=[
+        *[(role, "result_owners", ("view_portfolio",)) for role in STAFF],
+        (INVENTOR, "own_portfolio", ("view_portfolio",)),
+    ],
+)
+register(
+    "portfolio.portfoliodecision",
+    actions={"view", "decide"},
+    constraints={"of_own_portfolio": _of_own_portfolio},
+    grants=[
+        *[(role, ALL, ("view", "decide")) for role in STAFF],
+        (INVENTOR, "of_own_portfolio", ("view",)),
+    ],
+)

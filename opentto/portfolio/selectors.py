@@ -30,7 +30,12 @@ ZERO = Decimal("0.00")
 
 def portfolio_organisations(user: Any) -> QuerySet[Organisation]:
     """The organisations whose portfolio ``user`` may see."""
-    return Organisation.objects.restrict(user, "view_portfolio").filter(ownerships__isnull=False).distinct().order_by("name_zh", "name_en", "id")
+    return (
+        Organisation.objects.restrict(user, "view_portfolio")
+        .filter(ownerships__isnull=False)
+        .distinct()
+        .order_by("name_zh", "name_en", "id")
+    )
 
 
 def may_see_portfolio(user: Any) -> bool:
@@ -41,14 +46,22 @@ def may_decide(user: Any) -> bool:
     return permitted(user, PortfolioDecision, "decide")
 
 
-def portfolio_filings(user: Any, *, organisations: Iterable[Organisation], field_: str = "") -> QuerySet[Filing]:
+def portfolio_filings(
+    user: Any, *, organisations: Iterable[Organisation], field_: str = ""
+) -> QuerySet[Filing]:
     """CN filings, filed or granted, of results owned by ``organisations`` that ``user`` may see."""
     qs = (
         Filing.objects.restrict(user, "view")
         .filter(office="CN", status__in=[FilingStatusChoices.FILED, FilingStatusChoices.GRANTED])
-        .filter(pk__in=Filing.objects.filter(family__result__ownerships__organisation__in=[o.pk for o in organisations]).values("pk"))
+        .filter(
+            pk__in=Filing.objects.filter(
+                family__result__ownerships__organisation__in=[o.pk for o in organisations]
+            ).values("pk")
+        )
         .select_related("family__result", "fee_reduction")
-        .prefetch_related(Prefetch("deadlines", queryset=FilingDeadline.objects.order_by("due", "id")))
+        .prefetch_related(
+            Prefetch("deadlines", queryset=FilingDeadline.objects.order_by("due", "id"))
+        )
         .order_by("family__result__field", "filing_date", "id")
     )
     if field_:
@@ -57,7 +70,9 @@ def portfolio_filings(user: Any, *, organisations: Iterable[Organisation], field
 
 
 def decisions_visible(user: Any) -> QuerySet[PortfolioDecision]:
-    return PortfolioDecision.objects.restrict(user, "view").select_related("decided_by", "abandonment")
+    return PortfolioDecision.objects.restrict(user, "view").select_related(
+        "decided_by", "abandonment"
+    )
 
 
 @dataclass
@@ -84,8 +99,16 @@ def _income(user: Any, result_ids: list[int], since: date) -> dict[int, tuple[De
     on deals covering the result (a deal covering several results counts in full for each)."""
     payments = Payment.objects.restrict(user, "view").filter(deal__results__in=result_ids)
     out: dict[int, tuple[Decimal, Decimal]] = {}
-    totals = {row["deal__results"]: row["t"] for row in payments.values("deal__results").annotate(t=Sum("amount_cny"))}
-    recent = {row["deal__results"]: row["t"] for row in payments.filter(received_on__gte=since).values("deal__results").annotate(t=Sum("amount_cny"))}
+    totals = {
+        row["deal__results"]: row["t"]
+        for row in payments.values("deal__results").annotate(t=Sum("amount_cny"))
+    }
+    recent = {
+        row["deal__results"]: row["t"]
+        for row in payments.filter(received_on__gte=since)
+        .values("deal__results")
+        .annotate(t=Sum("amount_cny"))
+    }
     for rid in result_ids:
         out[rid] = (recent.get(rid) or ZERO, totals.get(rid) or ZERO)
     return out
@@ -93,7 +116,12 @@ def _income(user: Any, result_ids: list[int], since: date) -> dict[int, tuple[De
 
 def _evaluations(user: Any, result_ids: list[int]) -> dict[int, EvaluationSummary]:
     latest: dict[int, EvaluationSummary] = {}
-    for summary in EvaluationSummary.objects.restrict(user, "view").filter(result_id__in=result_ids).select_related("review_round").order_by("-decided_at", "-id"):
+    for summary in (
+        EvaluationSummary.objects.restrict(user, "view")
+        .filter(result_id__in=result_ids)
+        .select_related("review_round")
+        .order_by("-decided_at", "-id")
+    ):
         latest.setdefault(summary.result_id, summary)
     return latest
 
@@ -109,7 +137,9 @@ def matching_demands(user: Any, result: Result) -> int | None:
     return len(result_demands(user, result).demands)
 
 
-def portfolio_rows(user: Any, *, organisations: Iterable[Organisation], field_: str = "", today: date) -> list[PortfolioRow]:
+def portfolio_rows(
+    user: Any, *, organisations: Iterable[Organisation], field_: str = "", today: date
+) -> list[PortfolioRow]:
     """The portfolio table: for each patent, the cost of keeping it in each of the next five
     twelve-month windows from ``today``, the income of its result, its evaluation score, the
     demands that fit it and the standing decision."""
@@ -122,9 +152,18 @@ def portfolio_rows(user: Any, *, organisations: Iterable[Organisation], field_: 
     decisions: dict[int, PortfolioDecision] = {}
     for d in decisions_visible(user).filter(filing__in=[f.pk for f in filings]):
         decisions.setdefault(d.filing_id, d)
-    visible_orgs = {o.pk: o for o in Organisation.objects.restrict(user, "view").filter(ownerships__result_id__in=result_ids)}
+    visible_orgs = {
+        o.pk: o
+        for o in Organisation.objects.restrict(user, "view").filter(
+            ownerships__result_id__in=result_ids
+        )
+    }
     owners: dict[int, list[str]] = {}
-    for rid, oid in ResultOwner.objects.filter(result_id__in=result_ids).values_list("result_id", "organisation_id").order_by("id"):
+    for rid, oid in (
+        ResultOwner.objects.filter(result_id__in=result_ids)
+        .values_list("result_id", "organisation_id")
+        .order_by("id")
+    ):
         if oid in visible_orgs:
             owners.setdefault(rid, []).append(visible_orgs[oid].name)
     demand_counts: dict[int, int | None] = {}
@@ -137,22 +176,41 @@ def portfolio_rows(user: Any, *, organisations: Iterable[Organisation], field_: 
         if result.pk not in demand_counts:
             demand_counts[result.pk] = matching_demands(user, result)
         summary = evaluations.get(result.pk)
-        score = summary.review_round.overall_score if summary is not None and summary.review_round is not None else None
+        score = (
+            summary.review_round.overall_score
+            if summary is not None and summary.review_round is not None
+            else None
+        )
         record = getattr(filing, "fee_reduction", None)
-        rows.append(PortfolioRow(
-            filing=filing, result=result, costs=fees.annual_costs(filing, start=today, years=YEARS, catalogue=catalogue),
-            income_recent=income[result.pk][0], income_total=income[result.pk][1], score=score, evaluation=summary,
-            demands=demand_counts[result.pk], decision=decisions.get(filing.pk),
-            reduction=record.get_reduction_display() if record is not None and record.reduction != "none" else "",
-            owners=owners.get(result.pk, []),
-        ))
+        rows.append(
+            PortfolioRow(
+                filing=filing,
+                result=result,
+                costs=fees.annual_costs(filing, start=today, years=YEARS, catalogue=catalogue),
+                income_recent=income[result.pk][0],
+                income_total=income[result.pk][1],
+                score=score,
+                evaluation=summary,
+                demands=demand_counts[result.pk],
+                decision=decisions.get(filing.pk),
+                reduction=record.get_reduction_display()
+                if record is not None and record.reduction != "none"
+                else "",
+                owners=owners.get(result.pk, []),
+            )
+        )
     return rows
 
 
 def filing_for_portfolio(user: Any, pk: int) -> Filing | None:
     """A CN patent on the portfolio of an organisation whose portfolio ``user`` may see (None:
     the user may not see it, which the page answers with 404)."""
-    filing = Filing.objects.restrict(user, "view").filter(pk=pk, office="CN").select_related("family__result", "fee_reduction").first()
+    filing = (
+        Filing.objects.restrict(user, "view")
+        .filter(pk=pk, office="CN")
+        .select_related("family__result", "fee_reduction")
+        .first()
+    )
     if filing is None or not allows(user, filing.family.result, "view"):
         return None
     orgs = portfolio_organisations(user).filter(ownerships__result_id=filing.family.result_id)

@@ -22,7 +22,13 @@ from .models import PortfolioDecision, PortfolioDecisionChoices
 
 
 def portfolio_decision_record(
-    *, filing: Filing, decision: str, reason: str, actor: User, approved_by: User | None = None, decided_on: date | None = None,
+    *,
+    filing: Filing,
+    decision: str,
+    reason: str,
+    actor: User,
+    approved_by: User | None = None,
+    decided_on: date | None = None,
 ) -> PortfolioDecision:
     """Record the decision on a CN patent (filed or granted). A new row each time: the history
     stays. ``abandon`` abandons the filing (``filing_abandon``: reason, approver, deadlines
@@ -34,7 +40,10 @@ def portfolio_decision_record(
         errors["decision"] = [_("Choose keep, license or abandon.")]
     if not reason.strip():
         errors["reason"] = [_("Give the reason for the decision.")]
-    if filing.office != "CN" or filing.status not in {FilingStatusChoices.FILED, FilingStatusChoices.GRANTED}:
+    if filing.office != "CN" or filing.status not in {
+        FilingStatusChoices.FILED,
+        FilingStatusChoices.GRANTED,
+    }:
         errors["decision"] = [_("Decisions are recorded on CN patents that are filed or granted.")]
     if errors:
         raise ValidationError(errors)
@@ -45,10 +54,28 @@ def portfolio_decision_record(
         abandonment = None
         if decision == PortfolioDecisionChoices.ABANDON:
             abandonment = filing_abandon(
-                filing=locked, decided_on=decided_on or timezone.localdate(), reason=reason, approved_by=approved_by or actor, actor=actor,
+                filing=locked,
+                decided_on=decided_on or timezone.localdate(),
+                reason=reason,
+                approved_by=approved_by or actor,
+                actor=actor,
             )
-        record = PortfolioDecision.objects.create(filing=locked, decision=decision, reason=reason.strip(), abandonment=abandonment, decided_by=actor)
-        audit_record(actor=actor, action="portfolio.decision_record", obj=record, payload={
-            "filing": locked.pk, "decision": decision, "reason": reason.strip(), "abandonment": abandonment.pk if abandonment else None,
-        })
+        record = PortfolioDecision.objects.create(
+            filing=locked,
+            decision=decision,
+            reason=reason.strip(),
+            abandonment=abandonment,
+            decided_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="portfolio.decision_record",
+            obj=record,
+            payload={
+                "filing": locked.pk,
+                "decision": decision,
+                "reason": reason.strip(),
+                "abandonment": abandonment.pk if abandonment else None,
+            },
+        )
     return record

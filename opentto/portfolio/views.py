@@ -36,7 +36,9 @@ def portfolio_query(user: Any, get: QueryDict) -> tuple[PortfolioFilterForm, lis
 
 
 def year_labels(today: Any) -> list[str]:
-    return [f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" for first, last in fees.cost_windows(today, sel.YEARS)]
+    return [
+        f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" for first, last in fees.cost_windows(today, sel.YEARS)
+    ]
 
 
 @login_required
@@ -47,11 +49,19 @@ def portfolio_view(request: AuthedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, chosen, field_ = portfolio_query(request.user, request.GET)
     rows = sel.portfolio_rows(request.user, organisations=chosen, field_=field_, today=today)
-    return render(request, "portfolio/index.html", {
-        "form": form, "rows": rows, "windows": fees.cost_windows(today, sel.YEARS), "today": today,
-        "since": add_years(today, -sel.YEARS), "totals": [sum((r.costs[i] for r in rows), sel.ZERO) for i in range(sel.YEARS)],
-        "may_decide": sel.may_decide(request.user),
-    })
+    return render(
+        request,
+        "portfolio/index.html",
+        {
+            "form": form,
+            "rows": rows,
+            "windows": fees.cost_windows(today, sel.YEARS),
+            "today": today,
+            "since": add_years(today, -sel.YEARS),
+            "totals": [sum((r.costs[i] for r in rows), sel.ZERO) for i in range(sel.YEARS)],
+            "may_decide": sel.may_decide(request.user),
+        },
+    )
 
 
 @login_required
@@ -72,7 +82,13 @@ def patent_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             c = form.cleaned_data
             try:
-                portfolio_decision_record(filing=filing, decision=c["decision"], reason=c["reason"], approved_by=c["approved_by"], actor=request.user)
+                portfolio_decision_record(
+                    filing=filing,
+                    decision=c["decision"],
+                    reason=c["reason"],
+                    approved_by=c["approved_by"],
+                    actor=request.user,
+                )
             except PermissionError as exc:
                 raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
@@ -87,12 +103,31 @@ def patent_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     catalogue = fees.FeeCatalogue()
     windows = fees.cost_windows(today, sel.YEARS)
     due = [
-        (d, fee) for d in filing.deadlines.filter(status="open", due__gte=windows[0][0], due__lte=windows[-1][1]).order_by("due", "id")
+        (d, fee)
+        for d in filing.deadlines.filter(
+            status="open", due__gte=windows[0][0], due__lte=windows[-1][1]
+        ).order_by("due", "id")
         if (fee := fees.fee_for_deadline(d, catalogue)) is not None
     ]
-    return render(request, "portfolio/patent.html", {
-        "filing": filing, "result": filing.family.result, "due": due, "windows": windows,
-        "cost_rows": list(zip(windows, fees.annual_costs(filing, start=today, years=sel.YEARS, catalogue=catalogue), strict=True)),
-        "decisions": sel.decisions_visible(request.user).filter(filing=filing), "form": form, "may_decide": may_decide,
-        "reduction": getattr(filing, "fee_reduction", None),
-    }, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "portfolio/patent.html",
+        {
+            "filing": filing,
+            "result": filing.family.result,
+            "due": due,
+            "windows": windows,
+            "cost_rows": list(
+                zip(
+                    windows,
+                    fees.annual_costs(filing, start=today, years=sel.YEARS, catalogue=catalogue),
+                    strict=True,
+                )
+            ),
+            "decisions": sel.decisions_visible(request.user).filter(filing=filing),
+            "form": form,
+            "may_decide": may_decide,
+            "reduction": getattr(filing, "fee_reduction", None),
+        },
+        status=400 if form.is_bound else 200,
+    )

@@ -34,17 +34,29 @@ def _withdraw(result: Result, reason: str, actor: User) -> None:
     if result.stage == ResultStageChoices.WITHDRAWN:
         return
     try:
-        result_transition(result=result, target=ResultStageChoices.WITHDRAWN, actor=actor, reason=reason)
+        result_transition(
+            result=result, target=ResultStageChoices.WITHDRAWN, actor=actor, reason=reason
+        )
     except TransitionError as exc:
         raise ValidationError({"decision": exc.messages}) from exc
 
 
-def _merge(*, hold: ClashHold, held: Result, existing: Result, actor: User, note: str) -> dict[str, Any]:
+def _merge(
+    *, hold: ClashHold, held: Result, existing: Result, actor: User, note: str
+) -> dict[str, Any]:
     owners = set(existing.ownerships.values_list("organisation_id", flat=True))
-    added = [o for o in held.ownerships.values_list("organisation_id", flat=True) if o not in owners]
-    ResultOwner.objects.bulk_create([ResultOwner(result=existing, organisation_id=o) for o in added])
+    added = [
+        o for o in held.ownerships.values_list("organisation_id", flat=True) if o not in owners
+    ]
+    ResultOwner.objects.bulk_create(
+        [ResultOwner(result=existing, organisation_id=o) for o in added]
+    )
     numbers = set(existing.ip_assets.values_list("jurisdiction", "application_number"))
-    moving = [a.pk for a in held.ip_assets.filter(is_held=False) if (a.jurisdiction, a.application_number) not in numbers]
+    moving = [
+        a.pk
+        for a in held.ip_assets.filter(is_held=False)
+        if (a.jurisdiction, a.application_number) not in numbers
+    ]
     held.ip_assets.filter(pk__in=moving).update(result=existing)
     held.fundings.update(result=existing)
     attachments = held.attachments.update(result=existing)
@@ -55,16 +67,26 @@ def _merge(*, hold: ClashHold, held: Result, existing: Result, actor: User, note
     return {"owners_added": added, "ip_assets_moved": moving, "attachments_moved": attachments}
 
 
-def _keep_both(*, hold: ClashHold, held: Result, existing: Result, actor: User, note: str) -> dict[str, Any]:
+def _keep_both(
+    *, hold: ClashHold, held: Result, existing: Result, actor: User, note: str
+) -> dict[str, Any]:
     return {}
 
 
-def _reject(*, hold: ClashHold, held: Result, existing: Result, actor: User, note: str) -> dict[str, Any]:
-    _withdraw(held, note or _("Rejected as a duplicate of a result already on the platform."), actor)
+def _reject(
+    *, hold: ClashHold, held: Result, existing: Result, actor: User, note: str
+) -> dict[str, Any]:
+    _withdraw(
+        held, note or _("Rejected as a duplicate of a result already on the platform."), actor
+    )
     return {}
 
 
 register_clash_kind(
-    RESULT_CLASH, label=gettext_lazy("A result that may duplicate another"), url_name="results:detail",
-    merge=_merge, keep_both=_keep_both, reject=_reject,
+    RESULT_CLASH,
+    label=gettext_lazy("A result that may duplicate another"),
+    url_name="results:detail",
+    merge=_merge,
+    keep_both=_keep_both,
+    reject=_reject,
 )

@@ -52,10 +52,13 @@ class ResultForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *ResultKindChoices.choices])
     field = forms.ChoiceField(label=_("Field"), choices=[("", "—"), *ResultFieldChoices.choices])
     trl = forms.TypedChoiceField(
-        label=_("Technology readiness level (TRL)"), coerce=int, choices=[("", "—")] + [(n, str(n)) for n in range(1, 10)]
+        label=_("Technology readiness level (TRL)"),
+        coerce=int,
+        choices=[("", "—")] + [(n, str(n)) for n in range(1, 10)],
     )
     owners = forms.ModelMultipleChoiceField(
-        label=_("Owner organisations"), queryset=Organisation.objects.none(),
+        label=_("Owner organisations"),
+        queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
     )
     is_public = forms.TypedChoiceField(
@@ -63,22 +66,55 @@ class ResultForm(forms.Form):
         coerce=lambda v: v == "public",
         choices=[
             ("public", _("Public: the summary is shown to everyone")),
-            ("confidential", _("Confidential: the whole result is hidden from anyone not permitted")),
+            (
+                "confidential",
+                _("Confidential: the whole result is hidden from anyone not permitted"),
+            ),
         ],
         widget=forms.RadioSelect,
         initial="confidential",
     )
-    abstract_zh = forms.CharField(label=_("Public summary (Chinese)"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    abstract_en = forms.CharField(label=_("Public summary (English)"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    advantages_zh = forms.CharField(label=_("Advantages (Chinese)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    advantages_en = forms.CharField(label=_("Advantages (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    applications_zh = forms.CharField(label=_("Applications (Chinese)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    applications_en = forms.CharField(label=_("Applications (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    details_zh = forms.CharField(label=_("Confidential details (Chinese)"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    details_en = forms.CharField(label=_("Confidential details (English)"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    keywords_zh = forms.CharField(label=_("Keywords (Chinese, separated by commas)"), required=False)
-    keywords_en = forms.CharField(label=_("Keywords (English, separated by commas)"), required=False)
-    attachments = MultipleFileField(label=_("Attachments (PDF, images, Office files)"), required=False)
+    abstract_zh = forms.CharField(
+        label=_("Public summary (Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    abstract_en = forms.CharField(
+        label=_("Public summary (English)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    advantages_zh = forms.CharField(
+        label=_("Advantages (Chinese)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    advantages_en = forms.CharField(
+        label=_("Advantages (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    applications_zh = forms.CharField(
+        label=_("Applications (Chinese)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    applications_en = forms.CharField(
+        label=_("Applications (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    details_zh = forms.CharField(
+        label=_("Confidential details (Chinese)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    details_en = forms.CharField(
+        label=_("Confidential details (English)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    keywords_zh = forms.CharField(
+        label=_("Keywords (Chinese, separated by commas)"), required=False
+    )
+    keywords_en = forms.CharField(
+        label=_("Keywords (English, separated by commas)"), required=False
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments (PDF, images, Office files)"), required=False
+    )
     confirm_duplicates = forms.BooleanField(
         label=_("I have checked the similar results and this is a different one"), required=False
     )
@@ -89,9 +125,15 @@ class ResultForm(forms.Form):
         if not permitted(user, Result, "add", every_row=True):
             # Someone who onboards only their organisation's results (an inventor): theirs, and the
             # kinds of organisation that co-own results.
-            owners = owners.filter(Q(pk=getattr(user, "organisation_id", None) or 0) | Q(kind__in=["university", "institute", "hospital", "enterprise"]))
+            owners = owners.filter(
+                Q(pk=getattr(user, "organisation_id", None) or 0)
+                | Q(kind__in=["university", "institute", "hospital", "enterprise"])
+            )
         # Research organisations first: they own most results.
-        order = Case(*(When(kind=k, then=n) for n, k in enumerate(RESEARCH_KINDS)), default=len(RESEARCH_KINDS))
+        order = Case(
+            *(When(kind=k, then=n) for n, k in enumerate(RESEARCH_KINDS)),
+            default=len(RESEARCH_KINDS),
+        )
         self.fields["owners"].queryset = owners.distinct().order_by(order, "name_zh", "name_en")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -102,9 +144,15 @@ class ResultForm(forms.Form):
 
 
 class InventorForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Inventor"), queryset=Person.objects.none(), required=False)
+    person = forms.ModelChoiceField(
+        label=_("Inventor"), queryset=Person.objects.none(), required=False
+    )
     share = forms.DecimalField(
-        label=_("Share (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100"),
+        label=_("Share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
         required=False,
     )
 
@@ -124,13 +172,25 @@ class InventorForm(forms.Form):
 
 class IPAssetForm(forms.Form):
     jurisdiction = forms.CharField(label=_("Office"), max_length=4, initial="CN", required=False)
-    ip_kind = forms.ChoiceField(label=_("Kind"), choices=IPAssetKindChoices.choices, initial="invention")
-    application_number = forms.CharField(label=_("Application number"), max_length=40, required=False)
-    filing_date = forms.DateField(label=_("Filing date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    publication_number = forms.CharField(label=_("Publication number"), max_length=40, required=False)
+    ip_kind = forms.ChoiceField(
+        label=_("Kind"), choices=IPAssetKindChoices.choices, initial="invention"
+    )
+    application_number = forms.CharField(
+        label=_("Application number"), max_length=40, required=False
+    )
+    filing_date = forms.DateField(
+        label=_("Filing date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    publication_number = forms.CharField(
+        label=_("Publication number"), max_length=40, required=False
+    )
     grant_number = forms.CharField(label=_("Grant number"), max_length=40, required=False)
-    grant_date = forms.DateField(label=_("Grant date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    status = forms.ChoiceField(label=_("Status"), choices=IPAssetStatusChoices.choices, initial="filed")
+    grant_date = forms.DateField(
+        label=_("Grant date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=IPAssetStatusChoices.choices, initial="filed"
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -142,7 +202,9 @@ class IPAssetForm(forms.Form):
                 data["application_number"] = validate_cn_application_number(number)
             except ValidationError as exc:
                 self.add_error("application_number", exc)
-        if (data.get("grant_date") or data.get("grant_number") or data.get("filing_date")) and not number:
+        if (
+            data.get("grant_date") or data.get("grant_number") or data.get("filing_date")
+        ) and not number:
             self.add_error("application_number", _("Give the application number."))
         return data
 
@@ -154,12 +216,16 @@ class FundingForm(forms.Form):
     government_funded = forms.BooleanField(label=_("Government funded"), required=False)
 
 
-InventorFormSet = forms.formset_factory(InventorForm, extra=0, min_num=1, max_num=30, validate_max=True)
+InventorFormSet = forms.formset_factory(
+    InventorForm, extra=0, min_num=1, max_num=30, validate_max=True
+)
 IPAssetFormSet = forms.formset_factory(IPAssetForm, extra=0, max_num=50, validate_max=True)
 FundingFormSet = forms.formset_factory(FundingForm, extra=0, max_num=20, validate_max=True)
 
 
-def build_result_input(form: ResultForm, inventors: Any, ip_assets: Any, fundings: Any) -> ResultInput:
+def build_result_input(
+    form: ResultForm, inventors: Any, ip_assets: Any, fundings: Any
+) -> ResultInput:
     d = form.cleaned_data
     return ResultInput(
         title_zh=d.get("title_zh", ""),
@@ -206,16 +272,37 @@ def build_result_input(form: ResultForm, inventors: Any, ip_assets: Any, funding
                 government_funded=f.cleaned_data.get("government_funded", False),
             )
             for f in fundings.forms
-            if (f.cleaned_data.get("programme") or f.cleaned_data.get("grant_number") or f.cleaned_data.get("funder"))
+            if (
+                f.cleaned_data.get("programme")
+                or f.cleaned_data.get("grant_number")
+                or f.cleaned_data.get("funder")
+            )
         ],
     )
 
 
-def initial_from_result(result: Result) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def initial_from_result(
+    result: Result,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     main = {
-        **{name: getattr(result, name) for name in (
-            "title_zh", "title_en", "abstract_zh", "abstract_en", "advantages_zh", "advantages_en",
-            "applications_zh", "applications_en", "details_zh", "details_en", "kind", "field", "trl")},
+        **{
+            name: getattr(result, name)
+            for name in (
+                "title_zh",
+                "title_en",
+                "abstract_zh",
+                "abstract_en",
+                "advantages_zh",
+                "advantages_en",
+                "applications_zh",
+                "applications_en",
+                "details_zh",
+                "details_en",
+                "kind",
+                "field",
+                "trl",
+            )
+        },
         "owners": [o.organisation_id for o in result.ownerships.all()],
         "is_public": "public" if result.is_public else "confidential",
         "keywords_zh": ", ".join(result.keywords_zh),
@@ -223,13 +310,26 @@ def initial_from_result(result: Result) -> tuple[dict[str, Any], list[dict[str, 
     }
     inventors = [{"person": i.person_id, "share": i.share} for i in result.inventorships.all()]
     assets = [
-        {name: getattr(a, name) for name in (
-            "jurisdiction", "ip_kind", "application_number", "filing_date", "publication_number",
-            "grant_number", "grant_date", "status")}
+        {
+            name: getattr(a, name)
+            for name in (
+                "jurisdiction",
+                "ip_kind",
+                "application_number",
+                "filing_date",
+                "publication_number",
+                "grant_number",
+                "grant_date",
+                "status",
+            )
+        }
         for a in result.ip_assets.all()
     ]
     fundings = [
-        {name: getattr(f, name) for name in ("programme", "grant_number", "funder", "government_funded")}
+        {
+            name: getattr(f, name)
+            for name in ("programme", "grant_number", "funder", "government_funded")
+        }
         for f in result.fundings.all()
     ]
     return main, inventors, assets, fundings

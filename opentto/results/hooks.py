@@ -21,7 +21,9 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 #: ``(result, decision) -> problem | None`` and ``() -> context manager``, or None before ready.
-_OUTCOME_RULE: tuple[Callable[[Any, str], str | None], Callable[[], AbstractContextManager[None]]] | None = None
+_OUTCOME_RULE: (
+    tuple[Callable[[Any, str], str | None], Callable[[], AbstractContextManager[None]]] | None
+) = None
 _PAGE_PARTS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {}
 
 
@@ -35,7 +37,9 @@ def register_evaluation_outcome_rule(
 def evaluation_outcome_problem(result: Any, decision: str) -> str | None:
     """Why ``result`` may not leave evaluation with ``decision`` now (``None``: it may)."""
     if _OUTCOME_RULE is None:
-        raise RuntimeError("no evaluation outcome rule is registered (opentto.evaluation is not installed)")
+        raise RuntimeError(
+            "no evaluation outcome rule is registered (opentto.evaluation is not installed)"
+        )
     return _OUTCOME_RULE[0](result, decision)
 
 

@@ -38,7 +38,11 @@ PIPELINE_STAGES = (
     ResultStageChoices.LANDING,
     ResultStageChoices.LANDED,
 )
-SIDE_STAGES = (ResultStageChoices.ON_HOLD, ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED)
+SIDE_STAGES = (
+    ResultStageChoices.ON_HOLD,
+    ResultStageChoices.WITHDRAWN,
+    ResultStageChoices.DECLINED,
+)
 #: Results in these stages are no longer incubated.
 NOT_INCUBATED_STAGES = (ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED)
 
@@ -84,19 +88,27 @@ class Result(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=ResultKindChoices.choices)
     field = models.CharField(_("field"), max_length=24, choices=ResultFieldChoices.choices)
     trl = models.PositiveSmallIntegerField(
-        _("technology readiness level (TRL)"), validators=[MinValueValidator(1), MaxValueValidator(9)]
+        _("technology readiness level (TRL)"),
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
     keywords_zh = models.JSONField(_("keywords (Chinese)"), default=list, blank=True)
     keywords_en = models.JSONField(_("keywords (English)"), default=list, blank=True)
     is_public = models.BooleanField(
         _("public"),
         default=False,
-        help_text=_("Public: the summary is shown to everyone. Confidential: the whole result is hidden."),
+        help_text=_(
+            "Public: the summary is shown to everyone. Confidential: the whole result is hidden."
+        ),
     )
     stage = models.CharField(
-        _("stage"), max_length=16, choices=ResultStageChoices.choices, default=ResultStageChoices.ONBOARDING
+        _("stage"),
+        max_length=16,
+        choices=ResultStageChoices.choices,
+        default=ResultStageChoices.ONBOARDING,
     )
-    stage_before_hold = models.CharField(max_length=16, choices=ResultStageChoices.choices, blank=True)
+    stage_before_hold = models.CharField(
+        max_length=16, choices=ResultStageChoices.choices, blank=True
+    )
     stage_changed_at = models.DateTimeField(_("stage changed"), default=timezone.now)
     owners = models.ManyToManyField(
         Organisation, through="ResultOwner", related_name="results", verbose_name=_("owners")
@@ -120,7 +132,9 @@ class Result(models.Model):
             models.CheckConstraint(
                 condition=models.Q(stage__in=ResultStageChoices.values), name="results_stage_valid"
             ),
-            models.CheckConstraint(condition=models.Q(trl__gte=1, trl__lte=9), name="results_trl_1_9"),
+            models.CheckConstraint(
+                condition=models.Q(trl__gte=1, trl__lte=9), name="results_trl_1_9"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(title_zh="", title_en=""), name="results_title_present"
             ),
@@ -156,12 +170,18 @@ class Result(models.Model):
     @property
     def keywords(self) -> list[str]:
         lang = get_language() or ""
-        return (self.keywords_en or self.keywords_zh) if lang.startswith("en") else (self.keywords_zh or self.keywords_en)
+        return (
+            (self.keywords_en or self.keywords_zh)
+            if lang.startswith("en")
+            else (self.keywords_zh or self.keywords_en)
+        )
 
 
 class ResultOwner(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="ownerships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ownerships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="ownerships"
+    )
 
     class Meta:
         constraints = [
@@ -234,7 +254,10 @@ class IPAsset(models.Model):
     grant_number = models.CharField(_("grant number"), max_length=40, blank=True)
     grant_date = models.DateField(_("grant date"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=24, choices=IPAssetStatusChoices.choices, default=IPAssetStatusChoices.FILED
+        _("status"),
+        max_length=24,
+        choices=IPAssetStatusChoices.choices,
+        default=IPAssetStatusChoices.FILED,
     )
     # Its number is registered with another result that whoever entered it may not see: stored
     # as entered, held for the TTO (opentto.clashes), and outside the number's uniqueness.
@@ -248,7 +271,8 @@ class IPAsset(models.Model):
         verbose_name_plural = _("IP assets")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "application_number"], condition=models.Q(is_held=False),
+                fields=["jurisdiction", "application_number"],
+                condition=models.Q(is_held=False),
                 name="results_ipasset_number_unique",
             ),
             models.CheckConstraint(
@@ -328,10 +352,17 @@ class StageTransitionQuerySet(RestrictedQuerySet["StageTransition"]):
 class StageTransition(TransitionEvent):
     """One move of a result through the pipeline: the result page's timeline."""
 
-    subject_field, source_field, target_field, note_field = "result", "from_stage", "to_stage", "reason"
+    subject_field, source_field, target_field, note_field = (
+        "result",
+        "from_stage",
+        "to_stage",
+        "reason",
+    )
 
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="transitions")
-    from_stage = models.CharField(_("from"), max_length=16, choices=ResultStageChoices.choices, blank=True)
+    from_stage = models.CharField(
+        _("from"), max_length=16, choices=ResultStageChoices.choices, blank=True
+    )
     to_stage = models.CharField(_("to"), max_length=16, choices=ResultStageChoices.choices)
     reason = models.TextField(_("reason"), blank=True)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)

@@ -52,7 +52,15 @@ from opentto.core.permissions import (
 PIPELINE_ACTIONS = ("submit", "proceed", "return", "decline", "land", "hold", "resume", "withdraw")
 #: Edges an owning inventor takes on their organisation's results.
 OWNER_PIPELINE_ACTIONS = ("submit", "withdraw")
-RESULT_ACTIONS = {"view", "view_details", "change", "figures", "add", "view_access_log", *PIPELINE_ACTIONS}
+RESULT_ACTIONS = {
+    "view",
+    "view_details",
+    "change",
+    "figures",
+    "add",
+    "view_access_log",
+    *PIPELINE_ACTIONS,
+}
 
 
 def _public(user: Any, model: type[Model]) -> Q:
@@ -81,12 +89,34 @@ register(
         "own_organisation_onboarding": _own_organisation_onboarding,
     },
     grants=[
-        *[(role, ALL, ("view", "view_details", "change", "figures", "add", "view_access_log", *PIPELINE_ACTIONS)) for role in STAFF],
+        *[
+            (
+                role,
+                ALL,
+                (
+                    "view",
+                    "view_details",
+                    "change",
+                    "figures",
+                    "add",
+                    "view_access_log",
+                    *PIPELINE_ACTIONS,
+                ),
+            )
+            for role in STAFF
+        ],
         (ANONYMOUS, "public", ("view",)),
-        *[(role, "public", ("view", "figures")) for role in (INVENTOR, ENTERPRISE, REVIEWER, INVESTOR)],
+        *[
+            (role, "public", ("view", "figures"))
+            for role in (INVENTOR, ENTERPRISE, REVIEWER, INVESTOR)
+        ],
         (OFFICIAL, "public", ("view",)),
         (OFFICIAL, ALL, ("figures",)),
-        (INVENTOR, "own_organisation", ("view", "view_details", "figures", "add", "view_access_log", *OWNER_PIPELINE_ACTIONS)),
+        (
+            INVENTOR,
+            "own_organisation",
+            ("view", "view_details", "figures", "add", "view_access_log", *OWNER_PIPELINE_ACTIONS),
+        ),
         (INVENTOR, "own_organisation_onboarding", ("change",)),
     ],
 )
@@ -120,7 +150,11 @@ def _result_and_person_viewable(user: Any, model: type[Model]) -> Q | None:
     person = allowed_condition(Person, user, "view")
     if result is None or person is None:
         return None
-    return result & (Q(person__in=Person.objects.filter(person).values("pk")) if person else Q(person__isnull=False))
+    return result & (
+        Q(person__in=Person.objects.filter(person).values("pk"))
+        if person
+        else Q(person__isnull=False)
+    )
 
 
 def _result_details_viewable(user: Any, model: type[Model]) -> Q | None:
@@ -132,13 +166,25 @@ for _part, _roles in (
     ("results.funding", SIGNED_IN),
     ("results.stagetransition", SIGNED_IN),  # the timeline names who moved the result
 ):
-    register(_part, actions={"view"}, constraints={"result_viewable": _result_viewable},
-             grants=[(role, "result_viewable", ("view",)) for role in _roles])
+    register(
+        _part,
+        actions={"view"},
+        constraints={"result_viewable": _result_viewable},
+        grants=[(role, "result_viewable", ("view",)) for role in _roles],
+    )
 
-register("results.resultinventor", actions={"view"}, constraints={"result_and_person_viewable": _result_and_person_viewable},
-         grants=[(role, "result_and_person_viewable", ("view",)) for role in SIGNED_IN])
-register("results.attachment", actions={"view"}, constraints={"result_details_viewable": _result_details_viewable},
-         grants=[(role, "result_details_viewable", ("view",)) for role in SIGNED_IN])
+register(
+    "results.resultinventor",
+    actions={"view"},
+    constraints={"result_and_person_viewable": _result_and_person_viewable},
+    grants=[(role, "result_and_person_viewable", ("view",)) for role in SIGNED_IN],
+)
+register(
+    "results.attachment",
+    actions={"view"},
+    constraints={"result_details_viewable": _result_details_viewable},
+    grants=[(role, "result_details_viewable", ("view",)) for role in SIGNED_IN],
+)
 
 
 # --- Audit entries about results ----------------------------------------------------------------
@@ -155,13 +201,20 @@ def _about_results_with_access_log(user: Any, model: type[Model]) -> Q | None:
     results = Result.objects.filter(condition)
     attachments = Attachment.objects.filter(result__in=results.values("pk"))
     # object_id is text: compare it with the ids as text (PostgreSQL does not cast for us).
-    return Q(object_type="results.result", object_id__in=results.annotate(key=Cast("pk", CharField())).values("key")) | Q(
-        object_type="results.attachment", object_id__in=attachments.annotate(key=Cast("pk", CharField())).values("key")
+    return Q(
+        object_type="results.result",
+        object_id__in=results.annotate(key=Cast("pk", CharField())).values("key"),
+    ) | Q(
+        object_type="results.attachment",
+        object_id__in=attachments.annotate(key=Cast("pk", CharField())).values("key"),
     )
 
 
 #: The constraint under which the owners of a result read *who looked at this result*.
 ABOUT_RESULTS_WITH_ACCESS_LOG = "about_results_with_access_log"
 
-register("core.auditevent", constraints={ABOUT_RESULTS_WITH_ACCESS_LOG: _about_results_with_access_log},
-         grants=[(INVENTOR, ABOUT_RESULTS_WITH_ACCESS_LOG, ("view",))])
+register(
+    "core.auditevent",
+    constraints={ABOUT_RESULTS_WITH_ACCESS_LOG: _about_results_with_access_log},
+    grants=[(INVENTOR, ABOUT_RESULTS_WITH_ACCESS_LOG, ("view",))],
+)

@@ -73,7 +73,16 @@ def guard_resume(result: Result, target: str) -> str | None:
     return None
 
 
-def _edge(source: str, target: str, verb: str, label: Promise, guard: Guard | None = None, reason_required: bool = False, *, by_user: bool = True) -> Edge:
+def _edge(
+    source: str,
+    target: str,
+    verb: str,
+    label: Promise,
+    guard: Guard | None = None,
+    reason_required: bool = False,
+    *,
+    by_user: bool = True,
+) -> Edge:
     """An edge of the pipeline: ``verb`` is also the action on ``results.result`` a user needs to
     take it; ``by_user=False``: taken only by a deal's signing or termination (``system=True``)."""
     return Edge(source, target, verb, verb if by_user else None, guard, label, reason_required)
@@ -85,15 +94,47 @@ TRANSITIONS = Transitions(
     "result",
     (
         _edge(S.ONBOARDING, S.EVALUATION, "submit", gettext_lazy("Submit for evaluation")),
-        _edge(S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), guard_proceed),
-        _edge(S.EVALUATION, S.ONBOARDING, "return", gettext_lazy("Return for improvement"), guard_improve, True),
+        _edge(
+            S.EVALUATION, S.PLANNING, "proceed", gettext_lazy("Proceed to planning"), guard_proceed
+        ),
+        _edge(
+            S.EVALUATION,
+            S.ONBOARDING,
+            "return",
+            gettext_lazy("Return for improvement"),
+            guard_improve,
+            True,
+        ),
         _edge(S.EVALUATION, S.DECLINED, "decline", gettext_lazy("Decline"), guard_decline, True),
         _edge(S.PLANNING, S.LANDING, "land", gettext_lazy("Move to landing"), guard_plan_approved),
-        _edge(S.LANDING, S.LANDED, "mark_landed", gettext_lazy("Landed (by a signed deal)"), guard_has_counted_deal, by_user=False),
-        _edge(S.LANDED, S.LANDING, "reopen_landing", gettext_lazy("Back to landing (deal terminated)"), guard_no_counted_deal, by_user=False),
-        *(_edge(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), None, True) for stage in ACTIVE_STAGES),
-        *(_edge(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"), guard_resume) for stage in ACTIVE_STAGES),
-        *(_edge(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), None, True) for stage in (*ACTIVE_STAGES, S.ON_HOLD)),
+        _edge(
+            S.LANDING,
+            S.LANDED,
+            "mark_landed",
+            gettext_lazy("Landed (by a signed deal)"),
+            guard_has_counted_deal,
+            by_user=False,
+        ),
+        _edge(
+            S.LANDED,
+            S.LANDING,
+            "reopen_landing",
+            gettext_lazy("Back to landing (deal terminated)"),
+            guard_no_counted_deal,
+            by_user=False,
+        ),
+        *(
+            _edge(stage, S.ON_HOLD, "hold", gettext_lazy("Put on hold"), None, True)
+            for stage in ACTIVE_STAGES
+        ),
+        *(
+            _edge(S.ON_HOLD, stage, "resume", gettext_lazy("Resume"), guard_resume)
+            for stage in ACTIVE_STAGES
+        ),
+        *(
+            _edge(stage, S.WITHDRAWN, "withdraw", gettext_lazy("Withdraw"), None, True)
+            for stage in (*ACTIVE_STAGES, S.ON_HOLD)
+        ),
     ),
     field="stage",
     error_field="stage",
@@ -108,7 +149,9 @@ Transition = Edge
 TRANSITIONS_BY_EDGE: dict[tuple[str, str], Edge] = TRANSITIONS.by_edge
 
 
-def transition_problem(result: Result, target: str, actor: User | None, *, system: bool = False) -> str | None:
+def transition_problem(
+    result: Result, target: str, actor: User | None, *, system: bool = False
+) -> str | None:
     """Why ``result`` cannot move to ``target`` now (``None`` when it can)."""
     problem = TRANSITIONS.problem(result, target, actor, system=system)
     return problem.message if problem is not None else None
@@ -139,13 +182,24 @@ def result_transition(
     reason = reason.strip()
 
     def record(row: Result, source: str, edge: Edge) -> None:
-        StageTransition.record(row, source=source, target=target, actor=actor, note=reason, occurred_at=when)
+        StageTransition.record(
+            row, source=source, target=target, actor=actor, note=reason, occurred_at=when
+        )
         figures_changed()
 
     transition(
-        obj=result, target=target, actor=actor, table=TRANSITIONS, system=system, reason=reason,
-        fields=lambda row: {"stage_before_hold": row.stage if target == S.ON_HOLD else "", "stage_changed_at": when},
-        event=record, audit_action="result.transition",
+        obj=result,
+        target=target,
+        actor=actor,
+        table=TRANSITIONS,
+        system=system,
+        reason=reason,
+        fields=lambda row: {
+            "stage_before_hold": row.stage if target == S.ON_HOLD else "",
+            "stage_changed_at": when,
+        },
+        event=record,
+        audit_action="result.transition",
         audit_payload=lambda row, source: {"from": source, "to": target, "reason": reason},
     )
     result.refresh_from_db()

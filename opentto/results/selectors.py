@@ -121,7 +121,9 @@ def result_attachments(user: Any, result: Result) -> QuerySet[Attachment]:
 
 
 def result_timeline(user: Any, result: Result) -> QuerySet[StageTransition]:
-    return StageTransition.objects.restrict(user, "view").filter(result=result).select_related("actor")
+    return (
+        StageTransition.objects.restrict(user, "view").filter(result=result).select_related("actor")
+    )
 
 
 def attachments_downloadable(user: Any) -> QuerySet[Attachment]:
@@ -200,14 +202,18 @@ def result_search(user: Any, q: str) -> ResultQuerySet:
         numbers = _number_condition(q)
         if numbers is None:
             return visible.filter(pk__in=found)
-        return visible.filter(Q(pk__in=found) | Q(pk__in=Result.objects.filter(numbers).values("pk")))
-    except Exception:  # noqa: BLE001 - the index is an accelerator; the database answers
+        return visible.filter(
+            Q(pk__in=found) | Q(pk__in=Result.objects.filter(numbers).values("pk"))
+        )
+    except Exception:
         import logging
 
         logging.getLogger(__name__).exception("matching index unavailable; searching the database")
     summary_hits = Result.objects.filter(_text_query(q, with_details=False)).values("pk")
     detail_hits_qs = (
-        Result.objects.restrict(user, "view_details").filter(_text_query(q, with_details=True)).values("pk")
+        Result.objects.restrict(user, "view_details")
+        .filter(_text_query(q, with_details=True))
+        .values("pk")
     )
     return visible.filter(Q(pk__in=summary_hits) | Q(pk__in=detail_hits_qs))
 
@@ -228,7 +234,7 @@ def result_search_ranked(user: Any, q: str, **filters: Any) -> list[int] | None:
 def _ranked_ids(user: Any, q: str) -> list[int] | None:
     try:
         ranked = _ranked_hits(user, q)
-    except Exception:  # noqa: BLE001 - the index is an accelerator
+    except Exception:
         import logging
 
         logging.getLogger(__name__).exception("matching index unavailable; searching the database")
@@ -236,7 +242,11 @@ def _ranked_ids(user: Any, q: str) -> list[int] | None:
     numbers = _number_condition(q)
     if numbers is not None:
         seen = set(ranked)
-        extra = results_visible(user).filter(pk__in=Result.objects.filter(numbers).values("pk")).order_by("-onboarded_at", "-id")
+        extra = (
+            results_visible(user)
+            .filter(pk__in=Result.objects.filter(numbers).values("pk"))
+            .order_by("-onboarded_at", "-id")
+        )
         ranked += [pk for pk in extra.values_list("pk", flat=True) if pk not in seen]
     return ranked
 
@@ -263,4 +273,6 @@ def result_list(
         qs = qs.filter(pk__in=Result.objects.filter(ownerships__organisation_id=owner).values("pk"))
     if public in {"public", "confidential"}:
         qs = qs.filter(is_public=(public == "public"))
-    return qs.order_by(*SORTS.get(sort, SORTS["newest"])).prefetch_related("ownerships__organisation")
+    return qs.order_by(*SORTS.get(sort, SORTS["newest"])).prefetch_related(
+        "ownerships__organisation"
+    )

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from .models import Result
 
 
-class ResultRefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ResultRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Result
         fields = ["id", "title_zh", "title_en"]

@@ -57,7 +57,11 @@ from .models import (
 HUNDRED = Decimal("100")
 #: Titles at least this similar (difflib ratio, after normalising) within one owner are flagged.
 NEAR_DUPLICATE_RATIO = 0.9
-CN_CHECKED_KINDS = {IPAssetKindChoices.INVENTION, IPAssetKindChoices.UTILITY, IPAssetKindChoices.DESIGN}
+CN_CHECKED_KINDS = {
+    IPAssetKindChoices.INVENTION,
+    IPAssetKindChoices.UTILITY,
+    IPAssetKindChoices.DESIGN,
+}
 #: The kind of clash a result is held for (registered in ``opentto.results.clashes``).
 RESULT_CLASH = "results.result"
 
@@ -118,7 +122,11 @@ class DuplicateResultError(ValidationError):
     def __init__(self, similar: list[Result]) -> None:
         self.similar = similar
         super().__init__(
-            {"title_zh": [_("A result with a nearly identical title already exists in this organisation.")]},
+            {
+                "title_zh": [
+                    _("A result with a nearly identical title already exists in this organisation.")
+                ]
+            },
             code="duplicate",
         )
 
@@ -132,17 +140,24 @@ def result_find_near_duplicates(
 ) -> list[Result]:
     """Results of the same owners whose Chinese or English title is nearly identical (all of
     them: the services split them by what their user may see)."""
-    wanted = [(_normalise_title(t), lang) for t, lang in ((title_zh, "zh"), (title_en, "en")) if t.strip()]
+    wanted = [
+        (_normalise_title(t), lang) for t, lang in ((title_zh, "zh"), (title_en, "en")) if t.strip()
+    ]
     if not wanted or not owners:
         return []
-    candidates = Result.objects.filter(pk__in=Result.objects.filter(ownerships__organisation__in=owners).values("pk"))
+    candidates = Result.objects.filter(
+        pk__in=Result.objects.filter(ownerships__organisation__in=owners).values("pk")
+    )
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     similar = []
     for candidate in candidates.only("id", "title_zh", "title_en"):
         for normalised, lang in wanted:
             other = _normalise_title(candidate.title_zh if lang == "zh" else candidate.title_en)
-            if other and difflib.SequenceMatcher(None, normalised, other).ratio() >= NEAR_DUPLICATE_RATIO:
+            if (
+                other
+                and difflib.SequenceMatcher(None, normalised, other).ratio() >= NEAR_DUPLICATE_RATIO
+            ):
                 similar.append(candidate)
                 break
     return similar
@@ -181,7 +196,11 @@ def _validate_result_input(
             add("inventors", _("Every contribution share must be greater than 0."))
         total = sum((i.share or Decimal(0) for i in data.inventors), Decimal(0))
         if total != HUNDRED:
-            add("inventors", _("The contribution shares add up to %(total)s%%; they must add up to 100%%.") % {"total": format(total.normalize(), "f")})
+            add(
+                "inventors",
+                _("The contribution shares add up to %(total)s%%; they must add up to 100%%.")
+                % {"total": format(total.normalize(), "f")},
+            )
 
     checked_assets: list[tuple[IPAssetInput, str]] = []
     seen_numbers: set[tuple[str, str]] = set()
@@ -208,18 +227,25 @@ def _validate_result_input(
             add(prefix + "filing_date", _("The filing date cannot be in the future."))
         key = (jurisdiction, number)
         if key in seen_numbers:
-            add(prefix + "application_number", _("%(number)s is listed twice.") % {"number": number})
+            add(
+                prefix + "application_number", _("%(number)s is listed twice.") % {"number": number}
+            )
         seen_numbers.add(key)
         # The number's registration: held rows are outside it. Only a result the user may see
         # refuses the number; one they may not see holds the new row for the TTO.
-        existing = IPAsset.objects.filter(jurisdiction=jurisdiction, application_number=number, is_held=False)
+        existing = IPAsset.objects.filter(
+            jurisdiction=jurisdiction, application_number=number, is_held=False
+        )
         if exclude_pk is not None:
             existing = existing.exclude(result_id=exclude_pk)
-        visible, hidden = split_by_visibility(Result.objects.filter(pk__in=existing.values("result_id")), actor)
+        visible, hidden = split_by_visibility(
+            Result.objects.filter(pk__in=existing.values("result_id")), actor
+        )
         if visible.exists():
             add(
                 prefix + "application_number",
-                _("%(number)s is already registered on the platform with another result.") % {"number": number},
+                _("%(number)s is already registered on the platform with another result.")
+                % {"number": number},
             )
         else:
             clash = existing.filter(result__in=hidden.values("pk")).order_by("pk").first()
@@ -233,7 +259,9 @@ def _validate_result_input(
     return errors, checked_assets, held
 
 
-def _check_attachments(attachments: Sequence[UploadedFile], errors: dict[str, list[str]]) -> list[CheckedUpload]:
+def _check_attachments(
+    attachments: Sequence[UploadedFile], errors: dict[str, list[str]]
+) -> list[CheckedUpload]:
     checked = []
     for upload in attachments:
         try:
@@ -243,8 +271,15 @@ def _check_attachments(attachments: Sequence[UploadedFile], errors: dict[str, li
     return checked
 
 
-def _write_children(result: Result, data: ResultInput, assets: list[tuple[IPAssetInput, str]], held: dict[tuple[str, str], int]) -> None:
-    ResultOwner.objects.bulk_create([ResultOwner(result=result, organisation=o) for o in data.owners])
+def _write_children(
+    result: Result,
+    data: ResultInput,
+    assets: list[tuple[IPAssetInput, str]],
+    held: dict[tuple[str, str], int],
+) -> None:
+    ResultOwner.objects.bulk_create(
+        [ResultOwner(result=result, organisation=o) for o in data.owners]
+    )
     ResultInventor.objects.bulk_create(
         [
             ResultInventor(result=result, person=i.person, share=i.share, position=n)
@@ -303,31 +338,49 @@ def _content_fields(data: ResultInput) -> dict[str, Any]:
     }
 
 
-def _duplicates(data: ResultInput, *, actor: User, confirm_duplicates: bool, exclude_pk: int | None = None) -> list[Result]:
+def _duplicates(
+    data: ResultInput, *, actor: User, confirm_duplicates: bool, exclude_pk: int | None = None
+) -> list[Result]:
     """The nearly identical results ``actor`` may not see (held for the TTO after saving);
     raises ``DuplicateResultError`` with those they may see, unless they confirmed."""
     if confirm_duplicates and permitted(actor, Result, "view", every_row=True):
         return []  # confirmed, and no result is hidden from this user
-    similar = result_find_near_duplicates(title_zh=data.title_zh, title_en=data.title_en, owners=data.owners, exclude_pk=exclude_pk)
+    similar = result_find_near_duplicates(
+        title_zh=data.title_zh, title_en=data.title_en, owners=data.owners, exclude_pk=exclude_pk
+    )
     if not similar:
         return []
-    visible_ids = set(Result.objects.restrict(actor, "view").filter(pk__in=[r.pk for r in similar]).values_list("pk", flat=True))
+    visible_ids = set(
+        Result.objects.restrict(actor, "view")
+        .filter(pk__in=[r.pk for r in similar])
+        .values_list("pk", flat=True)
+    )
     shown = [r for r in similar if r.pk in visible_ids]
     if shown and not confirm_duplicates:
         raise DuplicateResultError(shown)
     return [r for r in similar if r.pk not in visible_ids]
 
 
-def _hold_clashes(result: Result, *, actor: User, numbers: dict[tuple[str, str], int], similar: list[Result]) -> None:
+def _hold_clashes(
+    result: Result, *, actor: User, numbers: dict[tuple[str, str], int], similar: list[Result]
+) -> None:
     """Hold ``result`` for the TTO against each result it may duplicate that ``actor`` may not
     see (one hold per pair, naming the numbers and whether the title is nearly identical)."""
     reasons: dict[int, dict[str, Any]] = {}
     for (jurisdiction, number), other in sorted(numbers.items()):
-        reasons.setdefault(other, {}).setdefault("application_numbers", []).append(f"{jurisdiction} {number}")
+        reasons.setdefault(other, {}).setdefault("application_numbers", []).append(
+            f"{jurisdiction} {number}"
+        )
     for duplicate in similar:
         reasons.setdefault(duplicate.pk, {})["similar_title"] = True
     for pk, detail in sorted(reasons.items()):
-        clash_hold(kind=RESULT_CLASH, held=result, existing=Result.objects.get(pk=pk), actor=actor, detail=detail)
+        clash_hold(
+            kind=RESULT_CLASH,
+            held=result,
+            existing=Result.objects.get(pk=pk),
+            actor=actor,
+            detail=detail,
+        )
 
 
 def _save_attachments(result: Result, checked: list[CheckedUpload], actor: User | None) -> None:
@@ -342,11 +395,18 @@ def _save_attachments(result: Result, checked: list[CheckedUpload], actor: User 
         )
         attachment.file.save(upload.safe_name, upload.file, save=False)
         attachment.save()
-        audit_record(actor=actor, action="attachment.upload", obj=attachment, payload={"result": result.pk, "name": upload.safe_name})
+        audit_record(
+            actor=actor,
+            action="attachment.upload",
+            obj=attachment,
+            payload={"result": result.pk, "name": upload.safe_name},
+        )
 
 
 #: A result its writer would not be allowed to write (e.g. an inventor's without their organisation).
-OWNERS_NOT_ALLOWED = gettext_lazy("You may onboard and edit only results your organisation owns: include it as an owner.")
+OWNERS_NOT_ALLOWED = gettext_lazy(
+    "You may onboard and edit only results your organisation owns: include it as an owner."
+)
 
 
 def _check_allowed_after_writing(result: Result, actor: User, action: str) -> None:
@@ -377,17 +437,28 @@ def result_onboard(
     hidden = _duplicates(data, actor=actor, confirm_duplicates=confirm_duplicates)
     when = onboarded_at or timezone.now()
     with transaction.atomic():
-        result = Result(**_content_fields(data), created_by=actor, onboarded_at=when, stage_changed_at=when)
+        result = Result(
+            **_content_fields(data), created_by=actor, onboarded_at=when, stage_changed_at=when
+        )
         result.full_clean()
         result.save()
         _write_children(result, data, assets, held)
         _check_allowed_after_writing(result, actor, "add")
         _save_attachments(result, checked, actor)
         StageTransition.objects.create(
-            result=result, from_stage="", to_stage=ResultStageChoices.ONBOARDING, actor=actor, occurred_at=when,
+            result=result,
+            from_stage="",
+            to_stage=ResultStageChoices.ONBOARDING,
+            actor=actor,
+            occurred_at=when,
             reason=_("Onboarded"),
         )
-        audit_record(actor=actor, action="result.onboard", obj=result, payload={"title_zh": result.title_zh, "title_en": result.title_en})
+        audit_record(
+            actor=actor,
+            action="result.onboard",
+            obj=result,
+            payload={"title_zh": result.title_zh, "title_en": result.title_en},
+        )
         _hold_clashes(result, actor=actor, numbers=held, similar=hidden)
         figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(result.pk))
@@ -409,7 +480,9 @@ def result_update(
     checked = _check_attachments(attachments, errors)
     if errors:
         raise ValidationError(errors)
-    hidden = _duplicates(data, actor=actor, confirm_duplicates=confirm_duplicates, exclude_pk=result.pk)
+    hidden = _duplicates(
+        data, actor=actor, confirm_duplicates=confirm_duplicates, exclude_pk=result.pk
+    )
     with transaction.atomic():
         locked = Result.objects.select_for_update().get(pk=result.pk)
         for name, value in _content_fields(data).items():
@@ -423,7 +496,12 @@ def result_update(
         _write_children(locked, data, assets, held)
         _check_allowed_after_writing(locked, actor, "change")
         _save_attachments(locked, checked, actor)
-        audit_record(actor=actor, action="result.update", obj=locked, payload={"title_zh": locked.title_zh, "title_en": locked.title_en})
+        audit_record(
+            actor=actor,
+            action="result.update",
+            obj=locked,
+            payload={"title_zh": locked.title_zh, "title_en": locked.title_en},
+        )
         _hold_clashes(locked, actor=actor, numbers=held, similar=hidden)
         figures_changed()
     transaction.on_commit(lambda: enqueue_result_index(locked.pk))

@@ -64,7 +64,10 @@ def _ranked_page(request: HttpRequest, params: dict[str, Any]) -> Any:
     if ranked is None:
         return None
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = results_in_order(Result.objects.prefetch_related("ownerships__organisation"), page.object_list)  # type: ignore[assignment,arg-type]  # ids → their rows
+    page.object_list = results_in_order(
+        Result.objects.prefetch_related("ownerships__organisation"),
+        page.object_list,  # type: ignore[arg-type]
+    )  # type: ignore[assignment]  # ids → their rows
     return page
 
 
@@ -77,27 +80,48 @@ def result_list_view(request: HttpRequest) -> HttpResponse:
         qs = result_list(request.user, **params)
         # The exact count and the owner filter read every visible row: cached until a service changes results.
         page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    owners = Organisation.objects.filter(ownerships__result__in=results_visible(request.user).values("pk")).distinct()
+    owners = Organisation.objects.filter(
+        ownerships__result__in=results_visible(request.user).values("pk")
+    ).distinct()
     querystring = request.GET.copy()
     querystring.pop("page", None)
     # The table of a page is rendered once per query (its SQL carries the viewer's scope), page,
     # query string and language until a service changes results (cached_fragment).
-    rows = page.object_list if isinstance(page.object_list, QuerySet) else tuple(r.pk for r in page.object_list)
+    rows = (
+        page.object_list
+        if isinstance(page.object_list, QuerySet)
+        else tuple(r.pk for r in page.object_list)
+    )
     context = {
         "page": page,
-        "table_key": fragment_key("result-table", rows, page.number, page.paginator.count, request.GET.urlencode()),
+        "table_key": fragment_key(
+            "result-table", rows, page.number, page.paginator.count, request.GET.urlencode()
+        ),
         "params": params,
         "querystring": querystring.urlencode(),
         "stages": ResultStageChoices.choices,
         "fields": ResultFieldChoices.choices,
         "kinds": ResultKindChoices.choices,
         # called by the template only when the filter's rendered options are not cached
-        "owners": functools.partial(cached_query, owners, "owners", functools.partial(list, owners)) if request.user.is_authenticated and not is_htmx(request) else [],
-        "owners_key": fragment_key("owner-filter", owners, params["owner"]) if request.user.is_authenticated and not is_htmx(request) else "",
-        "sorts": ([("relevance", _("Relevance"))] if params["q"] else []) + [("newest", _("Newest")), ("oldest", _("Oldest")), ("title", _("Title")), ("trl", _("TRL")), ("stage", _("Stage changed"))],
+        "owners": functools.partial(cached_query, owners, "owners", functools.partial(list, owners))
+        if request.user.is_authenticated and not is_htmx(request)
+        else [],
+        "owners_key": fragment_key("owner-filter", owners, params["owner"])
+        if request.user.is_authenticated and not is_htmx(request)
+        else "",
+        "sorts": ([("relevance", _("Relevance"))] if params["q"] else [])
+        + [
+            ("newest", _("Newest")),
+            ("oldest", _("Oldest")),
+            ("title", _("Title")),
+            ("trl", _("TRL")),
+            ("stage", _("Stage changed")),
+        ],
         "can_onboard": result_can_onboard(request.user),
     }
-    template = "results/partials/result_table.html" if is_htmx(request) else "results/result_list.html"
+    template = (
+        "results/partials/result_table.html" if is_htmx(request) else "results/result_list.html"
+    )
     return render(request, template, context)
 
 
@@ -109,7 +133,13 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     # for those who may read the details, inventors, funding and the timeline for signed-in users.
     attachments = list(result_attachments(user, result))
     if details and (result.details_zh or result.details_en or attachments):
-        audit_record(actor=user, action="result.view_details", obj=result, remote_addr=request.META.get("REMOTE_ADDR"), durable=False)  # type: ignore[arg-type]
+        audit_record(
+            actor=user,  # type: ignore[arg-type]
+            action="result.view_details",
+            obj=result,
+            remote_addr=request.META.get("REMOTE_ADDR"),
+            durable=False,
+        )
     context: dict[str, Any] = {
         "result": result,
         "show_details": details,
@@ -130,26 +160,49 @@ def result_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "results/result_detail.html", context)
 
 
-def _render_form(request: AuthedHttpRequest, form: ResultForm, inventors: Any, assets: Any, fundings: Any, *, result: Result | None, similar: list[Result] | None = None, status: int = 200) -> HttpResponse:
+def _render_form(
+    request: AuthedHttpRequest,
+    form: ResultForm,
+    inventors: Any,
+    assets: Any,
+    fundings: Any,
+    *,
+    result: Result | None,
+    similar: list[Result] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "results/result_form.html",
-        {"form": form, "inventors": inventors, "ip_assets": assets, "fundings": fundings, "result": result, "similar": similar or []},
+        {
+            "form": form,
+            "inventors": inventors,
+            "ip_assets": assets,
+            "fundings": fundings,
+            "result": result,
+            "similar": similar or [],
+        },
         status=status,
     )
 
 
-def _apply_errors(form: ResultForm, inventors: Any, assets: Any, fundings: Any, exc: ValidationError) -> None:
+def _apply_errors(
+    form: ResultForm, inventors: Any, assets: Any, fundings: Any, exc: ValidationError
+) -> None:
     for key, messages_ in exc.message_dict.items():
         for message in messages_:
             if key.startswith("ip_assets-"):
                 _prefix, index, name = key.split("-", 2)
-                assets.forms[int(index)].add_error(name if name in assets.forms[int(index)].fields else None, message)
+                assets.forms[int(index)].add_error(
+                    name if name in assets.forms[int(index)].fields else None, message
+                )
             elif key.startswith("fundings-"):
                 _prefix, index, name = key.split("-", 2)
                 fundings.forms[int(index)].add_error(name, message)
             elif key == "inventors":
-                inventors._non_form_errors = inventors.error_class([*inventors.non_form_errors(), message])
+                inventors._non_form_errors = inventors.error_class(
+                    [*inventors.non_form_errors(), message]
+                )
             elif key in form.fields:
                 form.add_error(key, message)
             else:
@@ -159,31 +212,55 @@ def _apply_errors(form: ResultForm, inventors: Any, assets: Any, fundings: Any, 
 def _result_form_view(request: AuthedHttpRequest, result: Result | None) -> HttpResponse:
     if request.method == "POST":
         form = ResultForm(request.POST, request.FILES, user=request.user)
-        inventors = InventorFormSet(request.POST, prefix="inventors", form_kwargs={"user": request.user})
+        inventors = InventorFormSet(
+            request.POST, prefix="inventors", form_kwargs={"user": request.user}
+        )
         assets = IPAssetFormSet(request.POST, prefix="ip_assets")
         fundings = FundingFormSet(request.POST, prefix="fundings")
         if all([form.is_valid(), inventors.is_valid(), assets.is_valid(), fundings.is_valid()]):
             data = build_result_input(form, inventors, assets, fundings)
             # Map service errors on IP rows back to the submitted rows (blank rows are skipped).
-            asset_rows = [i for i, f in enumerate(assets.forms) if (f.cleaned_data.get("application_number") or "").strip()]
-            funding_rows = [i for i, f in enumerate(fundings.forms) if any(f.cleaned_data.get(k) for k in ("programme", "grant_number", "funder"))]
+            asset_rows = [
+                i
+                for i, f in enumerate(assets.forms)
+                if (f.cleaned_data.get("application_number") or "").strip()
+            ]
+            funding_rows = [
+                i
+                for i, f in enumerate(fundings.forms)
+                if any(f.cleaned_data.get(k) for k in ("programme", "grant_number", "funder"))
+            ]
             try:
                 if result is None:
                     saved = result_onboard(
-                        data=data, actor=request.user, attachments=form.cleaned_data["attachments"],
+                        data=data,
+                        actor=request.user,
+                        attachments=form.cleaned_data["attachments"],
                         confirm_duplicates=form.cleaned_data["confirm_duplicates"],
                     )
                     messages.success(request, _("The result was onboarded."))
                 else:
                     saved = result_update(
-                        result=result, data=data, actor=request.user, attachments=form.cleaned_data["attachments"],
+                        result=result,
+                        data=data,
+                        actor=request.user,
+                        attachments=form.cleaned_data["attachments"],
                         confirm_duplicates=form.cleaned_data["confirm_duplicates"],
                     )
                     messages.success(request, _("The result was saved."))
                 return redirect("results:detail", pk=saved.pk)
             except DuplicateResultError as exc:
                 form.add_error(None, exc.messages[0])
-                return _render_form(request, form, inventors, assets, fundings, result=result, similar=exc.similar, status=409)
+                return _render_form(
+                    request,
+                    form,
+                    inventors,
+                    assets,
+                    fundings,
+                    result=result,
+                    similar=exc.similar,
+                    status=409,
+                )
             except ValidationError as exc:
                 remapped = {}
                 for key, value in exc.message_dict.items():
@@ -207,13 +284,17 @@ def _result_form_view(request: AuthedHttpRequest, result: Result | None) -> Http
             if person is not None:
                 inventor_initial = [{"person": person.pk, "share": 100}]
         form = ResultForm(user=request.user, initial=initial)
-        inventors = InventorFormSet(prefix="inventors", initial=inventor_initial, form_kwargs={"user": request.user})
+        inventors = InventorFormSet(
+            prefix="inventors", initial=inventor_initial, form_kwargs={"user": request.user}
+        )
         assets = IPAssetFormSet(prefix="ip_assets")
         fundings = FundingFormSet(prefix="fundings")
     else:
         main, inventor_rows, asset_rows_initial, funding_rows_initial = initial_from_result(result)
         form = ResultForm(user=request.user, initial=main)
-        inventors = InventorFormSet(prefix="inventors", initial=inventor_rows, form_kwargs={"user": request.user})
+        inventors = InventorFormSet(
+            prefix="inventors", initial=inventor_rows, form_kwargs={"user": request.user}
+        )
         assets = IPAssetFormSet(prefix="ip_assets", initial=asset_rows_initial)
         fundings = FundingFormSet(prefix="fundings", initial=funding_rows_initial)
     return _render_form(request, form, inventors, assets, fundings, result=result)
@@ -240,8 +321,13 @@ def result_transition_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     result = get_object_or_404(results_visible(request.user), pk=pk)
     target = request.POST.get("target", "")
     try:
-        result_transition(result=result, target=target, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The result moved to “%(stage)s”.") % {"stage": ResultStageChoices(target).label})
+        result_transition(
+            result=result, target=target, actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(
+            request,
+            _("The result moved to “%(stage)s”.") % {"stage": ResultStageChoices(target).label},
+        )
     except TransitionError as exc:
         messages.error(request, " ".join(exc.messages))
         response = redirect("results:detail", pk=pk)
@@ -257,7 +343,17 @@ def attachment_download_view(request: AuthedHttpRequest, pk: int) -> FileRespons
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    audit_record(actor=request.user, action="attachment.download", obj=attachment, remote_addr=request.META.get("REMOTE_ADDR"))
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+    audit_record(
+        actor=request.user,
+        action="attachment.download",
+        obj=attachment,
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

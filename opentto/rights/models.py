@@ -38,7 +38,9 @@ from opentto.core.transitions import Edge, Transitions
 #: The national plan's minimum term of a right of use, in years (国科发区〔2020〕128号).
 USE_MIN_YEARS = 10
 #: The national plan's citation.
-NATIONAL_CITATION = "赋予科研人员职务科技成果所有权或长期使用权试点实施方案（国科发区〔2020〕128号）"
+NATIONAL_CITATION = (
+    "赋予科研人员职务科技成果所有权或长期使用权试点实施方案（国科发区〔2020〕128号）"
+)
 
 
 class PilotProgrammeChoices(models.TextChoices):
@@ -55,19 +57,27 @@ class PilotInstitution(models.Model):
     """An organisation named in a 赋权 pilot programme, for the programme's dates."""
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="rights_pilots", verbose_name=_("institution"),
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="rights_pilots",
+        verbose_name=_("institution"),
     )
-    programme = models.CharField(_("programme"), max_length=12, choices=PilotProgrammeChoices.choices)
+    programme = models.CharField(
+        _("programme"), max_length=12, choices=PilotProgrammeChoices.choices
+    )
     programme_name = models.CharField(_("programme name"), max_length=300)
     legal_basis = models.TextField(_("legal basis"))
     citation = models.CharField(_("citation"), max_length=300)
     starts_on = models.DateField(_("pilot starts"))
     ends_on = models.DateField(_("pilot ends"))
     notice_min_days = models.PositiveSmallIntegerField(
-        _("minimum notice period (days)"), default=15,
+        _("minimum notice period (days)"),
+        default=15,
         help_text=_("As the institution's rule says."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PilotInstitutionQuerySet.as_manager()
@@ -76,9 +86,17 @@ class PilotInstitution(models.Model):
         ordering = ["-ends_on", "id"]
         verbose_name = _("pilot institution")
         constraints = [
-            models.CheckConstraint(condition=models.Q(programme__in=PilotProgrammeChoices.values), name="rights_pilot_programme_valid"),
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="rights_pilot_ends_after_start"),
-            models.CheckConstraint(condition=models.Q(notice_min_days__gte=1), name="rights_pilot_notice_days_positive"),
+            models.CheckConstraint(
+                condition=models.Q(programme__in=PilotProgrammeChoices.values),
+                name="rights_pilot_programme_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="rights_pilot_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notice_min_days__gte=1), name="rights_pilot_notice_days_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,20 +161,47 @@ class RightsApplicationQuerySet(RestrictedQuerySet["RightsApplication"]):
 class RightsApplication(models.Model):
     """A team's application for a share of ownership of, or a long-term right to use, a result."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.PROTECT, related_name="rights_applications", verbose_name=_("result"))
-    pilot = models.ForeignKey(PilotInstitution, on_delete=models.PROTECT, related_name="applications", verbose_name=_("pilot institution"))
-    status = models.CharField(_("status"), max_length=12, choices=RightsStatusChoices.choices, default=RightsStatusChoices.DRAFT)
+    result = models.ForeignKey(
+        "results.Result",
+        on_delete=models.PROTECT,
+        related_name="rights_applications",
+        verbose_name=_("result"),
+    )
+    pilot = models.ForeignKey(
+        PilotInstitution,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("pilot institution"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RightsStatusChoices.choices,
+        default=RightsStatusChoices.DRAFT,
+    )
     # what the team asks for
-    requested_kind = models.CharField(_("requested kind"), max_length=12, choices=RightsKindChoices.choices)
-    requested_share = models.DecimalField(_("requested share of ownership (%)"), max_digits=7, decimal_places=3, null=True, blank=True)
-    requested_term_years = models.PositiveSmallIntegerField(_("requested term (years)"), null=True, blank=True)
+    requested_kind = models.CharField(
+        _("requested kind"), max_length=12, choices=RightsKindChoices.choices
+    )
+    requested_share = models.DecimalField(
+        _("requested share of ownership (%)"), max_digits=7, decimal_places=3, null=True, blank=True
+    )
+    requested_term_years = models.PositiveSmallIntegerField(
+        _("requested term (years)"), null=True, blank=True
+    )
     requested_exclusive = models.BooleanField(_("exclusive use requested"), default=False)
     statement = models.TextField(_("the team's statement"), blank=True)
     # the institution's decision
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    granted_kind = models.CharField(_("granted kind"), max_length=12, choices=RightsKindChoices.choices, blank=True)
-    granted_share = models.DecimalField(_("team's share of ownership (%)"), max_digits=7, decimal_places=3, null=True, blank=True)
-    granted_term_years = models.PositiveSmallIntegerField(_("term of use (years)"), null=True, blank=True)
+    granted_kind = models.CharField(
+        _("granted kind"), max_length=12, choices=RightsKindChoices.choices, blank=True
+    )
+    granted_share = models.DecimalField(
+        _("team's share of ownership (%)"), max_digits=7, decimal_places=3, null=True, blank=True
+    )
+    granted_term_years = models.PositiveSmallIntegerField(
+        _("term of use (years)"), null=True, blank=True
+    )
     granted_exclusive = models.BooleanField(_("exclusive use"), default=False)
     conditions = models.TextField(_("conditions"), blank=True)
     refusal_reasons = models.TextField(_("reasons for refusal"), blank=True)
@@ -177,7 +222,9 @@ class RightsApplication(models.Model):
     effective_on = models.DateField(_("in effect from"), null=True, blank=True)
     use_ends_on = models.DateField(_("right of use ends"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = RightsApplicationQuerySet.as_manager()
@@ -186,14 +233,22 @@ class RightsApplication(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("rights application")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=RightsStatusChoices.values), name="rights_application_status_valid"),
-            models.CheckConstraint(condition=models.Q(requested_kind__in=RightsKindChoices.values), name="rights_application_kind_valid"),
             models.CheckConstraint(
-                condition=models.Q(granted_share__isnull=True) | models.Q(granted_share__gt=0, granted_share__lte=100),
+                condition=models.Q(status__in=RightsStatusChoices.values),
+                name="rights_application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_kind__in=RightsKindChoices.values),
+                name="rights_application_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(granted_share__isnull=True)
+                | models.Q(granted_share__gt=0, granted_share__lte=100),
                 name="rights_application_share_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(granted_term_years__isnull=True) | models.Q(granted_term_years__gte=USE_MIN_YEARS),
+                condition=models.Q(granted_term_years__isnull=True)
+                | models.Q(granted_term_years__gte=USE_MIN_YEARS),
                 name="rights_application_use_term_minimum",
             ),
         ]
@@ -211,7 +266,9 @@ class RightsApplication(models.Model):
 
     def notice_running_on(self, day: dt.date) -> bool:
         return (
-            self.status == RightsStatusChoices.NOTICE and self.notice_starts_on is not None and self.notice_ends_on is not None
+            self.status == RightsStatusChoices.NOTICE
+            and self.notice_starts_on is not None
+            and self.notice_ends_on is not None
             and self.notice_starts_on <= day <= self.notice_ends_on
         )
 
@@ -219,8 +276,15 @@ class RightsApplication(models.Model):
 class RightsTeamMember(models.Model):
     """A member of the applying team and their part of what the team receives (the parts sum to 100)."""
 
-    application = models.ForeignKey(RightsApplication, on_delete=models.CASCADE, related_name="team")
-    person = models.ForeignKey("organisations.Person", on_delete=models.PROTECT, related_name="rights_teams", verbose_name=_("person"))
+    application = models.ForeignKey(
+        RightsApplication, on_delete=models.CASCADE, related_name="team"
+    )
+    person = models.ForeignKey(
+        "organisations.Person",
+        on_delete=models.PROTECT,
+        related_name="rights_teams",
+        verbose_name=_("person"),
+    )
     split = models.DecimalField(_("part within the team (%)"), max_digits=7, decimal_places=3)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -229,8 +293,12 @@ class RightsTeamMember(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "person"], name="rights_team_member_unique"),
-            models.CheckConstraint(condition=models.Q(split__gt=0, split__lte=100), name="rights_team_split_range"),
+            models.UniqueConstraint(
+                fields=["application", "person"], name="rights_team_member_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(split__gt=0, split__lte=100), name="rights_team_split_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -242,11 +310,15 @@ class RightsEvent(TransitionEvent):
 
     subject_field = "application"
 
-    application = models.ForeignKey(RightsApplication, on_delete=models.CASCADE, related_name="events")
+    application = models.ForeignKey(
+        RightsApplication, on_delete=models.CASCADE, related_name="events"
+    )
     from_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RightsStatusChoices.choices)
     note = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -262,7 +334,9 @@ class HolderKindChoices(models.TextChoices):
 
 class OwnershipShareQuerySet(RestrictedQuerySet["OwnershipShare"]):
     def valid_on(self, day: dt.date) -> OwnershipShareQuerySet:
-        return self.filter(valid_from__lte=day).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=day))
+        return self.filter(valid_from__lte=day).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=day)
+        )
 
 
 class OwnershipShare(models.Model):
@@ -271,18 +345,34 @@ class OwnershipShare(models.Model):
     application that gave it the share, with their split). Rows exist only for results on which a
     赋权 has taken effect: the rows before it (the owners as they were) and after it."""
 
-    result = models.ForeignKey("results.Result", on_delete=models.CASCADE, related_name="ownership_shares")
+    result = models.ForeignKey(
+        "results.Result", on_delete=models.CASCADE, related_name="ownership_shares"
+    )
     holder_kind = models.CharField(_("holder"), max_length=12, choices=HolderKindChoices.choices)
     organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("The owner organisation; for a team, the institution that gave it the share."),
     )
-    team = models.ForeignKey(RightsApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="team_shares")
+    team = models.ForeignKey(
+        RightsApplication,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="team_shares",
+    )
     share = models.DecimalField(_("share of ownership (%)"), max_digits=10, decimal_places=6)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
     source = models.ForeignKey(
-        RightsApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="ownership_changes",
+        RightsApplication,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ownership_changes",
         verbose_name=_("source"),
     )
     basis = models.CharField(_("basis"), max_length=300, blank=True)
@@ -293,15 +383,24 @@ class OwnershipShare(models.Model):
     class Meta:
         ordering = ["result_id", "valid_from", "holder_kind", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(holder_kind__in=HolderKindChoices.values), name="rights_share_holder_valid"),
-            models.CheckConstraint(condition=models.Q(share__gt=0, share__lte=100), name="rights_share_range"),
-            models.CheckConstraint(condition=models.Q(organisation__isnull=False), name="rights_share_has_organisation"),
             models.CheckConstraint(
-                condition=(models.Q(holder_kind="team") & models.Q(team__isnull=False)) | (models.Q(holder_kind="organisation") & models.Q(team__isnull=True)),
+                condition=models.Q(holder_kind__in=HolderKindChoices.values),
+                name="rights_share_holder_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0, share__lte=100), name="rights_share_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organisation__isnull=False), name="rights_share_has_organisation"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(holder_kind="team") & models.Q(team__isnull=False))
+                | (models.Q(holder_kind="organisation") & models.Q(team__isnull=True)),
                 name="rights_share_team_iff_team_holder",
             ),
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
                 name="rights_share_valid_to_after_from",
             ),
         ]

@@ -37,7 +37,16 @@ from opentto.core.permissions import (
 )
 
 APPLICATION_STAFF_ACTIONS = (
-    "view", "add", "submit", "withdraw", "decide", "notice", "agree", "bring_into_effect", "figures", "view_notice",
+    "view",
+    "add",
+    "submit",
+    "withdraw",
+    "decide",
+    "notice",
+    "agree",
+    "bring_into_effect",
+    "figures",
+    "view_notice",
 )
 TEAM_ACTIONS = ("view", "add", "submit", "withdraw")
 
@@ -68,16 +77,34 @@ def _of_visible_result(user: Any, model: type[Model]) -> Q:
     return Q(result__in=Result.objects.restrict(user, "view").values("pk"))
 
 
-register("rights.pilotinstitution", actions={"view", "add", "change"},
-         grants=[*[(role, ALL, ("view", "add", "change")) for role in STAFF],
-                 *[(role, ALL, ("view",)) for role in SIGNED_IN if role not in STAFF]])
-register("rights.rightsapplication", actions=set(APPLICATION_STAFF_ACTIONS),
-         constraints={"team_member": _team_member, "notice_running": _notice_running},
-         grants=[*[(role, ALL, APPLICATION_STAFF_ACTIONS) for role in STAFF],
-                 (INVENTOR, "team_member", TEAM_ACTIONS),
-                 (OFFICIAL, ALL, ("figures",)),
-                 *[(role, "notice_running", ("view_notice",)) for role in EVERYONE if role not in STAFF]])
-register("rights.rightsteammember", actions={"view"}, constraints={"of_visible_application": _of_visible_application},
-         grants=[(role, "of_visible_application", ("view",)) for role in (*STAFF, INVENTOR)])
-register("rights.ownershipshare", actions={"view"}, constraints={"of_visible_result": _of_visible_result},
-         grants=[(role, "of_visible_result", ("view",)) for role in SIGNED_IN])
+register(
+    "rights.pilotinstitution",
+    actions={"view", "add", "change"},
+    grants=[
+        *[(role, ALL, ("view", "add", "change")) for role in STAFF],
+        *[(role, ALL, ("view",)) for role in SIGNED_IN if role not in STAFF],
+    ],
+)
+register(
+    "rights.rightsapplication",
+    actions=set(APPLICATION_STAFF_ACTIONS),
+    constraints={"team_member": _team_member, "notice_running": _notice_running},
+    grants=[
+        *[(role, ALL, APPLICATION_STAFF_ACTIONS) for role in STAFF],
+        (INVENTOR, "team_member", TEAM_ACTIONS),
+        (OFFICIAL, ALL, ("figures",)),
+        *[(role, "notice_running", ("view_notice",)) for role in EVERYONE if role not in STAFF],
+    ],
+)
+register(
+    "rights.rightsteammember",
+    actions={"view"},
+    constraints={"of_visible_application": _of_visible_application},
+    grants=[(role, "of_visible_application", ("view",)) for role in (*STAFF, INVENTOR)],
+)
+register(
+    "rights.ownershipshare",
+    actions={"view"},
+    constraints={"of_visible_result": _of_visible_result},
+    grants=[(role, "of_visible_result", ("view",)) for role in SIGNED_IN],
+)

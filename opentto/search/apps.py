@@ -15,7 +15,9 @@ class SearchConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (its tasks, which enqueue.py finds by name)
 
-        if getattr(settings, "CACHE_URL", ""):  # a cache shared by the machines: vectors travel through it
+        if getattr(
+            settings, "CACHE_URL", ""
+        ):  # a cache shared by the machines: vectors travel through it
             from opentto.matching.embeddings import set_shared_vectors
 
             from .index import SharedVectorsInCache

@@ -80,8 +80,13 @@ def result_document(result: Any) -> Document:
         str(result.pk),
         title=_join(result.title_zh, result.title_en),
         text=_join(
-            result.abstract_zh, result.abstract_en, result.advantages_zh, result.advantages_en,
-            result.applications_zh, result.applications_en, " ".join(numbers),
+            result.abstract_zh,
+            result.abstract_en,
+            result.advantages_zh,
+            result.advantages_en,
+            result.applications_zh,
+            result.applications_en,
+            " ".join(numbers),
         ),
         keywords=tuple(k for k in [*result.keywords_zh, *result.keywords_en] if k),
     )
@@ -92,7 +97,11 @@ def result_details_document(result: Any) -> Document:
 
 
 def demand_document(demand: Any) -> Document:
-    return Document(str(demand.pk), title=_join(demand.title_zh, demand.title_en), text=_join(demand.problem_zh, demand.problem_en))
+    return Document(
+        str(demand.pk),
+        title=_join(demand.title_zh, demand.title_en),
+        text=_join(demand.problem_zh, demand.problem_en),
+    )
 
 
 #: ``kind -> () -> queryset``: the rows each index holds, registered by the app that owns them
@@ -168,8 +177,13 @@ class Tier:
     def engine(self) -> MatchEngine:
         with self.lock:
             if self._engine is None:
-                cache = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or self.dir.parent / "embeddings")
-                self._engine = MatchEngine(self.dir, cache_dir=cache, dense=self.spec.dense, embed_fn=_embed_fn())
+                cache = Path(
+                    getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "")
+                    or self.dir.parent / "embeddings"
+                )
+                self._engine = MatchEngine(
+                    self.dir, cache_dir=cache, dense=self.spec.dense, embed_fn=_embed_fn()
+                )
                 if self._engine.status.startswith("rebuilt") or self._engine.status == "created":
                     self._write_stamps({})  # stamps no longer describe what is indexed
                 self._generation = self._marker_time()
@@ -256,7 +270,9 @@ class Tier:
             engine = self.engine
             current = {
                 str(pk): stamp.isoformat()
-                for pk, stamp in (base.filter(pk__in=list(only)) if only is not None else base).values_list("pk", "updated_at")
+                for pk, stamp in (
+                    base.filter(pk__in=list(only)) if only is not None else base
+                ).values_list("pk", "updated_at")
             }
             stamps = dict(self.stamps)
             changed = [pk for pk, stamp in current.items() if stamps.get(pk) != stamp]
@@ -265,7 +281,9 @@ class Tier:
                 raise IndexBuilding(self.spec.name)
             gone: list[str] = []
             if only is None:
-                gone = [pk for pk in stamps if pk not in current] + [pk for pk in engine.ids() if pk not in current]
+                gone = [pk for pk in stamps if pk not in current] + [
+                    pk for pk in engine.ids() if pk not in current
+                ]
             else:
                 gone = [str(pk) for pk in only if str(pk) not in current]
             done = skipped = 0
@@ -275,7 +293,12 @@ class Tier:
                 rows = list(base.filter(pk__in=[int(pk) for pk in chunk]))
                 docs = [self.spec.document(r) for r in rows]
                 if self.spec.dense and not embed_missing:
-                    ready = {d.id for d in docs if not d.body.strip() or not engine.embedder.missing(split_passages(d.body), "passage")}
+                    ready = {
+                        d.id
+                        for d in docs
+                        if not d.body.strip()
+                        or not engine.embedder.missing(split_passages(d.body), "passage")
+                    }
                     skipped += len(docs) - len(ready)
                     rows = [r for r in rows if str(r.pk) in ready]
                     docs = [d for d in docs if d.id in ready]
@@ -310,7 +333,8 @@ class Tier:
         with self.lock:
             stamps = self.stamps
             return [
-                pk for pk, stamp in self.spec.queryset().order_by("pk").values_list("pk", "updated_at")
+                pk
+                for pk, stamp in self.spec.queryset().order_by("pk").values_list("pk", "updated_at")
                 if stamps.get(str(pk)) != stamp.isoformat()
             ]
 
@@ -401,7 +425,15 @@ class Outcome:
     total: int = 0
 
 
-def _search(kind: str, text: str, *, allowed_ids: AbstractSet[str], top: int, explain: bool, mode: str = "auto") -> Outcome:
+def _search(
+    kind: str,
+    text: str,
+    *,
+    allowed_ids: AbstractSet[str],
+    top: int,
+    explain: bool,
+    mode: str = "auto",
+) -> Outcome:
     lex = tier(f"{kind}-lex")
     lex.sync(inline_limit=INLINE_SYNC_LIMIT)
     if not allowed_ids or not text.strip():
@@ -412,17 +444,35 @@ def _search(kind: str, text: str, *, allowed_ids: AbstractSet[str], top: int, ex
         dense.refresh()
         embedded, total = dense.coverage(lex)
         if embedded and dense.covers(allowed_ids, lex):
-            hits = dense.engine.search(text, top=top, mode="hybrid", allowed_ids=allowed_ids, explain=explain)
+            hits = dense.engine.search(
+                text, top=top, mode="hybrid", allowed_ids=allowed_ids, explain=explain
+            )
             return Outcome(hits, "hybrid", embedded, total)
-    hits = lex.engine.search(text, top=top, mode="lexical", allowed_ids=allowed_ids, explain=explain)
+    hits = lex.engine.search(
+        text, top=top, mode="lexical", allowed_ids=allowed_ids, explain=explain
+    )
     return Outcome(hits, "lexical", embedded, total)
 
 
-def search_results(text: str, *, allowed_ids: AbstractSet[str], top: int = 20, explain: bool = False, mode: str = "auto") -> Outcome:
+def search_results(
+    text: str,
+    *,
+    allowed_ids: AbstractSet[str],
+    top: int = 20,
+    explain: bool = False,
+    mode: str = "auto",
+) -> Outcome:
     return _search("results", text, allowed_ids=allowed_ids, top=top, explain=explain, mode=mode)
 
 
-def search_demands(text: str, *, allowed_ids: AbstractSet[str], top: int = 10, explain: bool = False, mode: str = "auto") -> Outcome:
+def search_demands(
+    text: str,
+    *,
+    allowed_ids: AbstractSet[str],
+    top: int = 10,
+    explain: bool = False,
+    mode: str = "auto",
+) -> Outcome:
     return _search("demands", text, allowed_ids=allowed_ids, top=top, explain=explain, mode=mode)
 
 
@@ -473,13 +523,17 @@ def _fit_stale(profile: FitProfile, engine: MatchEngine) -> bool:
     change on an index under 100 results). A stored profile only ever makes a new result's fit a
     little lenient: its score is compared with the best scores of the results before it."""
     allowance = profile.live // 100
-    return engine.change_seq - profile.seq > allowance or abs(len(engine) - profile.live) > allowance
+    return (
+        engine.change_seq - profile.seq > allowance or abs(len(engine) - profile.live) > allowance
+    )
 
 
 def _fit_profile(engine: MatchEngine, demand: Any) -> FitProfile:
     text = demand.match_text()
     hits = engine.search(text, top=FIT_TOP, mode="lexical")
-    return FitProfile(engine.query_terms(text), tuple(h.lexical for h in hits), engine.change_seq, len(engine))
+    return FitProfile(
+        engine.query_terms(text), tuple(h.lexical for h in hits), engine.change_seq, len(engine)
+    )
 
 
 #: A result page computes at most this many missing or stale fit profiles itself; the others are
@@ -538,7 +592,9 @@ def _background_fits(pks: list[int]) -> None:
     threading.Thread(target=run, name="demand-fits", daemon=True).start()
 
 
-def result_fits(result_id: int, demands: Iterable[Any], *, left_out: list[int] | None = None) -> list[tuple[Any, int]]:
+def result_fits(
+    result_id: int, demands: Iterable[Any], *, left_out: list[int] | None = None
+) -> list[tuple[Any, int]]:
     """The demands (in the given order) among whose ``FIT_TOP`` best results the result is, with
     its rank there: one lookup per demand, no search (but for at most ``INLINE_FITS`` demands
     whose profile is missing or stale; the others are left out until computed, and their ids
@@ -546,7 +602,9 @@ def result_fits(result_id: int, demands: Iterable[Any], *, left_out: list[int] |
     demands = list(demands)
     profiles = fit_profiles(demands, compute=INLINE_FITS)
     engine = tier("results-lex").engine
-    known = [d for d in demands if d.pk in profiles]  # the others are being computed in the background
+    known = [
+        d for d in demands if d.pk in profiles
+    ]  # the others are being computed in the background
     if left_out is not None:
         left_out.extend(d.pk for d in demands if d.pk not in profiles)
     scores = engine.lexical_scores([profiles[d.pk].terms for d in known], str(result_id))
@@ -558,7 +616,9 @@ def result_fits(result_id: int, demands: Iterable[Any], *, left_out: list[int] |
     return out
 
 
-def refresh_fits(pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+def refresh_fits(
+    pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Compute the fit profiles of live demands (all, or ``pks``) that are missing or stale."""
     qs = source("live-demands").order_by("pk")
     if pks is not None:
@@ -586,7 +646,9 @@ def warm() -> None:
             t = tier(name)
             get_lexicon(t.engine.analyzer)
     except Exception:
-        log.warning("warming the matching indexes failed; the first searches will do it", exc_info=True)
+        log.warning(
+            "warming the matching indexes failed; the first searches will do it", exc_info=True
+        )
 
 
 def ids_of(model_qs: QuerySet[Any]) -> set[str]:
@@ -604,12 +666,16 @@ def index_objects(model: type[Model], pks: Iterable[int], *, dense: bool | None 
     if kind == "demands":  # its fit profile, before a result page needs it
         refresh_fits(pks)
     changed += sum(tier(name).sync(only=pks) for name in names[1:])
-    if kind == "demands" and f"{kind}-dense" in names:  # its query vector, before its matches page needs it
+    if (
+        kind == "demands" and f"{kind}-dense" in names
+    ):  # its query vector, before its matches page needs it
         embed_demand_queries(pks)
     return changed
 
 
-def embed_demand_queries(pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+def embed_demand_queries(
+    pks: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Embed the live demands' texts (all, or ``pks``) as the matches page searches the results
     with them, into the embedding cache: the page then reads each demand's query vector instead of
     running the model (done when a demand is written, by ``opentto reindex`` and the backfill).
@@ -630,7 +696,9 @@ def embed_demand_queries(pks: Iterable[int] | None = None, progress: Callable[[i
     return len(demands)
 
 
-def rebuild_all(*, dense: bool | None = None, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+def rebuild_all(
+    *, dense: bool | None = None, progress: Callable[[str, int, int], None] | None = None
+) -> dict[str, int]:
     """Rebuild every index from the database (``opentto reindex``)."""
     names = ["results-lex", "details", "demands-lex"]
     if dense if dense is not None else dense_enabled():
@@ -647,10 +715,14 @@ EMBED_QUEUED_SECONDS = 3600
 def fan_out_enabled() -> bool:
     """Embedding goes to the workers (any machine) when there is a broker and a shared cache
     (``CACHE_URL``) through which their vectors reach the machine that holds the index."""
-    return not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) and bool(getattr(settings, "CACHE_URL", ""))
+    return not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) and bool(
+        getattr(settings, "CACHE_URL", "")
+    )
 
 
-def backfill_dense(progress: Callable[[str, int, int], None] | None = None, *, fan_out: bool | None = None) -> dict[str, int]:
+def backfill_dense(
+    progress: Callable[[str, int, int], None] | None = None, *, fan_out: bool | None = None
+) -> dict[str, int]:
     """Embed what the dense indexes lack (resumable: a restart goes on where it stopped).
 
     ``fan_out`` (default: :func:`fan_out_enabled`): the rows to embed are split into tasks of
@@ -674,12 +746,17 @@ def backfill_dense(progress: Callable[[str, int, int], None] | None = None, *, f
 WATCHED_BATCH = 8
 
 
-def embed_now(progress: Callable[[str, int, int], None] | None = None, *, batch: int = WATCHED_BATCH) -> dict[str, int]:
+def embed_now(
+    progress: Callable[[str, int, int], None] | None = None, *, batch: int = WATCHED_BATCH
+) -> dict[str, int]:
     """Embed, here and now, what the dense indexes lack (results, then demands), telling
     ``progress`` after every ``batch`` rows; resumable. ``{}`` when dense matching is off."""
     if not dense_enabled():
         return {}
-    return {name: tier(name).sync(progress=_named(progress, name), batch=batch) for name in ("results-dense", "demands-dense")}
+    return {
+        name: tier(name).sync(progress=_named(progress, name), batch=batch)
+        for name in ("results-dense", "demands-dense")
+    }
 
 
 def queue_embedding(name: str, pks: Iterable[int]) -> int:
@@ -719,11 +796,16 @@ def _worker_embedder() -> Any:
     a worker on another machine holds none)."""
     from opentto.matching.embeddings import MODEL_ID, Embedder
 
-    directory = Path(getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "") or Path(settings.OPENTTO_INDEX_DIR) / "embeddings")
+    directory = Path(
+        getattr(settings, "OPENTTO_EMBEDDING_CACHE_DIR", "")
+        or Path(settings.OPENTTO_INDEX_DIR) / "embeddings"
+    )
     with _TIERS_LOCK:
         if directory not in _EMBEDDERS:
             fn = _embed_fn()
-            _EMBEDDERS[directory] = Embedder(directory, embed_fn=fn, model_id=MODEL_ID if fn is None else MODEL_ID + "+custom")
+            _EMBEDDERS[directory] = Embedder(
+                directory, embed_fn=fn, model_id=MODEL_ID if fn is None else MODEL_ID + "+custom"
+            )
         return _EMBEDDERS[directory]
 
 
@@ -737,15 +819,22 @@ class SharedVectorsInCache:
         from django.core.cache import cache
 
         got = cache.get_many([self.prefix + k.hex() for k in keys])
-        return {bytes.fromhex(k[len(self.prefix) :]): v for k, v in got.items() if isinstance(v, bytes)}
+        return {
+            bytes.fromhex(k[len(self.prefix) :]): v for k, v in got.items() if isinstance(v, bytes)
+        }
 
     def set_many(self, items: dict[bytes, bytes]) -> None:
         from django.core.cache import cache
 
-        cache.set_many({self.prefix + k.hex(): v for k, v in items.items()}, int(getattr(settings, "OPENTTO_SHARED_VECTOR_SECONDS", 7 * 24 * 3600)))
+        cache.set_many(
+            {self.prefix + k.hex(): v for k, v in items.items()},
+            int(getattr(settings, "OPENTTO_SHARED_VECTOR_SECONDS", 7 * 24 * 3600)),
+        )
 
 
-def _named(progress: Callable[[str, int, int], None] | None, name: str) -> Callable[[int, int], None] | None:
+def _named(
+    progress: Callable[[str, int, int], None] | None, name: str
+) -> Callable[[int, int], None] | None:
     if progress is None:
         return None
     report = progress

@@ -176,7 +176,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "opentto.accounts.validators.MaximumLengthValidator"},
@@ -214,7 +217,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a working day, then sign in again
+SESSION_COOKIE_AGE = int(
+    os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600))
+)  # a working day, then sign in again
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 # Security (docs/security.md): wrong passwords (for one user name from one address) before the
@@ -245,9 +250,13 @@ OPENTTO_REMOTE_ADDR_HEADER = os.environ.get("OPENTTO_REMOTE_ADDR_HEADER", "")
 # The audit chain's head, signed and kept outside the database (docs/security.md): the file it is
 # written to after every commit that records audit entries, and its HMAC key (else a random key
 # created on first use in OPENTTO_AUDIT_ANCHOR_KEY_FILE, mode 0600: keep it out of database backups).
-OPENTTO_AUDIT_ANCHOR_FILE: Path | None = Path(os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") or VAR_DIR / "audit_anchor.json")
+OPENTTO_AUDIT_ANCHOR_FILE: Path | None = Path(
+    os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") or VAR_DIR / "audit_anchor.json"
+)
 OPENTTO_AUDIT_ANCHOR_KEY = os.environ.get("OPENTTO_AUDIT_ANCHOR_KEY", "")
-OPENTTO_AUDIT_ANCHOR_KEY_FILE = Path(os.environ.get("OPENTTO_AUDIT_ANCHOR_KEY_FILE") or VAR_DIR / "audit_anchor_key")
+OPENTTO_AUDIT_ANCHOR_KEY_FILE = Path(
+    os.environ.get("OPENTTO_AUDIT_ANCHOR_KEY_FILE") or VAR_DIR / "audit_anchor_key"
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -297,7 +306,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "opentto.core.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "ORDERING_PARAM": "ordering",
 }
 SPECTACULAR_SETTINGS = {
@@ -349,7 +361,9 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain" if os.environ.get("LOG_FORMAT", "json").lower() == "plain" else "json",
+            "formatter": "plain"
+            if os.environ.get("LOG_FORMAT", "json").lower() == "plain"
+            else "json",
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

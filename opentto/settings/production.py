@@ -29,5 +29,6 @@ if not os.environ.get("OPENTTO_FIELD_KEYS"):
     import warnings
 
     warnings.warn(
-        "OPENTTO_FIELD_KEYS is not set: personal data is encrypted with a key derived from SECRET_KEY.", stacklevel=1
+        "OPENTTO_FIELD_KEYS is not set: personal data is encrypted with a key derived from SECRET_KEY.",
+        stacklevel=1,
     )

@@ -6,10 +6,10 @@ from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
-from .base import *  # noqa: E402,F403
-from .base import VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import VAR_DIR
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - speed in tests only
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
@@ -30,8 +30,15 @@ OPENTTO_PLAN_FOUR_EYES = False
 # The audit anchor (opentto/core/audit_anchor.py) is off: tests share one process across many
 # databases and chains. tests/security/test_audit_anchor.py turns it on in a temporary directory;
 # the scratch sites of tests/ops set OPENTTO_AUDIT_ANCHOR_FILE.
-OPENTTO_AUDIT_ANCHOR_FILE = Path(os.environ["OPENTTO_AUDIT_ANCHOR_FILE"]) if os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE") else None
+OPENTTO_AUDIT_ANCHOR_FILE = (
+    Path(os.environ["OPENTTO_AUDIT_ANCHOR_FILE"])
+    if os.environ.get("OPENTTO_AUDIT_ANCHOR_FILE")
+    else None
+)
 # `make test-fast` keeps its SQLite test databases in files so that `pytest --reuse-db` can keep
 # them between runs (an in-memory database cannot be reused); pytest-xdist appends `_gw0`, `_gw1`.
-if os.environ.get("OPENTTO_TEST_DB_FILE") and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if (
+    os.environ.get("OPENTTO_TEST_DB_FILE")
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"  # noqa: F405
+):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["OPENTTO_TEST_DB_FILE"]}  # noqa: F405

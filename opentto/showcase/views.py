@@ -32,12 +32,20 @@ PAGE_SIZE = 24
 def home_view(request: HttpRequest) -> HttpResponse:
     """The platform's front page: the latest public results."""
     public = results_visible(None).order_by("-stage_changed_at")[:6]
-    return render(request, "showcase/home.html", {"public_results": public, "public_count": results_visible(None).count()})
+    return render(
+        request,
+        "showcase/home.html",
+        {"public_results": public, "public_count": results_visible(None).count()},
+    )
 
 
 def showcase_list_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
-    field = request.GET.get("field", "") if request.GET.get("field") in ResultFieldChoices.values else ""
+    field = (
+        request.GET.get("field", "")
+        if request.GET.get("field") in ResultFieldChoices.values
+        else ""
+    )
     qs = showcase_results().prefetch_related("ownerships__organisation", "ip_assets")
     if field:
         qs = qs.filter(field=field)
@@ -49,7 +57,11 @@ def showcase_list_view(request: HttpRequest) -> HttpResponse:
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
-        "page": page, "q": q, "field": field, "fields": ResultFieldChoices.choices, "match_kind": kind,
+        "page": page,
+        "q": q,
+        "field": field,
+        "fields": ResultFieldChoices.choices,
+        "match_kind": kind,
         "querystring": querystring.urlencode(),
         "canonical": request.build_absolute_uri(reverse("showcase:list")),
     }
@@ -57,7 +69,9 @@ def showcase_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def showcase_detail_view(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
-    result = get_object_or_404(showcase_results().prefetch_related("ownerships__organisation", "ip_assets"), pk=pk)
+    result = get_object_or_404(
+        showcase_results().prefetch_related("ownerships__organisation", "ip_assets"), pk=pk
+    )
     canonical_path = showcase_url(result)
     if slug != result_slug(result):
         return HttpResponsePermanentRedirect(canonical_path)
@@ -68,7 +82,9 @@ def showcase_detail_view(request: HttpRequest, pk: int, slug: str = "") -> HttpR
     can_express_interest = may_express_interest(request.user)
     own: int | None = getattr(request.user, "organisation_id", None)
     interest = None
-    if can_express_interest and own is not None:  # the match of the user's organisation, if it may see it
+    if (
+        can_express_interest and own is not None
+    ):  # the match of the user's organisation, if it may see it
         interest = matches_visible(request.user).filter(organisation_id=own, result=result).first()
     context = {
         "result": result,
@@ -88,7 +104,9 @@ def showcase_interest_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(showcase_url(result))
     try:
-        match_express_interest(result=result, actor=request.user, message=request.POST.get("message", ""))
+        match_express_interest(
+            result=result, actor=request.user, message=request.POST.get("message", "")
+        )
         messages.success(request, _("Thank you: the TTO will put you in touch with the owners."))
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
@@ -102,10 +120,14 @@ def showcase_interest_view(request: HttpRequest, pk: int) -> HttpResponse:
 def showcase_sitemap_view(request: HttpRequest) -> HttpResponse:
     """sitemap.xml of the showcase pages in both languages (with hreflang alternates)."""
     entries = []
-    for result in showcase_results().only("pk", "title_en", "title_zh", "updated_at").order_by("pk"):
+    for result in (
+        showcase_results().only("pk", "title_en", "title_zh", "updated_at").order_by("pk")
+    ):
         urls = {}
         for lang in ("zh-hans", "en"):
             with override(lang):
                 urls[lang] = request.build_absolute_uri(showcase_url(result))
         entries.append({"urls": urls, "lastmod": result.updated_at})
-    return render(request, "showcase/sitemap.xml", {"entries": entries}, content_type="application/xml")
+    return render(
+        request, "showcase/sitemap.xml", {"entries": entries}, content_type="application/xml"
+    )

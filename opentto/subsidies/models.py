@@ -31,7 +31,10 @@ ZERO = Decimal("0.00")
 
 
 class ProgrammeKindChoices(models.TextChoices):
-    INDUSTRIALISATION = "industrialisation", _("Industrialisation of results (university–industry cooperation)")
+    INDUSTRIALISATION = (
+        "industrialisation",
+        _("Industrialisation of results (university–industry cooperation)"),
+    )
     IP_PLEDGE_INTEREST = "ip_pledge_interest", _("IP pledge financing interest subsidy")
     SECURITISATION = "securitisation", _("IP securitisation support")
 
@@ -45,12 +48,22 @@ class Programme(models.Model):
     legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
     who_may_apply_zh = models.TextField(_("who may apply (Chinese)"), blank=True)
     who_may_apply_en = models.TextField(_("who may apply (English)"), blank=True)
-    cap_per_project_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2)
-    eligible_share_cap = models.DecimalField(
-        _("cap as a share of eligible expenditure"), max_digits=5, decimal_places=4, null=True, blank=True
+    cap_per_project_cny = models.DecimalField(
+        _("cap per project (CNY)"), max_digits=16, decimal_places=2
     )
-    requires_research_partner = models.BooleanField(_("a university or institute must take part"), default=True)
-    requires_enterprise_partner = models.BooleanField(_("an enterprise must take part"), default=True)
+    eligible_share_cap = models.DecimalField(
+        _("cap as a share of eligible expenditure"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
+    requires_research_partner = models.BooleanField(
+        _("a university or institute must take part"), default=True
+    )
+    requires_enterprise_partner = models.BooleanField(
+        _("an enterprise must take part"), default=True
+    )
     requires_deal = models.BooleanField(_("a signed deal must be linked"), default=False)
     window_opens = models.DateField(_("applications open"))
     window_closes = models.DateField(_("applications close"))
@@ -63,13 +76,23 @@ class Programme(models.Model):
         ordering = ["-window_opens", "code"]
         verbose_name = _("subsidy programme")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=ProgrammeKindChoices.values), name="subsidies_programme_kind_valid"),
-            models.CheckConstraint(condition=models.Q(cap_per_project_cny__gt=0), name="subsidies_programme_cap_positive"),
             models.CheckConstraint(
-                condition=models.Q(eligible_share_cap__isnull=True) | models.Q(eligible_share_cap__gt=0, eligible_share_cap__lte=1),
+                condition=models.Q(kind__in=ProgrammeKindChoices.values),
+                name="subsidies_programme_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cap_per_project_cny__gt=0),
+                name="subsidies_programme_cap_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(eligible_share_cap__isnull=True)
+                | models.Q(eligible_share_cap__gt=0, eligible_share_cap__lte=1),
                 name="subsidies_programme_share_range",
             ),
-            models.CheckConstraint(condition=models.Q(window_closes__gte=models.F("window_opens")), name="subsidies_programme_window_order"),
+            models.CheckConstraint(
+                condition=models.Q(window_closes__gte=models.F("window_opens")),
+                name="subsidies_programme_window_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,16 +118,26 @@ class ProgrammeBudget(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budgets")
     year = models.PositiveSmallIntegerField(_("year"))
     budget_cny = models.DecimalField(_("budget (CNY)"), max_digits=16, decimal_places=2)
-    approved_cny = models.DecimalField(_("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    approved_cny = models.DecimalField(
+        _("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO
+    )
 
     objects = RestrictedQuerySet["ProgrammeBudget"].as_manager()
 
     class Meta:
         ordering = ["programme", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "year"], name="subsidies_budget_unique_year"),
-            models.CheckConstraint(condition=models.Q(approved_cny__gte=0, budget_cny__gte=0), name="subsidies_budget_amounts_positive"),
-            models.CheckConstraint(condition=models.Q(approved_cny__lte=models.F("budget_cny")), name="subsidies_budget_not_exceeded"),
+            models.UniqueConstraint(
+                fields=["programme", "year"], name="subsidies_budget_unique_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_cny__gte=0, budget_cny__gte=0),
+                name="subsidies_budget_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_cny__lte=models.F("budget_cny")),
+                name="subsidies_budget_not_exceeded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,13 +162,25 @@ class SubsidyProject(models.Model):
 
     recognition_number = models.CharField(_("recognition number"), max_length=60, blank=True)
     deal = models.OneToOneField(
-        "landing.Deal", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_project", verbose_name=_("deal"),
+        "landing.Deal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidy_project",
+        verbose_name=_("deal"),
     )
-    results = models.ManyToManyField("results.Result", related_name="subsidy_projects", blank=True, verbose_name=_("results"))
+    results = models.ManyToManyField(
+        "results.Result", related_name="subsidy_projects", blank=True, verbose_name=_("results")
+    )
     cap_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2)
-    approved_cny = models.DecimalField(_("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    approved_cny = models.DecimalField(
+        _("approved so far (CNY)"), max_digits=16, decimal_places=2, default=ZERO
+    )
     legacy_excess_cny = models.DecimalField(
-        _("approved above the cap before it was kept per project (CNY)"), max_digits=16, decimal_places=2, default=ZERO,
+        _("approved above the cap before it was kept per project (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        default=ZERO,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -143,11 +188,23 @@ class SubsidyProject(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("subsidy project")
         constraints = [
-            models.UniqueConstraint(fields=["recognition_number"], condition=~models.Q(recognition_number=""), name="subsidies_project_number_unique"),
-            models.CheckConstraint(condition=models.Q(cap_cny__gt=0), name="subsidies_project_cap_positive"),
-            models.CheckConstraint(condition=models.Q(approved_cny__gte=0, legacy_excess_cny__gte=0), name="subsidies_project_amounts_positive"),
+            models.UniqueConstraint(
+                fields=["recognition_number"],
+                condition=~models.Q(recognition_number=""),
+                name="subsidies_project_number_unique",
+            ),
             models.CheckConstraint(
-                condition=models.Q(approved_cny__lte=models.F("cap_cny") + models.F("legacy_excess_cny")), name="subsidies_project_cap_not_exceeded",
+                condition=models.Q(cap_cny__gt=0), name="subsidies_project_cap_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_cny__gte=0, legacy_excess_cny__gte=0),
+                name="subsidies_project_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    approved_cny__lte=models.F("cap_cny") + models.F("legacy_excess_cny")
+                ),
+                name="subsidies_project_cap_not_exceeded",
             ),
         ]
 
@@ -185,14 +242,38 @@ APPLICATION_TRANSITIONS = Transitions(
         Edge(S.DRAFT, S.SUBMITTED, "submit", "apply", refused=_SUBMIT),
         Edge(S.DRAFT, S.INELIGIBLE, "submit", "apply", refused=_SUBMIT),
         Edge(S.DRAFT, S.WITHDRAWN, "withdraw", "apply", refused=_WITHDRAW),
-        Edge(S.SUBMITTED, S.UNDER_REVIEW, "start_review", "decide", refused=_("Only officials send applications to review.")),
+        Edge(
+            S.SUBMITTED,
+            S.UNDER_REVIEW,
+            "start_review",
+            "decide",
+            refused=_("Only officials send applications to review."),
+        ),
         Edge(S.SUBMITTED, S.REJECTED, "reject", "decide", refused=_REJECT),
         Edge(S.SUBMITTED, S.WITHDRAWN, "withdraw", "apply", refused=_WITHDRAW),
-        Edge(S.UNDER_REVIEW, S.RECOGNISED, "recognise", "decide", refused=_("Only officials recognise projects.")),
+        Edge(
+            S.UNDER_REVIEW,
+            S.RECOGNISED,
+            "recognise",
+            "decide",
+            refused=_("Only officials recognise projects."),
+        ),
         Edge(S.UNDER_REVIEW, S.REJECTED, "reject", "decide", refused=_REJECT),
-        Edge(S.RECOGNISED, S.APPROVED, "approve", "decide", refused=_("Only officials approve subsidies.")),
+        Edge(
+            S.RECOGNISED,
+            S.APPROVED,
+            "approve",
+            "decide",
+            refused=_("Only officials approve subsidies."),
+        ),
         Edge(S.RECOGNISED, S.REJECTED, "reject", "decide", refused=_REJECT),
-        Edge(S.APPROVED, S.DISBURSED, "disburse", "disburse", refused=_("Only officials record disbursements.")),
+        Edge(
+            S.APPROVED,
+            S.DISBURSED,
+            "disburse",
+            "disburse",
+            refused=_("Only officials record disbursements."),
+        ),
     ),
     labels=S,
     ask_first=True,
@@ -203,42 +284,92 @@ APPLICATION_TRANSITIONS = Transitions(
 class Application(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
     year = models.PositiveSmallIntegerField(_("budget year"))
-    applicant = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="subsidy_applications", verbose_name=_("applicant"))
-    partners = models.ManyToManyField("organisations.Organisation", related_name="subsidy_partnerships", blank=True, verbose_name=_("partner organisations"))
-    results = models.ManyToManyField("results.Result", related_name="subsidy_applications", blank=True, verbose_name=_("results"))
-    deal = models.ForeignKey("landing.Deal", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_applications", verbose_name=_("deal"))
+    applicant = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="subsidy_applications",
+        verbose_name=_("applicant"),
+    )
+    partners = models.ManyToManyField(
+        "organisations.Organisation",
+        related_name="subsidy_partnerships",
+        blank=True,
+        verbose_name=_("partner organisations"),
+    )
+    results = models.ManyToManyField(
+        "results.Result", related_name="subsidy_applications", blank=True, verbose_name=_("results")
+    )
+    deal = models.ForeignKey(
+        "landing.Deal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidy_applications",
+        verbose_name=_("deal"),
+    )
     # the project it is for: found or made at submission (services.project_for)
     project = models.ForeignKey(
-        SubsidyProject, null=True, blank=True, on_delete=models.PROTECT, related_name="applications", verbose_name=_("project"),
+        SubsidyProject,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("project"),
     )
     project_title_zh = models.CharField(_("project title (Chinese)"), max_length=300, blank=True)
     project_title_en = models.CharField(_("project title (English)"), max_length=300, blank=True)
     description = models.TextField(_("project description"), blank=True)
-    requested_cny = models.DecimalField(_("amount requested (CNY)"), max_digits=16, decimal_places=2)
-    eligible_costs_cny = models.DecimalField(_("eligible costs (CNY)"), max_digits=16, decimal_places=2, default=ZERO)
+    requested_cny = models.DecimalField(
+        _("amount requested (CNY)"), max_digits=16, decimal_places=2
+    )
+    eligible_costs_cny = models.DecimalField(
+        _("eligible costs (CNY)"), max_digits=16, decimal_places=2, default=ZERO
+    )
     # the limits fixed at submission: the approval must respect them (also in the database)
-    cap_cny = models.DecimalField(_("cap per project (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    share_cap_cny = models.DecimalField(_("cap by eligible share (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    approved_cny = models.DecimalField(_("amount approved (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ApplicationStatusChoices.choices, default=S.DRAFT)
+    cap_cny = models.DecimalField(
+        _("cap per project (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    share_cap_cny = models.DecimalField(
+        _("cap by eligible share (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    approved_cny = models.DecimalField(
+        _("amount approved (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApplicationStatusChoices.choices, default=S.DRAFT
+    )
     eligibility = models.JSONField(_("eligibility check"), default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     recognition_number = models.CharField(_("recognition number"), max_length=60, blank=True)
-    recognised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recognised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recognised_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
     # Expert review: a round of the evaluation app (purpose ``subsidy_review``) on the first linked
     # result; the step is complete when the round is finalised, or an official records an override.
     review_round = models.OneToOneField(
-        "evaluation.ReviewRound", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidy_application",
+        "evaluation.ReviewRound",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidy_application",
         verbose_name=_("expert review round"),
     )
-    review_override_reason = models.TextField(_("reason for recognising without a finalised review"), blank=True)
-    review_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review_override_reason = models.TextField(
+        _("reason for recognising without a finalised review"), blank=True
+    )
+    review_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review_override_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["Application"].as_manager()
@@ -247,21 +378,38 @@ class Application(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("subsidy application")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=ApplicationStatusChoices.values), name="subsidies_application_status_valid"),
-            models.CheckConstraint(condition=models.Q(requested_cny__gt=0), name="subsidies_application_requested_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ApplicationStatusChoices.values),
+                name="subsidies_application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_cny__gt=0),
+                name="subsidies_application_requested_positive",
+            ),
             models.CheckConstraint(
                 condition=models.Q(approved_cny__isnull=True)
-                | (models.Q(approved_cny__gt=0, cap_cny__isnull=False, approved_cny__lte=models.F("cap_cny"))
-                   & (models.Q(share_cap_cny__isnull=True) | models.Q(approved_cny__lte=models.F("share_cap_cny")))
-                   & models.Q(approved_cny__lte=models.F("requested_cny"))),
+                | (
+                    models.Q(
+                        approved_cny__gt=0,
+                        cap_cny__isnull=False,
+                        approved_cny__lte=models.F("cap_cny"),
+                    )
+                    & (
+                        models.Q(share_cap_cny__isnull=True)
+                        | models.Q(approved_cny__lte=models.F("share_cap_cny"))
+                    )
+                    & models.Q(approved_cny__lte=models.F("requested_cny"))
+                ),
                 name="subsidies_application_approved_within_caps",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["approved", "disbursed"]) | models.Q(approved_cny__isnull=False),
+                condition=~models.Q(status__in=["approved", "disbursed"])
+                | models.Q(approved_cny__isnull=False),
                 name="subsidies_application_approved_has_amount",
             ),
             models.CheckConstraint(
-                condition=models.Q(review_override_reason="") | models.Q(review_override_at__isnull=False),
+                condition=models.Q(review_override_reason="")
+                | models.Q(review_override_at__isnull=False),
                 name="subsidies_application_override_dated",
             ),
         ]
@@ -284,7 +432,12 @@ class Application(models.Model):
 
     @property
     def disbursed_cny(self) -> Decimal:
-        return self.tranches.filter(status=TrancheStatusChoices.PAID).aggregate(t=models.Sum("amount_cny"))["t"] or ZERO
+        return (
+            self.tranches.filter(status=TrancheStatusChoices.PAID).aggregate(
+                t=models.Sum("amount_cny")
+            )["t"]
+            or ZERO
+        )
 
 
 class CostCategoryChoices(models.TextChoices):
@@ -297,11 +450,15 @@ class CostCategoryChoices(models.TextChoices):
 
 
 class BudgetLine(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines"
+    )
     category = models.CharField(_("category"), max_length=16, choices=CostCategoryChoices.choices)
     description = models.CharField(_("description"), max_length=300)
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
-    document = models.FileField(_("supporting document"), upload_to="subsidies/%Y/", max_length=300, blank=True)
+    document = models.FileField(
+        _("supporting document"), upload_to="subsidies/%Y/", max_length=300, blank=True
+    )
     document_name = models.CharField(max_length=255, blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True)
 
@@ -310,8 +467,13 @@ class BudgetLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="subsidies_line_amount_positive"),
-            models.CheckConstraint(condition=models.Q(category__in=CostCategoryChoices.values), name="subsidies_line_category_valid"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="subsidies_line_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=CostCategoryChoices.values),
+                name="subsidies_line_category_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -330,10 +492,16 @@ class Review(models.Model):
     that completed their review step); new reviews are rounds (``Application.review_round``)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     score = models.PositiveSmallIntegerField(_("score (0–100)"))
-    recommendation = models.CharField(_("recommendation"), max_length=16, choices=RecommendationChoices.choices)
-    recommended_cny = models.DecimalField(_("amount recommended (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    recommendation = models.CharField(
+        _("recommendation"), max_length=16, choices=RecommendationChoices.choices
+    )
+    recommended_cny = models.DecimalField(
+        _("amount recommended (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     comments = models.TextField(_("comments"))
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -342,9 +510,16 @@ class Review(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "reviewer"], name="subsidies_review_once_per_reviewer"),
-            models.CheckConstraint(condition=models.Q(score__lte=100), name="subsidies_review_score_range"),
-            models.CheckConstraint(condition=models.Q(recommendation__in=RecommendationChoices.values), name="subsidies_review_recommendation_valid"),
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="subsidies_review_once_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=100), name="subsidies_review_score_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recommendation__in=RecommendationChoices.values),
+                name="subsidies_review_recommendation_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -362,9 +537,16 @@ class Tranche(models.Model):
     sequence = models.PositiveSmallIntegerField(_("tranche"))
     milestone = models.CharField(_("milestone"), max_length=300)
     amount_cny = models.DecimalField(_("amount (CNY)"), max_digits=16, decimal_places=2)
-    status = models.CharField(_("status"), max_length=10, choices=TrancheStatusChoices.choices, default=TrancheStatusChoices.PLANNED)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=TrancheStatusChoices.choices,
+        default=TrancheStatusChoices.PLANNED,
+    )
     acceptance_note = models.TextField(_("acceptance check"), blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
@@ -373,10 +555,20 @@ class Tranche(models.Model):
     class Meta:
         ordering = ["application", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "sequence"], name="subsidies_tranche_sequence_unique"),
-            models.CheckConstraint(condition=models.Q(amount_cny__gt=0), name="subsidies_tranche_amount_positive"),
-            models.CheckConstraint(condition=models.Q(status__in=TrancheStatusChoices.values), name="subsidies_tranche_status_valid"),
-            models.CheckConstraint(condition=~models.Q(status="paid") | models.Q(paid_on__isnull=False), name="subsidies_tranche_paid_has_date"),
+            models.UniqueConstraint(
+                fields=["application", "sequence"], name="subsidies_tranche_sequence_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cny__gt=0), name="subsidies_tranche_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TrancheStatusChoices.values),
+                name="subsidies_tranche_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="paid") | models.Q(paid_on__isnull=False),
+                name="subsidies_tranche_paid_has_date",
+            ),
         ]
 
     def __str__(self) -> str:

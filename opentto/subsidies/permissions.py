@@ -41,7 +41,16 @@ from opentto.core.permissions import (
     user_role,
 )
 
-APPLICATION_ACTIONS = {"view", "add", "apply", "decide", "disburse", "open_review", "view_reviewers", "figures"}
+APPLICATION_ACTIONS = {
+    "view",
+    "add",
+    "apply",
+    "decide",
+    "disburse",
+    "open_review",
+    "view_reviewers",
+    "figures",
+}
 #: Applicant organisations' staff: their own organisation's applications.
 APPLICANT_ROLES_DEFAULT = (ENTERPRISE, INVENTOR)
 
@@ -57,8 +66,16 @@ def _application_assigned_or_reviewed(user: Any, model: type[Model]) -> Q | None
         return None
     from opentto.evaluation.models import ReviewAssignment
 
-    rounds = ReviewAssignment.objects.filter(reviewer_id=user.pk).exclude(status="removed").values("review_round_id")
-    return Q(pk__in=model._default_manager.filter(Q(review_round__in=rounds) | Q(reviews__reviewer_id=user.pk)).values("pk"))
+    rounds = (
+        ReviewAssignment.objects.filter(reviewer_id=user.pk)
+        .exclude(status="removed")
+        .values("review_round_id")
+    )
+    return Q(
+        pk__in=model._default_manager.filter(
+            Q(review_round__in=rounds) | Q(reviews__reviewer_id=user.pk)
+        ).values("pk")
+    )
 
 
 def _programme_active(user: Any, model: type[Model]) -> Q:
@@ -77,24 +94,49 @@ def _of_visible_application(user: Any, model: type[Model]) -> Q:
     return Q(application__in=Application.objects.restrict(user, "view").values("pk"))
 
 
-register("subsidies.application", actions=APPLICATION_ACTIONS, constraints={
-    "own_organisation": _application_own_organisation, "assigned_or_reviewed": _application_assigned_or_reviewed,
-}, grants=[
-    (ADMIN, ALL, tuple(sorted(APPLICATION_ACTIONS))),
-    (MANAGER, ALL, ("view", "add", "apply", "open_review", "view_reviewers", "figures")),
-    (OFFICIAL, ALL, ("view", "decide", "disburse", "view_reviewers", "figures")),
-    (REVIEWER, "assigned_or_reviewed", ("view",)),
-    *[(role, "own_organisation", ("view", "add", "apply")) for role in APPLICANT_ROLES_DEFAULT],
-])
-register("subsidies.programme", actions={"view", "add"}, constraints={"active": _programme_active}, grants=[
-    *[(role, ALL, ("view", "add")) for role in (*STAFF, OFFICIAL)],
-    *[(role, "active", ("view",)) for role in (ANONYMOUS, INVENTOR, ENTERPRISE, REVIEWER, INVESTOR)],
-])
-register("subsidies.programmebudget", actions={"view"}, constraints={"of_visible_programme": _of_visible_programme},
-         grants=[(role, "of_visible_programme", ("view",)) for role in EVERYONE])
+register(
+    "subsidies.application",
+    actions=APPLICATION_ACTIONS,
+    constraints={
+        "own_organisation": _application_own_organisation,
+        "assigned_or_reviewed": _application_assigned_or_reviewed,
+    },
+    grants=[
+        (ADMIN, ALL, tuple(sorted(APPLICATION_ACTIONS))),
+        (MANAGER, ALL, ("view", "add", "apply", "open_review", "view_reviewers", "figures")),
+        (OFFICIAL, ALL, ("view", "decide", "disburse", "view_reviewers", "figures")),
+        (REVIEWER, "assigned_or_reviewed", ("view",)),
+        *[(role, "own_organisation", ("view", "add", "apply")) for role in APPLICANT_ROLES_DEFAULT],
+    ],
+)
+register(
+    "subsidies.programme",
+    actions={"view", "add"},
+    constraints={"active": _programme_active},
+    grants=[
+        *[(role, ALL, ("view", "add")) for role in (*STAFF, OFFICIAL)],
+        *[
+            (role, "active", ("view",))
+            for role in (ANONYMOUS, INVENTOR, ENTERPRISE, REVIEWER, INVESTOR)
+        ],
+    ],
+)
+register(
+    "subsidies.programmebudget",
+    actions={"view"},
+    constraints={"of_visible_programme": _of_visible_programme},
+    grants=[(role, "of_visible_programme", ("view",)) for role in EVERYONE],
+)
 for _type in ("subsidies.budgetline", "subsidies.tranche", "subsidies.review"):
-    register(_type, actions={"view"}, constraints={"of_visible_application": _of_visible_application},
-             grants=[(role, "of_visible_application", ("view",)) for role in (*STAFF, OFFICIAL, REVIEWER, *APPLICANT_ROLES_DEFAULT)])
+    register(
+        _type,
+        actions={"view"},
+        constraints={"of_visible_application": _of_visible_application},
+        grants=[
+            (role, "of_visible_application", ("view",))
+            for role in (*STAFF, OFFICIAL, REVIEWER, *APPLICANT_ROLES_DEFAULT)
+        ],
+    )
 
 
 def _scores_of_visible_application(user: Any, model: type[Model]) -> Q:
@@ -103,11 +145,20 @@ def _scores_of_visible_application(user: Any, model: type[Model]) -> Q:
     from .models import Application
 
     applications = Application.objects.restrict(user, "view").values("pk")
-    return Q(assignment__review_round__status="finalised", assignment__review_round__subsidy_application__in=applications)
+    return Q(
+        assignment__review_round__status="finalised",
+        assignment__review_round__subsidy_application__in=applications,
+    )
 
 
-register("evaluation.criterionscore", constraints={"of_visible_application": _scores_of_visible_application},
-         grants=[(role, "of_visible_application", ("view",)) for role in (*STAFF, OFFICIAL, REVIEWER, *APPLICANT_ROLES_DEFAULT)])
+register(
+    "evaluation.criterionscore",
+    constraints={"of_visible_application": _scores_of_visible_application},
+    grants=[
+        (role, "of_visible_application", ("view",))
+        for role in (*STAFF, OFFICIAL, REVIEWER, *APPLICANT_ROLES_DEFAULT)
+    ],
+)
 
 
 def may_apply_for(user: Any, organisation: Any) -> bool:
@@ -118,4 +169,8 @@ def may_apply_for(user: Any, organisation: Any) -> bool:
 
     if permitted(user, Application, "add", every_row=True):
         return True
-    return organisation is not None and permitted(user, Application, "add") and organisation_id(user) == organisation.pk
+    return (
+        organisation is not None
+        and permitted(user, Application, "add")
+        and organisation_id(user) == organisation.pk
+    )

@@ -40,7 +40,11 @@ from .models import (
 
 ZERO = Decimal("0.00")
 #: A finalised round's recommendation, read as a subsidy outcome.
-OUTCOME_LABELS = {"proceed": _("Support"), "improve": _("Improve and resubmit"), "decline": _("Do not support")}
+OUTCOME_LABELS = {
+    "proceed": _("Support"),
+    "improve": _("Improve and resubmit"),
+    "decline": _("Do not support"),
+}
 
 
 def programmes_visible(user: Any) -> QuerySet[Programme]:
@@ -61,22 +65,36 @@ def officials_dashboard(user: Any) -> dict[str, Any]:
     apps = Application.objects.restrict(user, "view").restrict(user, "figures")
     tranches = Tranche.objects.restrict(user, "view").filter(status=TrancheStatusChoices.PAID)
     rows = []
-    for budget in ProgrammeBudget.objects.restrict(user, "view").select_related("programme").order_by("programme__code", "-year"):
+    for budget in (
+        ProgrammeBudget.objects.restrict(user, "view")
+        .select_related("programme")
+        .order_by("programme__code", "-year")
+    ):
         scoped = apps.filter(programme=budget.programme, year=budget.year)
         by_status = dict(scoped.values_list("status").annotate(n=Count("pk")).order_by())
-        counts = [(value, label, by_status.get(value, 0)) for value, label in ApplicationStatusChoices.choices]
+        counts = [
+            (value, label, by_status.get(value, 0))
+            for value, label in ApplicationStatusChoices.choices
+        ]
         approved = scoped.filter(status__in=["approved", "disbursed"])
-        disbursed = tranches.filter(application__in=scoped.values("pk")).aggregate(t=Sum("amount_cny"))["t"] or ZERO
-        rows.append({
-            "budget": budget,
-            "applications": scoped.exclude(status=ApplicationStatusChoices.DRAFT).count(),
-            "counts": counts,
-            "recognised": scoped.filter(status__in=["recognised", "approved", "disbursed"]).count(),
-            "approved_count": approved.count(),
-            "approved_cny": approved.aggregate(t=Sum("approved_cny"))["t"] or ZERO,
-            "disbursed_cny": disbursed,
-            "remaining_cny": budget.remaining_cny,
-        })
+        disbursed = (
+            tranches.filter(application__in=scoped.values("pk")).aggregate(t=Sum("amount_cny"))["t"]
+            or ZERO
+        )
+        rows.append(
+            {
+                "budget": budget,
+                "applications": scoped.exclude(status=ApplicationStatusChoices.DRAFT).count(),
+                "counts": counts,
+                "recognised": scoped.filter(
+                    status__in=["recognised", "approved", "disbursed"]
+                ).count(),
+                "approved_count": approved.count(),
+                "approved_cny": approved.aggregate(t=Sum("approved_cny"))["t"] or ZERO,
+                "disbursed_cny": disbursed,
+                "remaining_cny": budget.remaining_cny,
+            }
+        )
     return {"rows": rows, "projects": project_rows(user)}
 
 
@@ -87,23 +105,37 @@ def project_rows(user: Any) -> list[dict[str, Any]]:
     apps = applications_visible(user).exclude(project=None)
     by_project = {
         row["project_id"]: row
-        for row in apps.order_by().values("project_id").annotate(n=Count("pk"), approved=Sum("approved_cny"))
+        for row in apps.order_by()
+        .values("project_id")
+        .annotate(n=Count("pk"), approved=Sum("approved_cny"))
     }
     paid = dict(
         Tranche.objects.filter(application__in=apps.values("pk"), status=TrancheStatusChoices.PAID)
-        .order_by().values("application__project_id").annotate(t=Sum("amount_cny")).values_list("application__project_id", "t")
+        .order_by()
+        .values("application__project_id")
+        .annotate(t=Sum("amount_cny"))
+        .values_list("application__project_id", "t")
     )
     titles: dict[int, Application] = {}
     for application in apps.order_by("submitted_at", "pk"):
         titles.setdefault(application.project_id, application)  # type: ignore[arg-type]
     rows = []
-    for project in SubsidyProject.objects.filter(pk__in=list(by_project)).order_by("-created_at", "-pk"):
+    for project in SubsidyProject.objects.filter(pk__in=list(by_project)).order_by(
+        "-created_at", "-pk"
+    ):
         approved = by_project[project.pk]["approved"] or ZERO
-        rows.append({
-            "project": project, "title": titles[project.pk].project_title, "applications": by_project[project.pk]["n"],
-            "cap_cny": project.cap_cny, "approved_cny": approved,
-            "paid_cny": paid.get(project.pk) or ZERO, "remaining_cny": max(project.cap_cny - approved, ZERO), "over": approved > project.cap_cny,
-        })
+        rows.append(
+            {
+                "project": project,
+                "title": titles[project.pk].project_title,
+                "applications": by_project[project.pk]["n"],
+                "cap_cny": project.cap_cny,
+                "approved_cny": approved,
+                "paid_cny": paid.get(project.pk) or ZERO,
+                "remaining_cny": max(project.cap_cny - approved, ZERO),
+                "over": approved > project.cap_cny,
+            }
+        )
     return rows
 
 
@@ -123,8 +155,12 @@ def application_project(application: Application, user: Any) -> dict[str, Any] |
     cap = project.cap_cny if application.project_id else project_cap(project, application.programme)
     others = applications_visible(user).filter(project=project).exclude(pk=application.pk)
     return {
-        "project": project, "linked": application.project_id is not None, "cap_cny": cap, "approved_cny": project.approved_cny,
-        "remaining_cny": max(cap - project.approved_cny, ZERO), "others": list(others.order_by("created_at", "pk")),
+        "project": project,
+        "linked": application.project_id is not None,
+        "cap_cny": cap,
+        "approved_cny": project.approved_cny,
+        "remaining_cny": max(cap - project.approved_cny, ZERO),
+        "others": list(others.order_by("created_at", "pk")),
     }
 
 
@@ -132,14 +168,26 @@ def application_page(user: Any, application: Application) -> dict[str, Any]:
     """What the application page shows beside the application, each part through its grant: the
     budget lines, tranches, the linked results (those the viewer may not see unnamed) and the deal
     (only if the viewer may see it), and the flags of what the viewer may do."""
-    visible_results = set(Result.objects.restrict(user, "view").filter(subsidy_applications=application).values_list("pk", flat=True))
-    deal = Deal.objects.restrict(user, "view").filter(pk=application.deal_id).first() if application.deal_id else None
+    visible_results = set(
+        Result.objects.restrict(user, "view")
+        .filter(subsidy_applications=application)
+        .values_list("pk", flat=True)
+    )
+    deal = (
+        Deal.objects.restrict(user, "view").filter(pk=application.deal_id).first()
+        if application.deal_id
+        else None
+    )
     return {
         "lines": BudgetLine.objects.restrict(user, "view").filter(application=application),
         "tranches": Tranche.objects.restrict(user, "view").filter(application=application),
         "results": [(r, r.pk in visible_results) for r in application.results.all()],
-        "deal": deal, "deal_hidden": application.deal_id is not None and deal is None,
-        "can": {action: allows(user, application, action) for action in ("apply", "decide", "disburse", "open_review")},
+        "deal": deal,
+        "deal_hidden": application.deal_id is not None and deal is None,
+        "can": {
+            action: allows(user, application, action)
+            for action in ("apply", "decide", "disburse", "open_review")
+        },
     }
 
 
@@ -151,11 +199,18 @@ def application_review(application: Application, user: Any) -> dict[str, Any]:
     may see the result."""
     review_round: ReviewRound | None = application.review_round
     out: dict[str, Any] = {
-        "round": review_round, "complete": application.review_complete, "stats": None,
+        "round": review_round,
+        "complete": application.review_complete,
+        "stats": None,
         "show_names": allows(user, application, "view_reviewers"),
         "can_manage_round": review_round is not None and allows(user, review_round, "manage"),
-        "result_visible": review_round is not None and Result.objects.restrict(user, "view").filter(pk=review_round.result_id).exists(),
-        "legacy": list(Review.objects.restrict(user, "view").filter(application=application).select_related("reviewer")),
+        "result_visible": review_round is not None
+        and Result.objects.restrict(user, "view").filter(pk=review_round.result_id).exists(),
+        "legacy": list(
+            Review.objects.restrict(user, "view")
+            .filter(application=application)
+            .select_related("reviewer")
+        ),
     }
     if review_round is None:
         return out
@@ -164,6 +219,7 @@ def application_review(application: Application, user: Any) -> dict[str, Any]:
     out["submitted"] = sum(1 for a in assignments if a.status == "submitted")
     if review_round.status == "finalised":
         out["stats"] = round_statistics_for(user, review_round)
-        out["outcome"] = OUTCOME_LABELS.get(review_round.recommendation, review_round.get_recommendation_display())
+        out["outcome"] = OUTCOME_LABELS.get(
+            review_round.recommendation, review_round.get_recommendation_display()
+        )
     return out
-

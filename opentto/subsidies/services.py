@@ -59,19 +59,39 @@ def _require(actor: Any, application: Application, action: str, message: str) ->
         raise PermissionError(message)
 
 
-def _money(value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False) -> Decimal | None:
-    return yuan_field(value, field, errors, positive=not allow_zero,
-                      out_of_range=_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."))
+def _money(
+    value: Any, field: str, errors: dict[str, list[str]], *, allow_zero: bool = False
+) -> Decimal | None:
+    return yuan_field(
+        value,
+        field,
+        errors,
+        positive=not allow_zero,
+        out_of_range=_("The amount must be more than 0 and at most 99,999,999,999,999.99 yuan."),
+    )
 
 
 # --- programmes -------------------------------------------------------------------------------
 
 
 def programme_create(
-    *, code: str, kind: str, name_zh: str, name_en: str, legal_basis_zh: str, legal_basis_en: str,
-    cap_per_project_cny: Decimal | str, window_opens: date, window_closes: date, actor: User | None,
-    eligible_share_cap: Decimal | str | None = None, who_may_apply_zh: str = "", who_may_apply_en: str = "",
-    requires_research_partner: bool = True, requires_enterprise_partner: bool = True, requires_deal: bool = False,
+    *,
+    code: str,
+    kind: str,
+    name_zh: str,
+    name_en: str,
+    legal_basis_zh: str,
+    legal_basis_en: str,
+    cap_per_project_cny: Decimal | str,
+    window_opens: date,
+    window_closes: date,
+    actor: User | None,
+    eligible_share_cap: Decimal | str | None = None,
+    who_may_apply_zh: str = "",
+    who_may_apply_en: str = "",
+    requires_research_partner: bool = True,
+    requires_enterprise_partner: bool = True,
+    requires_deal: bool = False,
     budgets: Sequence[tuple[int, Decimal | str]] = (),
 ) -> Programme:
     if actor is not None and not permitted(actor, Programme, "add"):
@@ -91,7 +111,9 @@ def programme_create(
             if not 0 < share <= 1:
                 raise ValueError
         except (ArithmeticError, ValueError):
-            errors["eligible_share_cap"] = [_("Give the share as a fraction above 0 and at most 1, e.g. 0.3.")]
+            errors["eligible_share_cap"] = [
+                _("Give the share as a fraction above 0 and at most 1, e.g. 0.3.")
+            ]
     if window_closes < window_opens:
         errors["window_closes"] = [_("The window cannot close before it opens.")]
     if Programme.objects.filter(code=code).exists():
@@ -101,15 +123,32 @@ def programme_create(
         raise ValidationError(errors)
     with transaction.atomic():
         programme = Programme.objects.create(
-            code=code, kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(), legal_basis_zh=legal_basis_zh.strip(),
-            legal_basis_en=legal_basis_en.strip(), cap_per_project_cny=cap or Decimal(0), eligible_share_cap=share,
-            who_may_apply_zh=who_may_apply_zh, who_may_apply_en=who_may_apply_en, window_opens=window_opens,
-            window_closes=window_closes, requires_research_partner=requires_research_partner,
-            requires_enterprise_partner=requires_enterprise_partner, requires_deal=requires_deal,
+            code=code,
+            kind=kind,
+            name_zh=name_zh.strip(),
+            name_en=name_en.strip(),
+            legal_basis_zh=legal_basis_zh.strip(),
+            legal_basis_en=legal_basis_en.strip(),
+            cap_per_project_cny=cap or Decimal(0),
+            eligible_share_cap=share,
+            who_may_apply_zh=who_may_apply_zh,
+            who_may_apply_en=who_may_apply_en,
+            window_opens=window_opens,
+            window_closes=window_closes,
+            requires_research_partner=requires_research_partner,
+            requires_enterprise_partner=requires_enterprise_partner,
+            requires_deal=requires_deal,
         )
         for year, amount in clean_budgets:
-            ProgrammeBudget.objects.create(programme=programme, year=year, budget_cny=amount or Decimal(0))
-        audit_record(actor=actor, action="subsidy.programme_create", obj=programme, payload={"cap": cap, "share": share, "budgets": dict(clean_budgets)})
+            ProgrammeBudget.objects.create(
+                programme=programme, year=year, budget_cny=amount or Decimal(0)
+            )
+        audit_record(
+            actor=actor,
+            action="subsidy.programme_create",
+            obj=programme,
+            payload={"cap": cap, "share": share, "budgets": dict(clean_budgets)},
+        )
     return programme
 
 
@@ -125,17 +164,28 @@ class BudgetLineInput:
 
 
 def application_create(
-    *, programme: Programme, applicant: Organisation, project_title_zh: str, project_title_en: str = "",
-    description: str = "", requested_cny: Decimal | str, partners: Sequence[Organisation] = (),
-    results: Sequence[Result] = (), deal: Deal | None = None, budget_lines: Sequence[BudgetLineInput] = (),
-    year: int | None = None, actor: User,
+    *,
+    programme: Programme,
+    applicant: Organisation,
+    project_title_zh: str,
+    project_title_en: str = "",
+    description: str = "",
+    requested_cny: Decimal | str,
+    partners: Sequence[Organisation] = (),
+    results: Sequence[Result] = (),
+    deal: Deal | None = None,
+    budget_lines: Sequence[BudgetLineInput] = (),
+    year: int | None = None,
+    actor: User,
 ) -> Application:
     """A draft application by the enterprise or the institute (a user of the applicant organisation)."""
     if not may_apply_for(actor, applicant):
         raise PermissionError(_("You may apply only for your own organisation."))
     errors: dict[str, list[str]] = {}
     if applicant.kind not in APPLICANT_KINDS:
-        errors["applicant"] = [_("The applicant must be an enterprise, a university, an institute or a hospital.")]
+        errors["applicant"] = [
+            _("The applicant must be an enterprise, a university, an institute or a hospital.")
+        ]
     if not (project_title_zh.strip() or project_title_en.strip()):
         errors["project_title_zh"] = [_("Give the project a title.")]
     requested = _money(requested_cny, "requested_cny", errors)
@@ -160,21 +210,39 @@ def application_create(
         raise ValidationError(errors)
     with transaction.atomic():
         application = Application.objects.create(
-            programme=programme, year=year or timezone.localdate().year, applicant=applicant,
-            project_title_zh=project_title_zh.strip(), project_title_en=project_title_en.strip(), description=description.strip(),
-            requested_cny=requested or Decimal(0), deal=deal, created_by=actor,
+            programme=programme,
+            year=year or timezone.localdate().year,
+            applicant=applicant,
+            project_title_zh=project_title_zh.strip(),
+            project_title_en=project_title_en.strip(),
+            description=description.strip(),
+            requested_cny=requested or Decimal(0),
+            deal=deal,
+            created_by=actor,
         )
         application.partners.set(partners)
         application.results.set(results)
         for line, amount, upload in checked:
-            bl = BudgetLine(application=application, category=line.category, description=line.description.strip(), amount_cny=amount or Decimal(0))
+            bl = BudgetLine(
+                application=application,
+                category=line.category,
+                description=line.description.strip(),
+                amount_cny=amount or Decimal(0),
+            )
             if upload is not None:
                 bl.document.save(upload.safe_name, upload.file, save=False)
                 bl.document_name, bl.document_sha256 = upload.safe_name, upload.sha256
             bl.save()
-        application.eligible_costs_cny = sum((a for _l, a, _u in checked if a is not None), Decimal("0.00"))
+        application.eligible_costs_cny = sum(
+            (a for _l, a, _u in checked if a is not None), Decimal("0.00")
+        )
         application.save(update_fields=["eligible_costs_cny"])
-        audit_record(actor=actor, action="subsidy.application_create", obj=application, payload={"requested": requested, "lines": len(checked)})
+        audit_record(
+            actor=actor,
+            action="subsidy.application_create",
+            obj=application,
+            payload={"requested": requested, "lines": len(checked)},
+        )
     return application
 
 
@@ -206,7 +274,11 @@ def project_candidates(*, result_ids: Sequence[int], deal_id: int | None) -> lis
         condition = condition | shared if condition else shared
     if not condition:
         return []
-    return list(SubsidyProject.objects.filter(pk__in=SubsidyProject.objects.filter(condition).values("pk")).order_by("created_at", "pk"))
+    return list(
+        SubsidyProject.objects.filter(
+            pk__in=SubsidyProject.objects.filter(condition).values("pk")
+        ).order_by("created_at", "pk")
+    )
 
 
 def project_matches(application: Application) -> list[SubsidyProject]:
@@ -214,7 +286,11 @@ def project_matches(application: Application) -> list[SubsidyProject]:
     :func:`project_candidates`)."""
     if application.project_id is not None:
         return [application.project] if application.project is not None else []
-    result_ids = list(Application.results.through.objects.filter(application_id=application.pk).values_list("result_id", flat=True))
+    result_ids = list(
+        Application.results.through.objects.filter(application_id=application.pk).values_list(
+            "result_id", flat=True
+        )
+    )
     return project_candidates(result_ids=result_ids, deal_id=application.deal_id)
 
 
@@ -226,14 +302,26 @@ def project_cap(project: SubsidyProject | None, programme: Programme) -> Decimal
     return max(min(project.cap_cny, programme.cap_per_project_cny), project.approved_cny)
 
 
-def _project_link(locked: Application, matches: Sequence[SubsidyProject], actor: User) -> SubsidyProject:
+def _project_link(
+    locked: Application, matches: Sequence[SubsidyProject], actor: User
+) -> SubsidyProject:
     """Join the one matching project (its results, its deal and its cap follow), or make one. The
     caller holds the application's row lock and has locked its deal and results."""
     if len(matches) > 1:
-        raise ValidationError({"project": [_("The results and the deal of this application belong to several projects: apply for one project at a time.")]})
+        raise ValidationError(
+            {
+                "project": [
+                    _(
+                        "The results and the deal of this application belong to several projects: apply for one project at a time."
+                    )
+                ]
+            }
+        )
     results = list(locked.results.all())
     if not matches:
-        project = SubsidyProject.objects.create(deal_id=locked.deal_id, cap_cny=locked.programme.cap_per_project_cny)
+        project = SubsidyProject.objects.create(
+            deal_id=locked.deal_id, cap_cny=locked.programme.cap_per_project_cny
+        )
         created = True
     else:
         project = SubsidyProject.objects.select_for_update().get(pk=matches[0].pk)
@@ -251,9 +339,17 @@ def _project_link(locked: Application, matches: Sequence[SubsidyProject], actor:
     project.results.add(*results)
     locked.project = project
     locked.save(update_fields=["project"])
-    audit_record(actor=actor, action="subsidy.project_link", obj=locked, payload={
-        "project": project.pk, "created": created, "cap": project.cap_cny, "approved": project.approved_cny,
-    })
+    audit_record(
+        actor=actor,
+        action="subsidy.project_link",
+        obj=locked,
+        payload={
+            "project": project.pk,
+            "created": created,
+            "cap": project.cap_cny,
+            "approved": project.approved_cny,
+        },
+    )
     return project
 
 
@@ -262,13 +358,25 @@ def _lock_parties(application: Application) -> list[int]:
     submissions for the same project find or make it one after the other. Returns the result ids."""
     if application.deal_id is not None:
         Deal.objects.select_for_update().filter(pk=application.deal_id).first()
-    result_ids = list(Application.results.through.objects.filter(application_id=application.pk).values_list("result_id", flat=True))
-    list(Result.objects.select_for_update().filter(pk__in=result_ids).order_by("pk").values_list("pk", flat=True))
+    result_ids = list(
+        Application.results.through.objects.filter(application_id=application.pk).values_list(
+            "result_id", flat=True
+        )
+    )
+    list(
+        Result.objects.select_for_update()
+        .filter(pk__in=result_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     return result_ids
 
 
 def eligibility_check(
-    application: Application, today: date | None = None, *, projects: Sequence[SubsidyProject] | None = None,
+    application: Application,
+    today: date | None = None,
+    *,
+    projects: Sequence[SubsidyProject] | None = None,
 ) -> list[dict[str, Any]]:
     """Each rule of the programme, passed or failed, with its explanation in both languages.
     ``projects``: the projects the application is for (:func:`project_matches` by default)."""
@@ -280,58 +388,125 @@ def eligibility_check(
     def add(key: str, passed: bool, text: str, **params: Any) -> None:
         checks.append({"key": key, "passed": passed, "text": text, "params": params})
 
-    add("window", p.window_opens <= today <= p.window_closes,
+    add(
+        "window",
+        p.window_opens <= today <= p.window_closes,
         gettext_noop("Applications are open from %(opens)s to %(closes)s; today is %(today)s."),
-        opens=p.window_opens.isoformat(), closes=p.window_closes.isoformat(), today=today.isoformat())
-    add("applicant", application.applicant.kind in APPLICANT_KINDS,
-        gettext_noop("The applicant (%(name)s) is an enterprise, a university, an institute or a hospital."), name=application.applicant.name)
+        opens=p.window_opens.isoformat(),
+        closes=p.window_closes.isoformat(),
+        today=today.isoformat(),
+    )
+    add(
+        "applicant",
+        application.applicant.kind in APPLICANT_KINDS,
+        gettext_noop(
+            "The applicant (%(name)s) is an enterprise, a university, an institute or a hospital."
+        ),
+        name=application.applicant.name,
+    )
     if p.requires_research_partner:
-        add("research_partner", any(o.kind in RESEARCH_KINDS for o in participants),
-            gettext_noop("A university, research institute or hospital takes part in the project."))
+        add(
+            "research_partner",
+            any(o.kind in RESEARCH_KINDS for o in participants),
+            gettext_noop("A university, research institute or hospital takes part in the project."),
+        )
     if p.requires_enterprise_partner:
-        add("enterprise_partner", any(o.kind == OrganisationKindChoices.ENTERPRISE for o in participants),
-            gettext_noop("An enterprise takes part in the project (industrialisation)."))
+        add(
+            "enterprise_partner",
+            any(o.kind == OrganisationKindChoices.ENTERPRISE for o in participants),
+            gettext_noop("An enterprise takes part in the project (industrialisation)."),
+        )
     results = list(application.results.all())
     participant_ids = {o.pk for o in participants}
-    add("results", bool(results) and all(set(r.ownerships.values_list("organisation_id", flat=True)) & participant_ids for r in results),
-        gettext_noop("At least one result is linked, and each is owned by a party to the project."))
+    add(
+        "results",
+        bool(results)
+        and all(
+            set(r.ownerships.values_list("organisation_id", flat=True)) & participant_ids
+            for r in results
+        ),
+        gettext_noop("At least one result is linked, and each is owned by a party to the project."),
+    )
     if p.requires_deal or application.deal_id:
         deal = application.deal
-        ok = deal is not None and deal.is_counted and bool({r.pk for r in results} & set(deal.results.values_list("pk", flat=True)))
-        add("deal", ok, gettext_noop("A signed deal (not terminated) covering a linked result is attached."))
+        ok = (
+            deal is not None
+            and deal.is_counted
+            and bool({r.pk for r in results} & set(deal.results.values_list("pk", flat=True)))
+        )
+        add(
+            "deal",
+            ok,
+            gettext_noop("A signed deal (not terminated) covering a linked result is attached."),
+        )
     lines = list(application.budget_lines.all())
-    add("budget", bool(lines) and all(bl.document for bl in lines),
-        gettext_noop("The budget lists the eligible costs, each with a supporting document."))
-    add("cap", application.requested_cny <= p.cap_per_project_cny,
-        gettext_noop("The amount requested (%(req)s yuan) is at most the cap per project (%(cap)s yuan)."),
-        req=f"{application.requested_cny:,.2f}", cap=f"{p.cap_per_project_cny:,.2f}")
+    add(
+        "budget",
+        bool(lines) and all(bl.document for bl in lines),
+        gettext_noop("The budget lists the eligible costs, each with a supporting document."),
+    )
+    add(
+        "cap",
+        application.requested_cny <= p.cap_per_project_cny,
+        gettext_noop(
+            "The amount requested (%(req)s yuan) is at most the cap per project (%(cap)s yuan)."
+        ),
+        req=f"{application.requested_cny:,.2f}",
+        cap=f"{p.cap_per_project_cny:,.2f}",
+    )
     share_cap = share_cap_for(p, application.eligible_costs_cny)
     if share_cap is not None:
-        add("share", application.requested_cny <= share_cap,
-            gettext_noop("The amount requested is at most %(pct)s of the eligible costs (%(max)s yuan)."),
-            pct=f"{p.eligible_share_cap * 100:.0f}%", max=f"{share_cap:,.2f}")  # type: ignore[operator]
-    add("budget_year", ProgrammeBudget.objects.filter(programme=p, year=application.year).exists(),
-        gettext_noop("The programme has a budget for %(year)s."), year=application.year)
+        add(
+            "share",
+            application.requested_cny <= share_cap,
+            gettext_noop(
+                "The amount requested is at most %(pct)s of the eligible costs (%(max)s yuan)."
+            ),
+            pct=f"{p.eligible_share_cap * 100:.0f}%",  # type: ignore[operator]
+            max=f"{share_cap:,.2f}",
+        )
+    add(
+        "budget_year",
+        ProgrammeBudget.objects.filter(programme=p, year=application.year).exists(),
+        gettext_noop("The programme has a budget for %(year)s."),
+        year=application.year,
+    )
     projects = list(project_matches(application) if projects is None else projects)
     if len(projects) > 1:
-        add("project", False,
-            gettext_noop("The results and the deal of this application belong to %(count)s different projects (%(names)s): apply for one project at a time, naming its deal."),
-            count=len(projects), names="; ".join(str(x) for x in projects))
+        add(
+            "project",
+            False,
+            gettext_noop(
+                "The results and the deal of this application belong to %(count)s different projects (%(names)s): apply for one project at a time, naming its deal."
+            ),
+            count=len(projects),
+            names="; ".join(str(x) for x in projects),
+        )
     elif projects:
         project = projects[0]
         cap = project_cap(project, p)
         remaining = max(cap - project.approved_cny, Decimal("0.00"))
-        add("project_cap", application.requested_cny <= remaining,
-            gettext_noop("This project (%(project)s) already has %(approved)s yuan approved; %(remaining)s yuan remains under its cap of %(cap)s yuan "
-               "per project, and %(req)s yuan is requested."),
-            project=str(project), approved=f"{project.approved_cny:,.2f}", remaining=f"{remaining:,.2f}", cap=f"{cap:,.2f}",
-            req=f"{application.requested_cny:,.2f}")
+        add(
+            "project_cap",
+            application.requested_cny <= remaining,
+            gettext_noop(
+                "This project (%(project)s) already has %(approved)s yuan approved; %(remaining)s yuan remains under its cap of %(cap)s yuan "
+                "per project, and %(req)s yuan is requested."
+            ),
+            project=str(project),
+            approved=f"{project.approved_cny:,.2f}",
+            remaining=f"{remaining:,.2f}",
+            cap=f"{cap:,.2f}",
+            req=f"{application.requested_cny:,.2f}",
+        )
     return checks
 
 
 def _lock(application: Application, target: str) -> Application:
     """Lock the row and check the table's edge (the service asked the action already)."""
-    locked = Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    locked = (
+        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    )
     APPLICATION_TRANSITIONS.check_edge(locked, target)
     return locked
 
@@ -341,10 +516,14 @@ def _officials() -> list[User]:
     return list(users_permitted(Application, "decide", every_row=True))
 
 
-def application_submit(*, application: Application, actor: User, today: date | None = None) -> Application:
+def application_submit(
+    *, application: Application, actor: User, today: date | None = None
+) -> Application:
     """Submit: the eligibility check runs; a failed check makes the application ineligible (with
     every reason); a passed one fixes the caps that bind the approval."""
-    _require(actor, application, "apply", _("You may submit only your own organisation's applications."))
+    _require(
+        actor, application, "apply", _("You may submit only your own organisation's applications.")
+    )
     with transaction.atomic():
         locked = _lock(application, S.SUBMITTED)
         result_ids = _lock_parties(locked)
@@ -361,10 +540,16 @@ def application_submit(*, application: Application, actor: User, today: date | N
         locked.save()
         if passed:
             _project_link(locked, matches, actor)
-        audit_record(actor=actor, action="subsidy.submit", obj=locked, payload={"eligible": passed, "checks": checks, "project": locked.project_id})
+        audit_record(
+            actor=actor,
+            action="subsidy.submit",
+            obj=locked,
+            payload={"eligible": passed, "checks": checks, "project": locked.project_id},
+        )
         if passed:
             notification_send(
-                recipients=_officials(), kind="subsidy.submitted",
+                recipients=_officials(),
+                kind="subsidy.submitted",
                 title_zh=f"新的补贴申请：{locked.project_title_zh or locked.project_title_en}",
                 title_en=f"New subsidy application: {locked.project_title_en or locked.project_title_zh}",
                 url=f"/subsidies/applications/{locked.pk}/",
@@ -374,8 +559,12 @@ def application_submit(*, application: Application, actor: User, today: date | N
 
 def application_withdraw(*, application: Application, actor: User) -> Application:
     return transition(
-        obj=application, target=S.WITHDRAWN, actor=actor, table=APPLICATION_TRANSITIONS,
-        queryset=Application.objects.select_related("programme"), audit_payload={},
+        obj=application,
+        target=S.WITHDRAWN,
+        actor=actor,
+        table=APPLICATION_TRANSITIONS,
+        queryset=Application.objects.select_related("programme"),
+        audit_payload={},
     )
 
 
@@ -384,11 +573,16 @@ def application_start_review(*, application: Application, actor: User) -> Applic
     the panel (a review round of the evaluation app, :func:`application_review_open`)."""
     with transaction.atomic():
         locked = transition(
-            obj=application, target=S.UNDER_REVIEW, actor=actor, table=APPLICATION_TRANSITIONS,
-            queryset=Application.objects.select_related("programme"), audit_payload={},
+            obj=application,
+            target=S.UNDER_REVIEW,
+            actor=actor,
+            table=APPLICATION_TRANSITIONS,
+            queryset=Application.objects.select_related("programme"),
+            audit_payload={},
         )
         notification_send(
-            recipients=users_permitted(Application, "open_review", every_row=True), kind="subsidy.review",
+            recipients=users_permitted(Application, "open_review", every_row=True),
+            kind="subsidy.review",
             title_zh=f"请组织补贴项目专家评审：{locked.project_title_zh or locked.project_title_en}",
             title_en=f"Please open the expert review of: {locked.project_title_en or locked.project_title_zh}",
             url=f"/subsidies/applications/{locked.pk}/",
@@ -398,64 +592,128 @@ def application_start_review(*, application: Application, actor: User) -> Applic
 
 def review_result(application: Application) -> Result | None:
     """The result the expert review scores: the application's first linked result."""
-    link = Application.results.through.objects.filter(application_id=application.pk).select_related("result").order_by("pk").first()
+    link = (
+        Application.results.through.objects.filter(application_id=application.pk)
+        .select_related("result")
+        .order_by("pk")
+        .first()
+    )
     return link.result if link is not None else None
 
 
 def application_review_open(
-    *, application: Application, rubric: Rubric, deadline: date, actor: User, reviewers: Sequence[User] = (),
-    min_reviews: int = 2, is_blind: bool = False,
+    *,
+    application: Application,
+    rubric: Rubric,
+    deadline: date,
+    actor: User,
+    reviewers: Sequence[User] = (),
+    min_reviews: int = 2,
+    is_blind: bool = False,
 ) -> ReviewRound:
     """Open the application's expert review through the evaluation services: a review round with
     the purpose ``subsidy_review`` on the first linked result, with ``reviewers`` invited (each
     checked for conflicts of interest by the evaluation app). A cancelled round may be replaced."""
     _require(actor, application, "open_review", _("Only TTO managers open expert review panels."))
     with transaction.atomic():
-        locked = Application.objects.select_for_update(of=("self",)).select_related("review_round").get(pk=application.pk)
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("review_round")
+            .get(pk=application.pk)
+        )
         if locked.status != S.UNDER_REVIEW:
-            raise ValidationError({"status": [_("An expert review is opened for applications under review.")]})
+            raise ValidationError(
+                {"status": [_("An expert review is opened for applications under review.")]}
+            )
         if locked.review_round is not None and locked.review_round.status != "cancelled":
-            raise ValidationError({"rubric": [_("This application already has a review round; another is opened only if it was cancelled.")]})
+            raise ValidationError(
+                {
+                    "rubric": [
+                        _(
+                            "This application already has a review round; another is opened only if it was cancelled."
+                        )
+                    ]
+                }
+            )
         result = review_result(locked)
         if result is None:
-            raise ValidationError({"rubric": [_("Link a result to the application first: the experts score it.")]})
+            raise ValidationError(
+                {"rubric": [_("Link a result to the application first: the experts score it.")]}
+            )
         review_round = round_open(
-            result=result, rubric=rubric, purpose=ReviewPurposeChoices.SUBSIDY_REVIEW, deadline=deadline,
-            actor=actor, min_reviews=min_reviews, is_blind=is_blind,
+            result=result,
+            rubric=rubric,
+            purpose=ReviewPurposeChoices.SUBSIDY_REVIEW,
+            deadline=deadline,
+            actor=actor,
+            min_reviews=min_reviews,
+            is_blind=is_blind,
         )
         for reviewer in reviewers:
             review_assign(review_round=review_round, reviewer=reviewer, actor=actor)
         replaced = locked.review_round_id
         locked.review_round = review_round
         locked.save(update_fields=["review_round"])
-        audit_record(actor=actor, action="subsidy.review_open", obj=locked, payload={
-            "round": review_round.pk, "result": result.pk, "rubric": f"{rubric.key} v{rubric.version}",
-            "reviewers": [r.pk for r in reviewers], "replaced": replaced,
-        })
+        audit_record(
+            actor=actor,
+            action="subsidy.review_open",
+            obj=locked,
+            payload={
+                "round": review_round.pk,
+                "result": result.pk,
+                "rubric": f"{rubric.key} v{rubric.version}",
+                "reviewers": [r.pk for r in reviewers],
+                "replaced": replaced,
+            },
+        )
     return review_round
 
 
-def application_review_override(*, application: Application, reason: str, actor: User) -> Application:
+def application_review_override(
+    *, application: Application, reason: str, actor: User
+) -> Application:
     """An official records why the project may be recognised without a finalised review round."""
-    _require(actor, application, "decide", _("Only officials record an override of the expert review."))
+    _require(
+        actor, application, "decide", _("Only officials record an override of the expert review.")
+    )
     if not reason.strip():
         raise ValidationError({"reason": [_("Give a reason for this step.")]})
     with transaction.atomic():
-        locked = Application.objects.select_for_update(of=("self",)).select_related("review_round").get(pk=application.pk)
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("review_round")
+            .get(pk=application.pk)
+        )
         if locked.status != S.UNDER_REVIEW:
-            raise ValidationError({"status": [_("An override is recorded for applications under review.")]})
+            raise ValidationError(
+                {"status": [_("An override is recorded for applications under review.")]}
+            )
         if locked.review_finalised:
             raise ValidationError({"reason": [_("The expert review is already finalised.")]})
-        locked.review_override_reason, locked.review_override_by, locked.review_override_at = reason.strip(), actor, timezone.now()
-        locked.save(update_fields=["review_override_reason", "review_override_by", "review_override_at"])
-        audit_record(actor=actor, action="subsidy.review_override", obj=locked, payload={
-            "reason": reason.strip(), "round": locked.review_round_id,
-            "round_status": locked.review_round.status if locked.review_round else None,
-        })
+        locked.review_override_reason, locked.review_override_by, locked.review_override_at = (
+            reason.strip(),
+            actor,
+            timezone.now(),
+        )
+        locked.save(
+            update_fields=["review_override_reason", "review_override_by", "review_override_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="subsidy.review_override",
+            obj=locked,
+            payload={
+                "reason": reason.strip(),
+                "round": locked.review_round_id,
+                "round_status": locked.review_round.status if locked.review_round else None,
+            },
+        )
     return locked
 
 
-def application_recognise(*, application: Application, recognition_number: str, actor: User) -> Application:
+def application_recognise(
+    *, application: Application, recognition_number: str, actor: User
+) -> Application:
     """Recognition (认定) of the project by an official, once its expert review round is finalised
     (or an override with its reason is recorded)."""
     _require(actor, application, "decide", _("Only officials recognise projects."))
@@ -466,25 +724,63 @@ def application_recognise(*, application: Application, recognition_number: str, 
         with transaction.atomic():
             locked = _lock(application, S.RECOGNISED)
             if not locked.review_complete:
-                raise ValidationError({"status": [_("A project is recognised once its expert review round is finalised, or with a recorded override.")]})
+                raise ValidationError(
+                    {
+                        "status": [
+                            _(
+                                "A project is recognised once its expert review round is finalised, or with a recorded override."
+                            )
+                        ]
+                    }
+                )
             project = _project_locked(locked, actor)
-            other = (SubsidyProject.objects.filter(recognition_number=number).exclude(pk=project.pk).first()
-                     or SubsidyProject.objects.filter(applications__recognition_number=number).exclude(pk=project.pk).first())
+            other = (
+                SubsidyProject.objects.filter(recognition_number=number)
+                .exclude(pk=project.pk)
+                .first()
+                or SubsidyProject.objects.filter(applications__recognition_number=number)
+                .exclude(pk=project.pk)
+                .first()
+            )
             if other is not None:
-                raise ValidationError({"recognition_number": [
-                    _("The recognition number %(number)s already names another project: one number names one project.") % {"number": number}]})
+                raise ValidationError(
+                    {
+                        "recognition_number": [
+                            _(
+                                "The recognition number %(number)s already names another project: one number names one project."
+                            )
+                            % {"number": number}
+                        ]
+                    }
+                )
             if not project.recognition_number:
                 project.recognition_number = number
                 project.save(update_fields=["recognition_number"])
             locked.status, locked.recognition_number = S.RECOGNISED, number
             locked.recognised_by, locked.recognised_at = actor, timezone.now()
-            locked.save(update_fields=["status", "recognition_number", "recognised_by", "recognised_at"])
-            audit_record(actor=actor, action="subsidy.recognise", obj=locked, payload={
-                "number": locked.recognition_number, "round": locked.review_round_id, "project": project.pk,
-                "override": bool(locked.review_override_reason) and not locked.review_finalised,
-            })
+            locked.save(
+                update_fields=["status", "recognition_number", "recognised_by", "recognised_at"]
+            )
+            audit_record(
+                actor=actor,
+                action="subsidy.recognise",
+                obj=locked,
+                payload={
+                    "number": locked.recognition_number,
+                    "round": locked.review_round_id,
+                    "project": project.pk,
+                    "override": bool(locked.review_override_reason) and not locked.review_finalised,
+                },
+            )
     except IntegrityError as exc:  # the same number given to another project at the same moment
-        raise ValidationError({"recognition_number": [_("The recognition number %(number)s already names another project.") % {"number": number}]}) from exc
+        raise ValidationError(
+            {
+                "recognition_number": [
+                    _("The recognition number %(number)s already names another project.")
+                    % {"number": number}
+                ]
+            }
+        ) from exc
     return locked
 
 
@@ -493,7 +789,9 @@ def _project_locked(locked: Application, actor: User) -> SubsidyProject:
     submitted before projects were kept)."""
     if locked.project_id is None:
         result_ids = _lock_parties(locked)
-        return _project_link(locked, project_candidates(result_ids=result_ids, deal_id=locked.deal_id), actor)
+        return _project_link(
+            locked, project_candidates(result_ids=result_ids, deal_id=locked.deal_id), actor
+        )
     return SubsidyProject.objects.select_for_update().get(pk=locked.project_id)
 
 
@@ -505,11 +803,15 @@ def application_reject(*, application: Application, reason: str, actor: User) ->
         locked = _lock(application, S.REJECTED)
         locked.status, locked.decision_reason = S.REJECTED, reason.strip()
         locked.save(update_fields=["status", "decision_reason"])
-        audit_record(actor=actor, action="subsidy.reject", obj=locked, payload={"reason": reason.strip()})
+        audit_record(
+            actor=actor, action="subsidy.reject", obj=locked, payload={"reason": reason.strip()}
+        )
     return locked
 
 
-def application_approve(*, application: Application, amount_cny: Decimal | str, actor: User) -> Application:
+def application_approve(
+    *, application: Application, amount_cny: Decimal | str, actor: User
+) -> Application:
     """Approve an amount no higher than the cap per project, the eligible share of the budgeted
     costs, the amount requested, the year's remaining budget and what remains under the cap of
     the project over all its applications (every programme and year). The programme-year budget
@@ -524,24 +826,38 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
     assert amount is not None
     try:
         with transaction.atomic():
-            budget = ProgrammeBudget.objects.select_for_update().filter(
-                programme_id=application.programme_id, year=application.year
-            ).first()
+            budget = (
+                ProgrammeBudget.objects.select_for_update()
+                .filter(programme_id=application.programme_id, year=application.year)
+                .first()
+            )
             locked = _lock(application, S.APPROVED)
             if budget is None:
-                raise ValidationError({"amount_cny": [_("The programme has no budget for %(year)s.") % {"year": locked.year}]})
+                raise ValidationError(
+                    {
+                        "amount_cny": [
+                            _("The programme has no budget for %(year)s.") % {"year": locked.year}
+                        ]
+                    }
+                )
             project = _project_locked(locked, actor)
             limits = [
                 (locked.cap_cny, _("the cap per project (%(max)s yuan)")),
                 (locked.share_cap_cny, _("the eligible share of the costs (%(max)s yuan)")),
                 (locked.requested_cny, _("the amount requested (%(max)s yuan)")),
                 (budget.remaining_cny, _("the remaining budget for the year (%(max)s yuan)")),
-                (project.remaining_cny, _("what remains under the cap of the project over all its applications (%(max)s yuan)")),
+                (
+                    project.remaining_cny,
+                    _(
+                        "what remains under the cap of the project over all its applications (%(max)s yuan)"
+                    ),
+                ),
             ]
             for limit, text in limits:
                 if limit is not None and amount > limit:
                     errors.setdefault("amount_cny", []).append(
-                        _("The amount is above %(limit)s.") % {"limit": text % {"max": f"{limit:,.2f}"}}
+                        _("The amount is above %(limit)s.")
+                        % {"limit": text % {"max": f"{limit:,.2f}"}}
                     )
             if errors:
                 raise ValidationError(errors)
@@ -552,20 +868,40 @@ def application_approve(*, application: Application, amount_cny: Decimal | str, 
             locked.status, locked.approved_cny = S.APPROVED, amount
             locked.approved_by, locked.approved_at = actor, timezone.now()
             locked.save(update_fields=["status", "approved_cny", "approved_by", "approved_at"])
-            audit_record(actor=actor, action="subsidy.approve", obj=locked, payload={
-                "amount": amount, "budget_remaining": budget.remaining_cny, "project": project.pk, "project_remaining": project.remaining_cny})
+            audit_record(
+                actor=actor,
+                action="subsidy.approve",
+                obj=locked,
+                payload={
+                    "amount": amount,
+                    "budget_remaining": budget.remaining_cny,
+                    "project": project.pk,
+                    "project_remaining": project.remaining_cny,
+                },
+            )
             figures_changed()
             notification_send(
-                recipients=User.objects.filter(organisation=locked.applicant, is_active=True), kind="subsidy.approved",
-                title_zh=f"补贴申请已批准：{amount:,.2f} 元", title_en=f"Subsidy approved: {amount:,.2f} yuan",
+                recipients=User.objects.filter(organisation=locked.applicant, is_active=True),
+                kind="subsidy.approved",
+                title_zh=f"补贴申请已批准：{amount:,.2f} 元",
+                title_en=f"Subsidy approved: {amount:,.2f} yuan",
                 url=f"/subsidies/applications/{locked.pk}/",
             )
     except IntegrityError as exc:  # the database's constraints: the last line of defence
-        raise ValidationError({"amount_cny": [_("The amount is above a cap or the remaining budget.")]}) from exc
+        raise ValidationError(
+            {"amount_cny": [_("The amount is above a cap or the remaining budget.")]}
+        ) from exc
     return locked
 
 
-def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal | str, actor: User, confirm_duplicate: bool = False) -> Tranche:
+def tranche_add(
+    *,
+    application: Application,
+    milestone: str,
+    amount_cny: Decimal | str,
+    actor: User,
+    confirm_duplicate: bool = False,
+) -> Tranche:
     """Plan a tranche of an approved application (all tranches at most the amount approved). A
     tranche identical to one already planned (same milestone and amount) is held back unless
     ``confirm_duplicate``: the check runs under the application's row lock."""
@@ -579,18 +915,43 @@ def tranche_add(*, application: Application, milestone: str, amount_cny: Decimal
         if locked.status != S.APPROVED:
             errors["status"] = [_("Tranches are planned for approved applications.")]
         planned = sum((t.amount_cny for t in locked.tranches.all()), Decimal("0.00"))
-        if amount is not None and locked.approved_cny is not None and planned + amount > locked.approved_cny:
+        if (
+            amount is not None
+            and locked.approved_cny is not None
+            and planned + amount > locked.approved_cny
+        ):
             errors.setdefault("amount_cny", []).append(
-                _("The tranches would add up to more than the amount approved (%(max)s yuan).") % {"max": f"{locked.approved_cny:,.2f}"})
+                _("The tranches would add up to more than the amount approved (%(max)s yuan).")
+                % {"max": f"{locked.approved_cny:,.2f}"}
+            )
         if errors:
             raise ValidationError(errors)
-        same = locked.tranches.filter(milestone=milestone.strip(), amount_cny=amount or Decimal(0)).order_by("sequence").first()
+        same = (
+            locked.tranches.filter(milestone=milestone.strip(), amount_cny=amount or Decimal(0))
+            .order_by("sequence")
+            .first()
+        )
         if same is not None and not confirm_duplicate:
-            message = _("An identical tranche (“%(milestone)s”, %(amount)s yuan) is already planned as tranche %(sequence)s. Confirm to plan it again.") % {
-                "milestone": same.milestone, "amount": f"{same.amount_cny:,.2f}", "sequence": same.sequence}
+            message = _(
+                "An identical tranche (“%(milestone)s”, %(amount)s yuan) is already planned as tranche %(sequence)s. Confirm to plan it again."
+            ) % {
+                "milestone": same.milestone,
+                "amount": f"{same.amount_cny:,.2f}",
+                "sequence": same.sequence,
+            }
             raise ValidationError({"confirm_duplicate": ValidationError(message, code="duplicate")})
-        tranche = Tranche.objects.create(application=locked, sequence=locked.tranches.count() + 1, milestone=milestone.strip(), amount_cny=amount or Decimal(0))
-        audit_record(actor=actor, action="subsidy.tranche_add", obj=locked, payload={"tranche": tranche.pk, "amount": amount})
+        tranche = Tranche.objects.create(
+            application=locked,
+            sequence=locked.tranches.count() + 1,
+            milestone=milestone.strip(),
+            amount_cny=amount or Decimal(0),
+        )
+        audit_record(
+            actor=actor,
+            action="subsidy.tranche_add",
+            obj=locked,
+            payload={"tranche": tranche.pk, "amount": amount},
+        )
     return tranche
 
 
@@ -603,10 +964,18 @@ def tranche_accept(*, tranche: Tranche, acceptance_note: str, actor: User) -> Tr
         locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
         if locked.status != TrancheStatusChoices.PLANNED:
             raise ValidationError({"status": [_("This milestone has already been accepted.")]})
-        locked.status, locked.acceptance_note = TrancheStatusChoices.ACCEPTED, acceptance_note.strip()
+        locked.status, locked.acceptance_note = (
+            TrancheStatusChoices.ACCEPTED,
+            acceptance_note.strip(),
+        )
         locked.accepted_by, locked.accepted_at = actor, timezone.now()
         locked.save()
-        audit_record(actor=actor, action="subsidy.tranche_accept", obj=locked.application, payload={"tranche": locked.pk})
+        audit_record(
+            actor=actor,
+            action="subsidy.tranche_accept",
+            obj=locked.application,
+            payload={"tranche": locked.pk},
+        )
     return locked
 
 
@@ -620,15 +989,34 @@ def tranche_pay(*, tranche: Tranche, paid_on: date, actor: User) -> Tranche:
         application = Application.objects.select_for_update().get(pk=tranche.application_id)
         locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
         if locked.status != TrancheStatusChoices.ACCEPTED:
-            raise ValidationError({"status": [_("A tranche is paid once its milestone is accepted.")]})
-        if application.tranches.filter(sequence__lt=locked.sequence).exclude(status=TrancheStatusChoices.PAID).exists():
+            raise ValidationError(
+                {"status": [_("A tranche is paid once its milestone is accepted.")]}
+            )
+        if (
+            application.tranches.filter(sequence__lt=locked.sequence)
+            .exclude(status=TrancheStatusChoices.PAID)
+            .exists()
+        ):
             raise ValidationError({"status": [_("Pay the earlier tranches first.")]})
         locked.status, locked.paid_on = TrancheStatusChoices.PAID, paid_on
         locked.save(update_fields=["status", "paid_on"])
-        audit_record(actor=actor, action="subsidy.tranche_pay", obj=application, payload={"tranche": locked.pk, "amount": locked.amount_cny})
+        audit_record(
+            actor=actor,
+            action="subsidy.tranche_pay",
+            obj=application,
+            payload={"tranche": locked.pk, "amount": locked.amount_cny},
+        )
         figures_changed()
-        if not application.tranches.exclude(status=TrancheStatusChoices.PAID).exists() and application.disbursed_cny == application.approved_cny:
+        if (
+            not application.tranches.exclude(status=TrancheStatusChoices.PAID).exists()
+            and application.disbursed_cny == application.approved_cny
+        ):
             application.status = S.DISBURSED
             application.save(update_fields=["status"])
-            audit_record(actor=actor, action="subsidy.disbursed", obj=application, payload={"amount": application.approved_cny})
+            audit_record(
+                actor=actor,
+                action="subsidy.disbursed",
+                obj=application,
+                payload={"amount": application.approved_cny},
+            )
     return locked

@@ -53,7 +53,9 @@ def deal_facts(deal: Deal) -> DealFacts:
         claims_income_tax_relief=deal.claims_income_tax_relief,
         is_registered=registration is not None and registration.is_registered,
         registered_on=registration.registered_on if registration is not None else None,
-        technology_income_cny=registration.technology_income_cny if registration is not None else None,
+        technology_income_cny=registration.technology_income_cny
+        if registration is not None
+        else None,
         non_exclusive=deal.deal_type == "licence_non_exclusive",
         term_starts_on=deal.term_starts_on or deal.signed_on,
         term_ends_on=deal.term_ends_on,
@@ -62,6 +64,8 @@ def deal_facts(deal: Deal) -> DealFacts:
 
 def vat_input(facts: DealFacts) -> rules.VatInput:
     return rules.VatInput(
-        contract_kind=facts.contract_kind, bundled_support_services=facts.bundled_support_services,
-        is_registered=facts.is_registered, claims_exemption=facts.claims_vat_exemption,
+        contract_kind=facts.contract_kind,
+        bundled_support_services=facts.bundled_support_services,
+        is_registered=facts.is_registered,
+        claims_exemption=facts.claims_vat_exemption,
     )

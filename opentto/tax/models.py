@@ -22,12 +22,20 @@ from opentto.core.permissions import RestrictedQuerySet
 
 
 class TaxProfile(models.Model):
-    organisation = models.OneToOneField("organisations.Organisation", on_delete=models.CASCADE, related_name="tax_profile",
-                                        verbose_name=_("organisation"))
+    organisation = models.OneToOneField(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="tax_profile",
+        verbose_name=_("organisation"),
+    )
     resident_enterprise = models.BooleanField(_("taxed as a resident enterprise"), default=True)
-    non_profit_research = models.BooleanField(_("non-profit research institute or university"), default=True)
+    non_profit_research = models.BooleanField(
+        _("non-profit research institute or university"), default=True
+    )
     legal_source = models.CharField(_("legal source"), max_length=300, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["TaxProfile"].as_manager()
@@ -40,10 +48,16 @@ class TaxProfile(models.Model):
 
 
 class DealTaxFacts(models.Model):
-    deal = models.OneToOneField("landing.Deal", on_delete=models.CASCADE, related_name="tax_facts", verbose_name=_("deal"))
-    wholly_owned_related_party = models.BooleanField(_("transfer to a wholly-owned related party"), default=False)
+    deal = models.OneToOneField(
+        "landing.Deal", on_delete=models.CASCADE, related_name="tax_facts", verbose_name=_("deal")
+    )
+    wholly_owned_related_party = models.BooleanField(
+        _("transfer to a wholly-owned related party"), default=False
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["DealTaxFacts"].as_manager()
@@ -56,14 +70,26 @@ class DealTaxFacts(models.Model):
 
 
 class DealTaxYear(models.Model):
-    deal = models.ForeignKey("landing.Deal", on_delete=models.CASCADE, related_name="tax_years", verbose_name=_("deal"))
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("institution"))
+    deal = models.ForeignKey(
+        "landing.Deal", on_delete=models.CASCADE, related_name="tax_years", verbose_name=_("deal")
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("institution"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
-    costs_cny = models.DecimalField(_("costs attributable (CNY)"), max_digits=16, decimal_places=2, default=0)
-    taxes_cny = models.DecimalField(_("taxes attributable (CNY)"), max_digits=16, decimal_places=2, default=0)
+    costs_cny = models.DecimalField(
+        _("costs attributable (CNY)"), max_digits=16, decimal_places=2, default=0
+    )
+    taxes_cny = models.DecimalField(
+        _("taxes attributable (CNY)"), max_digits=16, decimal_places=2, default=0
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet["DealTaxYear"].as_manager()
@@ -72,9 +98,16 @@ class DealTaxYear(models.Model):
         ordering = ["year", "deal_id"]
         verbose_name = _("costs and taxes of a deal's year")
         constraints = [
-            models.UniqueConstraint(fields=["deal", "organisation", "year"], name="tax_dealyear_unique"),
-            models.CheckConstraint(condition=models.Q(costs_cny__gte=0, taxes_cny__gte=0), name="tax_dealyear_amounts_positive"),
-            models.CheckConstraint(condition=models.Q(year__gte=1990, year__lte=2100), name="tax_dealyear_year_range"),
+            models.UniqueConstraint(
+                fields=["deal", "organisation", "year"], name="tax_dealyear_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(costs_cny__gte=0, taxes_cny__gte=0),
+                name="tax_dealyear_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1990, year__lte=2100), name="tax_dealyear_year_range"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,9 +22,12 @@ def deal_tax_panel(request: HttpRequest, deal: Any) -> SafeString:
     context: dict[str, Any] = {"deal": deal, "tax": deal_tax(user, deal)}
     if permitted(user, DealTaxFacts, "change"):
         facts = DealTaxFacts.objects.restrict(user, "view").filter(deal=deal).first()
-        context["facts_form"] = DealTaxFactsForm(initial={
-            "wholly_owned_related_party": facts.wholly_owned_related_party if facts else False, "note": facts.note if facts else "",
-        })
+        context["facts_form"] = DealTaxFactsForm(
+            initial={
+                "wholly_owned_related_party": facts.wholly_owned_related_party if facts else False,
+                "note": facts.note if facts else "",
+            }
+        )
     if permitted(user, DealTaxYear, "change"):
         context["year_form"] = DealTaxYearForm(deal=deal)
     return render_to_string("tax/partials/deal_panel.html", context, request=request)

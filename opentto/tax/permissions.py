@@ -52,12 +52,39 @@ def _own_rows_of_visible_deal(user: Any, model: type[Model]) -> Q | None:
     return Q(organisation_id=org, deal__in=Deal.objects.restrict(user, "view").values("pk"))
 
 
-register("organisations.organisation", actions={"tax_report"},
-         constraints={"tax_own_organisation": _own_organisation_row},
-         grants=[*[(role, ALL, ("tax_report",)) for role in STAFF], (INVENTOR, "tax_own_organisation", ("tax_report",))])
-register("tax.taxprofile", actions={"view", "change"}, constraints={"own_organisation": _own_organisation},
-         grants=[*[(role, ALL, ("view", "change")) for role in STAFF], (INVENTOR, "own_organisation", ("view",))])
-register("tax.dealtaxfacts", actions={"view", "change"}, constraints={"of_visible_owned_deal": _of_visible_owned_deal},
-         grants=[*[(role, ALL, ("view", "change")) for role in STAFF], (INVENTOR, "of_visible_owned_deal", ("view",))])
-register("tax.dealtaxyear", actions={"view", "change"}, constraints={"own_rows_of_visible_deal": _own_rows_of_visible_deal},
-         grants=[*[(role, ALL, ("view", "change")) for role in STAFF], (INVENTOR, "own_rows_of_visible_deal", ("view",))])
+register(
+    "organisations.organisation",
+    actions={"tax_report"},
+    constraints={"tax_own_organisation": _own_organisation_row},
+    grants=[
+        *[(role, ALL, ("tax_report",)) for role in STAFF],
+        (INVENTOR, "tax_own_organisation", ("tax_report",)),
+    ],
+)
+register(
+    "tax.taxprofile",
+    actions={"view", "change"},
+    constraints={"own_organisation": _own_organisation},
+    grants=[
+        *[(role, ALL, ("view", "change")) for role in STAFF],
+        (INVENTOR, "own_organisation", ("view",)),
+    ],
+)
+register(
+    "tax.dealtaxfacts",
+    actions={"view", "change"},
+    constraints={"of_visible_owned_deal": _of_visible_owned_deal},
+    grants=[
+        *[(role, ALL, ("view", "change")) for role in STAFF],
+        (INVENTOR, "of_visible_owned_deal", ("view",)),
+    ],
+)
+register(
+    "tax.dealtaxyear",
+    actions={"view", "change"},
+    constraints={"own_rows_of_visible_deal": _own_rows_of_visible_deal},
+    grants=[
+        *[(role, ALL, ("view", "change")) for role in STAFF],
+        (INVENTOR, "own_rows_of_visible_deal", ("view",)),
+    ],
+)

@@ -44,7 +44,12 @@ REWARD_MONTHS: Final = 36
 
 # Contract kinds (技术合同认定规则 classes; the names of ``landing.ContractKindChoices``).
 DEV_COMMISSIONED, DEV_COOPERATIVE, TRANSFER, LICENCE, CONSULTING, SERVICE = (
-    "dev_commissioned", "dev_cooperative", "transfer", "licence", "consulting", "service",
+    "dev_commissioned",
+    "dev_cooperative",
+    "transfer",
+    "licence",
+    "consulting",
+    "service",
 )
 DEVELOPMENT_KINDS: Final = (DEV_COMMISSIONED, DEV_COOPERATIVE)
 SUPPORT_KINDS: Final = (CONSULTING, SERVICE)
@@ -65,19 +70,51 @@ class Citation:
 
 
 CONFIDENCE_LABELS: Final = {
-    "sure": gettext_lazy("sure"), "fairly sure": gettext_lazy("fairly sure"), "not confirmed": gettext_lazy("not confirmed"),
+    "sure": gettext_lazy("sure"),
+    "fairly sure": gettext_lazy("fairly sure"),
+    "not confirmed": gettext_lazy("not confirmed"),
 }
 
 
-VAT_SOURCE: Final = Citation(gettext_lazy("Caishui [2016] No. 36, annex 3, art. 1 item (26)"), "fairly sure")
-REGISTRATION_SOURCE: Final = Citation(gettext_lazy("Measures for the Recognition and Registration of Technology Contracts (Guokefazhengzi [2000] No. 063)"), "fairly sure")
-EIT_SOURCE: Final = Citation(gettext_lazy("Enterprise Income Tax Law art. 27(4); its Implementing Regulations art. 90"), "sure")
-INCOME_SOURCE: Final = Citation(gettext_lazy("Caishui [2010] No. 111 (transfer income = income less its costs and taxes)"), "fairly sure")
-HALVED_SOURCE: Final = Citation(gettext_lazy("Guoshuihan [2010] No. 157 (half of the 25-percent rate)"), "fairly sure")
-LICENCE_SOURCE: Final = Citation(gettext_lazy("Caishui [2015] No. 116 (non-exclusive licences of 5 years or more)"), "fairly sure")
-SUPPORT_SOURCE: Final = Citation(gettext_lazy("State Taxation Administration announcement No. 62 of 2013 (support only when bundled with the transfer)"), "fairly sure")
-RELATED_SOURCE: Final = Citation(gettext_lazy("STANDARDS.md: transfers to a wholly-owned related party are excluded (document not named)"), "fairly sure")
-SECRET_SOURCE: Final = Citation(gettext_lazy("STANDARDS.md: technical secrets' qualification needs care"), "not confirmed")
+VAT_SOURCE: Final = Citation(
+    gettext_lazy("Caishui [2016] No. 36, annex 3, art. 1 item (26)"), "fairly sure"
+)
+REGISTRATION_SOURCE: Final = Citation(
+    gettext_lazy(
+        "Measures for the Recognition and Registration of Technology Contracts (Guokefazhengzi [2000] No. 063)"
+    ),
+    "fairly sure",
+)
+EIT_SOURCE: Final = Citation(
+    gettext_lazy("Enterprise Income Tax Law art. 27(4); its Implementing Regulations art. 90"),
+    "sure",
+)
+INCOME_SOURCE: Final = Citation(
+    gettext_lazy("Caishui [2010] No. 111 (transfer income = income less its costs and taxes)"),
+    "fairly sure",
+)
+HALVED_SOURCE: Final = Citation(
+    gettext_lazy("Guoshuihan [2010] No. 157 (half of the 25-percent rate)"), "fairly sure"
+)
+LICENCE_SOURCE: Final = Citation(
+    gettext_lazy("Caishui [2015] No. 116 (non-exclusive licences of 5 years or more)"),
+    "fairly sure",
+)
+SUPPORT_SOURCE: Final = Citation(
+    gettext_lazy(
+        "State Taxation Administration announcement No. 62 of 2013 (support only when bundled with the transfer)"
+    ),
+    "fairly sure",
+)
+RELATED_SOURCE: Final = Citation(
+    gettext_lazy(
+        "STANDARDS.md: transfers to a wholly-owned related party are excluded (document not named)"
+    ),
+    "fairly sure",
+)
+SECRET_SOURCE: Final = Citation(
+    gettext_lazy("STANDARDS.md: technical secrets' qualification needs care"), "not confirmed"
+)
 REWARD_SOURCE: Final = Citation(gettext_lazy("Caishui [2018] No. 58"), "fairly sure")
 
 
@@ -116,7 +153,12 @@ class Reason:
     citation: Citation
 
     def as_json(self) -> dict[str, object]:
-        return {"code": self.code, "ok": self.ok, "message": self.message, **self.citation.as_json()}
+        return {
+            "code": self.code,
+            "ok": self.ok,
+            "message": self.message,
+            **self.citation.as_json(),
+        }
 
 
 # --- VAT ----------------------------------------------------------------------------------------
@@ -138,7 +180,12 @@ class VatAnswer:
     citation: Citation = VAT_SOURCE
 
     def as_json(self) -> dict[str, object]:
-        return {"applies": self.applies, "claimed": self.claimed, "reasons": [r.as_json() for r in self.reasons], **self.citation.as_json()}
+        return {
+            "applies": self.applies,
+            "claimed": self.claimed,
+            "reasons": [r.as_json() for r in self.reasons],
+            **self.citation.as_json(),
+        }
 
 
 def vat_exemption(data: VatInput) -> VatAnswer:
@@ -149,21 +196,80 @@ def vat_exemption(data: VatInput) -> VatAnswer:
     kind = data.contract_kind
     reasons: list[Reason] = []
     if kind in (TRANSFER, LICENCE, *DEVELOPMENT_KINDS):
-        reasons.append(Reason("kind", True, _("Technology transfer, licence and development contracts are exempt."), VAT_SOURCE))
+        reasons.append(
+            Reason(
+                "kind",
+                True,
+                _("Technology transfer, licence and development contracts are exempt."),
+                VAT_SOURCE,
+            )
+        )
         if data.bundled_support_services:
-            reasons.append(Reason("bundled", True, _("The consulting and services in the same contract and invoice are exempt with it."), VAT_SOURCE))
+            reasons.append(
+                Reason(
+                    "bundled",
+                    True,
+                    _(
+                        "The consulting and services in the same contract and invoice are exempt with it."
+                    ),
+                    VAT_SOURCE,
+                )
+            )
     elif kind in SUPPORT_KINDS:
         if data.bundled_support_services:
-            reasons.append(Reason("bundled", True, _("The consulting or service is inside the same transfer or development contract and invoice."), VAT_SOURCE))
+            reasons.append(
+                Reason(
+                    "bundled",
+                    True,
+                    _(
+                        "The consulting or service is inside the same transfer or development contract and invoice."
+                    ),
+                    VAT_SOURCE,
+                )
+            )
         else:
-            reasons.append(Reason("bundled", False, _("Consulting and services are exempt only inside the same transfer or development contract and invoice."), VAT_SOURCE))
+            reasons.append(
+                Reason(
+                    "bundled",
+                    False,
+                    _(
+                        "Consulting and services are exempt only inside the same transfer or development contract and invoice."
+                    ),
+                    VAT_SOURCE,
+                )
+            )
     else:
-        reasons.append(Reason("kind", False, _("The contract kind is not recorded, or it is not a technology contract."), VAT_SOURCE))
+        reasons.append(
+            Reason(
+                "kind",
+                False,
+                _("The contract kind is not recorded, or it is not a technology contract."),
+                VAT_SOURCE,
+            )
+        )
     if data.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
+        reasons.append(
+            Reason(
+                "registered",
+                True,
+                _("The contract is registered as a technology contract."),
+                REGISTRATION_SOURCE,
+            )
+        )
     else:
-        reasons.append(Reason("registered", False, _("The contract is not registered: the exemption is claimed on the registered contract."), REGISTRATION_SOURCE))
-    return VatAnswer(applies=all(r.ok for r in reasons), claimed=data.claims_exemption, reasons=tuple(reasons))
+        reasons.append(
+            Reason(
+                "registered",
+                False,
+                _(
+                    "The contract is not registered: the exemption is claimed on the registered contract."
+                ),
+                REGISTRATION_SOURCE,
+            )
+        )
+    return VatAnswer(
+        applies=all(r.ok for r in reasons), claimed=data.claims_exemption, reasons=tuple(reasons)
+    )
 
 
 # --- Enterprise income tax -------------------------------------------------------------------------
@@ -203,9 +309,15 @@ class EitRow:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "deal": self.deal_id, "label": self.label, "income": str(self.income), "costs": str(self.costs),
-            "taxes": str(self.taxes), "transfer_income": str(self.taxable_income), "qualifies": self.qualifies,
-            "reasons": [r.as_json() for r in self.reasons], "flags": [f.as_json() for f in self.flags],
+            "deal": self.deal_id,
+            "label": self.label,
+            "income": str(self.income),
+            "costs": str(self.costs),
+            "taxes": str(self.taxes),
+            "transfer_income": str(self.taxable_income),
+            "qualifies": self.qualifies,
+            "reasons": [r.as_json() for r in self.reasons],
+            "flags": [f.as_json() for f in self.flags],
         }
 
 
@@ -227,12 +339,20 @@ class EitTable:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "year": self.year, "institution": self.institution, "resident_enterprise": self.resident_enterprise,
+            "year": self.year,
+            "institution": self.institution,
+            "resident_enterprise": self.resident_enterprise,
             "rows": [r.as_json() for r in self.rows],
-            "qualifying_income": str(self.qualifying_income), "exempt": str(self.exempt), "above": str(self.above),
-            "tax_without_relief": str(self.tax_without_relief), "tax_due": str(self.tax_due), "relief": str(self.relief),
-            "excluded_income": str(self.excluded_income), "tax_on_excluded": str(self.tax_on_excluded),
-            "rates": {"eit": str(EIT_RATE), "above_limit": str(HALVED_RATE)}, "exempt_limit": str(EXEMPT_LIMIT),
+            "qualifying_income": str(self.qualifying_income),
+            "exempt": str(self.exempt),
+            "above": str(self.above),
+            "tax_without_relief": str(self.tax_without_relief),
+            "tax_due": str(self.tax_due),
+            "relief": str(self.relief),
+            "excluded_income": str(self.excluded_income),
+            "tax_on_excluded": str(self.tax_on_excluded),
+            "rates": {"eit": str(EIT_RATE), "above_limit": str(HALVED_RATE)},
+            "exempt_limit": str(EXEMPT_LIMIT),
             "citations": [c.as_json() for c in self.citations],
         }
 
@@ -241,52 +361,160 @@ def licence_years_ok(starts_on: date | None, ends_on: date | None) -> bool:
     """A term of at least 5 years: from 2024-01-01 it must run to 2028-12-31 or later."""
     if starts_on is None or ends_on is None:
         return False
-    five = date(starts_on.year + LICENCE_MIN_YEARS, starts_on.month, 28 if (starts_on.month, starts_on.day) == (2, 29) else starts_on.day)
+    five = date(
+        starts_on.year + LICENCE_MIN_YEARS,
+        starts_on.month,
+        28 if (starts_on.month, starts_on.day) == (2, 29) else starts_on.day,
+    )
     return ends_on >= five - timedelta(days=1)
 
 
 def eit_row(item: EitIncome) -> EitRow:
     """One deal's row: its 所得 (income less its costs and taxes, 财税〔2010〕111号) and whether it
     qualifies, each exclusion with its reason and source."""
-    income, costs, taxes = _money(item.income, "income"), _money(item.costs, "costs"), _money(item.taxes, "taxes")
+    income, costs, taxes = (
+        _money(item.income, "income"),
+        _money(item.costs, "costs"),
+        _money(item.taxes, "taxes"),
+    )
     reasons: list[Reason] = []
     flags: list[Reason] = []
     kind = item.contract_kind
     if kind == TRANSFER:
-        reasons.append(Reason("kind", True, _("A transfer of a technology's ownership qualifies."), EIT_SOURCE))
+        reasons.append(
+            Reason("kind", True, _("A transfer of a technology's ownership qualifies."), EIT_SOURCE)
+        )
     elif kind == LICENCE:
-        if item.non_exclusive and not licence_years_ok(item.licence_starts_on, item.licence_ends_on):
-            reasons.append(Reason("licence_term", False, _("A non-exclusive licence qualifies only for a term of 5 years or more."), LICENCE_SOURCE))
+        if item.non_exclusive and not licence_years_ok(
+            item.licence_starts_on, item.licence_ends_on
+        ):
+            reasons.append(
+                Reason(
+                    "licence_term",
+                    False,
+                    _("A non-exclusive licence qualifies only for a term of 5 years or more."),
+                    LICENCE_SOURCE,
+                )
+            )
         elif item.non_exclusive:
-            reasons.append(Reason("licence_term", True, _("A non-exclusive licence of 5 years or more qualifies."), LICENCE_SOURCE))
+            reasons.append(
+                Reason(
+                    "licence_term",
+                    True,
+                    _("A non-exclusive licence of 5 years or more qualifies."),
+                    LICENCE_SOURCE,
+                )
+            )
         else:
-            reasons.append(Reason("kind", True, _("An exclusive or sole licence qualifies."), EIT_SOURCE))
+            reasons.append(
+                Reason("kind", True, _("An exclusive or sole licence qualifies."), EIT_SOURCE)
+            )
             if not licence_years_ok(item.licence_starts_on, item.licence_ends_on):
-                flags.append(Reason("licence_term", False, _("Check the licence's term: it is under 5 years or not recorded."), Citation(LICENCE_SOURCE.source, "not confirmed")))
+                flags.append(
+                    Reason(
+                        "licence_term",
+                        False,
+                        _("Check the licence's term: it is under 5 years or not recorded."),
+                        Citation(LICENCE_SOURCE.source, "not confirmed"),
+                    )
+                )
     elif kind in (*DEVELOPMENT_KINDS, *SUPPORT_KINDS):
         if item.bundled_support_services:
-            reasons.append(Reason("support", True, _("Development, consulting or service income bundled with the transfer as its support qualifies."), SUPPORT_SOURCE))
+            reasons.append(
+                Reason(
+                    "support",
+                    True,
+                    _(
+                        "Development, consulting or service income bundled with the transfer as its support qualifies."
+                    ),
+                    SUPPORT_SOURCE,
+                )
+            )
         else:
-            reasons.append(Reason("support", False, _("Development, consulting and service income qualifies only as support bundled with a transfer."), SUPPORT_SOURCE))
+            reasons.append(
+                Reason(
+                    "support",
+                    False,
+                    _(
+                        "Development, consulting and service income qualifies only as support bundled with a transfer."
+                    ),
+                    SUPPORT_SOURCE,
+                )
+            )
     else:
-        reasons.append(Reason("kind", False, _("The contract kind is not recorded, or it is not a technology transfer."), EIT_SOURCE))
+        reasons.append(
+            Reason(
+                "kind",
+                False,
+                _("The contract kind is not recorded, or it is not a technology transfer."),
+                EIT_SOURCE,
+            )
+        )
     if item.contract_object == TECHNICAL_SECRET:
-        flags.append(Reason("technical_secret", False, _("A technical secret's qualification needs care: keep the evidence of its recognition."), SECRET_SOURCE))
+        flags.append(
+            Reason(
+                "technical_secret",
+                False,
+                _(
+                    "A technical secret's qualification needs care: keep the evidence of its recognition."
+                ),
+                SECRET_SOURCE,
+            )
+        )
     if item.wholly_owned_related_party:
-        reasons.append(Reason("related_party", False, _("A transfer to a wholly-owned related party is excluded."), RELATED_SOURCE))
+        reasons.append(
+            Reason(
+                "related_party",
+                False,
+                _("A transfer to a wholly-owned related party is excluded."),
+                RELATED_SOURCE,
+            )
+        )
     if item.is_registered:
-        reasons.append(Reason("registered", True, _("The contract is registered as a technology contract."), REGISTRATION_SOURCE))
+        reasons.append(
+            Reason(
+                "registered",
+                True,
+                _("The contract is registered as a technology contract."),
+                REGISTRATION_SOURCE,
+            )
+        )
     else:
-        reasons.append(Reason("registered", False, _("The contract is not registered: the relief is computed on the registered contract's technology income."), REGISTRATION_SOURCE))
+        reasons.append(
+            Reason(
+                "registered",
+                False,
+                _(
+                    "The contract is not registered: the relief is computed on the registered contract's technology income."
+                ),
+                REGISTRATION_SOURCE,
+            )
+        )
     if not item.claims_relief:
-        flags.append(Reason("not_claimed", False, _("The relief is not marked as claimed on this deal."), EIT_SOURCE))
+        flags.append(
+            Reason(
+                "not_claimed",
+                False,
+                _("The relief is not marked as claimed on this deal."),
+                EIT_SOURCE,
+            )
+        )
     return EitRow(
-        deal_id=item.deal_id, label=item.label, income=income, costs=costs, taxes=taxes,
-        taxable_income=income - costs - taxes, qualifies=all(r.ok for r in reasons), reasons=tuple(reasons), flags=tuple(flags),
+        deal_id=item.deal_id,
+        label=item.label,
+        income=income,
+        costs=costs,
+        taxes=taxes,
+        taxable_income=income - costs - taxes,
+        qualifies=all(r.ok for r in reasons),
+        reasons=tuple(reasons),
+        flags=tuple(flags),
     )
 
 
-def eit_relief_table(year: int, institution: str, incomes: list[EitIncome], *, resident_enterprise: bool = True) -> EitTable:
+def eit_relief_table(
+    year: int, institution: str, incomes: list[EitIncome], *, resident_enterprise: bool = True
+) -> EitTable:
     """The worked table of one institution's year. Qualifying 所得 is added over the deals (a loss
     on one offsets the others; a negative total counts as zero); up to 5,000,000.00 is exempt, the
     part above is taxed at 12.5 % (half the 25 % rate); the relief is the tax at 25 % on the whole
@@ -295,8 +523,25 @@ def eit_relief_table(year: int, institution: str, incomes: list[EitIncome], *, r
     rows = tuple(eit_row(i) for i in incomes)
     if not resident_enterprise:
         rows = tuple(
-            EitRow(r.deal_id, r.label, r.income, r.costs, r.taxes, r.taxable_income, False,
-                   (*r.reasons, Reason("resident", False, _("The institution is not taxed as a resident enterprise."), EIT_SOURCE)), r.flags)
+            EitRow(
+                r.deal_id,
+                r.label,
+                r.income,
+                r.costs,
+                r.taxes,
+                r.taxable_income,
+                False,
+                (
+                    *r.reasons,
+                    Reason(
+                        "resident",
+                        False,
+                        _("The institution is not taxed as a resident enterprise."),
+                        EIT_SOURCE,
+                    ),
+                ),
+                r.flags,
+            )
             for r in rows
         )
     qualifying = max(sum((r.taxable_income for r in rows if r.qualifies), ZERO), ZERO)
@@ -306,9 +551,18 @@ def eit_relief_table(year: int, institution: str, incomes: list[EitIncome], *, r
     due = round_fen(above * HALVED_RATE)
     excluded = sum((r.taxable_income for r in rows if not r.qualifies), ZERO)
     return EitTable(
-        year=year, institution=institution, resident_enterprise=resident_enterprise, rows=rows,
-        qualifying_income=qualifying, exempt=exempt, above=above, tax_without_relief=without, tax_due=due,
-        relief=without - due, excluded_income=excluded, tax_on_excluded=round_fen(max(excluded, ZERO) * EIT_RATE),
+        year=year,
+        institution=institution,
+        resident_enterprise=resident_enterprise,
+        rows=rows,
+        qualifying_income=qualifying,
+        exempt=exempt,
+        above=above,
+        tax_without_relief=without,
+        tax_due=due,
+        relief=without - due,
+        excluded_income=excluded,
+        tax_on_excluded=round_fen(max(excluded, ZERO) * EIT_RATE),
     )
 
 
@@ -318,7 +572,9 @@ def eit_relief_table(year: int, institution: str, incomes: list[EitIncome], *, r
 @dataclass(frozen=True)
 class RewardInput:
     amount: Decimal
-    non_profit_research: bool  # the paying institution is a non-profit research institute or university
+    non_profit_research: (
+        bool  # the paying institution is a non-profit research institute or university
+    )
     contract_kind: str
     is_registered: bool
     income_received_on: date
@@ -335,8 +591,11 @@ class RewardAnswer:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "amount": str(self.amount), "half_taxable": self.half_taxable, "taxable": str(self.taxable),
-            "conditions": [c.as_json() for c in self.conditions], **self.citation.as_json(),
+            "amount": str(self.amount),
+            "half_taxable": self.half_taxable,
+            "taxable": str(self.taxable),
+            "conditions": [c.as_json() for c in self.conditions],
+            **self.citation.as_json(),
         }
 
 
@@ -347,11 +606,36 @@ def reward_iit(data: RewardInput) -> RewardAnswer:
     amount = _money(data.amount, "amount")
     deadline = add_months(data.income_received_on, REWARD_MONTHS)
     conditions = (
-        Reason("institution", data.non_profit_research, _("Paid by a non-profit research institute or university."), REWARD_SOURCE),
-        Reason("income", data.contract_kind in (TRANSFER, LICENCE), _("From technology transfer or licence income."), REWARD_SOURCE),
-        Reason("registered", data.is_registered, _("On a registered technology contract."), REWARD_SOURCE),
-        Reason("within_36_months", data.paid_on <= deadline,
-               _("Paid within 36 months of the income (by %(deadline)s).") % {"deadline": deadline.isoformat()}, REWARD_SOURCE),
+        Reason(
+            "institution",
+            data.non_profit_research,
+            _("Paid by a non-profit research institute or university."),
+            REWARD_SOURCE,
+        ),
+        Reason(
+            "income",
+            data.contract_kind in (TRANSFER, LICENCE),
+            _("From technology transfer or licence income."),
+            REWARD_SOURCE,
+        ),
+        Reason(
+            "registered",
+            data.is_registered,
+            _("On a registered technology contract."),
+            REWARD_SOURCE,
+        ),
+        Reason(
+            "within_36_months",
+            data.paid_on <= deadline,
+            _("Paid within 36 months of the income (by %(deadline)s).")
+            % {"deadline": deadline.isoformat()},
+            REWARD_SOURCE,
+        ),
     )
     half = all(c.ok for c in conditions)
-    return RewardAnswer(amount=amount, half_taxable=half, taxable=round_fen(amount / 2) if half else amount, conditions=conditions)
+    return RewardAnswer(
+        amount=amount,
+        half_taxable=half,
+        taxable=round_fen(amount / 2) if half else amount,
+        conditions=conditions,
+    )

@@ -51,7 +51,11 @@ def tax_index_view(request: AuthedHttpRequest) -> HttpResponse:
     if not permitted(request.user, Organisation, "tax_report"):
         raise PermissionDenied
     year = timezone.localdate().year
-    return render(request, "tax/index.html", {"institutions": institutions_reported(request.user), "years": range(year, year - 6, -1)})
+    return render(
+        request,
+        "tax/index.html",
+        {"institutions": institutions_reported(request.user), "years": range(year, year - 6, -1)},
+    )
 
 
 @login_required
@@ -68,12 +72,25 @@ def tax_year_view(request: AuthedHttpRequest, org_pk: int) -> HttpResponse:
     form = None
     if permitted(request.user, TaxProfile, "change"):
         profile = profile_of(request.user, organisation)
-        form = TaxProfileForm(initial={"resident_enterprise": profile.resident_enterprise, "non_profit_research": profile.non_profit_research,
-                                       "legal_source": profile.legal_source})
-    return render(request, "tax/year.html", {
-        "r": report, "t": report.table, "profile_form": form, "limit": rules.EXEMPT_LIMIT,
-        "previous": year - 1, "next": year + 1,
-    })
+        form = TaxProfileForm(
+            initial={
+                "resident_enterprise": profile.resident_enterprise,
+                "non_profit_research": profile.non_profit_research,
+                "legal_source": profile.legal_source,
+            }
+        )
+    return render(
+        request,
+        "tax/year.html",
+        {
+            "r": report,
+            "t": report.table,
+            "profile_form": form,
+            "limit": rules.EXEMPT_LIMIT,
+            "previous": year - 1,
+            "next": year + 1,
+        },
+    )
 
 
 @login_required
@@ -87,7 +104,9 @@ def tax_profile_view(request: AuthedHttpRequest, org_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            services.tax_profile_set(organisation=organisation, actor=request.user, **form.cleaned_data)
+            services.tax_profile_set(
+                organisation=organisation, actor=request.user, **form.cleaned_data
+            )
             messages.success(request, _("The tax profile was saved."))
         except ValidationError as exc:
             _errors(request, exc)
@@ -102,7 +121,9 @@ def _year_url(org_pk: int, year: str) -> str:
     return url if chosen is None else f"{url}?year={chosen}"
 
 
-def _deal(request: AuthedHttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]) -> Deal:
+def _deal(
+    request: AuthedHttpRequest, deal_pk: int, model: type[DealTaxFacts] | type[DealTaxYear]
+) -> Deal:
     deal = get_object_or_404(Deal.objects.restrict(request.user, "view"), pk=deal_pk)
     if not permitted(request.user, model, "change"):
         raise PermissionDenied
@@ -126,8 +147,12 @@ def deal_facts_view(request: AuthedHttpRequest, deal_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            outcome = run_form_once(request, lambda: services.deal_tax_facts_set(
-                deal=deal, actor=request.user, **form.cleaned_data))
+            outcome = run_form_once(
+                request,
+                lambda: services.deal_tax_facts_set(
+                    deal=deal, actor=request.user, **form.cleaned_data
+                ),
+            )
             _saved(request, outcome, _("The deal's tax facts were saved."))
         except KeyReused as exc:
             messages.warning(request, reused_message(exc.first))
@@ -147,8 +172,12 @@ def deal_year_view(request: AuthedHttpRequest, deal_pk: int) -> HttpResponse:
         _errors(request, form.errors)
     else:
         try:
-            outcome = run_form_once(request, lambda: services.deal_tax_year_set(
-                deal=deal, actor=request.user, **form.cleaned_data))
+            outcome = run_form_once(
+                request,
+                lambda: services.deal_tax_year_set(
+                    deal=deal, actor=request.user, **form.cleaned_data
+                ),
+            )
             _saved(request, outcome, _("The costs and taxes were saved."))
         except KeyReused as exc:
             messages.warning(request, reused_message(exc.first))

@@ -37,7 +37,7 @@ def work_items_for_request(request: HttpRequest) -> list[WorkItem]:
     if cached is None:
         cached = work_items(getattr(request, "user", None))
         setattr(request, _REQUEST_CACHE, cached)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def worklist_count(user: Any, *, request: HttpRequest | None = None) -> int:

@@ -45,7 +45,9 @@ def _selected(actor: User, keys: list[str], outcome: BulkOutcome) -> list[WorkIt
     """The actor's current lines named by ``keys``; the others are refused (not waiting for them)."""
     found, missing = items_by_key(work_items(actor), keys)
     for key in missing:
-        outcome.refused.append((key, _("This item is not in your work queue (done already, or not yours).")))
+        outcome.refused.append(
+            (key, _("This item is not in your work queue (done already, or not yours)."))
+        )
     return found
 
 
@@ -56,7 +58,9 @@ def work_items_assign_reviewer(*, keys: list[str], reviewer: User, actor: User) 
         if item.kind not in ROUND_KINDS:
             outcome.refused.append((item.title, _("Reviewers are assigned to review rounds only.")))
             continue
-        review_round = ReviewRound.objects.restrict(actor, "manage").filter(pk=item.object_id).first()
+        review_round = (
+            ReviewRound.objects.restrict(actor, "manage").filter(pk=item.object_id).first()
+        )
         if review_round is None:
             outcome.refused.append((item.title, _("You may not run this review round.")))
             continue
@@ -83,38 +87,73 @@ class Reminder:
 def _reminder(item: WorkItem, actor: User) -> Reminder | str:
     """Whom to remind of ``item`` and what to tell them, or why no one can be reminded."""
     if item.kind in ROUND_KINDS:
-        review_round = ReviewRound.objects.restrict(actor, "manage").select_related("result").filter(pk=item.object_id).first()
+        review_round = (
+            ReviewRound.objects.restrict(actor, "manage")
+            .select_related("result")
+            .filter(pk=item.object_id)
+            .first()
+        )
         if review_round is None:
             return _("You may not run this review round.")
-        pending = review_round.assignments.filter(status__in=("invited", "accepted")).select_related("reviewer")
+        pending = review_round.assignments.filter(
+            status__in=("invited", "accepted")
+        ).select_related("reviewer")
         r = review_round.result
         return Reminder(
-            [a.reviewer for a in pending if allows(a.reviewer, a, "review")], review_round, reverse("evaluation:my_reviews"),
+            [a.reviewer for a in pending if allows(a.reviewer, a, "review")],
+            review_round,
+            reverse("evaluation:my_reviews"),
             f"评审提醒：{r.title_zh or r.title_en}（截止 {review_round.deadline:%Y-%m-%d}）",
             f"Review reminder: {r.title_en or r.title_zh} (due {review_round.deadline:%Y-%m-%d})",
         )
     if item.kind in ("payment_overdue", "royalty_overdue"):
         model = PaymentScheduleItem if item.kind == "payment_overdue" else RoyaltyReport
-        row = model.objects.restrict(actor, "view").select_related("deal").filter(pk=item.object_id).first()  # type: ignore[attr-defined]
+        row = (
+            model.objects.restrict(actor, "view")
+            .select_related("deal")
+            .filter(pk=item.object_id)
+            .first()
+        )
         if row is None or not allows(actor, row.deal, "record_payment"):
             return _("You may not record payments of this deal.")
         deal: Deal = row.deal
-        recipients = [u for u in users_permitted(Deal, "view").filter(organisation_id=deal.counterparty_id) if allows(u, deal, "view")]
-        what_zh, what_en = ("付款", "Payment") if item.kind == "payment_overdue" else ("提成费", "Royalty")
+        recipients = [
+            u
+            for u in users_permitted(Deal, "view").filter(organisation_id=deal.counterparty_id)
+            if allows(u, deal, "view")
+        ]
+        what_zh, what_en = (
+            ("付款", "Payment") if item.kind == "payment_overdue" else ("提成费", "Royalty")
+        )
         return Reminder(
-            recipients, row, item.url,
+            recipients,
+            row,
+            item.url,
             f"{what_zh}逾期提醒：{deal.name_in('zh-hans')}（{row}，应付日 {row.due_on:%Y-%m-%d}）",
             f"{what_en} overdue: {deal.name_in('en')} ({row}, due {row.due_on:%Y-%m-%d})",
         )
     if item.kind == "patent_deadline":
-        deadline = FilingDeadline.objects.restrict(actor, "change").select_related("filing__family__manager").filter(pk=item.object_id).first()
+        deadline = (
+            FilingDeadline.objects.restrict(actor, "change")
+            .select_related("filing__family__manager")
+            .filter(pk=item.object_id)
+            .first()
+        )
         if deadline is None:
             return _("You may not change this deadline.")
         manager = deadline.filing.family.manager
-        recipients = [manager] if manager is not None and manager.pk != actor.pk and allows(manager, deadline, "change") else []
+        recipients = (
+            [manager]
+            if manager is not None
+            and manager.pk != actor.pk
+            and allows(manager, deadline, "change")
+            else []
+        )
         family = deadline.filing.family
         return Reminder(
-            recipients, deadline, item.url,
+            recipients,
+            deadline,
+            item.url,
             f"专利期限提醒：{deadline.label} · {family.title_zh or family.title_en}（{deadline.due:%Y-%m-%d}）",
             f"Patent deadline: {deadline.label} · {family.title_en or family.title_zh} ({deadline.due:%Y-%m-%d})",
         )
@@ -135,10 +174,17 @@ def work_items_remind(*, keys: list[str], actor: User) -> BulkOutcome:
             continue
         with transaction.atomic():
             notification_send(
-                recipients=recipients, kind=f"worklist.remind_{item.kind}", title_zh=reminder.title_zh, title_en=reminder.title_en,
+                recipients=recipients,
+                kind=f"worklist.remind_{item.kind}",
+                title_zh=reminder.title_zh,
+                title_en=reminder.title_en,
                 url=reminder.url,
             )
-            audit_record(actor=actor, action="worklist.remind", obj=reminder.obj,
-                         payload={"kind": item.kind, "recipients": sorted(u.pk for u in recipients)})
+            audit_record(
+                actor=actor,
+                action="worklist.remind",
+                obj=reminder.obj,
+                payload={"kind": item.kind, "recipients": sorted(u.pk for u in recipients)},
+            )
         outcome.done.append(item)
     return outcome

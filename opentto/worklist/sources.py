@@ -68,7 +68,12 @@ def _result_titles(user: Any, result_ids: Iterable[int]) -> dict[int, str]:
     ids = {i for i in result_ids if i is not None}
     if not ids:
         return {}
-    return {r.pk: r.title for r in Result.objects.restrict(user, "view").filter(pk__in=ids).only("pk", "title_zh", "title_en")}
+    return {
+        r.pk: r.title
+        for r in Result.objects.restrict(user, "view")
+        .filter(pk__in=ids)
+        .only("pk", "title_zh", "title_en")
+    }
 
 
 def _result_title(titles: dict[int, str], result_id: int) -> str:
@@ -100,8 +105,14 @@ def reviews_to_declare(user: Any, today: date) -> list[WorkItem]:
     """The user's invitations still waiting for their conflict-of-interest declaration."""
     return [
         WorkItem(
-            "review_declare", a.review_round.result.title, a.review_round.deadline, a.review_round.deadline < today,
-            reverse("evaluation:review", args=[a.pk]), "evaluation.reviewassignment", a.pk, a.review_round.rubric.title,
+            "review_declare",
+            a.review_round.result.title,
+            a.review_round.deadline,
+            a.review_round.deadline < today,
+            reverse("evaluation:review", args=[a.pk]),
+            "evaluation.reviewassignment",
+            a.pk,
+            a.review_round.rubric.title,
         )
         for a in _assignments(user, "invited")
     ]
@@ -111,8 +122,14 @@ def reviews_to_score(user: Any, today: date) -> list[WorkItem]:
     """The user's accepted reviews not yet submitted."""
     return [
         WorkItem(
-            "review_score", a.review_round.result.title, a.review_round.deadline, a.review_round.deadline < today,
-            reverse("evaluation:review", args=[a.pk]), "evaluation.reviewassignment", a.pk, a.review_round.rubric.title,
+            "review_score",
+            a.review_round.result.title,
+            a.review_round.deadline,
+            a.review_round.deadline < today,
+            reverse("evaluation:review", args=[a.pk]),
+            "evaluation.reviewassignment",
+            a.pk,
+            a.review_round.rubric.title,
         )
         for a in _assignments(user, "accepted")
     ]
@@ -123,16 +140,27 @@ def rounds_needing_reviewers(user: Any, today: date) -> list[WorkItem]:
     rounds = list(
         ReviewRound.objects.restrict(user, "manage")
         .filter(status="open", deadline__gte=today)
-        .annotate(active=Count("assignments", filter=Q(assignments__status__in=("invited", "accepted", "submitted"))))
+        .annotate(
+            active=Count(
+                "assignments",
+                filter=Q(assignments__status__in=("invited", "accepted", "submitted")),
+            )
+        )
         .filter(active__lt=F("min_reviews"))
         .order_by("deadline", "pk")
     )
     titles = _result_titles(user, (r.result_id for r in rounds))
     return [
         WorkItem(
-            "round_reviewers", _result_title(titles, r.result_id), r.deadline, False, reverse("evaluation:round", args=[r.pk]),
-            "evaluation.reviewround", r.pk,
-            _("%(active)d of %(required)d reviewers invited") % {"active": r.active, "required": r.min_reviews},  # type: ignore[attr-defined]
+            "round_reviewers",
+            _result_title(titles, r.result_id),
+            r.deadline,
+            False,
+            reverse("evaluation:round", args=[r.pk]),
+            "evaluation.reviewround",
+            r.pk,
+            _("%(active)d of %(required)d reviewers invited")
+            % {"active": r.active, "required": r.min_reviews},
         )
         for r in rounds
     ]
@@ -148,8 +176,14 @@ def rounds_to_close(user: Any, today: date) -> list[WorkItem]:
     titles = _result_titles(user, (r.result_id for r in rounds))
     return [
         WorkItem(
-            "round_close", _result_title(titles, r.result_id), r.deadline, r.deadline < today, reverse("evaluation:round", args=[r.pk]),
-            "evaluation.reviewround", r.pk, r.get_status_display(),
+            "round_close",
+            _result_title(titles, r.result_id),
+            r.deadline,
+            r.deadline < today,
+            reverse("evaluation:round", args=[r.pk]),
+            "evaluation.reviewround",
+            r.pk,
+            r.get_status_display(),
         )
         for r in rounds
     ]
@@ -168,9 +202,16 @@ def plans_to_approve(user: Any, today: date) -> list[WorkItem]:
     titles = _result_titles(user, (p.result_id for p in rows))
     return [
         WorkItem(
-            "plan_approve", _result_title(titles, p.result_id), None, False, reverse("planning:result", args=[p.result_id]),
-            "planning.transferplan", p.pk,
-            _("Submitted %(date)s") % {"date": f"{p.submitted_at:%Y-%m-%d}"} if p.submitted_at else "",
+            "plan_approve",
+            _result_title(titles, p.result_id),
+            None,
+            False,
+            reverse("planning:result", args=[p.result_id]),
+            "planning.transferplan",
+            p.pk,
+            _("Submitted %(date)s") % {"date": f"{p.submitted_at:%Y-%m-%d}"}
+            if p.submitted_at
+            else "",
         )
         for p in rows
     ]
@@ -184,18 +225,29 @@ def patent_deadlines(user: Any, today: date) -> list[WorkItem]:
         FilingDeadline.objects.restrict(user, "change")
         .filter(status="open", due__lte=today + timedelta(days=HORIZON_DAYS))
         .exclude(filing__status__in=("abandoned", "lapsed"))
-        .filter(Q(filing__family__manager_id=user.pk) | Q(filing__family__manager__isnull=True, pk__in=reminded))
+        .filter(
+            Q(filing__family__manager_id=user.pk)
+            | Q(filing__family__manager__isnull=True, pk__in=reminded)
+        )
         .select_related("filing__family")
         .order_by("due", "pk")
     )
     items = []
     for d in rows:
         family = d.filing.family
-        items.append(WorkItem(
-            "patent_deadline", f"{d.label} · {family.title}", d.due, d.due < today,
-            reverse("planning:result_ip", args=[family.result_id]), "patents.filingdeadline", d.pk,
-            f"{d.office}" + (f" · {_('late until')} {d.late_until:%Y-%m-%d}" if d.late_until else ""),
-        ))
+        items.append(
+            WorkItem(
+                "patent_deadline",
+                f"{d.label} · {family.title}",
+                d.due,
+                d.due < today,
+                reverse("planning:result_ip", args=[family.result_id]),
+                "patents.filingdeadline",
+                d.pk,
+                f"{d.office}"
+                + (f" · {_('late until')} {d.late_until:%Y-%m-%d}" if d.late_until else ""),
+            )
+        )
     return items
 
 
@@ -206,15 +258,26 @@ def notices_ending(user: Any, today: date) -> list[WorkItem]:
     """Running public notices (公示) ending within 15 days, of deals the user may change."""
     notices = (
         PublicNotice.objects.restrict(user, "view")
-        .filter(status="running", ends_on__gte=today, ends_on__lte=today + timedelta(days=NOTICE_HORIZON_DAYS))
+        .filter(
+            status="running",
+            ends_on__gte=today,
+            ends_on__lte=today + timedelta(days=NOTICE_HORIZON_DAYS),
+        )
         .filter(deal__in=Deal.objects.restrict(user, "change").values("pk"))
         .select_related("deal")
         .order_by("ends_on", "pk")
     )
     return [
         WorkItem(
-            "notice_ending", _deal_title(n.deal), n.ends_on, False, reverse("landing:detail", args=[n.deal_id]),
-            "landing.publicnotice", n.pk, _("Notice %(start)s – %(end)s") % {"start": f"{n.starts_on:%Y-%m-%d}", "end": f"{n.ends_on:%Y-%m-%d}"},
+            "notice_ending",
+            _deal_title(n.deal),
+            n.ends_on,
+            False,
+            reverse("landing:detail", args=[n.deal_id]),
+            "landing.publicnotice",
+            n.pk,
+            _("Notice %(start)s – %(end)s")
+            % {"start": f"{n.starts_on:%Y-%m-%d}", "end": f"{n.ends_on:%Y-%m-%d}"},
         )
         for n in notices
     ]
@@ -224,7 +287,16 @@ def deals_to_sign(user: Any, today: date) -> list[WorkItem]:
     """Deals the user may sign that can be signed now: a draft whose price needs no public notice,
     or a deal whose notice has run its full period (it may be signed the day after it ends),
     covering only results in landing."""
-    not_landing = Deal.objects.filter(results__stage__in=("onboarding", "evaluation", "planning", "on_hold", "withdrawn", "declined"))
+    not_landing = Deal.objects.filter(
+        results__stage__in=(
+            "onboarding",
+            "evaluation",
+            "planning",
+            "on_hold",
+            "withdrawn",
+            "declined",
+        )
+    )
     deals = (
         Deal.objects.restrict(user, "sign")
         .filter(status__in=("draft", "notice"))
@@ -240,13 +312,24 @@ def deals_to_sign(user: Any, today: date) -> list[WorkItem]:
                 continue
             due = None
         else:
-            ended = [n.ends_on for n in deal.notices.all() if n.status == "running" and n.ends_on < today]
+            ended = [
+                n.ends_on for n in deal.notices.all() if n.status == "running" and n.ends_on < today
+            ]
             if not ended:
                 continue
             due = max(ended) + timedelta(days=1)
-        items.append(WorkItem(
-            "deal_sign", _deal_title(deal), due, False, reverse("landing:detail", args=[deal.pk]), "landing.deal", deal.pk, str(deal.counterparty),
-        ))
+        items.append(
+            WorkItem(
+                "deal_sign",
+                _deal_title(deal),
+                due,
+                False,
+                reverse("landing:detail", args=[deal.pk]),
+                "landing.deal",
+                deal.pk,
+                str(deal.counterparty),
+            )
+        )
     return items
 
 
@@ -264,21 +347,37 @@ def payments_overdue(user: Any, today: date) -> list[WorkItem]:
     signed deals the user may record payments of."""
     rows = (
         PaymentScheduleItem.objects.restrict(user, "view")
-        .filter(deal__in=_money_deals(user, "record_payment"), deal__status__in=("signed", "in_force"), due_on__lt=today)
+        .filter(
+            deal__in=_money_deals(user, "record_payment"),
+            deal__status__in=("signed", "in_force"),
+            due_on__lt=today,
+        )
         .annotate(received=Coalesce(Sum("payments__amount_cny"), _ZERO))
         .select_related("deal")
         .order_by("due_on", "pk")
     )
     items = []
     for s in rows:
-        if not _short(s.amount_cny, s.received):  # type: ignore[attr-defined]
+        if not _short(s.amount_cny, s.received):
             continue
-        detail = (_("%(due)s due, %(received)s received") % {"due": format_yuan(s.amount_cny), "received": format_yuan(_yuan(s.received))}  # type: ignore[attr-defined]
-                  if s.amount_cny is not None else "")
-        items.append(WorkItem(
-            "payment_overdue", f"{_deal_title(s.deal)} · {s}", s.due_on, True, reverse("landing:detail", args=[s.deal_id]),
-            "landing.paymentscheduleitem", s.pk, detail,
-        ))
+        detail = (
+            _("%(due)s due, %(received)s received")
+            % {"due": format_yuan(s.amount_cny), "received": format_yuan(_yuan(s.received))}
+            if s.amount_cny is not None
+            else ""
+        )
+        items.append(
+            WorkItem(
+                "payment_overdue",
+                f"{_deal_title(s.deal)} · {s}",
+                s.due_on,
+                True,
+                reverse("landing:detail", args=[s.deal_id]),
+                "landing.paymentscheduleitem",
+                s.pk,
+                detail,
+            )
+        )
     return items
 
 
@@ -293,12 +392,18 @@ def royalties_overdue(user: Any, today: date) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            "royalty_overdue", f"{_deal_title(r.deal)} · {r}", r.due_on, True, reverse("landing:detail", args=[r.deal_id]),
-            "landing.royaltyreport", r.pk,
-            _("%(due)s due, %(received)s received") % {"due": format_yuan(r.royalty_due_cny), "received": format_yuan(_yuan(r.received))},  # type: ignore[attr-defined]
+            "royalty_overdue",
+            f"{_deal_title(r.deal)} · {r}",
+            r.due_on,
+            True,
+            reverse("landing:detail", args=[r.deal_id]),
+            "landing.royaltyreport",
+            r.pk,
+            _("%(due)s due, %(received)s received")
+            % {"due": format_yuan(r.royalty_due_cny), "received": format_yuan(_yuan(r.received))},
         )
         for r in rows
-        if _yuan(r.received) < r.royalty_due_cny  # type: ignore[attr-defined]
+        if _yuan(r.received) < r.royalty_due_cny
     ]
 
 
@@ -312,8 +417,15 @@ def distributions_to_run(user: Any, today: date) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            "distribution_run", _deal_title(p.deal), None, False, reverse("landing:detail", args=[p.deal_id]), "landing.payment", p.pk,
-            _("%(amount)s received on %(date)s") % {"amount": format_yuan(p.amount_cny), "date": f"{p.received_on:%Y-%m-%d}"},
+            "distribution_run",
+            _deal_title(p.deal),
+            None,
+            False,
+            reverse("landing:detail", args=[p.deal_id]),
+            "landing.payment",
+            p.pk,
+            _("%(amount)s received on %(date)s")
+            % {"amount": format_yuan(p.amount_cny), "date": f"{p.received_on:%Y-%m-%d}"},
         )
         for p in rows
     ]
@@ -324,12 +436,27 @@ def distributions_to_run(user: Any, today: date) -> list[WorkItem]:
 
 def access_requests(user: Any, today: date) -> list[WorkItem]:
     """Pending requests for access under NDA the user may decide."""
-    rows = list(AccessRequest.objects.restrict(user, "decide").filter(status="pending").select_related("requester").order_by("requested_at", "pk"))
+    rows = list(
+        AccessRequest.objects.restrict(user, "decide")
+        .filter(status="pending")
+        .select_related("requester")
+        .order_by("requested_at", "pk")
+    )
     titles = _result_titles(user, (r.result_id for r in rows))
     return [
         WorkItem(
-            "access_request", _result_title(titles, r.result_id), None, False, reverse("accounts:access"), "access.accessrequest", r.pk,
-            _("Requested by %(name)s on %(date)s") % {"name": r.requester.get_full_name() or r.requester.username, "date": f"{r.requested_at:%Y-%m-%d}"},
+            "access_request",
+            _result_title(titles, r.result_id),
+            None,
+            False,
+            reverse("accounts:access"),
+            "access.accessrequest",
+            r.pk,
+            _("Requested by %(name)s on %(date)s")
+            % {
+                "name": r.requester.get_full_name() or r.requester.username,
+                "date": f"{r.requested_at:%Y-%m-%d}",
+            },
         )
         for r in rows
     ]
@@ -338,7 +465,9 @@ def access_requests(user: Any, today: date) -> list[WorkItem]:
 def subsidy_decisions(user: Any, today: date) -> list[WorkItem]:
     """Applications waiting for the user's decision: submitted (send to review or reject), reviewed
     (recognise), recognised (approve)."""
-    reviewed = Q(status="under_review") & (Q(review_round__status="finalised") | ~Q(review_override_reason=""))
+    reviewed = Q(status="under_review") & (
+        Q(review_round__status="finalised") | ~Q(review_override_reason="")
+    )
     rows = (
         Application.objects.restrict(user, "decide")
         .filter(Q(status__in=("submitted", "recognised")) | reviewed)
@@ -347,8 +476,14 @@ def subsidy_decisions(user: Any, today: date) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            "subsidy_decide", a.project_title or _("Application #%(id)s") % {"id": a.pk}, None, False,
-            reverse("subsidies:detail", args=[a.pk]), "subsidies.application", a.pk, f"{a.applicant} · {a.get_status_display()}",
+            "subsidy_decide",
+            a.project_title or _("Application #%(id)s") % {"id": a.pk},
+            None,
+            False,
+            reverse("subsidies:detail", args=[a.pk]),
+            "subsidies.application",
+            a.pk,
+            f"{a.applicant} · {a.get_status_display()}",
         )
         for a in rows
     ]
@@ -366,7 +501,13 @@ def imports_failed(user: Any, today: date) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            "import_failed", j.original_name, None, False, reverse("imports:job", args=[j.token]), "imports.importjob", j.pk,
+            "import_failed",
+            j.original_name,
+            None,
+            False,
+            reverse("imports:job", args=[j.token]),
+            "imports.importjob",
+            j.pk,
             f"{j.get_kind_display()} · {j.get_status_display()}",
         )
         for j in rows

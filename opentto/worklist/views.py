@@ -37,7 +37,14 @@ def _columns() -> list[str]:
 
 
 def _row(request: AuthedHttpRequest, item: WorkItem) -> list[Any]:
-    return [item.kind_label, item.title, item.due, _("yes") if item.is_overdue else "", item.detail, request.build_absolute_uri(item.url)]
+    return [
+        item.kind_label,
+        item.title,
+        item.due,
+        _("yes") if item.is_overdue else "",
+        item.detail,
+        request.build_absolute_uri(item.url),
+    ]
 
 
 @login_required
@@ -47,18 +54,30 @@ def worklist_view(request: AuthedHttpRequest) -> HttpResponse:
     work_filter = WorkFilter.from_query(request.GET)
     shown = work_filter.apply(items)
     has_rounds = any(i.kind in ROUND_KINDS for i in shown)
-    windows = [("overdue", _("Overdue")), *[(str(d), ngettext("Within %(n)d day", "Within %(n)d days", d) % {"n": d}) for d in WINDOW_DAYS]]
-    return render(request, "worklist/index.html", {
-        "items": shown,
-        "total": len(items),
-        "counts": counts_by_kind(items),
-        "kinds": [(k, str(label)) for k, label in KINDS.items()],
-        "windows": windows,
-        "work_filter": work_filter,
-        "query": request.GET.urlencode(),
-        "reviewers": reviewers_eligible().order_by("last_name", "first_name", "username") if has_rounds else None,
-        "can_remind": any(i.kind in REMINDABLE_KINDS for i in shown),
-    })
+    windows = [
+        ("overdue", _("Overdue")),
+        *[
+            (str(d), ngettext("Within %(n)d day", "Within %(n)d days", d) % {"n": d})
+            for d in WINDOW_DAYS
+        ],
+    ]
+    return render(
+        request,
+        "worklist/index.html",
+        {
+            "items": shown,
+            "total": len(items),
+            "counts": counts_by_kind(items),
+            "kinds": [(k, str(label)) for k, label in KINDS.items()],
+            "windows": windows,
+            "work_filter": work_filter,
+            "query": request.GET.urlencode(),
+            "reviewers": reviewers_eligible().order_by("last_name", "first_name", "username")
+            if has_rounds
+            else None,
+            "can_remind": any(i.kind in REMINDABLE_KINDS for i in shown),
+        },
+    )
 
 
 def _back(request: AuthedHttpRequest) -> HttpResponseRedirect:
@@ -73,7 +92,9 @@ def _report(request: AuthedHttpRequest, outcome: BulkOutcome, done_message: str)
     if outcome.done:
         messages.success(request, done_message % {"n": len(outcome.done)})
     for title, reason in outcome.refused:
-        messages.error(request, _("Not done: %(item)s — %(reason)s") % {"item": title, "reason": reason})
+        messages.error(
+            request, _("Not done: %(item)s — %(reason)s") % {"item": title, "reason": reason}
+        )
 
 
 @login_required
@@ -92,12 +113,17 @@ def worklist_bulk_view(request: AuthedHttpRequest) -> HttpResponseBase:
         found, _missing = items_by_key(work_items_for_request(request), keys)
         fmt = action.removeprefix("export_")
         return spreadsheet_response(
-            fmt=fmt, filename=f"my-work-{timezone.localdate():%Y-%m-%d}.{fmt}", headers=_columns(),
-            rows=[_row(request, i) for i in found], title=_("My work"),
+            fmt=fmt,
+            filename=f"my-work-{timezone.localdate():%Y-%m-%d}.{fmt}",
+            headers=_columns(),
+            rows=[_row(request, i) for i in found],
+            title=_("My work"),
         )
     if action == "assign":
         reviewer_id = id_param(request.POST.get("reviewer"))
-        reviewer = reviewers_eligible().filter(pk=reviewer_id).first() if reviewer_id is not None else None
+        reviewer = (
+            reviewers_eligible().filter(pk=reviewer_id).first() if reviewer_id is not None else None
+        )
         if reviewer is None:
             messages.error(request, _("Choose a reviewer."))
             return _back(request)

@@ -68,5 +68,9 @@ def verified_session(user: User) -> Client:
 def without_csrf(content: bytes) -> bytes:
     """A page with its CSRF tokens blanked (they differ on every response): the form's field and
     the one HTMX sends (``hx-headers`` on the body)."""
-    content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken" value=""', content)
+    content = re.sub(
+        rb'name="csrfmiddlewaretoken" value="[^"]+"',
+        b'name="csrfmiddlewaretoken" value=""',
+        content,
+    )
     return re.sub(rb'"X-CSRFToken": "[^"]+"', b'"X-CSRFToken": ""', content)

@@ -18,12 +18,25 @@ def test_password_policy_refuses_weak_passwords(inventor):
     client = Client()
     client.force_login(inventor)
     for weak in ("12345678901", "password123", "short"):
-        response = client.post("/en/account/password/", {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak})
+        response = client.post(
+            "/en/account/password/",
+            {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+        )
         assert response.status_code == 200 and "error" in response.content.decode()
-    response = client.post("/en/account/password/", {"old_password": PASSWORD, "new_password1": "x" * 300 + "Aa1", "new_password2": "x" * 300 + "Aa1"})
+    response = client.post(
+        "/en/account/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "x" * 300 + "Aa1",
+            "new_password2": "x" * 300 + "Aa1",
+        },
+    )
     assert "at most 256 characters" in response.content.decode()
     strong = "plum-orbit-canal-7"
-    response = client.post("/en/account/password/", {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong})
+    response = client.post(
+        "/en/account/password/",
+        {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong},
+    )
     assert response.status_code == 302
     assert User.objects.get(pk=inventor.pk).check_password(strong)
 

@@ -32,7 +32,11 @@ def test_a_person_gives_and_withdraws_consent_and_sees_the_record(inventor, rese
     page = client.get("/en/account/privacy/")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "not given" in body and "No consent has been recorded for you." in body and "I give my consent" in body
+    assert (
+        "not given" in body
+        and "No consent has been recorded for you." in body
+        and "I give my consent" in body
+    )
 
     response = client.post("/en/account/privacy/", {"action": "give"})
     assert response.status_code == 302 and response["Location"] == "/en/account/privacy/"
@@ -42,13 +46,34 @@ def test_a_person_gives_and_withdraws_consent_and_sees_the_record(inventor, rese
     assert event.actor_id == inventor.pk
 
     # The TTO stores the details under that consent; the person then withdraws it.
-    person_set_private_data(person=person, id_number=ID, bank_name="中国银行", bank_account="622202020011223344", retain_until=in_days(30), actor=manager)
+    person_set_private_data(
+        person=person,
+        id_number=ID,
+        bank_name="中国银行",
+        bank_account="622202020011223344",
+        retain_until=in_days(30),
+        actor=manager,
+    )
     body = client.get("/en/account/privacy/").content.decode()
-    assert "Given on" in body and "Consent given (version 2026-11)" in body and "Withdraw my consent" in body and "You</td>" in body
+    assert (
+        "Given on" in body
+        and "Consent given (version 2026-11)" in body
+        and "Withdraw my consent" in body
+        and "You</td>" in body
+    )
     client.post("/en/account/privacy/", {"action": "withdraw"})
     person.refresh_from_db()
-    assert person.consent_given_at is None and person.id_number_encrypted == "" and person.bank_account_encrypted == ""
-    assert AuditEvent.objects.filter(action="person.withdraw_consent", object_id=str(researcher.pk), actor=inventor).count() == 1
+    assert (
+        person.consent_given_at is None
+        and person.id_number_encrypted == ""
+        and person.bank_account_encrypted == ""
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action="person.withdraw_consent", object_id=str(researcher.pk), actor=inventor
+        ).count()
+        == 1
+    )
     body = client.get("/en/account/privacy/").content.decode()
     assert "Consent withdrawn" in body and "I give my consent" in body
 
@@ -73,7 +98,10 @@ def test_a_user_without_a_person_record_has_nothing_to_consent_to(enterprise_use
 def test_an_unknown_action_changes_nothing(inventor, researcher):
     before = AuditEvent.objects.count()
     assert client_for(inventor).post("/en/account/privacy/", {"action": "erase"}).status_code == 400
-    assert AuditEvent.objects.count() == before and Person.objects.get(pk=researcher.pk).consent_given_at is None
+    assert (
+        AuditEvent.objects.count() == before
+        and Person.objects.get(pk=researcher.pk).consent_given_at is None
+    )
 
 
 def test_the_export_carries_the_consent_history(inventor, researcher):
@@ -89,10 +117,20 @@ def test_the_export_carries_the_consent_history(inventor, researcher):
 
 @pytest.mark.parametrize(
     "who, linked",
-    [("admin_user", True), ("manager", True), ("inventor", False), ("other_inventor", False), ("enterprise_user", False),
-     ("reviewer", False), ("official", False), ("investor", False)],
+    [
+        ("admin_user", True),
+        ("manager", True),
+        ("inventor", False),
+        ("other_inventor", False),
+        ("enterprise_user", False),
+        ("reviewer", False),
+        ("official", False),
+        ("investor", False),
+    ],
 )
-def test_the_person_page_links_to_the_private_details_only_for_payers(request, who, linked, researcher):
+def test_the_person_page_links_to_the_private_details_only_for_payers(
+    request, who, linked, researcher
+):
     client = client_for(request.getfixturevalue(who))
     page = client.get(f"/en/organisations/people/{researcher.pk}/")
     assert page.status_code == 200

@@ -39,7 +39,9 @@ def _lock(username: str, address: str = ADDRESS_A, count: int = 10) -> None:
 
 def test_the_tenth_wrong_password_locks_the_user_name_at_that_address(manager):
     _lock("manager", count=9)
-    assert _login("manager", PASSWORD).status_code == 302  # nine: not locked; the right password clears the count
+    assert (
+        _login("manager", PASSWORD).status_code == 302
+    )  # nine: not locked; the right password clears the count
     _lock("manager", count=10)
     response = _login("manager", PASSWORD)
     assert response.status_code == 200 and WRONG in response.content.decode()
@@ -59,7 +61,9 @@ def test_locked_unknown_and_wrong_password_answers_are_identical(manager):
     wrong_same_name = _login("manager", "wrong-password", "192.0.2.77")
     unknown_same_page = _login("nobody-here", "x", "192.0.2.78")
     assert without_csrf(locked.content) == without_csrf(wrong_same_name.content)
-    assert without_csrf(unknown.content).replace(b"nobody-here", b"manager") == without_csrf(wrong_same_name.content)
+    assert without_csrf(unknown.content).replace(b"nobody-here", b"manager") == without_csrf(
+        wrong_same_name.content
+    )
     assert without_csrf(unknown_same_page.content) == without_csrf(unknown.content)
     assert WRONG in locked.content.decode()
     assert "lock" not in locked.content.decode().lower()
@@ -70,8 +74,14 @@ def test_each_refusal_hashes_one_password(manager):
     hashes the given password) each cost one password hash."""
     _lock("manager")
     original = MD5PasswordHasher.encode
-    for username, password, address in (("manager", PASSWORD, ADDRESS_A), ("nobody-here", "x", ADDRESS_A), ("manager", "wrong", ADDRESS_B)):
-        with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=original) as encode:
+    for username, password, address in (
+        ("manager", PASSWORD, ADDRESS_A),
+        ("nobody-here", "x", ADDRESS_A),
+        ("manager", "wrong", ADDRESS_B),
+    ):
+        with mock.patch.object(
+            MD5PasswordHasher, "encode", autospec=True, side_effect=original
+        ) as encode:
             assert WRONG in _login(username, password, address).content.decode()
         assert encode.call_count == 1, (username, address)
 
@@ -90,7 +100,10 @@ def test_the_lock_is_audited_once(manager):
     assert events.get().payload == {"ip_address": ADDRESS_A, "failures": 10}
     assert events.get().remote_addr == ADDRESS_A
     # Each refused sign-in of the account is recorded too (not those of unknown names).
-    assert AuditEvent.objects.filter(action="user.login_failed", object_id=str(manager.pk)).count() == 14
+    assert (
+        AuditEvent.objects.filter(action="user.login_failed", object_id=str(manager.pk)).count()
+        == 14
+    )
     _lock("nobody-here", count=10)
     assert AuditEvent.objects.filter(action="user.locked").count() == 1
 
@@ -111,7 +124,10 @@ def test_unlock_clears_the_lock_everywhere_and_is_audited(manager, admin_user):
     _lock("manager", ADDRESS_B)
     assert sign_in_locks(user=manager) == [ADDRESS_B, ADDRESS_A]
     user_unlock(user=User.objects.get(pk=manager.pk), actor=admin_user)
-    assert sign_in_locks(user=manager) == [] and not AccessAttempt.objects.filter(username="manager").exists()
+    assert (
+        sign_in_locks(user=manager) == []
+        and not AccessAttempt.objects.filter(username="manager").exists()
+    )
     assert _login("manager", PASSWORD, ADDRESS_A).status_code == 302
     event = AuditEvent.objects.get(action="user.unlock", object_id=str(manager.pk))
     assert event.actor_id == admin_user.pk and event.payload == {"attempts_cleared": 2}
@@ -121,7 +137,9 @@ def test_the_admin_unlock_action(manager, admin_user):
     _lock("manager")
     enable_two_factor(admin_user)
     client = verified_session(admin_user)
-    response = client.post("/en/admin/accounts/user/", {"action": "unlock", "_selected_action": [manager.pk]})
+    response = client.post(
+        "/en/admin/accounts/user/", {"action": "unlock", "_selected_action": [manager.pk]}
+    )
     assert response.status_code == 302
     assert sign_in_locks(user=manager) == []
 
@@ -143,7 +161,9 @@ def test_a_manager_unlocks(manager, inventor):
 
 def test_the_lock_ends_after_its_time(manager, settings):
     _lock("manager")
-    AccessAttempt.objects.filter(username="manager").update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    AccessAttempt.objects.filter(username="manager").update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
     assert _login("manager", PASSWORD).status_code == 302
 
 
@@ -157,14 +177,22 @@ def test_tries_during_a_lock_do_not_extend_it(manager):
 def test_the_admin_has_no_password_form_of_its_own(admin_user):
     """The admin signs in through the platform's sign-in page: the same throttle and answers."""
     response = Client().post("/en/admin/login/", {"username": "admin", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/en/accounts/login/?next=%2Fen%2Fadmin%2F"
+    assert (
+        response.status_code == 302
+        and response["Location"] == "/en/accounts/login/?next=%2Fen%2Fadmin%2F"
+    )
     assert "_auth_user_id" not in response.wsgi_request.session
     response = Client().get("/en/admin/")
-    assert response.status_code == 302 and response["Location"] == "/en/admin/login/?next=/en/admin/"
+    assert (
+        response.status_code == 302 and response["Location"] == "/en/admin/login/?next=/en/admin/"
+    )
     response = Client().get("/en/admin/login/?next=/en/admin/accounts/user/")
     assert response["Location"] == "/en/accounts/login/?next=%2Fen%2Fadmin%2Faccounts%2Fuser%2F"
     # A foreign next is not followed.
-    assert Client().get("/en/admin/login/?next=https://evil.example/")["Location"] == "/en/accounts/login/?next=%2Fen%2Fadmin%2F"
+    assert (
+        Client().get("/en/admin/login/?next=https://evil.example/")["Location"]
+        == "/en/accounts/login/?next=%2Fen%2Fadmin%2F"
+    )
     # The admin's users are throttled there like everyone.
     _lock("admin")
     assert WRONG in _login("admin", PASSWORD).content.decode()
@@ -182,4 +210,8 @@ def test_a_lockout_without_a_rendered_page_names_no_account(rf):
     page = lockout_response(rf.post(LOGIN), mock.sentinel.page, {"username": "manager"})
     assert page is mock.sentinel.page
     response = lockout_response(rf.post(LOGIN), None, {"username": "manager"})
-    assert response.status_code == 403 and b"manager" not in response.content and b"lock" not in response.content.lower()
+    assert (
+        response.status_code == 403
+        and b"manager" not in response.content
+        and b"lock" not in response.content.lower()
+    )

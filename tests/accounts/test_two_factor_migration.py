@@ -39,11 +39,20 @@ def test_enrolled_secrets_and_unused_recovery_codes_move_to_devices(settings):
     last_step = int(time.time() // 30)  # the code of this step was used before the migration
     enrolled_at = timezone.now().replace(microsecond=0) - timezone.timedelta(days=30)
     OldUser.objects.create(
-        username="enrolled", password="x", role="inventor", totp_secret_encrypted=crypto.encrypt(secret),
-        totp_confirmed_at=enrolled_at, totp_last_counter=last_step,
+        username="enrolled",
+        password="x",
+        role="inventor",
+        totp_secret_encrypted=crypto.encrypt(secret),
+        totp_confirmed_at=enrolled_at,
+        totp_last_counter=last_step,
         totp_recovery_hashes=[recovery_code_digest(c) for c in codes[:2]],  # the third was used
     )
-    OldUser.objects.create(username="pending", password="x", role="inventor", totp_secret_encrypted=crypto.encrypt(secret))
+    OldUser.objects.create(
+        username="pending",
+        password="x",
+        role="inventor",
+        totp_secret_encrypted=crypto.encrypt(secret),
+    )
     OldUser.objects.create(username="plain", password="x", role="inventor")
 
     _migrate(executor.loader.graph.leaf_nodes())
@@ -67,4 +76,7 @@ def test_enrolled_secrets_and_unused_recovery_codes_move_to_devices(settings):
     assert TOTPDevice.objects.get(user=pending, confirmed=False).secret == secret
     assert not RecoveryCodeDevice.objects.filter(user=pending).exists()
     plain = User.objects.get(username="plain")
-    assert not TOTPDevice.objects.filter(user=plain).exists() and not RecoveryCodeDevice.objects.filter(user=plain).exists()
+    assert (
+        not TOTPDevice.objects.filter(user=plain).exists()
+        and not RecoveryCodeDevice.objects.filter(user=plain).exists()
+    )

@@ -46,7 +46,14 @@ def _operations() -> list[Any]:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
     paths = {operation.path.removeprefix("/api/v1") for operation in operations}
-    for resource in ("demands", "matches", "evaluations", "plans", "payments", "subsidy-applications"):
+    for resource in (
+        "demands",
+        "matches",
+        "evaluations",
+        "plans",
+        "payments",
+        "subsidy-applications",
+    ):
         assert f"/{resource}/" in paths and f"/{resource}/{{id}}/" in paths, resource
     assert {"/demands/{id}/matches/", "/results/{id}/demands/"} <= paths
     return operations
@@ -54,15 +61,22 @@ def _operations() -> list[Any]:
 
 def _fuzz(operation: Any, headers: dict[str, str], examples: int) -> None:
     @given(case=operation.as_strategy())
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     run()
 
 
-def test_signed_in_manager_with_write_token(manager: User, onboarded: Result, confidential_result: Result, world: World) -> None:
+def test_signed_in_manager_with_write_token(
+    manager: User, onboarded: Result, confidential_result: Result, world: World
+) -> None:
     key = token_create(user=manager, scope="write", actor=None)[1]
     for operation in _operations():
         _fuzz(operation, {"Authorization": f"Token {key}"}, examples=4)

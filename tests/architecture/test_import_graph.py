@@ -58,9 +58,14 @@ def cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
 
 def test_cycles_finds_each_cycle_and_nothing_else() -> None:
     graph = {
-        "a": ["b"], "b": ["c"], "c": ["a", "d"],  # a -> b -> c -> a
-        "d": ["e"], "e": [],  # no cycle below it
-        "f": ["f", "g"], "g": ["h"], "h": ["g"],  # f imports itself: not reported; g <-> h
+        "a": ["b"],
+        "b": ["c"],
+        "c": ["a", "d"],  # a -> b -> c -> a
+        "d": ["e"],
+        "e": [],  # no cycle below it
+        "f": ["f", "g"],
+        "g": ["h"],
+        "h": ["g"],  # f imports itself: not reported; g <-> h
         "x": ["y"],  # y is imported but has no entry of its own
     }
     assert cycles(graph) == [["a", "b", "c"], ["g", "h"]]

@@ -29,7 +29,9 @@ NOT_LAYERED = {"settings"}
 
 
 def _importlinter() -> dict[str, Any]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "importlinter"
+    ]
 
 
 def _layers_contract() -> dict[str, Any]:
@@ -45,16 +47,26 @@ def _layers() -> list[list[str]]:
 
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run(  # noqa: S603  (the venv's own lint-imports, fixed arguments)
-        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
 def test_every_app_sits_in_one_layer() -> None:
     placed = [m for layer in _layers() for m in layer]
     assert len(placed) == len(set(placed)), "an app in two layers"
-    packages = {f"opentto.{p.name}" for p in (ROOT / "opentto").iterdir() if (p / "__init__.py").is_file()}
-    assert packages - {f"opentto.{n}" for n in NOT_LAYERED} <= set(placed), "an app in no layer (add it to pyproject.toml and docs)"
+    packages = {
+        f"opentto.{p.name}" for p in (ROOT / "opentto").iterdir() if (p / "__init__.py").is_file()
+    }
+    assert packages - {f"opentto.{n}" for n in NOT_LAYERED} <= set(placed), (
+        "an app in no layer (add it to pyproject.toml and docs)"
+    )
     # The bottom and the top: the pure packages and core below everything, the demo above.
     assert _layers()[-1] == ["opentto.celery", "opentto.formats", "opentto.matching"]
     assert _layers()[-2] == ["opentto.core"]
@@ -72,7 +84,8 @@ def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The code and the contracts, copied (only the Python and the configuration)."""
     root = tmp_path_factory.mktemp("layers")
     shutil.copytree(
-        ROOT / "opentto", root / "opentto",
+        ROOT / "opentto",
+        root / "opentto",
         ignore=shutil.ignore_patterns("__pycache__", "locale", "static", "templates", "data"),
     )
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
@@ -84,16 +97,34 @@ def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ("module", "source", "reported"),
     [
         # core imports no app
-        ("opentto/core/planted.py", "from opentto.dashboard import views\n", "opentto.core.planted -> opentto.dashboard.views"),
+        (
+            "opentto/core/planted.py",
+            "from opentto.dashboard import views\n",
+            "opentto.core.planted -> opentto.dashboard.views",
+        ),
         # an import inside a function counts as much as one at the top
-        ("opentto/results/planted.py", "def later():\n    from opentto.landing import models\n", "opentto.results.planted -> opentto.landing.models"),
+        (
+            "opentto/results/planted.py",
+            "def later():\n    from opentto.landing import models\n",
+            "opentto.results.planted -> opentto.landing.models",
+        ),
         # siblings of one layer that must not know each other (access | rights)
-        ("opentto/access/planted.py", "import opentto.rights.hooks\n", "opentto.access.planted -> opentto.rights.hooks"),
+        (
+            "opentto/access/planted.py",
+            "import opentto.rights.hooks\n",
+            "opentto.access.planted -> opentto.rights.hooks",
+        ),
         # the demo sits above every app: no app reads the demo's story
-        ("opentto/evaluation/planted.py", "from opentto.demo.story import ROBOT_ARM_KEY\n", "opentto.evaluation.planted -> opentto.demo.story"),
+        (
+            "opentto/evaluation/planted.py",
+            "from opentto.demo.story import ROBOT_ARM_KEY\n",
+            "opentto.evaluation.planted -> opentto.demo.story",
+        ),
     ],
 )
-def test_an_upward_import_breaks_the_layers(tree_copy: Path, module: str, source: str, reported: str) -> None:
+def test_an_upward_import_breaks_the_layers(
+    tree_copy: Path, module: str, source: str, reported: str
+) -> None:
     path = tree_copy / module
     path.write_text(source, encoding="utf-8")
     try:

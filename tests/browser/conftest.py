@@ -4,9 +4,11 @@
 
 import os
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
 
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 # The first English query builds the translation lexicon (seconds on a busy machine).
 expect.set_options(timeout=30_000)
@@ -36,10 +38,20 @@ def shot(page: Page, name: str) -> None:
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, once per test module."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/ensure-chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package (scripts/ensure-chromium)"
+        )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield browser
         browser.close()
 

@@ -32,20 +32,41 @@ def _lexical_index(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore[
     index.reset_tiers()
 
 
-
-def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_its_owners(live_server, browser: Browser) -> None:
-    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
-    person = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_its_owners(
+    live_server, browser: Browser
+) -> None:
+    institute = OrganisationFactory(
+        name_zh="交叉信息研究院",
+        name_en="Institute for Interdisciplinary Information Sciences",
+        kind="institute",
+    )
+    person = MembershipFactory(
+        organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")
+    ).person
     manager = make_user(UserRoleChoices.MANAGER, first_name="Mei")
     result = result_onboard(
-        data=result_input([institute], [(person, "100")], ip_assets=[], title_en="", abstract_en="",
-                          abstract_zh="基于强化学习的机械臂控制方法，使机器人进行多步决策，泛化到新的装配任务。"),
+        data=result_input(
+            [institute],
+            [(person, "100")],
+            ip_assets=[],
+            title_en="",
+            abstract_en="",
+            abstract_zh="基于强化学习的机械臂控制方法，使机器人进行多步决策，泛化到新的装配任务。",
+        ),
         actor=manager,
     )
-    make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(name_en="SmartMake Robotics Ltd"), first_name="Jun", username="buyer")
+    make_user(
+        UserRoleChoices.ENTERPRISE,
+        EnterpriseFactory(name_en="SmartMake Robotics Ltd"),
+        first_name="Jun",
+        username="buyer",
+    )
     errors: list[str] = []
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None,
+    )
 
     page.goto(f"{live_server.url}/en/accounts/login/")
     page.fill("#id_username", "buyer")
@@ -53,7 +74,10 @@ def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_it
     page.click("main button[type=submit]")
     page.goto(f"{live_server.url}/en/demands/new/")
     page.fill("#id_title_en", "Robot arm control that adapts to new assembly tasks")
-    page.fill("#id_problem_en", "Our robot arms need reinforcement learning control with multi-step decisions for new assembly tasks.")
+    page.fill(
+        "#id_problem_en",
+        "Our robot arms need reinforcement learning control with multi-step decisions for new assembly tasks.",
+    )
     page.check("input[name=cooperation][value=licence]")
     page.check("#id_is_public_1")
     page.click("button[name=publish]")
@@ -63,7 +87,9 @@ def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_it
     page.click("text=Find matches")
     card = page.locator(f".match-card[data-result='{result.pk}']")
     expect(card).to_be_visible()
-    expect(card.locator(".term.translated").first).to_be_visible()  # English words reached the Chinese text
+    expect(
+        card.locator(".term.translated").first
+    ).to_be_visible()  # English words reached the Chinese text
     expect(card.locator(".passage mark").first).to_be_visible()
     shot(page, "demands-01-matches-en")
     card.locator("[data-action=contact]").click()
@@ -78,20 +104,36 @@ def test_enterprise_finds_a_chinese_result_for_an_english_demand_and_contacts_it
 
 
 def test_a_visitor_browses_the_showcase_signed_out(live_server, browser: Browser) -> None:
-    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
+    institute = OrganisationFactory(
+        name_zh="交叉信息研究院",
+        name_en="Institute for Interdisciplinary Information Sciences",
+        kind="institute",
+    )
     person = MembershipFactory(organisation=institute, person=PersonFactory()).person
-    result_onboard(data=result_input([institute], [(person, "100")], ip_assets=[]), actor=make_user(UserRoleChoices.MANAGER))
+    result_onboard(
+        data=result_input([institute], [(person, "100")], ip_assets=[]),
+        actor=make_user(UserRoleChoices.MANAGER),
+    )
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/zh-hans/showcase/?q=机械臂")
     page.click(".card-title a")
-    expect(page).to_have_url(re.compile(r"/zh-hans/showcase/\d+-generalisable-robot-arm-control-by-reinforcement-learning/$"))
+    expect(page).to_have_url(
+        re.compile(
+            r"/zh-hans/showcase/\d+-generalisable-robot-arm-control-by-reinforcement-learning/$"
+        )
+    )
     expect(page.locator("h1")).to_have_text("强化学习驱动的通用机械臂控制")
     assert page.locator("link[rel=canonical]").get_attribute("href") == page.url
-    assert page.locator("meta[property='og:title']").get_attribute("content") == "强化学习驱动的通用机械臂控制"
+    assert (
+        page.locator("meta[property='og:title']").get_attribute("content")
+        == "强化学习驱动的通用机械臂控制"
+    )
     shot(page, "demands-03-showcase-zh")
 
 
-def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_project(live_server, browser: Browser) -> None:
+def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_project(
+    live_server, browser: Browser
+) -> None:
     """The TTO marks a milestone done through the page's date field; the research team reads the
     project (Chinese, phone) without the enterprise's confidential demand."""
     from django.utils import timezone
@@ -103,14 +145,28 @@ def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_p
     from ..demands.test_services import project_input
     from .conftest import login
 
-    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
-    lead = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    institute = OrganisationFactory(
+        name_zh="交叉信息研究院",
+        name_en="Institute for Interdisciplinary Information Sciences",
+        kind="institute",
+    )
+    lead = MembershipFactory(
+        organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")
+    ).person
     enterprise = EnterpriseFactory(name_zh="智造机器人有限公司", name_en="SmartMake Robotics Ltd")
     buyer = make_user(UserRoleChoices.ENTERPRISE, enterprise, username="buyer")
     make_user(UserRoleChoices.MANAGER, username="tto", first_name="Mei")
     make_user(UserRoleChoices.INVENTOR, institute, username="team")
-    demand = demand_create(data=demand_input(enterprise, is_public=False, title_zh="保密需求：焊接机器人", title_en="Confidential: welding robot"),
-                           actor=buyer, publish=True)
+    demand = demand_create(
+        data=demand_input(
+            enterprise,
+            is_public=False,
+            title_zh="保密需求：焊接机器人",
+            title_en="Confidential: welding robot",
+        ),
+        actor=buyer,
+        publish=True,
+    )
     project = project_create(demand=demand, data=project_input(institute, lead), actor=buyer)
     first = project.milestones.order_by("position")[0]
     today = timezone.localdate()
@@ -118,7 +174,9 @@ def test_a_targeted_rd_project_milestone_is_marked_done_and_the_team_reads_the_p
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
     login(page, live_server.url, "tto")
     page.goto(f"{live_server.url}/en/demands/projects/{project.pk}/")
-    expect(page.locator("body")).to_contain_text("Confidential: welding robot")  # the TTO sees the demand
+    expect(page.locator("body")).to_contain_text(
+        "Confidential: welding robot"
+    )  # the TTO sees the demand
     page.fill(f"#done-{first.pk}", today.isoformat())
     page.locator(f"form[action$='/milestones/{first.pk}/done/'] button").click()
     expect(page.locator("tbody tr").first).to_contain_text(today.strftime("%Y-%m-%d"))

@@ -23,7 +23,6 @@ from .conftest import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/en/accounts/login/")
     page.fill("input[name=username]", username)
@@ -33,11 +32,19 @@ def sign_in(page: Page, base: str, username: str) -> None:
 
 def test_a_review_round_from_opening_to_planning(live_server, browser: Browser) -> None:
     install_builtin_rubrics()  # a transactional test starts from a flushed database
-    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
-    person = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    institute = OrganisationFactory(
+        name_zh="交叉信息研究院",
+        name_en="Institute for Interdisciplinary Information Sciences",
+        kind="institute",
+    )
+    person = MembershipFactory(
+        organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")
+    ).person
     manager = make_user(UserRoleChoices.MANAGER, first_name="Mei")
     expert_org = OrganisationFactory(name_zh="评估咨询中心", name_en="Assessment Consultancy")
-    make_user(UserRoleChoices.REVIEWER, expert_org, username="expert", first_name="Ada", last_name="Zhao")
+    make_user(
+        UserRoleChoices.REVIEWER, expert_org, username="expert", first_name="Ada", last_name="Zhao"
+    )
     result = result_onboard(data=result_input([institute], [(person, "100")]), actor=manager)
     result_transition(result=result, target="evaluation", actor=manager)
     trl = Rubric.objects.get(key="trl", is_active=True)
@@ -64,7 +71,9 @@ def test_a_review_round_from_opening_to_planning(live_server, browser: Browser) 
     expect(reviewer_page.locator(".confidential-box")).to_have_count(0)
     reviewer_page.check("input[name=has_conflict][value=no]")
     reviewer_page.click("text=Make the declaration")
-    expect(reviewer_page.locator(".confidential-box")).to_contain_text("Policy network architecture")
+    expect(reviewer_page.locator(".confidential-box")).to_contain_text(
+        "Policy network architecture"
+    )
     reviewer_page.check("input[name=score-trl][value='5']")
     reviewer_page.fill("#j-trl", "Validated on three robot arms in a factory cell.")
     shot(reviewer_page, "evaluation-02-scoring-phone-en")

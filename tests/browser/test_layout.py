@@ -20,8 +20,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROLES = ("manager", "admin", "official", "enterprise", "inventor", "reviewer", "investor")
 LANGUAGES = ("en", "zh-hans")
 #: the main lists a manager reads on a phone
-PHONE_LISTS = ("/results/", "/demands/", "/evaluations/", "/planning/", "/deals/", "/subsidies/applications/",
-               "/organisations/", "/organisations/people/", "/my-work/", "/dashboard/", "/notifications/")
+PHONE_LISTS = (
+    "/results/",
+    "/demands/",
+    "/evaluations/",
+    "/planning/",
+    "/deals/",
+    "/subsidies/applications/",
+    "/organisations/",
+    "/organisations/people/",
+    "/my-work/",
+    "/dashboard/",
+    "/notifications/",
+)
 
 #: the header's rows: the distinct tops (to 8 px) of the brand, each main entry and each tool
 HEADER_ROWS = """() => {
@@ -63,7 +74,9 @@ def test_pages_a_person_can_read(live_server, browser: Browser, demo: None) -> N
         page.context.clear_cookies()
         login(page, url, username)
         for lang in LANGUAGES:
-            page.goto(f"{url}/{lang}/account/")  # a light page: the header is the same on every page
+            page.goto(
+                f"{url}/{lang}/account/"
+            )  # a light page: the header is the same on every page
             _header_is_one_row(page, f"{username} {lang}")
             if username == "manager":
                 shot(page, f"layout-01-header-manager-{lang}")
@@ -83,11 +96,17 @@ def test_pages_a_person_can_read(live_server, browser: Browser, demo: None) -> N
     assert problems == {}
 
     # A result in planning whose plan is approved shows the plan; the one-step form is folded.
-    plan = TransferPlan.objects.filter(status="approved", result__stage=ResultStageChoices.PLANNING).order_by("pk").first()
+    plan = (
+        TransferPlan.objects.filter(status="approved", result__stage=ResultStageChoices.PLANNING)
+        .order_by("pk")
+        .first()
+    )
     assert plan is not None
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{url}/en/results/{plan.result_id}/")
-    expect(page.locator(f".planning-panel [data-plan='{plan.pk}'] .status")).to_have_text("Approved")
+    expect(page.locator(f".planning-panel [data-plan='{plan.pk}'] .status")).to_have_text(
+        "Approved"
+    )
     folded = page.locator("details[data-plan-quick]")
     expect(folded).to_have_count(1)
     expect(folded).not_to_have_attribute("open", "")

@@ -18,20 +18,28 @@ from .conftest import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def figure(page: Page, key: str) -> str:
     return page.locator(f"[data-figure={key}][data-period=all_time]").inner_text().strip()
 
 
 def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: Browser) -> None:
-    institute = OrganisationFactory(name_zh="交叉信息研究院", name_en="Institute for Interdisciplinary Information Sciences", kind="institute")
+    institute = OrganisationFactory(
+        name_zh="交叉信息研究院",
+        name_en="Institute for Interdisciplinary Information Sciences",
+        kind="institute",
+    )
     buyer = EnterpriseFactory(name_zh="智造机器人有限公司", name_en="SmartMake Robotics Ltd")
-    person = MembershipFactory(organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")).person
+    person = MembershipFactory(
+        organisation=institute, person=PersonFactory(name_zh="李明", name_en="Li Ming")
+    ).person
     make_user(UserRoleChoices.MANAGER, first_name="Mei")
     errors: list[str] = []
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
     # The refused onboarding answers 422 on purpose; any other console error is a defect.
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "422" not in m.text else None,
+    )
 
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page).to_have_url(re.compile(r"/en/accounts/login/"))
@@ -58,12 +66,16 @@ def test_manager_takes_a_result_from_onboarding_to_landed(live_server, browser: 
     page.fill("#id_ip_assets-0-application_number", "CN202210123456.7")  # wrong check digit first
     shot(page, "02-onboarding-form-en")
     page.click(".form-actions button[type=submit]")
-    expect(page.locator("p.error[data-field='ip_assets-0-application_number']")).to_contain_text("should be 1")
+    expect(page.locator("p.error[data-field='ip_assets-0-application_number']")).to_contain_text(
+        "should be 1"
+    )
     shot(page, "03-onboarding-error-en")
     page.fill("#id_ip_assets-0-application_number", "CN202210123456.1")
     page.click(".form-actions button[type=submit]")
     expect(page).to_have_url(re.compile(r"/en/results/\d+/$"))
-    expect(page.locator("h1")).to_have_text("Generalisable robot-arm control by reinforcement learning")
+    expect(page.locator("h1")).to_have_text(
+        "Generalisable robot-arm control by reinforcement learning"
+    )
 
     page.click("button[data-transition=evaluation]")
     page.select_option("#id_decision", "proceed")

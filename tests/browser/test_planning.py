@@ -21,14 +21,19 @@ from .conftest import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_plans_a_transfer_and_values_the_result(live_server, browser: Browser) -> None:  # noqa: F811
+def test_manager_plans_a_transfer_and_values_the_result(live_server, browser: Browser) -> None:
     institute = OrganisationFactory(kind="institute")
     person = MembershipFactory(organisation=institute, person=PersonFactory()).person
     manager = make_user(UserRoleChoices.MANAGER, first_name="Mei")
-    result = to_planning(result_onboard(data=result_input([institute], [(person, "100")]), actor=manager), manager)
+    result = to_planning(
+        result_onboard(data=result_input([institute], [(person, "100")]), actor=manager), manager
+    )
     errors: list[str] = []
     page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "400" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "400" not in m.text else None,
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "manager")
     page.fill("#id_password", PASSWORD)
@@ -45,7 +50,9 @@ def test_manager_plans_a_transfer_and_values_the_result(live_server, browser: Br
     page.fill("#id_term_years", "8")
     page.fill("#id_royalty_rate", "5")  # a percentage instead of a fraction: refused in place
     page.click("text=Add option")
-    expect(page.locator("p.error[data-field=royalty_rate]").first).to_contain_text("Enter a rate as a fraction")
+    expect(page.locator("p.error[data-field=royalty_rate]").first).to_contain_text(
+        "Enter a rate as a fraction"
+    )
     page.fill("#id_royalty_rate", "0.05")
     page.click("text=Add option")
     expect(page.locator(".option-card")).to_have_count(1)

@@ -28,11 +28,15 @@ def sign_in(browser: Browser, base: str, username: str, width: int = 1280) -> Pa
 
 def test_nda_access_from_request_to_who_looked(live_server, browser: Browser) -> None:
     university = OrganisationFactory(name_en="Test Institute")
-    person = MembershipFactory(organisation=university, person=PersonFactory(name_en="Li Ming")).person
+    person = MembershipFactory(
+        organisation=university, person=PersonFactory(name_en="Li Ming")
+    ).person
     manager = make_user(UserRoleChoices.MANAGER)
     make_user(UserRoleChoices.INVENTOR, university, person=person)
     make_user(UserRoleChoices.ENTERPRISE, EnterpriseFactory(name_en="SmartMake"))
-    result = result_onboard(data=result_input([university], [(person, "100")], ip_assets=[]), actor=manager)
+    result = result_onboard(
+        data=result_input([university], [(person, "100")], ip_assets=[]), actor=manager
+    )
     base = live_server.url
 
     enterprise = sign_in(browser, base, "enterprise", width=390)
@@ -58,7 +62,11 @@ def test_nda_access_from_request_to_who_looked(live_server, browser: Browser) ->
     owner = sign_in(browser, base, "inventor")
     owner.goto(f"{base}/en/results/{result.pk}/")
     log = owner.locator(".access-log").inner_text()
-    assert "Who looked at this result" in log and "Read the confidential details" in log and "enterprise" in log
+    assert (
+        "Who looked at this result" in log
+        and "Read the confidential details" in log
+        and "enterprise" in log
+    )
     shot(owner, "security-who-looked")
 
 
@@ -72,7 +80,12 @@ def test_two_factor_sign_in_and_the_locked_answer(live_server, browser: Browser)
     base = live_server.url
     page = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 900}).new_page()
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{base}/en/accounts/login/")
     page.fill("input[name=username]", "manager")
     page.fill("input[name=password]", PASSWORD)
@@ -92,5 +105,7 @@ def test_two_factor_sign_in_and_the_locked_answer(live_server, browser: Browser)
         other.fill("input[name=username]", "manager")
         other.fill("input[name=password]", PASSWORD if attempt == 10 else f"wrong-{attempt}")
         other.click("form.form button[type=submit]")
-        expect(other.locator("main .form-errors")).to_contain_text("Please enter a correct username and password")
+        expect(other.locator("main .form-errors")).to_contain_text(
+            "Please enter a correct username and password"
+        )
     assert violations == []

@@ -26,7 +26,9 @@ _TOKEN = re.compile(r"(csrfmiddlewaretoken\" value=\"|X-CSRFToken\": \")[A-Za-z0
 def frozen_time(at: dt.datetime = FIXED) -> Iterator[None]:
     """``timezone.now()`` and every field whose default is ``timezone.now`` answer ``at``."""
     real_now = timezone.now  # restored below: inside the patch, ``timezone.now`` is the mock
-    fields = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is real_now]
+    fields = [
+        f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is real_now
+    ]
 
     def reset() -> None:
         for f in fields:
@@ -50,10 +52,14 @@ def restart_ids(*model_classes: type[models.Model], start: int = 9001) -> None:
         for model in model_classes:
             table = model._meta.db_table
             if connection.vendor == "postgresql":
-                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, start])
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, start]
+                )
             else:
                 cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
-                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start - 1])
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start - 1]
+                )
 
 
 def masked(body: bytes | str) -> str:
@@ -63,14 +69,27 @@ def masked(body: bytes | str) -> str:
 
 def response_text(response: Any) -> str:
     """Status, the headers a user sees, and the body."""
-    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
-    headers = {k: v for k, v in response.items() if k.lower() in {"location", "content-type", "content-disposition"}}
+    body = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
+    headers = {
+        k: v
+        for k, v in response.items()
+        if k.lower() in {"location", "content-type", "content-disposition"}
+    }
     return f"{response.status_code}\n{sorted(headers.items())}\n{masked(body)}"
 
 
 def run_twice(
-    *, clash: Callable[[], Any], decoy: Callable[[], Any], act: Callable[[], list[str]], ids: tuple[type[models.Model], ...],
-    check_clash: Callable[[Any], None] = lambda _: None, check_decoy: Callable[[Any], None] = lambda _: None,
+    *,
+    clash: Callable[[], Any],
+    decoy: Callable[[], Any],
+    act: Callable[[], list[str]],
+    ids: tuple[type[models.Model], ...],
+    check_clash: Callable[[Any], None] = lambda _: None,
+    check_decoy: Callable[[Any], None] = lambda _: None,
 ) -> tuple[list[str], list[str]]:
     """What ``act`` returns after ``clash()`` and after ``decoy()``, each in a rolled-back savepoint;
     ``check_*`` look at the database (given what the setup returned) before it is rolled back."""

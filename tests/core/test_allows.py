@@ -12,7 +12,9 @@ from opentto.results.models import Result
 
 
 @pytest.mark.django_db
-def test_allows_agrees_with_restrict(manager, enterprise_user, inventor, other_inventor, onboarded, confidential_result):
+def test_allows_agrees_with_restrict(
+    manager, enterprise_user, inventor, other_inventor, onboarded, confidential_result
+):
     for user in (None, manager, enterprise_user, inventor, other_inventor):
         for result in (onboarded, confidential_result):
             for action in ("view", "view_details", "change"):
@@ -22,12 +24,16 @@ def test_allows_agrees_with_restrict(manager, enterprise_user, inventor, other_i
 
 @pytest.mark.django_db
 def test_no_query_when_every_row_or_none_is_allowed(manager, enterprise_user, confidential_result):
-    allows(manager, confidential_result, "change")  # grants read once per request (cached on the user)
+    allows(
+        manager, confidential_result, "change"
+    )  # grants read once per request (cached on the user)
     allows(enterprise_user, confidential_result, "change")
     with CaptureQueriesContext(connection) as queries:
         assert allows(manager, confidential_result, "change") is True
         assert allows(enterprise_user, confidential_result, "change") is False
     assert len(queries) == 0
     with CaptureQueriesContext(connection) as queries:
-        assert allows(enterprise_user, confidential_result, "view") is False  # a condition: one query
+        assert (
+            allows(enterprise_user, confidential_result, "view") is False
+        )  # a condition: one query
     assert len(queries) == 1

@@ -14,7 +14,10 @@ from opentto.results.models import Result, ResultFieldChoices, ResultStageChoice
 def test_labels_follow_the_active_language():
     result = Result(field=ResultFieldChoices.AI, stage=ResultStageChoices.EVALUATION)
     with translation.override("en"):
-        assert (result.get_field_display(), result.get_stage_display()) == ("Artificial intelligence", "Evaluation")
+        assert (result.get_field_display(), result.get_stage_display()) == (
+            "Artificial intelligence",
+            "Evaluation",
+        )
     with translation.override("zh-hans"):
         assert (result.get_field_display(), result.get_stage_display()) == ("人工智能", "转化评价")
     with translation.override("en"):  # the table holds lazy labels, not the last language's text

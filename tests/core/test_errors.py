@@ -18,27 +18,40 @@ def _client() -> Client:
 
 
 @pytest.mark.parametrize("path", ["/api/v1/results/", "/api/v1/ip-assets/", "/api/v1/deals/"])
-def test_the_api_answers_json_503(database_down, path):  # noqa: F811
+def test_the_api_answers_json_503(database_down, path):
     response = _client().get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "The service is unavailable for a moment: its database does not answer. Try again shortly."}
+    assert response.json() == {
+        "detail": "The service is unavailable for a moment: its database does not answer. Try again shortly."
+    }
     assert response["Retry-After"] == "30"
 
 
-def test_an_api_token_does_not_change_it(database_down):  # noqa: F811
-    response = _client().get("/api/v1/results/", HTTP_AUTHORIZATION="Token 0123456789abcdef", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert response.status_code == 503 and response.json() == {"detail": "服务暂时不可用：数据库没有响应。请稍后再试。"}
+def test_an_api_token_does_not_change_it(database_down):
+    response = _client().get(
+        "/api/v1/results/",
+        HTTP_AUTHORIZATION="Token 0123456789abcdef",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 503 and response.json() == {
+        "detail": "服务暂时不可用：数据库没有响应。请稍后再试。"
+    }
 
 
 @pytest.mark.parametrize("path", ["/en/", "/zh-hans/results/", "/en/showcase/"])
-def test_pages_answer_a_friendly_bilingual_503(database_down, path):  # noqa: F811
+def test_pages_answer_a_friendly_bilingual_503(database_down, path):
     response = _client().get(path)
     assert response.status_code == 503
     body = response.content.decode()
-    assert "暂时无法访问" in body and "Temporarily unavailable" in body and "your data is safe" in body
+    assert (
+        "暂时无法访问" in body and "Temporarily unavailable" in body and "your data is safe" in body
+    )
     assert "Traceback" not in body and "OperationalError" not in body
-    assert "unsafe-inline" not in response["Content-Security-Policy"] and response["Retry-After"] == "30"
+    assert (
+        "unsafe-inline" not in response["Content-Security-Policy"]
+        and response["Retry-After"] == "30"
+    )
 
 
 def test_a_signed_in_visitor_gets_the_same_page(manager, monkeypatch):
@@ -68,5 +81,13 @@ def test_the_error_views_themselves(rf):
     except ValueError:
         api = server_error_view(rf.get("/api/v1/deals/"))
         page = server_error_view(rf.get("/en/deals/"))
-    assert api.status_code == 500 and api["Content-Type"] == "application/json" and "detail" in api.content.decode()
-    assert page.status_code == 500 and "Server error" in page.content.decode() and "a bug" not in page.content.decode()
+    assert (
+        api.status_code == 500
+        and api["Content-Type"] == "application/json"
+        and "detail" in api.content.decode()
+    )
+    assert (
+        page.status_code == 500
+        and "Server error" in page.content.decode()
+        and "a bug" not in page.content.decode()
+    )

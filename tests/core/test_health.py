@@ -21,7 +21,9 @@ def database_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every new query fails as if the server refused the connection."""
 
     def refuse() -> None:
-        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+        raise OperationalError(
+            'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+        )
 
     with monkeypatch.context() as patch:
         patch.setattr(connections["default"], "ensure_connection", refuse)
@@ -43,7 +45,11 @@ def test_readiness_reports_each_part(settings):
     assert response.status_code == 200
     data = response.json()
     assert data["status"] == "ok" and data["failed"] == [] and data["version"] == __version__
-    assert data["database"] == {"vendor": connections["default"].vendor, "migrations_pending": False, "ok": True}
+    assert data["database"] == {
+        "vendor": connections["default"].vendor,
+        "migrations_pending": False,
+        "ok": True,
+    }
     assert data["cache"] == {"backend": "LocMemCache", "ok": True}
     assert "broker" not in data  # tasks run in-process: no broker to check
 
@@ -76,16 +82,29 @@ def test_with_the_database_down_readiness_fails_and_liveness_holds(database_down
         assert response.status_code == 503
         data = response.json()
         assert data["status"] == "error" and data["failed"] == ["database"]
-        assert data["database"] == {"vendor": connections["default"].vendor, "ok": False, "error": "OperationalError"}
+        assert data["database"] == {
+            "vendor": connections["default"].vendor,
+            "ok": False,
+            "error": "OperationalError",
+        }
         assert data["cache"]["ok"] is True
 
 
 def test_a_cache_that_does_not_answer_fails_readiness(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DEAD_REDIS,
+        }
+    }
     response = Client().get("/healthz/ready")
     assert response.status_code == 503
     data = response.json()
-    assert data["failed"] == ["cache"] and data["cache"] == {"backend": "RedisCache", "ok": False, "error": "ConnectionError"}
+    assert data["failed"] == ["cache"] and data["cache"] == {
+        "backend": "RedisCache",
+        "ok": False,
+        "error": "ConnectionError",
+    }
     assert data["database"]["ok"] is True
 
 
@@ -97,4 +116,6 @@ def test_a_configured_broker_is_checked(settings):
     response = Client().get("/healthz/ready")
     assert response.status_code == 503
     data = response.json()
-    assert data["failed"] == ["broker"] and data["broker"]["ok"] is False and data["broker"]["error"]
+    assert (
+        data["failed"] == ["broker"] and data["broker"]["ok"] is False and data["broker"]["error"]
+    )

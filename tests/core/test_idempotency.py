@@ -36,20 +36,31 @@ def _make_org(calls: list[int]) -> Organisation:
 def test_without_a_key_the_write_runs_each_time(manager):
     calls: list[int] = []
     for _ in range(2):
-        outcome = run_once(key="", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
+        outcome = run_once(
+            key="", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+        )
         assert not outcome.replayed and outcome.record is None
     assert len(calls) == 2 and IdempotencyKey.objects.count() == 0
 
 
 def test_a_repeat_with_the_same_key_answers_with_the_first_outcome(manager):
     calls: list[int] = []
-    first = run_once(key="k-1", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
-    again = run_once(key="k-1", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
+    first = run_once(
+        key="k-1", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+    )
+    again = run_once(
+        key="k-1", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+    )
     assert calls == [1] and Organisation.objects.count() == 1
     assert not first.replayed and again.replayed and again.value is None
     record = IdempotencyKey.objects.get()
     assert again.record == record
-    assert (record.object_type, record.object_id, record.scope, record.fingerprint) == ("organisations.organisation", str(first.value.pk), "s", "f")
+    assert (record.object_type, record.object_id, record.scope, record.fingerprint) == (
+        "organisations.organisation",
+        str(first.value.pk),
+        "s",
+        "f",
+    )
 
 
 def test_the_same_key_for_another_request_is_refused_and_writes_nothing(manager):
@@ -57,15 +68,25 @@ def test_the_same_key_for_another_request_is_refused_and_writes_nothing(manager)
     run_once(key="k-1", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
     for scope, fp in (("s", "other"), ("other scope", "f")):
         with pytest.raises(KeyReused) as exc:
-            run_once(key="k-1", actor=manager, scope=scope, fingerprint=fp, write=lambda: _make_org(calls))
+            run_once(
+                key="k-1",
+                actor=manager,
+                scope=scope,
+                fingerprint=fp,
+                write=lambda: _make_org(calls),
+            )
         assert exc.value.first.fingerprint == "f"
     assert calls == [1] and Organisation.objects.count() == 1
 
 
 def test_keys_belong_to_their_actor(manager, admin_user):
     calls: list[int] = []
-    run_once(key="shared", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
-    outcome = run_once(key="shared", actor=admin_user, scope="s", fingerprint="f", write=lambda: _make_org(calls))
+    run_once(
+        key="shared", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+    )
+    outcome = run_once(
+        key="shared", actor=admin_user, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+    )
     assert not outcome.replayed and calls == [1, 1] and IdempotencyKey.objects.count() == 2
 
 
@@ -76,15 +97,27 @@ def test_a_failed_write_keeps_no_key_so_a_retry_runs(manager):
 
     with pytest.raises(ValidationError):
         run_once(key="k-2", actor=manager, scope="s", fingerprint="f", write=refuse)
-    assert IdempotencyKey.objects.count() == 0 and not Organisation.objects.filter(name_en="half-written").exists()
+    assert (
+        IdempotencyKey.objects.count() == 0
+        and not Organisation.objects.filter(name_en="half-written").exists()
+    )
     calls: list[int] = []
-    assert not run_once(key="k-2", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)).replayed
+    assert not run_once(
+        key="k-2", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls)
+    ).replayed
     assert calls == [1] and IdempotencyKey.objects.count() == 1
 
 
 def test_an_outcome_described_as_none_is_rolled_back_and_keeps_no_key(manager):
     calls: list[int] = []
-    outcome = run_once(key="k-3", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls), describe=lambda value: None)
+    outcome = run_once(
+        key="k-3",
+        actor=manager,
+        scope="s",
+        fingerprint="f",
+        write=lambda: _make_org(calls),
+        describe=lambda value: None,
+    )
     assert outcome.value is not None and not outcome.replayed
     assert IdempotencyKey.objects.count() == 0 and Organisation.objects.count() == 0
 
@@ -100,11 +133,19 @@ def test_anonymous_writes_take_no_key():
 def test_malformed_keys_are_refused(raw):
     with pytest.raises(idempotency.InvalidKey) as exc:
         clean_key(raw)
-    assert str(exc.value) == "An idempotency key is 1 to 255 printable ASCII characters, without spaces."
+    assert (
+        str(exc.value)
+        == "An idempotency key is 1 to 255 printable ASCII characters, without spaces."
+    )
 
 
 def test_key_cleaning_and_fingerprints():
-    assert clean_key(None) == "" and clean_key("  ") == "" and clean_key(" 6f1c-9a ") == "6f1c-9a" and clean_key("x" * 255) == "x" * 255
+    assert (
+        clean_key(None) == ""
+        and clean_key("  ") == ""
+        and clean_key(" 6f1c-9a ") == "6f1c-9a"
+        and clean_key("x" * 255) == "x" * 255
+    )
     assert fingerprint("s", {"a": 1, "b": [1, 2]}) == fingerprint("s", {"b": [1, 2], "a": 1})
     assert fingerprint("s", {"a": 1}) != fingerprint("s", {"a": 2}) != fingerprint("t", {"a": 2})
 
@@ -119,7 +160,9 @@ def test_old_keys_are_purged(manager):
 
 
 def test_the_form_field_is_a_new_key_each_time_it_is_drawn_or_the_key_given():
-    template = Template("{% load opentto %}{% idempotency_field %}|{% idempotency_field %}|{% idempotency_field given %}")
+    template = Template(
+        "{% load opentto %}{% idempotency_field %}|{% idempotency_field %}|{% idempotency_field given %}"
+    )
     html = template.render(Context({"given": "abc123"}))
     keys = re.findall(r'<input type="hidden" name="idempotency_key" value="([^"]+)">', html)
     assert len(keys) == 3 and keys[0] != keys[1] and len(keys[0]) == 32 and keys[2] == "abc123"
@@ -129,7 +172,10 @@ def test_the_purge_is_a_periodic_task(manager):
     from opentto.celery import collect_beat_schedule
     from opentto.core.tasks import purge_idempotency_keys
 
-    assert collect_beat_schedule()["core-purge-idempotency-keys"]["task"] == "core.purge_idempotency_keys"
+    assert (
+        collect_beat_schedule()["core-purge-idempotency-keys"]["task"]
+        == "core.purge_idempotency_keys"
+    )
     calls: list[int] = []
     run_once(key="old", actor=manager, scope="s", fingerprint="f", write=lambda: _make_org(calls))
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(days=40))

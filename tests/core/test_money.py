@@ -9,16 +9,19 @@ import pytest
 from opentto.core.money import MAX_AMOUNT, MoneyError, parse_yuan, to_yuan, yuan_field
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1,234.50", "1234.50"),
-    ("1,234.5", "1234.50"),
-    ("¥12", "12.00"),
-    (" 7 ", "7.00"),
-    ("0.005", "0.01"),  # half up to the fen
-    ("１２３", "123.00"),  # full-width digits, as Decimal reads them
-    (Decimal("3.1"), "3.10"),
-    (42, "42.00"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234.50", "1234.50"),
+        ("1,234.5", "1234.50"),
+        ("¥12", "12.00"),
+        (" 7 ", "7.00"),
+        ("0.005", "0.01"),  # half up to the fen
+        ("１２３", "123.00"),  # full-width digits, as Decimal reads them
+        (Decimal("3.1"), "3.10"),
+        (42, "42.00"),
+    ],
+)
 def test_it_reads_what_people_type(text: object, expected: str) -> None:
     amount = parse_yuan(text)
     assert isinstance(amount, Decimal)
@@ -26,13 +29,16 @@ def test_it_reads_what_people_type(text: object, expected: str) -> None:
     assert to_yuan(text) == amount
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("abc", "invalid"),
-    ("", "invalid"),
-    ("NaN", "not_finite"),
-    ("Infinity", "not_finite"),
-    ("-inf", "not_finite"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("abc", "invalid"),
+        ("", "invalid"),
+        ("NaN", "not_finite"),
+        ("Infinity", "not_finite"),
+        ("-inf", "not_finite"),
+    ],
+)
 def test_it_refuses_what_is_not_an_amount(text: str, reason: str) -> None:
     with pytest.raises(MoneyError) as caught:
         parse_yuan(text)
@@ -49,7 +55,9 @@ def test_the_bounds_are_the_callers() -> None:
     assert parse_yuan("-5") == Decimal("-5.00")  # no bound asked
     with pytest.raises(MoneyError, match="negative"):
         parse_yuan("-5", minimum=Decimal("0"))
-    assert parse_yuan("-0.001", minimum=Decimal("0")) == Decimal("0.00")  # the stored amount, to the fen
+    assert parse_yuan("-0.001", minimum=Decimal("0")) == Decimal(
+        "0.00"
+    )  # the stored amount, to the fen
     with pytest.raises(MoneyError) as zero:
         parse_yuan("0", positive=True)
     assert zero.value.reason == "zero"
@@ -79,7 +87,9 @@ def test_the_field_helper_keeps_the_services_messages() -> None:
     assert yuan_field("NaN", "nan", errors) is None
     assert yuan_field("-1", "low", errors) is None
     assert yuan_field("0", "zero", errors, positive=True) is None
-    assert yuan_field("x", "own", errors, invalid="Enter an amount in yuan, e.g. 500000.00.") is None
+    assert (
+        yuan_field("x", "own", errors, invalid="Enter an amount in yuan, e.g. 500000.00.") is None
+    )
     assert errors == {
         "amount": ["Enter an amount in yuan, e.g. 1200000.00."],
         "nan": ["Enter an amount in yuan, e.g. 1200000.00."],

@@ -18,7 +18,9 @@ def _entries(user) -> tuple[list[str], list[str]]:
     request.user = user
     request.resolver_match = None
     menus = navigation(request)
-    return [str(e["label"]) for e in menus["nav_main"]], [str(e["label"]) for e in menus["nav_user"]]
+    return [str(e["label"]) for e in menus["nav_main"]], [
+        str(e["label"]) for e in menus["nav_user"]
+    ]
 
 
 def test_every_entry_names_a_registered_action():
@@ -29,22 +31,113 @@ def test_every_entry_names_a_registered_action():
             assert action in types[object_type].actions, entry
 
 
-@pytest.mark.parametrize("who, main, user_menu", [
-    (None, ["Results", "Showcase"], []),
-    ("manager", ["Dashboard", "Results", "Demands", "Evaluations", "Planning", "Deal rooms", "Proof of concept", "Deals", "Portfolio",
-                 "Subsidies", "Subsidy dashboard", "Organisations", "People"],
-     ["My account", "Ownership and use rights", "Access under NDA", "Import", "Clashes to resolve", "Permissions", "Notification settings"]),
-    ("inventor", ["Dashboard", "Results", "Demands", "Evaluations", "Proof of concept", "Deals", "Portfolio", "Subsidies", "Organisations", "People"],
-     ["My account", "Reward statements", "Ownership and use rights", "Notification settings"]),
-    ("enterprise_user", ["Dashboard", "Results", "Showcase", "Demands", "Deals", "Subsidies", "Organisations", "People"],
-     ["My account", "Access under NDA", "Notification settings"]),
-    ("investor", ["Dashboard", "Results", "Showcase", "Demands", "Deal rooms", "Organisations", "People"],
-     ["My account", "Access under NDA", "Notification settings"]),
-    ("reviewer", ["Dashboard", "Results", "Demands", "My reviews", "Subsidies", "Organisations", "People"],
-     ["My account", "Notification settings"]),
-    ("official", ["Dashboard", "Results", "Demands", "Subsidies", "Subsidy dashboard", "Organisations", "People"],
-     ["My account", "Notification settings"]),
-])
+@pytest.mark.parametrize(
+    "who, main, user_menu",
+    [
+        (None, ["Results", "Showcase"], []),
+        (
+            "manager",
+            [
+                "Dashboard",
+                "Results",
+                "Demands",
+                "Evaluations",
+                "Planning",
+                "Deal rooms",
+                "Proof of concept",
+                "Deals",
+                "Portfolio",
+                "Subsidies",
+                "Subsidy dashboard",
+                "Organisations",
+                "People",
+            ],
+            [
+                "My account",
+                "Ownership and use rights",
+                "Access under NDA",
+                "Import",
+                "Clashes to resolve",
+                "Permissions",
+                "Notification settings",
+            ],
+        ),
+        (
+            "inventor",
+            [
+                "Dashboard",
+                "Results",
+                "Demands",
+                "Evaluations",
+                "Proof of concept",
+                "Deals",
+                "Portfolio",
+                "Subsidies",
+                "Organisations",
+                "People",
+            ],
+            [
+                "My account",
+                "Reward statements",
+                "Ownership and use rights",
+                "Notification settings",
+            ],
+        ),
+        (
+            "enterprise_user",
+            [
+                "Dashboard",
+                "Results",
+                "Showcase",
+                "Demands",
+                "Deals",
+                "Subsidies",
+                "Organisations",
+                "People",
+            ],
+            ["My account", "Access under NDA", "Notification settings"],
+        ),
+        (
+            "investor",
+            [
+                "Dashboard",
+                "Results",
+                "Showcase",
+                "Demands",
+                "Deal rooms",
+                "Organisations",
+                "People",
+            ],
+            ["My account", "Access under NDA", "Notification settings"],
+        ),
+        (
+            "reviewer",
+            [
+                "Dashboard",
+                "Results",
+                "Demands",
+                "My reviews",
+                "Subsidies",
+                "Organisations",
+                "People",
+            ],
+            ["My account", "Notification settings"],
+        ),
+        (
+            "official",
+            [
+                "Dashboard",
+                "Results",
+                "Demands",
+                "Subsidies",
+                "Subsidy dashboard",
+                "Organisations",
+                "People",
+            ],
+            ["My account", "Notification settings"],
+        ),
+    ],
+)
 def test_entries_per_default_grants(request, who, main, user_menu):
     user = request.getfixturevalue(who) if who else AnonymousUser()
     assert _entries(user) == (main, user_menu)
@@ -56,16 +149,22 @@ def test_switching_a_grant_off_takes_the_entry_away(enterprise_user):
     assert "Deals" not in main and "Results" in main
 
 
-@pytest.mark.parametrize("path, current", [
-    ("/en/planning/results/1/", ["Planning"]),        # a result's workspace: the namespace's first entry
-    ("/en/planning/rooms/", ["Deal rooms"]),          # its own entry, not Planning as well
-    ("/en/planning/rooms/1/", ["Deal rooms"]),        # a room: covered by Deal rooms
-    ("/en/subsidies/dashboard/", ["Subsidy dashboard"]),
-    ("/en/subsidies/applications/1/", ["Subsidies"]),
-    ("/en/organisations/people/", ["People"]),
-    ("/en/organisations/1/", []),
-    ("/en/account/", []),
-])
+@pytest.mark.parametrize(
+    "path, current",
+    [
+        (
+            "/en/planning/results/1/",
+            ["Planning"],
+        ),  # a result's workspace: the namespace's first entry
+        ("/en/planning/rooms/", ["Deal rooms"]),  # its own entry, not Planning as well
+        ("/en/planning/rooms/1/", ["Deal rooms"]),  # a room: covered by Deal rooms
+        ("/en/subsidies/dashboard/", ["Subsidy dashboard"]),
+        ("/en/subsidies/applications/1/", ["Subsidies"]),
+        ("/en/organisations/people/", ["People"]),
+        ("/en/organisations/1/", []),
+        ("/en/account/", []),
+    ],
+)
 def test_one_main_entry_is_current(manager, path, current):
     from django.urls import resolve
 
@@ -85,6 +184,13 @@ def test_less_used_entries_move_into_more_only_when_the_row_is_full(manager, off
         with translation.override(lang):
             return [str(e["label"]) for e in navigation(request)["nav_more"]]
 
-    assert more(manager, "en") == ["Deal rooms", "Proof of concept", "Portfolio", "Subsidy dashboard", "Organisations", "People"]
+    assert more(manager, "en") == [
+        "Deal rooms",
+        "Proof of concept",
+        "Portfolio",
+        "Subsidy dashboard",
+        "Organisations",
+        "People",
+    ]
     assert more(official, "en") == ["Organisations", "People"]
     assert more(official, "zh-hans") == []

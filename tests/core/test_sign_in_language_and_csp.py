@@ -18,8 +18,14 @@ def test_healthz_reports_the_database():
 
 @pytest.mark.django_db
 def test_unprefixed_login_redirects_to_the_browsers_language():
-    assert Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/")["Location"] == "/en/accounts/login/"
-    assert Client(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").get("/accounts/login/")["Location"] == "/zh-hans/accounts/login/"
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/")["Location"]
+        == "/en/accounts/login/"
+    )
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").get("/accounts/login/")["Location"]
+        == "/zh-hans/accounts/login/"
+    )
 
 
 @pytest.mark.django_db
@@ -67,7 +73,9 @@ def test_language_switch_works_whatever_the_browsers_language(manager, browser_l
     client = Client(HTTP_ACCEPT_LANGUAGE=browser_language)
     client.force_login(manager)
     with translation.override(None):
-        to_chinese = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/en/results/?stage=landed"})
+        to_chinese = client.post(
+            "/i18n/setlang/", {"language": "zh-hans", "next": "/en/results/?stage=landed"}
+        )
         to_english = client.post("/i18n/setlang/", {"language": "en", "next": "/zh-hans/results/"})
     assert to_chinese["Location"] == "/zh-hans/results/?stage=landed"
     assert to_english["Location"] == "/en/results/"

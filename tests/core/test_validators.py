@@ -16,7 +16,11 @@ def test_cn_check_digit_worked_example_from_the_standard():
 
 
 def test_cn_check_digit_ten_is_written_x():
-    digits = next(f"2021100{n:05d}" for n in range(100000) if cn_application_check_char(f"2021100{n:05d}") == "X")
+    digits = next(
+        f"2021100{n:05d}"
+        for n in range(100000)
+        if cn_application_check_char(f"2021100{n:05d}") == "X"
+    )
     assert validate_cn_application_number(f"CN{digits}.X") == f"CN{digits}.X"
 
 
@@ -41,7 +45,9 @@ def test_cn_wrong_check_digit_names_the_right_one():
     assert "1" in exc.value.messages[0]
 
 
-@pytest.mark.parametrize("bad", ["CN2022101234562", "CN20221012345.1", "US17123456", "", "CN202250123456.1"])
+@pytest.mark.parametrize(
+    "bad", ["CN2022101234562", "CN20221012345.1", "US17123456", "", "CN202250123456.1"]
+)
 def test_cn_malformed_numbers_are_refused(bad):
     with pytest.raises(ValidationError):
         validate_cn_application_number(bad)

@@ -43,8 +43,20 @@ def _cache_on(settings, monkeypatch):
 def two_results(manager, university, other_university, researcher):
     """One public result of each university, and a confidential one of the first."""
     return [
-        result_onboard(data=result_input([owner], [(researcher, "100")], title_zh=f"成果{n}", title_en=f"Result {n}", ip_assets=[], is_public=public), actor=manager)
-        for n, (owner, public) in enumerate([(university, True), (other_university, True), (university, False)])
+        result_onboard(
+            data=result_input(
+                [owner],
+                [(researcher, "100")],
+                title_zh=f"成果{n}",
+                title_en=f"Result {n}",
+                ip_assets=[],
+                is_public=public,
+            ),
+            actor=manager,
+        )
+        for n, (owner, public) in enumerate(
+            [(university, True), (other_university, True), (university, False)]
+        )
     ]
 
 
@@ -84,11 +96,15 @@ def test_second_dashboard_request_runs_no_figure_query(two_results, manager):
 
 
 @pytest.mark.django_db
-def test_a_service_change_invalidates_on_commit(two_results, manager, django_capture_on_commit_callbacks):
+def test_a_service_change_invalidates_on_commit(
+    two_results, manager, django_capture_on_commit_callbacks
+):
     assert figures(manager).funnel["withdrawn"] == 0
     before = figures_version()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result_transition(result=two_results[0], target="withdrawn", actor=manager, reason="owner's request")
+        result_transition(
+            result=two_results[0], target="withdrawn", actor=manager, reason="owner's request"
+        )
         assert figures_version() == before  # not before the commit
     assert callbacks and figures_version() != before
     f = figures(manager)
@@ -96,9 +112,15 @@ def test_a_service_change_invalidates_on_commit(two_results, manager, django_cap
 
 
 @pytest.mark.django_db
-def test_a_rolled_back_change_does_not_bump(two_results, manager, django_capture_on_commit_callbacks):
+def test_a_rolled_back_change_does_not_bump(
+    two_results, manager, django_capture_on_commit_callbacks
+):
     before = figures_version()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         result_transition(result=two_results[0], target="withdrawn", actor=manager, reason="x")
         raise RuntimeError
     assert callbacks == [] and figures_version() == before
@@ -109,7 +131,13 @@ def test_deals_and_payments_invalidate(two_results, manager, django_capture_on_c
     result = two_results[0]
     to_landing(result, manager)
     assert figures(manager).transaction_value_cny == 0
-    deal = deal_create(results=[result], counterparty=EnterpriseFactory(), deal_type="licence_exclusive", amount_cny="1000.50", actor=manager)
+    deal = deal_create(
+        results=[result],
+        counterparty=EnterpriseFactory(),
+        deal_type="licence_exclusive",
+        amount_cny="1000.50",
+        actor=manager,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         deal = deal_sign(deal=deal, signed_on=DAY, actor=manager)
     assert str(figures(manager).transaction_value_cny) == "1000.50"
@@ -123,14 +151,21 @@ def test_deals_and_payments_invalidate(two_results, manager, django_capture_on_c
 
 
 @pytest.mark.django_db
-def test_scopes_never_share_cached_figures(two_results, manager, official, inventor, other_inventor, enterprise_user):
+def test_scopes_never_share_cached_figures(
+    two_results, manager, official, inventor, other_inventor, enterprise_user
+):
     assert figures(manager).results_incubated == 3  # cached first: the widest scope
     assert figures(enterprise_user).results_incubated == 2  # public only, not the manager's entry
     assert figures(inventor).results_incubated == 3  # public + own confidential result
     assert figures(other_inventor).results_incubated == 2
-    keys = {u.username: scope_key(u) for u in (manager, official, inventor, other_inventor, enterprise_user)}
+    keys = {
+        u.username: scope_key(u)
+        for u in (manager, official, inventor, other_inventor, enterprise_user)
+    }
     assert keys[manager.username] == keys[official.username]  # the same rows: one entry
-    assert len({keys[u.username] for u in (manager, inventor, other_inventor, enterprise_user)}) == 4
+    assert (
+        len({keys[u.username] for u in (manager, inventor, other_inventor, enterprise_user)}) == 4
+    )
 
 
 @pytest.mark.django_db
@@ -138,8 +173,12 @@ def test_a_disabled_grant_changes_the_scope(two_results, manager, enterprise_use
     from opentto.core.models import Grant
 
     assert figures(enterprise_user).results_incubated == 2
-    Grant.objects.filter(role="enterprise", object_type="results.result", constraint="public").update(enabled=False)
-    fresh = type(enterprise_user).objects.get(pk=enterprise_user.pk)  # no grants cached on the object
+    Grant.objects.filter(
+        role="enterprise", object_type="results.result", constraint="public"
+    ).update(enabled=False)
+    fresh = type(enterprise_user).objects.get(
+        pk=enterprise_user.pk
+    )  # no grants cached on the object
     assert figures(fresh).results_incubated == 0
 
 
@@ -171,25 +210,42 @@ def test_off_when_the_timeout_is_zero(two_results, manager, settings):
 
 @pytest.mark.django_db
 def test_an_unreachable_cache_computes_the_figures(two_results, manager):
-    with mock.patch.object(figures_cache.cache, "get", side_effect=ConnectionError("redis down")), \
-         mock.patch.object(figures_cache.cache, "set", side_effect=ConnectionError("redis down")):
+    with (
+        mock.patch.object(figures_cache.cache, "get", side_effect=ConnectionError("redis down")),
+        mock.patch.object(figures_cache.cache, "set", side_effect=ConnectionError("redis down")),
+    ):
         assert figures(manager).results_incubated == 3
         figures_cache.bump_figures_version()  # logged, not raised
 
 
 @pytest.mark.django_db
-def test_the_result_lists_count_is_cached_per_query_and_invalidated(two_results, manager, researcher, university, django_capture_on_commit_callbacks):
+def test_the_result_lists_count_is_cached_per_query_and_invalidated(
+    two_results, manager, researcher, university, django_capture_on_commit_callbacks
+):
     anonymous, staff = Client(), Client()
     staff.force_login(manager)
-    assert anonymous.get(reverse("results:list")).context["page"].paginator.count == 2  # public only
-    assert staff.get(reverse("results:list")).context["page"].paginator.count == 3  # another query: not the anonymous count
+    assert (
+        anonymous.get(reverse("results:list")).context["page"].paginator.count == 2
+    )  # public only
+    assert (
+        staff.get(reverse("results:list")).context["page"].paginator.count == 3
+    )  # another query: not the anonymous count
     with CaptureQueriesContext(connection) as queries:
         page = anonymous.get(reverse("results:list")).context["page"]
         assert page.paginator.count == 2
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert staff.get(reverse("results:list") + "?field=ic").context["page"].paginator.count == 0
     with django_capture_on_commit_callbacks(execute=True):
-        result_onboard(data=result_input([university], [(researcher, "100")], title_zh="新成果", title_en="New result", ip_assets=[]), actor=manager)
+        result_onboard(
+            data=result_input(
+                [university],
+                [(researcher, "100")],
+                title_zh="新成果",
+                title_en="New result",
+                ip_assets=[],
+            ),
+            actor=manager,
+        )
     assert anonymous.get(reverse("results:list")).context["page"].paginator.count == 3
 
 
@@ -199,7 +255,9 @@ def test_a_computation_in_progress_is_waited_for(two_results, manager, monkeypat
     key = f"{figures_cache.ENTRY_PREFIX}:{figures_version()}:figures:en:{scope_key(manager)}"
     cache.add(f"{key}:computing", 1, 60)  # another worker is computing
     calls = []
-    assert cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"  # gave up waiting
+    assert (
+        cached(manager, "figures", lambda: calls.append(1) or "computed") == "computed"
+    )  # gave up waiting
     cache.add(f"{key}:computing", 1, 60)
     cache.set(key, ("", 0.0, "theirs"), 60)
     assert cached(manager, "figures", lambda: "mine") == "theirs"
@@ -208,11 +266,15 @@ def test_a_computation_in_progress_is_waited_for(two_results, manager, monkeypat
 @pytest.mark.django_db
 def test_a_time_in_the_scope_does_not_defeat_the_count_cache(two_results, enterprise_user):
     client = Client()
-    client.force_login(enterprise_user)  # sees public results and those shared under a live NDA (compared with now)
+    client.force_login(
+        enterprise_user
+    )  # sees public results and those shared under a live NDA (compared with now)
     assert client.get(reverse("results:list")).context["page"].paginator.count == 2
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("results:list")).context["page"].paginator.count == 2
-    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "results_result" in q["sql"]]
+    assert not [
+        q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "results_result" in q["sql"]
+    ]
 
 
 def test_a_time_in_a_query_keeps_its_key_and_sets_the_freshness_token(enterprise_user, manager):
@@ -253,7 +315,9 @@ def test_when_the_minute_turns_one_request_refreshes_and_the_others_get_the_last
     cache.delete(key)
     cache.add(f"{key}:computing", 1, 60)  # the other request
     monkeypatch.setattr(figures_cache, "WAIT_SECONDS", 30.0)
-    stored_later = threading.Timer(0.2, lambda: cache.set(key, ("15:59", time.time(), "just before"), 60))
+    stored_later = threading.Timer(
+        0.2, lambda: cache.set(key, ("15:59", time.time(), "just before"), 60)
+    )
     stored_later.start()
     began = time.monotonic()
     assert lookup("query:t", compute("never"), "16:00") == "just before"
@@ -262,12 +326,18 @@ def test_when_the_minute_turns_one_request_refreshes_and_the_others_get_the_last
     cache.delete(f"{key}:computing")
     cache.set(key, ("15:59", 1e12, "15:59"), 60)
     assert lookup("query:t", compute("16:00b"), "16:00") == "16:00b"
-    assert lookup("query:t", compute("never"), "16:00") == "16:00b" and calls == ["15:59", "16:00", "16:00b"]
+    assert lookup("query:t", compute("never"), "16:00") == "16:00b" and calls == [
+        "15:59",
+        "16:00",
+        "16:00b",
+    ]
     assert cache.get(f"{key}:computing") is None
 
 
 @pytest.mark.django_db
-def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(enterprise_user, two_results):
+def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(
+    enterprise_user, two_results
+):
     from opentto.core.cache import _LOCAL_IDS, cached_ids
     from opentto.results.models import Result
 
@@ -277,7 +347,9 @@ def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(
     def ids(moment):
         with mock.patch("django.utils.timezone.now", return_value=moment):
             qs = Result.objects.restrict(enterprise_user, "view").values("pk")
-            return cached_ids(qs, "result-ids", lambda: {str(pk) for pk in qs.values_list("pk", flat=True)})
+            return cached_ids(
+                qs, "result-ids", lambda: {str(pk) for pk in qs.values_list("pk", flat=True)}
+            )
 
     first = ids(at)
     assert first == {str(r.pk) for r in two_results if r.is_public}
@@ -289,13 +361,19 @@ def test_cached_ids_keeps_its_frozenset_when_the_minute_turns_and_no_id_changed(
 def test_search_never_reuses_another_scopes_visible_ids(two_results, manager):
     staff, anonymous = Client(), Client()
     staff.force_login(manager)
-    seen_by_staff = {r.pk for r in staff.get(reverse("search") + "?q=decisions").context["page"].object_list}
+    seen_by_staff = {
+        r.pk for r in staff.get(reverse("search") + "?q=decisions").context["page"].object_list
+    }
     assert seen_by_staff == {r.pk for r in two_results}
-    seen_by_anonymous = {r.pk for r in anonymous.get(reverse("search") + "?q=decisions").context["page"].object_list}
+    seen_by_anonymous = {
+        r.pk for r in anonymous.get(reverse("search") + "?q=decisions").context["page"].object_list
+    }
     assert seen_by_anonymous == {r.pk for r in two_results if r.is_public}
 
 
-def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager, inventor, two_results, settings, django_capture_on_commit_callbacks):
+def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(
+    manager, inventor, two_results, settings, django_capture_on_commit_callbacks
+):
     from opentto.core.cache import _LOCAL_IDS, cached_ids, figures_changed
     from opentto.results.models import Result
 
@@ -306,16 +384,21 @@ def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager
         def compute():
             calls.append(1)
             return {str(pk) for pk in qs.values_list("pk", flat=True)}
+
         return compute
 
     visible = Result.objects.restrict(manager, "view").values("pk")
     first = cached_ids(visible, "result-ids", ids_of(visible))
     assert isinstance(first, frozenset) and first == {str(r.pk) for r in Result.objects.all()}
-    assert cached_ids(visible, "result-ids", ids_of(visible)) is first  # the same object: the index reuses its mask
+    assert (
+        cached_ids(visible, "result-ids", ids_of(visible)) is first
+    )  # the same object: the index reuses its mask
     assert len(calls) == 1
     # another scope has its own set
     mine = Result.objects.restrict(inventor, "view").values("pk")
-    assert cached_ids(mine, "result-ids", ids_of(mine)) == {str(pk) for pk in Result.objects.restrict(inventor, "view").values_list("pk", flat=True)}
+    assert cached_ids(mine, "result-ids", ids_of(mine)) == {
+        str(pk) for pk in Result.objects.restrict(inventor, "view").values_list("pk", flat=True)
+    }
     # a service's change bumps the version: read afresh
     with django_capture_on_commit_callbacks(execute=True):
         figures_changed()
@@ -328,7 +411,9 @@ def test_cached_ids_keeps_one_frozenset_per_query_until_the_data_changes(manager
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_list_page_table_is_rendered_once_per_scope_and_language_until_results_change(two_results, manager, enterprise_user, university, researcher):
+def test_a_list_page_table_is_rendered_once_per_scope_and_language_until_results_change(
+    two_results, manager, enterprise_user, university, researcher
+):
     """The results table and the owner filter are cached fragments: keyed by the page's query
     (which carries the viewer's scope), the query string and the language; a service's change
     shows at once."""
@@ -339,20 +424,42 @@ def test_a_list_page_table_is_rendered_once_per_scope_and_language_until_results
     def titles(client, lang="en", **params):
         with translation.override(lang):
             body = client.get(reverse("results:list"), params).content.decode()
-        return [t for t in ("Result 0", "Result 1", "Result 2", "成果0", "Result 3") if f">{t}</a>" in body], body
+        return [
+            t
+            for t in ("Result 0", "Result 1", "Result 2", "成果0", "Result 3")
+            if f">{t}</a>" in body
+        ], body
 
     assert titles(staff)[0] == ["Result 0", "Result 1", "Result 2"]
     with CaptureQueriesContext(connection) as again:
         shown, body = titles(staff)
     assert shown == ["Result 0", "Result 1", "Result 2"] and 'id="filter-owner"' in body
-    assert not [q for q in again.captured_queries if 'FROM "results_result"' in q["sql"] or 'FROM "organisations_organisation"' in q["sql"]]
+    assert not [
+        q
+        for q in again.captured_queries
+        if 'FROM "results_result"' in q["sql"] or 'FROM "organisations_organisation"' in q["sql"]
+    ]
     # another scope gets its own table (never the manager's confidential row), another language its own
     assert titles(outsider)[0] == ["Result 0", "Result 1"]
     zh = titles(staff, "zh-hans")[1]
-    assert all(f">成果{n}</a>" in zh for n in range(3)) and ">已入驻</th>" in zh and ">Onboarded</th>" not in zh
+    assert (
+        all(f">成果{n}</a>" in zh for n in range(3))
+        and ">已入驻</th>" in zh
+        and ">Onboarded</th>" not in zh
+    )
     assert titles(staff, field="green_energy")[0] == []
     # a result onboarded through the service shows on the next view
-    result_onboard(data=result_input([university], [(researcher, "100")], title_zh="成果3", title_en="Result 3", ip_assets=[], is_public=True), actor=manager)
+    result_onboard(
+        data=result_input(
+            [university],
+            [(researcher, "100")],
+            title_zh="成果3",
+            title_en="Result 3",
+            ip_assets=[],
+            is_public=True,
+        ),
+        actor=manager,
+    )
     assert titles(staff)[0] == ["Result 0", "Result 1", "Result 2", "Result 3"]
     assert titles(outsider)[0] == ["Result 0", "Result 1", "Result 3"]
 
@@ -366,8 +473,12 @@ def test_the_directory_table_is_cached_and_a_new_organisation_shows_at_once(two_
     assert "Aaa New Company" not in client.get(reverse("organisations:list")).content.decode()
     with CaptureQueriesContext(connection) as again:
         assert client.get(reverse("organisations:list")).status_code == 200
-    assert not [q for q in again.captured_queries if "result_count" in q["sql"]]  # the table came from the cache
-    organisation_create(actor=manager, name_zh="新公司", name_en="Aaa New Company", kind="enterprise")
+    assert not [
+        q for q in again.captured_queries if "result_count" in q["sql"]
+    ]  # the table came from the cache
+    organisation_create(
+        actor=manager, name_zh="新公司", name_en="Aaa New Company", kind="enterprise"
+    )
     assert "Aaa New Company" in client.get(reverse("organisations:list")).content.decode()
 
 
@@ -375,7 +486,17 @@ def test_the_directory_table_is_cached_and_a_new_organisation_shows_at_once(two_
 def test_a_cached_fragment_stays_escaped(manager, university, researcher):
     from ..security.test_attacks import XSS, _assert_escaped
 
-    result_onboard(data=result_input([university], [(researcher, "100")], title_zh=XSS[0], title_en=XSS[1], ip_assets=[], is_public=True), actor=manager)
+    result_onboard(
+        data=result_input(
+            [university],
+            [(researcher, "100")],
+            title_zh=XSS[0],
+            title_en=XSS[1],
+            ip_assets=[],
+            is_public=True,
+        ),
+        actor=manager,
+    )
     client = Client()
     client.force_login(manager)
     for _ in range(2):  # rendered, then read back from the cache

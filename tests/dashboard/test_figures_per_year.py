@@ -82,8 +82,18 @@ def book3(manager, university, other_university, researcher, enterprise_org):
     other_buyer = EnterpriseFactory(name_zh="别家公司", name_en="Other Co")
 
     def onboard(owner, title, when, **extra):
-        return result_onboard(data=result_input([owner], [(researcher, "100")], title_zh=title, title_en=title, ip_assets=[], **extra),
-                              onboarded_at=when, actor=manager)
+        return result_onboard(
+            data=result_input(
+                [owner],
+                [(researcher, "100")],
+                title_zh=title,
+                title_en=title,
+                ip_assets=[],
+                **extra,
+            ),
+            onboarded_at=when,
+            actor=manager,
+        )
 
     r1 = onboard(university, "R1", at(2023, 3, 1, 4))
     r2 = onboard(other_university, "R2", at(2024, 12, 31, 16, 30))
@@ -95,25 +105,60 @@ def book3(manager, university, other_university, researcher, enterprise_org):
 
     to_landing(r1, manager)
     _decided_at(r1, at(2023, 12, 31, 17))
-    d1 = deal_sign(deal=deal_create(results=[r1], counterparty=enterprise_org, deal_type="licence_exclusive", amount_cny="1000000.10", actor=manager),
-                   signed_on=dt.date(2024, 2, 1), actor=manager)
+    d1 = deal_sign(
+        deal=deal_create(
+            results=[r1],
+            counterparty=enterprise_org,
+            deal_type="licence_exclusive",
+            amount_cny="1000000.10",
+            actor=manager,
+        ),
+        signed_on=dt.date(2024, 2, 1),
+        actor=manager,
+    )
     _landed_at(r1, at(2023, 12, 31, 16, 30))
 
     to_landing(r2, manager)
     _decided_at(r2, at(2025, 3, 1, 2))
-    d2 = deal_sign(deal=deal_create(results=[r2], counterparty=other_buyer, deal_type="assignment", amount_cny="3000000", actor=manager),
-                   signed_on=dt.date(2025, 6, 30), actor=manager)
+    d2 = deal_sign(
+        deal=deal_create(
+            results=[r2],
+            counterparty=other_buyer,
+            deal_type="assignment",
+            amount_cny="3000000",
+            actor=manager,
+        ),
+        signed_on=dt.date(2025, 6, 30),
+        actor=manager,
+    )
     _landed_at(r2, at(2025, 6, 30, 3))
 
     to_landing(r3, manager)
     _decided_at(r3, at(2024, 7, 1, 2))
-    EvaluationSummary.objects.create(result=r3, decision="improve", summary_en="Needs a prototype.", decided_at=at(2024, 9, 1, 2))
-    d3 = deal_sign(deal=deal_create(results=[r3], counterparty=other_buyer, deal_type="licence_exclusive", amount_cny="12345.67", actor=manager),
-                   signed_on=dt.date(2025, 3, 3), actor=manager)
+    EvaluationSummary.objects.create(
+        result=r3, decision="improve", summary_en="Needs a prototype.", decided_at=at(2024, 9, 1, 2)
+    )
+    d3 = deal_sign(
+        deal=deal_create(
+            results=[r3],
+            counterparty=other_buyer,
+            deal_type="licence_exclusive",
+            amount_cny="12345.67",
+            actor=manager,
+        ),
+        signed_on=dt.date(2025, 3, 3),
+        actor=manager,
+    )
 
-    p1 = payment_record(deal=d1, received_on=dt.date(2024, 3, 1), amount_cny="300000.03", actor=manager)
-    p2 = payment_record(deal=d1, received_on=dt.date(2025, 1, 1), amount_cny="200000.00", actor=manager)
-    p3 = payment_record(deal=d2, received_on=dt.date(2025, 7, 2), amount_cny="500000.00", actor=manager)
+    p1 = payment_record(
+        deal=d1, received_on=dt.date(2024, 3, 1), amount_cny="300000.03", actor=manager
+    )
+    p2 = payment_record(
+        deal=d1, received_on=dt.date(2025, 1, 1), amount_cny="200000.00", actor=manager
+    )
+    p3 = payment_record(
+        deal=d2, received_on=dt.date(2025, 7, 2), amount_cny="500000.00", actor=manager
+    )
     payment_record(deal=d3, received_on=dt.date(2025, 4, 1), amount_cny="1000.01", actor=manager)
     deal_terminate(deal=d3, terminated_on=dt.date(2025, 5, 5), reason="breach", actor=manager)
     for payment in (p1, p2, p3):
@@ -147,7 +192,14 @@ EXPECTED = {
         None: (3, 1, 1, (1, D("1000000.10")), (2, D("500000.03")), None),
     },
 }
-KEYS = ("results_onboarded", "results_evaluated", "results_landed", "deals_signed", "money_received", "distributions_paid")
+KEYS = (
+    "results_onboarded",
+    "results_evaluated",
+    "results_landed",
+    "deals_signed",
+    "money_received",
+    "distributions_paid",
+)
 
 
 @pytest.mark.django_db
@@ -155,17 +207,29 @@ def test_every_headline_figure_per_year_and_all_time_for_each_role(request, book
     for role, years in EXPECTED.items():
         user = request.getfixturevalue(role)
         for year, want in years.items():
-            got = (results_onboarded(user, year), results_evaluated(user, year), results_landed(user, year),
-                   deals_signed(user, year), money_received(user, year), distributions_paid(user, year))
+            got = (
+                results_onboarded(user, year),
+                results_evaluated(user, year),
+                results_landed(user, year),
+                deals_signed(user, year),
+                money_received(user, year),
+                distributions_paid(user, year),
+            )
             assert got == want, (role, year)
         # the headline (dashboard, export, report, API) is the same selectors, year beside all time
         for year in (2023, 2024, 2025):
             pairs = headline(user, year).figures
             keys = KEYS if years[None][5] is not None else KEYS[:5]
             assert [y.key for y, _a in pairs] == list(keys), role
-            for (this_year, all_time), want_year, want_all in zip(pairs, years[year], years[None], strict=False):
+            for (this_year, all_time), want_year, want_all in zip(
+                pairs, years[year], years[None], strict=False
+            ):
                 for figure, want_one in ((this_year, want_year), (all_time, want_all)):
-                    assert (figure.count if figure.value_cny is None else (figure.count, figure.value_cny)) == want_one, (role, year, figure.key)
+                    assert (
+                        figure.count
+                        if figure.value_cny is None
+                        else (figure.count, figure.value_cny)
+                    ) == want_one, (role, year, figure.key)
 
 
 def _shown(page: str, key: str, period: str) -> str:
@@ -182,13 +246,20 @@ def test_the_dashboard_for_a_past_year_shows_that_years_hand_count_for_each_role
             assert f'<option value="{year}" selected>' in page, (role, year)
             for key, want, want_all in zip(KEYS, years[year], years[None], strict=True):
                 if want is None:
-                    assert f'data-headline="{key}"' not in page, role  # not a figure this role may count
+                    assert f'data-headline="{key}"' not in page, (
+                        role
+                    )  # not a figure this role may count
                     continue
                 for period, one in (("year", want), ("all_time", want_all)):
                     count, value = one if isinstance(one, tuple) else (one, None)
                     assert _shown(page, key, period) == str(count), (role, year, key, period)
                     if value is not None:
-                        assert _shown(page, f"{key}_value_cny", period) == f"¥{value:,}", (role, year, key, period)
+                        assert _shown(page, f"{key}_value_cny", period) == f"¥{value:,}", (
+                            role,
+                            year,
+                            key,
+                            period,
+                        )
     # the enterprise's by-year table, the charts and the received table follow the same scope
     client.force_login(request.getfixturevalue("enterprise_user"))
     page = client.get("/en/dashboard/?year=2024").content.decode()
@@ -198,27 +269,47 @@ def test_the_dashboard_for_a_past_year_shows_that_years_hand_count_for_each_role
 @pytest.mark.django_db
 def test_tables_follow_the_selected_year(book3, manager):
     y2024, y2025 = tables(manager, 2024), tables(manager, 2025)
-    assert [row[1:] for row in y2024["by_field"].rows] == [[1, 1, D("1000000.10")]]  # R3 onboarded 2024 (incubated), R1 landed, D1
-    assert sorted(row[1:] for row in y2025["received_by_organisation"].rows) == [[1, D("500000.00")], [2, D("201000.01")]]
-    assert sorted(row[1:] for row in y2024["received_by_organisation"].rows) == [[1, D("300000.03")]]
+    assert [row[1:] for row in y2024["by_field"].rows] == [
+        [1, 1, D("1000000.10")]
+    ]  # R3 onboarded 2024 (incubated), R1 landed, D1
+    assert sorted(row[1:] for row in y2025["received_by_organisation"].rows) == [
+        [1, D("500000.00")],
+        [2, D("201000.01")],
+    ]
+    assert sorted(row[1:] for row in y2024["received_by_organisation"].rows) == [
+        [1, D("300000.03")]
+    ]
     conversion_2023 = {row[0]: row[1] for row in tables(manager, 2023)["conversion"].rows}
-    assert conversion_2023["Onboarding"] == 3 and conversion_2023["Landed"] == 1  # R1, R4, R5: only R1 landed
+    assert (
+        conversion_2023["Onboarding"] == 3 and conversion_2023["Landed"] == 1
+    )  # R1, R4, R5: only R1 landed
     by_year = {row[0]: row[1:] for row in y2024["by_year"].rows}  # every year, Shanghai years
-    assert by_year == {"2023": [2, 0, Z], "2024": [1, 1, D("1000000.10")], "2025": [2, 1, D("3000000.00")]}
+    assert by_year == {
+        "2023": [2, 0, Z],
+        "2024": [1, 1, D("1000000.10")],
+        "2025": [2, 1, D("3000000.00")],
+    }
     china_2025 = {row[0]: row[1:] for row in y2025["china"].rows}
-    assert china_2025[next(k for k in china_2025 if "Licence contracts" in k)] == [0, Z]  # D3 terminated
+    assert china_2025[next(k for k in china_2025 if "Licence contracts" in k)] == [
+        0,
+        Z,
+    ]  # D3 terminated
     assert china_2025[next(k for k in china_2025 if "Transfer" in k)] == [1, D("3000000.00")]
 
 
 @pytest.mark.django_db
-def test_the_annual_report_the_export_and_the_api_report_the_year(client, book3, manager, enterprise_user, official):
+def test_the_annual_report_the_export_and_the_api_report_the_year(
+    client, book3, manager, enterprise_user, official
+):
     client.force_login(manager)
     text = extract_text(client.get("/en/deals/figures/report-2024.pdf").content).replace(" ", "")
     assert "Annualreportonthetransferofresults,2024" in text
     assert "1·¥1,000,000.10" in text and "2·¥4,000,000.10" in text  # signed in 2024 beside all time
     assert "1·¥300,000.03" in text and "4·¥1,001,000.04" in text  # received
     assert "3·¥1,000,000.03" in text  # distributions paid, all time
-    ws = load_workbook(io.BytesIO(client.get("/en/deals/figures/headline.xlsx?year=2025").content)).active
+    ws = load_workbook(
+        io.BytesIO(client.get("/en/deals/figures/headline.xlsx?year=2025").content)
+    ).active
     rows = [list(r) for r in ws.iter_rows(min_row=3, values_only=True)]
     assert rows == [
         ["Results onboarded", 2, "—", 6, "—"],
@@ -236,17 +327,31 @@ def test_the_annual_report_the_export_and_the_api_report_the_year(client, book3,
     api.force_authenticate(official)
     body = api.get("/api/v1/figures/?year=2024").json()
     assert body["year"] == 2024
-    assert body["headline"]["figures"]["deals_signed"] == {"year": {"count": 1, "value_cny": "1000000.10"}, "all_time": {"count": 2, "value_cny": "4000000.10"}}
-    assert body["headline"]["figures"]["distributions_paid"]["year"] == {"count": 1, "value_cny": "300000.03"}
-    assert body["projects_landed"] == 1 and body["transaction_value_cny"] == "1000000.10"  # the tables of 2024
+    assert body["headline"]["figures"]["deals_signed"] == {
+        "year": {"count": 1, "value_cny": "1000000.10"},
+        "all_time": {"count": 2, "value_cny": "4000000.10"},
+    }
+    assert body["headline"]["figures"]["distributions_paid"]["year"] == {
+        "count": 1,
+        "value_cny": "300000.03",
+    }
+    assert (
+        body["projects_landed"] == 1 and body["transaction_value_cny"] == "1000000.10"
+    )  # the tables of 2024
     assert api.get("/api/v1/figures/?year=abc").status_code == 400
     assert api.get("/api/v1/figures/?year=2201").status_code == 400
     # and the command line, for the whole platform
     out = io.StringIO()
     call_command("figures", "--json", "--year", "2025", stdout=out)
     data = json.loads(out.getvalue())
-    assert data["headline"]["figures"]["money_received"] == {"year": {"count": 3, "value_cny": "701000.01"}, "all_time": {"count": 4, "value_cny": "1001000.04"}}
-    assert data["headline"]["figures"]["results_onboarded"] == {"year": {"count": 2}, "all_time": {"count": 6}}
+    assert data["headline"]["figures"]["money_received"] == {
+        "year": {"count": 3, "value_cny": "701000.01"},
+        "all_time": {"count": 4, "value_cny": "1001000.04"},
+    }
+    assert data["headline"]["figures"]["results_onboarded"] == {
+        "year": {"count": 2},
+        "all_time": {"count": 6},
+    }
 
 
 @pytest.mark.django_db

@@ -48,10 +48,13 @@ def arm_result(manager: User, university: Organisation, researcher: Person) -> R
     """A public result about robot-arm control (its confidential details mention "X9-policy")."""
     return result_onboard(
         data=result_input(
-            [university], [(researcher, "100")], ip_assets=[],
+            [university],
+            [(researcher, "100")],
+            ip_assets=[],
             abstract_zh="一种基于强化学习的机械臂控制方法，使机器人能够进行多步决策并泛化到新的装配任务。",
             abstract_en="A reinforcement-learning method for robot-arm control that makes multi-step decisions and generalises to new assembly tasks.",
-            details_zh="策略网络X9结构", details_en="X9-policy network layout",
+            details_zh="策略网络X9结构",
+            details_en="X9-policy network layout",
         ),
         actor=manager,
     )
@@ -62,11 +65,16 @@ def secret_arm_result(manager: User, university: Organisation, researcher: Perso
     """A confidential result that matches the same demand even better."""
     return result_onboard(
         data=result_input(
-            [university], [(researcher, "100")], ip_assets=[], is_public=False,
-            title_zh="保密的机械臂强化学习控制系统", title_en="Confidential robot-arm reinforcement-learning controller",
+            [university],
+            [(researcher, "100")],
+            ip_assets=[],
+            is_public=False,
+            title_zh="保密的机械臂强化学习控制系统",
+            title_en="Confidential robot-arm reinforcement-learning controller",
             abstract_zh="机械臂 强化学习 控制 多步决策 装配 机械臂控制。",
             abstract_en="Robot-arm reinforcement-learning control with multi-step decisions for assembly.",
-            details_zh="机密参数Q7", details_en="secret parameter Q7",
+            details_zh="机密参数Q7",
+            details_en="secret parameter Q7",
         ),
         actor=manager,
         confirm_duplicates=True,
@@ -74,13 +82,21 @@ def secret_arm_result(manager: User, university: Organisation, researcher: Perso
 
 
 @pytest.fixture
-def battery_result(manager: User, other_university: Organisation, second_researcher: Person) -> Result:
+def battery_result(
+    manager: User, other_university: Organisation, second_researcher: Person
+) -> Result:
     return result_onboard(
         data=result_input(
-            [other_university], [(second_researcher, "100")], ip_assets=[], field="green_energy",
-            title_zh="锂离子电池正极材料", title_en="Cathode material for lithium-ion batteries",
-            abstract_zh="一种锂离子电池正极材料及其制备方法，提高能量密度。", abstract_en="A cathode material that raises energy density.",
-            details_zh="", details_en="",
+            [other_university],
+            [(second_researcher, "100")],
+            ip_assets=[],
+            field="green_energy",
+            title_zh="锂离子电池正极材料",
+            title_en="Cathode material for lithium-ion batteries",
+            abstract_zh="一种锂离子电池正极材料及其制备方法，提高能量密度。",
+            abstract_en="A cathode material that raises energy density.",
+            details_zh="",
+            details_en="",
         ),
         actor=manager,
         confirm_duplicates=True,
@@ -113,6 +129,12 @@ def open_demand(enterprise_user: User, enterprise_org: Organisation) -> Demand:
 @pytest.fixture
 def secret_demand(enterprise_user: User, enterprise_org: Organisation) -> Demand:
     return demand_create(
-        data=demand_input(enterprise_org, is_public=False, title_zh="保密需求：机械臂装配", title_en="Confidential: robot-arm assembly"),
-        actor=enterprise_user, publish=True,
+        data=demand_input(
+            enterprise_org,
+            is_public=False,
+            title_zh="保密需求：机械臂装配",
+            title_en="Confidential: robot-arm assembly",
+        ),
+        actor=enterprise_user,
+        publish=True,
     )

@@ -64,7 +64,9 @@ def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_a_vector_embedded_on_one_machine_is_found_on_another(tmp_path: Path, shared: DictStore) -> None:
+def test_a_vector_embedded_on_one_machine_is_found_on_another(
+    tmp_path: Path, shared: DictStore
+) -> None:
     here = Embedder(tmp_path / "worker", embed_fn=fake_vectors)
     vectors = here.embed(["机械臂控制", "robot arm control"], "passage")
     assert len(shared.data) == 2
@@ -74,19 +76,33 @@ def test_a_vector_embedded_on_one_machine_is_found_on_another(tmp_path: Path, sh
 
     there = Embedder(tmp_path / "index-host", embed_fn=refuse)
     assert there.missing(["机械臂控制", "robot arm control", "new text"], "passage") == ["new text"]
-    assert np.array_equal(there.embed(["robot arm control", "机械臂控制"], "passage"), vectors[::-1])
+    assert np.array_equal(
+        there.embed(["robot arm control", "机械臂控制"], "passage"), vectors[::-1]
+    )
     set_shared_vectors(None)  # copied into the index host's own cache on the way
-    assert Embedder(tmp_path / "index-host", embed_fn=refuse).missing(["机械臂控制", "robot arm control"], "passage") == []
+    assert (
+        Embedder(tmp_path / "index-host", embed_fn=refuse).missing(
+            ["机械臂控制", "robot arm control"], "passage"
+        )
+        == []
+    )
 
 
 def test_backfill_queues_batches_and_indexes_only_what_has_arrived(
-    settings, fresh_index: Path, shared: DictStore, model_calls: list[int], arm_result: Result, battery_result: Result,  # type: ignore[no-untyped-def]
+    settings,
+    fresh_index: Path,
+    shared: DictStore,
+    model_calls: list[int],
+    arm_result: Result,
+    battery_result: Result,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.OPENTTO_MATCHING_DENSE = True
     cache.clear()
     queued: list[tuple[str, list[int]]] = []
-    monkeypatch.setattr(tasks.embed_rows, "delay", lambda name, pks: queued.append((name, list(pks))))
+    monkeypatch.setattr(
+        tasks.embed_rows, "delay", lambda name, pks: queued.append((name, list(pks)))
+    )
     monkeypatch.setattr(index, "EMBED_BATCH", 1)
 
     done = index.backfill_dense(fan_out=True)
@@ -102,7 +118,9 @@ def test_backfill_queues_batches_and_indexes_only_what_has_arrived(
     passages = split_passages(index.result_document(arm_result).body)
     assert tasks.embed_rows("results-dense", [arm_result.pk]) == len(passages)
     assert sum(model_calls) == len(passages) == len(shared.data)
-    assert tasks.embed_rows("results-dense", [arm_result.pk]) == 0  # done once: nothing left to embed
+    assert (
+        tasks.embed_rows("results-dense", [arm_result.pk]) == 0
+    )  # done once: nothing left to embed
     calls_before = list(model_calls)
 
     # the next run indexes the row whose vectors arrived, without running the model, and leaves the other
@@ -112,11 +130,15 @@ def test_backfill_queues_batches_and_indexes_only_what_has_arrived(
     assert index.tier("results-dense").pending() == [battery_result.pk]
 
 
-def test_without_a_broker_the_backfill_embeds_itself(settings, fresh_index: Path, model_calls: list[int], arm_result: Result) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_broker_the_backfill_embeds_itself(
+    settings, fresh_index: Path, model_calls: list[int], arm_result: Result
+) -> None:  # type: ignore[no-untyped-def]
     settings.OPENTTO_MATCHING_DENSE = True
     assert not index.fan_out_enabled()  # the test settings run tasks in-process
     assert index.backfill_dense() == {"results-dense": 1, "demands-dense": 0}
-    assert sum(model_calls) == len(split_passages(index.result_document(arm_result).body)) and index.tier("results-dense").engine.ids() == [str(arm_result.pk)]
+    assert sum(model_calls) == len(
+        split_passages(index.result_document(arm_result).body)
+    ) and index.tier("results-dense").engine.ids() == [str(arm_result.pk)]
 
 
 def test_fan_out_needs_a_broker_and_a_shared_cache(settings) -> None:  # type: ignore[no-untyped-def]

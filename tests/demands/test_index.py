@@ -28,13 +28,19 @@ def test_result_document_holds_the_public_text_and_never_the_confidential_detail
     doc = index.result_document(arm_result)
     assert "强化学习" in doc.body and "reinforcement-learning" in doc.body
     assert "X9" not in doc.body and "X9" not in " ".join(doc.keywords)
-    assert index.result_details_document(arm_result).text == "策略网络X9结构\nX9-policy network layout"
+    assert (
+        index.result_details_document(arm_result).text == "策略网络X9结构\nX9-policy network layout"
+    )
 
 
 def test_search_finds_a_new_result_and_forgets_a_deleted_one(arm_result, battery_result):
     everyone = {str(arm_result.pk), str(battery_result.pk)}
-    assert ids(index.search_results("机械臂 强化学习", allowed_ids=everyone).hits) == [str(arm_result.pk)]
-    assert ids(index.search_results("lithium battery cathode", allowed_ids=everyone).hits)[0] == str(battery_result.pk)
+    assert ids(index.search_results("机械臂 强化学习", allowed_ids=everyone).hits) == [
+        str(arm_result.pk)
+    ]
+    assert ids(index.search_results("lithium battery cathode", allowed_ids=everyone).hits)[
+        0
+    ] == str(battery_result.pk)
     Result.objects.filter(pk=battery_result.pk).delete()
     assert index.search_results("lithium battery cathode", allowed_ids=everyone).hits == []
     assert str(battery_result.pk) not in index.tier("results-lex").engine
@@ -45,14 +51,18 @@ def test_an_edited_result_is_found_by_its_new_words(manager, arm_result, univers
     assert index.search_results("钙钛矿", allowed_ids=allowed).hits == []
     result_update(
         result=arm_result,
-        data=result_input([university], [(researcher, "100")], ip_assets=[], abstract_zh="一种钙钛矿太阳能电池。"),
+        data=result_input(
+            [university], [(researcher, "100")], ip_assets=[], abstract_zh="一种钙钛矿太阳能电池。"
+        ),
         actor=manager,
     )
     assert ids(index.search_results("钙钛矿", allowed_ids=allowed).hits) == [str(arm_result.pk)]
 
 
 def test_allowed_ids_are_applied_before_the_cut(arm_result, secret_arm_result):
-    hits = index.search_results("机械臂 强化学习 控制", allowed_ids={str(arm_result.pk)}, top=1).hits
+    hits = index.search_results(
+        "机械臂 强化学习 控制", allowed_ids={str(arm_result.pk)}, top=1
+    ).hits
     assert ids(hits) == [str(arm_result.pk)]
 
 
@@ -74,11 +84,15 @@ def test_the_index_rebuilds_itself_when_its_file_is_corrupt(fresh_index, arm_res
     assert index.tier("results-lex").engine.status == "rebuilt:corrupt"
 
 
-def test_saving_a_result_queues_indexing_on_commit(fresh_index, manager, university, researcher, django_capture_on_commit_callbacks):
+def test_saving_a_result_queues_indexing_on_commit(
+    fresh_index, manager, university, researcher, django_capture_on_commit_callbacks
+):
     from opentto.results.services import result_onboard
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = result_onboard(data=result_input([university], [(researcher, "100")], ip_assets=[]), actor=manager)
+        result = result_onboard(
+            data=result_input([university], [(researcher, "100")], ip_assets=[]), actor=manager
+        )
     assert len(callbacks) == 2  # the indexing task and the figures version (opentto/core/cache.py)
     # found without any search having synchronised the index: the task did it
     assert str(result.pk) in index.tier("results-lex").engine
@@ -94,7 +108,9 @@ def test_reindex_command_rebuilds_every_lexical_index(fresh_index, arm_result, o
     assert str(open_demand.pk) in index.tier("demands-lex").engine
 
 
-def test_search_box_never_matches_confidential_details_of_those_who_may_not_read_them(enterprise_user, inventor, manager, arm_result, secret_arm_result):
+def test_search_box_never_matches_confidential_details_of_those_who_may_not_read_them(
+    enterprise_user, inventor, manager, arm_result, secret_arm_result
+):
     # "Q7" is only in the confidential result's details, "X9" only in the public result's details
     assert list(result_search(enterprise_user, "Q7")) == []
     assert list(result_search(None, "X9")) == []
@@ -109,7 +125,9 @@ def test_search_box_never_matches_confidential_details_of_those_who_may_not_read
 def test_header_search_is_cross_lingual(arm_result, battery_result):
     # an English query finds a result through its Chinese text too (and its English text)
     assert [r.pk for r in result_search(None, "robot arm")] == [arm_result.pk]
-    assert [r.pk for r in Client().get(reverse("search"), {"q": "正极材料"}).context["page"]] == [battery_result.pk]
+    assert [r.pk for r in Client().get(reverse("search"), {"q": "正极材料"}).context["page"]] == [
+        battery_result.pk
+    ]
 
 
 def test_search_falls_back_to_the_database_when_the_index_fails(monkeypatch, arm_result):
@@ -121,7 +139,9 @@ def test_search_falls_back_to_the_database_when_the_index_fails(monkeypatch, arm
     assert list(result_search(None, "X9")) == []
 
 
-def test_a_large_backlog_is_indexed_in_the_background_and_the_database_answers(monkeypatch, fresh_index, arm_result):
+def test_a_large_backlog_is_indexed_in_the_background_and_the_database_answers(
+    monkeypatch, fresh_index, arm_result
+):
     started = []
     monkeypatch.setattr(index, "INLINE_SYNC_LIMIT", 0)
     monkeypatch.setattr(index, "_background_sync", lambda t: started.append(t.spec.name))
@@ -130,20 +150,28 @@ def test_a_large_backlog_is_indexed_in_the_background_and_the_database_answers(m
 
 
 @pytest.mark.slow
-def test_dense_matching_finds_a_chinese_result_for_an_english_demand(settings, fresh_index, arm_result, battery_result, open_demand):
+def test_dense_matching_finds_a_chinese_result_for_an_english_demand(
+    settings, fresh_index, arm_result, battery_result, open_demand
+):
     """The one test with the real embedding model (a few seconds)."""
     settings.OPENTTO_MATCHING_DENSE = True
     allowed = {str(arm_result.pk), str(battery_result.pk)}
     assert index.search_results("mechanical manipulator", allowed_ids=allowed).mode == "lexical"
     index.backfill_dense()
-    outcome = index.search_results("a controller that teaches an industrial manipulator new jobs", allowed_ids=allowed, explain=True)
+    outcome = index.search_results(
+        "a controller that teaches an industrial manipulator new jobs",
+        allowed_ids=allowed,
+        explain=True,
+    )
     assert outcome.mode == "hybrid"
     assert (outcome.embedded, outcome.total) == (2, 2)
     assert ids(outcome.hits)[0] == str(arm_result.pk)
     assert outcome.hits[0].dense > outcome.hits[1].dense
 
 
-def test_a_search_lists_the_best_match_first_and_reads_only_its_page(manager, secret_arm_result, arm_result, battery_result):
+def test_a_search_lists_the_best_match_first_and_reads_only_its_page(
+    manager, secret_arm_result, arm_result, battery_result
+):
     client = Client()
     client.force_login(manager)
     # arm_result is the newest; the confidential one says "机械臂" three times and ranks first
@@ -155,26 +183,49 @@ def test_a_search_lists_the_best_match_first_and_reads_only_its_page(manager, se
     # other filters keep their meaning in relevance order
     public = client.get(reverse("search"), {"q": "机械臂控制", "public": "public"}).context["page"]
     assert [r.pk for r in public] == [arm_result.pk]
-    assert [r.pk for r in client.get(reverse("search"), {"q": "机械臂控制", "field": "green_energy"}).context["page"]] == []
+    assert [
+        r.pk
+        for r in client.get(
+            reverse("search"), {"q": "机械臂控制", "field": "green_energy"}
+        ).context["page"]
+    ] == []
     # the sort menu offers relevance only to a search
-    assert ("relevance", "Relevance") in [(v, str(label)) for v, label in client.get(reverse("search"), {"q": "机械臂", "sort": "relevance"}, HTTP_ACCEPT_LANGUAGE="en").context["sorts"]]
-    assert "relevance" not in [v for v, _ in client.get(reverse("results:list"), {"sort": "relevance"}).context["sorts"]]
-    assert client.get(reverse("results:list"), {"sort": "relevance"}).context["params"]["sort"] == "newest"
+    assert ("relevance", "Relevance") in [
+        (v, str(label))
+        for v, label in client.get(
+            reverse("search"), {"q": "机械臂", "sort": "relevance"}, HTTP_ACCEPT_LANGUAGE="en"
+        ).context["sorts"]
+    ]
+    assert "relevance" not in [
+        v for v, _ in client.get(reverse("results:list"), {"sort": "relevance"}).context["sorts"]
+    ]
+    assert (
+        client.get(reverse("results:list"), {"sort": "relevance"}).context["params"]["sort"]
+        == "newest"
+    )
 
 
-def test_a_search_exports_its_rows_in_the_order_of_its_page(manager, enterprise_user, secret_arm_result, arm_result, battery_result):
+def test_a_search_exports_its_rows_in_the_order_of_its_page(
+    manager, enterprise_user, secret_arm_result, arm_result, battery_result
+):
     """The export of a search holds the page's rows in the page's order: best first by default,
     newest first when asked; only the visible ones, whatever the order."""
 
     def exported(client, **params):
         response = client.get("/en/imports/export/results.csv", params)
         assert response.status_code == 200
-        return [int(line.split(",", 1)[0]) for line in b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:]]
+        return [
+            int(line.split(",", 1)[0])
+            for line in b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:]
+        ]
 
     client = Client()
     client.force_login(manager)
     assert exported(client, q="机械臂控制") == [secret_arm_result.pk, arm_result.pk]
-    assert exported(client, q="机械臂控制", sort="relevance") == [secret_arm_result.pk, arm_result.pk]
+    assert exported(client, q="机械臂控制", sort="relevance") == [
+        secret_arm_result.pk,
+        arm_result.pk,
+    ]
     assert exported(client, q="机械臂控制", sort="newest") == [arm_result.pk, secret_arm_result.pk]
     assert exported(client, q="机械臂控制", public="public") == [arm_result.pk]
     assert exported(client) == [battery_result.pk, arm_result.pk, secret_arm_result.pk]
@@ -182,7 +233,9 @@ def test_a_search_exports_its_rows_in_the_order_of_its_page(manager, enterprise_
     assert exported(client, q="机械臂控制") == [arm_result.pk]
 
 
-def test_a_relevance_search_never_shows_what_the_user_may_not_see(enterprise_user, secret_arm_result, arm_result):
+def test_a_relevance_search_never_shows_what_the_user_may_not_see(
+    enterprise_user, secret_arm_result, arm_result
+):
     client = Client()
     client.force_login(enterprise_user)
     page = client.get(reverse("search"), {"q": "机械臂控制"}).context["page"]
@@ -190,7 +243,9 @@ def test_a_relevance_search_never_shows_what_the_user_may_not_see(enterprise_use
     assert [r.pk for r in Client().get(reverse("search"), {"q": "Q7"}).context["page"]] == []
 
 
-def test_a_relevance_search_falls_back_to_newest_when_the_index_fails(monkeypatch, manager, secret_arm_result, arm_result):
+def test_a_relevance_search_falls_back_to_newest_when_the_index_fails(
+    monkeypatch, manager, secret_arm_result, arm_result
+):
     def broken(*args, **kwargs):
         raise OSError("disk gone")
 

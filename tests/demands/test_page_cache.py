@@ -42,7 +42,14 @@ def _no_search(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_who_needs_this_is_cached_per_scope_and_follows_a_demand_closed(
-    cache_on, manager, inventor, open_demand, secret_demand, arm_result, monkeypatch, django_capture_on_commit_callbacks
+    cache_on,
+    manager,
+    inventor,
+    open_demand,
+    secret_demand,
+    arm_result,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     page = reverse("results:detail", args=[arm_result.pk])
     assert SECRET_DEMAND in client_for(manager).get(page).content.decode()
@@ -64,7 +71,14 @@ def test_who_needs_this_is_cached_per_scope_and_follows_a_demand_closed(
 
 @pytest.mark.django_db
 def test_matches_page_is_cached_per_scope_and_follows_a_result_moved(
-    cache_on, manager, enterprise_user, open_demand, arm_result, secret_arm_result, monkeypatch, django_capture_on_commit_callbacks
+    cache_on,
+    manager,
+    enterprise_user,
+    open_demand,
+    arm_result,
+    secret_arm_result,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     page = reverse("demands:matches", args=[open_demand.pk])
     ranked = [m.result.pk for m in client_for(manager).get(page).context["found"].results]
@@ -84,14 +98,22 @@ def test_matches_page_is_cached_per_scope_and_follows_a_result_moved(
 
 
 @pytest.mark.django_db
-def test_a_verdict_shows_at_once_on_a_cached_matches_page(cache_on, enterprise_user, open_demand, arm_result, battery_result):
+def test_a_verdict_shows_at_once_on_a_cached_matches_page(
+    cache_on, enterprise_user, open_demand, arm_result, battery_result
+):
     page = reverse("demands:matches", args=[open_demand.pk])
     client = client_for(enterprise_user)
     client.get(page)
-    client.post(reverse("demands:feedback", args=[open_demand.pk, arm_result.pk]), {"verdict": "shortlisted", "next": page})
+    client.post(
+        reverse("demands:feedback", args=[open_demand.pk, arm_result.pk]),
+        {"verdict": "shortlisted", "next": page},
+    )
     found = client.get(page).context["found"]
     assert {m.result.pk: m.verdict for m in found.results}[arm_result.pk] == "shortlisted"
-    client.post(reverse("demands:feedback", args=[open_demand.pk, arm_result.pk]), {"verdict": "not_relevant", "next": page})
+    client.post(
+        reverse("demands:feedback", args=[open_demand.pk, arm_result.pk]),
+        {"verdict": "not_relevant", "next": page},
+    )
     assert arm_result.pk not in [m.result.pk for m in client.get(page).context["found"].results]
 
 
@@ -108,17 +130,23 @@ def test_result_page_query_count(manager, open_demand, secret_demand, arm_result
     client.get(page)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(page).status_code == 200
-    assert len(queries) == RESULT_PAGE_QUERIES, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    assert len(queries) == RESULT_PAGE_QUERIES, "\n".join(
+        q["sql"][:120] for q in queries.captured_queries
+    )
 
 
 @pytest.mark.django_db
-def test_matches_page_query_count(manager, open_demand, arm_result, secret_arm_result, battery_result):
+def test_matches_page_query_count(
+    manager, open_demand, arm_result, secret_arm_result, battery_result
+):
     client = client_for(manager)
     page = reverse("demands:matches", args=[open_demand.pk])
     client.get(page)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(page).status_code == 200
-    assert len(queries) == MATCHES_PAGE_QUERIES, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    assert len(queries) == MATCHES_PAGE_QUERIES, "\n".join(
+        q["sql"][:120] for q in queries.captured_queries
+    )
 
 
 def _counting_embed(calls: list[str]):  # type: ignore[no-untyped-def]
@@ -133,7 +161,14 @@ def _counting_embed(calls: list[str]):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_a_demands_query_vector_is_embedded_when_written_not_per_request(
-    settings, fresh_index, manager, enterprise_user, enterprise_org, arm_result, django_capture_on_commit_callbacks, monkeypatch
+    settings,
+    fresh_index,
+    manager,
+    enterprise_user,
+    enterprise_org,
+    arm_result,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     from opentto.demands.services import demand_create
 
@@ -144,7 +179,9 @@ def test_a_demands_query_vector_is_embedded_when_written_not_per_request(
     settings.OPENTTO_MATCHING_DENSE = True
     index.index_objects(type(arm_result), [arm_result.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        demand = demand_create(data=demand_input(enterprise_org), actor=enterprise_user, publish=True)
+        demand = demand_create(
+            data=demand_input(enterprise_org), actor=enterprise_user, publish=True
+        )
     assert calls, "the demand's text was not embedded as a query when it was written"
     calls.clear()
     body = client_for(manager).get(reverse("demands:matches", args=[demand.pk])).content.decode()

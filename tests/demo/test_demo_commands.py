@@ -24,7 +24,10 @@ def test_loading_prints_no_email_and_ends_with_the_password(db, monkeypatch, set
     printed = capsys.readouterr().out + out.getvalue()
     assert "Subject:" not in printed and "Review assigned" not in printed
     lines = out.getvalue().strip().splitlines()
-    assert lines[0] == "Loaded the demo: 1 organisations, 2 people, 3 results (1 notification e-mails of the story not sent)."
+    assert (
+        lines[0]
+        == "Loaded the demo: 1 organisations, 2 people, 3 results (1 notification e-mails of the story not sent)."
+    )
     assert lines[-1] == "Demo password: demo-pass-2022"
 
 

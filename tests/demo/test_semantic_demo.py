@@ -27,7 +27,9 @@ from opentto.search import index
 def _fake_vectors(texts: Sequence[str], is_query: bool) -> np.ndarray:
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     for i, t in enumerate(texts):
-        v = np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:4], "little")).standard_normal(DIM)
+        v = np.random.default_rng(
+            int.from_bytes(hashlib.sha256(t.encode()).digest()[:4], "little")
+        ).standard_normal(DIM)
         out[i] = v / np.linalg.norm(v)
     return out
 
@@ -43,14 +45,27 @@ def dense_demo_index(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     index.reset_tiers()
 
 
-def test_load_demo_embeds_with_moving_progress_and_the_matches_are_hybrid(db, dense_demo_index) -> None:  # type: ignore[no-untyped-def]
+def test_load_demo_embeds_with_moving_progress_and_the_matches_are_hybrid(
+    db, dense_demo_index
+) -> None:  # type: ignore[no-untyped-def]
     out = StringIO()
     call_command("load_demo", stdout=out)
     lines = out.getvalue().splitlines()
-    assert "Preparing semantic matching (embedding the demo's texts; about a second each on 2 cores)…" in lines
-    done = [int(m.group(1)) for m in (re.match(r"  results: (\d+)/96 embedded \(\d+ s\)$", ln) for ln in lines) if m]
+    assert (
+        "Preparing semantic matching (embedding the demo's texts; about a second each on 2 cores)…"
+        in lines
+    )
+    done = [
+        int(m.group(1))
+        for m in (re.match(r"  results: (\d+)/96 embedded \(\d+ s\)$", ln) for ln in lines)
+        if m
+    ]
     assert done == list(range(8, 97, 8))  # every 8 results: progress that moves
-    assert re.search(r"^Semantic matching ready \(96 results and 15 demands embedded now, in \d+ s\)\.$", out.getvalue(), re.M)
+    assert re.search(
+        r"^Semantic matching ready \(96 results and 15 demands embedded now, in \d+ s\)\.$",
+        out.getvalue(),
+        re.M,
+    )
     assert lines[-1] == "Demo password: demo-pass-2022"
 
     enterprise = User.objects.get(username="enterprise")

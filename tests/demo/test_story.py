@@ -25,22 +25,56 @@ SEEDS = (20221111, 1, 42)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 EXPECTED_STAGES = {
-    "landed": 10, "landing": 8, "planning": 14, "evaluation": 18,
-    "onboarding": 38, "on_hold": 4, "withdrawn": 2, "declined": 2,
+    "landed": 10,
+    "landing": 8,
+    "planning": 14,
+    "evaluation": 18,
+    "onboarding": 38,
+    "on_hold": 4,
+    "withdrawn": 2,
+    "declined": 2,
 }
-ORG_KINDS = {"university", "institute", "hospital", "enterprise", "investor", "bank", "government", "service"}
-RESULT_KINDS = {"invention_patent", "utility_model", "design", "software_copyright", "know_how", "prototype",
-                "drug", "medical_device", "new_material", "other"}
+ORG_KINDS = {
+    "university",
+    "institute",
+    "hospital",
+    "enterprise",
+    "investor",
+    "bank",
+    "government",
+    "service",
+}
+RESULT_KINDS = {
+    "invention_patent",
+    "utility_model",
+    "design",
+    "software_copyright",
+    "know_how",
+    "prototype",
+    "drug",
+    "medical_device",
+    "new_material",
+    "other",
+}
 FIELDS = {"ai", "ic", "biomedicine", "medical_devices", "new_materials", "green_energy"}
 IP_KINDS = {"invention", "utility", "design", "software_copyright", "pct"}
 IP_STATUSES = {"filed", "published", "under_examination", "granted", "lapsed"}
-DEAL_TYPES = {"licence_exclusive", "licence_sole", "licence_non_exclusive", "assignment", "equity", "spin_off",
-              "joint_development", "commissioned_rd"}
+DEAL_TYPES = {
+    "licence_exclusive",
+    "licence_sole",
+    "licence_non_exclusive",
+    "assignment",
+    "equity",
+    "spin_off",
+    "joint_development",
+    "commissioned_rd",
+}
 TRANSFER_MODES = {"licence", "assignment", "equity", "spin_off", "joint_development"}
 ACTIVE = ("onboarding", "evaluation", "planning", "landing")
 
 
 # independent re-implementations of the check characters -------------------------------------
+
 
 def _uscc_ok(code: str) -> bool:
     charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -56,7 +90,10 @@ def _cn_app_ok(number: str) -> bool:
     if not m:
         return False
     digits = number[2:14]
-    total = sum(int(d) * w for d, w in zip(digits, [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5], strict=True)) % 11
+    total = (
+        sum(int(d) * w for d, w in zip(digits, [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5], strict=True))
+        % 11
+    )
     return ("X" if total == 10 else str(total)) == m.group(4)
 
 
@@ -84,6 +121,7 @@ def _walk(obj: object, path: str = ""):
 
 # helpers ----------------------------------------------------------------------------------------
 
+
 def test_helpers_match_the_standards():
     assert cn_application_check_char("202210123456") == "1"
     for digits in ("201910123456", "202380012345", "202420000001"):
@@ -100,6 +138,7 @@ def test_determinism():
 
 
 # counts and money -------------------------------------------------------------------------------
+
 
 def test_exact_stage_counts(story: Story):
     assert len(story.results) == 96
@@ -153,6 +192,7 @@ def test_deal_fields(story: Story):
 
 
 # results ----------------------------------------------------------------------------------------
+
 
 def test_result_fields(story: Story):
     org_keys = {o.key for o in story.organisations}
@@ -209,11 +249,20 @@ def test_unique_keys_titles_and_numbers(story: Story):
     numbers: list[str] = []
     for r in story.results:
         for a in r.ip_assets:
-            numbers += sorted({n for n in (a.publication_number, a.grant_number) if n and n != a.application_number})
+            numbers += sorted(
+                {
+                    n
+                    for n in (a.publication_number, a.grant_number)
+                    if n and n != a.application_number
+                }
+            )
     assert len(set(numbers)) == len(numbers)
     grants = [f.grant_number for r in story.results for f in r.funding]
     assert len(set(grants)) == len(grants)
-    assert not any(re.search(r"(?i)result \d+|成果\s*\d+$|lorem", r.title_en + r.title_zh) for r in story.results)
+    assert not any(
+        re.search(r"(?i)result \d+|成果\s*\d+$|lorem", r.title_en + r.title_zh)
+        for r in story.results
+    )
 
 
 def test_ip_assets(story: Story):
@@ -229,7 +278,10 @@ def test_ip_assets(story: Story):
             if a.jurisdiction == "CN" and a.ip_kind in ("invention", "utility", "design"):
                 assert _cn_app_ok(a.application_number), a.application_number
                 digit = a.application_number[6]
-                assert digit == {"invention": "1", "utility": "2", "design": "3"}[a.ip_kind] or digit == "8"
+                assert (
+                    digit == {"invention": "1", "utility": "2", "design": "3"}[a.ip_kind]
+                    or digit == "8"
+                )
                 assert int(a.application_number[2:6]) == a.filing_date.year
                 if a.ip_kind == "invention" and a.publication_number:
                     assert re.fullmatch(r"CN\d{9}A", a.publication_number)
@@ -255,6 +307,7 @@ def test_ip_assets(story: Story):
 
 
 # pipeline ---------------------------------------------------------------------------------------
+
 
 def _replay(r: Result) -> str:
     stage = "onboarding"
@@ -309,7 +362,12 @@ def test_transitions_are_legal(story: Story):
             assert r.evaluation is not None and r.evaluation.decision == "proceed"
         if r.stage in ("landing", "landed"):
             assert r.plan is not None
-    assert any(t.to_stage == "on_hold" for r in story.results if r.stage != "on_hold" for t in r.transitions)
+    assert any(
+        t.to_stage == "on_hold"
+        for r in story.results
+        if r.stage != "on_hold"
+        for t in r.transitions
+    )
 
 
 def test_all_dates_not_after_today(story: Story):
@@ -323,6 +381,7 @@ def test_all_dates_not_after_today(story: Story):
 
 
 # texts ------------------------------------------------------------------------------------------
+
 
 def test_bilingual_texts_non_empty(story: Story):
     optional = (".last_name_zh", ".last_name_en")  # the admin user has no family name
@@ -346,10 +405,13 @@ def test_texts_are_substantial(story: Story):
     for r in story.results:
         assert r.abstract_zh.count("。") >= 2 and len(r.abstract_en.split(". ")) >= 2
         assert len(r.details_en) > 80 and len(r.advantages_en) > 40 and len(r.applications_en) > 30
-        assert "{" not in r.abstract_en + r.abstract_zh + r.details_en + r.details_zh + r.advantages_zh
+        assert (
+            "{" not in r.abstract_en + r.abstract_zh + r.details_en + r.details_zh + r.advantages_zh
+        )
 
 
 # organisations, people, users -------------------------------------------------------------------
+
 
 def test_organisations(story: Story):
     assert 12 <= len(story.organisations) <= 16
@@ -368,8 +430,11 @@ def test_organisations(story: Story):
 
 def test_people(story: Story):
     orgs = {o.key: o for o in story.organisations}
-    researchers = [p for p in story.people
-                   if orgs[p.org_key].kind in ("university", "institute", "hospital") and p.is_researcher]
+    researchers = [
+        p
+        for p in story.people
+        if orgs[p.org_key].kind in ("university", "institute", "hospital") and p.is_researcher
+    ]
     assert len(researchers) >= 38
     for p in story.people:
         assert p.org_key in orgs
@@ -380,8 +445,13 @@ def test_people(story: Story):
 def test_users(story: Story):
     users = {u.username: u for u in story.users}
     assert {u: users[u].role for u in users} == {
-        "admin": "admin", "manager": "manager", "inventor": "inventor", "enterprise": "enterprise",
-        "reviewer": "reviewer", "official": "official", "investor": "investor",
+        "admin": "admin",
+        "manager": "manager",
+        "inventor": "inventor",
+        "enterprise": "enterprise",
+        "reviewer": "reviewer",
+        "official": "official",
+        "investor": "investor",
     }
     orgs = {o.key: o for o in story.organisations}
     people = {p.key: p for p in story.people}
@@ -403,6 +473,7 @@ def test_users(story: Story):
 
 # the two cases of the report --------------------------------------------------------------------
 
+
 def test_robot_arm_case(default_story: Story):
     r = default_story.result(ROBOT_ARM_KEY)
     assert r.field == "ai" and r.kind in ("know_how", "invention_patent")
@@ -410,7 +481,13 @@ def test_robot_arm_case(default_story: Story):
     assert not r.confidential
     for word in ("强化学习", "机械臂", "多步骤", "工业机器人", "娱乐", "助理教授"):
         assert word in r.abstract_zh + r.applications_zh, word
-    for word in ("reinforcement", "robot arm", "industrial robots", "entertainment", "assistant professor"):
+    for word in (
+        "reinforcement",
+        "robot arm",
+        "industrial robots",
+        "entertainment",
+        "assistant professor",
+    ):
         assert word in r.abstract_en.lower() + r.applications_en.lower(), word
 
 
@@ -428,7 +505,9 @@ def test_mitral_clip_case(default_story: Story):
     assert ("CN", "invention") in kinds and ("WO", "pct") in kinds
     assert {"US", "EP"} <= {a.jurisdiction for a in r.ip_assets}
     lead = default_story.person(r.inventors[0].person_key)
-    assert default_story.organisation(lead.org_key).kind == "hospital" and "心内科" in lead.position_zh
+    assert (
+        default_story.organisation(lead.org_key).kind == "hospital" and "心内科" in lead.position_zh
+    )
     for word in ("知识产权布局", "融资", "海外"):
         assert word in r.plan.summary_zh, word
 
@@ -436,6 +515,12 @@ def test_mitral_clip_case(default_story: Story):
 def test_big_drug_deal(default_story: Story):
     amounts = sorted(d.amount_cny for r in default_story.results for d in r.signed_deals)
     assert amounts[-1] == Decimal("280000000.00")
-    big = next(r for r in default_story.results for d in r.signed_deals if d.amount_cny == amounts[-1])
-    assert big.field == "biomedicine" and big.kind == "drug" and big.signed_deals[0].deal_type == "equity"
+    big = next(
+        r for r in default_story.results for d in r.signed_deals if d.amount_cny == amounts[-1]
+    )
+    assert (
+        big.field == "biomedicine"
+        and big.kind == "drug"
+        and big.signed_deals[0].deal_type == "equity"
+    )
     assert all(Decimal("3000000") <= a <= Decimal("60000000") for a in amounts[:-1])

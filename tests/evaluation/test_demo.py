@@ -15,7 +15,13 @@ def test_the_demo_has_finished_rounds_for_results_past_evaluation(monkeypatch):
     loader.load_demo(password="demo-pass-2022")
     story = build_story()
     titles = {r.key: r.title_en for r in story.results}
-    past = [r for r in story.results if r.stage in ("planning", "landing", "landed") and r.evaluation and r.evaluation.decision == "proceed"]
+    past = [
+        r
+        for r in story.results
+        if r.stage in ("planning", "landing", "landed")
+        and r.evaluation
+        and r.evaluation.decision == "proceed"
+    ]
     assert len(past) >= 25
     for r in past:
         result = Result.objects.get(title_en=titles[r.key])
@@ -28,8 +34,17 @@ def test_the_demo_has_finished_rounds_for_results_past_evaluation(monkeypatch):
         assert result.trl == value.trl_assessed  # the demo keeps every TRL
     for key in (ROBOT_ARM_KEY, MITRAL_CLIP_KEY):
         result = Result.objects.get(title_en=titles[key])
-        assert sorted(result.review_rounds.values_list("rubric__key", flat=True)) == ["result-value", "trl"]
+        assert sorted(result.review_rounds.values_list("rubric__key", flat=True)) == [
+            "result-value",
+            "trl",
+        ]
     live = ReviewRound.objects.get(status="open")
-    assert ReviewAssignment.objects.filter(review_round=live, reviewer__username="reviewer", status="invited").exists()
+    assert ReviewAssignment.objects.filter(
+        review_round=live, reviewer__username="reviewer", status="invited"
+    ).exists()
     f = figures(None)
-    assert (f.results_incubated, f.projects_landed, f.transaction_value_cny) == (92, 10, Decimal("510160000.50"))
+    assert (f.results_incubated, f.projects_landed, f.transaction_value_cny) == (
+        92,
+        10,
+        Decimal("510160000.50"),
+    )

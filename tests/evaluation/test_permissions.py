@@ -56,17 +56,30 @@ def finalised(manager, in_evaluation, reviewer_a, reviewer_b) -> ReviewRound:
     review_round = open_round(in_evaluation, manager)
     review(review_round, reviewer_a, manager, 4, {"market_size": 5})
     review(review_round, reviewer_b, manager, 3, {"market_size": 4})
-    return round_finalise(review_round=ReviewRound.objects.get(pk=review_round.pk), actor=manager, store_report=False, **FINAL)
+    return round_finalise(
+        review_round=ReviewRound.objects.get(pk=review_round.pk),
+        actor=manager,
+        store_report=False,
+        **FINAL,
+    )
 
 
-def test_rubrics_are_read_by_everyone_signed_in_and_revised_by_admins(client, admin_user, manager, reviewer_a, investor):
+def test_rubrics_are_read_by_everyone_signed_in_and_revised_by_admins(
+    client, admin_user, manager, reviewer_a, investor
+):
     rubric = Rubric.objects.get(key="result-value", is_active=True)
     for user in (admin_user, manager, reviewer_a, investor):
         assert Rubric.objects.restrict(user, "view").filter(pk=rubric.pk).exists()
     assert list(Rubric.objects.restrict(admin_user, "revise").filter(pk=rubric.pk)) == [rubric]
     assert not Rubric.objects.restrict(manager, "revise").exists()
-    assert client.get(reverse("evaluation:rubric", args=[rubric.pk])).status_code == 302  # anonymous: sign in
-    page = login(client, admin_user).get(reverse("evaluation:rubric", args=[rubric.pk])).content.decode()
+    assert (
+        client.get(reverse("evaluation:rubric", args=[rubric.pk])).status_code == 302
+    )  # anonymous: sign in
+    page = (
+        login(client, admin_user)
+        .get(reverse("evaluation:rubric", args=[rubric.pk]))
+        .content.decode()
+    )
     assert reverse("evaluation:rubric_revise", args=[rubric.pk]) in page
     # the admin's revise grant switched off: no link, the editor refuses (403), the service too
     Grant.objects.filter(role="admin", object_type="evaluation.rubric").update(actions=["view"])
@@ -75,21 +88,42 @@ def test_rubrics_are_read_by_everyone_signed_in_and_revised_by_admins(client, ad
     assert reverse("evaluation:rubric_revise", args=[rubric.pk]) not in page
     assert client.get(reverse("evaluation:rubric_revise", args=[rubric.pk])).status_code == 403
     with pytest.raises(PermissionError):
-        rubric_revise(rubric=rubric, criteria=[], title_zh="x", title_en="x", revision_note="x", actor=admin_user)
+        rubric_revise(
+            rubric=rubric,
+            criteria=[],
+            title_zh="x",
+            title_en="x",
+            revision_note="x",
+            actor=admin_user,
+        )
     assert Rubric.objects.filter(key="result-value").count() == 1
 
 
-def test_running_a_round_follows_the_manage_grant_in_the_page_and_the_service(client, manager, in_evaluation, reviewer_a):
+def test_running_a_round_follows_the_manage_grant_in_the_page_and_the_service(
+    client, manager, in_evaluation, reviewer_a
+):
     review_round = open_round(in_evaluation, manager)
     login(client, manager)
     assert client.get(reverse("evaluation:round", args=[review_round.pk])).status_code == 200
-    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(actions=["view"])
+    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(
+        actions=["view"]
+    )
     permissions.clear_grant_cache(manager)
     events = AuditEvent.objects.count()
     # still sees the round (its report once finalised), may not run it
     assert client.get(reverse("evaluation:round", args=[review_round.pk])).status_code == 302
-    assert client.post(reverse("evaluation:assign", args=[review_round.pk]), {"assign-reviewer": reviewer_a.pk}).status_code == 403
-    assert client.post(reverse("evaluation:cancel", args=[review_round.pk]), {"cancel-reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("evaluation:assign", args=[review_round.pk]), {"assign-reviewer": reviewer_a.pk}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("evaluation:cancel", args=[review_round.pk]), {"cancel-reason": "x"}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("evaluation:open", args=[in_evaluation.pk]), {}).status_code == 403
     with pytest.raises(PermissionError):
         review_assign(review_round=review_round, reviewer=reviewer_a, actor=manager)
@@ -97,28 +131,48 @@ def test_running_a_round_follows_the_manage_grant_in_the_page_and_the_service(cl
         round_cancel(review_round=review_round, reason="x", actor=manager)
     with pytest.raises(PermissionError):
         open_round(in_evaluation, manager, rubric=Rubric.objects.get(key="trl", is_active=True))
-    assert not ReviewAssignment.objects.exists() and ReviewRound.objects.get().status == "open" and AuditEvent.objects.count() == events
+    assert (
+        not ReviewAssignment.objects.exists()
+        and ReviewRound.objects.get().status == "open"
+        and AuditEvent.objects.count() == events
+    )
 
 
 def test_the_reviewer_reviews_through_the_review_grant(client, manager, in_evaluation, reviewer_a):
     review_round = open_round(in_evaluation, manager, min_reviews=1)
     assignment = review_assign(review_round=review_round, reviewer=reviewer_a, actor=manager)
     url = reverse("evaluation:review", args=[assignment.pk])
-    Grant.objects.filter(role="reviewer", object_type="evaluation.reviewassignment").update(actions=["view"])
+    Grant.objects.filter(role="reviewer", object_type="evaluation.reviewassignment").update(
+        actions=["view"]
+    )
     permissions.clear_grant_cache(reviewer_a)
     login(client, reviewer_a)
     assert client.get(url).status_code == 200  # reads the assignment
-    assert client.post(reverse("evaluation:declare", args=[assignment.pk]), {"has_conflict": ""}).status_code == 403
+    assert (
+        client.post(
+            reverse("evaluation:declare", args=[assignment.pk]), {"has_conflict": ""}
+        ).status_code
+        == 403
+    )
     with pytest.raises(PermissionError):
         review_declare(assignment=assignment, has_conflict=False, actor=reviewer_a)
     assert ReviewAssignment.objects.get(pk=assignment.pk).status == "invited"
-    Grant.objects.filter(role="reviewer", object_type="evaluation.reviewassignment").update(actions=["view", "review"])
+    Grant.objects.filter(role="reviewer", object_type="evaluation.reviewassignment").update(
+        actions=["view", "review"]
+    )
     permissions.clear_grant_cache(reviewer_a)
     review_declare(assignment=assignment, has_conflict=False, actor=reviewer_a)
-    assert client.post(url, {**{f"score-{k}": "3" for k in review_round.weights}, "action": "draft"}).status_code == 302
+    assert (
+        client.post(
+            url, {**{f"score-{k}": "3" for k in review_round.weights}, "action": "draft"}
+        ).status_code
+        == 302
+    )
 
 
-def test_who_may_be_invited_to_review_is_the_review_grant(manager, in_evaluation, reviewer_a, investor):
+def test_who_may_be_invited_to_review_is_the_review_grant(
+    manager, in_evaluation, reviewer_a, investor
+):
     review_round = open_round(in_evaluation, manager)
     assert reviewer_a in reviewers_eligible() and investor not in reviewers_eligible()
     assert reviewer_a in reviewers_available(review_round)
@@ -127,14 +181,29 @@ def test_who_may_be_invited_to_review_is_the_review_grant(manager, in_evaluation
     with pytest.raises(ValidationError):
         review_assign(review_round=review_round, reviewer=investor, actor=manager)
     # the admin lets investors review too: they may now be invited
-    Grant.objects.create(role="investor", object_type="evaluation.reviewassignment", constraint="own_assignment", actions=["view", "review"])
+    Grant.objects.create(
+        role="investor",
+        object_type="evaluation.reviewassignment",
+        constraint="own_assignment",
+        actions=["view", "review"],
+    )
     assert investor in reviewers_available(review_round)
-    assert review_assign(review_round=review_round, reviewer=investor, actor=manager).reviewer == investor
+    assert (
+        review_assign(review_round=review_round, reviewer=investor, actor=manager).reviewer
+        == investor
+    )
 
 
-def test_the_review_panel_shows_the_others_scores_only_in_an_open_round_after_submitting(manager, in_evaluation, reviewer_a, reviewer_b):
+def test_the_review_panel_shows_the_others_scores_only_in_an_open_round_after_submitting(
+    manager, in_evaluation, reviewer_a, reviewer_b
+):
     for blind in (False, True):
-        review_round = open_round(in_evaluation, manager, is_blind=blind, rubric=Rubric.objects.get(key="trl" if blind else "result-value", is_active=True))
+        review_round = open_round(
+            in_evaluation,
+            manager,
+            is_blind=blind,
+            rubric=Rubric.objects.get(key="trl" if blind else "result-value", is_active=True),
+        )
         a = review(review_round, reviewer_a, manager, 4)
         b = review_assign(review_round=review_round, reviewer=reviewer_b, actor=manager)
         review_declare(assignment=b, has_conflict=False, actor=reviewer_b)
@@ -147,7 +216,9 @@ def test_the_review_panel_shows_the_others_scores_only_in_an_open_round_after_su
         assert round_statistics_for(manager, review_round) is not None
 
 
-def test_the_report_follows_the_round_and_its_scores(client, finalised, inventor, other_inventor, enterprise_user):
+def test_the_report_follows_the_round_and_its_scores(
+    client, finalised, inventor, other_inventor, enterprise_user
+):
     url = reverse("evaluation:report", args=[finalised.pk])
     assert login(client, inventor).get(url).status_code == 200
     for user in (other_inventor, enterprise_user):
@@ -161,7 +232,9 @@ def test_the_report_follows_the_round_and_its_scores(client, finalised, inventor
     assert AuditEvent.objects.count() == events  # nothing read, nothing recorded
 
 
-def test_outcomes_on_the_result_page_follow_the_summary_grant(client, finalised, manager, inventor, enterprise_user):
+def test_outcomes_on_the_result_page_follow_the_summary_grant(
+    client, finalised, manager, inventor, enterprise_user
+):
     summary = EvaluationSummary.objects.get()
     assert list(EvaluationSummary.objects.restrict(inventor, "view")) == [summary]
     assert not EvaluationSummary.objects.restrict(enterprise_user, "view").exists()
@@ -175,20 +248,32 @@ def test_outcomes_on_the_result_page_follow_the_summary_grant(client, finalised,
 def test_the_managers_override_follows_the_add_grant(client, manager, in_evaluation, inventor):
     url = reverse("results:evaluation", args=[in_evaluation.pk])
     body = {"decision": "proceed", "summary_en": "Reason"}
-    assert login(client, inventor).post(url, body).status_code == 403  # sees the result, may not record its outcome
-    page = login(client, manager).get(reverse("results:detail", args=[in_evaluation.pk])).content.decode()
+    assert (
+        login(client, inventor).post(url, body).status_code == 403
+    )  # sees the result, may not record its outcome
+    page = (
+        login(client, manager)
+        .get(reverse("results:detail", args=[in_evaluation.pk]))
+        .content.decode()
+    )
     assert reverse("results:evaluation", args=[in_evaluation.pk]) in page
-    Grant.objects.filter(role="manager", object_type="evaluation.evaluationsummary", constraint="all").update(enabled=False)
+    Grant.objects.filter(
+        role="manager", object_type="evaluation.evaluationsummary", constraint="all"
+    ).update(enabled=False)
     permissions.clear_grant_cache(manager)
     page = client.get(reverse("results:detail", args=[in_evaluation.pk])).content.decode()
     assert reverse("results:evaluation", args=[in_evaluation.pk]) not in page
     assert client.post(url, body).status_code == 403
     with pytest.raises(PermissionError):
-        evaluation_record(result=in_evaluation, decision="proceed", summary_en="Reason", actor=manager)
+        evaluation_record(
+            result=in_evaluation, decision="proceed", summary_en="Reason", actor=manager
+        )
     assert not EvaluationSummary.objects.exists()
 
 
-def test_the_api_names_reviewers_only_to_those_who_run_the_round(finalised, manager, inventor, reviewer_a, reviewer_b):
+def test_the_api_names_reviewers_only_to_those_who_run_the_round(
+    finalised, manager, inventor, reviewer_a, reviewer_b
+):
     from rest_framework.test import APIClient
 
     def reviews(user):  # type: ignore[no-untyped-def]
@@ -198,26 +283,52 @@ def test_the_api_names_reviewers_only_to_those_who_run_the_round(finalised, mana
 
     assert {r["reviewer"]["id"] for r in reviews(manager)} == {reviewer_a.pk, reviewer_b.pk}
     assert all(r["reviewer"] is None for r in reviews(inventor))
-    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(actions=["view"])
+    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(
+        actions=["view"]
+    )
     permissions.clear_grant_cache(manager)
     assert all(r["reviewer"] is None for r in reviews(manager))
 
 
-def test_the_outcome_is_told_to_the_owning_organisations_people_who_may_read_it(manager, in_evaluation, reviewer_a, inventor, other_inventor, university):
+def test_the_outcome_is_told_to_the_owning_organisations_people_who_may_read_it(
+    manager, in_evaluation, reviewer_a, inventor, other_inventor, university
+):
     colleague = make_user("inventor", university, username="colleague")
-    enterprise_member = make_user("enterprise", university, username="odd_member")  # same organisation, no grant on rounds
+    enterprise_member = make_user(
+        "enterprise", university, username="odd_member"
+    )  # same organisation, no grant on rounds
     review_round = open_round(in_evaluation, manager, min_reviews=1)
     review(review_round, reviewer_a, manager, 4)
-    round_finalise(review_round=ReviewRound.objects.get(pk=review_round.pk), actor=manager, store_report=False, **FINAL)
-    told = set(Notification.objects.filter(kind="evaluation.finalised").values_list("recipient_id", flat=True))
+    round_finalise(
+        review_round=ReviewRound.objects.get(pk=review_round.pk),
+        actor=manager,
+        store_report=False,
+        **FINAL,
+    )
+    told = set(
+        Notification.objects.filter(kind="evaluation.finalised").values_list(
+            "recipient_id", flat=True
+        )
+    )
     assert told == {inventor.pk, colleague.pk}
-    assert other_inventor.pk not in told and enterprise_member.pk not in told and manager.pk not in told
+    assert (
+        other_inventor.pk not in told
+        and enterprise_member.pk not in told
+        and manager.pk not in told
+    )
 
 
 def test_a_round_opened_through_the_service_needs_the_add_grant(manager, in_evaluation):
-    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(actions=["view", "manage"])
+    Grant.objects.filter(role="manager", object_type="evaluation.reviewround").update(
+        actions=["view", "manage"]
+    )
     permissions.clear_grant_cache(manager)
     with pytest.raises(PermissionError):
-        round_open(result=in_evaluation, rubric=Rubric.objects.get(key="trl", is_active=True), purpose="transfer",
-                   deadline=timezone.localdate() + dt.timedelta(days=9), actor=manager)
+        round_open(
+            result=in_evaluation,
+            rubric=Rubric.objects.get(key="trl", is_active=True),
+            purpose="transfer",
+            deadline=timezone.localdate() + dt.timedelta(days=9),
+            actor=manager,
+        )
     assert not ReviewRound.objects.exists()

@@ -30,7 +30,12 @@ from opentto.results.pipeline import TransitionError, result_transition
 from ..conftest import make_user
 from .conftest import open_round, review, scores_for, trl_rubric
 
-FINAL = dict(recommendation="proceed", transfer_modes=["licence"], strengths_zh="算法泛化能力强", risks_en="Needs a pilot customer.")
+FINAL = dict(
+    recommendation="proceed",
+    transfer_modes=["licence"],
+    strengths_zh="算法泛化能力强",
+    risks_en="Needs a pilot customer.",
+)
 
 
 @pytest.mark.django_db
@@ -39,7 +44,9 @@ def test_the_whole_round_with_disagreement_consensus_and_the_decision_moving_the
 ):
     review_round = open_round(in_evaluation, manager)
     # A reviewer from an owner organisation is refused with the reason, and nothing is created.
-    insider = make_user(UserRoleChoices.REVIEWER, university, username="insider", first_name="In", last_name="Sider")
+    insider = make_user(
+        UserRoleChoices.REVIEWER, university, username="insider", first_name="In", last_name="Sider"
+    )
     with pytest.raises(ValidationError) as exc:
         review_assign(review_round=review_round, reviewer=insider, actor=manager)
     assert "an owner of this result" in exc.value.message_dict["reviewer"][0]
@@ -54,50 +61,86 @@ def test_the_whole_round_with_disagreement_consensus_and_the_decision_moving_the
     stats = round_statistics(review_round)
     assert [c.criterion.key for c in stats.disagreements] == ["market_size"]
     market = next(c for c in stats.criteria if c.criterion.key == "market_size")
-    assert (market.minimum, market.maximum, str(market.sd), str(market.mean)) == (1, 4, "1.50", "2.50")
+    assert (market.minimum, market.maximum, str(market.sd), str(market.mean)) == (
+        1,
+        4,
+        "1.50",
+        "2.50",
+    )
     assert Notification.objects.filter(recipient=manager, kind="evaluation.consensus").count() == 1
 
     # The finalised outcome is refused while the reviewers disagree.
     with pytest.raises(ValidationError):
         round_finalise(review_round=review_round, actor=manager, **FINAL)
 
-    round_reopen_criteria(review_round=review_round, criterion_keys=["market_size"], note="请重新核对市场规模", actor=manager)
+    round_reopen_criteria(
+        review_round=review_round,
+        criterion_keys=["market_size"],
+        note="请重新核对市场规模",
+        actor=manager,
+    )
     review_round.refresh_from_db()
     assert review_round.status == "open"
     a.refresh_from_db()
     assert a.status == "accepted"
     # Only the reopened criterion may change.
     with pytest.raises(ValidationError) as exc:
-        review_save(assignment=a, scores={"advancement": ScoreInput(3, "x")}, actor=reviewer_a, submit=True)
+        review_save(
+            assignment=a, scores={"advancement": ScoreInput(3, "x")}, actor=reviewer_a, submit=True
+        )
     assert "advancement" in exc.value.message_dict
-    review_save(assignment=a, scores={"market_size": ScoreInput(3, "")}, actor=reviewer_a, submit=True)
+    review_save(
+        assignment=a, scores={"market_size": ScoreInput(3, "")}, actor=reviewer_a, submit=True
+    )
     review_round.refresh_from_db()
     assert review_round.status == "open"  # reviewer B re-scores too
     b = ReviewAssignment.objects.get(pk=b.pk)
-    review_save(assignment=b, scores={"market_size": ScoreInput(4, "")}, actor=reviewer_b, submit=True)
+    review_save(
+        assignment=b, scores={"market_size": ScoreInput(4, "")}, actor=reviewer_b, submit=True
+    )
     review_round.refresh_from_db()
     assert review_round.status == "scored"
-    assert not CriterionScore.objects.filter(assignment__review_round=review_round, needs_rescore=True).exists()
+    assert not CriterionScore.objects.filter(
+        assignment__review_round=review_round, needs_rescore=True
+    ).exists()
 
     stats = round_statistics(review_round)
-    assert [r.total for r in stats.reviewers] == [stats.reviewers[0].total, stats.reviewers[1].total]
-    final = round_finalise(review_round=review_round, actor=manager, trl_assessed=5, apply_decision=True, **FINAL)
+    assert [r.total for r in stats.reviewers] == [
+        stats.reviewers[0].total,
+        stats.reviewers[1].total,
+    ]
+    final = round_finalise(
+        review_round=review_round, actor=manager, trl_assessed=5, apply_decision=True, **FINAL
+    )
     assert final.status == "finalised"
     assert final.overall_score == stats.overall_percent
     in_evaluation.refresh_from_db()
     assert (in_evaluation.stage, in_evaluation.trl) == ("planning", 5)
     summary = EvaluationSummary.objects.get(result=in_evaluation)
-    assert (summary.review_round_id, summary.decision, summary.is_override) == (final.pk, "proceed", False)
+    assert (summary.review_round_id, summary.decision, summary.is_override) == (
+        final.pk,
+        "proceed",
+        False,
+    )
     assert "优势：算法泛化能力强" in summary.summary_zh
     assert final.report_file and final.report_sha256
-    assert AuditEvent.objects.filter(action="evaluation.round_finalise", object_id=str(final.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="evaluation.round_finalise", object_id=str(final.pk)
+        ).count()
+        == 1
+    )
     assert b.reviewer_id == reviewer_b.pk
 
 
 @pytest.mark.django_db
-def test_an_inventor_or_a_declared_conflict_blocks_the_assignment(manager, in_evaluation, researcher, reviewer_a):
+def test_an_inventor_or_a_declared_conflict_blocks_the_assignment(
+    manager, in_evaluation, researcher, reviewer_a
+):
     review_round = open_round(in_evaluation, manager)
-    inventor_reviewer = make_user(UserRoleChoices.REVIEWER, None, username="coinventor", person=researcher)
+    inventor_reviewer = make_user(
+        UserRoleChoices.REVIEWER, None, username="coinventor", person=researcher
+    )
     with pytest.raises(ValidationError) as exc:
         review_assign(review_round=review_round, reviewer=inventor_reviewer, actor=manager)
     assert "is an inventor of this result" in " ".join(exc.value.messages)
@@ -105,7 +148,9 @@ def test_an_inventor_or_a_declared_conflict_blocks_the_assignment(manager, in_ev
     assignment = review_assign(review_round=review_round, reviewer=reviewer_a, actor=manager)
     with pytest.raises(ValidationError):
         review_declare(assignment=assignment, has_conflict=True, statement="", actor=reviewer_a)
-    review_declare(assignment=assignment, has_conflict=True, statement="我曾为该团队提供咨询", actor=reviewer_a)
+    review_declare(
+        assignment=assignment, has_conflict=True, statement="我曾为该团队提供咨询", actor=reviewer_a
+    )
     assignment.refresh_from_db()
     assert assignment.status == "conflict" and assignment.declared_at is None
     assert ReviewerConflict.objects.filter(reviewer=reviewer_a, result=in_evaluation).exists()
@@ -129,7 +174,9 @@ def test_scoring_rules(manager, in_evaluation, reviewer_a):
     with pytest.raises(ValidationError) as exc:
         review_save(assignment=a, scores={key: ScoreInput(6)}, actor=reviewer_a)
     assert exc.value.message_dict[key] == ["Score from 1 to 5."]
-    review_save(assignment=a, scores={key: ScoreInput(5)}, actor=reviewer_a)  # a draft may be incomplete
+    review_save(
+        assignment=a, scores={key: ScoreInput(5)}, actor=reviewer_a
+    )  # a draft may be incomplete
     assert a.scores.get(criterion__key=key).score == 5
     with pytest.raises(ValidationError) as exc:
         review_save(assignment=a, scores={}, actor=reviewer_a, submit=True)
@@ -154,7 +201,9 @@ def test_dimensions_depend_on_the_kind_and_weights_on_the_purpose(manager, in_ev
 
 
 @pytest.mark.django_db
-def test_a_trl_round_updates_the_result_trl_from_the_median_level(manager, in_evaluation, reviewer_a, reviewer_b):
+def test_a_trl_round_updates_the_result_trl_from_the_median_level(
+    manager, in_evaluation, reviewer_a, reviewer_b
+):
     review_round = open_round(in_evaluation, manager, rubric=trl_rubric())
     review(review_round, reviewer_a, manager, 6)
     review(review_round, reviewer_b, manager, 5)
@@ -175,7 +224,9 @@ def test_accepting_the_spread_needs_a_note(manager, in_evaluation, reviewer_a, r
     assert review_round.status == "consensus"
     with pytest.raises(ValidationError):
         round_accept_spread(review_round=review_round, note=" ", actor=manager)
-    round_accept_spread(review_round=review_round, note="两位专家对临床证据理解不同，取保守值", actor=manager)
+    round_accept_spread(
+        review_round=review_round, note="两位专家对临床证据理解不同，取保守值", actor=manager
+    )
     review_round.refresh_from_db()
     assert review_round.status == "scored"
 
@@ -188,8 +239,13 @@ def test_the_guard_needs_a_finalised_round_or_an_override(manager, in_evaluation
     # A manager's override: the written reason is required and audited.
     with pytest.raises(ValidationError):
         evaluation_record(result=in_evaluation, decision="proceed", actor=manager)
-    summary = evaluation_record(result=in_evaluation, decision="proceed", summary_en="Urgent licence request; panel not available.", actor=manager,
-                                decided_at=timezone.now() - dt.timedelta(hours=1))
+    summary = evaluation_record(
+        result=in_evaluation,
+        decision="proceed",
+        summary_en="Urgent licence request; panel not available.",
+        actor=manager,
+        decided_at=timezone.now() - dt.timedelta(hours=1),
+    )
     event = AuditEvent.objects.get(action="evaluation.record", object_id=str(summary.pk))
     assert event.payload["override"] is True and event.payload["reason"].startswith("Urgent")
     # A round opened after the override blocks the move until it ends.
@@ -204,7 +260,9 @@ def test_the_guard_needs_a_finalised_round_or_an_override(manager, in_evaluation
 
 
 @pytest.mark.django_db
-def test_only_managers_open_rounds_and_the_deadline_is_in_the_future(inventor, manager, in_evaluation, onboarded):
+def test_only_managers_open_rounds_and_the_deadline_is_in_the_future(
+    inventor, manager, in_evaluation, onboarded
+):
     with pytest.raises(PermissionError):
         open_round(in_evaluation, inventor)
     with pytest.raises(ValidationError) as exc:

@@ -20,7 +20,8 @@ def test_subsidy_review_round_weighs_like_transfer_and_finalises_without_moving_
     review_round = open_round(in_evaluation, manager, purpose="subsidy_review")
     transfer_weights = {
         c.key: str(c.weight_for("transfer", in_evaluation.kind))
-        for c in review_round.rubric.criteria.all() if c.weight_for("transfer", in_evaluation.kind) > 0
+        for c in review_round.rubric.criteria.all()
+        if c.weight_for("transfer", in_evaluation.kind) > 0
     }
     assert review_round.weights == transfer_weights
     assert review_round.get_purpose_display() == "Subsidy project review"
@@ -28,8 +29,15 @@ def test_subsidy_review_round_weighs_like_transfer_and_finalises_without_moving_
     review(review_round, reviewer_b, manager, 4)
     review_round.refresh_from_db()
     assert review_round.status == "scored"
-    round_finalise(review_round=review_round, recommendation="proceed", transfer_modes=["licence"],
-                   strengths_en="Strong", risks_en="Cost", actor=manager, apply_decision=True)
+    round_finalise(
+        review_round=review_round,
+        recommendation="proceed",
+        transfer_modes=["licence"],
+        strengths_en="Strong",
+        risks_en="Cost",
+        actor=manager,
+        apply_decision=True,
+    )
     review_round.refresh_from_db()
     in_evaluation.refresh_from_db()
     assert review_round.status == "finalised"

@@ -28,31 +28,180 @@ from django.db import models
 
 #: Words that are the same on a Chinese and an English page (names, formats, standards, units).
 ALLOWED_LATIN = {
-    "OpenTTO", "TTO", "HTMX", "PDF", "CSV", "API", "TOTP", "JSON", "XLSX", "xlsx", "csv", "pdf", "json", "Excel", "IPC", "CPC",
-    "PCT", "ID", "URL", "HTTP", "HTTPS", "SSO", "OIDC", "OAuth", "REST", "CNIPA", "EPO", "USPTO", "WIPO", "UTC", "CST", "GMT",
-    "Asia", "Shanghai", "PoC", "NDA", "TRL", "IP", "R", "D", "DCF", "NPV", "IRR", "CNY", "RMB", "USD", "EUR", "kg", "km", "mm", "cm",
-    "MB", "KB", "GB", "ms", "min", "h", "s", "x", "vs", "QR", "SMS", "RSS", "Atom", "iCal", "ICS", "ics", "GitHub", "Django", "PIPL",
-    "GB/T", "OpenAPI", "Swagger", "ReDoc", "English", "Markdown", "UTF", "Chromium", "ORCID", "DOI", "ISBN", "ISO", "SHA", "MIT",
-    "GPL", "AGPL", "Apache", "BSD", "LPR", "SHIBOR", "ABS", "REITs", "CAGR", "KPI", "OKR", "AI", "ESG", "CEO", "CTO", "FTO",
-    "AUTM", "MTA", "CDA", "HHI", "XML", "ST", "YYYY", "MM", "DD", "Qn", "YYYY-MM-DD", "YYYY-Qn", "EPC", "CFR", "U.S.C",
-    "CN", "EP", "US", "JP", "KR", "WO", "DE", "FR", "NASA", "EU", "IPscore", "Google", "Microsoft", "Authenticator",
-    "FreeOTP", "Uniloc", "v", "Asia/Shanghai", "docs/figures.md", "STANDARDS.md", "docs",
+    "OpenTTO",
+    "TTO",
+    "HTMX",
+    "PDF",
+    "CSV",
+    "API",
+    "TOTP",
+    "JSON",
+    "XLSX",
+    "xlsx",
+    "csv",
+    "pdf",
+    "json",
+    "Excel",
+    "IPC",
+    "CPC",
+    "PCT",
+    "ID",
+    "URL",
+    "HTTP",
+    "HTTPS",
+    "SSO",
+    "OIDC",
+    "OAuth",
+    "REST",
+    "CNIPA",
+    "EPO",
+    "USPTO",
+    "WIPO",
+    "UTC",
+    "CST",
+    "GMT",
+    "Asia",
+    "Shanghai",
+    "PoC",
+    "NDA",
+    "TRL",
+    "IP",
+    "R",
+    "D",
+    "DCF",
+    "NPV",
+    "IRR",
+    "CNY",
+    "RMB",
+    "USD",
+    "EUR",
+    "kg",
+    "km",
+    "mm",
+    "cm",
+    "MB",
+    "KB",
+    "GB",
+    "ms",
+    "min",
+    "h",
+    "s",
+    "x",
+    "vs",
+    "QR",
+    "SMS",
+    "RSS",
+    "Atom",
+    "iCal",
+    "ICS",
+    "ics",
+    "GitHub",
+    "Django",
+    "PIPL",
+    "GB/T",
+    "OpenAPI",
+    "Swagger",
+    "ReDoc",
+    "English",
+    "Markdown",
+    "UTF",
+    "Chromium",
+    "ORCID",
+    "DOI",
+    "ISBN",
+    "ISO",
+    "SHA",
+    "MIT",
+    "GPL",
+    "AGPL",
+    "Apache",
+    "BSD",
+    "LPR",
+    "SHIBOR",
+    "ABS",
+    "REITs",
+    "CAGR",
+    "KPI",
+    "OKR",
+    "AI",
+    "ESG",
+    "CEO",
+    "CTO",
+    "FTO",
+    "AUTM",
+    "MTA",
+    "CDA",
+    "HHI",
+    "XML",
+    "ST",
+    "YYYY",
+    "MM",
+    "DD",
+    "Qn",
+    "YYYY-MM-DD",
+    "YYYY-Qn",
+    "EPC",
+    "CFR",
+    "U.S.C",
+    "CN",
+    "EP",
+    "US",
+    "JP",
+    "KR",
+    "WO",
+    "DE",
+    "FR",
+    "NASA",
+    "EU",
+    "IPscore",
+    "Google",
+    "Microsoft",
+    "Authenticator",
+    "FreeOTP",
+    "Uniloc",
+    "v",
+    "Asia/Shanghai",
+    "docs/figures.md",
+    "STANDARDS.md",
+    "docs",
 }
 #: Latin "words" that are identifiers, not language: codes (CN202310000001.5, AP-2024-001), hex, versions.
-_IDENTIFIER = re.compile(r"^(?=.*[\d_])[A-Za-z0-9][A-Za-z0-9_./\-]*$")  # with a digit or an underscore (data_quality)
+_IDENTIFIER = re.compile(
+    r"^(?=.*[\d_])[A-Za-z0-9][A-Za-z0-9_./\-]*$"
+)  # with a digit or an underscore (data_quality)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|/[\w\-./?=&%#]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’._/\-]*")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+")
+_HAN = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+"
+)
 #: Not fixed text: code, data being edited (a textarea) and identifiers (code, kbd, samp: grant actions, column keys).
 _SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "textarea", "code", "kbd", "samp"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 _ATTRS = ("title", "placeholder", "aria-label", "alt")
 
 
 def _lang_of(code: str | None) -> str | None:
     if not code:
         return None
-    return "zh" if code.lower().startswith("zh") else ("en" if code.lower().startswith("en") else code.lower())
+    return (
+        "zh"
+        if code.lower().startswith("zh")
+        else ("en" if code.lower().startswith("en") else code.lower())
+    )
 
 
 class _Text(HTMLParser):
@@ -76,7 +225,11 @@ class _Text(HTMLParser):
             for name in _ATTRS:
                 if values.get(name):
                     self.pieces.append((here, values[name] or ""))
-            if tag == "input" and (values.get("type") or "") in {"submit", "button"} and values.get("value"):
+            if (
+                tag == "input"
+                and (values.get("type") or "") in {"submit", "button"}
+                and values.get("value")
+            ):
                 self.pieces.append((here, values["value"] or ""))
         if tag not in _VOID:
             self.stack.append((tag, lang, tag in _SKIP_TAGS))
@@ -109,7 +262,13 @@ def visible_text(html: str, language: str) -> str:
 
 def choice_codes() -> set[str]:
     """The stored codes of every field with choices: identifiers an import file or a URL uses, the same in both languages."""
-    return {str(value) for model in apps.get_models() for f in model._meta.concrete_fields if f.choices for value, _label in f.flatchoices}
+    return {
+        str(value)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if f.choices
+        for value, _label in f.flatchoices
+    }
 
 
 def data_values(language: str, extra: tuple[str, ...] = ()) -> list[str]:
@@ -119,8 +278,14 @@ def data_values(language: str, extra: tuple[str, ...] = ()) -> list[str]:
     other = "en" if want == "zh" else "zh"
     values: set[str] = set(extra)
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields
-                  if isinstance(f, models.CharField | models.TextField | models.EmailField | models.FileField) and not f.choices]
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(
+                f, models.CharField | models.TextField | models.EmailField | models.FileField
+            )
+            and not f.choices
+        ]
         if not fields:
             continue
         names = {f.attname for f in fields}
@@ -168,7 +333,13 @@ def wrong_language(html: str, language: str, data: list[str], codes: bool = Fals
     found = set()
     for word in _LATIN_WORD.findall(text):
         word = word.strip("'’._/-")
-        if len(word) < 2 or word in ALLOWED_LATIN or word in allowed or _IDENTIFIER.match(word) or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part):
+        if (
+            len(word) < 2
+            or word in ALLOWED_LATIN
+            or word in allowed
+            or _IDENTIFIER.match(word)
+            or all(part in ALLOWED_LATIN for part in re.split(r"[/._\-]", word) if part)
+        ):
             continue
         found.add(word)
     return sorted(found)

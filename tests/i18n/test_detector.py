@@ -20,7 +20,10 @@ def test_a_clean_chinese_page_passes_and_a_planted_english_string_fails():
     data = ["Own deal QW1"]
     assert wrong_language(ZH_PAGE % "", "zh-hans", data) == []
     assert wrong_language(ZH_PAGE % "<p>Save changes</p>", "zh-hans", data) == ["Save", "changes"]
-    assert wrong_language(ZH_PAGE % '<input placeholder="Search results">', "zh-hans", data) == ["Search", "results"]
+    assert wrong_language(ZH_PAGE % '<input placeholder="Search results">', "zh-hans", data) == [
+        "Search",
+        "results",
+    ]
     # without the data value, the data would count as fixed text
     assert wrong_language(ZH_PAGE % "", "zh-hans", []) == ["Own", "deal"]
 
@@ -37,8 +40,25 @@ def test_bilingual_data_falls_back_with_a_visible_marker_in_the_page_language():
 
     page = Template("{{ a }}|{{ b }}")
     with translation.override("zh-hans"):
-        assert page.render(Context({"a": bilingual("中文名", "English", "zh-hans"), "b": bilingual("", "Only English", "zh-hans")})) == "中文名|Only English （仅英文）"
+        assert (
+            page.render(
+                Context(
+                    {
+                        "a": bilingual("中文名", "English", "zh-hans"),
+                        "b": bilingual("", "Only English", "zh-hans"),
+                    }
+                )
+            )
+            == "中文名|Only English （仅英文）"
+        )
     with translation.override("en"):
-        assert page.render(Context({"a": bilingual("中文名", "English", "en"), "b": bilingual("仅中文", "", "en")})) == "English|仅中文 (Chinese only)"
+        assert (
+            page.render(
+                Context(
+                    {"a": bilingual("中文名", "English", "en"), "b": bilingual("仅中文", "", "en")}
+                )
+            )
+            == "English|仅中文 (Chinese only)"
+        )
     # outside HTML (exports, PDFs, the API) the text is bare
     assert str(bilingual("", "Only English", "zh-hans")) == "Only English"

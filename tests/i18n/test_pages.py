@@ -35,7 +35,9 @@ ALL_ROLES = os.environ.get("OPENTTO_I18N_ALL_ROLES") == "1"
 
 
 @pytest.fixture
-def world(request, university, other_university, enterprise_org, researcher, onboarded) -> dict[str, tuple[int, int]]:
+def world(
+    request, university, other_university, enterprise_org, researcher, onboarded
+) -> dict[str, tuple[int, int]]:
     users = {role: request.getfixturevalue(name) for role, name in FIXTURES.items() if name}
     return build_world(users, university, other_university, enterprise_org, researcher, onboarded)
 
@@ -49,36 +51,63 @@ def _client(request: pytest.FixtureRequest, role: str, language: str) -> Client:
 
 
 def _in(url: str, language: str) -> str:
-    return PREFIX[language] + url[len("/en/"):] if url.startswith("/en/") else url
+    return PREFIX[language] + url[len("/en/") :] if url.startswith("/en/") else url
 
 
 def _file_text(response: Any) -> str | None:
     """A PDF's text or a workbook's cells; None for anything else."""
     kind = response.get("Content-Type", "")
-    raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    raw = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
     if kind.startswith("application/pdf") and raw.startswith(b"%PDF"):
         try:
             return extract_text(raw)
-        except (PyPdfError, ValueError):  # an uploaded test file that is barely a PDF: the user's, not ours
+        except (
+            PyPdfError,
+            ValueError,
+        ):  # an uploaded test file that is barely a PDF: the user's, not ours
             return None
     if "spreadsheetml" in kind:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-        return "\n".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+        return "\n".join(
+            str(c)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for c in row
+            if c is not None
+        )
     return None
 
 
-def pages(request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int, int]], language: str) -> list[str]:
+def pages(
+    request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int, int]], language: str
+) -> list[str]:
     """Every failure of ``role``'s pages in ``language``: the URL and the lines with the other language's words."""
     client = _client(request, role, language)
     failures: list[str] = []
-    data = data_values(language, tuple(OWN_SECRETS + OTHER_SECRETS))  # personal data is stored encrypted
+    data = data_values(
+        language, tuple(OWN_SECRETS + OTHER_SECRETS)
+    )  # personal data is stored encrypted
     seen: set[str] = set()
-    urls = [url for route in _matrix_routes() for label, url in _urls(route, world) if label in {"get", "own"}]
+    urls = [
+        url
+        for route in _matrix_routes()
+        for label, url in _urls(route, world)
+        if label in {"get", "own"}
+    ]
     urls += [url for url, _anonymous in _exports()]
     for url in urls:
         url = _in(url, language)
         # the API speaks JSON; the import/export files' columns are the import format's keys (the same in both languages)
-        if url in seen or url.startswith("/api/") or "/imports/export/" in url or any(p.match(url) for p in KNOWN):
+        if (
+            url in seen
+            or url.startswith("/api/")
+            or "/imports/export/" in url
+            or any(p.match(url) for p in KNOWN)
+        ):
             continue
         seen.add(url)
         response = client.get(url)
@@ -94,7 +123,10 @@ def pages(request: pytest.FixtureRequest, role: str, world: dict[str, tuple[int,
             html = "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
         words = wrong_language(html, language, data, codes=url.endswith("/imports/"))
         if words:
-            failures.append(f"{role} {url}: {words[:12]}\n    " + "\n    ".join(explain(html, language, data, words[:6])))
+            failures.append(
+                f"{role} {url}: {words[:12]}\n    "
+                + "\n    ".join(explain(html, language, data, words[:6]))
+            )
     return failures
 
 
@@ -107,4 +139,7 @@ def test_every_page_speaks_one_language(request, world, role, language):
         pytest.skip("set OPENTTO_I18N_ALL_ROLES=1 to check every role")
     with translation.override(language):
         failures = pages(request, role, world, language)
-    assert not failures, f"{len(failures)} pages in {language} with the other language's fixed text:\n" + "\n".join(failures)
+    assert not failures, (
+        f"{len(failures)} pages in {language} with the other language's fixed text:\n"
+        + "\n".join(failures)
+    )

@@ -8,7 +8,19 @@ from typing import Any
 
 from opentto.core.validators import cn_application_check_char, uscc_check_char
 
-RESULT_HEADERS = ["title_zh", "title_en", "kind", "field", "trl", "public", "owners", "inventors", "application_number", "filing_date", "keywords_zh"]
+RESULT_HEADERS = [
+    "title_zh",
+    "title_en",
+    "kind",
+    "field",
+    "trl",
+    "public",
+    "owners",
+    "inventors",
+    "application_number",
+    "filing_date",
+    "keywords_zh",
+]
 
 
 def cn_number(serial: int, year: int = 2021, type_digit: str = "1") -> str:
@@ -27,14 +39,28 @@ def credit_code(serial: int) -> str:
     return first + uscc_check_char(first)
 
 
-def result_rows(n: int, owner: str, inventor: str, bad: Iterable[int] = (), start: int = 0) -> list[list[Any]]:
+def result_rows(
+    n: int, owner: str, inventor: str, bad: Iterable[int] = (), start: int = 0
+) -> list[list[Any]]:
     """``n`` result rows; the rows whose 0-based index is in ``bad`` carry one error each, cycling
     through: a wrong check digit, a TRL of 12, an unknown field, an unknown owner, shares not 100."""
     bad = set(bad)
     rows = []
     for i in range(n):
         serial = start + i + 1
-        row: list[Any] = [f"测试成果{serial}", f"Test result {serial}", "invention_patent", "ai", 4, "yes", owner, inventor, cn_number(serial), "2021-03-01", "测试;导入"]
+        row: list[Any] = [
+            f"测试成果{serial}",
+            f"Test result {serial}",
+            "invention_patent",
+            "ai",
+            4,
+            "yes",
+            owner,
+            inventor,
+            cn_number(serial),
+            "2021-03-01",
+            "测试;导入",
+        ]
         if i in bad:
             problem = len([b for b in bad if b < i]) % 5
             if problem == 0:

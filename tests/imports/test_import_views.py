@@ -27,16 +27,26 @@ def test_anonymous_and_non_staff_get_nothing(client: Any, inventor: User) -> Non
     assert ImportJob.objects.count() == 0
 
 
-def test_upload_map_dry_run_then_import(client: Any, manager: User, university: Organisation, researcher: Person, django_capture_on_commit_callbacks: Any) -> None:
+def test_upload_map_dry_run_then_import(
+    client: Any,
+    manager: User,
+    university: Organisation,
+    researcher: Person,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     client.force_login(manager)
     assert client.get("/en/imports/template/results.xlsx").status_code == 200
     headers = ["标题", *RESULT_HEADERS[1:]]
-    upload = SimpleUploadedFile("r.xlsx", xlsx_file(headers, result_rows(6, university.name_zh, researcher.name_zh, {2})))
+    upload = SimpleUploadedFile(
+        "r.xlsx", xlsx_file(headers, result_rows(6, university.name_zh, researcher.name_zh, {2}))
+    )
     response = client.post("/en/imports/", {"kind": "results", "file": upload})
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/en/imports/{job.token}/"
     page = client.get(f"/en/imports/{job.token}/").content.decode()
-    assert 'name="col_0"' in page and '<option value="title_zh" selected' in page  # "标题" recognised
+    assert (
+        'name="col_0"' in page and '<option value="title_zh" selected' in page
+    )  # "标题" recognised
     mapping = {f"col_{i}": key for i, key in enumerate(RESULT_HEADERS)}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/en/imports/{job.token}/", {**mapping, "action": "dry_run"})
@@ -45,7 +55,7 @@ def test_upload_map_dry_run_then_import(client: Any, manager: User, university: 
     assert (job.status, job.created_count, job.error_count) == ("checked", 5, 1)
     assert Result.objects.count() == 0
     page = client.get(f"/en/imports/{job.token}/").content.decode()
-    assert "Rows with errors" in page and "<td class=\"num\">4</td>" in page
+    assert "Rows with errors" in page and '<td class="num">4</td>' in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/en/imports/{job.token}/repeat/", {"dry_run": "0"})
     real = ImportJob.objects.exclude(pk=job.pk).get()
@@ -57,9 +67,14 @@ def test_upload_map_dry_run_then_import(client: Any, manager: User, university: 
 
 def test_mapping_must_name_the_required_columns(client: Any, manager: User) -> None:
     client.force_login(manager)
-    client.post("/en/imports/", {"kind": "results", "file": SimpleUploadedFile("r.csv", "标题,备注\nx,y\n".encode())})
+    client.post(
+        "/en/imports/",
+        {"kind": "results", "file": SimpleUploadedFile("r.csv", "标题,备注\nx,y\n".encode())},
+    )
     job = ImportJob.objects.get()
-    page = client.post(f"/en/imports/{job.token}/", {"col_0": "title_zh", "action": "dry_run"}).content.decode()
+    page = client.post(
+        f"/en/imports/{job.token}/", {"col_0": "title_zh", "action": "dry_run"}
+    ).content.decode()
     assert "Choose the header that holds" in page
     job.refresh_from_db()
     assert job.status == "pending"

@@ -31,18 +31,34 @@ pytestmark = pytest.mark.django_db
 
 def _dead_identity() -> str:
     """The identity of a process that has since been killed."""
-    proc = subprocess.Popen(["sleep", "30"])  # noqa: S607 - a fixed command
+    proc = subprocess.Popen(["sleep", "30"])
     identity = process_identity(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     return identity
 
 
-def _running_job(manager: User, university: Organisation, researcher: Person, *, worker: str, silent_for: timedelta = timedelta(0), language: str = "en") -> ImportJob:
+def _running_job(
+    manager: User,
+    university: Organisation,
+    researcher: Person,
+    *,
+    worker: str,
+    silent_for: timedelta = timedelta(0),
+    language: str = "en",
+) -> ImportJob:
     raw = xlsx_file(RESULT_HEADERS, result_rows(3, university.name_zh, researcher.name_zh))
-    job = import_job_create(kind="results", file=ContentFile(raw, name="r.xlsx"), actor=manager, dry_run=False, language=language)
+    job = import_job_create(
+        kind="results",
+        file=ContentFile(raw, name="r.xlsx"),
+        actor=manager,
+        dry_run=False,
+        language=language,
+    )
     beat = timezone.now() - silent_for
-    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=beat, heartbeat_at=beat, worker=worker)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=beat, heartbeat_at=beat, worker=worker
+    )
     job.refresh_from_db()
     return job
 
@@ -55,14 +71,22 @@ def test_a_job_whose_process_was_killed_is_marked_interrupted(manager, universit
     assert job.status == "interrupted" and job.is_finished and job.finished_at is not None
     assert job.message == "处理这次导入的进程在完成前停止了：没有导入任何数据。请重新运行。"
     event = AuditEvent.objects.get(action="import.interrupted")
-    assert event.object_id == str(job.pk) and event.payload["worker"] == job.worker and event.actor is None
+    assert (
+        event.object_id == str(job.pk)
+        and event.payload["worker"] == job.worker
+        and event.actor is None
+    )
     assert import_jobs_mark_interrupted() == []  # recorded once
 
 
-def test_a_job_whose_process_runs_is_not_interrupted_however_long_it_takes(manager, university, researcher):
+def test_a_job_whose_process_runs_is_not_interrupted_however_long_it_takes(
+    manager, university, researcher
+):
     """On SQLite an import cannot write a heartbeat while it holds the write lock: its process is
     what tells."""
-    job = _running_job(manager, university, researcher, worker=process_identity(), silent_for=timedelta(hours=2))
+    job = _running_job(
+        manager, university, researcher, worker=process_identity(), silent_for=timedelta(hours=2)
+    )
     assert not job.is_interrupted
     assert import_jobs_mark_interrupted() == []
     assert ImportJob.objects.get(pk=job.pk).status == "running"
@@ -70,14 +94,24 @@ def test_a_job_whose_process_runs_is_not_interrupted_however_long_it_takes(manag
 
 def test_a_job_on_another_machine_is_judged_by_its_heartbeat(manager, university, researcher):
     elsewhere = "worker-2.example/0f0e/pid:[1]/4242/123"
-    fresh = _running_job(manager, university, researcher, worker=elsewhere, silent_for=timedelta(minutes=1))
-    stale = _running_job(manager, university, researcher, worker=elsewhere, silent_for=timedelta(minutes=4))
+    fresh = _running_job(
+        manager, university, researcher, worker=elsewhere, silent_for=timedelta(minutes=1)
+    )
+    stale = _running_job(
+        manager, university, researcher, worker=elsewhere, silent_for=timedelta(minutes=4)
+    )
     assert not fresh.is_interrupted and stale.is_interrupted
     assert [j.pk for j in import_jobs_mark_interrupted()] == [stale.pk]
     assert ImportJob.objects.get(pk=fresh.pk).status == "running"
 
 
-@pytest.mark.parametrize(("language", "text"), [("en", "Interrupted: nothing was imported. Run it again."), ("zh-hans", "已中断：未导入任何数据。请重新运行。")])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Interrupted: nothing was imported. Run it again."),
+        ("zh-hans", "已中断：未导入任何数据。请重新运行。"),
+    ],
+)
 def test_the_job_page_records_and_shows_it(manager, university, researcher, language, text):
     job = _running_job(manager, university, researcher, worker=_dead_identity())
     client = Client()
@@ -85,9 +119,13 @@ def test_the_job_page_records_and_shows_it(manager, university, researcher, lang
     response = client.get(f"/{language}/imports/{job.token}/")
     assert response.status_code == 200
     assert text in response.content.decode()
-    assert ImportJob.objects.get(pk=job.pk).status == "interrupted"  # recorded on read, not only shown
+    assert (
+        ImportJob.objects.get(pk=job.pk).status == "interrupted"
+    )  # recorded on read, not only shown
     listing = client.get(f"/{language}/imports/").content.decode()
-    assert {"en": "Interrupted: nothing imported", "zh-hans": "已中断：未导入任何数据"}[language] in listing
+    assert {"en": "Interrupted: nothing imported", "zh-hans": "已中断：未导入任何数据"}[
+        language
+    ] in listing
 
 
 def test_an_unpermitted_user_triggers_nothing(manager, inventor, university, researcher):
@@ -98,12 +136,26 @@ def test_an_unpermitted_user_triggers_nothing(manager, inventor, university, res
     assert ImportJob.objects.get(pk=job.pk).status == "running"
 
 
-def _strict_import(tmp_path: Path, university: Organisation, researcher: Person, language: str) -> tuple[int, str]:
+def _strict_import(
+    tmp_path: Path, university: Organisation, researcher: Person, language: str
+) -> tuple[int, str]:
     path = tmp_path / "r.xlsx"
-    path.write_bytes(xlsx_file(RESULT_HEADERS, result_rows(4, university.name_zh, researcher.name_zh, {1, 2})))
+    path.write_bytes(
+        xlsx_file(RESULT_HEADERS, result_rows(4, university.name_zh, researcher.name_zh, {1, 2}))
+    )
     out = io.StringIO()
     with pytest.raises(SystemExit) as exit_info:
-        call_command("import", str(path), "--strict", "--user", "manager", "--language", language, stdout=out, stderr=io.StringIO())
+        call_command(
+            "import",
+            str(path),
+            "--strict",
+            "--user",
+            "manager",
+            "--language",
+            language,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
     return int(exit_info.value.code or 0), out.getvalue()
 
 
@@ -111,8 +163,12 @@ def test_a_strict_refusal_says_nothing_was_written(manager, university, research
     code, out = _strict_import(tmp_path, university, researcher, "en")
     lines = out.strip().splitlines()
     assert code == 1 and Result.objects.count() == 0
-    assert lines[-2].startswith("Refused: nothing imported: 2 would be created, 0 would be updated, 0 unchanged, 2 rows refused (")
-    assert lines[-2].endswith(" s) — 2 rows have errors and you chose to refuse the whole file: nothing was written.")
+    assert lines[-2].startswith(
+        "Refused: nothing imported: 2 would be created, 0 would be updated, 0 unchanged, 2 rows refused ("
+    )
+    assert lines[-2].endswith(
+        " s) — 2 rows have errors and you chose to refuse the whole file: nothing was written."
+    )
     assert lines[-1] == "Nothing was written to the database."
 
 

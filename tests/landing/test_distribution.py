@@ -97,7 +97,7 @@ def test_split_refusals(total: Decimal, weights: list[tuple[str, Decimal]], mess
 
 
 def test_split_nothing_lost_or_created_randomised() -> None:
-    rng = random.Random(20261129)  # noqa: S311 - deterministic test data
+    rng = random.Random(20261129)
     for _ in range(300):
         total = M(rng.randint(0, 10**9)).scaleb(-2)
         weights = [
@@ -166,7 +166,7 @@ def test_distribute_zero_net() -> None:
 
 
 def test_distribute_nothing_lost_or_created_randomised() -> None:
-    rng = random.Random(45)  # noqa: S311 - deterministic test data
+    rng = random.Random(45)
     for _ in range(300):
         amount = M(rng.randint(0, 10**10)).scaleb(-2)
         costs = M(rng.randint(0, int(amount * 100))).scaleb(-2)
@@ -246,11 +246,19 @@ def test_shanghai_standards_cite_article_34_and_are_not_binding() -> None:
     no rule or agreement exists."""
     assert SHANGHAI_TEAM_FLOOR is SHANGHAI_FLOORS["transfer_or_licence"]
     assert {k: (f.minimum, f.years) for k, f in SHANGHAI_FLOORS.items()} == {
-        "transfer_or_licence": (M("0.70"), None), "equity": (M("0.70"), None), "self_exploitation": (M("0.05"), (5, 5)),
+        "transfer_or_licence": (M("0.70"), None),
+        "equity": (M("0.70"), None),
+        "self_exploitation": (M("0.05"), (5, 5)),
     }
-    assert str(SHANGHAI_TEAM_FLOOR.source) == "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"
+    assert (
+        str(SHANGHAI_TEAM_FLOOR.source)
+        == "Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements (2017), art. 34 para. 1 item (1)"
+    )
     with translation.override("zh-hans"):
-        assert str(SHANGHAI_TEAM_FLOOR.source) == "《上海市促进科技成果转化条例》（2017）第三十四条第一款第（一）项"
+        assert (
+            str(SHANGHAI_TEAM_FLOOR.source)
+            == "《上海市促进科技成果转化条例》（2017）第三十四条第一款第（一）项"
+        )
     assert str(SHANGHAI_FLOORS["equity"].source).endswith("art. 34 para. 1 item (2)")
     for floor in SHANGHAI_FLOORS.values():
         assert "not a binding floor" in floor.confidence and "art. 33 para. 2" in floor.confidence
@@ -267,9 +275,15 @@ def test_check_rule() -> None:
     assert "years" in check_rule("self_exploitation", M("0.05"), years=2)[0]
     assert "years" in check_rule("self_exploitation", M("0.05"))[0]
     shanghai = check_rule("transfer_or_licence", M("0.6"), shanghai=True)
-    assert len(shanghai) == 1 and "art. 34 para. 1 item (1)" in shanghai[0] and "not a binding floor" in shanghai[0]
+    assert (
+        len(shanghai) == 1
+        and "art. 34 para. 1 item (1)" in shanghai[0]
+        and "not a binding floor" in shanghai[0]
+    )
     assert check_rule("transfer_or_licence", M("0.7"), shanghai=True) == []
-    assert check_rule("transfer_or_licence", M("0.6")) == []  # outside Shanghai: only the national floor
+    assert (
+        check_rule("transfer_or_licence", M("0.6")) == []
+    )  # outside Shanghai: only the national floor
     equity = check_rule("equity", M("0.6"), shanghai=True)
     assert len(equity) == 1 and "item (2)" in equity[0]
     assert check_rule("self_exploitation", M("0.05"), years=5, shanghai=True) == []

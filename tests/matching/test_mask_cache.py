@@ -11,7 +11,9 @@ from opentto.matching import Document, MatchEngine
 from opentto.matching import engine as engine_module
 
 
-def test_masks_of_frozensets_are_remembered_per_set_and_version(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_masks_of_frozensets_are_remembered_per_set_and_version(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     eng = MatchEngine(tmp_path / "idx", dense=False)
     eng.upsert([Document(str(i), title=f"robot arm {i}", text="control") for i in range(6)])
     built: list[int] = []
@@ -26,7 +28,11 @@ def test_masks_of_frozensets_are_remembered_per_set_and_version(tmp_path: Path, 
     a, b = frozenset({"0", "1"}), frozenset({"2", "3", "4"})
     assert sorted(h.id for h in eng.search("robot", mode="lexical", allowed_ids=a)) == ["0", "1"]
     n = len(built)
-    assert sorted(h.id for h in eng.search("robot", mode="lexical", allowed_ids=b)) == ["2", "3", "4"]
+    assert sorted(h.id for h in eng.search("robot", mode="lexical", allowed_ids=b)) == [
+        "2",
+        "3",
+        "4",
+    ]
     assert len(built) == n + 1
     eng.search("robot", mode="lexical", allowed_ids=a)
     eng.search("robot", mode="lexical", allowed_ids=b)

@@ -51,8 +51,20 @@ def test_english_abbreviation_needs_word_boundaries() -> None:
     an = Analyzer()
     assert "≡人工智能" not in an.analyze("He said the rain stopped")
     # the boundary is checked after the form's first letter (a faster pattern): the same words
-    syn = [t for t in an.analyze("ai, 3ai xai ai-based AIs ais2 (ai) 芯片ai chipset chips") if t.startswith("≡")]
-    assert syn == ["≡人工智能", "≡人工智能", "≡人工智能", "≡人工智能", "≡集成电路", "≡人工智能", "≡集成电路"]
+    syn = [
+        t
+        for t in an.analyze("ai, 3ai xai ai-based AIs ais2 (ai) 芯片ai chipset chips")
+        if t.startswith("≡")
+    ]
+    assert syn == [
+        "≡人工智能",
+        "≡人工智能",
+        "≡人工智能",
+        "≡人工智能",
+        "≡集成电路",
+        "≡人工智能",
+        "≡集成电路",
+    ]
 
 
 def test_the_synonym_pattern_matches_what_the_plain_one_matches() -> None:
@@ -66,9 +78,14 @@ def test_the_synonym_pattern_matches_what_the_plain_one_matches() -> None:
 
     an = Analyzer()
     forms = sorted(an._form_token, key=len, reverse=True)
-    plain = re.compile("|".join(
-        re.escape(f) if _HAS_CJK.search(f) else rf"(?<![a-z0-9]){re.escape(f)}(?:e?s)?(?![a-z0-9])" for f in forms
-    ))
+    plain = re.compile(
+        "|".join(
+            re.escape(f)
+            if _HAS_CJK.search(f)
+            else rf"(?<![a-z0-9]){re.escape(f)}(?:e?s)?(?![a-z0-9])"
+            for f in forms
+        )
+    )
     assert an._syn_re is not None and an._syn_re.pattern != plain.pattern
     glue = ["", " ", "x", "3", "-", ".", "s", "es", "e", "\n", "。", "芯", "(", "'"]
     rng = random.Random(7)
@@ -76,7 +93,10 @@ def test_the_synonym_pattern_matches_what_the_plain_one_matches() -> None:
     assert any(f[0].isdigit() for f in latin) and any(not f.isalnum() for f in latin)
     found = 0
     for _ in range(3000):
-        text = "".join(rng.choice(glue) + rng.choice(forms if rng.random() < 0.3 else latin) for _ in range(rng.randint(1, 6)))
+        text = "".join(
+            rng.choice(glue) + rng.choice(forms if rng.random() < 0.3 else latin)
+            for _ in range(rng.randint(1, 6))
+        )
         ours = [(m.span(), m.group(0)) for m in an._syn_re.finditer(text)]
         assert ours == [(m.span(), m.group(0)) for m in plain.finditer(text)], text
         found += len(ours)

@@ -14,11 +14,50 @@ from opentto.matching.translate import get_lexicon
 
 from .conftest import fake_embed
 
-ZH = ["锂电池", "隔膜", "正极材料", "电解液", "机械臂", "强化学习", "二尖瓣", "夹合器", "除草剂", "芯片",
-      "封装", "散热", "图像识别", "算法", "传感器", "水稻", "容量", "涂层", "催化剂", "疫苗"]
-EN = ["lithium battery", "separator", "cathode", "electrolyte", "robot arm", "reinforcement learning",
-      "mitral valve", "clip", "herbicide", "chip", "packaging", "heat", "image recognition", "algorithm",
-      "sensor", "rice", "capacity", "coating", "catalyst", "vaccine"]
+ZH = [
+    "锂电池",
+    "隔膜",
+    "正极材料",
+    "电解液",
+    "机械臂",
+    "强化学习",
+    "二尖瓣",
+    "夹合器",
+    "除草剂",
+    "芯片",
+    "封装",
+    "散热",
+    "图像识别",
+    "算法",
+    "传感器",
+    "水稻",
+    "容量",
+    "涂层",
+    "催化剂",
+    "疫苗",
+]
+EN = [
+    "lithium battery",
+    "separator",
+    "cathode",
+    "electrolyte",
+    "robot arm",
+    "reinforcement learning",
+    "mitral valve",
+    "clip",
+    "herbicide",
+    "chip",
+    "packaging",
+    "heat",
+    "image recognition",
+    "algorithm",
+    "sensor",
+    "rice",
+    "capacity",
+    "coating",
+    "catalyst",
+    "vaccine",
+]
 
 
 def _corpus(n: int, seed: int = 7) -> list[Document]:
@@ -40,10 +79,12 @@ def _queries(seed: int = 11) -> list[str]:
     return out
 
 
-def _sum_of_parts(hit) -> float:  # noqa: ANN001 - a Hit
+def _sum_of_parts(hit) -> float:
     why = hit.explanation
     b = why.basis
-    return b.dense_part(why.dense) + sum(b.term_part(t.score) for t in why.terms) + b.lexical_offset()
+    return (
+        b.dense_part(why.dense) + sum(b.term_part(t.score) for t in why.terms) + b.lexical_offset()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +100,9 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> tuple[MatchEngine, Matc
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
-def test_the_parts_add_up_to_the_score_for_many_pairs(engines: tuple[MatchEngine, MatchEngine], mode: str) -> None:
+def test_the_parts_add_up_to_the_score_for_many_pairs(
+    engines: tuple[MatchEngine, MatchEngine], mode: str
+) -> None:
     checked = 0
     for eng in engines:
         for q in _queries():
@@ -78,7 +121,11 @@ def test_explain_of_one_document_adds_up_too(engines: tuple[MatchEngine, MatchEn
             why = eng.explain(q, "d3")
             assert why.basis is not None
             b = why.basis
-            total = b.dense_part(why.dense) + sum(b.term_part(t.score) for t in why.terms) + b.lexical_offset()
+            total = (
+                b.dense_part(why.dense)
+                + sum(b.term_part(t.score) for t in why.terms)
+                + b.lexical_offset()
+            )
             assert total == pytest.approx(why.fused, abs=0.005)
 
 
@@ -113,5 +160,7 @@ def test_hybrid_basis_is_the_fusion_weights() -> None:
         ("锂 battery", "", None),  # mixed scripts
     ],
 )
-def test_gloss_gives_plausible_translations_only(form: str, context: str, gloss: str | None) -> None:
+def test_gloss_gives_plausible_translations_only(
+    form: str, context: str, gloss: str | None
+) -> None:
     assert get_lexicon().gloss(form, context) == gloss

@@ -22,7 +22,15 @@ pytestmark = pytest.mark.django_db
 
 
 def send(user: User, kind: str = "evaluation.assigned", title: str = "评审任务") -> None:
-    notification_send(recipients=[user], kind=kind, title_zh=title, title_en="Review task", body_zh="请评审", body_en="Please review", url="/en/results/1/")
+    notification_send(
+        recipients=[user],
+        kind=kind,
+        title_zh=title,
+        title_en="Review task",
+        body_zh="请评审",
+        body_en="Please review",
+        url="/en/results/1/",
+    )
 
 
 def test_immediate_by_default(manager: User, django_capture_on_commit_callbacks: Any) -> None:
@@ -34,22 +42,34 @@ def test_immediate_by_default(manager: User, django_capture_on_commit_callbacks:
     assert Notification.objects.get().emailed_at is not None
 
 
-def test_a_mail_has_a_text_and_an_absolute_link(manager: User, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_a_mail_has_a_text_and_an_absolute_link(
+    manager: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.OPENTTO_BASE_URL = "https://tto.example.gov.cn/"
     manager.email, manager.language = "m@example.org", "zh-hans"
     manager.save()
     with django_capture_on_commit_callbacks(execute=True):
-        notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="新的评审任务", title_en="New review", url="/zh-hans/results/1/")
+        notification_send(
+            recipients=[manager],
+            kind="evaluation.assigned",
+            title_zh="新的评审任务",
+            title_en="New review",
+            url="/zh-hans/results/1/",
+        )
     # no body text: the title stands above the link, which opens from a mail client
     assert mail.outbox[0].body == "新的评审任务\n\nhttps://tto.example.gov.cn/zh-hans/results/1/"
 
 
-def test_off_and_muted_kinds_keep_the_in_app_notification(manager: User, inventor: User, django_capture_on_commit_callbacks: Any) -> None:
+def test_off_and_muted_kinds_keep_the_in_app_notification(
+    manager: User, inventor: User, django_capture_on_commit_callbacks: Any
+) -> None:
     manager.email = inventor.email = "x@example.org"
     manager.save()
     inventor.save()
     notification_preference_set(user=manager, email_mode="off", actor=manager)
-    notification_preference_set(user=inventor, email_mode="immediate", muted_kinds=["evaluation.assigned"], actor=inventor)
+    notification_preference_set(
+        user=inventor, email_mode="immediate", muted_kinds=["evaluation.assigned"], actor=inventor
+    )
     with django_capture_on_commit_callbacks(execute=True):
         send(manager)
         send(inventor)
@@ -59,7 +79,9 @@ def test_off_and_muted_kinds_keep_the_in_app_notification(manager: User, invento
         notification_preference_set(user=manager, email_mode="immediate", actor=inventor)
 
 
-def test_daily_digest_once_a_day_with_what_is_new(manager: User, django_capture_on_commit_callbacks: Any) -> None:
+def test_daily_digest_once_a_day_with_what_is_new(
+    manager: User, django_capture_on_commit_callbacks: Any
+) -> None:
     manager.email, manager.language = "m@example.org", "zh-hans"
     manager.save()
     notification_preference_set(user=manager, email_mode="digest", actor=manager)
@@ -84,7 +106,10 @@ def test_preferences_page(client: Any, manager: User) -> None:
     response = client.post("/en/notifications/preferences/", {"email_mode": "digest"})
     assert response.status_code == 302
     assert manager.notification_preference.email_mode == "digest"
-    assert client.post("/en/notifications/preferences/", {"email_mode": "sometimes"}).status_code == 200
+    assert (
+        client.post("/en/notifications/preferences/", {"email_mode": "sometimes"}).status_code
+        == 200
+    )
     manager.notification_preference.refresh_from_db()
     assert manager.notification_preference.email_mode == "digest"
 
@@ -92,16 +117,33 @@ def test_preferences_page(client: Any, manager: User) -> None:
 def test_digest_is_scheduled() -> None:
     from opentto.celery import collect_beat_schedule
 
-    assert collect_beat_schedule()["notifications-daily-digest"]["task"] == "opentto.notifications.digest"
+    assert (
+        collect_beat_schedule()["notifications-daily-digest"]["task"]
+        == "opentto.notifications.digest"
+    )
 
 
-def test_opening_a_notification_marks_it_read_and_follows_only_local_links(manager: User, reviewer: User) -> None:
+def test_opening_a_notification_marks_it_read_and_follows_only_local_links(
+    manager: User, reviewer: User
+) -> None:
     """POST only, the recipient's own notifications only (404 for anyone else, nothing marked); an
     off-site link is not followed (the list instead)."""
     from django.test import Client
 
-    notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="任务", title_en="Task", url="/en/results/1/")
-    notification_send(recipients=[manager], kind="evaluation.assigned", title_zh="外链", title_en="Outside", url="https://evil.example/x")
+    notification_send(
+        recipients=[manager],
+        kind="evaluation.assigned",
+        title_zh="任务",
+        title_en="Task",
+        url="/en/results/1/",
+    )
+    notification_send(
+        recipients=[manager],
+        kind="evaluation.assigned",
+        title_zh="外链",
+        title_en="Outside",
+        url="https://evil.example/x",
+    )
     local, outside = Notification.objects.order_by("pk")
     url = f"/en/notifications/{local.pk}/open/"
     response = Client().post(url)

@@ -22,8 +22,14 @@ def _pg_admin(url: str, sql: str) -> None:
     import psycopg
 
     db = settings.DATABASES["default"]
-    with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(sql)
 
 
@@ -46,25 +52,47 @@ class Site:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-        env.update({
-            "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "opentto.settings.test", "OPENTTO_VAR_DIR": str(self.home),
-            "MEDIA_ROOT": str(self.home / "media"), "LOG_FORMAT": "plain", "PYTHONUNBUFFERED": "1",
-            "OPENTTO_AUDIT_ANCHOR_FILE": str(self.home / "audit_anchor.json"),
-        })
+        env = {
+            k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.url,
+                "DJANGO_SETTINGS_MODULE": "opentto.settings.test",
+                "OPENTTO_VAR_DIR": str(self.home),
+                "MEDIA_ROOT": str(self.home / "media"),
+                "LOG_FORMAT": "plain",
+                "PYTHONUNBUFFERED": "1",
+                "OPENTTO_AUDIT_ANCHOR_FILE": str(self.home / "audit_anchor.json"),
+            }
+        )
         return env
 
-    def command(self, *args: str, check: bool = True, timeout: float = 300, **kwargs: object) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "opentto", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout, **kwargs)  # type: ignore[call-overload]  # noqa: S603
+    def command(
+        self, *args: str, check: bool = True, timeout: float = 300, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "opentto", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            **kwargs,
+        )  # type: ignore[call-overload]
         if check and done.returncode != 0:
-            raise AssertionError(f"opentto {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"opentto {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+            )
         return done  # type: ignore[no-any-return]
 
     def python(self, code: str) -> str:
         return self.command("shell", "--no-imports", "-c", code).stdout.strip()
 
     def popen(self, *args: str, **kwargs: object) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "opentto", *args], cwd=ROOT, env=self.env, text=True, **kwargs)  # type: ignore[call-overload]  # noqa: S603
+        return subprocess.Popen(
+            [sys.executable, "-m", "opentto", *args], cwd=ROOT, env=self.env, text=True, **kwargs
+        )  # type: ignore[call-overload]
 
 
 SETUP_CODE = """

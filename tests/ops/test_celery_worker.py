@@ -31,19 +31,50 @@ def broker() -> str:
     url = redis_url()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"Redis does not answer at {url} ({exc}); CI provides it. The background-task test needs a real broker.")
+    except Exception as exc:
+        pytest.skip(
+            f"Redis does not answer at {url} ({exc}); CI provides it. The background-task test needs a real broker."
+        )
     redis.Redis.from_url(url).flushdb()
     return url
 
 
 def test_import_runs_in_a_real_worker(site: Site, broker: str, tmp_path: Path) -> None:
-    env = {**site.env, "CELERY_BROKER_URL": broker, "DJANGO_SETTINGS_MODULE": "opentto.settings.dev", "SECRET_KEY": "worker-test-" + uuid.uuid4().hex}
+    env = {
+        **site.env,
+        "CELERY_BROKER_URL": broker,
+        "DJANGO_SETTINGS_MODULE": "opentto.settings.dev",
+        "SECRET_KEY": "worker-test-" + uuid.uuid4().hex,
+    }
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "opentto", "worker", "--pool", "solo", "--concurrency", "1", "--queues", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING", "--hostname", f"{queue}@%h"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "opentto",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--queues",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         path = tmp_path / "r.xlsx"
@@ -57,20 +88,31 @@ job = import_job_create(kind="results", file=ContentFile(open({str(path)!r}, "rb
 import_run_task.apply_async(args=[job.pk], queue={queue!r})
 print(job.token)
 """
-        done = subprocess.run([sys.executable, "-m", "opentto", "shell", "--no-imports", "-c", enqueue], cwd=ROOT, env=env,  # noqa: S603
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "opentto", "shell", "--no-imports", "-c", enqueue],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         token = done.stdout.strip().splitlines()[-1]
         status = ""
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            status = site.python(f"from opentto.imports.models import ImportJob; j=ImportJob.objects.get(token={token!r}); print(j.status, j.created_count, j.error_count)")
+            status = site.python(
+                f"from opentto.imports.models import ImportJob; j=ImportJob.objects.get(token={token!r}); print(j.status, j.created_count, j.error_count)"
+            )
             if status.split()[0] in {"done", "failed", "refused"}:
                 break
             assert worker.poll() is None, worker.stdout.read() if worker.stdout else ""
             time.sleep(1)
         assert status == "done 39 1", status
-        assert site.python("from opentto.results.models import Result; print(Result.objects.count())") == "39"
+        assert (
+            site.python("from opentto.results.models import Result; print(Result.objects.count())")
+            == "39"
+        )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:

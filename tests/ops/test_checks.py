@@ -22,7 +22,16 @@ def test_an_unsafe_site_is_reported(settings: Any, monkeypatch: pytest.MonkeyPat
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
     found = ids()
-    assert {"opentto.E001", "opentto.E002", "opentto.E003", "opentto.W001", "opentto.W002", "opentto.W003", "opentto.W007", "opentto.W008"} <= found
+    assert {
+        "opentto.E001",
+        "opentto.E002",
+        "opentto.E003",
+        "opentto.W001",
+        "opentto.W002",
+        "opentto.W003",
+        "opentto.W007",
+        "opentto.W008",
+    } <= found
     # Registered as a deployment check: part of check --deploy, not of a plain check.
     assert "opentto.E002" in {m.id for m in run_checks(include_deployment_checks=True)}
     assert "opentto.E002" not in {m.id for m in run_checks(include_deployment_checks=False)}
@@ -41,9 +50,14 @@ def test_a_well_configured_site_passes(settings: Any, monkeypatch: pytest.Monkey
     settings.OPENTTO_BASE_URL = "https://tto.example.gov.cn"
     settings.OPENTTO_AUDIT_ANCHOR_FILE = "/srv/opentto/var/audit_anchor.json"
     settings.OPENTTO_AUDIT_ANCHOR_KEY = "k" * 40
-    monkeypatch.setitem(settings.CACHES["default"], "BACKEND", "django.core.cache.backends.redis.RedisCache")
+    monkeypatch.setitem(
+        settings.CACHES["default"], "BACKEND", "django.core.cache.backends.redis.RedisCache"
+    )
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
-    settings.LOGGING = {**settings.LOGGING, "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}}}
+    settings.LOGGING = {
+        **settings.LOGGING,
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    }
     assert ids() == set()
 
 

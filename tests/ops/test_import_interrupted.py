@@ -18,7 +18,9 @@ COUNTS = "from opentto.results.models import Result, IPAsset; from opentto.organ
 
 def test_kill_midway_then_rerun(site: Site, tmp_path: Path) -> None:
     path = tmp_path / "results.xlsx"
-    path.write_bytes(xlsx_file(RESULT_HEADERS, result_rows(ROWS, "测试大学", "李明;新人甲", bad=())))
+    path.write_bytes(
+        xlsx_file(RESULT_HEADERS, result_rows(ROWS, "测试大学", "李明;新人甲", bad=()))
+    )
     before = site.python(COUNTS)
     assert before == "0 0 1"
 
@@ -39,8 +41,12 @@ def test_kill_midway_then_rerun(site: Site, tmp_path: Path) -> None:
     proc.wait(timeout=30)
 
     assert site.python(COUNTS) == before  # nothing half-saved: not one result, patent or new person
-    state = site.python("from opentto.imports.models import ImportJob; j = ImportJob.objects.get(); print(j.status, j.is_interrupted)")
-    assert state == "running True"  # its process is gone: interrupted at once, no heartbeat to wait for
+    state = site.python(
+        "from opentto.imports.models import ImportJob; j = ImportJob.objects.get(); print(j.status, j.is_interrupted)"
+    )
+    assert (
+        state == "running True"
+    )  # its process is gone: interrupted at once, no heartbeat to wait for
 
     done = site.command("import", str(path), "--user", "importer", "--language", "en")
     assert "was interrupted earlier: nothing of it was imported" in done.stderr
@@ -48,4 +54,9 @@ def test_kill_midway_then_rerun(site: Site, tmp_path: Path) -> None:
     assert site.python(COUNTS) == f"{ROWS} {ROWS} 2"
     recorded = "from opentto.imports.models import ImportJob; print(*ImportJob.objects.order_by('pk').values_list('status', flat=True))"
     assert site.python(recorded) == "interrupted done"
-    assert site.python("from opentto.core.models import AuditEvent; print(AuditEvent.objects.filter(action='import.interrupted').count())") == "1"
+    assert (
+        site.python(
+            "from opentto.core.models import AuditEvent; print(AuditEvent.objects.filter(action='import.interrupted').count())"
+        )
+        == "1"
+    )

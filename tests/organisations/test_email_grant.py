@@ -18,11 +18,21 @@ migration = importlib.import_module("opentto.organisations.migrations.0003_perso
 
 def test_the_tto_alone_sees_email_addresses_by_default() -> None:
     assert roles_permitted("organisations.person", "view_email") == {"admin", "manager"}
-    assert roles_permitted("organisations.person", "view") == {"admin", "manager", "inventor", "enterprise", "reviewer", "official", "investor"}
+    assert roles_permitted("organisations.person", "view") == {
+        "admin",
+        "manager",
+        "inventor",
+        "enterprise",
+        "reviewer",
+        "official",
+        "investor",
+    }
 
 
 def test_the_migration_adds_the_action_to_the_existing_default_grants_only() -> None:
-    rows = Grant.objects.filter(object_type="organisations.person", constraint="all")  # the directory's rows
+    rows = Grant.objects.filter(
+        object_type="organisations.person", constraint="all"
+    )  # the directory's rows
     rows.update(actions=["view"])
     rows.filter(role="admin").update(is_default=False)  # changed by the admin: left alone
 
@@ -31,6 +41,10 @@ def test_the_migration_adds_the_action_to_the_existing_default_grants_only() -> 
 
     migration.add_view_email(apps, Editor())
     actions = dict(rows.values_list("role", "actions"))
-    assert actions["manager"] == ["view", "view_email"] and actions["admin"] == ["view"] and actions["inventor"] == ["view"]
+    assert (
+        actions["manager"] == ["view", "view_email"]
+        and actions["admin"] == ["view"]
+        and actions["inventor"] == ["view"]
+    )
     migration.remove_view_email(apps, Editor())
     assert set(map(tuple, rows.values_list("actions", flat=True))) == {("view",)}

@@ -30,20 +30,31 @@ pytestmark = pytest.mark.django_db
 CODE = credit_code(4242)
 #: Organisations hidden from the manager in these tests (the constraint reads it at query time).
 HIDDEN: set[int] = set()
-register_constraint("organisations.organisation", "test_not_hidden", lambda user, model: ~Q(pk__in=sorted(HIDDEN)))
+register_constraint(
+    "organisations.organisation", "test_not_hidden", lambda user, model: ~Q(pk__in=sorted(HIDDEN))
+)
 
 
 @pytest.fixture
 def narrowed_manager(manager: User) -> Any:
     """The manager sees every organisation except those in ``HIDDEN``."""
-    Grant.objects.filter(role="manager", object_type="organisations.organisation").update(actions=["add"])  # may still add organisations
-    Grant.objects.create(role="manager", object_type="organisations.organisation", constraint="test_not_hidden", actions=["view"])
+    Grant.objects.filter(role="manager", object_type="organisations.organisation").update(
+        actions=["add"]
+    )  # may still add organisations
+    Grant.objects.create(
+        role="manager",
+        object_type="organisations.organisation",
+        constraint="test_not_hidden",
+        actions=["view"],
+    )
     yield manager
     HIDDEN.clear()
 
 
 def hidden_organisation(code: str) -> Organisation:
-    organisation = organisation_create(kind="enterprise", name_zh="看不见的公司", credit_code=code, actor=None)
+    organisation = organisation_create(
+        kind="enterprise", name_zh="看不见的公司", credit_code=code, actor=None
+    )
     HIDDEN.add(organisation.pk)
     return organisation
 
@@ -59,7 +70,12 @@ def _decoy() -> Organisation:
 def _held(existing: Organisation) -> None:
     new = Organisation.objects.get(name_zh="新公司")
     hold = ClashHold.objects.get()
-    assert (hold.kind, hold.held_id, hold.existing_id, hold.detail) == ("organisations.organisation", new.pk, existing.pk, {"credit_code": CODE})
+    assert (hold.kind, hold.held_id, hold.existing_id, hold.detail) == (
+        "organisations.organisation",
+        new.pk,
+        existing.pk,
+        {"credit_code": CODE},
+    )
     assert new.is_held and not existing.is_held and new.credit_code == existing.credit_code == CODE
 
 
@@ -72,10 +88,20 @@ def test_the_form_answers_the_same_and_the_organisation_is_held(narrowed_manager
     client.force_login(narrowed_manager)
 
     def act() -> list[str]:
-        response = client.post(reverse("organisations:create"), {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE})
+        response = client.post(
+            reverse("organisations:create"),
+            {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE},
+        )
         return [response_text(response), response_text(client.get(response["Location"]))]
 
-    with_clash, without = run_twice(clash=_clash, decoy=_decoy, act=act, ids=(Organisation,), check_clash=_held, check_decoy=_not_held)
+    with_clash, without = run_twice(
+        clash=_clash,
+        decoy=_decoy,
+        act=act,
+        ids=(Organisation,),
+        check_clash=_held,
+        check_decoy=_not_held,
+    )
     assert with_clash[0].startswith("302") and "/en/organisations/9001/" in with_clash[0]
     assert "The organisation was added." in with_clash[1] and CODE in with_clash[1]
     assert with_clash == without
@@ -87,9 +113,24 @@ def test_the_api_answers_the_same_and_the_organisation_is_held(narrowed_manager:
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     def act() -> list[str]:
-        return [response_text(client.post("/api/v1/organisations/", {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE}, format="json"))]
+        return [
+            response_text(
+                client.post(
+                    "/api/v1/organisations/",
+                    {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE},
+                    format="json",
+                )
+            )
+        ]
 
-    with_clash, without = run_twice(clash=_clash, decoy=_decoy, act=act, ids=(Organisation,), check_clash=_held, check_decoy=_not_held)
+    with_clash, without = run_twice(
+        clash=_clash,
+        decoy=_decoy,
+        act=act,
+        ids=(Organisation,),
+        check_clash=_held,
+        check_decoy=_not_held,
+    )
     assert with_clash[0].startswith("201") and CODE in with_clash[0]
     assert with_clash == without
 
@@ -98,9 +139,18 @@ def test_a_code_the_user_may_see_is_still_refused(manager: User) -> None:
     organisation_create(kind="enterprise", name_zh="看得见的公司", credit_code=CODE, actor=None)
     client = Client()
     client.force_login(manager)
-    response = client.post(reverse("organisations:create"), {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE})
-    assert response.status_code == 422 and "An organisation with this credit code already exists." in response.content.decode()
-    assert not Organisation.objects.filter(name_zh="新公司").exists() and not ClashHold.objects.exists()
+    response = client.post(
+        reverse("organisations:create"),
+        {"kind": "enterprise", "name_zh": "新公司", "credit_code": CODE},
+    )
+    assert (
+        response.status_code == 422
+        and "An organisation with this credit code already exists." in response.content.decode()
+    )
+    assert (
+        not Organisation.objects.filter(name_zh="新公司").exists()
+        and not ClashHold.objects.exists()
+    )
 
 
 def test_the_database_keeps_the_code_unique_among_organisations_not_held() -> None:

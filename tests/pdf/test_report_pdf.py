@@ -8,7 +8,16 @@ def test_chinese_text_is_embedded_and_extractable():
     pdf.data_table(["指标", "分数"], [["技术价值", "4.5"]])
     pdf.bars([("经济价值", 3.0, "3.0")], maximum=5)
     text = extract_text(pdf.to_bytes())
-    for expected in ["转化评价报告", "Evaluationreport", "二尖瓣夹合器", "技术成熟度", "¥512,345,678.50", "技术价值", "4.5", "经济价值"]:
+    for expected in [
+        "转化评价报告",
+        "Evaluationreport",
+        "二尖瓣夹合器",
+        "技术成熟度",
+        "¥512,345,678.50",
+        "技术价值",
+        "4.5",
+        "经济价值",
+    ]:
         assert expected in text, expected
 
 

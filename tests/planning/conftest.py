@@ -17,7 +17,13 @@ TODAY = dt.date(2026, 11, 20)
 
 def to_planning(result: Result, manager: User) -> Result:
     result_transition(result=result, target="evaluation", actor=manager)
-    evaluation_record(result=result, decision="proceed", summary_en="Strong result.", trl_assessed=5, actor=manager)
+    evaluation_record(
+        result=result,
+        decision="proceed",
+        summary_en="Strong result.",
+        trl_assessed=5,
+        actor=manager,
+    )
     result_transition(result=result, target="planning", actor=manager)
     result.refresh_from_db()
     return result
@@ -30,7 +36,9 @@ def in_planning(onboarded: Result, manager: User) -> Result:
 
 @pytest.fixture
 def bank(db: None) -> Organisation:
-    return OrganisationFactory(name_zh="浦江银行", name_en="Pujiang Bank", kind=OrganisationKindChoices.BANK)
+    return OrganisationFactory(
+        name_zh="浦江银行", name_en="Pujiang Bank", kind=OrganisationKindChoices.BANK
+    )
 
 
 @pytest.fixture

@@ -595,14 +595,21 @@ REG_2023 = "Implementing Regulations of the Patent Law (2023 revision, in force 
 
 def test_cn_sources_cite_the_current_rule_numbers() -> None:
     pct = compute_deadlines(
-        kind="invention", filing_date=D(2024, 1, 31), priority_date=D(2023, 1, 31), pct=True, offices="CN"
+        kind="invention",
+        filing_date=D(2024, 1, 31),
+        priority_date=D(2023, 1, 31),
+        pct=True,
+        offices="CN",
     )
     assert one("national_phase", pct, "CN").source == (
         f"PCT art. 22(1); {REG_2023} rule 120: 30 months from the priority date, up to 32 months "
         "on payment of the grace fee"
     )
     first = compute_deadlines(
-        kind="invention", filing_date=D(2020, 3, 15), grant_date=D(2023, 3, 10), compensation_days=10
+        kind="invention",
+        filing_date=D(2020, 3, 15),
+        grant_date=D(2023, 3, 10),
+        compensation_days=10,
     )
     annuities = rows_for("annuity", first)
     assert "rule 60:" in annuities[0].source and "rule 114:" in annuities[0].source
@@ -612,7 +619,9 @@ def test_cn_sources_cite_the_current_rule_numbers() -> None:
     assert "rules 77-79" in one("term_end", first, "CN").source
     exam = one(
         "cn_examination_request",
-        compute_deadlines(kind="invention", filing_date=D(2023, 1, 31), priority_date=D(2022, 3, 1)),
+        compute_deadlines(
+            kind="invention", filing_date=D(2023, 1, 31), priority_date=D(2022, 3, 1)
+        ),
     )
     assert f"{REG_2023} rule 12(1)" in exam.source
     assert exam.due == D(2025, 3, 1)  # 3 years from the priority date
@@ -622,14 +631,25 @@ def test_cn_sources_cite_the_current_rule_numbers() -> None:
 
 def test_no_source_cites_the_2010_numbering() -> None:
     rows = compute_deadlines(
-        kind="invention", filing_date=D(2024, 1, 31), priority_date=D(2023, 1, 31), grant_date=D(2027, 5, 10),
-        pct=True, offices="CN,EP,US,JP,KR", compensation_days=5,
+        kind="invention",
+        filing_date=D(2024, 1, 31),
+        priority_date=D(2023, 1, 31),
+        grant_date=D(2027, 5, 10),
+        pct=True,
+        offices="CN,EP,US,JP,KR",
+        compensation_days=5,
     )
     assert rows
-    assert not [r for r in rows if "2010" in r.source or "not confirmed here)" in r.source and r.office == "CN"]
+    assert not [
+        r
+        for r in rows
+        if "2010" in r.source or "not confirmed here)" in r.source and r.office == "CN"
+    ]
 
 
 def test_cn_restoration_of_priority_cites_rule_36() -> None:
-    rows = compute_deadlines(kind="invention", filing_date=D(2024, 3, 15), priority_date=D(2023, 1, 31))
+    rows = compute_deadlines(
+        kind="invention", filing_date=D(2024, 3, 15), priority_date=D(2023, 1, 31)
+    )
     note = one("paris_priority", rows).note or ""
     assert "rule 36" in note and "rule 128" in note and "restored within 2 months" in note

@@ -32,7 +32,16 @@ class _AppsBeforeTheSplit:
 @pytest.mark.django_db
 def test_old_sources_are_rewritten_and_plans_get_their_changer(onboarded, in_planning, manager):
     fam = family(onboarded, manager, ("CN",))
-    cn = filing_create(family=fam, data=FilingInput(office="CN", route="first", filing_date=dt.date(2024, 1, 31), grant_date=dt.date(2026, 6, 15)), actor=manager)
+    cn = filing_create(
+        family=fam,
+        data=FilingInput(
+            office="CN",
+            route="first",
+            filing_date=dt.date(2024, 1, 31),
+            grant_date=dt.date(2026, 6, 15),
+        ),
+        actor=manager,
+    )
     old = dict(step.REPLACEMENTS)
     reverse = {new: old_text for old_text, new in step.REPLACEMENTS}
     later = cn.deadlines.filter(key="annuity", year=4).get()
@@ -61,7 +70,9 @@ def test_existing_default_grants_get_the_planning_actions():
     result = Grant.objects.get(role="admin", object_type="results.result", constraint="all")
     # As a database migrated before planning had these actions (the admin had switched the room grant off).
     Grant.objects.filter(pk=room.pk).update(actions=["view"], enabled=False)
-    Grant.objects.filter(pk=result.pk).update(actions=[a for a in result.actions if a not in {"plan", "view_planning"}])
+    Grant.objects.filter(pk=result.pk).update(
+        actions=[a for a in result.actions if a not in {"plan", "view_planning"}]
+    )
     grant_step.add_actions(apps, SimpleNamespace(connection=connection))
     room.refresh_from_db()
     result.refresh_from_db()

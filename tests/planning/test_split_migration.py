@@ -35,13 +35,25 @@ def test_moved_models_keep_their_rows_content_types_and_grants():
     assert not OldGrant.objects.filter(object_type__startswith="patents.").exists()
     assert not OldGrant.objects.filter(object_type__startswith="financing.").exists()
     assert OldCT.objects.filter(app_label="planning", model="pledgeloan").exists()
-    old_ids = {m: OldCT.objects.get(app_label="planning", model=m).pk for m in ("filing", "pledgeloan", "feeschedule", "transferplan")}
+    old_ids = {
+        m: OldCT.objects.get(app_label="planning", model=m).pk
+        for m in ("filing", "pledgeloan", "feeschedule", "transferplan")
+    }
     # An admin switched the managers' pledge-loan grant off and gave them one action less.
-    OldGrant.objects.filter(role="manager", object_type="planning.pledgeloan", constraint="all").update(enabled=False, actions=["view"])
+    OldGrant.objects.filter(
+        role="manager", object_type="planning.pledgeloan", constraint="all"
+    ).update(enabled=False, actions=["view"])
 
-    counts_before = {model: old.get_model("planning", model).objects.count() for model in ("FeeSchedule", "FeeScheduleItem", "Filing")}
-    schedule = old.get_model("planning", "FeeSchedule").objects.create(office="US", source="USPTO fee schedule", effective_from="2025-01-19")
-    old.get_model("planning", "FeeScheduleItem").objects.create(schedule=schedule, patent_kind="invention", fee_kind="application", amount_cny="2300.00")
+    counts_before = {
+        model: old.get_model("planning", model).objects.count()
+        for model in ("FeeSchedule", "FeeScheduleItem", "Filing")
+    }
+    schedule = old.get_model("planning", "FeeSchedule").objects.create(
+        office="US", source="USPTO fee schedule", effective_from="2025-01-19"
+    )
+    old.get_model("planning", "FeeScheduleItem").objects.create(
+        schedule=schedule, patent_kind="invention", fee_kind="application", amount_cny="2300.00"
+    )
     pool = old.get_model("planning", "SecuritisationPool").objects.create(name_en="Pool one")
 
     _migrate(executor.loader.graph.leaf_nodes())
@@ -56,13 +68,30 @@ def test_moved_models_keep_their_rows_content_types_and_grants():
     assert OverseasChannel._meta.get_field("filings").remote_field.model is Filing
     # The same content-type rows, with the new app label; planning keeps its own.
     assert ContentType.objects.get_for_model(Filing).pk == old_ids["filing"]
-    assert ContentType.objects.get(app_label="financing", model="pledgeloan").pk == old_ids["pledgeloan"]
-    assert ContentType.objects.get(app_label="patents", model="feeschedule").pk == old_ids["feeschedule"]
-    assert ContentType.objects.get(app_label="planning", model="transferplan").pk == old_ids["transferplan"]
-    assert not ContentType.objects.filter(app_label="planning", model__in=["filing", "pledgeloan", "feeschedule"]).exists()
+    assert (
+        ContentType.objects.get(app_label="financing", model="pledgeloan").pk
+        == old_ids["pledgeloan"]
+    )
+    assert (
+        ContentType.objects.get(app_label="patents", model="feeschedule").pk
+        == old_ids["feeschedule"]
+    )
+    assert (
+        ContentType.objects.get(app_label="planning", model="transferplan").pk
+        == old_ids["transferplan"]
+    )
+    assert not ContentType.objects.filter(
+        app_label="planning", model__in=["filing", "pledgeloan", "feeschedule"]
+    ).exists()
     # The grants have the new names, and the admin's change is kept.
-    assert not Grant.objects.filter(object_type__in=["planning.filing", "planning.pledgeloan", "planning.feeschedule"]).exists()
-    switched_off = Grant.objects.get(role="manager", object_type="financing.pledgeloan", constraint="all")
+    assert not Grant.objects.filter(
+        object_type__in=["planning.filing", "planning.pledgeloan", "planning.feeschedule"]
+    ).exists()
+    switched_off = Grant.objects.get(
+        role="manager", object_type="financing.pledgeloan", constraint="all"
+    )
     assert not switched_off.enabled and switched_off.actions == ["view"]
-    assert Grant.objects.filter(role="inventor", object_type="patents.filing", constraint="with_family", enabled=True).exists()
+    assert Grant.objects.filter(
+        role="inventor", object_type="patents.filing", constraint="with_family", enabled=True
+    ).exists()
     assert Grant.objects.filter(role="admin", object_type="planning.transferplan").exists()

@@ -40,17 +40,28 @@ def with_parts(manager, university, researcher):
     """A public and a confidential result, each with an IP asset, an inventor, a funding, a
     timeline and an attachment."""
     public = result_onboard(
-        data=result_input([university], [(researcher, "100")], fundings=[FundingInput(programme="NSFC 62173001")]),
-        actor=manager, attachments=[pdf("public-claims.pdf")],
+        data=result_input(
+            [university], [(researcher, "100")], fundings=[FundingInput(programme="NSFC 62173001")]
+        ),
+        actor=manager,
+        attachments=[pdf("public-claims.pdf")],
     )
     secret = result_onboard(
         data=result_input(
-            [university], [(researcher, "100")], title_zh="保密的芯片封装工艺", title_en="Confidential chip packaging process",
-            is_public=False, ip_assets=[], fundings=[FundingInput(programme="Secret programme 77")],
+            [university],
+            [(researcher, "100")],
+            title_zh="保密的芯片封装工艺",
+            title_en="Confidential chip packaging process",
+            is_public=False,
+            ip_assets=[],
+            fundings=[FundingInput(programme="Secret programme 77")],
         ),
-        actor=manager, attachments=[pdf("secret-claims.pdf")],
+        actor=manager,
+        attachments=[pdf("secret-claims.pdf")],
     )
-    IPAsset.objects.create(result=secret, application_number="CN202310654321.X", ip_kind="invention")
+    IPAsset.objects.create(
+        result=secret, application_number="CN202310654321.X", ip_kind="invention"
+    )
     return public, secret
 
 
@@ -73,7 +84,9 @@ def _results_of(model, user) -> set[int]:
         ("investor", (True, False), (True, False), (False, False)),
     ],
 )
-def test_the_parts_of_a_result_follow_the_result(request, who, ip_assets, signed_in_parts, attachments, with_parts):
+def test_the_parts_of_a_result_follow_the_result(
+    request, who, ip_assets, signed_in_parts, attachments, with_parts
+):
     public, secret = with_parts
     user = request.getfixturevalue(who) if who else AnonymousUser()
     seen = _results_of(IPAsset, user)
@@ -87,7 +100,9 @@ def test_the_parts_of_a_result_follow_the_result(request, who, ip_assets, signed
 
 def test_parts_never_outrun_the_result_when_its_grant_is_switched_off(inventor, with_parts):
     public, secret = with_parts
-    Grant.objects.filter(role="inventor", object_type="results.result", constraint="own_organisation").update(enabled=False)
+    Grant.objects.filter(
+        role="inventor", object_type="results.result", constraint="own_organisation"
+    ).update(enabled=False)
     clear_grant_cache(inventor)
     for model in (*PARTS, Attachment):
         assert secret.pk not in _results_of(model, inventor), model
@@ -107,16 +122,27 @@ def test_result_page_shows_the_parts_through_their_grants(inventor, other_invent
     public, secret = with_parts
     anonymous = client_for(None).get(reverse("results:detail", args=[public.pk])).content.decode()
     assert "CN202210123456.1" in anonymous  # IP assets: as the result
-    assert "Li Ming" not in anonymous and "NSFC 62173001" not in anonymous and "Timeline" not in anonymous
+    assert (
+        "Li Ming" not in anonymous
+        and "NSFC 62173001" not in anonymous
+        and "Timeline" not in anonymous
+    )
     assert "public-claims.pdf" not in anonymous
-    outsider = client_for(other_inventor).get(reverse("results:detail", args=[public.pk])).content.decode()
+    outsider = (
+        client_for(other_inventor).get(reverse("results:detail", args=[public.pk])).content.decode()
+    )
     assert "Li Ming" in outsider and "NSFC 62173001" in outsider and "Timeline" in outsider
     assert "public-claims.pdf" not in outsider
     owner = client_for(inventor).get(reverse("results:detail", args=[public.pk])).content.decode()
     assert "public-claims.pdf" in owner
     # With the funding grant switched off the owner no longer sees the programme.
     Grant.objects.filter(role="inventor", object_type="results.funding").update(enabled=False)
-    assert "NSFC 62173001" not in client_for(inventor).get(reverse("results:detail", args=[public.pk])).content.decode()
+    assert (
+        "NSFC 62173001"
+        not in client_for(inventor)
+        .get(reverse("results:detail", args=[public.pk]))
+        .content.decode()
+    )
 
 
 def test_attachment_download_follows_its_grant(inventor, other_inventor, with_parts):
@@ -137,7 +163,11 @@ def test_export_of_results_carries_inventors_only_for_signed_in_users(inventor, 
     anonymous = client_for(None).get(reverse("imports:export", args=["results", "csv"]))
     body = b"".join(anonymous.streaming_content).decode()
     assert "CN202210123456.1" in body and "李明" not in body
-    signed_in = b"".join(client_for(inventor).get(reverse("imports:export", args=["results", "csv"])).streaming_content).decode()
+    signed_in = b"".join(
+        client_for(inventor)
+        .get(reverse("imports:export", args=["results", "csv"]))
+        .streaming_content
+    ).decode()
     assert "李明:100" in signed_in and "CN202310654321.X" in signed_in
 
 
@@ -145,40 +175,82 @@ def test_export_of_results_carries_inventors_only_for_signed_in_users(inventor, 
 
 
 def test_onboarding_is_a_grant(inventor, enterprise_user, university, researcher):
-    assert permitted(inventor, Result, "add") and not permitted(inventor, Result, "add", every_row=True)
+    assert permitted(inventor, Result, "add") and not permitted(
+        inventor, Result, "add", every_row=True
+    )
     assert not permitted(enterprise_user, Result, "add")
     with pytest.raises(PermissionError):
-        result_onboard(data=result_input([university], [(researcher, "100")], title_zh="企业不能入驻"), actor=enterprise_user)
+        result_onboard(
+            data=result_input([university], [(researcher, "100")], title_zh="企业不能入驻"),
+            actor=enterprise_user,
+        )
     assert not Result.objects.filter(title_zh="企业不能入驻").exists()
     assert client_for(enterprise_user).get(reverse("results:onboard")).status_code == 403
     assert client_for(inventor).get(reverse("results:onboard")).status_code == 200
-    Grant.objects.filter(role="inventor", object_type="results.result", constraint="own_organisation").update(enabled=False)
+    Grant.objects.filter(
+        role="inventor", object_type="results.result", constraint="own_organisation"
+    ).update(enabled=False)
     assert client_for(inventor).get(reverse("results:onboard")).status_code == 403
 
 
-def test_an_inventor_onboards_only_results_their_organisation_owns(inventor, other_university, university, researcher):
+def test_an_inventor_onboards_only_results_their_organisation_owns(
+    inventor, other_university, university, researcher
+):
     before = (Result.objects.count(), IPAsset.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError) as exc:
-        result_onboard(data=result_input([other_university], [(researcher, "100")], title_zh="别人的成果"), actor=inventor)
-    assert exc.value.message_dict == {"owners": ["You may onboard and edit only results your organisation owns: include it as an owner."]}
+        result_onboard(
+            data=result_input([other_university], [(researcher, "100")], title_zh="别人的成果"),
+            actor=inventor,
+        )
+    assert exc.value.message_dict == {
+        "owners": [
+            "You may onboard and edit only results your organisation owns: include it as an owner."
+        ]
+    }
     assert (Result.objects.count(), IPAsset.objects.count(), AuditEvent.objects.count()) == before
-    result = result_onboard(data=result_input([university, other_university], [(researcher, "100")], title_zh="共有成果"), actor=inventor)
+    result = result_onboard(
+        data=result_input(
+            [university, other_university], [(researcher, "100")], title_zh="共有成果"
+        ),
+        actor=inventor,
+    )
     assert allows(inventor, result, "change")
     # Removing their own organisation on an edit is refused the same way, and nothing changes.
     with pytest.raises(ValidationError) as exc:
-        result_update(result=result, data=result_input([other_university], [(researcher, "100")], title_zh="共有成果"), actor=inventor, confirm_duplicates=True)
+        result_update(
+            result=result,
+            data=result_input([other_university], [(researcher, "100")], title_zh="共有成果"),
+            actor=inventor,
+            confirm_duplicates=True,
+        )
     assert list(exc.value.message_dict) == ["owners"]
-    assert sorted(result.ownerships.values_list("organisation_id", flat=True)) == sorted([university.pk, other_university.pk])
+    assert sorted(result.ownerships.values_list("organisation_id", flat=True)) == sorted(
+        [university.pk, other_university.pk]
+    )
 
 
-def test_near_duplicates_name_only_results_the_user_sees(manager, inventor, university, other_university, researcher):
+def test_near_duplicates_name_only_results_the_user_sees(
+    manager, inventor, university, other_university, researcher
+):
     # A confidential result of the other university, which the inventor may not see.
     hidden = result_onboard(
-        data=result_input([other_university], [(researcher, "100")], title_zh="量子点显示材料", title_en="Quantum dot display material",
-                          is_public=False, ip_assets=[]),
+        data=result_input(
+            [other_university],
+            [(researcher, "100")],
+            title_zh="量子点显示材料",
+            title_en="Quantum dot display material",
+            is_public=False,
+            ip_assets=[],
+        ),
         actor=manager,
     )
-    data = result_input([university, other_university], [(researcher, "100")], title_zh="量子点显示材料", title_en="Quantum dot display material", ip_assets=[])
+    data = result_input(
+        [university, other_university],
+        [(researcher, "100")],
+        title_zh="量子点显示材料",
+        title_en="Quantum dot display material",
+        ip_assets=[],
+    )
     with pytest.raises(DuplicateResultError) as exc:
         result_onboard(data=data, actor=manager)
     assert exc.value.similar == [hidden]
@@ -190,7 +262,9 @@ def test_near_duplicates_name_only_results_the_user_sees(manager, inventor, univ
 # --- The pipeline's edges are grants -----------------------------------------------------------
 
 
-def test_every_user_edge_is_an_action_with_default_grants_as_before(manager, inventor, other_inventor, reviewer, onboarded):
+def test_every_user_edge_is_an_action_with_default_grants_as_before(
+    manager, inventor, other_inventor, reviewer, onboarded
+):
     verbs = {"submit", "proceed", "return", "decline", "land", "hold", "resume", "withdraw"}
     for verb in verbs:
         assert allows(manager, onboarded, verb), verb
@@ -215,20 +289,26 @@ def test_a_disabled_edge_grant_refuses_the_step_and_nothing_happens(manager, onb
     assert StageTransition.objects.filter(result=onboarded).count() == 1
     assert "submit" not in {t.verb for t in available_transitions(onboarded, manager)}
     # Through the page: refused with the message, nothing moved.
-    response = client_for(manager).post(reverse("results:transition", args=[onboarded.pk]), {"target": "evaluation"})
+    response = client_for(manager).post(
+        reverse("results:transition", args=[onboarded.pk]), {"target": "evaluation"}
+    )
     assert response.status_code == 303
     onboarded.refresh_from_db()
     assert onboarded.stage == "onboarding"
 
 
 def test_a_new_edge_grant_lets_another_role_take_the_step(reviewer, onboarded):
-    Grant.objects.create(role="reviewer", object_type="results.result", constraint="all", actions=["hold"])
+    Grant.objects.create(
+        role="reviewer", object_type="results.result", constraint="all", actions=["hold"]
+    )
     result_transition(result=onboarded, target="on_hold", actor=reviewer, reason="Waiting for data")
     onboarded.refresh_from_db()
     assert onboarded.stage == "on_hold"
 
 
-def test_transition_view_for_every_kind_of_user(inventor, other_inventor, onboarded, confidential_result):
+def test_transition_view_for_every_kind_of_user(
+    inventor, other_inventor, onboarded, confidential_result
+):
     url = reverse("results:transition", args=[confidential_result.pk])
     # Anonymous: to the sign-in page; a user who may not see it: 404; nothing moved.
     assert client_for(None).post(url, {"target": "evaluation"}).status_code == 302
@@ -254,10 +334,16 @@ def test_migration_adds_the_new_actions_to_existing_default_rows():
     from django.apps import apps
     from django.db import connection
 
-    migration = importlib.import_module("opentto.results.migrations.0003_pipeline_actions_in_default_grants")
-    grant = Grant.objects.get(role="inventor", object_type="results.result", constraint="own_organisation")
+    migration = importlib.import_module(
+        "opentto.results.migrations.0003_pipeline_actions_in_default_grants"
+    )
+    grant = Grant.objects.get(
+        role="inventor", object_type="results.result", constraint="own_organisation"
+    )
     assert {"add", "view_access_log", "submit", "withdraw"} <= set(grant.actions)
-    Grant.objects.filter(pk=grant.pk).update(actions=["view", "view_details", "figures"], enabled=False)
+    Grant.objects.filter(pk=grant.pk).update(
+        actions=["view", "view_details", "figures"], enabled=False
+    )
 
     class Editor:
         pass
@@ -266,7 +352,15 @@ def test_migration_adds_the_new_actions_to_existing_default_rows():
     editor.connection = connection  # type: ignore[attr-defined]
     migration.add_actions(apps, editor)
     grant.refresh_from_db()
-    assert sorted(grant.actions) == ["add", "figures", "submit", "view", "view_access_log", "view_details", "withdraw"]
+    assert sorted(grant.actions) == [
+        "add",
+        "figures",
+        "submit",
+        "view",
+        "view_access_log",
+        "view_details",
+        "withdraw",
+    ]
     assert grant.enabled is False
 
 
@@ -278,4 +372,6 @@ def test_the_table_and_the_registry_name_the_same_edges():
     assert {t.verb for t in TRANSITIONS if t.by_user} == set(PIPELINE_ACTIONS)
     actions = registered_types()["results.result"].actions
     assert set(PIPELINE_ACTIONS) <= actions
-    assert not {t.verb for t in TRANSITIONS if not t.by_user} & actions  # signing a deal moves those
+    assert (
+        not {t.verb for t in TRANSITIONS if not t.by_user} & actions
+    )  # signing a deal moves those

@@ -7,7 +7,17 @@ from django.test import Client
 from django.utils import timezone
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ROLE_FIXTURES = [None, "admin_user", "manager", "inventor", "other_inventor", "enterprise_user", "reviewer", "official", "investor"]
+ROLE_FIXTURES = [
+    None,
+    "admin_user",
+    "manager",
+    "inventor",
+    "other_inventor",
+    "enterprise_user",
+    "reviewer",
+    "official",
+    "investor",
+]
 
 
 def client_for(user=None, **kwargs) -> Client:

@@ -46,7 +46,9 @@ def _record(django_capture_on_commit_callbacks, n: int, **kwargs: object) -> lis
     with django_capture_on_commit_callbacks(execute=True) as hooks, transaction.atomic():
         events = [audit_record(actor=None, action=f"test.anchor.{i}", **kwargs) for i in range(n)]  # type: ignore[arg-type]
     assert len(hooks) == 1  # one anchoring per commit, however many entries it holds
-    del connection.run_on_commit[start:]  # a real commit clears its hooks; the test's transaction goes on
+    del connection.run_on_commit[
+        start:
+    ]  # a real commit clears its hooks; the test's transaction goes on
     return events
 
 
@@ -77,19 +79,31 @@ def test_each_commit_anchors_the_newest_entry(anchored, django_capture_on_commit
     assert anchor is not None and (anchor.entry_id, anchor.hash) == (events[-1].pk, events[-1].hash)
     assert anchor_signature_ok(anchor)
     on_disk = json.loads(anchored.read_text())
-    assert on_disk == {"version": 1, "id": events[-1].pk, "hash": events[-1].hash, "at": anchor.at, "signature": anchor.signature}
+    assert on_disk == {
+        "version": 1,
+        "id": events[-1].pk,
+        "hash": events[-1].hash,
+        "at": anchor.at,
+        "signature": anchor.signature,
+    }
     later = _record(django_capture_on_commit_callbacks, 1)
     assert anchor_read().entry_id == later[-1].pk  # type: ignore[union-attr]
 
 
 def test_a_rolled_back_transaction_anchors_nothing(anchored, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as hooks, pytest.raises(ZeroDivisionError), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True) as hooks,
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+    ):
         audit_record(actor=None, action="test.rolled_back")
         raise ZeroDivisionError
     assert hooks == [] and not anchored.exists()
 
 
-def test_the_key_is_a_private_file_outside_the_database(anchored, settings, django_capture_on_commit_callbacks):
+def test_the_key_is_a_private_file_outside_the_database(
+    anchored, settings, django_capture_on_commit_callbacks
+):
     _record(django_capture_on_commit_callbacks, 1)
     key_file = Path(settings.OPENTTO_AUDIT_ANCHOR_KEY_FILE)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -98,7 +112,9 @@ def test_the_key_is_a_private_file_outside_the_database(anchored, settings, djan
     assert not AuditEvent.objects.filter(payload__icontains=key).exists()
 
 
-def test_a_key_from_the_environment_is_used_instead(anchored, settings, django_capture_on_commit_callbacks):
+def test_a_key_from_the_environment_is_used_instead(
+    anchored, settings, django_capture_on_commit_callbacks
+):
     settings.OPENTTO_AUDIT_ANCHOR_KEY = "k" * 40
     _record(django_capture_on_commit_callbacks, 1)
     assert not Path(settings.OPENTTO_AUDIT_ANCHOR_KEY_FILE).exists()
@@ -116,10 +132,15 @@ def test_no_anchor_yet_is_fine(anchored):
 
 def test_verify_reports_the_anchored_head(anchored, django_capture_on_commit_callbacks):
     events = _record(django_capture_on_commit_callbacks, 2)
-    audit_record(actor=None, action="test.not_yet_anchored")  # committed while the anchor was being written
+    audit_record(
+        actor=None, action="test.not_yet_anchored"
+    )  # committed while the anchor was being written
     code, out, _err = _verify()
     assert code == 0
-    assert f"reaches the head anchored {anchor_read().at} (entry #{events[-1].pk}, 1 written since)" in out  # type: ignore[union-attr]
+    assert (
+        f"reaches the head anchored {anchor_read().at} (entry #{events[-1].pk}, 1 written since)"
+        in out
+    )  # type: ignore[union-attr]
 
 
 def test_removing_the_newest_entries_fails_verify(anchored, django_capture_on_commit_callbacks):
@@ -149,9 +170,21 @@ def test_a_rewritten_newest_entry_fails_verify(anchored, django_capture_on_commi
     still holds the old hash."""
     events = _record(django_capture_on_commit_callbacks, 2)
     last = AuditEvent.objects.get(pk=events[-1].pk)
-    forged = entry_hash(prev_hash=last.prev_hash, occurred_at=last.occurred_at, actor_id=None, action="test.innocent",
-                        object_type="", object_id="", payload={}, remote_addr=None, user_agent="")
-    _tamper("UPDATE core_auditevent SET action = %s, hash = %s WHERE id = %s", ["test.innocent", forged, last.pk])
+    forged = entry_hash(
+        prev_hash=last.prev_hash,
+        occurred_at=last.occurred_at,
+        actor_id=None,
+        action="test.innocent",
+        object_type="",
+        object_id="",
+        payload={},
+        remote_addr=None,
+        user_agent="",
+    )
+    _tamper(
+        "UPDATE core_auditevent SET action = %s, hash = %s WHERE id = %s",
+        ["test.innocent", forged, last.pk],
+    )
     assert audit_verify(anchored=False).ok
     code, _out, err = _verify()
     assert code == 1 and f"names entry #{last.pk} with another hash: the chain was rewritten" in err
@@ -161,10 +194,16 @@ def test_a_forged_anchor_fails_verify(anchored, django_capture_on_commit_callbac
     events = _record(django_capture_on_commit_callbacks, 3)
     data = json.loads(anchored.read_text())
     _tamper("DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk])
-    data.update(id=events[-2].pk, hash=events[-2].hash)  # an attacker moves the anchor back to match
+    data.update(
+        id=events[-2].pk, hash=events[-2].hash
+    )  # an attacker moves the anchor back to match
     anchored.write_text(json.dumps(data))
     code, _out, err = _verify()
-    assert code == 1 and "is not signed with this site's anchor key (the file was altered, or the key changed)" in err
+    assert (
+        code == 1
+        and "is not signed with this site's anchor key (the file was altered, or the key changed)"
+        in err
+    )
     anchored.write_text("{not json")
     code, _out, err = _verify()
     assert code == 1 and "is not an audit anchor" in err
@@ -200,14 +239,14 @@ def test_concurrent_writers_leave_one_whole_anchor_at_the_newest_entry(anchored)
         try:
             for n in chunk:
                 anchor_advance(n, f"{n:064x}")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     def read() -> None:
         while not done.is_set():
             try:
                 anchor = anchor_read()
-            except BaseException as exc:  # noqa: BLE001 - a half-written file would land here
+            except BaseException as exc:
                 errors.append(exc)
                 return
             if anchor is not None:
@@ -225,7 +264,9 @@ def test_concurrent_writers_leave_one_whole_anchor_at_the_newest_entry(anchored)
     assert not errors, errors
     assert anchor_read().entry_id == 200 and anchor_read().hash == f"{200:064x}"  # type: ignore[union-attr]
     assert seen == sorted(seen)  # a reader never saw it move back
-    assert [p.name for p in anchored.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    assert [
+        p.name for p in anchored.parent.iterdir() if p.name.startswith(".")
+    ] == []  # no temporary file left
 
 
 def test_each_anchoring_is_in_the_json_log(anchored, django_capture_on_commit_callbacks, caplog):
@@ -239,12 +280,17 @@ def test_each_anchoring_is_in_the_json_log(anchored, django_capture_on_commit_ca
     from opentto.api.jsonlog import JsonFormatter
 
     line = json.loads(JsonFormatter().format(record))
-    assert line["audit_head_id"] == events[-1].pk and line["message"] == f"audit chain head anchored at entry #{events[-1].pk}"
+    assert (
+        line["audit_head_id"] == events[-1].pk
+        and line["message"] == f"audit chain head anchored at entry #{events[-1].pk}"
+    )
 
 
 def test_reset_re_anchors_an_intact_chain_only(anchored, django_capture_on_commit_callbacks):
     events = _record(django_capture_on_commit_callbacks, 3)
-    _tamper("DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk])  # e.g. a deliberate repair
+    _tamper(
+        "DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk]
+    )  # e.g. a deliberate repair
     assert _verify()[0] == 1
     out = io.StringIO()
     call_command("audit", "anchor", "--reset", stdout=out)
@@ -255,10 +301,16 @@ def test_reset_re_anchors_an_intact_chain_only(anchored, django_capture_on_commi
         call_command("audit", "anchor", "--reset")
 
 
-def test_verify_against_a_copy_of_the_anchor(anchored, tmp_path, django_capture_on_commit_callbacks):
+def test_verify_against_a_copy_of_the_anchor(
+    anchored, tmp_path, django_capture_on_commit_callbacks
+):
     events = _record(django_capture_on_commit_callbacks, 2)
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"format": "opentto-backup/2", "audit": {"anchor": json.loads(anchored.read_text())}}))
+    manifest.write_text(
+        json.dumps(
+            {"format": "opentto-backup/2", "audit": {"anchor": json.loads(anchored.read_text())}}
+        )
+    )
     anchored.unlink()  # the site's file is gone: a copy still proves what was there
     _tamper("DELETE FROM core_auditevent WHERE id = %s", [events[-1].pk])
     assert "no anchor yet" in _verify()[1]

@@ -21,7 +21,9 @@ def _tamper(sql: str, params: list[object]) -> None:
     """Change a row behind the application's back (on PostgreSQL past the append-only trigger)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")  # triggers off (superuser only)
+            cursor.execute(
+                "SET session_replication_role = replica"
+            )  # triggers off (superuser only)
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
@@ -38,11 +40,20 @@ def _verify() -> tuple[int, str, str]:
 
 
 def test_each_entry_links_to_the_one_before(manager):
-    first = audit_record(actor=manager, action="test.one", obj=manager, payload={"amount": "1.00", "nested": {"b": 2, "a": [1, "二"]}})
+    first = audit_record(
+        actor=manager,
+        action="test.one",
+        obj=manager,
+        payload={"amount": "1.00", "nested": {"b": 2, "a": [1, "二"]}},
+    )
     second = audit_record(actor=None, action="test.two", remote_addr="203.0.113.7")
-    assert first.prev_hash in {GENESIS} | set(AuditEvent.objects.exclude(pk=first.pk).values_list("hash", flat=True))
+    assert first.prev_hash in {GENESIS} | set(
+        AuditEvent.objects.exclude(pk=first.pk).values_list("hash", flat=True)
+    )
     assert second.prev_hash == first.hash
-    assert len(second.hash) == 64 and second.hash == event_hash(AuditEvent.objects.get(pk=second.pk))
+    assert len(second.hash) == 64 and second.hash == event_hash(
+        AuditEvent.objects.get(pk=second.pk)
+    )
     assert audit_verify().ok
 
 
@@ -54,7 +65,9 @@ def test_verify_passes_on_an_intact_chain(manager, onboarded):
 def test_a_changed_entry_is_named(manager, onboarded):
     events = list(AuditEvent.objects.order_by("id"))
     victim = events[len(events) // 2]
-    _tamper("UPDATE core_auditevent SET action = %s WHERE id = %s", ["result.nothing_to_see", victim.pk])
+    _tamper(
+        "UPDATE core_auditevent SET action = %s WHERE id = %s", ["result.nothing_to_see", victim.pk]
+    )
     code, _out, err = _verify()
     assert code == 1
     assert f"audit entry #{victim.pk}" in err and "changed" in err
@@ -88,17 +101,31 @@ def test_postgresql_refuses_updates_in_the_database(manager):
 
 
 def test_export_writes_csv_with_every_entry(manager, tmp_path):
-    audit_record(actor=manager, action="test.export", payload={"text": "=cmd|' /C calc'!A0"}, remote_addr="198.51.100.1",
-                 user_agent='=HYPERLINK("http://evil.example")')
+    audit_record(
+        actor=manager,
+        action="test.export",
+        payload={"text": "=cmd|' /C calc'!A0"},
+        remote_addr="198.51.100.1",
+        user_agent='=HYPERLINK("http://evil.example")',
+    )
     target = tmp_path / "audit.csv"
     call_command("audit", "export", "--output", str(target), stderr=io.StringIO())
     rows = list(csv.reader(target.open(encoding="utf-8")))
     assert rows[0][:5] == ["id", "occurred_at", "actor_id", "actor", "action"]
     assert len(rows) == AuditEvent.objects.count() + 1
     last = rows[-1]
-    assert last[4] == "test.export" and last[3] == "manager" and last[8] == "198.51.100.1" and last[2] != "'"
-    assert last[9] == "'=HYPERLINK(\"http://evil.example\")"  # a spreadsheet shows it, does not run it
-    assert "'=cmd" not in last[7]  # JSON starts with "{": only cells starting with = + - @ are quoted
+    assert (
+        last[4] == "test.export"
+        and last[3] == "manager"
+        and last[8] == "198.51.100.1"
+        and last[2] != "'"
+    )
+    assert (
+        last[9] == '\'=HYPERLINK("http://evil.example")'
+    )  # a spreadsheet shows it, does not run it
+    assert (
+        "'=cmd" not in last[7]
+    )  # JSON starts with "{": only cells starting with = + - @ are quoted
     assert last[-1] == AuditEvent.objects.order_by("-id").first().hash
     out = io.StringIO()
     call_command("audit", "export", "--action", "test.export", stdout=out)
@@ -113,7 +140,9 @@ def test_request_records_where_from_and_browser(rf, manager):
     assert audit_record(actor=manager, action="test.req", request=bad).remote_addr is None
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite: see the file-database test below")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="SQLite: see the file-database test below"
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_chain(manager):
     errors: list[BaseException] = []
@@ -122,12 +151,12 @@ def test_concurrent_writers_keep_one_chain(manager):
         try:
             for i in range(10):
                 audit_record(actor=None, action=f"test.thread{n}.{i}")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]  # noqa: S603 - our own interpreter and script
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -158,11 +187,33 @@ def test_concurrent_processes_keep_one_chain_on_an_sqlite_file(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({"OPENTTO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "opentto.settings.dev", "SECRET_KEY": "x" * 50})
-    subprocess.run([sys.executable, "manage.py", "migrate", "core", "-v0"], cwd=root, env=env, check=True, timeout=240)
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=root, env=env) for n in range(4)]  # noqa: S603 - our own interpreter and script
+    env.update(
+        {
+            "OPENTTO_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "opentto.settings.dev",
+            "SECRET_KEY": "x" * 50,
+        }
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "core", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+        timeout=240,
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=root, env=env)
+        for n in range(4)
+    ]
     assert [w.wait(timeout=240) for w in workers] == [0, 0, 0, 0]
-    verify = subprocess.run([sys.executable, "manage.py", "audit", "verify"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "audit", "verify"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert verify.returncode == 0, verify.stderr
     assert "OK: 100 audit entries" in verify.stdout
     # Four processes anchored the head after each commit: the anchor names the newest entry.
@@ -181,7 +232,9 @@ def test_a_read_record_on_its_own_does_not_wait_for_the_disk(manager):
 
     with CaptureQueriesContext(connection) as ctx:
         audit_record(actor=manager, action="result.view_details", durable=False)
-    assert [q["sql"] for q in ctx.captured_queries if "synchronous_commit" in q["sql"]] == ["SET LOCAL synchronous_commit TO OFF"]
+    assert [q["sql"] for q in ctx.captured_queries if "synchronous_commit" in q["sql"]] == [
+        "SET LOCAL synchronous_commit TO OFF"
+    ]
     with connection.cursor() as cursor:  # SET LOCAL ended with its transaction
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"

@@ -23,18 +23,88 @@ pytestmark = pytest.mark.django_db
 #: Path integers beyond what any key holds.
 HUGE_IDS = (2**63, 10**30)
 #: Query-string and form values that are not a usable number or date.
-BAD_VALUES = ("99999999999999999999999999", "-1", "-99999999999999999999", "1e309", "nan", "inf", "-inf", "0x10", "٣", "１２",
-              "1_000", " 7 ", "", "2025-02-30", "99999-01-01", "0000-00-00", "1.5", "\u00a0")
+BAD_VALUES = (
+    "99999999999999999999999999",
+    "-1",
+    "-99999999999999999999",
+    "1e309",
+    "nan",
+    "inf",
+    "-inf",
+    "0x10",
+    "٣",
+    "１２",
+    "1_000",
+    " 7 ",
+    "",
+    "2025-02-30",
+    "99999-01-01",
+    "0000-00-00",
+    "1.5",
+    "\u00a0",
+)
 #: Requests per URL and method: each sends every key a different bad value, rotating, so that each key
 #: meets several kinds of bad value on every URL.
 ROTATIONS = 2
 #: Every numeric or date parameter the views read from a query string or a form.
-NUMERIC_KEYS = ("page", "year", "rank", "score", "trl_min", "trl_max", "owner", "organisation", "manager", "n", "days", "amount",
-                "amount_cny", "field", "status", "kind", "sort", "mine", "limit", "offset", "cursor", "result", "deal", "demand",
-                "person", "programme", "reviewer", "user", "weight", "share", "percent", "done_on", "signed_on", "received_on",
-                "paid_on", "incurred_on", "due_on", "expires_on", "starts_on", "ends_on", "in_force_on", "completed_on",
-                "terminated_on", "filing_date", "valuation_date", "requested_cny", "eligible_costs_cny", "royalty_rate",
-                "discount_rate", "tax_rate", "term_months", "annual_rate", "budget_cny", "cap_per_project_cny", "trl", "sequence")
+NUMERIC_KEYS = (
+    "page",
+    "year",
+    "rank",
+    "score",
+    "trl_min",
+    "trl_max",
+    "owner",
+    "organisation",
+    "manager",
+    "n",
+    "days",
+    "amount",
+    "amount_cny",
+    "field",
+    "status",
+    "kind",
+    "sort",
+    "mine",
+    "limit",
+    "offset",
+    "cursor",
+    "result",
+    "deal",
+    "demand",
+    "person",
+    "programme",
+    "reviewer",
+    "user",
+    "weight",
+    "share",
+    "percent",
+    "done_on",
+    "signed_on",
+    "received_on",
+    "paid_on",
+    "incurred_on",
+    "due_on",
+    "expires_on",
+    "starts_on",
+    "ends_on",
+    "in_force_on",
+    "completed_on",
+    "terminated_on",
+    "filing_date",
+    "valuation_date",
+    "requested_cny",
+    "eligible_costs_cny",
+    "royalty_rate",
+    "discount_rate",
+    "tax_rate",
+    "term_months",
+    "annual_rate",
+    "budget_cny",
+    "cap_per_project_cny",
+    "trl",
+    "sequence",
+)
 
 
 def _routes() -> list[Route]:
@@ -52,7 +122,9 @@ def _url(route: Route, value: int, world: dict[str, tuple[int, int]]) -> str | N
 
 
 @pytest.fixture
-def world(request, university, other_university, enterprise_org, researcher, onboarded) -> dict[str, tuple[int, int]]:
+def world(
+    request, university, other_university, enterprise_org, researcher, onboarded
+) -> dict[str, tuple[int, int]]:
     users = {role: request.getfixturevalue(name) for role, name in FIXTURES.items() if name}
     return build_world(users, university, other_university, enterprise_org, researcher, onboarded)
 
@@ -97,7 +169,10 @@ def test_bad_numbers_in_query_strings_and_forms_are_refused_cleanly(request, rol
         if url is None:
             continue
         for rotation in range(ROTATIONS if role != "anon" else 1):
-            values = {key: BAD_VALUES[(i + rotation * 5) % len(BAD_VALUES)] for i, key in enumerate(NUMERIC_KEYS)}
+            values = {
+                key: BAD_VALUES[(i + rotation * 5) % len(BAD_VALUES)]
+                for i, key in enumerate(NUMERIC_KEYS)
+            }
             _check(client.get(url, values), f"{role} GET {url}?{values}", failures)
             _check(client.post(url, values), f"{role} POST {url} {values}", failures)
     assert not failures, "\n".join(failures)
@@ -108,8 +183,17 @@ def test_any_integer_in_any_url(request, world):
     with_ints = [r for r in _routes() if any(kind == "int" for _k, kind in r.params)]
     failures: list[str] = []
 
-    @given(index=st.integers(min_value=0, max_value=len(with_ints) - 1), value=st.integers(min_value=0, max_value=2**80))
-    @settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(
+        index=st.integers(min_value=0, max_value=len(with_ints) - 1),
+        value=st.integers(min_value=0, max_value=2**80),
+    )
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(index: int, value: int) -> None:
         url = _url(with_ints[index], value, world)
         if url is not None:

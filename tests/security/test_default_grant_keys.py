@@ -12,4 +12,8 @@ def test_every_default_grant_key_has_one_set_of_actions():
     for role, object_type, constraint, granted in DEFAULT_GRANTS:
         actions[(role, object_type, constraint)].add(tuple(sorted(granted)))
     assert {key: specs for key, specs in actions.items() if len(specs) > 1} == {}
-    assert ("manager", "landing.deal", "all") in actions  # the registry is loaded: the test is not vacuous
+    assert (
+        "manager",
+        "landing.deal",
+        "all",
+    ) in actions  # the registry is loaded: the test is not vacuous

@@ -40,25 +40,44 @@ def test_default_grants_are_installed_by_migration():
         ("official", (True, False), (False, False), (False, False), (True, True)),
     ],
 )
-def test_default_result_grants_match_the_roles_table(request, who, view, details, change, figures, onboarded, confidential_result):
+def test_default_result_grants_match_the_roles_table(
+    request, who, view, details, change, figures, onboarded, confidential_result
+):
     user = request.getfixturevalue(who) if who else AnonymousUser()
-    for action, expected in (("view", view), ("view_details", details), ("change", change), ("figures", figures)):
+    for action, expected in (
+        ("view", view),
+        ("view_details", details),
+        ("change", change),
+        ("figures", figures),
+    ):
         ids = set(Result.objects.restrict(user, action).values_list("pk", flat=True))
         assert (onboarded.pk in ids, confidential_result.pk in ids) == expected, (who, action)
 
 
-def test_a_disabled_grant_takes_access_away_and_nothing_else(inventor, onboarded, confidential_result):
-    Grant.objects.filter(role="inventor", object_type="results.result", constraint="own_organisation").update(enabled=False)
+def test_a_disabled_grant_takes_access_away_and_nothing_else(
+    inventor, onboarded, confidential_result
+):
+    Grant.objects.filter(
+        role="inventor", object_type="results.result", constraint="own_organisation"
+    ).update(enabled=False)
     assert not Result.objects.restrict(inventor, "view").filter(pk=confidential_result.pk).exists()
-    assert Result.objects.restrict(inventor, "view").filter(pk=onboarded.pk).exists()  # still public
+    assert (
+        Result.objects.restrict(inventor, "view").filter(pk=onboarded.pk).exists()
+    )  # still public
 
 
 def test_a_new_grant_gives_access_without_code(reviewer, confidential_result):
     assert not Result.objects.restrict(reviewer, "view").filter(pk=confidential_result.pk).exists()
-    Grant.objects.create(role="reviewer", object_type="results.result", constraint="all", actions=["view"])
+    Grant.objects.create(
+        role="reviewer", object_type="results.result", constraint="all", actions=["view"]
+    )
     permissions.clear_grant_cache(reviewer)
     assert Result.objects.restrict(reviewer, "view").filter(pk=confidential_result.pk).exists()
-    assert not Result.objects.restrict(reviewer, "view_details").filter(pk=confidential_result.pk).exists()
+    assert (
+        not Result.objects.restrict(reviewer, "view_details")
+        .filter(pk=confidential_result.pk)
+        .exists()
+    )
 
 
 def test_deny_by_default_without_grants(manager, onboarded):
@@ -72,7 +91,9 @@ def test_deny_by_default_without_grants(manager, onboarded):
 
 def test_unknown_constraint_grants_nothing(reviewer, onboarded):
     Grant.objects.filter(role="reviewer").delete()
-    Grant.objects.create(role="reviewer", object_type="results.result", constraint="no_such_rule", actions=["view"])
+    Grant.objects.create(
+        role="reviewer", object_type="results.result", constraint="no_such_rule", actions=["view"]
+    )
     assert not Result.objects.restrict(reviewer, "view").exists()
 
 
@@ -85,11 +106,17 @@ def test_unknown_action_and_unregistered_model_are_errors(manager):
 
 def test_inactive_user_is_treated_as_anonymous(inventor, onboarded, confidential_result):
     inventor.is_active = False
-    assert set(Result.objects.restrict(inventor, "view").values_list("pk", flat=True)) == {onboarded.pk}
+    assert set(Result.objects.restrict(inventor, "view").values_list("pk", flat=True)) == {
+        onboarded.pk
+    }
 
 
-def test_deals_follow_the_grants(manager, enterprise_user, enterprise_org, inventor, other_inventor, official, onboarded):
-    deal = Deal.objects.create(counterparty=enterprise_org, deal_type="assignment", amount_cny="100.00", created_by=manager)
+def test_deals_follow_the_grants(
+    manager, enterprise_user, enterprise_org, inventor, other_inventor, official, onboarded
+):
+    deal = Deal.objects.create(
+        counterparty=enterprise_org, deal_type="assignment", amount_cny="100.00", created_by=manager
+    )
     deal.results.add(onboarded)
     assert list(Deal.objects.restrict(enterprise_user, "view")) == [deal]
     assert list(Deal.objects.restrict(inventor, "view")) == [deal]
@@ -105,9 +132,13 @@ def test_registry_makes_any_model_restrictable(manager, reviewer):
     permissions.register("sessions.session", actions={"view"})
     try:
         assert not restrict(Session.objects.all(), reviewer, "view").exists()
-        Grant.objects.create(role="manager", object_type="sessions.session", constraint="all", actions=["view"])
+        Grant.objects.create(
+            role="manager", object_type="sessions.session", constraint="all", actions=["view"]
+        )
         permissions.clear_grant_cache(manager)
-        assert restrict(Session.objects.all(), manager, "view").count() == Session.objects.count() == 1
+        assert (
+            restrict(Session.objects.all(), manager, "view").count() == Session.objects.count() == 1
+        )
     finally:
         permissions._REGISTRY.pop("sessions.session", None)
 

@@ -22,7 +22,9 @@ PY_PATTERNS = {
 #: What a role check looks like in a template (a flag named after a role, or the role itself).
 HTML_PATTERNS = {
     "role in template": re.compile(r"\buser\.role\b|\.is_superuser\b"),
-    "role-named flag": re.compile(r"\bis_(staff|admin|official|manager|reviewer|investor|inventor)\b"),
+    "role-named flag": re.compile(
+        r"\bis_(staff|admin|official|manager|reviewer|investor|inventor)\b"
+    ),
 }
 
 #: Files where roles are defined or assigned, not checked.
@@ -57,14 +59,18 @@ def _offences() -> dict[str, list[str]]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for name, pattern in patterns.items():
                 if pattern.search(line):
-                    found.setdefault(rel, []).append(f"{rel}:{number}: {name}: {line.strip()[:120]}")
+                    found.setdefault(rel, []).append(
+                        f"{rel}:{number}: {name}: {line.strip()[:120]}"
+                    )
     return found
 
 
 def test_no_role_checks_outside_the_permission_modules():
     found = _offences()
     lines = [line for rel in sorted(found) for line in found[rel]]
-    assert not lines, "Ask the permission module for an action instead of checking a role:\n" + "\n".join(lines)
+    assert not lines, (
+        "Ask the permission module for an action instead of checking a role:\n" + "\n".join(lines)
+    )
 
 
 def test_the_patterns_catch_role_checks():

@@ -56,26 +56,59 @@ pytestmark = pytest.mark.django_db
 RECIPIENT_ONLY = {"Own notification NT1", "Rival notification NT2"}
 #: What each role may read of the world's secrets (anything else found in a page is a leak), as the default grants say.
 MAY_SEE: dict[str, set[str]] = {
-    "anon": set(), "admin": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY, "manager": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY,
+    "anon": set(),
+    "admin": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY,
+    "manager": set(OWN_SECRETS + OTHER_SECRETS) - RECIPIENT_ONLY,
     # their organisation's results (the confidential one, the one held for the TTO, the one shared under NDA: details and
     # all), its attachment, the deal covering it and its planning workspace (read-only: the overseas channels; valuations
     # and financing stay with the TTO); their own notification; their own personal data (the copy of their data, PIPL art. 45); their team's rights application (赋权) and its agreement
-    "inventor": {"Confidential chip packaging", "保密的芯片封装工艺", "secret parameter X9", "机密参数X9", "secret-drawing.pdf", "Own deal QW1",
-                 "Own partner CH1", "Shared details SD3", "共享细节SD3", "Own held result HR1", "暂挂成果HR1", "Own notification NT1",
-                 "li.ming.em1@univ-a.example", "110108198506143016", "Own bank BK1", "6222600260001072441",
-                 # the proof-of-concept project on their organisation's result, and its evidence
-                 "Own PoC PC1", "own-poc-PE1.pdf",
-                 "Own rights statement RS1", "own-fuquan-FQ1.pdf"},
+    "inventor": {
+        "Confidential chip packaging",
+        "保密的芯片封装工艺",
+        "secret parameter X9",
+        "机密参数X9",
+        "secret-drawing.pdf",
+        "Own deal QW1",
+        "Own partner CH1",
+        "Shared details SD3",
+        "共享细节SD3",
+        "Own held result HR1",
+        "暂挂成果HR1",
+        "Own notification NT1",
+        "li.ming.em1@univ-a.example",
+        "110108198506143016",
+        "Own bank BK1",
+        "6222600260001072441",
+        # the proof-of-concept project on their organisation's result, and its evidence
+        "Own PoC PC1",
+        "own-poc-PE1.pdf",
+        "Own rights statement RS1",
+        "own-fuquan-FQ1.pdf",
+    },
     # their organisation's deal, demand and applications (with the tranche's milestone), their own access request's
     # signed NDA, and the details of the result shared with them under an NDA
-    "enterprise": {"Own deal QW1", "Own demand DM1", "Own application AP1", "Own approved application AP3", "Own milestone TM1",
-                   "own-nda-ND1.pdf", "Shared details SD3", "共享细节SD3"},
+    "enterprise": {
+        "Own deal QW1",
+        "Own demand DM1",
+        "Own application AP1",
+        "Own approved application AP3",
+        "Own milestone TM1",
+        "own-nda-ND1.pdf",
+        "Shared details SD3",
+        "共享细节SD3",
+    },
     # the title of the result they are invited to review (its details only after declaring no conflict), and the evidence
     # of their own review (declared, in another round)
     "reviewer": {"Confidential chip packaging", "保密的芯片封装工艺", "own-evidence-EV1.pdf"},
     # subsidy applications and their tranches (district-wide)
-    "official": {"Own application AP1", "Rival application AP2", "Own approved application AP3", "Rival approved application AP4",
-                 "Own milestone TM1", "Rival milestone TM2"},
+    "official": {
+        "Own application AP1",
+        "Rival application AP2",
+        "Own approved application AP3",
+        "Rival approved application AP4",
+        "Own milestone TM1",
+        "Rival milestone TM2",
+    },
     "investor": set(),
 }
 #: GET URLs without parameters that also get a search query (lists, search, matching).
@@ -83,11 +116,33 @@ QUERIES = ("?q=chip", "?q=X9", "?q=battery", "?q=DM1", "?q=SD3")
 #: Statuses of a refused request (a 302 must lead to the sign-in page).
 REFUSED = {"302", "401", "403", "404", "405"}
 #: Forms whose empty POST is answered (form shown again, or a redirect with an error) yet must save nothing, whoever sends it.
-EMPTY_POST_CHANGES_NOTHING = {"planning:channel_edit", "planning:filing_edit", "planning:fee_reduction", "portfolio:patent", "planning:pool_edit", "planning:pool_asset_edit", "planning:pool",
-                              "planning:pledge_move", "accounts:access_decide", "evaluation:rubric_revise", "demands:match_transition",
-                              "demands:project_transition", "demands:milestone_done", "subsidies:tranche_accept", "subsidies:tranche_pay",
-                              "rights:agreement", "rights:create", "rights:effect", "rights:grant", "rights:notice", "rights:objection",
-                              "rights:pilots", "rights:refuse", "rights:submit", "rights:withdraw"}
+EMPTY_POST_CHANGES_NOTHING = {
+    "planning:channel_edit",
+    "planning:filing_edit",
+    "planning:fee_reduction",
+    "portfolio:patent",
+    "planning:pool_edit",
+    "planning:pool_asset_edit",
+    "planning:pool",
+    "planning:pledge_move",
+    "accounts:access_decide",
+    "evaluation:rubric_revise",
+    "demands:match_transition",
+    "demands:project_transition",
+    "demands:milestone_done",
+    "subsidies:tranche_accept",
+    "subsidies:tranche_pay",
+    "rights:agreement",
+    "rights:create",
+    "rights:effect",
+    "rights:grant",
+    "rights:notice",
+    "rights:objection",
+    "rights:pilots",
+    "rights:refuse",
+    "rights:submit",
+    "rights:withdraw",
+}
 #: Named URLs left out: the schema and docs (fuzzed by schemathesis elsewhere) and sign-out (ends the session).
 SKIP = {"api-schema", "api-docs", "api-redoc", "logout"}
 
@@ -101,8 +156,12 @@ def _users(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(request, university, other_university, enterprise_org, researcher, onboarded) -> dict[str, tuple[int, int]]:
-    return build_world(_users(request), university, other_university, enterprise_org, researcher, onboarded)
+def world(
+    request, university, other_university, enterprise_org, researcher, onboarded
+) -> dict[str, tuple[int, int]]:
+    return build_world(
+        _users(request), university, other_university, enterprise_org, researcher, onboarded
+    )
 
 
 def _client(request: pytest.FixtureRequest, role: str, **kwargs: Any) -> Client:
@@ -116,7 +175,9 @@ def _matrix_routes() -> list[Route]:
     return [r for r in routes() if r.name not in SKIP]
 
 
-def _urls(route: Route, world: dict[str, tuple[int, int]], kind: str | None = None) -> list[tuple[str, str]]:
+def _urls(
+    route: Route, world: dict[str, tuple[int, int]], kind: str | None = None
+) -> list[tuple[str, str]]:
     """(own|other|get, url) for a route (its object of ``kind``: by default the one ``KINDS`` names)."""
     if not route.params:
         url = url_for(route)
@@ -130,7 +191,9 @@ def _urls(route: Route, world: dict[str, tuple[int, int]], kind: str | None = No
         extra: dict[str, Any] = {}
         keys = [k for k, _v in route.params]
         if "year" in keys:
-            extra["year"] = timezone.localdate().year  # the world's payments and approvals are this year's
+            extra["year"] = (
+                timezone.localdate().year
+            )  # the world's payments and approvals are this year's
         if route.name == "planning:pledge_move":
             extra["verb"] = "register"  # an empty form: refused or invalid, never a change
         if route.name in {"demands:contact", "demands:feedback"}:
@@ -145,17 +208,60 @@ def _urls(route: Route, world: dict[str, tuple[int, int]], kind: str | None = No
 
 
 #: The tables a refused write could touch (every service also writes an audit entry, counted too).
-COUNTED = ["results.result", "results.attachment", "landing.deal", "landing.payment", "evaluation.reviewround", "evaluation.reviewassignment",
-           "planning.transferplan", "planning.dealroom", "planning.dealroominvite", "demands.demand", "subsidies.application",
-           "organisations.organisation", "organisations.person", "access.accessrequest", "access.accessgrant", "core.grant",
-           "patents.patentfamily", "patents.filing", "patents.filingdeadline", "patents.confidentialityexamination",
-           "patents.abandonmentdecision", "patents.filingfeereduction", "patents.filingapplicant", "portfolio.portfoliodecision", "financing.valuation", "financing.pledgeloan", "financing.securitisationpool", "financing.poolasset",
-           "financing.poolcashflow", "planning.overseaschannel", "evaluation.rubric", "demands.match", "demands.targetedproject",
-           "demands.projectmilestone", "landing.distribution", "planning.transferoption", "planning.plantarget", "planning.servicetask",
-           "subsidies.tranche", "subsidies.budgetline", "subsidies.subsidyproject", "subsidies.programme", "evaluation.criterionscore",
-           "evaluation.scoreevidence", "clashes.clashhold", "notifications.notification", "notifications.notificationpreference",
-           "core.idempotencykey", "organisations.membership", "results.ipasset", "landing.contractregistration",
-           "landing.contractregistrationdocument"]
+COUNTED = [
+    "results.result",
+    "results.attachment",
+    "landing.deal",
+    "landing.payment",
+    "evaluation.reviewround",
+    "evaluation.reviewassignment",
+    "planning.transferplan",
+    "planning.dealroom",
+    "planning.dealroominvite",
+    "demands.demand",
+    "subsidies.application",
+    "organisations.organisation",
+    "organisations.person",
+    "access.accessrequest",
+    "access.accessgrant",
+    "core.grant",
+    "patents.patentfamily",
+    "patents.filing",
+    "patents.filingdeadline",
+    "patents.confidentialityexamination",
+    "patents.abandonmentdecision",
+    "patents.filingfeereduction",
+    "patents.filingapplicant",
+    "portfolio.portfoliodecision",
+    "financing.valuation",
+    "financing.pledgeloan",
+    "financing.securitisationpool",
+    "financing.poolasset",
+    "financing.poolcashflow",
+    "planning.overseaschannel",
+    "evaluation.rubric",
+    "demands.match",
+    "demands.targetedproject",
+    "demands.projectmilestone",
+    "landing.distribution",
+    "planning.transferoption",
+    "planning.plantarget",
+    "planning.servicetask",
+    "subsidies.tranche",
+    "subsidies.budgetline",
+    "subsidies.subsidyproject",
+    "subsidies.programme",
+    "evaluation.criterionscore",
+    "evaluation.scoreevidence",
+    "clashes.clashhold",
+    "notifications.notification",
+    "notifications.notificationpreference",
+    "core.idempotencykey",
+    "organisations.membership",
+    "results.ipasset",
+    "landing.contractregistration",
+    "landing.contractregistrationdocument",
+]
 
 
 def _row_counts() -> tuple[int, ...]:
@@ -165,7 +271,9 @@ def _row_counts() -> tuple[int, ...]:
     of its time."""
     parts, params = [], []
     for i, label in enumerate(COUNTED):
-        sql, sql_params = apps.get_model(label)._default_manager.order_by().values("pk").query.sql_with_params()
+        sql, sql_params = (
+            apps.get_model(label)._default_manager.order_by().values("pk").query.sql_with_params()
+        )
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{i})")  # noqa: S608 - SQL compiled by the ORM, values as parameters
         params.extend(sql_params)
     with connection.cursor() as cursor:
@@ -177,21 +285,47 @@ def _counts() -> tuple[int, ...]:
     """Row counts of :data:`COUNTED` and the stage/status of the world's objects: a refused write changes none of them."""
     out: list[Any] = list(_row_counts())
     out += list(Result.objects.order_by("pk").values_list("stage", flat=True))
-    for label in ("evaluation.reviewround", "planning.transferplan", "demands.demand", "subsidies.application", "landing.deal",
-                  "patents.filing", "patents.filingdeadline", "financing.pledgeloan", "planning.overseaschannel", "access.accessrequest",
-                  "demands.match", "demands.targetedproject", "planning.plantarget", "planning.servicetask", "subsidies.tranche",
-                  "clashes.clashhold", "evaluation.reviewassignment"):
-        out += list(apps.get_model(label)._default_manager.order_by("pk").values_list("status", flat=True))
-    for label, field in (("demands.projectmilestone", "done_on"), ("access.accessgrant", "revoked_at"), ("notifications.notification", "read_at"),
-                         ("organisations.person", "consent_given_at"), ("organisations.person", "erased_at")):
-        out += list(apps.get_model(label)._default_manager.order_by("pk").values_list(field, flat=True))
+    for label in (
+        "evaluation.reviewround",
+        "planning.transferplan",
+        "demands.demand",
+        "subsidies.application",
+        "landing.deal",
+        "patents.filing",
+        "patents.filingdeadline",
+        "financing.pledgeloan",
+        "planning.overseaschannel",
+        "access.accessrequest",
+        "demands.match",
+        "demands.targetedproject",
+        "planning.plantarget",
+        "planning.servicetask",
+        "subsidies.tranche",
+        "clashes.clashhold",
+        "evaluation.reviewassignment",
+    ):
+        out += list(
+            apps.get_model(label)._default_manager.order_by("pk").values_list("status", flat=True)
+        )
+    for label, field in (
+        ("demands.projectmilestone", "done_on"),
+        ("access.accessgrant", "revoked_at"),
+        ("notifications.notification", "read_at"),
+        ("organisations.person", "consent_given_at"),
+        ("organisations.person", "erased_at"),
+    ):
+        out += list(
+            apps.get_model(label)._default_manager.order_by("pk").values_list(field, flat=True)
+        )
     return tuple(out)
 
 
 def _expected(table_row: str | tuple[str, str] | None, label: str, role: str) -> str | None:
     if table_row is None:
         return None
-    row = table_row if isinstance(table_row, str) else table_row[0 if label in {"own", "get"} else 1]
+    row = (
+        table_row if isinstance(table_row, str) else table_row[0 if label in {"own", "get"} else 1]
+    )
     return row.split()[ROLES.index(role)]
 
 
@@ -200,20 +334,63 @@ def test_every_url_has_a_row_in_the_table():
     missing = []
     for route in _matrix_routes():
         if route.params and route.name not in KINDS:
-            missing.append(f"{route.name}: which object does its parameter name? add it to matrix_kinds.KINDS")
+            missing.append(
+                f"{route.name}: which object does its parameter name? add it to matrix_kinds.KINDS"
+            )
         get_table, post_table = (OBJECT_GET, OBJECT_POST) if route.params else (GET, POST)
         if route.name not in get_table:
-            missing.append(f"{route.name}: no GET expectation (matrix_expectations.{'OBJECT_GET' if route.params else 'GET'})")
+            missing.append(
+                f"{route.name}: no GET expectation (matrix_expectations.{'OBJECT_GET' if route.params else 'GET'})"
+            )
         if route.name not in post_table:
-            missing.append(f"{route.name}: no POST expectation (matrix_expectations.{'OBJECT_POST' if route.params else 'POST'})")
+            missing.append(
+                f"{route.name}: no POST expectation (matrix_expectations.{'OBJECT_POST' if route.params else 'POST'})"
+            )
     names = {r.name for r in _matrix_routes()}
-    stale = sorted((set(GET) | set(OBJECT_GET) | set(POST) | set(OBJECT_POST) | {name for name, _kind in ALSO_GET}) - names)
-    assert not missing, "URLs the permission matrix does not know (give each role's expected status):\n" + "\n".join(missing)
+    stale = sorted(
+        (
+            set(GET)
+            | set(OBJECT_GET)
+            | set(POST)
+            | set(OBJECT_POST)
+            | {name for name, _kind in ALSO_GET}
+        )
+        - names
+    )
+    assert not missing, (
+        "URLs the permission matrix does not know (give each role's expected status):\n"
+        + "\n".join(missing)
+    )
     assert not stale, f"rows for URLs that no longer exist: {stale}"
     # The kinds the issue names are all in the matrix with a real object.
-    for kind in ("result", "attachment", "deal", "round", "assignment", "plan", "room", "demand", "application", "person",
-                 "family", "filing", "deadline", "valuation", "pledge", "channel", "pool", "pool_asset", "access_request", "rubric",
-                 "access_grant", "evidence", "hold", "notification", "tranche", "rights_application"):
+    for kind in (
+        "result",
+        "attachment",
+        "deal",
+        "round",
+        "assignment",
+        "plan",
+        "room",
+        "demand",
+        "application",
+        "person",
+        "family",
+        "filing",
+        "deadline",
+        "valuation",
+        "pledge",
+        "channel",
+        "pool",
+        "pool_asset",
+        "access_request",
+        "rubric",
+        "access_grant",
+        "evidence",
+        "hold",
+        "notification",
+        "tranche",
+        "rights_application",
+    ):
         assert kind in KINDS.values(), kind
     # No URL is filled with an id no object has: every kind but "none" (a year, a token) is built by the world.
     assert "missing" not in KINDS.values()
@@ -222,7 +399,11 @@ def test_every_url_has_a_row_in_the_table():
 def _text(response: Any) -> str:
     """Everything a response tells, read to the end (a streamed export or file included): a PDF's
     text, a workbook's cells, any other body as text, and the file name it gives."""
-    raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    raw = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
     kind = response.get("Content-Type", "")
     text = ""
     if kind.startswith("application/pdf") and raw.startswith(b"%PDF"):
@@ -232,22 +413,41 @@ def _text(response: Any) -> str:
             text = ""
     elif "spreadsheetml" in kind:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-        text = "\n".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+        text = "\n".join(
+            str(cell)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
     return "\n".join((text, raw.decode(errors="replace"), response.get("Content-Disposition", "")))
 
 
 def _leaked(text: str, role: str) -> list[str]:
     """The secrets in ``text`` that ``role`` may not see (also with the white space a PDF's text or a wrapped line loses)."""
     compact = "".join(text.split())
-    return [s for s in OWN_SECRETS + OTHER_SECRETS if s not in MAY_SEE[role] and (s in text or "".join(s.split()) in compact)]
+    return [
+        s
+        for s in OWN_SECRETS + OTHER_SECRETS
+        if s not in MAY_SEE[role] and (s in text or "".join(s.split()) in compact)
+    ]
 
 
-def _check_response(response: Any, role: str, expected: str | None, where: str, failures: list[str]) -> None:
+def _check_response(
+    response: Any, role: str, expected: str | None, where: str, failures: list[str]
+) -> None:
     got = str(response.status_code)
     if expected is not None and got != expected:
         failures.append(f"{where}: {got}, expected {expected}")
-    if got == "302" and role == "anon" and "/login/" not in response.get("Location", "") and "/i18n/setlang/" not in where:
-        failures.append(f"{where}: redirects to {response.get('Location')}, not to the sign-in page")
+    if (
+        got == "302"
+        and role == "anon"
+        and "/login/" not in response.get("Location", "")
+        and "/i18n/setlang/" not in where
+    ):
+        failures.append(
+            f"{where}: redirects to {response.get('Location')}, not to the sign-in page"
+        )
     if got.startswith("5"):
         failures.append(f"{where}: {got}")
     leaked = _leaked(_text(response), role)
@@ -265,10 +465,21 @@ def _exports() -> list[tuple[str, str]]:
 
     year = timezone.localdate().year
     with translation.override("en"):
-        return ([(reverse("imports:export", kwargs={"what": what, "fmt": fmt}), "404" if spec.signed_in else "200")
-                 for what, spec in sorted(EXPORTS.items()) for fmt in ("csv", "xlsx")]
-                + [(reverse("landing:figures_xlsx", kwargs={"table": table}) + f"?year={year}", "302") for table in sorted(tables(AnonymousUser(), year))]
-                + [(reverse("landing:annual_report", kwargs={"year": year}), "302")])
+        return (
+            [
+                (
+                    reverse("imports:export", kwargs={"what": what, "fmt": fmt}),
+                    "404" if spec.signed_in else "200",
+                )
+                for what, spec in sorted(EXPORTS.items())
+                for fmt in ("csv", "xlsx")
+            ]
+            + [
+                (reverse("landing:figures_xlsx", kwargs={"table": table}) + f"?year={year}", "302")
+                for table in sorted(tables(AnonymousUser(), year))
+            ]
+            + [(reverse("landing:annual_report", kwargs={"year": year}), "302")]
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -281,10 +492,26 @@ def test_get_every_url_answers_as_the_table_says_and_leaks_nothing(request, role
         for label, url in _urls(route, world):
             response = client.get(url)
             record.setdefault(route.name, {})[label] = str(response.status_code)
-            _check_response(response, role, _expected(table, label, role), f"{role} GET {url} ({label})", failures)
-            if not route.params and response.status_code == 200 and ("list" in route.name or "search" in route.name or route.name in {"dashboard", "home"}):
+            _check_response(
+                response,
+                role,
+                _expected(table, label, role),
+                f"{role} GET {url} ({label})",
+                failures,
+            )
+            if (
+                not route.params
+                and response.status_code == 200
+                and (
+                    "list" in route.name
+                    or "search" in route.name
+                    or route.name in {"dashboard", "home"}
+                )
+            ):
                 for query in QUERIES:
-                    _check_response(client.get(url + query), role, None, f"{role} GET {url}{query}", failures)
+                    _check_response(
+                        client.get(url + query), role, None, f"{role} GET {url}{query}", failures
+                    )
     # Pages of the objects the walk names by another kind of the same route (a result shared under an NDA, a result held
     # for the TTO, an approved application with its tranches), against their rows in ALSO_GET.
     by_name = {r.name: r for r in _matrix_routes()}
@@ -292,17 +519,31 @@ def test_get_every_url_answers_as_the_table_says_and_leaks_nothing(request, role
         for label, url in _urls(by_name[name], world, kind):
             response = client.get(url)
             record.setdefault(f"{name}@{kind}", {})[label] = str(response.status_code)
-            _check_response(response, role, _expected(table, label, role), f"{role} GET {url} ({label} {kind})", failures)
+            _check_response(
+                response,
+                role,
+                _expected(table, label, role),
+                f"{role} GET {url} ({label} {kind})",
+                failures,
+            )
     # Exports: every list (CSV and xlsx), the dashboard's tables and the annual report, read to the end.
     for url, anonymous in _exports():
-        _check_response(client.get(url), role, anonymous if role == "anon" else "200", f"{role} export {url}", failures)
+        _check_response(
+            client.get(url),
+            role,
+            anonymous if role == "anon" else "200",
+            f"{role} export {url}",
+            failures,
+        )
     _save(f"get-{role}", record)
     if _record_path() is None:
         assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_post_to_every_url_answers_as_the_table_says_and_refused_writes_change_nothing(request, role, world):
+def test_post_to_every_url_answers_as_the_table_says_and_refused_writes_change_nothing(
+    request, role, world
+):
     client = _client(request, role)
     failures: list[str] = []
     record: dict[str, dict[str, str]] = {}
@@ -314,10 +555,16 @@ def test_post_to_every_url_answers_as_the_table_says_and_refused_writes_change_n
             response = client.post(url, {})
             record.setdefault(route.name, {})[label] = str(response.status_code)
             _check_response(response, role, expected, f"{role} POST {url} ({label})", failures)
-            if response.status_code >= 400 or route.name in EMPTY_POST_CHANGES_NOTHING or (expected in REFUSED and (expected != "302" or role == "anon")):
+            if (
+                response.status_code >= 400
+                or route.name in EMPTY_POST_CHANGES_NOTHING
+                or (expected in REFUSED and (expected != "302" or role == "anon"))
+            ):
                 after = (AuditEvent.objects.count(), _counts())
                 if after != before:
-                    failures.append(f"{role} POST {url} ({label}) was refused or invalid ({response.status_code}) but changed the database")
+                    failures.append(
+                        f"{role} POST {url} ({label}) was refused or invalid ({response.status_code}) but changed the database"
+                    )
     _save(f"post-{role}", record)
     if _record_path() is None:
         assert not failures, "\n".join(failures)
@@ -350,6 +597,7 @@ def test_insiders_reach_the_confidential_objects(request, role, world):
 def test_the_detector_finds_each_kind_of_secret_where_its_readers_look(request, world):
     """The leak detector sees the newer secrets too (personal data, files' names, a notification, a held result, a
     tranche, details shared under an NDA, a PDF's text), so their absence from every other page means something."""
+
     def url(name: str, *args: Any) -> str:
         with translation.override("en"):
             return reverse(name, args=args)
@@ -358,8 +606,18 @@ def test_the_detector_finds_each_kind_of_secret_where_its_readers_look(request, 
     checks = [
         ("manager", "get", url("accounts:person_private", own("person")), "Own bank BK1"),
         ("admin", "get", url("accounts:person_private", other("person")), "Rival bank BK2"),
-        ("manager", "get", url("imports:export", "people", "csv"), "rival.inventor.em2@univ-b.example"),
-        ("manager", "get", url("organisations:person", own("person")), "li.ming.em1@univ-a.example"),
+        (
+            "manager",
+            "get",
+            url("imports:export", "people", "csv"),
+            "rival.inventor.em2@univ-b.example",
+        ),
+        (
+            "manager",
+            "get",
+            url("organisations:person", own("person")),
+            "li.ming.em1@univ-a.example",
+        ),
         ("inventor", "post", url("accounts:my_data"), "110108198506143016"),
         ("inventor", "get", url("notifications:list"), "Own notification NT1"),
         ("enterprise", "get", url("accounts:access_nda", own("access_request")), "own-nda-ND1.pdf"),
@@ -368,16 +626,32 @@ def test_the_detector_finds_each_kind_of_secret_where_its_readers_look(request, 
         ("reviewer", "get", url("evaluation:evidence", own("evidence")), "own-evidence-EV1.pdf"),
         ("manager", "get", url("clashes:hold", other("hold")), "Rival held result HR2"),
         ("inventor", "get", url("results:list"), "Own held result HR1"),
-        ("enterprise", "get", url("subsidies:detail", own("approved_application")), "Own milestone TM1"),
-        ("official", "get", url("subsidies:detail", other("approved_application")), "Rival milestone TM2"),
+        (
+            "enterprise",
+            "get",
+            url("subsidies:detail", own("approved_application")),
+            "Own milestone TM1",
+        ),
+        (
+            "official",
+            "get",
+            url("subsidies:detail", other("approved_application")),
+            "Rival milestone TM2",
+        ),
         ("manager", "get", url("planning:valuation_pdf", own("valuation")), "Own valuation VP1"),
     ]
     missed = []
     for role, method, address, secret in checks:
         response = getattr(_client(request, role), method)(address)
         text = _text(response)
-        if response.status_code != 200 or secret not in text and "".join(secret.split()) not in "".join(text.split()):
-            missed.append(f"{role} {method} {address}: {response.status_code}, {secret!r} not found")
+        if (
+            response.status_code != 200
+            or secret not in text
+            and "".join(secret.split()) not in "".join(text.split())
+        ):
+            missed.append(
+                f"{role} {method} {address}: {response.status_code}, {secret!r} not found"
+            )
     assert not missed, "\n".join(missed)
 
 
@@ -387,7 +661,10 @@ def test_a_forged_post_without_csrf_token_changes_nothing(request, world):
     failures = []
     for route in _matrix_routes():
         for _label, url in _urls(route, world)[:1]:
-            response = client.post(url, {"target": "evaluation", "title_zh": "伪造", "name_zh": "伪造", "language": "en"})
+            response = client.post(
+                url,
+                {"target": "evaluation", "title_zh": "伪造", "name_zh": "伪造", "language": "en"},
+            )
             if not 400 <= response.status_code < 500:
                 failures.append(f"{url}: {response.status_code}")
     assert not failures, "\n".join(failures)

@@ -38,21 +38,31 @@ def _old_rounds(user: Any) -> set[int]:
     org_id = getattr(user, "organisation_id", None)
     if user_role(user) == "inventor" and org_id:
         own = Result.objects.filter(ownerships__organisation_id=org_id).values("pk")
-        return set(ReviewRound.objects.filter(status="finalised", result_id__in=own).values_list("pk", flat=True))
+        return set(
+            ReviewRound.objects.filter(status="finalised", result_id__in=own).values_list(
+                "pk", flat=True
+            )
+        )
     return set()
 
 
 def _old_assignments(user: Any) -> set[int]:
     if user_role(user) != "reviewer":
         return set()
-    return set(ReviewAssignment.objects.filter(reviewer=user).exclude(review_round__status="cancelled").values_list("pk", flat=True))
+    return set(
+        ReviewAssignment.objects.filter(reviewer=user)
+        .exclude(review_round__status="cancelled")
+        .values_list("pk", flat=True)
+    )
 
 
 def _old_rooms(user: Any) -> set[int]:
     if is_platform_staff(user):
         return set(DealRoom.objects.values_list("pk", flat=True))
     if user_role(user) == "investor":
-        return set(DealRoom.objects.filter(is_open=True, invites__user=user).values_list("pk", flat=True))
+        return set(
+            DealRoom.objects.filter(is_open=True, invites__user=user).values_list("pk", flat=True)
+        )
     return set()
 
 
@@ -61,8 +71,16 @@ def _old_applications(user: Any) -> set[int]:
     if role in {"admin", "manager", "official"}:
         return set(Application.objects.values_list("pk", flat=True))
     if role == "reviewer":
-        rounds = ReviewAssignment.objects.filter(reviewer=user).exclude(status="removed").values("review_round_id")
-        return set(Application.objects.filter(Q(review_round__in=rounds) | Q(reviews__reviewer=user)).values_list("pk", flat=True))
+        rounds = (
+            ReviewAssignment.objects.filter(reviewer=user)
+            .exclude(status="removed")
+            .values("review_round_id")
+        )
+        return set(
+            Application.objects.filter(
+                Q(review_round__in=rounds) | Q(reviews__reviewer=user)
+            ).values_list("pk", flat=True)
+        )
     org_id = getattr(user, "organisation_id", None)
     if role in {"enterprise", "inventor"} and org_id:
         return set(Application.objects.filter(applicant_id=org_id).values_list("pk", flat=True))
@@ -76,7 +94,13 @@ def _old_programmes(user: Any) -> set[int]:
 
 
 def test_the_role_grants_are_rows_installed_by_the_migration():
-    role_types = {"evaluation.reviewround", "evaluation.reviewassignment", "planning.dealroom", "subsidies.application", "subsidies.programme"}
+    role_types = {
+        "evaluation.reviewround",
+        "evaluation.reviewassignment",
+        "planning.dealroom",
+        "subsidies.application",
+        "subsidies.programme",
+    }
     role_grants = [g for g in DEFAULT_GRANTS if g[1] in role_types]
     assert len(role_grants) == 21
     for role, object_type, constraint, actions in role_grants:
@@ -84,36 +108,71 @@ def test_the_role_grants_are_rows_installed_by_the_migration():
         assert grant.enabled and grant.is_default and sorted(grant.actions) == sorted(actions)
 
 
-def test_the_grants_give_exactly_what_the_old_rules_gave(request, university, other_university, enterprise_org, researcher, onboarded):
+def test_the_grants_give_exactly_what_the_old_rules_gave(
+    request, university, other_university, enterprise_org, researcher, onboarded
+):
     users = {role: request.getfixturevalue(name) for role, name in FIXTURES.items() if name}
     world = build_world(users, university, other_university, enterprise_org, researcher, onboarded)
     # More states: a closed room, an inactive programme, a finalised round of the inventor's result.
     DealRoom.objects.filter(pk=world["room"][1]).update(is_open=False)
-    old = programme_create(code="OLD-1", kind="industrialisation", name_zh="旧计划", name_en="Old programme", legal_basis_zh="依据",
-                           legal_basis_en="basis", cap_per_project_cny="1000.00", window_opens=dt.date(2020, 1, 1),
-                           window_closes=dt.date(2020, 12, 31), actor=users["manager"])
+    old = programme_create(
+        code="OLD-1",
+        kind="industrialisation",
+        name_zh="旧计划",
+        name_en="Old programme",
+        legal_basis_zh="依据",
+        legal_basis_en="basis",
+        cap_per_project_cny="1000.00",
+        window_opens=dt.date(2020, 1, 1),
+        window_closes=dt.date(2020, 12, 31),
+        actor=users["manager"],
+    )
     Programme.objects.filter(pk=old.pk).update(is_active=False)
-    ReviewRound.objects.filter(pk=world["round"][0]).update(status="finalised", recommendation="proceed", finalised_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    ReviewRound.objects.filter(pk=world["round"][0]).update(
+        status="finalised",
+        recommendation="proceed",
+        finalised_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
     everyone = [AnonymousUser(), *users.values()]
     checked = 0
     for user in everyone:
         permissions.clear_grant_cache(user)
         assert set(rounds_visible(user).values_list("pk", flat=True)) == _old_rounds(user), user
-        assert set(assignments_for_reviewer(user).values_list("pk", flat=True)) == _old_assignments(user), user
+        assert set(assignments_for_reviewer(user).values_list("pk", flat=True)) == _old_assignments(
+            user
+        ), user
         assert set(deal_rooms_for(user).values_list("pk", flat=True)) == _old_rooms(user), user
-        assert set(applications_visible(user).values_list("pk", flat=True)) == _old_applications(user), user
-        assert set(programmes_visible(user).values_list("pk", flat=True)) == _old_programmes(user), user
+        assert set(applications_visible(user).values_list("pk", flat=True)) == _old_applications(
+            user
+        ), user
+        assert set(programmes_visible(user).values_list("pk", flat=True)) == _old_programmes(
+            user
+        ), user
         checked += 1
     assert checked == 8
-    assert old.pk in _old_programmes(users["official"]) and old.pk not in _old_programmes(users["enterprise"])
+    assert old.pk in _old_programmes(users["official"]) and old.pk not in _old_programmes(
+        users["enterprise"]
+    )
     # The oracle is not vacuous: each rule gives someone something and someone else nothing.
-    assert _old_rounds(users["inventor"]) == {world["round"][0]} and not _old_rounds(users["investor"])
-    assert _old_assignments(users["reviewer"]) and _old_rooms(users["investor"]) == {world["room"][0]}
-    assert _old_applications(users["official"]) == {*world["application"], *world["approved_application"]}
-    assert _old_applications(users["enterprise"]) == {world["application"][0], world["approved_application"][0]}
+    assert _old_rounds(users["inventor"]) == {world["round"][0]} and not _old_rounds(
+        users["investor"]
+    )
+    assert _old_assignments(users["reviewer"]) and _old_rooms(users["investor"]) == {
+        world["room"][0]
+    }
+    assert _old_applications(users["official"]) == {
+        *world["application"],
+        *world["approved_application"],
+    }
+    assert _old_applications(users["enterprise"]) == {
+        world["application"][0],
+        world["approved_application"][0],
+    }
 
 
-def test_switching_a_role_grant_off_takes_the_access_away(request, investor, manager, university, other_university, enterprise_org, researcher, onboarded):
+def test_switching_a_role_grant_off_takes_the_access_away(
+    request, investor, manager, university, other_university, enterprise_org, researcher, onboarded
+):
     users = {role: request.getfixturevalue(name) for role, name in FIXTURES.items() if name}
     world = build_world(users, university, other_university, enterprise_org, researcher, onboarded)
     assert set(deal_rooms_for(investor).values_list("pk", flat=True)) == {world["room"][0]}

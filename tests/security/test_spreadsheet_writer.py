@@ -14,8 +14,12 @@ WRITER = "core/spreadsheets.py"
 #: What writing a spreadsheet around the writer looks like.
 PATTERNS = {
     "csv writer": re.compile(r"\bcsv\s*\.\s*(writer|DictWriter)\b|\.writerows?\s*\("),
-    "openpyxl workbook": re.compile(r"\bWorkbook\s*\(|\bWriteOnlyCell\b|\bopenpyxl\.writer\b|\.save_workbook\b"),
-    "other spreadsheet library": re.compile(r"\bxlsxwriter\b|\bxlwt\b|\bpyexcel\b|\.to_csv\s*\(|\.to_excel\s*\("),
+    "openpyxl workbook": re.compile(
+        r"\bWorkbook\s*\(|\bWriteOnlyCell\b|\bopenpyxl\.writer\b|\.save_workbook\b"
+    ),
+    "other spreadsheet library": re.compile(
+        r"\bxlsxwriter\b|\bxlwt\b|\bpyexcel\b|\.to_csv\s*\(|\.to_excel\s*\("
+    ),
     "spreadsheet content type": re.compile(r"text/csv|spreadsheetml|application/vnd\.ms-excel"),
 }
 #: Files where a pattern names something else: the upload check lists the types of files users
@@ -50,21 +54,53 @@ def test_no_module_writes_a_spreadsheet_around_the_writer():
 
 def test_the_patterns_catch_writers():
     samples = {
-        "csv writer": ["writer = csv.writer(out)", "csv.DictWriter(f, fieldnames)", "w.writerow(row)", "w.writerows(rows)"],
-        "openpyxl workbook": ["wb = Workbook()", "openpyxl.Workbook(write_only=True)", "WriteOnlyCell(ws, value=v)"],
-        "other spreadsheet library": ["import xlsxwriter", "frame.to_csv(path)", "frame.to_excel(path)"],
-        "spreadsheet content type": ['content_type="text/csv; charset=utf-8"', '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"'],
+        "csv writer": [
+            "writer = csv.writer(out)",
+            "csv.DictWriter(f, fieldnames)",
+            "w.writerow(row)",
+            "w.writerows(rows)",
+        ],
+        "openpyxl workbook": [
+            "wb = Workbook()",
+            "openpyxl.Workbook(write_only=True)",
+            "WriteOnlyCell(ws, value=v)",
+        ],
+        "other spreadsheet library": [
+            "import xlsxwriter",
+            "frame.to_csv(path)",
+            "frame.to_excel(path)",
+        ],
+        "spreadsheet content type": [
+            'content_type="text/csv; charset=utf-8"',
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"',
+        ],
     }
     for name, lines in samples.items():
         for line in lines:
             assert PATTERNS[name].search(line), (name, line)
-    assert OPENPYXL_IMPORT.search("    import openpyxl\n") and OPENPYXL_IMPORT.search("from openpyxl.styles import Font\n")
-    for innocent in ("csv.reader(io.StringIO(text))", "openpyxl.load_workbook(io.BytesIO(raw))", "rows.append(row)"):
+    assert OPENPYXL_IMPORT.search("    import openpyxl\n") and OPENPYXL_IMPORT.search(
+        "from openpyxl.styles import Font\n"
+    )
+    for innocent in (
+        "csv.reader(io.StringIO(text))",
+        "openpyxl.load_workbook(io.BytesIO(raw))",
+        "rows.append(row)",
+    ):
         assert not any(p.search(innocent) for p in PATTERNS.values()), innocent
 
 
 def test_the_writer_exists_and_is_used():
     text = (ROOT / WRITER).read_text(encoding="utf-8")
     assert "def csv_lines" in text and "def xlsx_bytes" in text
-    users = {rel for rel, source in _python_files() if "opentto.core.spreadsheets" in source or "from .spreadsheets" in source}
-    assert {"imports/views.py", "imports/template.py", "dashboard/export.py", "core/audit.py", "imports/readers.py"} <= users
+    users = {
+        rel
+        for rel, source in _python_files()
+        if "opentto.core.spreadsheets" in source or "from .spreadsheets" in source
+    }
+    assert {
+        "imports/views.py",
+        "imports/template.py",
+        "dashboard/export.py",
+        "core/audit.py",
+        "imports/readers.py",
+    } <= users

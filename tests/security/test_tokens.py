@@ -23,20 +23,36 @@ def _client(key: str) -> APIClient:
     return client
 
 
-@pytest.mark.parametrize("who, sees_confidential", [("manager", True), ("inventor", True), ("other_inventor", False),
-                                                    ("enterprise_user", False), ("reviewer", False), ("official", False), ("investor", False)])
-def test_a_token_sees_what_its_user_may_see(request, who, sees_confidential, onboarded, confidential_result):
+@pytest.mark.parametrize(
+    "who, sees_confidential",
+    [
+        ("manager", True),
+        ("inventor", True),
+        ("other_inventor", False),
+        ("enterprise_user", False),
+        ("reviewer", False),
+        ("official", False),
+        ("investor", False),
+    ],
+)
+def test_a_token_sees_what_its_user_may_see(
+    request, who, sees_confidential, onboarded, confidential_result
+):
     _token, key = token_create(user=request.getfixturevalue(who), actor=None)
     client = _client(key)
     ids = {row["id"] for row in client.get("/api/v1/results/").json()["results"]}
     assert onboarded.pk in ids and (confidential_result.pk in ids) is sees_confidential
-    assert client.get(f"/api/v1/results/{confidential_result.pk}/").status_code == (200 if sees_confidential else 404)
+    assert client.get(f"/api/v1/results/{confidential_result.pk}/").status_code == (
+        200 if sees_confidential else 404
+    )
 
 
 def test_a_read_token_cannot_write_and_nothing_changes(manager, onboarded):
     _token, key = token_create(user=manager, scope="read", actor=None)
     before = (AuditEvent.objects.count(), Result.objects.count())
-    response = _client(key).patch(f"/api/v1/results/{onboarded.pk}/", {"title_en": "Changed"}, format="json")
+    response = _client(key).patch(
+        f"/api/v1/results/{onboarded.pk}/", {"title_en": "Changed"}, format="json"
+    )
     assert response.status_code == 403
     assert (AuditEvent.objects.count(), Result.objects.count()) == before
     assert Result.objects.get(pk=onboarded.pk).title_en != "Changed"

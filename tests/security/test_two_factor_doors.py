@@ -54,9 +54,13 @@ def test_a_password_only_session_reaches_no_door(two_factor_admin, confidential_
         if path.startswith("/api/"):
             assert response.status_code == 401, name
         elif "HTTP_HX_REQUEST" in headers:
-            assert response.status_code == 403 and response["HX-Redirect"].startswith("/en/account/verify/?next="), name
+            assert response.status_code == 403 and response["HX-Redirect"].startswith(
+                "/en/account/verify/?next="
+            ), name
         else:
-            assert response.status_code == 302 and response["Location"].startswith("/en/account/verify/?next="), name
+            assert response.status_code == 302 and response["Location"].startswith(
+                "/en/account/verify/?next="
+            ), name
 
 
 def test_a_verified_session_reaches_every_door(two_factor_admin, confidential_result):
@@ -78,7 +82,9 @@ def test_the_password_step_alone_signs_nobody_in(two_factor_admin, confidential_
         response = client.get(path, **headers)
         assert SECRET_TITLE not in response.content.decode(), name
         assert response.status_code == anonymous.get(path, **headers).status_code, name
-        assert response.status_code != 200 or not path.startswith(("/en/account/", "/en/admin/", "/en/dashboard/")), name
+        assert response.status_code != 200 or not path.startswith(
+            ("/en/account/", "/en/admin/", "/en/dashboard/")
+        ), name
 
 
 def test_a_password_only_session_writes_nothing(two_factor_admin, confidential_result):
@@ -88,9 +94,15 @@ def test_a_password_only_session_writes_nothing(two_factor_admin, confidential_r
     response = client.post("/en/account/two-factor/", {"action": "disable", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"].startswith("/en/account/verify/")
     assert User.objects.get(pk=two_factor_admin.pk).has_two_factor
-    response = client.patch(f"/api/v1/results/{confidential_result.pk}/", {"title_en": "Changed"}, content_type="application/json")
+    response = client.patch(
+        f"/api/v1/results/{confidential_result.pk}/",
+        {"title_en": "Changed"},
+        content_type="application/json",
+    )
     assert response.status_code == 401
-    response = client.post(f"/en/admin/accounts/user/{two_factor_admin.pk}/change/", {"username": "renamed"})
+    response = client.post(
+        f"/en/admin/accounts/user/{two_factor_admin.pk}/change/", {"username": "renamed"}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/en/account/verify/")
     assert User.objects.get(pk=two_factor_admin.pk).username == "admin"
     assert AuditEvent.objects.count() == events
@@ -108,7 +120,9 @@ def test_a_token_is_not_concerned(two_factor_admin, confidential_result):
     assert Client().get("/api/v1/results/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     # Even sent along with a password-only session's cookie.
     client = password_only_session(two_factor_admin)
-    response = client.get(f"/api/v1/results/{confidential_result.pk}/", HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get(
+        f"/api/v1/results/{confidential_result.pk}/", HTTP_AUTHORIZATION=f"Token {key}"
+    )
     assert response.status_code == 200 and SECRET_TITLE in response.content.decode()
 
 

@@ -68,7 +68,9 @@ def select_options(items: Any, selected: Any = None, label: str = "name") -> str
     """``<option>`` elements for model instances (value: pk, text: ``label``), the ``selected`` pk
     marked: one Python join instead of a template loop (a list's owner filter has hundreds)."""
     return format_html_join(
-        "", '<option value="{}"{}>{}</option>', ((o.pk, " selected" if o.pk == selected else "", getattr(o, label)) for o in items)
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((o.pk, " selected" if o.pk == selected else "", getattr(o, label)) for o in items),
     )
 
 

@@ -24,17 +24,29 @@ def evaluation_result_panel(context: dict[str, Any], result: Result) -> dict[str
     user = request.user
     rounds = list(rounds_for_result(user, result))
     # which of the rounds shown the viewer may run (no query when no round is shown)
-    managed = set(rounds_managed(user).filter(pk__in=[r.pk for r in rounds]).values_list("pk", flat=True)) if rounds else set()
-    summaries = list(EvaluationSummary.objects.restrict(user, "view").filter(result=result).select_related("review_round"))
+    managed = (
+        set(rounds_managed(user).filter(pk__in=[r.pk for r in rounds]).values_list("pk", flat=True))
+        if rounds
+        else set()
+    )
+    summaries = list(
+        EvaluationSummary.objects.restrict(user, "view")
+        .filter(result=result)
+        .select_related("review_round")
+    )
     closed = result.stage in (ResultStageChoices.WITHDRAWN, ResultStageChoices.DECLINED)
-    may_record = result.stage == ResultStageChoices.EVALUATION and permitted(user, EvaluationSummary, "add")
+    may_record = result.stage == ResultStageChoices.EVALUATION and permitted(
+        user, EvaluationSummary, "add"
+    )
     return {
         "request": request,
         "result": result,
         "rounds": rounds,
         "managed": managed,
         "summaries": summaries,
-        "open_form": RoundOpenForm() if not closed and permitted(user, ReviewRound, "add") else None,
+        "open_form": RoundOpenForm()
+        if not closed and permitted(user, ReviewRound, "add")
+        else None,
         "evaluation_form": EvaluationForm() if may_record else None,
         "csrf_token": context.get("csrf_token"),
     }
@@ -44,7 +56,11 @@ def evaluation_result_panel(context: dict[str, Any], result: Result) -> dict[str
 def evaluation_dashboard_panel(context: dict[str, Any]) -> dict[str, Any]:
     request = context["request"]
     year = context.get("year")  # the dashboard's selected year
-    return {"request": request, "year": year, "f": evaluation_figures(request.user, year=year if isinstance(year, int) else None)}
+    return {
+        "request": request,
+        "year": year,
+        "f": evaluation_figures(request.user, year=year if isinstance(year, int) else None),
+    }
 
 
 @register.filter

@@ -21,13 +21,26 @@ def landing_result_panel(context: template.Context, result: Result) -> dict[str,
     those who may create deals while the result is in landing."""
     request = context["request"]
     user = request.user
-    deals = list(Deal.objects.restrict(user, "view").filter(results=result).select_related("counterparty").prefetch_related("results"))
-    signable = set(Deal.objects.restrict(user, "sign").filter(pk__in=[d.pk for d in deals]).values_list("pk", flat=True))
+    deals = list(
+        Deal.objects.restrict(user, "view")
+        .filter(results=result)
+        .select_related("counterparty")
+        .prefetch_related("results")
+    )
+    signable = set(
+        Deal.objects.restrict(user, "sign")
+        .filter(pk__in=[d.pk for d in deals])
+        .values_list("pk", flat=True)
+    )
     landing = result.stage in {ResultStageChoices.LANDING, ResultStageChoices.LANDED}
     may_add = landing and permitted(user, Deal, "add")
     from_plan = plan_deal_terms(approved_plan_of(result)) if may_add else None
     return {
-        "request": request, "result": result, "deals": deals, "signable": signable,
-        "deal_form": DealForm(result=result, from_plan=from_plan) if may_add else None, "from_plan": from_plan,
+        "request": request,
+        "result": result,
+        "deals": deals,
+        "signable": signable,
+        "deal_form": DealForm(result=result, from_plan=from_plan) if may_add else None,
+        "from_plan": from_plan,
         "csrf_token": context.get("csrf_token"),
     }

@@ -43,7 +43,11 @@ def planning_result_panel(context: template.Context) -> dict[str, Any]:
     result = context.get("result")
     user = getattr(request, "user", None)
     out: dict[str, Any] = {
-        "result": result, "user": user, "plan_form": context.get("plan_form"), "visible": False, "four_eyes": four_eyes_on(),
+        "result": result,
+        "user": user,
+        "plan_form": context.get("plan_form"),
+        "visible": False,
+        "four_eyes": four_eyes_on(),
     }
     panel = sel.result_panel(user, result) if result is not None else None
     if panel is not None:

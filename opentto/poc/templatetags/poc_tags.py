@@ -22,7 +22,11 @@ def poc_funnel_row(stage: str, viewer: Any, year: int | None = None) -> dict[str
     """The funnel's "of which in proof of concept" line under a stage (the dashboard's figures
     fragment is cached per figure scope, which the projects' ``figures`` grant follows)."""
     shown = viewer is not None and permitted(viewer, PocProject, "figures")
-    return {"stage": stage, "shown": shown, "count": funnel_in_poc(viewer, stage, year) if shown else 0}
+    return {
+        "stage": stage,
+        "shown": shown,
+        "count": funnel_in_poc(viewer, stage, year) if shown else 0,
+    }
 
 
 @register.inclusion_tag("poc/partials/dashboard_panel_body.html", takes_context=True)
@@ -32,5 +36,10 @@ def poc_dashboard_panel(context: dict[str, Any]) -> dict[str, Any]:
     if not permitted(user, PocProject, "figures"):
         return {"show": False}
     year = context.get("year")
-    return {"show": True, "now": poc_figures(user), "year": year, "in_year": poc_figures(user, year) if isinstance(year, int) else None,
-            "may_list": permitted(user, PocProject, "view")}
+    return {
+        "show": True,
+        "now": poc_figures(user),
+        "year": year,
+        "in_year": poc_figures(user, year) if isinstance(year, int) else None,
+        "may_list": permitted(user, PocProject, "view"),
+    }

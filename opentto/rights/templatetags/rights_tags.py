@@ -22,11 +22,21 @@ def rights_result_panel(context: template.Context, result: Result) -> dict[str, 
     user = context["request"].user
     history = list(ownership_history(user, result))
     today = timezone.localdate()
-    current = [s for s in history if s.valid_from <= today and (s.valid_to is None or s.valid_to > today)]
-    can_apply = permitted(user, RightsApplication, "add") and PilotInstitution.objects.restrict(user, "view").covering(today).filter(
-        organisation__ownerships__result=result).exists()
+    current = [
+        s for s in history if s.valid_from <= today and (s.valid_to is None or s.valid_to > today)
+    ]
+    can_apply = (
+        permitted(user, RightsApplication, "add")
+        and PilotInstitution.objects.restrict(user, "view")
+        .covering(today)
+        .filter(organisation__ownerships__result=result)
+        .exists()
+    )
     return {
-        "result": result, "current": current, "history": [s for s in history if s not in current],
+        "result": result,
+        "current": current,
+        "history": [s for s in history if s not in current],
         "use_rights": list(use_rights_in_effect(user, result)),
-        "applications": list(applications_visible(user).filter(result=result)), "can_apply": can_apply,
+        "applications": list(applications_visible(user).filter(result=result)),
+        "can_apply": can_apply,
     }

@@ -1,8 +1,8 @@
 """``opentto token create USERNAME``: print a new API token (header ``Authorization: Token …``).
 
-    opentto token create alice --scope write --days 90 --name "CRM sync"
-    opentto token list [USERNAME]
-    opentto token revoke PREFIX
+opentto token create alice --scope write --days 90 --name "CRM sync"
+opentto token list [USERNAME]
+opentto token revoke PREFIX
 """
 
 from __future__ import annotations
@@ -24,8 +24,15 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Print a new token for USERNAME (shown once).")
         create.add_argument("username")
-        create.add_argument("--scope", choices=TokenScopeChoices.values, default=TokenScopeChoices.READ)
-        create.add_argument("--days", type=int, default=DEFAULT_TOKEN_DAYS, help="Valid for this many days (0: no expiry).")
+        create.add_argument(
+            "--scope", choices=TokenScopeChoices.values, default=TokenScopeChoices.READ
+        )
+        create.add_argument(
+            "--days",
+            type=int,
+            default=DEFAULT_TOKEN_DAYS,
+            help="Valid for this many days (0: no expiry).",
+        )
         create.add_argument("--name", default="", help="What the token is for.")
         listing = sub.add_parser("list", help="List tokens (prefix, user, scope, expiry, state).")
         listing.add_argument("username", nargs="?")
@@ -39,7 +46,13 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user {options['username']!r}")
             try:
-                _token, key = token_create(user=user, scope=options["scope"], name=options["name"], days=options["days"] or None, actor=None)
+                _token, key = token_create(
+                    user=user,
+                    scope=options["scope"],
+                    name=options["name"],
+                    days=options["days"] or None,
+                    actor=None,
+                )
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from exc
             self.stdout.write(key)
@@ -50,7 +63,9 @@ class Command(BaseCommand):
             for t in tokens:
                 state = "active" if t.is_active else ("revoked" if t.revoked_at else "expired")
                 expires = t.expires_at.date().isoformat() if t.expires_at else "never"
-                self.stdout.write(f"{t.prefix}  {t.user.username}  {t.scope}  expires {expires}  {state}  {t.name}")
+                self.stdout.write(
+                    f"{t.prefix}  {t.user.username}  {t.scope}  expires {expires}  {state}  {t.name}"
+                )
         else:
             matches = list(ApiToken.objects.filter(prefix=options["prefix"][:8]))
             if len(matches) != 1:

@@ -27,15 +27,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        verify = sub.add_parser("verify", help="Walk the chain; exit 1 and name the first bad entry, or the missing anchored head.")
-        verify.add_argument("--anchor", metavar="FILE", help="Check against this copy of an anchor (e.g. from a backup's manifest) instead of the site's anchor file.")
-        anchor = sub.add_parser("anchor", help="Show the anchored head; --reset anchors the current head after checking the chain.")
-        anchor.add_argument("--reset", action="store_true", help="Anchor the current head even if that moves the anchor back (the chain must be intact).")
+        verify = sub.add_parser(
+            "verify",
+            help="Walk the chain; exit 1 and name the first bad entry, or the missing anchored head.",
+        )
+        verify.add_argument(
+            "--anchor",
+            metavar="FILE",
+            help="Check against this copy of an anchor (e.g. from a backup's manifest) instead of the site's anchor file.",
+        )
+        anchor = sub.add_parser(
+            "anchor",
+            help="Show the anchored head; --reset anchors the current head after checking the chain.",
+        )
+        anchor.add_argument(
+            "--reset",
+            action="store_true",
+            help="Anchor the current head even if that moves the anchor back (the chain must be intact).",
+        )
         export = sub.add_parser("export", help="Write the log as CSV.")
-        export.add_argument("--output", "-o", default="-", help="File to write (default: standard output).")
+        export.add_argument(
+            "--output", "-o", default="-", help="File to write (default: standard output)."
+        )
         export.add_argument("--since", help="Only entries on or after this date (YYYY-MM-DD).")
-        export.add_argument("--action", help="Only entries with this action, e.g. result.view_details.")
-        export.add_argument("--user", help="Only the entries this user (a username) may export; none if they have no grant.")
+        export.add_argument(
+            "--action", help="Only entries with this action, e.g. result.view_details."
+        )
+        export.add_argument(
+            "--user",
+            help="Only the entries this user (a username) may export; none if they have no grant.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
@@ -44,7 +65,9 @@ class Command(BaseCommand):
                 raise CommandError(f"{anchor_file}: no such file")
             result = audit_verify(anchor_file=anchor_file)
             if result.ok:
-                self.stdout.write(f"OK: {result.checked} audit entries, chain intact; {self._anchor_state(result)}.")
+                self.stdout.write(
+                    f"OK: {result.checked} audit entries, chain intact; {self._anchor_state(result)}."
+                )
                 return
             self.stderr.write(f"BROKEN: {self._problem(result)}")
             sys.exit(1)
@@ -55,7 +78,11 @@ class Command(BaseCommand):
         if options.get("user"):
             from django.contrib.auth import get_user_model
 
-            user = get_user_model()._default_manager.filter(username=options["user"], is_active=True).first()
+            user = (
+                get_user_model()
+                ._default_manager.filter(username=options["user"], is_active=True)
+                .first()
+            )
             if user is None:
                 raise CommandError(f"no active user {options['user']!r}")
             qs = restrict(qs, user, "export")
@@ -88,7 +115,11 @@ class Command(BaseCommand):
             return f"{result.anchor_error}; the {result.checked} entries in the database link up."
         bad = result.first_bad
         assert bad is not None
-        what = "does not link to the entry before it" if result.problem == "link" else "was changed after it was written"
+        what = (
+            "does not link to the entry before it"
+            if result.problem == "link"
+            else "was changed after it was written"
+        )
         return (
             f"audit entry #{bad.pk} ({bad.occurred_at:%Y-%m-%d %H:%M:%S} UTC {bad.action} "
             f"{bad.object_type}#{bad.object_id}) {what}; {result.checked} entries before it are intact."
@@ -102,7 +133,9 @@ class Command(BaseCommand):
                 anchor = anchor_read()
             except AnchorError as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(json.dumps(anchor.as_json(), sort_keys=True) if anchor else "no anchor yet")
+            self.stdout.write(
+                json.dumps(anchor.as_json(), sort_keys=True) if anchor else "no anchor yet"
+            )
             return
         result = audit_verify(anchored=False)
         if not result.ok:

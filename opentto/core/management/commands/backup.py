@@ -45,7 +45,14 @@ def pg_env_and_args(db: Any) -> tuple[dict[str, str], list[str]]:
     env = {**os.environ}
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
-    args = ["--host", str(db.get("HOST") or "127.0.0.1"), "--port", str(db.get("PORT") or 5432), "--dbname", str(db["NAME"])]
+    args = [
+        "--host",
+        str(db.get("HOST") or "127.0.0.1"),
+        "--port",
+        str(db.get("PORT") or 5432),
+        "--dbname",
+        str(db["NAME"]),
+    ]
     if db.get("USER"):
         args += ["--username", str(db["USER"])]
     return env, args
@@ -59,7 +66,11 @@ def first_line(text: str) -> str:
 def row_counts(tables: tuple[str, ...] | None = None) -> dict[str, int]:
     """Rows per table: the given tables, or every table of an installed model."""
     existing = set(connection.introspection.table_names())
-    wanted = tables if tables is not None else sorted(connection.introspection.django_table_names(only_existing=True))
+    wanted = (
+        tables
+        if tables is not None
+        else sorted(connection.introspection.django_table_names(only_existing=True))
+    )
     counts = {}
     with connection.cursor() as cursor:
         for table in wanted:
@@ -121,7 +132,9 @@ class Command(BaseCommand):
     help = "Write the database and uploaded files to one backup file (PostgreSQL or SQLite)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="The backup file to write (e.g. opentto-2026-11-29.tar.gz).")
+        parser.add_argument(
+            "path", help="The backup file to write (e.g. opentto-2026-11-29.tar.gz)."
+        )
         parser.add_argument("--no-media", action="store_true", help="Leave out uploaded files.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -142,11 +155,22 @@ class Command(BaseCommand):
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 dump = Path(tmp) / DUMP_NAMES[vendor]
-                manifest = self._dump_postgresql(dump) if vendor == "postgresql" else self._dump_sqlite(dump)
+                manifest = (
+                    self._dump_postgresql(dump)
+                    if vendor == "postgresql"
+                    else self._dump_sqlite(dump)
+                )
                 manifest["files"] = {dump.name: file_digest(dump)}
-                manifest["media"] = {"files": len(media), "bytes": sum(size for _p, _n, size in media)}
+                manifest["media"] = {
+                    "files": len(media),
+                    "bytes": sum(size for _p, _n, size in media),
+                }
                 with tarfile.open(partial, "w:gz") as archive:
-                    _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+                    _add_bytes(
+                        archive,
+                        "manifest.json",
+                        json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
+                    )
                     archive.add(dump, arcname=dump.name)
                     for file, name, _size in media:
                         archive.add(file, arcname=name, recursive=False)
@@ -182,7 +206,10 @@ class Command(BaseCommand):
             "engine": vendor,
             "created_at": timezone.now().isoformat(),
             "snapshot": snapshot,
-            "migrations": sorted(f"{a}.{n}" for a, n in MigrationRecorder.Migration.objects.values_list("app", "name")),
+            "migrations": sorted(
+                f"{a}.{n}"
+                for a, n in MigrationRecorder.Migration.objects.values_list("app", "name")
+            ),
             "rows": row_counts(),
             **manifest_sections(),  # "figures": registered by the dashboard
             "audit": audit_state(),
@@ -199,9 +226,20 @@ class Command(BaseCommand):
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = str(cursor.fetchone()[0])
             manifest = self._manifest("postgresql", snapshot)
-            done = subprocess.run(  # noqa: S603 - fixed arguments
-                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", "--file", str(dump), *conn_args],  # noqa: S607
-                env=env, capture_output=True, text=True,
+            done = subprocess.run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    "--file",
+                    str(dump),
+                    *conn_args,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
             )
             if done.returncode != 0:
                 raise CommandError(f"pg_dump failed: {first_line(done.stderr)}")

@@ -65,7 +65,9 @@ def _check_stream(path: Path) -> None:
             while stream.read(1 << 20):
                 pass
     except EOFError as exc:
-        raise Refused(f"{path} is truncated: the file ends before the backup does (an interrupted copy?)") from exc
+        raise Refused(
+            f"{path} is truncated: the file ends before the backup does (an interrupted copy?)"
+        ) from exc
     except gzip.BadGzipFile as exc:
         if "CRC" in str(exc) or "length" in str(exc).lower():
             raise Refused(f"{path} is damaged: its checksum does not match its content") from exc
@@ -111,7 +113,9 @@ def unpack(path: Path, into: Path, vendor: str) -> dict[str, Any]:
         )
     engine = manifest.get("engine")
     if engine not in DUMP_NAMES:
-        raise Refused(f"{path} is damaged: its manifest names no known database engine ({engine!r})")
+        raise Refused(
+            f"{path} is damaged: its manifest names no known database engine ({engine!r})"
+        )
     if engine != vendor:
         raise Refused(f"{path} is a {engine} backup; DATABASE_URL names a {vendor} database")
     dump = into / DUMP_NAMES[engine]
@@ -121,23 +125,33 @@ def unpack(path: Path, into: Path, vendor: str) -> dict[str, Any]:
     if expected is not None:
         actual = file_digest(dump)
         if actual != expected:
-            raise Refused(f"{path} is damaged: {dump.name} does not match the size and SHA-256 in its manifest")
+            raise Refused(
+                f"{path} is damaged: {dump.name} does not match the size and SHA-256 in its manifest"
+            )
     elif manifest["format"] != READABLE_FORMATS[0]:
         raise Refused(f"{path} is damaged: its manifest has no checksum of {dump.name}")
     media = manifest.get("media")
     if isinstance(media, dict) and isinstance(media.get("files"), int):
-        extracted = sum(1 for p in (into / "media").rglob("*") if p.is_file()) if (into / "media").is_dir() else 0
+        extracted = (
+            sum(1 for p in (into / "media").rglob("*") if p.is_file())
+            if (into / "media").is_dir()
+            else 0
+        )
         if extracted != media["files"]:
-            raise Refused(f"{path} is incomplete: {extracted} uploaded files where its manifest lists {media['files']}")
+            raise Refused(
+                f"{path} is incomplete: {extracted} uploaded files where its manifest lists {media['files']}"
+            )
     return manifest
 
 
 def check_dump(dump: Path) -> None:
     """The dump is readable by the tool that will restore it."""
     if dump.name == DUMP_NAMES["postgresql"]:
-        done = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True)  # noqa: S603,S607 - fixed arguments
+        done = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True)
         if done.returncode != 0:
-            raise Refused(f"{dump.name} in the backup cannot be read by pg_restore: {first_line(done.stderr)}")
+            raise Refused(
+                f"{dump.name} in the backup cannot be read by pg_restore: {first_line(done.stderr)}"
+            )
         return
     try:
         db = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
@@ -146,9 +160,13 @@ def check_dump(dump: Path) -> None:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise Refused(f"{dump.name} in the backup is not a readable SQLite database ({exc})") from exc
+        raise Refused(
+            f"{dump.name} in the backup is not a readable SQLite database ({exc})"
+        ) from exc
     if problems != ["ok"]:
-        raise Refused(f"{dump.name} in the backup is damaged: SQLite's integrity check says {problems[0]}")
+        raise Refused(
+            f"{dump.name} in the backup is damaged: SQLite's integrity check says {problems[0]}"
+        )
 
 
 class Command(BaseCommand):
@@ -156,7 +174,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
-        parser.add_argument("--force", action="store_true", help="Replace a database that holds data.")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace a database that holds data."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
@@ -170,7 +190,9 @@ class Command(BaseCommand):
             try:
                 held = {t: n for t, n in row_counts(DATA_TABLES).items() if n}
             except DatabaseError as exc:
-                raise Refused(f"the database DATABASE_URL names cannot be read: {first_line(str(exc))}") from exc
+                raise Refused(
+                    f"the database DATABASE_URL names cannot be read: {first_line(str(exc))}"
+                ) from exc
             if held and not options["force"]:
                 raise Refused(
                     f"the database holds data ({', '.join(f'{t}: {n}' for t, n in held.items())}); "
@@ -187,11 +209,16 @@ class Command(BaseCommand):
     def _check_migrations(path: Path, manifest: dict[str, Any]) -> None:
         from django.db.migrations.loader import MigrationLoader
 
-        known = {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+        known = {
+            f"{app}.{name}"
+            for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+        }
         unknown = sorted(set(manifest.get("migrations") or []) - known)
         if unknown:
             more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-            raise Refused(f"{path} was made by a newer OpenTTO (migrations this one does not have: {', '.join(unknown[:3])}{more}): upgrade first")
+            raise Refused(
+                f"{path} was made by a newer OpenTTO (migrations this one does not have: {', '.join(unknown[:3])}{more}): upgrade first"
+            )
 
     def _restore_postgresql(self, dump: Path) -> None:
         db = settings.DATABASES["default"]
@@ -199,11 +226,26 @@ class Command(BaseCommand):
         env, conn_args = pg_env_and_args(db)
         # --clean drops what the backup holds before recreating it, and --single-transaction makes
         # the whole restore one transaction: if anything fails, the database is left as it was.
-        done = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error",  # noqa: S603,S607 - fixed arguments
-                               "--single-transaction", *conn_args, str(dump)],
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                *conn_args,
+                str(dump),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
-            raise Refused(f"pg_restore failed, the database is as it was: {first_line(done.stderr)}")
+            raise Refused(
+                f"pg_restore failed, the database is as it was: {first_line(done.stderr)}"
+            )
 
     def _restore_sqlite(self, dump: Path) -> None:
         connections.close_all()
@@ -237,7 +279,9 @@ class Command(BaseCommand):
         bump_figures_version()  # figures cached from the database that was replaced are stale now
         restored = row_counts()
         expected = manifest.get("rows") or {}
-        differ = {t: (restored.get(t, 0), n) for t, n in expected.items() if restored.get(t, 0) != n}
+        differ = {
+            t: (restored.get(t, 0), n) for t, n in expected.items() if restored.get(t, 0) != n
+        }
         chain = audit_verify(anchored=False)
         head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
         backed_up = (manifest.get("audit") or {}).get("head")
@@ -248,18 +292,41 @@ class Command(BaseCommand):
             f"{media_files} media files"
         )
         if differ:
-            listed = ", ".join(f"{t}: {got} rows, the manifest says {want}" for t, (got, want) in sorted(differ.items())[:5])
-            raise CommandError(f"restored, but the database does not hold what the backup lists ({listed})")
+            listed = ", ".join(
+                f"{t}: {got} rows, the manifest says {want}"
+                for t, (got, want) in sorted(differ.items())[:5]
+            )
+            raise CommandError(
+                f"restored, but the database does not hold what the backup lists ({listed})"
+            )
         self.stdout.write(f"row counts match the backup's manifest ({len(expected)} tables)")
         if not chain.ok:
-            self.stderr.write(f"warning: the restored audit chain is broken at entry #{chain.first_bad.pk if chain.first_bad else '?'} "
-                              "(it was so in the backup); run opentto audit verify")
-        elif backed_up is not None and (head is None or [head[0], head[1]] != [backed_up.get("id"), backed_up.get("hash")]):
-            raise CommandError("restored, but the audit chain's head is not the one the backup recorded")
+            self.stderr.write(
+                f"warning: the restored audit chain is broken at entry #{chain.first_bad.pk if chain.first_bad else '?'} "
+                "(it was so in the backup); run opentto audit verify"
+            )
+        elif backed_up is not None and (
+            head is None or [head[0], head[1]] != [backed_up.get("id"), backed_up.get("hash")]
+        ):
+            raise CommandError(
+                "restored, but the audit chain's head is not the one the backup recorded"
+            )
         else:
-            self.stdout.write(f"audit chain: {chain.checked} entries, intact" + (f", head #{head[0]} as in the backup" if head else ""))
+            self.stdout.write(
+                f"audit chain: {chain.checked} entries, intact"
+                + (f", head #{head[0]} as in the backup" if head else "")
+            )
         if head is not None and chain.ok:
-            anchor_advance(head[0], head[1], reset=True)  # the anchor now describes the restored chain
-        audit_record(actor=None, action="backup.restore", payload={
-            "file": path.name, "made_at": manifest.get("created_at"), "engine": manifest["engine"], "rows": total,
-        })
+            anchor_advance(
+                head[0], head[1], reset=True
+            )  # the anchor now describes the restored chain
+        audit_record(
+            actor=None,
+            action="backup.restore",
+            payload={
+                "file": path.name,
+                "made_at": manifest.get("created_at"),
+                "engine": manifest["engine"],
+                "rows": total,
+            },
+        )

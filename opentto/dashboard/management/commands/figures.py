@@ -14,7 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--year", type=int, help="the tables of one year (Asia/Shanghai), with its headline figures beside all time")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="the tables of one year (Asia/Shanghai), with its headline figures beside all time",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         year = options.get("year")

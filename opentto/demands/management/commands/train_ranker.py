@@ -17,11 +17,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--min-judgements", type=int, default=ranking.MIN_JUDGEMENTS)
-        parser.add_argument("--margin", type=float, default=ranking.MARGIN, help="nDCG@10 to gain on the held-out demands")
+        parser.add_argument(
+            "--margin",
+            type=float,
+            default=ranking.MARGIN,
+            help="nDCG@10 to gain on the held-out demands",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            version = ranking.ranker_train(min_judgements=options["min_judgements"], margin=options["margin"])
+            version = ranking.ranker_train(
+                min_judgements=options["min_judgements"], margin=options["margin"]
+            )
         except ranking.TooFewJudgements as exc:
             raise CommandError(f"No ranker trained: {exc}") from exc
         state = "active" if version.active else "kept aside (today's ranking stays)"

@@ -21,7 +21,9 @@ _WHAT = {"results-dense": "results", "demands-dense": "demands"}
 
 
 class Command(BaseCommand):
-    help = "Load the bilingual demo story (never loaded unless asked for). Prints the demo password."
+    help = (
+        "Load the bilingual demo story (never loaded unless asked for). Prints the demo password."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reset", action="store_true", help="delete all data first (flush)")
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             )
         self.prepare_semantic_matching()
         self.stdout.write("")
-        self.stdout.write("Demo users: admin, manager, inventor, enterprise, reviewer, official, investor")
+        self.stdout.write(
+            "Demo users: admin, manager, inventor, enterprise, reviewer, official, investor"
+        )
         self.stdout.write(f"Demo password: {password}")
 
     def prepare_semantic_matching(self) -> None:
@@ -62,10 +66,14 @@ class Command(BaseCommand):
         started = time.monotonic()
 
         def progress(name: str, done: int, total: int) -> None:
-            self.stdout.write(f"  {_WHAT.get(name, name)}: {done}/{total} embedded ({time.monotonic() - started:.0f} s)")
+            self.stdout.write(
+                f"  {_WHAT.get(name, name)}: {done}/{total} embedded ({time.monotonic() - started:.0f} s)"
+            )
             self.stdout.flush()
 
-        self.stdout.write("Preparing semantic matching (embedding the demo's texts; about a second each on 2 cores)…")
+        self.stdout.write(
+            "Preparing semantic matching (embedding the demo's texts; about a second each on 2 cores)…"
+        )
         self.stdout.flush()
         counts = index.embed_now(progress)
         self.stdout.write(

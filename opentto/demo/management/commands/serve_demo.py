@@ -16,8 +16,12 @@ class Command(RunserverCommand):
 
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
-        addr = f"[{self.addr}]" if self._raw_ipv6 else ("0.0.0.0" if self.addr == "0" else self.addr)  # noqa: S104 (runserver's own spelling of "0")
+        # runserver's own spelling of "0"
+        bind_all = "0.0.0.0"  # noqa: S104
+        addr = f"[{self.addr}]" if self._raw_ipv6 else (bind_all if self.addr == "0" else self.addr)
         self.stdout.write("")
         self.stdout.write(f"OpenTTO demo: {self.protocol}://{addr}:{server_port}/")
-        self.stdout.write("Users: manager, inventor, enterprise, reviewer, official, investor, admin")
+        self.stdout.write(
+            "Users: manager, inventor, enterprise, reviewer, official, investor, admin"
+        )
         self.stdout.write(f"Password: {demo_password()}")

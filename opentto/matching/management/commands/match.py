@@ -12,7 +12,7 @@ from opentto.matching import cli
 
 class Command(BaseCommand):
     help = "Rank a JSONL corpus for JSONL queries (no database needed); writes a JSONL run."
-    requires_system_checks: list[str] = []  # noqa: RUF012 - Django API
+    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: ArgumentParser) -> None:

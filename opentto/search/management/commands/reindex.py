@@ -18,8 +18,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--lexical-only", action="store_true", help="skip the dense (embedding) indexes")
-        parser.add_argument("--missing", action="store_true", help="only index what is missing or changed (resumable)")
+        parser.add_argument(
+            "--lexical-only", action="store_true", help="skip the dense (embedding) indexes"
+        )
+        parser.add_argument(
+            "--missing",
+            action="store_true",
+            help="only index what is missing or changed (resumable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         dense = index.dense_enabled() and not options["lexical_only"]
@@ -34,7 +40,9 @@ class Command(BaseCommand):
 
         if options["missing"]:
             counts = {}
-            for name in ["results-lex", "details", "demands-lex"] + (["results-dense", "demands-dense"] if dense else []):
+            for name in ["results-lex", "details", "demands-lex"] + (
+                ["results-dense", "demands-dense"] if dense else []
+            ):
                 counts[name] = index.tier(name).sync(progress=index._named(progress, name))
         else:
             counts = index.rebuild_all(dense=dense, progress=progress)

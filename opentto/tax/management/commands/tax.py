@@ -43,18 +43,38 @@ class Command(BaseCommand):
             return
         t = report.table
         self.stdout.write(f"{organisation.name} — {report.year}")
-        self.stdout.write(f"resident enterprise: {'yes' if report.profile.resident_enterprise else 'no'}; "
-                          f"non-profit research: {'yes' if report.profile.non_profit_research else 'no'}")
-        self.stdout.write(f"{'deal':<40} {'income':>16} {'costs':>14} {'taxes':>14} {'transfer income':>16}  qualifies")
+        self.stdout.write(
+            f"resident enterprise: {'yes' if report.profile.resident_enterprise else 'no'}; "
+            f"non-profit research: {'yes' if report.profile.non_profit_research else 'no'}"
+        )
+        self.stdout.write(
+            f"{'deal':<40} {'income':>16} {'costs':>14} {'taxes':>14} {'transfer income':>16}  qualifies"
+        )
         for row in t.rows:
-            why = "" if row.qualifies else " (" + ", ".join(r.code for r in row.reasons if not r.ok) + ")"
-            self.stdout.write(f"{row.label[:40]:<40} {row.income:>16,.2f} {row.costs:>14,.2f} {row.taxes:>14,.2f} "
-                              f"{row.taxable_income:>16,.2f}  {'yes' if row.qualifies else 'no'}{why}")
-        for label, value in (("qualifying transfer income", t.qualifying_income), ("exempt (up to 5,000,000.00)", t.exempt),
-                             ("above the limit", t.above), ("tax at 25 % without relief", t.tax_without_relief),
-                             ("tax due (12.5 % above)", t.tax_due), ("relief", t.relief),
-                             ("excluded transfer income", t.excluded_income), ("tax on excluded (25 %)", t.tax_on_excluded)):
+            why = (
+                ""
+                if row.qualifies
+                else " (" + ", ".join(r.code for r in row.reasons if not r.ok) + ")"
+            )
+            self.stdout.write(
+                f"{row.label[:40]:<40} {row.income:>16,.2f} {row.costs:>14,.2f} {row.taxes:>14,.2f} "
+                f"{row.taxable_income:>16,.2f}  {'yes' if row.qualifies else 'no'}{why}"
+            )
+        for label, value in (
+            ("qualifying transfer income", t.qualifying_income),
+            ("exempt (up to 5,000,000.00)", t.exempt),
+            ("above the limit", t.above),
+            ("tax at 25 % without relief", t.tax_without_relief),
+            ("tax due (12.5 % above)", t.tax_due),
+            ("relief", t.relief),
+            ("excluded transfer income", t.excluded_income),
+            ("tax on excluded (25 %)", t.tax_on_excluded),
+        ):
             self.stdout.write(f"{label:<30} {value:>18,.2f}")
-        self.stdout.write(f"rewards paid: {report.rewards_total:,.2f}; taxable: {report.rewards_taxable:,.2f}")
+        self.stdout.write(
+            f"rewards paid: {report.rewards_total:,.2f}; taxable: {report.rewards_taxable:,.2f}"
+        )
         for w in report.rewards:
-            self.stdout.write(f"  {w.person[:30]:<30} {w.answer.amount:>14,.2f} {'half' if w.answer.half_taxable else 'full':>5} {w.answer.taxable:>14,.2f}")
+            self.stdout.write(
+                f"  {w.person[:30]:<30} {w.answer.amount:>14,.2f} {'half' if w.answer.half_taxable else 'full':>5} {w.answer.taxable:>14,.2f}"
+            )

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from opentto.core.audit import audit_record
 from opentto.core.http import YEAR_MAX, YEAR_MIN, year_param
 from opentto.core.permissions import allows, restrict_directory
+from opentto.core.rest import FilterParam, RestrictedViewSet, service_call
 from opentto.dashboard.selectors import figures, headline
 from opentto.directory.selectors import organisation_list, person_list
 from opentto.landing.models import ContractRegistration, Deal, DealStatusChoices, DealTypeChoices
@@ -36,7 +37,6 @@ from opentto.results.models import (
 from opentto.results.selectors import result_list
 from opentto.results.services import InventorInput, IPAssetInput, ResultInput, result_onboard
 
-from .base import FilterParam, RestrictedViewSet, service_call
 from .serializers import (
     DealSerializer,
     FiguresSerializer,

@@ -682,9 +682,7 @@ def embed_demand_queries(
     Texts already embedded cost a cache lookup. Returns the demands looked at."""
     if not dense_enabled():
         return 0
-    from .models import LIVE_DEMAND_STATUSES, Demand
-
-    qs = Demand.objects.filter(status__in=LIVE_DEMAND_STATUSES).order_by("pk")
+    qs = source("live-demands").order_by("pk")
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
     engine = tier("results-dense").engine

@@ -33,76 +33,13 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.load.words import WORDS_EN, WORDS_ZH  # noqa: E402
 from opentto.accounts.models import User  # noqa: E402
 from opentto.core.validators import cn_application_check_char  # noqa: E402
 from opentto.landing.models import Deal  # noqa: E402
 from opentto.organisations.models import Membership, Organisation, Person  # noqa: E402
 from opentto.results.models import IPAsset, Result, ResultInventor, ResultOwner, StageTransition  # noqa: E402
 
-WORDS_ZH = [
-    "机器人",
-    "柔性",
-    "抓取",
-    "芯片",
-    "封装",
-    "瓣膜",
-    "导管",
-    "电池",
-    "固态",
-    "电解质",
-    "光伏",
-    "催化",
-    "算法",
-    "视觉",
-    "检测",
-    "材料",
-    "纳米",
-    "传感器",
-    "疫苗",
-    "抗体",
-    "储能",
-    "氢能",
-    "激光",
-    "显微",
-    "图像",
-    "分割",
-    "医学",
-    "诊断",
-    "控制",
-    "强化学习",
-]
-WORDS_EN = [
-    "robot",
-    "flexible",
-    "grasping",
-    "chip",
-    "packaging",
-    "valve",
-    "catheter",
-    "battery",
-    "solid-state",
-    "electrolyte",
-    "solar",
-    "catalysis",
-    "algorithm",
-    "vision",
-    "inspection",
-    "material",
-    "nano",
-    "sensor",
-    "vaccine",
-    "antibody",
-    "storage",
-    "hydrogen",
-    "laser",
-    "microscopy",
-    "image",
-    "segmentation",
-    "medical",
-    "diagnosis",
-    "control",
-    "reinforcement",
-]
 FIELDS = ["ai", "ic", "biomedicine", "medical_devices", "new_materials", "green_energy", "other"]
 KINDS = [
     "invention_patent",

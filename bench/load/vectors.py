@@ -2,7 +2,7 @@
 ``bench/load/settings.py``): the 100,000 generated texts cannot be embedded by the model in
 reasonable time, and random vectors would give the dense tier nothing to find. Each text's vector
 is the sum of the *concept* vectors of the generated vocabulary it contains (a Chinese word and its
-English translation share one concept: ``populate.WORDS_ZH[i]`` / ``WORDS_EN[i]``) plus a little
+English translation share one concept: ``words.WORDS_ZH[i]`` / ``WORDS_EN[i]``) plus a little
 noise seeded by the text, normalised: texts about the same things are neighbours, across the two
 languages, as with the real model. Cost: tens of microseconds a text (the real model: 20–80 ms)."""
 
@@ -14,72 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bench.load.words import WORDS_EN, WORDS_ZH
 from opentto.matching.embeddings import DIM
 
-WORDS_ZH = [
-    "机器人",
-    "柔性",
-    "抓取",
-    "芯片",
-    "封装",
-    "瓣膜",
-    "导管",
-    "电池",
-    "固态",
-    "电解质",
-    "光伏",
-    "催化",
-    "算法",
-    "视觉",
-    "检测",
-    "材料",
-    "纳米",
-    "传感器",
-    "疫苗",
-    "抗体",
-    "储能",
-    "氢能",
-    "激光",
-    "显微",
-    "图像",
-    "分割",
-    "医学",
-    "诊断",
-    "控制",
-    "强化学习",
-]
-WORDS_EN = [
-    "robot",
-    "flexible",
-    "grasping",
-    "chip",
-    "packaging",
-    "valve",
-    "catheter",
-    "battery",
-    "solid-state",
-    "electrolyte",
-    "solar",
-    "catalysis",
-    "algorithm",
-    "vision",
-    "inspection",
-    "material",
-    "nano",
-    "sensor",
-    "vaccine",
-    "antibody",
-    "storage",
-    "hydrogen",
-    "laser",
-    "microscopy",
-    "image",
-    "segmentation",
-    "medical",
-    "diagnosis",
-    "control",
-    "reinforcement",
-]
 _CONCEPTS = np.random.default_rng(20261207).standard_normal((len(WORDS_EN), DIM)).astype(np.float32)
 _CONCEPTS /= np.linalg.norm(_CONCEPTS, axis=1, keepdims=True)
 _EN = {w: i for i, w in enumerate(WORDS_EN)}
